@@ -2,7 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', '{parsers,dialogue,templates,sms,store,queues,gateway,services}/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      '{parsers,dialogue,templates,sms,store,queues,gateway,services}/**/*.test.ts',
+    ],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -71,7 +71,8 @@ export function encodeGsm7(text: string): Buffer {
       continue;
     }
     const ext = extEncode.get(ch);
-    if (ext === undefined) throw new RangeError(`character U+${ch.codePointAt(0)?.toString(16)} is not in GSM 03.38`);
+    if (ext === undefined)
+      throw new RangeError(`character U+${ch.codePointAt(0)?.toString(16)} is not in GSM 03.38`);
     out.push(ESC, ext);
   }
   return Buffer.from(out);
@@ -120,7 +121,8 @@ export function decodeByDataCoding(dataCoding: number, bytes: Uint8Array): strin
   if (dataCoding === 0x08 || (dataCoding & 0xf0) === 0xe0) return decodeUcs2(bytes);
   if (dataCoding === 0x03) return decodeLatin1(bytes);
   if (dataCoding === 0x01) return Buffer.from(bytes).toString('ascii');
-  if ((dataCoding & 0xf0) === 0xf0) return (dataCoding & 0x04) === 0 ? decodeGsm7(bytes) : decodeLatin1(bytes);
+  if ((dataCoding & 0xf0) === 0xf0)
+    return (dataCoding & 0x04) === 0 ? decodeGsm7(bytes) : decodeLatin1(bytes);
   if ((dataCoding & 0xc0) === 0x00 && (dataCoding & 0x0c) === 0x08) return decodeUcs2(bytes);
   return decodeGsm7(bytes);
 }

@@ -32,7 +32,9 @@ export const INSTALL_HINT = 'apt-get update && apt-get install -y redis-server';
 export function assertRedisInstalled(): void {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error(`redis-server is not installed; the tests need a real Redis. Install it: ${INSTALL_HINT}`);
+    throw new Error(
+      `redis-server is not installed; the tests need a real Redis. Install it: ${INSTALL_HINT}`,
+    );
   }
 }
 
@@ -62,7 +64,8 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
       sock.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -75,13 +78,20 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const child = spawn(
     'redis-server',
     [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--dir', dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--maxmemory-policy', 'noeviction',
-      '--loglevel', 'warning',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--loglevel',
+      'warning',
       ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },

@@ -1,0 +1,131 @@
+/**
+ * The error catalogue: every error the gateway reports to an operator or a
+ * client has a stable code here, with what to change. Codes are a persisted,
+ * public format (logs, API answers, runbooks): DO NOT RENAME a code; add new
+ * ones. `docs/errors.md` is generated from this table and a test keeps it in step
+ * (as fastify keeps docs/Reference/Errors.md).
+ */
+
+export interface ErrorSpec {
+  /** HTTP status when the error reaches an API client; 500 only for GW_INTERNAL. */
+  readonly status: number;
+  /** What happened, for the message. */
+  readonly title: string;
+  /** What to change: the line an operator or integrator acts on. */
+  readonly fix: string;
+}
+
+export const ERRORS = {
+  GW_CONFIG_INVALID: {
+    status: 500,
+    title: 'A configuration variable is missing or invalid; the gateway does not start.',
+    fix: 'Set the variable named in the message to a valid value (see README, Configuration).',
+  },
+  GW_CARRIERS_FILE_INVALID: {
+    status: 500,
+    title: 'CARRIERS_FILE cannot be read or does not match the carriers schema.',
+    fix: 'Fix the JSON at the path given; docs/smpp.md shows a complete example.',
+  },
+  GW_REDIS_UNAVAILABLE: {
+    status: 503,
+    title: 'Redis cannot be reached; nothing is accepted that could not be stored.',
+    fix: 'Check REDIS_URL / REDIS_CLUSTER_NODES and that Redis is up. Carriers retry replies meanwhile.',
+  },
+  GW_SMPP_BIND_FAILED: {
+    status: 503,
+    title: 'The SMSC refused or dropped the bind.',
+    fix: 'Check SMPP_SYSTEM_ID, SMPP_PASSWORD and SMPP_SYSTEM_TYPE with the carrier; the gateway keeps retrying with backoff.',
+  },
+  GW_TEMPLATE_INVALID: {
+    status: 500,
+    title: 'An SMS template is missing, differs between languages, or needs a variable that was not given.',
+    fix: 'Fix the template file or the invitation params named in the message; templates render strictly.',
+  },
+  GW_SERVICE_INVALID: {
+    status: 500,
+    title: 'A service definition in services/ does not validate.',
+    fix: 'Fix the service file named in the message (see docs/dialogues.md).',
+  },
+  GW_CALENDAR_INVALID: {
+    status: 500,
+    title: 'The working-day calendar data does not validate.',
+    fix: 'Fix the calendar JSON (see docs/calendar.md).',
+  },
+  GW_UNAUTHENTICATED: {
+    status: 401,
+    title: 'No API key, or a key that is not known.',
+    fix: 'Send `Authorization: Bearer <key>` with a key from API_KEYS.',
+  },
+  GW_FORBIDDEN: {
+    status: 403,
+    title: 'The API key is valid but its role may not do this.',
+    fix: 'Use a key with the role the endpoint names (system, agent or supervisor).',
+  },
+  GW_VALIDATION_FAILED: {
+    status: 400,
+    title: 'The request body or query does not match the API.',
+    fix: 'Correct the fields listed in `details`; see docs/api.md and /openapi.json.',
+  },
+  GW_NOT_FOUND: {
+    status: 404,
+    title: 'No such resource.',
+    fix: 'Check the id or path.',
+  },
+  GW_CONFLICT: {
+    status: 409,
+    title: 'The request conflicts with the current state (e.g. an event for a conversation that has ended).',
+    fix: 'Read the conversation and act on its current state.',
+  },
+  GW_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'The request body is larger than the API accepts.',
+    fix: 'Split the batch into smaller requests.',
+  },
+  GW_RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests from this key.',
+    fix: 'Wait for the time in Retry-After.',
+  },
+  GW_INTERNAL: {
+    status: 500,
+    title: 'An unexpected error; nothing was changed.',
+    fix: 'Report the request id in the answer to the operators.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error with a catalogue code; `details` carries field-level messages for clients. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+/** The markdown of docs/errors.md, generated from ERRORS. */
+export function renderErrorsDoc(): string {
+  const rows = Object.entries(ERRORS).map(
+    ([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.title} | ${spec.fix} |`,
+  );
+  return [
+    '# Error catalogue',
+    '',
+    '<!-- Generated from common/errors.ts by `npm run docs:errors`; a test keeps it in step. -->',
+    '',
+    'Every error the gateway reports has a stable code. API answers carry it as',
+    '`{ "error": { "code", "message", "details"? } }`; start-up failures print it on one line.',
+    '',
+    '| code | HTTP | what happened | what to change |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,224 @@
+/**
+ * Configuration: read once from the environment (CONTRACT.md, "Configuration"),
+ * validated with zod, typed, frozen, and passed in — there is no global getConfig().
+ * Every bad variable is reported at once, on one line, naming the variable
+ * (as fastify's initial-config-validation does).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { GatewayError } from '../common/errors.js';
+
+const port = z.coerce
+  .number({ error: 'must be a port number (0-65535)' })
+  .int('must be a port number (0-65535)')
+  .min(0, 'must be a port number (0-65535)')
+  .max(65535, 'must be a port number (0-65535)');
+const positiveInt = z.coerce
+  .number({ error: 'must be a positive integer' })
+  .int('must be a positive integer')
+  .positive('must be a positive integer');
+
+const ROLES = ['system', 'agent', 'supervisor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKey {
+  readonly role: Role;
+  readonly key: string;
+}
+
+const bindSchema = z.object({
+  host: z.string().min(1),
+  port: port.default(2775),
+  systemId: z.string().min(1).max(15),
+  password: z.string().max(8),
+  systemType: z.string().max(12).default(''),
+  /** `transceiver` (one bind both ways, the default) or `pair` (a transmitter and a receiver). */
+  mode: z.enum(['transceiver', 'pair']).default('transceiver'),
+  tls: z.boolean().default(false),
+  /** Submits (segments) per second on this bind. */
+  tps: positiveInt.optional(),
+  /** Requests in flight on this bind. */
+  window: positiveInt.optional(),
+  /** How many identical binds to open. */
+  count: positiveInt.default(1),
+});
+
+const carrierSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
+  sourceAddr: z.string().min(1).max(20).optional(),
+  tps: positiveInt.default(100),
+  window: positiveInt.default(10),
+  enquireLinkSeconds: positiveInt.default(30),
+  /** MSISDN prefixes routed to this carrier (number portability makes routes configuration). */
+  routes: z.array(z.string().regex(/^7\d{0,10}$/, 'a prefix of a 7XXXXXXXXXX number')).default([]),
+  /** Concatenation method for long texts. */
+  concat: z.enum(['udh8', 'udh16', 'sar', 'payload']).default('udh8'),
+  binds: z.array(bindSchema).min(1),
+});
+
+const carriersFileSchema = z.object({
+  defaultCarrier: z.string().min(1),
+  carriers: z.array(carrierSchema).min(1),
+});
+
+export type BindConfig = z.infer<typeof bindSchema>;
+export type CarrierConfig = z.infer<typeof carrierSchema>;
+
+const apiKeysSchema = z
+  .string()
+  .min(1, 'is required: role:key pairs, comma-separated (roles: system, agent, supervisor)')
+  .transform((value, ctx): ApiKey[] => {
+    const keys: ApiKey[] = [];
+    for (const pair of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const i = pair.indexOf(':');
+      const role = pair.slice(0, i);
+      const key = pair.slice(i + 1);
+      if (i < 1 || !(ROLES as readonly string[]).includes(role) || key.length < 16) {
+        // Never echo the key itself: it is a secret.
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${keys.length + 1} must be role:key with a role in ${ROLES.join('|')} and a key of 16+ characters`,
+        });
+        return z.NEVER;
+      }
+      keys.push({ role: role as Role, key });
+    }
+    return keys;
+  });
+
+const envSchema = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port,host:port')
+    .optional(),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port.default(8080),
+  SMPP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMPP_PORT: port.default(2775),
+  SMPP_SYSTEM_ID: z.string().max(15).optional(),
+  SMPP_PASSWORD: z.string().max(8, 'must be at most 8 characters (SMPP 3.4 §5.2.2)').optional(),
+  SMPP_SYSTEM_TYPE: z.string().max(12).default(''),
+  SMPP_SOURCE_ADDR: z.string().min(1).max(20).default('1414'),
+  SMPP_TPS: positiveInt.default(100),
+  SMPP_WINDOW: positiveInt.default(10),
+  SMPP_ENQUIRE_LINK_S: positiveInt.default(30),
+  CARRIERS_FILE: z.string().min(1).optional(),
+  API_KEYS: apiKeysSchema,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Days a finished conversation is kept before Redis expires it (personal data does not stay forever). */
+  RETENTION_DAYS: positiveInt.default(90),
+  CALENDAR_FILE: z.string().min(1).optional(),
+});
+
+export interface Config {
+  readonly redis: {
+    readonly url: string;
+    readonly clusterNodes: ReadonlyArray<{ host: string; port: number }>;
+  };
+  readonly http: { readonly host: string; readonly port: number };
+  readonly sourceAddr: string;
+  readonly defaultCarrier: string;
+  readonly carriers: readonly CarrierConfig[];
+  readonly apiKeys: readonly ApiKey[];
+  readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  readonly retentionDays: number;
+  readonly calendarFile: string | undefined;
+}
+
+function fail(problems: string[]): never {
+  throw new GatewayError('GW_CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`);
+}
+
+function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  name: (path: PropertyKey[]) => string,
+): string[] {
+  return issues.map((issue) => `${name(issue.path)} ${issue.message}`);
+}
+
+function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new GatewayError('GW_CARRIERS_FILE_INVALID', `CARRIERS_FILE ${path}: ${(err as Error).message}`);
+  }
+  const parsed = carriersFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = issuesToProblems(parsed.error.issues, (p) => `CARRIERS_FILE ${p.join('.')}`);
+    throw new GatewayError('GW_CARRIERS_FILE_INVALID', problems.join('; '));
+  }
+  const ids = new Set(parsed.data.carriers.map((c) => c.id));
+  if (!ids.has(parsed.data.defaultCarrier)) {
+    throw new GatewayError(
+      'GW_CARRIERS_FILE_INVALID',
+      `CARRIERS_FILE defaultCarrier "${parsed.data.defaultCarrier}" is not a carrier id`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Parse and freeze the configuration, or throw one GatewayError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) fail(issuesToProblems(parsed.error.issues, (p) => String(p[0] ?? '(env)')));
+  const e = parsed.data;
+  let carriers: CarrierConfig[];
+  let defaultCarrier: string;
+  if (e.CARRIERS_FILE) {
+    const file = loadCarriersFile(e.CARRIERS_FILE);
+    carriers = file.carriers;
+    defaultCarrier = file.defaultCarrier;
+  } else {
+    const missing = (['SMPP_SYSTEM_ID', 'SMPP_PASSWORD'] as const).filter((k) => e[k] === undefined);
+    if (missing.length) fail(missing.map((k) => `${k} is required (or set CARRIERS_FILE)`));
+    carriers = [
+      carrierSchema.parse({
+        id: 'default',
+        tps: e.SMPP_TPS,
+        window: e.SMPP_WINDOW,
+        enquireLinkSeconds: e.SMPP_ENQUIRE_LINK_S,
+        binds: [
+          {
+            host: e.SMPP_HOST,
+            port: e.SMPP_PORT,
+            systemId: e.SMPP_SYSTEM_ID,
+            password: e.SMPP_PASSWORD,
+            systemType: e.SMPP_SYSTEM_TYPE,
+          },
+        ],
+      }),
+    ];
+    defaultCarrier = 'default';
+  }
+  const clusterNodes = (e.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((hp) => {
+      const [host = '', p = '0'] = hp.split(':');
+      return { host, port: Number(p) };
+    });
+  return deepFreeze({
+    redis: { url: e.REDIS_URL, clusterNodes },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    sourceAddr: e.SMPP_SOURCE_ADDR,
+    defaultCarrier,
+    carriers,
+    apiKeys: e.API_KEYS,
+    logLevel: e.LOG_LEVEL,
+    retentionDays: e.RETENTION_DAYS,
+    calendarFile: e.CALENDAR_FILE,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,56 @@
+/**
+ * The HTTP side of the gateway, built without listening (fastify's testing
+ * guide): `main.ts` listens, supertest drives this.
+ */
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log.js';
+import { errorHandler, notFound, sendError } from './errors.js';
+
+export interface HealthProbe {
+  /** Name shown in /readyz, e.g. `redis`, `smpp`. */
+  readonly name: string;
+  /** True when this dependency can serve. Must not throw; must answer within ~1 s. */
+  check(): Promise<boolean>;
+}
+
+export interface AppDeps {
+  readonly log: Logger;
+  readonly metrics: Registry;
+  /** Readiness: Redis and at least one bind up (CONTRACT.md). */
+  readonly probes: readonly HealthProbe[];
+  /** Routers mounted after the health routes (API, console), each with its own auth. */
+  readonly routers?: ReadonlyArray<express.Router>;
+}
+
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      deps.probes.map(async (p) => [p.name, await p.check().catch(() => false)] as const),
+    );
+    const checks = Object.fromEntries(results);
+    const ready = results.every(([, ok]) => ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  });
+
+  app.use(express.json({ limit: '5mb' }));
+  for (const router of deps.routers ?? []) app.use(router);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+export { sendError };

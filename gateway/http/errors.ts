@@ -1,0 +1,67 @@
+/**
+ * Every error leaves the API as `{ error: { code, message, details? } }` with the
+ * catalogue's 4xx status (CONTRACT.md, "HTTP API"). Nothing a client sends may
+ * produce a 500: body-parser failures and zod errors are mapped here.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { ERRORS, GatewayError, type ErrorCode } from '../../common/errors.js';
+import type { Logger } from '../log.js';
+
+export function sendError(
+  res: Parameters<RequestHandler>[1],
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+): void {
+  res
+    .status(ERRORS[code].status)
+    .json({ error: details === undefined ? { code, message } : { code, message, details } });
+}
+
+export function zodDetails(err: ZodError): Array<{ path: string; message: string }> {
+  return err.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  sendError(res, 'GW_NOT_FOUND', `no route ${req.method} ${req.path}`);
+};
+
+interface HttpishError {
+  status?: number;
+  type?: string;
+  message?: string;
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    if (err instanceof GatewayError) {
+      sendError(res, err.code, err.message, err.details);
+      return;
+    }
+    if (err instanceof ZodError) {
+      sendError(res, 'GW_VALIDATION_FAILED', 'the request does not match the API', zodDetails(err));
+      return;
+    }
+    const e = err as HttpishError;
+    // body-parser: malformed JSON, wrong charset, too large.
+    if (e.type === 'entity.too.large') {
+      sendError(res, 'GW_PAYLOAD_TOO_LARGE', 'the request body is too large');
+      return;
+    }
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      sendError(
+        res,
+        'GW_VALIDATION_FAILED',
+        e.type === 'entity.parse.failed' ? 'the body is not valid JSON' : (e.message ?? 'bad request'),
+      );
+      return;
+    }
+    log.error({ err }, 'unhandled error in HTTP handler');
+    sendError(res, 'GW_INTERNAL', 'internal error; nothing was changed');
+  };
+}

@@ -1,0 +1,116 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../common/errors.js';
+import { loadConfig } from '../../gateway/config.js';
+
+const base = {
+  SMPP_SYSTEM_ID: 'gw',
+  SMPP_PASSWORD: 'secret',
+  API_KEYS: 'system:sys-key-0123456789abcdef,agent:agent-key-0123456789abcd',
+};
+
+function configError(env: Record<string, string>): GatewayError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(GatewayError);
+    return err as GatewayError;
+  }
+  throw new Error('loadConfig accepted a bad configuration');
+}
+
+describe('configuration', () => {
+  it('applies the contract defaults when only credentials and keys are set', () => {
+    const config = loadConfig(base);
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.sourceAddr).toBe('1414');
+    expect(config.carriers).toHaveLength(1);
+    expect(config.carriers[0]?.binds[0]).toMatchObject({
+      host: '127.0.0.1',
+      port: 2775,
+      systemId: 'gw',
+      mode: 'transceiver',
+    });
+    expect(config.apiKeys.map((k) => k.role)).toEqual(['system', 'agent']);
+  });
+
+  it('is frozen all the way down', () => {
+    const config = loadConfig(base);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.carriers[0]?.binds[0])).toBe(true);
+  });
+
+  it('names the variable and the problem on one line for a bad port', () => {
+    const err = configError({ ...base, SMPP_PORT: 'abc' });
+    expect(err.code).toBe('GW_CONFIG_INVALID');
+    expect(err.message).toMatch(/SMPP_PORT/);
+    expect(err.message).not.toMatch(/\n/);
+  });
+
+  it('reports every bad variable at once', () => {
+    const err = configError({ ...base, HTTP_PORT: '70000', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' });
+    expect(err.message).toMatch(/HTTP_PORT/);
+    expect(err.message).toMatch(/LOG_LEVEL/);
+    expect(err.message).toMatch(/REDIS_URL/);
+  });
+
+  it('requires API keys and never echoes a key in the error', () => {
+    expect(configError({ SMPP_SYSTEM_ID: 'gw', SMPP_PASSWORD: 'x' }).message).toMatch(/API_KEYS/);
+    const err = configError({ ...base, API_KEYS: 'admin:supersecretvalue123456' });
+    expect(err.message).toMatch(/API_KEYS/);
+    expect(err.message).not.toMatch(/supersecretvalue/);
+  });
+
+  it('requires bind credentials unless a carriers file is given', () => {
+    const err = configError({ API_KEYS: base.API_KEYS });
+    expect(err.message).toMatch(/SMPP_SYSTEM_ID is required/);
+    expect(err.message).toMatch(/SMPP_PASSWORD is required/);
+  });
+
+  it('reads several carriers with routes from CARRIERS_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-cfg-'));
+    const file = join(dir, 'carriers.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultCarrier: 'beeline',
+        carriers: [
+          {
+            id: 'beeline',
+            routes: ['7705', '7777'],
+            binds: [{ host: 'smsc1', systemId: 'gw', password: 'p', count: 2 }],
+          },
+          {
+            id: 'kcell',
+            routes: ['7701'],
+            tps: 50,
+            binds: [{ host: 'smsc2', port: 3000, systemId: 'gw', password: 'p' }],
+          },
+        ],
+      }),
+    );
+    const config = loadConfig({ API_KEYS: base.API_KEYS, CARRIERS_FILE: file });
+    expect(config.defaultCarrier).toBe('beeline');
+    expect(config.carriers.map((c) => c.id)).toEqual(['beeline', 'kcell']);
+    expect(config.carriers[1]?.tps).toBe(50);
+    expect(config.carriers[0]?.binds[0]?.count).toBe(2);
+  });
+
+  it('rejects a carriers file whose default carrier does not exist', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-cfg-'));
+    const file = join(dir, 'carriers.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultCarrier: 'x',
+        carriers: [{ id: 'a', binds: [{ host: 'h', systemId: 's', password: 'p' }] }],
+      }),
+    );
+    const err = configError({ API_KEYS: base.API_KEYS, CARRIERS_FILE: file });
+    expect(err.code).toBe('GW_CARRIERS_FILE_INVALID');
+    expect(err.message).toMatch(/defaultCarrier/);
+  });
+});
