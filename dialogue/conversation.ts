@@ -1,0 +1,70 @@
+/**
+ * A conversation: one invitation to one citizen and everything after it.
+ * Stored as one JSON document per conversation (store/conversations.ts); the
+ * field names are a persisted format: add fields, do not rename them.
+ */
+import type { State } from '../services/schema.js';
+
+export type Language = 'kk' | 'ru';
+
+/** A bank as upstream systems send it (CONTRACT.md, invitation params). */
+export interface Bank {
+  readonly code: string;
+  readonly nameKk: string;
+  readonly nameRu: string;
+}
+
+/** The SMS whose text a consent answers: the legal record (CONTRACT.md, "Downstream queue"). */
+export interface ConsentTemplate {
+  readonly id: string;
+  readonly language: Language;
+  readonly sha256: string;
+  /** The rendered SMS as sent. */
+  readonly text: string;
+}
+
+export interface ReplyRecord {
+  readonly text: string;
+  /** Epoch ms. */
+  readonly receivedAt: number;
+  readonly smscMessageId: string;
+}
+
+export interface Conversation {
+  readonly id: string;
+  readonly service: string;
+  readonly externalId: string;
+  readonly msisdn: string;
+  readonly language: Language;
+  readonly state: State;
+  /** The service's stage (services/<id>.json); several stages may share a contract state. */
+  readonly stage: string;
+  /** Incremented by every committed transition: the compare-and-set guard. */
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Epoch ms, exclusive: a reply at t counts iff t < deadline. Null when nothing is awaited. */
+  readonly deadline: number | null;
+  /** Invitation params as validated for the service. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The numbered list the last offer showed: `{code}#3#1{n}` means offered[n-1]. */
+  readonly offered: readonly Bank[];
+  /** The bank the consent names. */
+  readonly bank: Bank | null;
+  readonly consentedAt: number | null;
+  readonly consentReply: ReplyRecord | null;
+  /** The last SMS that asked for consent, as rendered and sent. */
+  readonly consentTemplate: ConsentTemplate | null;
+  /** Help SMS sent for replies that were not understood (rate limit). */
+  readonly helpSent: number;
+  readonly lastHelpAt: number | null;
+  /** Campaign the invitation came with, for progress counters. */
+  readonly campaign: string | null;
+  /** Keys of upstream events already applied: a repeated event changes nothing (issue 6, point 7). */
+  readonly appliedEvents: readonly string[];
+}
+
+/** States after which no reply counts and no deadline fires. */
+export function isOpen(conversation: Pick<Conversation, 'state'>): boolean {
+  return conversation.state === 'invited' || conversation.state === 'awaiting_account';
+}

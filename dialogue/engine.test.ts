@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { parseReply } from '../parsers/reply.js';
+import { loadServices } from '../services/load.js';
+import type { DeadlineSpec, ServiceDefinition } from '../services/schema.js';
+import type { Bank, Conversation } from './conversation.js';
+import { HELP_LIMIT, start, step, validReplies, type EngineDeps, type Outcome } from './engine.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 24, 6, 0); // Tue 24 Nov 2026, 11:00 Almaty
+// The calendar has its own tests; here a day is a day, so the flows read plainly.
+const deadline = (spec: DeadlineSpec, now: number): number =>
+  'workingDays' in spec ? now + spec.workingDays * DAY : 'calendarDays' in spec ? now + spec.calendarDays * DAY : now + spec.months * 30 * DAY;
+
+const services = await loadServices();
+function deps(id: string): EngineDeps {
+  return { service: services.get(id) as ServiceDefinition, deadline };
+}
+
+const halyk: Bank = { code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Халык Банк' };
+const kaspi: Bank = { code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Каспи Банк' };
+const otbasy: Bank = { code: 'HCSK', nameKk: 'Отбасы банк', nameRu: 'Отбасы банк' };
+
+function conversation(service: string, params: Record<string, unknown>): Conversation {
+  return {
+    id: 'c1', service, externalId: 'e1', msisdn: '77011234567', language: 'ru', state: 'invited', stage: '',
+    version: 0, createdAt: T0, updatedAt: T0, deadline: null, params, offered: [], bank: null, consentedAt: null,
+    consentReply: null, consentTemplate: null, helpSent: 0, lastHelpAt: null, campaign: null, appliedEvents: [],
+  };
+}
+
+const hs = (banks: Bank[]): Record<string, unknown> => ({ fullName: 'Айгүл Сейітқызы', serviceCode: '123', banks, integratedBanks: [halyk, kaspi, otbasy] });
+
+function reply(d: EngineDeps, conv: Conversation, text: string, at = T0 + 1000): Outcome {
+  return step(d, conv, { type: 'reply', parsed: parseReply(text), reply: { text, receivedAt: at, smscMessageId: 'm1' } }, at);
+}
+
+describe('home-schooling (003 / 000)', () => {
+  const d = deps('home-schooling');
+
+  it('with one bank, the invitation is Appendix 1 and 123#3#1 consents with that bank', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    expect(started.messages.map((m) => m.templateId)).toEqual(['home-schooling.offer-one-bank']);
+    expect(started.messages[0]?.asksConsent).toBe(true);
+    expect(started.conversation.deadline).toBe(T0 + 3 * DAY);
+    const answered = reply(d, started.conversation, '123#3#1');
+    expect(answered.consent).toBe(true);
+    expect(answered.conversation.state).toBe('consented');
+    expect(answered.conversation.bank).toEqual(kaspi);
+    expect(answered.conversation.deadline).toBeNull();
+    expect(answered.messages.map((m) => m.templateId)).toEqual(['home-schooling.consent-accepted']);
+  });
+
+  it('when the citizen replies 123#3#12, the second bank is assigned', () => {
+    const started = start(d, conversation('home-schooling', hs([halyk, kaspi])), T0);
+    expect(started.messages[0]?.templateId).toBe('home-schooling.offer-several-banks');
+    const answered = reply(d, started.conversation, '123#3#12');
+    expect(answered.conversation.bank).toEqual(kaspi);
+    expect(answered.consent).toBe(true);
+  });
+
+  it('a bank number out of range gets the not-understood SMS listing the valid numbers, and stays open', () => {
+    const started = start(d, conversation('home-schooling', hs([halyk, kaspi])), T0);
+    const answered = reply(d, started.conversation, '123#3#17');
+    expect(answered.consent).toBe(false);
+    expect(answered.conversation.state).toBe('invited');
+    expect(answered.messages).toEqual([
+      { templateId: 'gateway.not-understood', vars: { replies: ['123#3#11', '123#3#12', '123#3#0'] }, asksConsent: false },
+    ]);
+  });
+
+  it('123#3#0 offers the integrated banks, then 123#3#13 consents with the third', () => {
+    const started = start(d, conversation('home-schooling', hs([halyk])), T0);
+    const other = reply(d, started.conversation, '123#3#0');
+    expect(other.consent).toBe(false);
+    expect(other.messages[0]?.templateId).toBe('home-schooling.offer-several-banks');
+    expect(other.conversation.offered).toEqual([halyk, kaspi, otbasy]);
+    const chosen = reply(d, other.conversation, '123#3#13', T0 + 2000);
+    expect(chosen.conversation.bank).toEqual(otbasy);
+    expect(chosen.consent).toBe(true);
+  });
+
+  it('without an account, Appendix 3; the account-opened event brings Appendix 1 with that bank', () => {
+    const started = start(d, conversation('home-schooling', hs([])), T0);
+    expect(started.conversation.state).toBe('awaiting_account');
+    expect(started.messages[0]?.templateId).toBe('home-schooling.offer-no-account');
+    const opened = step(d, started.conversation, { type: 'upstream', name: 'account-opened', key: 'k1', bank: otbasy }, T0 + DAY);
+    expect(opened.conversation.state).toBe('invited');
+    expect(opened.messages[0]?.templateId).toBe('home-schooling.offer-one-bank');
+    expect(opened.messages[0]?.vars.bank).toEqual(otbasy);
+    const again = step(d, opened.conversation, { type: 'upstream', name: 'account-opened', key: 'k1', bank: otbasy }, T0 + DAY);
+    expect(again.changed).toBe(false);
+    expect(again.rejected).toBeUndefined();
+    expect(reply(d, opened.conversation, '123#3#1', T0 + DAY + 1).conversation.bank).toEqual(otbasy);
+  });
+
+  it('no reply in time: Appendix 4 with the name, state expired; a later reply gets the deadline-passed SMS and no consent', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const early = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY - 1);
+    expect(early.changed).toBe(false);
+    const expired = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
+    expect(expired.conversation.state).toBe('expired');
+    expect(expired.messages[0]).toMatchObject({ templateId: 'home-schooling.expired', vars: { fullName: 'Айгүл Сейітқызы' } });
+    const late = reply(d, expired.conversation, '123#3#1', T0 + 4 * DAY);
+    expect(late.consent).toBe(false);
+    expect(late.messages.map((m) => m.templateId)).toEqual(['gateway.after-deadline']);
+    expect(step(d, expired.conversation, { type: 'deadline' }, T0 + 9 * DAY).changed).toBe(false);
+  });
+
+  it('a reply that arrives after the deadline, before the sweeper fired, expires the conversation and is not a consent', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const late = reply(d, started.conversation, '123#3#1', T0 + 3 * DAY);
+    expect(late.consent).toBe(false);
+    expect(late.conversation.state).toBe('expired');
+    expect(late.messages.map((m) => m.templateId)).toEqual(['home-schooling.expired', 'gateway.after-deadline']);
+  });
+
+  it('a decision brings Appendix 5 and state assigned; a decision before consent is rejected', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    expect(step(d, started.conversation, { type: 'upstream', name: 'decision', key: 'd', outcome: 'assigned' }, T0).rejected).toMatch(/decision/);
+    const consented = reply(d, started.conversation, '123#3#1').conversation;
+    const assigned = step(d, consented, { type: 'upstream', name: 'decision', key: 'd', outcome: 'assigned' }, T0 + DAY);
+    expect(assigned.conversation.state).toBe('assigned');
+    expect(assigned.messages[0]).toMatchObject({ templateId: 'home-schooling.assigned', vars: { bank: kaspi } });
+  });
+
+  it('yes-words and garbage are never a consent; help is rate limited', () => {
+    let conv = start(d, conversation('home-schooling', hs([kaspi])), T0).conversation;
+    let sent = 0;
+    for (let i = 0; i < HELP_LIMIT + 3; i++) {
+      const out = reply(d, conv, i % 2 ? 'Иә' : 'согласен', T0 + i * 11 * 60_000);
+      expect(out.consent).toBe(false);
+      sent += out.messages.length;
+      conv = out.conversation;
+    }
+    expect(sent).toBe(HELP_LIMIT);
+    expect(conv.state).toBe('invited');
+  });
+
+  it('a code for another service is not understood', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    expect(reply(d, started.conversation, '999#3#1').consent).toBe(false);
+  });
+
+  it('lists the valid replies with the real service code', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    expect(validReplies(d.service, started.conversation)).toEqual(['123#3#1', '123#3#0']);
+  });
+});
+
+describe('school-meals (002)', () => {
+  const d = deps('school-meals');
+  const params = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Нұрлан Ерланұлы' };
+
+  it('3#1 consents and sends the wallet link', () => {
+    const started = start(d, conversation('school-meals', params), T0);
+    const out = reply(d, started.conversation, '3#1');
+    expect(out.consent).toBe(true);
+    expect(out.messages[0]?.templateId).toBe('school-meals.consented');
+  });
+
+  it('3#2 refuses', () => {
+    const started = start(d, conversation('school-meals', params), T0);
+    const out = reply(d, started.conversation, '3 # 2');
+    expect(out.conversation.state).toBe('refused');
+    expect(out.messages[0]?.templateId).toBe('school-meals.refused');
+  });
+
+  it('no reply for 3 calendar days: the request once more, then 3 more days: closed without SMS', () => {
+    const started = start(d, conversation('school-meals', params), T0);
+    const repeat = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
+    expect(repeat.messages[0]?.templateId).toBe('school-meals.request');
+    expect(repeat.conversation.state).toBe('invited');
+    expect(repeat.conversation.deadline).toBe(T0 + 6 * DAY);
+    const closed = step(d, repeat.conversation, { type: 'deadline' }, T0 + 6 * DAY);
+    expect(closed.conversation.state).toBe('closed');
+    expect(closed.messages).toEqual([]);
+  });
+
+  it('the service code of another service is not understood (002 replies carry none)', () => {
+    const started = start(d, conversation('school-meals', params), T0);
+    expect(reply(d, started.conversation, '123#3#1').consent).toBe(false);
+  });
+});
+
+describe('social-portal (004)', () => {
+  const d = deps('social-portal');
+  it('choose a supplier, and after two months the choice is blocked', () => {
+    const started = start(d, conversation('social-portal', { fullName: 'Айгүл Сейітқызы' }), T0);
+    expect(started.messages[0]?.templateId).toBe('social-portal.choose-supplier');
+    const blocked = step(d, started.conversation, { type: 'deadline' }, T0 + 60 * DAY);
+    expect(blocked.conversation.state).toBe('closed');
+    expect(blocked.messages[0]?.templateId).toBe('social-portal.choice-blocked');
+  });
+
+  it('a reply to an information-only SMS gets the no-reply-needed help', () => {
+    const started = start(d, conversation('social-portal', { fullName: 'Айгүл Сейітқызы' }), T0);
+    expect(reply(d, started.conversation, '3#1').messages[0]?.templateId).toBe('gateway.no-reply-needed');
+  });
+});
+
+describe('undelivered invitation', () => {
+  it('the carrier reporting the invitation undelivered ends the conversation as undeliverable', () => {
+    const d = deps('school-meals');
+    const started = start(d, conversation('school-meals', { parentFullName: 'А Б', childFullName: 'В Г' }), T0);
+    const conv = { ...started.conversation, consentTemplate: { id: 'school-meals.request', language: 'ru' as const, sha256: 'x', text: 't' } };
+    const out = step(d, conv, { type: 'delivery-failed', templateId: 'school-meals.request', status: 'UNDELIV' }, T0 + 1);
+    expect(out.conversation.state).toBe('undeliverable');
+    expect(out.conversation.deadline).toBeNull();
+  });
+});

@@ -1,0 +1,243 @@
+/**
+ * The dialogue engine (pure): (service, conversation, event, now) → the next
+ * conversation, the SMS to send, whether a consent was given, and what the
+ * agent's timeline should say. No Redis, no clock, no sockets: the store
+ * commits the outcome atomically (store/conversations.ts), and a late reply
+ * racing its deadline is decided here the same way whichever arrives first.
+ */
+import type { CodedReply, ParsedReply } from '../parsers/reply.js';
+import type { DeadlineSpec, ReplyRule, ServiceDefinition, StageDefinition } from '../services/schema.js';
+import { isOpen, type Bank, type Conversation, type ReplyRecord } from './conversation.js';
+
+/** Computes an exclusive deadline (epoch ms) from a spec; dialogue/calendar.ts in production. */
+export type DeadlineFn = (spec: DeadlineSpec, now: number) => number;
+
+export interface OutgoingSms {
+  readonly templateId: string;
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** This SMS asks for consent: its rendered text becomes the consent record. */
+  readonly asksConsent: boolean;
+}
+
+export type TimelineNote =
+  | { readonly kind: 'transition'; readonly from: string; readonly to: string; readonly stage: string; readonly cause: string }
+  | { readonly kind: 'reply'; readonly text: string; readonly meaning: string; readonly accepted: boolean }
+  | { readonly kind: 'event'; readonly name: string; readonly detail: string }
+  | { readonly kind: 'note'; readonly text: string };
+
+export interface Outcome {
+  readonly conversation: Conversation;
+  readonly messages: readonly OutgoingSms[];
+  /** A consent was given by this step: one job goes to `assignments`. */
+  readonly consent: boolean;
+  readonly timeline: readonly TimelineNote[];
+  /** False when the event changes nothing (a stale deadline, a repeated event): nothing to commit. */
+  readonly changed: boolean;
+  /** Set when an upstream event does not apply to this conversation now (HTTP 409). */
+  readonly rejected?: string;
+}
+
+export type DialogueEvent =
+  | { readonly type: 'reply'; readonly parsed: ParsedReply; readonly reply: ReplyRecord }
+  | { readonly type: 'deadline' }
+  | { readonly type: 'upstream'; readonly name: string; readonly key: string; readonly bank?: Bank; readonly outcome?: string }
+  | { readonly type: 'delivery-failed'; readonly templateId: string; readonly status: string };
+
+/** Help SMS for replies not understood: at most this many per conversation, and one per interval. */
+export const HELP_LIMIT = 3;
+export const HELP_INTERVAL_MS = 10 * 60_000;
+
+export interface EngineDeps {
+  readonly service: ServiceDefinition;
+  readonly deadline: DeadlineFn;
+}
+
+function stageOf(service: ServiceDefinition, id: string): StageDefinition {
+  const stage = service.stages[id];
+  if (!stage) throw new Error(`service ${service.id} has no stage ${id}`);
+  return stage;
+}
+
+function banksParam(conv: Pick<Conversation, 'params'>, name: string): Bank[] {
+  const value = conv.params[name];
+  return Array.isArray(value) ? (value as Bank[]) : [];
+}
+
+/** The first stage for an invitation (003 item 9: one bank → Appendix 1, several → 2, none → 3). */
+export function firstStage(service: ServiceDefinition, params: Readonly<Record<string, unknown>>): string {
+  const start = service.start;
+  if (typeof start === 'string') return start;
+  const n = banksParam({ params }, start.byCount).length;
+  return n === 0 ? start.none : n === 1 ? start.one : start.many;
+}
+
+/** Template variables: the params, with `banks` = the offered list and `bank` = the chosen or only one. */
+function varsFor(conv: Conversation, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const bank = conv.bank ?? conv.offered[0];
+  return { ...conv.params, banks: conv.offered, ...(bank ? { bank } : {}), ...extra };
+}
+
+interface Draft {
+  conv: Conversation;
+  messages: OutgoingSms[];
+  timeline: TimelineNote[];
+  consent: boolean;
+}
+
+function enter(deps: EngineDeps, draft: Draft, stageId: string, now: number, cause: string, eventBank?: Bank): void {
+  const stage = stageOf(deps.service, stageId);
+  const from = draft.conv.state;
+  let offered = draft.conv.offered;
+  if (stage.offer === 'event') offered = eventBank ? [eventBank] : offered;
+  else if (stage.offer) offered = banksParam(draft.conv, stage.offer);
+  draft.conv = {
+    ...draft.conv,
+    stage: stageId,
+    state: stage.state,
+    offered,
+    deadline: stage.deadline ? deps.deadline(stage.deadline, now) : null,
+    updatedAt: now,
+  };
+  draft.timeline.push({ kind: 'transition', from, to: stage.state, stage: stageId, cause });
+  if (stage.send) {
+    draft.messages.push({ templateId: stage.send, vars: varsFor(draft.conv), asksConsent: stage.asksConsent });
+  }
+}
+
+function finish(draft: Draft, changed = true): Outcome {
+  return { conversation: draft.conv, messages: draft.messages, consent: draft.consent, timeline: draft.timeline, changed };
+}
+
+/** A new conversation's first step: enter the first stage and send its SMS. */
+export function start(deps: EngineDeps, conv: Conversation, now: number): Outcome {
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  enter(deps, draft, firstStage(deps.service, conv.params), now, 'invitation');
+  return finish(draft);
+}
+
+/** The replies valid now, as the citizen should type them (for the "not understood" SMS). */
+export function validReplies(service: ServiceDefinition, conv: Conversation): string[] {
+  if (!isOpen(conv)) return [];
+  const stage = stageOf(service, conv.stage);
+  const code = service.reply.codeParam ? String(conv.params[service.reply.codeParam] ?? '') : '';
+  const prefix = service.reply.codeParam ? `${code}#${service.reply.question}#` : `${service.reply.question}#`;
+  return stage.replies.flatMap((rule) =>
+    rule.choice === 'required'
+      ? conv.offered.slice(0, 9).map((_, i) => `${prefix}${rule.answer}${i + 1}`)
+      : [`${prefix}${rule.answer}`],
+  );
+}
+
+function help(deps: EngineDeps, draft: Draft, text: string, meaning: string, now: number): Outcome {
+  draft.timeline.push({ kind: 'reply', text, meaning, accepted: false });
+  const { conv } = draft;
+  const replies = validReplies(deps.service, conv);
+  const tooSoon = conv.lastHelpAt !== null && now - conv.lastHelpAt < HELP_INTERVAL_MS;
+  if (conv.helpSent >= HELP_LIMIT || tooSoon) {
+    draft.timeline.push({ kind: 'note', text: 'help SMS not sent (rate limit)' });
+    return finish(draft);
+  }
+  draft.conv = { ...conv, helpSent: conv.helpSent + 1, lastHelpAt: now, updatedAt: now };
+  draft.messages.push(
+    replies.length > 0
+      ? { templateId: 'gateway.not-understood', vars: { replies }, asksConsent: false }
+      : { templateId: 'gateway.no-reply-needed', vars: {}, asksConsent: false },
+  );
+  return finish(draft);
+}
+
+/** Why a coded reply does not fit the stage, or the rule it matches. */
+function matchRule(deps: EngineDeps, conv: Conversation, parsed: CodedReply): ReplyRule | string {
+  const { service } = deps;
+  if (parsed.question !== service.reply.question) return `unknown question ${parsed.question}`;
+  const expected = service.reply.codeParam ? String(conv.params[service.reply.codeParam]) : null;
+  if (parsed.serviceCode !== null && parsed.serviceCode !== expected) return `service code ${parsed.serviceCode} is not this conversation's`;
+  const rule = stageOf(service, conv.stage).replies.find((r) => r.answer === parsed.answer);
+  if (!rule) return `answer ${parsed.answer} is not offered now`;
+  if (rule.choice === 'none' && parsed.choice !== null) return `no number is expected after ${parsed.answer}`;
+  if (rule.choice === 'required') {
+    if (parsed.choice === null) return 'the bank number is missing';
+    if (parsed.choice > conv.offered.length) return `bank no. ${parsed.choice} is not in the list of ${conv.offered.length}`;
+  }
+  return rule;
+}
+
+function onReply(deps: EngineDeps, conv: Conversation, event: Extract<DialogueEvent, { type: 'reply' }>, now: number): Outcome {
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  const { reply, parsed } = event;
+  // A reply at or after the deadline is late even if the sweeper has not fired yet: apply the
+  // deadline first, so a reply and its deadline give the same result in either order.
+  if (isOpen(conv) && conv.deadline !== null && reply.receivedAt >= conv.deadline) {
+    const expired = onDeadline(deps, conv, Math.max(now, conv.deadline));
+    draft.conv = expired.conversation;
+    draft.messages.push(...expired.messages);
+    draft.timeline.push(...expired.timeline);
+  }
+  if (!isOpen(draft.conv)) {
+    draft.timeline.push({ kind: 'reply', text: reply.text, meaning: `after the end (${draft.conv.state})`, accepted: false });
+    if (draft.conv.state === 'expired' || draft.conv.state === 'closed') {
+      draft.messages.push({ templateId: 'gateway.after-deadline', vars: {}, asksConsent: false });
+    }
+    return finish(draft);
+  }
+  if (parsed.kind === 'not-coded') return help(deps, draft, reply.text, `not understood: ${parsed.reason}`, now);
+  const rule = matchRule(deps, draft.conv, parsed);
+  if (typeof rule === 'string') return help(deps, draft, reply.text, `not understood: ${rule}`, now);
+
+  const offered = draft.conv.offered;
+  const bank = rule.bank === 'chosen' ? offered[(parsed.choice ?? 0) - 1] : rule.bank === 'only' ? offered[0] : undefined;
+  const meaning = rule.meaning.replace('{choice}', String(parsed.choice ?? ''));
+  draft.timeline.push({ kind: 'reply', text: reply.text, meaning, accepted: true });
+  if (rule.consent) {
+    draft.conv = { ...draft.conv, bank: bank ?? null, consentedAt: reply.receivedAt, consentReply: reply };
+    draft.consent = true;
+  }
+  enter(deps, draft, rule.goto, now, `reply ${parsed.normalized}`);
+  return finish(draft);
+}
+
+function onDeadline(deps: EngineDeps, conv: Conversation, now: number): Outcome {
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  if (!isOpen(conv) || conv.deadline === null || now < conv.deadline) return finish(draft, false);
+  const next = stageOf(deps.service, conv.stage).onDeadline;
+  if (!next) return finish(draft, false);
+  enter(deps, draft, next.goto, now, 'deadline passed');
+  return finish(draft);
+}
+
+function onUpstream(deps: EngineDeps, conv: Conversation, event: Extract<DialogueEvent, { type: 'upstream' }>, now: number): Outcome {
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  if (conv.appliedEvents.includes(event.key)) return finish(draft, false);
+  const rule = stageOf(deps.service, conv.stage).events[event.name];
+  if (!rule || (rule.outcome !== undefined && rule.outcome !== event.outcome)) {
+    return { ...finish(draft, false), rejected: `event ${event.name} does not apply in state ${conv.state} (stage ${conv.stage})` };
+  }
+  if (rule.offerEventBank && !event.bank) return { ...finish(draft, false), rejected: `event ${event.name} needs a bank` };
+  draft.conv = { ...conv, appliedEvents: [...conv.appliedEvents, event.key] };
+  draft.timeline.push({ kind: 'event', name: event.name, detail: event.outcome ?? event.bank?.code ?? '' });
+  enter(deps, draft, rule.goto, now, `event ${event.name}`, rule.offerEventBank ? event.bank : undefined);
+  return finish(draft);
+}
+
+/** The carrier reports the invitation undelivered: the conversation cannot go on (CONTRACT.md). */
+function onDeliveryFailed(conv: Conversation, event: Extract<DialogueEvent, { type: 'delivery-failed' }>, now: number): Outcome {
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  if (!isOpen(conv) || conv.consentTemplate?.id !== event.templateId) return finish(draft, false);
+  draft.conv = { ...conv, state: 'undeliverable', stage: 'undeliverable', deadline: null, updatedAt: now };
+  draft.timeline.push({ kind: 'transition', from: conv.state, to: 'undeliverable', stage: 'undeliverable', cause: `carrier: ${event.status}` });
+  return finish(draft);
+}
+
+/** One step of the dialogue. */
+export function step(deps: EngineDeps, conv: Conversation, event: DialogueEvent, now: number): Outcome {
+  switch (event.type) {
+    case 'reply':
+      return onReply(deps, conv, event, now);
+    case 'deadline':
+      return onDeadline(deps, conv, now);
+    case 'upstream':
+      return onUpstream(deps, conv, event, now);
+    case 'delivery-failed':
+      return onDeliveryFailed(conv, event, now);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Drives conversations: reads one, asks the pure engine what to do, renders
+ * the SMS, and commits state + timeline + outbox in one Lua compare-and-set.
+ * On a conflict (a reply and a deadline at once, two replies at once) it
+ * re-reads and decides again, so exactly one of them wins.
+ */
+import { GatewayError } from '../../common/errors.js';
+import { isOpen, type Bank, type Conversation, type Language } from '../../dialogue/conversation.js';
+import { start, step, type DeadlineFn, type DialogueEvent, type Outcome } from '../../dialogue/engine.js';
+import type { ServiceRegistry } from '../../services/load.js';
+import type { ServiceDefinition } from '../../services/schema.js';
+import { newConversationId, type ConversationStore, type OutboxEntry, type TimelineEntry } from '../../store/conversations.js';
+import type { Renderer } from '../../templates/renderer.js';
+import type { Logger } from '../log.js';
+import type { Outbox } from './outbox.js';
+import { paramsSchema } from './params.js';
+
+export interface InvitationInput {
+  readonly service: string;
+  readonly externalId: string;
+  readonly msisdn: string;
+  readonly language: Language;
+  readonly params: Record<string, unknown>;
+  readonly campaign?: string | undefined;
+}
+
+export interface ConversationDeps {
+  readonly store: ConversationStore;
+  readonly services: ServiceRegistry;
+  readonly renderer: Renderer;
+  readonly deadline: DeadlineFn;
+  readonly outbox: Outbox;
+  readonly log: Logger;
+  /** Epoch ms; injectable so deadlines are tested without waiting days. */
+  readonly now: () => number;
+}
+
+/** How many times a step is re-decided after losing a compare-and-set. */
+const MAX_ATTEMPTS = 8;
+/** Keys of applied replies and events kept per conversation for idempotency. */
+const APPLIED_KEEP = 32;
+
+export type ApplyResult =
+  | { readonly status: 'applied' | 'unchanged'; readonly conversation: Conversation }
+  | { readonly status: 'rejected'; readonly conversation: Conversation; readonly reason: string }
+  | { readonly status: 'not-found' };
+
+export class ConversationService {
+  constructor(private readonly deps: ConversationDeps) {}
+
+  service(id: string): ServiceDefinition {
+    const service = this.deps.services.get(id);
+    if (!service) throw new GatewayError('GW_VALIDATION_FAILED', `unknown service "${id}"`, [{ path: 'service', message: `must be one of ${[...this.deps.services.keys()].join(', ')}` }]);
+    return service;
+  }
+
+  /** Starts a conversation, or answers the existing one for (service, externalId): nothing is sent twice. */
+  async invite(input: InvitationInput): Promise<{ conversation: Conversation; created: boolean }> {
+    const service = this.service(input.service);
+    const parsed = paramsSchema(service).safeParse(input.params);
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
+      throw new GatewayError('GW_VALIDATION_FAILED', 'invalid params for this service', details);
+    }
+    const now = this.deps.now();
+    const id = await this.deps.store.claimExternalId(service.id, input.externalId, newConversationId(now));
+    const existing = await this.deps.store.get(id);
+    if (existing) return { conversation: existing, created: false };
+
+    const fresh: Conversation = {
+      id, service: service.id, externalId: input.externalId, msisdn: input.msisdn, language: input.language,
+      state: 'invited', stage: '', version: -1, createdAt: now, updatedAt: now, deadline: null, params: parsed.data,
+      offered: [], bank: null, consentedAt: null, consentReply: null, consentTemplate: null, helpSent: 0,
+      lastHelpAt: null, campaign: input.campaign ?? null, appliedEvents: [],
+    };
+    const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
+    const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }]);
+    if (!committed) {
+      // Another request with the same externalId created it first: answer that one.
+      const winner = await this.deps.store.get(id);
+      if (winner) return { conversation: winner, created: false };
+      throw new Error(`conversation ${id} could not be created`);
+    }
+    return { conversation: committed, created: true };
+  }
+
+  /**
+   * Applies an event with optimistic concurrency: read, decide, compare-and-set, repeat on conflict.
+   * `key` makes it idempotent (a retransmitted reply, a repeated upstream event).
+   */
+  async apply(id: string, event: DialogueEvent, key?: string): Promise<ApplyResult> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const conv = await this.deps.store.get(id);
+      if (!conv) return { status: 'not-found' };
+      if (key !== undefined && conv.appliedEvents.includes(key)) return { status: 'unchanged', conversation: conv };
+      const service = this.service(conv.service);
+      const now = this.deps.now();
+      const outcome = step({ service, deadline: this.deps.deadline }, conv, event, now);
+      if (outcome.rejected) return { status: 'rejected', conversation: conv, reason: outcome.rejected };
+      if (!outcome.changed && outcome.timeline.length === 0) return { status: 'unchanged', conversation: conv };
+      const keyed = key === undefined ? outcome : withKey(outcome, key);
+      const committed = await this.commit(conv, keyed, now, []);
+      if (committed) return { status: 'applied', conversation: committed };
+      this.deps.log.debug({ conversationId: id, attempt }, 'transition lost a compare-and-set; deciding again');
+    }
+    throw new Error(`conversation ${id}: too many concurrent transitions`);
+  }
+
+  /** Renders the step's SMS, commits, then hands the outbox to BullMQ. Null on a version conflict. */
+  private async commit(before: Conversation, outcome: Outcome, now: number, extra: OutboxEntry[]): Promise<Conversation | null> {
+    let next = outcome.conversation;
+    const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
+    const outbox: OutboxEntry[] = [...extra];
+    outcome.messages.forEach((message, i) => {
+      const sms = this.deps.renderer.render(message.templateId, next.language, message.vars);
+      const smsId = `${before.version + 1}.${i}`;
+      if (message.asksConsent) {
+        next = { ...next, consentTemplate: { id: sms.templateId, language: sms.language, sha256: sms.sha256, text: sms.text } };
+      }
+      timeline.push({
+        at: now, kind: 'sms', smsId, templateId: sms.templateId, language: sms.language, sha256: sms.sha256,
+        text: sms.text, parts: sms.segmentation.parts, encoding: sms.segmentation.encoding, status: 'queued',
+      });
+      outbox.push({ t: 'sms', smsId, to: next.msisdn, text: sms.text, templateId: sms.templateId, asksConsent: message.asksConsent });
+    });
+    if (outcome.consent) outbox.push({ t: 'assignment' });
+    if (next.deadline !== before.deadline) outbox.push({ t: 'deadline', at: next.deadline });
+    const final = !isOpen(next) && next.state !== 'consented';
+    const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
+    if (!ok) return null;
+    const committed = { ...next, version: before.version + 1 };
+    await this.deps.outbox.flush(committed.id).catch((err: unknown) => {
+      // The entries stay in the outbox; the recovery sweep hands them over later.
+      this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+    });
+    return committed;
+  }
+
+  async get(id: string): Promise<Conversation | null> {
+    return this.deps.store.get(id);
+  }
+
+  /** Events from downstream systems (POST /v1/events). */
+  async upstream(id: string, name: string, body: { bank?: Bank; outcome?: string; key: string }): Promise<ApplyResult> {
+    const event: DialogueEvent = { type: 'upstream', name, key: body.key, ...(body.bank ? { bank: body.bank } : {}), ...(body.outcome ? { outcome: body.outcome } : {}) };
+    return this.apply(id, event);
+  }
+}
+
+function withKey(outcome: Outcome, key: string): Outcome {
+  const applied = [...outcome.conversation.appliedEvents.filter((k) => k !== key), key].slice(-APPLIED_KEEP);
+  return { ...outcome, conversation: { ...outcome.conversation, appliedEvents: applied } };
+}

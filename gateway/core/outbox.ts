@@ -1,0 +1,101 @@
+/**
+ * The transactional outbox: side effects are committed with the state change
+ * (store/lua/commit.lua) and handed to BullMQ afterwards, each with a job id
+ * derived from the conversation, so handing one over twice (a crash between
+ * the add and the ack) adds nothing twice. A consent reaches `assignments`
+ * exactly once: job id = conversation id (CONTRACT.md).
+ */
+import type { Queue } from 'bullmq';
+import type { Conversation } from '../../dialogue/conversation.js';
+import { ASSIGNMENT_JOB_NAME, SMS_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
+import type { ConversationStore, OutboxEntry } from '../../store/conversations.js';
+import type { Logger } from '../log.js';
+
+export interface OutboxDeps {
+  readonly store: ConversationStore;
+  readonly assignments: Queue;
+  readonly smsOut: Queue;
+  readonly log: Logger;
+}
+
+/** Completed SMS jobs are kept a day so a late re-hand-over still finds (and skips) them. */
+const KEEP_SMS_JOBS = { age: 24 * 3600 };
+
+export function assignmentOf(conv: Conversation): AssignmentJob {
+  if (!conv.consentReply || conv.consentedAt === null || !conv.consentTemplate) {
+    throw new Error(`conversation ${conv.id} has no complete consent record`);
+  }
+  return {
+    conversationId: conv.id,
+    service: conv.service,
+    externalId: conv.externalId,
+    msisdn: conv.msisdn,
+    language: conv.language,
+    bank: conv.bank,
+    consentedAt: new Date(conv.consentedAt).toISOString(),
+    reply: {
+      text: conv.consentReply.text,
+      receivedAt: new Date(conv.consentReply.receivedAt).toISOString(),
+      smscMessageId: conv.consentReply.smscMessageId,
+    },
+    consentTemplate: conv.consentTemplate,
+  };
+}
+
+export class Outbox {
+  constructor(private readonly deps: OutboxDeps) {}
+
+  /** Hands every pending entry of one conversation to its queue, then removes it from the outbox. */
+  async flush(conversationId: string): Promise<void> {
+    const { store } = this.deps;
+    const pending = await store.outbox(conversationId);
+    if (pending.length === 0) {
+      await store.outboxDone(conversationId);
+      return;
+    }
+    let conv: Conversation | null | undefined;
+    for (const raw of pending) {
+      const entry = JSON.parse(raw) as OutboxEntry;
+      switch (entry.t) {
+        case 'sms': {
+          const data: SmsOutJob = {
+            conversationId, smsId: entry.smsId, to: entry.to, text: entry.text,
+            templateId: entry.templateId, asksConsent: entry.asksConsent,
+          };
+          await this.deps.smsOut.add(SMS_JOB_NAME, data, {
+            jobId: `${conversationId}.${entry.smsId}`,
+            removeOnComplete: KEEP_SMS_JOBS,
+            removeOnFail: KEEP_SMS_JOBS,
+          });
+          break;
+        }
+        case 'assignment': {
+          conv ??= await store.get(conversationId);
+          if (conv) {
+            // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).
+            await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv), { jobId: conversationId });
+          }
+          break;
+        }
+        case 'deadline':
+          await store.setDeadline(conversationId, entry.at);
+          break;
+        case 'index':
+          conv ??= await store.get(conversationId);
+          if (conv) await store.indexMsisdn(conv);
+          break;
+      }
+      await store.ackOutbox(conversationId, raw);
+    }
+    await store.outboxDone(conversationId);
+  }
+
+  /** Recovery: flush the outboxes a crash left behind. Returns how many conversations were flushed. */
+  async recover(limit = 500): Promise<number> {
+    const ids = await this.deps.store.pendingOutboxes(limit);
+    for (const id of ids) {
+      await this.flush(id).catch((err: unknown) => this.deps.log.warn({ err, conversationId: id }, 'outbox recovery failed'));
+    }
+    return ids.length;
+  }
+}

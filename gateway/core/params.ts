@@ -1,0 +1,24 @@
+/**
+ * Invitation params per service, validated from the service's data
+ * (`params` in services/<id>.json) with the template variable types, so a new
+ * service needs no code here.
+ */
+import { z } from 'zod';
+import type { ServiceDefinition } from '../../services/schema.js';
+import { VAR_TYPES } from '../../templates/var-types.js';
+
+const cache = new WeakMap<ServiceDefinition, z.ZodType<Record<string, unknown>>>();
+
+export function paramsSchema(service: ServiceDefinition): z.ZodType<Record<string, unknown>> {
+  const cached = cache.get(service);
+  if (cached) return cached;
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, type] of Object.entries(service.params)) {
+    if (type === 'banks?') shape[name] = z.array(VAR_TYPES.banks.schema.element).default([]);
+    else if (type === 'text?') shape[name] = VAR_TYPES.text.schema.optional();
+    else shape[name] = VAR_TYPES[type].schema;
+  }
+  const schema = z.object(shape);
+  cache.set(service, schema);
+  return schema;
+}

@@ -1,0 +1,160 @@
+/**
+ * One TCP connection to an SMSC: framing, sequence numbers, in-flight requests.
+ * A new Connection per attempt; it never reconnects itself (the bind does).
+ */
+import net from 'node:net';
+import { FrameReader } from './framing.js';
+import { InFlight } from './in-flight.js';
+import { decodePdu, encodePdu, type RawPdu } from './smpp-lib.js';
+import { SmppError, STATUS } from './status.js';
+
+/** What the connection tells its owner. */
+export interface ConnectionEvents {
+  /** An SMSC request (deliver_sm, enquire_link, unbind, ...). */
+  readonly onRequest: (pdu: RawPdu) => void;
+  /** A response nobody waits for (late, after a timeout). */
+  readonly onStrayResponse: (pdu: RawPdu) => void;
+  /** The stream is corrupt; the connection is already closing. */
+  readonly onProtocolError: (reason: string) => void;
+  /** The socket closed (once). Every in-flight request has been rejected. */
+  readonly onClose: (reason: string) => void;
+}
+
+const RESPONSE_BIT = 0x80000000;
+/** SMPP 3.4 §5.1.4: sequence_number runs 0x00000001..0x7FFFFFFF. */
+const MAX_SEQUENCE = 0x7fffffff;
+
+export class Connection {
+  readonly inFlight: InFlight;
+  private readonly reader = new FrameReader();
+  private sequence = 0;
+  private closed = false;
+  private closeReason = 'socket closed';
+
+  private constructor(
+    private readonly socket: net.Socket,
+    window: number,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.inFlight = new InFlight(window);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => (this.closeReason = error.message));
+    socket.on('close', () => this.onSocketClose());
+  }
+
+  /** Open a socket (Nagle off: a deliver_sm_resp must not wait 20–40 ms for a delayed ACK). */
+  static open(
+    options: { host: string; port: number; window: number; timeoutMs: number },
+    events: ConnectionEvents,
+  ): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+      socket.setNoDelay(true);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`connect timeout ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(SmppError.local('CONNECTION_LOST', error.message));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(new Connection(socket, options.window, events));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Send a request and await its response (rejects on timeout or close). */
+  request(
+    command: string,
+    fields: Record<string, unknown>,
+    timeoutMs: number,
+    windowSlot: boolean,
+  ): Promise<RawPdu> {
+    if (this.closed)
+      return Promise.reject(SmppError.local('CONNECTION_LOST', `${command} on a closed connection`));
+    const sequence = this.nextSequence();
+    const response = this.inFlight.track(sequence, timeoutMs, windowSlot);
+    this.socket.write(encodePdu(command, { ...fields, sequence_number: sequence }));
+    return response;
+  }
+
+  /** Answer an SMSC request with the same sequence number. */
+  respond(request: RawPdu, command: string, status: number, fields: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    this.socket.write(
+      encodePdu(command, { ...fields, command_status: status, sequence_number: request.sequence_number }),
+    );
+  }
+
+  /** Half-close after pending writes (graceful end after unbind_resp). */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Close now; `reason` is reported through onClose. */
+  destroy(reason: string): void {
+    this.closeReason = reason;
+    this.socket.destroy();
+  }
+
+  private nextSequence(): number {
+    this.sequence = this.sequence >= MAX_SEQUENCE ? 1 : this.sequence + 1;
+    return this.sequence;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    const result = this.reader.push(chunk);
+    for (const frame of result.frames) {
+      if (!this.dispatch(frame)) return;
+    }
+    if (!result.ok) this.protocolError(result.error, STATUS.invalidCommandLength);
+  }
+
+  /** Decode and route one frame; false once the connection is being closed. */
+  private dispatch(frame: Buffer): boolean {
+    let pdu: RawPdu;
+    try {
+      pdu = decodePdu(frame);
+    } catch (error) {
+      this.protocolError(`undecodable PDU: ${(error as Error).message}`, STATUS.invalidCommandLength);
+      return false;
+    }
+    if ((pdu.command_id & RESPONSE_BIT) !== 0) {
+      if (!this.inFlight.settle(pdu)) this.events.onStrayResponse(pdu);
+    } else {
+      this.events.onRequest(pdu);
+    }
+    return !this.closed;
+  }
+
+  /**
+   * SMPP 3.4 §3.3: a PDU we cannot read gets generic_nack. After it the byte
+   * stream cannot be trusted, so in-flight requests fail now (retryable) and the
+   * socket closes once the nack is flushed; the bind then reconnects.
+   */
+  private protocolError(reason: string, status: number): void {
+    this.closeReason = `protocol error: ${reason}`;
+    this.markClosed();
+    this.events.onProtocolError(reason);
+    const nack = encodePdu('generic_nack', { command_status: status, sequence_number: 0 });
+    this.socket.write(nack, () => this.socket.destroy());
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.inFlight.failAll(SmppError.local('CONNECTION_LOST', this.closeReason));
+  }
+
+  private onSocketClose(): void {
+    this.markClosed();
+    this.events.onClose(this.closeReason);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The outbound path of one bind: plan the segments, wait for the pause and the
+ * token bucket, take a window slot, submit, and retry a segment the SMSC
+ * throttled (ESME_RTHROTTLED / ESME_RMSGQFUL) after the backoff of ESME_STATUS.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BindConfig } from './config.js';
+import type { Connection } from './connection.js';
+import { TokenBucket } from './flow.js';
+import type { Logger } from './logger.js';
+import type { SmppMetrics } from './metrics.js';
+import { ConcatRefs, planSubmit } from './submit.js';
+import { SmppError, statusInfo, STATUS } from './status.js';
+import type { BindState, OutboundSms, SubmitResult, SubmittedPart } from './transport.js';
+
+/** What the sender needs from its bind. */
+export interface SenderHost {
+  readonly id: string;
+  state(): BindState;
+  /** The open connection, or undefined. */
+  connection(): Connection | undefined;
+}
+
+/** Statuses that mean "slow down", answered by pausing the bind and retrying the same segment. */
+const SLOW_DOWN: ReadonlySet<number> = new Set([STATUS.throttled, STATUS.queueFull]);
+
+export class Sender {
+  private pausedUntil = 0;
+  private readonly bucket: TokenBucket;
+  private readonly refs = new ConcatRefs();
+  private readonly active = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly host: SenderHost,
+    private readonly config: BindConfig,
+    private readonly deps: { logger: Logger; metrics: SmppMetrics; now: () => number },
+  ) {
+    this.bucket = new TokenBucket(config.tps, deps.now());
+  }
+
+  /** Send every segment of `message`, in order. */
+  submit(message: OutboundSms): Promise<SubmitResult> {
+    const promise = this.send(message);
+    this.active.add(promise);
+    const forget = (): boolean => this.active.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /** Wait (at most `timeoutMs`) for submits already started to finish. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.active.size === 0) return;
+    const timeout = sleep(timeoutMs, undefined, { ref: false });
+    await Promise.race([Promise.allSettled([...this.active]), timeout]);
+  }
+
+  private async send(message: OutboundSms): Promise<SubmitResult> {
+    this.requireBound();
+    const bits = this.config.submit.concat === 'udh16' || this.config.submit.concat === 'sar' ? 16 : 8;
+    const plan = planSubmit(message, this.config.submit, this.refs.next(message.to, bits));
+    const parts: SubmittedPart[] = [];
+    for (const [index, fields] of plan.pdus.entries()) {
+      try {
+        parts.push({ index, messageId: await this.submitSegment(fields) });
+      } catch (error) {
+        const e = error as SmppError;
+        throw new SmppError(e.code, e.retryable, e.message, parts);
+      }
+    }
+    return {
+      ...(message.reference !== undefined ? { reference: message.reference } : {}),
+      encoding: plan.encoding,
+      dataCoding: plan.dataCoding,
+      parts,
+      bindId: this.host.id,
+    };
+  }
+
+  /** One submit_sm, retried after a throttle; resolves with the SMSC message_id. */
+  private async submitSegment(fields: Record<string, unknown>): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      await this.gate();
+      const conn = this.requireBound();
+      await conn.inFlight.acquire();
+      this.deps.metrics.windowInUse(this.host.id, conn.inFlight.inUse);
+      const response = await conn
+        .request('submit_sm', fields, this.config.responseTimeoutMs, true)
+        .finally(() => this.deps.metrics.windowInUse(this.host.id, conn.inFlight.inUse));
+      const status = response.command_status;
+      const info = statusInfo(status);
+      this.deps.metrics.submit(this.host.id, info.name);
+      if (status === STATUS.ok) return typeof response.message_id === 'string' ? response.message_id : '';
+      if (!SLOW_DOWN.has(status) || attempt >= this.config.maxThrottleRetries)
+        throw SmppError.fromStatus(status, 'submit_sm');
+      this.pause(this.config.throttleBackoffMs ?? info.backoffMs ?? 1000, info.name);
+    }
+  }
+
+  /** Stop sending on this bind for `ms` (every segment waits, not just the throttled one). */
+  private pause(ms: number, statusName: string): void {
+    this.deps.metrics.throttle(this.host.id, statusName);
+    this.pausedUntil = Math.max(this.pausedUntil, this.deps.now() + ms);
+    this.deps.logger.warn(
+      { bind: this.host.id, status: statusName, pauseMs: ms },
+      'SMSC asked to slow down; pausing bind',
+    );
+  }
+
+  /** Wait out a pause, then for a token of the bucket. */
+  private async gate(): Promise<void> {
+    for (;;) {
+      const now = this.deps.now();
+      if (this.pausedUntil > now) {
+        await sleep(this.pausedUntil - now);
+        continue;
+      }
+      const wait = this.bucket.take(now);
+      if (wait === 0) return;
+      await sleep(wait);
+    }
+  }
+
+  private requireBound(): Connection {
+    const conn = this.host.connection();
+    const state = this.host.state();
+    if (state === 'bound' && conn?.isOpen) return conn;
+    const code = state === 'unbinding' || state === 'closed' ? 'CLOSED' : 'NOT_BOUND';
+    throw SmppError.local(code, `bind ${this.host.id} is ${state}`);
+  }
+}

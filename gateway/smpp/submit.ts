@@ -1,0 +1,123 @@
+/**
+ * OutboundSms → submit_sm field sets, one per segment (pure).
+ *
+ * Always an explicit data_coding (0 GSM 03.38, 8 UCS2; SMPP 3.4 §5.2.19) and
+ * short_message as bytes, so the `smpp` package's encoder never runs.
+ */
+import { buildConcatUdh, encodeText, segment } from '../../sms/encoding.js';
+import type { OutboundSms } from './transport.js';
+
+/** How a long text is split on the wire (a per-carrier option). */
+export type ConcatMethod = 'udh8' | 'udh16' | 'sar' | 'payload';
+
+/** Addressing and concatenation options of one carrier. */
+export interface SubmitOptions {
+  /** Default `1414`. */
+  readonly sourceAddr: string;
+  /**
+   * Default 3 (network specific) with NPI 0 (unknown): SMPP 3.4 §5.2.5 gives no
+   * "short code" TON; a carrier-assigned short code is "network specific".
+   * Some carriers want TON 0 / NPI 1 instead: configure per carrier.
+   */
+  readonly sourceTon: number;
+  readonly sourceNpi: number;
+  /** Default 1/1: international E.164 (SMPP 3.4 §5.2.5–6); our MSISDNs are `7XXXXXXXXXX`. */
+  readonly destTon: number;
+  readonly destNpi: number;
+  /** Default `udh8` (3GPP TS 23.040 §9.2.3.24.1, IEI 0x00). */
+  readonly concat: ConcatMethod;
+  /** Default 1: a receipt for every final state (SMPP 3.4 §5.2.17). */
+  readonly registeredDelivery: number;
+  /** Default '' (the SMSC default service). */
+  readonly serviceType: string;
+}
+
+export const DEFAULT_SUBMIT_OPTIONS: SubmitOptions = {
+  sourceAddr: '1414',
+  sourceTon: 3,
+  sourceNpi: 0,
+  destTon: 1,
+  destNpi: 1,
+  concat: 'udh8',
+  registeredDelivery: 1,
+  serviceType: '',
+};
+
+export interface PlannedSubmit {
+  readonly encoding: 'gsm7' | 'ucs2';
+  readonly dataCoding: number;
+  /** submit_sm mandatory fields and TLVs, one entry per PDU. */
+  readonly pdus: ReadonlyArray<Record<string, unknown>>;
+}
+
+const UDHI = 0x40; // SMPP 3.4 §5.2.12: short_message begins with a UDH
+
+/** Plan the submit_sm PDUs of one message; `ref` is its concatenation reference. */
+export function planSubmit(message: OutboundSms, options: SubmitOptions, ref: number): PlannedSubmit {
+  const seg = segment(message.text, { ref16: options.concat === 'udh16' });
+  const base = {
+    service_type: options.serviceType,
+    source_addr_ton: options.sourceTon,
+    source_addr_npi: options.sourceNpi,
+    source_addr: options.sourceAddr,
+    dest_addr_ton: options.destTon,
+    dest_addr_npi: options.destNpi,
+    destination_addr: message.to,
+    registered_delivery: options.registeredDelivery,
+    data_coding: seg.dataCoding,
+  };
+  const single = seg.parts.length === 1;
+  if (single || options.concat === 'payload') {
+    const body = encodeText(message.text, seg.encoding);
+    // SMPP 3.4 §5.3.2.32: message_payload carries up to 64K octets; short_message must then be empty.
+    const pdu = single
+      ? { ...base, short_message: body }
+      : { ...base, short_message: Buffer.alloc(0), message_payload: body };
+    return { encoding: seg.encoding, dataCoding: seg.dataCoding, pdus: [pdu] };
+  }
+  const total = seg.parts.length;
+  const pdus = seg.parts.map((text, i) => {
+    const body = encodeText(text, seg.encoding);
+    if (options.concat === 'sar') {
+      // SMPP 3.4 §5.3.2.22–24: 16-bit reference, 1-based sequence.
+      return {
+        ...base,
+        short_message: body,
+        sar_msg_ref_num: ref & 0xffff,
+        sar_total_segments: total,
+        sar_segment_seqnum: i + 1,
+      };
+    }
+    const udh = buildConcatUdh({ ref, total, seq: i + 1, refBits: options.concat === 'udh16' ? 16 : 8 });
+    return { ...base, esm_class: UDHI, short_message: Buffer.concat([udh, body]) };
+  });
+  return { encoding: seg.encoding, dataCoding: seg.dataCoding, pdus };
+}
+
+/**
+ * Concatenation references, one counter per destination (3GPP TS 23.040
+ * §9.2.3.24.1: the reference must differ between concurrent long messages to
+ * the same recipient). Bounded: the least recently used destinations are forgotten.
+ */
+export class ConcatRefs {
+  private readonly counters = new Map<string, number>();
+
+  constructor(
+    private readonly maxEntries = 100_000,
+    private readonly seed: () => number = Math.random,
+  ) {}
+
+  /** The next reference for `to`, modulo 2^bits. */
+  next(to: string, bits: 8 | 16): number {
+    const modulo = bits === 16 ? 0x10000 : 0x100;
+    const previous = this.counters.get(to);
+    const value = previous === undefined ? Math.floor(this.seed() * modulo) : (previous + 1) % modulo;
+    this.counters.delete(to);
+    this.counters.set(to, value);
+    if (this.counters.size > this.maxEntries) {
+      const oldest = this.counters.keys().next().value;
+      if (oldest !== undefined) this.counters.delete(oldest);
+    }
+    return value % modulo;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Job payloads, validated where they are read (a job outlives the code that
+ * wrote it). Versioned by name: change a shape by adding a new job name.
+ */
+import { z } from 'zod';
+
+const language = z.enum(['kk', 'ru']);
+const bank = z.object({ code: z.string(), nameKk: z.string(), nameRu: z.string() });
+
+/** `assignments` (CONTRACT.md, "Downstream queue"). Job name `consent.v1`. */
+export const assignmentJob = z.object({
+  conversationId: z.string(),
+  service: z.string(),
+  externalId: z.string(),
+  msisdn: z.string(),
+  language,
+  bank: bank.nullable(),
+  /** ISO 8601. */
+  consentedAt: z.string(),
+  reply: z.object({ text: z.string(), receivedAt: z.string(), smscMessageId: z.string() }),
+  consentTemplate: z.object({ id: z.string(), language, sha256: z.string(), text: z.string() }),
+});
+export type AssignmentJob = z.infer<typeof assignmentJob>;
+export const ASSIGNMENT_JOB_NAME = 'consent.v1';
+
+/** `sms-out`: one SMS (all its parts). Job name `sms.v1`, job id `<conversationId>.<smsId>`. */
+export const smsOutJob = z.object({
+  conversationId: z.string(),
+  smsId: z.string(),
+  to: z.string(),
+  text: z.string(),
+  templateId: z.string(),
+  /** The SMS asks for consent: a failed delivery makes the conversation undeliverable. */
+  asksConsent: z.boolean(),
+});
+export type SmsOutJob = z.infer<typeof smsOutJob>;
+export const SMS_JOB_NAME = 'sms.v1';
+
+/** `inbound`: a citizen's reply (reassembled) or a delivery receipt. */
+export const replyJob = z.object({
+  from: z.string(),
+  to: z.string(),
+  text: z.string(),
+  /** Epoch ms when the SMSC's deliver_sm (last part) reached us. */
+  receivedAt: z.number(),
+  /** SMSC reference of the MO if the carrier gives one (receipted_message_id or our own hash). */
+  smscMessageId: z.string(),
+});
+export type ReplyJob = z.infer<typeof replyJob>;
+export const REPLY_JOB_NAME = 'reply.v1';
+
+export const receiptJob = z.object({
+  smscMessageId: z.string(),
+  /** DELIVRD, UNDELIV, EXPIRED, REJECTD, … */
+  status: z.string(),
+  errorCode: z.string().optional(),
+  receivedAt: z.number(),
+});
+export type ReceiptJob = z.infer<typeof receiptJob>;
+export const RECEIPT_JOB_NAME = 'receipt.v1';

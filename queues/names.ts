@@ -1,0 +1,14 @@
+/**
+ * BullMQ queue names. DO NOT CHANGE THE VALUES: they are persisted in Redis and
+ * `assignments` is the contract with the downstream systems (CONTRACT.md).
+ */
+export const QUEUES = {
+  /** One job per resolved consent, job id = conversation id (CONTRACT.md, "Downstream queue"). */
+  assignments: 'assignments',
+  /** SMS to send: survives restarts and dead links; drained by the SMPP workers. */
+  smsOut: 'sms-out',
+  /** Replies and receipts accepted from the SMSC, stored before the deliver_sm_resp. */
+  inbound: 'inbound',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -1,0 +1,170 @@
+/**
+ * The conversation store: one hash per conversation, its timeline and its
+ * outbox, committed together by a Lua compare-and-set (store/lua/commit.lua).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Result } from 'ioredis';
+import type { Conversation } from '../dialogue/conversation.js';
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url).pathname.replace('/dist/store/', '/store/'), 'utf8');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    gwCommit(k1: string, k2: string, k3: string, ...args: Array<string | number>): Result<[number, number], Context>;
+    gwAppend(k1: string, k2: string, ...args: string[]): Result<number, Context>;
+  }
+}
+
+/** A side effect committed with a step and handed to BullMQ afterwards (transactional outbox). */
+export type OutboxEntry =
+  | {
+      readonly t: 'sms';
+      readonly smsId: string;
+      readonly to: string;
+      readonly text: string;
+      readonly templateId: string;
+      readonly asksConsent: boolean;
+    }
+  | { readonly t: 'assignment' }
+  | { readonly t: 'deadline'; readonly at: number | null }
+  | { readonly t: 'index' };
+
+export interface TimelineEntry {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
+
+/** Sortable, unguessable id: time in base 36 then 10 random characters. */
+export function newConversationId(now: number): string {
+  const random = randomBytes(8).toString('base64url').replace(/[-_]/g, '0').slice(0, 10).toLowerCase();
+  return `${now.toString(36)}${random}`;
+}
+
+export interface StoreOptions {
+  /** Seconds a conversation is kept after it ends (RETENTION_DAYS). */
+  readonly retentionSeconds: number;
+}
+
+export class ConversationStore {
+  constructor(
+    readonly redis: RedisClient,
+    readonly keys: Keys,
+    private readonly options: StoreOptions,
+  ) {
+    redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
+    redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
+  }
+
+  async get(id: string): Promise<Conversation | null> {
+    const doc = await this.redis.hget(this.keys.conversation(id), 'doc');
+    return doc ? (JSON.parse(doc) as Conversation) : null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Conversation[]> {
+    const docs = await Promise.all(ids.map((id) => this.redis.hget(this.keys.conversation(id), 'doc')));
+    return docs.flatMap((d) => (d ? [JSON.parse(d) as Conversation] : []));
+  }
+
+  /**
+   * Claims (service, externalId) for `id`, or returns the id that already holds it:
+   * invitations are idempotent on it (CONTRACT.md). Kept as long as the conversation.
+   */
+  async claimExternalId(service: string, externalId: string, id: string): Promise<string> {
+    const key = this.keys.byExternalId(service, externalId);
+    const ok = await this.redis.set(key, id, 'NX');
+    if (ok === 'OK') return id;
+    return (await this.redis.get(key)) ?? id;
+  }
+
+  /**
+   * Commits a step if the stored version is still `expectedVersion` (-1 for a new conversation).
+   * Returns false on conflict: re-read and decide again.
+   */
+  async commit(
+    expectedVersion: number,
+    next: Conversation,
+    timeline: readonly TimelineEntry[],
+    outbox: readonly OutboxEntry[],
+    final: boolean,
+  ): Promise<boolean> {
+    const id = next.id;
+    if (outbox.length > 0) await this.redis.sadd(this.keys.outboxIndex(), id);
+    const doc = JSON.stringify({ ...next, version: expectedVersion + 1 });
+    const ttl = final ? this.options.retentionSeconds : 0;
+    const [ok] = await this.redis.gwCommit(
+      this.keys.conversation(id),
+      this.keys.timeline(id),
+      this.keys.outbox(id),
+      expectedVersion,
+      doc,
+      next.state,
+      ttl,
+      timeline.length,
+      ...timeline.map((e) => JSON.stringify(e)),
+      ...outbox.map((e) => JSON.stringify(e)),
+    );
+    return ok === 1;
+  }
+
+  /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */
+  async append(id: string, ...entries: TimelineEntry[]): Promise<boolean> {
+    if (entries.length === 0) return true;
+    const ok = await this.redis.gwAppend(this.keys.conversation(id), this.keys.timeline(id), ...entries.map((e) => JSON.stringify(e)));
+    return ok === 1;
+  }
+
+  async timeline(id: string): Promise<TimelineEntry[]> {
+    const raw = await this.redis.lrange(this.keys.timeline(id), 0, -1);
+    return raw.map((r) => JSON.parse(r) as TimelineEntry);
+  }
+
+  /** The conversations of one number, newest first. Ids whose conversation expired are pruned. */
+  async listByMsisdn(msisdn: string, limit = 50): Promise<Conversation[]> {
+    const key = this.keys.byMsisdn(msisdn);
+    const ids = await this.redis.zrevrange(key, 0, limit - 1);
+    const convs = await this.getMany(ids);
+    if (convs.length < ids.length) {
+      const alive = new Set(convs.map((c) => c.id));
+      const gone = ids.filter((i) => !alive.has(i));
+      if (gone.length) await this.redis.zrem(key, ...gone);
+    }
+    return convs;
+  }
+
+  async indexMsisdn(conv: Conversation): Promise<void> {
+    await this.redis.zadd(this.keys.byMsisdn(conv.msisdn), conv.createdAt, conv.id);
+  }
+
+  async outbox(id: string): Promise<string[]> {
+    return this.redis.lrange(this.keys.outbox(id), 0, -1);
+  }
+
+  /** Removes one handled outbox entry (by its exact JSON). */
+  async ackOutbox(id: string, raw: string): Promise<void> {
+    await this.redis.lrem(this.keys.outbox(id), 1, raw);
+  }
+
+  async outboxDone(id: string): Promise<void> {
+    const left = await this.redis.llen(this.keys.outbox(id));
+    if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
+  }
+
+  async pendingOutboxes(limit = 500): Promise<string[]> {
+    return this.redis.srandmember(this.keys.outboxIndex(), limit);
+  }
+
+  async setDeadline(id: string, at: number | null): Promise<void> {
+    if (at === null) await this.redis.zrem(this.keys.deadlines(), id);
+    else await this.redis.zadd(this.keys.deadlines(), at, id);
+  }
+
+  /** Conversation ids whose deadline is due at `now`, earliest first. */
+  async dueDeadlines(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.deadlines(), '-inf', now, 'LIMIT', 0, limit);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Every Redis key the gateway writes, in one place (as BullMQ's queue-keys.ts).
+ *
+ * DO NOT CHANGE THE KEY SHAPES: they are a persisted format; a change strands
+ * every open conversation. Add new keys instead.
+ *
+ * Hash tags `{…}` put all keys of one conversation (its document, timeline and
+ * outbox) in one Cluster slot, so its Lua transition runs on Redis Cluster.
+ * Indices keyed by MSISDN share the MSISDN's slot.
+ */
+export interface Keys {
+  /** Hash: `v` (version), `state`, `doc` (the conversation JSON). */
+  conversation(id: string): string;
+  /** List of timeline entries (JSON), oldest first. */
+  timeline(id: string): string;
+  /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
+  outbox(id: string): string;
+  /** Set of conversation ids whose outbox may be non-empty: the recovery sweeper's work list. */
+  outboxIndex(): string;
+  /** Sorted set: conversation ids of one MSISDN, scored by creation time. */
+  byMsisdn(msisdn: string): string;
+  /** String: conversation id for (service, externalId) — invitations are idempotent on it. */
+  byExternalId(service: string, externalId: string): string;
+  /** Sorted set: conversation ids scored by their deadline (epoch ms). */
+  deadlines(): string;
+  /** String with a 24 h TTL: the "no open request" SMS was sent to this MSISDN today. */
+  noRequestSent(msisdn: string): string;
+  /** Hash: parts of a multipart reply being reassembled. */
+  replyParts(msisdn: string, ref: string): string;
+  /** String: SMSC message id → `conversationId smsId part/total`, for delivery receipts. */
+  receipt(smscMessageId: string): string;
+  /** Hash: per outgoing SMS, the SMSC ids of the parts already accepted (no resend after success). */
+  smsParts(conversationId: string, smsId: string): string;
+  /** List: the audit log of agent lookups and unmaskings. */
+  audit(): string;
+}
+
+export function createKeys(prefix = 'gw'): Keys {
+  return {
+    conversation: (id) => `${prefix}:{c:${id}}`,
+    timeline: (id) => `${prefix}:{c:${id}}:tl`,
+    outbox: (id) => `${prefix}:{c:${id}}:out`,
+    outboxIndex: () => `${prefix}:{outbox}`,
+    byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
+    byExternalId: (service, externalId) => `${prefix}:{x:${service}:${externalId}}`,
+    deadlines: () => `${prefix}:{deadlines}`,
+    noRequestSent: (msisdn) => `${prefix}:{m:${msisdn}}:noreq`,
+    replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
+    receipt: (id) => `${prefix}:{r:${id}}`,
+    smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,
+    audit: () => `${prefix}:{audit}`,
+  };
+}

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SmppBind } from '../../gateway/smpp/bind.js';
+import type { SmppError } from '../../gateway/smpp/status.js';
+import { PerlSmsc } from '../support/perl-smsc.js';
+import { metricValue, testBind } from './helpers.js';
+
+let smsc: PerlSmsc | undefined;
+let bind: SmppBind | undefined;
+
+afterEach(async () => {
+  await bind?.close();
+  await smsc?.stop();
+  bind = smsc = undefined;
+});
+
+describe('bind lifecycle against the Perl SMSC', () => {
+  it('binds as a transceiver with interface_version 0x34 and logs every transition', async () => {
+    smsc = await PerlSmsc.start();
+    const t = testBind(smsc.smppPort);
+    bind = t.bind;
+    await bind.waitFor('bound', 5000);
+    const bindPdu = await smsc.waitFor((l) => l.dir === 'in' && l.command === 'bind_transceiver');
+    expect(bindPdu.interface_version).toBe(0x34);
+    const transitions = t.logger.lines.filter((l) => l.msg.startsWith('bind ')).map((l) => l.msg);
+    expect(transitions).toEqual([
+      'bind disconnected -> connecting',
+      'bind connecting -> binding',
+      'bind binding -> bound',
+    ]);
+    expect(await metricValue(t.registry, 'smpp_bind_state', { state: 'bound' })).toBe(1);
+  });
+
+  it('a wrong password is refused with ESME_RINVPASWD, not retryable, and the bind never reports bound', async () => {
+    smsc = await PerlSmsc.start();
+    const t = testBind(smsc.smppPort, { password: 'wrong' });
+    bind = t.bind;
+    const error = await new Promise<SmppError>((resolve) => t.bind.once('bindError', resolve));
+    expect(error.code).toBe(0x0e);
+    expect(error.retryable).toBe(false);
+    expect(t.bind.state).not.toBe('bound');
+  });
+
+  it('sends enquire_link on schedule and measures its round trip', async () => {
+    smsc = await PerlSmsc.start();
+    const t = testBind(smsc.smppPort, { enquireLinkMs: 30 });
+    bind = t.bind;
+    // The second enquire_link is only scheduled after the first one's response was measured.
+    await smsc.waitFor(() => smsc!.received('enquire_link').length >= 2);
+    expect(await metricValue(t.registry, 'smpp_enquire_link_rtt_seconds_count')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an unanswered enquire_link declares the link dead, and the bind reconnects', async () => {
+    smsc = await PerlSmsc.start(['--no-enquire-resp']);
+    const t = testBind(smsc.smppPort, { enquireLinkMs: 30, enquireLinkTimeoutMs: 100 });
+    bind = t.bind;
+    await bind.waitFor('bound', 5000);
+    await bind.waitFor('disconnected', 5000);
+    await bind.waitFor('bound', 5000);
+    expect(smsc.received('bind_transceiver').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("answers the SMSC's own enquire_link", async () => {
+    smsc = await PerlSmsc.start(['--enquire-link-s', '1']);
+    bind = testBind(smsc.smppPort).bind;
+    const resp = await smsc.waitFor((l) => l.dir === 'in' && l.command === 'enquire_link_resp', 5000);
+    expect(resp.command_status).toBe(0);
+  });
+
+  it('when the SMSC unbinds, the bind answers unbind_resp and binds again', async () => {
+    smsc = await PerlSmsc.start();
+    bind = testBind(smsc.smppPort).bind;
+    await bind.waitFor('bound', 5000);
+    const unbinding = bind.waitFor('unbinding', 5000);
+    await smsc.control({ op: 'unbind' });
+    await unbinding;
+    await smsc.waitFor((l) => l.dir === 'in' && l.command === 'unbind_resp');
+    await bind.waitFor('bound', 5000);
+    expect(smsc.received('bind_transceiver')).toHaveLength(2);
+  });
+
+  it('close() sends unbind, waits for unbind_resp and ends closed', async () => {
+    smsc = await PerlSmsc.start();
+    const t = testBind(smsc.smppPort);
+    await t.bind.waitFor('bound', 5000);
+    await t.bind.close();
+    expect(t.bind.state).toBe('closed');
+    expect(smsc.received('unbind')).toHaveLength(1);
+    await expect(t.bind.submit({ to: '77011234567', text: 'late' })).rejects.toMatchObject({
+      code: 'CLOSED',
+    });
+  });
+});

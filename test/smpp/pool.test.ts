@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BindPool } from '../../gateway/smpp/pool.js';
+import { PerlSmsc } from '../support/perl-smsc.js';
+import { testBind } from './helpers.js';
+
+let smsc: PerlSmsc | undefined;
+let pool: BindPool | undefined;
+
+afterEach(async () => {
+  await pool?.close();
+  await smsc?.stop();
+  pool = smsc = undefined;
+});
+
+describe('BindPool', () => {
+  it('spreads submits over the bound binds, and keeps sending on the other when one drops', async () => {
+    smsc = await PerlSmsc.start();
+    const a = testBind(smsc.smppPort, { id: 'a' }).bind;
+    const b = testBind(smsc.smppPort, { id: 'b' }).bind;
+    pool = new BindPool([a, b]);
+    await Promise.all([a.waitFor('bound', 5000), b.waitFor('bound', 5000)]);
+    expect(pool.state).toBe('bound');
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((i) => pool!.submit({ to: '77011234567', text: `m${i}` })),
+    );
+    expect(results.map((r) => r.bindId).sort()).toEqual(['a', 'a', 'b', 'b']);
+    expect(new Set(smsc.received('submit_sm').map((l) => l.conn)).size).toBe(2);
+
+    await b.close();
+    const after = await pool.submit({ to: '77011234567', text: 'only a' });
+    expect(after.bindId).toBe('a');
+  });
+
+  it('with no bind bound, a submit is refused at once as retryable', async () => {
+    const bind = testBind(1, { id: 'nowhere' }).bind; // port 1: connection refused
+    pool = new BindPool([bind]);
+    await expect(pool.submit({ to: '77011234567', text: 'x' })).rejects.toMatchObject({
+      code: 'NOT_BOUND',
+      retryable: true,
+    });
+  });
+});

@@ -1,0 +1,174 @@
+/** The pure pieces of the SMPP layer: framing, backoff, token bucket, submit planning, status table, classification. */
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { FrameReader } from '../../gateway/smpp/framing.js';
+import { backoffDelay, DEFAULT_BACKOFF, TokenBucket } from '../../gateway/smpp/flow.js';
+import { classifyDeliverSm } from '../../gateway/smpp/inbound.js';
+import type { RawPdu } from '../../gateway/smpp/smpp-lib.js';
+import { ESME_STATUS, statusInfo } from '../../gateway/smpp/status.js';
+import { ConcatRefs, DEFAULT_SUBMIT_OPTIONS, planSubmit } from '../../gateway/smpp/submit.js';
+
+const header = (length: number): Buffer => {
+  const b = Buffer.alloc(Math.max(length, 4));
+  b.writeUInt32BE(length, 0);
+  return b;
+};
+
+describe('FrameReader', () => {
+  it('cuts PDUs split and joined across chunks', () => {
+    const reader = new FrameReader();
+    const two = Buffer.concat([header(16), header(20)]);
+    expect(reader.push(two.subarray(0, 10)).frames).toHaveLength(0);
+    const result = reader.push(two.subarray(10));
+    expect(result.frames.map((f) => f.length)).toEqual([16, 20]);
+  });
+
+  it.each([8, 15, 65_537])('rejects command_length %d', (length) => {
+    expect(new FrameReader().push(header(length)).ok).toBe(false);
+  });
+});
+
+describe('backoffDelay', () => {
+  it.each([
+    [0, 0.5, 500],
+    [1, 0.5, 1000],
+    [3, 0.5, 4000],
+    [20, 0.5, 30_000],
+    [0, 0, 350],
+    [0, 1, 650],
+  ])('attempt %d with random %d → %d ms', (attempt, random, expected) => {
+    expect(backoffDelay(attempt, DEFAULT_BACKOFF, random)).toBe(expected);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('gives `rate` segments in a burst, then one per 1/rate s', () => {
+    const bucket = new TokenBucket(4, 0);
+    expect([0, 0, 0, 0].map((t) => bucket.take(t))).toEqual([0, 0, 0, 0]);
+    expect(bucket.take(0)).toBe(250);
+    expect(bucket.take(250)).toBe(0);
+  });
+
+  it('rate 0 means no limit', () => {
+    const bucket = new TokenBucket(0, 0);
+    expect(Array.from({ length: 1000 }, () => bucket.take(0)).every((w) => w === 0)).toBe(true);
+  });
+});
+
+describe('planSubmit', () => {
+  it('a single GSM part has no UDH and an explicit data_coding 0', () => {
+    const plan = planSubmit({ to: '77011234567', text: 'Hi' }, DEFAULT_SUBMIT_OPTIONS, 1);
+    expect(plan.pdus).toEqual([
+      expect.objectContaining({ data_coding: 0, short_message: Buffer.from('Hi'), source_addr_ton: 3 }),
+    ]);
+    expect(plan.pdus[0]).not.toHaveProperty('esm_class');
+  });
+
+  it('IEI 0x08 parts carry a 16-bit reference', () => {
+    const plan = planSubmit(
+      { to: '7', text: 'ә'.repeat(100) },
+      { ...DEFAULT_SUBMIT_OPTIONS, concat: 'udh16' },
+      0x1234,
+    );
+    expect(plan.pdus.map((p) => (p.short_message as Buffer).subarray(0, 7).toString('hex'))).toEqual([
+      '06080412340201',
+      '06080412340202',
+    ]);
+  });
+
+  it('message_payload carries a long text in one PDU with an empty short_message', () => {
+    const plan = planSubmit(
+      { to: '7', text: 'x'.repeat(300) },
+      { ...DEFAULT_SUBMIT_OPTIONS, concat: 'payload' },
+      0,
+    );
+    expect(plan.pdus).toHaveLength(1);
+    expect((plan.pdus[0]?.message_payload as Buffer).length).toBe(300);
+    expect((plan.pdus[0]?.short_message as Buffer).length).toBe(0);
+  });
+});
+
+describe('ConcatRefs', () => {
+  it('counts per destination and wraps at 8 bits', () => {
+    const refs = new ConcatRefs(10, () => 255 / 256);
+    expect([refs.next('a', 8), refs.next('a', 8), refs.next('b', 8)]).toEqual([255, 0, 255]);
+  });
+});
+
+describe('ESME_STATUS', () => {
+  it('throttling and queue-full are retryable with a backoff; bad password and bad address are not', () => {
+    expect(statusInfo(0x58)).toMatchObject({ retryable: true, backoffMs: expect.any(Number) });
+    expect(statusInfo(0x14)).toMatchObject({ retryable: true, backoffMs: expect.any(Number) });
+    expect(statusInfo(0x0e).retryable).toBe(false);
+    expect(statusInfo(0x0b).retryable).toBe(false);
+  });
+
+  it('an unknown (vendor) status is permanent and named by its value', () => {
+    expect(statusInfo(0x401)).toEqual({ name: 'ESME_0x0401', retryable: false });
+  });
+
+  it('has a row for every SMPP 3.4 status the smpp package knows', () => {
+    const { errors } = createRequire(import.meta.url)('smpp') as { errors: Record<string, number> };
+    const v34 = Object.values(errors).filter((code) => code <= 0xff);
+    expect(v34.filter((code) => !ESME_STATUS.has(code))).toEqual([]);
+  });
+});
+
+describe('classifyDeliverSm', () => {
+  const base = {
+    command: 'deliver_sm',
+    command_id: 5,
+    command_status: 0,
+    sequence_number: 3,
+    command_length: 0,
+  };
+  it('esm_class 0x04 with receipt TLVs is a receipt whose TLVs win over the text', () => {
+    const pdu: RawPdu = {
+      ...base,
+      esm_class: 0x04,
+      data_coding: 0,
+      source_addr: '77011234567',
+      short_message: Buffer.from('id:99 stat:DELIVRD err:000 text:x'),
+      receipted_message_id: 'abc',
+      message_state: 5,
+    };
+    expect(classifyDeliverSm(pdu, 'b')).toMatchObject({
+      kind: 'receipt',
+      messageId: 'abc',
+      stat: 'UNDELIV',
+      source: 'tlv',
+    });
+  });
+
+  it('a receipt without TLVs falls back to its text', () => {
+    const pdu: RawPdu = {
+      ...base,
+      esm_class: 0x04,
+      data_coding: 0,
+      short_message: Buffer.from('id:99 stat:EXPIRED err:001'),
+    };
+    expect(classifyDeliverSm(pdu, 'b')).toMatchObject({
+      messageId: '99',
+      stat: 'EXPIRED',
+      err: '001',
+      source: 'text',
+    });
+  });
+
+  it('a reply with SAR TLVs passes them up as its concat info', () => {
+    const pdu: RawPdu = {
+      ...base,
+      esm_class: 0,
+      data_coding: 3,
+      short_message: Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+      sar_msg_ref_num: 300,
+      sar_total_segments: 2,
+      sar_segment_seqnum: 1,
+    };
+    expect(classifyDeliverSm(pdu, 'b')).toMatchObject({
+      kind: 'reply',
+      text: 'café',
+      concat: { method: 'sar', ref: 300, total: 2, seq: 1 },
+    });
+  });
+});

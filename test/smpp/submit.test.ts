@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SmppBind } from '../../gateway/smpp/bind.js';
+import type { SmppError } from '../../gateway/smpp/status.js';
+import { PerlSmsc } from '../support/perl-smsc.js';
+import { metricValue, testBind } from './helpers.js';
+
+let smsc: PerlSmsc | undefined;
+let bind: SmppBind | undefined;
+
+afterEach(async () => {
+  await bind?.close();
+  await smsc?.stop();
+  bind = smsc = undefined;
+});
+
+async function bound(args: string[] = [], overrides: Parameters<typeof testBind>[1] = {}) {
+  smsc = await PerlSmsc.start(args);
+  const t = testBind(smsc.smppPort, overrides);
+  bind = t.bind;
+  await bind.waitFor('bound', 5000);
+  return { smsc, ...t };
+}
+
+// 400 characters of Kazakh (Cyrillic with ә, ғ, қ, ң, ө, ұ, ү, һ, і): UCS2 only.
+const KAZAKH = 'Құрметті азамат! Сіздің балаңызға үйде оқыту қызметі ұсынылады. Жауап беріңіз: 123#3#1. '
+  .repeat(5)
+  .slice(0, 400);
+
+describe('submit_sm against the Perl SMSC', () => {
+  it('a 400-character Kazakh text goes as 6 UCS2 parts with UDH, and the SMSC reassembles the original', async () => {
+    const { smsc, bind } = await bound();
+    expect(Array.from(KAZAKH)).toHaveLength(400);
+    const result = await bind.submit({ to: '77011234567', text: KAZAKH, reference: 'inv-1' });
+    expect(result.encoding).toBe('ucs2');
+    expect(result.parts).toHaveLength(6);
+    expect(new Set(result.parts.map((p) => p.messageId)).size).toBe(6);
+    const complete = await smsc.waitFor((l) => l.event === 'concat_complete');
+    expect(complete.text).toBe(KAZAKH);
+    expect(complete.message_ids).toEqual(result.parts.map((p) => p.messageId));
+    const submits = smsc.received('submit_sm');
+    expect(
+      submits.map((s) => [s.data_coding, s.esm_class, s.source_addr, s.dest_addr_ton, s.registered_delivery]),
+    ).toEqual(Array(6).fill([8, 0x40, '1414', 1, 1]));
+  });
+
+  it('a GSM text with € and [ goes as data_coding 0 with escape septets', async () => {
+    const { smsc, bind } = await bound();
+    await bind.submit({ to: '77011234567', text: 'Cost 5€ [ok]' });
+    const [submit] = smsc.received('submit_sm');
+    expect(submit?.data_coding).toBe(0);
+    expect(submit?.short_message_hex).toBe(
+      Buffer.from('Cost 5\x1b\x65 \x1b\x3cok\x1b\x3e', 'latin1').toString('hex'),
+    );
+    expect(submit?.text).toBe('Cost 5€ [ok]');
+  });
+
+  it('SAR TLVs instead of a UDH when the carrier asks for them', async () => {
+    const { smsc, bind } = await bound([], { submit: { concat: 'sar' } });
+    const text = 'x'.repeat(200);
+    const result = await bind.submit({ to: '77011234567', text });
+    expect(result.parts).toHaveLength(2);
+    const complete = await smsc.waitFor((l) => l.event === 'concat_complete');
+    expect(complete.text).toBe(text);
+    expect(smsc.received('submit_sm').map((s) => (s.concat as { method: string }).method)).toEqual([
+      'sar',
+      'sar',
+    ]);
+  });
+
+  it('with every 2nd submit throttled, each message is still accepted exactly once', async () => {
+    const { smsc, bind, registry } = await bound(['--throttle-every', '2'], { throttleBackoffMs: 10 });
+    const texts = Array.from({ length: 6 }, (_, i) => `message ${i}`);
+    const results = await Promise.all(texts.map((text) => bind.submit({ to: '77011234567', text })));
+    expect(results.every((r) => r.parts.length === 1)).toBe(true);
+    const accepted = smsc.received('submit_sm').filter((s) => (s.resp as { status: number }).status === 0);
+    expect(accepted.map((s) => s.text).sort()).toEqual([...texts].sort());
+    expect(
+      await metricValue(registry, 'smpp_throttle_events_total', { status: 'ESME_RTHROTTLED' }),
+    ).toBeGreaterThanOrEqual(3);
+  });
+
+  it('never has more than `window` submits unanswered at the SMSC', async () => {
+    const { smsc, bind } = await bound(['--delay-resp-ms', '30'], { window: 3 });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => bind.submit({ to: '77011234567', text: `w${i}` })),
+    );
+    let open = 0;
+    let max = 0;
+    for (const line of smsc.log) {
+      if (line.dir === 'in' && line.command === 'submit_sm') max = Math.max(max, ++open);
+      if (line.dir === 'out' && line.command === 'submit_sm_resp') open--;
+    }
+    expect(max).toBe(3);
+  });
+
+  it('a dropped connection rejects every unanswered submit as retryable at once, then binds again', async () => {
+    const { smsc, bind } = await bound(['--delay-resp-ms', '5000'], { responseTimeoutMs: 60_000 });
+    const pending = Array.from({ length: 5 }, (_, i) =>
+      bind.submit({ to: '77011234567', text: `in flight ${i}` }).then(
+        () => undefined,
+        (error: SmppError) => error,
+      ),
+    );
+    await smsc.waitFor(() => smsc.received('submit_sm').length === 5);
+    await smsc.control({ op: 'drop' });
+    const errors = await Promise.all(pending);
+    expect(errors.map((e) => [e?.code, e?.retryable])).toEqual(Array(5).fill(['CONNECTION_LOST', true]));
+    await bind.waitFor('bound', 5000);
+    expect(smsc.received('bind_transceiver')).toHaveLength(2);
+  });
+});
