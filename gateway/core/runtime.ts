@@ -1,0 +1,101 @@
+/**
+ * The gateway's core, wired from its parts: services, templates, calendar,
+ * the Redis store, the BullMQ queues and the conversation service. Used by
+ * gateway.ts, the demo, the HTTP tests and the scenario tests.
+ */
+import { readFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
+import { GatewayError } from '../../common/errors.js';
+import { DEFAULT_CALENDAR_FILE, loadCalendarFile, type WorkingCalendar } from '../../dialogue/calendar.js';
+import type { DeadlineFn } from '../../dialogue/engine.js';
+import { QUEUES } from '../../queues/names.js';
+import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
+import { ConversationStore } from '../../store/conversations.js';
+import { createKeys } from '../../store/keys.js';
+import type { RedisClient } from '../../store/redis.js';
+import { createRenderer, loadTemplates, type Renderer } from '../../templates/index.js';
+import type { Logger } from '../log.js';
+import { ConversationService } from './conversations.js';
+import { Outbox } from './outbox.js';
+
+export interface CoreOptions {
+  readonly redis: RedisClient;
+  readonly log: Logger;
+  /** Prefix of the gateway's own keys; tests give each test its own. Default `gw`. */
+  readonly keyPrefix?: string;
+  /**
+   * BullMQ prefix. Default `bull` (BullMQ's own), so downstream workers read `assignments` with
+   * default settings; on Redis Cluster use a hash tag, e.g. `{bull}`.
+   */
+  readonly queuePrefix?: string;
+  readonly now?: () => number;
+  readonly retentionDays?: number;
+  readonly calendarFile?: string | undefined;
+}
+
+export interface Queues {
+  readonly assignments: Queue;
+  readonly smsOut: Queue;
+  readonly inbound: Queue;
+}
+
+export interface Core {
+  readonly conversations: ConversationService;
+  readonly store: ConversationStore;
+  readonly outbox: Outbox;
+  readonly queues: Queues;
+  readonly renderer: Renderer;
+  readonly services: ServiceRegistry;
+  readonly calendar: WorkingCalendar;
+  readonly queuePrefix: string;
+  readonly now: () => number;
+  close(): Promise<void>;
+}
+
+export function deadlineFrom(calendar: WorkingCalendar): DeadlineFn {
+  return (spec, now) => {
+    const at = new Date(now);
+    if ('workingDays' in spec) return calendar.addWorkingDays(at, spec.workingDays).getTime();
+    if ('calendarDays' in spec) return calendar.addCalendarDays(at, spec.calendarDays).getTime();
+    return calendar.addMonths(at, spec.months).getTime();
+  };
+}
+
+function checkTemplates(services: ServiceRegistry, renderer: Renderer): void {
+  const missing = [...services.values()].flatMap((s) =>
+    templatesOf(s).filter((id) => !renderer.catalogue.entries.has(id)).map((id) => `${s.id}: template ${id}`),
+  );
+  if (missing.length) throw new GatewayError('GW_SERVICE_INVALID', `services name missing templates: ${missing.join('; ')}`);
+}
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const { redis, log } = options;
+  const now = options.now ?? Date.now;
+  const [services, catalogue, calendar] = await Promise.all([
+    loadServices(),
+    loadTemplates(),
+    loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
+  ]);
+  const renderer = createRenderer(catalogue);
+  checkTemplates(services, renderer);
+  const queuePrefix = options.queuePrefix ?? 'bull';
+  const queueOpts = { connection: redis, prefix: queuePrefix };
+  const queues: Queues = {
+    assignments: new Queue(QUEUES.assignments, queueOpts),
+    smsOut: new Queue(QUEUES.smsOut, queueOpts),
+    inbound: new Queue(QUEUES.inbound, queueOpts),
+  };
+  const store = new ConversationStore(redis, createKeys(options.keyPrefix ?? 'gw'), {
+    retentionSeconds: (options.retentionDays ?? 90) * 86_400,
+  });
+  const outbox = new Outbox({ store, assignments: queues.assignments, smsOut: queues.smsOut, log });
+  const conversations = new ConversationService({
+    store, services, renderer, deadline: deadlineFrom(calendar), outbox, log, now,
+  });
+  return {
+    conversations, store, outbox, queues, renderer, services, calendar, queuePrefix, now,
+    async close() {
+      await Promise.all(Object.values(queues).map((q: Queue) => q.close()));
+    },
+  };
+}

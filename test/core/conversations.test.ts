@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseReply } from '../../parsers/reply.js';
+import { createTestCore, homeSchoolingParams, KASPI, type TestCore } from '../support/core.js';
+
+let core: TestCore;
+beforeAll(async () => {
+  core = await createTestCore();
+});
+afterAll(async () => {
+  await core.close();
+});
+
+function reply(id: string, text: string, smscMessageId = 'mo-1') {
+  const receivedAt = core.clock.now();
+  return core.conversations.apply(id, { type: 'reply', parsed: parseReply(text), reply: { text, receivedAt, smscMessageId } }, `reply:${smscMessageId}`);
+}
+
+describe('conversation store and outbox on real Redis', () => {
+  it('an invitation stores the conversation, queues Appendix 1 and schedules its deadline', async () => {
+    const { conversation, created } = await core.conversations.invite({
+      service: 'home-schooling', externalId: 'ext-1', msisdn: '77011234567', language: 'ru', params: homeSchoolingParams(),
+    });
+    expect(created).toBe(true);
+    expect(conversation.state).toBe('invited');
+    expect(conversation.consentTemplate?.id).toBe('home-schooling.offer-one-bank');
+    expect(conversation.consentTemplate?.text).toContain('123#3#1');
+    const jobs = await core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed']);
+    const job = jobs.find((j) => j.data.conversationId === conversation.id);
+    expect(job?.data.text).toBe(conversation.consentTemplate?.text);
+    expect(await core.store.dueDeadlines(conversation.deadline!, 10)).toContain(conversation.id);
+    expect((await core.store.listByMsisdn('77011234567')).map((c) => c.id)).toEqual([conversation.id]);
+    expect(await core.store.pendingOutboxes()).not.toContain(conversation.id);
+  });
+
+  it('the same (service, externalId) again answers the same conversation and sends nothing', async () => {
+    const input = { service: 'home-schooling', externalId: 'ext-2', msisdn: '77011230002', language: 'kk' as const, params: homeSchoolingParams() };
+    const first = await core.conversations.invite(input);
+    const again = await core.conversations.invite(input);
+    expect(again.created).toBe(false);
+    expect(again.conversation.id).toBe(first.conversation.id);
+    const jobs = await core.queues.smsOut.getJobs(['waiting', 'completed', 'active', 'delayed']);
+    expect(jobs.filter((j) => j.data.conversationId === first.conversation.id)).toHaveLength(1);
+  });
+
+  it('a consent reaches assignments exactly once, even when the reply is applied twice', async () => {
+    const { conversation } = await core.conversations.invite({
+      service: 'home-schooling', externalId: 'ext-3', msisdn: '77011230003', language: 'ru', params: homeSchoolingParams(),
+    });
+    core.clock.advance(60_000);
+    const first = await reply(conversation.id, '123#3#1', 'mo-3');
+    const second = await reply(conversation.id, '123#3#1', 'mo-3');
+    expect(first.status).toBe('applied');
+    expect(second.status).toBe('unchanged');
+    const job = await core.queues.assignments.getJob(conversation.id);
+    expect(job?.data).toMatchObject({ conversationId: conversation.id, bank: KASPI, reply: { text: '123#3#1', smscMessageId: 'mo-3' } });
+    expect(job?.data.consentTemplate.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await core.queues.assignments.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
+  });
+
+  it('two different replies racing: only one consent, the other sees the new state', async () => {
+    const { conversation } = await core.conversations.invite({
+      service: 'home-schooling', externalId: 'ext-4', msisdn: '77011230004', language: 'ru', params: homeSchoolingParams(),
+    });
+    const results = await Promise.all([reply(conversation.id, '123#3#1', 'a'), reply(conversation.id, '123#3#1 рахмет', 'b')]);
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const timeline = await core.store.timeline(conversation.id);
+    expect(timeline.filter((e) => e.kind === 'reply' && e.accepted === true)).toHaveLength(1);
+    expect(timeline.filter((e) => e.kind === 'transition' && e.to === 'consented')).toHaveLength(1);
+  });
+
+  it('a crash between commit and hand-over leaves the outbox to the recovery sweep', async () => {
+    const { conversation } = await core.conversations.invite({
+      service: 'school-meals', externalId: 'ext-5', msisdn: '77011230005', language: 'kk', params: { parentFullName: 'А Б', childFullName: 'В Г' },
+    });
+    // Simulate the crash: put an entry back as if the flush never happened.
+    await core.redis.rpush(`${core.keyPrefix}:{c:${conversation.id}}:out`, JSON.stringify({ t: 'deadline', at: 42 }));
+    await core.redis.sadd(`${core.keyPrefix}:{outbox}`, conversation.id);
+    expect(await core.outbox.recover()).toBeGreaterThanOrEqual(1);
+    expect(await core.store.outbox(conversation.id)).toEqual([]);
+    expect(await core.store.dueDeadlines(42, 10)).toContain(conversation.id);
+  });
+});

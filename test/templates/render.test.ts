@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { segment } from '../../sms/encoding.js';
+import { TemplateError } from '../../templates/errors.js';
+import type { Renderer } from '../../templates/renderer.js';
+import { LANGUAGES, type Language } from '../../templates/var-types.js';
+import { REPO, repositoryTemplates } from './support.js';
+
+let renderer: Renderer;
+let samples: Record<string, Record<string, unknown>>;
+beforeAll(async () => ({ renderer, samples } = await repositoryTemplates()));
+
+const halyk = { code: 'HSBKKZKX', nameKk: 'Қазақстан Халық Банкі', nameRu: 'Народный Банк Казахстана' };
+
+/** Render a template with its sample; the id is a plain string, so the variables are checked at run time. */
+function renderSample(id: string, lang: Language) {
+  return renderer.render(id, lang, samples[id]!);
+}
+
+function thrown(fn: () => unknown): TemplateError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof TemplateError) return error;
+    throw error;
+  }
+  throw new Error('expected a TemplateError');
+}
+
+describe('every template with its sample values', () => {
+  it('has a sample for every template id and no sample for an unknown id', () => {
+    expect(Object.keys(samples).sort()).toEqual([...renderer.catalogue.ids]);
+  });
+
+  it('renders in both languages to text with no brace, "undefined", blank line or trailing space', () => {
+    for (const id of renderer.catalogue.ids) {
+      for (const lang of LANGUAGES) {
+        const { text } = renderSample(id, lang);
+        expect(text, `${id} ${lang}`).not.toMatch(/[{}]|undefined|null|\n\s*\n|[ \t]\n|^\s|\s$/);
+        expect(text.length, `${id} ${lang}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('carries the template id, the language and the SHA-256 of the source file', async () => {
+    const sms = renderSample('home-schooling.offer-one-bank', 'kk');
+    const bytes = await readFile(join(REPO, 'templates/kk/home-schooling.offer-one-bank.hbs'));
+    expect(sms.templateId).toBe('home-schooling.offer-one-bank');
+    expect(sms.language).toBe('kk');
+    expect(sms.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const ru = renderSample('home-schooling.offer-one-bank', 'ru');
+    expect(ru.sha256).not.toBe(sms.sha256);
+  });
+
+  it('counts encoding, characters and parts as sms/encoding segment() does', () => {
+    const sms = renderSample('school-meals.request', 'ru');
+    const expected = segment(sms.text);
+    expect(sms.segmentation).toEqual({
+      encoding: 'ucs2',
+      characters: expected.characters,
+      units: expected.units,
+      parts: expected.parts.length,
+    });
+    expect(sms.segmentation.parts).toBeGreaterThan(1);
+  });
+});
+
+describe('variables', () => {
+  it('picks the bank name in the language of the SMS', () => {
+    const vars = { fullName: 'Ахметова Айгүл', bank: halyk };
+    expect(renderer.render('home-schooling.assigned', 'kk', vars).text).toContain(
+      'шотыңызға Қазақстан Халық Банкі түседі',
+    );
+    expect(renderer.render('home-schooling.assigned', 'ru', vars).text).toContain(
+      'счет в Народный Банк Казахстана.',
+    );
+  });
+
+  it('numbers the banks from 1 in the order given and shows the bank-number reply with the real code', () => {
+    const banks = [
+      { code: 'A', nameKk: 'Бірінші', nameRu: 'Первый' },
+      { code: 'B', nameKk: 'Екінші', nameRu: 'Второй' },
+    ];
+    const { text } = renderer.render('home-schooling.offer-several-banks', 'ru', {
+      serviceCode: '705',
+      banks,
+    });
+    expect(text).toContain('\n1. Первый\n2. Второй\n');
+    expect(text).toContain(
+      'с текстом 705#3#1, добавив порядковый номер банка: например, 705#3#11 для Первый.',
+    );
+    expect(text).toContain('с текстом 705#3#0.');
+    const kk = renderer.render('home-schooling.offer-several-banks', 'kk', {
+      serviceCode: '705',
+      banks,
+    }).text;
+    expect(kk).toContain('мысалы, Бірінші үшін 705#3#11.');
+  });
+
+  it('keeps & < > " as they are: an SMS is not HTML', () => {
+    const bank = { code: 'X', nameKk: 'A&B <Bank> "1"', nameRu: 'A&B <Bank> "1"' };
+    const { text } = renderer.render('home-schooling.consent-accepted', 'ru', { bank });
+    expect(text).toContain('A&B <Bank> "1"');
+    expect(text).not.toContain('&amp;');
+  });
+
+  it('lists every valid reply and every open code', () => {
+    const replies = ['123#3#1', '123#3#0'];
+    expect(renderer.render('gateway.not-understood', 'ru', { replies }).text).toContain(
+      ': 123#3#1, 123#3#0.',
+    );
+    expect(renderer.render('gateway.which-request', 'kk', { codes: ['123'] }).text).toMatch(/: 123\.$/);
+  });
+
+  it.each([
+    ['a missing variable', 'home-schooling.expired', {}, 'variable "fullName"'],
+    [
+      'a missing bank name',
+      'home-schooling.assigned',
+      { fullName: 'X', bank: { code: 'H', nameKk: 'Х' } },
+      'variable "bank.nameRu"',
+    ],
+    ['an empty bank list', 'home-schooling.offer-no-account', { banks: [] }, 'variable "banks"'],
+    [
+      'a service code with a #',
+      'home-schooling.offer-one-bank',
+      { serviceCode: '12#3', bank: halyk },
+      'variable "serviceCode"',
+    ],
+    ['a name with a brace', 'home-schooling.expired', { fullName: '{ФИО}' }, 'variable "fullName"'],
+    ['a blank name', 'social-portal.choose-supplier', { fullName: '   ' }, 'variable "fullName"'],
+    ['a number for a name', 'home-schooling.expired', { fullName: 42 }, 'variable "fullName"'],
+  ])('rejects %s, naming the template and the variable', (_case, id, vars, variable) => {
+    const error = thrown(() => renderer.render(id, 'ru', vars));
+    expect(error.code).toBe('invalid-variables');
+    expect(error.message).toContain(`template "${id}" (ru)`);
+    expect(error.message).toContain(variable);
+  });
+
+  it('types the variables of the known templates at compile time and checks them at run time', () => {
+    // @ts-expect-error: consent-accepted takes a bank (tsc fails this file if the typing is lost)
+    expect(() => renderer.render('home-schooling.consent-accepted', 'ru', {})).toThrow(TemplateError);
+    const typed = renderer.render('home-schooling.consent-accepted', 'kk', { bank: halyk });
+    expect(typed.text).toContain('Қазақстан Халық Банкі');
+  });
+
+  it('rejects an unknown template id', () => {
+    const error = thrown(() => renderer.render('home-schooling.nope', 'kk', {}));
+    expect(error.code).toBe('unknown-template');
+    expect(error.message).toContain('home-schooling.nope');
+  });
+
+  it('trims a name the caller padded with spaces', () => {
+    const { text } = renderer.render('home-schooling.expired', 'ru', { fullName: '  Ахметова Айгүл  ' });
+    expect(text.split('\n')[0]).toBe('Уважаемый(ая), Ахметова Айгүл!');
+  });
+});
+
+describe('shared vocabulary', () => {
+  it('gives the call-centre line in both languages, with 1414', () => {
+    expect(renderer.term('callCentre.line', 'kk')).toContain('1414');
+    expect(renderer.term('callCentre.line', 'ru')).toContain('1414');
+    expect(renderer.term('console.state.awaiting_account', 'kk')).not.toBe(
+      renderer.term('console.state.awaiting_account', 'ru'),
+    );
+  });
+
+  it('throws on a term that does not exist instead of printing its key', () => {
+    expect(() => renderer.term('console.state.nope', 'ru')).toThrow(/console\.state\.nope/);
+  });
+});
