@@ -9,7 +9,11 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 24, 6, 0); // Tue 24 Nov 2026, 11:00 Almaty
 // The calendar has its own tests; here a day is a day, so the flows read plainly.
 const deadline = (spec: DeadlineSpec, now: number): number =>
-  'workingDays' in spec ? now + spec.workingDays * DAY : 'calendarDays' in spec ? now + spec.calendarDays * DAY : now + spec.months * 30 * DAY;
+  'workingDays' in spec
+    ? now + spec.workingDays * DAY
+    : 'calendarDays' in spec
+      ? now + spec.calendarDays * DAY
+      : now + spec.months * 30 * DAY;
 
 const services = await loadServices();
 function deps(id: string): EngineDeps {
@@ -22,16 +26,44 @@ const otbasy: Bank = { code: 'HCSK', nameKk: 'Отбасы банк', nameRu: '�
 
 function conversation(service: string, params: Record<string, unknown>): Conversation {
   return {
-    id: 'c1', service, externalId: 'e1', msisdn: '77011234567', language: 'ru', state: 'invited', stage: '',
-    version: 0, createdAt: T0, updatedAt: T0, deadline: null, params, offered: [], bank: null, consentedAt: null,
-    consentReply: null, consentTemplate: null, helpSent: 0, lastHelpAt: null, campaign: null, appliedEvents: [],
+    id: 'c1',
+    service,
+    externalId: 'e1',
+    msisdn: '77011234567',
+    language: 'ru',
+    state: 'invited',
+    stage: '',
+    version: 0,
+    createdAt: T0,
+    updatedAt: T0,
+    deadline: null,
+    params,
+    offered: [],
+    bank: null,
+    consentedAt: null,
+    consentReply: null,
+    consentTemplate: null,
+    helpSent: 0,
+    lastHelpAt: null,
+    campaign: null,
+    appliedEvents: [],
   };
 }
 
-const hs = (banks: Bank[]): Record<string, unknown> => ({ fullName: 'Айгүл Сейітқызы', serviceCode: '123', banks, integratedBanks: [halyk, kaspi, otbasy] });
+const hs = (banks: Bank[]): Record<string, unknown> => ({
+  fullName: 'Айгүл Сейітқызы',
+  serviceCode: '123',
+  banks,
+  integratedBanks: [halyk, kaspi, otbasy],
+});
 
 function reply(d: EngineDeps, conv: Conversation, text: string, at = T0 + 1000): Outcome {
-  return step(d, conv, { type: 'reply', parsed: parseReply(text), reply: { text, receivedAt: at, smscMessageId: 'm1' } }, at);
+  return step(
+    d,
+    conv,
+    { type: 'reply', parsed: parseReply(text), reply: { text, receivedAt: at, smscMessageId: 'm1' } },
+    at,
+  );
 }
 
 describe('home-schooling (003 / 000)', () => {
@@ -64,7 +96,11 @@ describe('home-schooling (003 / 000)', () => {
     expect(answered.consent).toBe(false);
     expect(answered.conversation.state).toBe('invited');
     expect(answered.messages).toEqual([
-      { templateId: 'gateway.not-understood', vars: { replies: ['123#3#11', '123#3#12', '123#3#0'] }, asksConsent: false },
+      {
+        templateId: 'gateway.not-understood',
+        vars: { replies: ['123#3#11', '123#3#12', '123#3#0'] },
+        asksConsent: false,
+      },
     ]);
   });
 
@@ -83,11 +119,21 @@ describe('home-schooling (003 / 000)', () => {
     const started = start(d, conversation('home-schooling', hs([])), T0);
     expect(started.conversation.state).toBe('awaiting_account');
     expect(started.messages[0]?.templateId).toBe('home-schooling.offer-no-account');
-    const opened = step(d, started.conversation, { type: 'upstream', name: 'account-opened', key: 'k1', bank: otbasy }, T0 + DAY);
+    const opened = step(
+      d,
+      started.conversation,
+      { type: 'upstream', name: 'account-opened', key: 'k1', bank: otbasy },
+      T0 + DAY,
+    );
     expect(opened.conversation.state).toBe('invited');
     expect(opened.messages[0]?.templateId).toBe('home-schooling.offer-one-bank');
     expect(opened.messages[0]?.vars.bank).toEqual(otbasy);
-    const again = step(d, opened.conversation, { type: 'upstream', name: 'account-opened', key: 'k1', bank: otbasy }, T0 + DAY);
+    const again = step(
+      d,
+      opened.conversation,
+      { type: 'upstream', name: 'account-opened', key: 'k1', bank: otbasy },
+      T0 + DAY,
+    );
     expect(again.changed).toBe(false);
     expect(again.rejected).toBeUndefined();
     expect(reply(d, opened.conversation, '123#3#1', T0 + DAY + 1).conversation.bank).toEqual(otbasy);
@@ -99,7 +145,10 @@ describe('home-schooling (003 / 000)', () => {
     expect(early.changed).toBe(false);
     const expired = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
     expect(expired.conversation.state).toBe('expired');
-    expect(expired.messages[0]).toMatchObject({ templateId: 'home-schooling.expired', vars: { fullName: 'Айгүл Сейітқызы' } });
+    expect(expired.messages[0]).toMatchObject({
+      templateId: 'home-schooling.expired',
+      vars: { fullName: 'Айгүл Сейітқызы' },
+    });
     const late = reply(d, expired.conversation, '123#3#1', T0 + 4 * DAY);
     expect(late.consent).toBe(false);
     expect(late.messages.map((m) => m.templateId)).toEqual(['gateway.after-deadline']);
@@ -111,16 +160,30 @@ describe('home-schooling (003 / 000)', () => {
     const late = reply(d, started.conversation, '123#3#1', T0 + 3 * DAY);
     expect(late.consent).toBe(false);
     expect(late.conversation.state).toBe('expired');
-    expect(late.messages.map((m) => m.templateId)).toEqual(['home-schooling.expired', 'gateway.after-deadline']);
+    expect(late.messages.map((m) => m.templateId)).toEqual([
+      'home-schooling.expired',
+      'gateway.after-deadline',
+    ]);
   });
 
   it('a decision brings Appendix 5 and state assigned; a decision before consent is rejected', () => {
     const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
-    expect(step(d, started.conversation, { type: 'upstream', name: 'decision', key: 'd', outcome: 'assigned' }, T0).rejected).toMatch(/decision/);
+    expect(
+      step(d, started.conversation, { type: 'upstream', name: 'decision', key: 'd', outcome: 'assigned' }, T0)
+        .rejected,
+    ).toMatch(/decision/);
     const consented = reply(d, started.conversation, '123#3#1').conversation;
-    const assigned = step(d, consented, { type: 'upstream', name: 'decision', key: 'd', outcome: 'assigned' }, T0 + DAY);
+    const assigned = step(
+      d,
+      consented,
+      { type: 'upstream', name: 'decision', key: 'd', outcome: 'assigned' },
+      T0 + DAY,
+    );
     expect(assigned.conversation.state).toBe('assigned');
-    expect(assigned.messages[0]).toMatchObject({ templateId: 'home-schooling.assigned', vars: { bank: kaspi } });
+    expect(assigned.messages[0]).toMatchObject({
+      templateId: 'home-schooling.assigned',
+      vars: { bank: kaspi },
+    });
   });
 
   it('yes-words and garbage are never a consent; help is rate limited', () => {
@@ -201,9 +264,21 @@ describe('social-portal (004)', () => {
 describe('undelivered invitation', () => {
   it('the carrier reporting the invitation undelivered ends the conversation as undeliverable', () => {
     const d = deps('school-meals');
-    const started = start(d, conversation('school-meals', { parentFullName: 'А Б', childFullName: 'В Г' }), T0);
-    const conv = { ...started.conversation, consentTemplate: { id: 'school-meals.request', language: 'ru' as const, sha256: 'x', text: 't' } };
-    const out = step(d, conv, { type: 'delivery-failed', templateId: 'school-meals.request', status: 'UNDELIV' }, T0 + 1);
+    const started = start(
+      d,
+      conversation('school-meals', { parentFullName: 'А Б', childFullName: 'В Г' }),
+      T0,
+    );
+    const conv = {
+      ...started.conversation,
+      consentTemplate: { id: 'school-meals.request', language: 'ru' as const, sha256: 'x', text: 't' },
+    };
+    const out = step(
+      d,
+      conv,
+      { type: 'delivery-failed', templateId: 'school-meals.request', status: 'UNDELIV' },
+      T0 + 1,
+    );
     expect(out.conversation.state).toBe('undeliverable');
     expect(out.conversation.deadline).toBeNull();
   });

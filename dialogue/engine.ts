@@ -20,7 +20,13 @@ export interface OutgoingSms {
 }
 
 export type TimelineNote =
-  | { readonly kind: 'transition'; readonly from: string; readonly to: string; readonly stage: string; readonly cause: string }
+  | {
+      readonly kind: 'transition';
+      readonly from: string;
+      readonly to: string;
+      readonly stage: string;
+      readonly cause: string;
+    }
   | { readonly kind: 'reply'; readonly text: string; readonly meaning: string; readonly accepted: boolean }
   | { readonly kind: 'event'; readonly name: string; readonly detail: string }
   | { readonly kind: 'note'; readonly text: string };
@@ -40,7 +46,13 @@ export interface Outcome {
 export type DialogueEvent =
   | { readonly type: 'reply'; readonly parsed: ParsedReply; readonly reply: ReplyRecord }
   | { readonly type: 'deadline' }
-  | { readonly type: 'upstream'; readonly name: string; readonly key: string; readonly bank?: Bank; readonly outcome?: string }
+  | {
+      readonly type: 'upstream';
+      readonly name: string;
+      readonly key: string;
+      readonly bank?: Bank;
+      readonly outcome?: string;
+    }
   | { readonly type: 'delivery-failed'; readonly templateId: string; readonly status: string };
 
 /** Help SMS for replies not understood: at most this many per conversation, and one per interval. */
@@ -84,7 +96,14 @@ interface Draft {
   consent: boolean;
 }
 
-function enter(deps: EngineDeps, draft: Draft, stageId: string, now: number, cause: string, eventBank?: Bank): void {
+function enter(
+  deps: EngineDeps,
+  draft: Draft,
+  stageId: string,
+  now: number,
+  cause: string,
+  eventBank?: Bank,
+): void {
   const stage = stageOf(deps.service, stageId);
   const from = draft.conv.state;
   let offered = draft.conv.offered;
@@ -100,12 +119,22 @@ function enter(deps: EngineDeps, draft: Draft, stageId: string, now: number, cau
   };
   draft.timeline.push({ kind: 'transition', from, to: stage.state, stage: stageId, cause });
   if (stage.send) {
-    draft.messages.push({ templateId: stage.send, vars: varsFor(draft.conv), asksConsent: stage.asksConsent });
+    draft.messages.push({
+      templateId: stage.send,
+      vars: varsFor(draft.conv),
+      asksConsent: stage.asksConsent,
+    });
   }
 }
 
 function finish(draft: Draft, changed = true): Outcome {
-  return { conversation: draft.conv, messages: draft.messages, consent: draft.consent, timeline: draft.timeline, changed };
+  return {
+    conversation: draft.conv,
+    messages: draft.messages,
+    consent: draft.consent,
+    timeline: draft.timeline,
+    changed,
+  };
 }
 
 /** A new conversation's first step: enter the first stage and send its SMS. */
@@ -115,12 +144,20 @@ export function start(deps: EngineDeps, conv: Conversation, now: number): Outcom
   return finish(draft);
 }
 
+/** The service code this conversation's replies start with (`123` in `123#3#1`), or null (002: `3#1`). */
+export function serviceCodeOf(service: ServiceDefinition, conv: Pick<Conversation, 'params'>): string | null {
+  const param = service.reply.codeParam;
+  if (!param) return null;
+  const value = conv.params[param];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
 /** The replies valid now, as the citizen should type them (for the "not understood" SMS). */
 export function validReplies(service: ServiceDefinition, conv: Conversation): string[] {
   if (!isOpen(conv)) return [];
   const stage = stageOf(service, conv.stage);
-  const code = service.reply.codeParam ? String(conv.params[service.reply.codeParam] ?? '') : '';
-  const prefix = service.reply.codeParam ? `${code}#${service.reply.question}#` : `${service.reply.question}#`;
+  const code = serviceCodeOf(service, conv);
+  const prefix = code !== null ? `${code}#${service.reply.question}#` : `${service.reply.question}#`;
   return stage.replies.flatMap((rule) =>
     rule.choice === 'required'
       ? conv.offered.slice(0, 9).map((_, i) => `${prefix}${rule.answer}${i + 1}`)
@@ -150,19 +187,25 @@ function help(deps: EngineDeps, draft: Draft, text: string, meaning: string, now
 function matchRule(deps: EngineDeps, conv: Conversation, parsed: CodedReply): ReplyRule | string {
   const { service } = deps;
   if (parsed.question !== service.reply.question) return `unknown question ${parsed.question}`;
-  const expected = service.reply.codeParam ? String(conv.params[service.reply.codeParam]) : null;
-  if (parsed.serviceCode !== null && parsed.serviceCode !== expected) return `service code ${parsed.serviceCode} is not this conversation's`;
+  if (parsed.serviceCode !== null && parsed.serviceCode !== serviceCodeOf(service, conv))
+    return `service code ${parsed.serviceCode} is not this conversation's`;
   const rule = stageOf(service, conv.stage).replies.find((r) => r.answer === parsed.answer);
   if (!rule) return `answer ${parsed.answer} is not offered now`;
   if (rule.choice === 'none' && parsed.choice !== null) return `no number is expected after ${parsed.answer}`;
   if (rule.choice === 'required') {
     if (parsed.choice === null) return 'the bank number is missing';
-    if (parsed.choice > conv.offered.length) return `bank no. ${parsed.choice} is not in the list of ${conv.offered.length}`;
+    if (parsed.choice > conv.offered.length)
+      return `bank no. ${parsed.choice} is not in the list of ${conv.offered.length}`;
   }
   return rule;
 }
 
-function onReply(deps: EngineDeps, conv: Conversation, event: Extract<DialogueEvent, { type: 'reply' }>, now: number): Outcome {
+function onReply(
+  deps: EngineDeps,
+  conv: Conversation,
+  event: Extract<DialogueEvent, { type: 'reply' }>,
+  now: number,
+): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   const { reply, parsed } = event;
   // A reply at or after the deadline is late even if the sweeper has not fired yet: apply the
@@ -174,18 +217,29 @@ function onReply(deps: EngineDeps, conv: Conversation, event: Extract<DialogueEv
     draft.timeline.push(...expired.timeline);
   }
   if (!isOpen(draft.conv)) {
-    draft.timeline.push({ kind: 'reply', text: reply.text, meaning: `after the end (${draft.conv.state})`, accepted: false });
+    draft.timeline.push({
+      kind: 'reply',
+      text: reply.text,
+      meaning: `after the end (${draft.conv.state})`,
+      accepted: false,
+    });
     if (draft.conv.state === 'expired' || draft.conv.state === 'closed') {
       draft.messages.push({ templateId: 'gateway.after-deadline', vars: {}, asksConsent: false });
     }
     return finish(draft);
   }
-  if (parsed.kind === 'not-coded') return help(deps, draft, reply.text, `not understood: ${parsed.reason}`, now);
+  if (parsed.kind === 'not-coded')
+    return help(deps, draft, reply.text, `not understood: ${parsed.reason}`, now);
   const rule = matchRule(deps, draft.conv, parsed);
   if (typeof rule === 'string') return help(deps, draft, reply.text, `not understood: ${rule}`, now);
 
   const offered = draft.conv.offered;
-  const bank = rule.bank === 'chosen' ? offered[(parsed.choice ?? 0) - 1] : rule.bank === 'only' ? offered[0] : undefined;
+  const bank =
+    rule.bank === 'chosen'
+      ? offered[(parsed.choice ?? 0) - 1]
+      : rule.bank === 'only'
+        ? offered[0]
+        : undefined;
   const meaning = rule.meaning.replace('{choice}', String(parsed.choice ?? ''));
   draft.timeline.push({ kind: 'reply', text: reply.text, meaning, accepted: true });
   if (rule.consent) {
@@ -205,14 +259,23 @@ function onDeadline(deps: EngineDeps, conv: Conversation, now: number): Outcome 
   return finish(draft);
 }
 
-function onUpstream(deps: EngineDeps, conv: Conversation, event: Extract<DialogueEvent, { type: 'upstream' }>, now: number): Outcome {
+function onUpstream(
+  deps: EngineDeps,
+  conv: Conversation,
+  event: Extract<DialogueEvent, { type: 'upstream' }>,
+  now: number,
+): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   if (conv.appliedEvents.includes(event.key)) return finish(draft, false);
   const rule = stageOf(deps.service, conv.stage).events[event.name];
   if (!rule || (rule.outcome !== undefined && rule.outcome !== event.outcome)) {
-    return { ...finish(draft, false), rejected: `event ${event.name} does not apply in state ${conv.state} (stage ${conv.stage})` };
+    return {
+      ...finish(draft, false),
+      rejected: `event ${event.name} does not apply in state ${conv.state} (stage ${conv.stage})`,
+    };
   }
-  if (rule.offerEventBank && !event.bank) return { ...finish(draft, false), rejected: `event ${event.name} needs a bank` };
+  if (rule.offerEventBank && !event.bank)
+    return { ...finish(draft, false), rejected: `event ${event.name} needs a bank` };
   draft.conv = { ...conv, appliedEvents: [...conv.appliedEvents, event.key] };
   draft.timeline.push({ kind: 'event', name: event.name, detail: event.outcome ?? event.bank?.code ?? '' });
   enter(deps, draft, rule.goto, now, `event ${event.name}`, rule.offerEventBank ? event.bank : undefined);
@@ -220,11 +283,21 @@ function onUpstream(deps: EngineDeps, conv: Conversation, event: Extract<Dialogu
 }
 
 /** The carrier reports the invitation undelivered: the conversation cannot go on (CONTRACT.md). */
-function onDeliveryFailed(conv: Conversation, event: Extract<DialogueEvent, { type: 'delivery-failed' }>, now: number): Outcome {
+function onDeliveryFailed(
+  conv: Conversation,
+  event: Extract<DialogueEvent, { type: 'delivery-failed' }>,
+  now: number,
+): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   if (!isOpen(conv) || conv.consentTemplate?.id !== event.templateId) return finish(draft, false);
   draft.conv = { ...conv, state: 'undeliverable', stage: 'undeliverable', deadline: null, updatedAt: now };
-  draft.timeline.push({ kind: 'transition', from: conv.state, to: 'undeliverable', stage: 'undeliverable', cause: `carrier: ${event.status}` });
+  draft.timeline.push({
+    kind: 'transition',
+    from: conv.state,
+    to: 'undeliverable',
+    stage: 'undeliverable',
+    cause: `carrier: ${event.status}`,
+  });
   return finish(draft);
 }
 

@@ -1,24 +1,55 @@
 /**
- * Builds and wires the whole gateway from a Config. Used by main.ts, the demo
- * and the end-to-end tests (in-process, on port 0).
+ * Builds and wires the whole gateway from a Config: Redis, the core, the SMPP
+ * transport, the workers, the deadline sweeper and the HTTP app. Used by
+ * main.ts, the demo and the end-to-end tests (in-process, on port 0).
  */
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue, type Worker } from 'bullmq';
+import type express from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { QUEUES } from '../queues/names.js';
 import { connectRedis, redisReady, type RedisClient } from '../store/redis.js';
 import type { Config } from './config.js';
+import { createInboundHandler } from './core/inbound.js';
+import { createCore, type Core } from './core/runtime.js';
+import { startSender } from './core/sender.js';
+import { createSweeper, type Sweeper } from './core/sweeper.js';
+import { startInboundWorker } from './core/workers.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
+import { createTransport, type CarrierRouter } from './smpp/carriers.js';
+import type { BindTuning } from './smpp/routes.js';
 
 export interface GatewayHandle {
   readonly httpUrl: string;
-  readonly redis: RedisClient;
+  readonly core: Core;
+  readonly transport: CarrierRouter;
   readonly metrics: Registry;
+  readonly sweeper: Sweeper;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   readonly log: Logger;
+  /** Injectable clock (tests move it to fire deadlines). Default Date.now. */
+  readonly now?: () => number;
+  /** Key and queue prefixes (tests isolate themselves). Defaults `gw`, `bull`. */
+  readonly keyPrefix?: string;
+  readonly queuePrefix?: string;
+  /** SMPP timings for tests and tuning. */
+  readonly smpp?: BindTuning;
+  /** Deadline sweep period; 0 = never on its own (tests call `sweeper.tick()`). Default 1000. */
+  readonly sweepIntervalMs?: number;
+  /** Extra routers (API, console) mounted by the caller. */
+  readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
+}
+
+function listen(app: express.Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
 }
 
 export async function startGateway(config: Config, options: StartOptions): Promise<GatewayHandle> {
@@ -26,28 +57,69 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const redis = connectRedis(config.redis, { name: 'gateway' });
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const workerRedis = connectRedis(config.redis, { name: 'gateway-workers' });
+  // The deliver_sm path must fail at once while Redis is down: the SMSC then retries.
+  const fastRedis = connectRedis(config.redis, { name: 'gateway-inbound', failFast: true });
+  const clients: RedisClient[] = [redis, workerRedis, fastRedis];
+  for (const c of clients)
+    c.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+
+  const core = await createCore({
+    redis,
+    log,
+    now: options.now ?? Date.now,
+    retentionDays: config.retentionDays,
+    calendarFile: config.calendarFile,
+    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+    ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
+  });
+  const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
+  const transport = createTransport(config, { logger: log, registry: metrics, ...options.smpp });
+  transport.onInbound(createInboundHandler({ inbound: inboundFast, store: core.store, log, now: core.now }));
+
+  const sender = startSender({ core, transport, connection: workerRedis, log });
+  // While no bind is up, leave SMS in the queue instead of burning their retries.
+  const followBinds = (): void => {
+    if (transport.ready()) void sender.resume();
+    else void sender.pause(true);
+  };
+  transport.on('state', followBinds);
+  followBinds();
+  const { worker: inboundWorker } = startInboundWorker({ core, connection: workerRedis, log });
+  const sweeper = createSweeper({ core, log, intervalMs: options.sweepIntervalMs ?? 1000 });
 
   const app = buildApp({
     log,
     metrics,
-    probes: [{ name: 'redis', check: () => redisReady(redis) }],
+    probes: [
+      { name: 'redis', check: () => redisReady(redis) },
+      { name: 'smpp', check: () => Promise.resolve(transport.ready()) },
+    ],
+    routers: options.routers?.(core) ?? [],
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = await listen(app, config.http.host, config.http.port);
   const address = server.address() as AddressInfo;
-  const httpUrl = `http://${config.http.host}:${address.port}`;
 
+  const workers: Worker[] = [sender, inboundWorker];
   return {
-    httpUrl,
-    redis,
+    httpUrl: `http://${config.http.host}:${address.port}`,
+    core,
+    transport,
     metrics,
+    sweeper,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await redis.quit().catch(() => redis.disconnect());
+      // Stop taking work, drain, unbind, close workers, close Redis (STYLE.md, "composition root").
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sweeper.stop();
+      await sender.close();
+      await transport.close();
+      await Promise.all(workers.map((w) => w.close()));
+      await inboundFast.close();
+      await core.close();
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 }

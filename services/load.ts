@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../common/errors.js';
 import { serviceSchema, type ServiceDefinition } from './schema.js';
 
-export const SERVICES_DIR = fileURLToPath(new URL('.', import.meta.url)).replace(/dist\/services\/?$/, 'services/');
+export const SERVICES_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 export type ServiceRegistry = ReadonlyMap<string, ServiceDefinition>;
 
@@ -32,7 +32,8 @@ export async function loadServices(dir: string = SERVICES_DIR): Promise<ServiceR
       throw new GatewayError('GW_SERVICE_INVALID', `${file}: ${(err as Error).message}`);
     }
     const service = parseService(raw, file);
-    if (`${service.id}.json` !== file) throw new GatewayError('GW_SERVICE_INVALID', `${file}: id "${service.id}" must match the file name`);
+    if (`${service.id}.json` !== file)
+      throw new GatewayError('GW_SERVICE_INVALID', `${file}: id "${service.id}" must match the file name`);
     registry.set(service.id, service);
   }
   return registry;

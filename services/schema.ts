@@ -101,7 +101,8 @@ export const serviceSchema = z
   .superRefine((service, ctx) => {
     const ids = new Set(Object.keys(service.stages));
     const check = (target: string, where: string): void => {
-      if (!ids.has(target)) ctx.addIssue({ code: 'custom', message: `${where} goes to unknown stage "${target}"` });
+      if (!ids.has(target))
+        ctx.addIssue({ code: 'custom', message: `${where} goes to unknown stage "${target}"` });
     };
     if (typeof service.start === 'string') check(service.start, 'start');
     else for (const k of ['none', 'one', 'many'] as const) check(service.start[k], `start.${k}`);

@@ -9,11 +9,16 @@ import type { Conversation } from '../dialogue/conversation.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
-const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url).pathname.replace('/dist/store/', '/store/'), 'utf8');
+const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gwCommit(k1: string, k2: string, k3: string, ...args: Array<string | number>): Result<[number, number], Context>;
+    gwCommit(
+      k1: string,
+      k2: string,
+      k3: string,
+      ...args: Array<string | number>
+    ): Result<[number, number], Context>;
     gwAppend(k1: string, k2: string, ...args: string[]): Result<number, Context>;
   }
 }
@@ -114,7 +119,11 @@ export class ConversationStore {
   /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */
   async append(id: string, ...entries: TimelineEntry[]): Promise<boolean> {
     if (entries.length === 0) return true;
-    const ok = await this.redis.gwAppend(this.keys.conversation(id), this.keys.timeline(id), ...entries.map((e) => JSON.stringify(e)));
+    const ok = await this.redis.gwAppend(
+      this.keys.conversation(id),
+      this.keys.timeline(id),
+      ...entries.map((e) => JSON.stringify(e)),
+    );
     return ok === 1;
   }
 

@@ -33,6 +33,10 @@ export interface Keys {
   smsParts(conversationId: string, smsId: string): string;
   /** List: the audit log of agent lookups and unmaskings. */
   audit(): string;
+  /** Hash: progress counters of one campaign (queued, sent, delivered, replied, consented). */
+  campaign(id: string): string;
+  /** Sorted set: campaign ids scored by their last counter update (epoch ms), for /metrics. */
+  campaigns(): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -49,5 +53,7 @@ export function createKeys(prefix = 'gw'): Keys {
     receipt: (id) => `${prefix}:{r:${id}}`,
     smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,
     audit: () => `${prefix}:{audit}`,
+    campaign: (id) => `${prefix}:{k:${id}}`,
+    campaigns: () => `${prefix}:{campaigns}`,
   };
 }

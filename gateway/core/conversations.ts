@@ -9,7 +9,12 @@ import { isOpen, type Bank, type Conversation, type Language } from '../../dialo
 import { start, step, type DeadlineFn, type DialogueEvent, type Outcome } from '../../dialogue/engine.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import type { ServiceDefinition } from '../../services/schema.js';
-import { newConversationId, type ConversationStore, type OutboxEntry, type TimelineEntry } from '../../store/conversations.js';
+import {
+  newConversationId,
+  type ConversationStore,
+  type OutboxEntry,
+  type TimelineEntry,
+} from '../../store/conversations.js';
 import type { Renderer } from '../../templates/renderer.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
@@ -50,7 +55,10 @@ export class ConversationService {
 
   service(id: string): ServiceDefinition {
     const service = this.deps.services.get(id);
-    if (!service) throw new GatewayError('GW_VALIDATION_FAILED', `unknown service "${id}"`, [{ path: 'service', message: `must be one of ${[...this.deps.services.keys()].join(', ')}` }]);
+    if (!service)
+      throw new GatewayError('GW_VALIDATION_FAILED', `unknown service "${id}"`, [
+        { path: 'service', message: `must be one of ${[...this.deps.services.keys()].join(', ')}` },
+      ]);
     return service;
   }
 
@@ -59,7 +67,10 @@ export class ConversationService {
     const service = this.service(input.service);
     const parsed = paramsSchema(service).safeParse(input.params);
     if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
+      const details = parsed.error.issues.map((i) => ({
+        path: ['params', ...i.path].join('.'),
+        message: i.message,
+      }));
       throw new GatewayError('GW_VALIDATION_FAILED', 'invalid params for this service', details);
     }
     const now = this.deps.now();
@@ -68,10 +79,27 @@ export class ConversationService {
     if (existing) return { conversation: existing, created: false };
 
     const fresh: Conversation = {
-      id, service: service.id, externalId: input.externalId, msisdn: input.msisdn, language: input.language,
-      state: 'invited', stage: '', version: -1, createdAt: now, updatedAt: now, deadline: null, params: parsed.data,
-      offered: [], bank: null, consentedAt: null, consentReply: null, consentTemplate: null, helpSent: 0,
-      lastHelpAt: null, campaign: input.campaign ?? null, appliedEvents: [],
+      id,
+      service: service.id,
+      externalId: input.externalId,
+      msisdn: input.msisdn,
+      language: input.language,
+      state: 'invited',
+      stage: '',
+      version: -1,
+      createdAt: now,
+      updatedAt: now,
+      deadline: null,
+      params: parsed.data,
+      offered: [],
+      bank: null,
+      consentedAt: null,
+      consentReply: null,
+      consentTemplate: null,
+      helpSent: 0,
+      lastHelpAt: null,
+      campaign: input.campaign ?? null,
+      appliedEvents: [],
     };
     const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
     const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }]);
@@ -92,22 +120,32 @@ export class ConversationService {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const conv = await this.deps.store.get(id);
       if (!conv) return { status: 'not-found' };
-      if (key !== undefined && conv.appliedEvents.includes(key)) return { status: 'unchanged', conversation: conv };
+      if (key !== undefined && conv.appliedEvents.includes(key))
+        return { status: 'unchanged', conversation: conv };
       const service = this.service(conv.service);
       const now = this.deps.now();
       const outcome = step({ service, deadline: this.deps.deadline }, conv, event, now);
       if (outcome.rejected) return { status: 'rejected', conversation: conv, reason: outcome.rejected };
-      if (!outcome.changed && outcome.timeline.length === 0) return { status: 'unchanged', conversation: conv };
+      if (!outcome.changed && outcome.timeline.length === 0)
+        return { status: 'unchanged', conversation: conv };
       const keyed = key === undefined ? outcome : withKey(outcome, key);
       const committed = await this.commit(conv, keyed, now, []);
       if (committed) return { status: 'applied', conversation: committed };
-      this.deps.log.debug({ conversationId: id, attempt }, 'transition lost a compare-and-set; deciding again');
+      this.deps.log.debug(
+        { conversationId: id, attempt },
+        'transition lost a compare-and-set; deciding again',
+      );
     }
     throw new Error(`conversation ${id}: too many concurrent transitions`);
   }
 
   /** Renders the step's SMS, commits, then hands the outbox to BullMQ. Null on a version conflict. */
-  private async commit(before: Conversation, outcome: Outcome, now: number, extra: OutboxEntry[]): Promise<Conversation | null> {
+  private async commit(
+    before: Conversation,
+    outcome: Outcome,
+    now: number,
+    extra: OutboxEntry[],
+  ): Promise<Conversation | null> {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
@@ -115,13 +153,31 @@ export class ConversationService {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars);
       const smsId = `${before.version + 1}.${i}`;
       if (message.asksConsent) {
-        next = { ...next, consentTemplate: { id: sms.templateId, language: sms.language, sha256: sms.sha256, text: sms.text } };
+        next = {
+          ...next,
+          consentTemplate: { id: sms.templateId, language: sms.language, sha256: sms.sha256, text: sms.text },
+        };
       }
       timeline.push({
-        at: now, kind: 'sms', smsId, templateId: sms.templateId, language: sms.language, sha256: sms.sha256,
-        text: sms.text, parts: sms.segmentation.parts, encoding: sms.segmentation.encoding, status: 'queued',
+        at: now,
+        kind: 'sms',
+        smsId,
+        templateId: sms.templateId,
+        language: sms.language,
+        sha256: sms.sha256,
+        text: sms.text,
+        parts: sms.segmentation.parts,
+        encoding: sms.segmentation.encoding,
+        status: 'queued',
       });
-      outbox.push({ t: 'sms', smsId, to: next.msisdn, text: sms.text, templateId: sms.templateId, asksConsent: message.asksConsent });
+      outbox.push({
+        t: 'sms',
+        smsId,
+        to: next.msisdn,
+        text: sms.text,
+        templateId: sms.templateId,
+        asksConsent: message.asksConsent,
+      });
     });
     if (outcome.consent) outbox.push({ t: 'assignment' });
     if (next.deadline !== before.deadline) outbox.push({ t: 'deadline', at: next.deadline });
@@ -141,8 +197,18 @@ export class ConversationService {
   }
 
   /** Events from downstream systems (POST /v1/events). */
-  async upstream(id: string, name: string, body: { bank?: Bank; outcome?: string; key: string }): Promise<ApplyResult> {
-    const event: DialogueEvent = { type: 'upstream', name, key: body.key, ...(body.bank ? { bank: body.bank } : {}), ...(body.outcome ? { outcome: body.outcome } : {}) };
+  async upstream(
+    id: string,
+    name: string,
+    body: { bank?: Bank; outcome?: string; key: string },
+  ): Promise<ApplyResult> {
+    const event: DialogueEvent = {
+      type: 'upstream',
+      name,
+      key: body.key,
+      ...(body.bank ? { bank: body.bank } : {}),
+      ...(body.outcome ? { outcome: body.outcome } : {}),
+    };
     return this.apply(id, event);
   }
 }

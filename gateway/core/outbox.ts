@@ -20,6 +20,11 @@ export interface OutboxDeps {
 
 /** Completed SMS jobs are kept a day so a late re-hand-over still finds (and skips) them. */
 const KEEP_SMS_JOBS = { age: 24 * 3600 };
+/**
+ * Retries of one SMS. The sender pauses while no bind is up, so these cover refusals
+ * and timeouts, not outages: 12 attempts from 1 s doubling ≈ 1 h 8 min in all.
+ */
+export const SMS_RETRY = { attempts: 12, backoff: { type: 'exponential', delay: 1000 } } as const;
 
 export function assignmentOf(conv: Conversation): AssignmentJob {
   if (!conv.consentReply || conv.consentedAt === null || !conv.consentTemplate) {
@@ -59,11 +64,16 @@ export class Outbox {
       switch (entry.t) {
         case 'sms': {
           const data: SmsOutJob = {
-            conversationId, smsId: entry.smsId, to: entry.to, text: entry.text,
-            templateId: entry.templateId, asksConsent: entry.asksConsent,
+            conversationId,
+            smsId: entry.smsId,
+            to: entry.to,
+            text: entry.text,
+            templateId: entry.templateId,
+            asksConsent: entry.asksConsent,
           };
           await this.deps.smsOut.add(SMS_JOB_NAME, data, {
             jobId: `${conversationId}.${entry.smsId}`,
+            ...SMS_RETRY,
             removeOnComplete: KEEP_SMS_JOBS,
             removeOnFail: KEEP_SMS_JOBS,
           });
@@ -73,7 +83,9 @@ export class Outbox {
           conv ??= await store.get(conversationId);
           if (conv) {
             // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).
-            await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv), { jobId: conversationId });
+            await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv), {
+              jobId: conversationId,
+            });
           }
           break;
         }
@@ -94,7 +106,9 @@ export class Outbox {
   async recover(limit = 500): Promise<number> {
     const ids = await this.deps.store.pendingOutboxes(limit);
     for (const id of ids) {
-      await this.flush(id).catch((err: unknown) => this.deps.log.warn({ err, conversationId: id }, 'outbox recovery failed'));
+      await this.flush(id).catch((err: unknown) =>
+        this.deps.log.warn({ err, conversationId: id }, 'outbox recovery failed'),
+      );
     }
     return ids.length;
   }

@@ -63,9 +63,12 @@ export function deadlineFrom(calendar: WorkingCalendar): DeadlineFn {
 
 function checkTemplates(services: ServiceRegistry, renderer: Renderer): void {
   const missing = [...services.values()].flatMap((s) =>
-    templatesOf(s).filter((id) => !renderer.catalogue.entries.has(id)).map((id) => `${s.id}: template ${id}`),
+    templatesOf(s)
+      .filter((id) => !renderer.catalogue.entries.has(id))
+      .map((id) => `${s.id}: template ${id}`),
   );
-  if (missing.length) throw new GatewayError('GW_SERVICE_INVALID', `services name missing templates: ${missing.join('; ')}`);
+  if (missing.length)
+    throw new GatewayError('GW_SERVICE_INVALID', `services name missing templates: ${missing.join('; ')}`);
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -90,10 +93,24 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const outbox = new Outbox({ store, assignments: queues.assignments, smsOut: queues.smsOut, log });
   const conversations = new ConversationService({
-    store, services, renderer, deadline: deadlineFrom(calendar), outbox, log, now,
+    store,
+    services,
+    renderer,
+    deadline: deadlineFrom(calendar),
+    outbox,
+    log,
+    now,
   });
   return {
-    conversations, store, outbox, queues, renderer, services, calendar, queuePrefix, now,
+    conversations,
+    store,
+    outbox,
+    queues,
+    renderer,
+    services,
+    calendar,
+    queuePrefix,
+    now,
     async close() {
       await Promise.all(Object.values(queues).map((q: Queue) => q.close()));
     },

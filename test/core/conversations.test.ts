@@ -12,13 +12,21 @@ afterAll(async () => {
 
 function reply(id: string, text: string, smscMessageId = 'mo-1') {
   const receivedAt = core.clock.now();
-  return core.conversations.apply(id, { type: 'reply', parsed: parseReply(text), reply: { text, receivedAt, smscMessageId } }, `reply:${smscMessageId}`);
+  return core.conversations.apply(
+    id,
+    { type: 'reply', parsed: parseReply(text), reply: { text, receivedAt, smscMessageId } },
+    `reply:${smscMessageId}`,
+  );
 }
 
 describe('conversation store and outbox on real Redis', () => {
   it('an invitation stores the conversation, queues Appendix 1 and schedules its deadline', async () => {
     const { conversation, created } = await core.conversations.invite({
-      service: 'home-schooling', externalId: 'ext-1', msisdn: '77011234567', language: 'ru', params: homeSchoolingParams(),
+      service: 'home-schooling',
+      externalId: 'ext-1',
+      msisdn: '77011234567',
+      language: 'ru',
+      params: homeSchoolingParams(),
     });
     expect(created).toBe(true);
     expect(conversation.state).toBe('invited');
@@ -33,7 +41,13 @@ describe('conversation store and outbox on real Redis', () => {
   });
 
   it('the same (service, externalId) again answers the same conversation and sends nothing', async () => {
-    const input = { service: 'home-schooling', externalId: 'ext-2', msisdn: '77011230002', language: 'kk' as const, params: homeSchoolingParams() };
+    const input = {
+      service: 'home-schooling',
+      externalId: 'ext-2',
+      msisdn: '77011230002',
+      language: 'kk' as const,
+      params: homeSchoolingParams(),
+    };
     const first = await core.conversations.invite(input);
     const again = await core.conversations.invite(input);
     expect(again.created).toBe(false);
@@ -44,7 +58,11 @@ describe('conversation store and outbox on real Redis', () => {
 
   it('a consent reaches assignments exactly once, even when the reply is applied twice', async () => {
     const { conversation } = await core.conversations.invite({
-      service: 'home-schooling', externalId: 'ext-3', msisdn: '77011230003', language: 'ru', params: homeSchoolingParams(),
+      service: 'home-schooling',
+      externalId: 'ext-3',
+      msisdn: '77011230003',
+      language: 'ru',
+      params: homeSchoolingParams(),
     });
     core.clock.advance(60_000);
     const first = await reply(conversation.id, '123#3#1', 'mo-3');
@@ -52,16 +70,27 @@ describe('conversation store and outbox on real Redis', () => {
     expect(first.status).toBe('applied');
     expect(second.status).toBe('unchanged');
     const job = await core.queues.assignments.getJob(conversation.id);
-    expect(job?.data).toMatchObject({ conversationId: conversation.id, bank: KASPI, reply: { text: '123#3#1', smscMessageId: 'mo-3' } });
+    expect(job?.data).toMatchObject({
+      conversationId: conversation.id,
+      bank: KASPI,
+      reply: { text: '123#3#1', smscMessageId: 'mo-3' },
+    });
     expect(job?.data.consentTemplate.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await core.queues.assignments.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
   });
 
   it('two different replies racing: only one consent, the other sees the new state', async () => {
     const { conversation } = await core.conversations.invite({
-      service: 'home-schooling', externalId: 'ext-4', msisdn: '77011230004', language: 'ru', params: homeSchoolingParams(),
+      service: 'home-schooling',
+      externalId: 'ext-4',
+      msisdn: '77011230004',
+      language: 'ru',
+      params: homeSchoolingParams(),
     });
-    const results = await Promise.all([reply(conversation.id, '123#3#1', 'a'), reply(conversation.id, '123#3#1 рахмет', 'b')]);
+    const results = await Promise.all([
+      reply(conversation.id, '123#3#1', 'a'),
+      reply(conversation.id, '123#3#1 рахмет', 'b'),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
     const timeline = await core.store.timeline(conversation.id);
     expect(timeline.filter((e) => e.kind === 'reply' && e.accepted === true)).toHaveLength(1);
@@ -70,10 +99,17 @@ describe('conversation store and outbox on real Redis', () => {
 
   it('a crash between commit and hand-over leaves the outbox to the recovery sweep', async () => {
     const { conversation } = await core.conversations.invite({
-      service: 'school-meals', externalId: 'ext-5', msisdn: '77011230005', language: 'kk', params: { parentFullName: 'А Б', childFullName: 'В Г' },
+      service: 'school-meals',
+      externalId: 'ext-5',
+      msisdn: '77011230005',
+      language: 'kk',
+      params: { parentFullName: 'А Б', childFullName: 'В Г' },
     });
     // Simulate the crash: put an entry back as if the flush never happened.
-    await core.redis.rpush(`${core.keyPrefix}:{c:${conversation.id}}:out`, JSON.stringify({ t: 'deadline', at: 42 }));
+    await core.redis.rpush(
+      `${core.keyPrefix}:{c:${conversation.id}}:out`,
+      JSON.stringify({ t: 'deadline', at: 42 }),
+    );
     await core.redis.sadd(`${core.keyPrefix}:{outbox}`, conversation.id);
     expect(await core.outbox.recover()).toBeGreaterThanOrEqual(1);
     expect(await core.store.outbox(conversation.id)).toEqual([]);

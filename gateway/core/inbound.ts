@@ -1,0 +1,141 @@
+/**
+ * From the SMSC into Redis: the deliver_sm handler. A reply or receipt is
+ * acknowledged (deliver_sm_resp 0) only after it is durably stored as a job in
+ * the `inbound` queue; while Redis is unreachable the SMSC gets ESME_RX_T_APPN
+ * (0x64, temporary) and retries (CONTRACT.md, "SMPP behaviour"). A
+ * retransmitted identical deliver_sm is deduplicated, so it changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Queue } from 'bullmq';
+import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, type ReceiptJob, type ReplyJob } from '../../queues/jobs.js';
+import { decodeByDataCoding, parseUdh } from '../../sms/encoding.js';
+import type { ConversationStore } from '../../store/conversations.js';
+import type { Logger } from '../log.js';
+import type {
+  DeliveryReceipt,
+  InboundAck,
+  InboundEvent,
+  InboundHandler,
+  InboundReply,
+} from '../smpp/transport.js';
+
+/** SMPP 3.4 §5.1.3: ESME_RX_T_APPN, "ESME Receiver Temporary App Error Code": the SMSC retries. */
+export const ESME_RX_T_APPN = 0x64;
+export const ESME_ROK = 0x00;
+
+/** A carrier retransmits a deliver_sm whose resp it missed within minutes; identical ones inside this window are one. */
+export const DUPLICATE_WINDOW_MS = 15 * 60_000;
+/** Parts of a multipart reply wait this long for the rest (3GPP leaves it to the receiver). */
+export const REASSEMBLY_TTL_SECONDS = 30 * 60;
+/** If Redis does not answer within this time, answer the SMSC 0x64 rather than keep it waiting. */
+const STORE_TIMEOUT_MS = 3000;
+
+export interface InboundDeps {
+  /** The inbound queue on a fail-fast connection (no offline queue): a down Redis fails at once. */
+  readonly inbound: Queue;
+  readonly store: ConversationStore;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly onIncomplete?: () => void;
+}
+
+const REASSEMBLE_LUA = readFileSync(new URL('../../store/lua/reassemble.lua', import.meta.url), 'utf8');
+
+const JOB_OPTS = {
+  attempts: 20,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 86_400 },
+} as const;
+
+function hash(...parts: Array<string | number>): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`store did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createInboundHandler(deps: InboundDeps): InboundHandler {
+  async function storeReceipt(event: DeliveryReceipt): Promise<void> {
+    const data: ReceiptJob = {
+      smscMessageId: event.messageId,
+      status: event.stat ?? 'UNKNOWN',
+      ...(event.err !== undefined ? { errorCode: event.err } : {}),
+      receivedAt: deps.now(),
+    };
+    await deps.inbound.add(RECEIPT_JOB_NAME, data, {
+      ...JOB_OPTS,
+      deduplication: { id: `dlr.${hash(event.messageId, data.status)}`, ttl: DUPLICATE_WINDOW_MS },
+    });
+  }
+
+  /** The user data of one part without its UDH, as hex. */
+  function payloadHex(event: InboundReply): string {
+    if (event.concat?.method === 'udh') {
+      const udh = parseUdh(event.raw);
+      return event.raw.subarray(udh?.length ?? 0).toString('hex');
+    }
+    return event.raw.toString('hex');
+  }
+
+  async function storeReply(event: InboundReply): Promise<void> {
+    let bytesHex = payloadHex(event);
+    let text = event.text;
+    if (event.concat) {
+      const { ref, total, seq } = event.concat;
+      if (seq < 1 || seq > total) throw new Error(`part ${seq} of ${total} is out of range`);
+      const key = deps.store.keys.replyParts(event.from, `${event.concat.method}:${ref}:${total}`);
+      const parts = (await deps.store.redis.eval(
+        REASSEMBLE_LUA,
+        1,
+        key,
+        seq,
+        bytesHex,
+        total,
+        REASSEMBLY_TTL_SECONDS,
+      )) as string[] | null;
+      if (!parts) {
+        deps.onIncomplete?.();
+        return;
+      }
+      bytesHex = parts.join('');
+      // Decode the joined bytes: a UCS2 surrogate pair split between parts stays whole.
+      text = decodeByDataCoding(event.dataCoding, Buffer.from(bytesHex, 'hex'));
+    }
+    const id = hash(event.from, event.to, event.dataCoding, bytesHex);
+    const data: ReplyJob = {
+      from: event.from,
+      to: event.to,
+      text,
+      receivedAt: deps.now(),
+      smscMessageId: `mo-${id}`,
+    };
+    await deps.inbound.add(REPLY_JOB_NAME, data, {
+      ...JOB_OPTS,
+      deduplication: { id: `mo.${id}`, ttl: DUPLICATE_WINDOW_MS },
+    });
+  }
+
+  return async (event: InboundEvent): Promise<InboundAck> => {
+    try {
+      await withTimeout(event.kind === 'receipt' ? storeReceipt(event) : storeReply(event), STORE_TIMEOUT_MS);
+      return { status: ESME_ROK };
+    } catch (err) {
+      deps.log.warn(
+        { err: (err as Error).message, kind: event.kind },
+        'could not store an inbound PDU; answering ESME_RX_T_APPN so the SMSC retries',
+      );
+      return { status: ESME_RX_T_APPN };
+    }
+  };
+}

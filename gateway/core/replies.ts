@@ -1,0 +1,183 @@
+/**
+ * The `inbound` worker's logic: a stored reply finds its conversation, a
+ * stored receipt finds its SMS. Routing follows CONTRACT.md, "Replies that
+ * match no open conversation": a reply counts only from the number the
+ * conversation was sent to; without a service code it goes to the only open
+ * conversation; with several open the gateway asks which; a number with
+ * nothing open gets one "no open request" SMS a day; a sender that is not a
+ * phone number (alphanumeric, short code) is never answered, so no two
+ * systems can loop.
+ */
+import { createHash } from 'node:crypto';
+import { normalizeMsisdn } from '../../common/msisdn.js';
+import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
+import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/receipt.js';
+import { serviceCodeOf } from '../../dialogue/engine.js';
+import { parseReply, type ParsedReply } from '../../parsers/reply.js';
+import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
+import type { Logger } from '../log.js';
+import { SMS_RETRY } from './outbox.js';
+import type { Core } from './runtime.js';
+import type { ReceiptLink } from './sender.js';
+
+/** Conversation id used for SMS that belong to no conversation (no open request, which request). */
+export const NO_CONVERSATION = 'none';
+
+export type ReplyRoute =
+  | { readonly kind: 'conversation'; readonly conversation: Conversation }
+  | { readonly kind: 'which'; readonly open: readonly Conversation[] }
+  | { readonly kind: 'none' };
+
+/** Pure: which conversation a reply belongs to. `conversations` newest first. */
+export function routeReply(
+  core: Pick<Core, 'services'>,
+  conversations: readonly Conversation[],
+  parsed: ParsedReply,
+): ReplyRoute {
+  const open = conversations.filter(isOpen);
+  const codeOf = (c: Conversation): string | null => {
+    const service = core.services.get(c.service);
+    return service ? serviceCodeOf(service, c) : null;
+  };
+  if (parsed.kind === 'coded' && parsed.serviceCode !== null) {
+    const matching = conversations.filter((c) => codeOf(c) === parsed.serviceCode);
+    const target = matching.find(isOpen) ?? matching[0];
+    if (target) return { kind: 'conversation', conversation: target };
+  }
+  if (open.length === 1 && open[0]) return { kind: 'conversation', conversation: open[0] };
+  if (open.length > 1) return { kind: 'which', open };
+  const latest = conversations[0];
+  return latest ? { kind: 'conversation', conversation: latest } : { kind: 'none' };
+}
+
+/** What a receipt's state means for the agent's timeline. */
+function deliveryStatus(stat: string): 'delivered' | 'failed' | 'pending' {
+  if (stat === 'DELIVRD') return 'delivered';
+  return isFinalStat(stat as ReceiptStat) ? 'failed' : 'pending';
+}
+
+export class UnmatchedReceiptError extends Error {
+  override readonly name = 'UnmatchedReceiptError';
+}
+
+export class InboundProcessor {
+  constructor(
+    private readonly core: Core,
+    private readonly log: Logger,
+  ) {}
+
+  async reply(job: ReplyJob): Promise<string> {
+    const msisdn = normalizeMsisdn(job.from);
+    if (!msisdn) {
+      this.log.info(
+        { from: job.from },
+        'reply from a sender that is not a phone number: recorded nowhere, never answered',
+      );
+      return 'ignored-sender';
+    }
+    const parsed = parseReply(job.text);
+    const route = routeReply(this.core, await this.core.store.listByMsisdn(msisdn), parsed);
+    const reply = { text: job.text, receivedAt: job.receivedAt, smscMessageId: job.smscMessageId };
+    switch (route.kind) {
+      case 'conversation': {
+        const result = await this.core.conversations.apply(
+          route.conversation.id,
+          { type: 'reply', parsed, reply },
+          `reply:${job.smscMessageId}`,
+        );
+        return result.status;
+      }
+      case 'which':
+        return this.askWhich(msisdn, route.open, job);
+      case 'none':
+        return this.noOpenRequest(msisdn, job);
+    }
+  }
+
+  private async askWhich(msisdn: string, open: readonly Conversation[], job: ReplyJob): Promise<string> {
+    const codes = open.flatMap((c) => {
+      const service = this.core.services.get(c.service);
+      const code = service ? serviceCodeOf(service, c) : null;
+      return code !== null ? [code] : [];
+    });
+    for (const c of open) {
+      await this.core.store.append(c.id, {
+        at: this.core.now(),
+        kind: 'reply',
+        text: job.text,
+        meaning: 'several requests are open: asked which',
+        accepted: false,
+      });
+    }
+    const newest = open[0];
+    if (codes.length === 0 || !newest) return 'ambiguous';
+    const sms = this.core.renderer.render('gateway.which-request', newest.language, {
+      codes: [...new Set(codes)],
+    });
+    await this.enqueueLoose(msisdn, sms.text, sms.templateId, job.smscMessageId);
+    return 'asked-which';
+  }
+
+  private async noOpenRequest(msisdn: string, job: ReplyJob): Promise<string> {
+    const first = await this.core.store.redis.set(
+      this.core.store.keys.noRequestSent(msisdn),
+      '1',
+      'EX',
+      86_400,
+      'NX',
+    );
+    if (first !== 'OK') return 'no-open-request-already-told';
+    // The language of a stranger is unknown: both, Kazakh first (the state language).
+    const text = (['kk', 'ru'] as Language[])
+      .map((l) => this.core.renderer.render('gateway.no-open-request', l, {}).text)
+      .join('\n');
+    await this.enqueueLoose(msisdn, text, 'gateway.no-open-request', job.smscMessageId);
+    return 'no-open-request';
+  }
+
+  private async enqueueLoose(to: string, text: string, templateId: string, cause: string): Promise<void> {
+    const smsId = createHash('sha256').update(`${templateId}\u0000${cause}`).digest('hex').slice(0, 16);
+    const data: SmsOutJob = {
+      conversationId: NO_CONVERSATION,
+      smsId,
+      to,
+      text,
+      templateId,
+      asksConsent: false,
+    };
+    await this.core.queues.smsOut.add(SMS_JOB_NAME, data, {
+      jobId: `${NO_CONVERSATION}.${smsId}`,
+      ...SMS_RETRY,
+      removeOnComplete: { age: 86_400 },
+    });
+  }
+
+  async receipt(job: ReceiptJob): Promise<string> {
+    const { store } = this.core;
+    const keys = messageIdKeys(job.smscMessageId).map((k) => store.keys.receipt(k));
+    const raw = (await Promise.all(keys.map((k) => store.redis.get(k)))).find((v) => v !== null);
+    // The receipt may overtake our record of the submit_sm_resp: the job is retried with backoff.
+    if (!raw) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
+    const link = JSON.parse(raw) as ReceiptLink;
+    if (link.c === NO_CONVERSATION) return 'loose';
+    const status = deliveryStatus(job.status);
+    await store.append(link.c, {
+      at: job.receivedAt,
+      kind: 'sms-status',
+      smsId: link.s,
+      part: link.p,
+      parts: link.n,
+      status,
+      stat: job.status,
+      ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
+    });
+    if (status === 'failed' && link.asksConsent) {
+      await this.core.conversations.apply(link.c, {
+        type: 'delivery-failed',
+        templateId: link.templateId,
+        status: job.status,
+      });
+    }
+    return status;
+  }
+}

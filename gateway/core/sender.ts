@@ -1,0 +1,128 @@
+/**
+ * The `sms-out` worker: takes SMS from BullMQ and submits them over the SMPP
+ * port. A restart or a dead link loses nothing (the job stays in the queue
+ * and is retried with backoff), and an SMS the SMSC accepted is never sent
+ * again: the accepted parts are recorded before the job completes, and a
+ * retried job that finds them skips the submit (issue 3, point 3).
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { QUEUES } from '../../queues/names.js';
+import { smsOutJob, type SmsOutJob } from '../../queues/jobs.js';
+import type { RedisClient } from '../../store/redis.js';
+import type { Logger } from '../log.js';
+import type { SmsTransport } from '../smpp/transport.js';
+import type { Core } from './runtime.js';
+
+/** How long a receipt may take to arrive and still be matched (carriers retry for up to 72 h). */
+export const RECEIPT_TTL_SECONDS = 7 * 86_400;
+
+export interface ReceiptLink {
+  /** conversation id */
+  readonly c: string;
+  /** sms id within the conversation */
+  readonly s: string;
+  /** part index, 0-based */
+  readonly p: number;
+  /** number of parts */
+  readonly n: number;
+  readonly templateId: string;
+  readonly asksConsent: boolean;
+}
+
+export interface SenderOptions {
+  readonly core: Core;
+  readonly transport: SmsTransport;
+  /** A connection of its own: BullMQ workers block on it. */
+  readonly connection: RedisClient;
+  readonly log: Logger;
+  /** Jobs in flight; the SMPP window and TPS do the real pacing. Default 64. */
+  readonly concurrency?: number;
+}
+
+function isRetryable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
+}
+
+export async function sendOne(
+  core: Core,
+  transport: SmsTransport,
+  data: SmsOutJob,
+  log: Logger,
+): Promise<'sent' | 'skipped'> {
+  const { store } = core;
+  const partsKey = store.keys.smsParts(data.conversationId, data.smsId);
+  if ((await store.redis.hget(partsKey, 'ids')) !== null) return 'skipped';
+  let result;
+  try {
+    result = await transport.submit({
+      to: data.to,
+      text: data.text,
+      reference: `${data.conversationId}.${data.smsId}`,
+    });
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    await store.append(data.conversationId, {
+      at: core.now(),
+      kind: 'sms-status',
+      smsId: data.smsId,
+      status: 'failed',
+      reason,
+    });
+    log.warn(
+      { conversationId: data.conversationId, smsId: data.smsId, reason },
+      'SMSC refused an SMS for good',
+    );
+    throw new UnrecoverableError(reason);
+  }
+  const ids = result.parts.map((p) => p.messageId);
+  const multi = store.redis.multi();
+  result.parts.forEach((part) => {
+    const link: ReceiptLink = {
+      c: data.conversationId,
+      s: data.smsId,
+      p: part.index,
+      n: result.parts.length,
+      templateId: data.templateId,
+      asksConsent: data.asksConsent,
+    };
+    multi.set(
+      store.keys.receipt(part.messageId.trim().toLowerCase()),
+      JSON.stringify(link),
+      'EX',
+      RECEIPT_TTL_SECONDS,
+    );
+  });
+  multi.hset(partsKey, 'ids', JSON.stringify(ids), 'bind', result.bindId);
+  multi.expire(partsKey, RECEIPT_TTL_SECONDS);
+  await multi.exec();
+  await store.append(data.conversationId, {
+    at: core.now(),
+    kind: 'sms-status',
+    smsId: data.smsId,
+    status: 'sent',
+    messageIds: ids,
+    encoding: result.encoding,
+  });
+  return 'sent';
+}
+
+export function startSender(options: SenderOptions): Worker {
+  const { core, transport, log } = options;
+  const worker = new Worker(
+    QUEUES.smsOut,
+    async (job: Job) => sendOne(core, transport, smsOutJob.parse(job.data), log),
+    {
+      connection: options.connection,
+      prefix: core.queuePrefix,
+      concurrency: options.concurrency ?? 64,
+      // A job whose worker died is retried: the parts record makes that safe.
+      maxStalledCount: 10,
+    },
+  );
+  worker.on('failed', (job, err) => {
+    log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'sms-out job failed');
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'sms-out worker error'));
+  return worker;
+}

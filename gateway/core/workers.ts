@@ -1,0 +1,48 @@
+/**
+ * The inbound worker: replies and receipts stored by the deliver_sm handler
+ * are processed here, at least once (a killed process leaves the job to be
+ * retried), and idempotently (the reply's key makes a second run a no-op).
+ */
+import { Worker, type Job } from 'bullmq';
+import { QUEUES } from '../../queues/names.js';
+import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, receiptJob, replyJob } from '../../queues/jobs.js';
+import type { RedisClient } from '../../store/redis.js';
+import type { Logger } from '../log.js';
+import { InboundProcessor } from './replies.js';
+import type { Core } from './runtime.js';
+
+export interface InboundWorkerOptions {
+  readonly core: Core;
+  readonly connection: RedisClient;
+  readonly log: Logger;
+  /** Default 32. */
+  readonly concurrency?: number;
+}
+
+export function startInboundWorker(options: InboundWorkerOptions): {
+  worker: Worker;
+  processor: InboundProcessor;
+} {
+  const { core, log } = options;
+  const processor = new InboundProcessor(core, log);
+  const worker = new Worker(
+    QUEUES.inbound,
+    async (job: Job) => {
+      if (job.name === REPLY_JOB_NAME) return processor.reply(replyJob.parse(job.data));
+      if (job.name === RECEIPT_JOB_NAME) return processor.receipt(receiptJob.parse(job.data));
+      throw new Error(`unknown inbound job ${job.name}`);
+    },
+    {
+      connection: options.connection,
+      prefix: core.queuePrefix,
+      concurrency: options.concurrency ?? 32,
+      maxStalledCount: 10,
+    },
+  );
+  worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+      log.warn({ jobId: job.id, name: job.name, err: err.message }, 'inbound job gave up');
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'inbound worker error'));
+  return { worker, processor };
+}
