@@ -3,7 +3,16 @@
 // finds them where `tsx` finds them in the source tree.
 import { cpSync } from 'node:fs';
 
-const assets = ['templates/kk', 'templates/ru', 'templates/locales', 'templates/samples.json', 'services', 'store/lua', 'calendar'];
+const assets = [
+  'gateway/simulator/phone.html',
+  'templates/kk',
+  'templates/ru',
+  'templates/locales',
+  'templates/samples.json',
+  'services',
+  'store/lua',
+  'calendar',
+];
 for (const path of assets) {
   cpSync(path, `dist/${path}`, { recursive: true, filter: (src) => !src.endsWith('.ts') });
 }

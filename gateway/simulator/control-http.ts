@@ -13,9 +13,11 @@
  * | `GET /messages`       | `?to=&from=`                                             | whole messages         |
  * | `GET /submits`        | `?to=`                                                   | submit_sm received     |
  * | `GET /stats`          |                                                          | counters               |
+ * | `GET /phone`          | `?msisdn=`                                               | the phone page (HTML)  |
  *
  * Bad input gets 400 with `{error}`; an impossible request (no bound ESME, unknown message id) 409.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -154,8 +156,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A citizen's phone for demos and agent training: the SMS from 1414 and a box to reply (issue 7, point 4). */
+const PHONE_PAGE = readFileSync(new URL('./phone.html', import.meta.url));
+
 async function serve(sim: CarrierSimulator, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://control');
+  if (req.method === 'GET' && (url.pathname === '/phone' || url.pathname === '/')) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(PHONE_PAGE);
+    return;
+  }
   const route = ROUTES[`${req.method ?? 'GET'} ${url.pathname}`];
   if (!route) return send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
   try {
