@@ -8,6 +8,7 @@ import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
+import { TextCodec } from './text-codec.js';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -53,6 +54,8 @@ export function newConversationId(now: number): string {
 export interface StoreOptions {
   /** Seconds a conversation is kept after it ends (RETENTION_DAYS). */
   readonly retentionSeconds: number;
+  /** Compresses stored SMS texts (store/text-codec.ts); texts are stored raw without it. */
+  readonly codec?: TextCodec;
 }
 
 export class ConversationStore {
@@ -67,12 +70,32 @@ export class ConversationStore {
 
   async get(id: string): Promise<Conversation | null> {
     const doc = await this.redis.hget(this.keys.conversation(id), 'doc');
-    return doc ? (JSON.parse(doc) as Conversation) : null;
+    return doc ? this.readDoc(doc) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
     const docs = await Promise.all(ids.map((id) => this.redis.hget(this.keys.conversation(id), 'doc')));
-    return docs.flatMap((d) => (d ? [JSON.parse(d) as Conversation] : []));
+    return Promise.all(docs.flatMap((d) => (d ? [this.readDoc(d)] : [])));
+  }
+
+  private async readDoc(doc: string): Promise<Conversation> {
+    const conv = JSON.parse(doc) as Conversation;
+    const t = conv.consentTemplate;
+    if (!t || !this.options.codec) return conv;
+    return { ...conv, consentTemplate: { ...t, text: await this.options.codec.decode(t.text) } };
+  }
+
+  private writeDoc(conv: Conversation): string {
+    const t = conv.consentTemplate;
+    const codec = this.options.codec;
+    if (!t || !codec || TextCodec.isEncoded(t.text)) return JSON.stringify(conv);
+    return JSON.stringify({ ...conv, consentTemplate: { ...t, text: codec.encode(t.text) } });
+  }
+
+  private writeEntry(entry: TimelineEntry): string {
+    const codec = this.options.codec;
+    if (!codec || typeof entry.text !== 'string' || entry.kind !== 'sms') return JSON.stringify(entry);
+    return JSON.stringify({ ...entry, text: codec.encode(entry.text) });
   }
 
   /**
@@ -99,7 +122,7 @@ export class ConversationStore {
   ): Promise<boolean> {
     const id = next.id;
     if (outbox.length > 0) await this.redis.sadd(this.keys.outboxIndex(), id);
-    const doc = JSON.stringify({ ...next, version: expectedVersion + 1 });
+    const doc = this.writeDoc({ ...next, version: expectedVersion + 1 });
     const ttl = final ? this.options.retentionSeconds : 0;
     const [ok] = await this.redis.gwCommit(
       this.keys.conversation(id),
@@ -110,7 +133,7 @@ export class ConversationStore {
       next.state,
       ttl,
       timeline.length,
-      ...timeline.map((e) => JSON.stringify(e)),
+      ...timeline.map((e) => this.writeEntry(e)),
       ...outbox.map((e) => JSON.stringify(e)),
     );
     return ok === 1;
@@ -129,7 +152,15 @@ export class ConversationStore {
 
   async timeline(id: string): Promise<TimelineEntry[]> {
     const raw = await this.redis.lrange(this.keys.timeline(id), 0, -1);
-    return raw.map((r) => JSON.parse(r) as TimelineEntry);
+    const codec = this.options.codec;
+    return Promise.all(
+      raw.map(async (r) => {
+        const entry = JSON.parse(r) as TimelineEntry;
+        return codec && TextCodec.isEncoded(entry.text)
+          ? { ...entry, text: await codec.decode(entry.text) }
+          : entry;
+      }),
+    );
   }
 
   /** The conversations of one number, newest first. Ids whose conversation expired are pruned. */

@@ -13,7 +13,8 @@ import { loadServices, templatesOf, type ServiceRegistry } from '../../services/
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis.js';
-import { createRenderer, loadTemplates, type Renderer } from '../../templates/index.js';
+import { TextCodec } from '../../store/text-codec.js';
+import { createRenderer, loadSamples, loadTemplates, type Renderer } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { Outbox } from './outbox.js';
@@ -61,6 +62,20 @@ export function deadlineFrom(calendar: WorkingCalendar): DeadlineFn {
   };
 }
 
+/**
+ * The dictionary stored texts are compressed with: every template rendered with its sample
+ * values, so the fixed wording of the acts costs nothing per conversation.
+ */
+function textDictionary(renderer: Renderer, samples: Record<string, Record<string, unknown>>): Buffer {
+  const texts: string[] = [];
+  for (const id of [...renderer.catalogue.entries.keys()].sort()) {
+    const vars = samples[id];
+    if (!vars) continue;
+    for (const language of ['kk', 'ru'] as const) texts.push(renderer.render(id, language, vars).text);
+  }
+  return Buffer.from(texts.join('\n'), 'utf8');
+}
+
 function checkTemplates(services: ServiceRegistry, renderer: Renderer): void {
   const missing = [...services.values()].flatMap((s) =>
     templatesOf(s)
@@ -74,9 +89,10 @@ function checkTemplates(services: ServiceRegistry, renderer: Renderer): void {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { redis, log } = options;
   const now = options.now ?? Date.now;
-  const [services, catalogue, calendar] = await Promise.all([
+  const [services, catalogue, samples, calendar] = await Promise.all([
     loadServices(),
     loadTemplates(),
+    loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
   const renderer = createRenderer(catalogue);
@@ -88,8 +104,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     smsOut: new Queue(QUEUES.smsOut, queueOpts),
     inbound: new Queue(QUEUES.inbound, queueOpts),
   };
-  const store = new ConversationStore(redis, createKeys(options.keyPrefix ?? 'gw'), {
+  const keys = createKeys(options.keyPrefix ?? 'gw');
+  const codec = await TextCodec.create(redis, keys, textDictionary(renderer, samples));
+  const store = new ConversationStore(redis, keys, {
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
+    codec,
   });
   const outbox = new Outbox({ store, assignments: queues.assignments, smsOut: queues.smsOut, log });
   const conversations = new ConversationService({
