@@ -37,6 +37,8 @@ export interface Keys {
   campaign(id: string): string;
   /** Sorted set: campaign ids scored by their last counter update (epoch ms), for /metrics. */
   campaigns(): string;
+  /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
+  dictionary(id: string): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -53,6 +55,7 @@ export function createKeys(prefix = 'gw'): Keys {
     receipt: (id) => `${prefix}:{r:${id}}`,
     smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,
     audit: () => `${prefix}:{audit}`,
+    dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
   };
