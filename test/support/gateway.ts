@@ -47,7 +47,8 @@ export async function startTestGateway(
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     now: clock.now,
     keyPrefix: `gw-${prefix}`,
-    queuePrefix: `bull-${prefix}`,
+    // A hash tag keeps each BullMQ queue in one slot, so the same code runs on Redis Cluster.
+    queuePrefix: `{bull-${prefix}}`,
     sweepIntervalMs: 0,
     smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 }, enquireLinkMs: 5000 } },
     ...(options.routers ? { routers: options.routers } : {}),

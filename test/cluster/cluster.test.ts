@@ -1,0 +1,44 @@
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homeSchoolingParams, HALYK, KASPI } from '../support/core.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster.js';
+
+let cluster: RedisClusterHandle;
+let t: TestGateway;
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+  t = await startTestGateway({ env: { REDIS_CLUSTER_NODES: cluster.spec } });
+}, 60_000);
+afterAll(async () => {
+  await t?.stop();
+  await cluster?.stop();
+});
+
+describe('Redis Cluster (three masters)', () => {
+  it('runs the home-schooling dialogue: invitation, reply, consent exactly once, deadline index', async () => {
+    expect(t.gateway.core.store.redis).toBeInstanceOf(Cluster);
+    const to = '77015550001';
+    const { conversation } = await t.gateway.core.conversations.invite({
+      service: 'home-schooling',
+      externalId: 'cluster-1',
+      msisdn: to,
+      language: 'kk',
+      params: homeSchoolingParams([HALYK, KASPI]),
+    });
+    const offer = await t.sim.nextMessage((m) => m.destination === to);
+    expect(offer.text).toBe(conversation.consentTemplate?.text);
+    expect(await t.gateway.core.store.dueDeadlines(conversation.deadline!, 10)).toContain(conversation.id);
+    const result = await t.sim.injectReply({ from: to, text: '123#3#12', duplicate: 2 });
+    expect(result.statuses).toEqual([0, 0]);
+    const job = await eventually(
+      () => t.gateway.core.queues.assignments.getJob(conversation.id),
+      'assignment on Cluster',
+    );
+    expect(job.data.bank).toEqual(KASPI);
+    const ack = await t.sim.nextMessage((m) => m.destination === to);
+    expect(ack.text).toContain('Kaspi Bank');
+    const timeline = await t.gateway.core.store.timeline(conversation.id);
+    expect(timeline.filter((e) => e.kind === 'reply')).toHaveLength(1);
+  });
+});
