@@ -1,0 +1,84 @@
+/**
+ * The outbound path under carrier faults (issue 3, "Done when"): SMS go
+ * through the `sms-out` queue, a dropped bind loses none, and an SMS the SMSC
+ * accepted is never sent again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SMS_JOB_NAME, type SmsOutJob } from '../../queues/jobs.js';
+import { SMS_RETRY } from '../../gateway/core/outbox.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway({ env: { SMPP_WINDOW: '10' } });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function queueSms(prefix: string, count: number, to = '77015550100'): Promise<string[]> {
+  const texts = Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);
+  await Promise.all(
+    texts.map((text, i) => {
+      const data: SmsOutJob = {
+        conversationId: 'none',
+        smsId: `${prefix}-${i}`,
+        to,
+        text,
+        templateId: 'test.sms',
+        asksConsent: false,
+      };
+      return t.gateway.core.queues.smsOut.add(SMS_JOB_NAME, data, {
+        jobId: `none.${prefix}-${i}`,
+        ...SMS_RETRY,
+      });
+    }),
+  );
+  return texts;
+}
+
+const received = (text: string): number => t.sim.submits.filter((s) => s.text === text).length;
+const accepted = (text: string): number =>
+  t.sim.submits.filter((s) => s.text === text && s.status === 0).length;
+
+describe('SMS to send survive a dropped bind', () => {
+  it('requests in flight when the link drops are sent again after re-bind; none that had its response is sent twice', async () => {
+    const answered = await queueSms('answered', 20);
+    await eventually(
+      () => Promise.resolve(answered.every((x) => accepted(x) === 1)),
+      'the first 20 accepted',
+    );
+
+    t.sim.setFaults({ noResponse: true });
+    const stranded = await queueSms('stranded', 30);
+    // Wait until the window is full of unanswered submits, then cut the link.
+    await eventually(
+      () => Promise.resolve(t.sim.submits.filter((s) => s.text.startsWith('stranded')).length >= 10),
+      'a full window',
+    );
+    const inFlight = stranded.filter((x) => received(x) === 1);
+    expect(inFlight.length).toBe(10);
+    t.sim.setFaults({ noResponse: false });
+    await t.sim.drop();
+    await t.sim.waitForBind(1, 10_000);
+
+    await eventually(
+      () => Promise.resolve(stranded.every((x) => accepted(x) === 1)),
+      'every stranded SMS accepted once',
+      15_000,
+    );
+    for (const text of answered) expect(received(text)).toBe(1);
+    for (const text of inFlight) expect(received(text)).toBe(2);
+    for (const text of stranded.filter((x) => !inFlight.includes(x))) expect(received(text)).toBe(1);
+  }, 30_000);
+
+  it('under throttling every SMS is still accepted exactly once', async () => {
+    t.sim.setFaults({ throttleEvery: 3 });
+    const texts = await queueSms('throttled', 30, '77015550101');
+    await eventually(() => Promise.resolve(texts.every((x) => accepted(x) === 1)), 'all accepted', 20_000);
+    t.sim.setFaults({ throttleEvery: 0 });
+    expect(
+      t.sim.submits.filter((s) => s.text.startsWith('throttled') && s.status === 0x58).length,
+    ).toBeGreaterThan(5);
+  }, 30_000);
+});
