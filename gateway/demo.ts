@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   say(`  simulator  smpp=127.0.0.1:${running.sim.port}  control=${running.control.url}`);
   say(`  gateway    ${running.gateway.httpUrl}  (/healthz /readyz /metrics)`);
   say();
-  await play(running.gateway, running.sim);
+  await play(running.gateway, running.sim, keys);
   say();
   say('Try:');
   say(`  phone page (play the citizen):  ${running.control.url}/phone?msisdn=${CITIZEN}`);
@@ -105,8 +105,22 @@ async function main(): Promise<void> {
   say(`  curl -s -X POST ${running.control.url}/mo -d '{"from":"77017654321","text":"Иә"}'`);
 }
 
-async function play(gateway: GatewayHandle, sim: CarrierSimulator): Promise<void> {
-  const { conversations, queues } = gateway.core;
+type Keys = Record<'system' | 'agent' | 'supervisor', string>;
+
+async function call(url: string, key: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The home-schooling dialogue through the public API, as an upstream system and the carrier would play it. */
+async function play(gateway: GatewayHandle, sim: CarrierSimulator, keys: Keys): Promise<void> {
+  const base = gateway.httpUrl;
   const show = async (label: string): Promise<void> => {
     const sms = await sim.nextMessage((m) => m.destination === CITIZEN, 10_000);
     say(
@@ -114,13 +128,14 @@ async function play(gateway: GatewayHandle, sim: CarrierSimulator): Promise<void
     );
     say(sms.text.replace(/^/gm, '    '));
   };
-  const stateOf = async (id: string): Promise<string> => (await conversations.get(id))?.state ?? '?';
+  const stateOf = async (id: string): Promise<string> =>
+    String((await call(`${base}/v1/conversations/${id}`, keys.agent)).state);
 
-  say(`>>> invitation: home-schooling, two banks, Russian, to ${CITIZEN}`);
-  const { conversation } = await conversations.invite({
+  say(`>>> POST /v1/invitations: home-schooling, two banks, Russian, to ${CITIZEN}`);
+  const invited = await call(`${base}/v1/invitations`, keys.system, {
     service: 'home-schooling',
     externalId: `demo-${Date.now()}`,
-    msisdn: CITIZEN,
+    msisdn: `+7 ${CITIZEN.slice(1, 4)} ${CITIZEN.slice(4)}`,
     language: 'ru',
     params: {
       fullName: 'Айгүл Сейітқызы',
@@ -129,21 +144,27 @@ async function play(gateway: GatewayHandle, sim: CarrierSimulator): Promise<void
       integratedBanks: [HALYK, KASPI],
     },
   });
+  const id = String(invited.conversationId);
   await show('(Appendix 2)');
-  say(`state: ${await stateOf(conversation.id)}`);
+  say(`state: ${await stateOf(id)}`);
   say('>>> the citizen answers "123#3#12" (bank no. 2)');
   await sim.injectReply({ from: CITIZEN, text: '123#3#12' });
   await show('(acknowledgement)');
-  const job = await waitFor(() => queues.assignments.getJob(conversation.id));
+  const job = await waitFor(() => gateway.core.queues.assignments.getJob(id));
   const data = assignmentJob.parse(job.data);
   say(
-    `state: ${await stateOf(conversation.id)}; assignments job ${job.id}: bank ${data.bank?.code ?? '-'}, ` +
+    `state: ${await stateOf(id)}; assignments job ${job.id}: bank ${data.bank?.code ?? '-'}, ` +
       `template ${data.consentTemplate.id} sha256 ${data.consentTemplate.sha256.slice(0, 12)}…`,
   );
-  say('>>> downstream decides: payment assigned');
-  await conversations.upstream(conversation.id, 'decision', { outcome: 'assigned', key: 'demo-decision' });
+  say('>>> POST /v1/events: downstream decides, payment assigned');
+  await call(`${base}/v1/events`, keys.system, {
+    type: 'decision',
+    conversationId: id,
+    outcome: 'assigned',
+    params: {},
+  });
   await show('(Appendix 5)');
-  say(`state: ${await stateOf(conversation.id)}`);
+  say(`state: ${await stateOf(id)}`);
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

@@ -15,7 +15,9 @@ import { createInboundHandler } from './core/inbound.js';
 import { createCore, type Core } from './core/runtime.js';
 import { startSender } from './core/sender.js';
 import { createSweeper, type Sweeper } from './core/sweeper.js';
+import type { StalledJobs } from './core/stalled.js';
 import { startInboundWorker } from './core/workers.js';
+import { api } from './http/api.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
@@ -41,7 +43,12 @@ export interface StartOptions {
   readonly smpp?: BindTuning;
   /** Deadline sweep period; 0 = never on its own (tests call `sweeper.tick()`). Default 1000. */
   readonly sweepIntervalMs?: number;
-  /** Extra routers (API, console) mounted by the caller. */
+  /**
+   * How soon jobs a killed process was running are retried (BullMQ's lock and stalled check);
+   * BullMQ's defaults (30 s each) when absent. The SIGKILL test shortens them.
+   */
+  readonly stalledJobs?: StalledJobs;
+  /** Extra routers mounted after the API (tests, tools). */
   readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
 }
 
@@ -77,7 +84,8 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const transport = createTransport(config, { logger: log, registry: metrics, ...options.smpp });
   transport.onInbound(createInboundHandler({ inbound: inboundFast, store: core.store, log, now: core.now }));
 
-  const sender = startSender({ core, transport, connection: workerRedis, log });
+  const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
+  const sender = startSender({ core, transport, connection: workerRedis, log, ...stalled });
   // While no bind is up, leave SMS in the queue instead of burning their retries.
   const followBinds = (): void => {
     if (transport.ready()) void sender.resume();
@@ -85,9 +93,10 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   };
   transport.on('state', followBinds);
   followBinds();
-  const { worker: inboundWorker } = startInboundWorker({ core, connection: workerRedis, log });
+  const { worker: inboundWorker } = startInboundWorker({ core, connection: workerRedis, log, ...stalled });
   const sweeper = createSweeper({ core, log, intervalMs: options.sweepIntervalMs ?? 1000 });
 
+  const http = api({ core, apiKeys: config.apiKeys, metrics });
   const app = buildApp({
     log,
     metrics,
@@ -95,7 +104,8 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       { name: 'redis', check: () => redisReady(redis) },
       { name: 'smpp', check: () => Promise.resolve(transport.ready()) },
     ],
-    routers: options.routers?.(core) ?? [],
+    guards: http.guards,
+    routers: [...http.routers, ...(options.routers?.(core) ?? [])],
   });
   const server = await listen(app, config.http.host, config.http.port);
   const address = server.address() as AddressInfo;

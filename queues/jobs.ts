@@ -32,6 +32,8 @@ export const smsOutJob = z.object({
   templateId: z.string(),
   /** The SMS asks for consent: a failed delivery makes the conversation undeliverable. */
   asksConsent: z.boolean(),
+  /** The invitation's campaign, for progress counters. */
+  campaign: z.string().optional(),
 });
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';

@@ -33,6 +33,7 @@ export type OutboxEntry =
       readonly text: string;
       readonly templateId: string;
       readonly asksConsent: boolean;
+      readonly campaign?: string;
     }
   | { readonly t: 'assignment' }
   | { readonly t: 'deadline'; readonly at: number | null }

@@ -15,6 +15,7 @@ import {
   type OutboxEntry,
   type TimelineEntry,
 } from '../../store/conversations.js';
+import type { CampaignStore } from '../../store/campaigns.js';
 import type { Renderer } from '../../templates/renderer.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
@@ -35,6 +36,7 @@ export interface ConversationDeps {
   readonly renderer: Renderer;
   readonly deadline: DeadlineFn;
   readonly outbox: Outbox;
+  readonly campaigns: CampaignStore;
   readonly log: Logger;
   /** Epoch ms; injectable so deadlines are tested without waiting days. */
   readonly now: () => number;
@@ -177,6 +179,7 @@ export class ConversationService {
         text: sms.text,
         templateId: sms.templateId,
         asksConsent: message.asksConsent,
+        ...(next.campaign ? { campaign: next.campaign } : {}),
       });
     });
     if (outcome.consent) outbox.push({ t: 'assignment' });
@@ -185,6 +188,9 @@ export class ConversationService {
     const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
     if (!ok) return null;
     const committed = { ...next, version: before.version + 1 };
+    if (outcome.consent && committed.campaign) {
+      await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
+    }
     await this.deps.outbox.flush(committed.id).catch((err: unknown) => {
       // The entries stay in the outbox; the recovery sweep hands them over later.
       this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');

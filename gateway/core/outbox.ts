@@ -70,6 +70,7 @@ export class Outbox {
             text: entry.text,
             templateId: entry.templateId,
             asksConsent: entry.asksConsent,
+            ...(entry.campaign ? { campaign: entry.campaign } : {}),
           };
           await this.deps.smsOut.add(SMS_JOB_NAME, data, {
             jobId: `${conversationId}.${entry.smsId}`,

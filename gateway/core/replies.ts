@@ -80,6 +80,8 @@ export class InboundProcessor {
     const reply = { text: job.text, receivedAt: job.receivedAt, smscMessageId: job.smscMessageId };
     switch (route.kind) {
       case 'conversation': {
+        const { campaign } = route.conversation;
+        if (campaign) await this.core.campaigns.increment(campaign, 'replied', this.core.now());
         const result = await this.core.conversations.apply(
           route.conversation.id,
           { type: 'reply', parsed, reply },
@@ -171,6 +173,10 @@ export class InboundProcessor {
       stat: job.status,
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
+    // Progress counts invitations, once per SMS (its first part's receipt).
+    if (link.campaign && link.asksConsent && link.p === 0 && status !== 'pending') {
+      await this.core.campaigns.increment(link.campaign, status, this.core.now());
+    }
     if (status === 'failed' && link.asksConsent) {
       await this.core.conversations.apply(link.c, {
         type: 'delivery-failed',

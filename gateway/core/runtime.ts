@@ -10,6 +10,7 @@ import { DEFAULT_CALENDAR_FILE, loadCalendarFile, type WorkingCalendar } from '.
 import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
+import { CampaignStore } from '../../store/campaigns.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis.js';
@@ -45,6 +46,8 @@ export interface Core {
   readonly store: ConversationStore;
   readonly outbox: Outbox;
   readonly queues: Queues;
+  /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
+  readonly campaigns: CampaignStore;
   readonly renderer: Renderer;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
@@ -111,12 +114,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     codec,
   });
   const outbox = new Outbox({ store, assignments: queues.assignments, smsOut: queues.smsOut, log });
+  const campaigns = new CampaignStore(redis, keys);
   const conversations = new ConversationService({
     store,
     services,
     renderer,
     deadline: deadlineFrom(calendar),
     outbox,
+    campaigns,
     log,
     now,
   });
@@ -125,6 +130,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     outbox,
     queues,
+    campaigns,
     renderer,
     services,
     calendar,

@@ -12,6 +12,7 @@ import type { RedisClient } from '../../store/redis.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport } from '../smpp/transport.js';
 import type { Core } from './runtime.js';
+import { stalledOptions, type StalledJobs } from './stalled.js';
 
 /** How long a receipt may take to arrive and still be matched (carriers retry for up to 72 h). */
 export const RECEIPT_TTL_SECONDS = 7 * 86_400;
@@ -27,6 +28,7 @@ export interface ReceiptLink {
   readonly n: number;
   readonly templateId: string;
   readonly asksConsent: boolean;
+  readonly campaign?: string;
 }
 
 export interface SenderOptions {
@@ -37,6 +39,8 @@ export interface SenderOptions {
   readonly log: Logger;
   /** Jobs in flight; the SMPP window and TPS do the real pacing. Default 64. */
   readonly concurrency?: number;
+  /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
+  readonly stalled?: StalledJobs;
 }
 
 function isRetryable(err: unknown): boolean {
@@ -85,6 +89,7 @@ export async function sendOne(
       n: result.parts.length,
       templateId: data.templateId,
       asksConsent: data.asksConsent,
+      ...(data.campaign ? { campaign: data.campaign } : {}),
     };
     multi.set(
       store.keys.receipt(part.messageId.trim().toLowerCase()),
@@ -104,6 +109,7 @@ export async function sendOne(
     messageIds: ids,
     encoding: result.encoding,
   });
+  if (data.campaign && data.asksConsent) await core.campaigns.increment(data.campaign, 'sent', core.now());
   return 'sent';
 }
 
@@ -118,6 +124,7 @@ export function startSender(options: SenderOptions): Worker {
       concurrency: options.concurrency ?? 64,
       // A job whose worker died is retried: the parts record makes that safe.
       maxStalledCount: 10,
+      ...stalledOptions(options.stalled),
     },
   );
   worker.on('failed', (job, err) => {

@@ -10,6 +10,7 @@ import type { RedisClient } from '../../store/redis.js';
 import type { Logger } from '../log.js';
 import { InboundProcessor } from './replies.js';
 import type { Core } from './runtime.js';
+import { stalledOptions, type StalledJobs } from './stalled.js';
 
 export interface InboundWorkerOptions {
   readonly core: Core;
@@ -17,6 +18,8 @@ export interface InboundWorkerOptions {
   readonly log: Logger;
   /** Default 32. */
   readonly concurrency?: number;
+  /** How soon a job held by a dead process is retried (BullMQ defaults: 30 s lock, 30 s check). */
+  readonly stalled?: StalledJobs;
 }
 
 export function startInboundWorker(options: InboundWorkerOptions): {
@@ -37,6 +40,7 @@ export function startInboundWorker(options: InboundWorkerOptions): {
       prefix: core.queuePrefix,
       concurrency: options.concurrency ?? 32,
       maxStalledCount: 10,
+      ...stalledOptions(options.stalled),
     },
   );
   worker.on('failed', (job, err) => {

@@ -2,7 +2,7 @@
  * The HTTP side of the gateway, built without listening (fastify's testing
  * guide): `main.ts` listens, supertest drives this.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import { errorHandler, notFound, sendError } from './errors.js';
@@ -19,6 +19,11 @@ export interface AppDeps {
   readonly metrics: Registry;
   /** Readiness: Redis and at least one bind up (CONTRACT.md). */
   readonly probes: readonly HealthProbe[];
+  /**
+   * Middleware run before the body is parsed (authentication, gateway/http/api.ts), so a request
+   * without a valid key is refused before its body is read.
+   */
+  readonly guards?: ReadonlyArray<RequestHandler>;
   /** Routers mounted after the health routes (API, console), each with its own auth. */
   readonly routers?: ReadonlyArray<express.Router>;
 }
@@ -45,6 +50,7 @@ export function buildApp(deps: AppDeps): Express {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
 
+  for (const guard of deps.guards ?? []) app.use(guard);
   app.use(express.json({ limit: '5mb' }));
   for (const router of deps.routers ?? []) app.use(router);
 

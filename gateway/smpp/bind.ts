@@ -1,5 +1,5 @@
 /**
- * One SMPP bind (bind_transceiver) as an explicit state machine:
+ * One SMPP bind (bind_transceiver, or a transmitter or receiver of a pair) as an explicit state machine:
  *
  *   disconnected → connecting → binding → bound → unbinding → closed
  *        ↑______________|__________|________|_________|   (socket lost: reconnect with backoff)
@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import { NO_METRICS, type SmppMetrics } from './metrics.js';
 import { Sender } from './sender.js';
 import { INTERFACE_VERSION_34, type RawPdu } from './smpp-lib.js';
-import { SmppError, STATUS } from './status.js';
+import { SmppError, statusInfo, STATUS } from './status.js';
 import type { BindState, InboundHandler, OutboundSms, SmsTransport, SubmitResult } from './transport.js';
 
 /** Legal transitions; anything else is a bug and is logged as one. */
@@ -61,6 +61,7 @@ export class SmppBind extends EventEmitter implements SmsTransport {
     super();
     this.metrics = deps.metrics ?? NO_METRICS;
     this.metrics.state(config.id, this.current);
+    this.metrics.windowSize(config.id, config.window);
     const host = { id: config.id, state: () => this.current, connection: () => this.conn };
     this.sender = new Sender(host, config, {
       logger: deps.logger,
@@ -83,7 +84,13 @@ export class SmppBind extends EventEmitter implements SmsTransport {
     return this;
   }
 
+  /** False for a receiver bind (SMPP 3.4 §4.1.3: it may not submit). */
+  get canSubmit(): boolean {
+    return this.config.mode !== 'receiver';
+  }
+
   submit(message: OutboundSms): Promise<SubmitResult> {
+    if (!this.canSubmit) return Promise.reject(SmppError.local('NOT_BOUND', `bind ${this.id} is a receiver`));
     return this.sender.submit(message);
   }
 
@@ -156,12 +163,12 @@ export class SmppBind extends EventEmitter implements SmsTransport {
   private async attempt(): Promise<void> {
     this.reconnectTimer = undefined;
     const attemptId = ++this.attemptSeq;
-    const { host, port, window, bindTimeoutMs } = this.config;
+    const { host, port, window, bindTimeoutMs, tls } = this.config;
     this.setState('connecting', `${host}:${port}, attempt ${this.failures + 1}`);
     let conn: Connection;
     try {
       conn = await Connection.open(
-        { host, port, window, timeoutMs: bindTimeoutMs },
+        { host, port, window, timeoutMs: bindTimeoutMs, tls },
         this.connectionEvents(attemptId),
       );
     } catch (error) {
@@ -170,21 +177,23 @@ export class SmppBind extends EventEmitter implements SmsTransport {
     this.conn = conn;
     if (this.closing) return conn.destroy('closing');
     this.setState('binding', 'connected');
+    const command = `bind_${this.config.mode}`;
     try {
-      const response = await conn.request('bind_transceiver', this.bindFields(), bindTimeoutMs, false);
-      if (response.command_status !== STATUS.ok)
-        throw SmppError.fromStatus(response.command_status, 'bind_transceiver');
+      const response = await conn.request(command, this.bindFields(), bindTimeoutMs, false);
+      if (response.command_status !== STATUS.ok) throw SmppError.fromStatus(response.command_status, command);
     } catch (error) {
+      if (typeof (error as SmppError).code === 'number')
+        this.metrics.bindRefused(this.id, statusInfo((error as SmppError).code as number).name);
       if (!this.closing) this.emit('bindError', error);
       this.deps.logger.error({ bind: this.id, err: (error as Error).message }, 'bind failed');
       return conn.destroy(`bind failed: ${(error as Error).message}`);
     }
     this.failures = 0;
-    this.setState('bound', 'bind_transceiver_resp ESME_ROK');
+    this.setState('bound', `${command}_resp ESME_ROK`);
     this.scheduleEnquireLink(conn);
   }
 
-  /** SMPP 3.4 §4.1.5 bind_transceiver; interface_version 0x34, not the package's 0x50. */
+  /** SMPP 3.4 §4.1 bind_transceiver/_transmitter/_receiver; interface_version 0x34, not the package's 0x50. */
   private bindFields(): Record<string, unknown> {
     const { systemId, password, systemType } = this.config;
     return {
@@ -225,6 +234,7 @@ export class SmppBind extends EventEmitter implements SmsTransport {
     this.setState('disconnected', reason);
     const delay = backoffDelay(this.failures++, this.config.reconnect, (this.deps.random ?? Math.random)());
     this.deps.logger.info({ bind: this.id, delayMs: delay }, 'reconnect scheduled');
+    this.metrics.reconnect(this.id);
     this.reconnectTimer = setTimeout(() => void this.attempt(), delay);
   }
 
@@ -250,8 +260,11 @@ export class SmppBind extends EventEmitter implements SmsTransport {
   /** deliver_sm_resp only after the handler resolved (the reply is stored); a throw → ESME_RX_T_APPN. */
   private async deliver(conn: Connection, pdu: RawPdu): Promise<void> {
     let status: number = STATUS.temporaryAppError;
+    let kind = 'unreadable';
     try {
-      if (this.handler) status = (await this.handler(classifyDeliverSm(pdu, this.id))).status;
+      const event = classifyDeliverSm(pdu, this.id);
+      kind = event.kind;
+      if (this.handler) status = (await this.handler(event)).status;
     } catch (error) {
       this.deps.logger.warn(
         { bind: this.id, err: (error as Error).message },
@@ -259,6 +272,7 @@ export class SmppBind extends EventEmitter implements SmsTransport {
       );
     }
     conn.respond(pdu, 'deliver_sm_resp', status, { message_id: '' });
+    this.metrics.deliver(this.id, kind, statusInfo(status).name);
   }
 
   private scheduleEnquireLink(conn: Connection): void {

@@ -2,8 +2,16 @@
  * Settings of one bind, with their defaults. Validation of env / CARRIERS_FILE
  * happens in the composition root; this file only fills defaults.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './flow.js';
 import { DEFAULT_SUBMIT_OPTIONS, type SubmitOptions } from './submit.js';
+
+/**
+ * SMPP 3.4 §4.1: a transceiver sends and receives on one session; a
+ * transmitter only submits, a receiver only gets deliver_sm. A carrier
+ * "pair" is one transmitter plus one receiver (carriers.ts builds it).
+ */
+export type BindMode = 'transceiver' | 'transmitter' | 'receiver';
 
 export interface BindConfig {
   /** Name in logs and metric labels, e.g. `kcell-1`. */
@@ -14,6 +22,13 @@ export interface BindConfig {
   readonly password: string;
   /** Default ''. */
   readonly systemType: string;
+  /** Default `transceiver`. */
+  readonly mode: BindMode;
+  /**
+   * SMPP over TLS (`ssmpp`): options for `tls.connect` (servername, ca, ...);
+   * absent = plain TCP. The certificate is verified unless the options say otherwise.
+   */
+  readonly tls?: ConnectionOptions;
   /** Max submit_sm awaiting their response (SMPP_WINDOW). Default 10. */
   readonly window: number;
   /** Segments per second (SMPP_TPS); 0 = no limit. Default 50. */
@@ -46,6 +61,7 @@ export type BindConfigInput = Pick<BindConfig, 'id' | 'host' | 'port' | 'systemI
 export function bindConfig(input: BindConfigInput): BindConfig {
   return Object.freeze({
     systemType: '',
+    mode: 'transceiver',
     window: 10,
     tps: 50,
     responseTimeoutMs: 10_000,

@@ -3,6 +3,7 @@
  * A new Connection per attempt; it never reconnects itself (the bind does).
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { FrameReader } from './framing.js';
 import { InFlight } from './in-flight.js';
 import { decodePdu, encodePdu, type RawPdu } from './smpp-lib.js';
@@ -20,6 +21,19 @@ export interface ConnectionEvents {
   readonly onClose: (reason: string) => void;
 }
 
+/** Where and how to connect. */
+export interface ConnectionOpenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly window: number;
+  readonly timeoutMs: number;
+  /** `tls.connect` options; absent = plain TCP. */
+  readonly tls?: tls.ConnectionOptions | undefined;
+}
+
+/** SNI and certificate name: the host name (RFC 6066 §3 forbids an IP literal as SNI). */
+const sni = (host: string): tls.ConnectionOptions => (net.isIP(host) ? {} : { servername: host });
+
 const RESPONSE_BIT = 0x80000000;
 /** SMPP 3.4 §5.1.4: sequence_number runs 0x00000001..0x7FFFFFFF. */
 const MAX_SEQUENCE = 0x7fffffff;
@@ -29,6 +43,7 @@ export class Connection {
   private readonly reader = new FrameReader();
   private sequence = 0;
   private closed = false;
+  private corked = false;
   private closeReason = 'socket closed';
 
   private constructor(
@@ -42,23 +57,27 @@ export class Connection {
     socket.on('close', () => this.onSocketClose());
   }
 
-  /** Open a socket (Nagle off: a deliver_sm_resp must not wait 20–40 ms for a delayed ACK). */
-  static open(
-    options: { host: string; port: number; window: number; timeoutMs: number },
-    events: ConnectionEvents,
-  ): Promise<Connection> {
+  /**
+   * Open a socket (Nagle off: a deliver_sm_resp must not wait 20–40 ms for a
+   * delayed ACK), over TLS when `options.tls` is given (`ssmpp`).
+   */
+  static open(options: ConnectionOpenOptions, events: ConnectionEvents): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+      const { host, port } = options;
+      const socket = options.tls
+        ? tls.connect({ ...sni(host), ...options.tls, host, port })
+        : net.connect({ host, port, noDelay: true });
       socket.setNoDelay(true);
       const timer = setTimeout(
         () => socket.destroy(new Error(`connect timeout ${options.timeoutMs} ms`)),
         options.timeoutMs,
       );
-      socket.once('error', (error) => {
+      socket.once('error', (error: Error) => {
         clearTimeout(timer);
         reject(SmppError.local('CONNECTION_LOST', error.message));
       });
-      socket.once('connect', () => {
+      // A TLS socket is usable only after the handshake (and certificate check).
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         resolve(new Connection(socket, options.window, events));
       });
@@ -80,14 +99,14 @@ export class Connection {
       return Promise.reject(SmppError.local('CONNECTION_LOST', `${command} on a closed connection`));
     const sequence = this.nextSequence();
     const response = this.inFlight.track(sequence, timeoutMs, windowSlot);
-    this.socket.write(encodePdu(command, { ...fields, sequence_number: sequence }));
+    this.write(encodePdu(command, { ...fields, sequence_number: sequence }));
     return response;
   }
 
   /** Answer an SMSC request with the same sequence number. */
   respond(request: RawPdu, command: string, status: number, fields: Record<string, unknown> = {}): void {
     if (this.closed) return;
-    this.socket.write(
+    this.write(
       encodePdu(command, { ...fields, command_status: status, sequence_number: request.sequence_number }),
     );
   }
@@ -101,6 +120,24 @@ export class Connection {
   destroy(reason: string): void {
     this.closeReason = reason;
     this.socket.destroy();
+  }
+
+  /**
+   * Writes made in one turn of the event loop leave in one syscall: the socket is corked
+   * until the current ticks and microtasks are done. A window of submits (or of
+   * deliver_sm_resp) then costs one write(2), not one each (bench/smpp.ts measured ~5x
+   * the CPU per PDU for separate writes); nothing waits longer than this turn.
+   */
+  private write(bytes: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(bytes);
   }
 
   private nextSequence(): number {

@@ -22,7 +22,18 @@ export interface SmppMetrics {
   throttle(bind: string, status: string): void;
   enquireLinkRtt(bind: string, seconds: number): void;
   protocolError(bind: string): void;
+  /** The configured window, so dashboards can compare `smpp_window_in_use` with it. */
+  windowSize(bind: string, size: number): void;
+  submitDuration(bind: string, seconds: number): void;
+  /** One deliver_sm answered: `kind` receipt|reply, `status` the name we answered with. */
+  deliver(bind: string, kind: string, status: string): void;
+  reconnect(bind: string): void;
+  bindRefused(bind: string, status: string): void;
+  carrierReady(carrier: string, ready: boolean): void;
+  receiptLatency(carrier: string, seconds: number): void;
 }
+
+const RTT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 export const NO_METRICS: SmppMetrics = {
   state: () => undefined,
@@ -31,56 +42,110 @@ export const NO_METRICS: SmppMetrics = {
   throttle: () => undefined,
   enquireLinkRtt: () => undefined,
   protocolError: () => undefined,
+  windowSize: () => undefined,
+  submitDuration: () => undefined,
+  deliver: () => undefined,
+  reconnect: () => undefined,
+  bindRefused: () => undefined,
+  carrierReady: () => undefined,
+  receiptLatency: () => undefined,
 };
 
-/** Register the SMPP metrics on `registry`. */
-export function createSmppMetrics(registry: Registry): SmppMetrics {
+type Label = 'bind' | 'state' | 'status' | 'kind' | 'carrier';
+
+/** Metric constructors bound to one registry (no global registry). */
+function on(registry: Registry) {
   const registers = [registry];
-  const state = new Gauge({
-    name: 'smpp_bind_state',
-    help: '1 for the current state of each bind',
-    labelNames: ['bind', 'state'],
-    registers,
-  });
-  const window = new Gauge({
-    name: 'smpp_window_in_use',
-    help: 'submit_sm awaiting submit_sm_resp',
-    labelNames: ['bind'],
-    registers,
-  });
-  const submits = new Counter({
-    name: 'smpp_submits_total',
-    help: 'submit_sm responses by command_status name',
-    labelNames: ['bind', 'status'],
-    registers,
-  });
-  const throttles = new Counter({
-    name: 'smpp_throttle_events_total',
-    help: 'ESME_RTHROTTLED / ESME_RMSGQFUL answers that paused the bind',
-    labelNames: ['bind', 'status'],
-    registers,
-  });
-  const rtt = new Histogram({
-    name: 'smpp_enquire_link_rtt_seconds',
-    help: 'enquire_link round trip',
-    labelNames: ['bind'],
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers,
-  });
-  const protocol = new Counter({
-    name: 'smpp_protocol_errors_total',
-    help: 'unreadable PDUs that closed the bind',
-    labelNames: ['bind'],
-    registers,
-  });
   return {
-    state: (bind, current) => {
+    gauge: (name: string, help: string, labelNames: Label[]) =>
+      new Gauge({ name, help, labelNames, registers }),
+    counter: (name: string, help: string, labelNames: Label[]) =>
+      new Counter({ name, help, labelNames, registers }),
+    histogram: (name: string, help: string, labelNames: Label[], buckets: number[]) =>
+      new Histogram({ name, help, labelNames, buckets, registers }),
+  };
+}
+
+/** Register the SMPP metrics on `registry` (once per registry: names are unique there). */
+export function createSmppMetrics(registry: Registry): SmppMetrics {
+  return { ...bindMetrics(registry), ...flowMetrics(registry), ...carrierMetrics(registry) };
+}
+
+function bindMetrics(registry: Registry) {
+  const m = on(registry);
+  const state = m.gauge('smpp_bind_state', '1 for the current state of each bind', ['bind', 'state']);
+  const rtt = m.histogram('smpp_enquire_link_rtt_seconds', 'enquire_link round trip', ['bind'], RTT_BUCKETS);
+  const protocol = m.counter('smpp_protocol_errors_total', 'unreadable PDUs that closed the bind', ['bind']);
+  const reconnects = m.counter(
+    'smpp_reconnects_total',
+    'reconnect attempts scheduled after a lost or failed connection',
+    ['bind'],
+  );
+  const refused = m.counter('smpp_bind_refusals_total', 'bind responses with a non-zero status', [
+    'bind',
+    'status',
+  ]);
+  const deliver = m.counter(
+    'smpp_deliver_sm_total',
+    'deliver_sm answered, by kind (receipt, reply) and the status we answered',
+    ['bind', 'kind', 'status'],
+  );
+  return {
+    state: (bind: string, current: BindState) => {
       for (const s of STATES) state.set({ bind, state: s }, s === current ? 1 : 0);
     },
-    windowInUse: (bind, inUse) => window.set({ bind }, inUse),
-    submit: (bind, status) => submits.inc({ bind, status }),
-    throttle: (bind, status) => throttles.inc({ bind, status }),
-    enquireLinkRtt: (bind, seconds) => rtt.observe({ bind }, seconds),
-    protocolError: (bind) => protocol.inc({ bind }),
+    enquireLinkRtt: (bind: string, seconds: number) => rtt.observe({ bind }, seconds),
+    protocolError: (bind: string) => protocol.inc({ bind }),
+    reconnect: (bind: string) => reconnects.inc({ bind }),
+    bindRefused: (bind: string, status: string) => refused.inc({ bind, status }),
+    deliver: (bind: string, kind: string, status: string) => deliver.inc({ bind, kind, status }),
+  };
+}
+
+function flowMetrics(registry: Registry) {
+  const m = on(registry);
+  const window = m.gauge('smpp_window_in_use', 'submit_sm awaiting submit_sm_resp', ['bind']);
+  const size = m.gauge('smpp_window_size', 'configured window of each bind', ['bind']);
+  const submits = m.counter('smpp_submits_total', 'submit_sm responses by command_status name', [
+    'bind',
+    'status',
+  ]);
+  const throttles = m.counter(
+    'smpp_throttle_events_total',
+    'ESME_RTHROTTLED / ESME_RMSGQFUL answers that paused the bind',
+    ['bind', 'status'],
+  );
+  const duration = m.histogram(
+    'smpp_submit_duration_seconds',
+    'submit_sm to submit_sm_resp round trip',
+    ['bind'],
+    [...RTT_BUCKETS, 10],
+  );
+  return {
+    windowInUse: (bind: string, inUse: number) => window.set({ bind }, inUse),
+    windowSize: (bind: string, slots: number) => size.set({ bind }, slots),
+    submit: (bind: string, status: string) => submits.inc({ bind, status }),
+    throttle: (bind: string, status: string) => throttles.inc({ bind, status }),
+    submitDuration: (bind: string, seconds: number) => duration.observe({ bind }, seconds),
+  };
+}
+
+function carrierMetrics(registry: Registry) {
+  const m = on(registry);
+  const ready = m.gauge(
+    'smpp_carrier_ready',
+    '1 when at least one bind of the carrier that can submit is bound',
+    ['carrier'],
+  );
+  // Receipts take seconds to a day (SMSC retry schedules), hence the wide buckets.
+  const latency = m.histogram(
+    'smpp_receipt_latency_seconds',
+    'submit_sm_resp to its delivery receipt (parts submitted by this process)',
+    ['carrier'],
+    [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
+  );
+  return {
+    carrierReady: (carrier: string, up: boolean) => ready.set({ carrier }, up ? 1 : 0),
+    receiptLatency: (carrier: string, seconds: number) => latency.observe({ carrier }, seconds),
   };
 }

@@ -1,15 +1,16 @@
 /**
  * Several binds to one carrier behind the same port: MT traffic is spread
- * round-robin over the binds that are bound right now; inbound events from any
- * bind reach the one handler.
+ * round-robin over the binds that can submit and are bound right now; inbound
+ * events from any bind (transceivers, receivers of a pair) reach the one handler.
  */
 import { EventEmitter } from 'node:events';
 import type { SmppBind } from './bind.js';
+import type { BindMode } from './config.js';
 import { SmppError } from './status.js';
 import type { BindState, InboundHandler, OutboundSms, SmsTransport, SubmitResult } from './transport.js';
 
-/** The pool's state is its healthiest bind's: bound if any is, and so on down this list. */
-const HEALTH: readonly BindState[] = [
+/** The pool's state is its healthiest sending bind's: bound if any is, and so on down this list. */
+export const HEALTH: readonly BindState[] = [
   'bound',
   'binding',
   'connecting',
@@ -18,19 +19,46 @@ const HEALTH: readonly BindState[] = [
   'closed',
 ];
 
+/** The healthiest of `states` by {@link HEALTH}; `closed` for none. */
+export function healthiest(states: Iterable<BindState>): BindState {
+  const present = new Set(states);
+  return HEALTH.find((s) => present.has(s)) ?? 'closed';
+}
+
+/** One bind as /readyz and the logs show it. */
+export interface BindSnapshot {
+  readonly id: string;
+  readonly mode: BindMode;
+  readonly state: BindState;
+}
+
 export class BindPool extends EventEmitter implements SmsTransport {
   private next = 0;
   private current: BindState;
+  /** The binds that carry MT: transceivers and transmitters (a receiver cannot submit). */
+  private readonly senders: readonly SmppBind[];
 
-  constructor(private readonly binds: readonly SmppBind[]) {
+  constructor(readonly binds: readonly SmppBind[]) {
     super();
-    if (binds.length === 0) throw new Error('BindPool needs at least one bind');
+    this.senders = binds.filter((b) => b.canSubmit);
+    if (this.senders.length === 0) throw new Error('BindPool needs at least one bind that can submit');
     this.current = this.computeState();
     for (const bind of binds) bind.on('state', () => this.refresh());
   }
 
+  /** The healthiest state among the binds that can submit: `bound` = MT can go now. */
   get state(): BindState {
     return this.current;
+  }
+
+  /** True when at least one bind that can submit is bound. */
+  ready(): boolean {
+    return this.current === 'bound';
+  }
+
+  /** Every bind (receivers included) with its state. */
+  snapshot(): readonly BindSnapshot[] {
+    return this.binds.map((b) => ({ id: b.id, mode: b.config.mode, state: b.state }));
   }
 
   /** Start every bind. */
@@ -39,9 +67,9 @@ export class BindPool extends EventEmitter implements SmsTransport {
     return this;
   }
 
-  /** Submit on the next bound bind (round-robin); NOT_BOUND (retryable) when none is. */
+  /** Submit on the next bound sending bind (round-robin); NOT_BOUND (retryable) when none is. */
   submit(message: OutboundSms): Promise<SubmitResult> {
-    const bound = this.binds.filter((b) => b.state === 'bound');
+    const bound = this.senders.filter((b) => b.state === 'bound');
     const bind = bound[this.next++ % Math.max(bound.length, 1)];
     if (!bind) return Promise.reject(SmppError.local('NOT_BOUND', 'no bind of the pool is bound'));
     return bind.submit(message);
@@ -57,8 +85,7 @@ export class BindPool extends EventEmitter implements SmsTransport {
   }
 
   private computeState(): BindState {
-    const states = new Set(this.binds.map((b) => b.state));
-    return HEALTH.find((s) => states.has(s)) ?? 'closed';
+    return healthiest(this.senders.map((b) => b.state));
   }
 
   private refresh(): void {

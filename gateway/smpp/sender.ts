@@ -3,6 +3,7 @@
  * token bucket, take a window slot, submit, and retry a segment the SMSC
  * throttled (ESME_RTHROTTLED / ESME_RMSGQFUL) after the backoff of ESME_STATUS.
  */
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BindConfig } from './config.js';
 import type { Connection } from './connection.js';
@@ -83,9 +84,11 @@ export class Sender {
       const conn = this.requireBound();
       await conn.inFlight.acquire();
       this.deps.metrics.windowInUse(this.host.id, conn.inFlight.inUse);
+      const started = performance.now();
       const response = await conn
         .request('submit_sm', fields, this.config.responseTimeoutMs, true)
         .finally(() => this.deps.metrics.windowInUse(this.host.id, conn.inFlight.inUse));
+      this.deps.metrics.submitDuration(this.host.id, (performance.now() - started) / 1000);
       const status = response.command_status;
       const info = statusInfo(status);
       this.deps.metrics.submit(this.host.id, info.name);

@@ -33,6 +33,11 @@ export interface SubmitResult {
   readonly parts: readonly SubmittedPart[];
   /** Which bind carried it. */
   readonly bindId: string;
+  /**
+   * Which carrier (set by the CarrierRouter). SMSC message ids are unique per
+   * carrier only: scope receipt matching by it.
+   */
+  readonly carrier?: string;
 }
 
 /** Concatenation info of one MO part, passed up raw for reassembly above. */
@@ -49,6 +54,8 @@ export interface InboundConcat {
 export interface InboundReply {
   readonly kind: 'reply';
   readonly bindId: string;
+  /** The carrier whose SMSC sent it (set by the CarrierRouter). */
+  readonly carrier?: string;
   readonly from: string;
   readonly fromTon: number;
   readonly fromNpi: number;
@@ -66,6 +73,8 @@ export interface InboundReply {
 export interface DeliveryReceipt {
   readonly kind: 'receipt';
   readonly bindId: string;
+  /** The carrier whose SMSC sent it (set by the CarrierRouter); receipts match ids of this carrier. */
+  readonly carrier?: string;
   /** The SMSC message id as the receipt gives it; match with parsers/receipt.ts `messageIdKeys`. */
   readonly messageId: string;
   /** Undefined when neither the TLV nor the text names a state we know. */

@@ -12,7 +12,7 @@ function alive(pid: number): boolean {
 
 describe('npm run demo', () => {
   it('plays the home-schooling dialogue on a fresh Redis and, on Ctrl-C, leaves no redis-server behind', async () => {
-    const env = { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'silent' };
     delete env.REDIS_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/demo.ts'], {
       env,

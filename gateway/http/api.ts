@@ -1,0 +1,56 @@
+/**
+ * The API and the console, wired for buildApp: `guards` run before body
+ * parsing (authentication), `routers` after it. gateway.ts passes both.
+ */
+import type { RequestHandler, Router } from 'express';
+import type { Registry } from 'prom-client';
+import { AuditLog } from '../../store/audit.js';
+import type { ApiKey } from '../config.js';
+import type { Core } from '../core/runtime.js';
+import { authenticate, createAuthenticator, DEFAULT_LOOKUP_LIMIT, type RateLimit } from './auth.js';
+import { campaignsRouter, campaignStore, registerCampaignMetrics } from './campaigns.js';
+import { consoleRouter } from './console.js';
+import { eventsRouter } from './events.js';
+import { invitationsRouter } from './invitations.js';
+import { lookupRouter } from './conversations.js';
+import { openApiRouter } from './openapi.js';
+
+export interface ApiDeps {
+  readonly core: Core;
+  readonly apiKeys: readonly ApiKey[];
+  /** Campaign progress is registered here as `gateway_campaign_progress`. */
+  readonly metrics: Registry;
+  /** Lookups per key (default 60 at once, then 1 a second). */
+  readonly lookupLimit?: RateLimit;
+  /** Clock of the rate limiter; the core's clock by default. */
+  readonly now?: () => number;
+}
+
+export interface ApiParts {
+  readonly guards: RequestHandler[];
+  readonly routers: Router[];
+}
+
+/** Everything issue 7 adds to the HTTP side, ready for `buildApp({ ...deps, ...api(…) })`. */
+export function api(deps: ApiDeps): ApiParts {
+  const { core } = deps;
+  const campaigns = campaignStore(core);
+  registerCampaignMetrics(deps.metrics, campaigns);
+  const audit = new AuditLog(core.store.redis, core.store.keys.audit());
+  return {
+    guards: [authenticate(createAuthenticator(deps.apiKeys))],
+    routers: [
+      invitationsRouter({ core, campaigns }),
+      eventsRouter(core),
+      lookupRouter({
+        core,
+        audit,
+        lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
+        now: deps.now ?? core.now,
+      }),
+      campaignsRouter(campaigns),
+      openApiRouter(),
+      consoleRouter(core.renderer.catalogue.locales),
+    ],
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Call-centre lookups (CONTRACT.md; issue 7, point 2): a conversation by id,
+ * the conversations of one phone number, and the audit log. Agents see
+ * MSISDNs and names masked; a supervisor unmasks by stating a reason. Every
+ * lookup is recorded before the answer leaves: no data without its record.
+ */
+import { Router, type RequestHandler, type Response } from 'express';
+import { maskMsisdn } from '../../common/msisdn.js';
+import type { Conversation } from '../../dialogue/conversation.js';
+import type { AuditAction, AuditLog } from '../../store/audit.js';
+import type { Core } from '../core/runtime.js';
+import { principalOf, rateLimit, requireRole, type RateLimit } from './auth.js';
+import { sendError } from './errors.js';
+import { auditQuerySchema, conversationIdSchema, searchQuerySchema, viewQuerySchema } from './schemas.js';
+import { almatyIso, conversationView, summaryView, type ViewContext } from './view.js';
+
+export interface LookupDeps {
+  readonly core: Core;
+  readonly audit: AuditLog;
+  readonly lookupLimit: RateLimit;
+  /** Clock of the rate limiter (tests). */
+  readonly now?: () => number;
+}
+
+/** Whether to unmask, or an answer already sent (an agent asking to unmask: 403). */
+function wantsUnmask(res: Response, query: { unmask?: string | undefined }): boolean | 'refused' {
+  if (query.unmask !== 'true') return false;
+  if (principalOf(res).role !== 'supervisor') {
+    sendError(res, 'GW_FORBIDDEN', 'only a supervisor may unmask, and with a reason');
+    return 'refused';
+  }
+  return true;
+}
+
+function contextFor(core: Core, conv: Conversation, masked: boolean): ViewContext {
+  return {
+    service: core.conversations.service(conv.service),
+    calendar: core.calendar,
+    locales: core.renderer.catalogue.locales,
+    masked,
+  };
+}
+
+type Recorder = (res: Response, action: AuditAction, extra: Record<string, unknown>) => Promise<void>;
+
+/** GET /v1/conversations/:id: one conversation, audited before it is answered. */
+function viewOne(core: Core, record: Recorder): RequestHandler {
+  return async (req, res) => {
+    const query = viewQuerySchema.parse(req.query);
+    const unmask = wantsUnmask(res, query);
+    if (unmask === 'refused') return;
+    const param = req.params.id;
+    const rawId = typeof param === 'string' ? param.slice(0, 64) : '';
+    const id = conversationIdSchema.safeParse(rawId);
+    const conv = id.success ? await core.conversations.get(id.data) : null;
+    await record(res, unmask ? 'unmask' : 'view', {
+      conversationId: rawId,
+      ...(conv ? { msisdn: maskMsisdn(conv.msisdn) } : {}),
+      ...(unmask ? { reason: query.reason } : {}),
+    });
+    if (!conv) return sendError(res, 'GW_NOT_FOUND', `no conversation ${rawId}`);
+    const timeline = await core.store.timeline(conv.id);
+    res.json(conversationView(conv, timeline, contextFor(core, conv, !unmask)));
+  };
+}
+
+/** GET /v1/conversations?msisdn=: the conversations of one number, newest first. */
+function searchByMsisdn(core: Core, record: Recorder): RequestHandler {
+  return async (req, res) => {
+    const query = searchQuerySchema.parse(req.query);
+    const unmask = wantsUnmask(res, query);
+    if (unmask === 'refused') return;
+    const convs = await core.store.listByMsisdn(query.msisdn);
+    await record(res, unmask ? 'unmask' : 'search', {
+      msisdn: maskMsisdn(query.msisdn),
+      count: convs.length,
+      ...(unmask ? { reason: query.reason } : {}),
+    });
+    res.json({ conversations: convs.map((c) => summaryView(c, contextFor(core, c, !unmask))) });
+  };
+}
+
+export function lookupRouter(deps: LookupDeps): Router {
+  const { core, audit } = deps;
+  const router = Router();
+  const limited = rateLimit(deps.lookupLimit, deps.now);
+  const record: Recorder = (res, action, extra) => {
+    const { keyId, role } = principalOf(res);
+    return audit.record({ at: core.now(), actor: keyId, role, action, ...extra });
+  };
+  const lookers = requireRole('agent', 'supervisor');
+  router.get('/v1/conversations/:id', lookers, limited, viewOne(core, record));
+  router.get('/v1/conversations', lookers, limited, searchByMsisdn(core, record));
+  router.get('/v1/audit', requireRole('supervisor'), async (req, res) => {
+    const { limit, offset } = auditQuerySchema.parse(req.query);
+    const entries = await audit.recent(limit, offset);
+    res.json({ entries: entries.map((e) => ({ ...e, at: almatyIso(core.calendar.zone, e.at) })) });
+  });
+  return router;
+}

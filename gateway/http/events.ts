@@ -1,0 +1,45 @@
+/**
+ * POST /v1/events (role `system`): facts from downstream systems (CONTRACT.md).
+ * Idempotent: the event's key is derived from its body, so the same fact sent
+ * twice changes nothing the second time (issue 6, point 7) and answers 200
+ * with the current state.
+ */
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import type { Core } from '../core/runtime.js';
+import { requireRole } from './auth.js';
+import { sendError } from './errors.js';
+import { eventSchema, type EventBody } from './schemas.js';
+
+/** The idempotency key of an event: what makes two deliveries "the same fact". */
+export function eventKey(event: EventBody): string {
+  const parts: string[] = [event.type];
+  if (event.type === 'account-opened') parts.push(event.bank.code);
+  if (event.type === 'decision') parts.push(event.outcome);
+  return `ev:${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)}`;
+}
+
+export function eventsRouter(core: Core): Router {
+  const router = Router();
+  router.post('/v1/events', requireRole('system'), async (req, res) => {
+    const event = eventSchema.parse(req.body);
+    const result = await core.conversations.upstream(event.conversationId, event.type, {
+      ...(event.type === 'account-opened' ? { bank: event.bank } : {}),
+      ...(event.type === 'decision' ? { outcome: event.outcome } : {}),
+      key: eventKey(event),
+    });
+    switch (result.status) {
+      case 'not-found':
+        return sendError(res, 'GW_NOT_FOUND', `no conversation ${event.conversationId}`);
+      case 'rejected':
+        return sendError(res, 'GW_CONFLICT', result.reason, { state: result.conversation.state });
+      default:
+        res.json({
+          conversationId: result.conversation.id,
+          state: result.conversation.state,
+          result: result.status,
+        });
+    }
+  });
+  return router;
+}

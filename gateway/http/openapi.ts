@@ -1,0 +1,247 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table below and the zod
+ * schemas the routes parse with (`z.toJSONSchema`, input side), served at
+ * /openapi.json. test/http/openapi.test.ts keeps it true: every express route
+ * is here and every operation here is routed, and every example validates.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { ERRORS, type ErrorCode } from '../../common/errors.js';
+import type { Role } from '../config.js';
+import * as s from './schemas.js';
+
+export interface Operation {
+  readonly method: 'get' | 'post';
+  /** OpenAPI path (`{id}`, not `:id`). */
+  readonly path: string;
+  readonly summary: string;
+  /** Null: no key needed. */
+  readonly roles: readonly Role[] | null;
+  readonly query?: z.ZodType;
+  readonly body?: { readonly schema: z.ZodType; readonly examples: Readonly<Record<string, unknown>> };
+  readonly ok: { readonly status: number; readonly schema?: z.ZodType; readonly type?: string };
+  readonly errors: readonly ErrorCode[];
+}
+
+const HOME = {
+  service: 'home-schooling',
+  externalId: 'esobes-2025-000123',
+  msisdn: '+7 701 123 45 67',
+  language: 'kk',
+  params: {
+    fullName: 'Айгүл Сейітқызы',
+    serviceCode: '123',
+    banks: [{ code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' }],
+    integratedBanks: [{ code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' }],
+  },
+  campaign: 'home-schooling-2025-11',
+};
+const MEALS = {
+  service: 'school-meals',
+  externalId: 'meals-2025-0042',
+  recipients: [
+    { role: 'father', msisdn: '87011230001' },
+    { role: 'mother', msisdn: '+77011230002' },
+  ],
+  language: 'ru',
+  params: { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' },
+};
+
+const AUTH: readonly ErrorCode[] = ['GW_UNAUTHENTICATED', 'GW_FORBIDDEN'];
+const LOOKUP: readonly ErrorCode[] = [...AUTH, 'GW_VALIDATION_FAILED', 'GW_RATE_LIMITED'];
+
+/** Every route of the gateway's HTTP side. */
+export const OPERATIONS: readonly Operation[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness', roles: null, ok: { status: 200 }, errors: [] },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: Redis and at least one SMPP bind up (503 otherwise)',
+    roles: null,
+    ok: { status: 200 },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics, including gateway_campaign_progress',
+    roles: null,
+    ok: { status: 200, type: 'text/plain' },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    roles: null,
+    ok: { status: 200 },
+    errors: [],
+  },
+  {
+    method: 'post',
+    path: '/v1/invitations',
+    summary:
+      'Start a conversation, or a batch of them (per-entry results). Idempotent on (service, externalId).',
+    roles: ['system'],
+    body: {
+      schema: z.union([s.invitationSchema, s.batchSchema]),
+      examples: { single: HOME, recipients: MEALS, batch: { invitations: [HOME, MEALS] } },
+    },
+    ok: { status: 202, schema: z.union([s.acceptedSchema, s.batchResultSchema]) },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_PAYLOAD_TOO_LARGE'],
+  },
+  {
+    method: 'post',
+    path: '/v1/events',
+    summary: 'A fact from a downstream system; the same fact again changes nothing (200, result unchanged)',
+    roles: ['system'],
+    body: {
+      schema: s.eventSchema,
+      examples: {
+        accountOpened: {
+          type: 'account-opened',
+          conversationId: 'mif3k2a0b1c2d3e4f5',
+          bank: { code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' },
+        },
+        decision: { type: 'decision', conversationId: 'mif3k2a0b1c2d3e4f5', outcome: 'assigned', params: {} },
+      },
+    },
+    ok: { status: 200, schema: s.eventResultSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
+  },
+  {
+    method: 'get',
+    path: '/v1/conversations/{id}',
+    summary: 'One conversation with its timeline (Almaty times); masked unless a supervisor unmasks',
+    roles: ['agent', 'supervisor'],
+    query: s.viewQuerySchema,
+    ok: { status: 200, schema: s.conversationSchema },
+    errors: [...LOOKUP, 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/v1/conversations',
+    summary: 'The conversations of one phone number, newest first',
+    roles: ['agent', 'supervisor'],
+    query: s.searchQuerySchema,
+    ok: { status: 200, schema: s.conversationListSchema },
+    errors: LOOKUP,
+  },
+  {
+    method: 'get',
+    path: '/v1/audit',
+    summary: 'The audit log of lookups and unmaskings, newest first',
+    roles: ['supervisor'],
+    query: s.auditQuerySchema,
+    ok: { status: 200, schema: s.auditListSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'get',
+    path: '/v1/campaigns/{id}',
+    summary: 'Progress counters of a campaign',
+    roles: ['system', 'agent', 'supervisor'],
+    ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/console/i18n/{lang}',
+    summary: 'The agent console vocabulary (kk, ru); the console itself is served at /console/',
+    roles: null,
+    ok: { status: 200 },
+    errors: ['GW_NOT_FOUND'],
+  },
+];
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+function parameters(op: Operation): unknown[] {
+  const path = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  const shape = op.query ? (json(op.query) as { properties?: object; required?: string[] }) : {};
+  const query = Object.entries(shape.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: shape.required?.includes(name) ?? false,
+    schema: schema as unknown,
+  }));
+  return [...path, ...query];
+}
+
+function responses(op: Operation): Record<string, unknown> {
+  const okContent = op.ok.type
+    ? { [op.ok.type]: { schema: { type: 'string' } } }
+    : { 'application/json': { schema: op.ok.schema ? json(op.ok.schema) : { type: 'object' } } };
+  const out: Record<string, unknown> = { [op.ok.status]: { description: 'OK', content: okContent } };
+  for (const code of op.errors) {
+    const status = String(ERRORS[code].status);
+    const prev = out[status] as { description: string } | undefined;
+    const description = prev ? `${prev.description}; ${code}` : code;
+    out[status] = {
+      description,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
+  return out;
+}
+
+function operationDoc(op: Operation): Record<string, unknown> {
+  const roles = op.roles ? `Roles: ${op.roles.join(', ')}.` : 'No key needed.';
+  return {
+    summary: op.summary,
+    description: roles,
+    operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    ...(op.roles ? { security: [{ bearer: [] }], 'x-roles': op.roles } : { security: [] }),
+    parameters: parameters(op),
+    ...(op.body
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: json(op.body.schema),
+                examples: Object.fromEntries(
+                  Object.entries(op.body.examples).map(([k, v]) => [k, { value: v }]),
+                ),
+              },
+            },
+          },
+        }
+      : {}),
+    responses: responses(op),
+  };
+}
+
+/** The document as served. */
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationDoc(op);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: '1414 gateway',
+      version: '1',
+      description:
+        'SMS gateway for proactive public services. Errors: { error: { code, message, details? } }; see docs/api.md.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A key from API_KEYS' } },
+      schemas: { Error: json(s.errorSchema) },
+    },
+    paths,
+  };
+}
+
+export function openApiRouter(): Router {
+  const doc = openApiDocument();
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  return router;
+}

@@ -1,0 +1,185 @@
+/**
+ * The API's request and response shapes (CONTRACT.md, "HTTP API"), as zod
+ * schemas: the routes parse with them and the OpenAPI document is generated
+ * from them (gateway/http/openapi.ts), so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { normalizeMsisdn } from '../../common/msisdn.js';
+import { STATES } from '../../services/schema.js';
+import { CAMPAIGN_FIELDS } from '../../store/campaigns.js';
+
+/** Entries of one batch: 10 000 fit well under the 5 MB body limit and answer within seconds. */
+export const MAX_BATCH = 10_000;
+
+/** A Kazakh MSISDN in any common spelling (`+7…`, `8…`, spaced), parsed to the canonical `7XXXXXXXXXX`. */
+export const msisdnSchema = z
+  .string()
+  .max(32)
+  .transform((value, ctx) => {
+    const canonical = normalizeMsisdn(value);
+    if (canonical === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is not a Kazakh phone number (7XXXXXXXXXX, +7…, 8…)' });
+      return z.NEVER;
+    }
+    return canonical;
+  })
+  .meta({ description: 'Kazakh MSISDN: 77011234567, +7 701 123 45 67, 87011234567', example: '77011234567' });
+
+const language = z.enum(['kk', 'ru']);
+/** Conversation ids are lowercase base 36 (store/conversations.ts, newConversationId). */
+export const conversationIdSchema = z.string().regex(/^[a-z0-9]{1,64}$/, 'is not a conversation id');
+const campaignId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, . _ -');
+const bank = z.object({
+  code: z.string().min(1).max(32),
+  nameKk: z.string().min(1).max(200),
+  nameRu: z.string().min(1).max(200),
+});
+
+const recipient = z.object({ role: z.string().min(1).max(32), msisdn: msisdnSchema });
+
+/** One invitation: `msisdn`, or `recipients` chosen by the service's priority (002, item 9). */
+export const invitationSchema = z
+  .object({
+    service: z.string().min(1).max(64),
+    externalId: z.string().min(1).max(128),
+    msisdn: msisdnSchema.optional(),
+    recipients: z.array(recipient).min(1).max(10).optional(),
+    language,
+    params: z.record(z.string(), z.unknown()),
+    campaign: campaignId.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.msisdn === undefined) === (v.recipients === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['msisdn'],
+        message: 'give either msisdn or recipients (not both)',
+      });
+    }
+  });
+export type InvitationBody = z.output<typeof invitationSchema>;
+
+/** A batch as the route reads it: entries are validated one by one, so a bad one fails alone. */
+export const batchEnvelopeSchema = z.object({ invitations: z.array(z.unknown()).min(1).max(MAX_BATCH) });
+/** The same batch as documented. */
+export const batchSchema = z.object({ invitations: z.array(invitationSchema).min(1).max(MAX_BATCH) });
+
+export const eventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('account-opened'), conversationId: conversationIdSchema, bank }),
+  z.object({
+    type: z.literal('decision'),
+    conversationId: conversationIdSchema,
+    outcome: z.string().min(1).max(64),
+    params: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.object({
+    type: z.literal('supplier-chosen'),
+    conversationId: conversationIdSchema,
+    supplier: z.record(z.string(), z.unknown()).optional(),
+  }),
+]);
+export type EventBody = z.output<typeof eventSchema>;
+
+const unmask = {
+  unmask: z.enum(['true', 'false']).optional(),
+  reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(500).optional(),
+};
+function reasonWhenUnmasking(
+  v: { unmask?: string | undefined; reason?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (v.unmask === 'true' && v.reason === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reason'],
+      message: 'unmasking needs a reason (at least 5 characters)',
+    });
+  }
+}
+export const viewQuerySchema = z.object(unmask).superRefine(reasonWhenUnmasking);
+export const searchQuerySchema = z
+  .object({ msisdn: msisdnSchema, ...unmask })
+  .superRefine(reasonWhenUnmasking);
+export const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+export const campaignParamsSchema = z.object({ id: campaignId });
+
+// ---- Responses (documented; the tests parse real answers with them) ----
+
+const state = z.enum(STATES);
+/** Instants are ISO 8601 on the Almaty clock, with the offset: `2026-11-24T11:00:00+05:00`. */
+const almatyTime = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+0[56]:00$/);
+const localized = z.object({ kk: z.string(), ru: z.string() });
+
+export const acceptedSchema = z.object({ conversationId: z.string(), state });
+export const batchResultSchema = z.object({
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  results: z.array(
+    z.object({
+      index: z.number().int(),
+      conversationId: z.string().optional(),
+      state: state.optional(),
+      created: z.boolean().optional(),
+      error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).optional(),
+    }),
+  ),
+});
+export const eventResultSchema = z.object({
+  conversationId: z.string(),
+  state,
+  result: z.enum(['applied', 'unchanged']),
+});
+
+export const summarySchema = z.object({
+  id: z.string(),
+  service: z.string(),
+  state,
+  stage: z.string(),
+  deadline: almatyTime.nullable(),
+  deadlineText: localized.nullable(),
+  msisdn: z.string(),
+  language,
+  masked: z.boolean(),
+  createdAt: almatyTime,
+  updatedAt: almatyTime,
+  campaign: z.string().nullable(),
+  nextStep: localized,
+});
+export const timelineEntrySchema = z
+  .object({ at: almatyTime, kind: z.string() })
+  .catchall(z.unknown())
+  .meta({ description: 'kinds: transition, sms, sms-status, reply, event, note' });
+export const conversationSchema = summarySchema.extend({
+  externalId: z.string(),
+  timeline: z.array(timelineEntrySchema),
+});
+export const conversationListSchema = z.object({ conversations: z.array(summarySchema) });
+export const auditListSchema = z.object({
+  entries: z.array(
+    z.object({
+      at: almatyTime,
+      actor: z.string(),
+      role: z.string(),
+      action: z.enum(['view', 'search', 'unmask']),
+      conversationId: z.string().optional(),
+      msisdn: z.string().optional(),
+      reason: z.string().optional(),
+      count: z.number().optional(),
+    }),
+  ),
+});
+export const campaignSchema = z.object({
+  id: z.string(),
+  progress: z.object(Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()]))),
+});
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** Field-level problems `[{ path, message }]` for 400; the current `{ state }` for 409. */
+    details: z.unknown().optional(),
+  }),
+});

@@ -1,0 +1,207 @@
+/**
+ * Several carriers behind the one port: `CarrierRouter` picks the carrier of
+ * each MT by its routes (longest MSISDN prefix, else the default carrier) and
+ * lets that carrier's `BindPool` spread it over its bound binds. There is no
+ * fail-over to another carrier: a number belongs to its carrier's network, and
+ * the queue above retries a NOT_BOUND later.
+ */
+import { EventEmitter } from 'node:events';
+import type { Registry } from 'prom-client';
+import { isFinalStat } from '../../parsers/receipt.js';
+import type { Config } from '../config.js';
+import { SmppBind } from './bind.js';
+import type { Logger } from './logger.js';
+import { createSmppMetrics, NO_METRICS, type SmppMetrics } from './metrics.js';
+import { BindPool, healthiest, type BindSnapshot } from './pool.js';
+import { ReceiptClock } from './receipt-clock.js';
+import { carrierBindConfigs, routeFor, routeTable, type BindTuning, type RouteTable } from './routes.js';
+import type {
+  BindState,
+  InboundEvent,
+  InboundHandler,
+  OutboundSms,
+  SmsTransport,
+  SubmitResult,
+} from './transport.js';
+
+/** One carrier: its id and its pool of binds. */
+export interface Carrier {
+  readonly id: string;
+  readonly pool: BindPool;
+}
+
+/** A carrier as /readyz shows it. */
+export interface CarrierStatus {
+  readonly id: string;
+  readonly state: BindState;
+  readonly ready: boolean;
+  readonly binds: readonly BindSnapshot[];
+}
+
+export interface RouterDeps {
+  readonly metrics?: SmppMetrics;
+  /** Clock for receipt latency. Default Date.now. */
+  readonly now?: () => number;
+}
+
+/**
+ * The SMS transport over every configured carrier. Emits `state` (overall) and
+ * `bind` ({ carrier, bind, state }) on every bind transition.
+ */
+export class CarrierRouter extends EventEmitter implements SmsTransport {
+  private readonly byId: ReadonlyMap<string, Carrier>;
+  private readonly metrics: SmppMetrics;
+  private readonly now: () => number;
+  private readonly clock = new ReceiptClock();
+  private current: BindState;
+
+  constructor(
+    carriers: readonly Carrier[],
+    private readonly routes: RouteTable,
+    private readonly defaultCarrier: string,
+    deps: RouterDeps = {},
+  ) {
+    super();
+    this.byId = new Map(carriers.map((c) => [c.id, c]));
+    if (!this.byId.has(defaultCarrier))
+      throw new Error(`default carrier ${defaultCarrier} is not configured`);
+    const unknown = routes.find((r) => !this.byId.has(r.carrier));
+    if (unknown) throw new Error(`route ${unknown.prefix} names unknown carrier ${unknown.carrier}`);
+    this.metrics = deps.metrics ?? NO_METRICS;
+    this.now = deps.now ?? Date.now;
+    this.current = this.computeState();
+    for (const carrier of carriers) {
+      this.metrics.carrierReady(carrier.id, carrier.pool.ready());
+      carrier.pool.on('state', () => this.refresh(carrier));
+      for (const bind of carrier.pool.binds)
+        bind.on('state', (state: BindState) =>
+          this.emit('bind', { carrier: carrier.id, bind: bind.id, state }),
+        );
+    }
+  }
+
+  /** Resolve once `predicate` holds over {@link carriers} (checked on every bind transition). */
+  until(predicate: (carriers: readonly CarrierStatus[]) => boolean, timeoutMs: number): Promise<void> {
+    if (predicate(this.carriers())) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!predicate(this.carriers())) return;
+        clearTimeout(timer);
+        this.off('bind', check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('bind', check);
+        reject(
+          new Error(`carriers not as expected within ${timeoutMs} ms: ${JSON.stringify(this.carriers())}`),
+        );
+      }, timeoutMs);
+      this.on('bind', check);
+    });
+  }
+
+  /** The healthiest carrier's state: `bound` when some carrier can send now. */
+  get state(): BindState {
+    return this.current;
+  }
+
+  /** For /readyz: at least one bind (that can submit) of some carrier is bound. */
+  ready(): boolean {
+    return this.current === 'bound';
+  }
+
+  /** Per carrier: state, readiness and every bind's state. */
+  carriers(): readonly CarrierStatus[] {
+    return [...this.byId.values()].map(({ id, pool }) => ({
+      id,
+      state: pool.state,
+      ready: pool.ready(),
+      binds: pool.snapshot(),
+    }));
+  }
+
+  /** The carrier that `msisdn` is routed to. */
+  carrierFor(msisdn: string): string {
+    return routeFor(this.routes, msisdn, this.defaultCarrier);
+  }
+
+  /** Start every bind of every carrier. */
+  start(): this {
+    for (const { pool } of this.byId.values()) pool.start();
+    return this;
+  }
+
+  async submit(message: OutboundSms): Promise<SubmitResult> {
+    const carrier = this.carrierFor(message.to);
+    const result = await this.pool(carrier).submit(message);
+    const at = this.now();
+    for (const part of result.parts) this.clock.accepted(carrier, part.messageId, at);
+    return { ...result, carrier };
+  }
+
+  /** Every bind of every carrier delivers to `handler`, each event tagged with its carrier. */
+  onInbound(handler: InboundHandler): void {
+    for (const { id, pool } of this.byId.values()) {
+      pool.onInbound((event) => {
+        this.timeReceipt(id, event);
+        return handler({ ...event, carrier: id });
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byId.values()].map(({ pool }) => pool.close()));
+  }
+
+  private pool(carrier: string): BindPool {
+    const found = this.byId.get(carrier);
+    if (!found) throw new Error(`route to unknown carrier ${carrier}`); // constructor rules this out
+    return found.pool;
+  }
+
+  /** A final receipt for a part this process submitted: observe its latency once. */
+  private timeReceipt(carrier: string, event: InboundEvent): void {
+    if (event.kind !== 'receipt' || !event.stat || !isFinalStat(event.stat)) return;
+    const seconds = this.clock.receipt(carrier, event.messageId, this.now());
+    if (seconds !== undefined) this.metrics.receiptLatency(carrier, seconds);
+  }
+
+  private computeState(): BindState {
+    return healthiest([...this.byId.values()].map(({ pool }) => pool.state));
+  }
+
+  private refresh(carrier: Carrier): void {
+    this.metrics.carrierReady(carrier.id, carrier.pool.ready());
+    const previous = this.current;
+    this.current = this.computeState();
+    if (previous !== this.current) this.emit('state', this.current, previous);
+  }
+}
+
+/** What the composition root passes in. */
+export interface TransportDeps extends BindTuning {
+  readonly logger: Logger;
+  /** Where the SMPP metrics are registered (once per registry). */
+  readonly registry: Registry;
+}
+
+/**
+ * Build (and start) the transport from the configuration: one `BindPool` per
+ * carrier, `count` binds per entry (a transmitter and a receiver each for `pair`).
+ */
+export function createTransport(
+  config: Pick<Config, 'carriers' | 'defaultCarrier' | 'sourceAddr'>,
+  deps: TransportDeps,
+): CarrierRouter {
+  const metrics = createSmppMetrics(deps.registry);
+  const routes = routeTable(config.carriers);
+  const carriers = config.carriers.map((carrier) => ({
+    id: carrier.id,
+    pool: new BindPool(
+      carrierBindConfigs(carrier, config.sourceAddr, deps).map(
+        (bind) => new SmppBind(bind, { logger: deps.logger, metrics }),
+      ),
+    ),
+  }));
+  return new CarrierRouter(carriers, routes, config.defaultCarrier, { metrics }).start();
+}

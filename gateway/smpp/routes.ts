@@ -1,0 +1,109 @@
+/**
+ * CARRIERS_FILE → routing table and per-bind settings (pure).
+ *
+ * Kazakhstan has mobile number portability (since 2019), so a number's prefix
+ * does not prove its carrier: routes are configuration, matched by the longest
+ * prefix, and whatever no route names goes to the default carrier.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { BindConfig as BindSettings, CarrierConfig } from '../config.js';
+import { bindConfig, type BindConfig, type BindConfigInput } from './config.js';
+
+/** One route: MSISDNs starting with `prefix` go to `carrier`. */
+export interface Route {
+  readonly prefix: string;
+  readonly carrier: string;
+}
+
+/** Routes sorted longest prefix first, so the first match is the most specific. */
+export type RouteTable = readonly Route[];
+
+/** Build the table; a prefix claimed by two carriers is a configuration error (which one would win?). */
+export function routeTable(carriers: readonly Pick<CarrierConfig, 'id' | 'routes'>[]): RouteTable {
+  const owner = new Map<string, string>();
+  for (const carrier of carriers) {
+    for (const prefix of carrier.routes) {
+      const other = owner.get(prefix);
+      if (other !== undefined && other !== carrier.id)
+        throw new Error(`CARRIERS_FILE: route prefix ${prefix} is given to both ${other} and ${carrier.id}`);
+      owner.set(prefix, carrier.id);
+    }
+  }
+  return [...owner]
+    .map(([prefix, carrier]) => ({ prefix, carrier }))
+    .sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
+}
+
+/** The carrier for `msisdn`: the longest matching prefix, else `defaultCarrier`. */
+export function routeFor(table: RouteTable, msisdn: string, defaultCarrier: string): string {
+  return table.find((r) => msisdn.startsWith(r.prefix))?.carrier ?? defaultCarrier;
+}
+
+/** Settings the carriers file does not hold: timings (tests, tuning) and TLS trust (a private CA). */
+export interface BindTuning {
+  readonly overrides?: Partial<Omit<BindConfigInput, 'id' | 'host' | 'port' | 'systemId' | 'password'>>;
+  /** Extra `tls.connect` options for binds with `tls: true` (e.g. `ca`); the host name is checked. */
+  readonly tls?: ConnectionOptions;
+}
+
+/** The binds of one "bind" entry: a transceiver, or a transmitter and a receiver (`pair`). */
+const MODES = {
+  transceiver: [{ mode: 'transceiver', suffix: '' }],
+  pair: [
+    { mode: 'transmitter', suffix: '-tx' },
+    { mode: 'receiver', suffix: '-rx' },
+  ],
+} as const;
+
+/**
+ * Every bind of `carrier`, with ids `<carrier>-<n>` (`-tx` / `-rx` for a pair);
+ * `tps` and `window` per bind fall back to the carrier's.
+ */
+export function carrierBindConfigs(
+  carrier: CarrierConfig,
+  sourceAddr: string,
+  tuning: BindTuning = {},
+): BindConfig[] {
+  const configs: BindConfig[] = [];
+  let n = 0;
+  for (const bind of carrier.binds) {
+    for (let copy = 0; copy < bind.count; copy++) {
+      n++;
+      for (const { mode, suffix } of MODES[bind.mode]) {
+        configs.push(
+          bindConfig({
+            ...settings(carrier, bind, sourceAddr, tuning),
+            id: `${carrier.id}-${n}${suffix}`,
+            mode,
+          }),
+        );
+      }
+    }
+  }
+  return configs;
+}
+
+function settings(
+  carrier: CarrierConfig,
+  bind: BindSettings,
+  sourceAddr: string,
+  tuning: BindTuning,
+): Omit<BindConfigInput, 'id'> {
+  return {
+    enquireLinkMs: carrier.enquireLinkSeconds * 1000,
+    ...tuning.overrides,
+    host: bind.host,
+    port: bind.port,
+    systemId: bind.systemId,
+    password: bind.password,
+    systemType: bind.systemType,
+    window: bind.window ?? carrier.window,
+    tps: bind.tps ?? carrier.tps,
+    ...(bind.tls ? { tls: { ...tuning.tls } } : {}),
+    submit: {
+      ...tuning.overrides?.submit,
+      sourceAddr: carrier.sourceAddr ?? sourceAddr,
+      concat: carrier.concat,
+    },
+  };
+}

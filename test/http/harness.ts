@@ -1,0 +1,39 @@
+/**
+ * The gateway's HTTP side on a test core (real Redis, own key prefix, test clock),
+ * with one key per role. supertest drives `app`; the browser test listens on port 0.
+ */
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { Express } from 'express';
+import { buildApp } from '../../gateway/http/app.js';
+import { api } from '../../gateway/http/api.js';
+import type { RateLimit } from '../../gateway/http/auth.js';
+import { createTestCore, type TestCore } from '../support/core.js';
+
+export const KEYS = {
+  system: 'sys-key-0123456789abcdef',
+  agent: 'agent-key-0123456789abcdef',
+  supervisor: 'super-key-0123456789abcdef',
+} as const;
+
+export const bearer = (role: keyof typeof KEYS): string => `Bearer ${KEYS[role]}`;
+
+export interface TestApp {
+  readonly app: Express;
+  readonly core: TestCore;
+  readonly metrics: Registry;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(options: { lookupLimit?: RateLimit } = {}): Promise<TestApp> {
+  const core = await createTestCore();
+  const metrics = new Registry();
+  const parts = api({
+    core,
+    apiKeys: Object.entries(KEYS).map(([role, key]) => ({ role: role as keyof typeof KEYS, key })),
+    metrics,
+    ...(options.lookupLimit ? { lookupLimit: options.lookupLimit } : {}),
+  });
+  const app = buildApp({ log: pino({ level: 'silent' }), metrics, probes: [], ...parts });
+  return { app, core, metrics, close: () => core.close() };
+}

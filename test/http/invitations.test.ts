@@ -1,0 +1,184 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptedSchema, batchResultSchema, errorSchema } from '../../gateway/http/schemas.js';
+import { homeSchoolingParams } from '../support/core.js';
+import { bearer, createTestApp, type TestApp } from './harness.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const invite = (body: unknown, role: Parameters<typeof bearer>[0] = 'system') =>
+  request(t.app)
+    .post('/v1/invitations')
+    .set('Authorization', bearer(role))
+    .send(body as object);
+
+const home = (externalId: string, msisdn: unknown = '77011234567', extra: object = {}) => ({
+  service: 'home-schooling',
+  externalId,
+  msisdn,
+  language: 'ru',
+  params: homeSchoolingParams(),
+  ...extra,
+});
+const meals = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' };
+
+describe('POST /v1/invitations, one invitation', () => {
+  it('answers 202 with the conversation id and state, storing the canonical msisdn', async () => {
+    const res = await invite(home('one-1', '+7 (701) 555-12-34'));
+    expect(res.status).toBe(202);
+    const body = acceptedSchema.parse(res.body);
+    expect(body.state).toBe('invited');
+    expect((await t.core.conversations.get(body.conversationId))?.msisdn).toBe('77015551234');
+  });
+
+  it.each([['8 701 555 00 01'], ['+77015550001'], ['77015550001'], ['8-701-555-00-01']])(
+    'accepts the spelling %s as 77015550001',
+    async (msisdn) => {
+      const res = await invite(home(`spell-${msisdn}`, msisdn));
+      expect(res.status).toBe(202);
+      const { conversationId } = acceptedSchema.parse(res.body);
+      expect((await t.core.conversations.get(conversationId))?.msisdn).toBe('77015550001');
+    },
+  );
+
+  it('is idempotent on (service, externalId): the same call answers the same conversation and queues one SMS', async () => {
+    const first = await invite(home('idem-1'));
+    const again = await invite(home('idem-1'));
+    expect(again.status).toBe(202);
+    expect(again.body.conversationId).toBe(first.body.conversationId);
+    const jobs = await t.core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed']);
+    expect(jobs.filter((j) => j.data.conversationId === first.body.conversationId)).toHaveLength(1);
+  });
+
+  it('school-meals with recipients writes to the mother whatever the order of the list (002, item 9)', async () => {
+    const recipients = [
+      { role: 'guardian', msisdn: '77010000003' },
+      { role: 'father', msisdn: '87010000002' },
+      { role: 'mother', msisdn: '+7 701 000 00 01' },
+    ];
+    const res = await invite({
+      service: 'school-meals',
+      externalId: 'm-1',
+      recipients,
+      language: 'kk',
+      params: meals,
+    });
+    expect(res.status).toBe(202);
+    expect((await t.core.conversations.get(acceptedSchema.parse(res.body).conversationId))?.msisdn).toBe(
+      '77010000001',
+    );
+  });
+
+  it('school-meals without a mother writes to the father, then the guardian', async () => {
+    const recipients = [
+      { role: 'guardian', msisdn: '77010000013' },
+      { role: 'father', msisdn: '77010000012' },
+    ];
+    const res = await invite({
+      service: 'school-meals',
+      externalId: 'm-2',
+      recipients,
+      language: 'ru',
+      params: meals,
+    });
+    expect((await t.core.conversations.get(acceptedSchema.parse(res.body).conversationId))?.msisdn).toBe(
+      '77010000012',
+    );
+  });
+
+  it.each([
+    ['a number that is not Kazakh', home('bad-1', '+44 20 7946 0958'), 'msisdn'],
+    ['a number of the wrong type', home('bad-2', 77011234567), 'msisdn'],
+    ['an unknown service', { ...home('bad-3'), service: 'no-such' }, 'service'],
+    ['an unknown language', { ...home('bad-4'), language: 'en' }, 'language'],
+    ['params missing a field', { ...home('bad-5'), params: { serviceCode: '123' } }, 'params.fullName'],
+    [
+      'both msisdn and recipients',
+      { ...home('bad-6'), recipients: [{ role: 'mother', msisdn: '77010000001' }] },
+      'msisdn',
+    ],
+    ['neither msisdn nor recipients', { ...home('bad-7'), msisdn: undefined }, 'msisdn'],
+    [
+      'recipients for a service without roles',
+      { ...home('bad-8'), msisdn: undefined, recipients: [{ role: 'mother', msisdn: '77010000001' }] },
+      'recipients',
+    ],
+    [
+      'an unknown recipient role',
+      {
+        service: 'school-meals',
+        externalId: 'bad-9',
+        language: 'ru',
+        params: meals,
+        recipients: [{ role: 'aunt', msisdn: '77010000001' }],
+      },
+      'recipients.0.role',
+    ],
+    ['a bad campaign id', home('bad-10', '77011234567', { campaign: 'no spaces please' }), 'campaign'],
+    ['an empty body', {}, 'service'],
+    ['an array', [1, 2], '(body)'],
+  ])('refuses %s with 400 and a field-level detail', async (_name, body, path) => {
+    const res = await invite(body);
+    expect(res.status).toBe(400);
+    const { error } = errorSchema.parse(res.body);
+    expect(error.code).toBe('GW_VALIDATION_FAILED');
+    expect((error.details as Array<{ path: string }>).map((d) => d.path)).toContain(path);
+  });
+});
+
+describe('POST /v1/invitations, a batch', () => {
+  it('answers per entry: a bad entry fails alone and the others start', async () => {
+    const res = await invite({
+      invitations: [
+        home('b-1', '77012220001'),
+        home('b-2', 'not a phone'),
+        'junk',
+        home('b-3', '87012220003'),
+      ],
+    });
+    expect(res.status).toBe(202);
+    const body = batchResultSchema.parse(res.body);
+    expect(body).toMatchObject({ accepted: 2, rejected: 2 });
+    expect(body.results.map((r) => [r.index, r.state ?? r.error?.code])).toEqual([
+      [0, 'invited'],
+      [1, 'GW_VALIDATION_FAILED'],
+      [2, 'GW_VALIDATION_FAILED'],
+      [3, 'invited'],
+    ]);
+    expect(body.results[1]?.error?.details).toEqual([
+      { path: 'msisdn', message: expect.stringMatching(/Kazakh/) },
+    ]);
+  });
+
+  it('starts two thousand invitations in one request, each once, and counts them for the campaign', async () => {
+    const entries = Array.from({ length: 2000 }, (_, i) =>
+      home(`bulk-${i}`, `7702${String(i).padStart(7, '0')}`, { campaign: 'bulk-test' }),
+    );
+    const started = performance.now();
+    const res = await invite({ invitations: entries });
+    console.log(`batch of 2000 invitations answered in ${Math.round(performance.now() - started)} ms`);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 2000, rejected: 0 });
+    const { results } = batchResultSchema.parse(res.body);
+    expect(new Set(results.map((r) => r.conversationId)).size).toBe(2000);
+    const again = batchResultSchema.parse((await invite({ invitations: entries.slice(0, 10) })).body);
+    expect(again.results.every((r) => r.created === false)).toBe(true);
+    const progress = await request(t.app)
+      .get('/v1/campaigns/bulk-test')
+      .set('Authorization', bearer('system'));
+    expect(progress.body.progress.queued).toBe(2000);
+  });
+
+  it('refuses an empty batch and one over the limit as a whole', async () => {
+    expect((await invite({ invitations: [] })).status).toBe(400);
+    const res = await invite({ invitations: Array.from({ length: 10_001 }, () => 0) });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toBe('invitations');
+  });
+});

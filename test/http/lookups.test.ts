@@ -1,0 +1,187 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditListSchema, conversationListSchema, conversationSchema } from '../../gateway/http/schemas.js';
+import { homeSchoolingParams } from '../support/core.js';
+import { bearer, createTestApp, type TestApp } from './harness.js';
+
+let t: TestApp;
+let id: string;
+let mealsId: string;
+const MSISDN = '77014445566';
+const MEALS_PARAMS = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const { conversation } = await t.core.conversations.invite({
+    service: 'home-schooling',
+    externalId: 'look-1',
+    msisdn: MSISDN,
+    language: 'ru',
+    params: homeSchoolingParams(),
+  });
+  id = conversation.id;
+  t.core.clock.advance(5 * 60_000);
+  await t.core.store.append(id, {
+    at: t.core.clock.now(),
+    kind: 'sms-status',
+    smsId: '0.0',
+    status: 'delivered',
+  });
+  t.core.clock.advance(60_000);
+  const meals = await t.core.conversations.invite({
+    service: 'school-meals',
+    externalId: 'look-2',
+    msisdn: MSISDN,
+    language: 'kk',
+    params: MEALS_PARAMS,
+  });
+  mealsId = meals.conversation.id;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const get = (path: string, role: Parameters<typeof bearer>[0] = 'agent') =>
+  request(t.app).get(path).set('Authorization', bearer(role));
+
+describe('GET /v1/conversations/:id', () => {
+  it('shows an agent the state, the deadline and the timeline in Almaty time, with number and name masked', async () => {
+    const res = await get(`/v1/conversations/${id}`);
+    expect(res.status).toBe(200);
+    const body = conversationSchema.parse(res.body);
+    expect(body).toMatchObject({
+      id,
+      service: 'home-schooling',
+      state: 'invited',
+      msisdn: '7701***5566',
+      masked: true,
+    });
+    // Invited Tuesday 24 Nov 2026, 11:00 Almaty; 3 working days → late from 28 Nov 00:00 (003, item 9).
+    expect(body.createdAt).toBe('2026-11-24T11:00:00+05:00');
+    expect(body.deadline).toBe('2026-11-28T00:00:00+05:00');
+    expect(body.nextStep.ru).toBe('Ожидается ответ 123#3#1 или 123#3#0 до 27 ноября 23:59.');
+    expect(body.nextStep.kk).toContain('27 қараша 23:59');
+    const sms = body.timeline.find((e) => e.kind === 'sms');
+    expect(sms).toMatchObject({
+      templateId: 'home-schooling.offer-one-bank',
+      status: 'delivered',
+      statusAt: '2026-11-24T11:05:00+05:00',
+    });
+    expect(sms?.text).toContain('123#3#1');
+    expect(JSON.stringify(body)).not.toContain(MSISDN);
+    expect(body.timeline.map((e) => e.kind)).toEqual(['transition', 'sms', 'sms-status']);
+  });
+
+  it('masks the names inside SMS texts for an agent (school-meals names parent and child)', async () => {
+    const body = conversationSchema.parse((await get(`/v1/conversations/${mealsId}`)).body);
+    const text = String(body.timeline.find((e) => e.kind === 'sms')?.text);
+    // Both the parent (Айгүл Сейітқызы) and the child (Арман Серікұлы) read as `А*** С***`.
+    expect(text.split('А*** С***').length - 1).toBe(2);
+    for (const word of ['Айгүл', 'Сейітқызы', 'Арман', 'Серікұлы'])
+      expect(JSON.stringify(body)).not.toContain(word);
+  });
+
+  it('a supervisor without unmask sees the masked view too', async () => {
+    const res = await get(`/v1/conversations/${id}`, 'supervisor');
+    expect(res.body).toMatchObject({ msisdn: '7701***5566', masked: true });
+  });
+
+  it('a supervisor who gives a reason sees the number and the names, and the unmasking is audited', async () => {
+    const res = await get(
+      `/v1/conversations/${mealsId}?unmask=true&reason=citizen called 1414, ticket 881`,
+      'supervisor',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ msisdn: MSISDN, masked: false });
+    const text = conversationSchema.parse(res.body).timeline.find((e) => e.kind === 'sms')?.text;
+    expect(text).toContain('Айгүл Сейітқызы');
+    expect(text).toContain('Арман Серікұлы');
+    const audit = auditListSchema.parse((await get('/v1/audit?limit=5', 'supervisor')).body);
+    expect(audit.entries[0]).toMatchObject({
+      action: 'unmask',
+      conversationId: mealsId,
+      msisdn: '7701***5566',
+      reason: 'citizen called 1414, ticket 881',
+      role: 'supervisor',
+    });
+  });
+
+  it.each([
+    ['an agent asking to unmask', 'agent', '?unmask=true&reason=curious agent', 403],
+    ['a supervisor without a reason', 'supervisor', '?unmask=true', 400],
+    ['a supervisor with a reason too short', 'supervisor', '?unmask=true&reason=why', 400],
+    ['a bad unmask value', 'supervisor', '?unmask=yes&reason=because I can', 400],
+  ] as const)('refuses %s', async (_name, role, query, status) => {
+    const res = await get(`/v1/conversations/${id}${query}`, role);
+    expect(res.status).toBe(status);
+    expect(res.body).not.toHaveProperty('msisdn');
+  });
+
+  it('an unknown or malformed id is 404, and the attempt is audited', async () => {
+    expect((await get('/v1/conversations/nosuchid00')).status).toBe(404);
+    expect((await get('/v1/conversations/%E2%80%A8..%2F')).status).toBe(404);
+    const audit = await get('/v1/audit?limit=2', 'supervisor');
+    expect(audit.body.entries[1]).toMatchObject({
+      action: 'view',
+      conversationId: 'nosuchid00',
+      role: 'agent',
+    });
+  });
+});
+
+describe('GET /v1/conversations?msisdn=', () => {
+  it('finds the conversations of a number in any spelling, newest first, and audits the search', async () => {
+    const res = await get(`/v1/conversations?msisdn=${encodeURIComponent('8 (701) 444-55-66')}`);
+    expect(res.status).toBe(200);
+    const body = conversationListSchema.parse(res.body);
+    expect(body.conversations.map((c) => c.id)).toEqual([mealsId, id]);
+    expect(body.conversations[0]?.nextStep.ru).toBe('Ожидается ответ 3#1 или 3#2 до 27 ноября 23:59.');
+    const audit = await get('/v1/audit?limit=1', 'supervisor');
+    expect(audit.body.entries[0]).toMatchObject({ action: 'search', msisdn: '7701***5566', count: 2 });
+  });
+
+  it('a number with no conversations answers an empty list', async () => {
+    expect((await get('/v1/conversations?msisdn=77009998877')).body).toEqual({ conversations: [] });
+  });
+
+  it.each([
+    ['?msisdn=12345'],
+    ['?msisdn=+44 20 7946 0958'],
+    [''],
+    ['?msisdn=77014445566&msisdn=77014445567'],
+  ])('refuses the query %s with 400', async (query) => {
+    const res = await get(`/v1/conversations${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toBe('msisdn');
+  });
+});
+
+describe('GET /v1/audit', () => {
+  it('is for supervisors only and validates its paging', async () => {
+    expect((await get('/v1/audit', 'agent')).status).toBe(403);
+    expect((await get('/v1/audit', 'system')).status).toBe(403);
+    expect((await get('/v1/audit?limit=0', 'supervisor')).status).toBe(400);
+    expect((await get('/v1/audit?limit=abc', 'supervisor')).status).toBe(400);
+  });
+});
+
+describe('rate limit on lookups', () => {
+  it('answers 429 with Retry-After once a key has spent its burst, and other keys are not affected', async () => {
+    const limited = await createTestApp({ lookupLimit: { burst: 3, perSecond: 0.5 } });
+    try {
+      const look = (role: 'agent' | 'supervisor') =>
+        request(limited.app).get('/v1/conversations?msisdn=77010000000').set('Authorization', bearer(role));
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await look('agent')).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await look('agent');
+      expect(refused.body.error.code).toBe('GW_RATE_LIMITED');
+      expect(refused.headers['retry-after']).toBe('2');
+      expect((await look('supervisor')).status).toBe(200);
+      limited.core.clock.advance(2_000);
+      expect((await look('agent')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

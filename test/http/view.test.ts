@@ -1,0 +1,187 @@
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CALENDAR_FILE, loadCalendarFile, type WorkingCalendar } from '../../dialogue/calendar.js';
+import type { Conversation } from '../../dialogue/conversation.js';
+import { ALMATY_ZONE } from '../../dialogue/time.js';
+import { chooseRecipient, mapBounded } from '../../gateway/http/invitations.js';
+import { invitationSchema } from '../../gateway/http/schemas.js';
+import { almatyIso, maskNames, nextStep, timelineView, type ViewContext } from '../../gateway/http/view.js';
+import { loadServices, type ServiceRegistry } from '../../services/load.js';
+import { loadTemplates } from '../../templates/index.js';
+
+let services: ServiceRegistry;
+let calendar: WorkingCalendar;
+let ctx: (service: string, masked?: boolean) => ViewContext;
+
+beforeAll(async () => {
+  services = await loadServices();
+  calendar = await loadCalendarFile(DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8'));
+  const { locales } = await loadTemplates();
+  ctx = (service, masked = true) => ({ service: services.get(service)!, calendar, locales, masked });
+});
+
+const T0 = Date.UTC(2026, 10, 24, 6, 0);
+const conv = (over: Partial<Conversation> = {}): Conversation => ({
+  id: 'c1',
+  service: 'school-meals',
+  externalId: 'x',
+  msisdn: '77011234567',
+  language: 'ru',
+  state: 'invited',
+  stage: 'request',
+  version: 0,
+  createdAt: T0,
+  updatedAt: T0,
+  deadline: Date.UTC(2026, 10, 27, 19, 0),
+  offered: [],
+  params: { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' },
+  bank: null,
+  consentedAt: null,
+  consentReply: null,
+  consentTemplate: null,
+  helpSent: 0,
+  lastHelpAt: null,
+  campaign: null,
+  appliedEvents: [],
+  ...over,
+});
+
+describe('almatyIso', () => {
+  it.each([
+    [Date.UTC(2026, 10, 24, 6, 0), '2026-11-24T11:00:00+05:00'],
+    [Date.UTC(2026, 10, 24, 19, 30, 15), '2026-11-25T00:30:15+05:00'],
+    // Before 1 March 2024 Almaty was UTC+6 (dialogue/time.ts).
+    [Date.UTC(2023, 5, 1, 12, 0), '2023-06-01T18:00:00+06:00'],
+  ])('%s → %s', (ms, iso) => {
+    expect(almatyIso(ALMATY_ZONE, ms)).toBe(iso);
+    expect(new Date(iso).getTime()).toBe(Math.floor(ms / 1000) * 1000);
+  });
+});
+
+describe('maskNames', () => {
+  it.each([
+    ['Уважаемый(ая) Айгүл Сейітқызы!', 'Уважаемый(ая) А*** С***!'],
+    ['Құрметті Айгүл!', 'Құрметті А***!'],
+    ['Айгүлге хабарлама', 'А***ге хабарлама'],
+    ['ҚызАйгүл, a name inside a word', 'ҚызАйгүл, a name inside a word'],
+    ['no names here', 'no names here'],
+  ])('%s → %s', (text, masked) => {
+    expect(maskNames(text, ['Айгүл Сейітқызы'])).toBe(masked);
+  });
+
+  it('treats regex characters in a name literally', () => {
+    expect(maskNames('Hello A.B (x)', ['A.B (x)'])).toBe('Hello A*** (***');
+  });
+});
+
+describe('nextStep', () => {
+  it('names the replies valid now and the last minute in time', () => {
+    expect(nextStep(conv(), ctx('school-meals'))).toEqual({
+      ru: 'Ожидается ответ 3#1 или 3#2 до 27 ноября 23:59.',
+      kk: '27 қараша 23:59 дейін 3#1 немесе 3#2 жауабы күтілуде.',
+    });
+  });
+
+  it('a conversation waiting for an account says so, with its deadline', () => {
+    const c = conv({
+      service: 'home-schooling',
+      stage: 'no-account',
+      state: 'awaiting_account',
+      params: { serviceCode: '123' },
+    });
+    expect(nextStep(c, ctx('home-schooling')).ru).toMatch(
+      /^Гражданину нужно открыть счет.*Срок: до 27 ноября 23:59\.$/,
+    );
+  });
+
+  it.each(['consented', 'refused', 'closed', 'assigned'] as const)(
+    'a %s conversation gets its state line',
+    (state) => {
+      const line = nextStep(conv({ state, stage: state, deadline: null }), ctx('school-meals'));
+      expect(line.ru).not.toMatch(/\{\{|console\./);
+      expect(line.kk).not.toBe(line.ru);
+    },
+  );
+});
+
+describe('timelineView', () => {
+  const entries = [
+    { at: T0, kind: 'sms', smsId: '0.0', text: 'Уважаемый(ая) Айгүл Сейітқызы!', status: 'queued' },
+    { at: T0 + 1000, kind: 'sms-status', smsId: '0.0', status: 'failed', part: 1 },
+    { at: T0 + 2000, kind: 'sms-status', smsId: '0.0', status: 'delivered', part: 2 },
+  ];
+
+  it('keeps a failed part as the status of the SMS, and masks names for agents', () => {
+    const [sms] = timelineView(conv(), entries, ctx('school-meals'));
+    expect(sms).toMatchObject({
+      text: 'Уважаемый(ая) А*** С***!',
+      status: 'failed',
+      statusAt: '2026-11-24T11:00:01+05:00',
+    });
+  });
+
+  it('shows the names when unmasked', () => {
+    expect(timelineView(conv(), entries, ctx('school-meals', false))[0]?.text).toBe(
+      'Уважаемый(ая) Айгүл Сейітқызы!',
+    );
+  });
+});
+
+describe('chooseRecipient (002, item 9)', () => {
+  const meals = () => services.get('school-meals')!;
+  const body = (recipients: Array<[string, string]>) =>
+    invitationSchema.parse({
+      service: 'school-meals',
+      externalId: 'e',
+      language: 'ru',
+      params: {},
+      recipients: recipients.map(([role, msisdn]) => ({ role, msisdn })),
+    });
+
+  it.each([
+    [
+      [
+        ['father', '77010000002'],
+        ['mother', '77010000001'],
+      ],
+      '77010000001',
+    ],
+    [
+      [
+        ['guardian', '77010000003'],
+        ['father', '77010000002'],
+      ],
+      '77010000002',
+    ],
+    [[['guardian', '77010000003']], '77010000003'],
+    [
+      [
+        ['father', '77010000004'],
+        ['father', '77010000002'],
+      ],
+      '77010000004',
+    ],
+  ] as Array<[Array<[string, string]>, string]>)('%j → %s', (list, expected) => {
+    expect(chooseRecipient(meals(), body(list))).toBe(expected);
+  });
+});
+
+describe('mapBounded', () => {
+  it('keeps results in order and never runs more than the limit at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await mapBounded(
+      Array.from({ length: 100 }, (_, i) => i),
+      7,
+      async (n) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setImmediate(r));
+        running--;
+        return n * 2;
+      },
+    );
+    expect(out).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
+    expect(peak).toBe(7);
+  });
+});

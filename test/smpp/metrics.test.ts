@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SmppBind } from '../../gateway/smpp/bind.js';
+import { ReceiptClock } from '../../gateway/smpp/receipt-clock.js';
+import { PerlSmsc } from '../support/perl-smsc.js';
+import { metricValue, testBind } from './helpers.js';
+
+let smsc: PerlSmsc | undefined;
+let bind: SmppBind | undefined;
+
+afterEach(async () => {
+  await bind?.close();
+  await smsc?.stop();
+  bind = smsc = undefined;
+});
+
+describe('session-layer metrics against the Perl SMSC', () => {
+  it('a refused bind counts its status and each reconnect attempt', async () => {
+    smsc = await PerlSmsc.start();
+    const t = testBind(smsc.smppPort, { password: 'wrong' });
+    bind = t.bind;
+    await new Promise((resolve) => t.bind.once('bindError', resolve));
+    await t.bind.waitFor('disconnected', 5000);
+    expect(await metricValue(t.registry, 'smpp_bind_refusals_total', { status: 'ESME_RINVPASWD' })).toBe(1);
+    expect(await metricValue(t.registry, 'smpp_reconnects_total', { bind: 'test-1' })).toBe(1);
+  });
+
+  it('exports the window size and times each submit_sm round trip', async () => {
+    smsc = await PerlSmsc.start();
+    const t = testBind(smsc.smppPort, { window: 7 });
+    bind = t.bind;
+    await bind.waitFor('bound', 5000);
+    await bind.submit({ to: '77011234567', text: 'x'.repeat(300) }); // 2 GSM parts
+    expect(await metricValue(t.registry, 'smpp_window_size', { bind: 'test-1' })).toBe(7);
+    expect(await metricValue(t.registry, 'smpp_submit_duration_seconds_count', { bind: 'test-1' })).toBe(2);
+  });
+
+  it('counts each deliver_sm by kind and by the status we answered', async () => {
+    smsc = await PerlSmsc.start();
+    const t = testBind(smsc.smppPort);
+    bind = t.bind;
+    await bind.waitFor('bound', 5000);
+    let fail = true;
+    bind.onInbound(() => (fail ? Promise.reject(new Error('store down')) : Promise.resolve({ status: 0 })));
+    await smsc.control({ op: 'mo', from: '77011234567', to: '1414', text: '1' });
+    fail = false;
+    await smsc.control({ op: 'mo', from: '77011234567', to: '1414', text: '2' });
+    const count = (status: string) =>
+      metricValue(t.registry, 'smpp_deliver_sm_total', { bind: 'test-1', kind: 'reply', status });
+    expect(await count('ESME_RX_T_APPN')).toBe(1);
+    expect(await count('ESME_ROK')).toBe(1);
+  });
+});
+
+describe('ReceiptClock', () => {
+  it('times a receipt whose id is given in the other radix, once', () => {
+    const clock = new ReceiptClock();
+    clock.accepted('kcell', '6B0527DA00000001', 1_000);
+    const decimal = BigInt('0x6b0527da00000001').toString(10);
+    expect(clock.receipt('kcell', decimal, 4_500)).toBe(3.5);
+    expect(clock.receipt('kcell', '6b0527da00000001', 5_000)).toBeUndefined();
+  });
+
+  it('keeps carriers apart: the same id at another carrier is another message', () => {
+    const clock = new ReceiptClock();
+    clock.accepted('kcell', '42', 0);
+    expect(clock.receipt('tele2', '42', 1_000)).toBeUndefined();
+    expect(clock.receipt('kcell', '42', 1_000)).toBe(1);
+  });
+
+  it('forgets the oldest ids beyond its bound', () => {
+    const clock = new ReceiptClock(2);
+    for (const id of ['a1', 'a2', 'a3', 'a4']) clock.accepted('c', id, 0);
+    expect(clock.receipt('c', 'a1', 1_000)).toBeUndefined();
+    expect(clock.receipt('c', 'a4', 1_000)).toBe(1);
+  });
+});
