@@ -53,6 +53,8 @@ export const REPLY_JOB_NAME = 'reply.v1';
 
 export const receiptJob = z.object({
   smscMessageId: z.string(),
+  /** The carrier whose SMSC sent it: message ids are unique per SMSC only. */
+  carrier: z.string().optional(),
   /** DELIVRD, UNDELIV, EXPIRED, REJECTD, … */
   status: z.string(),
   errorCode: z.string().optional(),

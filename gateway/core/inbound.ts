@@ -69,6 +69,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
   async function storeReceipt(event: DeliveryReceipt): Promise<void> {
     const data: ReceiptJob = {
       smscMessageId: event.messageId,
+      ...(event.carrier !== undefined ? { carrier: event.carrier } : {}),
       status: event.stat ?? 'UNKNOWN',
       ...(event.err !== undefined ? { errorCode: event.err } : {}),
       receivedAt: deps.now(),

@@ -18,7 +18,7 @@ import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '..
 import type { Logger } from '../log.js';
 import { SMS_RETRY } from './outbox.js';
 import type { Core } from './runtime.js';
-import type { ReceiptLink } from './sender.js';
+import { receiptId, type ReceiptLink } from './sender.js';
 
 /** Conversation id used for SMS that belong to no conversation (no open request, which request). */
 export const NO_CONVERSATION = 'none';
@@ -156,7 +156,7 @@ export class InboundProcessor {
 
   async receipt(job: ReceiptJob): Promise<string> {
     const { store } = this.core;
-    const keys = messageIdKeys(job.smscMessageId).map((k) => store.keys.receipt(k));
+    const keys = messageIdKeys(job.smscMessageId).map((k) => store.keys.receipt(receiptId(job.carrier, k)));
     const raw = (await Promise.all(keys.map((k) => store.redis.get(k)))).find((v) => v !== null);
     // The receipt may overtake our record of the submit_sm_resp: the job is retried with backoff.
     if (!raw) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);

@@ -14,6 +14,14 @@ import type { SmsTransport } from '../smpp/transport.js';
 import type { Core } from './runtime.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
 
+/**
+ * The receipt index id of one part: SMSC message ids are unique per carrier only, so the
+ * carrier scopes them. `id` is one spelling of the id (parsers/receipt.ts `messageIdKeys`).
+ */
+export function receiptId(carrier: string | undefined, id: string): string {
+  return `${carrier ?? '-'}:${id.trim().toLowerCase()}`;
+}
+
 /** How long a receipt may take to arrive and still be matched (carriers retry for up to 72 h). */
 export const RECEIPT_TTL_SECONDS = 7 * 86_400;
 
@@ -92,7 +100,7 @@ export async function sendOne(
       ...(data.campaign ? { campaign: data.campaign } : {}),
     };
     multi.set(
-      store.keys.receipt(part.messageId.trim().toLowerCase()),
+      store.keys.receipt(receiptId(result.carrier, part.messageId)),
       JSON.stringify(link),
       'EX',
       RECEIPT_TTL_SECONDS,
