@@ -10,7 +10,7 @@ import { QUEUES } from '../../queues/names.js';
 import { smsOutJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
 import type { Logger } from '../log.js';
-import type { SmsTransport } from '../smpp/transport.js';
+import type { SmsTransport, SubmitResume } from '../smpp/transport.js';
 import type { Core } from './runtime.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
 
@@ -63,16 +63,21 @@ export async function sendOne(
 ): Promise<'sent' | 'skipped'> {
   const { store } = core;
   const partsKey = store.keys.smsParts(data.conversationId, data.smsId);
-  if ((await store.redis.hget(partsKey, 'ids')) !== null) return 'skipped';
+  const [done, partial] = await store.redis.hmget(partsKey, 'ids', 'partial');
+  if (done !== null) return 'skipped';
   let result;
   try {
     result = await transport.submit({
       to: data.to,
       text: data.text,
       reference: `${data.conversationId}.${data.smsId}`,
+      ...(partial ? { resume: JSON.parse(partial) as SubmitResume } : {}),
     });
   } catch (err) {
-    if (isRetryable(err)) throw err;
+    if (isRetryable(err)) {
+      await rememberAcceptedParts(store, partsKey, err);
+      throw err;
+    }
     const reason = err instanceof Error ? err.message : String(err);
     await store.append(data.conversationId, {
       at: core.now(),
@@ -119,6 +124,19 @@ export async function sendOne(
   });
   if (data.campaign && data.asksConsent) await core.campaigns.increment(data.campaign, 'sent', core.now());
   return 'sent';
+}
+
+/**
+ * A long message cut by a dropped link: remember the parts the SMSC accepted and the
+ * concatenation reference, so the retry sends only the rest (issue 3: none that had its
+ * response is sent twice) and the phone joins them into one SMS.
+ */
+async function rememberAcceptedParts(store: Core['store'], partsKey: string, err: unknown): Promise<void> {
+  const e = err as { acceptedParts?: SubmitResume['accepted']; ref?: number };
+  if (e.ref === undefined || !e.acceptedParts?.length) return;
+  const resume: SubmitResume = { ref: e.ref, accepted: e.acceptedParts };
+  await store.redis.hset(partsKey, 'partial', JSON.stringify(resume));
+  await store.redis.expire(partsKey, RECEIPT_TTL_SECONDS);
 }
 
 export function startSender(options: SenderOptions): Worker {

@@ -58,14 +58,22 @@ export class Sender {
   private async send(message: OutboundSms): Promise<SubmitResult> {
     this.requireBound();
     const bits = this.config.submit.concat === 'udh16' || this.config.submit.concat === 'sar' ? 16 : 8;
-    const plan = planSubmit(message, this.config.submit, this.refs.next(message.to, bits));
+    const ref = message.resume?.ref ?? this.refs.next(message.to, bits);
+    const plan = planSubmit(message, this.config.submit, ref);
     const parts: SubmittedPart[] = [];
+    const accepted = new Map((message.resume?.accepted ?? []).map((p) => [p.index, p.messageId]));
     for (const [index, fields] of plan.pdus.entries()) {
+      const done = accepted.get(index);
+      if (done !== undefined) {
+        // Accepted before the link dropped: sending it again would show the citizen a part twice.
+        parts.push({ index, messageId: done });
+        continue;
+      }
       try {
         parts.push({ index, messageId: await this.submitSegment(fields) });
       } catch (error) {
         const e = error as SmppError;
-        throw new SmppError(e.code, e.retryable, e.message, parts);
+        throw new SmppError(e.code, e.retryable, e.message, parts, plan.pdus.length > 1 ? ref : undefined);
       }
     }
     return {

@@ -106,6 +106,8 @@ export class SmppError extends Error {
     retryable: boolean,
     message: string,
     acceptedParts: ReadonlyArray<{ readonly index: number; readonly messageId: string }> = [],
+    /** The concatenation reference of the interrupted message, to resume it (transport.ts `SubmitResume`). */
+    readonly ref?: number,
   ) {
     super(message);
     this.code = code;

@@ -15,6 +15,18 @@ export interface OutboundSms {
   readonly text: string;
   /** The caller's id for logs and receipts matching; not sent on the wire. */
   readonly reference?: string;
+  /**
+   * Finish a long message a dropped link interrupted: send only the parts not yet accepted,
+   * with the same concatenation reference, so the phone joins them with the parts it has
+   * and no part reaches the citizen twice. From a failed submit's `SmppError.resume`.
+   */
+  readonly resume?: SubmitResume;
+}
+
+/** Where an interrupted long message stands: its concatenation reference and the parts the SMSC accepted. */
+export interface SubmitResume {
+  readonly ref: number;
+  readonly accepted: readonly SubmittedPart[];
 }
 
 /** One submitted segment and the id the SMSC gave it (receipts refer to it). */

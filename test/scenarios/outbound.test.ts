@@ -82,3 +82,29 @@ describe('SMS to send survive a dropped bind', () => {
     ).toBeGreaterThan(5);
   }, 30_000);
 });
+
+describe('a long message cut by a dropped link', () => {
+  it('is finished with the parts not yet accepted, under the same reference: each part accepted once', async () => {
+    const to = '77015550102';
+    const text = 'Құрметті азамат! Сізге мемлекеттік қызмет көрсетілді. '.repeat(5).trim(); // 4+ UCS2 parts
+    t.sim.setFaults({ dropAfterSubmits: 3, dropMode: 'noresp' });
+    const data: SmsOutJob = {
+      conversationId: 'none',
+      smsId: 'long-1',
+      to,
+      text,
+      templateId: 'test.sms',
+      asksConsent: false,
+    };
+    await t.gateway.core.queues.smsOut.add(SMS_JOB_NAME, data, { jobId: 'none.long-1', ...SMS_RETRY });
+    const whole = await t.sim.nextMessage((m) => m.destination === to, 15_000);
+    t.sim.setFaults({ dropAfterSubmits: 0 });
+    expect(whole.text).toBe(text);
+    expect(whole.parts.length).toBeGreaterThanOrEqual(4);
+    const mine = t.sim.submits.filter((s) => s.destination === to);
+    const acceptedSeqs = mine.filter((s) => s.status === 0).map((s) => s.concat?.seq);
+    expect(acceptedSeqs.sort()).toEqual(whole.parts.map((_, i) => i + 1));
+    // One concatenation reference for every part, before and after the drop.
+    expect(new Set(mine.map((s) => s.concat?.ref)).size).toBe(1);
+  }, 30_000);
+});
