@@ -1,0 +1,94 @@
+/**
+ * Issue 8, deadlines: N open conversations whose deadlines all fall due at once (the clock is set
+ * past them), then `sweeper.tick()` in a loop until nothing is due: deadlines handled per second.
+ * A fired deadline may set the next one (a reminder, then the expiry), already due too; the loop
+ * handles those as well, so every conversation ends where its service says.
+ *
+ *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=32]
+ *
+ * The core runs without the sender (SMS jobs wait in `sms-out`): this measures the sweeper alone.
+ */
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { createCore } from '../gateway/core/runtime.js';
+import { createSweeper } from '../gateway/core/sweeper.js';
+import {
+  bounded,
+  cpuMsSince,
+  fmt,
+  homeSchoolingParams,
+  msisdn,
+  option,
+  redisCpuMs,
+  startRedisServer,
+  summary,
+} from './support/harness.js';
+
+const DEADLINES = option('deadlines', 100_000);
+const BATCH = option('batch', 1000);
+const PARALLEL = option('parallel', 32);
+
+let clock = Date.UTC(2026, 10, 24, 6, 0);
+const redisServer = await startRedisServer();
+const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+const log = pino({ level: 'silent' });
+const core = await createCore({ redis, log, keyPrefix: 'gw-dl', queuePrefix: 'bull-dl', now: () => clock });
+const sweeper = createSweeper({ core, log, intervalMs: 0, batch: BATCH, parallel: PARALLEL });
+try {
+  const created = performance.now();
+  await bounded(DEADLINES, 64, (i) =>
+    core.conversations.invite({
+      service: 'home-schooling',
+      externalId: `dl-${i}`,
+      msisdn: msisdn(i),
+      language: 'ru',
+      params: homeSchoolingParams(),
+    }),
+  );
+  const due = await redis.zcard(core.store.keys.deadlines());
+  console.log(
+    `deadlines — ${fmt(DEADLINES)} conversations created in ${fmt(performance.now() - created)} ms`,
+  );
+  console.log(`${fmt(due)} deadlines set; clock moved a year ahead: all due at once`);
+  clock += 366 * 86_400_000;
+
+  const cpu = process.cpuUsage();
+  const redisCpu = await redisCpuMs(redis);
+  const started = performance.now();
+  let handled = 0;
+  let ticks = 0;
+  let firstPassMs = 0;
+  for (let n = await sweeper.tick(); n > 0; n = await sweeper.tick()) {
+    handled += n;
+    ticks++;
+    if (firstPassMs === 0 && handled >= due) firstPassMs = performance.now() - started;
+  }
+  const ms = performance.now() - started;
+  const left = await redis.zcard(core.store.keys.deadlines());
+  const cpuMs = cpuMsSince(cpu);
+  const redisMs = (await redisCpuMs(redis)) - redisCpu;
+  console.log(
+    `${fmt(handled)} deadlines handled in ${ticks} ticks, ${fmt(ms)} ms: ${fmt((handled / ms) * 1000)}/s ` +
+      `(first ${fmt(due)} in ${fmt(firstPassMs)} ms); ${left} left in the index`,
+  );
+  console.log(
+    `CPU per deadline: sweeper process ${(cpuMs / handled).toFixed(2)} ms, redis ${(redisMs / handled).toFixed(2)} ms`,
+  );
+  summary({
+    conversations: DEADLINES,
+    deadlines_due: due,
+    deadlines_handled: handled,
+    deadlines_per_s: (handled / ms) * 1000,
+    first_pass_ms: firstPassMs,
+    ticks,
+    left,
+    cpu_ms_per_deadline: cpuMs / handled,
+    redis_cpu_ms_per_deadline: redisMs / handled,
+  });
+} finally {
+  await sweeper.stop();
+  await core.close();
+  redis.disconnect();
+  await redisServer.stop();
+}

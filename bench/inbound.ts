@@ -1,0 +1,107 @@
+/**
+ * Issue 8, inbound: citizen replies from deliver_sm to stored job + deliver_sm_resp, timed at the
+ * SMSC (the sink process sends the deliver_sm and times each resp), at a fixed offered rate and
+ * at saturation; then how long until every consent is a job in `assignments`.
+ *
+ *   npx tsx bench/inbound.ts [--conversations=10000] [--rate=1000] [--fixed=3000] [--window=100]
+ *
+ * Every reply (`123#3#1`) targets a real open conversation created first through invite().
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GatewayHandle } from '../gateway/gateway.js';
+import type { InjectResult } from './support/inject.js';
+import {
+  bounded,
+  fmt,
+  homeSchoolingParams,
+  msisdn,
+  option,
+  smsParts,
+  startBenchGateway,
+  startRedisServer,
+  startSink,
+  summary,
+  type Sink,
+} from './support/harness.js';
+
+const CONVERSATIONS = option('conversations', 10_000);
+const RATE = option('rate', 1000);
+const FIXED = Math.min(option('fixed', 3000), CONVERSATIONS);
+const WINDOW = option('window', 100);
+
+const invite = (gateway: GatewayHandle, i: number) =>
+  gateway.core.conversations.invite({
+    service: 'home-schooling',
+    externalId: `in-${i}`,
+    msisdn: msisdn(i),
+    language: 'kk',
+    params: homeSchoolingParams(),
+  });
+
+/** Creates the conversations and waits until every offer is at the sink; returns parts per offer. */
+async function createConversations(gateway: GatewayHandle, sink: Sink): Promise<number> {
+  const started = performance.now();
+  const { conversation } = await invite(gateway, 0);
+  const parts = await smsParts(gateway, conversation.id);
+  const offers = sink.expect(CONVERSATIONS * parts);
+  await bounded(CONVERSATIONS - 1, 64, (i) => invite(gateway, i + 1));
+  await offers;
+  console.log(
+    `${fmt(CONVERSATIONS)} open conversations created and offered (${parts} parts each) in ${fmt(performance.now() - started)} ms`,
+  );
+  return parts;
+}
+
+/** Waits until `count` consents are jobs in `assignments` (nothing consumes that queue here). */
+async function consentsIn(gateway: GatewayHandle, count: number, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await gateway.core.queues.assignments.count()) < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} consents after ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+function show(label: string, r: InjectResult): void {
+  console.log(
+    `${label}: ${r.ok}/${r.sent} acknowledged (${r.refused} refused) in ${fmt(r.elapsedMs)} ms = ` +
+      `${fmt((r.sent / r.elapsedMs) * 1000)} replies/s; deliver_sm → resp p50 ${r.p50.toFixed(2)} ms, ` +
+      `p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms`,
+  );
+}
+
+const redis = await startRedisServer();
+const sink = await startSink('raw');
+const gateway = await startBenchGateway({ redisUrl: redis.url, smppPort: sink.port, prefix: 'inbound' });
+try {
+  // The offers go out first so that their sending does not overlap the measurement.
+  await createConversations(gateway, sink);
+  const from = Array.from({ length: CONVERSATIONS }, (_, i) => msisdn(i));
+  const text = '123#3#1';
+  console.log(`inbound — ${fmt(CONVERSATIONS)} replies "${text}", window ${WINDOW}, sink=${sink.kind}`);
+
+  const started = performance.now();
+  const fixed = await sink.inject({ from: from.slice(0, FIXED), text, rate: RATE, window: WINDOW });
+  show(`fixed ${RATE}/s`, fixed);
+  const saturated = await sink.inject({ from: from.slice(FIXED), text, rate: 0, window: WINDOW });
+  show('saturation', saturated);
+  await consentsIn(gateway, CONVERSATIONS);
+  const allMs = performance.now() - started;
+  console.log(`every consent in assignments ${fmt(allMs)} ms after the first deliver_sm`);
+  summary({
+    conversations: CONVERSATIONS,
+    fixed_rate: RATE,
+    fixed_p50_ms: fixed.p50,
+    fixed_p99_ms: fixed.p99,
+    saturation_replies_per_s: (saturated.sent / saturated.elapsedMs) * 1000,
+    saturation_p50_ms: saturated.p50,
+    saturation_p99_ms: saturated.p99,
+    refused: fixed.refused + saturated.refused,
+    consents_all_in_ms: allMs,
+    consents_per_s: (CONVERSATIONS / allMs) * 1000,
+  });
+} finally {
+  await gateway.stop();
+  await sink.stop();
+  await redis.stop();
+}

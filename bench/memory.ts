@@ -1,0 +1,125 @@
+/**
+ * Issue 8, memory: Redis bytes per open conversation — `used_memory` growth over N invitations
+ * (sent to the sink, so receipts links and sent-SMS records exist as in production) and
+ * `MEMORY USAGE` of each key family over a sample — and the gateway's RSS under that load.
+ *
+ *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200]   (issue 8: --conversations=100000)
+ */
+import { Redis } from 'ioredis';
+import type { GatewayHandle } from '../gateway/gateway.js';
+import {
+  bounded,
+  fmt,
+  homeSchoolingParams,
+  msisdn,
+  option,
+  smsParts,
+  startBenchGateway,
+  startRedisServer,
+  startSink,
+  summary,
+} from './support/harness.js';
+
+const CONVERSATIONS = option('conversations', 20_000);
+const SAMPLE = Math.min(option('sample', 200), CONVERSATIONS);
+const PREFIX = 'memory';
+
+const invite = (gateway: GatewayHandle, i: number) =>
+  gateway.core.conversations.invite({
+    service: 'home-schooling',
+    externalId: `mem-${i}`,
+    msisdn: msisdn(i),
+    language: 'kk',
+    params: homeSchoolingParams(),
+  });
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+async function usage(redis: Redis, key: string): Promise<number> {
+  return Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+}
+
+/** Bytes per key family for one conversation; shared keys (sorted sets, sets) as an even share. */
+async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Promise<Record<string, number>> {
+  const { keys } = gateway.core.store;
+  const conv = await gateway.core.store.get(id);
+  if (!conv) throw new Error(`conversation ${id} is gone`);
+  const timeline = await gateway.core.store.timeline(id);
+  const sms = timeline.filter((e) => e.kind === 'sms');
+  const sent = timeline.flatMap((e) => (e.kind === 'sms-status' ? ((e.messageIds as string[]) ?? []) : []));
+  const bull = `bull-${PREFIX}:sms-out`;
+  const shared = async (key: string): Promise<number> => (await usage(redis, key)) / CONVERSATIONS;
+  const sum = async (list: string[]): Promise<number> =>
+    (await Promise.all(list.map((k) => usage(redis, k)))).reduce((a, b) => a + b, 0);
+  return {
+    hash: await usage(redis, keys.conversation(id)),
+    timeline: await usage(redis, keys.timeline(id)),
+    timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(String(e.text)), 0),
+    by_msisdn: await usage(redis, keys.byMsisdn(conv.msisdn)),
+    external_id: await usage(redis, keys.byExternalId(conv.service, conv.externalId)),
+    deadline_share: await shared(keys.deadlines()),
+    sms_parts: await sum(sms.map((e) => keys.smsParts(id, String(e.smsId)))),
+    receipt_links: await sum(sent.map((m) => keys.receipt(m.trim().toLowerCase()))),
+    bullmq_sms_job: await sum(sms.map((e) => `${bull}:${id}.${String(e.smsId)}`)),
+    bullmq_completed_share: await shared(`${bull}:completed`),
+  };
+}
+
+const redisServer = await startRedisServer();
+const admin = new Redis(redisServer.url);
+const sink = await startSink('raw');
+const gateway = await startBenchGateway({ redisUrl: redisServer.url, smppPort: sink.port, prefix: PREFIX });
+let peakRss = 0;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+try {
+  const { conversation } = await invite(gateway, 0);
+  const parts = await smsParts(gateway, conversation.id);
+  await sink.expect(parts);
+  const before = await usedMemory(admin);
+  const offers = sink.expect((CONVERSATIONS - 1) * parts);
+  await bounded(CONVERSATIONS - 1, 64, (i) => invite(gateway, i + 1));
+  await offers;
+  // Let the sender record the last parts and the sweeps of BullMQ settle.
+  await new Promise((r) => setTimeout(r, 500));
+  const grown = (await usedMemory(admin)) - before;
+  const perConversation = grown / (CONVERSATIONS - 1);
+  console.log(
+    `memory — ${fmt(CONVERSATIONS)} open home-schooling conversations (${parts} UCS2 parts each, sent)`,
+  );
+  console.log(`used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation`);
+
+  const ids = await admin.zrange(gateway.core.store.keys.deadlines(), 0, SAMPLE - 1);
+  const totals: Record<string, number> = {};
+  for (const id of ids) {
+    for (const [k, v] of Object.entries(await breakdown(gateway, admin, id)))
+      totals[k] = (totals[k] ?? 0) + v;
+  }
+  const mean = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / ids.length]));
+  const { timeline_sms_text: text = 0, ...families } = mean;
+  const sampled = Object.values(families).reduce((a, b) => a + b, 0);
+  console.log(`MEMORY USAGE over ${ids.length} sampled conversations (mean bytes each):`);
+  for (const [k, v] of Object.entries(families).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${k.padEnd(24)} ${fmt(v).padStart(7)}`);
+  console.log(`  ${'sum'.padEnd(24)} ${fmt(sampled).padStart(7)}`);
+  console.log(`  (the timeline holds the SMS text: ${fmt(text)} bytes of UTF-8 per conversation)`);
+  const rss = process.memoryUsage().rss;
+  console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);
+  summary({
+    conversations: CONVERSATIONS,
+    used_memory_per_conversation: perConversation,
+    sampled_bytes_per_conversation: sampled,
+    ...Object.fromEntries(Object.entries(families).map(([k, v]) => [`${k}_bytes`, v])),
+    timeline_sms_text_bytes: text,
+    gateway_rss_mib: rss / 2 ** 20,
+    gateway_peak_rss_mib: peakRss / 2 ** 20,
+  });
+} finally {
+  clearInterval(rssTimer);
+  await gateway.stop();
+  await sink.stop();
+  admin.disconnect();
+  await redisServer.stop();
+}

@@ -1,0 +1,111 @@
+/**
+ * Issue 8, outbound: invitations per second from `conversations.invite()` to the last
+ * submit_sm_resp at the sink (home-schooling offer: Kazakh, UCS2, multipart), with the bare
+ * `smpp` client's rate measured in the same run as the reference.
+ *
+ *   npx tsx bench/outbound.ts [--invitations=3000] [--concurrency=64] [--window=100] [--sink=raw|sim]
+ *
+ * invite() is the whole API path minus HTTP: validation, render, Lua commit, outbox → BullMQ;
+ * the sender worker then drains `sms-out` over one bind, all in this process.
+ */
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { bareRun } from './support/bare.js';
+import {
+  bounded,
+  cpuMsSince,
+  fmt,
+  homeSchoolingParams,
+  msisdn,
+  option,
+  smsParts,
+  redisCpuMs,
+  startBenchGateway,
+  startRedisServer,
+  startSink,
+  summary,
+  textOption,
+} from './support/harness.js';
+import type { GatewayHandle } from '../gateway/gateway.js';
+
+const INVITATIONS = option('invitations', 3000);
+const CONCURRENCY = option('concurrency', 64);
+const WINDOW = option('window', 100);
+const WARMUP = 200;
+
+const invite = (gateway: GatewayHandle, i: number) =>
+  gateway.core.conversations.invite({
+    service: 'home-schooling',
+    externalId: `out-${i}`,
+    msisdn: msisdn(i),
+    language: 'kk',
+    params: homeSchoolingParams(),
+  });
+
+/** SMS parts one invitation sends, read from its timeline (the renderer's own segmentation). */
+async function partsPerInvitation(gateway: GatewayHandle): Promise<number> {
+  const { conversation } = await invite(gateway, 1_000_000);
+  return smsParts(gateway, conversation.id);
+}
+
+const redis = await startRedisServer();
+const admin = new Redis(redis.url, { maxRetriesPerRequest: null });
+const sink = await startSink(textOption('sink', 'raw'));
+const gateway = await startBenchGateway({
+  redisUrl: redis.url,
+  smppPort: sink.port,
+  prefix: 'outbound',
+  window: WINDOW,
+});
+let stopping: Promise<void> | undefined;
+const stopGateway = (): Promise<void> => (stopping ??= gateway.stop());
+try {
+  const parts = await partsPerInvitation(gateway);
+  await sink.expect(parts);
+  // Warm the JIT and the connections, so the measured run is the steady state.
+  const warm = sink.expect(WARMUP * parts);
+  await bounded(WARMUP, CONCURRENCY, (i) => invite(gateway, 2_000_000 + i));
+  await warm;
+  console.log(
+    `outbound — ${INVITATIONS} home-schooling invitations (${parts} UCS2 parts each), ` +
+      `${CONCURRENCY} invite() calls at a time, window ${WINDOW}, TPS unlimited, sink=${sink.kind}`,
+  );
+
+  const done = sink.expect(INVITATIONS * parts);
+  const cpu = process.cpuUsage();
+  const redisCpu = await redisCpuMs(admin);
+  const started = performance.now();
+  await bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, i));
+  const acceptedMs = performance.now() - started;
+  await done;
+  const totalMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpu);
+  const redisMs = (await redisCpuMs(admin)) - redisCpu;
+  const perS = (INVITATIONS / totalMs) * 1000;
+  console.log(`invite() accepted all in ${fmt(acceptedMs)} ms: ${fmt((INVITATIONS / acceptedMs) * 1000)}/s`);
+  console.log(`invite() → last submit_sm_resp: ${fmt(totalMs)} ms: ${fmt(perS)} invitations/s`);
+  console.log(
+    `CPU per invitation: gateway ${(cpuMs / INVITATIONS).toFixed(2)} ms, redis ${(redisMs / INVITATIONS).toFixed(2)} ms`,
+  );
+  await stopGateway();
+
+  const bare = await bareRun(sink, INVITATIONS, WINDOW);
+  const bareInvitations = bare.rate / 3;
+  console.log(`bare smpp client: ${fmt(bare.rate)} segments/s = ${fmt(bareInvitations)} 3-part messages/s`);
+  summary({
+    parts,
+    invitations: INVITATIONS,
+    invite_accept_per_s: (INVITATIONS / acceptedMs) * 1000,
+    invitations_per_s: perS,
+    segments_per_s: perS * parts,
+    gateway_cpu_ms_per_invitation: cpuMs / INVITATIONS,
+    redis_cpu_ms_per_invitation: redisMs / INVITATIONS,
+    bare_segments_per_s: bare.rate,
+    ratio_segments: (perS * parts) / bare.rate,
+  });
+} finally {
+  await stopGateway();
+  await sink.stop();
+  admin.disconnect();
+  await redis.stop();
+}

@@ -1,0 +1,45 @@
+/**
+ * `npm run bench`: every benchmark in sequence, each in its own process (its own Redis and sink),
+ * then their summary lines together. Sizes: each bench's own defaults, or `BENCH_*` env variables
+ * (e.g. `BENCH_MESSAGES=5000`, `BENCH_CONVERSATIONS=100000`). Figures are printed, never asserted.
+ *
+ *   npx tsx bench/run-all.ts [name ...]    e.g. `npx tsx bench/run-all.ts smpp inbound`
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = ['parser', 'smpp', 'outbound', 'inbound', 'memory', 'deadlines'] as const;
+
+/** Runs one bench, echoing its output; resolves with its exit code and last line. */
+function run(name: string): Promise<{ code: number; last: string }> {
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let last = '';
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    last = lines.filter((l) => l.trim()).pop() ?? last;
+  });
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? 1, last: buffered.trim() || last })),
+  );
+}
+
+const chosen = process.argv.slice(2);
+const names = chosen.length > 0 ? BENCHES.filter((b) => chosen.includes(b)) : BENCHES;
+const lines: string[] = [];
+let failed = 0;
+for (const name of names) {
+  console.log(`\n=== bench/${name}.ts`);
+  const started = Date.now();
+  const { code, last } = await run(name);
+  if (code !== 0) failed++;
+  lines.push(`${name}: ${code === 0 ? last : `FAILED (exit ${code})`}`);
+  console.log(`=== ${name} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+console.log('\n=== summary');
+for (const line of lines) console.log(line);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,119 @@
+/**
+ * Issue 3's `bench:smpp`: segments per second of the gateway's outbound path (BullMQ `sms-out` →
+ * sender worker → encode/segment → window → sink SMSC) and of a bare `smpp` client with the same
+ * window against the same sink, in one run; last line ends with `ratio=<gateway/bare>`.
+ *
+ *   npx tsx bench/smpp.ts [--messages=5000] [--runs=3] [--window=100] [--sink=raw|sim]
+ *
+ * The sink runs in its own process and times first → last submit_sm for both clients alike.
+ * Jobs are queued while the queue is paused, so the figure is the drain rate of a full queue.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { QUEUES } from '../queues/names.js';
+import { SMS_JOB_NAME, type SmsOutJob } from '../queues/jobs.js';
+import { segment } from '../sms/encoding.js';
+import { bareRun } from './support/bare.js';
+import {
+  cpuMsSince,
+  fmt,
+  KAZAKH_3_PART,
+  median,
+  msisdn,
+  option,
+  redisCpuMs,
+  startBenchGateway,
+  startRedisServer,
+  startSink,
+  summary,
+  textOption,
+  type Run,
+  type Sink,
+} from './support/harness.js';
+
+const MESSAGES = option('messages', 5000);
+const RUNS = option('runs', 3);
+const WINDOW = option('window', 100);
+const PARTS = segment(KAZAKH_3_PART).parts.length;
+const SEGMENTS = MESSAGES * PARTS;
+
+async function gatewayRun(sink: Sink, redisUrl: string, admin: Redis, run: number): Promise<Run> {
+  const prefix = `smpp-${run}-${Date.now().toString(36)}`;
+  const gateway = await startBenchGateway({ redisUrl, smppPort: sink.port, prefix, window: WINDOW });
+  const queue = new Queue(QUEUES.smsOut, { connection: admin, prefix: `bull-${prefix}` });
+  await queue.pause();
+  for (let i = 0; i < MESSAGES; i += 1000) {
+    const jobs = Array.from({ length: Math.min(1000, MESSAGES - i) }, (_, k) => {
+      const data: SmsOutJob = {
+        conversationId: `bench${i + k}`,
+        smsId: '0.0',
+        to: msisdn(i + k),
+        text: KAZAKH_3_PART,
+        templateId: 'bench',
+        asksConsent: false,
+      };
+      return { name: SMS_JOB_NAME, data, opts: { jobId: `bench${i + k}.0.0`, removeOnComplete: true } };
+    });
+    await queue.addBulk(jobs);
+  }
+  const done = sink.expect(SEGMENTS);
+  const cpu = process.cpuUsage();
+  const redisCpu = await redisCpuMs(admin);
+  const started = performance.now();
+  await queue.resume();
+  const result = await done;
+  const wallMs = performance.now() - started;
+  const figures = {
+    rate: (result.submits / result.ms) * 1000,
+    wallMs,
+    cpuPer1k: (cpuMsSince(cpu) / SEGMENTS) * 1000,
+    redisCpuPer1k: (((await redisCpuMs(admin)) - redisCpu) / SEGMENTS) * 1000,
+    sinkCpuPer1k: (result.cpuMs / SEGMENTS) * 1000,
+  };
+  await queue.close();
+  await gateway.stop();
+  return figures;
+}
+
+function show(label: string, r: Run): void {
+  console.log(
+    `${label}: ${fmt(r.rate)} segments/s (${fmt(r.wallMs)} ms wall), CPU per 1,000 segments: ` +
+      `client ${r.cpuPer1k.toFixed(0)} ms, redis ${r.redisCpuPer1k.toFixed(0)} ms, sink ${r.sinkCpuPer1k.toFixed(0)} ms`,
+  );
+}
+
+const redis = await startRedisServer();
+const admin = new Redis(redis.url, { maxRetriesPerRequest: null });
+const sink = await startSink(textOption('sink', 'raw'));
+console.log(
+  `bench:smpp — ${MESSAGES} messages × ${PARTS} UCS2 parts, window ${WINDOW}, TPS unlimited, sink=${sink.kind}, ${RUNS} run(s)`,
+);
+const gateway: Run[] = [];
+const bare: Run[] = [];
+try {
+  for (let run = 1; run <= RUNS; run++) {
+    const g = await gatewayRun(sink, redis.url, admin, run);
+    show(`run ${run} gateway`, g);
+    gateway.push(g);
+    const b = await bareRun(sink, MESSAGES, WINDOW);
+    show(`run ${run} bare   `, b);
+    bare.push(b);
+  }
+} finally {
+  await sink.stop();
+  admin.disconnect();
+  await redis.stop();
+}
+const pick = (runs: Run[], key: keyof Run): number => median(runs.map((r) => r[key]));
+summary({
+  sink: sink.kind,
+  window: WINDOW,
+  segments: SEGMENTS,
+  gateway_segments_per_s: pick(gateway, 'rate'),
+  bare_segments_per_s: pick(bare, 'rate'),
+  gateway_cpu_ms_per_1k: pick(gateway, 'cpuPer1k'),
+  gateway_redis_cpu_ms_per_1k: pick(gateway, 'redisCpuPer1k'),
+  bare_cpu_ms_per_1k: pick(bare, 'cpuPer1k'),
+  ratio: pick(gateway, 'rate') / pick(bare, 'rate'),
+});

@@ -1,0 +1,205 @@
+/**
+ * What every benchmark shares: its own redis-server, the sink SMSC in a child process, a gateway
+ * wired to both (the pattern of test/support/gateway.ts, without vitest), sizes from argv/env,
+ * and the `name=value …` summary line. Figures are printed, never asserted (STYLE.md, Tests).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { pino } from 'pino';
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../../gateway/config.js';
+import { startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
+import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
+import type { InjectPlan, InjectResult } from './inject.js';
+
+/**
+ * A 3-part Kazakh UCS2 text (190 characters; 67 per part, issue 8's "3-part Kazakh text"):
+ * what a proactive-service invitation looks like on the wire.
+ */
+export const KAZAKH_3_PART =
+  'Құрметті Айгүл Сейітқызы! Сізге үйде оқыту бойынша әлеуметтік көмек тағайындалды. ' +
+  'Төлемді алу үшін банкті таңдаңыз: 123#3#1 деп жауап беріңіз. Сұрақтар болса 1414 нөміріне ' +
+  'хабарласыңыз. eGov';
+
+/** `--name=value` from argv, else env `BENCH_NAME`, else `fallback`. */
+export function option(name: string, fallback: number): number {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const raw = flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  const value = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(value) ? value : fallback;
+}
+
+/** `--name=value` as text (e.g. `--sink=sim`). */
+export function textOption(name: string, fallback: string): string {
+  const flag = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase()}`] ?? fallback;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Prints the summary line every bench ends with: `name=value …`, numbers rounded sensibly. */
+export function summary(figures: Record<string, number | string>): void {
+  const show = (v: number | string): string =>
+    typeof v === 'number' ? String(Math.abs(v) >= 100 ? Math.round(v) : Number(v.toPrecision(3))) : v;
+  console.log(
+    Object.entries(figures)
+      .map(([k, v]) => `${k}=${show(v)}`)
+      .join(' '),
+  );
+}
+
+/** CPU milliseconds (user + system) spent since `start`. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** Redis server CPU seconds so far (INFO cpu), to charge the store its share. */
+export async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/** One measured outbound run: segments/s at the sink, CPU ms per 1,000 segments of client, Redis, sink. */
+export interface Run {
+  readonly rate: number;
+  readonly wallMs: number;
+  readonly cpuPer1k: number;
+  readonly redisCpuPer1k: number;
+  readonly sinkCpuPer1k: number;
+}
+
+/** The sink SMSC in its child process. */
+export interface Sink {
+  readonly port: number;
+  readonly kind: string;
+  /**
+   * Resolves once `submits` more submit_sm than all earlier `expect`s named have arrived (counted
+   * from the start, so late parts of an earlier phase count there): the span from this phase's
+   * first submit to the last, and the sink's CPU meanwhile.
+   */
+  expect(submits: number): Promise<{ submits: number; ms: number; cpuMs: number }>;
+  inject(plan: InjectPlan): Promise<InjectResult>;
+  stop(): Promise<void>;
+}
+
+async function reply<T>(child: ChildProcess, type: string): Promise<T> {
+  for (;;) {
+    const [message] = (await once(child, 'message')) as [{ type: string } & T];
+    if (message.type === type) return message;
+  }
+}
+
+/** Forks bench/support/sink.ts (`raw` = bare smpp server, `sim` = CarrierSimulator). */
+export async function startSink(kind = 'raw'): Promise<Sink> {
+  const child = fork(new URL('./sink.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, SINK: kind },
+  });
+  const { port } = await reply<{ port: number }>(child, 'ready');
+  let total = 0;
+  return {
+    port,
+    kind,
+    expect(submits) {
+      const done = reply<{ submits: number; ms: number; cpuMs: number }>(child, 'done');
+      total += submits;
+      child.send({ type: 'expect', submits: total });
+      return done;
+    },
+    async inject(plan) {
+      const done = reply<InjectResult & { error?: string }>(child, 'injected');
+      child.send({ type: 'inject', ...plan });
+      const result = await done;
+      if (result.error) throw new Error(result.error);
+      return result;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.send({ type: 'stop' });
+      await exited;
+    },
+  };
+}
+
+export { startRedisServer, type RedisServerHandle };
+
+export interface BenchGatewayOptions {
+  readonly redisUrl: string;
+  readonly smppPort: number;
+  /** Key/queue prefix of this run. */
+  readonly prefix: string;
+  /** SMPP_WINDOW. Default 100. */
+  readonly window?: number;
+  /** SMPP_TPS; "unlimited" is a rate no run reaches (the env accepts positive integers only). */
+  readonly tps?: number;
+  readonly now?: () => number;
+}
+
+/** A whole gateway in this process against the bench's Redis and sink (test/support/gateway.ts). */
+export async function startBenchGateway(options: BenchGatewayOptions): Promise<GatewayHandle> {
+  const config = loadConfig({
+    REDIS_URL: options.redisUrl,
+    HTTP_PORT: '0',
+    SMPP_HOST: '127.0.0.1',
+    SMPP_PORT: String(options.smppPort),
+    SMPP_SYSTEM_ID: 'gw',
+    SMPP_PASSWORD: 'secret',
+    SMPP_WINDOW: String(options.window ?? 100),
+    SMPP_TPS: String(options.tps ?? 1_000_000),
+    API_KEYS: 'system:bench-system-key-0123456789',
+  });
+  const gateway = await startGateway(config, {
+    log: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }),
+    keyPrefix: `gw-${options.prefix}`,
+    queuePrefix: `bull-${options.prefix}`,
+    sweepIntervalMs: 0,
+    ...(options.now ? { now: options.now } : {}),
+    smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 } } },
+  });
+  await gateway.transport.until((carriers) => carriers.every((c) => c.ready), 10_000);
+  return gateway;
+}
+
+/** Home-schooling invitation params (as test/support/core.ts): 2 banks, so the offer is multipart UCS2. */
+export function homeSchoolingParams(): Record<string, unknown> {
+  const kaspi = { code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' };
+  const halyk = { code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' };
+  const otbasy = { code: 'HCSK', nameKk: 'Отбасы банк', nameRu: 'Отбасы банк' };
+  return {
+    fullName: 'Айгүл Сейітқызы',
+    serviceCode: '123',
+    banks: [kaspi],
+    integratedBanks: [halyk, kaspi, otbasy],
+  };
+}
+
+/** SMS parts a conversation has sent so far, read from its timeline (the renderer's segmentation). */
+export async function smsParts(gateway: GatewayHandle, conversationId: string): Promise<number> {
+  const timeline = await gateway.core.store.timeline(conversationId);
+  return timeline.reduce((n, e) => n + (e.kind === 'sms' ? Number(e.parts ?? 0) : 0), 0);
+}
+
+/** The i-th benchmark MSISDN (7XXXXXXXXXX). */
+export function msisdn(i: number): string {
+  return `7701${String(i).padStart(7, '0')}`;
+}
+
+/** Runs `work` over 0..count-1 with at most `limit` in flight. */
+export async function bounded(count: number, limit: number, work: (i: number) => Promise<unknown>) {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}
+
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en');
+}
