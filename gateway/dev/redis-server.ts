@@ -105,18 +105,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     process: child,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(killer);
+        const cleanUp = (): void => {
           if (ownsDir) rmSync(dir, { recursive: true, force: true });
           resolve();
         };
         if (child.exitCode !== null || child.signalCode !== null) {
-          const killer = setTimeout(() => undefined, 0);
-          done();
+          cleanUp();
           return;
         }
         const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        child.once('exit', done);
+        child.once('exit', () => {
+          clearTimeout(killer);
+          cleanUp();
+        });
         child.kill('SIGTERM');
       });
       return stopped;

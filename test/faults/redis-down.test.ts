@@ -1,0 +1,61 @@
+/**
+ * Redis stopped: a deliver_sm gets ESME_RX_T_APPN (0x64, SMPP 3.4 §5.1.3) so the SMSC retries
+ * later, instead of an acknowledgement for a reply that was never stored (CONTRACT.md, "SMPP
+ * behaviour"). Once Redis is back (same port, same append-only file), the retransmitted reply
+ * is acknowledged and consents. A redis-server of its own: stopping the run's would break the
+ * other test files.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
+import { ESME_ROK, ESME_RX_T_APPN } from '../../gateway/core/inbound.js';
+import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { assignment, invite, stateReached } from '../support/scenario.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gw1414-redis-down-'));
+const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'always'];
+let redis: RedisServerHandle;
+let t: TestGateway;
+
+beforeAll(async () => {
+  redis = await startRedisServer({ dir, args: redisArgs });
+  t = await startTestGateway({ env: { REDIS_URL: redis.url } });
+});
+afterAll(async () => {
+  await t?.stop();
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Redis down while a reply arrives', () => {
+  it('answers 0x64 while Redis is stopped, then 0 once it is back, and the consent is processed', async () => {
+    const phone = '77090000001';
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    await t.sim.nextMessage((m) => m.destination === phone);
+
+    await redis.stop();
+    const refused = await t.sim.injectReply({ from: phone, text: '123#3#1' });
+    expect(refused.statuses).toEqual([ESME_RX_T_APPN]);
+
+    redis = await startRedisServer({ dir, port: redis.port, args: redisArgs });
+    // As the SMSC does: retransmit until acknowledged. The gateway's connection needs a moment
+    // to reconnect; until then it keeps answering 0x64, never 0 for a reply it did not store.
+    const accepted = await eventually(
+      async () => {
+        const result = await t.sim.injectReply({ from: phone, text: '123#3#1' });
+        expect(result.statuses.every((s) => s === ESME_ROK || s === ESME_RX_T_APPN)).toBe(true);
+        return result.statuses[0] === ESME_ROK ? result : undefined;
+      },
+      'the reply to be acknowledged after Redis restarted',
+      15_000,
+    );
+    expect(accepted.statuses).toEqual([ESME_ROK]);
+
+    const job = await assignment(t, conv.id);
+    expect(job.data.reply.text).toBe('123#3#1');
+    await stateReached(t, conv.id, 'consented');
+  });
+});
