@@ -12,9 +12,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
-# Data read at run time: templates, services, calendar (operators may mount their own).
-COPY --from=build --chown=node:node /app/templates ./templates
-COPY --from=build --chown=node:node /app/services ./services
+# Templates, services and Lua scripts are copied into dist/ by the build (scripts/copy-assets.mjs).
+# The working-day calendar is read from CALENDAR_FILE (default calendar/kz.json): operators may
+# mount a newer one without a new image (docs/calendar.md).
 COPY --from=build --chown=node:node /app/calendar ./calendar
 USER node
 EXPOSE 8080

@@ -34,7 +34,7 @@ const redisServer = await startRedisServer();
 const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
 const log = pino({ level: 'silent' });
 const core = await createCore({ redis, log, keyPrefix: 'gw-dl', queuePrefix: 'bull-dl', now: () => clock });
-const sweeper = createSweeper({ core, log, intervalMs: 0, batch: BATCH, parallel: PARALLEL });
+const sweeper = createSweeper({ core, log, intervalMs: 0, graceMs: 0, batch: BATCH, parallel: PARALLEL });
 try {
   const created = performance.now();
   await bounded(DEADLINES, 64, (i) =>

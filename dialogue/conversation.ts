@@ -62,6 +62,11 @@ export interface Conversation {
   readonly campaign: string | null;
   /** Keys of upstream events already applied: a repeated event changes nothing (issue 6, point 7). */
   readonly appliedEvents: readonly string[];
+  /**
+   * Where the conversation stood when its deadline ended it: a reply the SMSC delivered before
+   * that deadline still counts when it is processed after the sweep (the citizen answered in time).
+   */
+  readonly lapsed?: { readonly stage: string; readonly deadline: number } | null;
 }
 
 /** States after which no reply counts and no deadline fires. */

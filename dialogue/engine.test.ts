@@ -155,6 +155,33 @@ describe('home-schooling (003 / 000)', () => {
     expect(step(d, expired.conversation, { type: 'deadline' }, T0 + 9 * DAY).changed).toBe(false);
   });
 
+  it('a reply delivered before the deadline but processed after the sweep still consents (the citizen answered in time)', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const expired = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
+    expect(expired.conversation.state).toBe('expired');
+    const inTime = reply(d, expired.conversation, '123#3#1', T0 + 3 * DAY - 1);
+    expect(inTime.consent).toBe(true);
+    expect(inTime.conversation.state).toBe('consented');
+    expect(inTime.conversation.bank).toEqual(kaspi);
+    expect(inTime.timeline[0]).toMatchObject({
+      kind: 'transition',
+      from: 'expired',
+      to: 'invited',
+      cause: 'reply delivered before the deadline',
+    });
+  });
+
+  it('an in-time reply that does not fit the stage does not reopen an expired conversation', () => {
+    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const expired = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY).conversation;
+    for (const text of ['Иә', '123#3#5', '999#3#1']) {
+      const out = reply(d, expired, text, T0 + 3 * DAY - 1);
+      expect(out.consent).toBe(false);
+      expect(out.conversation.state).toBe('expired');
+      expect(out.messages.map((m) => m.templateId)).toEqual(['gateway.after-deadline']);
+    }
+  });
+
   it('a reply that arrives after the deadline, before the sweeper fired, expires the conversation and is not a consent', () => {
     const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
     const late = reply(d, started.conversation, '123#3#1', T0 + 3 * DAY);

@@ -200,6 +200,43 @@ function matchRule(deps: EngineDeps, conv: Conversation, parsed: CodedReply): Re
   return rule;
 }
 
+/**
+ * A reply the SMSC delivered before the deadline that ended the conversation, processed after the
+ * sweep (a backlog in the inbound queue): the citizen answered in time, so the answer counts
+ * (003, item 11: "no answer within three working days" did not happen). Only an answer that fits
+ * the stage it was given for reopens it; anything else is treated as after the end.
+ */
+function reopenIfAnsweredInTime(
+  deps: EngineDeps,
+  draft: Draft,
+  event: Extract<DialogueEvent, { type: 'reply' }>,
+  now: number,
+): void {
+  const { conv } = draft;
+  const lapsed = conv.lapsed;
+  if (isOpen(conv) || !lapsed || event.reply.receivedAt >= lapsed.deadline) return;
+  if (event.parsed.kind !== 'coded') return;
+  const stage = deps.service.stages[lapsed.stage];
+  if (!stage) return;
+  const reopened: Conversation = {
+    ...conv,
+    stage: lapsed.stage,
+    state: stage.state,
+    deadline: lapsed.deadline,
+    lapsed: null,
+    updatedAt: now,
+  };
+  if (typeof matchRule(deps, reopened, event.parsed) === 'string') return;
+  draft.conv = reopened;
+  draft.timeline.push({
+    kind: 'transition',
+    from: conv.state,
+    to: stage.state,
+    stage: lapsed.stage,
+    cause: 'reply delivered before the deadline',
+  });
+}
+
 function onReply(
   deps: EngineDeps,
   conv: Conversation,
@@ -208,10 +245,11 @@ function onReply(
 ): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   const { reply, parsed } = event;
+  reopenIfAnsweredInTime(deps, draft, event, now);
   // A reply at or after the deadline is late even if the sweeper has not fired yet: apply the
   // deadline first, so a reply and its deadline give the same result in either order.
-  if (isOpen(conv) && conv.deadline !== null && reply.receivedAt >= conv.deadline) {
-    const expired = onDeadline(deps, conv, Math.max(now, conv.deadline));
+  if (isOpen(draft.conv) && draft.conv.deadline !== null && reply.receivedAt >= draft.conv.deadline) {
+    const expired = onDeadline(deps, draft.conv, Math.max(now, draft.conv.deadline));
     draft.conv = expired.conversation;
     draft.messages.push(...expired.messages);
     draft.timeline.push(...expired.timeline);
@@ -255,6 +293,7 @@ function onDeadline(deps: EngineDeps, conv: Conversation, now: number): Outcome 
   if (!isOpen(conv) || conv.deadline === null || now < conv.deadline) return finish(draft, false);
   const next = stageOf(deps.service, conv.stage).onDeadline;
   if (!next) return finish(draft, false);
+  draft.conv = { ...conv, lapsed: { stage: conv.stage, deadline: conv.deadline } };
   enter(deps, draft, next.goto, now, 'deadline passed');
   return finish(draft);
 }

@@ -41,6 +41,8 @@ export interface StartOptions {
   readonly queuePrefix?: string;
   /** SMPP timings for tests and tuning. */
   readonly smpp?: BindTuning;
+  /** Fire deadlines this long after they pass (gateway/core/sweeper.ts). Default 2 minutes. */
+  readonly deadlineGraceMs?: number;
   /** Deadline sweep period; 0 = never on its own (tests call `sweeper.tick()`). Default 1000. */
   readonly sweepIntervalMs?: number;
   /**
@@ -50,6 +52,19 @@ export interface StartOptions {
   readonly stalledJobs?: StalledJobs;
   /** Extra routers mounted after the API (tests, tools). */
   readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
+}
+
+/**
+ * Sender jobs in flight: each job sends its parts one after another, so at most one segment
+ * per job waits in a window. Twice the windows of all binds keeps every window full while
+ * half the jobs are between submits (Redis round trips); at least BullMQ's old default of 64.
+ */
+export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
+  const windows = config.carriers.reduce(
+    (sum, c) => sum + c.binds.reduce((n, b) => n + (b.window ?? c.window) * b.count, 0),
+    0,
+  );
+  return Math.max(64, 2 * windows);
 }
 
 function listen(app: express.Express, host: string, port: number): Promise<Server> {
@@ -85,7 +100,14 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   transport.onInbound(createInboundHandler({ inbound: inboundFast, store: core.store, log, now: core.now }));
 
   const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
-  const sender = startSender({ core, transport, connection: workerRedis, log, ...stalled });
+  const sender = startSender({
+    core,
+    transport,
+    connection: workerRedis,
+    log,
+    concurrency: senderConcurrency(config),
+    ...stalled,
+  });
   // While no bind is up, leave SMS in the queue instead of burning their retries.
   const followBinds = (): void => {
     if (transport.ready()) void sender.resume();
@@ -94,7 +116,12 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   transport.on('state', followBinds);
   followBinds();
   const { worker: inboundWorker } = startInboundWorker({ core, connection: workerRedis, log, ...stalled });
-  const sweeper = createSweeper({ core, log, intervalMs: options.sweepIntervalMs ?? 1000 });
+  const sweeper = createSweeper({
+    core,
+    log,
+    intervalMs: options.sweepIntervalMs ?? 1000,
+    ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
+  });
 
   const http = api({ core, apiKeys: config.apiKeys, metrics });
   const app = buildApp({

@@ -5,6 +5,7 @@ import { cpSync } from 'node:fs';
 
 const assets = [
   'gateway/simulator/phone.html',
+  'gateway/http/console',
   'templates/kk',
   'templates/ru',
   'templates/locales',

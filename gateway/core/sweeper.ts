@@ -18,7 +18,16 @@ export interface SweeperOptions {
   readonly batch?: number;
   /** Deadlines fired in parallel. Default 32. */
   readonly parallel?: number;
+  /**
+   * How long after a deadline the sweeper fires it. Replies the SMSC delivered before the deadline
+   * may still wait in the inbound queue; firing a little later lets them win without sending the
+   * citizen a wrong "time is up" SMS (the engine still counts an in-time reply processed after the
+   * sweep). Default {@link DEADLINE_GRACE_MS}.
+   */
+  readonly graceMs?: number;
 }
+
+export const DEADLINE_GRACE_MS = 120_000;
 
 export interface Sweeper {
   /** One sweep at the core's `now()`: returns how many due deadlines were handled. */
@@ -45,7 +54,7 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   const parallel = options.parallel ?? 32;
 
   async function tick(): Promise<number> {
-    const due = await core.store.dueDeadlines(core.now(), batch);
+    const due = await core.store.dueDeadlines(core.now() - (options.graceMs ?? DEADLINE_GRACE_MS), batch);
     for (let i = 0; i < due.length; i += parallel) {
       await Promise.all(
         due

@@ -12,7 +12,8 @@
   ARGV[1]  expected version (-1: the conversation must not exist yet)
   ARGV[2]  the new conversation document (JSON)
   ARGV[3]  the new state
-  ARGV[4]  TTL in seconds for all three keys; 0 = keep (the conversation is open)
+  ARGV[4]  TTL in seconds for all three keys (the conversation ended); 0 = no TTL (it is open,
+           or was reopened by a reply delivered in time: any earlier TTL is removed)
   ARGV[5]  n, the number of timeline entries that follow
   ARGV[6 .. 5+n]    timeline entries (JSON)
   ARGV[6+n .. #ARGV] outbox entries (JSON)
@@ -35,9 +36,11 @@ for i = 6 + n, #ARGV do
   redis.call('RPUSH', KEYS[3], ARGV[i])
 end
 local ttl = tonumber(ARGV[4])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
+for i = 1, 3 do
+  if ttl > 0 then
+    redis.call('EXPIRE', KEYS[i], ttl)
+  else
+    redis.call('PERSIST', KEYS[i])
+  end
 end
 return { 1, newVersion }

@@ -50,6 +50,8 @@ export async function startTestGateway(
     // A hash tag keeps each BullMQ queue in one slot, so the same code runs on Redis Cluster.
     queuePrefix: `{bull-${prefix}}`,
     sweepIntervalMs: 0,
+    // Tests set the clock to the deadline itself; production waits DEADLINE_GRACE_MS more.
+    deadlineGraceMs: 0,
     smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 }, enquireLinkMs: 5000 } },
     ...(options.routers ? { routers: options.routers } : {}),
   });
