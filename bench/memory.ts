@@ -42,6 +42,17 @@ async function usage(redis: Redis, key: string): Promise<number> {
   return Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
 }
 
+/** All receipt-index buckets (store/receipts.ts) over the conversations: they are shared. */
+async function receiptLinksShare(redis: Redis, prefix: string): Promise<number> {
+  let total = 0;
+  const stream = redis.scanStream({ match: `${prefix}:{r:*`, count: 1000 });
+  for await (const batch of stream as AsyncIterable<string[]>)
+    for (const key of batch) total += await usage(redis, key);
+  return total / CONVERSATIONS;
+}
+
+let receiptShare = 0;
+
 /** Bytes per key family for one conversation; shared keys (sorted sets, sets) as an even share. */
 async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Promise<Record<string, number>> {
   const { keys } = gateway.core.store;
@@ -49,7 +60,6 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
   if (!conv) throw new Error(`conversation ${id} is gone`);
   const timeline = await gateway.core.store.timeline(id);
   const sms = timeline.filter((e) => e.kind === 'sms');
-  const sent = timeline.flatMap((e) => (e.kind === 'sms-status' ? ((e.messageIds as string[]) ?? []) : []));
   const bull = `bull-${PREFIX}:sms-out`;
   const shared = async (key: string): Promise<number> => (await usage(redis, key)) / CONVERSATIONS;
   const sum = async (list: string[]): Promise<number> =>
@@ -62,7 +72,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
     external_id: await usage(redis, keys.byExternalId(conv.service, conv.externalId)),
     deadline_share: await shared(keys.deadlines()),
     sms_parts: await sum(sms.map((e) => keys.smsParts(id, String(e.smsId)))),
-    receipt_links: await sum(sent.map((m) => keys.receipt(m.trim().toLowerCase()))),
+    receipt_links_share: receiptShare,
     bullmq_sms_job: await sum(sms.map((e) => `${bull}:${id}.${String(e.smsId)}`)),
     bullmq_completed_share: await shared(`${bull}:completed`),
   };
@@ -91,6 +101,7 @@ try {
   );
   console.log(`used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation`);
 
+  receiptShare = await receiptLinksShare(admin, `gw-${PREFIX}`);
   const ids = await admin.zrange(gateway.core.store.keys.deadlines(), 0, SAMPLE - 1);
   const totals: Record<string, number> = {};
   for (const id of ids) {

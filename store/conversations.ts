@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
 import type { Keys } from './keys.js';
+import { ReceiptIndex } from './receipts.js';
 import type { RedisClient } from './redis.js';
 import { TextCodec } from './text-codec.js';
 
@@ -18,9 +19,9 @@ declare module 'ioredis' {
       k1: string,
       k2: string,
       k3: string,
-      ...args: Array<string | number>
+      ...args: Array<string | number | Buffer>
     ): Result<[number, number], Context>;
-    gwAppend(k1: string, k2: string, ...args: string[]): Result<number, Context>;
+    gwAppend(k1: string, k2: string, ...args: Array<string | Buffer>): Result<number, Context>;
   }
 }
 
@@ -55,11 +56,17 @@ export function newConversationId(now: number): string {
 export interface StoreOptions {
   /** Seconds a conversation is kept after it ends (RETENTION_DAYS). */
   readonly retentionSeconds: number;
-  /** Compresses stored SMS texts (store/text-codec.ts); texts are stored raw without it. */
+  /**
+   * Packs stored documents and timeline entries (store/text-codec.ts); plain JSON without it.
+   * Either way, plain JSON (with `~z1~` texts) written by earlier versions still reads.
+   */
   readonly codec?: TextCodec;
 }
 
 export class ConversationStore {
+  /** SMSC message id of each sent part → its SMS, for delivery receipts. */
+  readonly receipts: ReceiptIndex;
+
   constructor(
     readonly redis: RedisClient,
     readonly keys: Keys,
@@ -67,36 +74,38 @@ export class ConversationStore {
   ) {
     redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
     redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
+    this.receipts = new ReceiptIndex(redis, keys);
   }
 
   async get(id: string): Promise<Conversation | null> {
-    const doc = await this.redis.hget(this.keys.conversation(id), 'doc');
+    const doc = await this.redis.hgetBuffer(this.keys.conversation(id), 'doc');
     return doc ? this.readDoc(doc) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
-    const docs = await Promise.all(ids.map((id) => this.redis.hget(this.keys.conversation(id), 'doc')));
+    const docs = await Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.conversation(id), 'doc')));
     return Promise.all(docs.flatMap((d) => (d ? [this.readDoc(d)] : [])));
   }
 
-  private async readDoc(doc: string): Promise<Conversation> {
-    const conv = JSON.parse(doc) as Conversation;
-    const t = conv.consentTemplate;
-    if (!t || !this.options.codec) return conv;
-    return { ...conv, consentTemplate: { ...t, text: await this.options.codec.decode(t.text) } };
+  private async readJson(raw: Buffer): Promise<string> {
+    return this.options.codec ? this.options.codec.unpack(raw) : raw.toString('utf8');
   }
 
-  private writeDoc(conv: Conversation): string {
-    const t = conv.consentTemplate;
-    const codec = this.options.codec;
-    if (!t || !codec || TextCodec.isEncoded(t.text)) return JSON.stringify(conv);
-    return JSON.stringify({ ...conv, consentTemplate: { ...t, text: codec.encode(t.text) } });
+  /** Encoded text fields (`~z1~`) were written before whole documents were packed. */
+  private async decodeText(text: string): Promise<string> {
+    return this.options.codec && TextCodec.isEncoded(text) ? this.options.codec.decode(text) : text;
   }
 
-  private writeEntry(entry: TimelineEntry): string {
-    const codec = this.options.codec;
-    if (!codec || typeof entry.text !== 'string' || entry.kind !== 'sms') return JSON.stringify(entry);
-    return JSON.stringify({ ...entry, text: codec.encode(entry.text) });
+  private async readDoc(raw: Buffer): Promise<Conversation> {
+    const conv = JSON.parse(await this.readJson(raw)) as Conversation;
+    const t = conv.consentTemplate;
+    if (!t || !TextCodec.isEncoded(t.text)) return conv;
+    return { ...conv, consentTemplate: { ...t, text: await this.decodeText(t.text) } };
+  }
+
+  private write(value: Conversation | TimelineEntry): string | Buffer {
+    const json = JSON.stringify(value);
+    return this.options.codec ? this.options.codec.pack(json) : json;
   }
 
   /**
@@ -123,7 +132,7 @@ export class ConversationStore {
   ): Promise<boolean> {
     const id = next.id;
     if (outbox.length > 0) await this.redis.sadd(this.keys.outboxIndex(), id);
-    const doc = this.writeDoc({ ...next, version: expectedVersion + 1 });
+    const doc = this.write({ ...next, version: expectedVersion + 1 });
     const ttl = final ? this.options.retentionSeconds : 0;
     const [ok] = await this.redis.gwCommit(
       this.keys.conversation(id),
@@ -134,7 +143,7 @@ export class ConversationStore {
       next.state,
       ttl,
       timeline.length,
-      ...timeline.map((e) => this.writeEntry(e)),
+      ...timeline.map((e) => this.write(e)),
       ...outbox.map((e) => JSON.stringify(e)),
     );
     return ok === 1;
@@ -146,19 +155,39 @@ export class ConversationStore {
     const ok = await this.redis.gwAppend(
       this.keys.conversation(id),
       this.keys.timeline(id),
-      ...entries.map((e) => JSON.stringify(e)),
+      ...entries.map((e) => this.write(e)),
     );
     return ok === 1;
   }
 
+  /**
+   * The SMSC accepted an SMS: its record (`fields`, kept `ttlSeconds`; it marks the SMS sent,
+   * gateway/core/sender.ts) and its timeline entry, in one MULTI (all in the conversation's slot).
+   */
+  async recordSent(
+    conversationId: string,
+    smsKey: string,
+    fields: Readonly<Record<string, string>>,
+    ttlSeconds: number,
+    entry: TimelineEntry,
+  ): Promise<void> {
+    const results = await this.redis
+      .multi()
+      .hset(smsKey, fields)
+      .expire(smsKey, ttlSeconds)
+      .gwAppend(this.keys.conversation(conversationId), this.keys.timeline(conversationId), this.write(entry))
+      .exec();
+    const failed = results?.find(([err]) => err !== null)?.[0];
+    if (failed) throw failed;
+  }
+
   async timeline(id: string): Promise<TimelineEntry[]> {
-    const raw = await this.redis.lrange(this.keys.timeline(id), 0, -1);
-    const codec = this.options.codec;
+    const raw = await this.redis.lrangeBuffer(this.keys.timeline(id), 0, -1);
     return Promise.all(
       raw.map(async (r) => {
-        const entry = JSON.parse(r) as TimelineEntry;
-        return codec && TextCodec.isEncoded(entry.text)
-          ? { ...entry, text: await codec.decode(entry.text) }
+        const entry = JSON.parse(await this.readJson(r)) as TimelineEntry;
+        return TextCodec.isEncoded(entry.text)
+          ? { ...entry, text: await this.decodeText(entry.text) }
           : entry;
       }),
     );

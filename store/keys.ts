@@ -29,6 +29,12 @@ export interface Keys {
   replyParts(msisdn: string, ref: string): string;
   /** String: SMSC message id → `conversationId smsId part/total`, for delivery receipts. */
   receipt(smscMessageId: string): string;
+  /**
+   * Hash: part ids scoped by carrier → `conversationId smsId part parts asksConsent`, one per
+   * carrier, bucket (hash of the id) and day (epoch day); expires with the receipt window
+   * (store/receipts.ts). Replaces `receipt` for new links.
+   */
+  receiptBucket(carrier: string, bucket: number, day: number): string;
   /** Hash: per outgoing SMS, the SMSC ids of the parts already accepted (no resend after success). */
   smsParts(conversationId: string, smsId: string): string;
   /** List: the audit log of agent lookups and unmaskings. */
@@ -53,6 +59,7 @@ export function createKeys(prefix = 'gw'): Keys {
     noRequestSent: (msisdn) => `${prefix}:{m:${msisdn}}:noreq`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
     receipt: (id) => `${prefix}:{r:${id}}`,
+    receiptBucket: (carrier, bucket, day) => `${prefix}:{r:${carrier}:${bucket}}:${day}`,
     smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,
     audit: () => `${prefix}:{audit}`,
     dictionary: (id) => `${prefix}:{dict}:${id}`,

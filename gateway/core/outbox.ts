@@ -2,7 +2,8 @@
  * The transactional outbox: side effects are committed with the state change
  * (store/lua/commit.lua) and handed to BullMQ afterwards, each with a job id
  * derived from the conversation, so handing one over twice (a crash between
- * the add and the ack) adds nothing twice. A consent reaches `assignments`
+ * the add and the ack) adds nothing twice (an SMS job, removed once sent, is
+ * added again but finds its SMS's record and sends nothing: sender.ts). A consent reaches `assignments`
  * exactly once: job id = conversation id (CONTRACT.md).
  */
 import type { Queue } from 'bullmq';
@@ -18,8 +19,14 @@ export interface OutboxDeps {
   readonly log: Logger;
 }
 
-/** Completed SMS jobs are kept a day so a late re-hand-over still finds (and skips) them. */
-const KEEP_SMS_JOBS = { age: 24 * 3600 };
+/**
+ * A sent SMS's job is removed at once: kept a day, it held the whole text (≈ 2.5 KB per
+ * conversation in Redis). A late re-hand-over then adds the job again, and the sender finds
+ * the SMS's record (keys.smsParts, written before the job completes, kept 7 days) and sends
+ * nothing (gateway/core/sender.ts). Failed jobs stay a day for the operators.
+ */
+const REMOVE_SENT = true;
+const KEEP_FAILED_SMS_JOBS = { age: 24 * 3600 };
 /**
  * Retries of one SMS. The sender pauses while no bind is up, so these cover refusals
  * and timeouts, not outages: 12 attempts from 1 s doubling ≈ 1 h 8 min in all.
@@ -75,8 +82,8 @@ export class Outbox {
           await this.deps.smsOut.add(SMS_JOB_NAME, data, {
             jobId: `${conversationId}.${entry.smsId}`,
             ...SMS_RETRY,
-            removeOnComplete: KEEP_SMS_JOBS,
-            removeOnFail: KEEP_SMS_JOBS,
+            removeOnComplete: REMOVE_SENT,
+            removeOnFail: KEEP_FAILED_SMS_JOBS,
           });
           break;
         }

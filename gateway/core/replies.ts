@@ -18,7 +18,7 @@ import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '..
 import type { Logger } from '../log.js';
 import { SMS_RETRY } from './outbox.js';
 import type { Core } from './runtime.js';
-import { receiptId, type ReceiptLink } from './sender.js';
+import { receiptId } from './sender.js';
 
 /** Conversation id used for SMS that belong to no conversation (no open request, which request). */
 export const NO_CONVERSATION = 'none';
@@ -156,11 +156,10 @@ export class InboundProcessor {
 
   async receipt(job: ReceiptJob): Promise<string> {
     const { store } = this.core;
-    const keys = messageIdKeys(job.smscMessageId).map((k) => store.keys.receipt(receiptId(job.carrier, k)));
-    const raw = (await Promise.all(keys.map((k) => store.redis.get(k)))).find((v) => v !== null);
+    const ids = messageIdKeys(job.smscMessageId).map((k) => receiptId(job.carrier, k));
+    const link = await store.receipts.find(ids);
     // The receipt may overtake our record of the submit_sm_resp: the job is retried with backoff.
-    if (!raw) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
-    const link = JSON.parse(raw) as ReceiptLink;
+    if (!link) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
     if (link.c === NO_CONVERSATION) return 'loose';
     const status = deliveryStatus(job.status);
     await store.append(link.c, {
@@ -173,14 +172,17 @@ export class InboundProcessor {
       stat: job.status,
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
+    if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
-    if (link.campaign && link.asksConsent && link.p === 0 && status !== 'pending') {
-      await this.core.campaigns.increment(link.campaign, status, this.core.now());
-    }
-    if (status === 'failed' && link.asksConsent) {
+    const counts = link.p === 0;
+    if (!counts && status !== 'failed') return status;
+    // Template and campaign are in the SMS's record (sender.ts), not repeated in every link.
+    const [templateId, campaign] = await store.redis.hmget(store.keys.smsParts(link.c, link.s), 't', 'k');
+    if (campaign && counts) await this.core.campaigns.increment(campaign, status, this.core.now());
+    if (status === 'failed') {
       await this.core.conversations.apply(link.c, {
         type: 'delivery-failed',
-        templateId: link.templateId,
+        templateId: templateId ?? '',
         status: job.status,
       });
     }

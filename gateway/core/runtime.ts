@@ -18,6 +18,7 @@ import { TextCodec } from '../../store/text-codec.js';
 import { createRenderer, loadSamples, loadTemplates, type Renderer } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
+import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 
 export interface CoreOptions {
@@ -65,20 +66,6 @@ export function deadlineFrom(calendar: WorkingCalendar): DeadlineFn {
   };
 }
 
-/**
- * The dictionary stored texts are compressed with: every template rendered with its sample
- * values, so the fixed wording of the acts costs nothing per conversation.
- */
-function textDictionary(renderer: Renderer, samples: Record<string, Record<string, unknown>>): Buffer {
-  const texts: string[] = [];
-  for (const id of [...renderer.catalogue.entries.keys()].sort()) {
-    const vars = samples[id];
-    if (!vars) continue;
-    for (const language of ['kk', 'ru'] as const) texts.push(renderer.render(id, language, vars).text);
-  }
-  return Buffer.from(texts.join('\n'), 'utf8');
-}
-
 function checkTemplates(services: ServiceRegistry, renderer: Renderer): void {
   const missing = [...services.values()].flatMap((s) =>
     templatesOf(s)
@@ -108,7 +95,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     inbound: new Queue(QUEUES.inbound, queueOpts),
   };
   const keys = createKeys(options.keyPrefix ?? 'gw');
-  const codec = await TextCodec.create(redis, keys, textDictionary(renderer, samples));
+  const dictionaries = storeDictionaries(renderer, samples, services);
+  const codec = await TextCodec.create(redis, keys, dictionaries.full, dictionaries.small);
   const store = new ConversationStore(redis, keys, {
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
     codec,

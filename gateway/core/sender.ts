@@ -22,22 +22,11 @@ export function receiptId(carrier: string | undefined, id: string): string {
   return `${carrier ?? '-'}:${id.trim().toLowerCase()}`;
 }
 
-/** How long a receipt may take to arrive and still be matched (carriers retry for up to 72 h). */
+/**
+ * How long the record of a sent SMS (its parts, template and campaign) is kept: receipts need
+ * it for up to 72 h (store/receipts.ts); a re-hand-over of the SMS finds it and sends nothing.
+ */
 export const RECEIPT_TTL_SECONDS = 7 * 86_400;
-
-export interface ReceiptLink {
-  /** conversation id */
-  readonly c: string;
-  /** sms id within the conversation */
-  readonly s: string;
-  /** part index, 0-based */
-  readonly p: number;
-  /** number of parts */
-  readonly n: number;
-  readonly templateId: string;
-  readonly asksConsent: boolean;
-  readonly campaign?: string;
-}
 
 export interface SenderOptions {
   readonly core: Core;
@@ -93,36 +82,34 @@ export async function sendOne(
     throw new UnrecoverableError(reason);
   }
   const ids = result.parts.map((p) => p.messageId);
-  const multi = store.redis.multi();
-  result.parts.forEach((part) => {
-    const link: ReceiptLink = {
-      c: data.conversationId,
-      s: data.smsId,
-      p: part.index,
-      n: result.parts.length,
-      templateId: data.templateId,
-      asksConsent: data.asksConsent,
-      ...(data.campaign ? { campaign: data.campaign } : {}),
-    };
-    multi.set(
-      store.keys.receipt(receiptId(result.carrier, part.messageId)),
-      JSON.stringify(link),
-      'EX',
+  const now = core.now();
+  const parts = result.parts.map((p) => ({ id: receiptId(result.carrier, p.messageId), p: p.index }));
+  // Links and the SMS's record go out together (one round trip). Commands on one connection run
+  // in order, so the record that marks the SMS sent lands after its links.
+  const link = { c: data.conversationId, s: data.smsId, n: parts.length, asksConsent: data.asksConsent };
+  await Promise.all([
+    store.receipts.link(parts, link),
+    store.recordSent(
+      data.conversationId,
+      partsKey,
+      {
+        ids: JSON.stringify(ids),
+        bind: result.bindId,
+        t: data.templateId,
+        ...(data.campaign ? { k: data.campaign } : {}),
+      },
       RECEIPT_TTL_SECONDS,
-    );
-  });
-  multi.hset(partsKey, 'ids', JSON.stringify(ids), 'bind', result.bindId);
-  multi.expire(partsKey, RECEIPT_TTL_SECONDS);
-  await multi.exec();
-  await store.append(data.conversationId, {
-    at: core.now(),
-    kind: 'sms-status',
-    smsId: data.smsId,
-    status: 'sent',
-    messageIds: ids,
-    encoding: result.encoding,
-  });
-  if (data.campaign && data.asksConsent) await core.campaigns.increment(data.campaign, 'sent', core.now());
+      {
+        at: now,
+        kind: 'sms-status',
+        smsId: data.smsId,
+        status: 'sent',
+        messageIds: ids,
+        encoding: result.encoding,
+      },
+    ),
+  ]);
+  if (data.campaign && data.asksConsent) await core.campaigns.increment(data.campaign, 'sent', now);
   return 'sent';
 }
 

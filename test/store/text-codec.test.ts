@@ -37,3 +37,30 @@ describe('stored SMS texts', () => {
     await expect(codec.decode('~z1~deadbeef0000~AAAA')).rejects.toThrow(/dictionary deadbeef0000 is missing/);
   });
 });
+
+describe('packed documents', () => {
+  const doc = JSON.stringify({ id: 'c1', kind: 'sms', text: OFFER.replace('{bank}', 'Halyk Bank') });
+
+  it('round-trip exactly and cost a fraction of their JSON', async () => {
+    const keys = createKeys(testPrefix('codec'));
+    const codec = await TextCodec.create(redis, keys, Buffer.from(doc.replace('Halyk', 'Kaspi')));
+    const packed = codec.pack(doc);
+    expect(await codec.unpack(packed)).toBe(doc);
+    expect(packed.length).toBeLessThan(Buffer.byteLength(doc) / 5);
+  });
+
+  it('short documents use the small dictionary, and another instance still reads them', async () => {
+    const keys = createKeys(testPrefix('codec'));
+    const entry = '{"at":1,"kind":"sms-status","status":"sent"}';
+    const codec = await TextCodec.create(redis, keys, Buffer.from(OFFER), Buffer.from(entry));
+    const packed = codec.pack(entry);
+    expect(packed.length).toBeLessThan(16);
+    const other = await TextCodec.create(redis, keys, Buffer.from('another dictionary'));
+    expect(await other.unpack(packed)).toBe(entry);
+  });
+
+  it('reads plain JSON written before documents were packed', async () => {
+    const codec = await TextCodec.create(redis, createKeys(testPrefix('codec')), Buffer.from('x'));
+    expect(await codec.unpack(Buffer.from(doc))).toBe(doc);
+  });
+});

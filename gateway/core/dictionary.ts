@@ -1,0 +1,85 @@
+/**
+ * The preset dictionary stored documents are deflated with (store/text-codec.ts):
+ * what every conversation repeats, so only what differs costs bytes. deflate
+ * looks back at most 32 KiB and the nearest material is the cheapest to refer
+ * to, so the template texts come first and the JSON shapes last.
+ */
+import type { Conversation } from '../../dialogue/conversation.js';
+import type { ServiceRegistry } from '../../services/load.js';
+import type { Renderer } from '../../templates/index.js';
+
+/** Every template rendered with its sample values, both languages: the fixed wording of the acts. */
+function templateTexts(renderer: Renderer, samples: Record<string, Record<string, unknown>>): string[] {
+  const texts: string[] = [];
+  for (const id of [...renderer.catalogue.entries.keys()].sort()) {
+    const vars = samples[id];
+    if (!vars) continue;
+    for (const language of ['kk', 'ru'] as const) texts.push(renderer.render(id, language, vars).text);
+  }
+  return texts;
+}
+
+/** The timeline entries and consent records the engine and sender write, one per template and language. */
+function templateRecords(renderer: Renderer): string[] {
+  return [...renderer.catalogue.entries.values()].flatMap((entry) =>
+    (['kk', 'ru'] as const).map((language) => {
+      const { sha256 } = entry.files[language];
+      return `{"at":1800000000000,"kind":"sms","smsId":"0.0","templateId":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"","parts":1,"encoding":"ucs2","status":"queued"}{"consentTemplate":{"id":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"`;
+    }),
+  );
+}
+
+/** A conversation document with every field, and the other timeline entries, as stored. */
+function shapes(services: ServiceRegistry): string[] {
+  const bank = { code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' };
+  const conv: Conversation = {
+    id: 'mww9f66h6tbszdyqtu',
+    service: 'home-schooling',
+    externalId: '',
+    msisdn: '7701',
+    language: 'kk',
+    state: 'invited',
+    stage: 'offer-one-bank',
+    version: 0,
+    createdAt: 1_800_000_000_000,
+    updatedAt: 1_800_000_000_000,
+    deadline: 1_800_000_000_000,
+    params: { fullName: '', serviceCode: '123', banks: [bank], integratedBanks: [bank] },
+    offered: [bank],
+    bank: null,
+    consentedAt: null,
+    consentReply: null,
+    consentTemplate: null,
+    helpSent: 0,
+    lastHelpAt: null,
+    campaign: null,
+    appliedEvents: [],
+  };
+  const stages = [...services.values()].flatMap((s) =>
+    Object.keys(s.stages).map((st) => `"${s.id}","${st}"`),
+  );
+  return [
+    stages.join(','),
+    '{"at":1800000000000,"kind":"sms-status","smsId":"0.0","part":0,"parts":1,"status":"delivered","stat":"DELIVRD"}',
+    '{"at":1800000000000,"kind":"reply","text":"123#3#1","meaning":"","accepted":true}',
+    '{"at":1800000000000,"kind":"sms-status","smsId":"0.0","status":"sent","messageIds":["0"],"encoding":"ucs2"}',
+    '{"at":1800000000000,"kind":"transition","from":"invited","to":"invited","stage":"offer-one-bank","cause":"invitation"}',
+    JSON.stringify(conv),
+  ];
+}
+
+/**
+ * The dictionaries: `full` (templates, then records per template, then document shapes, nearest
+ * last) for documents holding SMS texts, `small` (shapes only) for short timeline entries.
+ */
+export function storeDictionaries(
+  renderer: Renderer,
+  samples: Record<string, Record<string, unknown>>,
+  services: ServiceRegistry,
+): { full: Buffer; small: Buffer } {
+  const parts = [...templateTexts(renderer, samples), ...templateRecords(renderer), ...shapes(services)];
+  return {
+    full: Buffer.from(parts.join('\n'), 'utf8'),
+    small: Buffer.from(shapes(services).join('\n'), 'utf8'),
+  };
+}

@@ -1,0 +1,15 @@
+--[[
+  Record the receipt links of the parts of one sent SMS (store/receipts.ts).
+
+  KEYS[1 .. n]  receipt buckets (one per part; on Cluster one call per part, as buckets
+                lie in different slots)
+  ARGV[1]       TTL of the buckets, seconds
+  ARGV[2i], ARGV[2i+1]  field (message id) and link of the part in KEYS[i]
+
+  Returns: n.
+]]
+for i = 1, #KEYS do
+  redis.call('HSET', KEYS[i], ARGV[2 * i], ARGV[2 * i + 1])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+end
+return #KEYS

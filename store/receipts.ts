@@ -1,0 +1,129 @@
+/**
+ * The receipt index: SMSC message id of one part → the SMS it belongs to, so
+ * a delivery receipt finds its conversation (SMPP 3.4 §5.2.23,
+ * `receipted_message_id`; Appendix B for the ids in the text).
+ *
+ * One key per part (JSON, ≈ 200 bytes each in Redis, 2 KB for a 10-part offer)
+ * cost more than the whole conversation. Parts are instead fields of small
+ * hashes: bucketed by a hash of the id (so Cluster spreads them and each stays
+ * under `hash-max-listpack-entries`, where Redis stores a field in ≈ its own
+ * length) and by day (so a whole day expires at once, with no TTL per part).
+ * A receipt looks in the last `RECEIPT_DAYS` days' buckets. Value:
+ * `<conversationId> <smsId> <part> <parts> <asksConsent 0|1>`, which fits the
+ * 64-byte listpack value limit; the SMS's template and campaign are in its
+ * parts record (keys.smsParts), read only when a receipt needs them.
+ */
+import { readFileSync } from 'node:fs';
+import type { Result } from 'ioredis';
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    gwLink(numKeys: number, ...keysThenArgs: Array<string | number>): Result<number, Context>;
+  }
+}
+
+/** Carriers retry a receipt for up to 72 h: a link is found for 3 whole days after its day. */
+export const RECEIPT_DAYS = 4;
+/**
+ * Buckets per carrier and day. Redis keeps a hash compact up to 128 fields (default
+ * `hash-max-listpack-entries`): 4,096 buckets hold ≈ 500,000 parts a day compactly; beyond
+ * that each field costs ≈ 90 bytes instead of ≈ 45 (raise the Redis setting or this number).
+ */
+export const RECEIPT_BUCKETS = 4096;
+const DAY_MS = 86_400_000;
+
+/** Where one part of a sent SMS belongs. */
+export interface PartLink {
+  /** conversation id */
+  readonly c: string;
+  /** sms id within the conversation */
+  readonly s: string;
+  /** part index, 0-based */
+  readonly p: number;
+  /** number of parts */
+  readonly n: number;
+  readonly asksConsent: boolean;
+}
+
+/** FNV-1a: cheap, stable across processes and versions (the bucket is persisted in the key). */
+function bucketOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % RECEIPT_BUCKETS;
+}
+
+function encodeLink(link: PartLink): string {
+  return `${link.c} ${link.s} ${link.p} ${link.n} ${link.asksConsent ? 1 : 0}`;
+}
+
+/** A stored link: the compact form, or the JSON of the former one-key-per-part links. */
+export function decodeLink(raw: string): PartLink {
+  if (raw.startsWith('{')) {
+    const old = JSON.parse(raw) as PartLink;
+    return { c: old.c, s: old.s, p: old.p, n: old.n, asksConsent: old.asksConsent };
+  }
+  const [c = '', s = '', p = '0', n = '1', a = '0'] = raw.split(' ');
+  return { c, s, p: Number(p), n: Number(n), asksConsent: a === '1' };
+}
+
+export class ReceiptIndex {
+  /**
+   * `clock` is wall time, not the dialogue's injectable clock: the buckets expire by Redis TTL,
+   * which runs on real time (tests that move the dialogue clock days ahead still match receipts).
+   */
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    private readonly clock: () => number = Date.now,
+  ) {
+    redis.defineCommand('gwLink', { lua: readFileSync(new URL('./lua/link.lua', import.meta.url), 'utf8') });
+  }
+
+  /** The bucket of a carrier-scoped id and the field within it (the id alone: the key names the carrier). */
+  private slot(scopedId: string, day: number): [key: string, field: string] {
+    const colon = scopedId.indexOf(':');
+    const carrier = scopedId.slice(0, colon);
+    return [this.keys.receiptBucket(carrier, bucketOf(scopedId), day), scopedId.slice(colon + 1)];
+  }
+
+  /**
+   * Records the parts (`id` already scoped by carrier, sender.ts `receiptId`; `p` its index):
+   * one script call on a single Redis, one per part on Cluster (buckets lie in many slots).
+   */
+  async link(
+    parts: ReadonlyArray<{ readonly id: string; readonly p: number }>,
+    link: Omit<PartLink, 'p'>,
+  ): Promise<void> {
+    const now = this.clock();
+    const day = Math.floor(now / DAY_MS);
+    const ttl = Math.ceil(((day + RECEIPT_DAYS) * DAY_MS - now) / 1000);
+    const slots = parts.map(({ id, p }) => [...this.slot(id, day), encodeLink({ ...link, p })] as const);
+    if (this.redis.isCluster) {
+      await Promise.all(slots.map(([key, field, value]) => this.redis.gwLink(1, key, ttl, field, value)));
+      return;
+    }
+    await this.redis.gwLink(
+      slots.length,
+      ...slots.map(([key]) => key),
+      ttl,
+      ...slots.flatMap(([, field, value]) => [field, value]),
+    );
+  }
+
+  /** The part one of `scopedIds` (spellings of one id) names, newest day first; null if none. */
+  async find(scopedIds: readonly string[]): Promise<PartLink | null> {
+    const today = Math.floor(this.clock() / DAY_MS);
+    const lookups = scopedIds.flatMap((id) => [
+      ...Array.from({ length: RECEIPT_DAYS }, (_, back) => this.redis.hget(...this.slot(id, today - back))),
+      // Links written before the index had buckets (one key per part).
+      this.redis.get(this.keys.receipt(id)),
+    ]);
+    const raw = (await Promise.all(lookups)).find((v) => v !== null);
+    return raw ? decodeLink(raw) : null;
+  }
+}

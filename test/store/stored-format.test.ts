@@ -1,0 +1,72 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Conversation } from '../../dialogue/conversation.js';
+import { ConversationStore } from '../../store/conversations.js';
+import { createKeys } from '../../store/keys.js';
+import { TextCodec } from '../../store/text-codec.js';
+import { redisClient, testPrefix } from '../support/redis.js';
+
+const redis = redisClient();
+afterAll(async () => {
+  await redis.quit();
+});
+
+const TEXT = 'Құрметті азамат! 1414 нөміріне 123#3#1 мәтінімен SMS жіберіңіз.';
+const conv: Conversation = {
+  id: 'c1',
+  service: 'home-schooling',
+  externalId: 'x1',
+  msisdn: '77010000001',
+  language: 'kk',
+  state: 'invited',
+  stage: 'offer-one-bank',
+  version: -1,
+  createdAt: 1,
+  updatedAt: 1,
+  deadline: 2,
+  params: {},
+  offered: [],
+  bank: null,
+  consentedAt: null,
+  consentReply: null,
+  consentTemplate: { id: 't', language: 'kk', sha256: 'ab', text: TEXT },
+  helpSent: 0,
+  lastHelpAt: null,
+  campaign: null,
+  appliedEvents: [],
+};
+
+async function setup() {
+  const keys = createKeys(testPrefix('fmt'));
+  // The dictionary holds a typical document, as gateway/core/dictionary.ts builds it.
+  const codec = await TextCodec.create(redis, keys, Buffer.from(JSON.stringify({ ...conv, id: 'c0' })));
+  return { keys, codec, store: new ConversationStore(redis, keys, { retentionSeconds: 60, codec }) };
+}
+
+describe('stored conversations', () => {
+  it('are packed, and read back exactly', async () => {
+    const { keys, store } = await setup();
+    const entry = { at: 1, kind: 'sms', smsId: '0.0', text: TEXT };
+    expect(await store.commit(-1, conv, [entry], [], false)).toBe(true);
+    expect(await store.get('c1')).toEqual({ ...conv, version: 0 });
+    expect(await store.timeline('c1')).toEqual([entry]);
+    const raw = await redis.hgetBuffer(keys.conversation('c1'), 'doc');
+    expect(raw!.length).toBeLessThan(Buffer.byteLength(JSON.stringify(conv)) / 4);
+  });
+
+  it('written as plain JSON with encoded texts by the earlier version still read', async () => {
+    const { keys, codec, store } = await setup();
+    const old = {
+      ...conv,
+      version: 0,
+      consentTemplate: { ...conv.consentTemplate!, text: codec.encode(TEXT) },
+    };
+    await redis.hset(keys.conversation('c1'), 'v', 0, 'state', 'invited', 'doc', JSON.stringify(old));
+    const entries = [
+      { at: 1, kind: 'sms', text: codec.encode(TEXT) },
+      { at: 2, kind: 'sms-status', status: 'sent' },
+    ];
+    await redis.rpush(keys.timeline('c1'), ...entries.map((e) => JSON.stringify(e)));
+    expect(await store.get('c1')).toEqual({ ...conv, version: 0 });
+    expect(await store.timeline('c1')).toEqual([{ ...entries[0], text: TEXT }, entries[1]]);
+  });
+});
