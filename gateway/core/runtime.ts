@@ -6,7 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { GatewayError } from '../../common/errors.js';
-import { DEFAULT_CALENDAR_FILE, loadCalendarFile, type WorkingCalendar } from '../../dialogue/calendar.js';
+import {
+  coverageWarnings,
+  DEFAULT_CALENDAR_FILE,
+  loadCalendarFile,
+  type WorkingCalendar,
+} from '../../dialogue/calendar.js';
 import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
@@ -86,6 +91,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
   const renderer = createRenderer(catalogue);
+  // Kurban Ait and the yearly transfers are data: say so when this year or the next has none.
+  for (const warning of coverageWarnings(calendar, new Date(now()))) log.warn(warning);
   checkTemplates(services, renderer);
   const queuePrefix = options.queuePrefix ?? 'bull';
   const queueOpts = { connection: redis, prefix: queuePrefix };
