@@ -69,6 +69,34 @@ export interface Conversation {
   readonly lapsed?: { readonly stage: string; readonly deadline: number } | null;
 }
 
+/** What identifies a new conversation; everything else starts empty (see {@link newConversation}). */
+export type ConversationSeed = Pick<
+  Conversation,
+  'id' | 'service' | 'externalId' | 'msisdn' | 'language' | 'params' | 'createdAt'
+> &
+  Partial<Conversation>;
+
+/** A conversation before its first step: invited, no stage yet, version -1 (not stored). */
+export function newConversation(seed: ConversationSeed): Conversation {
+  return {
+    state: 'invited',
+    stage: '',
+    version: -1,
+    updatedAt: seed.createdAt,
+    deadline: null,
+    offered: [],
+    bank: null,
+    consentedAt: null,
+    consentReply: null,
+    consentTemplate: null,
+    helpSent: 0,
+    lastHelpAt: null,
+    campaign: null,
+    appliedEvents: [],
+    ...seed,
+  };
+}
+
 /** States after which no reply counts and no deadline fires. */
 export function isOpen(conversation: Pick<Conversation, 'state'>): boolean {
   return conversation.state === 'invited' || conversation.state === 'awaiting_account';

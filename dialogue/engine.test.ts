@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReply } from '../parsers/reply.js';
 import { loadServices } from '../services/load.js';
 import type { DeadlineSpec, ServiceDefinition } from '../services/schema.js';
-import type { Bank, Conversation } from './conversation.js';
+import { newConversation, type Bank, type Conversation } from './conversation.js';
 import { HELP_LIMIT, start, step, validReplies, type EngineDeps, type Outcome } from './engine.js';
 
 const DAY = 86_400_000;
@@ -25,29 +25,15 @@ const kaspi: Bank = { code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Каспи Б
 const otbasy: Bank = { code: 'HCSK', nameKk: 'Отбасы банк', nameRu: 'Отбасы банк' };
 
 function conversation(service: string, params: Record<string, unknown>): Conversation {
-  return {
+  return newConversation({
     id: 'c1',
     service,
     externalId: 'e1',
     msisdn: '77011234567',
     language: 'ru',
-    state: 'invited',
-    stage: '',
-    version: 0,
-    createdAt: T0,
-    updatedAt: T0,
-    deadline: null,
     params,
-    offered: [],
-    bank: null,
-    consentedAt: null,
-    consentReply: null,
-    consentTemplate: null,
-    helpSent: 0,
-    lastHelpAt: null,
-    campaign: null,
-    appliedEvents: [],
-  };
+    createdAt: T0,
+  });
 }
 
 const hs = (banks: Bank[]): Record<string, unknown> => ({

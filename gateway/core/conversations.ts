@@ -5,7 +5,13 @@
  * re-reads and decides again, so exactly one of them wins.
  */
 import { GatewayError } from '../../common/errors.js';
-import { isOpen, type Bank, type Conversation, type Language } from '../../dialogue/conversation.js';
+import {
+  isOpen,
+  newConversation,
+  type Bank,
+  type Conversation,
+  type Language,
+} from '../../dialogue/conversation.js';
 import { start, step, type DeadlineFn, type DialogueEvent, type Outcome } from '../../dialogue/engine.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import type { ServiceDefinition } from '../../services/schema.js';
@@ -80,29 +86,16 @@ export class ConversationService {
     const existing = await this.deps.store.get(id);
     if (existing) return { conversation: existing, created: false };
 
-    const fresh: Conversation = {
+    const fresh = newConversation({
       id,
       service: service.id,
       externalId: input.externalId,
       msisdn: input.msisdn,
       language: input.language,
-      state: 'invited',
-      stage: '',
-      version: -1,
-      createdAt: now,
-      updatedAt: now,
-      deadline: null,
       params: parsed.data,
-      offered: [],
-      bank: null,
-      consentedAt: null,
-      consentReply: null,
-      consentTemplate: null,
-      helpSent: 0,
-      lastHelpAt: null,
+      createdAt: now,
       campaign: input.campaign ?? null,
-      appliedEvents: [],
-    };
+    });
     const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
     const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }]);
     if (!committed) {

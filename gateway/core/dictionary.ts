@@ -4,7 +4,7 @@
  * looks back at most 32 KiB and the nearest material is the cheapest to refer
  * to, so the template texts come first and the JSON shapes last.
  */
-import type { Conversation } from '../../dialogue/conversation.js';
+import { newConversation, type Conversation } from '../../dialogue/conversation.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import type { Renderer } from '../../templates/index.js';
 
@@ -32,29 +32,19 @@ function templateRecords(renderer: Renderer): string[] {
 /** A conversation document with every field, and the other timeline entries, as stored. */
 function shapes(services: ServiceRegistry): string[] {
   const bank = { code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' };
-  const conv: Conversation = {
+  const conv: Conversation = newConversation({
     id: 'mww9f66h6tbszdyqtu',
     service: 'home-schooling',
     externalId: '',
     msisdn: '7701',
     language: 'kk',
-    state: 'invited',
+    params: { fullName: '', serviceCode: '123', banks: [bank], integratedBanks: [bank] },
+    createdAt: 1_800_000_000_000,
     stage: 'offer-one-bank',
     version: 0,
-    createdAt: 1_800_000_000_000,
-    updatedAt: 1_800_000_000_000,
     deadline: 1_800_000_000_000,
-    params: { fullName: '', serviceCode: '123', banks: [bank], integratedBanks: [bank] },
     offered: [bank],
-    bank: null,
-    consentedAt: null,
-    consentReply: null,
-    consentTemplate: null,
-    helpSent: 0,
-    lastHelpAt: null,
-    campaign: null,
-    appliedEvents: [],
-  };
+  });
   const stages = [...services.values()].flatMap((s) =>
     Object.keys(s.stages).map((st) => `"${s.id}","${st}"`),
   );

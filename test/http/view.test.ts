@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CALENDAR_FILE, loadCalendarFile, type WorkingCalendar } from '../../dialogue/calendar.js';
-import type { Conversation } from '../../dialogue/conversation.js';
+import { newConversation, type Conversation } from '../../dialogue/conversation.js';
 import { ALMATY_ZONE } from '../../dialogue/time.js';
 import { chooseRecipient, mapBounded } from '../../gateway/http/invitations.js';
 import { invitationSchema } from '../../gateway/http/schemas.js';
@@ -21,30 +21,20 @@ beforeAll(async () => {
 });
 
 const T0 = Date.UTC(2026, 10, 24, 6, 0);
-const conv = (over: Partial<Conversation> = {}): Conversation => ({
-  id: 'c1',
-  service: 'school-meals',
-  externalId: 'x',
-  msisdn: '77011234567',
-  language: 'ru',
-  state: 'invited',
-  stage: 'request',
-  version: 0,
-  createdAt: T0,
-  updatedAt: T0,
-  deadline: Date.UTC(2026, 10, 27, 19, 0),
-  offered: [],
-  params: { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' },
-  bank: null,
-  consentedAt: null,
-  consentReply: null,
-  consentTemplate: null,
-  helpSent: 0,
-  lastHelpAt: null,
-  campaign: null,
-  appliedEvents: [],
-  ...over,
-});
+const conv = (over: Partial<Conversation> = {}): Conversation =>
+  newConversation({
+    id: 'c1',
+    service: 'school-meals',
+    externalId: 'x',
+    msisdn: '77011234567',
+    language: 'ru',
+    params: { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' },
+    createdAt: T0,
+    stage: 'request',
+    version: 0,
+    deadline: Date.UTC(2026, 10, 27, 19, 0),
+    ...over,
+  });
 
 describe('almatyIso', () => {
   it.each([
