@@ -19,6 +19,7 @@ import {
   option,
   smsParts,
   startBenchGateway,
+  startBenchWorkers,
   startRedisServer,
   startSink,
   summary,
@@ -29,6 +30,8 @@ const CONVERSATIONS = option('conversations', 10_000);
 const RATE = option('rate', 1000);
 const FIXED = Math.min(option('fixed', 3000), CONVERSATIONS);
 const WINDOW = option('window', 100);
+/** --split=1: replies are decided in a GATEWAY_ROLE=workers process beside the edge (docs/scaling.md). */
+const SPLIT = option('split', 0) === 1;
 
 const invite = (gateway: GatewayHandle, i: number) =>
   gateway.core.conversations.invite({
@@ -72,13 +75,22 @@ function show(label: string, r: InjectResult): void {
 
 const redis = await startRedisServer();
 const sink = await startSink('raw');
-const gateway = await startBenchGateway({ redisUrl: redis.url, smppPort: sink.port, prefix: 'inbound' });
+const gateway = await startBenchGateway({
+  redisUrl: redis.url,
+  smppPort: sink.port,
+  prefix: 'inbound',
+  role: SPLIT ? 'edge' : 'all',
+});
+const workers = SPLIT ? await startBenchWorkers({ redisUrl: redis.url, prefix: 'inbound' }) : undefined;
 try {
   // The offers go out first so that their sending does not overlap the measurement.
   await createConversations(gateway, sink);
   const from = Array.from({ length: CONVERSATIONS }, (_, i) => msisdn(i));
   const text = '123#3#1';
-  console.log(`inbound — ${fmt(CONVERSATIONS)} replies "${text}", window ${WINDOW}, sink=${sink.kind}`);
+  console.log(
+    `inbound — ${fmt(CONVERSATIONS)} replies "${text}", window ${WINDOW}, sink=${sink.kind}, ` +
+      (SPLIT ? 'edge + workers processes' : 'one process'),
+  );
 
   const started = performance.now();
   const fixed = await sink.inject({ from: from.slice(0, FIXED), text, rate: RATE, window: WINDOW });
@@ -90,6 +102,7 @@ try {
   console.log(`every consent in assignments ${fmt(allMs)} ms after the first deliver_sm`);
   summary({
     conversations: CONVERSATIONS,
+    processes: SPLIT ? 2 : 1,
     fixed_rate: RATE,
     fixed_p50_ms: fixed.p50,
     fixed_p99_ms: fixed.p99,
@@ -101,6 +114,7 @@ try {
     consents_per_s: (CONVERSATIONS / allMs) * 1000,
   });
 } finally {
+  await workers?.stop();
   await gateway.stop();
   await sink.stop();
   await redis.stop();

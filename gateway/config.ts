@@ -112,6 +112,12 @@ const envSchema = z.object({
   /** Days a finished conversation is kept before Redis expires it (personal data does not stay forever). */
   RETENTION_DAYS: positiveInt.default(90),
   CALENDAR_FILE: z.string().min(1).optional(),
+  /**
+   * What this process runs: `all` (binds, API, reply workers, deadlines), or a split for load:
+   * `edge` (SMPP binds, the SMS sender and the HTTP API) beside `workers` (reply processing and
+   * deadlines), so replies are acknowledged on an event loop that does not also decide them.
+   */
+  GATEWAY_ROLE: z.enum(['all', 'edge', 'workers']).default('all'),
 });
 
 export interface Config {
@@ -127,6 +133,7 @@ export interface Config {
   readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   readonly retentionDays: number;
   readonly calendarFile: string | undefined;
+  readonly role: 'all' | 'edge' | 'workers';
 }
 
 function fail(problems: string[]): never {
@@ -174,7 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     carriers = file.carriers;
     defaultCarrier = file.defaultCarrier;
   } else {
-    const missing = (['SMPP_SYSTEM_ID', 'SMPP_PASSWORD'] as const).filter((k) => e[k] === undefined);
+    // A workers-only process opens no bind.
+    const needed = e.GATEWAY_ROLE === 'workers' ? [] : (['SMPP_SYSTEM_ID', 'SMPP_PASSWORD'] as const);
+    const missing = needed.filter((k) => e[k] === undefined);
     if (missing.length) fail(missing.map((k) => `${k} is required (or set CARRIERS_FILE)`));
     carriers = [
       carrierSchema.parse({
@@ -186,8 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           {
             host: e.SMPP_HOST,
             port: e.SMPP_PORT,
-            systemId: e.SMPP_SYSTEM_ID,
-            password: e.SMPP_PASSWORD,
+            systemId: e.SMPP_SYSTEM_ID ?? '-',
+            password: e.SMPP_PASSWORD ?? '',
             systemType: e.SMPP_SYSTEM_TYPE,
           },
         ],
@@ -212,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     retentionDays: e.RETENTION_DAYS,
     calendarFile: e.CALENDAR_FILE,
+    role: e.GATEWAY_ROLE,
   });
 }
 

@@ -115,11 +115,15 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   };
   transport.on('state', followBinds);
   followBinds();
-  const { worker: inboundWorker } = startInboundWorker({ core, connection: workerRedis, log, ...stalled });
+  // GATEWAY_ROLE=edge leaves replies and deadlines to a `workers` process (startWorkerProcess).
+  const decides = config.role !== 'edge';
+  const inboundWorker = decides
+    ? startInboundWorker({ core, connection: workerRedis, log, ...stalled }).worker
+    : undefined;
   const sweeper = createSweeper({
     core,
     log,
-    intervalMs: options.sweepIntervalMs ?? 1000,
+    intervalMs: decides ? (options.sweepIntervalMs ?? 1000) : 0,
     ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
   });
 
@@ -137,7 +141,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const server = await listen(app, config.http.host, config.http.port);
   const address = server.address() as AddressInfo;
 
-  const workers: Worker[] = [sender, inboundWorker];
+  const workers: Worker[] = inboundWorker ? [sender, inboundWorker] : [sender];
   return {
     httpUrl: `http://${config.http.host}:${address.port}`,
     core,
@@ -155,6 +159,67 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       await transport.close();
       await Promise.all(workers.map((w) => w.close()));
       await inboundFast.close();
+      await core.close();
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
+
+export interface WorkerProcessHandle {
+  readonly httpUrl: string;
+  readonly core: Core;
+  readonly sweeper: Sweeper;
+  stop(): Promise<void>;
+}
+
+/**
+ * GATEWAY_ROLE=workers: reply processing and deadlines only, no bind and no API (health and
+ * metrics stay). Run beside `edge` processes so that the event loop that answers the SMSC's
+ * deliver_sm does not also decide the replies (docs/scaling.md).
+ */
+export async function startWorkerProcess(
+  config: Config,
+  options: StartOptions,
+): Promise<WorkerProcessHandle> {
+  const { log } = options;
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const redis = connectRedis(config.redis, { name: 'gateway' });
+  const workerRedis = connectRedis(config.redis, { name: 'gateway-workers' });
+  const clients: RedisClient[] = [redis, workerRedis];
+  for (const c of clients)
+    c.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const core = await createCore({
+    redis,
+    log,
+    now: options.now ?? Date.now,
+    retentionDays: config.retentionDays,
+    calendarFile: config.calendarFile,
+    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+    ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
+  });
+  const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
+  const { worker } = startInboundWorker({ core, connection: workerRedis, log, ...stalled });
+  const sweeper = createSweeper({
+    core,
+    log,
+    intervalMs: options.sweepIntervalMs ?? 1000,
+    ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
+  });
+  const app = buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] });
+  const server = await listen(app, config.http.host, config.http.port);
+  const address = server.address() as AddressInfo;
+  return {
+    httpUrl: `http://${config.http.host}:${address.port}`,
+    core,
+    sweeper,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sweeper.stop();
+      await worker.close();
       await core.close();
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
     },

@@ -5,7 +5,7 @@
  */
 import { GatewayError } from '../common/errors.js';
 import { loadConfig } from './config.js';
-import { startGateway } from './gateway.js';
+import { startGateway, startWorkerProcess } from './gateway.js';
 import { createLogger } from './log.js';
 
 async function main(): Promise<void> {
@@ -21,8 +21,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.logLevel });
-  const gateway = await startGateway(config, { log });
-  log.info({ http: gateway.httpUrl }, 'gateway started');
+  const gateway =
+    config.role === 'workers'
+      ? await startWorkerProcess(config, { log })
+      : await startGateway(config, { log });
+  log.info({ http: gateway.httpUrl, role: config.role }, 'gateway started');
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -140,6 +140,8 @@ export interface BenchGatewayOptions {
   /** SMPP_TPS; "unlimited" is a rate no run reaches (the env accepts positive integers only). */
   readonly tps?: number;
   readonly now?: () => number;
+  /** GATEWAY_ROLE: `edge` leaves reply processing to a `workers` process (startBenchWorkers). */
+  readonly role?: 'all' | 'edge';
 }
 
 /** A whole gateway in this process against the bench's Redis and sink (test/support/gateway.ts). */
@@ -154,6 +156,7 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
     SMPP_WINDOW: String(options.window ?? 100),
     SMPP_TPS: String(options.tps ?? 1_000_000),
     API_KEYS: 'system:bench-system-key-0123456789',
+    GATEWAY_ROLE: options.role ?? 'all',
   });
   const gateway = await startGateway(config, {
     log: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }),
@@ -202,4 +205,41 @@ export async function bounded(count: number, limit: number, work: (i: number) =>
 
 export function fmt(n: number): string {
   return Math.round(n).toLocaleString('en');
+}
+
+/**
+ * A GATEWAY_ROLE=workers process (reply processing, deadlines) on the bench's Redis and prefix,
+ * started as production would run it beside an `edge` process. Resolves once it is ready.
+ */
+export async function startBenchWorkers(options: {
+  redisUrl: string;
+  prefix: string;
+}): Promise<{ stop(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/gateway-process.ts'], {
+    env: {
+      ...process.env,
+      GATEWAY_ROLE: 'workers',
+      REDIS_URL: options.redisUrl,
+      HTTP_PORT: '0',
+      API_KEYS: 'system:bench-system-key-0123456789',
+      GW_KEY_PREFIX: `gw-${options.prefix}`,
+      GW_QUEUE_PREFIX: `bull-${options.prefix}`,
+      GW_SWEEP_INTERVAL_MS: '1000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`workers process exited with ${code}`)));
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

@@ -9,30 +9,40 @@
  */
 import { pino } from 'pino';
 import { loadConfig } from '../../gateway/config.js';
-import { startGateway } from '../../gateway/gateway.js';
+import { startGateway, startWorkerProcess } from '../../gateway/gateway.js';
 
 const env = process.env;
 const config = loadConfig(env);
 const lockMs = Number(env.GW_STALLED_LOCK_MS ?? 0);
-const gateway = await startGateway(config, {
+const options = {
   log: pino({ level: env.GW_TEST_LOG_LEVEL ?? 'silent' }),
   ...(env.GW_KEY_PREFIX ? { keyPrefix: env.GW_KEY_PREFIX } : {}),
   ...(env.GW_QUEUE_PREFIX ? { queuePrefix: env.GW_QUEUE_PREFIX } : {}),
   sweepIntervalMs: Number(env.GW_SWEEP_INTERVAL_MS ?? 200),
   ...(lockMs > 0 ? { stalledJobs: { lockDurationMs: lockMs, checkIntervalMs: lockMs / 2 } } : {}),
   smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 } } },
-});
-
-const announce = (): void => {
-  if (!gateway.transport.ready()) return;
-  gateway.transport.off('state', announce);
-  process.stdout.write('ready\n');
 };
-gateway.transport.on('state', announce);
-announce();
+
+let stopGateway: () => Promise<void>;
+if (config.role === 'workers') {
+  // GATEWAY_ROLE=workers: no bind to wait for.
+  const workers = await startWorkerProcess(config, options);
+  stopGateway = () => workers.stop();
+  process.stdout.write('ready\n');
+} else {
+  const gateway = await startGateway(config, options);
+  stopGateway = () => gateway.stop();
+  const announce = (): void => {
+    if (!gateway.transport.ready()) return;
+    gateway.transport.off('state', announce);
+    process.stdout.write('ready\n');
+  };
+  gateway.transport.on('state', announce);
+  announce();
+}
 
 const stop = (): void => {
-  gateway.stop().then(
+  stopGateway().then(
     () => process.exit(0),
     () => process.exit(1),
   );
