@@ -19,11 +19,21 @@ export interface TestGateway {
   readonly gateway: GatewayHandle;
   readonly sim: CarrierSimulator;
   readonly clock: TestClock;
+  /** The key and queue prefixes this gateway uses (another process may join them). */
+  readonly prefixes: { readonly keyPrefix: string; readonly queuePrefix: string };
   stop(): Promise<void>;
 }
 
 export async function startTestGateway(
-  options: { env?: Record<string, string>; clock?: TestClock; routers?: StartOptions['routers'] } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: TestClock;
+    routers?: StartOptions['routers'];
+    /** Bind settings on top of the fast test ones (e.g. a shorter throttle pause, test/faults). */
+    smpp?: NonNullable<StartOptions['smpp']>['overrides'];
+    /** How soon jobs left active by a lost Redis connection are retried (test/faults). */
+    stalledJobs?: StartOptions['stalledJobs'];
+  } = {},
 ): Promise<TestGateway> {
   const sim = await CarrierSimulator.start({
     port: 0,
@@ -52,14 +62,16 @@ export async function startTestGateway(
     sweepIntervalMs: 0,
     // Tests set the clock to the deadline itself; production waits DEADLINE_GRACE_MS more.
     deadlineGraceMs: 0,
-    smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 }, enquireLinkMs: 5000 } },
+    smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 }, enquireLinkMs: 5000, ...options.smpp } },
     ...(options.routers ? { routers: options.routers } : {}),
+    ...(options.stalledJobs ? { stalledJobs: options.stalledJobs } : {}),
   });
   await sim.waitForBind();
   return {
     gateway,
     sim,
     clock,
+    prefixes: { keyPrefix: `gw-${prefix}`, queuePrefix: `{bull-${prefix}}` },
     async stop() {
       await gateway.stop();
       await sim.stop();

@@ -114,3 +114,18 @@ describe('configuration', () => {
     expect(err.message).toMatch(/defaultCarrier/);
   });
 });
+
+describe('GATEWAY_ROLE', () => {
+  it('is all by default; a workers process needs no bind credentials', () => {
+    expect(loadConfig(base).role).toBe('all');
+    const workers = loadConfig({ API_KEYS: base.API_KEYS, GATEWAY_ROLE: 'workers' });
+    expect(workers.role).toBe('workers');
+  });
+
+  it('an edge process still needs them, and an unknown role is named', () => {
+    expect(configError({ API_KEYS: base.API_KEYS, GATEWAY_ROLE: 'edge' }).message).toMatch(
+      /SMPP_SYSTEM_ID is required/,
+    );
+    expect(configError({ ...base, GATEWAY_ROLE: 'both' }).message).toMatch(/GATEWAY_ROLE/);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * GATEWAY_ROLE: an `edge` process holds the binds and acknowledges replies once stored; a
+ * `workers` process decides them. Nothing is decided on the edge, and nothing is lost between.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../gateway/config.js';
+import { REPLY_JOB_NAME } from '../../queues/jobs.js';
+import { startWorkerProcess, type WorkerProcessHandle } from '../../gateway/gateway.js';
+import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { eventually, KEYS, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { redisUrl } from '../support/redis.js';
+
+let t: TestGateway;
+let workers: WorkerProcessHandle | undefined;
+beforeAll(async () => {
+  t = await startTestGateway({ env: { GATEWAY_ROLE: 'edge' } });
+});
+afterAll(async () => {
+  await workers?.stop();
+  await t?.stop();
+});
+
+describe('edge and workers processes', () => {
+  it('the edge stores and acknowledges a reply without deciding it; the workers process decides it', async () => {
+    const to = '77015557001';
+    const { conversation } = await t.gateway.core.conversations.invite({
+      service: 'home-schooling',
+      externalId: 'roles-1',
+      msisdn: to,
+      language: 'ru',
+      params: homeSchoolingParams([KASPI]),
+    });
+    await t.sim.nextMessage((m) => m.destination === to);
+    expect((await t.sim.injectReply({ from: to, text: '123#3#1' })).statuses).toEqual([0]);
+    // Stored, not decided: the reply waits in `inbound` (beside the offer's receipts).
+    const waiting = await t.gateway.core.queues.inbound.getWaiting();
+    expect(waiting.filter((j) => j.name === REPLY_JOB_NAME).map((j) => String(j.data.text))).toEqual([
+      '123#3#1',
+    ]);
+    expect((await t.gateway.core.conversations.get(conversation.id))?.state).toBe('invited');
+
+    const config = loadConfig({
+      REDIS_URL: redisUrl(),
+      HTTP_PORT: '0',
+      API_KEYS: `agent:${KEYS.agent}`,
+      GATEWAY_ROLE: 'workers',
+    });
+    workers = await startWorkerProcess(config, {
+      log: pino({ level: 'silent' }),
+      ...t.prefixes,
+      now: t.clock.now,
+      sweepIntervalMs: 0,
+      deadlineGraceMs: 0,
+    });
+    const job = await eventually(
+      () => t.gateway.core.queues.assignments.getJob(conversation.id),
+      'the consent',
+    );
+    expect(job.data.bank).toEqual(KASPI);
+    // The acknowledgement SMS leaves through the edge's binds.
+    expect((await t.sim.nextMessage((m) => m.destination === to)).text).toContain('Kaspi Bank');
+    expect((await fetch(`${workers.httpUrl}/readyz`)).status).toBe(200);
+  });
+});
