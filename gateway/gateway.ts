@@ -12,6 +12,7 @@ import { QUEUES } from '../queues/names.js';
 import { connectRedis, redisReady, type RedisClient } from '../store/redis.js';
 import type { Config } from './config.js';
 import { createInboundHandler } from './core/inbound.js';
+import { createCoreMetrics } from './core/metrics.js';
 import { createCore, type Core } from './core/runtime.js';
 import { startSender } from './core/sender.js';
 import { createSweeper, type Sweeper } from './core/sweeper.js';
@@ -97,7 +98,16 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   });
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
   const transport = createTransport(config, { logger: log, registry: metrics, ...options.smpp });
-  transport.onInbound(createInboundHandler({ inbound: inboundFast, store: core.store, log, now: core.now }));
+  const coreMetrics = createCoreMetrics(metrics);
+  transport.onInbound(
+    createInboundHandler({
+      inbound: inboundFast,
+      store: core.store,
+      log,
+      now: core.now,
+      metrics: coreMetrics,
+    }),
+  );
 
   const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
   const sender = startSender({
@@ -118,7 +128,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   // GATEWAY_ROLE=edge leaves replies and deadlines to a `workers` process (startWorkerProcess).
   const decides = config.role !== 'edge';
   const inboundWorker = decides
-    ? startInboundWorker({ core, connection: workerRedis, log, ...stalled }).worker
+    ? startInboundWorker({ core, connection: workerRedis, log, metrics: coreMetrics, ...stalled }).worker
     : undefined;
   const sweeper = createSweeper({
     core,
@@ -199,7 +209,14 @@ export async function startWorkerProcess(
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
   });
   const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
-  const { worker } = startInboundWorker({ core, connection: workerRedis, log, ...stalled });
+  const metricsOfCore = createCoreMetrics(metrics);
+  const { worker } = startInboundWorker({
+    core,
+    connection: workerRedis,
+    log,
+    metrics: metricsOfCore,
+    ...stalled,
+  });
   const sweeper = createSweeper({
     core,
     log,

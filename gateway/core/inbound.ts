@@ -12,6 +12,7 @@ import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, type ReceiptJob, type ReplyJob } from
 import { decodeByDataCoding, parseUdh } from '../../sms/encoding.js';
 import type { ConversationStore } from '../../store/conversations.js';
 import type { Logger } from '../log.js';
+import type { CoreMetrics } from './metrics.js';
 import type {
   DeliveryReceipt,
   InboundAck,
@@ -37,7 +38,7 @@ export interface InboundDeps {
   readonly store: ConversationStore;
   readonly log: Logger;
   readonly now: () => number;
-  readonly onIncomplete?: () => void;
+  readonly metrics?: CoreMetrics;
 }
 
 const REASSEMBLE_LUA = readFileSync(new URL('../../store/lua/reassemble.lua', import.meta.url), 'utf8');
@@ -106,9 +107,11 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
         REASSEMBLY_TTL_SECONDS,
       )) as string[] | null;
       if (!parts) {
-        deps.onIncomplete?.();
+        deps.metrics?.replyParts.inc({ outcome: 'stored' });
         return;
       }
+      deps.metrics?.replyParts.inc({ outcome: 'stored' });
+      deps.metrics?.replyParts.inc({ outcome: 'completed' });
       bytesHex = parts.join('');
       // Decode the joined bytes: a UCS2 surrogate pair split between parts stays whole.
       text = decodeByDataCoding(event.dataCoding, Buffer.from(bytesHex, 'hex'));
@@ -130,8 +133,10 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
   return async (event: InboundEvent): Promise<InboundAck> => {
     try {
       await withTimeout(event.kind === 'receipt' ? storeReceipt(event) : storeReply(event), STORE_TIMEOUT_MS);
+      deps.metrics?.stored.inc({ kind: event.kind });
       return { status: ESME_ROK };
     } catch (err) {
+      deps.metrics?.temporaryErrors.inc({ kind: event.kind });
       deps.log.warn(
         { err: (err as Error).message, kind: event.kind },
         'could not store an inbound PDU; answering ESME_RX_T_APPN so the SMSC retries',

@@ -8,7 +8,8 @@ import { QUEUES } from '../../queues/names.js';
 import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, receiptJob, replyJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
 import type { Logger } from '../log.js';
-import { InboundProcessor } from './replies.js';
+import type { CoreMetrics } from './metrics.js';
+import { InboundProcessor, UnmatchedReceiptError } from './replies.js';
 import type { Core } from './runtime.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
 
@@ -18,6 +19,7 @@ export interface InboundWorkerOptions {
   readonly log: Logger;
   /** Default 32. */
   readonly concurrency?: number;
+  readonly metrics?: CoreMetrics;
   /** How soon a job held by a dead process is retried (BullMQ defaults: 30 s lock, 30 s check). */
   readonly stalled?: StalledJobs;
 }
@@ -31,9 +33,12 @@ export function startInboundWorker(options: InboundWorkerOptions): {
   const worker = new Worker(
     QUEUES.inbound,
     async (job: Job) => {
-      if (job.name === REPLY_JOB_NAME) return processor.reply(replyJob.parse(job.data));
-      if (job.name === RECEIPT_JOB_NAME) return processor.receipt(receiptJob.parse(job.data));
-      throw new Error(`unknown inbound job ${job.name}`);
+      let result: string;
+      if (job.name === REPLY_JOB_NAME) result = await processor.reply(replyJob.parse(job.data));
+      else if (job.name === RECEIPT_JOB_NAME) result = await processor.receipt(receiptJob.parse(job.data));
+      else throw new Error(`unknown inbound job ${job.name}`);
+      options.metrics?.processed.inc({ name: job.name, result });
+      return result;
     },
     {
       connection: options.connection,
@@ -44,8 +49,9 @@ export function startInboundWorker(options: InboundWorkerOptions): {
     },
   );
   worker.on('failed', (job, err) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
-      log.warn({ jobId: job.id, name: job.name, err: err.message }, 'inbound job gave up');
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    log.warn({ jobId: job.id, name: job.name, err: err.message }, 'inbound job gave up');
+    if (err instanceof UnmatchedReceiptError) options.metrics?.receiptsUnmatched.inc();
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'inbound worker error'));
   return { worker, processor };

@@ -131,4 +131,16 @@ describe('home-schooling end to end: invitation → SMSC → reply → consent �
     await t.sim.injectReply({ from: to, text: '123#3#1 ' });
     await expect(t.sim.nextMessage((m) => m.destination === to, 500)).rejects.toThrow();
   });
+  it('an operator sees the stored replies, the multipart reassembly and what the workers decided in /metrics', async () => {
+    const text = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
+    const value = (line: string): number =>
+      Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    expect(value('gateway_inbound_stored_total{kind="reply"}')).toBeGreaterThanOrEqual(8);
+    expect(value('gateway_inbound_stored_total{kind="receipt"}')).toBeGreaterThan(0);
+    expect(value('gateway_reply_parts_total{outcome="completed"}')).toBe(1);
+    expect(value('gateway_reply_parts_total{outcome="stored"}')).toBe(3);
+    expect(value('gateway_inbound_processed_total{name="reply.v1",result="applied"}')).toBeGreaterThanOrEqual(
+      5,
+    );
+  });
 });

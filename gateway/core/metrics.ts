@@ -1,0 +1,53 @@
+/**
+ * What an operator watches above the SMPP layer (docs/smpp.md lists the per-bind metrics):
+ * replies and receipts stored before their deliver_sm_resp, temporary refusals while Redis is
+ * away, multipart replies, receipts that never found their SMS, and what the workers decided.
+ */
+import { Counter, type Registry } from 'prom-client';
+
+export interface CoreMetrics {
+  /** deliver_sm stored and acknowledged, by kind (`reply`, `receipt`). */
+  readonly stored: Counter<'kind'>;
+  /** deliver_sm answered ESME_RX_T_APPN (0x64) because they could not be stored; the SMSC retries. */
+  readonly temporaryErrors: Counter<'kind'>;
+  /** Parts of multipart replies stored, and multipart replies completed (incomplete = a backlog of parts). */
+  readonly replyParts: Counter<'outcome'>;
+  /** Receipts whose SMS was never found after every retry (an SMSC id we did not record). */
+  readonly receiptsUnmatched: Counter;
+  /** Inbound jobs by result (`applied`, `unchanged`, `no-open-request`, `asked-which`, `delivered`, …). */
+  readonly processed: Counter<'name' | 'result'>;
+}
+
+export function createCoreMetrics(registry: Registry): CoreMetrics {
+  return {
+    stored: new Counter({
+      name: 'gateway_inbound_stored_total',
+      help: 'deliver_sm stored in Redis, then acknowledged, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    temporaryErrors: new Counter({
+      name: 'gateway_inbound_temporary_errors_total',
+      help: 'deliver_sm answered ESME_RX_T_APPN because they could not be stored (the SMSC retries)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    replyParts: new Counter({
+      name: 'gateway_reply_parts_total',
+      help: 'parts of multipart replies: stored, and replies completed',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    receiptsUnmatched: new Counter({
+      name: 'gateway_receipts_unmatched_total',
+      help: 'delivery receipts that matched no SMS after every retry',
+      registers: [registry],
+    }),
+    processed: new Counter({
+      name: 'gateway_inbound_processed_total',
+      help: 'inbound jobs processed, by job name and result',
+      labelNames: ['name', 'result'],
+      registers: [registry],
+    }),
+  };
+}
