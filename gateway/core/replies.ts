@@ -80,13 +80,16 @@ export class InboundProcessor {
     const reply = { text: job.text, receivedAt: job.receivedAt, smscMessageId: job.smscMessageId };
     switch (route.kind) {
       case 'conversation': {
-        const { campaign } = route.conversation;
-        if (campaign) await this.core.campaigns.increment(campaign, 'replied', this.core.now());
         const result = await this.core.conversations.apply(
           route.conversation.id,
           { type: 'reply', parsed, reply },
           `reply:${job.smscMessageId}`,
         );
+        // Counted once: a re-run of this job finds the reply applied and answers `unchanged`.
+        const { campaign } = route.conversation;
+        if (campaign && result.status === 'applied') {
+          await this.core.campaigns.increment(campaign, 'replied', this.core.now());
+        }
         return result.status;
       }
       case 'which':
@@ -133,7 +136,13 @@ export class InboundProcessor {
     const text = (['kk', 'ru'] as Language[])
       .map((l) => this.core.renderer.render('gateway.no-open-request', l, {}).text)
       .join('\n');
-    await this.enqueueLoose(msisdn, text, 'gateway.no-open-request', job.smscMessageId);
+    try {
+      await this.enqueueLoose(msisdn, text, 'gateway.no-open-request', job.smscMessageId);
+    } catch (err) {
+      // Not sent: let the retried job (or the next reply) tell the citizen after all.
+      await this.core.store.redis.del(this.core.store.keys.noRequestSent(msisdn)).catch(() => undefined);
+      throw err;
+    }
     return 'no-open-request';
   }
 
