@@ -101,6 +101,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     smsOut: new Queue(QUEUES.smsOut, queueOpts),
     inbound: new Queue(QUEUES.inbound, queueOpts),
   };
+  // Without a listener BullMQ prints connection errors as raw stack traces; they belong in the log.
+  for (const queue of Object.values(queues) as Queue[]) {
+    queue.on('error', (err: Error) =>
+      log.warn({ queue: queue.name, err: err.message }, 'queue connection error'),
+    );
+  }
   const keys = createKeys(options.keyPrefix ?? 'gw');
   const dictionaries = storeDictionaries(renderer, samples, services);
   const codec = await TextCodec.create(redis, keys, dictionaries.full, dictionaries.small);

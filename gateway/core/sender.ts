@@ -5,7 +5,7 @@
  * again: the accepted parts are recorded before the job completes, and a
  * retried job that finds them skips the submit (issue 3, point 3).
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
 import { smsOutJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
@@ -38,6 +38,15 @@ export interface SenderOptions {
   readonly concurrency?: number;
   /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
   readonly stalled?: StalledJobs;
+}
+
+/** After a lost link, the SMS waits this long for a bind before it is tried again. */
+export const LINK_DOWN_RETRY_MS = 1000;
+const LINK_DOWN = new Set(['NOT_BOUND', 'CONNECTION_LOST', 'CLOSED']);
+
+function isLinkDown(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && LINK_DOWN.has(code);
 }
 
 function isRetryable(err: unknown): boolean {
@@ -130,7 +139,19 @@ export function startSender(options: SenderOptions): Worker {
   const { core, transport, log } = options;
   const worker = new Worker(
     QUEUES.smsOut,
-    async (job: Job) => sendOne(core, transport, smsOutJob.parse(job.data), log),
+    async (job: Job, token?: string) => {
+      try {
+        return await sendOne(core, transport, smsOutJob.parse(job.data), log);
+      } catch (err) {
+        // A link that drops is not the SMS's fault: wait for a bind without using up an attempt
+        // (12 attempts would otherwise go in a few minutes of a flapping link).
+        if (isLinkDown(err) && token !== undefined) {
+          await job.moveToDelayed(Date.now() + LINK_DOWN_RETRY_MS, token);
+          throw new DelayedError();
+        }
+        throw err;
+      }
+    },
     {
       connection: options.connection,
       prefix: core.queuePrefix,

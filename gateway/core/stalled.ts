@@ -1,7 +1,8 @@
 /**
- * How soon a BullMQ job held by a process that died is taken back: the job's lock must expire,
- * then a stalled check moves it back to waiting (BullMQ defaults: 30 s lock, a check every 30 s,
- * so up to about a minute after a crash).
+ * How soon a BullMQ job held by a process that died (or lost its Redis connection) is taken back:
+ * the job's lock must expire, then a stalled check moves it back to waiting. BullMQ's defaults
+ * (30 s lock, a check every 30 s) leave a reply waiting up to a minute after a crash; the
+ * gateway's jobs take milliseconds, so it uses 10 s and 10 s (lock renewed every 5 s).
  */
 
 /** BullMQ's lock on a running job and how often jobs whose lock expired are taken back. */
@@ -10,10 +11,12 @@ export interface StalledJobs {
   readonly checkIntervalMs: number;
 }
 
-/** The Worker options for `stalled`, or none (BullMQ's defaults). */
-export function stalledOptions(stalled: StalledJobs | undefined): {
-  lockDuration?: number;
-  stalledInterval?: number;
+export const DEFAULT_STALLED: StalledJobs = { lockDurationMs: 10_000, checkIntervalMs: 10_000 };
+
+/** The Worker options for `stalled` (tests shorten them), else {@link DEFAULT_STALLED}. */
+export function stalledOptions(stalled: StalledJobs = DEFAULT_STALLED): {
+  lockDuration: number;
+  stalledInterval: number;
 } {
-  return stalled ? { lockDuration: stalled.lockDurationMs, stalledInterval: stalled.checkIntervalMs } : {};
+  return { lockDuration: stalled.lockDurationMs, stalledInterval: stalled.checkIntervalMs };
 }

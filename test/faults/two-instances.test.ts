@@ -1,0 +1,168 @@
+/**
+ * Two gateway processes, one Redis, one carrier (issue 8, point 4): both bind to the same SMSC
+ * (two binds) and share the work through the BullMQ queues; one is SIGKILLed in the middle of
+ * the citizens' replies and the other serves every conversation. Jobs the dead one held are
+ * retried by the survivor once their lock expires (GW_STALLED_LOCK_MS). Both run the deadline
+ * sweeper on real time: the deadlines are days away, so nothing here depends on them.
+ *
+ * Accounting: each invitation sent once, each reply stored once, each consent in
+ * `assignments` exactly once; an acknowledgement may go twice only if its job was running in
+ * the killed process (sent, not yet recorded: at least once on the SMPP side).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createCore, type Core } from '../../gateway/core/runtime.js';
+import { CarrierSimulator } from '../../gateway/simulator/index.js';
+import {
+  assignmentsReach,
+  expectConsentedOnce,
+  messagesByNumber,
+  queuesIdle,
+} from '../support/accounting.js';
+import { deliverUntilAcked, type Delivery } from '../support/carrier.js';
+import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { eventually, KEYS } from '../support/gateway.js';
+import { spawnGateway, type GatewayProcess } from '../support/process.js';
+import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
+import { numbers } from '../support/scenario.js';
+
+const N = 300;
+const REPLY = '123#3#1';
+const msisdn = numbers('713');
+const prefix = testPrefix('two');
+const redis = redisClient();
+let sim: CarrierSimulator;
+let core: Core;
+const gateways: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  sim = await CarrierSimulator.start({ port: 0, systemId: 'gw', password: 'secret', receiptDelayMs: 0 });
+  core = await createCore({
+    redis,
+    log: pino({ level: 'silent' }),
+    keyPrefix: `gw-${prefix}`,
+    queuePrefix: `bull-${prefix}`,
+  });
+});
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.stop()));
+  await sim?.stop();
+  await core?.close();
+  await redis.quit();
+});
+
+/** One more gateway process on the shared Redis prefixes; resolves with its bind's connection id. */
+async function startInstance(): Promise<number> {
+  const before = new Set(bindConnections());
+  gateways.push(
+    await spawnGateway({
+      REDIS_URL: redisUrl(),
+      HTTP_PORT: '0',
+      SMPP_HOST: '127.0.0.1',
+      SMPP_PORT: String(sim.port),
+      SMPP_SYSTEM_ID: 'gw',
+      SMPP_PASSWORD: 'secret',
+      SMPP_TPS: '1000',
+      SMPP_WINDOW: '20',
+      API_KEYS: `system:${KEYS.system}`,
+      GW_KEY_PREFIX: `gw-${prefix}`,
+      GW_QUEUE_PREFIX: `bull-${prefix}`,
+      GW_STALLED_LOCK_MS: '1000',
+    }),
+  );
+  const added = bindConnections().filter((c) => !before.has(c));
+  expect(added).toHaveLength(1);
+  return added[0]!;
+}
+
+/** The simulator's connection ids that bound, in order. */
+function bindConnections(): number[] {
+  return sim.pdus.filter((p) => p.command === 'bind_transceiver').map((p) => p.connection);
+}
+
+function inviteAll(phones: readonly string[]): Promise<string[]> {
+  return Promise.all(
+    phones.map(async (p) => {
+      const { conversation } = await core.conversations.invite({
+        service: 'home-schooling',
+        externalId: `two-${p}`,
+        msisdn: p,
+        language: 'ru',
+        params: homeSchoolingParams([KASPI]),
+      });
+      return conversation.id;
+    }),
+  );
+}
+
+/**
+ * Every citizen answers, 20 at a time, alternately on the two binds; once a third are
+ * acknowledged the first process is SIGKILLed. From then on the carrier can only deliver on
+ * the surviving bind; what was in flight on the dead one is retransmitted there.
+ */
+async function repliesWithKill(phones: readonly string[], binds: readonly [number, number]) {
+  const deliveries: Delivery[] = [];
+  const queue = [...phones];
+  let killed: Promise<{ at: number; acks: string[]; replies: number }> | undefined;
+  let dead = false;
+  const lane = async (n: number) => {
+    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+      const connection = () => (dead ? binds[1] : binds[n % 2]);
+      deliveries.push(await deliverUntilAcked(sim, p, REPLY, { connection, withinMs: 40_000 }));
+      if (deliveries.length === Math.floor(phones.length / 3)) {
+        // Replies keep going to both binds until the process is dead: those sent to it in the
+        // meantime get no answer and are retransmitted to the survivor.
+        killed = gateways[0]!.kill().then(async () => {
+          dead = true;
+          const at = Date.now();
+          // Running at the kill, in either process: acknowledgements being submitted, replies applied.
+          const acks = (await core.queues.smsOut.getActive()).map((j) => j.data.to as string);
+          return { at, acks, replies: (await core.queues.inbound.getActive()).length };
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, (_, n) => lane(n)));
+  if (!killed) throw new Error('the first instance was never killed');
+  const left = await killed;
+  return { deliveries, killedAt: left.at, unfinished: new Set(left.acks), stranded: left.replies };
+}
+
+describe('two gateway processes on one Redis and one carrier', () => {
+  it('share the traffic, and when one is killed the other serves every conversation once', async () => {
+    const binds: [number, number] = [await startInstance(), await startInstance()];
+    await sim.waitForBind(2);
+    const phones = Array.from({ length: N }, () => msisdn());
+    const ids = await inviteAll(phones);
+    await eventually(() => Promise.resolve(sim.messages.length >= N), 'the invitations', 20_000);
+    const carried = binds.map((c) => sim.submits.filter((s) => s.connection === c && s.status === 0).length);
+    expect(carried.every((n) => n > 0)).toBe(true);
+
+    const { deliveries, killedAt, unfinished, stranded } = await repliesWithKill(phones, binds);
+    await assignmentsReach(core, N, 20_000);
+    await queuesIdle(core, 20_000);
+    const settledMs = Date.now() - killedAt;
+
+    await expectConsentedOnce(core, ids);
+    const byNumber = messagesByNumber(sim);
+    const invitation = byNumber.get(phones[0]!)?.[0]?.text;
+    let ackedTwice = 0;
+    for (const p of phones) {
+      const [first, ...acks] = byNumber.get(p) ?? [];
+      expect(first?.text, p).toBe(invitation);
+      expect(acks.length, p).toBeGreaterThanOrEqual(1);
+      expect(acks.length, p).toBeLessThanOrEqual(unfinished.has(p) ? 2 : 1);
+      if (acks.length > 1) ackedTwice += 1;
+    }
+    const afterKill = sim.submits.filter(
+      (s) => s.connection === binds[1] && s.at.getTime() > killedAt,
+    ).length;
+    const retransmitted = deliveries.filter((d) => d.tries > 1).length;
+    console.log(
+      `two instances: invitations ${carried[0]} + ${carried[1]} parts accepted on the two binds; ` +
+        `first instance SIGKILLed after ${Math.floor(N / 3)} replies, ${retransmitted} replies retransmitted ` +
+        `to the survivor, which then carried ${afterKill} submits; ${stranded} replies and ${unfinished.size} ` +
+        `acknowledgements were running at the kill (either process), ${ackedTwice} sent twice; ${N} consents once each; settled ${settledMs} ms after the kill`,
+    );
+  }, 60_000);
+});
