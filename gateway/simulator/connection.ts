@@ -142,9 +142,22 @@ export class SimConnection {
     });
   }
 
-  /** Cuts the connection abruptly (TCP RST), as a failing carrier link does. */
+  /** True once `drop()` was called: nothing more is answered on this connection. */
+  dropping = false;
+
+  /**
+   * Cuts the connection, as a failing carrier link does: nothing more is read or answered, and
+   * requests in flight stay unanswered. Answers already written are delivered first (FIN, then
+   * the socket is destroyed): a TCP reset would make the peer's kernel drop them while the
+   * simulator's records say they were sent. The independent Perl SMSC (`drop` op) covers resets.
+   */
   drop(): void {
-    this.session.socket.resetAndDestroy();
+    this.dropping = true;
+    const socket = this.session.socket;
+    socket.pause();
+    socket.end(() => socket.destroy());
+    // A peer that never reads must not keep the socket half-open.
+    setTimeout(() => socket.destroy(), 1000).unref();
   }
 
   /** Ends the connection gracefully (FIN) once queued writes are out. */

@@ -82,7 +82,10 @@ export class SubmitDesk {
     this.counters.submitsReceived++;
     const pdu = inspectShortMessage(connection.lastFrame);
     const at = this.settings.now();
-    const decision = this.decide(connection, at);
+    // After a drop, submits still in the read buffer reach nobody: record them as unanswered.
+    const decision: SubmitDecision = connection.dropping
+      ? { status: undefined, delayMs: 0, drop: false }
+      : this.decide(connection, at);
     const messageId = decision.status === STATUS.ROK ? this.nextId() : undefined;
     const submit: ReceivedSubmit = {
       ...pdu,
@@ -122,6 +125,15 @@ export class SubmitDesk {
     return decision;
   }
 
+  /** Corrects the record of a submit whose answer could not be sent. */
+  private unanswered(submit: ReceivedSubmit): void {
+    if (submit.status === undefined) return;
+    if (submit.status === STATUS.ROK) this.counters.submitsAccepted--;
+    else this.counters.submitsRefused--;
+    this.counters.submitsUnanswered++;
+    this.submits.replace(submit, { ...submit, status: undefined, messageId: undefined });
+  }
+
   private count(status: number | undefined): void {
     if (status === undefined) this.counters.submitsUnanswered++;
     else if (status === STATUS.ROK) this.counters.submitsAccepted++;
@@ -134,6 +146,11 @@ export class SubmitDesk {
     submit: ReceivedSubmit,
     decision: SubmitDecision,
   ): void {
+    if (connection.dropping || connection.state === 'closed') {
+      // The link went down while this answer was delayed: the ESME never gets it.
+      this.unanswered(submit);
+      return;
+    }
     if (decision.status !== undefined) {
       const fields =
         submit.messageId !== undefined

@@ -35,7 +35,7 @@ export interface Faults {
   /** Never answer submit_sm (the PDU is still recorded). */
   readonly noResponse: boolean;
   /**
-   * On each connection, the Nth submit_sm drops the socket (TCP RST). 0 = off. Counted in
+   * On each connection, the Nth submit_sm cuts the link (see SimConnection.drop). 0 = off. Counted in
    * submits rather than all PDUs so that enquire_link timing cannot move the drop.
    */
   readonly dropAfterSubmits: number;

@@ -44,6 +44,16 @@ export class Inbox<T> {
     this.unconsumed.push(item);
   }
 
+  /** Corrects an item already received (wherever it is kept); false if it is not there. */
+  replace(item: T, next: T): boolean {
+    const i = this.all.lastIndexOf(item);
+    if (i < 0) return false;
+    this.all[i] = next;
+    const u = this.unconsumed.lastIndexOf(item);
+    if (u >= 0) this.unconsumed[u] = next;
+    return true;
+  }
+
   /** The oldest unconsumed item accepted by `filter`, or the next one to arrive; rejects after `timeoutMs`. */
   next(filter: Filter<T>, timeoutMs: number, what: string): Promise<T> {
     const index = this.unconsumed.findIndex(filter);

@@ -177,7 +177,7 @@ export class CarrierSimulator {
     return this.desk.setFaults(change);
   }
 
-  /** Drops every ESME connection abruptly (TCP RST); resolves with how many, once all are closed. */
+  /** Cuts every ESME connection (SimConnection.drop); resolves with how many, once all are closed. */
   async drop(): Promise<number> {
     const open = [...this.connections.values()];
     for (const connection of open) connection.drop();

@@ -103,6 +103,21 @@ describe('carrier simulator: faults', () => {
     expect(sim.stats().drops).toBe(1);
   });
 
+  it('records as accepted only the submits whose answer reached the ESME, even in a burst that trips a drop', async () => {
+    sim.setFaults({ dropAfterSubmits: 20 });
+    const esme = await bind();
+    // 40 submits written back to back: several are still unread or unanswered when the 20th drops the link.
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, () => esme.request('submit_sm', SUBMIT)),
+    );
+    await esme.closed;
+    const heard = results.filter((r) => r.status === 'fulfilled' && r.value.command_status === 0).length;
+    const recorded = sim.submits.filter((x) => x.status === 0).length;
+    expect(heard).toBeGreaterThan(0);
+    expect(recorded).toBe(heard);
+    expect(sim.stats().submitsAccepted).toBe(heard);
+  });
+
   it('drops the connection right after answering the Nth submit in "resp" mode', async () => {
     sim.setFaults({ dropAfterSubmits: 1, dropMode: 'resp' });
     const esme = await bind();
