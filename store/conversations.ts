@@ -47,6 +47,11 @@ export interface TimelineEntry {
   readonly [field: string]: unknown;
 }
 
+/** How an outbox entry is stored: the flush removes an entry by this exact string. */
+export function outboxJson(entry: OutboxEntry): string {
+  return JSON.stringify(entry);
+}
+
 /** Sortable, unguessable id: time in base 36 then 10 random characters. */
 export function newConversationId(now: number): string {
   const random = randomBytes(8).toString('base64url').replace(/[-_]/g, '0').slice(0, 10).toLowerCase();
@@ -144,7 +149,7 @@ export class ConversationStore {
       ttl,
       timeline.length,
       ...timeline.map((e) => this.write(e)),
-      ...outbox.map((e) => JSON.stringify(e)),
+      ...outbox.map(outboxJson),
     );
     return ok === 1;
   }
@@ -217,6 +222,19 @@ export class ConversationStore {
   /** Removes one handled outbox entry (by its exact JSON). */
   async ackOutbox(id: string, raw: string): Promise<void> {
     await this.redis.lrem(this.keys.outbox(id), 1, raw);
+  }
+
+  /**
+   * Removes handled outbox entries (by their exact JSON) and, when none is left, the conversation
+   * from the recovery index: one round trip for the entries, one more only when the outbox is empty.
+   */
+  async ackOutboxAll(id: string, raws: readonly string[]): Promise<void> {
+    const multi = this.redis.multi();
+    for (const raw of raws) multi.lrem(this.keys.outbox(id), 1, raw);
+    multi.llen(this.keys.outbox(id));
+    const results = await multi.exec();
+    const left = results?.[results.length - 1]?.[1];
+    if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
   }
 
   async outboxDone(id: string): Promise<void> {

@@ -184,10 +184,12 @@ export class ConversationService {
     if (outcome.consent && committed.campaign) {
       await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
     }
-    await this.deps.outbox.flush(committed.id).catch((err: unknown) => {
-      // The entries stay in the outbox; the recovery sweep hands them over later.
-      this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
-    });
+    await this.deps.outbox
+      .flush(committed.id, { entries: outbox, conversation: committed })
+      .catch((err: unknown) => {
+        // The entries stay in the outbox; the recovery sweep hands them over later.
+        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+      });
     return committed;
   }
 

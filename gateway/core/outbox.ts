@@ -9,7 +9,7 @@
 import type { Queue } from 'bullmq';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { ASSIGNMENT_JOB_NAME, SMS_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
-import type { ConversationStore, OutboxEntry } from '../../store/conversations.js';
+import { outboxJson, type ConversationStore, type OutboxEntry } from '../../store/conversations.js';
 import type { Logger } from '../log.js';
 
 export interface OutboxDeps {
@@ -57,57 +57,71 @@ export function assignmentOf(conv: Conversation): AssignmentJob {
 export class Outbox {
   constructor(private readonly deps: OutboxDeps) {}
 
-  /** Hands every pending entry of one conversation to its queue, then removes it from the outbox. */
-  async flush(conversationId: string): Promise<void> {
+  /**
+   * Hands every pending entry of one conversation to its queue, then removes it from the outbox.
+   * Right after a commit the caller passes what it committed (`just`), which saves reading the
+   * outbox and the conversation back; recovery reads both from Redis.
+   */
+  async flush(
+    conversationId: string,
+    just?: { entries: readonly OutboxEntry[]; conversation: Conversation },
+  ): Promise<void> {
     const { store } = this.deps;
-    const pending = await store.outbox(conversationId);
-    if (pending.length === 0) {
+    const raws = just ? just.entries.map(outboxJson) : await store.outbox(conversationId);
+    if (raws.length === 0) {
       await store.outboxDone(conversationId);
       return;
     }
-    let conv: Conversation | null | undefined;
-    for (const raw of pending) {
-      const entry = JSON.parse(raw) as OutboxEntry;
-      switch (entry.t) {
-        case 'sms': {
-          const data: SmsOutJob = {
-            conversationId,
-            smsId: entry.smsId,
-            to: entry.to,
-            text: entry.text,
-            templateId: entry.templateId,
-            asksConsent: entry.asksConsent,
-            ...(entry.campaign ? { campaign: entry.campaign } : {}),
-          };
-          await this.deps.smsOut.add(SMS_JOB_NAME, data, {
-            jobId: `${conversationId}.${entry.smsId}`,
-            ...SMS_RETRY,
-            removeOnComplete: REMOVE_SENT,
-            removeOnFail: KEEP_FAILED_SMS_JOBS,
-          });
-          break;
-        }
-        case 'assignment': {
-          conv ??= await store.get(conversationId);
-          if (conv) {
-            // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).
-            await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv), {
-              jobId: conversationId,
-            });
-          }
-          break;
-        }
-        case 'deadline':
-          await store.setDeadline(conversationId, entry.at);
-          break;
-        case 'index':
-          conv ??= await store.get(conversationId);
-          if (conv) await store.indexMsisdn(conv);
-          break;
+    let conv: Conversation | null | undefined = just?.conversation;
+    const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(conversationId));
+    // Each hand-over is idempotent (job ids, ZADD), so they may run together.
+    await Promise.all(
+      raws.map((raw) => this.handOver(conversationId, JSON.parse(raw) as OutboxEntry, conversation)),
+    );
+    await store.ackOutboxAll(conversationId, raws);
+  }
+
+  private async handOver(
+    conversationId: string,
+    entry: OutboxEntry,
+    conversation: () => Promise<Conversation | null>,
+  ): Promise<void> {
+    const { store } = this.deps;
+    switch (entry.t) {
+      case 'sms': {
+        const data: SmsOutJob = {
+          conversationId,
+          smsId: entry.smsId,
+          to: entry.to,
+          text: entry.text,
+          templateId: entry.templateId,
+          asksConsent: entry.asksConsent,
+          ...(entry.campaign ? { campaign: entry.campaign } : {}),
+        };
+        await this.deps.smsOut.add(SMS_JOB_NAME, data, {
+          jobId: `${conversationId}.${entry.smsId}`,
+          ...SMS_RETRY,
+          removeOnComplete: REMOVE_SENT,
+          removeOnFail: KEEP_FAILED_SMS_JOBS,
+        });
+        return;
       }
-      await store.ackOutbox(conversationId, raw);
+      case 'assignment': {
+        const conv = await conversation();
+        // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).
+        if (conv)
+          await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv), { jobId: conversationId });
+        return;
+      }
+      case 'deadline':
+        await store.setDeadline(conversationId, entry.at);
+        return;
+      case 'index': {
+        const conv = await conversation();
+        if (conv) await store.indexMsisdn(conv);
+        return;
+      }
     }
-    await store.outboxDone(conversationId);
   }
 
   /** Recovery: flush the outboxes a crash left behind. Returns how many conversations were flushed. */
