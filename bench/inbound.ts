@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayHandle } from '../gateway/gateway.js';
-import type { InjectResult } from './support/inject.js';
+import type { InjectResult } from '../test/support/peers/inject.js';
 import {
   bounded,
   fmt,

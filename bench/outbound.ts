@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { bareRun } from './support/bare.js';
+import { bareRun } from '../test/support/peers/bare.js';
 import {
   bounded,
   cpuMsSince,

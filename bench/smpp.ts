@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { QUEUES } from '../queues/names.js';
 import { SMS_JOB_NAME, type SmsOutJob } from '../queues/jobs.js';
 import { segment } from '../sms/encoding.js';
-import { bareRun } from './support/bare.js';
+import { bareRun } from '../test/support/peers/bare.js';
 import {
   cpuMsSince,
   fmt,

@@ -3,9 +3,10 @@
  * The package ships none and there is no `@types/smpp`. Written from
  * node_modules/smpp/lib/{smpp,pdu,defs}.js; keep in step when the pin moves.
  *
- * Import it as a default import (`import smpp from 'smpp'`): the package is CommonJS and
- * assigns its error and const exports in a loop, which Node's ESM named-export detection
- * does not see, so `import { ESME_ROK } from 'smpp'` type-checks but is undefined at run time.
+ * Use the package's default import (the module object): it is CommonJS and assigns its error
+ * and const exports in a loop, which Node's ESM named-export detection does not see, so a
+ * named import of `ESME_ROK` type-checks but is undefined at run time.
+ * Only gateway/smpp/ (the adapter), gateway/simulator/ (an SMSC) and the test peers import it.
  *
  * Caveats of the library, reflected in the types as `unknown` where they bite:
  * - A received PDU's `short_message` (and `message_payload`) is decoded by the library into

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../../gateway/config.js';
 import { startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
 import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
-import type { InjectPlan, InjectResult } from './inject.js';
+import type { InjectPlan, InjectResult } from '../../test/support/peers/inject.js';
 
 /**
  * A 3-part Kazakh UCS2 text (190 characters; 67 per part, issue 8's "3-part Kazakh text"):
@@ -95,9 +95,9 @@ async function reply<T>(child: ChildProcess, type: string): Promise<T> {
   }
 }
 
-/** Forks bench/support/sink.ts (`raw` = bare smpp server, `sim` = CarrierSimulator). */
+/** Forks test/support/peers/sink.ts (`raw` = bare smpp server, `sim` = CarrierSimulator). */
 export async function startSink(kind = 'raw'): Promise<Sink> {
-  const child = fork(new URL('./sink.ts', import.meta.url), [], {
+  const child = fork(new URL('../../test/support/peers/sink.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, SINK: kind },
   });

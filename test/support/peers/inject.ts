@@ -1,7 +1,7 @@
 /**
  * The SMSC side of the inbound benchmark: deliver_sm (citizen replies) sent to the bound ESME at a
  * fixed offered rate or as fast as a window allows, each timed from the write to its
- * deliver_sm_resp (SMPP 3.4 §4.6). Runs inside the sink process (bench/support/sink.ts).
+ * deliver_sm_resp (SMPP 3.4 §4.6). Runs inside the sink process (test/support/peers/sink.ts).
  */
 import { performance } from 'node:perf_hooks';
 import smpp from 'smpp';

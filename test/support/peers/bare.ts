@@ -5,8 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import smpp from 'smpp';
-import { buildConcatUdh, encodeUcs2, segment } from '../../sms/encoding.js';
-import { cpuMsSince, KAZAKH_3_PART, msisdn, type Run, type Sink } from './harness.js';
+import { buildConcatUdh, encodeUcs2, segment } from '../../../sms/encoding.js';
+import { cpuMsSince, KAZAKH_3_PART, msisdn, type Run, type Sink } from '../../../bench/support/harness.js';
 
 /** The submit_sm field sets of one message, pre-encoded: UDH (IEI 0x00) + UCS2 bytes as a Buffer. */
 function preEncoded(to: string, ref: number): Record<string, unknown>[] {
