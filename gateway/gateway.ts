@@ -75,18 +75,25 @@ function listen(app: express.Express, host: string, port: number): Promise<Serve
   });
 }
 
-export async function startGateway(config: Config, options: StartOptions): Promise<GatewayHandle> {
+/** What every gateway process starts with: metrics, its Redis connections, the core. */
+async function openProcess(
+  config: Config,
+  options: StartOptions,
+): Promise<{
+  metrics: Registry;
+  redis: RedisClient;
+  workerRedis: RedisClient;
+  clients: RedisClient[];
+  core: Core;
+}> {
   const { log } = options;
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const redis = connectRedis(config.redis, { name: 'gateway' });
   const workerRedis = connectRedis(config.redis, { name: 'gateway-workers' });
-  // The deliver_sm path must fail at once while Redis is down: the SMSC then retries.
-  const fastRedis = connectRedis(config.redis, { name: 'gateway-inbound', failFast: true });
-  const clients: RedisClient[] = [redis, workerRedis, fastRedis];
+  const clients: RedisClient[] = [redis, workerRedis];
   for (const c of clients)
     c.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
-
   const core = await createCore({
     redis,
     log,
@@ -96,6 +103,16 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
   });
+  return { metrics, redis, workerRedis, clients, core };
+}
+
+export async function startGateway(config: Config, options: StartOptions): Promise<GatewayHandle> {
+  const { log } = options;
+  const { metrics, redis, workerRedis, clients, core } = await openProcess(config, options);
+  // The deliver_sm path must fail at once while Redis is down: the SMSC then retries.
+  const fastRedis = connectRedis(config.redis, { name: 'gateway-inbound', failFast: true });
+  fastRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
   const transport = createTransport(config, { logger: log, registry: metrics, ...options.smpp });
   const coreMetrics = createCoreMetrics(metrics);
@@ -192,22 +209,7 @@ export async function startWorkerProcess(
   options: StartOptions,
 ): Promise<WorkerProcessHandle> {
   const { log } = options;
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const redis = connectRedis(config.redis, { name: 'gateway' });
-  const workerRedis = connectRedis(config.redis, { name: 'gateway-workers' });
-  const clients: RedisClient[] = [redis, workerRedis];
-  for (const c of clients)
-    c.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
-  const core = await createCore({
-    redis,
-    log,
-    now: options.now ?? Date.now,
-    retentionDays: config.retentionDays,
-    calendarFile: config.calendarFile,
-    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
-    ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
-  });
+  const { metrics, redis, workerRedis, clients, core } = await openProcess(config, options);
   const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
   const metricsOfCore = createCoreMetrics(metrics);
   const { worker } = startInboundWorker({
