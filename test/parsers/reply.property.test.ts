@@ -54,10 +54,11 @@ const WHITESPACE = [' ', '\t', '\n', '\r\n', '\u00a0', '\u3000', '\u2028', '\u00
 const whitespace = (minLength: number) =>
   fc.string({ unit: fc.constantFrom(...WHITESPACE), minLength, maxLength: 4 });
 
-/** A trailing word: no digit, `#` or `*`, even after NFKC, and not a refusal word. */
+/** A trailing word: no digit, `#` or `*`, and not a refusal word, even after NFKC. */
 const trailingWord = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 8 })
-  .filter((w) => !/[\p{N}#*]/u.test(w.normalize('NFKC')) && !hasNoWord(w));
+  // Judged after NFKC, as the parser reads it: `№` becomes `No`, a refusal word.
+  .filter((w) => !/[\p{N}#*]/u.test(w.normalize('NFKC')) && !hasNoWord(w.normalize('NFKC')));
 
 interface Code {
   text: string;
