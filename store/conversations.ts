@@ -1,6 +1,10 @@
 /**
- * The conversation store: one hash per conversation, its timeline and its
- * outbox, committed together by a Lua compare-and-set (store/lua/commit.lua).
+ * The conversation store: one string per conversation (its version, then the
+ * packed document), its timeline (one string of length-prefixed entries) and
+ * its outbox, committed together by a Lua compare-and-set (store/lua/commit.lua).
+ * Strings rather than a hash and a list: a hash whose document exceeds 64 bytes
+ * is a real hash table and a list a quicklist, ≈ 270 and ≈ 250 bytes of overhead
+ * per conversation (docs/performance.md).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -47,6 +51,31 @@ export interface TimelineEntry {
   readonly [field: string]: unknown;
 }
 
+/** Bytes of the version that starts a stored conversation (store/lua/commit.lua). */
+const VERSION_BYTES = 4;
+const WRONG_TYPE = Symbol('wrong type');
+
+/** The reply, or WRONG_TYPE when the key holds another type (a format of an earlier version). */
+async function orWrongType<T>(reply: Promise<T>): Promise<T | typeof WRONG_TYPE> {
+  try {
+    return await reply;
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return WRONG_TYPE;
+    throw err;
+  }
+}
+
+/** The entries of a stored timeline: each is its length (2 bytes, big-endian), then its bytes. */
+export function splitEntries(value: Buffer | null): Buffer[] {
+  const entries: Buffer[] = [];
+  for (let at = 0; value && at + 2 <= value.length;) {
+    const end = at + 2 + value.readUInt16BE(at);
+    entries.push(value.subarray(at + 2, end));
+    at = end;
+  }
+  return entries;
+}
+
 /** How an outbox entry is stored: the flush removes an entry by this exact string. */
 export function outboxJson(entry: OutboxEntry): string {
   return JSON.stringify(entry);
@@ -83,13 +112,24 @@ export class ConversationStore {
   }
 
   async get(id: string): Promise<Conversation | null> {
-    const doc = await this.redis.hgetBuffer(this.keys.conversation(id), 'doc');
+    const doc = await this.rawDoc(id);
     return doc ? this.readDoc(doc) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
-    const docs = await Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.conversation(id), 'doc')));
+    const docs = await Promise.all(ids.map((id) => this.rawDoc(id)));
     return Promise.all(docs.flatMap((d) => (d ? [this.readDoc(d)] : [])));
+  }
+
+  /**
+   * The stored document: after the 4-byte version of the string (store/lua/commit.lua), or the
+   * `doc` field of the hash earlier versions wrote (until its next commit replaces it).
+   */
+  private async rawDoc(id: string): Promise<Buffer | null> {
+    const key = this.keys.conversation(id);
+    const value = await orWrongType(this.redis.getBuffer(key));
+    if (value === WRONG_TYPE) return this.redis.hgetBuffer(key, 'doc');
+    return value && value.subarray(VERSION_BYTES);
   }
 
   private async readJson(raw: Buffer): Promise<string> {
@@ -111,6 +151,16 @@ export class ConversationStore {
   private write(value: Conversation | TimelineEntry): string | Buffer {
     const json = JSON.stringify(value);
     return this.options.codec ? this.options.codec.pack(json) : json;
+  }
+
+  /** A timeline entry as stored: its length (2 bytes, big-endian), then the entry. */
+  private entry(value: TimelineEntry): Buffer {
+    const body = this.write(value);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    if (bytes.length > 0xffff) throw new RangeError(`timeline entry of ${bytes.length} bytes is too long`);
+    const head = Buffer.allocUnsafe(2);
+    head.writeUInt16BE(bytes.length);
+    return Buffer.concat([head, bytes]);
   }
 
   /**
@@ -148,7 +198,7 @@ export class ConversationStore {
       next.state,
       ttl,
       timeline.length,
-      ...timeline.map((e) => this.write(e)),
+      ...timeline.map((e) => this.entry(e)),
       ...outbox.map(outboxJson),
     );
     return ok === 1;
@@ -160,7 +210,7 @@ export class ConversationStore {
     const ok = await this.redis.gwAppend(
       this.keys.conversation(id),
       this.keys.timeline(id),
-      ...entries.map((e) => this.write(e)),
+      ...entries.map((e) => this.entry(e)),
     );
     return ok === 1;
   }
@@ -180,14 +230,17 @@ export class ConversationStore {
       .multi()
       .hset(smsKey, fields)
       .expire(smsKey, ttlSeconds)
-      .gwAppend(this.keys.conversation(conversationId), this.keys.timeline(conversationId), this.write(entry))
+      .gwAppend(this.keys.conversation(conversationId), this.keys.timeline(conversationId), this.entry(entry))
       .exec();
     const failed = results?.find(([err]) => err !== null)?.[0];
     if (failed) throw failed;
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {
-    const raw = await this.redis.lrangeBuffer(this.keys.timeline(id), 0, -1);
+    const key = this.keys.timeline(id);
+    const value = await orWrongType(this.redis.getBuffer(key));
+    // A list: the timeline of a conversation stored by an earlier version.
+    const raw = value === WRONG_TYPE ? await this.redis.lrangeBuffer(key, 0, -1) : splitEntries(value);
     return Promise.all(
       raw.map(async (r) => {
         const entry = JSON.parse(await this.readJson(r)) as TimelineEntry;

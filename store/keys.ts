@@ -9,9 +9,12 @@
  * Indices keyed by MSISDN share the MSISDN's slot.
  */
 export interface Keys {
-  /** Hash: `v` (version), `state`, `doc` (the conversation JSON). */
+  /**
+   * String: the version (4 bytes, big-endian), then the packed conversation JSON
+   * (store/lua/commit.lua). A hash `v`, `state`, `doc` before: still read.
+   */
   conversation(id: string): string;
-  /** List of timeline entries (JSON), oldest first. */
+  /** String of timeline entries (packed JSON), each after its length (2 bytes), oldest first; a list before. */
   timeline(id: string): string;
   /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
   outbox(id: string): string;
