@@ -65,8 +65,8 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
   const sum = async (list: string[]): Promise<number> =>
     (await Promise.all(list.map((k) => usage(redis, k)))).reduce((a, b) => a + b, 0);
   return {
-    hash: await usage(redis, keys.conversation(id)),
-    timeline: await usage(redis, keys.timeline(id)),
+    conversation: await usage(redis, keys.conversation(id)),
+    conversation_value: await redis.strlen(keys.conversation(id)),
     timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(String(e.text)), 0),
     by_msisdn: await usage(redis, keys.byMsisdn(conv.msisdn)),
     external_id: await usage(redis, keys.byExternalId(conv.service, conv.externalId)),
@@ -109,13 +109,14 @@ try {
       totals[k] = (totals[k] ?? 0) + v;
   }
   const mean = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / ids.length]));
-  const { timeline_sms_text: text = 0, ...families } = mean;
+  const { timeline_sms_text: text = 0, conversation_value: doc = 0, ...families } = mean;
   const sampled = Object.values(families).reduce((a, b) => a + b, 0);
   console.log(`MEMORY USAGE over ${ids.length} sampled conversations (mean bytes each):`);
   for (const [k, v] of Object.entries(families).sort((a, b) => b[1] - a[1]))
     console.log(`  ${k.padEnd(24)} ${fmt(v).padStart(7)}`);
   console.log(`  ${'sum'.padEnd(24)} ${fmt(sampled).padStart(7)}`);
   console.log(`  (the timeline holds the SMS text: ${fmt(text)} bytes of UTF-8 per conversation)`);
+  console.log(`  (the conversation string, doc and timeline: ${fmt(doc)} bytes)`);
   const rss = process.memoryUsage().rss;
   console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);
   summary({
@@ -124,6 +125,7 @@ try {
     sampled_bytes_per_conversation: sampled,
     ...Object.fromEntries(Object.entries(families).map(([k, v]) => [`${k}_bytes`, v])),
     timeline_sms_text_bytes: text,
+    conversation_value_bytes: doc,
     gateway_rss_mib: rss / 2 ** 20,
     gateway_peak_rss_mib: peakRss / 2 ** 20,
   });

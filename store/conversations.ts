@@ -1,10 +1,10 @@
 /**
- * The conversation store: one string per conversation (its version, then the
- * packed document), its timeline (one string of length-prefixed entries) and
- * its outbox, committed together by a Lua compare-and-set (store/lua/commit.lua).
- * Strings rather than a hash and a list: a hash whose document exceeds 64 bytes
- * is a real hash table and a list a quicklist, ≈ 270 and ≈ 250 bytes of overhead
- * per conversation (docs/performance.md).
+ * The conversation store: one string per conversation (its version, the packed
+ * document, then its timeline entries) and its outbox, committed together by a
+ * Lua compare-and-set (store/lua/commit.lua). One string rather than a hash and
+ * a list: a hash whose document exceeds 64 bytes is a real hash table and a list
+ * a quicklist, ≈ 270 and ≈ 250 bytes of overhead per conversation, and every key
+ * costs ≈ 100 bytes more (docs/performance.md).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -51,8 +51,8 @@ export interface TimelineEntry {
   readonly [field: string]: unknown;
 }
 
-/** Bytes of the version that starts a stored conversation (store/lua/commit.lua). */
-const VERSION_BYTES = 4;
+/** A stored conversation starts with its version and the length of its doc, 4 bytes each. */
+const HEAD_BYTES = 8;
 const WRONG_TYPE = Symbol('wrong type');
 
 /** The reply, or WRONG_TYPE when the key holds another type (a format of an earlier version). */
@@ -122,14 +122,17 @@ export class ConversationStore {
   }
 
   /**
-   * The stored document: after the 4-byte version of the string (store/lua/commit.lua), or the
-   * `doc` field of the hash earlier versions wrote (until its next commit replaces it).
+   * The stored conversation string (store/lua/commit.lua), or WRONG_TYPE for the hash an earlier
+   * version wrote (until its next commit replaces it).
    */
+  private async rawValue(id: string): Promise<Buffer | null | typeof WRONG_TYPE> {
+    return orWrongType(this.redis.getBuffer(this.keys.conversation(id)));
+  }
+
   private async rawDoc(id: string): Promise<Buffer | null> {
-    const key = this.keys.conversation(id);
-    const value = await orWrongType(this.redis.getBuffer(key));
-    if (value === WRONG_TYPE) return this.redis.hgetBuffer(key, 'doc');
-    return value && value.subarray(VERSION_BYTES);
+    const value = await this.rawValue(id);
+    if (value === WRONG_TYPE) return this.redis.hgetBuffer(this.keys.conversation(id), 'doc');
+    return value && value.subarray(HEAD_BYTES, HEAD_BYTES + value.readUInt32BE(4));
   }
 
   private async readJson(raw: Buffer): Promise<string> {
@@ -195,7 +198,6 @@ export class ConversationStore {
       this.keys.outbox(id),
       expectedVersion,
       doc,
-      next.state,
       ttl,
       timeline.length,
       ...timeline.map((e) => this.entry(e)),
@@ -237,10 +239,12 @@ export class ConversationStore {
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {
-    const key = this.keys.timeline(id);
-    const value = await orWrongType(this.redis.getBuffer(key));
-    // A list: the timeline of a conversation stored by an earlier version.
-    const raw = value === WRONG_TYPE ? await this.redis.lrangeBuffer(key, 0, -1) : splitEntries(value);
+    const value = await this.rawValue(id);
+    // A hash: a conversation stored by an earlier version, its timeline in a list.
+    const raw =
+      value === WRONG_TYPE
+        ? await this.redis.lrangeBuffer(this.keys.timeline(id), 0, -1)
+        : splitEntries(value && value.subarray(HEAD_BYTES + value.readUInt32BE(4)));
     return Promise.all(
       raw.map(async (r) => {
         const entry = JSON.parse(await this.readJson(r)) as TimelineEntry;

@@ -10,11 +10,12 @@
  */
 export interface Keys {
   /**
-   * String: the version (4 bytes, big-endian), then the packed conversation JSON
+   * String: the version and the length of the doc (4 bytes each, big-endian), the packed
+   * conversation JSON, then the timeline entries, each after its length (2 bytes), oldest first
    * (store/lua/commit.lua). A hash `v`, `state`, `doc` before: still read.
    */
   conversation(id: string): string;
-  /** String of timeline entries (packed JSON), each after its length (2 bytes), oldest first; a list before. */
+  /** Earlier versions: list of timeline entries (JSON), oldest first. Now in `conversation`. */
   timeline(id: string): string;
   /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
   outbox(id: string): string;

@@ -51,7 +51,9 @@ describe('stored conversations', () => {
     expect(await store.timeline('c1')).toEqual([entry]);
     const raw = await redis.getBuffer(keys.conversation('c1'));
     expect(raw!.readUInt32BE(0)).toBe(0);
-    expect(raw!.length).toBeLessThan(Buffer.byteLength(JSON.stringify(conv)) / 4);
+    expect(raw!.readUInt32BE(4)).toBeLessThan(Buffer.byteLength(JSON.stringify(conv)) / 4);
+    // One key per conversation: the timeline is in it.
+    expect(await redis.exists(keys.timeline('c1'))).toBe(0);
   });
 
   it('keep the version compare-and-set and the timeline order across commits and appends', async () => {
@@ -90,5 +92,6 @@ describe('stored conversations', () => {
     expect(await store.get('c1')).toMatchObject({ version: 1, state: 'consented' });
     expect((await store.timeline('c1')).map((e) => e.at)).toEqual([1, 2, 3, 4]);
     expect(await redis.type(keys.conversation('c1'))).toBe('string');
+    expect(await redis.exists(keys.timeline('c1'))).toBe(0);
   });
 });
