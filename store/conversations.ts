@@ -218,20 +218,19 @@ export class ConversationStore {
   }
 
   /**
-   * The SMSC accepted an SMS: its record (`fields`, kept `ttlSeconds`; it marks the SMS sent,
-   * gateway/core/sender.ts) and its timeline entry, in one MULTI (all in the conversation's slot).
+   * The SMSC accepted an SMS: its record (store/sms-record.ts, kept `ttlSeconds`; it marks the SMS
+   * sent) and its timeline entry, in one MULTI (all in the conversation's slot).
    */
   async recordSent(
     conversationId: string,
     smsKey: string,
-    fields: Readonly<Record<string, string>>,
+    record: string,
     ttlSeconds: number,
     entry: TimelineEntry,
   ): Promise<void> {
     const results = await this.redis
       .multi()
-      .hset(smsKey, fields)
-      .expire(smsKey, ttlSeconds)
+      .set(smsKey, record, 'EX', ttlSeconds)
       .gwAppend(this.keys.conversation(conversationId), this.keys.timeline(conversationId), this.entry(entry))
       .exec();
     const failed = results?.find(([err]) => err !== null)?.[0];
