@@ -7,6 +7,8 @@
  */
 import { Redis } from 'ioredis';
 import type { GatewayHandle } from '../gateway/gateway.js';
+import { EXTERNAL_ID_BUCKETS } from '../store/external-ids.js';
+import { fnv1a } from '../store/receipts.js';
 import {
   bounded,
   fmt,
@@ -53,6 +55,22 @@ async function receiptLinksShare(redis: Redis, prefix: string): Promise<number> 
 
 let receiptShare = 0;
 
+/** A bucket of externalId claims (store/external-ids.ts), per claim it holds. */
+async function externalIdShare(redis: Redis, bucket: string): Promise<number> {
+  return (await usage(redis, bucket)) / Math.max(1, await redis.hlen(bucket));
+}
+
+/**
+ * Deletes what expires on its own while the conversation stays open (receipt buckets after 4
+ * days, sent-SMS records after 7): what is left is the steady state of an open conversation.
+ */
+async function expireSendRecords(redis: Redis, prefix: string): Promise<void> {
+  for (const match of [`${prefix}:{r:*`, `${prefix}:{c:*}:sms:*`]) {
+    const stream = redis.scanStream({ match, count: 1000 });
+    for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await redis.del(...batch);
+  }
+}
+
 /** Bytes per key family for one conversation; shared keys (sorted sets, sets) as an even share. */
 async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Promise<Record<string, number>> {
   const { keys } = gateway.core.store;
@@ -69,7 +87,10 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
     conversation_value: await redis.strlen(keys.conversation(id)),
     timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(String(e.text)), 0),
     by_msisdn: await usage(redis, keys.byMsisdn(conv.msisdn)),
-    external_id: await usage(redis, keys.byExternalId(conv.service, conv.externalId)),
+    external_id_share: await externalIdShare(
+      redis,
+      keys.externalIds(conv.service, fnv1a(conv.externalId) % EXTERNAL_ID_BUCKETS),
+    ),
     deadline_share: await shared(keys.deadlines()),
     sms_parts: await sum(sms.map((e) => keys.smsParts(id, String(e.smsId)))),
     receipt_links_share: receiptShare,
@@ -117,11 +138,17 @@ try {
   console.log(`  ${'sum'.padEnd(24)} ${fmt(sampled).padStart(7)}`);
   console.log(`  (the timeline holds the SMS text: ${fmt(text)} bytes of UTF-8 per conversation)`);
   console.log(`  (the conversation string, doc and timeline: ${fmt(doc)} bytes)`);
+  await expireSendRecords(admin, `gw-${PREFIX}`);
+  const steady = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
+  console.log(
+    `steady state (receipt links and sent-SMS records expired): ${fmt(steady)} bytes per conversation`,
+  );
   const rss = process.memoryUsage().rss;
   console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);
   summary({
     conversations: CONVERSATIONS,
     used_memory_per_conversation: perConversation,
+    steady_state_per_conversation: steady,
     sampled_bytes_per_conversation: sampled,
     ...Object.fromEntries(Object.entries(families).map(([k, v]) => [`${k}_bytes`, v])),
     timeline_sms_text_bytes: text,

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
+import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
 import { ReceiptIndex } from './receipts.js';
 import type { RedisClient } from './redis.js';
@@ -100,6 +101,7 @@ export interface StoreOptions {
 export class ConversationStore {
   /** SMSC message id of each sent part → its SMS, for delivery receipts. */
   readonly receipts: ReceiptIndex;
+  private readonly externalIds: ExternalIdIndex;
 
   constructor(
     readonly redis: RedisClient,
@@ -109,6 +111,7 @@ export class ConversationStore {
     redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
     redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
     this.receipts = new ReceiptIndex(redis, keys);
+    this.externalIds = new ExternalIdIndex(redis, keys);
   }
 
   async get(id: string): Promise<Conversation | null> {
@@ -171,10 +174,7 @@ export class ConversationStore {
    * invitations are idempotent on it (CONTRACT.md). Kept as long as the conversation.
    */
   async claimExternalId(service: string, externalId: string, id: string): Promise<string> {
-    const key = this.keys.byExternalId(service, externalId);
-    const ok = await this.redis.set(key, id, 'NX');
-    if (ok === 'OK') return id;
-    return (await this.redis.get(key)) ?? id;
+    return this.externalIds.claim(service, externalId, id);
   }
 
   /**

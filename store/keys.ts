@@ -23,8 +23,13 @@ export interface Keys {
   outboxIndex(): string;
   /** Sorted set: conversation ids of one MSISDN, scored by creation time. */
   byMsisdn(msisdn: string): string;
-  /** String: conversation id for (service, externalId) — invitations are idempotent on it. */
+  /** String: conversation id for (service, externalId). Earlier versions; now `externalIds`. */
   byExternalId(service: string, externalId: string): string;
+  /**
+   * Hash: externalId → conversation id, for the externalIds of one service whose hash falls in
+   * `bucket` (store/external-ids.ts) — invitations are idempotent on it.
+   */
+  externalIds(service: string, bucket: number): string;
   /** Sorted set: conversation ids scored by their deadline (epoch ms). */
   deadlines(): string;
   /** String with a 24 h TTL: the "no open request" SMS was sent to this MSISDN today. */
@@ -59,6 +64,7 @@ export function createKeys(prefix = 'gw'): Keys {
     outboxIndex: () => `${prefix}:{outbox}`,
     byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
     byExternalId: (service, externalId) => `${prefix}:{x:${service}:${externalId}}`,
+    externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,
     deadlines: () => `${prefix}:{deadlines}`,
     noRequestSent: (msisdn) => `${prefix}:{m:${msisdn}}:noreq`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
