@@ -55,6 +55,26 @@ async function receiptLinksShare(redis: Redis, prefix: string): Promise<number> 
 
 let receiptShare = 0;
 
+/**
+ * Appends to every open conversation the timeline entries its parts' delivery receipts add
+ * (gateway/core/replies.ts: one `sms-status` per part), as the sink sends no receipts.
+ */
+async function deliverAll(gateway: GatewayHandle, redis: Redis, parts: number): Promise<number> {
+  const { store } = gateway.core;
+  const ids = await redis.zrange(store.keys.deadlines(), 0, -1);
+  await bounded(ids.length, 64, async (i) => {
+    const id = ids[i] as string;
+    const sms = (await store.timeline(id)).find((e) => e.kind === 'sms');
+    const at = Date.now();
+    const entries = Array.from({ length: parts }, (_, part) => ({
+      ...{ at: at + part, kind: 'sms-status', smsId: String(sms?.smsId), part, parts },
+      ...{ status: 'delivered', stat: 'DELIVRD' },
+    }));
+    await store.append(id, ...entries);
+  });
+  return ids.length * parts;
+}
+
 /** A bucket of externalId claims (store/external-ids.ts), per claim it holds. */
 async function externalIdShare(redis: Redis, bucket: string): Promise<number> {
   return (await usage(redis, bucket)) / Math.max(1, await redis.hlen(bucket));
@@ -143,12 +163,19 @@ try {
   console.log(
     `steady state (receipt links and sent-SMS records expired): ${fmt(steady)} bytes per conversation`,
   );
+  const delivered = await deliverAll(gateway, admin, parts);
+  const withReceipts = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
+  console.log(
+    `  and once every part's delivery receipt is in the timeline: ${fmt(withReceipts)} bytes ` +
+      `per conversation (${fmt(delivered)} receipts)`,
+  );
   const rss = process.memoryUsage().rss;
   console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);
   summary({
     conversations: CONVERSATIONS,
     used_memory_per_conversation: perConversation,
     steady_state_per_conversation: steady,
+    steady_state_with_receipts_per_conversation: withReceipts,
     sampled_bytes_per_conversation: sampled,
     ...Object.fromEntries(Object.entries(families).map(([k, v]) => [`${k}_bytes`, v])),
     timeline_sms_text_bytes: text,
