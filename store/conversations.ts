@@ -12,6 +12,7 @@ import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
 import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
+import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
 import { ReceiptIndex } from './receipts.js';
 import type { RedisClient } from './redis.js';
 import { TextCodec } from './text-codec.js';
@@ -161,7 +162,7 @@ export class ConversationStore {
 
   /** A timeline entry as stored: its length (2 bytes, big-endian), then the entry. */
   private entry(value: TimelineEntry): Buffer {
-    const body = this.write(value);
+    const body = encodeReceiptEntry(value) ?? this.write(value);
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     if (bytes.length > 0xffff) throw new RangeError(`timeline entry of ${bytes.length} bytes is too long`);
     const head = Buffer.allocUnsafe(2);
@@ -246,6 +247,8 @@ export class ConversationStore {
         : splitEntries(value && value.subarray(HEAD_BYTES + value.readUInt32BE(4)));
     return Promise.all(
       raw.map(async (r) => {
+        const receipt = decodeReceiptEntry(r);
+        if (receipt) return receipt;
         const entry = JSON.parse(await this.readJson(r)) as TimelineEntry;
         return TextCodec.isEncoded(entry.text)
           ? { ...entry, text: await this.decodeText(entry.text) }

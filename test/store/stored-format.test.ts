@@ -61,11 +61,22 @@ describe('stored conversations', () => {
     const entry = (at: number) => ({ at, kind: 'note', n: at });
     expect(await store.commit(-1, conv, [entry(1)], [], false)).toBe(true);
     expect(await store.commit(-1, conv, [entry(9)], [], false)).toBe(false);
-    expect(await store.append('c1', entry(2), entry(3))).toBe(true);
+    const receipt = {
+      at: 3,
+      kind: 'sms-status',
+      smsId: '0.0',
+      part: 0,
+      parts: 1,
+      status: 'delivered',
+      stat: 'DELIVRD',
+    };
+    expect(await store.append('c1', entry(2), receipt)).toBe(true);
     expect(await store.commit(0, { ...conv, state: 'consented' }, [entry(4), entry(5)], [], true)).toBe(true);
     expect(await store.commit(0, conv, [], [], false)).toBe(false);
     expect(await store.get('c1')).toMatchObject({ version: 1, state: 'consented' });
-    expect((await store.timeline('c1')).map((e) => e.at)).toEqual([1, 2, 3, 4, 5]);
+    const timeline = await store.timeline('c1');
+    expect(timeline.map((e) => e.at)).toEqual([1, 2, 3, 4, 5]);
+    expect(timeline[2]).toEqual(receipt);
     expect(await store.append('gone', entry(1))).toBe(false);
   });
 
