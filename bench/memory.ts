@@ -7,6 +7,8 @@
  */
 import { Redis } from 'ioredis';
 import type { GatewayHandle } from '../gateway/gateway.js';
+import { EXTERNAL_ID_BUCKETS } from '../store/external-ids.js';
+import { fnv1a } from '../store/receipts.js';
 import {
   bounded,
   fmt,
@@ -53,6 +55,42 @@ async function receiptLinksShare(redis: Redis, prefix: string): Promise<number> 
 
 let receiptShare = 0;
 
+/**
+ * Appends to every open conversation the timeline entries its parts' delivery receipts add
+ * (gateway/core/replies.ts: one `sms-status` per part), as the sink sends no receipts.
+ */
+async function deliverAll(gateway: GatewayHandle, redis: Redis, parts: number): Promise<number> {
+  const { store } = gateway.core;
+  const ids = await redis.zrange(store.keys.deadlines(), 0, -1);
+  await bounded(ids.length, 64, async (i) => {
+    const id = ids[i] as string;
+    const sms = (await store.timeline(id)).find((e) => e.kind === 'sms');
+    const at = Date.now();
+    const entries = Array.from({ length: parts }, (_, part) => ({
+      ...{ at: at + part, kind: 'sms-status', smsId: String(sms?.smsId), part, parts },
+      ...{ status: 'delivered', stat: 'DELIVRD' },
+    }));
+    await store.append(id, ...entries);
+  });
+  return ids.length * parts;
+}
+
+/** A bucket of externalId claims (store/external-ids.ts), per claim it holds. */
+async function externalIdShare(redis: Redis, bucket: string): Promise<number> {
+  return (await usage(redis, bucket)) / Math.max(1, await redis.hlen(bucket));
+}
+
+/**
+ * Deletes what expires on its own while the conversation stays open (receipt buckets after 4
+ * days, sent-SMS records after 7): what is left is the steady state of an open conversation.
+ */
+async function expireSendRecords(redis: Redis, prefix: string): Promise<void> {
+  for (const match of [`${prefix}:{r:*`, `${prefix}:{c:*}:sms:*`]) {
+    const stream = redis.scanStream({ match, count: 1000 });
+    for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await redis.del(...batch);
+  }
+}
+
 /** Bytes per key family for one conversation; shared keys (sorted sets, sets) as an even share. */
 async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Promise<Record<string, number>> {
   const { keys } = gateway.core.store;
@@ -65,11 +103,14 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
   const sum = async (list: string[]): Promise<number> =>
     (await Promise.all(list.map((k) => usage(redis, k)))).reduce((a, b) => a + b, 0);
   return {
-    hash: await usage(redis, keys.conversation(id)),
-    timeline: await usage(redis, keys.timeline(id)),
+    conversation: await usage(redis, keys.conversation(id)),
+    conversation_value: await redis.strlen(keys.conversation(id)),
     timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(String(e.text)), 0),
     by_msisdn: await usage(redis, keys.byMsisdn(conv.msisdn)),
-    external_id: await usage(redis, keys.byExternalId(conv.service, conv.externalId)),
+    external_id_share: await externalIdShare(
+      redis,
+      keys.externalIds(conv.service, fnv1a(conv.externalId) % EXTERNAL_ID_BUCKETS),
+    ),
     deadline_share: await shared(keys.deadlines()),
     sms_parts: await sum(sms.map((e) => keys.smsParts(id, String(e.smsId)))),
     receipt_links_share: receiptShare,
@@ -109,21 +150,36 @@ try {
       totals[k] = (totals[k] ?? 0) + v;
   }
   const mean = Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v / ids.length]));
-  const { timeline_sms_text: text = 0, ...families } = mean;
+  const { timeline_sms_text: text = 0, conversation_value: doc = 0, ...families } = mean;
   const sampled = Object.values(families).reduce((a, b) => a + b, 0);
   console.log(`MEMORY USAGE over ${ids.length} sampled conversations (mean bytes each):`);
   for (const [k, v] of Object.entries(families).sort((a, b) => b[1] - a[1]))
     console.log(`  ${k.padEnd(24)} ${fmt(v).padStart(7)}`);
   console.log(`  ${'sum'.padEnd(24)} ${fmt(sampled).padStart(7)}`);
   console.log(`  (the timeline holds the SMS text: ${fmt(text)} bytes of UTF-8 per conversation)`);
+  console.log(`  (the conversation string, doc and timeline: ${fmt(doc)} bytes)`);
+  await expireSendRecords(admin, `gw-${PREFIX}`);
+  const steady = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
+  console.log(
+    `steady state (receipt links and sent-SMS records expired): ${fmt(steady)} bytes per conversation`,
+  );
+  const delivered = await deliverAll(gateway, admin, parts);
+  const withReceipts = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
+  console.log(
+    `  and once every part's delivery receipt is in the timeline: ${fmt(withReceipts)} bytes ` +
+      `per conversation (${fmt(delivered)} receipts)`,
+  );
   const rss = process.memoryUsage().rss;
   console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);
   summary({
     conversations: CONVERSATIONS,
     used_memory_per_conversation: perConversation,
+    steady_state_per_conversation: steady,
+    steady_state_with_receipts_per_conversation: withReceipts,
     sampled_bytes_per_conversation: sampled,
     ...Object.fromEntries(Object.entries(families).map(([k, v]) => [`${k}_bytes`, v])),
     timeline_sms_text_bytes: text,
+    conversation_value_bytes: doc,
     gateway_rss_mib: rss / 2 ** 20,
     gateway_peak_rss_mib: peakRss / 2 ** 20,
   });

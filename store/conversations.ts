@@ -1,12 +1,18 @@
 /**
- * The conversation store: one hash per conversation, its timeline and its
- * outbox, committed together by a Lua compare-and-set (store/lua/commit.lua).
+ * The conversation store: one string per conversation (its version, the packed
+ * document, then its timeline entries) and its outbox, committed together by a
+ * Lua compare-and-set (store/lua/commit.lua). One string rather than a hash and
+ * a list: a hash whose document exceeds 64 bytes is a real hash table and a list
+ * a quicklist, ≈ 270 and ≈ 250 bytes of overhead per conversation, and every key
+ * costs ≈ 100 bytes more (docs/performance.md).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
+import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
+import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
 import { ReceiptIndex } from './receipts.js';
 import type { RedisClient } from './redis.js';
 import { TextCodec } from './text-codec.js';
@@ -47,6 +53,31 @@ export interface TimelineEntry {
   readonly [field: string]: unknown;
 }
 
+/** A stored conversation starts with its version and the length of its doc, 4 bytes each. */
+const HEAD_BYTES = 8;
+const WRONG_TYPE = Symbol('wrong type');
+
+/** The reply, or WRONG_TYPE when the key holds another type (a format of an earlier version). */
+async function orWrongType<T>(reply: Promise<T>): Promise<T | typeof WRONG_TYPE> {
+  try {
+    return await reply;
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return WRONG_TYPE;
+    throw err;
+  }
+}
+
+/** The entries of a stored timeline: each is its length (2 bytes, big-endian), then its bytes. */
+export function splitEntries(value: Buffer | null): Buffer[] {
+  const entries: Buffer[] = [];
+  for (let at = 0; value && at + 2 <= value.length;) {
+    const end = at + 2 + value.readUInt16BE(at);
+    entries.push(value.subarray(at + 2, end));
+    at = end;
+  }
+  return entries;
+}
+
 /** How an outbox entry is stored: the flush removes an entry by this exact string. */
 export function outboxJson(entry: OutboxEntry): string {
   return JSON.stringify(entry);
@@ -71,6 +102,7 @@ export interface StoreOptions {
 export class ConversationStore {
   /** SMSC message id of each sent part → its SMS, for delivery receipts. */
   readonly receipts: ReceiptIndex;
+  private readonly externalIds: ExternalIdIndex;
 
   constructor(
     readonly redis: RedisClient,
@@ -80,16 +112,31 @@ export class ConversationStore {
     redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
     redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
     this.receipts = new ReceiptIndex(redis, keys);
+    this.externalIds = new ExternalIdIndex(redis, keys);
   }
 
   async get(id: string): Promise<Conversation | null> {
-    const doc = await this.redis.hgetBuffer(this.keys.conversation(id), 'doc');
+    const doc = await this.rawDoc(id);
     return doc ? this.readDoc(doc) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
-    const docs = await Promise.all(ids.map((id) => this.redis.hgetBuffer(this.keys.conversation(id), 'doc')));
+    const docs = await Promise.all(ids.map((id) => this.rawDoc(id)));
     return Promise.all(docs.flatMap((d) => (d ? [this.readDoc(d)] : [])));
+  }
+
+  /**
+   * The stored conversation string (store/lua/commit.lua), or WRONG_TYPE for the hash an earlier
+   * version wrote (until its next commit replaces it).
+   */
+  private async rawValue(id: string): Promise<Buffer | null | typeof WRONG_TYPE> {
+    return orWrongType(this.redis.getBuffer(this.keys.conversation(id)));
+  }
+
+  private async rawDoc(id: string): Promise<Buffer | null> {
+    const value = await this.rawValue(id);
+    if (value === WRONG_TYPE) return this.redis.hgetBuffer(this.keys.conversation(id), 'doc');
+    return value && value.subarray(HEAD_BYTES, HEAD_BYTES + value.readUInt32BE(4));
   }
 
   private async readJson(raw: Buffer): Promise<string> {
@@ -113,15 +160,22 @@ export class ConversationStore {
     return this.options.codec ? this.options.codec.pack(json) : json;
   }
 
+  /** A timeline entry as stored: its length (2 bytes, big-endian), then the entry. */
+  private entry(value: TimelineEntry): Buffer {
+    const body = encodeReceiptEntry(value) ?? this.write(value);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    if (bytes.length > 0xffff) throw new RangeError(`timeline entry of ${bytes.length} bytes is too long`);
+    const head = Buffer.allocUnsafe(2);
+    head.writeUInt16BE(bytes.length);
+    return Buffer.concat([head, bytes]);
+  }
+
   /**
    * Claims (service, externalId) for `id`, or returns the id that already holds it:
    * invitations are idempotent on it (CONTRACT.md). Kept as long as the conversation.
    */
   async claimExternalId(service: string, externalId: string, id: string): Promise<string> {
-    const key = this.keys.byExternalId(service, externalId);
-    const ok = await this.redis.set(key, id, 'NX');
-    if (ok === 'OK') return id;
-    return (await this.redis.get(key)) ?? id;
+    return this.externalIds.claim(service, externalId, id);
   }
 
   /**
@@ -145,10 +199,9 @@ export class ConversationStore {
       this.keys.outbox(id),
       expectedVersion,
       doc,
-      next.state,
       ttl,
       timeline.length,
-      ...timeline.map((e) => this.write(e)),
+      ...timeline.map((e) => this.entry(e)),
       ...outbox.map(outboxJson),
     );
     return ok === 1;
@@ -160,36 +213,42 @@ export class ConversationStore {
     const ok = await this.redis.gwAppend(
       this.keys.conversation(id),
       this.keys.timeline(id),
-      ...entries.map((e) => this.write(e)),
+      ...entries.map((e) => this.entry(e)),
     );
     return ok === 1;
   }
 
   /**
-   * The SMSC accepted an SMS: its record (`fields`, kept `ttlSeconds`; it marks the SMS sent,
-   * gateway/core/sender.ts) and its timeline entry, in one MULTI (all in the conversation's slot).
+   * The SMSC accepted an SMS: its record (store/sms-record.ts, kept `ttlSeconds`; it marks the SMS
+   * sent) and its timeline entry, in one MULTI (all in the conversation's slot).
    */
   async recordSent(
     conversationId: string,
     smsKey: string,
-    fields: Readonly<Record<string, string>>,
+    record: string,
     ttlSeconds: number,
     entry: TimelineEntry,
   ): Promise<void> {
     const results = await this.redis
       .multi()
-      .hset(smsKey, fields)
-      .expire(smsKey, ttlSeconds)
-      .gwAppend(this.keys.conversation(conversationId), this.keys.timeline(conversationId), this.write(entry))
+      .set(smsKey, record, 'EX', ttlSeconds)
+      .gwAppend(this.keys.conversation(conversationId), this.keys.timeline(conversationId), this.entry(entry))
       .exec();
     const failed = results?.find(([err]) => err !== null)?.[0];
     if (failed) throw failed;
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {
-    const raw = await this.redis.lrangeBuffer(this.keys.timeline(id), 0, -1);
+    const value = await this.rawValue(id);
+    // A hash: a conversation stored by an earlier version, its timeline in a list.
+    const raw =
+      value === WRONG_TYPE
+        ? await this.redis.lrangeBuffer(this.keys.timeline(id), 0, -1)
+        : splitEntries(value && value.subarray(HEAD_BYTES + value.readUInt32BE(4)));
     return Promise.all(
       raw.map(async (r) => {
+        const receipt = decodeReceiptEntry(r);
+        if (receipt) return receipt;
         const entry = JSON.parse(await this.readJson(r)) as TimelineEntry;
         return TextCodec.isEncoded(entry.text)
           ? { ...entry, text: await this.decodeText(entry.text) }

@@ -9,9 +9,13 @@
  * Indices keyed by MSISDN share the MSISDN's slot.
  */
 export interface Keys {
-  /** Hash: `v` (version), `state`, `doc` (the conversation JSON). */
+  /**
+   * String: the version and the length of the doc (4 bytes each, big-endian), the packed
+   * conversation JSON, then the timeline entries, each after its length (2 bytes), oldest first
+   * (store/lua/commit.lua). A hash `v`, `state`, `doc` before: still read.
+   */
   conversation(id: string): string;
-  /** List of timeline entries (JSON), oldest first. */
+  /** Earlier versions: list of timeline entries (JSON), oldest first. Now in `conversation`. */
   timeline(id: string): string;
   /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
   outbox(id: string): string;
@@ -19,8 +23,13 @@ export interface Keys {
   outboxIndex(): string;
   /** Sorted set: conversation ids of one MSISDN, scored by creation time. */
   byMsisdn(msisdn: string): string;
-  /** String: conversation id for (service, externalId) — invitations are idempotent on it. */
+  /** String: conversation id for (service, externalId). Earlier versions; now `externalIds`. */
   byExternalId(service: string, externalId: string): string;
+  /**
+   * Hash: externalId → conversation id, for the externalIds of one service whose hash falls in
+   * `bucket` (store/external-ids.ts) — invitations are idempotent on it.
+   */
+  externalIds(service: string, bucket: number): string;
   /** Sorted set: conversation ids scored by their deadline (epoch ms). */
   deadlines(): string;
   /** String with a 24 h TTL: the "no open request" SMS was sent to this MSISDN today. */
@@ -55,6 +64,7 @@ export function createKeys(prefix = 'gw'): Keys {
     outboxIndex: () => `${prefix}:{outbox}`,
     byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
     byExternalId: (service, externalId) => `${prefix}:{x:${service}:${externalId}}`,
+    externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,
     deadlines: () => `${prefix}:{deadlines}`,
     noRequestSent: (msisdn) => `${prefix}:{m:${msisdn}}:noreq`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,

@@ -47,15 +47,20 @@ export interface PartLink {
   readonly asksConsent: boolean;
 }
 
-/** FNV-1a: cheap, stable across processes and versions (the bucket is persisted in the key). */
-function bucketOf(id: string): number {
+/**
+ * FNV-1a (32 bit): cheap, stable across processes and versions (a bucket derived from it is
+ * persisted in a key name: DO NOT CHANGE).
+ */
+export function fnv1a(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % RECEIPT_BUCKETS;
+  return h >>> 0;
 }
+
+const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
 
 function encodeLink(link: PartLink): string {
   return `${link.c} ${link.s} ${link.p} ${link.n} ${link.asksConsent ? 1 : 0}`;

@@ -15,6 +15,7 @@ import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/rece
 import { serviceCodeOf } from '../../dialogue/engine.js';
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
+import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import { SMS_RETRY } from './outbox.js';
 import type { Core } from './runtime.js';
@@ -186,7 +187,8 @@ export class InboundProcessor {
     const counts = link.p === 0;
     if (!counts && status !== 'failed') return status;
     // Template and campaign are in the SMS's record (sender.ts), not repeated in every link.
-    const [templateId, campaign] = await store.redis.hmget(store.keys.smsParts(link.c, link.s), 't', 'k');
+    const record = await readSmsRecord(store.redis, store.keys.smsParts(link.c, link.s));
+    const { templateId = null, campaign = null } = record.state === 'sent' ? record : {};
     if (campaign && counts) await this.core.campaigns.increment(campaign, status, this.core.now());
     if (status === 'failed') {
       await this.core.conversations.apply(link.c, {

@@ -9,6 +9,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
 import { smsOutJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
+import { readSmsRecord, sentRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport, SubmitResume } from '../smpp/transport.js';
 import type { Core } from './runtime.js';
@@ -61,15 +62,15 @@ export async function sendOne(
 ): Promise<'sent' | 'skipped'> {
   const { store } = core;
   const partsKey = store.keys.smsParts(data.conversationId, data.smsId);
-  const [done, partial] = await store.redis.hmget(partsKey, 'ids', 'partial');
-  if (done !== null) return 'skipped';
+  const record = await readSmsRecord(store.redis, partsKey);
+  if (record.state === 'sent') return 'skipped';
   let result;
   try {
     result = await transport.submit({
       to: data.to,
       text: data.text,
       reference: `${data.conversationId}.${data.smsId}`,
-      ...(partial ? { resume: JSON.parse(partial) as SubmitResume } : {}),
+      ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
     });
   } catch (err) {
     if (isRetryable(err)) {
@@ -101,12 +102,7 @@ export async function sendOne(
     store.recordSent(
       data.conversationId,
       partsKey,
-      {
-        ids: JSON.stringify(ids),
-        bind: result.bindId,
-        t: data.templateId,
-        ...(data.campaign ? { k: data.campaign } : {}),
-      },
+      sentRecord(data.templateId, data.campaign),
       RECEIPT_TTL_SECONDS,
       {
         at: now,
@@ -131,8 +127,7 @@ async function rememberAcceptedParts(store: Core['store'], partsKey: string, err
   const e = err as { acceptedParts?: SubmitResume['accepted']; ref?: number };
   if (e.ref === undefined || !e.acceptedParts?.length) return;
   const resume: SubmitResume = { ref: e.ref, accepted: e.acceptedParts };
-  await store.redis.hset(partsKey, 'partial', JSON.stringify(resume));
-  await store.redis.expire(partsKey, RECEIPT_TTL_SECONDS);
+  await store.redis.set(partsKey, JSON.stringify(resume), 'EX', RECEIPT_TTL_SECONDS);
 }
 
 export function startSender(options: SenderOptions): Worker {

@@ -5,42 +5,58 @@
   or two replies at once, cannot both win; the loser re-reads and decides again.
   All keys share the conversation's hash tag, so this runs on Redis Cluster.
 
-  KEYS[1]  conversation hash   (gw:{c:<id>})        fields v, state, doc
-  KEYS[2]  timeline list       (gw:{c:<id>}:tl)
-  KEYS[3]  outbox list         (gw:{c:<id>}:out)
+  KEYS[1]  conversation  (gw:{c:<id>})     one string: version (4 bytes, big-endian), length
+                                           of the doc (4 bytes), the doc, then the timeline
+                                           entries, each after its length (2 bytes)
+  KEYS[2]  timeline list (gw:{c:<id>}:tl)  earlier versions only: with the hash v/state/doc they
+                                           wrote in KEYS[1], moved into the string here
+  KEYS[3]  outbox list   (gw:{c:<id>}:out)
 
   ARGV[1]  expected version (-1: the conversation must not exist yet)
-  ARGV[2]  the new conversation document (JSON)
-  ARGV[3]  the new state
-  ARGV[4]  TTL in seconds for all three keys (the conversation ended); 0 = no TTL (it is open,
+  ARGV[2]  the new conversation document (packed JSON)
+  ARGV[3]  TTL in seconds for the keys (the conversation ended); 0 = no TTL (it is open,
            or was reopened by a reply delivered in time: any earlier TTL is removed)
-  ARGV[5]  n, the number of timeline entries that follow
-  ARGV[6 .. 5+n]    timeline entries (JSON)
-  ARGV[6+n .. #ARGV] outbox entries (JSON)
+  ARGV[4]  n, the number of timeline entries that follow
+  ARGV[5 .. 4+n]    timeline entries, each after its length (2 bytes, big-endian)
+  ARGV[5+n .. #ARGV] outbox entries (JSON)
 
   Returns: { 1, newVersion } committed; { 0, currentVersion } conflict (-1 when absent).
 ]]
-local current = redis.call('HGET', KEYS[1], 'v')
+local kind = redis.call('TYPE', KEYS[1]).ok
 local currentVersion = -1
-if current then currentVersion = tonumber(current) end
+local timeline = ''
+if kind == 'string' then
+  local value = redis.call('GET', KEYS[1])
+  local version, docLength = struct.unpack('>I4>I4', value)
+  currentVersion = version
+  timeline = string.sub(value, 9 + docLength)
+elseif kind == 'hash' then
+  currentVersion = tonumber(redis.call('HGET', KEYS[1], 'v'))
+end
 if currentVersion ~= tonumber(ARGV[1]) then
   return { 0, currentVersion }
 end
-local newVersion = currentVersion + 1
-redis.call('HSET', KEYS[1], 'v', newVersion, 'state', ARGV[3], 'doc', ARGV[2])
-local n = tonumber(ARGV[5])
-for i = 6, 5 + n do
-  redis.call('RPUSH', KEYS[2], ARGV[i])
+if kind == 'hash' then
+  local entries = {}
+  for i, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    entries[i] = struct.pack('>I2', #entry) .. entry
+  end
+  timeline = table.concat(entries)
+  redis.call('DEL', KEYS[1], KEYS[2])
 end
-for i = 6 + n, #ARGV do
+local newVersion = currentVersion + 1
+local n = tonumber(ARGV[4])
+local added = table.concat(ARGV, '', 5, 4 + n)
+redis.call('SET', KEYS[1], struct.pack('>I4>I4', newVersion, #ARGV[2]) .. ARGV[2] .. timeline .. added)
+for i = 5 + n, #ARGV do
   redis.call('RPUSH', KEYS[3], ARGV[i])
 end
-local ttl = tonumber(ARGV[4])
-for i = 1, 3 do
+local ttl = tonumber(ARGV[3])
+for _, key in ipairs({ KEYS[1], KEYS[3] }) do
   if ttl > 0 then
-    redis.call('EXPIRE', KEYS[i], ttl)
+    redis.call('EXPIRE', key, ttl)
   else
-    redis.call('PERSIST', KEYS[i])
+    redis.call('PERSIST', key)
   end
 end
 return { 1, newVersion }

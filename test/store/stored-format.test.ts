@@ -49,8 +49,35 @@ describe('stored conversations', () => {
     expect(await store.commit(-1, conv, [entry], [], false)).toBe(true);
     expect(await store.get('c1')).toEqual({ ...conv, version: 0 });
     expect(await store.timeline('c1')).toEqual([entry]);
-    const raw = await redis.hgetBuffer(keys.conversation('c1'), 'doc');
-    expect(raw!.length).toBeLessThan(Buffer.byteLength(JSON.stringify(conv)) / 4);
+    const raw = await redis.getBuffer(keys.conversation('c1'));
+    expect(raw!.readUInt32BE(0)).toBe(0);
+    expect(raw!.readUInt32BE(4)).toBeLessThan(Buffer.byteLength(JSON.stringify(conv)) / 4);
+    // One key per conversation: the timeline is in it.
+    expect(await redis.exists(keys.timeline('c1'))).toBe(0);
+  });
+
+  it('keep the version compare-and-set and the timeline order across commits and appends', async () => {
+    const { store } = await setup();
+    const entry = (at: number) => ({ at, kind: 'note', n: at });
+    expect(await store.commit(-1, conv, [entry(1)], [], false)).toBe(true);
+    expect(await store.commit(-1, conv, [entry(9)], [], false)).toBe(false);
+    const receipt = {
+      at: 3,
+      kind: 'sms-status',
+      smsId: '0.0',
+      part: 0,
+      parts: 1,
+      status: 'delivered',
+      stat: 'DELIVRD',
+    };
+    expect(await store.append('c1', entry(2), receipt)).toBe(true);
+    expect(await store.commit(0, { ...conv, state: 'consented' }, [entry(4), entry(5)], [], true)).toBe(true);
+    expect(await store.commit(0, conv, [], [], false)).toBe(false);
+    expect(await store.get('c1')).toMatchObject({ version: 1, state: 'consented' });
+    const timeline = await store.timeline('c1');
+    expect(timeline.map((e) => e.at)).toEqual([1, 2, 3, 4, 5]);
+    expect(timeline[2]).toEqual(receipt);
+    expect(await store.append('gone', entry(1))).toBe(false);
   });
 
   it('written as plain JSON with encoded texts by the earlier version still read', async () => {
@@ -68,5 +95,14 @@ describe('stored conversations', () => {
     await redis.rpush(keys.timeline('c1'), ...entries.map((e) => JSON.stringify(e)));
     expect(await store.get('c1')).toEqual({ ...conv, version: 0 });
     expect(await store.timeline('c1')).toEqual([{ ...entries[0], text: TEXT }, entries[1]]);
+    // The next step commits over the hash and keeps pushing to the list.
+    expect(await store.commit(1, conv, [], [], false)).toBe(false);
+    const note = { at: 3, kind: 'note' };
+    expect(await store.commit(0, { ...conv, state: 'consented' }, [note], [], false)).toBe(true);
+    expect(await store.append('c1', { ...note, at: 4 })).toBe(true);
+    expect(await store.get('c1')).toMatchObject({ version: 1, state: 'consented' });
+    expect((await store.timeline('c1')).map((e) => e.at)).toEqual([1, 2, 3, 4]);
+    expect(await redis.type(keys.conversation('c1'))).toBe('string');
+    expect(await redis.exists(keys.timeline('c1'))).toBe(0);
   });
 });

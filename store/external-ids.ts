@@ -1,0 +1,39 @@
+/**
+ * The claims of (service, externalId) → conversation id: invitations are idempotent on them
+ * (CONTRACT.md). A string key per claim cost ≈ 120 bytes in Redis; claims are instead fields of
+ * hashes bucketed by a hash of the externalId, as the receipt index does (store/receipts.ts):
+ * under `hash-max-listpack-entries` (128) a field costs about its own length.
+ * EXTERNAL_ID_BUCKETS buckets per service hold ≈ 500,000 claims compactly; beyond that a field
+ * costs ≈ 80 bytes (raise Redis's setting, or this number for a new deployment: it is persisted).
+ * Claims are kept as long as before (no expiry).
+ */
+import type { Keys } from './keys.js';
+import { fnv1a } from './receipts.js';
+import type { RedisClient } from './redis.js';
+
+export const EXTERNAL_ID_BUCKETS = 4096;
+
+export class ExternalIdIndex {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+  ) {}
+
+  /**
+   * Claims (service, externalId) for `id`, or returns the id that already holds it. A claim as
+   * its own key, written by an earlier version, wins: it is read in the same round trip.
+   */
+  async claim(service: string, externalId: string, id: string): Promise<string> {
+    const bucket = this.keys.externalIds(service, fnv1a(externalId) % EXTERNAL_ID_BUCKETS);
+    const [claimed, earlier] = await Promise.all([
+      this.redis.hsetnx(bucket, externalId, id),
+      this.redis.get(this.keys.byExternalId(service, externalId)),
+    ]);
+    if (earlier !== null) {
+      if (claimed === 1) await this.redis.hdel(bucket, externalId);
+      return earlier;
+    }
+    if (claimed === 1) return id;
+    return (await this.redis.hget(bucket, externalId)) ?? id;
+  }
+}
