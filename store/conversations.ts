@@ -13,6 +13,7 @@ import type { Conversation } from '../dialogue/conversation.js';
 import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
+import type { TimelineEntry } from './timeline-entry.js';
 import { ReceiptIndex } from './receipts.js';
 import type { RedisClient } from './redis.js';
 import { TextCodec } from './text-codec.js';
@@ -46,12 +47,7 @@ export type OutboxEntry =
   | { readonly t: 'deadline'; readonly at: number | null }
   | { readonly t: 'index' };
 
-export interface TimelineEntry {
-  /** Epoch ms. */
-  readonly at: number;
-  readonly kind: string;
-  readonly [field: string]: unknown;
-}
+export type { TimelineEntry } from './timeline-entry.js';
 
 /** A stored conversation starts with its version and the length of its doc, 4 bytes each. */
 const HEAD_BYTES = 8;

@@ -7,7 +7,7 @@
  * ≈ 14 bytes. Any other entry (an error code, an unknown stat, more than 255 parts) is stored
  * as before. DO NOT CHANGE the tables' order: it is persisted; add at the end.
  */
-import type { TimelineEntry } from './conversations.js';
+import type { TimelineEntry } from './timeline-entry.js';
 
 const MARK = 0x1e;
 const HEAD = 11;
