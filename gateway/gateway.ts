@@ -75,6 +75,23 @@ function listen(app: express.Express, host: string, port: number): Promise<Serve
   });
 }
 
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The deadline sweeper; it sweeps on its own only in a process that decides (not GATEWAY_ROLE=edge). */
+function startSweeper(core: Core, options: StartOptions, sweeps: boolean): Sweeper {
+  return createSweeper({
+    core,
+    log: options.log,
+    intervalMs: sweeps ? (options.sweepIntervalMs ?? 1000) : 0,
+    ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
+  });
+}
+
 /** What every gateway process starts with: metrics, its Redis connections, the core. */
 async function openProcess(
   config: Config,
@@ -147,12 +164,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const inboundWorker = decides
     ? startInboundWorker({ core, connection: workerRedis, log, metrics: coreMetrics, ...stalled }).worker
     : undefined;
-  const sweeper = createSweeper({
-    core,
-    log,
-    intervalMs: decides ? (options.sweepIntervalMs ?? 1000) : 0,
-    ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
-  });
+  const sweeper = startSweeper(core, options, decides);
 
   const http = api({ core, apiKeys: config.apiKeys, metrics });
   const app = buildApp({
@@ -177,10 +189,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     sweeper,
     async stop() {
       // Stop taking work, drain, unbind, close workers, close Redis (STYLE.md, "composition root").
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await sweeper.stop();
       await sender.close();
       await transport.close();
@@ -219,12 +228,7 @@ export async function startWorkerProcess(
     metrics: metricsOfCore,
     ...stalled,
   });
-  const sweeper = createSweeper({
-    core,
-    log,
-    intervalMs: options.sweepIntervalMs ?? 1000,
-    ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
-  });
+  const sweeper = startSweeper(core, options, true);
   const app = buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] });
   const server = await listen(app, config.http.host, config.http.port);
   const address = server.address() as AddressInfo;
@@ -233,10 +237,7 @@ export async function startWorkerProcess(
     core,
     sweeper,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await sweeper.stop();
       await worker.close();
       await core.close();

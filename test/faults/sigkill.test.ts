@@ -10,7 +10,7 @@ import { createCore, type Core } from '../../gateway/core/runtime.js';
 import { CarrierSimulator, type ReplyResult } from '../../gateway/simulator/index.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, KEYS } from '../support/gateway.js';
-import { spawnGateway, type GatewayProcess } from '../support/process.js';
+import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';
 import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
 import { numbers } from '../support/scenario.js';
 
@@ -39,20 +39,16 @@ afterAll(async () => {
 });
 
 const start = () =>
-  spawnGateway({
-    REDIS_URL: redisUrl(),
-    HTTP_PORT: '0',
-    SMPP_HOST: '127.0.0.1',
-    SMPP_PORT: String(sim.port),
-    SMPP_SYSTEM_ID: 'gw',
-    SMPP_PASSWORD: 'secret',
-    SMPP_TPS: '5000',
-    SMPP_WINDOW: '100',
-    API_KEYS: `system:${KEYS.system}`,
-    GW_KEY_PREFIX: `gw-${prefix}`,
-    GW_QUEUE_PREFIX: `bull-${prefix}`,
-    GW_STALLED_LOCK_MS: '1000',
-  });
+  spawnGateway(
+    gatewayProcessEnv({
+      redisUrl: redisUrl(),
+      smppPort: sim.port,
+      prefix,
+      apiKey: KEYS.system,
+      tps: 5000,
+      window: 100,
+    }),
+  );
 
 /** Nothing waiting, running or retrying in sms-out: every SMS the gateway means to send is out. */
 const smsOutIdle = async () => {

@@ -22,7 +22,7 @@ import {
 import { deliverUntilAcked, type Delivery } from '../support/carrier.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, KEYS } from '../support/gateway.js';
-import { spawnGateway, type GatewayProcess } from '../support/process.js';
+import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';
 import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
 import { numbers } from '../support/scenario.js';
 
@@ -55,20 +55,16 @@ afterAll(async () => {
 async function startInstance(): Promise<number> {
   const before = new Set(bindConnections());
   gateways.push(
-    await spawnGateway({
-      REDIS_URL: redisUrl(),
-      HTTP_PORT: '0',
-      SMPP_HOST: '127.0.0.1',
-      SMPP_PORT: String(sim.port),
-      SMPP_SYSTEM_ID: 'gw',
-      SMPP_PASSWORD: 'secret',
-      SMPP_TPS: '1000',
-      SMPP_WINDOW: '20',
-      API_KEYS: `system:${KEYS.system}`,
-      GW_KEY_PREFIX: `gw-${prefix}`,
-      GW_QUEUE_PREFIX: `bull-${prefix}`,
-      GW_STALLED_LOCK_MS: '1000',
-    }),
+    await spawnGateway(
+      gatewayProcessEnv({
+        redisUrl: redisUrl(),
+        smppPort: sim.port,
+        prefix,
+        apiKey: KEYS.system,
+        tps: 1000,
+        window: 20,
+      }),
+    ),
   );
   const added = bindConnections().filter((c) => !before.has(c));
   expect(added).toHaveLength(1);
