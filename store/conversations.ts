@@ -156,11 +156,21 @@ export class ConversationStore {
     return this.options.codec ? this.options.codec.pack(json) : json;
   }
 
+  private entryBytes(value: TimelineEntry): Buffer {
+    const body = encodeReceiptEntry(value) ?? this.write(value);
+    return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  }
+
   /** A timeline entry as stored: its length (2 bytes, big-endian), then the entry. */
   private entry(value: TimelineEntry): Buffer {
-    const body = encodeReceiptEntry(value) ?? this.write(value);
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    if (bytes.length > 0xffff) throw new RangeError(`timeline entry of ${bytes.length} bytes is too long`);
+    const bytes = this.entryBytes(value);
+    if (bytes.length > 0xffff) {
+      // Only a text can be this long (a 255-part reply): keep its start rather than refuse the
+      // commit, which would leave the reply undecided for good.
+      const text = typeof value.text === 'string' ? value.text : '';
+      const cut = { ...value, text: `${text.slice(0, 4000)}… [${text.length} characters, cut for storage]` };
+      return this.entry(cut.text.length < text.length ? cut : { at: value.at, kind: value.kind, cut: true });
+    }
     const head = Buffer.allocUnsafe(2);
     head.writeUInt16BE(bytes.length);
     return Buffer.concat([head, bytes]);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReply } from '../../parsers/reply.js';
 import { createTestCore, homeSchoolingParams, KASPI, type TestCore } from '../support/core.js';
@@ -114,5 +115,23 @@ describe('conversation store and outbox on real Redis', () => {
     expect(await core.outbox.recover()).toBeGreaterThanOrEqual(1);
     expect(await core.store.outbox(conversation.id)).toEqual([]);
     expect(await core.store.dueDeadlines(42, 10)).toContain(conversation.id);
+  });
+});
+
+describe('a reply too long for a timeline entry', () => {
+  it('is stored cut, and still decided, rather than refused for good', async () => {
+    const { conversation } = await core.conversations.invite({
+      service: 'home-schooling',
+      externalId: 'ext-long',
+      msisdn: '77011230099',
+      language: 'ru',
+      params: homeSchoolingParams(),
+    });
+    // Random letters do not compress: far beyond the 64 KiB a stored entry may take.
+    const text = Array.from(randomBytes(150_000), (b) => String.fromCharCode(0x430 + (b % 32))).join('');
+    const result = await reply(conversation.id, text, 'mo-long');
+    expect(result.status).toBe('applied');
+    const entry = (await core.store.timeline(conversation.id)).find((e) => e.kind === 'reply');
+    expect(String(entry?.text)).toMatch(/\[150000 characters, cut for storage\]$/);
   });
 });
