@@ -6,13 +6,15 @@
  *   npx tsx bench/smpp.ts [--messages=5000] [--runs=3] [--window=100] [--sink=raw|sim]
  *
  * The sink runs in its own process and times first → last submit_sm for both clients alike.
- * Jobs are queued while the queue is paused, so the figure is the drain rate of a full queue.
+ * SMS are handed over while the queue is paused (in batch jobs, as a campaign's are), so the
+ * figure is the drain rate of a full queue.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { QUEUES } from '../queues/names.js';
-import { SMS_JOB_NAME, type SmsOutJob } from '../queues/jobs.js';
+import { SmsHandOver } from '../gateway/core/sms-handover.js';
+import type { SmsOutJob } from '../queues/jobs.js';
 import { segment } from '../sms/encoding.js';
 import { bareRun } from '../test/support/peers/bare.js';
 import {
@@ -43,19 +45,18 @@ async function gatewayRun(sink: Sink, redisUrl: string, admin: Redis, run: numbe
   const gateway = await startBenchGateway({ redisUrl, smppPort: sink.port, prefix, window: WINDOW });
   const queue = new Queue(QUEUES.smsOut, { connection: admin, prefix: `bull-${prefix}` });
   await queue.pause();
+  // The gateway's own hand-over (gateway/core/sms-handover.ts), as a campaign's invitations take.
+  const handOver = new SmsHandOver(queue);
   for (let i = 0; i < MESSAGES; i += 1000) {
-    const jobs = Array.from({ length: Math.min(1000, MESSAGES - i) }, (_, k) => {
-      const data: SmsOutJob = {
-        conversationId: `bench${i + k}`,
-        smsId: '0.0',
-        to: msisdn(i + k),
-        text: KAZAKH_3_PART,
-        templateId: 'bench',
-        asksConsent: false,
-      };
-      return { name: SMS_JOB_NAME, data, opts: { jobId: `bench${i + k}.0.0`, removeOnComplete: true } };
-    });
-    await queue.addBulk(jobs);
+    const sms = Array.from({ length: Math.min(1000, MESSAGES - i) }, (_, k): SmsOutJob => ({
+      conversationId: `bench${i + k}`,
+      smsId: '0.0',
+      to: msisdn(i + k),
+      text: KAZAKH_3_PART,
+      templateId: 'bench',
+      asksConsent: false,
+    }));
+    await handOver.addAll(sms);
   }
   const done = sink.expect(SEGMENTS);
   const cpu = process.cpuUsage();

@@ -14,7 +14,8 @@ import type { Config } from './config.js';
 import { createInboundHandler } from './core/inbound.js';
 import { createCoreMetrics } from './core/metrics.js';
 import { createCore, type Core } from './core/runtime.js';
-import { startSender } from './core/sender.js';
+import { DEFAULT_SENDER_CONCURRENCY, startSender } from './core/sender.js';
+import { SMS_BATCH_MAX } from './core/sms-handover.js';
 import { createSweeper, type Sweeper } from './core/sweeper.js';
 import type { StalledJobs } from './core/stalled.js';
 import { startInboundWorker } from './core/workers.js';
@@ -56,16 +57,17 @@ export interface StartOptions {
 }
 
 /**
- * Sender jobs in flight: each job sends its parts one after another, so at most one segment
- * per job waits in a window. Twice the windows of all binds keeps every window full while
- * half the jobs are between submits (Redis round trips); at least BullMQ's old default of 64.
+ * Sender jobs in flight. A batch job (up to `SMS_BATCH_MAX` SMS, sms-handover.ts) submits all
+ * its SMS at once; enough batches to hold four windows' worth of SMS keep every window full
+ * between jobs. More would only queue SMS behind the windows, where a lone SMS (a reply's
+ * acknowledgement) would wait behind them; at least 16, for lone SMS come one per job.
  */
 export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
   const windows = config.carriers.reduce(
     (sum, c) => sum + c.binds.reduce((n, b) => n + (b.window ?? c.window) * b.count, 0),
     0,
   );
-  return Math.max(64, 2 * windows);
+  return Math.max(DEFAULT_SENDER_CONCURRENCY, Math.ceil((4 * windows) / SMS_BATCH_MAX));
 }
 
 function listen(app: express.Express, host: string, port: number): Promise<Server> {

@@ -38,6 +38,20 @@ export const smsOutJob = z.object({
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';
 
+/**
+ * `sms-out`: several SMS handed over together (gateway/core/sms-handover.ts). One BullMQ job
+ * per SMS cost ≈ 350 µs of CPU, ten times the SMPP submit itself (docs/performance.md); a
+ * batch shares that cost. Job name `sms-batch.v1`, job id BullMQ's own.
+ */
+export const smsBatchJob = z.object({ sms: z.array(smsOutJob).min(1) });
+export type SmsBatchJob = z.infer<typeof smsBatchJob>;
+export const SMS_BATCH_JOB_NAME = 'sms-batch.v1';
+
+/** The SMS an `sms-out` job carries, whichever its name (validated). */
+export function smsOfJob(job: { readonly name: string; readonly data: unknown }): SmsOutJob[] {
+  return job.name === SMS_BATCH_JOB_NAME ? smsBatchJob.parse(job.data).sms : [smsOutJob.parse(job.data)];
+}
+
 /** `inbound`: a citizen's reply (reassembled) or a delivery receipt. */
 export const replyJob = z.object({
   from: z.string(),

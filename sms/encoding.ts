@@ -151,40 +151,50 @@ export interface SegmentOptions {
   readonly ref16?: boolean;
 }
 
-/** Units one code point costs: septets (GSM) or UTF-16 code units (UCS2). */
-function unitCost(ch: string, encoding: SmsEncoding): number {
-  if (encoding === 'ucs2') return ch.length; // 2 for a surrogate pair
-  return gsmSeptets(ch) ?? 1;
+/** Units the code point at `i` costs: septets (GSM) or UTF-16 code units (UCS2). */
+function unitCostAt(text: string, i: number, width: number, encoding: SmsEncoding): number {
+  if (encoding === 'ucs2') return width; // 2 for a surrogate pair
+  return gsmSeptets(width === 1 ? (text[i] as string) : text.slice(i, i + width)) ?? 1;
 }
+
+/** UTF-16 code units of the code point at `i`: 2 for a surrogate pair. */
+const widthAt = (text: string, i: number): number => ((text.codePointAt(i) as number) > 0xffff ? 2 : 1);
 
 /**
  * Split a text into SMS parts. Never splits a surrogate pair (UCS2) or an
- * ESC + extension septet pair (GSM) across parts.
+ * ESC + extension septet pair (GSM) across parts. Walks the text by index and cuts it
+ * with `slice`: one SMS is sent for every call, and an array of its characters cost
+ * ≈ 12 KB of garbage per 3-part SMS (docs/performance.md).
  */
 export function segment(text: string, options: SegmentOptions = {}): Segmentation {
   const encoding = options.encoding ?? chooseEncoding(text);
   const limits = LIMITS[encoding];
-  const chars = Array.from(text);
   let units = 0;
-  for (const ch of chars) units += unitCost(ch, encoding);
+  let characters = 0;
+  for (let i = 0; i < text.length; characters++) {
+    const width = widthAt(text, i);
+    units += unitCostAt(text, i, width, encoding);
+    i += width;
+  }
   const dataCoding = DATA_CODING[encoding];
-  if (units <= limits.single) return { encoding, dataCoding, characters: chars.length, units, parts: [text] };
+  if (units <= limits.single) return { encoding, dataCoding, characters, units, parts: [text] };
   const perPart = options.ref16 ? limits.part16 : limits.part;
   const parts: string[] = [];
-  let current = '';
+  let start = 0;
   let used = 0;
-  for (const ch of chars) {
-    const cost = unitCost(ch, encoding);
+  for (let i = 0; i < text.length;) {
+    const width = widthAt(text, i);
+    const cost = unitCostAt(text, i, width, encoding);
     if (used + cost > perPart) {
-      parts.push(current);
-      current = '';
+      parts.push(text.slice(start, i));
+      start = i;
       used = 0;
     }
-    current += ch;
     used += cost;
+    i += width;
   }
-  if (current) parts.push(current);
-  return { encoding, dataCoding, characters: chars.length, units, parts };
+  if (start < text.length) parts.push(text.slice(start));
+  return { encoding, dataCoding, characters, units, parts };
 }
 
 /** Encode one part's text in the chosen encoding. */

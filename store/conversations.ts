@@ -13,6 +13,7 @@ import type { Conversation } from '../dialogue/conversation.js';
 import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
+import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
 import type { TimelineEntry } from './timeline-entry.js';
 import { ReceiptIndex } from './receipts.js';
 import type { RedisClient } from './redis.js';
@@ -30,6 +31,14 @@ declare module 'ioredis' {
     ): Result<[number, number], Context>;
     gwAppend(k1: string, k2: string, ...args: Array<string | Buffer>): Result<number, Context>;
   }
+}
+
+/** One sent SMS's record (keys.smsParts) and the timeline entry that says so (`recordSent`). */
+export interface SentSms {
+  readonly conversationId: string;
+  readonly smsKey: string;
+  readonly record: string;
+  readonly entry: TimelineEntry;
 }
 
 /** A side effect committed with a step and handed to BullMQ afterwards (transactional outbox). */
@@ -157,7 +166,7 @@ export class ConversationStore {
   }
 
   private entryBytes(value: TimelineEntry): Buffer {
-    const body = encodeReceiptEntry(value) ?? this.write(value);
+    const body = encodeReceiptEntry(value) ?? encodeSentEntry(value) ?? this.write(value);
     return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   }
 
@@ -244,6 +253,33 @@ export class ConversationStore {
     if (failed) throw failed;
   }
 
+  /**
+   * `recordSent` for several SMS (the sender's writes of one event-loop turn): one MULTI on a
+   * single Redis, where keys of many conversations may share a transaction; one per SMS on
+   * Cluster, where they lie in many slots.
+   */
+  async recordSentMany(items: readonly SentSms[], ttlSeconds: number): Promise<void> {
+    if (this.redis.isCluster) {
+      await Promise.all(
+        items.map((i) => this.recordSent(i.conversationId, i.smsKey, i.record, ttlSeconds, i.entry)),
+      );
+      return;
+    }
+    const multi = this.redis.multi();
+    for (const i of items) {
+      multi
+        .set(i.smsKey, i.record, 'EX', ttlSeconds)
+        .gwAppend(
+          this.keys.conversation(i.conversationId),
+          this.keys.timeline(i.conversationId),
+          this.entry(i.entry),
+        );
+    }
+    const results = await multi.exec();
+    const failed = results?.find(([err]) => err !== null)?.[0];
+    if (failed) throw failed;
+  }
+
   async timeline(id: string): Promise<TimelineEntry[]> {
     const value = await this.rawValue(id);
     // A hash: a conversation stored by an earlier version, its timeline in a list.
@@ -253,8 +289,8 @@ export class ConversationStore {
         : splitEntries(value && value.subarray(HEAD_BYTES + value.readUInt32BE(4)));
     return Promise.all(
       raw.map(async (r) => {
-        const receipt = decodeReceiptEntry(r);
-        if (receipt) return receipt;
+        const compact = decodeReceiptEntry(r) ?? decodeSentEntry(r);
+        if (compact) return compact;
         const entry = JSON.parse(await this.readJson(r)) as TimelineEntry;
         return TextCodec.isEncoded(entry.text)
           ? { ...entry, text: await this.decodeText(entry.text) }

@@ -97,21 +97,37 @@ export class ReceiptIndex {
   }
 
   /**
-   * Records the parts (`id` already scoped by carrier, sender.ts `receiptId`; `p` its index):
-   * one script call on a single Redis, one per part on Cluster (buckets lie in many slots).
+   * Records the parts (`id` already scoped by carrier, sender.ts `receiptId`; `p` its index)
+   * of one SMS.
    */
   async link(
     parts: ReadonlyArray<{ readonly id: string; readonly p: number }>,
     link: Omit<PartLink, 'p'>,
   ): Promise<void> {
+    await this.linkMany([{ parts, link }]);
+  }
+
+  /**
+   * `link` for several SMS (the sender's writes of one event-loop turn): one script call for all
+   * their parts on a single Redis, one per part on Cluster (buckets lie in many slots).
+   */
+  async linkMany(
+    sms: ReadonlyArray<{
+      readonly parts: ReadonlyArray<{ readonly id: string; readonly p: number }>;
+      readonly link: Omit<PartLink, 'p'>;
+    }>,
+  ): Promise<void> {
     const now = this.clock();
     const day = Math.floor(now / DAY_MS);
     const ttl = Math.ceil(((day + RECEIPT_DAYS) * DAY_MS - now) / 1000);
-    const slots = parts.map(({ id, p }) => [...this.slot(id, day), encodeLink({ ...link, p })] as const);
+    const slots = sms.flatMap(({ parts, link }) =>
+      parts.map(({ id, p }) => [...this.slot(id, day), encodeLink({ ...link, p })] as const),
+    );
     if (this.redis.isCluster) {
       await Promise.all(slots.map(([key, field, value]) => this.redis.gwLink(1, key, ttl, field, value)));
       return;
     }
+    if (slots.length === 0) return;
     await this.redis.gwLink(
       slots.length,
       ...slots.map(([key]) => key),

@@ -9,6 +9,10 @@
  * string of up to 44 bytes in one allocation, where the hash it replaces cost ≈ 216 bytes.
  * The SMSC ids of the parts are in the conversation's timeline (`sms-status` sent). Hashes
  * (`ids`, `bind`, `t`, `k`, `partial`) written by earlier versions still read.
+ *
+ * While a job sends it, the record is a claim `~<job id>` (claimSmsRecords): an SMS handed over
+ * twice (a crash between the BullMQ add and the outbox ack) may sit in two batch jobs at once,
+ * and only the job holding the claim sends it. Template ids never start with `~` or `{`.
  */
 import type { RedisClient } from './redis.js';
 
@@ -16,7 +20,11 @@ export type SmsRecord =
   | { readonly state: 'none' }
   /** Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`). */
   | { readonly state: 'partial'; readonly resume: string }
-  | { readonly state: 'sent'; readonly templateId: string | null; readonly campaign: string | null };
+  | { readonly state: 'sent'; readonly templateId: string | null; readonly campaign: string | null }
+  /** A job (`owner`, its BullMQ id) is sending it. */
+  | { readonly state: 'claimed'; readonly owner: string };
+
+const CLAIM = '~';
 
 /** The stored value of a sent SMS's record. */
 export function sentRecord(templateId: string, campaign?: string): string {
@@ -26,6 +34,7 @@ export function sentRecord(templateId: string, campaign?: string): string {
 function parse(value: string | null): SmsRecord {
   if (value === null) return { state: 'none' };
   if (value.startsWith('{')) return { state: 'partial', resume: value };
+  if (value.startsWith(CLAIM)) return { state: 'claimed', owner: value.slice(CLAIM.length) };
   const space = value.indexOf(' ');
   return space < 0
     ? { state: 'sent', templateId: value, campaign: null }
@@ -42,4 +51,51 @@ export async function readSmsRecord(redis: RedisClient, key: string): Promise<Sm
   const [ids = null, partial = null, t = null, k = null] = await redis.hmget(key, 'ids', 'partial', 't', 'k');
   if (ids !== null) return { state: 'sent', templateId: t, campaign: k };
   return partial !== null ? { state: 'partial', resume: partial } : { state: 'none' };
+}
+
+const isWrongType = (err: unknown): boolean => err instanceof Error && err.message.startsWith('WRONGTYPE');
+
+/**
+ * Claims the records at `keys` for the job `owner` where nobody holds them, one `SET NX GET`
+ * each (Redis ≥ 7.0), in one round trip on a single Redis (the keys lie in many Cluster slots:
+ * one command each there). Returns, per key, what it held before, or the new claim: the caller
+ * sends an SMS whose record is claimed by `owner` (new, or its own from a crashed attempt) or
+ * partial, and skips one sent or claimed by another job.
+ */
+export async function claimSmsRecords(
+  redis: RedisClient,
+  keys: readonly string[],
+  owner: string,
+  ttlSeconds: number,
+): Promise<SmsRecord[]> {
+  const claim = `${CLAIM}${owner}`;
+  const args = (key: string) => ['SET', key, claim, 'EX', ttlSeconds, 'NX', 'GET'] as const;
+  const replies: Array<[Error | null, unknown]> = redis.isCluster
+    ? await Promise.all(
+        keys.map((key) =>
+          redis.call(...args(key)).then(
+            (v): [null, unknown] => [null, v],
+            (err: Error): [Error, null] => [err, null],
+          ),
+        ),
+      )
+    : ((await keys.reduce((p, key) => p.call(...args(key)), redis.pipeline()).exec()) ?? []);
+  return Promise.all(
+    replies.map(async ([err, value], i) => {
+      // A hash record of an earlier version: read it the old way (it is never claimed).
+      if (err && isWrongType(err)) return readSmsRecord(redis, keys[i] as string);
+      if (err) throw err;
+      return value === null ? { state: 'claimed' as const, owner } : parse(value as string);
+    }),
+  );
+}
+
+/** Gives up `owner`'s claim (its SMS goes on in a job of its own); a record since written stays. */
+export async function releaseSmsClaim(redis: RedisClient, key: string, owner: string): Promise<void> {
+  await redis.eval(
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+    1,
+    key,
+    `${CLAIM}${owner}`,
+  );
 }

@@ -2,36 +2,25 @@
  * The transactional outbox: side effects are committed with the state change
  * (store/lua/commit.lua) and handed to BullMQ afterwards, each with a job id
  * derived from the conversation, so handing one over twice (a crash between
- * the add and the ack) adds nothing twice (an SMS job, removed once sent, is
- * added again but finds its SMS's record and sends nothing: sender.ts). A consent reaches `assignments`
- * exactly once: job id = conversation id (CONTRACT.md).
+ * the add and the ack) adds nothing twice. An SMS may sit in a batch job
+ * (sms-handover.ts) and be queued twice: its record, claimed by one job and
+ * then marked sent, lets it go out once (sender.ts). A consent reaches
+ * `assignments` exactly once: job id = conversation id (CONTRACT.md).
  */
 import type { Queue } from 'bullmq';
 import type { Conversation } from '../../dialogue/conversation.js';
-import { ASSIGNMENT_JOB_NAME, SMS_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
+import { ASSIGNMENT_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
 import { outboxJson, type ConversationStore, type OutboxEntry } from '../../store/conversations.js';
 import type { Logger } from '../log.js';
+import type { SmsHandOver } from './sms-handover.js';
 
 export interface OutboxDeps {
   readonly store: ConversationStore;
   readonly assignments: Queue;
-  readonly smsOut: Queue;
+  /** `sms-out`, several SMS of one turn per job (sms-handover.ts). */
+  readonly sms: SmsHandOver;
   readonly log: Logger;
 }
-
-/**
- * A sent SMS's job is removed at once: kept a day, it held the whole text (≈ 2.5 KB per
- * conversation in Redis). A late re-hand-over then adds the job again, and the sender finds
- * the SMS's record (keys.smsParts, written before the job completes, kept 7 days) and sends
- * nothing (gateway/core/sender.ts). Failed jobs stay a day for the operators.
- */
-const REMOVE_SENT = true;
-const KEEP_FAILED_SMS_JOBS = { age: 24 * 3600 };
-/**
- * Retries of one SMS. The sender pauses while no bind is up, so these cover refusals
- * and timeouts, not outages: 12 attempts from 1 s doubling ≈ 1 h 8 min in all.
- */
-export const SMS_RETRY = { attempts: 12, backoff: { type: 'exponential', delay: 1000 } } as const;
 
 export function assignmentOf(conv: Conversation): AssignmentJob {
   if (!conv.consentReply || conv.consentedAt === null || !conv.consentTemplate) {
@@ -98,12 +87,7 @@ export class Outbox {
           asksConsent: entry.asksConsent,
           ...(entry.campaign ? { campaign: entry.campaign } : {}),
         };
-        await this.deps.smsOut.add(SMS_JOB_NAME, data, {
-          jobId: `${conversationId}.${entry.smsId}`,
-          ...SMS_RETRY,
-          removeOnComplete: REMOVE_SENT,
-          removeOnFail: KEEP_FAILED_SMS_JOBS,
-        });
+        await this.deps.sms.add(data);
         return;
       }
       case 'assignment': {

@@ -17,9 +17,9 @@ import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
 import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
-import { SMS_RETRY } from './outbox.js';
+import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
-import { receiptId } from './sender.js';
+import { receiptId } from './sent-writes.js';
 
 /** Conversation id used for SMS that belong to no conversation (no open request, which request). */
 export const NO_CONVERSATION = 'none';

@@ -25,6 +25,7 @@ import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
+import { SmsHandOver } from './sms-handover.js';
 
 export interface CoreOptions {
   readonly redis: RedisClient;
@@ -52,6 +53,8 @@ export interface Core {
   readonly store: ConversationStore;
   readonly outbox: Outbox;
   readonly queues: Queues;
+  /** Puts SMS in `sms-out`, several of one turn per job. */
+  readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
   readonly renderer: Renderer;
@@ -114,7 +117,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
     codec,
   });
-  const outbox = new Outbox({ store, assignments: queues.assignments, smsOut: queues.smsOut, log });
+  const sms = new SmsHandOver(queues.smsOut);
+  const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
   const campaigns = new CampaignStore(redis, keys);
   const conversations = new ConversationService({
     store,
@@ -131,6 +135,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     outbox,
     queues,
+    sms,
     campaigns,
     renderer,
     services,

@@ -1,33 +1,21 @@
 /**
- * The `sms-out` worker: takes SMS from BullMQ and submits them over the SMPP
- * port. A restart or a dead link loses nothing (the job stays in the queue
- * and is retried with backoff), and an SMS the SMSC accepted is never sent
- * again: the accepted parts are recorded before the job completes, and a
- * retried job that finds them skips the submit (issue 3, point 3).
+ * The `sms-out` worker: takes SMS from BullMQ (one per job, or a batch: sms-handover.ts) and
+ * submits them over the SMPP port. A restart or a dead link loses nothing (the job stays in
+ * the queue and is retried with backoff), and an SMS the SMSC accepted is never sent again:
+ * each SMS's record is claimed by the job that sends it and marked sent before the job
+ * completes, and a retried job that finds it sent skips the submit (issue 3, point 3).
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
-import { smsOutJob, type SmsOutJob } from '../../queues/jobs.js';
+import { SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
-import { readSmsRecord, sentRecord } from '../../store/sms-record.js';
+import { claimSmsRecords, releaseSmsClaim, type SmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport, SubmitResume } from '../smpp/transport.js';
 import type { Core } from './runtime.js';
+import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
+import { smsJobOptions } from './sms-handover.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
-
-/**
- * The receipt index id of one part: SMSC message ids are unique per carrier only, so the
- * carrier scopes them. `id` is one spelling of the id (parsers/receipt.ts `messageIdKeys`).
- */
-export function receiptId(carrier: string | undefined, id: string): string {
-  return `${carrier ?? '-'}:${id.trim().toLowerCase()}`;
-}
-
-/**
- * How long the record of a sent SMS (its parts, template and campaign) is kept: receipts need
- * it for up to 72 h (store/receipts.ts); a re-hand-over of the SMS finds it and sends nothing.
- */
-export const RECEIPT_TTL_SECONDS = 7 * 86_400;
 
 export interface SenderOptions {
   readonly core: Core;
@@ -35,7 +23,7 @@ export interface SenderOptions {
   /** A connection of its own: BullMQ workers block on it. */
   readonly connection: RedisClient;
   readonly log: Logger;
-  /** Jobs in flight; the SMPP window and TPS do the real pacing. Default 64. */
+  /** Jobs in flight (a job may hold a batch); the SMPP window and TPS do the real pacing. Default 16. */
   readonly concurrency?: number;
   /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
   readonly stalled?: StalledJobs;
@@ -54,68 +42,55 @@ function isRetryable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
 }
 
-export async function sendOne(
-  core: Core,
-  transport: SmsTransport,
-  data: SmsOutJob,
-  log: Logger,
-): Promise<'sent' | 'skipped'> {
-  const { store } = core;
-  const partsKey = store.keys.smsParts(data.conversationId, data.smsId);
-  const record = await readSmsRecord(store.redis, partsKey);
-  if (record.state === 'sent') return 'skipped';
+/** What became of one SMS of a job. */
+type Outcome =
+  | { readonly kind: 'sent' | 'skipped' }
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** Not accepted yet, for a reason that may pass (timeout, throttled beyond the retries). */
+  | { readonly kind: 'retry'; readonly err: unknown }
+  | { readonly kind: 'link-down'; readonly err: unknown };
+
+interface Context {
+  readonly core: Core;
+  readonly transport: SmsTransport;
+  readonly writes: SentWrites;
+  readonly log: Logger;
+}
+
+/** An SMS is this job's to send unless it is sent or another job holds it. */
+const mine = (record: SmsRecord, owner: string): boolean =>
+  record.state === 'partial' || (record.state === 'claimed' && record.owner === owner);
+
+async function sendSms(ctx: Context, data: SmsOutJob, record: SmsRecord, owner: string): Promise<Outcome> {
+  if (!mine(record, owner)) return { kind: 'skipped' };
+  const { store } = ctx.core;
   let result;
   try {
-    result = await transport.submit({
+    result = await ctx.transport.submit({
       to: data.to,
       text: data.text,
       reference: `${data.conversationId}.${data.smsId}`,
       ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
     });
   } catch (err) {
-    if (isRetryable(err)) {
-      await rememberAcceptedParts(store, partsKey, err);
-      throw err;
+    if (isLinkDown(err) || isRetryable(err)) {
+      await rememberAcceptedParts(store, store.keys.smsParts(data.conversationId, data.smsId), err);
+      return isLinkDown(err) ? { kind: 'link-down', err } : { kind: 'retry', err };
     }
     const reason = err instanceof Error ? err.message : String(err);
-    await store.append(data.conversationId, {
-      at: core.now(),
+    const { conversationId, smsId } = data;
+    await store.append(conversationId, {
+      at: ctx.core.now(),
       kind: 'sms-status',
-      smsId: data.smsId,
+      smsId,
       status: 'failed',
       reason,
     });
-    log.warn(
-      { conversationId: data.conversationId, smsId: data.smsId, reason },
-      'SMSC refused an SMS for good',
-    );
-    throw new UnrecoverableError(reason);
+    ctx.log.warn({ conversationId, smsId, reason }, 'SMSC refused an SMS for good');
+    return { kind: 'failed', reason };
   }
-  const ids = result.parts.map((p) => p.messageId);
-  const now = core.now();
-  const parts = result.parts.map((p) => ({ id: receiptId(result.carrier, p.messageId), p: p.index }));
-  // Links and the SMS's record go out together (one round trip). Commands on one connection run
-  // in order, so the record that marks the SMS sent lands after its links.
-  const link = { c: data.conversationId, s: data.smsId, n: parts.length, asksConsent: data.asksConsent };
-  await Promise.all([
-    store.receipts.link(parts, link),
-    store.recordSent(
-      data.conversationId,
-      partsKey,
-      sentRecord(data.templateId, data.campaign),
-      RECEIPT_TTL_SECONDS,
-      {
-        at: now,
-        kind: 'sms-status',
-        smsId: data.smsId,
-        status: 'sent',
-        messageIds: ids,
-        encoding: result.encoding,
-      },
-    ),
-  ]);
-  if (data.campaign && data.asksConsent) await core.campaigns.increment(data.campaign, 'sent', now);
-  return 'sent';
+  await ctx.writes.sent(data, result);
+  return { kind: 'sent' };
 }
 
 /**
@@ -130,32 +105,67 @@ async function rememberAcceptedParts(store: Core['store'], partsKey: string, err
   await store.redis.set(partsKey, JSON.stringify(resume), 'EX', RECEIPT_TTL_SECONDS);
 }
 
+/** Sends the SMS of one job, each at most once per accepted submit, all at once (the window paces them). */
+export async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): Promise<Outcome[]> {
+  const { store } = ctx.core;
+  const keys = sms.map((s) => store.keys.smsParts(s.conversationId, s.smsId));
+  const records = await claimSmsRecords(store.redis, keys, owner, RECEIPT_TTL_SECONDS);
+  return Promise.all(sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner)));
+}
+
+/**
+ * SMS of a batch that failed for a reason that may pass go on in jobs of their own, each with
+ * its own retries and backoff, and the batch completes: retrying the whole batch would re-read
+ * every SMS of it for the sake of one. The claim is given up first so the new job may take it.
+ */
+async function handOffAlone(core: Core, sms: readonly SmsOutJob[], owner: string): Promise<void> {
+  for (const s of sms) {
+    await releaseSmsClaim(core.store.redis, core.store.keys.smsParts(s.conversationId, s.smsId), owner);
+    await core.queues.smsOut.add(SMS_JOB_NAME, s, smsJobOptions(s));
+  }
+}
+
+async function processJob(ctx: Context, job: Job, token: string | undefined): Promise<string> {
+  const sms = smsOfJob(job);
+  const owner = job.id ?? `${job.name}:${job.timestamp}`;
+  const outcomes = await sendAll(ctx, sms, owner);
+  const count = (kind: Outcome['kind']) => outcomes.filter((o) => o.kind === kind).length;
+  // A link that drops is not the SMS's fault: wait for a bind without using up an attempt
+  // (12 attempts would otherwise go in a few minutes of a flapping link).
+  const linkDown = outcomes.find((o) => o.kind === 'link-down');
+  if (linkDown) {
+    if (token === undefined) throw (linkDown as { err: unknown }).err;
+    await job.moveToDelayed(Date.now() + LINK_DOWN_RETRY_MS, token);
+    throw new DelayedError();
+  }
+  const retry = outcomes.flatMap((o, i) => (o.kind === 'retry' ? [{ o, s: sms[i] as SmsOutJob }] : []));
+  if (retry.length > 0 && sms.length === 1) throw (retry[0]?.o as { err: unknown }).err;
+  if (retry.length > 0)
+    await handOffAlone(
+      ctx.core,
+      retry.map((r) => r.s),
+      owner,
+    );
+  const failed = outcomes.find((o) => o.kind === 'failed');
+  // A lone SMS refused for good fails its job, which operators see in the failed set.
+  if (failed && sms.length === 1) throw new UnrecoverableError((failed as { reason: string }).reason);
+  return `sent ${count('sent')}, skipped ${count('skipped')}, failed ${count('failed')}, alone ${retry.length}`;
+}
+
+/** Jobs in flight when the caller says nothing (gateway.ts `senderConcurrency` says more). */
+export const DEFAULT_SENDER_CONCURRENCY = 16;
+
 export function startSender(options: SenderOptions): Worker {
   const { core, transport, log } = options;
-  const worker = new Worker(
-    QUEUES.smsOut,
-    async (job: Job, token?: string) => {
-      try {
-        return await sendOne(core, transport, smsOutJob.parse(job.data), log);
-      } catch (err) {
-        // A link that drops is not the SMS's fault: wait for a bind without using up an attempt
-        // (12 attempts would otherwise go in a few minutes of a flapping link).
-        if (isLinkDown(err) && token !== undefined) {
-          await job.moveToDelayed(Date.now() + LINK_DOWN_RETRY_MS, token);
-          throw new DelayedError();
-        }
-        throw err;
-      }
-    },
-    {
-      connection: options.connection,
-      prefix: core.queuePrefix,
-      concurrency: options.concurrency ?? 64,
-      // A job whose worker died is retried: the parts record makes that safe.
-      maxStalledCount: 10,
-      ...stalledOptions(options.stalled),
-    },
-  );
+  const ctx: Context = { core, transport, log, writes: new SentWrites(core) };
+  const worker = new Worker(QUEUES.smsOut, (job: Job, token?: string) => processJob(ctx, job, token), {
+    connection: options.connection,
+    prefix: core.queuePrefix,
+    concurrency: options.concurrency ?? DEFAULT_SENDER_CONCURRENCY,
+    // A job whose worker died is retried: the claims and records make that safe.
+    maxStalledCount: 10,
+    ...stalledOptions(options.stalled),
+  });
   worker.on('failed', (job, err) => {
     log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'sms-out job failed');
   });

@@ -49,6 +49,7 @@ const faultsSchema = z
     throttleEvery: z.int().min(0),
     throttleStatus: z.int().min(0),
     rejectStatus: z.int().min(0),
+    rejectTo: z.array(z.string()),
     responseDelayMs: z.int().min(0),
     noResponse: z.boolean(),
     dropAfterSubmits: z.int().min(0),

@@ -85,7 +85,7 @@ export class SubmitDesk {
     // After a drop, submits still in the read buffer reach nobody: record them as unanswered.
     const decision: SubmitDecision = connection.dropping
       ? { status: undefined, delayMs: 0, drop: false }
-      : this.decide(connection, at);
+      : this.decide(connection, at, pdu.destination);
     const messageId = decision.status === STATUS.ROK ? this.nextId() : undefined;
     const submit: ReceivedSubmit = {
       ...pdu,
@@ -118,9 +118,15 @@ export class SubmitDesk {
     this.timers.clear();
   }
 
-  private decide(connection: SimConnection, at: Date): SubmitDecision {
+  private decide(connection: SimConnection, at: Date, destination: string): SubmitDecision {
     if (!connection.canTransmit) return { status: STATUS.RINVBNDSTS, delayMs: 0, drop: false };
-    const [decision, next] = decideSubmit(this.faults, this.throttle, connection.submits, at.getTime());
+    const [decision, next] = decideSubmit(
+      this.faults,
+      this.throttle,
+      connection.submits,
+      at.getTime(),
+      destination,
+    );
     this.throttle = next;
     return decision;
   }

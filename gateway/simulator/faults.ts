@@ -13,6 +13,7 @@ export const STATUS = {
   RINVCMDLEN: 0x02,
   RINVCMDID: 0x03,
   RINVBNDSTS: 0x04,
+  RINVDSTADR: 0x0b,
   RALYBND: 0x05,
   RINVPASWD: 0x0e,
   RINVSYSID: 0x0f,
@@ -30,6 +31,8 @@ export interface Faults {
   readonly throttleStatus: number;
   /** Answer every submit with this error status (e.g. 0x0B ESME_RINVDSTADR). 0 = off. */
   readonly rejectStatus: number;
+  /** Answer the submits to these numbers only with ESME_RINVDSTADR (0x0B): one citizen's number is wrong. */
+  readonly rejectTo: readonly string[];
   /** Delay every submit_sm_resp by this many ms. 0 = off. */
   readonly responseDelayMs: number;
   /** Never answer submit_sm (the PDU is still recorded). */
@@ -51,6 +54,7 @@ export const NO_FAULTS: Faults = Object.freeze({
   throttleEvery: 0,
   throttleStatus: STATUS.RTHROTTLED,
   rejectStatus: 0,
+  rejectTo: [],
   responseDelayMs: 0,
   noResponse: false,
   dropAfterSubmits: 0,
@@ -88,6 +92,7 @@ export function decideSubmit(
   state: ThrottleState,
   nthOnConnection: number,
   nowMs: number,
+  destination = '',
 ): [SubmitDecision, ThrottleState] {
   const seen = state.seen + 1;
   const recent = state.acceptedAt.filter((t) => nowMs - t < WINDOW_MS);
@@ -105,6 +110,7 @@ export function decideSubmit(
   }
   if (faults.noResponse) return [{ status: undefined, delayMs: 0, drop: false }, next(false)];
   if (faults.rejectStatus !== 0) return answer(faults.rejectStatus);
+  if (faults.rejectTo.includes(destination)) return answer(STATUS.RINVDSTADR);
   if (faults.throttleEvery > 0 && seen % faults.throttleEvery === 0) return answer(faults.throttleStatus);
   if (faults.throttlePerSecond > 0 && recent.length >= faults.throttlePerSecond)
     return answer(faults.throttleStatus);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReply } from '../../parsers/reply.js';
+import { smsOfJob } from '../../queues/jobs.js';
 import { createTestCore, homeSchoolingParams, KASPI, type TestCore } from '../support/core.js';
 
 let core: TestCore;
@@ -33,9 +34,11 @@ describe('conversation store and outbox on real Redis', () => {
     expect(conversation.state).toBe('invited');
     expect(conversation.consentTemplate?.id).toBe('home-schooling.offer-one-bank');
     expect(conversation.consentTemplate?.text).toContain('123#3#1');
-    const jobs = await core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed']);
-    const job = jobs.find((j) => j.data.conversationId === conversation.id);
-    expect(job?.data.text).toBe(conversation.consentTemplate?.text);
+    const jobs = (await core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed'])).flatMap(
+      smsOfJob,
+    );
+    const job = jobs.find((j) => j.conversationId === conversation.id);
+    expect(job?.text).toBe(conversation.consentTemplate?.text);
     expect(await core.store.dueDeadlines(conversation.deadline!, 10)).toContain(conversation.id);
     expect((await core.store.listByMsisdn('77011234567')).map((c) => c.id)).toEqual([conversation.id]);
     expect(await core.store.pendingOutboxes()).not.toContain(conversation.id);
@@ -53,8 +56,10 @@ describe('conversation store and outbox on real Redis', () => {
     const again = await core.conversations.invite(input);
     expect(again.created).toBe(false);
     expect(again.conversation.id).toBe(first.conversation.id);
-    const jobs = await core.queues.smsOut.getJobs(['waiting', 'completed', 'active', 'delayed']);
-    expect(jobs.filter((j) => j.data.conversationId === first.conversation.id)).toHaveLength(1);
+    const jobs = (await core.queues.smsOut.getJobs(['waiting', 'completed', 'active', 'delayed'])).flatMap(
+      smsOfJob,
+    );
+    expect(jobs.filter((j) => j.conversationId === first.conversation.id)).toHaveLength(1);
   });
 
   it('a consent reaches assignments exactly once, even when the reply is applied twice', async () => {

@@ -13,6 +13,7 @@ import { eventually, KEYS } from '../support/gateway.js';
 import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';
 import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
 import { numbers } from '../support/scenario.js';
+import { smsOfJob } from '../../queues/jobs.js';
 
 const N = 300;
 const msisdn = numbers('708');
@@ -144,7 +145,7 @@ describe('SIGKILL in the middle of a burst of replies', () => {
     const unanswered = phones.filter((p) => !isAcked(results.get(p)));
     expect(unanswered.length).toBeGreaterThan(0);
     // What the dead process left: acknowledgements being submitted, replies being applied.
-    const unfinishedAcks = new Set((await core.queues.smsOut.getActive()).map((j) => j.data.to as string));
+    const unfinishedAcks = new Set((await core.queues.smsOut.getActive()).flatMap(smsOfJob).map((s) => s.to));
     const stranded = (await core.queues.inbound.getActive()).length;
 
     gateway = await start();

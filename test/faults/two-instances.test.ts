@@ -25,6 +25,7 @@ import { eventually, KEYS } from '../support/gateway.js';
 import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';
 import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
 import { numbers } from '../support/scenario.js';
+import { smsOfJob } from '../../queues/jobs.js';
 
 const N = 300;
 const REPLY = '123#3#1';
@@ -112,7 +113,7 @@ async function repliesWithKill(phones: readonly string[], binds: readonly [numbe
           dead = true;
           const at = Date.now();
           // Running at the kill, in either process: acknowledgements being submitted, replies applied.
-          const acks = (await core.queues.smsOut.getActive()).map((j) => j.data.to as string);
+          const acks = (await core.queues.smsOut.getActive()).flatMap(smsOfJob).map((s) => s.to);
           return { at, acks, replies: (await core.queues.inbound.getActive()).length };
         });
       }

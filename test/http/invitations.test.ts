@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedSchema, batchResultSchema, errorSchema } from '../../gateway/http/schemas.js';
+import { smsOfJob } from '../../queues/jobs.js';
 import { homeSchoolingParams } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
@@ -52,8 +53,10 @@ describe('POST /v1/invitations, one invitation', () => {
     const again = await invite(home('idem-1'));
     expect(again.status).toBe(202);
     expect(again.body.conversationId).toBe(first.body.conversationId);
-    const jobs = await t.core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed']);
-    expect(jobs.filter((j) => j.data.conversationId === first.body.conversationId)).toHaveLength(1);
+    const jobs = (await t.core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed'])).flatMap(
+      smsOfJob,
+    );
+    expect(jobs.filter((j) => j.conversationId === first.body.conversationId)).toHaveLength(1);
   });
 
   it('school-meals with recipients writes to the mother whatever the order of the list (002, item 9)', async () => {

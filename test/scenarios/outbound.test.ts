@@ -4,8 +4,8 @@
  * accepted is never sent again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMS_JOB_NAME, type SmsOutJob } from '../../queues/jobs.js';
-import { SMS_RETRY } from '../../gateway/core/outbox.js';
+import { SMS_BATCH_JOB_NAME, SMS_JOB_NAME, type SmsOutJob } from '../../queues/jobs.js';
+import { SMS_RETRY } from '../../gateway/core/sms-handover.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let t: TestGateway;
@@ -18,21 +18,16 @@ afterAll(async () => {
 
 async function queueSms(prefix: string, count: number, to = '77015550100'): Promise<string[]> {
   const texts = Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);
-  await Promise.all(
-    texts.map((text, i) => {
-      const data: SmsOutJob = {
-        conversationId: 'none',
-        smsId: `${prefix}-${i}`,
-        to,
-        text,
-        templateId: 'test.sms',
-        asksConsent: false,
-      };
-      return t.gateway.core.queues.smsOut.add(SMS_JOB_NAME, data, {
-        jobId: `none.${prefix}-${i}`,
-        ...SMS_RETRY,
-      });
-    }),
+  // Handed over in one turn, as a campaign's are: they go out in batch jobs (sms-handover.ts).
+  await t.gateway.core.sms.addAll(
+    texts.map((text, i) => ({
+      conversationId: 'none',
+      smsId: `${prefix}-${i}`,
+      to,
+      text,
+      templateId: 'test.sms',
+      asksConsent: false,
+    })),
   );
   return texts;
 }
@@ -106,5 +101,77 @@ describe('a long message cut by a dropped link', () => {
     expect(acceptedSeqs.sort()).toEqual(whole.parts.map((_, i) => i + 1));
     // One concatenation reference for every part, before and after the drop.
     expect(new Set(mine.map((s) => s.concat?.ref)).size).toBe(1);
+  }, 30_000);
+});
+
+describe('SMS sent in batch jobs', () => {
+  const sms = (prefix: string, i: number, to = '77015550110'): SmsOutJob => ({
+    conversationId: 'none',
+    smsId: `${prefix}-${i}`,
+    to,
+    text: `${prefix} ${i}`,
+    templateId: 'test.sms',
+    asksConsent: false,
+  });
+  const idle = async () => {
+    const counts = await t.gateway.core.queues.smsOut.getJobCounts('waiting', 'active', 'delayed');
+    return Object.values(counts).every((n) => n === 0);
+  };
+
+  it('an SMS queued in two batch jobs at once (handed over twice) is sent once', async () => {
+    const first = Array.from({ length: 10 }, (_, i) => sms('twice', i));
+    const second = [...first.slice(5), ...Array.from({ length: 5 }, (_, i) => sms('twice', 10 + i))];
+    // Both jobs wait together, so two workers may claim the same SMS at the same time.
+    await t.gateway.core.queues.smsOut.addBulk(
+      [first, second].map((batch) => ({ name: SMS_BATCH_JOB_NAME, data: { sms: batch }, opts: SMS_RETRY })),
+    );
+    const texts = [...first, ...second.slice(5)].map((s) => s.text);
+    await eventually(async () => (await idle()) && texts.every((x) => accepted(x) === 1), 'all accepted');
+    for (const text of texts) expect(received(text)).toBe(1);
+  }, 30_000);
+
+  it('an SMS the SMSC refuses for good leaves the others of its batch sent, and is not sent again', async () => {
+    const refused = '77015550119';
+    t.sim.setFaults({ rejectTo: [refused] });
+    const batch = Array.from({ length: 8 }, (_, i) => sms('refused', i, i === 3 ? refused : '77015550111'));
+    await t.gateway.core.sms.addAll(batch);
+    await eventually(async () => (await idle()) && received('refused 3') === 1, 'the batch done');
+    t.sim.setFaults({ rejectTo: [] });
+    for (const s of batch) expect(accepted(s.text)).toBe(s.to === refused ? 0 : 1);
+    expect(received('refused 3')).toBe(1);
+    expect(await t.gateway.core.queues.smsOut.getJobCounts('failed')).toEqual({ failed: 0 });
+  }, 30_000);
+});
+
+describe('an SMS of a batch the SMSC keeps throttling', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startTestGateway({ smpp: { throttleBackoffMs: 20, maxThrottleRetries: 1 } });
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+
+  it('goes on in a job of its own, with its own retries, and is accepted once when the SMSC takes it', async () => {
+    g.sim.setFaults({ rejectStatus: 0x58 });
+    const batch = Array.from({ length: 4 }, (_, i) => ({
+      conversationId: 'none',
+      smsId: `alone-${i}`,
+      to: '77015550120',
+      text: `alone ${i}`,
+      templateId: 'test.sms',
+      asksConsent: false,
+    }));
+    await g.gateway.core.sms.addAll(batch);
+    const own = await eventually(async () => {
+      const jobs = await Promise.all(
+        batch.map((s) => g.gateway.core.queues.smsOut.getJob(`none.${s.smsId}`)),
+      );
+      return jobs.every((j) => j?.name === SMS_JOB_NAME) && jobs;
+    }, 'a job of its own for each throttled SMS');
+    expect(own).toHaveLength(4);
+    g.sim.setFaults({ rejectStatus: 0 });
+    const ok = (text: string) => g.sim.submits.filter((s) => s.text === text && s.status === 0).length;
+    await eventually(() => Promise.resolve(batch.every((s) => ok(s.text) === 1)), 'each accepted', 20_000);
   }, 30_000);
 });

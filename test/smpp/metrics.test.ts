@@ -58,6 +58,8 @@ describe('ReceiptClock', () => {
     const decimal = BigInt('0x6b0527da00000001').toString(10);
     expect(clock.receipt('kcell', decimal, 4_500)).toBe(3.5);
     expect(clock.receipt('kcell', '6b0527da00000001', 5_000)).toBeUndefined();
+    clock.accepted('kcell', '1234', 1_000);
+    expect(clock.receipt('kcell', '4D2', 2_000)).toBe(1);
   });
 
   it('keeps carriers apart: the same id at another carrier is another message', () => {

@@ -1,0 +1,82 @@
+/**
+ * What the sender writes once the SMSC accepted an SMS — its parts' receipt links, its record
+ * marked sent, the `sms-status` sent entry in its timeline, the campaign's counter — written
+ * for all the SMS accepted in one event-loop turn together: one script call for the links and
+ * one MULTI for the records and timelines on a single Redis (store/receipts.ts `linkMany`,
+ * store/conversations.ts `recordSentMany`), instead of two round trips per SMS. The writes
+ * of each SMS still complete before its job does, so a retried job finds the SMS sent.
+ */
+import DataLoader from 'dataloader';
+import type { SmsOutJob } from '../../queues/jobs.js';
+import type { SentSms } from '../../store/conversations.js';
+import { sentRecord } from '../../store/sms-record.js';
+import type { SubmitResult } from '../smpp/transport.js';
+import type { Core } from './runtime.js';
+
+/**
+ * How long the record of a sent SMS (its template and campaign) is kept: receipts need it for
+ * up to 72 h (store/receipts.ts); a re-hand-over of the SMS finds it and sends nothing.
+ */
+export const RECEIPT_TTL_SECONDS = 7 * 86_400;
+
+/**
+ * The receipt index id of one part: SMSC message ids are unique per carrier only, so the
+ * carrier scopes them. `id` is one spelling of the id (parsers/receipt.ts `messageIdKeys`).
+ */
+export function receiptId(carrier: string | undefined, id: string): string {
+  return `${carrier ?? '-'}:${id.trim().toLowerCase()}`;
+}
+
+interface Accepted {
+  readonly data: SmsOutJob;
+  readonly result: SubmitResult;
+}
+
+export class SentWrites {
+  private readonly loader: DataLoader<Accepted, true>;
+
+  constructor(private readonly core: Core) {
+    this.loader = new DataLoader((accepted) => this.write(accepted), {
+      cache: false,
+      maxBatchSize: 500,
+      // The submit_sm_resp of one read of the SMSC socket end up in one write.
+      batchScheduleFn: (callback) => setImmediate(callback),
+    });
+  }
+
+  /** Resolves once the SMS is recorded as sent (links, record, timeline, campaign counter). */
+  async sent(data: SmsOutJob, result: SubmitResult): Promise<void> {
+    await this.loader.load({ data, result });
+  }
+
+  private async write(accepted: readonly Accepted[]): Promise<true[]> {
+    const { store } = this.core;
+    const now = this.core.now();
+    const links = accepted.map(({ data, result }) => ({
+      parts: result.parts.map((p) => ({ id: receiptId(result.carrier, p.messageId), p: p.index })),
+      link: { c: data.conversationId, s: data.smsId, n: result.parts.length, asksConsent: data.asksConsent },
+    }));
+    const records = accepted.map(({ data, result }): SentSms => {
+      const entry = { at: now, kind: 'sms-status', smsId: data.smsId, status: 'sent' } as const;
+      return {
+        conversationId: data.conversationId,
+        smsKey: store.keys.smsParts(data.conversationId, data.smsId),
+        record: sentRecord(data.templateId, data.campaign),
+        entry: { ...entry, messageIds: result.parts.map((p) => p.messageId), encoding: result.encoding },
+      };
+    });
+    // Commands on one connection run in order: the records that mark the SMS sent land after
+    // their links, so a receipt that finds the record also finds the link.
+    await Promise.all([store.receipts.linkMany(links), store.recordSentMany(records, RECEIPT_TTL_SECONDS)]);
+    await this.countCampaigns(accepted, now);
+    return accepted.map(() => true);
+  }
+
+  /** Invitations sent, per campaign: one increment for all of a turn's SMS of a campaign. */
+  private async countCampaigns(accepted: readonly Accepted[], now: number): Promise<void> {
+    const counts = new Map<string, number>();
+    for (const { data } of accepted)
+      if (data.campaign && data.asksConsent) counts.set(data.campaign, (counts.get(data.campaign) ?? 0) + 1);
+    await Promise.all([...counts].map(([id, n]) => this.core.campaigns.increment(id, 'sent', now, n)));
+  }
+}

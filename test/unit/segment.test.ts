@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LIMITS, chooseEncoding, encodeGsm7, segment, type SmsEncoding } from '../../sms/encoding.js';
+
+/** The plain definition, one code point at a time: what `segment` must agree with. */
+function reference(text: string, encoding: SmsEncoding, ref16: boolean): string[] {
+  const cost = (ch: string) => (encoding === 'ucs2' ? ch.length : encodeGsm7(ch).length);
+  const chars = Array.from(text);
+  const units = chars.reduce((n, ch) => n + cost(ch), 0);
+  if (units <= LIMITS[encoding].single) return [text];
+  const perPart = ref16 ? LIMITS[encoding].part16 : LIMITS[encoding].part;
+  const parts: string[] = [];
+  let current = '';
+  let used = 0;
+  for (const ch of chars) {
+    if (used + cost(ch) > perPart) {
+      parts.push(current);
+      current = '';
+      used = 0;
+    }
+    current += ch;
+    used += cost(ch);
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
+const gsm = fc.constantFrom(...'@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩ abcXYZ0129{}[]~^\\|€'.split(''));
+const kazakh = fc.constantFrom(...'әіңғүұқөһ ӘІҢҒҮҰҚӨҺ абв 😀👨‍👩‍👧 123#'.split(''));
+
+describe('segment', () => {
+  it('cuts any text as the plain definition does, in GSM and UCS2, with 8- and 16-bit references', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(gsm, { maxLength: 500 }), fc.array(kazakh, { maxLength: 300 })),
+        fc.boolean(),
+        (chars, ref16) => {
+          const text = chars.join('');
+          const encoding = chooseEncoding(text);
+          const got = segment(text, { ref16 });
+          expect(got.encoding).toBe(encoding);
+          expect(got.parts).toEqual(reference(text, encoding, ref16));
+          expect(got.parts.join('')).toBe(text);
+          expect(got.characters).toBe(Array.from(text).length);
+        },
+      ),
+    );
+  });
+
+  it('never starts a part with the second half of a surrogate pair', () => {
+    const text = '😀'.repeat(100);
+    const { parts } = segment(text);
+    expect(parts.length).toBe(Math.ceil(200 / 66));
+    for (const part of parts) expect(part.codePointAt(0)).toBe(0x1f600);
+  });
+});
