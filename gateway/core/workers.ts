@@ -17,7 +17,12 @@ export interface InboundWorkerOptions {
   readonly core: Core;
   readonly connection: RedisClient;
   readonly log: Logger;
-  /** Default 32. */
+  /**
+   * Default 8. The same event loop answers the SMSC's deliver_sm, and every reply decided is
+   * CPU taken from it: with 32 jobs at once the worker used the whole core at 1,000 replies/s
+   * and a deliver_sm_resp waited behind it (p99 40–70 ms); with 8 it leaves room for the edge
+   * (p50 ≈ 4 ms) and decides ≈ 550 replies/s, the rest waiting in `inbound` (docs/performance.md).
+   */
   readonly concurrency?: number;
   readonly metrics?: CoreMetrics;
   /** How soon a job held by a dead process is retried (BullMQ defaults: 30 s lock, 30 s check). */
@@ -43,7 +48,7 @@ export function startInboundWorker(options: InboundWorkerOptions): {
     {
       connection: options.connection,
       prefix: core.queuePrefix,
-      concurrency: options.concurrency ?? 32,
+      concurrency: options.concurrency ?? 8,
       maxStalledCount: 10,
       ...stalledOptions(options.stalled),
     },

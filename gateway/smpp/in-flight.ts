@@ -35,6 +35,13 @@ export class InFlight {
     return this.used;
   }
 
+  /** Take a free window slot now, if there is one. */
+  tryAcquire(): boolean {
+    if (this.used >= this.window) return false;
+    this.used++;
+    return true;
+  }
+
   /** Wait for a free window slot. Rejected by {@link failAll} (e.g. the link dropped meanwhile). */
   acquire(): Promise<void> {
     if (this.used < this.window) {

@@ -17,7 +17,11 @@ const STATES: readonly BindState[] = [
 /** What the bind reports; a no-op implementation is {@link NO_METRICS}. */
 export interface SmppMetrics {
   state(bind: string, state: BindState): void;
-  windowInUse(bind: string, inUse: number): void;
+  /**
+   * How to read a bind's window in use; read when /metrics is scraped, not set per submit (a
+   * gauge set twice per segment was a measurable share of the send path).
+   */
+  watchWindow(bind: string, inUse: () => number): void;
   submit(bind: string, status: string): void;
   throttle(bind: string, status: string): void;
   enquireLinkRtt(bind: string, seconds: number): void;
@@ -37,7 +41,7 @@ const RTT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 export const NO_METRICS: SmppMetrics = {
   state: () => undefined,
-  windowInUse: () => undefined,
+  watchWindow: () => undefined,
   submit: () => undefined,
   throttle: () => undefined,
   enquireLinkRtt: () => undefined,
@@ -104,7 +108,16 @@ function bindMetrics(registry: Registry) {
 
 function flowMetrics(registry: Registry) {
   const m = on(registry);
-  const window = m.gauge('smpp_window_in_use', 'submit_sm awaiting submit_sm_resp', ['bind']);
+  const windows = new Map<string, () => number>();
+  new Gauge({
+    name: 'smpp_window_in_use',
+    help: 'submit_sm awaiting submit_sm_resp',
+    labelNames: ['bind'],
+    registers: [registry],
+    collect() {
+      for (const [bind, inUse] of windows) this.set({ bind }, inUse());
+    },
+  });
   const size = m.gauge('smpp_window_size', 'configured window of each bind', ['bind']);
   const submits = m.counter('smpp_submits_total', 'submit_sm responses by command_status name', [
     'bind',
@@ -122,7 +135,7 @@ function flowMetrics(registry: Registry) {
     [...RTT_BUCKETS, 10],
   );
   return {
-    windowInUse: (bind: string, inUse: number) => window.set({ bind }, inUse),
+    watchWindow: (bind: string, inUse: () => number) => void windows.set(bind, inUse),
     windowSize: (bind: string, slots: number) => size.set({ bind }, slots),
     submit: (bind: string, status: string) => submits.inc({ bind, status }),
     throttle: (bind: string, status: string) => throttles.inc({ bind, status }),

@@ -37,6 +37,7 @@ export class Sender {
     private readonly deps: { logger: Logger; metrics: SmppMetrics; now: () => number },
   ) {
     this.bucket = new TokenBucket(config.tps, deps.now());
+    deps.metrics.watchWindow(host.id, () => host.connection()?.inFlight.inUse ?? 0);
   }
 
   /** Send every segment of `message`, in order. */
@@ -88,14 +89,12 @@ export class Sender {
   /** One submit_sm, retried after a throttle; resolves with the SMSC message_id. */
   private async submitSegment(fields: Record<string, unknown>): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      await this.gate();
+      // Awaited only when there is something to wait for: one segment of every SMS passes here.
+      if (!this.open()) await this.gate();
       const conn = this.requireBound();
-      await conn.inFlight.acquire();
-      this.deps.metrics.windowInUse(this.host.id, conn.inFlight.inUse);
+      if (!conn.inFlight.tryAcquire()) await conn.inFlight.acquire();
       const started = performance.now();
-      const response = await conn
-        .request('submit_sm', fields, this.config.responseTimeoutMs, true)
-        .finally(() => this.deps.metrics.windowInUse(this.host.id, conn.inFlight.inUse));
+      const response = await conn.request('submit_sm', fields, this.config.responseTimeoutMs, true);
       this.deps.metrics.submitDuration(this.host.id, (performance.now() - started) / 1000);
       const status = response.command_status;
       const info = statusInfo(status);
@@ -115,6 +114,12 @@ export class Sender {
       { bind: this.host.id, status: statusName, pauseMs: ms },
       'SMSC asked to slow down; pausing bind',
     );
+  }
+
+  /** Takes a token now when the bind is not paused and the bucket has one. */
+  private open(): boolean {
+    const now = this.deps.now();
+    return this.pausedUntil <= now && this.bucket.take(now) === 0;
   }
 
   /** Wait out a pause, then for a token of the bucket. */

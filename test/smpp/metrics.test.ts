@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
 import { ReceiptClock } from '../../gateway/smpp/receipt-clock.js';
+import { CarrierSimulator } from '../../gateway/simulator/index.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
 import { metricValue, testBind } from './helpers.js';
 
@@ -32,6 +33,27 @@ describe('session-layer metrics against the Perl SMSC', () => {
     await bind.submit({ to: '77011234567', text: 'x'.repeat(300) }); // 2 GSM parts
     expect(await metricValue(t.registry, 'smpp_window_size', { bind: 'test-1' })).toBe(7);
     expect(await metricValue(t.registry, 'smpp_submit_duration_seconds_count', { bind: 'test-1' })).toBe(2);
+  });
+
+  it('reads the window in use when scraped: the submits awaiting their response', async () => {
+    const sim = await CarrierSimulator.start({ port: 0, systemId: 'gw', password: 'secret' });
+    try {
+      const t = testBind(sim.port, { window: 7 });
+      bind = t.bind;
+      await bind.waitFor('bound', 5000);
+      sim.setFaults({ noResponse: true });
+      const pending = [1, 2, 3].map((n) =>
+        bind!.submit({ to: '77011234567', text: `n${n}` }).catch(() => 'dropped'),
+      );
+      const inUse = () => metricValue(t.registry, 'smpp_window_in_use', { bind: 'test-1' });
+      for (let i = 0; i < 100 && (await inUse()) !== 3; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await inUse()).toBe(3);
+      await bind.close();
+      expect(await Promise.all(pending)).toEqual(['dropped', 'dropped', 'dropped']);
+      expect(await inUse()).toBe(0);
+    } finally {
+      await sim.stop();
+    }
   });
 
   it('counts each deliver_sm by kind and by the status we answered', async () => {
