@@ -70,6 +70,9 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
   return Math.max(DEFAULT_SENDER_CONCURRENCY, Math.ceil((4 * windows) / SMS_BATCH_MAX));
 }
 
+/** Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8). */
+const WORKERS_ONLY_CONCURRENCY = 32;
+
 function listen(app: express.Express, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, () => resolve(server));
@@ -228,6 +231,8 @@ export async function startWorkerProcess(
     connection: workerRedis,
     log,
     metrics: metricsOfCore,
+    // No deliver_sm to answer in this process: decide as many replies at once as Redis allows.
+    concurrency: WORKERS_ONLY_CONCURRENCY,
     ...stalled,
   });
   const sweeper = startSweeper(core, options, true);
