@@ -6,7 +6,7 @@
  * a quicklist, ≈ 270 and ≈ 250 bytes of overhead per conversation, and every key
  * costs ≈ 100 bytes more (docs/performance.md).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
@@ -30,6 +30,7 @@ declare module 'ioredis' {
       ...args: Array<string | number | Buffer>
     ): Result<[number, number], Context>;
     gwAppend(k1: string, k2: string, ...args: Array<string | Buffer>): Result<number, Context>;
+    gwAckOutbox(k1: string, ...digests: string[]): Result<number, Context>;
   }
 }
 
@@ -116,6 +117,7 @@ export class ConversationStore {
   ) {
     redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
     redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
+    redis.defineCommand('gwAckOutbox', { numberOfKeys: 1, lua: lua('ack-outbox') });
     this.receipts = new ReceiptIndex(redis, keys);
     this.externalIds = new ExternalIdIndex(redis, keys);
   }
@@ -320,21 +322,14 @@ export class ConversationStore {
     return this.redis.lrange(this.keys.outbox(id), 0, -1);
   }
 
-  /** Removes one handled outbox entry (by its exact JSON). */
-  async ackOutbox(id: string, raw: string): Promise<void> {
-    await this.redis.lrem(this.keys.outbox(id), 1, raw);
-  }
-
   /**
-   * Removes handled outbox entries (by their exact JSON) and, when none is left, the conversation
-   * from the recovery index: one round trip for the entries, one more only when the outbox is empty.
+   * Removes handled outbox entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox.lua)
+   * and, when none is left, the conversation from the recovery index: one round trip for the
+   * entries, one more only when the outbox is empty.
    */
   async ackOutboxAll(id: string, raws: readonly string[]): Promise<void> {
-    const multi = this.redis.multi();
-    for (const raw of raws) multi.lrem(this.keys.outbox(id), 1, raw);
-    multi.llen(this.keys.outbox(id));
-    const results = await multi.exec();
-    const left = results?.[results.length - 1]?.[1];
+    const digests = raws.map((raw) => createHash('sha1').update(raw, 'utf8').digest('hex'));
+    const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
     if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
   }
 

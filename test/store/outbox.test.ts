@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConversationStore, outboxJson, type OutboxEntry } from '../../store/conversations.js';
+import { createKeys } from '../../store/keys.js';
+import { redisClient, testPrefix } from '../support/redis.js';
+
+const redis = redisClient();
+afterAll(async () => {
+  await redis.quit();
+});
+
+const sms = (smsId: string): OutboxEntry => ({
+  t: 'sms',
+  smsId,
+  to: '77010000001',
+  text: 'Құрметті азамат! '.repeat(40),
+  templateId: 't',
+  asksConsent: true,
+});
+
+describe('acknowledging handed-over outbox entries', () => {
+  it('removes exactly the entries named (equal ones as often as named), then leaves the recovery index', async () => {
+    const keys = createKeys(testPrefix('outbox'));
+    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    const [a, b, deadline] = [
+      outboxJson(sms('0.0')),
+      outboxJson(sms('0.1')),
+      outboxJson({ t: 'deadline', at: 5 }),
+    ];
+    await redis.rpush(keys.outbox('c1'), a, b, a, deadline);
+    await redis.sadd(keys.outboxIndex(), 'c1');
+
+    await store.ackOutboxAll('c1', [a, deadline]);
+    expect(await store.outbox('c1')).toEqual([b, a]);
+    expect(await store.pendingOutboxes()).toContain('c1');
+
+    await store.ackOutboxAll('c1', [a, b, a]);
+    expect(await store.outbox('c1')).toEqual([]);
+    expect(await store.pendingOutboxes()).not.toContain('c1');
+  });
+});
