@@ -38,7 +38,7 @@ export class SentWrites {
   constructor(private readonly core: Core) {
     this.loader = new DataLoader((accepted) => this.write(accepted), {
       cache: false,
-      maxBatchSize: 500,
+      maxBatchSize: 100,
       // The submit_sm_resp of one read of the SMSC socket end up in one write.
       batchScheduleFn: (callback) => setImmediate(callback),
     });
