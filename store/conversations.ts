@@ -34,6 +34,12 @@ declare module 'ioredis' {
   }
 }
 
+/** The template whose text a document holds: a conversation's consent SMS, an SMS entry's. */
+function templateOf(value: Conversation | TimelineEntry): string | undefined {
+  const id = 'kind' in value ? value.templateId : value.consentTemplate?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 /** One sent SMS's record (keys.smsParts) and the timeline entry that says so (`recordSent`). */
 export interface SentSms {
   readonly conversationId: string;
@@ -164,7 +170,7 @@ export class ConversationStore {
 
   private write(value: Conversation | TimelineEntry): string | Buffer {
     const json = JSON.stringify(value);
-    return this.options.codec ? this.options.codec.pack(json) : json;
+    return this.options.codec ? this.options.codec.pack(json, templateOf(value)) : json;
   }
 
   private entryBytes(value: TimelineEntry): Buffer {

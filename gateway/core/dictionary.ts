@@ -7,26 +7,33 @@
 import { newConversation, type Conversation } from '../../dialogue/conversation.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import type { Renderer } from '../../templates/index.js';
+import type { Dictionaries } from '../../store/text-codec.js';
 
 /** Every template rendered with its sample values, both languages: the fixed wording of the acts. */
-function templateTexts(renderer: Renderer, samples: Record<string, Record<string, unknown>>): string[] {
+function templateTexts(
+  renderer: Renderer,
+  samples: Record<string, Record<string, unknown>>,
+  only?: string,
+): string[] {
   const texts: string[] = [];
   for (const id of [...renderer.catalogue.entries.keys()].sort()) {
     const vars = samples[id];
-    if (!vars) continue;
+    if (!vars || (only !== undefined && id !== only)) continue;
     for (const language of ['kk', 'ru'] as const) texts.push(renderer.render(id, language, vars).text);
   }
   return texts;
 }
 
 /** The timeline entries and consent records the engine and sender write, one per template and language. */
-function templateRecords(renderer: Renderer): string[] {
-  return [...renderer.catalogue.entries.values()].flatMap((entry) =>
-    (['kk', 'ru'] as const).map((language) => {
-      const { sha256 } = entry.files[language];
-      return `{"at":1800000000000,"kind":"sms","smsId":"0.0","templateId":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"","parts":1,"encoding":"ucs2","status":"queued"}{"consentTemplate":{"id":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"`;
-    }),
-  );
+function templateRecords(renderer: Renderer, only?: string): string[] {
+  return [...renderer.catalogue.entries.values()]
+    .filter((entry) => only === undefined || entry.id === only)
+    .flatMap((entry) =>
+      (['kk', 'ru'] as const).map((language) => {
+        const { sha256 } = entry.files[language];
+        return `{"at":1800000000000,"kind":"sms","smsId":"0.0","templateId":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"","parts":1,"encoding":"ucs2","status":"queued"}{"consentTemplate":{"id":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"`;
+      }),
+    );
 }
 
 /** A conversation document with every field, and the other timeline entries, as stored. */
@@ -60,16 +67,25 @@ function shapes(services: ServiceRegistry): string[] {
 
 /**
  * The dictionaries: `full` (templates, then records per template, then document shapes, nearest
- * last) for documents holding SMS texts, `small` (shapes only) for short timeline entries.
+ * last) for documents holding SMS texts, `small` (shapes only) for short timeline entries, and
+ * one per template (its texts and records, then the shapes) for a document holding its text.
  */
 export function storeDictionaries(
   renderer: Renderer,
   samples: Record<string, Record<string, unknown>>,
   services: ServiceRegistry,
-): { full: Buffer; small: Buffer } {
-  const parts = [...templateTexts(renderer, samples), ...templateRecords(renderer), ...shapes(services)];
+): Dictionaries & { small: Buffer; templates: Map<string, Buffer> } {
+  const shaped = shapes(services);
+  const join = (parts: string[]) => Buffer.from(parts.join('\n'), 'utf8');
+  const templates = new Map(
+    [...renderer.catalogue.entries.keys()].map((id) => [
+      id,
+      join([...templateTexts(renderer, samples, id), ...templateRecords(renderer, id), ...shaped]),
+    ]),
+  );
   return {
-    full: Buffer.from(parts.join('\n'), 'utf8'),
-    small: Buffer.from(shapes(services).join('\n'), 'utf8'),
+    full: join([...templateTexts(renderer, samples), ...templateRecords(renderer), ...shaped]),
+    small: join(shaped),
+    templates,
   };
 }

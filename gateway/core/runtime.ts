@@ -112,7 +112,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   }
   const keys = createKeys(options.keyPrefix ?? 'gw');
   const dictionaries = storeDictionaries(renderer, samples, services);
-  const codec = await TextCodec.create(redis, keys, dictionaries.full, dictionaries.small);
+  const codec = await TextCodec.create(redis, keys, dictionaries);
   const store = new ConversationStore(redis, keys, {
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
     codec,

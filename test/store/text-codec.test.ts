@@ -59,6 +59,26 @@ describe('packed documents', () => {
     expect(await other.unpack(packed)).toBe(entry);
   });
 
+  it("a document holding a template's text is packed with that template's own dictionary", async () => {
+    const keys = createKeys(testPrefix('codec'));
+    // Long enough not to count as a short document (those use the small dictionary).
+    const doc = JSON.stringify({
+      id: 'c1',
+      kind: 'sms',
+      text: OFFER.repeat(3).replace('{bank}', 'Halyk Bank'),
+    });
+    const templates = new Map([['offer', Buffer.from(doc.replace('Halyk', 'Kaspi'))]]);
+    const codec = await TextCodec.create(redis, keys, { full: Buffer.from('unrelated'), templates });
+    const own = codec.pack(doc, 'offer');
+    const full = codec.pack(doc, 'another-template');
+    expect(own.length).toBeLessThan(Buffer.byteLength(doc) / 5);
+    expect(full.length).toBeGreaterThan(own.length * 3);
+    // Another instance, whatever its dictionaries, reads both from the ids they carry.
+    const other = await TextCodec.create(redis, keys, Buffer.from('another dictionary'));
+    expect(await other.unpack(own)).toBe(doc);
+    expect(await other.unpack(full)).toBe(doc);
+  });
+
   it('reads plain JSON written before documents were packed', async () => {
     const codec = await TextCodec.create(redis, createKeys(testPrefix('codec')), Buffer.from('x'));
     expect(await codec.unpack(Buffer.from(doc))).toBe(doc);
