@@ -4,6 +4,7 @@
  * Always an explicit data_coding (0 GSM 03.38, 8 UCS2; SMPP 3.4 §5.2.19) and
  * short_message as bytes, so the `smpp` package's encoder never runs.
  */
+import { LRUCache } from 'lru-cache';
 import { buildConcatUdh, encodeText, segment } from '../../sms/encoding.js';
 import type { OutboundSms } from './transport.js';
 
@@ -100,24 +101,22 @@ export function planSubmit(message: OutboundSms, options: SubmitOptions, ref: nu
  * the same recipient). Bounded: the least recently used destinations are forgotten.
  */
 export class ConcatRefs {
-  private readonly counters = new Map<string, number>();
+  /** lru-cache: the least recently used destination goes first, at a constant cost (receipt-clock.ts). */
+  private readonly counters: LRUCache<string, number>;
 
   constructor(
-    private readonly maxEntries = 100_000,
+    maxEntries = 100_000,
     private readonly seed: () => number = Math.random,
-  ) {}
+  ) {
+    this.counters = new LRUCache({ max: maxEntries });
+  }
 
   /** The next reference for `to`, modulo 2^bits. */
   next(to: string, bits: 8 | 16): number {
     const modulo = bits === 16 ? 0x10000 : 0x100;
     const previous = this.counters.get(to);
     const value = previous === undefined ? Math.floor(this.seed() * modulo) : (previous + 1) % modulo;
-    this.counters.delete(to);
     this.counters.set(to, value);
-    if (this.counters.size > this.maxEntries) {
-      const oldest = this.counters.keys().next().value;
-      if (oldest !== undefined) this.counters.delete(oldest);
-    }
     return value % modulo;
   }
 }
