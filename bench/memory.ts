@@ -87,8 +87,9 @@ async function deliverAll(gateway: GatewayHandle, redis: Redis): Promise<number>
     const timeline = await gateway.core.store.timeline(ids[i] as string);
     const sent = timeline.flatMap((e) => (e.kind === 'sms-status' && e.status === 'sent' ? [e] : []));
     for (const messageId of sent.flatMap((e) => e.messageIds as string[])) {
-      const job = { smscMessageId: messageId, carrier: CARRIER, status: 'DELIVRD', receivedAt: Date.now() };
-      if ((await inbound.receipt(job)) !== 'delivered')
+      // `err:000`, as carriers (and the simulator) write a DELIVRD receipt (SMPP 3.4 Appendix B).
+      const job = { smscMessageId: messageId, carrier: CARRIER, status: 'DELIVRD', errorCode: '000' };
+      if ((await inbound.receipt({ ...job, receivedAt: Date.now() })) !== 'delivered')
         throw new Error(`receipt of ${messageId} not delivered`);
       receipts++;
     }

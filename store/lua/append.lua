@@ -3,7 +3,8 @@
   (delivery statuses, notes), keeping the conversation's TTL if it has one.
 
   A receipt run (store/receipt-entry.ts: 0x1D, then parts, status, stat, the smsId's length
-  and the smsId — the run's identity — then `at`, 6 bytes, then a bitmap of parts) whose
+  and the smsId, the err's length (0xFF: none) and the err — the run's identity — then `at`,
+  6 bytes, then a bitmap of parts) whose
   identity is that of the timeline's last entry is merged into it: the bitmaps OR-ed, the
   later `at` kept. So the ten receipts of a 10-part SMS that all say DELIVRD make one entry
   (issue 3, point 5); another entry in between starts a new run.
@@ -29,19 +30,25 @@ end
 
 -- `last` and `entry` with their length prefixes; the merged run, or nil when they are not one.
 local function merge(last, entry)
-  if #last ~= #entry or #last < 14 or string.byte(last, 3) ~= RUN or string.byte(entry, 3) ~= RUN then
+  if #last ~= #entry or #last < 15 or string.byte(last, 3) ~= RUN or string.byte(entry, 3) ~= RUN then
     return nil
   end
-  local idEnd = 7 + string.byte(last, 7)
-  if string.sub(last, 1, idEnd) ~= string.sub(entry, 1, idEnd) then
+  -- After the 2-byte length: mark, parts, status, stat, smsId length (byte 7), smsId, err length.
+  local errAt = 8 + string.byte(last, 7)
+  local errLength = string.byte(last, errAt)
+  if errLength == nil then
+    return nil
+  end
+  local identityEnd = errAt + (errLength == 0xff and 0 or errLength)
+  if string.sub(last, 1, identityEnd) ~= string.sub(entry, 1, identityEnd) then
     return nil
   end
   local bits = {}
-  for i = idEnd + 7, #last do
+  for i = identityEnd + 7, #last do
     bits[#bits + 1] = string.char(bit.bor(string.byte(last, i), string.byte(entry, i)))
   end
-  local at = later(string.sub(last, idEnd + 1, idEnd + 6), string.sub(entry, idEnd + 1, idEnd + 6))
-  return string.sub(last, 1, idEnd) .. at .. table.concat(bits)
+  local at = later(string.sub(last, identityEnd + 1, identityEnd + 6), string.sub(entry, identityEnd + 1, identityEnd + 6))
+  return string.sub(last, 1, identityEnd) .. at .. table.concat(bits)
 end
 
 local kind = redis.call('TYPE', KEYS[1]).ok

@@ -12,10 +12,15 @@ const receipt = {
 };
 
 describe('the compact form of a receipt timeline entry', () => {
-  it('reads back exactly, in 16 bytes for a part of a 10-part SMS', () => {
+  it('reads back exactly, in 17 bytes for a part of a 10-part SMS (20 with err:000)', () => {
     const raw = encodeReceiptEntry(receipt);
-    expect(raw?.length).toBe(16);
+    expect(raw?.length).toBe(17);
     expect(decodeReceiptEntry(raw!)).toEqual(receipt);
+    const withErr = { ...receipt, err: '000' };
+    expect(encodeReceiptEntry(withErr)?.length).toBe(20);
+    expect(decodeReceiptEntry(encodeReceiptEntry(withErr)!)).toEqual(withErr);
+    const emptyErr = { ...receipt, err: '' };
+    expect(decodeReceiptEntry(encodeReceiptEntry(emptyErr)!)).toEqual(emptyErr);
     const failed = { ...receipt, status: 'failed', stat: 'UNDELIV', part: 0, parts: 1 };
     expect(decodeReceiptEntry(encodeReceiptEntry(failed)!)).toEqual(failed);
     const last = { ...receipt, part: 254, parts: 255 };
@@ -44,7 +49,9 @@ describe('the compact form of a receipt timeline entry', () => {
 
   it('is not used for any other entry, which is stored as before', () => {
     for (const other of [
-      { ...receipt, err: '0x0b' },
+      { ...receipt, err: 'e'.repeat(255) },
+      { ...receipt, err: 11 },
+      { ...receipt, extra: 1 },
       { ...receipt, stat: 'WEIRD' },
       { ...receipt, part: 300, parts: 301 },
       { ...receipt, part: 10 },

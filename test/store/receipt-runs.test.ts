@@ -27,6 +27,8 @@ const receipt = (part: number, at: number, over: Partial<TimelineEntry> = {}): T
   parts: 10,
   status: 'delivered',
   stat: 'DELIVRD',
+  // As carriers write it with DELIVRD (SMPP 3.4 Appendix B).
+  err: '000',
   ...over,
 });
 
@@ -46,18 +48,18 @@ describe("a conversation's delivery receipts", () => {
     expect(timeline).toHaveLength(2);
     const { part: _part, ...run } = receipt(0, 50);
     expect(timeline[1]).toEqual({ ...run, partList: [0, 3, 9] });
-    // 2 bytes of length, then 16 bytes whatever the number of parts reported.
-    expect(await redis.strlen(keys.conversation('c1'))).toBe(before + 18);
+    // 2 bytes of length, then 20 bytes whatever the number of parts reported.
+    expect(await redis.strlen(keys.conversation('c1'))).toBe(before + 22);
   });
 
-  it('start a new entry on another status, another SMS or an entry in between', async () => {
+  it('start a new entry on another status, err or SMS, or after an entry in between', async () => {
     const { store } = await setup();
     await store.append('c1', receipt(0, 10), receipt(1, 11));
     await store.append('c1', receipt(2, 12, { status: 'failed', stat: 'UNDELIV' }));
     await store.append('c1', receipt(3, 13));
     await store.append('c1', receipt(4, 14, { smsId: '0.1' }));
     await store.append('c1', { at: 15, kind: 'note' }, receipt(5, 16, { smsId: '0.1' }));
-    await store.append('c1', receipt(6, 17, { err: '0x0b' }), receipt(7, 18));
+    await store.append('c1', receipt(6, 17, { err: '0x0b' }), receipt(7, 18), receipt(8, 19));
     const timeline = await store.timeline('c1');
     expect(timeline.slice(1).map((e) => [e.at, e.smsId, e.status, e.part ?? e.partList])).toEqual([
       [11, '0.0', 'delivered', [0, 1]],
@@ -67,9 +69,10 @@ describe("a conversation's delivery receipts", () => {
       [15, undefined, undefined, undefined],
       [16, '0.1', 'delivered', 5],
       [17, '0.0', 'delivered', 6],
-      [18, '0.0', 'delivered', 7],
+      [19, '0.0', 'delivered', [7, 8]],
     ]);
     expect(timeline[7]).toMatchObject({ err: '0x0b' });
+    expect(timeline[8]).toMatchObject({ err: '000' });
   });
 
   it('keep merging after a commit rewrote the conversation, and are kept by the next commit', async () => {
