@@ -51,16 +51,26 @@ async function usage(redis: Redis, key: string): Promise<number> {
   return Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
 }
 
-/** All receipt-index buckets (store/receipts.ts) over the conversations: they are shared. */
-async function receiptLinksShare(redis: Redis, prefix: string): Promise<number> {
+/** All keys matching `match` (the buckets of an index) over the conversations: they are shared. */
+async function share(redis: Redis, match: string): Promise<number> {
   let total = 0;
-  const stream = redis.scanStream({ match: `${prefix}:{r:*`, count: 1000 });
+  const stream = redis.scanStream({ match, count: 1000 });
   for await (const batch of stream as AsyncIterable<string[]>)
     for (const key of batch) total += await usage(redis, key);
   return total / CONVERSATIONS;
 }
 
 let receiptShare = 0;
+let deadlineShare = 0;
+
+/** Every conversation's id, in key order (`<prefix>:{c:<id>}`, keys.conversation). */
+async function conversationIds(redis: Redis): Promise<string[]> {
+  const ids: string[] = [];
+  const stream = redis.scanStream({ match: `${KEY_PREFIX}:{c:*}`, count: 1000 });
+  for await (const batch of stream as AsyncIterable<string[]>)
+    for (const key of batch) ids.push(key.slice(KEY_PREFIX.length + 4, -1));
+  return ids.sort();
+}
 
 /** The receipt index's buckets (store/receipts.ts) with their fields, to put back after a measurement. */
 async function saveReceiptLinks(
@@ -81,7 +91,7 @@ async function saveReceiptLinks(
  */
 async function deliverAll(gateway: GatewayHandle, redis: Redis): Promise<number> {
   const inbound = new InboundProcessor(gateway.core, pino({ level: 'silent' }));
-  const ids = await redis.zrange(gateway.core.store.keys.deadlines(), 0, -1);
+  const ids = await conversationIds(redis);
   let receipts = 0;
   await bounded(ids.length, 64, async (i) => {
     const timeline = await gateway.core.store.timeline(ids[i] as string);
@@ -133,7 +143,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
       redis,
       keys.externalIds(conv.service, fnv1a(conv.externalId) % EXTERNAL_ID_BUCKETS),
     ),
-    deadline_share: await shared(keys.deadlines()),
+    deadline_share: deadlineShare,
     sms_parts: await sum(sms.map((e) => keys.smsParts(id, String(e.smsId)))),
     receipt_links_share: receiptShare,
     bullmq_sms_job: await sum(sms.map((e) => `${bull}:${id}.${String(e.smsId)}`)),
@@ -167,8 +177,10 @@ try {
   );
   console.log(`used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation`);
 
-  receiptShare = await receiptLinksShare(admin, KEY_PREFIX);
-  const ids = await admin.zrange(gateway.core.store.keys.deadlines(), 0, SAMPLE - 1);
+  receiptShare = await share(admin, `${KEY_PREFIX}:{r:*`);
+  // The deadline index: its buckets, the index of buckets, and the sorted set of earlier versions.
+  deadlineShare = await share(admin, `${KEY_PREFIX}:{deadlines}*`);
+  const ids = (await conversationIds(admin)).slice(0, SAMPLE);
   const totals: Record<string, number> = {};
   for (const id of ids) {
     for (const [k, v] of Object.entries(await breakdown(gateway, admin, id)))
