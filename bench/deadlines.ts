@@ -46,7 +46,7 @@ try {
       params: homeSchoolingParams(),
     }),
   );
-  const due = await redis.zcard(core.store.keys.deadlines());
+  const due = await core.store.deadlines.count();
   console.log(
     `deadlines — ${fmt(DEADLINES)} conversations created in ${fmt(performance.now() - created)} ms`,
   );
@@ -65,7 +65,7 @@ try {
     if (firstPassMs === 0 && handled >= due) firstPassMs = performance.now() - started;
   }
   const ms = performance.now() - started;
-  const left = await redis.zcard(core.store.keys.deadlines());
+  const left = await core.store.deadlines.count();
   const cpuMs = cpuMsSince(cpu);
   const redisMs = (await redisCpuMs(redis)) - redisCpu;
   console.log(

@@ -6,6 +6,8 @@
  *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200]   (issue 8: --conversations=100000)
  */
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { InboundProcessor } from '../gateway/core/replies.js';
 import type { GatewayHandle } from '../gateway/gateway.js';
 import { EXTERNAL_ID_BUCKETS } from '../store/external-ids.js';
 import { fnv1a } from '../store/receipts.js';
@@ -25,6 +27,11 @@ import {
 const CONVERSATIONS = option('conversations', 20_000);
 const SAMPLE = Math.min(option('sample', 200), CONVERSATIONS);
 const PREFIX = 'memory';
+/** Production's prefixes (gateway/core/runtime.ts defaults): this Redis is the bench's own. */
+const KEY_PREFIX = 'gw';
+const QUEUE_PREFIX = 'bull';
+/** The carrier of a gateway configured by SMPP_HOST alone (gateway/config.ts). */
+const CARRIER = 'default';
 
 const invite = (gateway: GatewayHandle, i: number) =>
   gateway.core.conversations.invite({
@@ -44,35 +51,60 @@ async function usage(redis: Redis, key: string): Promise<number> {
   return Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
 }
 
-/** All receipt-index buckets (store/receipts.ts) over the conversations: they are shared. */
-async function receiptLinksShare(redis: Redis, prefix: string): Promise<number> {
+/** All keys matching `match` (the buckets of an index) over the conversations: they are shared. */
+async function share(redis: Redis, match: string): Promise<number> {
   let total = 0;
-  const stream = redis.scanStream({ match: `${prefix}:{r:*`, count: 1000 });
+  const stream = redis.scanStream({ match, count: 1000 });
   for await (const batch of stream as AsyncIterable<string[]>)
     for (const key of batch) total += await usage(redis, key);
   return total / CONVERSATIONS;
 }
 
 let receiptShare = 0;
+let deadlineShare = 0;
+
+/** Every conversation's id, in key order (`<prefix>:{c:<id>}`, keys.conversation). */
+async function conversationIds(redis: Redis): Promise<string[]> {
+  const ids: string[] = [];
+  const stream = redis.scanStream({ match: `${KEY_PREFIX}:{c:*}`, count: 1000 });
+  for await (const batch of stream as AsyncIterable<string[]>)
+    for (const key of batch) ids.push(key.slice(KEY_PREFIX.length + 4, -1));
+  return ids.sort();
+}
+
+/** The receipt index's buckets (store/receipts.ts) with their fields, to put back after a measurement. */
+async function saveReceiptLinks(
+  redis: Redis,
+  prefix: string,
+): Promise<Array<[string, Record<string, string>]>> {
+  const saved: Array<[string, Record<string, string>]> = [];
+  const stream = redis.scanStream({ match: `${prefix}:{r:*`, count: 1000 });
+  for await (const batch of stream as AsyncIterable<string[]>)
+    for (const key of batch) saved.push([key, await redis.hgetall(key)]);
+  return saved;
+}
 
 /**
- * Appends to every open conversation the timeline entries its parts' delivery receipts add
- * (gateway/core/replies.ts: one `sms-status` per part), as the sink sends no receipts.
+ * Every part's delivery receipt (DELIVRD), through the receipt worker's own code
+ * (gateway/core/replies.ts `InboundProcessor.receipt`: the receipt index, then the timeline
+ * append), as the sink sends none. The parts' ids are those of the SMS's `sent` entry.
  */
-async function deliverAll(gateway: GatewayHandle, redis: Redis, parts: number): Promise<number> {
-  const { store } = gateway.core;
-  const ids = await redis.zrange(store.keys.deadlines(), 0, -1);
+async function deliverAll(gateway: GatewayHandle, redis: Redis): Promise<number> {
+  const inbound = new InboundProcessor(gateway.core, pino({ level: 'silent' }));
+  const ids = await conversationIds(redis);
+  let receipts = 0;
   await bounded(ids.length, 64, async (i) => {
-    const id = ids[i] as string;
-    const sms = (await store.timeline(id)).find((e) => e.kind === 'sms');
-    const at = Date.now();
-    const entries = Array.from({ length: parts }, (_, part) => ({
-      ...{ at: at + part, kind: 'sms-status', smsId: String(sms?.smsId), part, parts },
-      ...{ status: 'delivered', stat: 'DELIVRD' },
-    }));
-    await store.append(id, ...entries);
+    const timeline = await gateway.core.store.timeline(ids[i] as string);
+    const sent = timeline.flatMap((e) => (e.kind === 'sms-status' && e.status === 'sent' ? [e] : []));
+    for (const messageId of sent.flatMap((e) => e.messageIds as string[])) {
+      // `err:000`, as carriers (and the simulator) write a DELIVRD receipt (SMPP 3.4 Appendix B).
+      const job = { smscMessageId: messageId, carrier: CARRIER, status: 'DELIVRD', errorCode: '000' };
+      if ((await inbound.receipt({ ...job, receivedAt: Date.now() })) !== 'delivered')
+        throw new Error(`receipt of ${messageId} not delivered`);
+      receipts++;
+    }
   });
-  return ids.length * parts;
+  return receipts;
 }
 
 /** A bucket of externalId claims (store/external-ids.ts), per claim it holds. */
@@ -98,7 +130,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
   if (!conv) throw new Error(`conversation ${id} is gone`);
   const timeline = await gateway.core.store.timeline(id);
   const sms = timeline.filter((e) => e.kind === 'sms');
-  const bull = `bull-${PREFIX}:sms-out`;
+  const bull = `${QUEUE_PREFIX}:sms-out`;
   const shared = async (key: string): Promise<number> => (await usage(redis, key)) / CONVERSATIONS;
   const sum = async (list: string[]): Promise<number> =>
     (await Promise.all(list.map((k) => usage(redis, k)))).reduce((a, b) => a + b, 0);
@@ -111,7 +143,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
       redis,
       keys.externalIds(conv.service, fnv1a(conv.externalId) % EXTERNAL_ID_BUCKETS),
     ),
-    deadline_share: await shared(keys.deadlines()),
+    deadline_share: deadlineShare,
     sms_parts: await sum(sms.map((e) => keys.smsParts(id, String(e.smsId)))),
     receipt_links_share: receiptShare,
     bullmq_sms_job: await sum(sms.map((e) => `${bull}:${id}.${String(e.smsId)}`)),
@@ -122,7 +154,10 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
 const redisServer = await startRedisServer();
 const admin = new Redis(redisServer.url);
 const sink = await startSink('raw');
-const gateway = await startBenchGateway({ redisUrl: redisServer.url, smppPort: sink.port, prefix: PREFIX });
+const gateway = await startBenchGateway({
+  ...{ redisUrl: redisServer.url, smppPort: sink.port, prefix: PREFIX },
+  ...{ keyPrefix: KEY_PREFIX, queuePrefix: QUEUE_PREFIX },
+});
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 try {
@@ -142,8 +177,10 @@ try {
   );
   console.log(`used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation`);
 
-  receiptShare = await receiptLinksShare(admin, `gw-${PREFIX}`);
-  const ids = await admin.zrange(gateway.core.store.keys.deadlines(), 0, SAMPLE - 1);
+  receiptShare = await share(admin, `${KEY_PREFIX}:{r:*`);
+  // The deadline index: its buckets, the index of buckets, and the sorted set of earlier versions.
+  deadlineShare = await share(admin, `${KEY_PREFIX}:{deadlines}*`);
+  const ids = (await conversationIds(admin)).slice(0, SAMPLE);
   const totals: Record<string, number> = {};
   for (const id of ids) {
     for (const [k, v] of Object.entries(await breakdown(gateway, admin, id)))
@@ -158,16 +195,22 @@ try {
   console.log(`  ${'sum'.padEnd(24)} ${fmt(sampled).padStart(7)}`);
   console.log(`  (the timeline holds the SMS text: ${fmt(text)} bytes of UTF-8 per conversation)`);
   console.log(`  (the conversation string, doc and timeline: ${fmt(doc)} bytes)`);
-  await expireSendRecords(admin, `gw-${PREFIX}`);
+  // Receipts need the links, which expire (4 days) before the conversation is steady: keep them
+  // aside for the steady state, put them back for the receipts, then let them expire again.
+  const links = await saveReceiptLinks(admin, KEY_PREFIX);
+  await expireSendRecords(admin, KEY_PREFIX);
   const steady = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
   console.log(
     `steady state (receipt links and sent-SMS records expired): ${fmt(steady)} bytes per conversation`,
   );
-  const delivered = await deliverAll(gateway, admin, parts);
+  for (const [key, fields] of links) await admin.hset(key, fields);
+  const delivered = await deliverAll(gateway, admin);
+  await expireSendRecords(admin, KEY_PREFIX);
   const withReceipts = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
+  const sample = await gateway.core.store.timeline(ids[0] as string);
   console.log(
     `  and once every part's delivery receipt is in the timeline: ${fmt(withReceipts)} bytes ` +
-      `per conversation (${fmt(delivered)} receipts)`,
+      `per conversation (${fmt(delivered)} receipts; its last entry: ${JSON.stringify(sample.at(-1))})`,
   );
   const rss = process.memoryUsage().rss;
   console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
+import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
@@ -114,6 +115,8 @@ export interface StoreOptions {
 export class ConversationStore {
   /** SMSC message id of each sent part → its SMS, for delivery receipts. */
   readonly receipts: ReceiptIndex;
+  /** Conversation id → its deadline, for the sweeper. */
+  readonly deadlines: DeadlineIndex;
   private readonly externalIds: ExternalIdIndex;
 
   constructor(
@@ -126,6 +129,7 @@ export class ConversationStore {
     redis.defineCommand('gwAckOutbox', { numberOfKeys: 1, lua: lua('ack-outbox') });
     this.receipts = new ReceiptIndex(redis, keys);
     this.externalIds = new ExternalIdIndex(redis, keys);
+    this.deadlines = new DeadlineIndex(redis, keys);
   }
 
   async get(id: string): Promise<Conversation | null> {
@@ -348,13 +352,13 @@ export class ConversationStore {
     return this.redis.srandmember(this.keys.outboxIndex(), limit);
   }
 
+  /** Sets (epoch ms) or clears (null) the deadline of a conversation (store/deadlines.ts). */
   async setDeadline(id: string, at: number | null): Promise<void> {
-    if (at === null) await this.redis.zrem(this.keys.deadlines(), id);
-    else await this.redis.zadd(this.keys.deadlines(), at, id);
+    await this.deadlines.set(id, at);
   }
 
   /** Conversation ids whose deadline is due at `now`, earliest first. */
   async dueDeadlines(now: number, limit: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.deadlines(), '-inf', now, 'LIMIT', 0, limit);
+    return this.deadlines.due(now, limit);
   }
 }

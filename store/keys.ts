@@ -30,8 +30,15 @@ export interface Keys {
    * `bucket` (store/external-ids.ts) — invitations are idempotent on it.
    */
   externalIds(service: string, bucket: number): string;
-  /** Sorted set: conversation ids scored by their deadline (epoch ms). */
+  /**
+   * Sorted set: conversation ids scored by their deadline (epoch ms). Earlier versions; still read,
+   * now `deadlineBucket` and `deadlineBuckets` (store/deadlines.ts).
+   */
   deadlines(): string;
+  /** Hash: conversation id → deadline (epoch ms), for the ids whose hash falls in `bucket`. */
+  deadlineBucket(bucket: number): string;
+  /** Sorted set: deadline bucket numbers scored by the earliest deadline in each. */
+  deadlineBuckets(): string;
   /** String with a 24 h TTL: the "no open request" SMS was sent to this MSISDN today. */
   noRequestSent(msisdn: string): string;
   /** Hash: parts of a multipart reply being reassembled. */
@@ -66,6 +73,8 @@ export function createKeys(prefix = 'gw'): Keys {
     byExternalId: (service, externalId) => `${prefix}:{x:${service}:${externalId}}`,
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,
     deadlines: () => `${prefix}:{deadlines}`,
+    deadlineBucket: (bucket) => `${prefix}:{deadlines}:${bucket}`,
+    deadlineBuckets: () => `${prefix}:{deadlines}:due`,
     noRequestSent: (msisdn) => `${prefix}:{m:${msisdn}}:noreq`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
     receipt: (id) => `${prefix}:{r:${id}}`,

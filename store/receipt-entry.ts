@@ -1,16 +1,32 @@
 /**
- * A compact stored form for the timeline entry a delivery receipt adds (gateway/core/replies.ts:
- * one `sms-status` per part). Packed as JSON it costs ≈ 43 bytes (7 of them the packed header),
- * and a 10-part SMS gets ten of them: ≈ 430 bytes per conversation, more than its document.
- * Here: 0x1E (no JSON and no packed document starts with it), `at` (6 bytes, big-endian),
- * part, parts, status, stat (1 byte each, indices into the tables below), then the smsId (UTF-8):
- * ≈ 14 bytes. Any other entry (an error code, an unknown stat, more than 255 parts) is stored
- * as before. DO NOT CHANGE the tables' order: it is persisted; add at the end.
+ * Compact stored forms for the timeline entries delivery receipts add (gateway/core/replies.ts:
+ * one `sms-status` per part). Packed as JSON such an entry costs ≈ 43 bytes, and a 10-part SMS
+ * gets ten of them: ≈ 430 bytes per conversation, more than its document.
+ *
+ * The receipt run (written now): the receipts of one SMS's parts with the same status, stat and
+ * err, combined into one entry (issue 3, point 5: "combine the receipts of a message's parts into
+ * one status"). 0x1D, parts, status, stat (indices into the tables below), the smsId's length and
+ * UTF-8, the err's length (0xFF: no `err:` field) and UTF-8 — together the run's identity — then
+ * `at` (6 bytes, big-endian: the latest receipt's time) and a bitmap of the parts reported (part
+ * i is bit i % 8 of byte ⌊i / 8⌋): 20 bytes for a 10-part SMS whose receipts say `err:000` (SMPP
+ * 3.4 Appendix B; carriers send it with DELIVRD), however many of its receipts it holds.
+ * store/lua/append.lua merges an appended run into the timeline's last entry when their
+ * identities match (OR of the bitmaps, latest `at`).
+ *
+ * The single receipt (written before, still read): 0x1E, `at` (6 bytes), part, parts, status,
+ * stat, then the smsId: 14 bytes per part; a receipt with `err` (nearly all) was packed JSON.
+ *
+ * No JSON and no packed document starts with 0x1D or 0x1E. Any other entry (an unknown stat,
+ * more than 255 parts, an err of 255 bytes or more) is stored as JSON. DO NOT CHANGE the layouts or the tables'
+ * order: they are persisted; add at the end.
  */
 import type { TimelineEntry } from './timeline-entry.js';
 
-const MARK = 0x1e;
-const HEAD = 11;
+const RUN = 0x1d;
+const SINGLE = 0x1e;
+const SINGLE_HEAD = 11;
+/** The err byte of a run whose receipts had no `err:` field. */
+const NO_ERR = 0xff;
 const STATUSES = ['delivered', 'failed', 'pending'];
 /** SMPP 3.4 Appendix B `stat` values (parsers/receipt.ts ReceiptStat). */
 const STATS = ['ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD'];
@@ -18,35 +34,77 @@ const FIELDS = ['at', 'kind', 'smsId', 'part', 'parts', 'status', 'stat'];
 
 const isByte = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < 256;
 
-/** The compact form of a receipt's entry, or null when the entry is not exactly one. */
-export function encodeReceiptEntry(entry: TimelineEntry): Buffer | null {
-  const { at, kind, smsId, part, parts, status, stat } = entry;
+/** Exactly the fields of a receipt's entry (gateway/core/replies.ts), `err` optional. */
+function isReceiptShape(entry: TimelineEntry): boolean {
   const keys = Object.keys(entry);
-  if (kind !== 'sms-status' || keys.length !== FIELDS.length || !FIELDS.every((f) => keys.includes(f)))
-    return null;
-  const statusIndex = STATUSES.indexOf(status as string);
-  const statIndex = STATS.indexOf(stat as string);
-  if (statusIndex < 0 || statIndex < 0 || !isByte(part) || !isByte(parts) || typeof smsId !== 'string')
-    return null;
-  if (!Number.isSafeInteger(at) || at < 0 || at >= 2 ** 48) return null;
-  const out = Buffer.alloc(HEAD + Buffer.byteLength(smsId));
-  out[0] = MARK;
-  out.writeUIntBE(at, 1, 6);
-  out.set([part, parts, statusIndex, statIndex], 7);
-  out.write(smsId, HEAD, 'utf8');
-  return out;
+  const fields = 'err' in entry ? [...FIELDS, 'err'] : FIELDS;
+  return (
+    entry.kind === 'sms-status' && keys.length === fields.length && fields.every((f) => keys.includes(f))
+  );
 }
 
-/** The entry of a compact receipt form, or null when `raw` is not one. */
-export function decodeReceiptEntry(raw: Buffer): TimelineEntry | null {
-  if (raw[0] !== MARK || raw.length < HEAD) return null;
+/** The compact form (a run of one part) of a receipt's entry, or null when the entry is not exactly one. */
+export function encodeReceiptEntry(entry: TimelineEntry): Buffer | null {
+  const { at, smsId, part, parts, status, stat, err } = entry;
+  if (!isReceiptShape(entry)) return null;
+  const statusIndex = STATUSES.indexOf(status as string);
+  const statIndex = STATS.indexOf(stat as string);
+  if (statusIndex < 0 || statIndex < 0 || !isByte(part) || !isByte(parts) || part >= parts) return null;
+  if (typeof smsId !== 'string' || !isByte(Buffer.byteLength(smsId))) return null;
+  if (err !== undefined && (typeof err !== 'string' || Buffer.byteLength(err) >= NO_ERR)) return null;
+  if (!Number.isSafeInteger(at) || at < 0 || at >= 2 ** 48) return null;
+  const id = Buffer.from(smsId, 'utf8');
+  const errBytes = Buffer.from(err ?? '', 'utf8');
+  const identity = Buffer.concat([
+    Buffer.of(RUN, parts, statusIndex, statIndex, id.length),
+    id,
+    Buffer.of(err === undefined ? NO_ERR : errBytes.length),
+    errBytes,
+  ]);
+  const rest = Buffer.alloc(6 + Math.ceil(parts / 8));
+  rest.writeUIntBE(at, 0, 6);
+  rest[6 + (part >> 3)] = 1 << (part & 7);
+  return Buffer.concat([identity, rest]);
+}
+
+function decodeRun(raw: Buffer): TimelineEntry | null {
+  const [, parts = 0, status = 0, stat = 0, idLength = 0] = raw;
+  const errByte = raw[5 + idLength] ?? NO_ERR;
+  const errEnd = 6 + idLength + (errByte === NO_ERR ? 0 : errByte);
+  const bitmap = errEnd + 6;
+  if (raw.length !== bitmap + Math.ceil(parts / 8)) return null;
+  const reported = Array.from({ length: parts }, (_, i) => i).filter(
+    (i) => ((raw[bitmap + (i >> 3)] as number) >> (i & 7)) & 1,
+  );
+  const [only] = reported;
+  return {
+    at: raw.readUIntBE(errEnd, 6),
+    kind: 'sms-status',
+    smsId: raw.toString('utf8', 5, 5 + idLength),
+    // One part reads as a single receipt always did; several as the list of their indices.
+    ...(reported.length === 1 ? { part: only } : { partList: reported }),
+    parts,
+    status: STATUSES[status],
+    stat: STATS[stat],
+    ...(errByte === NO_ERR ? {} : { err: raw.toString('utf8', 6 + idLength, errEnd) }),
+  };
+}
+
+function decodeSingle(raw: Buffer): TimelineEntry {
   return {
     at: raw.readUIntBE(1, 6),
     kind: 'sms-status',
-    smsId: raw.toString('utf8', HEAD),
+    smsId: raw.toString('utf8', SINGLE_HEAD),
     part: raw[7],
     parts: raw[8],
     status: STATUSES[raw[9] as number],
     stat: STATS[raw[10] as number],
   };
+}
+
+/** The entry of a compact receipt form (a run or a single receipt), or null when `raw` is neither. */
+export function decodeReceiptEntry(raw: Buffer): TimelineEntry | null {
+  if (raw[0] === RUN && raw.length >= 13) return decodeRun(raw);
+  if (raw[0] === SINGLE && raw.length >= SINGLE_HEAD) return decodeSingle(raw);
+  return null;
 }

@@ -133,8 +133,12 @@ export { startRedisServer, type RedisServerHandle };
 export interface BenchGatewayOptions {
   readonly redisUrl: string;
   readonly smppPort: number;
-  /** Key/queue prefix of this run. */
+  /** Key/queue prefix of this run (`gw-<prefix>`, `bull-<prefix>`). */
   readonly prefix: string;
+  /** The key prefix itself, e.g. production's `gw` on a Redis of the bench's own. */
+  readonly keyPrefix?: string;
+  /** The queue prefix itself, e.g. production's `bull`. */
+  readonly queuePrefix?: string;
   /** SMPP_WINDOW. Default 100. */
   readonly window?: number;
   /** SMPP_TPS; "unlimited" is a rate no run reaches (the env accepts positive integers only). */
@@ -160,8 +164,8 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
   });
   const gateway = await startGateway(config, {
     log: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }),
-    keyPrefix: `gw-${options.prefix}`,
-    queuePrefix: `bull-${options.prefix}`,
+    keyPrefix: options.keyPrefix ?? `gw-${options.prefix}`,
+    queuePrefix: options.queuePrefix ?? `bull-${options.prefix}`,
     sweepIntervalMs: 0,
     ...(options.now ? { now: options.now } : {}),
     smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 } } },

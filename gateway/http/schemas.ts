@@ -151,7 +151,14 @@ export const summarySchema = z.object({
 export const timelineEntrySchema = z
   .object({ at: almatyTime, kind: z.string() })
   .catchall(z.unknown())
-  .meta({ description: 'kinds: transition, sms, sms-status, reply, event, note' });
+  .meta({
+    description:
+      'kinds: transition, sms, sms-status, reply, event, note. An sms-status from delivery receipts ' +
+      'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending) and ' +
+      "the SMSC's stat; consecutive receipts of one SMS with the same status and stat are one entry: " +
+      'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +
+      'time of its latest receipt.',
+  });
 export const conversationSchema = summarySchema.extend({
   externalId: z.string(),
   timeline: z.array(timelineEntrySchema),

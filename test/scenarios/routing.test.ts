@@ -46,6 +46,25 @@ describe('routing of replies and receipts', () => {
     expect(await t.gateway.core.queues.assignments.getJob(conv.id)).toBeUndefined();
   });
 
+  it("the receipts of a multipart invitation's parts make one delivered entry that names every part", async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    const sent = await eventually(async () => {
+      const timeline = await t.gateway.core.store.timeline(conv.id);
+      return timeline.find((e) => e.kind === 'sms-status' && e.status === 'sent');
+    }, 'the invitation to be sent');
+    const parts = (sent.messageIds as string[]).length;
+    expect(parts).toBeGreaterThan(1);
+    const delivered = await eventually(async () => {
+      const timeline = await t.gateway.core.store.timeline(conv.id);
+      const entries = timeline.filter((e) => e.kind === 'sms-status' && e.status === 'delivered');
+      return (
+        entries.length === 1 && (entries[0]?.partList as number[] | undefined)?.length === parts && entries
+      );
+    }, `the ${parts} receipts to be in the timeline`);
+    expect(delivered[0]).toMatchObject({ smsId: sent.smsId, parts, stat: 'DELIVRD', err: '000' });
+  });
+
   it('a reply without a code while two conversations are open gets the "which request" SMS listing both codes', async () => {
     const phone = msisdn();
     const first = await invite(t, 'home-schooling', phone, {

@@ -12,19 +12,50 @@ const receipt = {
 };
 
 describe('the compact form of a receipt timeline entry', () => {
-  it('reads back exactly, in 14 bytes', () => {
+  it('reads back exactly, in 17 bytes for a part of a 10-part SMS (20 with err:000)', () => {
     const raw = encodeReceiptEntry(receipt);
-    expect(raw?.length).toBe(14);
+    expect(raw?.length).toBe(17);
     expect(decodeReceiptEntry(raw!)).toEqual(receipt);
+    const withErr = { ...receipt, err: '000' };
+    expect(encodeReceiptEntry(withErr)?.length).toBe(20);
+    expect(decodeReceiptEntry(encodeReceiptEntry(withErr)!)).toEqual(withErr);
+    const emptyErr = { ...receipt, err: '' };
+    expect(decodeReceiptEntry(encodeReceiptEntry(emptyErr)!)).toEqual(emptyErr);
     const failed = { ...receipt, status: 'failed', stat: 'UNDELIV', part: 0, parts: 1 };
     expect(decodeReceiptEntry(encodeReceiptEntry(failed)!)).toEqual(failed);
+    const last = { ...receipt, part: 254, parts: 255 };
+    expect(decodeReceiptEntry(encodeReceiptEntry(last)!)).toEqual(last);
+  });
+
+  it('reads a run of several parts as the list of the parts reported', () => {
+    const raw = encodeReceiptEntry(receipt)!;
+    // Parts 0, 3 and 9: the bitmap is the last two bytes.
+    raw[raw.length - 2] = 0b0000_1001;
+    raw[raw.length - 1] = 0b0000_0010;
+    const { part: _part, ...rest } = receipt;
+    expect(decodeReceiptEntry(raw)).toEqual({ ...rest, partList: [0, 3, 9] });
+  });
+
+  it('still reads the single-receipt form an earlier version wrote', () => {
+    const raw = Buffer.concat([
+      Buffer.from([0x1e]),
+      Buffer.alloc(6),
+      Buffer.from([3, 10, 1, 4]),
+      Buffer.from('0.1'),
+    ]);
+    raw.writeUIntBE(receipt.at, 1, 6);
+    expect(decodeReceiptEntry(raw)).toEqual({ ...receipt, status: 'failed', stat: 'UNDELIV' });
   });
 
   it('is not used for any other entry, which is stored as before', () => {
     for (const other of [
-      { ...receipt, err: '0x0b' },
+      { ...receipt, err: 'e'.repeat(255) },
+      { ...receipt, err: 11 },
+      { ...receipt, extra: 1 },
       { ...receipt, stat: 'WEIRD' },
-      { ...receipt, part: 300 },
+      { ...receipt, part: 300, parts: 301 },
+      { ...receipt, part: 10 },
+      { ...receipt, smsId: 'x'.repeat(256) },
       { ...receipt, kind: 'note' },
       { at: 1, kind: 'sms-status', smsId: '0.0', status: 'sent', messageIds: ['a'] },
     ])

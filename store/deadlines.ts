@@ -1,0 +1,80 @@
+/**
+ * The deadline index (docs/decisions/0002-deadlines.md): which conversation waits until when, so
+ * the sweeper (gateway/core/sweeper.ts) finds those due. One sorted set member per conversation
+ * cost ≈ 129 bytes (a skiplist node, a dict entry and the id twice). Deadlines are instead fields
+ * of hashes bucketed by a hash of the conversation id (under `hash-max-listpack-entries`, 128, a
+ * field costs about its own length, ≈ 32 bytes), and a small sorted set holds each bucket's
+ * earliest deadline (store/lua/deadline.lua keeps it exact). Still one entry per conversation:
+ * setting a deadline overwrites it, no old timer to find. DEADLINE_BUCKETS buckets hold ≈ 500,000
+ * deadlines compactly; beyond, a field costs ≈ 90 bytes (raise Redis's setting, or this number
+ * for a new deployment: it is persisted). Members of the sorted set earlier versions wrote
+ * (`keys.deadlines`) are still read, and leave it at their next change.
+ */
+import { readFileSync } from 'node:fs';
+import type { Result } from 'ioredis';
+import type { Keys } from './keys.js';
+import { fnv1a } from './receipts.js';
+import type { RedisClient } from './redis.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    gwDeadline(
+      k1: string,
+      k2: string,
+      k3: string,
+      id: string,
+      at: string,
+      bucket: number,
+    ): Result<number, Context>;
+  }
+}
+
+export const DEADLINE_BUCKETS = 4096;
+
+export class DeadlineIndex {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+  ) {
+    const lua = readFileSync(new URL('./lua/deadline.lua', import.meta.url), 'utf8');
+    redis.defineCommand('gwDeadline', { numberOfKeys: 3, lua });
+  }
+
+  /** Sets the deadline of `id` (epoch ms), or clears it (null). */
+  async set(id: string, at: number | null): Promise<void> {
+    const bucket = fnv1a(id) % DEADLINE_BUCKETS;
+    await this.redis.gwDeadline(
+      this.keys.deadlines(),
+      this.keys.deadlineBucket(bucket),
+      this.keys.deadlineBuckets(),
+      id,
+      at === null ? '' : String(at),
+      bucket,
+    );
+  }
+
+  /** Ids whose deadline is at or before `now`, earliest first, at most `limit`. */
+  async due(now: number, limit: number): Promise<string[]> {
+    const [earlier, buckets] = await Promise.all([
+      this.redis.zrangebyscore(this.keys.deadlines(), '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit),
+      // Every bucket listed holds a due deadline: `limit` of them hold the `limit` earliest.
+      this.redis.zrangebyscore(this.keys.deadlineBuckets(), '-inf', now, 'LIMIT', 0, limit),
+    ]);
+    const due: Array<[id: string, at: number]> = [];
+    for (let i = 0; i + 1 < earlier.length; i += 2) due.push([earlier[i] as string, Number(earlier[i + 1])]);
+    const contents = await Promise.all(
+      buckets.map((b) => this.redis.hgetall(this.keys.deadlineBucket(Number(b)))),
+    );
+    for (const fields of contents)
+      for (const [id, at] of Object.entries(fields)) if (Number(at) <= now) due.push([id, Number(at)]);
+    const ids = due.sort((a, b) => a[1] - b[1]).map(([id]) => id);
+    return [...new Set(ids)].slice(0, limit);
+  }
+
+  /** How many conversations have a deadline (benchmarks, operations). */
+  async count(): Promise<number> {
+    const buckets = await this.redis.zrange(this.keys.deadlineBuckets(), 0, -1);
+    const sizes = await Promise.all(buckets.map((b) => this.redis.hlen(this.keys.deadlineBucket(Number(b)))));
+    return sizes.reduce((a, b) => a + b, await this.redis.zcard(this.keys.deadlines()));
+  }
+}

@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEADLINE_BUCKETS, DeadlineIndex } from '../../store/deadlines.js';
+import { createKeys } from '../../store/keys.js';
+import { fnv1a } from '../../store/receipts.js';
+import { redisClient, testPrefix } from '../support/redis.js';
+
+const redis = redisClient();
+afterAll(async () => {
+  await redis.quit();
+});
+
+const bucketOf = (id: string) => fnv1a(id) % DEADLINE_BUCKETS;
+
+/** `n` ids that share one bucket, and `n` more that share another: moves inside a bucket. */
+function idsInTwoBuckets(n: number): string[] {
+  const byBucket = new Map<number, string[]>();
+  for (let i = 0; ; i++) {
+    const id = `conv${i}`;
+    const same = byBucket.get(bucketOf(id)) ?? [];
+    byBucket.set(bucketOf(id), [...same, id]);
+    const full = [...byBucket.values()].filter((ids) => ids.length >= n);
+    if (full.length >= 2) return full.flatMap((ids) => ids.slice(0, n));
+  }
+}
+
+function setup() {
+  const keys = createKeys(testPrefix('dl'));
+  return { keys, index: new DeadlineIndex(redis, keys) };
+}
+
+describe('the deadline index', () => {
+  it('gives the due conversations earliest first, at most `limit`, and forgets a cleared one', async () => {
+    const { index } = setup();
+    await index.set('a', 300);
+    await index.set('b', 100);
+    await index.set('c', 200);
+    await index.set('d', 900);
+    expect(await index.due(300, 10)).toEqual(['b', 'c', 'a']);
+    expect(await index.due(300, 2)).toEqual(['b', 'c']);
+    await index.set('b', null);
+    await index.set('c', 1000);
+    expect(await index.due(300, 10)).toEqual(['a']);
+    expect(await index.count()).toBe(3);
+  });
+
+  it('still reads the sorted set an earlier version wrote; a change moves the id out of it', async () => {
+    const { keys, index } = setup();
+    await redis.zadd(keys.deadlines(), 50, 'old', 5000, 'later');
+    await index.set('new', 60);
+    expect(await index.due(100, 10)).toEqual(['old', 'new']);
+    await index.set('old', null);
+    await index.set('later', 70);
+    expect(await index.due(100, 10)).toEqual(['new', 'later']);
+    expect(await redis.zcard(keys.deadlines())).toBe(0);
+  });
+
+  it('agrees with a plain map of deadlines after any sequence of changes', async () => {
+    const ids = idsInTwoBuckets(3);
+    const change = fc.record({ id: fc.constantFrom(...ids), at: fc.option(fc.integer({ min: 0, max: 50 })) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(change, { maxLength: 30 }),
+        fc.integer({ min: 0, max: 50 }),
+        async (changes, now) => {
+          const { keys, index } = setup();
+          const model = new Map<string, number>();
+          for (const { id, at } of changes) {
+            await index.set(id, at);
+            if (at === null) model.delete(id);
+            else model.set(id, at);
+          }
+          const due = await index.due(now, 100);
+          const expected = [...model].filter(([, at]) => at <= now);
+          expect(new Set(due)).toEqual(new Set(expected.map(([id]) => id)));
+          expect(due.map((id) => model.get(id))).toEqual(expected.map(([, at]) => at).sort((a, b) => a - b));
+          // Each bucket's score in the index is its earliest deadline: no due bucket is skipped.
+          for (const bucket of new Set(ids.map(bucketOf))) {
+            const left = [...model].filter(([id]) => bucketOf(id) === bucket).map(([, at]) => at);
+            const score = await redis.zscore(keys.deadlineBuckets(), String(bucket));
+            expect(score === null ? null : Number(score)).toBe(left.length ? Math.min(...left) : null);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
