@@ -3,14 +3,14 @@
  * part of an SMS (gateway/core/sent-writes.ts: `sms-status` sent, with the parts' SMSC ids).
  * Packed as JSON it went through deflate for every SMS sent, ≈ 23 µs of the sender's CPU per
  * SMS and a tenth of its whole cost (docs/performance.md); this form is written with no
- * compression and is as small: 0x1D (no JSON, packed document or receipt entry starts with it),
+ * compression and is as small: 0x1C (no JSON, packed document or receipt entry starts with it),
  * `at` (6 bytes, big-endian), the encoding (1 byte: 0 gsm7, 1 ucs2), the smsId and each SMSC
  * id after its length (1 byte), UTF-8. Any other entry is stored as before.
  * DO NOT CHANGE the layout or the encodings' order: it is persisted.
  */
 import type { TimelineEntry } from './timeline-entry.js';
 
-const MARK = 0x1d;
+const MARK = 0x1c;
 const HEAD = 8;
 const ENCODINGS = ['gsm7', 'ucs2'];
 const FIELDS = new Set(['at', 'kind', 'smsId', 'status', 'messageIds', 'encoding']);

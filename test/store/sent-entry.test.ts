@@ -43,6 +43,8 @@ describe('the compact form of a sent timeline entry', () => {
           const raw = encodeSentEntry(entry);
           expect(raw).not.toBeNull();
           expect(decodeSentEntry(raw!)).toEqual(entry);
+          // Never read as a receipt entry, nor merged with one (store/lua/append.lua).
+          expect(decodeReceiptEntry(raw!)).toBeNull();
         },
       ),
     );
