@@ -7,7 +7,8 @@
  *
  * The sink runs in its own process and times first → last submit_sm for both clients alike.
  * SMS are handed over while the queue is paused (in batch jobs, as a campaign's are), so the
- * figure is the drain rate of a full queue.
+ * figure is the drain rate of a full queue. A third run per round gives the same SMS straight to
+ * the session layer (`transport.submit`, no queue, no Redis): where the gateway's cost lies.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -77,6 +78,35 @@ async function gatewayRun(sink: Sink, redisUrl: string, admin: Redis, run: numbe
   return figures;
 }
 
+/**
+ * The session layer alone (gateway/smpp: segment, encode, window, submit) without the queue:
+ * the same SMS given to `transport.submit` 150 at a time. Not the issue's figure — it shows how
+ * the gateway's cost splits between the SMPP layer and the durable queue path.
+ */
+async function transportRun(sink: Sink, redisUrl: string, run: number): Promise<Run> {
+  const prefix = `smpp-t-${run}-${Date.now().toString(36)}`;
+  const gateway = await startBenchGateway({ redisUrl, smppPort: sink.port, prefix, window: WINDOW });
+  const done = sink.expect(SEGMENTS);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < MESSAGES; i = next++)
+      await gateway.transport.submit({ to: msisdn(i), text: KAZAKH_3_PART });
+  };
+  await Promise.all(Array.from({ length: 150 }, lane));
+  const result = await done;
+  const figures = {
+    rate: (result.submits / result.ms) * 1000,
+    wallMs: performance.now() - started,
+    cpuPer1k: (cpuMsSince(cpu) / SEGMENTS) * 1000,
+    redisCpuPer1k: 0,
+    sinkCpuPer1k: (result.cpuMs / SEGMENTS) * 1000,
+  };
+  await gateway.stop();
+  return figures;
+}
+
 function show(label: string, r: Run): void {
   console.log(
     `${label}: ${fmt(r.rate)} segments/s (${fmt(r.wallMs)} ms wall), CPU per 1,000 segments: ` +
@@ -92,6 +122,7 @@ console.log(
 );
 const gateway: Run[] = [];
 const bare: Run[] = [];
+const transport: Run[] = [];
 try {
   for (let run = 1; run <= RUNS; run++) {
     const g = await gatewayRun(sink, redis.url, admin, run);
@@ -100,6 +131,9 @@ try {
     const b = await bareRun(sink, MESSAGES, WINDOW);
     show(`run ${run} bare   `, b);
     bare.push(b);
+    const t = await transportRun(sink, redis.url, run);
+    show(`run ${run} smpp layer only (no queue)`, t);
+    transport.push(t);
   }
 } finally {
   await sink.stop();
@@ -116,5 +150,8 @@ summary({
   gateway_cpu_ms_per_1k: pick(gateway, 'cpuPer1k'),
   gateway_redis_cpu_ms_per_1k: pick(gateway, 'redisCpuPer1k'),
   bare_cpu_ms_per_1k: pick(bare, 'cpuPer1k'),
+  smpp_layer_segments_per_s: pick(transport, 'rate'),
+  smpp_layer_cpu_ms_per_1k: pick(transport, 'cpuPer1k'),
+  ratio_smpp_layer: pick(transport, 'rate') / pick(bare, 'rate'),
   ratio: pick(gateway, 'rate') / pick(bare, 'rate'),
 });
