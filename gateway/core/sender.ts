@@ -105,12 +105,21 @@ async function rememberAcceptedParts(store: Core['store'], partsKey: string, err
   await store.redis.set(partsKey, JSON.stringify(resume), 'EX', RECEIPT_TTL_SECONDS);
 }
 
-/** Sends the SMS of one job, each at most once per accepted submit, all at once (the window paces them). */
-export async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): Promise<Outcome[]> {
+/**
+ * Sends the SMS of one job, each at most once per accepted submit, all at once (the window paces
+ * them). Waits for every one before failing: a retry of the job while some of its submits still
+ * ran would find their claims its own and send them again.
+ */
+async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): Promise<Outcome[]> {
   const { store } = ctx.core;
   const keys = sms.map((s) => store.keys.smsParts(s.conversationId, s.smsId));
   const records = await claimSmsRecords(store.redis, keys, owner, RECEIPT_TTL_SECONDS);
-  return Promise.all(sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner)));
+  const settled = await Promise.allSettled(
+    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner)),
+  );
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<Outcome>).value);
 }
 
 /**
