@@ -155,6 +155,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     connection: workerRedis,
     log,
     concurrency: senderConcurrency(config),
+    metrics: coreMetrics,
     ...stalled,
   });
   // While no bind is up, leave SMS in the queue instead of burning their retries.

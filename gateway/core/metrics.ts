@@ -16,6 +16,12 @@ export interface CoreMetrics {
   readonly receiptsUnmatched: Counter;
   /** Inbound jobs by result (`applied`, `unchanged`, `no-open-request`, `asked-which`, `delivered`, …). */
   readonly processed: Counter<'name' | 'result'>;
+  /**
+   * SMS the sender tried, by outcome: `sent`, `skipped` (already sent, or held by another job:
+   * handed over twice), `failed` (refused for good), `retry` (a retryable error: tried again later,
+   * in a job of its own if it was in a batch), `link-down` (its job waits for a bind).
+   */
+  readonly sms: Counter<'outcome'>;
 }
 
 export function createCoreMetrics(registry: Registry): CoreMetrics {
@@ -47,6 +53,12 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       name: 'gateway_inbound_processed_total',
       help: 'inbound jobs processed, by job name and result',
       labelNames: ['name', 'result'],
+      registers: [registry],
+    }),
+    sms: new Counter({
+      name: 'gateway_sms_total',
+      help: 'SMS the sender tried, by outcome (sent, skipped, failed, retry, link-down)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

@@ -12,6 +12,7 @@ import type { RedisClient } from '../../store/redis.js';
 import { claimSmsRecords, releaseSmsClaim, type SmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport, SubmitResume } from '../smpp/transport.js';
+import type { CoreMetrics } from './metrics.js';
 import type { Core } from './runtime.js';
 import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
 import { smsJobOptions } from './sms-handover.js';
@@ -27,6 +28,7 @@ export interface SenderOptions {
   readonly concurrency?: number;
   /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
   readonly stalled?: StalledJobs;
+  readonly metrics?: Pick<CoreMetrics, 'sms'>;
 }
 
 /** After a lost link, the SMS waits this long for a bind before it is tried again. */
@@ -55,6 +57,7 @@ interface Context {
   readonly transport: SmsTransport;
   readonly writes: SentWrites;
   readonly log: Logger;
+  readonly metrics?: Pick<CoreMetrics, 'sms'> | undefined;
 }
 
 /** An SMS is this job's to send unless it is sent or another job holds it. */
@@ -139,6 +142,8 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
   const owner = job.id ?? `${job.name}:${job.timestamp}`;
   const outcomes = await sendAll(ctx, sms, owner);
   const count = (kind: Outcome['kind']) => outcomes.filter((o) => o.kind === kind).length;
+  for (const kind of new Set(outcomes.map((o) => o.kind)))
+    ctx.metrics?.sms.inc({ outcome: kind }, count(kind));
   // A link that drops is not the SMS's fault: wait for a bind without using up an attempt
   // (12 attempts would otherwise go in a few minutes of a flapping link).
   const linkDown = outcomes.find((o) => o.kind === 'link-down');
@@ -166,7 +171,7 @@ export const DEFAULT_SENDER_CONCURRENCY = 16;
 
 export function startSender(options: SenderOptions): Worker {
   const { core, transport, log } = options;
-  const ctx: Context = { core, transport, log, writes: new SentWrites(core) };
+  const ctx: Context = { core, transport, log, writes: new SentWrites(core), metrics: options.metrics };
   const worker = new Worker(QUEUES.smsOut, (job: Job, token?: string) => processJob(ctx, job, token), {
     connection: options.connection,
     prefix: core.queuePrefix,

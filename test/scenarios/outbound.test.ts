@@ -118,7 +118,15 @@ describe('SMS sent in batch jobs', () => {
     return Object.values(counts).every((n) => n === 0);
   };
 
+  const smsMetric = async (outcome: string): Promise<number> => {
+    const text = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
+    return Number(
+      new RegExp(`^gateway_sms_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0,
+    );
+  };
+
   it('an SMS queued in two batch jobs at once (handed over twice) is sent once', async () => {
+    const skippedBefore = await smsMetric('skipped');
     const first = Array.from({ length: 10 }, (_, i) => sms('twice', i));
     const second = [...first.slice(5), ...Array.from({ length: 5 }, (_, i) => sms('twice', 10 + i))];
     // Both jobs wait together, so two workers may claim the same SMS at the same time.
@@ -128,10 +136,13 @@ describe('SMS sent in batch jobs', () => {
     const texts = [...first, ...second.slice(5)].map((s) => s.text);
     await eventually(async () => (await idle()) && texts.every((x) => accepted(x) === 1), 'all accepted');
     for (const text of texts) expect(received(text)).toBe(1);
+    // The five SMS both jobs held were skipped by one of them, and /metrics says so.
+    expect((await smsMetric('skipped')) - skippedBefore).toBe(5);
   }, 30_000);
 
   it('an SMS the SMSC refuses for good leaves the others of its batch sent, and is not sent again', async () => {
     const refused = '77015550119';
+    const failedBefore = await smsMetric('failed');
     t.sim.setFaults({ rejectTo: [refused] });
     const batch = Array.from({ length: 8 }, (_, i) => sms('refused', i, i === 3 ? refused : '77015550111'));
     await t.gateway.core.sms.addAll(batch);
@@ -140,6 +151,7 @@ describe('SMS sent in batch jobs', () => {
     for (const s of batch) expect(accepted(s.text)).toBe(s.to === refused ? 0 : 1);
     expect(received('refused 3')).toBe(1);
     expect(await t.gateway.core.queues.smsOut.getJobCounts('failed')).toEqual({ failed: 0 });
+    expect((await smsMetric('failed')) - failedBefore).toBe(1);
   }, 30_000);
 });
 
