@@ -47,7 +47,87 @@ export const INTERFACE_VERSION_34 = 0x34;
  * text data_coding 1) is then bypassed, because its filter returns Buffers as is.
  */
 export function encodePdu(command: string, fields: Record<string, unknown>): Buffer {
+  return (command === 'submit_sm' && encodeSubmitSm(fields)) || encodeByPackage(command, fields);
+}
+
+/** The package's own encoder: every PDU but the plain submit_sm, and the oracle of its tests. */
+export function encodeByPackage(command: string, fields: Record<string, unknown>): Buffer {
   return new smpp.PDU(command, fields).toBuffer();
+}
+
+/** submit_sm's mandatory fields in wire order (SMPP 3.4 §4.4.1), as lib/defs.js lists them. */
+const SUBMIT_SM: ReadonlyArray<readonly [name: string, kind: 'cstring' | 'int8']> = [
+  ['service_type', 'cstring'],
+  ['source_addr_ton', 'int8'],
+  ['source_addr_npi', 'int8'],
+  ['source_addr', 'cstring'],
+  ['dest_addr_ton', 'int8'],
+  ['dest_addr_npi', 'int8'],
+  ['destination_addr', 'cstring'],
+  ['esm_class', 'int8'],
+  ['protocol_id', 'int8'],
+  ['priority_flag', 'int8'],
+  ['schedule_delivery_time', 'cstring'],
+  ['validity_period', 'cstring'],
+  ['registered_delivery', 'int8'],
+  ['replace_if_present_flag', 'int8'],
+  ['data_coding', 'int8'],
+  ['sm_default_msg_id', 'int8'],
+];
+const SUBMIT_SM_KEYS = new Set([...SUBMIT_SM.map(([name]) => name), 'short_message', 'sequence_number']);
+const HEADER = 16;
+const SUBMIT_SM_ID = 0x00000004;
+
+const isOctet = (v: unknown): boolean =>
+  v === undefined || (Number.isInteger(v) && (v as number) >= 0 && (v as number) < 256);
+/** A C-octet string the package writes as ASCII: no NUL (it would end the field), nothing above 0x7F. */
+function isCString(v: unknown): v is string | undefined {
+  if (v === undefined) return true;
+  if (typeof v !== 'string') return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0 || c > 0x7f) return false;
+  }
+  return true;
+}
+
+/**
+ * The plain submit_sm — no TLV, ASCII addresses, no time fields, short_message as bytes — written
+ * straight into one Buffer. The package spends ≈ 8.4 µs on it (a PDU object, filters run over
+ * every field, the length computed by walking them twice), which was two thirds of the bare
+ * client's CPU and a third of our session layer's per segment (docs/performance.md). Byte for
+ * byte what the package writes (test/smpp/encode.test.ts checks it against `encodeByPackage`);
+ * anything else returns undefined and goes to the package.
+ */
+export function encodeSubmitSm(fields: Record<string, unknown>): Buffer | undefined {
+  const message = fields.short_message;
+  if (!Buffer.isBuffer(message) || message.length > 255 || !Number.isInteger(fields.sequence_number))
+    return undefined;
+  for (const key in fields) if (!SUBMIT_SM_KEYS.has(key)) return undefined;
+  if (fields.schedule_delivery_time || fields.validity_period) return undefined;
+  let length = HEADER + 1 + message.length;
+  for (const [name, kind] of SUBMIT_SM) {
+    const value = fields[name];
+    if (kind === 'int8' ? !isOctet(value) : !isCString(value)) return undefined;
+    length += kind === 'int8' ? 1 : ((value as string | undefined)?.length ?? 0) + 1;
+  }
+  const out = Buffer.allocUnsafe(length);
+  out.writeUInt32BE(length, 0);
+  out.writeUInt32BE(SUBMIT_SM_ID, 4);
+  out.writeUInt32BE(0, 8);
+  out.writeUInt32BE(fields.sequence_number as number, 12);
+  let at = HEADER;
+  for (const [name, kind] of SUBMIT_SM) {
+    const value = fields[name];
+    if (kind === 'int8') out[at++] = (value as number | undefined) ?? 0;
+    else {
+      at += out.write((value as string | undefined) ?? '', at, 'ascii');
+      out[at++] = 0;
+    }
+  }
+  out[at++] = message.length;
+  message.copy(out, at);
+  return out;
 }
 
 /**

@@ -1,0 +1,76 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeByPackage, encodePdu, encodeSubmitSm } from '../../gateway/smpp/smpp-lib.js';
+import { DEFAULT_SUBMIT_OPTIONS, planSubmit } from '../../gateway/smpp/submit.js';
+
+const octet = fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined });
+const ascii = fc.option(
+  fc.string({ unit: fc.integer({ min: 1, max: 127 }).map((c) => String.fromCharCode(c)), maxLength: 21 }),
+  {
+    nil: undefined,
+  },
+);
+
+const plainSubmit = fc.record(
+  {
+    service_type: ascii,
+    source_addr_ton: octet,
+    source_addr_npi: octet,
+    source_addr: ascii,
+    dest_addr_ton: octet,
+    dest_addr_npi: octet,
+    destination_addr: ascii,
+    esm_class: octet,
+    protocol_id: octet,
+    priority_flag: octet,
+    registered_delivery: octet,
+    replace_if_present_flag: octet,
+    data_coding: octet,
+    sm_default_msg_id: octet,
+    short_message: fc.uint8Array({ maxLength: 255 }).map((a) => Buffer.from(a)),
+    sequence_number: fc.integer({ min: 1, max: 0x7fffffff }),
+  },
+  { requiredKeys: ['short_message', 'sequence_number'] },
+);
+
+describe('the plain submit_sm encoder', () => {
+  it('writes exactly the bytes the smpp package writes, for any plain submit_sm', () => {
+    fc.assert(
+      fc.property(plainSubmit, (fields) => {
+        const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+        const ours = encodeSubmitSm(clean);
+        expect(ours).toBeDefined();
+        expect(ours!.equals(encodeByPackage('submit_sm', clean))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes the plans of the gateway (UDH, SAR and payload) as the package does', () => {
+    const text = 'Құрметті азамат! '.repeat(20);
+    for (const concat of ['udh8', 'udh16', 'sar', 'payload'] as const) {
+      const plan = planSubmit({ to: '77011234567', text }, { ...DEFAULT_SUBMIT_OPTIONS, concat }, 7);
+      for (const fields of plan.pdus) {
+        const withSequence = { ...fields, sequence_number: 42 };
+        expect(encodePdu('submit_sm', withSequence).equals(encodeByPackage('submit_sm', withSequence))).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it('leaves to the package what it does not write itself: TLVs, times, non-ASCII, long or text messages', () => {
+    const base = { short_message: Buffer.from('hi'), sequence_number: 1 };
+    for (const other of [
+      { ...base, sar_msg_ref_num: 7 },
+      { ...base, message_payload: Buffer.from('x') },
+      { ...base, validity_period: '000001000000000R' },
+      { ...base, source_addr: 'Әкім' },
+      { ...base, short_message: Buffer.alloc(256) },
+      { ...base, short_message: 'text' },
+      { ...base, data_coding: null },
+      { ...base, sequence_number: undefined },
+    ])
+      expect(encodeSubmitSm(other)).toBeUndefined();
+  });
+});
