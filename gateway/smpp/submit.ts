@@ -4,7 +4,7 @@
  * Always an explicit data_coding (0 GSM 03.38, 8 UCS2; SMPP 3.4 §5.2.19) and
  * short_message as bytes, so the `smpp` package's encoder never runs.
  */
-import { LRUCache } from 'lru-cache';
+import QuickLRU from 'quick-lru';
 import { buildConcatUdh, encodeText, segment } from '../../sms/encoding.js';
 import type { OutboundSms } from './transport.js';
 
@@ -101,14 +101,14 @@ export function planSubmit(message: OutboundSms, options: SubmitOptions, ref: nu
  * the same recipient). Bounded: the least recently used destinations are forgotten.
  */
 export class ConcatRefs {
-  /** lru-cache: the least recently used destination goes first, at a constant cost (receipt-clock.ts). */
-  private readonly counters: LRUCache<string, number>;
+  /** quick-lru: the least recently used destinations go first, at a constant cost (receipt-clock.ts). */
+  private readonly counters: QuickLRU<string, number>;
 
   constructor(
     maxEntries = 100_000,
     private readonly seed: () => number = Math.random,
   ) {
-    this.counters = new LRUCache({ max: maxEntries });
+    this.counters = new QuickLRU({ maxSize: maxEntries });
   }
 
   /** The next reference for `to`, modulo 2^bits. */

@@ -105,6 +105,8 @@ describe('submit_sm against the Perl SMSC', () => {
     await smsc.control({ op: 'drop' });
     const errors = await Promise.all(pending);
     expect(errors.map((e) => [e?.code, e?.retryable])).toEqual(Array(5).fill(['CONNECTION_LOST', true]));
+    // The errors may come before the bind has left 'bound': wait for the SMSC to see it bind again.
+    await smsc.waitFor(() => smsc.received('bind_transceiver').length === 2);
     await bind.waitFor('bound', 5000);
     expect(smsc.received('bind_transceiver')).toHaveLength(2);
   });
