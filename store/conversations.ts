@@ -16,7 +16,7 @@ import type { Keys } from './keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
 import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
 import type { TimelineEntry } from './timeline-entry.js';
-import { ReceiptIndex } from './receipts.js';
+import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './redis.js';
 import { TextCodec } from './text-codec.js';
 
@@ -32,6 +32,7 @@ declare module 'ioredis' {
     ): Result<[number, number], Context>;
     gwAppend(k1: string, k2: string, ...args: Array<string | Buffer>): Result<number, Context>;
     gwAckOutbox(k1: string, ...digests: string[]): Result<number, Context>;
+    gwSent(numKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
   }
 }
 
@@ -127,6 +128,7 @@ export class ConversationStore {
     redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
     redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
     redis.defineCommand('gwAckOutbox', { numberOfKeys: 1, lua: lua('ack-outbox') });
+    redis.defineCommand('gwSent', { lua: lua('sent') });
     this.receipts = new ReceiptIndex(redis, keys);
     this.externalIds = new ExternalIdIndex(redis, keys);
     this.deadlines = new DeadlineIndex(redis, keys);
@@ -266,30 +268,30 @@ export class ConversationStore {
   }
 
   /**
-   * `recordSent` for several SMS (the sender's writes of one event-loop turn): one MULTI on a
-   * single Redis, where keys of many conversations may share a transaction; one per SMS on
-   * Cluster, where they lie in many slots.
+   * `recordSent` for several SMS (the sender's writes of one event-loop turn) with their parts'
+   * receipt links: one script call on a single Redis, where keys of many conversations may
+   * share one (store/lua/sent.lua); one call per SMS and per link on Cluster, where they lie in
+   * many slots.
    */
-  async recordSentMany(items: readonly SentSms[], ttlSeconds: number): Promise<void> {
+  async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
     if (this.redis.isCluster) {
-      await Promise.all(
-        items.map((i) => this.recordSent(i.conversationId, i.smsKey, i.record, ttlSeconds, i.entry)),
-      );
+      await Promise.all([
+        this.receipts.write(links),
+        ...items.map((i) => this.recordSent(i.conversationId, i.smsKey, i.record, ttlSeconds, i.entry)),
+      ]);
       return;
     }
-    const multi = this.redis.multi();
+    const keys: string[] = [];
+    const args: Array<string | number | Buffer> = [items.length, ttlSeconds, links.ttl];
     for (const i of items) {
-      multi
-        .set(i.smsKey, i.record, 'EX', ttlSeconds)
-        .gwAppend(
-          this.keys.conversation(i.conversationId),
-          this.keys.timeline(i.conversationId),
-          this.entry(i.entry),
-        );
+      keys.push(this.keys.conversation(i.conversationId), this.keys.timeline(i.conversationId), i.smsKey);
+      args.push(i.record, this.entry(i.entry));
     }
-    const results = await multi.exec();
-    const failed = results?.find(([err]) => err !== null)?.[0];
-    if (failed) throw failed;
+    for (const [key, field, value] of links.slots) {
+      keys.push(key);
+      args.push(field, value);
+    }
+    await this.redis.gwSent(keys.length, ...keys, ...args);
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {

@@ -47,6 +47,18 @@ export interface PartLink {
   readonly asksConsent: boolean;
 }
 
+/** The parts of one sent SMS (ids scoped by carrier, sender `receiptId`) and what they link to. */
+export interface SmsLinks {
+  readonly parts: ReadonlyArray<{ readonly id: string; readonly p: number }>;
+  readonly link: Omit<PartLink, 'p'>;
+}
+
+/** Links to write: bucket key, field (the part's id) and value each, and the buckets' TTL (seconds). */
+export interface LinkPlan {
+  readonly slots: ReadonlyArray<readonly [key: string, field: string, value: string]>;
+  readonly ttl: number;
+}
+
 /**
  * FNV-1a (32 bit): cheap, stable across processes and versions (a bucket derived from it is
  * persisted in a key name: DO NOT CHANGE).
@@ -104,25 +116,26 @@ export class ReceiptIndex {
     parts: ReadonlyArray<{ readonly id: string; readonly p: number }>,
     link: Omit<PartLink, 'p'>,
   ): Promise<void> {
-    await this.linkMany([{ parts, link }]);
+    await this.write(this.plan([{ parts, link }]));
   }
 
-  /**
-   * `link` for several SMS (the sender's writes of one event-loop turn): one script call for all
-   * their parts on a single Redis, one per part on Cluster (buckets lie in many slots).
-   */
-  async linkMany(
-    sms: ReadonlyArray<{
-      readonly parts: ReadonlyArray<{ readonly id: string; readonly p: number }>;
-      readonly link: Omit<PartLink, 'p'>;
-    }>,
-  ): Promise<void> {
+  /** Where the parts of `sms` go (bucket, field, value) and for how long, without writing them. */
+  plan(sms: readonly SmsLinks[]): LinkPlan {
     const now = this.clock();
     const day = Math.floor(now / DAY_MS);
     const ttl = Math.ceil(((day + RECEIPT_DAYS) * DAY_MS - now) / 1000);
-    const slots = sms.flatMap(({ parts, link }) =>
-      parts.map(({ id, p }) => [...this.slot(id, day), encodeLink({ ...link, p })] as const),
-    );
+    const slots: Array<readonly [string, string, string]> = [];
+    for (const { parts, link } of sms)
+      for (const { id, p } of parts) slots.push([...this.slot(id, day), encodeLink({ ...link, p })]);
+    return { slots, ttl };
+  }
+
+  /**
+   * Writes a plan: one script call for all its parts on a single Redis, one per part on Cluster
+   * (buckets lie in many slots). The sender's writes go through store/conversations.ts
+   * `recordSentMany` instead, with the SMS's records.
+   */
+  async write({ slots, ttl }: LinkPlan): Promise<void> {
     if (this.redis.isCluster) {
       await Promise.all(slots.map(([key, field, value]) => this.redis.gwLink(1, key, ttl, field, value)));
       return;

@@ -1,9 +1,9 @@
 /**
  * What the sender writes once the SMSC accepted an SMS — its parts' receipt links, its record
  * marked sent, the `sms-status` sent entry in its timeline, the campaign's counter — written
- * for all the SMS accepted in one event-loop turn together: one script call for the links and
- * one MULTI for the records and timelines on a single Redis (store/receipts.ts `linkMany`,
- * store/conversations.ts `recordSentMany`), instead of two round trips per SMS. The writes
+ * for all the SMS accepted in one event-loop turn together: one script call for the records,
+ * timelines and links on a single Redis (store/conversations.ts `recordSentMany`,
+ * store/lua/sent.lua), instead of two round trips per SMS. The writes
  * of each SMS still complete before its job does, so a retried job finds the SMS sent.
  */
 import DataLoader from 'dataloader';
@@ -65,9 +65,7 @@ export class SentWrites {
         entry: { ...entry, messageIds: result.parts.map((p) => p.messageId), encoding: result.encoding },
       };
     });
-    // Commands on one connection run in order: the records that mark the SMS sent land after
-    // their links, so a receipt that finds the record also finds the link.
-    await Promise.all([store.receipts.linkMany(links), store.recordSentMany(records, RECEIPT_TTL_SECONDS)]);
+    await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links));
     await this.countCampaigns(accepted, now);
     return accepted.map(() => true);
   }

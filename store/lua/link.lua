@@ -1,5 +1,5 @@
 --[[
-  Record the receipt links of the parts of sent SMS (store/receipts.ts `linkMany`).
+  Record the receipt links of the parts of sent SMS (store/receipts.ts `write`).
 
   KEYS[1 .. n]  receipt buckets (one per part; on Cluster one call per part, as buckets
                 lie in different slots)

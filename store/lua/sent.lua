@@ -1,0 +1,41 @@
+--[[
+  Record SMS the SMSC accepted, all those of one event-loop turn in one call
+  (store/conversations.ts `recordSentMany`, single Redis only: the keys lie in many slots).
+  Per SMS: its record (keys.smsParts) marked sent, and its `sms-status` sent entry appended to
+  the conversation as store/lua/append.lua appends an entry that merges with none (a sent entry,
+  0x1C, never does); then every part's receipt link (store/lua/link.lua). One script call
+  instead of two commands per SMS and one for the links: ioredis spent ≈ 25 µs per SMS
+  building those commands (docs/performance.md).
+
+  KEYS[3i-2 .. 3i]  conversation, its old timeline list, its record, for SMS i = 1 .. n
+  KEYS[3n+j]        receipt bucket of link j
+  ARGV[1]           n
+  ARGV[2], ARGV[3]  TTL of the records, TTL of the buckets (seconds)
+  ARGV[3+2i-1], ARGV[3+2i]      record value and timeline entry (after its 2-byte length) of SMS i
+  ARGV[3+2n+2j-1], ARGV[3+2n+2j]  field and value of link j
+
+  Returns: n.
+]]
+local n = tonumber(ARGV[1])
+for j = 1, #KEYS - 3 * n do
+  local key = KEYS[3 * n + j]
+  redis.call('HSET', key, ARGV[3 + 2 * n + 2 * j - 1], ARGV[3 + 2 * n + 2 * j])
+  redis.call('EXPIRE', key, ARGV[3])
+end
+for i = 1, n do
+  local conversation, timeline, record = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local entry = ARGV[3 + 2 * i]
+  redis.call('SET', record, ARGV[3 + 2 * i - 1], 'EX', ARGV[2])
+  local kind = redis.call('TYPE', conversation).ok
+  if kind == 'string' then
+    -- GET and SET rather than APPEND: APPEND leaves up to as much free space as the value holds.
+    redis.call('SET', conversation, redis.call('GET', conversation) .. entry, 'KEEPTTL')
+  elseif kind == 'hash' then
+    redis.call('RPUSH', timeline, string.sub(entry, 3))
+    local ttl = redis.call('PTTL', conversation)
+    if ttl > 0 then
+      redis.call('PEXPIRE', timeline, ttl)
+    end
+  end
+end
+return n

@@ -1,0 +1,96 @@
+/**
+ * The sender's writes of one turn in one script (store/lua/sent.lua via `recordSentMany`):
+ * each SMS's record, its sent entry in its conversation's timeline (either stored format),
+ * and its parts' receipt links.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { newConversation } from '../../dialogue/conversation.js';
+import { ConversationStore } from '../../store/conversations.js';
+import { createKeys } from '../../store/keys.js';
+import { readSmsRecord } from '../../store/sms-record.js';
+import { redisClient, testPrefix } from '../support/redis.js';
+
+const redis = redisClient();
+afterAll(async () => {
+  await redis.quit();
+});
+
+const conversation = (id: string) =>
+  newConversation({
+    id,
+    service: 'home-schooling',
+    externalId: id,
+    msisdn: '77010000001',
+    language: 'kk',
+    params: {},
+    createdAt: 1,
+    stage: 'offer-one-bank',
+    version: -1,
+    deadline: 2,
+    offered: [],
+  });
+
+const sent = (conversationId: string, at: number) => ({
+  at,
+  kind: 'sms-status',
+  smsId: '0.0',
+  status: 'sent',
+  messageIds: [`${conversationId}-a`, `${conversationId}-b`],
+  encoding: 'ucs2',
+});
+
+describe('recording the SMS accepted in one turn', () => {
+  it('marks each sent, appends its entry in either stored format, and links its parts', async () => {
+    const keys = createKeys(testPrefix('sent'));
+    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    const first = { at: 1, kind: 'note', text: 'first' };
+    expect(await store.commit(-1, conversation('c1'), [first], [], false)).toBe(true);
+    // c2 as an earlier version stored it: a hash and a timeline list.
+    await redis.hset(
+      keys.conversation('c2'),
+      'v',
+      0,
+      'state',
+      'invited',
+      'doc',
+      JSON.stringify(conversation('c2')),
+    );
+    await redis.pexpire(keys.conversation('c2'), 60_000);
+    await redis.rpush(keys.timeline('c2'), JSON.stringify(first));
+    const items = ['c1', 'c2', 'gone'].map((c, n) => ({
+      conversationId: c,
+      smsKey: keys.smsParts(c, '0.0'),
+      record: 'home-schooling.offer-one-bank spring',
+      entry: sent(c, 10 + n),
+    }));
+    const links = store.receipts.plan(
+      items.map((i) => ({
+        parts: i.entry.messageIds.map((id, p) => ({ id: `kcell:${id}`, p })),
+        link: { c: i.conversationId, s: '0.0', n: 2, asksConsent: true },
+      })),
+    );
+
+    await store.recordSentMany(items, 600, links);
+
+    expect(await store.timeline('c1')).toEqual([first, items[0]!.entry]);
+    expect(await store.timeline('c2')).toEqual([first, items[1]!.entry]);
+    expect(await redis.pttl(keys.timeline('c2'))).toBeGreaterThan(0);
+    expect(await redis.exists(keys.conversation('gone'))).toBe(0);
+    for (const i of items) {
+      expect(await readSmsRecord(redis, i.smsKey)).toEqual({
+        state: 'sent',
+        templateId: 'home-schooling.offer-one-bank',
+        campaign: 'spring',
+      });
+      expect(await redis.ttl(i.smsKey)).toBeGreaterThan(500);
+    }
+    expect(await store.receipts.find(['kcell:c1-b'])).toEqual({
+      c: 'c1',
+      s: '0.0',
+      p: 1,
+      n: 2,
+      asksConsent: true,
+    });
+    expect(await store.receipts.find(['kcell:gone-a'])).toMatchObject({ c: 'gone', p: 0 });
+  });
+});
