@@ -42,6 +42,19 @@ function templateOf(value: Conversation | TimelineEntry): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/** Values each after its byte length (4 bytes, big-endian), in one Buffer (store/lua/sent.lua). */
+function lengthPrefixed(values: ReadonlyArray<string | Buffer>): Buffer {
+  const bytes = values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v));
+  const out = Buffer.allocUnsafe(bytes.reduce((n, b) => n + 4 + b.length, 0));
+  let at = 0;
+  for (const b of bytes) {
+    out.writeUInt32BE(b.length, at);
+    out.set(b, at + 4);
+    at += 4 + b.length;
+  }
+  return out;
+}
+
 /** One sent SMS's record (keys.smsParts) and the timeline entry that says so (`recordSent`). */
 export interface SentSms {
   readonly conversationId: string;
@@ -282,16 +295,23 @@ export class ConversationStore {
       return;
     }
     const keys: string[] = [];
-    const args: Array<string | number | Buffer> = [items.length, ttlSeconds, links.ttl];
+    const values: Array<string | Buffer> = [];
     for (const i of items) {
       keys.push(this.keys.conversation(i.conversationId), this.keys.timeline(i.conversationId), i.smsKey);
-      args.push(i.record, this.entry(i.entry));
+      values.push(i.record, this.entry(i.entry));
     }
     for (const [key, field, value] of links.slots) {
       keys.push(key);
-      args.push(field, value);
+      values.push(field, value);
     }
-    await this.redis.gwSent(keys.length, ...keys, ...args);
+    await this.redis.gwSent(
+      keys.length,
+      ...keys,
+      items.length,
+      ttlSeconds,
+      links.ttl,
+      lengthPrefixed(values),
+    );
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {

@@ -11,21 +11,26 @@
   KEYS[3n+j]        receipt bucket of link j
   ARGV[1]           n
   ARGV[2], ARGV[3]  TTL of the records, TTL of the buckets (seconds)
-  ARGV[3+2i-1], ARGV[3+2i]      record value and timeline entry (after its 2-byte length) of SMS i
-  ARGV[3+2n+2j-1], ARGV[3+2n+2j]  field and value of link j
+  ARGV[4]           the values, each after its length (4 bytes, big-endian): for each SMS its
+                    record value and its timeline entry (after the entry's own 2-byte length),
+                    then for each link its field and value. One argument rather than one per
+                    value: ioredis costs ≈ 1 µs per argument.
 
   Returns: n.
 ]]
 local n = tonumber(ARGV[1])
-for j = 1, #KEYS - 3 * n do
-  local key = KEYS[3 * n + j]
-  redis.call('HSET', key, ARGV[3 + 2 * n + 2 * j - 1], ARGV[3 + 2 * n + 2 * j])
-  redis.call('EXPIRE', key, ARGV[3])
+local blob = ARGV[4]
+local pos = 1
+local function nextValue()
+  local length = struct.unpack('>I4', blob, pos)
+  local value = string.sub(blob, pos + 4, pos + 3 + length)
+  pos = pos + 4 + length
+  return value
 end
 for i = 1, n do
   local conversation, timeline, record = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local entry = ARGV[3 + 2 * i]
-  redis.call('SET', record, ARGV[3 + 2 * i - 1], 'EX', ARGV[2])
+  redis.call('SET', record, nextValue(), 'EX', ARGV[2])
+  local entry = nextValue()
   local kind = redis.call('TYPE', conversation).ok
   if kind == 'string' then
     -- GET and SET rather than APPEND: APPEND leaves up to as much free space as the value holds.
@@ -37,5 +42,10 @@ for i = 1, n do
       redis.call('PEXPIRE', timeline, ttl)
     end
   end
+end
+for j = 1, #KEYS - 3 * n do
+  local key = KEYS[3 * n + j]
+  redis.call('HSET', key, nextValue(), nextValue())
+  redis.call('EXPIRE', key, ARGV[3])
 end
 return n
