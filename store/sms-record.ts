@@ -14,6 +14,8 @@
  * twice (a crash between the BullMQ add and the outbox ack) may sit in two batch jobs at once,
  * and only the job holding the claim sends it. Template ids never start with `~` or `{`.
  */
+import { readFileSync } from 'node:fs';
+import type { Result } from 'ioredis';
 import type { RedisClient } from './redis.js';
 
 export type SmsRecord =
@@ -55,12 +57,33 @@ export async function readSmsRecord(redis: RedisClient, key: string): Promise<Sm
 
 const isWrongType = (err: unknown): boolean => err instanceof Error && err.message.startsWith('WRONGTYPE');
 
+/** A record an earlier version wrote as a hash, as store/lua/claim.lua reports it. */
+const HASH_RECORD = '\0hash';
+const CLAIM_SCRIPT = readFileSync(new URL('./lua/claim.lua', import.meta.url), 'utf8');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    gwClaim(numKeys: number, ...keysThenArgs: Array<string | number>): Result<unknown[], Context>;
+  }
+}
+
+/** Clients the claim script is defined on (EVALSHA after the first call, not the script each time). */
+const withClaim = new WeakSet<RedisClient>();
+
+function claimCommand(redis: RedisClient): RedisClient {
+  if (!withClaim.has(redis)) {
+    redis.defineCommand('gwClaim', { lua: CLAIM_SCRIPT });
+    withClaim.add(redis);
+  }
+  return redis;
+}
+
 /**
- * Claims the records at `keys` for the job `owner` where nobody holds them, one `SET NX GET`
- * each (Redis ≥ 7.0), in one round trip on a single Redis (the keys lie in many Cluster slots:
- * one command each there). Returns, per key, what it held before, or the new claim: the caller
- * sends an SMS whose record is claimed by `owner` (new, or its own from a crashed attempt) or
- * partial, and skips one sent or claimed by another job.
+ * Claims the records at `keys` for the job `owner` where nobody holds them, `SET NX GET` each
+ * (Redis ≥ 7.0): in one script call on a single Redis (store/lua/claim.lua), one command each on
+ * Cluster, where the keys lie in many slots. Returns, per key, what it held before, or the new
+ * claim: the caller sends an SMS whose record is claimed by `owner` (new, or its own from a
+ * crashed attempt) or partial, and skips one sent or claimed by another job.
  */
 export async function claimSmsRecords(
   redis: RedisClient,
@@ -68,24 +91,24 @@ export async function claimSmsRecords(
   owner: string,
   ttlSeconds: number,
 ): Promise<SmsRecord[]> {
+  if (keys.length === 0) return [];
   const claim = `${CLAIM}${owner}`;
-  const args = (key: string) => ['SET', key, claim, 'EX', ttlSeconds, 'NX', 'GET'] as const;
-  const replies: Array<[Error | null, unknown]> = redis.isCluster
+  const before: unknown[] = redis.isCluster
     ? await Promise.all(
         keys.map((key) =>
-          redis.call(...args(key)).then(
-            (v): [null, unknown] => [null, v],
-            (err: Error): [Error, null] => [err, null],
-          ),
+          redis.call('SET', key, claim, 'EX', ttlSeconds, 'NX', 'GET').catch((err: unknown) => {
+            if (isWrongType(err)) return HASH_RECORD;
+            throw err;
+          }),
         ),
       )
-    : ((await keys.reduce((p, key) => p.call(...args(key)), redis.pipeline()).exec()) ?? []);
+    : await claimCommand(redis).gwClaim(keys.length, ...keys, claim, ttlSeconds);
   return Promise.all(
-    replies.map(async ([err, value], i) => {
-      // A hash record of an earlier version: read it the old way (it is never claimed).
-      if (err && isWrongType(err)) return readSmsRecord(redis, keys[i] as string);
-      if (err) throw err;
-      return value === null ? { state: 'claimed' as const, owner } : parse(value as string);
+    before.map(async (value, i) => {
+      if (value === HASH_RECORD) return readSmsRecord(redis, keys[i] as string);
+      return value === null || value === false
+        ? { state: 'claimed' as const, owner }
+        : parse(value as string);
     }),
   );
 }
