@@ -167,7 +167,7 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
 }
 
 /** Jobs in flight when the caller says nothing (gateway.ts `senderConcurrency` says more). */
-export const DEFAULT_SENDER_CONCURRENCY = 16;
+export const DEFAULT_SENDER_CONCURRENCY = 8;
 
 export function startSender(options: SenderOptions): Worker {
   const { core, transport, log } = options;

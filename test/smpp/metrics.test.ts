@@ -75,7 +75,7 @@ describe('session-layer metrics against the Perl SMSC', () => {
 
 describe('ReceiptClock', () => {
   it('times a receipt whose id is given in the other radix, once', () => {
-    const clock = new ReceiptClock();
+    const clock = new ReceiptClock(100_000, 1);
     clock.accepted('kcell', '6B0527DA00000001', 1_000);
     const decimal = BigInt('0x6b0527da00000001').toString(10);
     expect(clock.receipt('kcell', decimal, 4_500)).toBe(3.5);
@@ -85,16 +85,23 @@ describe('ReceiptClock', () => {
   });
 
   it('keeps carriers apart: the same id at another carrier is another message', () => {
-    const clock = new ReceiptClock();
+    const clock = new ReceiptClock(100_000, 1);
     clock.accepted('kcell', '42', 0);
     expect(clock.receipt('tele2', '42', 1_000)).toBeUndefined();
     expect(clock.receipt('kcell', '42', 1_000)).toBe(1);
   });
 
   it('forgets the oldest ids beyond its bound', () => {
-    const clock = new ReceiptClock(2);
+    const clock = new ReceiptClock(2, 1);
     for (const id of ['a1', 'a2', 'a3', 'a4']) clock.accepted('c', id, 0);
     expect(clock.receipt('c', 'a1', 1_000)).toBeUndefined();
     expect(clock.receipt('c', 'a4', 1_000)).toBe(1);
+  });
+
+  it('times one part in `sample`, the first of each run of them', () => {
+    const clock = new ReceiptClock(100_000, 4);
+    const ids = Array.from({ length: 8 }, (_, i) => `p${i}`);
+    for (const id of ids) clock.accepted('c', id, 0);
+    expect(ids.filter((id) => clock.receipt('c', id, 1_000) !== undefined)).toEqual(['p0', 'p4']);
   });
 });
