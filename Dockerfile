@@ -19,4 +19,6 @@ COPY --from=build --chown=node:node /app/calendar ./calendar
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/gateway/main.js"]
+# A 64 MB young generation: the objects of each SMS die young instead of being promoted
+# (≈ 20 % less CPU per segment sent, docs/performance.md). Same flag as `npm start`.
+CMD ["node", "--max-semi-space-size=64", "dist/gateway/main.js"]

@@ -193,7 +193,8 @@ export class ConversationStore {
   }
 
   private entryBytes(value: TimelineEntry): Buffer {
-    const body = encodeReceiptEntry(value) ?? encodeSentEntry(value) ?? this.write(value);
+    // The sender writes a sent entry for every SMS: try that form first.
+    const body = encodeSentEntry(value) ?? encodeReceiptEntry(value) ?? this.write(value);
     return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   }
 

@@ -18,11 +18,10 @@ const FIELDS = new Set(['at', 'kind', 'smsId', 'status', 'messageIds', 'encoding
 const isShortString = (s: unknown): s is string => typeof s === 'string' && Buffer.byteLength(s) < 256;
 
 function fits(entry: TimelineEntry): entry is TimelineEntry & { smsId: string; messageIds: string[] } {
+  if (entry.status !== 'sent' || entry.kind !== 'sms-status') return false;
   const keys = Object.keys(entry);
   const ids = entry.messageIds;
   return (
-    entry.kind === 'sms-status' &&
-    entry.status === 'sent' &&
     keys.length === FIELDS.size &&
     keys.every((k) => FIELDS.has(k)) &&
     Number.isSafeInteger(entry.at) &&
