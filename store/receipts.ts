@@ -74,8 +74,11 @@ export function fnv1a(id: string): number {
 
 const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
 
-function encodeLink(link: PartLink): string {
-  return `${link.c} ${link.s} ${link.p} ${link.n} ${link.asksConsent ? 1 : 0}`;
+/** A link's stored value, `<c> <s> <p> <n> <asksConsent 0|1>` (`decodeLink` reads it), for each part of one SMS. */
+function linkValues(link: Omit<PartLink, 'p'>): (p: number) => string {
+  const head = `${link.c} ${link.s} `;
+  const tail = ` ${link.n} ${link.asksConsent ? 1 : 0}`;
+  return (p) => `${head}${p}${tail}`;
 }
 
 /** A stored link: the compact form, or the JSON of the former one-key-per-part links. */
@@ -125,8 +128,13 @@ export class ReceiptIndex {
     const day = Math.floor(now / DAY_MS);
     const ttl = Math.ceil(((day + RECEIPT_DAYS) * DAY_MS - now) / 1000);
     const slots: Array<readonly [string, string, string]> = [];
-    for (const { parts, link } of sms)
-      for (const { id, p } of parts) slots.push([...this.slot(id, day), encodeLink({ ...link, p })]);
+    for (const { parts, link } of sms) {
+      const value = linkValues(link);
+      for (const { id, p } of parts) {
+        const [key, field] = this.slot(id, day);
+        slots.push([key, field, value(p)]);
+      }
+    }
     return { slots, ttl };
   }
 

@@ -99,7 +99,7 @@ export class Connection {
       return Promise.reject(SmppError.local('CONNECTION_LOST', `${command} on a closed connection`));
     const sequence = this.nextSequence();
     const response = this.inFlight.track(sequence, timeoutMs, windowSlot);
-    this.write(encodePdu(command, { ...fields, sequence_number: sequence }));
+    this.write(encodePdu(command, fields, sequence));
     return response;
   }
 

@@ -62,9 +62,9 @@ export class Sender {
     const ref = message.resume?.ref ?? this.refs.next(message.to, bits);
     const plan = planSubmit(message, this.config.submit, ref);
     const parts: SubmittedPart[] = [];
-    const accepted = new Map((message.resume?.accepted ?? []).map((p) => [p.index, p.messageId]));
+    const accepted = message.resume && new Map(message.resume.accepted.map((p) => [p.index, p.messageId]));
     for (const [index, fields] of plan.pdus.entries()) {
-      const done = accepted.get(index);
+      const done = accepted?.get(index);
       if (done !== undefined) {
         // Accepted before the link dropped: sending it again would show the citizen a part twice.
         parts.push({ index, messageId: done });

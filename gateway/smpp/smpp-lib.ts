@@ -46,8 +46,10 @@ export const INTERFACE_VERSION_34 = 0x34;
  * package's text encoder (which maps unknown characters to `@` and labels GSM
  * text data_coding 1) is then bypassed, because its filter returns Buffers as is.
  */
-export function encodePdu(command: string, fields: Record<string, unknown>): Buffer {
-  return (command === 'submit_sm' && encodeSubmitSm(fields)) || encodeByPackage(command, fields);
+export function encodePdu(command: string, fields: Record<string, unknown>, sequence?: number): Buffer {
+  const fast = command === 'submit_sm' ? encodeSubmitSm(fields, sequence) : undefined;
+  if (fast) return fast;
+  return encodeByPackage(command, sequence === undefined ? fields : { ...fields, sequence_number: sequence });
 }
 
 /** The package's own encoder: every PDU but the plain submit_sm, and the oracle of its tests. */
@@ -99,10 +101,12 @@ function isCString(v: unknown): v is string | undefined {
  * byte what the package writes (test/smpp/encode.test.ts checks it against `encodeByPackage`);
  * anything else returns undefined and goes to the package.
  */
-export function encodeSubmitSm(fields: Record<string, unknown>): Buffer | undefined {
+export function encodeSubmitSm(
+  fields: Record<string, unknown>,
+  sequence: unknown = fields.sequence_number,
+): Buffer | undefined {
   const message = fields.short_message;
-  if (!Buffer.isBuffer(message) || message.length > 255 || !Number.isInteger(fields.sequence_number))
-    return undefined;
+  if (!Buffer.isBuffer(message) || message.length > 255 || !Number.isInteger(sequence)) return undefined;
   for (const key in fields) if (!SUBMIT_SM_KEYS.has(key)) return undefined;
   if (fields.schedule_delivery_time || fields.validity_period) return undefined;
   let length = HEADER + 1 + message.length;
@@ -115,7 +119,7 @@ export function encodeSubmitSm(fields: Record<string, unknown>): Buffer | undefi
   out.writeUInt32BE(length, 0);
   out.writeUInt32BE(SUBMIT_SM_ID, 4);
   out.writeUInt32BE(0, 8);
-  out.writeUInt32BE(fields.sequence_number as number, 12);
+  out.writeUInt32BE(sequence as number, 12);
   let at = HEADER;
   for (const [name, kind] of SUBMIT_SM) {
     const value = fields[name];
