@@ -3,7 +3,7 @@
  * sender worker → encode/segment → window → sink SMSC) and of a bare `smpp` client with the same
  * window against the same sink, in one run; last line ends with `ratio=<gateway/bare>`.
  *
- *   npx tsx bench/smpp.ts [--messages=5000] [--runs=3] [--window=100] [--sink=raw|sim]
+ *   npx tsx bench/smpp.ts [--messages=20000] [--runs=3] [--window=100] [--sink=raw|sim]
  *
  * The sink runs in its own process and times first → last submit_sm for both clients alike.
  * SMS are handed over while the queue is paused (in batch jobs, as a campaign's are), so the
@@ -35,7 +35,7 @@ import {
   type Sink,
 } from './support/harness.js';
 
-const MESSAGES = option('messages', 5000);
+const MESSAGES = option('messages', 20000);
 const RUNS = option('runs', 3);
 const WINDOW = option('window', 100);
 const PARTS = segment(KAZAKH_3_PART).parts.length;
