@@ -60,7 +60,8 @@ export interface StartOptions {
  * Sender jobs in flight. A batch job (up to `SMS_BATCH_MAX` SMS, sms-handover.ts) submits all
  * its SMS at once; enough batches to hold four windows' worth of SMS keep every window full
  * between jobs. More would only queue SMS behind the windows, where a lone SMS (a reply's
- * acknowledgement) would wait behind them; at least 16, for lone SMS come one per job.
+ * acknowledgement) would wait behind them; at least `DEFAULT_SENDER_CONCURRENCY` (8). Batches
+ * carry a BullMQ priority, so a lone SMS is taken before the next batch (sms-handover.ts).
  */
 export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
   const windows = config.carriers.reduce(

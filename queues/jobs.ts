@@ -44,7 +44,6 @@ export const SMS_JOB_NAME = 'sms.v1';
  * batch shares that cost. Job name `sms-batch.v1`, job id BullMQ's own.
  */
 export const smsBatchJob = z.object({ sms: z.array(smsOutJob).min(1) });
-export type SmsBatchJob = z.infer<typeof smsBatchJob>;
 export const SMS_BATCH_JOB_NAME = 'sms-batch.v1';
 
 /** The SMS an `sms-out` job carries, whichever its name (validated). */

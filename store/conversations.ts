@@ -297,14 +297,12 @@ export class ConversationStore {
     }
     const keys: string[] = [];
     const values: Array<string | Buffer> = [];
+    for (const [, field, value] of links.slots) values.push(field, value);
     for (const i of items) {
       keys.push(this.keys.conversation(i.conversationId), this.keys.timeline(i.conversationId), i.smsKey);
       values.push(i.record, this.entry(i.entry));
     }
-    for (const [key, field, value] of links.slots) {
-      keys.push(key);
-      values.push(field, value);
-    }
+    for (const [key] of links.slots) keys.push(key);
     await this.redis.gwSent(
       keys.length,
       ...keys,

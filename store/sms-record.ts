@@ -21,12 +21,36 @@ import type { RedisClient } from './redis.js';
 export type SmsRecord =
   | { readonly state: 'none' }
   /** Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`). */
-  | { readonly state: 'partial'; readonly resume: string }
+  /**
+   * Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`), with
+   * `o` the job that sends the rest (absent in records of earlier versions: any job may).
+   */
+  | { readonly state: 'partial'; readonly resume: string; readonly owner?: string }
+  /** Refused for good (gateway/core/sender.ts): no job sends it again. */
+  | { readonly state: 'failed' }
   | { readonly state: 'sent'; readonly templateId: string | null; readonly campaign: string | null }
   /** A job (`owner`, its BullMQ id) is sending it. */
   | { readonly state: 'claimed'; readonly owner: string };
 
 const CLAIM = '~';
+const FAILED = '!';
+
+const isWrongType = (err: unknown): boolean => err instanceof Error && err.message.startsWith('WRONGTYPE');
+
+/** The stored value of an SMS refused for good. */
+export const FAILED_RECORD = `${FAILED}failed`;
+
+/** The stored value of an SMS some of whose parts were accepted, still `owner`'s to finish. */
+export function partialRecord(resume: object, owner: string): string {
+  return JSON.stringify({ ...resume, o: owner });
+}
+
+function partial(value: string): SmsRecord {
+  const owner = (JSON.parse(value) as { o?: unknown }).o;
+  return typeof owner === 'string'
+    ? { state: 'partial', resume: value, owner }
+    : { state: 'partial', resume: value };
+}
 
 /** The stored value of a sent SMS's record. */
 export function sentRecord(templateId: string, campaign?: string): string {
@@ -35,7 +59,8 @@ export function sentRecord(templateId: string, campaign?: string): string {
 
 function parse(value: string | null): SmsRecord {
   if (value === null) return { state: 'none' };
-  if (value.startsWith('{')) return { state: 'partial', resume: value };
+  if (value.startsWith('{')) return partial(value);
+  if (value.startsWith(FAILED)) return { state: 'failed' };
   if (value.startsWith(CLAIM)) return { state: 'claimed', owner: value.slice(CLAIM.length) };
   const space = value.indexOf(' ');
   return space < 0
@@ -48,14 +73,12 @@ export async function readSmsRecord(redis: RedisClient, key: string): Promise<Sm
   try {
     return parse(await redis.get(key));
   } catch (err) {
-    if (!(err instanceof Error && err.message.startsWith('WRONGTYPE'))) throw err;
+    if (!isWrongType(err)) throw err;
   }
   const [ids = null, partial = null, t = null, k = null] = await redis.hmget(key, 'ids', 'partial', 't', 'k');
   if (ids !== null) return { state: 'sent', templateId: t, campaign: k };
   return partial !== null ? { state: 'partial', resume: partial } : { state: 'none' };
 }
-
-const isWrongType = (err: unknown): boolean => err instanceof Error && err.message.startsWith('WRONGTYPE');
 
 /** A record an earlier version wrote as a hash, as store/lua/claim.lua reports it. */
 const HASH_RECORD = '\0hash';
@@ -113,12 +136,33 @@ export async function claimSmsRecords(
   );
 }
 
-/** Gives up `owner`'s claim (its SMS goes on in a job of its own); a record since written stays. */
-export async function releaseSmsClaim(redis: RedisClient, key: string, owner: string): Promise<void> {
-  await redis.eval(
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-    1,
-    key,
-    `${CLAIM}${owner}`,
-  );
+/**
+ * Hands `from`'s claim on an SMS (a plain claim, or a partial record it owns) to the job `to`:
+ * the SMS goes on in a job of its own (gateway/core/sender.ts). A record since written by
+ * another job, or marked sent, stays as it is.
+ */
+export async function transferSmsClaim(
+  redis: RedisClient,
+  key: string,
+  from: string,
+  to: string,
+): Promise<void> {
+  await redis.eval(TRANSFER_SCRIPT, 1, key, `${CLAIM}${from}`, `${CLAIM}${to}`, from, to);
 }
+
+const TRANSFER_SCRIPT = `
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+if value == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+if string.sub(value, 1, 1) == '{' then
+  local ok, record = pcall(cjson.decode, value)
+  if ok and record.o == ARGV[3] then
+    record.o = ARGV[4]
+    redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+    return 1
+  end
+end
+return 0`;

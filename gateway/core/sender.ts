@@ -9,13 +9,19 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
 import { SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
-import { claimSmsRecords, releaseSmsClaim, type SmsRecord } from '../../store/sms-record.js';
+import {
+  claimSmsRecords,
+  FAILED_RECORD,
+  partialRecord,
+  transferSmsClaim,
+  type SmsRecord,
+} from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport, SubmitResume } from '../smpp/transport.js';
 import type { CoreMetrics } from './metrics.js';
 import type { Core } from './runtime.js';
 import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
-import { smsJobOptions } from './sms-handover.js';
+import { smsJobId, smsJobOptions } from './sms-handover.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
 
 export interface SenderOptions {
@@ -24,7 +30,7 @@ export interface SenderOptions {
   /** A connection of its own: BullMQ workers block on it. */
   readonly connection: RedisClient;
   readonly log: Logger;
-  /** Jobs in flight (a job may hold a batch); the SMPP window and TPS do the real pacing. Default 16. */
+  /** Jobs in flight (a job may hold a batch); the SMPP window and TPS do the real pacing. Default 8. */
   readonly concurrency?: number;
   /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
   readonly stalled?: StalledJobs;
@@ -60,11 +66,20 @@ interface Context {
   readonly metrics?: Pick<CoreMetrics, 'sms'> | undefined;
 }
 
-/** An SMS is this job's to send unless it is sent or another job holds it. */
+/**
+ * An SMS is this job's to send when the job holds its claim, or the parts left of it (a partial
+ * record of an earlier version names no job); not when it is sent, refused, or another job's.
+ */
 const mine = (record: SmsRecord, owner: string): boolean =>
-  record.state === 'partial' || (record.state === 'claimed' && record.owner === owner);
+  (record.state === 'claimed' || record.state === 'partial') && (record.owner ?? owner) === owner;
 
-async function sendSms(ctx: Context, data: SmsOutJob, record: SmsRecord, owner: string): Promise<Outcome> {
+async function sendSms(
+  ctx: Context,
+  data: SmsOutJob,
+  record: SmsRecord,
+  owner: string,
+  inBatch: boolean,
+): Promise<Outcome> {
   if (!mine(record, owner)) return { kind: 'skipped' };
   const { store } = ctx.core;
   let result;
@@ -76,8 +91,9 @@ async function sendSms(ctx: Context, data: SmsOutJob, record: SmsRecord, owner: 
       ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
     });
   } catch (err) {
+    const key = store.keys.smsParts(data.conversationId, data.smsId);
     if (isLinkDown(err) || isRetryable(err)) {
-      await rememberAcceptedParts(store, store.keys.smsParts(data.conversationId, data.smsId), err);
+      await rememberAcceptedParts(store, key, err, owner);
       return isLinkDown(err) ? { kind: 'link-down', err } : { kind: 'retry', err };
     }
     const reason = err instanceof Error ? err.message : String(err);
@@ -89,6 +105,9 @@ async function sendSms(ctx: Context, data: SmsOutJob, record: SmsRecord, owner: 
       status: 'failed',
       reason,
     });
+    // A batch may run again (a dropped link, a lost write): the refused SMS must not go out again.
+    // A lone SMS keeps its claim, so an operator's retry of its failed job sends it once more.
+    if (inBatch) await store.redis.set(key, FAILED_RECORD, 'EX', RECEIPT_TTL_SECONDS);
     ctx.log.warn({ conversationId, smsId, reason }, 'SMSC refused an SMS for good');
     return { kind: 'failed', reason };
   }
@@ -101,11 +120,17 @@ async function sendSms(ctx: Context, data: SmsOutJob, record: SmsRecord, owner: 
  * concatenation reference, so the retry sends only the rest (issue 3: none that had its
  * response is sent twice) and the phone joins them into one SMS.
  */
-async function rememberAcceptedParts(store: Core['store'], partsKey: string, err: unknown): Promise<void> {
+async function rememberAcceptedParts(
+  store: Core['store'],
+  partsKey: string,
+  err: unknown,
+  owner: string,
+): Promise<void> {
   const e = err as { acceptedParts?: SubmitResume['accepted']; ref?: number };
   if (e.ref === undefined || !e.acceptedParts?.length) return;
   const resume: SubmitResume = { ref: e.ref, accepted: e.acceptedParts };
-  await store.redis.set(partsKey, JSON.stringify(resume), 'EX', RECEIPT_TTL_SECONDS);
+  // Still this job's to finish: another job holding the same SMS must not send the rest too.
+  await store.redis.set(partsKey, partialRecord(resume, owner), 'EX', RECEIPT_TTL_SECONDS);
 }
 
 /**
@@ -118,7 +143,7 @@ async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): 
   const keys = sms.map((s) => store.keys.smsParts(s.conversationId, s.smsId));
   const records = await claimSmsRecords(store.redis, keys, owner, RECEIPT_TTL_SECONDS);
   const settled = await Promise.allSettled(
-    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner)),
+    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1)),
   );
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -128,11 +153,12 @@ async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): 
 /**
  * SMS of a batch that failed for a reason that may pass go on in jobs of their own, each with
  * its own retries and backoff, and the batch completes: retrying the whole batch would re-read
- * every SMS of it for the sake of one. The claim is given up first so the new job may take it.
+ * every SMS of it for the sake of one. The claim (or the parts left) passes to the new job first.
  */
 async function handOffAlone(core: Core, sms: readonly SmsOutJob[], owner: string): Promise<void> {
   for (const s of sms) {
-    await releaseSmsClaim(core.store.redis, core.store.keys.smsParts(s.conversationId, s.smsId), owner);
+    const key = core.store.keys.smsParts(s.conversationId, s.smsId);
+    await transferSmsClaim(core.store.redis, key, owner, smsJobId(s));
     await core.queues.smsOut.add(SMS_JOB_NAME, s, smsJobOptions(s));
   }
 }

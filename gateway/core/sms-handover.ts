@@ -33,6 +33,12 @@ export const SMS_BATCH_MAX = 50;
  */
 const DONE = { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } } as const;
 
+/**
+ * Batches wait behind lone SMS: BullMQ hands out jobs without a priority before prioritized ones
+ * (moveToActive), so a reply's acknowledgement is sent before a campaign's next batch.
+ */
+const BATCH_PRIORITY = { priority: 1 } as const;
+
 /** The id of an SMS's own job: handing it over twice adds it once while the job exists. */
 export const smsJobId = (sms: Pick<SmsOutJob, 'conversationId' | 'smsId'>): string =>
   `${sms.conversationId}.${sms.smsId}`;
@@ -75,7 +81,8 @@ export class SmsHandOver {
     const unique = [...new Map(sms.map((s) => [smsJobId(s), s])).values()];
     const [first] = unique;
     if (unique.length === 1 && first) await this.queue.add(SMS_JOB_NAME, first, smsJobOptions(first));
-    else await this.queue.add(SMS_BATCH_JOB_NAME, { sms: unique }, { ...SMS_RETRY, ...DONE });
+    else
+      await this.queue.add(SMS_BATCH_JOB_NAME, { sms: unique }, { ...SMS_RETRY, ...DONE, ...BATCH_PRIORITY });
     return sms.map(() => true);
   }
 }

@@ -11,9 +11,9 @@
   KEYS[3n+j]        receipt bucket of link j
   ARGV[1]           n
   ARGV[2], ARGV[3]  TTL of the records, TTL of the buckets (seconds)
-  ARGV[4]           the values, each after its length (4 bytes, big-endian): for each SMS its
-                    record value and its timeline entry (after the entry's own 2-byte length),
-                    then for each link its field and value. One argument rather than one per
+  ARGV[4]           the values, each after its length (4 bytes, big-endian): for each link its
+                    field and value, then for each SMS its record value and its timeline entry
+                    (after the entry's own 2-byte length). One argument rather than one per
                     value: ioredis costs ≈ 1 µs per argument.
 
   Returns: n.
@@ -26,6 +26,13 @@ local function nextValue()
   local value = string.sub(blob, pos + 4, pos + 3 + length)
   pos = pos + 4 + length
   return value
+end
+-- The links first: a script cut short (out of memory) must not leave an SMS marked sent whose
+-- receipts cannot find it.
+for j = 1, #KEYS - 3 * n do
+  local key = KEYS[3 * n + j]
+  redis.call('HSET', key, nextValue(), nextValue())
+  redis.call('EXPIRE', key, ARGV[3])
 end
 for i = 1, n do
   local conversation, timeline, record = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
@@ -42,10 +49,5 @@ for i = 1, n do
       redis.call('PEXPIRE', timeline, ttl)
     end
   end
-end
-for j = 1, #KEYS - 3 * n do
-  local key = KEYS[3 * n + j]
-  redis.call('HSET', key, nextValue(), nextValue())
-  redis.call('EXPIRE', key, ARGV[3])
 end
 return n

@@ -34,9 +34,9 @@ describe('conversation store and outbox on real Redis', () => {
     expect(conversation.state).toBe('invited');
     expect(conversation.consentTemplate?.id).toBe('home-schooling.offer-one-bank');
     expect(conversation.consentTemplate?.text).toContain('123#3#1');
-    const jobs = (await core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed'])).flatMap(
-      smsOfJob,
-    );
+    const jobs = (
+      await core.queues.smsOut.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed'])
+    ).flatMap(smsOfJob);
     const job = jobs.find((j) => j.conversationId === conversation.id);
     expect(job?.text).toBe(conversation.consentTemplate?.text);
     expect(await core.store.dueDeadlines(conversation.deadline!, 10)).toContain(conversation.id);
@@ -56,9 +56,9 @@ describe('conversation store and outbox on real Redis', () => {
     const again = await core.conversations.invite(input);
     expect(again.created).toBe(false);
     expect(again.conversation.id).toBe(first.conversation.id);
-    const jobs = (await core.queues.smsOut.getJobs(['waiting', 'completed', 'active', 'delayed'])).flatMap(
-      smsOfJob,
-    );
+    const jobs = (
+      await core.queues.smsOut.getJobs(['waiting', 'prioritized', 'completed', 'active', 'delayed'])
+    ).flatMap(smsOfJob);
     expect(jobs.filter((j) => j.conversationId === first.conversation.id)).toHaveLength(1);
   });
 

@@ -31,7 +31,7 @@ const sms = (n: number): SmsOutJob => ({
   asksConsent: false,
 });
 
-const allJobs = (queue: Queue) => queue.getJobs(['waiting', 'delayed', 'active', 'completed']);
+const allJobs = (queue: Queue) => queue.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed']);
 
 describe('handing SMS over to sms-out', () => {
   it('puts the SMS of one turn in batch jobs of at most SMS_BATCH_MAX, each SMS once', async () => {
@@ -40,6 +40,12 @@ describe('handing SMS over to sms-out', () => {
     await Promise.all(Array.from({ length: count }, (_, n) => handover.add(sms(n))));
     const jobs = await allJobs(queue);
     expect(jobs.map((j) => j.name)).toEqual([SMS_BATCH_JOB_NAME, SMS_BATCH_JOB_NAME, SMS_BATCH_JOB_NAME]);
+    // Behind lone SMS (no priority), which BullMQ hands out first.
+    expect(await Promise.all(jobs.map((j) => j.getState()))).toEqual([
+      'prioritized',
+      'prioritized',
+      'prioritized',
+    ]);
     expect(jobs.map((j) => smsOfJob(j).length).sort((a, b) => a - b)).toEqual([
       7,
       SMS_BATCH_MAX,

@@ -53,9 +53,9 @@ describe('POST /v1/invitations, one invitation', () => {
     const again = await invite(home('idem-1'));
     expect(again.status).toBe(202);
     expect(again.body.conversationId).toBe(first.body.conversationId);
-    const jobs = (await t.core.queues.smsOut.getJobs(['waiting', 'delayed', 'active', 'completed'])).flatMap(
-      smsOfJob,
-    );
+    const jobs = (
+      await t.core.queues.smsOut.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed'])
+    ).flatMap(smsOfJob);
     expect(jobs.filter((j) => j.conversationId === first.body.conversationId)).toHaveLength(1);
   });
 

@@ -114,7 +114,12 @@ describe('SMS sent in batch jobs', () => {
     asksConsent: false,
   });
   const idle = async () => {
-    const counts = await t.gateway.core.queues.smsOut.getJobCounts('waiting', 'active', 'delayed');
+    const counts = await t.gateway.core.queues.smsOut.getJobCounts(
+      'waiting',
+      'prioritized',
+      'active',
+      'delayed',
+    );
     return Object.values(counts).every((n) => n === 0);
   };
 
@@ -129,12 +134,15 @@ describe('SMS sent in batch jobs', () => {
     const skippedBefore = await smsMetric('skipped');
     const first = Array.from({ length: 10 }, (_, i) => sms('twice', i));
     const second = [...first.slice(5), ...Array.from({ length: 5 }, (_, i) => sms('twice', 10 + i))];
-    // Both jobs wait together, so two workers may claim the same SMS at the same time.
+    // Both jobs wait together, and slow answers keep the first one's submits unanswered (so its
+    // SMS not yet marked sent) while the second claims: only the claims keep the five apart.
+    t.sim.setFaults({ responseDelayMs: 300 });
     await t.gateway.core.queues.smsOut.addBulk(
       [first, second].map((batch) => ({ name: SMS_BATCH_JOB_NAME, data: { sms: batch }, opts: SMS_RETRY })),
     );
     const texts = [...first, ...second.slice(5)].map((s) => s.text);
     await eventually(async () => (await idle()) && texts.every((x) => accepted(x) === 1), 'all accepted');
+    t.sim.setFaults({ responseDelayMs: 0 });
     for (const text of texts) expect(received(text)).toBe(1);
     // The five SMS both jobs held were skipped by one of them, and /metrics says so.
     expect((await smsMetric('skipped')) - skippedBefore).toBe(5);
@@ -184,6 +192,51 @@ describe('an SMS of a batch the SMSC keeps throttling', () => {
     expect(own).toHaveLength(4);
     g.sim.setFaults({ rejectStatus: 0 });
     const ok = (text: string) => g.sim.submits.filter((s) => s.text === text && s.status === 0).length;
-    await eventually(() => Promise.resolve(batch.every((s) => ok(s.text) === 1)), 'each accepted', 20_000);
+    const idle = async () => {
+      const counts = await g.gateway.core.queues.smsOut.getJobCounts(
+        'waiting',
+        'prioritized',
+        'active',
+        'delayed',
+      );
+      return Object.values(counts).every((n) => n === 0);
+    };
+    await eventually(
+      async () => (await idle()) && batch.every((s) => ok(s.text) >= 1),
+      'each accepted',
+      20_000,
+    );
+    for (const s of batch) expect(ok(s.text)).toBe(1);
+  }, 30_000);
+});
+
+describe('long SMS of a batch cut by a dropped link', () => {
+  it('are finished by the same job with the parts not yet accepted: each part accepted once', async () => {
+    const to = ['77015550130', '77015550131'];
+    const text = (n: number) =>
+      `${n} Құрметті азамат! Сізге мемлекеттік қызмет көрсетілді. `.repeat(5).trim();
+    t.sim.setFaults({ dropAfterSubmits: 3, dropMode: 'noresp' });
+    await t.gateway.core.sms.addAll(
+      to.map((msisdn, n) => ({
+        conversationId: 'none',
+        smsId: `long-batch-${n}`,
+        to: msisdn,
+        text: text(n),
+        templateId: 'test.sms',
+        asksConsent: false,
+      })),
+    );
+    const whole = await Promise.all(
+      to.map((msisdn) => t.sim.nextMessage((m) => m.destination === msisdn, 15_000)),
+    );
+    t.sim.setFaults({ dropAfterSubmits: 0 });
+    for (const [n, msisdn] of to.entries()) {
+      expect(whole[n]?.text).toBe(text(n));
+      const mine = t.sim.submits.filter((s) => s.destination === msisdn && s.status === 0);
+      expect(mine.map((s) => s.concat?.seq).sort()).toEqual(whole[n]!.parts.map((_, i) => i + 1));
+      expect(
+        new Set(t.sim.submits.filter((s) => s.destination === msisdn).map((s) => s.concat?.ref)).size,
+      ).toBe(1);
+    }
   }, 30_000);
 });

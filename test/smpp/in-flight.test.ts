@@ -22,7 +22,7 @@ describe('requests in flight', () => {
     expect(window.pendingCount).toBe(0);
   });
 
-  it('a request answered in time resolves and is not failed later', async () => {
+  it('a request answered in time resolves, and one left unanswered beside it times out; its late answer finds nobody', async () => {
     const window = new InFlight(2);
     window.tryAcquire();
     const answered = window.track(7, 30, true);

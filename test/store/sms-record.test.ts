@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { claimSmsRecords, readSmsRecord, releaseSmsClaim, sentRecord } from '../../store/sms-record.js';
+import {
+  claimSmsRecords,
+  FAILED_RECORD,
+  partialRecord,
+  readSmsRecord,
+  sentRecord,
+  transferSmsClaim,
+} from '../../store/sms-record.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
 const redis = redisClient();
@@ -61,18 +68,45 @@ describe('claiming the records of SMS a job is about to send', () => {
     ]);
     // The same job again (a retry after a crash) finds its own claim; it expires with the record.
     expect(await claimSmsRecords(redis, [free], 'job-1', 60)).toEqual([{ state: 'claimed', owner: 'job-1' }]);
+    expect(await redis.get(free)).toBe('~job-1');
+    expect(await claimSmsRecords(redis, [free], 'job-9', 60)).toEqual([{ state: 'claimed', owner: 'job-1' }]);
     expect(await redis.ttl(free)).toBeGreaterThan(0);
   });
 
-  it('gives up a claim only while the job itself holds it', async () => {
-    const key = `${testPrefix('claim')}:sms:release`;
+  it('hands a claim, or the parts left of a partial SMS, to another job only from the job that holds it', async () => {
+    const key = `${testPrefix('claim')}:sms:transfer`;
     await claimSmsRecords(redis, [key], 'job-1', 60);
-    await releaseSmsClaim(redis, key, 'job-2');
+    await transferSmsClaim(redis, key, 'job-2', 'alone');
     expect(await readSmsRecord(redis, key)).toEqual({ state: 'claimed', owner: 'job-1' });
-    await releaseSmsClaim(redis, key, 'job-1');
-    expect(await readSmsRecord(redis, key)).toEqual({ state: 'none' });
+    await transferSmsClaim(redis, key, 'job-1', 'alone');
+    expect(await readSmsRecord(redis, key)).toEqual({ state: 'claimed', owner: 'alone' });
+    expect(await redis.ttl(key)).toBeGreaterThan(0);
+
+    await redis.set(key, partialRecord({ ref: 3, accepted: [{ index: 0, messageId: 'a' }] }, 'job-1'));
+    await transferSmsClaim(redis, key, 'job-1', 'alone');
+    const record = await readSmsRecord(redis, key);
+    expect(record).toMatchObject({ state: 'partial', owner: 'alone' });
+    expect(JSON.parse((record as { resume: string }).resume)).toMatchObject({
+      ref: 3,
+      accepted: [{ index: 0, messageId: 'a' }],
+    });
+
     await redis.set(key, sentRecord('gateway.help'));
-    await releaseSmsClaim(redis, key, 'job-1');
+    await transferSmsClaim(redis, key, 'alone', 'job-3');
     expect((await readSmsRecord(redis, key)).state).toBe('sent');
+  });
+
+  it('reads a refused SMS as failed, and a partial record with or without the job finishing it', async () => {
+    const key = `${testPrefix('claim')}:sms:states`;
+    await redis.set(key, FAILED_RECORD);
+    expect(await readSmsRecord(redis, key)).toEqual({ state: 'failed' });
+    const earlier = JSON.stringify({ ref: 1, accepted: [] });
+    await redis.set(key, earlier);
+    expect(await readSmsRecord(redis, key)).toEqual({ state: 'partial', resume: earlier });
+    // A claim by another job sees the partial record of this one, and leaves it alone.
+    await redis.set(key, partialRecord({ ref: 1, accepted: [] }, 'job-1'));
+    expect(await claimSmsRecords(redis, [key], 'job-2', 60)).toEqual([
+      { state: 'partial', resume: '{"ref":1,"accepted":[],"o":"job-1"}', owner: 'job-1' },
+    ]);
   });
 });
