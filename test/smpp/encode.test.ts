@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeByPackage, encodePdu, encodeSubmitSm } from '../../gateway/smpp/smpp-lib.js';
+import {
+  decodeByPackage,
+  decodePdu,
+  decodeSubmitSmResp,
+  encodeByPackage,
+  encodePdu,
+  encodeSubmitSm,
+} from '../../gateway/smpp/smpp-lib.js';
 import { DEFAULT_SUBMIT_OPTIONS, planSubmit } from '../../gateway/smpp/submit.js';
 
 const octet = fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined });
@@ -72,5 +79,46 @@ describe('the plain submit_sm encoder', () => {
       { ...base, sequence_number: undefined },
     ])
       expect(encodeSubmitSm(other)).toBeUndefined();
+  });
+});
+
+describe('the submit_sm_resp decoder', () => {
+  it('reads what the package reads from any submit_sm_resp with a message_id', () => {
+    const id = fc.string({
+      unit: fc.integer({ min: 1, max: 127 }).map((c) => String.fromCharCode(c)),
+      minLength: 0,
+      maxLength: 64,
+    });
+    fc.assert(
+      fc.property(
+        id,
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        (messageId, status, sequence) => {
+          const frame = encodeByPackage('submit_sm_resp', {
+            message_id: messageId,
+            sequence_number: sequence,
+          });
+          frame.writeUInt32BE(status, 8); // the package writes no body for a non-zero status
+          const ours = decodeSubmitSmResp(frame);
+          const { _filter, ...theirs } = decodeByPackage(frame) as Record<string, unknown>;
+          expect(_filter).toBeTypeOf('function');
+          expect(ours).toEqual(theirs);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('leaves to the package an error response without a body, trailing bytes and other PDUs', () => {
+    const empty = encodeByPackage('submit_sm_resp', { sequence_number: 1, command_status: 0x58 });
+    const trailing = Buffer.concat([
+      encodeByPackage('submit_sm_resp', { sequence_number: 1, message_id: 'a' }),
+      Buffer.of(1),
+    ]);
+    trailing.writeUInt32BE(trailing.length, 0);
+    const other = encodeByPackage('enquire_link_resp', { sequence_number: 1 });
+    for (const frame of [empty, trailing, other]) expect(decodeSubmitSmResp(frame)).toBeUndefined();
+    expect(decodePdu(empty)).toMatchObject({ command: 'submit_sm_resp', command_status: 0x58 });
   });
 });
