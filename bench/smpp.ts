@@ -19,7 +19,7 @@ import type { SmsOutJob } from '../queues/jobs.js';
 import { segment } from '../sms/encoding.js';
 import { bareRun } from '../test/support/peers/bare.js';
 import {
-  cpuMsSince,
+  runFigures,
   fmt,
   KAZAKH_3_PART,
   median,
@@ -65,14 +65,11 @@ async function gatewayRun(sink: Sink, redisUrl: string, admin: Redis, run: numbe
   const started = performance.now();
   await queue.resume();
   const result = await done;
-  const wallMs = performance.now() - started;
-  const figures = {
-    rate: (result.submits / result.ms) * 1000,
-    wallMs,
-    cpuPer1k: (cpuMsSince(cpu) / SEGMENTS) * 1000,
-    redisCpuPer1k: (((await redisCpuMs(admin)) - redisCpu) / SEGMENTS) * 1000,
-    sinkCpuPer1k: (result.cpuMs / SEGMENTS) * 1000,
-  };
+  const figures = runFigures(
+    result,
+    { cpu, started, segments: SEGMENTS },
+    (await redisCpuMs(admin)) - redisCpu,
+  );
   await queue.close();
   await gateway.stop();
   return figures;
@@ -96,13 +93,7 @@ async function transportRun(sink: Sink, redisUrl: string, run: number): Promise<
   };
   await Promise.all(Array.from({ length: 150 }, lane));
   const result = await done;
-  const figures = {
-    rate: (result.submits / result.ms) * 1000,
-    wallMs: performance.now() - started,
-    cpuPer1k: (cpuMsSince(cpu) / SEGMENTS) * 1000,
-    redisCpuPer1k: 0,
-    sinkCpuPer1k: (result.cpuMs / SEGMENTS) * 1000,
-  };
+  const figures = runFigures(result, { cpu, started, segments: SEGMENTS });
   await gateway.stop();
   return figures;
 }

@@ -74,6 +74,25 @@ export interface Run {
   readonly sinkCpuPer1k: number;
 }
 
+/**
+ * The figures of one run: the sink's rate (first to last submit_sm) and the CPU per 1,000
+ * segments of this process since `cpu`, of the sink, and of Redis (`redisCpuMs`, its ms used).
+ */
+export function runFigures(
+  result: { readonly submits: number; readonly ms: number; readonly cpuMs: number },
+  since: { readonly cpu: NodeJS.CpuUsage; readonly started: number; readonly segments: number },
+  redisCpuMs = 0,
+): Run {
+  const per1k = (ms: number): number => (ms / since.segments) * 1000;
+  return {
+    rate: (result.submits / result.ms) * 1000,
+    wallMs: performance.now() - since.started,
+    cpuPer1k: per1k(cpuMsSince(since.cpu)),
+    redisCpuPer1k: per1k(redisCpuMs),
+    sinkCpuPer1k: per1k(result.cpuMs),
+  };
+}
+
 /** The sink SMSC in its child process. */
 export interface Sink {
   readonly port: number;

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import smpp from 'smpp';
 import { buildConcatUdh, encodeUcs2, segment } from '../../../sms/encoding.js';
-import { cpuMsSince, KAZAKH_3_PART, msisdn, type Run, type Sink } from '../../../bench/support/harness.js';
+import { KAZAKH_3_PART, msisdn, runFigures, type Run, type Sink } from '../../../bench/support/harness.js';
 
 /** The submit_sm field sets of one message, pre-encoded: UDH (IEI 0x00) + UCS2 bytes as a Buffer. */
 function preEncoded(to: string, ref: number): Record<string, unknown>[] {
@@ -61,13 +61,7 @@ export async function bareRun(sink: Sink, messages: number, window: number): Pro
   };
   pump();
   const result = await done;
-  const figures = {
-    rate: (result.submits / result.ms) * 1000,
-    wallMs: performance.now() - started,
-    cpuPer1k: (cpuMsSince(cpu) / segments) * 1000,
-    redisCpuPer1k: 0,
-    sinkCpuPer1k: (result.cpuMs / segments) * 1000,
-  };
+  const figures = runFigures(result, { cpu, started, segments });
   session.destroy();
   return figures;
 }
