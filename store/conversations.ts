@@ -18,9 +18,12 @@ import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
 import type { TimelineEntry } from './timeline-entry.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './redis.js';
+import { ByteWriter, RespWriter, WrittenCommand } from './resp.js';
 import { TextCodec } from './text-codec.js';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+const SENT_LUA = lua('sent');
+const SENT_SHA = createHash('sha1').update(SENT_LUA).digest('hex');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -40,19 +43,6 @@ declare module 'ioredis' {
 function templateOf(value: Conversation | TimelineEntry): string | undefined {
   const id = 'kind' in value ? value.templateId : value.consentTemplate?.id;
   return typeof id === 'string' ? id : undefined;
-}
-
-/** Values each after its byte length (4 bytes, big-endian), in one Buffer (store/lua/sent.lua). */
-function lengthPrefixed(values: ReadonlyArray<string | Buffer>): Buffer {
-  const bytes = values.map((v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v));
-  const out = Buffer.allocUnsafe(bytes.reduce((n, b) => n + 4 + b.length, 0));
-  let at = 0;
-  for (const b of bytes) {
-    out.writeUInt32BE(b.length, at);
-    out.set(b, at + 4);
-    at += 4 + b.length;
-  }
-  return out;
 }
 
 /** One sent SMS's record (keys.smsParts) and the timeline entry that says so (`recordSent`). */
@@ -141,7 +131,7 @@ export class ConversationStore {
     redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
     redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
     redis.defineCommand('gwAckOutbox', { numberOfKeys: 1, lua: lua('ack-outbox') });
-    redis.defineCommand('gwSent', { lua: lua('sent') });
+    redis.defineCommand('gwSent', { lua: SENT_LUA });
     this.receipts = new ReceiptIndex(redis, keys);
     this.externalIds = new ExternalIdIndex(redis, keys);
     this.deadlines = new DeadlineIndex(redis, keys);
@@ -295,22 +285,46 @@ export class ConversationStore {
       ]);
       return;
     }
-    const keys: string[] = [];
-    const values: Array<string | Buffer> = [];
-    for (const [, field, value] of links.slots) values.push(field, value);
-    for (const i of items) {
-      keys.push(this.keys.conversation(i.conversationId), this.keys.timeline(i.conversationId), i.smsKey);
-      values.push(i.record, this.entry(i.entry));
+    await this.sendSent(items, ttlSeconds, links);
+  }
+
+  /**
+   * store/lua/sent.lua by its SHA, the call written by hand (store/resp.ts); through ioredis's
+   * own command (which loads the script) when Redis does not know it yet.
+   */
+  private async sendSent(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
+    const keyCount = 3 * items.length + links.slots.length;
+    const call = new RespWriter(3 + keyCount + 4).bulk('evalsha').bulk(SENT_SHA).bulk(String(keyCount));
+    for (const i of items)
+      call
+        .bulk(this.keys.conversation(i.conversationId))
+        .bulk(this.keys.timeline(i.conversationId))
+        .bulk(i.smsKey);
+    for (const [key] of links.slots) call.bulk(key);
+    const values = new ByteWriter();
+    for (const [, field, value] of links.slots) values.lengthPrefixed(field).lengthPrefixed(value);
+    for (const i of items) values.lengthPrefixed(i.record).lengthPrefixed(this.entry(i.entry));
+    const blob = values.done();
+    call.bulk(String(items.length)).bulk(String(ttlSeconds)).bulk(String(links.ttl)).bulk(blob);
+    try {
+      await this.redis.sendCommand(new WrittenCommand('evalsha', call.done()));
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes('NOSCRIPT'))) throw err;
+      const keys = items.flatMap((i) => [
+        this.keys.conversation(i.conversationId),
+        this.keys.timeline(i.conversationId),
+        i.smsKey,
+      ]);
+      await this.redis.gwSent(
+        keyCount,
+        ...keys,
+        ...links.slots.map(([key]) => key),
+        items.length,
+        ttlSeconds,
+        links.ttl,
+        blob,
+      );
     }
-    for (const [key] of links.slots) keys.push(key);
-    await this.redis.gwSent(
-      keys.length,
-      ...keys,
-      items.length,
-      ttlSeconds,
-      links.ttl,
-      lengthPrefixed(values),
-    );
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {

@@ -56,6 +56,8 @@ describe('bind lifecycle against the Perl SMSC', () => {
     await bind.waitFor('bound', 5000);
     await bind.waitFor('disconnected', 5000);
     await bind.waitFor('bound', 5000);
+    // The SMSC's log of what it received may trail our view of the bind by a moment.
+    await smsc.waitFor(() => smsc!.received('bind_transceiver').length >= 2);
     expect(smsc.received('bind_transceiver').length).toBeGreaterThanOrEqual(2);
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
+import { SUBMIT_DURATION_SAMPLE } from '../../gateway/smpp/metrics.js';
 import { ReceiptClock } from '../../gateway/smpp/receipt-clock.js';
 import { CarrierSimulator } from '../../gateway/simulator/index.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
@@ -25,14 +26,21 @@ describe('session-layer metrics against the Perl SMSC', () => {
     expect(await metricValue(t.registry, 'smpp_reconnects_total', { bind: 'test-1' })).toBe(1);
   });
 
-  it('exports the window size and times each submit_sm round trip', async () => {
+  it('exports the window size, counts every submit_sm response and times one in SUBMIT_DURATION_SAMPLE', async () => {
     smsc = await PerlSmsc.start();
     const t = testBind(smsc.smppPort, { window: 7 });
     bind = t.bind;
     await bind.waitFor('bound', 5000);
-    await bind.submit({ to: '77011234567', text: 'x'.repeat(300) }); // 2 GSM parts
+    const parts = 2 * SUBMIT_DURATION_SAMPLE;
+    await bind.submit({ to: '77011234567', text: 'x'.repeat(153 * parts) }); // GSM parts of 153
+    const ok = { bind: 'test-1', status: 'ESME_ROK' };
     expect(await metricValue(t.registry, 'smpp_window_size', { bind: 'test-1' })).toBe(7);
+    expect(await metricValue(t.registry, 'smpp_submits_total', ok)).toBe(parts);
     expect(await metricValue(t.registry, 'smpp_submit_duration_seconds_count', { bind: 'test-1' })).toBe(2);
+    // Counted between scrapes and added once: a second scrape neither loses nor doubles them.
+    await bind.submit({ to: '77011234567', text: 'one' });
+    expect(await metricValue(t.registry, 'smpp_submits_total', ok)).toBe(parts + 1);
+    expect(await metricValue(t.registry, 'smpp_submits_total', ok)).toBe(parts + 1);
   });
 
   it('reads the window in use when scraped: the submits awaiting their response', async () => {

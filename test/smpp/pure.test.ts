@@ -61,7 +61,7 @@ describe('planSubmit', () => {
     expect(plan.pdus).toEqual([
       expect.objectContaining({ data_coding: 0, short_message: Buffer.from('Hi'), source_addr_ton: 3 }),
     ]);
-    expect(plan.pdus[0]).not.toHaveProperty('esm_class');
+    expect(plan.pdus[0]?.esm_class).toBe(0); // no UDHI bit
   });
 
   it('IEI 0x08 parts carry a 16-bit reference', () => {

@@ -3,7 +3,9 @@
  * each SMS's record, its sent entry in its conversation's timeline (either stored format),
  * and its parts' receipt links.
  */
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startRedisServer } from '../../gateway/dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
@@ -92,5 +94,48 @@ describe('recording the SMS accepted in one turn', () => {
       asksConsent: true,
     });
     expect(await store.receipts.find(['kcell:gone-a'])).toMatchObject({ c: 'gone', p: 0 });
+  });
+});
+
+describe('the sent script call, written by hand (store/resp.ts)', () => {
+  it('records through ioredis when Redis does not know the script, by its SHA afterwards', async () => {
+    // A Redis of its own: SCRIPT FLUSH on the shared one would touch other files' scripts.
+    const server = await startRedisServer();
+    const own = new Redis(server.url, { maxRetriesPerRequest: null });
+    try {
+      const keys = createKeys(testPrefix('sent-sha'));
+      const store = new ConversationStore(own, keys, { retentionSeconds: 60 });
+      const calls = async (command: string): Promise<number> => {
+        const line = (await own.info('commandstats'))
+          .split('\r\n')
+          .find((l) => l.startsWith(`cmdstat_${command}:`));
+        return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
+      };
+      /** Records one SMS; returns how many EVAL and EVALSHA ran for it. */
+      const record = async (c: string) => {
+        expect(await store.commit(-1, conversation(c), [], [], false)).toBe(true);
+        const item = { conversationId: c, smsKey: keys.smsParts(c, '0.0'), record: 't', entry: sent(c, 5) };
+        const links = store.receipts.plan([
+          { parts: [{ id: `kcell:${c}-a`, p: 0 }], link: { c, s: '0.0', n: 1, asksConsent: false } },
+        ]);
+        const before = [await calls('eval'), await calls('evalsha')];
+        await store.recordSentMany([item], 600, links);
+        const ran = [(await calls('eval')) - before[0]!, (await calls('evalsha')) - before[1]!];
+        expect(await store.timeline(c)).toEqual([item.entry]);
+        expect(await store.receipts.find([`kcell:${c}-a`])).toMatchObject({ c, p: 0 });
+        return ran;
+      };
+
+      // Unknown: the EVALSHA is refused (NOSCRIPT, counted in `calls`), then ioredis EVALs it.
+      expect(await record('first')).toEqual([1, 1]);
+      expect(await record('second')).toEqual([0, 1]);
+      await own.script('FLUSH');
+      // ioredis believes its connection has the script: its own EVALSHA is refused too.
+      expect(await record('third')).toEqual([1, 2]);
+      expect(await record('fourth')).toEqual([0, 1]);
+    } finally {
+      own.disconnect();
+      await server.stop();
+    }
   });
 });
