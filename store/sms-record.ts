@@ -20,7 +20,6 @@ import type { RedisClient } from './redis.js';
 
 export type SmsRecord =
   | { readonly state: 'none' }
-  /** Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`). */
   /**
    * Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`), with
    * `o` the job that sends the rest (absent in records of earlier versions: any job may).
