@@ -2,10 +2,10 @@
  * The deadline index (docs/decisions/0002-deadlines.md): which conversation waits until when, so
  * the sweeper (gateway/core/sweeper.ts) finds those due. One sorted set member per conversation
  * cost ≈ 129 bytes (a skiplist node, a dict entry and the id twice). Deadlines are instead fields
- * of hashes bucketed by a hash of the conversation id (under `hash-max-listpack-entries`, 128, a
- * field costs about its own length, ≈ 32 bytes), and a small sorted set holds each bucket's
+ * of hashes bucketed by a hash of the conversation id (under `hash-max-listpack-entries`, 512 by
+ * default, a field costs about its own length, ≈ 32 bytes), and a small sorted set holds each bucket's
  * earliest deadline (store/lua/deadline.lua keeps it exact). Still one entry per conversation:
- * setting a deadline overwrites it, no old timer to find. DEADLINE_BUCKETS buckets hold ≈ 500,000
+ * setting a deadline overwrites it, no old timer to find. DEADLINE_BUCKETS buckets hold ≈ 2 million
  * deadlines compactly; beyond, a field costs ≈ 90 bytes (raise Redis's setting, or this number
  * for a new deployment: it is persisted). Members of the sorted set earlier versions wrote
  * (`keys.deadlines`) are still read, and leave it at their next change.

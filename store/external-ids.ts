@@ -2,8 +2,8 @@
  * The claims of (service, externalId) → conversation id: invitations are idempotent on them
  * (CONTRACT.md). A string key per claim cost ≈ 120 bytes in Redis; claims are instead fields of
  * hashes bucketed by a hash of the externalId, as the receipt index does (store/receipts.ts):
- * under `hash-max-listpack-entries` (128) a field costs about its own length.
- * EXTERNAL_ID_BUCKETS buckets per service hold ≈ 500,000 claims compactly; beyond that a field
+ * under `hash-max-listpack-entries` (512 by default) a field costs about its own length.
+ * EXTERNAL_ID_BUCKETS buckets per service hold ≈ 2 million claims compactly; beyond that a field
  * costs ≈ 80 bytes (raise Redis's setting, or this number for a new deployment: it is persisted).
  * Claims are kept as long as before (no expiry).
  */

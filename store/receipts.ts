@@ -27,9 +27,10 @@ declare module 'ioredis' {
 /** Carriers retry a receipt for up to 72 h: a link is found for 3 whole days after its day. */
 export const RECEIPT_DAYS = 4;
 /**
- * Buckets per carrier and day. Redis keeps a hash compact up to 128 fields (default
- * `hash-max-listpack-entries`): 4,096 buckets hold ≈ 500,000 parts a day compactly; beyond
- * that each field costs ≈ 90 bytes instead of ≈ 45 (raise the Redis setting or this number).
+ * Buckets per carrier and day. Redis keeps a hash compact up to 512 fields (its default
+ * `hash-max-listpack-entries`; 128 is the sorted sets' limit): 4,096 buckets hold ≈ 2 million
+ * parts a carrier sends in a day compactly; beyond that each field costs ≈ 90 bytes instead of
+ * ≈ 42 (docs/scaling.md: raise the Redis setting; this number is persisted in key names).
  */
 export const RECEIPT_BUCKETS = 4096;
 const DAY_MS = 86_400_000;
