@@ -293,37 +293,23 @@ export class ConversationStore {
    * own command (which loads the script) when Redis does not know it yet.
    */
   private async sendSent(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
-    const keyCount = 3 * items.length + links.slots.length;
-    const call = new RespWriter(3 + keyCount + 4).bulk('evalsha').bulk(SENT_SHA).bulk(String(keyCount));
+    const keys: string[] = [];
     for (const i of items)
-      call
-        .bulk(this.keys.conversation(i.conversationId))
-        .bulk(this.keys.timeline(i.conversationId))
-        .bulk(i.smsKey);
-    for (const [key] of links.slots) call.bulk(key);
+      keys.push(this.keys.conversation(i.conversationId), this.keys.timeline(i.conversationId), i.smsKey);
+    for (const [key] of links.slots) keys.push(key);
     const values = new ByteWriter();
     for (const [, field, value] of links.slots) values.lengthPrefixed(field).lengthPrefixed(value);
     for (const i of items) values.lengthPrefixed(i.record).lengthPrefixed(this.entry(i.entry));
-    const blob = values.done();
-    call.bulk(String(items.length)).bulk(String(ttlSeconds)).bulk(String(links.ttl)).bulk(blob);
+    const args = [String(items.length), String(ttlSeconds), String(links.ttl), values.done()] as const;
+    const call = new RespWriter(3 + keys.length + args.length).bulk('evalsha').bulk(SENT_SHA);
+    call.bulk(String(keys.length));
+    for (const key of keys) call.bulk(key);
+    for (const arg of args) call.bulk(arg);
     try {
       await this.redis.sendCommand(new WrittenCommand('evalsha', call.done()));
     } catch (err) {
       if (!(err instanceof Error && err.message.includes('NOSCRIPT'))) throw err;
-      const keys = items.flatMap((i) => [
-        this.keys.conversation(i.conversationId),
-        this.keys.timeline(i.conversationId),
-        i.smsKey,
-      ]);
-      await this.redis.gwSent(
-        keyCount,
-        ...keys,
-        ...links.slots.map(([key]) => key),
-        items.length,
-        ttlSeconds,
-        links.ttl,
-        blob,
-      );
+      await this.redis.gwSent(keys.length, ...keys, ...args);
     }
   }
 

@@ -23,7 +23,7 @@ export const SMS_RETRY = { attempts: 12, backoff: { type: 'exponential', delay: 
  * SMS per batch job: 50 offers of 10 parts are 500 segments, a few seconds of one bind at
  * a carrier's usual TPS; beyond that a batch gains nothing and a crashed one re-reads more.
  */
-export const SMS_BATCH_MAX = 200;
+export const SMS_BATCH_MAX = 50;
 
 /**
  * A sent SMS's job is removed at once: kept a day, it held the whole text (≈ 2.5 KB per
