@@ -76,11 +76,12 @@ async function conversationIds(redis: Redis): Promise<string[]> {
 async function saveReceiptLinks(
   redis: Redis,
   prefix: string,
-): Promise<Array<[string, Record<string, string>]>> {
-  const saved: Array<[string, Record<string, string>]> = [];
+): Promise<Array<[string, Record<string, Buffer>]>> {
+  const saved: Array<[string, Record<string, Buffer>]> = [];
   const stream = redis.scanStream({ match: `${prefix}:{r:*`, count: 1000 });
+  // As bytes: the links are binary (store/receipts.ts `linkValues`).
   for await (const batch of stream as AsyncIterable<string[]>)
-    for (const key of batch) saved.push([key, await redis.hgetall(key)]);
+    for (const key of batch) saved.push([key, await redis.hgetallBuffer(key)]);
   return saved;
 }
 

@@ -9,9 +9,10 @@
  * under `hash-max-listpack-entries`, where Redis stores a field in ≈ its own
  * length) and by day (so a whole day expires at once, with no TTL per part).
  * A receipt looks in the last `RECEIPT_DAYS` days' buckets. Value:
- * `<conversationId> <smsId> <part> <parts> <asksConsent 0|1>`, which fits the
+ * the part's conversation, smsId, part, parts and whether it asks consent, which fits the
  * 64-byte listpack value limit; the SMS's template and campaign are in its
- * parts record (keys.smsParts), read only when a receipt needs them.
+ * parts record (keys.smsParts), read only when a receipt needs them. Values are binary
+ * (`linkValues`); the text and JSON forms earlier versions wrote still read.
  */
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
@@ -20,7 +21,7 @@ import type { RedisClient } from './redis.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gwLink(numKeys: number, ...keysThenArgs: Array<string | number>): Result<number, Context>;
+    gwLink(numKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
   }
 }
 
@@ -56,7 +57,7 @@ export interface SmsLinks {
 
 /** Links to write: bucket key, field (the part's id) and value each, and the buckets' TTL (seconds). */
 export interface LinkPlan {
-  readonly slots: ReadonlyArray<readonly [key: string, field: string, value: string]>;
+  readonly slots: ReadonlyArray<readonly [key: string, field: string, value: Buffer | string]>;
   readonly ttl: number;
 }
 
@@ -75,20 +76,82 @@ export function fnv1a(id: string): number {
 
 const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
 
-/** A link's stored value, `<c> <s> <p> <n> <asksConsent 0|1>` (`decodeLink` reads it), for each part of one SMS. */
-function linkValues(link: Omit<PartLink, 'p'>): (p: number) => string {
-  const head = `${link.c} ${link.s} `;
-  const tail = ` ${link.n} ${link.asksConsent ? 1 : 0}`;
-  return (p) => `${head}${p}${tail}`;
+/**
+ * A link's stored value, for each part of one SMS (`decodeLink` reads it): binary, because a
+ * value is stored for every part of every SMS for 4 days and the conversation id is most of it
+ * (performance.md, memory). 0x01 (a text value starts with a printable character), the part, the
+ * number of parts, flags (bit 0: asks consent), the smsId after its length, then the
+ * conversation id: 18 base-36 characters (conversations.ts `newConversationId`) packed in 12
+ * bytes, 9 characters in each 6 (36^9 < 2^48); any other id (the `none` of a loose SMS, ids of
+ * earlier versions) after 0x02 instead, as it is. 24 bytes for a 10-part offer's part where the
+ * text form `<c> <s> <p> <n> <asksConsent 0|1>` took 29 (≈ 9 bytes more with the listpack's own
+ * bytes, ≈ 100 per 10-part SMS). Parts and smsIds too long for a byte keep the text form.
+ * DO NOT CHANGE the layout: it is persisted.
+ */
+export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer | string {
+  const sms = Buffer.from(link.s, 'utf8');
+  const packed = PACKABLE_ID.test(link.c);
+  const id = packed ? packId(link.c) : Buffer.from(link.c, 'utf8');
+  const head = 5 + sms.length;
+  if (link.n > 0xff || sms.length > 0xff) {
+    const text = `${link.c} ${link.s} `;
+    const tail = ` ${link.n} ${link.asksConsent ? 1 : 0}`;
+    return (p) => `${text}${p}${tail}`;
+  }
+  return (p) => {
+    const out = Buffer.allocUnsafe(head + id.length);
+    out[0] = packed ? PACKED : UNPACKED;
+    out[1] = p;
+    out[2] = link.n;
+    out[3] = link.asksConsent ? 1 : 0;
+    out[4] = sms.length;
+    sms.copy(out, 5);
+    id.copy(out, head);
+    return out;
+  };
 }
 
-/** A stored link: the compact form, or the JSON of the former one-key-per-part links. */
-export function decodeLink(raw: string): PartLink {
-  if (raw.startsWith('{')) {
-    const old = JSON.parse(raw) as PartLink;
+const PACKED = 0x01;
+const UNPACKED = 0x02;
+const PACKABLE_ID = /^[0-9a-z]{18}$/;
+
+/** 18 base-36 characters in 12 bytes: each half of 9 is below 2^48, exact in a double. */
+function packId(id: string): Buffer {
+  const out = Buffer.allocUnsafe(12);
+  out.writeUIntBE(parseInt(id.slice(0, 9), 36), 0, 6);
+  out.writeUIntBE(parseInt(id.slice(9), 36), 6, 6);
+  return out;
+}
+
+function unpackId(raw: Buffer, at: number): string {
+  const half = (offset: number) =>
+    raw
+      .readUIntBE(at + offset, 6)
+      .toString(36)
+      .padStart(9, '0');
+  return half(0) + half(6);
+}
+
+/** A stored link: the binary form, the text form before it, or the JSON of one key per part before that. */
+export function decodeLink(raw: Buffer | string): PartLink {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const kind = bytes[0];
+  if (kind === PACKED || kind === UNPACKED) {
+    const head = 5 + (bytes[4] as number);
+    return {
+      c: kind === PACKED ? unpackId(bytes, head) : bytes.toString('utf8', head),
+      s: bytes.toString('utf8', 5, head),
+      p: bytes[1] as number,
+      n: bytes[2] as number,
+      asksConsent: ((bytes[3] as number) & 1) === 1,
+    };
+  }
+  const text = bytes.toString('utf8');
+  if (text.startsWith('{')) {
+    const old = JSON.parse(text) as PartLink;
     return { c: old.c, s: old.s, p: old.p, n: old.n, asksConsent: old.asksConsent };
   }
-  const [c = '', s = '', p = '0', n = '1', a = '0'] = raw.split(' ');
+  const [c = '', s = '', p = '0', n = '1', a = '0'] = text.split(' ');
   return { c, s, p: Number(p), n: Number(n), asksConsent: a === '1' };
 }
 
@@ -128,7 +191,7 @@ export class ReceiptIndex {
     const now = this.clock();
     const day = Math.floor(now / DAY_MS);
     const ttl = Math.ceil(((day + RECEIPT_DAYS) * DAY_MS - now) / 1000);
-    const slots: Array<readonly [string, string, string]> = [];
+    const slots: Array<readonly [string, string, Buffer | string]> = [];
     for (const { parts, link } of sms) {
       const value = linkValues(link);
       for (const { id, p } of parts) {
@@ -162,9 +225,11 @@ export class ReceiptIndex {
   async find(scopedIds: readonly string[]): Promise<PartLink | null> {
     const today = Math.floor(this.clock() / DAY_MS);
     const lookups = scopedIds.flatMap((id) => [
-      ...Array.from({ length: RECEIPT_DAYS }, (_, back) => this.redis.hget(...this.slot(id, today - back))),
+      ...Array.from({ length: RECEIPT_DAYS }, (_, back) =>
+        this.redis.hgetBuffer(...this.slot(id, today - back)),
+      ),
       // Links written before the index had buckets (one key per part).
-      this.redis.get(this.keys.receipt(id)),
+      this.redis.getBuffer(this.keys.receipt(id)),
     ]);
     const raw = (await Promise.all(lookups)).find((v) => v !== null);
     return raw ? decodeLink(raw) : null;

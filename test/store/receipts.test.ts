@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { newConversationId } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
-import { decodeLink, RECEIPT_DAYS, ReceiptIndex } from '../../store/receipts.js';
+import { decodeLink, linkValues, RECEIPT_DAYS, ReceiptIndex } from '../../store/receipts.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
 const redis = redisClient();
@@ -57,5 +59,49 @@ describe('the receipt index', () => {
       decodeLink(JSON.stringify(old)),
     );
     expect(decodeLink(JSON.stringify(old))).toEqual({ c: 'c0', s: '1.0', p: 4, n: 5, asksConsent: false });
+  });
+});
+
+describe('a link as stored', () => {
+  it('reads back as written, for any conversation id, smsId and part', () => {
+    // Ids never hold a space: the text form (more than 255 parts) separates fields with one.
+    const noSpace = (s: string) => !s.includes(' ');
+    const id = fc.oneof(
+      fc.integer({ min: 0, max: 2 ** 40 }).map((now) => newConversationId(now)),
+      fc.stringMatching(/^[0-9a-z]{18}$/),
+      fc.string({ minLength: 1, maxLength: 40 }).filter(noSpace),
+    );
+    fc.assert(
+      fc.property(
+        id,
+        fc.string({ maxLength: 300 }).filter(noSpace),
+        fc.integer({ min: 1, max: 300 }),
+        fc.boolean(),
+        fc.nat(),
+        (c, s, n, asksConsent, at) => {
+          const p = at % n;
+          const value = linkValues({ c, s, n, asksConsent })(p);
+          expect(decodeLink(value)).toEqual({ c, s, p, n, asksConsent });
+        },
+      ),
+    );
+  });
+
+  it('packs a conversation id in 12 bytes: 20 bytes for a part of a typical SMS', () => {
+    const c = newConversationId(Date.UTC(2026, 10, 25));
+    const value = linkValues({ c, s: '0.0', n: 10, asksConsent: true })(9);
+    expect(Buffer.isBuffer(value) && value.length).toBe(20);
+    expect(Buffer.byteLength(`${c} 0.0 9 10 1`)).toBe(29); // the text form before
+  });
+
+  it('still reads a link an earlier version wrote as text in a bucket', async () => {
+    let now = Date.UTC(2026, 10, 25, 12);
+    const keys = createKeys(testPrefix('rcpt'));
+    const index = new ReceiptIndex(redis, keys, () => now);
+    await index.link(parts.slice(0, 1), SMS); // writes the bucket's key; then overwrite as text
+    const [bucket] = await redis.keys(`${keys.receiptBucket('beeline', 0, 0).split('{')[0]}{r:*`);
+    await redis.hset(bucket!, 'a1', 'conv1 0.0 0 3 1');
+    now += 86_400_000;
+    expect(await index.find(['beeline:a1'])).toEqual({ ...SMS, p: 0 });
   });
 });
