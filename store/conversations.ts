@@ -45,7 +45,7 @@ function templateOf(value: Conversation | TimelineEntry): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** One sent SMS's record (keys.smsParts) and the timeline entry that says so (`recordSent`). */
+/** One sent SMS: its record (keys.smsParts), the value it takes when kept, and its sent timeline entry (`recordSentMany`). */
 export interface SentSms {
   readonly conversationId: string;
   readonly smsKey: string;
@@ -252,37 +252,17 @@ export class ConversationStore {
   }
 
   /**
-   * The SMSC accepted an SMS: its record (store/sms-record.ts, kept `ttlSeconds`; it marks the SMS
-   * sent) and its timeline entry, in one MULTI (all in the conversation's slot).
-   */
-  async recordSent(
-    conversationId: string,
-    smsKey: string,
-    record: string,
-    ttlSeconds: number,
-    entry: TimelineEntry,
-  ): Promise<void> {
-    const results = await this.redis
-      .multi()
-      .set(smsKey, record, 'EX', ttlSeconds)
-      .gwAppend(this.keys.conversation(conversationId), this.keys.timeline(conversationId), this.entry(entry))
-      .exec();
-    const failed = results?.find(([err]) => err !== null)?.[0];
-    if (failed) throw failed;
-  }
-
-  /**
-   * `recordSent` for several SMS (the sender's writes of one event-loop turn) with their parts'
-   * receipt links: one script call on a single Redis, where keys of many conversations may
-   * share one (store/lua/sent.lua); one call per SMS and per link on Cluster, where they lie in
-   * many slots.
+   * The SMSC accepted these SMS (the sender's writes of one event-loop turn): each one's sent
+   * entry in its timeline, its record deleted (the compact entry marks it sent: store/lua/claim.lua)
+   * or, where there is no such entry to find, marked sent for `ttlSeconds`, and its parts'
+   * receipt links (store/lua/sent.lua). One script call on a single Redis, where keys of many
+   * conversations may share one; on Cluster, where they lie in many slots, one call per SMS (its
+   * three keys share the conversation's slot) and the links by themselves.
    */
   async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
     if (this.redis.isCluster) {
-      await Promise.all([
-        this.receipts.write(links),
-        ...items.map((i) => this.recordSent(i.conversationId, i.smsKey, i.record, ttlSeconds, i.entry)),
-      ]);
+      await this.receipts.write(links);
+      await Promise.all(items.map((i) => this.sendSent([i], ttlSeconds, { slots: [], ttl: links.ttl })));
       return;
     }
     await this.sendSent(items, ttlSeconds, links);
@@ -301,6 +281,11 @@ export class ConversationStore {
     for (const [, field, value] of links.slots) values.lengthPrefixed(field).lengthPrefixed(value);
     for (const i of items) values.lengthPrefixed(i.record).lengthPrefixed(this.entry(i.entry));
     const args = [String(items.length), String(ttlSeconds), String(links.ttl), values.done()] as const;
+    if (this.redis.isCluster) {
+      // ioredis routes a command it built by the slot of its first key; a hand-written one it cannot.
+      await this.redis.gwSent(keys.length, ...keys, ...args);
+      return;
+    }
     const call = new RespWriter(3 + keys.length + args.length).bulk('evalsha').bulk(SENT_SHA);
     call.bulk(String(keys.length));
     for (const key of keys) call.bulk(key);

@@ -81,6 +81,8 @@ export async function readSmsRecord(redis: RedisClient, key: string): Promise<Sm
 
 /** A record an earlier version wrote as a hash, as store/lua/claim.lua reports it. */
 const HASH_RECORD = '\0hash';
+/** An SMS whose sent entry is in its conversation's timeline, as store/lua/claim.lua reports it. */
+const SENT_IN_TIMELINE = '\0sent';
 const CLAIM_SCRIPT = readFileSync(new URL('./lua/claim.lua', import.meta.url), 'utf8');
 
 declare module 'ioredis' {
@@ -100,34 +102,48 @@ function claimCommand(redis: RedisClient): RedisClient {
   return redis;
 }
 
+/** An SMS to claim: its record (keys.smsParts), its conversation (keys.conversation), its smsId. */
+export interface SmsToClaim {
+  readonly record: string;
+  readonly conversation: string;
+  readonly smsId: string;
+}
+
 /**
- * Claims the records at `keys` for the job `owner` where nobody holds them, `SET NX GET` each
- * (Redis ≥ 7.0): in one script call on a single Redis (store/lua/claim.lua), one command each on
- * Cluster, where the keys lie in many slots. Returns, per key, what it held before, or the new
- * claim: the caller sends an SMS whose record is claimed by `owner` (new, or its own from a
- * crashed attempt) or partial, and skips one sent or claimed by another job.
+ * Claims the records of `sms` for the job `owner` where nobody holds them, `SET NX GET` each
+ * (Redis ≥ 7.0), and gives a claim back at once when the conversation's timeline shows the SMS
+ * sent (store/lua/claim.lua: a sent SMS of a conversation string has no record): in one script
+ * call on a single Redis, one call per SMS on Cluster, where the SMS lie in many slots. Returns,
+ * per SMS, what its record held before, `sent`, or the new claim: the caller sends an SMS whose
+ * record is claimed by `owner` (new, or its own from a crashed attempt) or partial, and skips one
+ * sent or claimed by another job.
  */
 export async function claimSmsRecords(
   redis: RedisClient,
-  keys: readonly string[],
+  sms: readonly SmsToClaim[],
   owner: string,
   ttlSeconds: number,
 ): Promise<SmsRecord[]> {
-  if (keys.length === 0) return [];
+  if (sms.length === 0) return [];
   const claim = `${CLAIM}${owner}`;
+  const keys = (s: SmsToClaim) => [s.record, s.conversation];
   const before: unknown[] = redis.isCluster
-    ? await Promise.all(
-        keys.map((key) =>
-          redis.call('SET', key, claim, 'EX', ttlSeconds, 'NX', 'GET').catch((err: unknown) => {
-            if (isWrongType(err)) return HASH_RECORD;
-            throw err;
-          }),
-        ),
-      )
-    : await claimCommand(redis).gwClaim(keys.length, ...keys, claim, ttlSeconds);
+    ? (
+        await Promise.all(
+          sms.map((s) => claimCommand(redis).gwClaim(2, ...keys(s), claim, ttlSeconds, s.smsId)),
+        )
+      ).flat()
+    : await claimCommand(redis).gwClaim(
+        2 * sms.length,
+        ...sms.flatMap(keys),
+        claim,
+        ttlSeconds,
+        ...sms.map((s) => s.smsId),
+      );
   return Promise.all(
     before.map(async (value, i) => {
-      if (value === HASH_RECORD) return readSmsRecord(redis, keys[i] as string);
+      if (value === HASH_RECORD) return readSmsRecord(redis, (sms[i] as SmsToClaim).record);
+      if (value === SENT_IN_TIMELINE) return { state: 'sent' as const, templateId: null, campaign: null };
       return value === null || value === false
         ? { state: 'claimed' as const, owner }
         : parse(value as string);

@@ -164,6 +164,30 @@ export class InboundProcessor {
     });
   }
 
+  /**
+   * The template and campaign of a sent SMS, not repeated in every receipt link: from its
+   * conversation (the `sms` timeline entry of that smsId, the conversation's campaign), or from
+   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find, or written
+   * by an earlier version).
+   */
+  private async origin(
+    conversationId: string,
+    smsId: string,
+  ): Promise<{ templateId: string | null; campaign: string | null }> {
+    const { store } = this.core;
+    const record = await readSmsRecord(store.redis, store.keys.smsParts(conversationId, smsId));
+    if (record.state === 'sent') return record;
+    const [conversation, timeline] = await Promise.all([
+      store.get(conversationId),
+      store.timeline(conversationId),
+    ]);
+    const sms = timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
+    return {
+      templateId: typeof sms?.templateId === 'string' ? sms.templateId : null,
+      campaign: conversation?.campaign ?? null,
+    };
+  }
+
   async receipt(job: ReceiptJob): Promise<string> {
     const { store } = this.core;
     const ids = messageIdKeys(job.smscMessageId).map((k) => receiptId(job.carrier, k));
@@ -186,9 +210,7 @@ export class InboundProcessor {
     // Progress counts invitations, once per SMS (its first part's receipt).
     const counts = link.p === 0;
     if (!counts && status !== 'failed') return status;
-    // Template and campaign are in the SMS's record (sender.ts), not repeated in every link.
-    const record = await readSmsRecord(store.redis, store.keys.smsParts(link.c, link.s));
-    const { templateId = null, campaign = null } = record.state === 'sent' ? record : {};
+    const { templateId, campaign } = await this.origin(link.c, link.s);
     if (campaign && counts) await this.core.campaigns.increment(campaign, status, this.core.now());
     if (status === 'failed') {
       await this.core.conversations.apply(link.c, {

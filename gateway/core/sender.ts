@@ -140,8 +140,12 @@ async function rememberAcceptedParts(
  */
 async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): Promise<Outcome[]> {
   const { store } = ctx.core;
-  const keys = sms.map((s) => store.keys.smsParts(s.conversationId, s.smsId));
-  const records = await claimSmsRecords(store.redis, keys, owner, RECEIPT_TTL_SECONDS);
+  const toClaim = sms.map((s) => ({
+    record: store.keys.smsParts(s.conversationId, s.smsId),
+    conversation: store.keys.conversation(s.conversationId),
+    smsId: s.smsId,
+  }));
+  const records = await claimSmsRecords(store.redis, toClaim, owner, RECEIPT_TTL_SECONDS);
   const settled = await Promise.allSettled(
     sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1)),
   );

@@ -1,21 +1,55 @@
 --[[
-  Claim the records of the SMS a job is about to send (store/sms-record.ts `claimSmsRecords`,
-  single Redis only: the keys lie in many slots): `SET key claim NX GET` for each, in one call
-  rather than one command per SMS.
+  Claim the records of the SMS a job is about to send (store/sms-record.ts `claimSmsRecords`):
+  `SET NX GET` on each record, in one call rather than one command per SMS (single Redis: the
+  keys lie in many slots; on Cluster one call per SMS, whose two keys share a slot).
 
-  KEYS      the SMS's records (keys.smsParts)
-  ARGV[1]   the claim (`~<job id>`)
-  ARGV[2]   its TTL, seconds
+  Once sent, an SMS of a conversation stored as one string has no record any more: its compact
+  sent entry in the timeline (store/sent-entry.ts, 0x1C) says it is sent (store/lua/sent.lua).
+  So a record claimed now is checked against its conversation's timeline, and given back when
+  the SMS turns out to be sent.
 
-  Returns, per key: what it held before (false: nothing, so the claim is set now), or the string
-  `\0hash` for a record an earlier version wrote as a hash (never claimed; the caller reads it).
+  KEYS[2i-1]  the record of SMS i (keys.smsParts)
+  KEYS[2i]    its conversation (keys.conversation)
+  ARGV[1]     the claim (`~<job id>`)
+  ARGV[2]     its TTL, seconds
+  ARGV[2+i]   the smsId of SMS i
+
+  Returns, per SMS: what its record held before (false: nothing, so the claim is set now), the
+  string `\0sent` for an SMS its timeline shows sent, or `\0hash` for a record an earlier version
+  wrote as a hash (never claimed; the caller reads it).
 ]]
+local SENT = 0x1c
+
+-- Whether the timeline of the conversation string `value` holds the compact sent entry of `smsId`.
+local function sentIn(value, smsId)
+  local _, docLength = struct.unpack('>I4>I4', value)
+  local at = 9 + docLength
+  while at + 1 <= #value do
+    local length = struct.unpack('>I2', value, at)
+    -- After the entry's own 2-byte length: the mark, `at` (6 bytes), the encoding, the smsId's length.
+    if string.byte(value, at + 2) == SENT and string.byte(value, at + 10) == #smsId
+      and string.sub(value, at + 11, at + 10 + #smsId) == smsId then
+      return true
+    end
+    at = at + 2 + length
+  end
+  return false
+end
+
 local out = {}
-for i = 1, #KEYS do
-  if redis.call('TYPE', KEYS[i]).ok == 'hash' then
+for i = 1, #KEYS / 2 do
+  local record, conversation, smsId = KEYS[2 * i - 1], KEYS[2 * i], ARGV[2 + i]
+  if redis.call('TYPE', record).ok == 'hash' then
     out[i] = '\0hash'
   else
-    out[i] = redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[2], 'NX', 'GET')
+    local before = redis.call('SET', record, ARGV[1], 'EX', ARGV[2], 'NX', 'GET')
+    if not before and redis.call('TYPE', conversation).ok == 'string'
+      and sentIn(redis.call('GET', conversation), smsId) then
+      redis.call('DEL', record)
+      out[i] = '\0sent'
+    else
+      out[i] = before
+    end
   end
 end
 return out

@@ -1,9 +1,13 @@
 --[[
   Record SMS the SMSC accepted, all those of one event-loop turn in one call
   (store/conversations.ts `recordSentMany`, single Redis only: the keys lie in many slots).
-  Per SMS: its record (keys.smsParts) marked sent, and its `sms-status` sent entry appended to
-  the conversation as store/lua/append.lua appends an entry that merges with none (a sent entry,
-  0x1C, never does); then every part's receipt link (store/lua/link.lua). One script call
+  Per SMS: its `sms-status` sent entry appended to the conversation as store/lua/append.lua
+  appends an entry that merges with none (a sent entry, 0x1C, never does), and its record
+  (keys.smsParts) deleted: the compact entry in a conversation string marks it sent from then on
+  (store/lua/claim.lua). The record is marked sent instead, for 7 days, when there is no such
+  entry to find (a conversation gone or stored as a hash by an earlier version, an entry too
+  large for the compact form, an SMS without a conversation). Every part's receipt link first
+  (store/lua/link.lua). One script call
   instead of two commands per SMS and one for the links: ioredis spent ≈ 25 µs per SMS
   building those commands (docs/performance.md).
 
@@ -18,6 +22,7 @@
 
   Returns: n.
 ]]
+local SENT = 0x1c
 local n = tonumber(ARGV[1])
 local blob = ARGV[4]
 local pos = 1
@@ -36,8 +41,7 @@ for j = 1, #KEYS - 3 * n do
 end
 for i = 1, n do
   local conversation, timeline, record = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  redis.call('SET', record, nextValue(), 'EX', ARGV[2])
-  local entry = nextValue()
+  local recordValue, entry = nextValue(), nextValue()
   local kind = redis.call('TYPE', conversation).ok
   if kind == 'string' then
     -- GET and SET rather than APPEND: APPEND leaves up to as much free space as the value holds.
@@ -48,6 +52,14 @@ for i = 1, n do
     if ttl > 0 then
       redis.call('PEXPIRE', timeline, ttl)
     end
+  end
+  -- After the entry: a script cut short must not leave an SMS neither recorded nor in the timeline.
+  if kind == 'string' and string.byte(entry, 3) == SENT then
+    -- The compact sent entry is the SMS's mark from now on (store/lua/claim.lua finds it): the
+    -- record, 197 bytes for 7 days, goes (docs/performance.md, memory).
+    redis.call('DEL', record)
+  else
+    redis.call('SET', record, recordValue, 'EX', ARGV[2])
   end
 end
 return n

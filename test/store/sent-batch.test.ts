@@ -9,7 +9,7 @@ import { startRedisServer } from '../../gateway/dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
-import { readSmsRecord } from '../../store/sms-record.js';
+import { claimSmsRecords, readSmsRecord } from '../../store/sms-record.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
 const redis = redisClient();
@@ -78,12 +78,25 @@ describe('recording the SMS accepted in one turn', () => {
     expect(await store.timeline('c2')).toEqual([first, items[1]!.entry]);
     expect(await redis.pttl(keys.timeline('c2'))).toBeGreaterThan(0);
     expect(await redis.exists(keys.conversation('gone'))).toBe(0);
-    for (const i of items) {
-      expect(await readSmsRecord(redis, i.smsKey)).toEqual({
-        state: 'sent',
-        templateId: 'home-schooling.offer-one-bank',
-        campaign: 'spring',
-      });
+    // c1's compact sent entry in its timeline marks it sent: its record is gone, and a claim
+    // (a second hand-over of the SMS) finds it sent there and leaves no claim behind.
+    expect(await redis.exists(items[0]!.smsKey)).toBe(0);
+    const toClaim = items.map((i) => ({
+      record: i.smsKey,
+      conversation: keys.conversation(i.conversationId),
+      smsId: '0.0',
+    }));
+    const sentRecord = { state: 'sent', templateId: 'home-schooling.offer-one-bank', campaign: 'spring' };
+    expect(await claimSmsRecords(redis, toClaim, 'again', 60)).toEqual([
+      { state: 'sent', templateId: null, campaign: null },
+      sentRecord,
+      sentRecord,
+    ]);
+    expect(await redis.exists(items[0]!.smsKey)).toBe(0);
+    // c2 (stored as a hash) and a conversation that is gone have no compact entry to find:
+    // their records say it, for the records' TTL.
+    for (const i of items.slice(1)) {
+      expect(await readSmsRecord(redis, i.smsKey)).toEqual(sentRecord);
       expect(await redis.ttl(i.smsKey)).toBeGreaterThan(500);
     }
     expect(await store.receipts.find(['kcell:c1-b'])).toEqual({
@@ -94,6 +107,35 @@ describe('recording the SMS accepted in one turn', () => {
       asksConsent: true,
     });
     expect(await store.receipts.find(['kcell:gone-a'])).toMatchObject({ c: 'gone', p: 0 });
+  });
+});
+
+describe('the mark of a sent SMS', () => {
+  it('is the compact sent entry of that very smsId; a sent entry too long for that form keeps a record', async () => {
+    const keys = createKeys(testPrefix('sent-mark'));
+    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    expect(await store.commit(-1, conversation('m1'), [], [], false)).toBe(true);
+    const item = (smsId: string, messageIds: string[]) => ({
+      conversationId: 'm1',
+      smsKey: keys.smsParts('m1', smsId),
+      record: 'home-schooling.offer-one-bank',
+      entry: { ...sent('m1', 7), smsId, messageIds },
+    });
+    // An SMSC id of 300 characters does not fit the compact entry (255 bytes at most).
+    const long = item('1.0', ['x'.repeat(300)]);
+    await store.recordSentMany([item('0.0', ['a']), long], 600, { slots: [], ttl: 60 });
+    const claim = (smsId: string) => ({
+      record: keys.smsParts('m1', smsId),
+      conversation: keys.conversation('m1'),
+      smsId,
+    });
+    expect(await claimSmsRecords(redis, [claim('0.0'), claim('1.0'), claim('0.1')], 'job', 60)).toEqual([
+      { state: 'sent', templateId: null, campaign: null },
+      { state: 'sent', templateId: 'home-schooling.offer-one-bank', campaign: null },
+      // Not sent: another smsId's entry ("0.0") does not count; claimed now.
+      { state: 'claimed', owner: 'job' },
+    ]);
+    expect(await store.timeline('m1')).toEqual([item('0.0', ['a']).entry, long.entry]);
   });
 });
 

@@ -14,6 +14,9 @@ afterAll(async () => {
   await redis.quit();
 });
 
+/** An SMS to claim whose conversation does not exist (the record alone decides). */
+const sms = (record: string) => ({ record, conversation: `${record}:no-conversation`, smsId: '0.0' });
+
 describe('the record of a sent SMS', () => {
   it('is absent, then partial, then sent with its template and campaign', async () => {
     const key = `${testPrefix('smsrec')}:sms:0.0`;
@@ -54,11 +57,11 @@ describe('claiming the records of SMS a job is about to send', () => {
     const [free, other, sent, partial, legacy] = ['free', 'other', 'sent', 'partial', 'legacy'].map(
       (k) => `${base}:sms:${k}`,
     ) as [string, string, string, string, string];
-    await claimSmsRecords(redis, [other], 'job-2', 60);
+    await claimSmsRecords(redis, [sms(other)], 'job-2', 60);
     await redis.set(sent, sentRecord('gateway.help'));
     await redis.set(partial, '{"ref":1,"accepted":[]}');
     await redis.hset(legacy, 'ids', '["a"]', 't', 'gateway.help');
-    const records = await claimSmsRecords(redis, [free, other, sent, partial, legacy], 'job-1', 60);
+    const records = await claimSmsRecords(redis, [free, other, sent, partial, legacy].map(sms), 'job-1', 60);
     expect(records).toEqual([
       { state: 'claimed', owner: 'job-1' },
       { state: 'claimed', owner: 'job-2' },
@@ -67,15 +70,19 @@ describe('claiming the records of SMS a job is about to send', () => {
       { state: 'sent', templateId: 'gateway.help', campaign: null },
     ]);
     // The same job again (a retry after a crash) finds its own claim; it expires with the record.
-    expect(await claimSmsRecords(redis, [free], 'job-1', 60)).toEqual([{ state: 'claimed', owner: 'job-1' }]);
+    expect(await claimSmsRecords(redis, [sms(free)], 'job-1', 60)).toEqual([
+      { state: 'claimed', owner: 'job-1' },
+    ]);
     expect(await redis.get(free)).toBe('~job-1');
-    expect(await claimSmsRecords(redis, [free], 'job-9', 60)).toEqual([{ state: 'claimed', owner: 'job-1' }]);
+    expect(await claimSmsRecords(redis, [sms(free)], 'job-9', 60)).toEqual([
+      { state: 'claimed', owner: 'job-1' },
+    ]);
     expect(await redis.ttl(free)).toBeGreaterThan(0);
   });
 
   it('hands a claim, or the parts left of a partial SMS, to another job only from the job that holds it', async () => {
     const key = `${testPrefix('claim')}:sms:transfer`;
-    await claimSmsRecords(redis, [key], 'job-1', 60);
+    await claimSmsRecords(redis, [sms(key)], 'job-1', 60);
     await transferSmsClaim(redis, key, 'job-2', 'alone');
     expect(await readSmsRecord(redis, key)).toEqual({ state: 'claimed', owner: 'job-1' });
     await transferSmsClaim(redis, key, 'job-1', 'alone');
@@ -105,7 +112,7 @@ describe('claiming the records of SMS a job is about to send', () => {
     expect(await readSmsRecord(redis, key)).toEqual({ state: 'partial', resume: earlier });
     // A claim by another job sees the partial record of this one, and leaves it alone.
     await redis.set(key, partialRecord({ ref: 1, accepted: [] }, 'job-1'));
-    expect(await claimSmsRecords(redis, [key], 'job-2', 60)).toEqual([
+    expect(await claimSmsRecords(redis, [sms(key)], 'job-2', 60)).toEqual([
       { state: 'partial', resume: '{"ref":1,"accepted":[],"o":"job-1"}', owner: 'job-1' },
     ]);
   });
