@@ -1,6 +1,6 @@
 /**
  * Issue 8, memory: Redis bytes per open conversation — `used_memory` growth over N invitations
- * (sent to the sink, so receipts links and sent-SMS records exist as in production) and
+ * (sent to the sink, so receipt links exist as in production) and
  * `MEMORY USAGE` of each key family over a sample — and the gateway's RSS under that load.
  *
  *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200]   (issue 8: --conversations=100000)

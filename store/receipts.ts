@@ -10,8 +10,8 @@
  * length) and by day (so a whole day expires at once, with no TTL per part).
  * A receipt looks in the last `RECEIPT_DAYS` days' buckets. Value:
  * the part's conversation, smsId, part, parts and whether it asks consent, which fits the
- * 64-byte listpack value limit; the SMS's template and campaign are in its
- * parts record (keys.smsParts), read only when a receipt needs them. Values are binary
+ * 64-byte listpack value limit; the SMS's template and campaign are read from its
+ * conversation only when a receipt needs them (gateway/core/replies.ts). Values are binary
  * (`linkValues`); the text and JSON forms earlier versions wrote still read.
  */
 import { readFileSync } from 'node:fs';

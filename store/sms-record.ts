@@ -1,8 +1,13 @@
 /**
- * The record of one outgoing SMS (keys.smsParts), kept 7 days: it marks the SMS sent (a
- * re-hand-over sends nothing, gateway/core/sender.ts) and holds its template and campaign
- * for delivery receipts (gateway/core/replies.ts). Before the SMSC accepted every part it
- * holds instead the parts already accepted, so a retry sends only the rest.
+ * The record of one outgoing SMS (keys.smsParts) while it is being sent: claimed by the job that
+ * sends it, then, if a dropped link cut it, the parts already accepted (a retry sends only the
+ * rest), or `failed` when the SMSC refused it for good. Once the SMSC accepted every part, the
+ * SMS's compact sent entry in its conversation's timeline marks it sent and the record goes
+ * (store/lua/sent.lua, store/lua/claim.lua): 197 bytes less for 7 days (docs/performance.md).
+ * Where there is no such entry to find (the conversation is gone or stored as a hash by an
+ * earlier version, the entry did not fit the compact form, an SMS without a conversation) the
+ * record is kept 7 days marked sent, with its template and campaign for delivery receipts
+ * (gateway/core/replies.ts); a re-hand-over sends nothing either way (gateway/core/sender.ts).
  *
  * One short string, `<templateId>` or `<templateId> <campaign>` (template and campaign ids have
  * no spaces: gateway/http/schemas.ts), or the resume JSON (starts with `{`): Redis keeps a
