@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { InboundProcessor } from '../gateway/core/replies.js';
 import type { GatewayHandle } from '../gateway/gateway.js';
 import { EXTERNAL_ID_BUCKETS } from '../store/external-ids.js';
+import { MSISDN_BUCKETS } from '../store/msisdn-index.js';
 import { fnv1a } from '../store/receipts.js';
 import {
   bounded,
@@ -108,8 +109,8 @@ async function deliverAll(gateway: GatewayHandle, redis: Redis): Promise<number>
   return receipts;
 }
 
-/** A bucket of externalId claims (store/external-ids.ts), per claim it holds. */
-async function externalIdShare(redis: Redis, bucket: string): Promise<number> {
+/** A bucket hash (externalId claims, MSISDNs), per field it holds. */
+async function fieldShare(redis: Redis, bucket: string): Promise<number> {
   return (await usage(redis, bucket)) / Math.max(1, await redis.hlen(bucket));
 }
 
@@ -139,8 +140,12 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
     conversation: await usage(redis, keys.conversation(id)),
     conversation_value: await redis.strlen(keys.conversation(id)),
     timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(String(e.text)), 0),
-    by_msisdn: await usage(redis, keys.byMsisdn(conv.msisdn)),
-    external_id_share: await externalIdShare(
+    // A number's sorted set (earlier versions; a number with many conversations), or its share of
+    // the MSISDN bucket its field is in (store/msisdn-index.ts).
+    by_msisdn:
+      (await usage(redis, keys.byMsisdn(conv.msisdn))) +
+      (await fieldShare(redis, keys.msisdnBucket(fnv1a(conv.msisdn) % MSISDN_BUCKETS))),
+    external_id_share: await fieldShare(
       redis,
       keys.externalIds(conv.service, fnv1a(conv.externalId) % EXTERNAL_ID_BUCKETS),
     ),

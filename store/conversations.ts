@@ -13,6 +13,7 @@ import type { Conversation } from '../dialogue/conversation.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
+import { MsisdnIndex } from './msisdn-index.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
 import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
 import type { TimelineEntry } from './timeline-entry.js';
@@ -122,6 +123,7 @@ export class ConversationStore {
   /** Conversation id → its deadline, for the sweeper. */
   readonly deadlines: DeadlineIndex;
   private readonly externalIds: ExternalIdIndex;
+  private readonly msisdns: MsisdnIndex;
 
   constructor(
     readonly redis: RedisClient,
@@ -134,6 +136,7 @@ export class ConversationStore {
     redis.defineCommand('gwSent', { lua: SENT_LUA });
     this.receipts = new ReceiptIndex(redis, keys);
     this.externalIds = new ExternalIdIndex(redis, keys);
+    this.msisdns = new MsisdnIndex(redis, keys);
     this.deadlines = new DeadlineIndex(redis, keys);
   }
 
@@ -319,19 +322,20 @@ export class ConversationStore {
 
   /** The conversations of one number, newest first. Ids whose conversation expired are pruned. */
   async listByMsisdn(msisdn: string, limit = 50): Promise<Conversation[]> {
-    const key = this.keys.byMsisdn(msisdn);
-    const ids = await this.redis.zrevrange(key, 0, limit - 1);
+    const ids = await this.msisdns.ids(msisdn, limit);
     const convs = await this.getMany(ids);
     if (convs.length < ids.length) {
       const alive = new Set(convs.map((c) => c.id));
-      const gone = ids.filter((i) => !alive.has(i));
-      if (gone.length) await this.redis.zrem(key, ...gone);
+      await this.msisdns.remove(
+        msisdn,
+        ids.filter((i) => !alive.has(i)),
+      );
     }
-    return convs;
+    return convs.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
   }
 
   async indexMsisdn(conv: Conversation): Promise<void> {
-    await this.redis.zadd(this.keys.byMsisdn(conv.msisdn), conv.createdAt, conv.id);
+    await this.msisdns.add(conv.msisdn, conv.id, conv.createdAt);
   }
 
   async outbox(id: string): Promise<string[]> {

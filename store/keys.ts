@@ -21,8 +21,13 @@ export interface Keys {
   outbox(id: string): string;
   /** Set of conversation ids whose outbox may be non-empty: the recovery sweeper's work list. */
   outboxIndex(): string;
-  /** Sorted set: conversation ids of one MSISDN, scored by creation time. */
+  /**
+   * Sorted set: conversation ids of one MSISDN, scored by creation time: every number in earlier
+   * versions; now a number with more conversations than its field in `msisdnBucket` holds.
+   */
   byMsisdn(msisdn: string): string;
+  /** Hash: MSISDN → its conversation ids, for the numbers whose hash falls in `bucket` (store/msisdn-index.ts). */
+  msisdnBucket(bucket: number): string;
   /** String: conversation id for (service, externalId). Earlier versions; now `externalIds`. */
   byExternalId(service: string, externalId: string): string;
   /**
@@ -70,6 +75,7 @@ export function createKeys(prefix = 'gw'): Keys {
     outbox: (id) => `${prefix}:{c:${id}}:out`,
     outboxIndex: () => `${prefix}:{outbox}`,
     byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
+    msisdnBucket: (bucket) => `${prefix}:{mb:${bucket}}`,
     byExternalId: (service, externalId) => `${prefix}:{x:${service}:${externalId}}`,
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,
     deadlines: () => `${prefix}:{deadlines}`,

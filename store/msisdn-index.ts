@@ -1,0 +1,89 @@
+/**
+ * MSISDN → the ids of its conversations: replies are routed by it (gateway/core/replies.ts) and
+ * agents look numbers up (GET /v1/conversations?msisdn=). A sorted set per number cost 139 bytes
+ * of Redis (docs/performance.md, memory); a number is instead a field of one of MSISDN_BUCKETS
+ * hashes, its value the ids of its conversations separated by spaces, oldest first. Under
+ * `hash-max-listpack-entries` (512 by default) a field costs about its own length (≈ 30 bytes
+ * for one id). A value must stay within `hash-max-listpack-value` (64 bytes: three ids) or the
+ * whole bucket becomes a real hash table: a number with more conversations moves them to a sorted
+ * set of its own (keys.byMsisdn, as earlier versions kept every number), where the next ones go
+ * too. Both are read; sets written by earlier versions stay valid.
+ */
+import { readFileSync } from 'node:fs';
+import type { Result } from 'ioredis';
+import type { Keys } from './keys.js';
+import { fnv1a } from './receipts.js';
+import type { RedisClient } from './redis.js';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
+    gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
+  }
+}
+
+/** 16,384 buckets hold ≈ 8 million numbers compactly (512 each); persisted in key names. */
+export const MSISDN_BUCKETS = 16384;
+/** Redis's default `hash-max-listpack-value`: a longer value turns its bucket into a hash table. */
+const MAX_VALUE_BYTES = 64;
+
+const script = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
+export class MsisdnIndex {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+  ) {
+    redis.defineCommand('gwMsisdnAdd', { numberOfKeys: 1, lua: script('msisdn-add') });
+    redis.defineCommand('gwMsisdnRemove', { numberOfKeys: 1, lua: script('msisdn-remove') });
+  }
+
+  private bucket(msisdn: string): string {
+    return this.keys.msisdnBucket(fnv1a(msisdn) % MSISDN_BUCKETS);
+  }
+
+  /**
+   * Adds conversation `id` (created at `createdAt`) to its number: to the number's field while
+   * it stays short, else to the number's sorted set with the ids the field held (the field is
+   * removed only once they are there: a reader meanwhile finds them in one or both).
+   */
+  async add(msisdn: string, id: string, createdAt: number): Promise<void> {
+    const set = this.keys.byMsisdn(msisdn);
+    if ((await this.redis.exists(set)) === 1) {
+      await this.redis.zadd(set, createdAt, id);
+      return;
+    }
+    const bucket = this.bucket(msisdn);
+    const overflow = await this.redis.gwMsisdnAdd(bucket, msisdn, id, MAX_VALUE_BYTES);
+    if (overflow === null) return;
+    // Scores of the ids already there: their conversations' order is what readers sort by
+    // (listByMsisdn loads them); the id's own time keeps the new one last.
+    const held = overflow.split(' ').filter((i) => i !== '' && i !== id);
+    await this.redis.zadd(set, ...held.flatMap((i, n) => [createdAt - held.length + n, i]), createdAt, id);
+    await this.redis.gwMsisdnRemove(bucket, msisdn, ...held);
+  }
+
+  /** The ids of the number's conversations, newest first as far as the index knows (at most `limit` from the set). */
+  async ids(msisdn: string, limit: number): Promise<string[]> {
+    const [field, set] = await Promise.all([
+      this.redis.hget(this.bucket(msisdn), msisdn),
+      this.redis.zrevrange(this.keys.byMsisdn(msisdn), 0, limit - 1),
+    ]);
+    const inField = field
+      ? field
+          .split(' ')
+          .filter((i) => i !== '')
+          .reverse()
+      : [];
+    return [...new Set([...inField, ...set])];
+  }
+
+  /** Forgets ids whose conversations are gone (expired after their retention). */
+  async remove(msisdn: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await Promise.all([
+      this.redis.gwMsisdnRemove(this.bucket(msisdn), msisdn, ...ids),
+      this.redis.zrem(this.keys.byMsisdn(msisdn), ...ids),
+    ]);
+  }
+}
