@@ -3,7 +3,7 @@
  * (sent to the sink, so receipt links exist as in production) and
  * `MEMORY USAGE` of each key family over a sample — and the gateway's RSS under that load.
  *
- *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200]   (issue 8: --conversations=100000)
+ *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200] [--id-width=0]   (issue 8: --conversations=100000)
  */
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -27,6 +27,12 @@ import {
 
 const CONVERSATIONS = option('conversations', 20_000);
 const SAMPLE = Math.min(option('sample', 200), CONVERSATIONS);
+/**
+ * SMSC message ids this many characters long (hex, zero-padded); 0: the sink's counter as it is
+ * (≤ 5 characters here). Carriers' ids are often 8–16 characters, and every part's id is in a
+ * receipt link and in the conversation's sent entry.
+ */
+const ID_WIDTH = option('id-width', 0);
 const PREFIX = 'memory';
 /** Production's prefixes (gateway/core/runtime.ts defaults): this Redis is the bench's own. */
 const KEY_PREFIX = 'gw';
@@ -159,7 +165,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
 
 const redisServer = await startRedisServer();
 const admin = new Redis(redisServer.url);
-const sink = await startSink('raw');
+const sink = await startSink('raw', { idWidth: ID_WIDTH });
 const gateway = await startBenchGateway({
   ...{ redisUrl: redisServer.url, smppPort: sink.port, prefix: PREFIX },
   ...{ keyPrefix: KEY_PREFIX, queuePrefix: QUEUE_PREFIX },
@@ -179,7 +185,7 @@ try {
   const grown = (await usedMemory(admin)) - before;
   const perConversation = grown / (CONVERSATIONS - 1);
   console.log(
-    `memory — ${fmt(CONVERSATIONS)} open home-schooling conversations (${parts} UCS2 parts each, sent)`,
+    `memory — ${fmt(CONVERSATIONS)} open home-schooling conversations (${parts} UCS2 parts each, sent; SMSC ids ${ID_WIDTH ? `of ${ID_WIDTH} characters` : 'as the sink counts'})`,
   );
   console.log(`used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation`);
 
@@ -222,6 +228,7 @@ try {
   console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);
   summary({
     conversations: CONVERSATIONS,
+    sms_id_width: ID_WIDTH,
     used_memory_per_conversation: perConversation,
     steady_state_per_conversation: steady,
     steady_state_with_receipts_per_conversation: withReceipts,

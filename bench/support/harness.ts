@@ -115,10 +115,10 @@ async function reply<T>(child: ChildProcess, type: string): Promise<T> {
 }
 
 /** Forks test/support/peers/sink.ts (`raw` = bare smpp server, `sim` = CarrierSimulator). */
-export async function startSink(kind = 'raw'): Promise<Sink> {
+export async function startSink(kind = 'raw', options: { idWidth?: number } = {}): Promise<Sink> {
   const child = fork(new URL('../../test/support/peers/sink.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, SINK: kind },
+    env: { ...process.env, SINK: kind, SINK_ID_WIDTH: String(options.idWidth ?? 0) },
   });
   const { port } = await reply<{ port: number }>(child, 'ready');
   let total = 0;

@@ -57,6 +57,12 @@ function seen(): void {
   if (counter.seen === counter.target) report();
 }
 
+/**
+ * Message ids: a hex counter, zero-padded to SINK_ID_WIDTH characters (carriers' ids are often
+ * 8–16 characters; the memory bench measures with both).
+ */
+const ID_WIDTH = Number(process.env.SINK_ID_WIDTH ?? 0);
+
 /** SMPP 3.4 §4.1, §4.4, §4.11, §4.12: bind, submit, enquire_link and unbind answered at once. */
 function serve(session: smpp.Session): void {
   session.socket.setNoDelay(true);
@@ -71,7 +77,7 @@ function serve(session: smpp.Session): void {
         session.send(pdu.response({ system_id: 'SINK' }));
         return;
       case 'submit_sm':
-        session.send(pdu.response({ message_id: (counter.seen + 1).toString(16) }));
+        session.send(pdu.response({ message_id: (counter.seen + 1).toString(16).padStart(ID_WIDTH, '0') }));
         seen();
         return;
       case 'enquire_link':
