@@ -27,6 +27,15 @@ export const MSISDN_BUCKETS = 16384;
 /** Redis's default `hash-max-listpack-value`: a longer value turns its bucket into a hash table. */
 const MAX_VALUE_BYTES = 64;
 
+/**
+ * When conversation `id` was created: the time its id starts with (store/conversations.ts
+ * `newConversationId`: 8 base-36 characters, then 10 random ones), else `fallback`. The score of
+ * an id moved from a field to its number's sorted set, which readers cut at their limit.
+ */
+function createdAtOf(id: string, fallback: number): number {
+  return /^[0-9a-z]{18}$/.test(id) ? parseInt(id.slice(0, 8), 36) : fallback;
+}
+
 const script = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 export class MsisdnIndex {
@@ -56,26 +65,30 @@ export class MsisdnIndex {
     const bucket = this.bucket(msisdn);
     const overflow = await this.redis.gwMsisdnAdd(bucket, msisdn, id, MAX_VALUE_BYTES);
     if (overflow === null) return;
-    // Scores of the ids already there: their conversations' order is what readers sort by
-    // (listByMsisdn loads them); the id's own time keeps the new one last.
     const held = overflow.split(' ').filter((i) => i !== '' && i !== id);
-    await this.redis.zadd(set, ...held.flatMap((i, n) => [createdAt - held.length + n, i]), createdAt, id);
+    await this.redis.zadd(set, ...held.flatMap((i) => [createdAtOf(i, createdAt), i]), createdAt, id);
     await this.redis.gwMsisdnRemove(bucket, msisdn, ...held);
   }
 
   /** The ids of the number's conversations, newest first as far as the index knows (at most `limit` from the set). */
   async ids(msisdn: string, limit: number): Promise<string[]> {
-    const [field, set] = await Promise.all([
-      this.redis.hget(this.bucket(msisdn), msisdn),
-      this.redis.zrevrange(this.keys.byMsisdn(msisdn), 0, limit - 1),
-    ]);
-    const inField = field
-      ? field
+    // The field before the set: a move (`add`) writes the set before it clears the field, so ids
+    // moving meanwhile are in one or the other. One connection keeps that order on a single
+    // Redis; on Cluster the two keys are on different nodes, so the set is read once the field
+    // has answered.
+    const field = this.redis.hget(this.bucket(msisdn), msisdn);
+    const set = (async () => {
+      if (this.redis.isCluster) await field;
+      return this.redis.zrevrange(this.keys.byMsisdn(msisdn), 0, limit - 1);
+    })();
+    const [inBucket, inSet] = await Promise.all([field, set]);
+    const inField = inBucket
+      ? inBucket
           .split(' ')
           .filter((i) => i !== '')
           .reverse()
       : [];
-    return [...new Set([...inField, ...set])];
+    return [...new Set([...inField, ...inSet])];
   }
 
   /** Forgets ids whose conversations are gone (expired after their retention). */

@@ -83,7 +83,7 @@ const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
  * number of parts, flags (bit 0: asks consent), the smsId after its length, then the
  * conversation id: 18 base-36 characters (conversations.ts `newConversationId`) packed in 12
  * bytes, 9 characters in each 6 (36^9 < 2^48); any other id (the `none` of a loose SMS, ids of
- * earlier versions) after 0x02 instead, as it is. 24 bytes for a 10-part offer's part where the
+ * earlier versions) after 0x02 instead, as it is. 20 bytes for a 10-part offer's part where the
  * text form `<c> <s> <p> <n> <asksConsent 0|1>` took 29 (≈ 9 bytes more with the listpack's own
  * bytes, ≈ 100 per 10-part SMS). Parts and smsIds too long for a byte keep the text form.
  * DO NOT CHANGE the layout: it is persisted.

@@ -2,8 +2,9 @@
  * The `sms-out` worker: takes SMS from BullMQ (one per job, or a batch: sms-handover.ts) and
  * submits them over the SMPP port. A restart or a dead link loses nothing (the job stays in
  * the queue and is retried with backoff), and an SMS the SMSC accepted is never sent again:
- * each SMS's record is claimed by the job that sends it and marked sent before the job
- * completes, and a retried job that finds it sent skips the submit (issue 3, point 3).
+ * each SMS's record is claimed by the job that sends it, its sent entry (or its record marked
+ * sent) is written before the job completes, and a job that finds it sent skips the submit
+ * (issue 3, point 3; store/lua/claim.lua).
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';

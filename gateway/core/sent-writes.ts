@@ -1,10 +1,11 @@
 /**
- * What the sender writes once the SMSC accepted an SMS — its parts' receipt links, its record
- * marked sent, the `sms-status` sent entry in its timeline, the campaign's counter — written
- * for all the SMS accepted in one event-loop turn together: one script call for the records,
- * timelines and links on a single Redis (store/conversations.ts `recordSentMany`,
- * store/lua/sent.lua), instead of two round trips per SMS. The writes
- * of each SMS still complete before its job does, so a retried job finds the SMS sent.
+ * What the sender writes once the SMSC accepted an SMS — its parts' receipt links, the
+ * `sms-status` sent entry in its timeline that marks it sent (its record deleted, or marked sent
+ * where there is no such entry to find), the campaign's counter — written for all the SMS
+ * accepted in one event-loop turn together: one script call on a single Redis
+ * (store/conversations.ts `recordSentMany`, store/lua/sent.lua), instead of two round trips per
+ * SMS. The writes of each SMS still complete before its job does, so a retried job finds the
+ * SMS sent.
  */
 import DataLoader from 'dataloader';
 import type { SmsOutJob } from '../../queues/jobs.js';
@@ -14,8 +15,9 @@ import type { SubmitResult } from '../smpp/transport.js';
 import type { Core } from './runtime.js';
 
 /**
- * How long the record of a sent SMS (its template and campaign) is kept: receipts need it for
- * up to 72 h (store/receipts.ts); a re-hand-over of the SMS finds it and sends nothing.
+ * How long an SMS's record is kept: a claim, the parts accepted before a drop, `failed`, or,
+ * where the timeline holds no compact sent entry, the SMS marked sent with its template and
+ * campaign (receipts need them for up to 72 h; a re-hand-over finds it and sends nothing).
  */
 export const RECEIPT_TTL_SECONDS = 7 * 86_400;
 

@@ -28,8 +28,9 @@ export const SMS_BATCH_MAX = 50;
 /**
  * A sent SMS's job is removed at once: kept a day, it held the whole text (≈ 2.5 KB per
  * conversation in Redis). A late re-hand-over then adds the job again, and the sender finds
- * the SMS's record (keys.smsParts, written before the job completes, kept 7 days) and sends
- * nothing (gateway/core/sender.ts). Failed jobs stay a day for the operators.
+ * the SMS sent (its sent entry in the timeline, or its record marked sent: both written before
+ * the job completes) and sends nothing (gateway/core/sender.ts). Failed jobs stay a day for the
+ * operators.
  */
 const DONE = { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } } as const;
 

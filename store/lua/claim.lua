@@ -5,8 +5,8 @@
 
   Once sent, an SMS of a conversation stored as one string has no record any more: its compact
   sent entry in the timeline (store/sent-entry.ts, 0x1C) says it is sent (store/lua/sent.lua).
-  So a record claimed now is checked against its conversation's timeline, and given back when
-  the SMS turns out to be sent.
+  So a record claimed now (or held as a claim or the parts left) is checked against its
+  conversation's timeline, and deleted when the SMS turns out to be sent.
 
   KEYS[2i-1]  the record of SMS i (keys.smsParts)
   KEYS[2i]    its conversation (keys.conversation)
@@ -27,7 +27,7 @@ local function sentIn(value, smsId)
   while at + 1 <= #value do
     local length = struct.unpack('>I2', value, at)
     -- After the entry's own 2-byte length: the mark, `at` (6 bytes), the encoding, the smsId's length.
-    if string.byte(value, at + 2) == SENT and string.byte(value, at + 10) == #smsId
+    if string.byte(value, at + 2) == SENT and length >= 9 + #smsId and string.byte(value, at + 10) == #smsId
       and string.sub(value, at + 11, at + 10 + #smsId) == smsId then
       return true
     end
@@ -43,7 +43,11 @@ for i = 1, #KEYS / 2 do
     out[i] = '\0hash'
   else
     local before = redis.call('SET', record, ARGV[1], 'EX', ARGV[2], 'NX', 'GET')
-    if not before and redis.call('TYPE', conversation).ok == 'string'
+    -- Nothing, a claim or the parts accepted before a drop: the SMS may still be sent already
+    -- (a sent.lua stopped between the entry and the record's deletion); a failed or sent record
+    -- says what it says.
+    local unsettled = not before or string.sub(before, 1, 1) == '~' or string.sub(before, 1, 1) == '{'
+    if unsettled and redis.call('TYPE', conversation).ok == 'string'
       and sentIn(redis.call('GET', conversation), smsId) then
       redis.call('DEL', record)
       out[i] = '\0sent'

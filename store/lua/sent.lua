@@ -1,6 +1,7 @@
 --[[
   Record SMS the SMSC accepted, all those of one event-loop turn in one call
-  (store/conversations.ts `recordSentMany`, single Redis only: the keys lie in many slots).
+  (store/conversations.ts `recordSentMany`; on Cluster one call per SMS, without links, as the
+  keys of several SMS lie in many slots).
   Per SMS: its `sms-status` sent entry appended to the conversation as store/lua/append.lua
   appends an entry that merges with none (a sent entry, 0x1C, never does), and its record
   (keys.smsParts) deleted: the compact entry in a conversation string marks it sent from then on

@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimSmsRecords } from '../../store/sms-record.js';
 import { homeSchoolingParams, HALYK, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster.js';
@@ -40,5 +41,24 @@ describe('Redis Cluster (three masters)', () => {
     expect(ack.text).toContain('Kaspi Bank');
     const timeline = await t.gateway.core.store.timeline(conversation.id);
     expect(timeline.filter((e) => e.kind === 'reply')).toHaveLength(1);
+
+    // The offer, sent, keeps no record: a second hand-over of it finds it sent in the timeline
+    // (store/lua/claim.lua, one call per SMS: its record and conversation share a slot).
+    const { store } = t.gateway.core;
+    const offerSms = timeline.find((e) => e.kind === 'sms');
+    const smsId = String(offerSms?.smsId);
+    await eventually(
+      async () =>
+        (await store.timeline(conversation.id)).some(
+          (e) => e.kind === 'sms-status' && e.smsId === smsId && e.status === 'sent',
+        ),
+      'the offer recorded as sent',
+    );
+    const record = store.keys.smsParts(conversation.id, smsId);
+    expect(await store.redis.exists(record)).toBe(0);
+    const claim = { record, conversation: store.keys.conversation(conversation.id), smsId };
+    expect(await claimSmsRecords(store.redis, [claim], 'again', 60)).toEqual([
+      { state: 'sent', templateId: null, campaign: null },
+    ]);
   });
 });

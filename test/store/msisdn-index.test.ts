@@ -48,6 +48,13 @@ describe('the MSISDN index', () => {
     expect(await index.ids(NUMBER, 2)).toEqual([ids[4], ids[3]]);
   });
 
+  it('scores moved ids by their creation time, whatever order the outbox indexed them in', async () => {
+    const { keys, index } = setup();
+    for (const n of [3, 0, 4, 1, 2]) await index.add(NUMBER, ids[n]!, T0 + n * 1000);
+    expect(await redis.zrange(keys.byMsisdn(NUMBER), 0, -1)).toEqual(ids);
+    expect(await index.ids(NUMBER, 2)).toEqual([ids[4], ids[3]]);
+  });
+
   it('still reads a number an earlier version indexed in a sorted set, and adds to that set', async () => {
     const { keys, bucket, index } = setup();
     await redis.zadd(keys.byMsisdn(NUMBER), T0, ids[0]!);

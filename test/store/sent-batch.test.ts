@@ -9,7 +9,7 @@ import { startRedisServer } from '../../gateway/dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
-import { claimSmsRecords, readSmsRecord } from '../../store/sms-record.js';
+import { claimSmsRecords, partialRecord, readSmsRecord } from '../../store/sms-record.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
 const redis = redisClient();
@@ -136,6 +136,33 @@ describe('the mark of a sent SMS', () => {
       { state: 'claimed', owner: 'job' },
     ]);
     expect(await store.timeline('m1')).toEqual([item('0.0', ['a']).entry, long.entry]);
+  });
+
+  it('wins over a claim or accepted parts left behind: the timeline says the SMS is sent', async () => {
+    const keys = createKeys(testPrefix('sent-mark'));
+    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    expect(await store.commit(-1, conversation('m2'), [], [], false)).toBe(true);
+    const entry = (smsId: string) => ({ ...sent('m2', 7), smsId, messageIds: ['a'] });
+    const item = (smsId: string) => ({
+      conversationId: 'm2',
+      smsKey: keys.smsParts('m2', smsId),
+      record: 't',
+      entry: entry(smsId),
+    });
+    await store.recordSentMany([item('0.0'), item('0.1')], 600, { slots: [], ttl: 60 });
+    // As if the script had stopped after the entries: the job's claim, the parts of a drop.
+    await redis.set(keys.smsParts('m2', '0.0'), '~job');
+    await redis.set(keys.smsParts('m2', '0.1'), partialRecord({ ref: 1, accepted: [] }, 'job'));
+    const claim = (smsId: string) => ({
+      record: keys.smsParts('m2', smsId),
+      conversation: keys.conversation('m2'),
+      smsId,
+    });
+    expect(await claimSmsRecords(redis, [claim('0.0'), claim('0.1')], 'job', 60)).toEqual([
+      { state: 'sent', templateId: null, campaign: null },
+      { state: 'sent', templateId: null, campaign: null },
+    ]);
+    expect(await redis.exists(keys.smsParts('m2', '0.0'), keys.smsParts('m2', '0.1'))).toBe(0);
   });
 });
 
