@@ -308,6 +308,26 @@ export class ConversationStore {
       value === WRONG_TYPE
         ? await this.redis.lrangeBuffer(this.keys.timeline(id), 0, -1)
         : splitEntries(value && value.subarray(HEAD_BYTES + value.readUInt32BE(4)));
+    return this.readEntries(raw);
+  }
+
+  /** The conversation and its timeline from one read (the earlier hash format: two). */
+  async withTimeline(id: string): Promise<{ conversation: Conversation; timeline: TimelineEntry[] } | null> {
+    const value = await this.rawValue(id);
+    if (value === WRONG_TYPE) {
+      const [conversation, timeline] = await Promise.all([this.get(id), this.timeline(id)]);
+      return conversation && { conversation, timeline };
+    }
+    if (!value) return null;
+    const docEnd = HEAD_BYTES + value.readUInt32BE(4);
+    const [conversation, timeline] = await Promise.all([
+      this.readDoc(value.subarray(HEAD_BYTES, docEnd)),
+      this.readEntries(splitEntries(value.subarray(docEnd))),
+    ]);
+    return { conversation, timeline };
+  }
+
+  private async readEntries(raw: readonly Buffer[]): Promise<TimelineEntry[]> {
     return Promise.all(
       raw.map(async (r) => {
         const compact = decodeReceiptEntry(r) ?? decodeSentEntry(r);

@@ -90,14 +90,14 @@ const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
  */
 export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer | string {
   const sms = Buffer.from(link.s, 'utf8');
-  const packed = PACKABLE_ID.test(link.c);
-  const id = packed ? packId(link.c) : Buffer.from(link.c, 'utf8');
-  const head = 5 + sms.length;
   if (link.n > 0xff || sms.length > 0xff) {
     const text = `${link.c} ${link.s} `;
     const tail = ` ${link.n} ${link.asksConsent ? 1 : 0}`;
     return (p) => `${text}${p}${tail}`;
   }
+  const packed = PACKABLE_ID.test(link.c);
+  const id = packed ? packId(link.c) : Buffer.from(link.c, 'utf8');
+  const head = 5 + sms.length;
   return (p) => {
     const out = Buffer.allocUnsafe(head + id.length);
     out[0] = packed ? PACKED : UNPACKED;

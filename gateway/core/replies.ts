@@ -178,14 +178,11 @@ export class InboundProcessor {
     const { store } = this.core;
     const record = await readSmsRecord(store.redis, store.keys.smsParts(conversationId, smsId));
     if (record.state === 'sent') return record;
-    const [conversation, timeline] = await Promise.all([
-      store.get(conversationId),
-      store.timeline(conversationId),
-    ]);
-    const sms = timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
+    const stored = await store.withTimeline(conversationId);
+    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
     return {
       templateId: typeof sms?.templateId === 'string' ? sms.templateId : null,
-      campaign: conversation?.campaign ?? null,
+      campaign: stored?.conversation.campaign ?? null,
     };
   }
 

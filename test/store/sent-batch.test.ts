@@ -76,6 +76,13 @@ describe('recording the SMS accepted in one turn', () => {
 
     expect(await store.timeline('c1')).toEqual([first, items[0]!.entry]);
     expect(await store.timeline('c2')).toEqual([first, items[1]!.entry]);
+    // One read gives both (the receipt path's `origin`), in either stored format.
+    for (const c of ['c1', 'c2'])
+      expect(await store.withTimeline(c)).toEqual({
+        conversation: await store.get(c),
+        timeline: await store.timeline(c),
+      });
+    expect(await store.withTimeline('gone')).toBeNull();
     expect(await redis.pttl(keys.timeline('c2'))).toBeGreaterThan(0);
     expect(await redis.exists(keys.conversation('gone'))).toBe(0);
     // c1's compact sent entry in its timeline marks it sent: its record is gone, and a claim
