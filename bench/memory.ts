@@ -80,15 +80,13 @@ async function conversationIds(redis: Redis): Promise<string[]> {
 }
 
 /** The receipt index's buckets (store/receipts.ts) with their fields, to put back after a measurement. */
-async function saveReceiptLinks(
-  redis: Redis,
-  prefix: string,
-): Promise<Array<[string, Record<string, Buffer>]>> {
-  const saved: Array<[string, Record<string, Buffer>]> = [];
+async function saveReceiptLinks(redis: Redis, prefix: string): Promise<Array<[string, Buffer[]]>> {
+  const saved: Array<[string, Buffer[]]> = [];
   const stream = redis.scanStream({ match: `${prefix}:{r:*`, count: 1000 });
-  // As bytes: the links are binary (store/receipts.ts `linkValues`).
+  // Fields and values as bytes: both may be binary (store/receipts.ts `linkField`, `linkValues`);
+  // `hgetallBuffer` would turn the fields into strings.
   for await (const batch of stream as AsyncIterable<string[]>)
-    for (const key of batch) saved.push([key, await redis.hgetallBuffer(key)]);
+    for (const key of batch) saved.push([key, (await redis.callBuffer('HGETALL', key)) as Buffer[]]);
   return saved;
 }
 

@@ -12,7 +12,8 @@
  * the part's conversation, smsId, part, parts and whether it asks consent, which fits the
  * 64-byte listpack value limit; the SMS's template and campaign are read from its
  * conversation only when a receipt needs them (gateway/core/replies.ts). Values are binary
- * (`linkValues`); the text and JSON forms earlier versions wrote still read.
+ * (`linkValues`); the text and JSON forms earlier versions wrote still read. A hex or decimal
+ * id's field is packed too (`linkField`); fields earlier versions wrote as text still read.
  */
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
@@ -57,7 +58,7 @@ export interface SmsLinks {
 
 /** Links to write: bucket key, field (the part's id) and value each, and the buckets' TTL (seconds). */
 export interface LinkPlan {
-  readonly slots: ReadonlyArray<readonly [key: string, field: string, value: Buffer | string]>;
+  readonly slots: ReadonlyArray<readonly [key: string, field: Buffer | string, value: Buffer | string]>;
   readonly ttl: number;
 }
 
@@ -110,6 +111,28 @@ export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer | s
     return out;
   };
 }
+
+/**
+ * A part's field in its bucket: the SMSC id (its carrier is in the key's name). Carriers' ids are
+ * mostly hex or decimal (decimal digits are hex digits too): such an id of 3 to 32 digits, all
+ * lower-case or all upper-case, is packed two digits to a byte after a head byte 0x80 | case
+ * (0x20: upper-case) | (digits - 1). A 10-character id then takes 6 bytes instead of 10, 40 per
+ * 10-part SMS for 4 days (docs/performance.md, memory). No text field starts with such a byte
+ * (0x80–0xBF never starts a UTF-8 character), so the forms cannot meet; any other id stays text.
+ * DO NOT CHANGE: fields are persisted.
+ */
+export function linkField(id: string): Buffer | string {
+  const upper = !FIELD_LOWER_HEX.test(id) && FIELD_UPPER_HEX.test(id);
+  if (!upper && !FIELD_LOWER_HEX.test(id)) return id;
+  const digits = id.length % 2 === 0 ? id : `${id}0`;
+  const out = Buffer.allocUnsafe(1 + digits.length / 2);
+  out[0] = 0x80 | (upper ? 0x20 : 0) | (id.length - 1);
+  out.write(digits, 1, 'hex');
+  return out;
+}
+
+const FIELD_LOWER_HEX = /^[0-9a-f]{3,32}$/;
+const FIELD_UPPER_HEX = /^[0-9A-F]{3,32}$/;
 
 const PACKED = 0x01;
 const UNPACKED = 0x02;
@@ -168,8 +191,11 @@ export class ReceiptIndex {
     redis.defineCommand('gwLink', { lua: readFileSync(new URL('./lua/link.lua', import.meta.url), 'utf8') });
   }
 
-  /** The bucket of a carrier-scoped id and the field within it (the id alone: the key names the carrier). */
-  private slot(scopedId: string, day: number): [key: string, field: string] {
+  /**
+   * The bucket of a carrier-scoped id and the id within it (the key names the carrier), to be
+   * stored as `linkField(id)`.
+   */
+  private slot(scopedId: string, day: number): [key: string, id: string] {
     const colon = scopedId.indexOf(':');
     const carrier = scopedId.slice(0, colon);
     return [this.keys.receiptBucket(carrier, bucketOf(scopedId), day), scopedId.slice(colon + 1)];
@@ -191,12 +217,12 @@ export class ReceiptIndex {
     const now = this.clock();
     const day = Math.floor(now / DAY_MS);
     const ttl = Math.ceil(((day + RECEIPT_DAYS) * DAY_MS - now) / 1000);
-    const slots: Array<readonly [string, string, Buffer | string]> = [];
+    const slots: Array<readonly [string, Buffer | string, Buffer | string]> = [];
     for (const { parts, link } of sms) {
       const value = linkValues(link);
       for (const { id, p } of parts) {
-        const [key, field] = this.slot(id, day);
-        slots.push([key, field, value(p)]);
+        const [key, partId] = this.slot(id, day);
+        slots.push([key, linkField(partId), value(p)]);
       }
     }
     return { slots, ttl };
@@ -224,10 +250,15 @@ export class ReceiptIndex {
   /** The part one of `scopedIds` (spellings of one id) names, newest day first; null if none. */
   async find(scopedIds: readonly string[]): Promise<PartLink | null> {
     const today = Math.floor(this.clock() / DAY_MS);
+    const inBucket = async (key: string, id: string): Promise<Buffer | null> => {
+      const field = linkField(id);
+      if (typeof field === 'string') return this.redis.hgetBuffer(key, field);
+      // The packed field, and the text one an earlier version wrote (within its last 4 days).
+      const [packed, text] = await this.redis.hmgetBuffer(key, field, id);
+      return packed ?? text ?? null;
+    };
     const lookups = scopedIds.flatMap((id) => [
-      ...Array.from({ length: RECEIPT_DAYS }, (_, back) =>
-        this.redis.hgetBuffer(...this.slot(id, today - back)),
-      ),
+      ...Array.from({ length: RECEIPT_DAYS }, (_, back) => inBucket(...this.slot(id, today - back))),
       // Links written before the index had buckets (one key per part).
       this.redis.getBuffer(this.keys.receipt(id)),
     ]);

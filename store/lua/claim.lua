@@ -4,7 +4,7 @@
   keys lie in many slots; on Cluster one call per SMS, whose two keys share a slot).
 
   Once sent, an SMS of a conversation stored as one string has no record any more: its compact
-  sent entry in the timeline (store/sent-entry.ts, 0x1C) says it is sent (store/lua/sent.lua).
+  sent entry in the timeline (store/sent-entry.ts, 0x1B or 0x1C) says it is sent (store/lua/sent.lua).
   So a record claimed now (or held as a claim or the parts left) is checked against its
   conversation's timeline, and deleted when the SMS turns out to be sent.
 
@@ -18,7 +18,8 @@
   string `\0sent` for an SMS its timeline shows sent, or `\0hash` for a record an earlier version
   wrote as a hash (never claimed; the caller reads it).
 ]]
-local SENT = 0x1c
+-- The compact sent entry's marks (store/sent-entry.ts): ids packed (now), ids as text (before).
+local SENT_PACKED, SENT_TEXT = 0x1b, 0x1c
 
 -- Whether the timeline of the conversation string `value` holds the compact sent entry of `smsId`.
 local function sentIn(value, smsId)
@@ -26,8 +27,10 @@ local function sentIn(value, smsId)
   local at = 9 + docLength
   while at + 1 <= #value do
     local length = struct.unpack('>I2', value, at)
-    -- After the entry's own 2-byte length: the mark, `at` (6 bytes), the encoding, the smsId's length.
-    if string.byte(value, at + 2) == SENT and length >= 9 + #smsId and string.byte(value, at + 10) == #smsId
+    -- After the entry's own 2-byte length: the mark, `at` (6 bytes), the encoding, the smsId's length
+    -- (the same in both forms).
+    local mark = string.byte(value, at + 2)
+    if (mark == SENT_PACKED or mark == SENT_TEXT) and length >= 9 + #smsId and string.byte(value, at + 10) == #smsId
       and string.sub(value, at + 11, at + 10 + #smsId) == smsId then
       return true
     end

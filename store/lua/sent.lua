@@ -3,7 +3,7 @@
   (store/conversations.ts `recordSentMany`; on Cluster one call per SMS, without links, as the
   keys of several SMS lie in many slots).
   Per SMS: its `sms-status` sent entry appended to the conversation as store/lua/append.lua
-  appends an entry that merges with none (a sent entry, 0x1C, never does), and its record
+  appends an entry that merges with none (a sent entry, 0x1B or 0x1C, never does), and its record
   (keys.smsParts) deleted: the compact entry in a conversation string marks it sent from then on
   (store/lua/claim.lua). The record is marked sent instead, for 7 days, when there is no such
   entry to find (a conversation gone or stored as a hash by an earlier version, an entry too
@@ -23,7 +23,8 @@
 
   Returns: n.
 ]]
-local SENT = 0x1c
+-- The compact sent entry's marks (store/sent-entry.ts): ids packed (now), ids as text (before).
+local SENT_PACKED, SENT_TEXT = 0x1b, 0x1c
 local n = tonumber(ARGV[1])
 local blob = ARGV[4]
 local pos = 1
@@ -55,7 +56,7 @@ for i = 1, n do
     end
   end
   -- After the entry: a script cut short must not leave an SMS neither recorded nor in the timeline.
-  if kind == 'string' and string.byte(entry, 3) == SENT then
+  if kind == 'string' and (string.byte(entry, 3) == SENT_PACKED or string.byte(entry, 3) == SENT_TEXT) then
     -- The compact sent entry is the SMS's mark from now on (store/lua/claim.lua finds it): the
     -- record, 197 bytes for 7 days, goes (docs/performance.md, memory).
     redis.call('DEL', record)

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newConversationId } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
-import { decodeLink, linkValues, RECEIPT_DAYS, ReceiptIndex } from '../../store/receipts.js';
+import { decodeLink, linkField, linkValues, RECEIPT_DAYS, ReceiptIndex } from '../../store/receipts.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
 const redis = redisClient();
@@ -103,5 +103,55 @@ describe('a link as stored', () => {
     await redis.hset(bucket!, 'a1', 'conv1 0.0 0 3 1');
     now += 86_400_000;
     expect(await index.find(['beeline:a1'])).toEqual({ ...SMS, p: 0 });
+  });
+});
+
+describe("a part's field in its bucket", () => {
+  const hexParts = [
+    { id: 'kcell:5f3a9c0101', p: 0 }, // lower-case hex
+    { id: 'kcell:5F3A9C0102', p: 1 }, // upper-case hex
+    { id: 'kcell:1234567890', p: 2 }, // decimal
+    { id: 'kcell:5f3A9c0103', p: 3 }, // mixed case: text
+  ];
+  const sms = { c: 'conv2', s: '0.0', n: 4, asksConsent: false };
+
+  it('packs hex and decimal ids two digits to a byte, and finds every part again', async () => {
+    const keys = createKeys(testPrefix('rcpt-field'));
+    const index = new ReceiptIndex(redis, keys);
+    await index.link(hexParts, sms);
+    for (const { id, p } of hexParts) expect(await index.find([id])).toEqual({ ...sms, p });
+    const fields = (
+      await Promise.all(
+        (await redis.keys(`${keys.receiptBucket('kcell', 0, 0).split('{')[0]}{r:*`)).map((k) =>
+          redis.hkeysBuffer(k),
+        ),
+      )
+    ).flat();
+    expect(fields.map((f) => f.toString('hex')).sort()).toEqual(
+      ['891234567890', '895f3a9c0101', 'a95f3a9c0102', Buffer.from('5f3A9c0103').toString('hex')].sort(),
+    );
+    // Not another spelling: the case of an upper-case id is part of it.
+    expect(await index.find(['kcell:5f3a9c0102'])).toBeNull();
+  });
+
+  it('still finds a packable id an earlier version stored as text', async () => {
+    const keys = createKeys(testPrefix('rcpt-field'));
+    const index = new ReceiptIndex(redis, keys);
+    await index.link(hexParts.slice(0, 1), sms);
+    const [bucket] = await redis.keys(`${keys.receiptBucket('kcell', 0, 0).split('{')[0]}{r:*`);
+    const value = await redis.hgetBuffer(bucket!, linkField('5f3a9c0101'));
+    await redis.hdel(bucket!, linkField('5f3a9c0101'));
+    await redis.hset(bucket!, '5f3a9c0101', value!);
+    expect(await index.find(['kcell:5f3a9c0101'])).toEqual({ ...sms, p: 0 });
+  });
+
+  it('is never the same for two ids', () => {
+    const id = fc.oneof(fc.stringMatching(/^[0-9a-fA-F]{1,40}$/), fc.string({ maxLength: 40 }));
+    fc.assert(
+      fc.property(id, id, (a, b) => {
+        fc.pre(a !== b);
+        expect(Buffer.from(linkField(a)).equals(Buffer.from(linkField(b)))).toBe(false);
+      }),
+    );
   });
 });

@@ -130,19 +130,39 @@ describe('the mark of a sent SMS', () => {
     });
     // An SMSC id of 300 characters does not fit the compact entry (255 bytes at most).
     const long = item('1.0', ['x'.repeat(300)]);
-    await store.recordSentMany([item('0.0', ['a']), long], 600, { slots: [], ttl: 60 });
+    // Packed hex ids (0x1B), and an id of 200 characters: the form with ids as text (0x1C).
+    const packed = item('0.2', ['5F3A9C0101', '5F3A9C0102']);
+    const text = item('0.3', ['y'.repeat(200)]);
+    await store.recordSentMany([item('0.0', ['a']), long, packed, text], 600, { slots: [], ttl: 60 });
+    const raw = (await redis.getBuffer(keys.conversation('m1')))!;
+    expect(raw.includes(Buffer.from([0x1b, 0, 0, 0, 0, 0, 7]))).toBe(true);
+    expect(raw.includes(Buffer.from([0x1c, 0, 0, 0, 0, 0, 7]))).toBe(true);
     const claim = (smsId: string) => ({
       record: keys.smsParts('m1', smsId),
       conversation: keys.conversation('m1'),
       smsId,
     });
-    expect(await claimSmsRecords(redis, [claim('0.0'), claim('1.0'), claim('0.1')], 'job', 60)).toEqual([
+    expect(
+      await claimSmsRecords(
+        redis,
+        [claim('0.0'), claim('1.0'), claim('0.1'), claim('0.2'), claim('0.3')],
+        'job',
+        60,
+      ),
+    ).toEqual([
       { state: 'sent', templateId: null, campaign: null },
       { state: 'sent', templateId: 'home-schooling.offer-one-bank', campaign: null },
       // Not sent: another smsId's entry ("0.0") does not count; claimed now.
       { state: 'claimed', owner: 'job' },
+      { state: 'sent', templateId: null, campaign: null },
+      { state: 'sent', templateId: null, campaign: null },
     ]);
-    expect(await store.timeline('m1')).toEqual([item('0.0', ['a']).entry, long.entry]);
+    expect(await store.timeline('m1')).toEqual([
+      item('0.0', ['a']).entry,
+      long.entry,
+      packed.entry,
+      text.entry,
+    ]);
   });
 
   it('wins over a claim or accepted parts left behind: the timeline says the SMS is sent', async () => {

@@ -13,22 +13,62 @@ const sent = {
 };
 
 describe('the compact form of a sent timeline entry', () => {
-  it('reads back exactly, in 12 bytes plus the ids', () => {
+  it('reads back exactly, hex ids packed two digits to a byte', () => {
     const raw = encodeSentEntry(sent);
-    expect(raw?.length).toBe(8 + 4 + 3 * 9);
+    expect(raw?.[0]).toBe(0x1b);
+    // Head (8), the smsId after its length (4), each 8-digit id after its head byte (5).
+    expect(raw?.length).toBe(8 + 4 + 3 * 5);
     expect(decodeSentEntry(raw!)).toEqual(sent);
     expect(decodeReceiptEntry(raw!)).toBeNull();
+  });
+
+  it('packs decimal, upper-case and odd-length ids; keeps mixed-case and short ones as text', () => {
+    const ids = [
+      '1234567890',
+      '5F3A9C01AB',
+      'abc',
+      '0001',
+      'aBc1',
+      'ab',
+      '',
+      'kcell-77',
+      'f'.repeat(63),
+      'f'.repeat(64),
+    ];
+    const entry = { ...sent, messageIds: ids };
+    const raw = encodeSentEntry(entry)!;
+    expect(raw[0]).toBe(0x1b);
+    // Packed: 6 + 6 + 3 + 3 + 33 bytes; as text: 5 + 3 + 1 + 9 + 65.
+    expect(raw.length).toBe(8 + 4 + (6 + 6 + 3 + 3 + 33) + (5 + 3 + 1 + 9 + 65));
+    expect(decodeSentEntry(raw)).toEqual(entry);
+  });
+
+  it('writes ids of 128 bytes or more in the first form (0x1C), which still reads', () => {
+    const entry = { ...sent, messageIds: ['x'.repeat(200), '5f3a9c01'] };
+    const raw = encodeSentEntry(entry)!;
+    expect(raw[0]).toBe(0x1c);
+    expect(raw.length).toBe(8 + 4 + 201 + 9);
+    expect(decodeSentEntry(raw)).toEqual(entry);
+    // An entry stored by the previous version, byte for byte: mark, at, ucs2, "0.1", "5f3a9c01".
+    const stored = Buffer.concat([
+      Buffer.from([0x1c, 0x01, 0x9a, 0xbb, 0xc7, 0x6c, 0x3b, 1, 3]),
+      Buffer.from('0.1'),
+      Buffer.from([8]),
+      Buffer.from('5f3a9c01'),
+    ]);
+    expect(decodeSentEntry(stored)).toEqual({ ...sent, messageIds: ['5f3a9c01'] });
   });
 
   it('reads back any ids, smsIds and encodings it accepts', () => {
     // At most 60 code points of up to 4 bytes: under the 255-byte limit of a length byte.
     const short = fc.string({ unit: 'binary', maxLength: 60 });
+    const hex = fc.stringMatching(/^([0-9a-f]{1,70}|[0-9A-F]{1,70})$/);
     fc.assert(
       fc.property(
         fc.record({
           at: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
           smsId: short,
-          messageIds: fc.array(short, { maxLength: 20 }),
+          messageIds: fc.array(fc.oneof(short, hex), { maxLength: 20 }),
           encoding: fc.constantFrom('gsm7', 'ucs2'),
         }),
         (e) => {
