@@ -6,7 +6,7 @@
  * a quicklist, ≈ 270 and ≈ 250 bytes of overhead per conversation, and every key
  * costs ≈ 100 bytes more (docs/performance.md).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import type { Conversation } from '../dialogue/conversation.js';
@@ -368,7 +368,8 @@ export class ConversationStore {
    * entries, one more only when the outbox is empty.
    */
   async ackOutboxAll(id: string, raws: readonly string[]): Promise<void> {
-    const digests = raws.map((raw) => createHash('sha1').update(raw, 'utf8').digest('hex'));
+    // One-shot `hash`: no native Hash object for the next young-generation pause to finalize.
+    const digests = raws.map((raw) => hash('sha1', raw, 'hex'));
     const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
     if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
   }

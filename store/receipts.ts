@@ -253,7 +253,8 @@ export class ReceiptIndex {
     const inBucket = async (key: string, id: string): Promise<Buffer | null> => {
       const field = linkField(id);
       if (typeof field === 'string') return this.redis.hgetBuffer(key, field);
-      // The packed field, and the text one an earlier version wrote (within its last 4 days).
+      // The packed field, and the text one an earlier version wrote: needed for RECEIPT_DAYS after
+      // the upgrade to packed fields (2026-11-25), a free extra field of the same HMGET after that.
       const [packed, text] = await this.redis.hmgetBuffer(key, field, id);
       return packed ?? text ?? null;
     };

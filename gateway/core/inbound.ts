@@ -5,7 +5,7 @@
  * (0x64, temporary) and retries (CONTRACT.md, "SMPP behaviour"). A
  * retransmitted identical deliver_sm is deduplicated, so it changes nothing.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Queue } from 'bullmq';
 import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, type ReceiptJob, type ReplyJob } from '../../queues/jobs.js';
@@ -50,8 +50,13 @@ const JOB_OPTS = {
   removeOnFail: { age: 7 * 86_400 },
 } as const;
 
+/**
+ * `crypto.hash`, one call with no Hash object: each `createHash` object is a native handle that V8
+ * finalizes in the next young-generation pause, and at 1,000 replies/s those finalizers were most
+ * of each pause (docs/performance.md, "Reply latency and the young generation").
+ */
 function hash(...parts: Array<string | number>): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+  return digest('sha256', parts.join('\u0000'), 'hex').slice(0, 32);
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
