@@ -170,12 +170,20 @@ export function decodeLink(raw: Buffer | string): PartLink {
     };
   }
   const text = bytes.toString('utf8');
-  if (text.startsWith('{')) {
-    const old = JSON.parse(text) as PartLink;
-    return { c: old.c, s: old.s, p: old.p, n: old.n, asksConsent: old.asksConsent };
-  }
+  // JSON of one key per part. A text form may start with `{` too (a conversation id that does),
+  // but never parses: it ends with its consent digit, where JSON ends with `}`.
+  const old = text.startsWith('{') ? parseJsonLink(text) : undefined;
+  if (old) return { c: old.c, s: old.s, p: old.p, n: old.n, asksConsent: old.asksConsent };
   const [c = '', s = '', p = '0', n = '1', a = '0'] = text.split(' ');
   return { c, s, p: Number(p), n: Number(n), asksConsent: a === '1' };
+}
+
+function parseJsonLink(text: string): PartLink | undefined {
+  try {
+    return JSON.parse(text) as PartLink;
+  } catch {
+    return undefined;
+  }
 }
 
 export class ReceiptIndex {

@@ -87,6 +87,11 @@ describe('a link as stored', () => {
     );
   });
 
+  it('reads the text form of an id that starts like JSON (found by the property above)', () => {
+    const link = { c: '{', s: '', n: 256, asksConsent: false };
+    expect(decodeLink(linkValues(link)(0))).toEqual({ ...link, p: 0 });
+  });
+
   it('packs a conversation id in 12 bytes: 20 bytes for a part of a typical SMS', () => {
     const c = newConversationId(Date.UTC(2026, 10, 25));
     const value = linkValues({ c, s: '0.0', n: 10, asksConsent: true })(9);
