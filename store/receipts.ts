@@ -17,6 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
+import { packHex } from './hex-pack.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -124,11 +125,7 @@ export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer | s
 export function linkField(id: string): Buffer | string {
   const upper = !FIELD_LOWER_HEX.test(id) && FIELD_UPPER_HEX.test(id);
   if (!upper && !FIELD_LOWER_HEX.test(id)) return id;
-  const digits = id.length % 2 === 0 ? id : `${id}0`;
-  const out = Buffer.allocUnsafe(1 + digits.length / 2);
-  out[0] = 0x80 | (upper ? 0x20 : 0) | (id.length - 1);
-  out.write(digits, 1, 'hex');
-  return out;
+  return packHex(0x80 | (upper ? 0x20 : 0) | (id.length - 1), id);
 }
 
 const FIELD_LOWER_HEX = /^[0-9a-f]{3,32}$/;

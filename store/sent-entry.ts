@@ -18,6 +18,7 @@
  * (one of 128 bytes or more) is written in the old one; any other entry is stored as before.
  * DO NOT CHANGE the layouts or the encodings' order: they are persisted.
  */
+import { packHex } from './hex-pack.js';
 import type { TimelineEntry } from './timeline-entry.js';
 
 /** The first form: every id as UTF-8 after its length. */
@@ -59,11 +60,7 @@ function packId(id: string): Buffer | null {
   const upper = !LOWER_HEX.test(id) && UPPER_HEX.test(id);
   // Three digits and more gain a byte or more; shorter ones are as small as text.
   if (id.length >= 3 && id.length <= MAX_DIGITS && (upper || LOWER_HEX.test(id))) {
-    const digits = id.length % 2 === 0 ? id : `${id}0`;
-    const out = Buffer.allocUnsafe(1 + digits.length / 2);
-    out[0] = PACKED_ID | (upper ? UPPER_CASE : 0) | id.length;
-    out.write(digits, 1, 'hex');
-    return out;
+    return packHex(PACKED_ID | (upper ? UPPER_CASE : 0) | id.length, id);
   }
   const text = Buffer.from(id, 'utf8');
   if (text.length >= PACKED_ID) return null;
