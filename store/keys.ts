@@ -66,6 +66,8 @@ export interface Keys {
   campaigns(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
+  /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
+  learnedCarrier(msisdn: string): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -90,5 +92,6 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
   };
 }
