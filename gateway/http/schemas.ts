@@ -9,6 +9,7 @@ import { STATES } from '../../services/schema.js';
 import { PERSON_ROLES } from '../../store/api-keys.js';
 import { AUDIT_ACTIONS } from '../../store/audit.js';
 import { CAMPAIGN_FIELDS } from '../../store/campaigns.js';
+import { VAR_TYPES } from '../../templates/var-types.js';
 
 /** Entries of one batch: 10 000 fit well under the 5 MB body limit and answer within seconds. */
 export const MAX_BATCH = 10_000;
@@ -31,11 +32,8 @@ const language = z.enum(['kk', 'ru']);
 /** Conversation ids are lowercase base 36 (store/conversations.ts, newConversationId). */
 export const conversationIdSchema = z.string().regex(/^[a-z0-9]{1,64}$/, 'is not a conversation id');
 const campaignId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, . _ -');
-const bank = z.object({
-  code: z.string().min(1).max(32),
-  nameKk: z.string().min(1).max(200),
-  nameRu: z.string().min(1).max(200),
-});
+/** The same rule as the templates' `bank` variable, so an event the API accepts always renders. */
+const bank = VAR_TYPES.bank.schema;
 
 const recipient = z.object({ role: z.string().min(1).max(32), msisdn: msisdnSchema });
 
