@@ -22,7 +22,7 @@ import {
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
-import type { Renderer } from '../../templates/renderer.js';
+import type { RenderedSms, Renderer } from '../../templates/renderer.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 import { paramsSchema } from './params.js';
@@ -155,8 +155,10 @@ export class ConversationService {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
+    const { maxParts } = this.service(next.service);
     outcome.messages.forEach((message, i) => {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars);
+      if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, next, message.vars);
       const smsId = `${before.version + 1}.${i}`;
       if (message.asksConsent) {
         next = {
@@ -223,6 +225,26 @@ export class ConversationService {
     };
     return this.apply(id, event);
   }
+}
+
+/** The caller's field that made an SMS too long: the longest variable, named as the API names it. */
+function tooManyParts(
+  sms: RenderedSms,
+  maxParts: number,
+  conv: Conversation,
+  vars: Readonly<Record<string, unknown>>,
+): GatewayError {
+  const [name] = Object.entries(vars)
+    .map(([key, value]) => [key, JSON.stringify(value)?.length ?? 0] as const)
+    .reduce<readonly [string, number]>((a, b) => (b[1] > a[1] ? b : a), ['', -1]);
+  const path =
+    name === 'bank' && !Object.hasOwn(conv.params, 'bank')
+      ? `bank.name${conv.language === 'kk' ? 'Kk' : 'Ru'}`
+      : `params.${name}`;
+  const message = `the SMS ${sms.templateId} (${sms.language}) would take ${sms.segmentation.parts} parts; ${conv.service} allows at most ${maxParts}`;
+  return new GatewayError('GW_VALIDATION_FAILED', message, [
+    { path, message: `too long: ${message}`, parts: sms.segmentation.parts, maxParts },
+  ]);
 }
 
 function withKey(outcome: Outcome, key: string): Outcome {
