@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, type CarrierRouter } from '../../gateway/smpp/carriers.js';
 import { operatorNames, PortabilityBuilder } from '../../gateway/smpp/portability.js';
-import { CarrierSimulator } from '../../gateway/simulator/index.js';
+import { CarrierSimulator } from '../../dev/simulator/index.js';
 import { carrier, FAST } from './carrier-config.js';
 import { recordingLogger } from './helpers.js';
 
