@@ -93,6 +93,11 @@ export const serviceSchema = z
       /** The params field holding the service code the citizen types first, or null (002 replies `3#1`). */
       codeParam: z.string().nullable(),
     }),
+    /**
+     * A few words naming one request in the "which request?" SMS, per language; `{param}` is
+     * replaced by that invitation param (a school-meals request names the child).
+     */
+    label: z.object({ kk: z.string().min(1), ru: z.string().min(1) }).optional(),
     /** Recipients in order of priority when an invitation lists several (002, item 9). */
     recipientPriority: z.array(z.string()).optional(),
     start: startSchema,
