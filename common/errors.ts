@@ -76,6 +76,12 @@ export const ERRORS = {
     title: 'The request conflicts with the current state (e.g. an event for a conversation that has ended).',
     fix: 'Read the conversation and act on its current state.',
   },
+  GW_INVITATION_MISMATCH: {
+    status: 409,
+    title:
+      'An invitation repeats a (service, externalId) that already started a conversation, with another msisdn, language or params.',
+    fix: 'Send the first invitation unchanged (it answers `created: false`), or give the new one its own externalId; `details` names each field that differs.',
+  },
   GW_PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'The request body is larger than the API accepts.',
@@ -89,7 +95,7 @@ export const ERRORS = {
   GW_INTERNAL: {
     status: 500,
     title: 'An unexpected error; nothing was changed.',
-    fix: 'Report the request id in the answer to the operators.',
+    fix: "Report the answer's `X-Request-Id` (also in the message) to the operators: every log line of that request carries it.",
   },
 } as const satisfies Record<string, ErrorSpec>;
 

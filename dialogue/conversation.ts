@@ -13,7 +13,7 @@ export interface Bank {
   readonly nameKk: string;
   readonly nameRu: string;
   /** https link for opening an account there (003, Appendix 3), when the upstream system gives one. */
-  readonly link?: string;
+  readonly link?: string | undefined;
 }
 
 /** The SMS whose text a consent answers: the legal record (CONTRACT.md, "Downstream queue"). */
