@@ -12,6 +12,8 @@ export interface Bank {
   readonly code: string;
   readonly nameKk: string;
   readonly nameRu: string;
+  /** https link for opening an account there (003, Appendix 3), when the upstream system gives one. */
+  readonly link?: string | undefined;
 }
 
 /** The SMS whose text a consent answers: the legal record (CONTRACT.md, "Downstream queue"). */

@@ -264,7 +264,14 @@ function onReply(
       accepted: false,
     });
     if (draft.conv.state === 'expired' || draft.conv.state === 'closed') {
-      draft.messages.push({ templateId: 'gateway.after-deadline', vars: {}, asksConsent: false });
+      // A service that never asks for a reply (004, items 9-10: the portal's notices) has no reply
+      // deadline to have missed: the citizen is told no reply is needed instead.
+      const asksReplies = Object.values(deps.service.stages).some((s) => s.replies.length > 0);
+      draft.messages.push({
+        templateId: asksReplies ? 'gateway.after-deadline' : 'gateway.no-reply-needed',
+        vars: {},
+        asksConsent: false,
+      });
     }
     return finish(draft);
   }

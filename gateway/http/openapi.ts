@@ -32,7 +32,14 @@ const HOME = {
     fullName: 'Айгүл Сейітқызы',
     serviceCode: '123',
     banks: [{ code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' }],
-    integratedBanks: [{ code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' }],
+    integratedBanks: [
+      {
+        code: 'HSBK',
+        nameKk: 'Halyk Bank',
+        nameRu: 'Народный банк (Halyk)',
+        link: 'https://halykbank.kz/open-account',
+      },
+    ],
   },
   campaign: 'home-schooling-2025-11',
 };
