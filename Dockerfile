@@ -6,6 +6,12 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
+# The carrier simulator for compose rehearsals (dev/ is never compiled into dist/ nor copied into the
+# runtime image); tsx is a production dependency, so it survives the prune above.
+FROM build AS simulator
+USER node
+CMD ["node", "--import", "tsx", "dev/simulator/cli.ts"]
+
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app

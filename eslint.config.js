@@ -32,7 +32,7 @@ export default tseslint.config(
           paths: [
             {
               name: 'smpp',
-              message: 'Only gateway/smpp/ (the bind adapter) and gateway/simulator/ may import smpp.',
+              message: 'Only gateway/smpp/ (the bind adapter) and dev/simulator/ may import smpp.',
             },
           ],
         },
@@ -40,7 +40,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['gateway/smpp/**', 'gateway/simulator/**', 'test/**', 'bench/**', 'types/**'],
+    files: ['gateway/smpp/**', 'dev/simulator/**', 'test/**', 'bench/**', 'types/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

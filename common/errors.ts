@@ -89,7 +89,7 @@ export const ERRORS = {
   GW_INTERNAL: {
     status: 500,
     title: 'An unexpected error; nothing was changed.',
-    fix: 'Report the request id in the answer to the operators.',
+    fix: "Report the answer's `X-Request-Id` (also in the message) to the operators: every log line of that request carries it.",
   },
 } as const satisfies Record<string, ErrorSpec>;
 

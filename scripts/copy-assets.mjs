@@ -4,7 +4,6 @@
 import { cpSync } from 'node:fs';
 
 const assets = [
-  'gateway/simulator/phone.html',
   'gateway/http/console',
   'templates/kk',
   'templates/ru',

@@ -6,7 +6,7 @@
  * Use the package's default import (the module object): it is CommonJS and assigns its error
  * and const exports in a loop, which Node's ESM named-export detection does not see, so a
  * named import of `ESME_ROK` type-checks but is undefined at run time.
- * Only gateway/smpp/ (the adapter), gateway/simulator/ (an SMSC) and the test peers import it.
+ * Only gateway/smpp/ (the adapter), dev/simulator/ (an SMSC) and the test peers import it.
  *
  * Caveats of the library, reflected in the types as `unknown` where they bite:
  * - A received PDU's `short_message` (and `message_payload`) is decoded by the library into

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { pino } from 'pino';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../gateway/config.js';
-import { startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
 import type { InjectPlan, InjectResult } from '../../test/support/peers/inject.js';
 

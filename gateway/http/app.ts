@@ -6,6 +6,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import { errorHandler, notFound, sendError } from './errors.js';
+import { requestId } from './request-id.js';
 
 export interface HealthProbe {
   /** Name shown in /readyz, e.g. `redis`, `smpp`. */
@@ -32,6 +33,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(requestId(deps.log));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

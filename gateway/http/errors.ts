@@ -7,6 +7,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { ERRORS, GatewayError, type ErrorCode } from '../../common/errors.js';
 import type { Logger } from '../log.js';
+import { requestIdOf, requestLog } from './request-id.js';
 
 export function sendError(
   res: Parameters<RequestHandler>[1],
@@ -34,7 +35,7 @@ interface HttpishError {
 }
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, next) => {
+  return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
@@ -61,7 +62,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       );
       return;
     }
-    log.error({ err }, 'unhandled error in HTTP handler');
-    sendError(res, 'GW_INTERNAL', 'internal error; nothing was changed');
+    requestLog(res, log).error(
+      { err, method: req.method, path: req.path },
+      'unhandled error in HTTP handler',
+    );
+    sendError(
+      res,
+      'GW_INTERNAL',
+      `internal error; nothing was changed (request ${requestIdOf(res) ?? 'unknown'})`,
+    );
   };
 }

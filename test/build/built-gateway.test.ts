@@ -6,8 +6,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../gateway/dev/redis-server.js';
-import { CarrierSimulator } from '../../gateway/simulator/index.js';
+import { freePort } from '../../dev/redis-server.js';
+import { CarrierSimulator } from '../../dev/simulator/index.js';
 import { eventually, KEYS } from '../support/gateway.js';
 import { redisUrl } from '../support/redis.js';
 

@@ -14,7 +14,7 @@ describe('npm run demo', () => {
   it('plays the home-schooling dialogue on a fresh Redis and, on Ctrl-C, leaves no redis-server behind', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'silent' };
     delete env.REDIS_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/demo.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'dev/demo.ts'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

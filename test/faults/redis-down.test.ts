@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import { ESME_ROK, ESME_RX_T_APPN } from '../../gateway/core/inbound.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';

@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import {
   assignmentsReach,
   expectConsentedOnce,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
-import { CarrierSimulator, type ReplyResult } from '../../gateway/simulator/index.js';
+import { CarrierSimulator, type ReplyResult } from '../../dev/simulator/index.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, KEYS } from '../support/gateway.js';
 import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';

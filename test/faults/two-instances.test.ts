@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
-import { CarrierSimulator } from '../../gateway/simulator/index.js';
+import { CarrierSimulator } from '../../dev/simulator/index.js';
 import {
   assignmentsReach,
   expectConsentedOnce,

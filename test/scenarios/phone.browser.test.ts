@@ -5,7 +5,7 @@
  */
 import { chromium as playwright, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlServer, type ControlServer } from '../../gateway/simulator/index.js';
+import { startControlServer, type ControlServer } from '../../dev/simulator/index.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { chromium, missing } from '../support/requires.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CarrierSimulator } from '../../gateway/simulator/server.js';
+import { CarrierSimulator } from '../../dev/simulator/server.js';
 import { TestEsme } from './esme.js';
 
 let sim: CarrierSimulator;

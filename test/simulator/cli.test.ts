@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { parseCliConfig } from '../../gateway/simulator/cli-config.js';
+import { parseCliConfig } from '../../dev/simulator/cli-config.js';
 
 describe('carrier simulator CLI', () => {
   it('reads flags first, then SIM_* env, then the gateway SMPP_* env, then defaults', () => {
@@ -35,7 +35,7 @@ describe('carrier simulator CLI', () => {
   it('starts, serves the control port, and exits 0 on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'gateway/simulator/cli.ts', '--port', '0', '--control-port', '0'],
+      ['--import', 'tsx', 'dev/simulator/cli.ts', '--port', '0', '--control-port', '0'],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGsm7 } from '../../sms/encoding.js';
-import { startControlServer } from '../../gateway/simulator/control-http.js';
-import type { ControlServer } from '../../gateway/simulator/control-http.js';
-import { CarrierSimulator } from '../../gateway/simulator/server.js';
+import { startControlServer } from '../../dev/simulator/control-http.js';
+import type { ControlServer } from '../../dev/simulator/control-http.js';
+import { CarrierSimulator } from '../../dev/simulator/server.js';
 import { TestEsme } from './esme.js';
 
 /** A JSON answer: an object or a list of objects. */

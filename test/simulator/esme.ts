@@ -3,12 +3,12 @@
  * raw bytes of every deliver_sm so tests read UDH and text without the library's lossy decoder.
  */
 import smpp from 'smpp';
-import { captureFrames } from '../../gateway/simulator/connection.js';
-import { Inbox } from '../../gateway/simulator/inbox.js';
-import type { Filter } from '../../gateway/simulator/inbox.js';
-import { inspectShortMessage } from '../../gateway/simulator/inspect.js';
-import type { ShortMessagePdu } from '../../gateway/simulator/inspect.js';
-import type { CarrierSimulator } from '../../gateway/simulator/server.js';
+import { captureFrames } from '../../dev/simulator/connection.js';
+import { Inbox } from '../../dev/simulator/inbox.js';
+import type { Filter } from '../../dev/simulator/inbox.js';
+import { inspectShortMessage } from '../../dev/simulator/inspect.js';
+import type { ShortMessagePdu } from '../../dev/simulator/inspect.js';
+import type { CarrierSimulator } from '../../dev/simulator/server.js';
 
 /** A deliver_sm as the ESME received it. */
 export interface Delivered extends ShortMessagePdu {

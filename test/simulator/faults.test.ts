@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGsm7 } from '../../sms/encoding.js';
-import { CarrierSimulator } from '../../gateway/simulator/server.js';
-import type { SimulatorOptions } from '../../gateway/simulator/server.js';
+import { CarrierSimulator } from '../../dev/simulator/server.js';
+import type { SimulatorOptions } from '../../dev/simulator/server.js';
 import { TestEsme } from './esme.js';
 
 const SUBMIT = { destination_addr: '77011234567', data_coding: 0, short_message: encodeGsm7('hello') };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildConcatUdh, encodeUcs2 } from '../../sms/encoding.js';
-import { FRESH_THROTTLE, NO_FAULTS, decideSubmit } from '../../gateway/simulator/faults.js';
-import type { Faults, ThrottleState } from '../../gateway/simulator/faults.js';
-import { Conditions, Inbox } from '../../gateway/simulator/inbox.js';
-import type { ShortMessagePdu } from '../../gateway/simulator/inspect.js';
-import { buildReplyPdus } from '../../gateway/simulator/mo.js';
-import { Reassembler } from '../../gateway/simulator/reassembly.js';
-import { receiptDate, receiptText, receiptWanted } from '../../gateway/simulator/receipts.js';
+import { FRESH_THROTTLE, NO_FAULTS, decideSubmit } from '../../dev/simulator/faults.js';
+import type { Faults, ThrottleState } from '../../dev/simulator/faults.js';
+import { Conditions, Inbox } from '../../dev/simulator/inbox.js';
+import type { ShortMessagePdu } from '../../dev/simulator/inspect.js';
+import { buildReplyPdus } from '../../dev/simulator/mo.js';
+import { Reassembler } from '../../dev/simulator/reassembly.js';
+import { receiptDate, receiptText, receiptWanted } from '../../dev/simulator/receipts.js';
 
 describe('receipts', () => {
   it.each([

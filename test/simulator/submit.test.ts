@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildConcatUdh, encodeGsm7, encodeUcs2, segment } from '../../sms/encoding.js';
-import { CarrierSimulator } from '../../gateway/simulator/server.js';
+import { CarrierSimulator } from '../../dev/simulator/server.js';
 import { TestEsme } from './esme.js';
 
 const CITIZEN = '77011234567';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
 import { SUBMIT_DURATION_SAMPLE } from '../../gateway/smpp/metrics.js';
 import { ReceiptClock } from '../../gateway/smpp/receipt-clock.js';
-import { CarrierSimulator } from '../../gateway/simulator/index.js';
+import { CarrierSimulator } from '../../dev/simulator/index.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
 import { missing, perlSmsc } from '../support/requires.js';
 import { metricValue, testBind } from './helpers.js';

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRedisServer } from '../../gateway/dev/redis-server.js';
+import { startRedisServer } from '../../dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';

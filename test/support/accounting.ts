@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { Core } from '../../gateway/core/runtime.js';
-import type { CarrierSimulator, ReceivedSubmit, WholeMessage } from '../../gateway/simulator/index.js';
+import type { CarrierSimulator, ReceivedSubmit, WholeMessage } from '../../dev/simulator/index.js';
 import { eventually } from './gateway.js';
 
 const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'] as const;

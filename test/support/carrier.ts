@@ -3,7 +3,7 @@
  * retransmitted until the ESME acknowledges them, as an SMSC does with a deliver_sm that got no
  * deliver_sm_resp or an error one (SMPP 3.4 §4.6.2; 0x64 ESME_RX_T_APPN asks for exactly that).
  */
-import type { CarrierSimulator, InjectOptions } from '../../gateway/simulator/index.js';
+import type { CarrierSimulator, InjectOptions } from '../../dev/simulator/index.js';
 
 /** What a retransmitting carrier did for one reply. */
 export interface Delivery {

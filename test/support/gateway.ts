@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../gateway/config.js';
 import { startGateway, type GatewayHandle, type StartOptions } from '../../gateway/gateway.js';
-import { CarrierSimulator } from '../../gateway/simulator/index.js';
+import { CarrierSimulator } from '../../dev/simulator/index.js';
 import { testClock, type TestClock } from './core.js';
 import { redisUrl, testPrefix } from './redis.js';
 

@@ -3,7 +3,7 @@
  * prefix (see `testPrefix()`), never by FLUSHALL, so files run in parallel.
  */
 import type { TestProject } from 'vitest/node';
-import { startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 
 let server: RedisServerHandle | undefined;
 

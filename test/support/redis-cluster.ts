@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort, startRedisServer, type RedisServerHandle } from '../../gateway/dev/redis-server.js';
+import { freePort, startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 
 export interface RedisClusterHandle {
   readonly nodes: ReadonlyArray<{ host: string; port: number }>;

@@ -6,7 +6,7 @@
 import type { Job } from 'bullmq';
 import type { Conversation, Language } from '../../dialogue/conversation.js';
 import type { ApplyResult } from '../../gateway/core/conversations.js';
-import type { WholeMessage } from '../../gateway/simulator/index.js';
+import type { WholeMessage } from '../../dev/simulator/index.js';
 import type { AssignmentJob } from '../../queues/jobs.js';
 import { eventually, type TestGateway } from './gateway.js';
 

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import smpp from 'smpp';
-import { CarrierSimulator } from '../../../gateway/simulator/index.js';
+import { CarrierSimulator } from '../../../dev/simulator/index.js';
 import { runInjection, type InjectPlan } from './inject.js';
 
 /**

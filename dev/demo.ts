@@ -11,9 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { assignmentJob } from '../queues/jobs.js';
-import { loadConfig } from './config.js';
-import { startRedisServer, freePort, type RedisServerHandle } from './dev/redis-server.js';
-import { startGateway, type GatewayHandle } from './gateway.js';
+import { loadConfig } from '../gateway/config.js';
+import { startRedisServer, freePort, type RedisServerHandle } from './redis-server.js';
+import { startGateway, type GatewayHandle } from '../gateway/gateway.js';
 import { CarrierSimulator, startControlServer, type ControlServer } from './simulator/index.js';
 
 const once = process.argv.includes('--once');
