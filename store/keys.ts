@@ -66,6 +66,10 @@ export interface Keys {
   campaigns(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
+  /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
+  personKeys(): string;
+  /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
+  personKeyIds(): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -90,5 +94,7 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    personKeys: () => `${prefix}:{keys}`,
+    personKeyIds: () => `${prefix}:{keys}:ids`,
   };
 }
