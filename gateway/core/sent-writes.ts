@@ -68,7 +68,11 @@ export class SentWrites {
       };
     });
     await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links));
-    await this.countCampaigns(accepted, now);
+    // SMS of a conversation await their final receipt (delivery-unknown.ts); loose ones (`none`) do not.
+    const awaited = accepted
+      .filter(({ data }) => data.conversationId !== 'none')
+      .map(({ data }) => ({ conversationId: data.conversationId, smsId: data.smsId }));
+    await Promise.all([this.core.awaitedReceipts.add(awaited, now), this.countCampaigns(accepted, now)]);
     return accepted.map(() => true);
   }
 

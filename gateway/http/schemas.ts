@@ -189,12 +189,17 @@ export const timelineEntrySchema = z
   .meta({
     description:
       'kinds: transition, sms, sms-status, reply, event, note. An sms-status from delivery receipts ' +
-      'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending) and ' +
+      'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending; ' +
+      'wrong-network when a carrier said the number is not theirs and the SMS went once more, as ' +
+      'the sms <smsId>r, through another carrier; unknown when no final receipt came in ' +
+      'RECEIPT_TIMEOUT_HOURS) and ' +
       "the SMSC's stat; consecutive receipts of one SMS with the same status and stat are one entry: " +
       'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +
       'time of its latest receipt.',
   });
 export const conversationSchema = summarySchema.extend({
+  /** What to tell the citizen when the carrier never confirmed the invitation's delivery; null otherwise. */
+  delivery: localized.nullable(),
   externalId: z.string(),
   timeline: z.array(timelineEntrySchema),
 });
