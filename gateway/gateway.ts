@@ -191,7 +191,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     : undefined;
   const sweeper = startSweeper(core, options, decides);
 
-  const http = api({ core, apiKeys: config.apiKeys, metrics });
+  const http = api({ core, apiKeys: config.apiKeys, metrics, log });
   const app = buildApp({
     log,
     metrics,
