@@ -141,6 +141,8 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   fastRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
+  // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+  inboundFast.on('error', (err: Error) => log.warn({ err: err.message }, 'inbound queue error'));
   const portability = config.portabilityFile
     ? await new PortabilityFile({
         path: config.portabilityFile,

@@ -18,6 +18,7 @@ import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
 import type { Logger } from '../log.js';
 import { auditRefusals } from './refusals.js';
+import { redisGate } from './redis-gate.js';
 
 export interface ApiDeps {
   readonly core: Core;
@@ -46,6 +47,8 @@ export function api(deps: ApiDeps): ApiParts {
   const people = new PersonKeyStore(core.store.redis, core.store.keys);
   return {
     guards: [
+      // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
+      redisGate({ redis: core.store.redis }),
       // Before authentication, so that a 401 is seen too.
       auditRefusals({ audit, now: core.now, ...(deps.log ? { log: deps.log } : {}) }),
       authenticate(createAuthenticator(deps.apiKeys, people)),
