@@ -25,6 +25,7 @@ import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
+import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
 
 export interface CoreOptions {
@@ -44,6 +45,8 @@ export interface CoreOptions {
 
 export interface Queues {
   readonly assignments: Queue;
+  /** One job per outcome of a conversation (queues/outcomes.ts). */
+  readonly outcomes: Queue;
   readonly smsOut: Queue;
   readonly inbound: Queue;
 }
@@ -53,6 +56,8 @@ export interface Core {
   readonly store: ConversationStore;
   readonly outbox: Outbox;
   readonly queues: Queues;
+  /** Puts outcomes in `outcomes` (and hands them to the webhooks). */
+  readonly outcomes: OutcomeEmitter;
   /** Puts SMS in `sms-out`, several of one turn per job. */
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
@@ -101,6 +106,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const queueOpts = { connection: redis, prefix: queuePrefix };
   const queues: Queues = {
     assignments: new Queue(QUEUES.assignments, queueOpts),
+    outcomes: new Queue(QUEUES.outcomes, queueOpts),
     smsOut: new Queue(QUEUES.smsOut, queueOpts),
     inbound: new Queue(QUEUES.inbound, queueOpts),
   };
@@ -118,7 +124,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     codec,
   });
   const sms = new SmsHandOver(queues.smsOut);
-  const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
+  const outcomes = new OutcomeEmitter(queues.outcomes);
+  const outbox = new Outbox({
+    store,
+    assignments: queues.assignments,
+    sms,
+    log,
+    outcomes,
+    zone: calendar.zone,
+  });
   const campaigns = new CampaignStore(redis, keys);
   const conversations = new ConversationService({
     store,
@@ -128,6 +142,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outbox,
     campaigns,
     log,
+    zone: calendar.zone,
     now,
   });
   return {
@@ -135,6 +150,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     outbox,
     queues,
+    outcomes,
     sms,
     campaigns,
     renderer,

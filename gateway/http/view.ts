@@ -8,7 +8,9 @@ import { maskMsisdn, maskName } from '../../common/msisdn.js';
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
 import { validReplies } from '../../dialogue/engine.js';
-import { toLocal, type ZoneTable } from '../../dialogue/time.js';
+import { almatyIso } from '../../dialogue/time.js';
+
+export { almatyIso };
 import type { ServiceDefinition } from '../../services/schema.js';
 import type { TimelineEntry } from '../../store/conversations.js';
 import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
@@ -22,16 +24,6 @@ export interface ViewContext {
 }
 
 const LANGS: readonly Language[] = ['kk', 'ru'];
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/** `2026-11-24T11:00:00+05:00`: ISO 8601 on the Almaty wall clock with its offset. */
-export function almatyIso(zone: ZoneTable, ms: number): string {
-  const t = toLocal(zone, new Date(ms));
-  const off = t.offsetMinutes;
-  const sign = off >= 0 ? '+' : '-';
-  const offset = `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  return `${t.date}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${offset}`;
-}
 
 /** Params holding a person's name (fullName, parentFullName, childFullName): masked for agents. */
 function nameParams(conv: Conversation): string[] {
