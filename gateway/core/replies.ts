@@ -167,8 +167,7 @@ export class InboundProcessor {
   /**
    * The template and campaign of a sent SMS, not repeated in every receipt link: from its
    * conversation (the `sms` timeline entry of that smsId, the conversation's campaign), or from
-   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find, or written
-   * by an earlier version). A conversation that expired before its receipts (RETENTION_DAYS under
+   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find). A conversation that expired before its receipts (RETENTION_DAYS under
    * 3: carriers retry receipts for 72 h) gives neither, and those receipts count in no campaign.
    */
   private async origin(
