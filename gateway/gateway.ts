@@ -21,6 +21,7 @@ import type { StalledJobs } from './core/stalled.js';
 import { startInboundWorker } from './core/workers.js';
 import { api } from './http/api.js';
 import { buildApp } from './http/app.js';
+import { listenLimited } from './http/server.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
 import type { BindTuning } from './smpp/routes.js';
@@ -74,11 +75,9 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
 /** Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8). */
 const WORKERS_ONLY_CONCURRENCY = 32;
 
-function listen(app: express.Express, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
+/** The API's server, with its timeouts and connection caps (gateway/http/server.ts). */
+async function listen(app: express.Express, host: string, port: number): Promise<Server> {
+  return (await listenLimited(app, host, port)).server;
 }
 
 function closeServer(server: Server): Promise<void> {

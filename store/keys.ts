@@ -54,6 +54,10 @@ export interface Keys {
   campaigns(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
+  /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
+  personKeys(): string;
+  /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
+  personKeyIds(): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -74,5 +78,7 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    personKeys: () => `${prefix}:{keys}`,
+    personKeyIds: () => `${prefix}:{keys}:ids`,
   };
 }

@@ -9,15 +9,86 @@ import { z } from 'zod';
 export const LANGUAGES = ['kk', 'ru'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-/** No line break (it would break the SMS layout) and no brace (none may reach a citizen). */
-const inlineText = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .regex(/^[^\r\n{}]*$/, 'must not contain a line break or a brace');
+/** Longest name or phrase a template variable takes (UTF-16 units): a full name, a school, a bank. */
+export const MAX_TEXT_LENGTH = 200;
+/** Most banks one invitation or event may offer (each is a line of the SMS). */
+export const MAX_BANKS = 20;
 
-/** A bank as upstream systems send it (CONTRACT, invitation params): the names in both languages. */
-const bankSchema = z.object({ code: z.string().min(1), nameKk: inlineText, nameRu: inlineText });
+/**
+ * What no variable may contain: control characters (NUL, line breaks, tabs; Unicode Cc), format characters
+ * (bidi embeddings, overrides and isolates, zero-width characters; Cf), line and paragraph separators, and
+ * braces (none may reach a citizen). A bidi override would reorder the SMS after it; a line break would break
+ * its layout.
+ */
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}{}]/u;
+
+/** With the `u` flag a paired surrogate is one code point, so only a lone one is Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function describeForbidden(value: string): string {
+  const ch = FORBIDDEN.exec(value)?.[0] ?? '';
+  const code = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (ch === '{' || ch === '}') return 'must not contain a brace';
+  if (ch === '\n' || ch === '\r') return `must not contain a line break (${code})`;
+  return `must not contain the control or format character ${code}`;
+}
+
+/**
+ * The one rule for a name or phrase on one line, shared by the API (invitation params, events) and the
+ * templates, so whatever the API accepts renders: well-formed Unicode (no lone surrogate), 1 to
+ * MAX_TEXT_LENGTH characters, none of FORBIDDEN.
+ */
+export const inlineText = z
+  .string()
+  .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    if (LONE_SURROGATE.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be well-formed Unicode (a lone surrogate was found)' });
+    } else if (FORBIDDEN.test(value)) {
+      ctx.addIssue({ code: 'custom', message: describeForbidden(value) });
+    }
+  })
+  .trim()
+  .min(1, 'must not be empty');
+
+/** A bank's code as upstream systems know it: letters, digits and `._-`. */
+const bankCode = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 letters, digits, . _ -');
+
+/** Longest link a bank may carry: it is printed whole in the SMS (003, Appendix 3). */
+export const MAX_LINK_CHARS = 200;
+
+/** Why `text` is not a link a citizen may be sent to, or null: https, a dotted host, nothing to trim. */
+export function linkProblem(text: string): string | null {
+  if (text.length > MAX_LINK_CHARS) return `must be at most ${MAX_LINK_CHARS} characters`;
+  if (/[\s{}<>"]/.test(text)) return 'must not contain spaces, braces, angle brackets or quotes';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.protocol !== 'https:') return 'must be an https:// URL';
+  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password';
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(url.hostname)) return 'must name a host with a domain';
+  return null;
+}
+
+/** A link for opening an account (003, Appendix 3: "воспользуйтесь нижеперечисленными ссылками"). */
+const linkSchema = z.string().superRefine((text, ctx) => {
+  const problem = linkProblem(text);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * A bank as upstream systems send it (CONTRACT, invitation params): the names in both languages and,
+ * optionally, the https link for opening an account there, which Appendix 3 lists after its name.
+ */
+export const bankSchema = z.object({
+  code: bankCode,
+  nameKk: inlineText,
+  nameRu: inlineText,
+  link: linkSchema.optional(),
+});
 export type Bank = z.infer<typeof bankSchema>;
 
 /** A bank as a template reads it: the name in the SMS's language, its number in the list (from 1). */
@@ -25,10 +96,17 @@ export interface LocalizedBank {
   readonly number: number;
   readonly code: string;
   readonly name: string;
+  /** Empty when the bank carries no link (the template prints the name alone). */
+  readonly link: string;
 }
 
 function localizeBank(bank: Bank, language: Language, index: number): LocalizedBank {
-  return { number: index + 1, code: bank.code, name: language === 'kk' ? bank.nameKk : bank.nameRu };
+  return {
+    number: index + 1,
+    code: bank.code,
+    name: language === 'kk' ? bank.nameKk : bank.nameRu,
+    link: bank.link ?? '',
+  };
 }
 
 const identity = <T>(value: T): T => value;
@@ -49,12 +127,15 @@ export const VAR_TYPES = {
    * the position in the array, from 1, so the reply `{code}#3#1{n}` means `banks[n - 1]`.
    */
   banks: {
-    schema: z.array(bankSchema).min(1, 'must list at least one bank'),
+    schema: z
+      .array(bankSchema)
+      .min(1, 'must list at least one bank')
+      .max(MAX_BANKS, `must list at most ${MAX_BANKS} banks`),
     localize: (banks: readonly Bank[], language: Language) =>
       banks.map((b, i) => localizeBank(b, language, i)),
   },
   /** A non-empty list of short strings: valid replies, service codes. */
-  texts: { schema: z.array(inlineText).min(1, 'must not be empty'), localize: identity },
+  texts: { schema: z.array(inlineText).min(1, 'must not be empty').max(MAX_BANKS), localize: identity },
 } as const;
 
 export type VarTypeName = keyof typeof VAR_TYPES;

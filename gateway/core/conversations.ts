@@ -22,10 +22,11 @@ import {
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
-import type { Renderer } from '../../templates/renderer.js';
+import type { RenderedSms, Renderer } from '../../templates/renderer.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 import { paramsSchema } from './params.js';
+import { assertSameInvitation } from './same-invitation.js';
 
 export interface InvitationInput {
   readonly service: string;
@@ -70,7 +71,10 @@ export class ConversationService {
     return service;
   }
 
-  /** Starts a conversation, or answers the existing one for (service, externalId): nothing is sent twice. */
+  /**
+   * Starts a conversation, or answers the existing one for (service, externalId): nothing is sent
+   * twice. The same pair with another msisdn, language or params is GW_INVITATION_MISMATCH (409).
+   */
   async invite(input: InvitationInput): Promise<{ conversation: Conversation; created: boolean }> {
     const service = this.service(input.service);
     const parsed = paramsSchema(service).safeParse(input.params);
@@ -83,8 +87,12 @@ export class ConversationService {
     }
     const now = this.deps.now();
     const id = await this.deps.store.claimExternalId(service.id, input.externalId, newConversationId(now));
+    const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };
     const existing = await this.deps.store.get(id);
-    if (existing) return { conversation: existing, created: false };
+    if (existing) {
+      assertSameInvitation(existing, again);
+      return { conversation: existing, created: false };
+    }
 
     const fresh = newConversation({
       id,
@@ -101,7 +109,10 @@ export class ConversationService {
     if (!committed) {
       // Another request with the same externalId created it first: answer that one.
       const winner = await this.deps.store.get(id);
-      if (winner) return { conversation: winner, created: false };
+      if (winner) {
+        assertSameInvitation(winner, again);
+        return { conversation: winner, created: false };
+      }
       throw new Error(`conversation ${id} could not be created`);
     }
     return { conversation: committed, created: true };
@@ -144,8 +155,10 @@ export class ConversationService {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
+    const { maxParts } = this.service(next.service);
     outcome.messages.forEach((message, i) => {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars);
+      if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, next, message.vars);
       const smsId = `${before.version + 1}.${i}`;
       if (message.asksConsent) {
         next = {
@@ -201,7 +214,7 @@ export class ConversationService {
   async upstream(
     id: string,
     name: string,
-    body: { bank?: Bank; outcome?: string; key: string },
+    body: { bank?: Bank; outcome?: string; reason?: string; key: string },
   ): Promise<ApplyResult> {
     const event: DialogueEvent = {
       type: 'upstream',
@@ -209,9 +222,30 @@ export class ConversationService {
       key: body.key,
       ...(body.bank ? { bank: body.bank } : {}),
       ...(body.outcome ? { outcome: body.outcome } : {}),
+      ...(body.reason ? { reason: body.reason } : {}),
     };
     return this.apply(id, event);
   }
+}
+
+/** The caller's field that made an SMS too long: the longest variable, named as the API names it. */
+function tooManyParts(
+  sms: RenderedSms,
+  maxParts: number,
+  conv: Conversation,
+  vars: Readonly<Record<string, unknown>>,
+): GatewayError {
+  const [name] = Object.entries(vars)
+    .map(([key, value]) => [key, JSON.stringify(value)?.length ?? 0] as const)
+    .reduce<readonly [string, number]>((a, b) => (b[1] > a[1] ? b : a), ['', -1]);
+  const path =
+    name === 'bank' && !Object.hasOwn(conv.params, 'bank')
+      ? `bank.name${conv.language === 'kk' ? 'Kk' : 'Ru'}`
+      : `params.${name}`;
+  const message = `the SMS ${sms.templateId} (${sms.language}) would take ${sms.segmentation.parts} parts; ${conv.service} allows at most ${maxParts}`;
+  return new GatewayError('GW_VALIDATION_FAILED', message, [
+    { path, message: `too long: ${message}`, parts: sms.segmentation.parts, maxParts },
+  ]);
 }
 
 function withKey(outcome: Outcome, key: string): Outcome {

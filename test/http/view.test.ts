@@ -68,7 +68,7 @@ describe('nextStep', () => {
   it('names the replies valid now and the last minute in time', () => {
     expect(nextStep(conv(), ctx('school-meals'))).toEqual({
       ru: 'Ожидается ответ 3#1 или 3#2 до 27 ноября 23:59.',
-      kk: '27 қараша 23:59 дейін 3#1 немесе 3#2 жауабы күтілуде.',
+      kk: 'Күтілетін жауап: 3#1 немесе 3#2. Жауап беру мерзімі: 27 қараша 23:59.',
     });
   });
 
