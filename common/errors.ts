@@ -97,6 +97,12 @@ export const ERRORS = {
     title: 'Too many requests from this key.',
     fix: 'Wait for the time in Retry-After.',
   },
+  GW_STORE_FORMAT: {
+    status: 503,
+    title:
+      'A value in Redis has a stored format this process does not know (docs/storage.md); nothing was changed.',
+    fix: 'Run every process on the same release (formats change only as ADR 0004 says); a pre-release Redis needs a new KEY_PREFIX.',
+  },
   GW_INTERNAL: {
     status: 500,
     title: 'An unexpected error; nothing was changed.',

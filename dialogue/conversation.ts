@@ -84,6 +84,15 @@ export interface Conversation {
    * that deadline still counts when it is processed after the sweep (the citizen answered in time).
    */
   readonly lapsed?: { readonly stage: string; readonly deadline: number } | null;
+  /** The downstream decision (`assigned` or `rejected`, with a rejection's reason code) and its time. */
+  readonly decision?: Decision | null;
+}
+
+export interface Decision {
+  readonly outcome: string;
+  readonly reason: string | null;
+  /** Epoch ms. */
+  readonly at: number;
 }
 
 /** What identifies a new conversation; everything else starts empty (see {@link newConversation}). */

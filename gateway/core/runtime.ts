@@ -16,6 +16,7 @@ import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis.js';
@@ -40,6 +41,16 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /**
+   * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
+   * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
+   * send an SMS once more elsewhere.
+   */
+  readonly carriers?: ReadonlyArray<{
+    readonly id: string;
+    readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
+  }>;
+  readonly carrierMemoryDays?: number;
 }
 
 export interface Queues {
@@ -57,6 +68,10 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
+  readonly carrierMemory: CarrierMemory | undefined;
+  /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
+  readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
   /** The template sets by act (templates/sets/): renders every SMS with the set it follows. */
   readonly renderer: TemplateSets;
   readonly services: ServiceRegistry;
@@ -142,6 +157,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sms = new SmsHandOver(queues.smsOut);
   const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
   const campaigns = new CampaignStore(redis, keys);
+  const carriers = options.carriers ?? [];
+  const carrierMemory =
+    carriers.length > 1
+      ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
+      : undefined;
+  const notSubscriberReceipts = new Map(
+    carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
+  );
   const conversations = new ConversationService({
     store,
     services,
@@ -159,6 +182,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     queues,
     sms,
     campaigns,
+    carrierMemory,
+    notSubscriberReceipts,
     renderer,
     services,
     calendar,
