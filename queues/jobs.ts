@@ -19,7 +19,19 @@ export const assignmentJob = z.object({
   /** ISO 8601 on the Almaty clock with the offset (`2026-11-24T11:00:00+05:00`), as the API's times. */
   consentedAt: z.string(),
   reply: z.object({ text: z.string(), receivedAt: z.string(), smscMessageId: z.string() }),
-  consentTemplate: z.object({ id: z.string(), language, sha256: z.string(), text: z.string() }),
+  /**
+   * The SMS the consent answers: template id, language, SHA-256 of the template file, the text as sent,
+   * how that text relates to the act (`verbatim`, `translation`, `composed`) and the template set it
+   * followed (templates/sets/: the act, and the SHA-256 of the set's version).
+   */
+  consentTemplate: z.object({
+    id: z.string(),
+    language,
+    sha256: z.string(),
+    text: z.string(),
+    wording: z.enum(['verbatim', 'translation', 'composed']),
+    set: z.object({ id: z.string(), sha256: z.string() }),
+  }),
 });
 export type AssignmentJob = z.infer<typeof assignmentJob>;
 export const ASSIGNMENT_JOB_NAME = 'consent.v1';
