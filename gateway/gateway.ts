@@ -150,6 +150,8 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   fastRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
+  // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+  inboundFast.on('error', (err: Error) => log.warn({ err: err.message }, 'inbound queue error'));
   const portability = config.portabilityFile
     ? await new PortabilityFile({
         path: config.portabilityFile,
@@ -205,7 +207,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     : undefined;
   const sweeper = startSweeper(core, options, decides, coreMetrics);
 
-  const http = api({ core, apiKeys: config.apiKeys, metrics });
+  const http = api({ core, apiKeys: config.apiKeys, metrics, log });
   const app = buildApp({
     log,
     metrics,
