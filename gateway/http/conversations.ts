@@ -38,6 +38,7 @@ function contextFor(core: Core, conv: Conversation, masked: boolean): ViewContex
     calendar: core.calendar,
     locales: core.renderer.catalogue.locales,
     masked,
+    now: core.now(),
   };
 }
 

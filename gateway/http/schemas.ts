@@ -162,13 +162,24 @@ export const summarySchema = z.object({
   updatedAt: almatyTime,
   campaign: z.string().nullable(),
   nextStep: localized,
+  /** The stage in words ("предложен выбор из банков…"). */
+  stageText: localized,
+  /** What to tell a caller now: what happened, what they can do, each reply code with its meaning, days left. */
+  script: z.object({
+    happened: localized,
+    can: localized,
+    replies: z.array(z.object({ code: z.string(), meaning: localized })),
+    daysLeft: localized.nullable(),
+  }),
 });
 export const timelineEntrySchema = z
   .object({ at: almatyTime, kind: z.string() })
   .catchall(z.unknown())
   .meta({
     description:
-      'kinds: transition, sms, sms-status, reply, event, note. An sms-status from delivery receipts ' +
+      'kinds: transition, sms, sms-status, reply, event, note. `says` (kk, ru) is the entry in the ' +
+      "agent's words (a reply's meaning, a transition's cause, an event); a transition's `stageSays` its stage. " +
+      'An sms-status from delivery receipts ' +
       'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending) and ' +
       "the SMSC's stat; consecutive receipts of one SMS with the same status and stat are one entry: " +
       'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +

@@ -5,21 +5,14 @@
  * plain-language line on what the citizen should do now (point 3).
  */
 import { maskMsisdn, maskName } from '../../common/msisdn.js';
-import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
 import { validReplies } from '../../dialogue/engine.js';
 import { toLocal, type ZoneTable } from '../../dialogue/time.js';
-import type { ServiceDefinition } from '../../services/schema.js';
 import type { TimelineEntry } from '../../store/conversations.js';
-import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
+import { lookupTerm } from '../../templates/catalogue.js';
+import { entryWords, script, stageText, type ViewContext } from './agent-words.js';
 
-export interface ViewContext {
-  readonly service: ServiceDefinition;
-  readonly calendar: WorkingCalendar;
-  readonly locales: Readonly<Record<Language, LocaleResource>>;
-  /** Mask MSISDN and names (agents; supervisors unless they unmask with a reason). */
-  readonly masked: boolean;
-}
+export type { ViewContext } from './agent-words.js';
 
 const LANGS: readonly Language[] = ['kk', 'ru'];
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -99,6 +92,8 @@ export function summaryView(conv: Conversation, ctx: ViewContext) {
     updatedAt: almatyIso(zone, conv.updatedAt),
     campaign: conv.campaign,
     nextStep: nextStep(conv, ctx),
+    stageText: stageText(conv.service, conv.stage, conv.state, ctx),
+    script: script(conv, ctx),
   };
 }
 
@@ -119,7 +114,11 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
   const names = ctx.masked ? nameParams(conv) : [];
   const statuses = deliveryStatuses(timeline);
   return timeline.map((entry) => {
-    const out: Record<string, unknown> = { ...entry, at: almatyIso(zone, entry.at) };
+    const out: Record<string, unknown> = {
+      ...entry,
+      at: almatyIso(zone, entry.at),
+      ...entryWords(conv, entry, ctx),
+    };
     if (typeof entry.text === 'string' && names.length > 0) out.text = maskNames(entry.text, names);
     if (entry.kind === 'sms' && typeof entry.smsId === 'string') {
       const latest = statuses.get(entry.smsId);
