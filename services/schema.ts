@@ -95,6 +95,11 @@ export const serviceSchema = z
       codeParam: z.string().nullable(),
     }),
     /**
+     * A few words naming one request in the "which request?" SMS, per language; `{param}` is
+     * replaced by that invitation param (a school-meals request names the child).
+     */
+    label: z.object({ kk: z.string().min(1), ru: z.string().min(1) }).optional(),
+    /**
      * The most SMS parts one message of this service may take once rendered with the caller's values: a
      * rendering that would take more is refused with a 400 naming the field, before anything is queued.
      */

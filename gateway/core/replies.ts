@@ -10,9 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import { normalizeMsisdn } from '../../common/msisdn.js';
-import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
+import type { Conversation, Language } from '../../dialogue/conversation.js';
+import { routeReply, whichOptions } from '../../dialogue/routing.js';
 import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/receipt.js';
-import { serviceCodeOf } from '../../dialogue/engine.js';
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
 import { readSmsRecord } from '../../store/sms-record.js';
@@ -23,33 +23,6 @@ import { receiptId } from './sent-writes.js';
 
 /** Conversation id used for SMS that belong to no conversation (no open request, which request). */
 export const NO_CONVERSATION = 'none';
-
-export type ReplyRoute =
-  | { readonly kind: 'conversation'; readonly conversation: Conversation }
-  | { readonly kind: 'which'; readonly open: readonly Conversation[] }
-  | { readonly kind: 'none' };
-
-/** Pure: which conversation a reply belongs to. `conversations` newest first. */
-export function routeReply(
-  core: Pick<Core, 'services'>,
-  conversations: readonly Conversation[],
-  parsed: ParsedReply,
-): ReplyRoute {
-  const open = conversations.filter(isOpen);
-  const codeOf = (c: Conversation): string | null => {
-    const service = core.services.get(c.service);
-    return service ? serviceCodeOf(service, c) : null;
-  };
-  if (parsed.kind === 'coded' && parsed.serviceCode !== null) {
-    const matching = conversations.filter((c) => codeOf(c) === parsed.serviceCode);
-    const target = matching.find(isOpen) ?? matching[0];
-    if (target) return { kind: 'conversation', conversation: target };
-  }
-  if (open.length === 1 && open[0]) return { kind: 'conversation', conversation: open[0] };
-  if (open.length > 1) return { kind: 'which', open };
-  const latest = conversations[0];
-  return latest ? { kind: 'conversation', conversation: latest } : { kind: 'none' };
-}
 
 /** What a receipt's state means for the agent's timeline. */
 function deliveryStatus(stat: string): 'delivered' | 'failed' | 'pending' {
@@ -77,7 +50,7 @@ export class InboundProcessor {
       return 'ignored-sender';
     }
     const parsed = parseReply(job.text);
-    const route = routeReply(this.core, await this.core.store.listByMsisdn(msisdn), parsed);
+    const route = routeReply(this.core.services, await this.core.store.listByMsisdn(msisdn), parsed);
     const reply = { text: job.text, receivedAt: job.receivedAt, smscMessageId: job.smscMessageId };
     switch (route.kind) {
       case 'conversation': {
@@ -94,32 +67,35 @@ export class InboundProcessor {
         return result.status;
       }
       case 'which':
-        return this.askWhich(msisdn, route.open, job);
+        return this.askWhich(msisdn, route.candidates, parsed, job);
       case 'none':
         return this.noOpenRequest(msisdn, job);
     }
   }
 
-  private async askWhich(msisdn: string, open: readonly Conversation[], job: ReplyJob): Promise<string> {
-    const codes = open.flatMap((c) => {
-      const service = this.core.services.get(c.service);
-      const code = service ? serviceCodeOf(service, c) : null;
-      return code !== null ? [code] : [];
-    });
-    for (const c of open) {
+  /**
+   * The reply fits several open requests: it is kept on each one's timeline, and the citizen gets
+   * one SMS naming every candidate with the exact text to send for it (an answer to their own SMS:
+   * it goes at any hour). Applied to none of them.
+   */
+  private async askWhich(
+    msisdn: string,
+    candidates: readonly Conversation[],
+    parsed: ParsedReply,
+    job: ReplyJob,
+  ): Promise<string> {
+    for (const c of candidates) {
       await this.core.store.append(c.id, {
         at: this.core.now(),
         kind: 'reply',
         text: job.text,
-        meaning: 'several requests are open: asked which',
+        meaning: `fits ${candidates.length} open requests: asked which`,
         accepted: false,
       });
     }
-    const newest = open[0];
-    if (codes.length === 0 || !newest) return 'ambiguous';
-    const sms = this.core.renderer.render('gateway.which-request', newest.language, {
-      codes: [...new Set(codes)],
-    });
+    const language = candidates[0]?.language ?? 'ru';
+    const options = whichOptions(this.core.services, candidates, parsed, language);
+    const sms = this.core.renderer.render('gateway.which-request', language, { options });
     await this.enqueueLoose(msisdn, sms.text, sms.templateId, job.smscMessageId);
     return 'asked-which';
   }

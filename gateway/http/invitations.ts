@@ -127,8 +127,8 @@ export function invitationsRouter(deps: InvitationDeps): Router {
       res.status(202).json({ accepted: results.length - rejected, rejected, results });
       return;
     }
-    const { conversation } = await inviteOne(deps, body);
-    res.status(202).json({ conversationId: conversation.id, state: conversation.state });
+    const { conversation, created } = await inviteOne(deps, body);
+    res.status(202).json({ conversationId: conversation.id, state: conversation.state, created });
   });
   return router;
 }

@@ -128,7 +128,7 @@ const state = z.enum(STATES);
 const almatyTime = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+0[56]:00$/);
 const localized = z.object({ kk: z.string(), ru: z.string() });
 
-export const acceptedSchema = z.object({ conversationId: z.string(), state });
+export const acceptedSchema = z.object({ conversationId: z.string(), state, created: z.boolean() });
 export const batchResultSchema = z.object({
   accepted: z.number().int(),
   rejected: z.number().int(),

@@ -79,6 +79,11 @@ export interface InboundReply {
   /** The raw user data (short_message, or message_payload when that was used), UDH included. */
   readonly raw: Buffer;
   readonly sequence: number;
+  /**
+   * The handset's message reference (TP-MR) from the `user_message_reference` TLV, when the SMSC
+   * relays it: tells a citizen's second identical SMS from a retransmission of the first.
+   */
+  readonly messageReference?: number;
 }
 
 /** A delivery receipt (deliver_sm with esm_class & 0x3C == 0x04). */

@@ -111,7 +111,10 @@ describe('variables', () => {
     expect(renderer.render('gateway.not-understood', 'ru', { replies }).text).toContain(
       ': 123#3#1, 123#3#0.',
     );
-    expect(renderer.render('gateway.which-request', 'kk', { codes: ['123'] }).text).toMatch(/: 123\.$/);
+    const options = ['үйде оқыту төлемі — 123#3#1', 'тегін тамақ (Ерлан) — 3#1'];
+    expect(renderer.render('gateway.which-request', 'kk', { options }).text).toMatch(
+      /:\nүйде оқыту төлемі — 123#3#1\nтегін тамақ \(Ерлан\) — 3#1$/,
+    );
   });
 
   it.each([
