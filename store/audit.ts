@@ -7,7 +7,16 @@
 import type { RedisClient } from './redis.js';
 
 /** What was done: lookups (by id, by phone number, unmasked), and supervisors' changes to keys. */
-export const AUDIT_ACTIONS = ['view', 'search', 'unmask', 'key-create', 'key-revoke'] as const;
+export const AUDIT_ACTIONS = [
+  'view',
+  'search',
+  'unmask',
+  'key-create',
+  'key-revoke',
+  'worklist',
+  'resend',
+  'annotate',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
@@ -26,6 +35,13 @@ export interface AuditEntry {
   readonly reason?: string;
   /** How many conversations the lookup returned. */
   readonly count?: number;
+  /** A search by the inviting system's reference. */
+  readonly service?: string;
+  readonly externalId?: string;
+  /** The worklist read. */
+  readonly list?: string;
+  /** The SMS sent again. */
+  readonly smsId?: string;
   /** The key created or revoked, and whose it is. */
   readonly targetKey?: string;
   readonly targetPerson?: string;

@@ -36,4 +36,14 @@ export class ExternalIdIndex {
     if (claimed === 1) return id;
     return (await this.redis.hget(bucket, externalId)) ?? id;
   }
+
+  /** The conversation id holding (service, externalId), or null; claims nothing. */
+  async find(service: string, externalId: string): Promise<string | null> {
+    const bucket = this.keys.externalIds(service, fnv1a(externalId) % EXTERNAL_ID_BUCKETS);
+    const [earlier, current] = await Promise.all([
+      this.redis.get(this.keys.byExternalId(service, externalId)),
+      this.redis.hget(bucket, externalId),
+    ]);
+    return earlier ?? current;
+  }
 }

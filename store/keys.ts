@@ -70,6 +70,11 @@ export interface Keys {
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
   personKeyIds(): string;
+  /**
+   * Sorted set: conversation ids of one service on one worklist of one Almaty day (YYYY-MM-DD),
+   * scored by time (store/worklists.ts); expires two days after that day.
+   */
+  worklist(list: string, service: string, day: string): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -96,5 +101,6 @@ export function createKeys(prefix = 'gw'): Keys {
     campaigns: () => `${prefix}:{campaigns}`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
+    worklist: (list, service, day) => `${prefix}:{wl:${list}:${service}:${day}}`,
   };
 }

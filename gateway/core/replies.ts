@@ -180,6 +180,10 @@ export class InboundProcessor {
       stat: job.status,
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
+    if (status === 'failed') {
+      const conv = await store.get(link.c);
+      if (conv) await this.core.worklists.undelivered(conv, job.receivedAt);
+    }
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
     const counts = link.p === 0;

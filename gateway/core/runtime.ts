@@ -18,6 +18,7 @@ import { loadServices, templatesOf, type ServiceRegistry } from '../../services/
 import { CampaignStore } from '../../store/campaigns.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
+import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { createRenderer, loadSamples, loadTemplates, type Renderer } from '../../templates/index.js';
@@ -26,6 +27,7 @@ import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 import { SmsHandOver } from './sms-handover.js';
+import { Worklists } from './worklists.js';
 
 export interface CoreOptions {
   readonly redis: RedisClient;
@@ -57,6 +59,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** The call centre's worklists (undelivered, not understood, deadlines by day). */
+  readonly worklists: Worklists;
   readonly renderer: Renderer;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
@@ -120,6 +124,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sms = new SmsHandOver(queues.smsOut);
   const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
   const campaigns = new CampaignStore(redis, keys);
+  const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
   const conversations = new ConversationService({
     store,
     services,
@@ -129,6 +134,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     campaigns,
     log,
     now,
+    worklists,
   });
   return {
     conversations,
@@ -137,6 +143,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     queues,
     sms,
     campaigns,
+    worklists,
     renderer,
     services,
     calendar,

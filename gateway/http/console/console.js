@@ -207,8 +207,8 @@ function renderList() {
         'tr',
         { 'data-testid': 'row' },
         el('td', { text: serviceName(c.service), 'data-label': t('list.service') }),
-        el('td', { text: c.campaign ?? t('ui.none'), 'data-label': t('ui.campaign') }),
-        el('td', { text: shortId(c.id), 'data-label': t('ui.shortId'), title: c.id }),
+        el('td', { text: c.campaign ?? t('ui.none'), 'data-label': t('ui.campaign'), className: 'data' }),
+        el('td', { text: shortId(c.id), 'data-label': t('ui.shortId'), title: c.id, className: 'data' }),
         el('td', { text: stateWord(c.state), 'data-state': c.state, 'data-label': t('list.state') }),
         el('td', {
           text: c.deadlineText ? withZone(L(c.deadlineText)) : t('ui.none'),
@@ -326,7 +326,10 @@ function renderDetail() {
   const c = detail;
   if (!c) return;
   $('detail').hidden = false;
-  $('detail-title').textContent = `${serviceName(c.service)} · ${shortId(c.id)}`;
+  $('detail-title').replaceChildren(
+    `${serviceName(c.service)} · `,
+    el('span', { text: shortId(c.id), className: 'data', title: c.id }),
+  );
   $('updated').textContent = updatedAt ? t('ui.updated', { time: `${updatedAt} ${t('zone')}` }) : '';
   $('detail-state').textContent = stateWord(c.state);
   $('detail-stage').textContent = L(c.stageText);
@@ -437,7 +440,9 @@ async function main() {
   on('note-form', 'submit', annotate);
   on('more', 'click', () => (listing?.more ? showWorklist(listing.more.name, listing.more.offset) : null));
   for (const button of document.querySelectorAll('[data-list]')) {
-    button.addEventListener('click', () => showWorklist(button.dataset.list).catch((e) => showError(e.message)));
+    button.addEventListener('click', () =>
+      showWorklist(button.dataset.list).catch((e) => showError(e.message)),
+    );
   }
   on('campaign-form', 'submit', () => showCampaign($('campaign-id').value.trim()));
   on('lang', 'change', async () => {
