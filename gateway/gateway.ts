@@ -21,8 +21,10 @@ import type { StalledJobs } from './core/stalled.js';
 import { startInboundWorker } from './core/workers.js';
 import { api } from './http/api.js';
 import { buildApp } from './http/app.js';
+import { listenLimited } from './http/server.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
+import { PortabilityFile } from './smpp/portability-file.js';
 import type { BindTuning } from './smpp/routes.js';
 
 export interface GatewayHandle {
@@ -52,6 +54,8 @@ export interface StartOptions {
    * BullMQ's defaults (30 s each) when absent. The SIGKILL test shortens them.
    */
   readonly stalledJobs?: StalledJobs;
+  /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
+  readonly portabilityPollMs?: number;
   /** Extra routers mounted after the API (tests, tools). */
   readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
 }
@@ -74,11 +78,9 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
 /** Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8). */
 const WORKERS_ONLY_CONCURRENCY = 32;
 
-function listen(app: express.Express, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
-    server.once('error', reject);
-  });
+/** The API's server, with its timeouts and connection caps (gateway/http/server.ts). */
+async function listen(app: express.Express, host: string, port: number): Promise<Server> {
+  return (await listenLimited(app, host, port)).server;
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -123,6 +125,8 @@ async function openProcess(
     now: options.now ?? Date.now,
     retentionDays: config.retentionDays,
     calendarFile: config.calendarFile,
+    carriers: config.carriers,
+    carrierMemoryDays: config.carrierMemoryDays,
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
   });
@@ -137,7 +141,21 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   fastRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
-  const transport = createTransport(config, { logger: log, registry: metrics, ...options.smpp });
+  const portability = config.portabilityFile
+    ? await new PortabilityFile({
+        path: config.portabilityFile,
+        carriers: config.carriers,
+        logger: log,
+        registry: metrics,
+        ...(options.portabilityPollMs !== undefined ? { pollMs: options.portabilityPollMs } : {}),
+      }).start()
+    : undefined;
+  const transport = createTransport(config, {
+    logger: log,
+    registry: metrics,
+    ...options.smpp,
+    ...(portability ? { portability: () => portability.table } : {}),
+  });
   const coreMetrics = createCoreMetrics(metrics);
   transport.onInbound(
     createInboundHandler({
@@ -199,6 +217,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       await closeServer(server);
       await sweeper.stop();
       await sender.close();
+      portability?.close();
       await transport.close();
       await Promise.all(workers.map((w) => w.close()));
       await inboundFast.close();

@@ -66,6 +66,8 @@ export interface Keys {
   campaigns(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
+  /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
+  learnedCarrier(msisdn: string): string;
   /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
@@ -99,6 +101,7 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
     worklist: (list, service, day) => `${prefix}:{wl:${list}:${service}:${day}}`,

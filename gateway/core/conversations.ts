@@ -300,7 +300,7 @@ export class ConversationService {
   async upstream(
     id: string,
     name: string,
-    body: { bank?: Bank; outcome?: string; key: string },
+    body: { bank?: Bank; outcome?: string; reason?: string; key: string },
   ): Promise<ApplyResult> {
     const event: DialogueEvent = {
       type: 'upstream',
@@ -308,6 +308,7 @@ export class ConversationService {
       key: body.key,
       ...(body.bank ? { bank: body.bank } : {}),
       ...(body.outcome ? { outcome: body.outcome } : {}),
+      ...(body.reason ? { reason: body.reason } : {}),
     };
     return this.apply(id, event);
   }

@@ -16,6 +16,7 @@ import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { WorklistStore } from '../../store/worklists.js';
@@ -42,6 +43,16 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /**
+   * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
+   * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
+   * send an SMS once more elsewhere.
+   */
+  readonly carriers?: ReadonlyArray<{
+    readonly id: string;
+    readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
+  }>;
+  readonly carrierMemoryDays?: number;
 }
 
 export interface Queues {
@@ -61,6 +72,10 @@ export interface Core {
   readonly campaigns: CampaignStore;
   /** The call centre's worklists (undelivered, not understood, deadlines by day). */
   readonly worklists: Worklists;
+  /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
+  readonly carrierMemory: CarrierMemory | undefined;
+  /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
+  readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
   readonly renderer: Renderer;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
@@ -125,6 +140,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
   const campaigns = new CampaignStore(redis, keys);
   const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
+  const carriers = options.carriers ?? [];
+  const carrierMemory =
+    carriers.length > 1
+      ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
+      : undefined;
+  const notSubscriberReceipts = new Map(
+    carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
+  );
   const conversations = new ConversationService({
     store,
     services,
@@ -144,6 +167,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     sms,
     campaigns,
     worklists,
+    carrierMemory,
+    notSubscriberReceipts,
     renderer,
     services,
     calendar,

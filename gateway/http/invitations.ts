@@ -20,7 +20,7 @@ export const BATCH_CONCURRENCY = 32;
 /**
  * The number to write to: `msisdn`, or among `recipients` the one whose role
  * comes first in the service's `recipientPriority`, whatever the order of the
- * list (002, item 9: mother, then father, then guardian).
+ * list (002, item 9: mother, then father, then another legal representative, role `guardian`).
  */
 export function chooseRecipient(service: ServiceDefinition, body: InvitationBody): string {
   if (body.msisdn !== undefined) return body.msisdn;

@@ -32,7 +32,14 @@ const HOME = {
     fullName: 'Айгүл Сейітқызы',
     serviceCode: '123',
     banks: [{ code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' }],
-    integratedBanks: [{ code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' }],
+    integratedBanks: [
+      {
+        code: 'HSBK',
+        nameKk: 'Halyk Bank',
+        nameRu: 'Народный банк (Halyk)',
+        link: 'https://halykbank.kz/open-account',
+      },
+    ],
   },
   campaign: 'home-schooling-2025-11',
 };
@@ -103,7 +110,13 @@ export const OPERATIONS: readonly Operation[] = [
           conversationId: 'mif3k2a0b1c2d3e4f5',
           bank: { code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' },
         },
-        decision: { type: 'decision', conversationId: 'mif3k2a0b1c2d3e4f5', outcome: 'assigned', params: {} },
+        assigned: { type: 'decision', conversationId: 'mif3k2a0b1c2d3e4f5', outcome: 'assigned' },
+        rejected: {
+          type: 'decision',
+          conversationId: 'mif3k2a0b1c2d3e4f5',
+          outcome: 'rejected',
+          params: { reason: 'not-eligible' },
+        },
       },
     },
     ok: { status: 200, schema: s.eventResultSchema },
