@@ -167,6 +167,8 @@ export function causeText(cause: string, ctx: ViewContext): Localized {
   return say(ctx, [], 'causes.other');
 }
 
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 /** The words of one timeline entry (its kind's title is the page's own). */
 export function entryWords(
   conv: Conversation,
@@ -179,13 +181,13 @@ export function entryWords(
     case 'transition':
       return {
         says: causeText(typeof entry.cause === 'string' ? entry.cause : '', ctx),
-        stageSays: stageText(conv.service, String(entry.stage ?? ''), String(entry.to ?? ''), ctx),
+        stageSays: stageText(conv.service, str(entry.stage), str(entry.to), ctx),
       };
     case 'event':
-      return { says: eventWords(ctx, String(entry.name ?? ''), String(entry.detail ?? '')) };
+      return { says: eventWords(ctx, str(entry.name), str(entry.detail)) };
     case 'note':
       if (entry.by !== undefined) return { says: say(ctx, ['notes.annotation'], 'notes.other') };
-      if (/^help SMS not sent/.test(String(entry.text ?? '')))
+      if (/^help SMS not sent/.test(str(entry.text)))
         return { says: say(ctx, ['notes.helpLimited'], 'notes.other') };
       return { says: say(ctx, [], 'notes.other') };
     case 'sms':

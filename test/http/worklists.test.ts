@@ -219,7 +219,7 @@ describe("a supervisor's actions", () => {
     const id = await invite('school-meals', 'version-1', '77016660041');
     const first = await get(`/v1/conversations/${id}/version`);
     expect(first.status).toBe(200);
-    expect(Object.keys(first.body).sort()).toEqual(['id', 'version']);
+    expect(Object.keys(first.body as object).sort()).toEqual(['id', 'version']);
     await t.core.store.append(id, {
       at: t.core.clock.now(),
       kind: 'sms-status',
