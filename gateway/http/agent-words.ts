@@ -12,6 +12,7 @@ import { dayNumber, fromDayNumber } from '../../dialogue/time.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import type { TimelineEntry } from '../../store/conversations.js';
 import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
+import type { TemplateSets } from '../../templates/sets.js';
 
 export interface ViewContext {
   readonly service: ServiceDefinition;
@@ -21,6 +22,8 @@ export interface ViewContext {
   readonly masked: boolean;
   /** Epoch ms of the answer (days left); the wall clock when left out. */
   readonly now?: number;
+  /** The template sets, to name the act and version each SMS followed. */
+  readonly sets?: TemplateSets;
 }
 
 export type Localized = Record<Language, string>;

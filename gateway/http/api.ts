@@ -61,7 +61,7 @@ export function api(deps: ApiDeps): ApiParts {
       }),
       campaignsRouter(campaigns),
       openApiRouter(),
-      consoleRouter(core.renderer.catalogue.locales),
+      consoleRouter(core.renderer.locales),
     ],
   };
 }

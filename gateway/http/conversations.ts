@@ -36,7 +36,8 @@ export function contextFor(core: Core, conv: Conversation, masked: boolean): Vie
   return {
     service: core.conversations.service(conv.service),
     calendar: core.calendar,
-    locales: core.renderer.catalogue.locales,
+    locales: core.renderer.locales,
+    sets: core.renderer,
     masked,
     now: core.now(),
   };
