@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'unmask',
   'key-create',
   'key-revoke',
+  'refused',
   'worklist',
   'resend',
   'annotate',
@@ -42,6 +43,10 @@ export interface AuditEntry {
   readonly list?: string;
   /** The SMS sent again. */
   readonly smsId?: string;
+  /** A refused attempt (`refused`): the status answered (401, 403, 429), the path, the client address. */
+  readonly status?: number;
+  readonly path?: string;
+  readonly address?: string;
   /** The key created or revoked, and whose it is. */
   readonly targetKey?: string;
   readonly targetPerson?: string;
