@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import { GatewayError } from '../common/errors.js';
 import type { Conversation } from '../dialogue/conversation.js';
+import type { OutcomeJob } from '../queues/outcomes.js';
+import type { State } from '../services/schema.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
@@ -62,8 +64,12 @@ export type OutboxEntry =
       readonly templateId: string;
       readonly asksConsent: boolean;
       readonly campaign?: string;
+      /** The conversation's first SMS: its acceptance is the `sent` outcome. */
+      readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
     }
   | { readonly t: 'assignment' }
+  /** One outcome for the `outcomes` queue, committed with the transition that made it. */
+  | { readonly t: 'outcome'; readonly job: OutcomeJob }
   | { readonly t: 'deadline'; readonly at: number | null }
   | { readonly t: 'index' };
 

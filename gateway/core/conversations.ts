@@ -26,6 +26,8 @@ import type { RenderedSms } from '../../templates/renderer.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
+import { isOutcome, outcomeOf } from './outcomes.js';
+import type { ZoneTable } from '../../dialogue/time.js';
 import { paramsSchema } from './params.js';
 import { assertSameInvitation } from './same-invitation.js';
 
@@ -46,6 +48,8 @@ export interface ConversationDeps {
   readonly outbox: Outbox;
   readonly campaigns: CampaignStore;
   readonly log: Logger;
+  /** Kazakhstan's time zone: outcomes carry local times (CONTRACT.md). */
+  readonly zone: ZoneTable;
   /** Epoch ms; injectable so deadlines are tested without waiting days. */
   readonly now: () => number;
 }
@@ -178,6 +182,8 @@ export class ConversationService {
       });
       if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, next, message.vars);
       const smsId = `${before.version + 1}.${i}`;
+      const invitation = (before.invitationSmsId ?? null) === null && i === 0;
+      if (invitation) next = { ...next, invitationSmsId: smsId };
       if (message.asksConsent) {
         next = {
           ...next,
@@ -212,8 +218,14 @@ export class ConversationService {
         templateId: sms.templateId,
         asksConsent: message.asksConsent,
         ...(next.campaign ? { campaign: next.campaign } : {}),
+        ...(invitation
+          ? { invitation: { service: next.service, externalId: next.externalId, state: next.state } }
+          : {}),
       });
     });
+    if (next.state !== before.state && isOutcome(next.state)) {
+      outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
+    }
     if (outcome.consent) outbox.push({ t: 'assignment' });
     if (next.deadline !== before.deadline) outbox.push({ t: 'deadline', at: next.deadline });
     const final = !isOpen(next) && next.state !== 'consented';
