@@ -335,7 +335,19 @@ export const keyListSchema = z.object({ keys: z.array(personKeySchema) });
 export const campaignSchema = z.object({
   id: z.string(),
   progress: z.object(Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()]))),
+  /** Invitations per minute (and per hour) the campaign is sent at; null: as fast as the binds allow. */
+  pace: z.object({ perMinute: z.number(), perHour: z.number() }).nullable(),
+  paused: z.boolean(),
+  /** Invitations queued and not yet accepted or refused by an SMSC. */
+  remaining: z.number().int(),
+  /** When the last invitation should go at this pace (Almaty time); null when paused or not paced. */
+  forecastEnd: almatyTime.nullable(),
 });
+/** A campaign's pace: `{ "perMinute": 50 }`, `{ "perHour": 3000 }`, or `{ "perMinute": null }` for none. */
+export const campaignPaceSchema = z.union([
+  z.object({ perMinute: z.number().positive().max(100_000).nullable() }).strict(),
+  z.object({ perHour: z.number().positive().max(6_000_000) }).strict(),
+]);
 export const errorSchema = z.object({
   error: z.object({
     code: z.string(),

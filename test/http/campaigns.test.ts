@@ -40,6 +40,10 @@ describe('campaign progress', () => {
     expect(campaignSchema.parse(res.body)).toEqual({
       id: 'nov-2026',
       progress: { queued: 2, sent: 1, delivered: 1, failed: 0, replied: 0, consented: 0, unknown: 0 },
+      pace: null,
+      paused: false,
+      remaining: 1,
+      forecastEnd: null,
     });
   });
 
