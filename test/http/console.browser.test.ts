@@ -103,6 +103,9 @@ describe.skipIf(skip)('agent console in chromium', () => {
     expect(await page.getByTestId('sms-status').first().innerText()).toMatch(
       /Частей SMS: \d+ · .*Доставлено \(2026-11-24 11:01\)/,
     );
+    expect(await page.getByTestId('sms-act').first().innerText()).toMatch(
+      /^Акт: № 42 .*, 2024-02-16, Algorithm, Appendix 1-5 .* · текст акта · Набор текстов: home-schooling\.2024-02-16 [0-9a-f]{12}$/,
+    );
     const items = await page.getByTestId('timeline').locator('li').all();
     const kinds = await Promise.all(items.map((li) => li.getAttribute('data-kind')));
     expect(kinds).toEqual(['transition', 'sms', 'reply', 'transition', 'sms']);

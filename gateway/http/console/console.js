@@ -132,6 +132,16 @@ function deliveryWord(status) {
   return t(`timeline.delivery.${status === 'queued' || status === 'sent' ? status : status || 'pending'}`);
 }
 
+/** Which act and version an SMS followed (templates/sets/): act number, date, appendix, wording, version. */
+function setLine(s) {
+  const act = s.act
+    ? `${t('timeline.act')}: ${s.act.number}, ${s.act.date}, ${s.act.appendix}`
+    : t('timeline.noAct');
+  const wording = s.wording ? ` · ${t(`timeline.wording.${s.wording}`)}` : '';
+  const version = s.sha256 ? ` · ${t('timeline.version')}: ${s.id} ${s.sha256.slice(0, 12)}` : ` · ${s.id}`;
+  return `${act}${wording}${version}${s.changed ? ` · ${t('timeline.setChanged')}` : ''}`;
+}
+
 function entryBody(e) {
   switch (e.kind) {
     case 'sms':
@@ -143,6 +153,9 @@ function entryBody(e) {
           text: `${t('timeline.parts')}: ${e.parts} · ${t('timeline.encoding')}: ${e.encoding} · ${t('timeline.status')}: ${deliveryWord(e.status)}${e.statusAt ? ` (${almaty(e.statusAt)})` : ''}`,
           'data-testid': 'sms-status',
         }),
+        ...(e.templateSet
+          ? [el('div', { className: 'meta', text: setLine(e.templateSet), 'data-testid': 'sms-act' })]
+          : []),
       ];
     case 'reply':
       return [
