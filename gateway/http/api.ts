@@ -13,6 +13,7 @@ import { campaignsRouter, campaignStore, registerCampaignMetrics } from './campa
 import { consoleRouter } from './console.js';
 import { eventsRouter } from './events.js';
 import { invitationsRouter } from './invitations.js';
+import { DEFAULT_INVITATION_READ_LIMIT, invitationReadRouter } from './invitation-read.js';
 import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
@@ -44,6 +45,7 @@ export function api(deps: ApiDeps): ApiParts {
     guards: [authenticate(createAuthenticator(deps.apiKeys, people))],
     routers: [
       invitationsRouter({ core, campaigns }),
+      invitationReadRouter(core, DEFAULT_INVITATION_READ_LIMIT, deps.now ?? core.now),
       eventsRouter(core),
       lookupRouter({
         core,
