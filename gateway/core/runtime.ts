@@ -16,6 +16,7 @@ import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
@@ -52,6 +53,8 @@ export interface CoreOptions {
     readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
   }>;
   readonly carrierMemoryDays?: number;
+  /** An SMS with no final receipt this long after it was sent is "delivery unknown". Default 72. */
+  readonly receiptTimeoutHours?: number;
 }
 
 export interface Queues {
@@ -75,6 +78,9 @@ export interface Core {
   readonly campaigns: CampaignStore;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
+  /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
+  readonly awaitedReceipts: AwaitedReceipts;
+  readonly receiptTimeoutMs: number;
   /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
   readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
   /** The template sets by act (templates/sets/): renders every SMS with the set it follows. */
@@ -176,6 +182,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     carriers.length > 1
       ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
       : undefined;
+  const receiptTimeoutHours = options.receiptTimeoutHours ?? 72;
+  // Kept twice the timeout and a day, should no sweep run for a while.
+  const awaitedReceipts = new AwaitedReceipts(redis, keys, (2 * receiptTimeoutHours + 24) * 3600);
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
@@ -199,6 +208,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     sms,
     campaigns,
     carrierMemory,
+    awaitedReceipts,
+    receiptTimeoutMs: receiptTimeoutHours * 3600_000,
     notSubscriberReceipts,
     renderer,
     services,

@@ -47,6 +47,7 @@ describe('campaign progress', () => {
         failed: 0,
         replied: 0,
         consented: 0,
+        unknown: 0,
         states: { invited: 2 },
       },
     });
