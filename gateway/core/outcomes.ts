@@ -127,7 +127,11 @@ export function outcomesFromTimeline(
     if (invitation && e.status === 'sent') add({ outcome: 'sent', at: e.at });
     else if (invitation && e.status === 'delivered') {
       const err = typeof e.err === 'string' ? { err: e.err } : {};
-      add({ outcome: 'delivered', at: e.at, carrier: { stat: typeof e.stat === 'string' ? e.stat : 'DELIVRD', ...err } });
+      add({
+        outcome: 'delivered',
+        at: e.at,
+        carrier: { stat: typeof e.stat === 'string' ? e.stat : 'DELIVRD', ...err },
+      });
     } else if (e.kind === 'transition' && typeof e.to === 'string' && isOutcome(e.to) && e.to !== e.from) {
       const outcome = e.to;
       add({
