@@ -209,7 +209,7 @@ export class ConversationStore {
     return this.externalIds.claim(service, externalId, id);
   }
 
-  /** The conversation id an invitation for (service, externalId) started, if any. */
+  /** The conversation id of (service, externalId), or null (the inviting system's reference). */
   async findExternalId(service: string, externalId: string): Promise<string | null> {
     return this.externalIds.find(service, externalId);
   }

@@ -19,18 +19,16 @@ export class ExternalIdIndex {
     private readonly keys: Keys,
   ) {}
 
-  /** The conversation id that holds (service, externalId), if any. */
-  async find(service: string, externalId: string): Promise<string | null> {
-    return this.redis.hget(
-      this.keys.externalIds(service, fnv1a(externalId) % EXTERNAL_ID_BUCKETS),
-      externalId,
-    );
-  }
-
   /** Claims (service, externalId) for `id`, or returns the id that already holds it. */
   async claim(service: string, externalId: string, id: string): Promise<string> {
     const bucket = this.keys.externalIds(service, fnv1a(externalId) % EXTERNAL_ID_BUCKETS);
     if ((await this.redis.hsetnx(bucket, externalId, id)) === 1) return id;
     return (await this.redis.hget(bucket, externalId)) ?? id;
+  }
+
+  /** The conversation id holding (service, externalId), or null; claims nothing. */
+  async find(service: string, externalId: string): Promise<string | null> {
+    const bucket = this.keys.externalIds(service, fnv1a(externalId) % EXTERNAL_ID_BUCKETS);
+    return this.redis.hget(bucket, externalId);
   }
 }

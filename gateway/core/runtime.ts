@@ -20,6 +20,7 @@ import { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
+import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
@@ -29,6 +30,7 @@ import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
+import { Worklists } from './worklists.js';
 
 export interface CoreOptions {
   readonly redis: RedisClient;
@@ -43,6 +45,8 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** The templates folder (sets, files, locales); default the repository's `templates/`. */
+  readonly templatesDir?: string | undefined;
   /**
    * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
    * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
@@ -76,6 +80,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** The call centre's worklists (undelivered, not understood, deadlines by day). */
+  readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
   /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
@@ -124,9 +130,9 @@ function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
 }
 
 /** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
-async function loadSets(): Promise<TemplateSets> {
+async function loadSets(dir?: string): Promise<TemplateSets> {
   try {
-    return await loadTemplateSets();
+    return await loadTemplateSets(dir);
   } catch (error) {
     if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
     throw error;
@@ -138,7 +144,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadSets(),
+    loadSets(options.templatesDir),
     loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
@@ -177,6 +183,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     zone: calendar.zone,
   });
   const campaigns = new CampaignStore(redis, keys);
+  const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1
@@ -198,6 +205,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     zone: calendar.zone,
     now,
+    worklists,
   });
   return {
     conversations,
@@ -207,6 +215,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     sms,
     campaigns,
+    worklists,
     carrierMemory,
     awaitedReceipts,
     receiptTimeoutMs: receiptTimeoutHours * 3600_000,
