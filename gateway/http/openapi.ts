@@ -63,7 +63,10 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/readyz',
-    summary: 'Readiness: Redis and at least one SMPP bind up (503 otherwise)',
+    summary:
+      'Readiness: Redis and at least one SMPP bind up (503 otherwise); the body also lists, per carrier, ' +
+      'how long it has been down (downSeconds), the SMS waiting for it (waiting.sms, waiting.oldestSeconds) ' +
+      'and its fail-over carrier',
     roles: null,
     ok: { status: 200 },
     errors: [],
