@@ -239,6 +239,12 @@ export class ConversationService {
     const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
     if (!ok) return null;
     const committed = { ...next, version: before.version + 1 };
+    if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
+      const from = before.version < 0 ? null : before.state;
+      await this.deps.campaigns
+        .moveState(committed.campaign, from, committed.state, now)
+        .catch(() => undefined);
+    }
     await this.deps.worklists?.committed(before, committed, timeline, now);
     if (outcome.consent && committed.campaign) {
       await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
