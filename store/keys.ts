@@ -64,6 +64,8 @@ export interface Keys {
   campaign(id: string): string;
   /** Sorted set: campaign ids scored by their last counter update (epoch ms), for /metrics. */
   campaigns(): string;
+  /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
+  stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
 }
@@ -90,5 +92,6 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    stateCounts: () => `${prefix}:{stats}:states`,
   };
 }
