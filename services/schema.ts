@@ -6,6 +6,7 @@
  * events and the deadline. The dialogue engine (dialogue/engine.ts) runs it.
  */
 import { z } from 'zod';
+import { MAX_SMS_PARTS } from '../sms/encoding.js';
 
 /** Contract states (CONTRACT.md, "Conversation states"). DO NOT RENAME: persisted and public. */
 export const STATES = [
@@ -93,6 +94,11 @@ export const serviceSchema = z
       /** The params field holding the service code the citizen types first, or null (002 replies `3#1`). */
       codeParam: z.string().nullable(),
     }),
+    /**
+     * The most SMS parts one message of this service may take once rendered with the caller's values: a
+     * rendering that would take more is refused with a 400 naming the field, before anything is queued.
+     */
+    maxParts: z.number().int().min(1).max(MAX_SMS_PARTS),
     /** Recipients in order of priority when an invitation lists several (002, item 9). */
     recipientPriority: z.array(z.string()).optional(),
     start: startSchema,

@@ -133,6 +133,12 @@ export const LIMITS = {
   ucs2: { single: 70, part: 67, part16: 66 },
 } as const;
 
+/**
+ * The most parts one concatenated SMS can have: the UDH carries the total and the sequence number in one
+ * octet each (3GPP TS 23.040 §9.2.3.24.1), and 0 is not a valid sequence number.
+ */
+export const MAX_SMS_PARTS = 255;
+
 export interface Segmentation {
   readonly encoding: SmsEncoding;
   readonly dataCoding: number;
@@ -194,6 +200,10 @@ export function segment(text: string, options: SegmentOptions = {}): Segmentatio
     i += width;
   }
   if (start < text.length) parts.push(text.slice(start));
+  if (parts.length > MAX_SMS_PARTS) {
+    // Callers check a service's maxParts before queueing, so reaching this is a bug, not an input error.
+    throw new RangeError(`a text of ${parts.length} parts exceeds the ${MAX_SMS_PARTS} a UDH can number`);
+  }
   return { encoding, dataCoding, characters, units, parts };
 }
 
@@ -212,6 +222,10 @@ export interface ConcatInfo {
 
 /** UDH with one concatenation IE (3GPP TS 23.040 §9.2.3.24.1 / .8). */
 export function buildConcatUdh(info: ConcatInfo): Buffer {
+  if (!(info.total >= 1 && info.total <= MAX_SMS_PARTS && info.seq >= 1 && info.seq <= info.total)) {
+    // An octet would wrap (part 256 shown as 0): refuse rather than send a header phones cannot reassemble.
+    throw new RangeError(`concatenation part ${info.seq} of ${info.total} cannot be numbered in a UDH`);
+  }
   if (info.refBits === 16) {
     return Buffer.from([0x06, 0x08, 0x04, (info.ref >> 8) & 0xff, info.ref & 0xff, info.total, info.seq]);
   }

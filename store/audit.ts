@@ -2,18 +2,21 @@
  * The audit log of the call centre (issue 7, point 2): every lookup of a
  * conversation and every unmasking by a supervisor, newest first. Personal
  * data is kept out of it: the MSISDN searched is stored masked, the actor as
- * the fingerprint of its API key (never the key).
+ * the person holding the key (never the key).
  */
 import type { RedisClient } from './redis.js';
 
-/** What was done: a lookup by id, a search by phone number, or an unmasked read. */
-export type AuditAction = 'view' | 'search' | 'unmask';
+/** What was done: lookups (by id, by phone number, unmasked), and supervisors' changes to keys. */
+export const AUDIT_ACTIONS = ['view', 'search', 'unmask', 'key-create', 'key-revoke'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
   /** Epoch ms. */
   readonly at: number;
-  /** Fingerprint of the API key (gateway/http/auth.ts), not the key. */
+  /** The person (gateway/http/auth.ts, Principal.person); never a key. */
   readonly actor: string;
+  /** The id of the key used (a person key's id or an API_KEYS key's fingerprint). */
+  readonly keyId?: string;
   readonly role: string;
   readonly action: AuditAction;
   readonly conversationId?: string;
@@ -23,6 +26,9 @@ export interface AuditEntry {
   readonly reason?: string;
   /** How many conversations the lookup returned. */
   readonly count?: number;
+  /** The key created or revoked, and whose it is. */
+  readonly targetKey?: string;
+  readonly targetPerson?: string;
 }
 
 /** Entries kept; the oldest beyond this are trimmed (a list in Redis, not an archive). */

@@ -68,6 +68,10 @@ export interface Keys {
   stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
+  /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
+  personKeys(): string;
+  /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
+  personKeyIds(): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -93,5 +97,7 @@ export function createKeys(prefix = 'gw'): Keys {
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
     stateCounts: () => `${prefix}:{stats}:states`,
+    personKeys: () => `${prefix}:{keys}`,
+    personKeyIds: () => `${prefix}:{keys}:ids`,
   };
 }

@@ -9,15 +9,53 @@ import { z } from 'zod';
 export const LANGUAGES = ['kk', 'ru'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-/** No line break (it would break the SMS layout) and no brace (none may reach a citizen). */
-const inlineText = z
+/** Longest name or phrase a template variable takes (UTF-16 units): a full name, a school, a bank. */
+export const MAX_TEXT_LENGTH = 200;
+/** Most banks one invitation or event may offer (each is a line of the SMS). */
+export const MAX_BANKS = 20;
+
+/**
+ * What no variable may contain: control characters (NUL, line breaks, tabs; Unicode Cc), format characters
+ * (bidi embeddings, overrides and isolates, zero-width characters; Cf), line and paragraph separators, and
+ * braces (none may reach a citizen). A bidi override would reorder the SMS after it; a line break would break
+ * its layout.
+ */
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}{}]/u;
+
+/** With the `u` flag a paired surrogate is one code point, so only a lone one is Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function describeForbidden(value: string): string {
+  const ch = FORBIDDEN.exec(value)?.[0] ?? '';
+  const code = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (ch === '{' || ch === '}') return 'must not contain a brace';
+  if (ch === '\n' || ch === '\r') return `must not contain a line break (${code})`;
+  return `must not contain the control or format character ${code}`;
+}
+
+/**
+ * The one rule for a name or phrase on one line, shared by the API (invitation params, events) and the
+ * templates, so whatever the API accepts renders: well-formed Unicode (no lone surrogate), 1 to
+ * MAX_TEXT_LENGTH characters, none of FORBIDDEN.
+ */
+export const inlineText = z
   .string()
+  .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    if (LONE_SURROGATE.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be well-formed Unicode (a lone surrogate was found)' });
+    } else if (FORBIDDEN.test(value)) {
+      ctx.addIssue({ code: 'custom', message: describeForbidden(value) });
+    }
+  })
   .trim()
-  .min(1, 'must not be empty')
-  .regex(/^[^\r\n{}]*$/, 'must not contain a line break or a brace');
+  .min(1, 'must not be empty');
+
+/** A bank's code as upstream systems know it: letters, digits and `._-`. */
+const bankCode = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 letters, digits, . _ -');
 
 /** A bank as upstream systems send it (CONTRACT, invitation params): the names in both languages. */
-const bankSchema = z.object({ code: z.string().min(1), nameKk: inlineText, nameRu: inlineText });
+export const bankSchema = z.object({ code: bankCode, nameKk: inlineText, nameRu: inlineText });
 export type Bank = z.infer<typeof bankSchema>;
 
 /** A bank as a template reads it: the name in the SMS's language, its number in the list (from 1). */
@@ -49,12 +87,15 @@ export const VAR_TYPES = {
    * the position in the array, from 1, so the reply `{code}#3#1{n}` means `banks[n - 1]`.
    */
   banks: {
-    schema: z.array(bankSchema).min(1, 'must list at least one bank'),
+    schema: z
+      .array(bankSchema)
+      .min(1, 'must list at least one bank')
+      .max(MAX_BANKS, `must list at most ${MAX_BANKS} banks`),
     localize: (banks: readonly Bank[], language: Language) =>
       banks.map((b, i) => localizeBank(b, language, i)),
   },
   /** A non-empty list of short strings: valid replies, service codes. */
-  texts: { schema: z.array(inlineText).min(1, 'must not be empty'), localize: identity },
+  texts: { schema: z.array(inlineText).min(1, 'must not be empty').max(MAX_BANKS), localize: identity },
 } as const;
 
 export type VarTypeName = keyof typeof VAR_TYPES;

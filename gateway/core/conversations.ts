@@ -23,7 +23,7 @@ import {
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { StateCounts } from '../../store/state-counts.js';
-import type { Renderer } from '../../templates/renderer.js';
+import type { RenderedSms, Renderer } from '../../templates/renderer.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 import { paramsSchema } from './params.js';
@@ -148,8 +148,10 @@ export class ConversationService {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
+    const { maxParts } = this.service(next.service);
     outcome.messages.forEach((message, i) => {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars);
+      if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, next, message.vars);
       const smsId = `${before.version + 1}.${i}`;
       if (message.asksConsent) {
         next = {
@@ -252,6 +254,26 @@ const STEP_MESSAGES: Readonly<Record<string, string>> = {
   reply: 'reply decided',
   deadline: 'deadline fired',
 };
+
+/** The caller's field that made an SMS too long: the longest variable, named as the API names it. */
+function tooManyParts(
+  sms: RenderedSms,
+  maxParts: number,
+  conv: Conversation,
+  vars: Readonly<Record<string, unknown>>,
+): GatewayError {
+  const [name] = Object.entries(vars)
+    .map(([key, value]) => [key, JSON.stringify(value)?.length ?? 0] as const)
+    .reduce<readonly [string, number]>((a, b) => (b[1] > a[1] ? b : a), ['', -1]);
+  const path =
+    name === 'bank' && !Object.hasOwn(conv.params, 'bank')
+      ? `bank.name${conv.language === 'kk' ? 'Kk' : 'Ru'}`
+      : `params.${name}`;
+  const message = `the SMS ${sms.templateId} (${sms.language}) would take ${sms.segmentation.parts} parts; ${conv.service} allows at most ${maxParts}`;
+  return new GatewayError('GW_VALIDATION_FAILED', message, [
+    { path, message: `too long: ${message}`, parts: sms.segmentation.parts, maxParts },
+  ]);
+}
 
 function withKey(outcome: Outcome, key: string): Outcome {
   const applied = [...outcome.conversation.appliedEvents.filter((k) => k !== key), key].slice(-APPLIED_KEEP);

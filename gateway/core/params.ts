@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ServiceDefinition } from '../../services/schema.js';
-import { VAR_TYPES } from '../../templates/var-types.js';
+import { MAX_BANKS, VAR_TYPES } from '../../templates/var-types.js';
 
 const cache = new WeakMap<ServiceDefinition, z.ZodType<Record<string, unknown>>>();
 
@@ -14,7 +14,11 @@ export function paramsSchema(service: ServiceDefinition): z.ZodType<Record<strin
   if (cached) return cached;
   const shape: Record<string, z.ZodType> = {};
   for (const [name, type] of Object.entries(service.params)) {
-    if (type === 'banks?') shape[name] = z.array(VAR_TYPES.banks.schema.element).default([]);
+    if (type === 'banks?')
+      shape[name] = z
+        .array(VAR_TYPES.banks.schema.element)
+        .max(MAX_BANKS, `must list at most ${MAX_BANKS} banks`)
+        .default([]);
     else if (type === 'text?') shape[name] = VAR_TYPES.text.schema.optional();
     else shape[name] = VAR_TYPES[type].schema;
   }

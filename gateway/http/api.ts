@@ -4,6 +4,7 @@
  */
 import type { RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
+import { PersonKeyStore } from '../../store/api-keys.js';
 import { AuditLog } from '../../store/audit.js';
 import type { ApiKey } from '../config.js';
 import type { Core } from '../core/runtime.js';
@@ -12,6 +13,7 @@ import { campaignsRouter, campaignStore, registerCampaignMetrics } from './campa
 import { consoleRouter } from './console.js';
 import { eventsRouter } from './events.js';
 import { invitationsRouter } from './invitations.js';
+import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
 
@@ -37,8 +39,9 @@ export function api(deps: ApiDeps): ApiParts {
   const campaigns = campaignStore(core);
   registerCampaignMetrics(deps.metrics, campaigns);
   const audit = new AuditLog(core.store.redis, core.store.keys.audit());
+  const people = new PersonKeyStore(core.store.redis, core.store.keys);
   return {
-    guards: [authenticate(createAuthenticator(deps.apiKeys))],
+    guards: [authenticate(createAuthenticator(deps.apiKeys, people))],
     routers: [
       invitationsRouter({ core, campaigns }),
       eventsRouter(core),
@@ -48,6 +51,7 @@ export function api(deps: ApiDeps): ApiParts {
         lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
         now: deps.now ?? core.now,
       }),
+      keysRouter({ core, audit, keys: people }),
       campaignsRouter(campaigns),
       openApiRouter(),
       consoleRouter(core.renderer.catalogue.locales),

@@ -1,49 +1,85 @@
 /**
- * API keys and roles (CONTRACT.md, `API_KEYS`; issue 7, point 2). No key, no
- * access (401); a key whose role may not do this, 403. Keys are compared in
- * constant time over their SHA-256 digests (equal lengths, so
- * `timingSafeEqual` applies and a key's length does not leak), every key is
- * tried so the match position does not leak either, and the key itself is
- * never logged or stored: the audit log names a key by its fingerprint.
+ * API keys and roles (CONTRACT.md, `API_KEYS`). No key, no access (401); a key
+ * whose role may not do this, 403. Two sources of keys:
+ *
+ * - `API_KEYS` (start-up): upstream systems, and the first supervisor, who
+ *   creates the others. Compared in constant time over their SHA-256 digests
+ *   (equal lengths, so `timingSafeEqual` applies and a key's length does not
+ *   leak), every key tried so the match position does not leak either.
+ * - people's keys (store/api-keys.ts): one per person, created and revoked by
+ *   a supervisor through /v1/keys, looked up by digest on every request, so a
+ *   change takes effect at once and without a restart.
+ *
+ * A key itself is never logged or stored; the audit log names the person.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
+import type { PersonKeyStore } from '../../store/api-keys.js';
 import type { ApiKey, Role } from '../config.js';
 import { sendError } from './errors.js';
 
-/** Who is calling: the key's role and its fingerprint (first 12 hex of its SHA-256). */
+/** Who is calling, for routes, the audit log and the rate limits. */
 export interface Principal {
   readonly role: Role;
+  /** The key: a person key's id, or the first 12 hex of an `API_KEYS` key's SHA-256. */
   readonly keyId: string;
+  /** The person (a login given when the key was made), or `API_KEYS:<keyId>` for a start-up key. */
+  readonly person: string;
+  /** Services this caller may see; null: all. */
+  readonly services: readonly string[] | null;
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
-/** Builds the key check once: digests are computed at start-up, not per request. */
+/** The key of a `Bearer` header, or undefined. */
+function bearerKey(header: string | undefined): string | undefined {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+export type Authenticator = (header: string | undefined) => Promise<Principal | undefined>;
+
+/** Builds the key check once: the start-up keys' digests are computed here, not per request. */
 export function createAuthenticator(
   keys: readonly ApiKey[],
-): (header: string | undefined) => Principal | undefined {
+  people?: Pick<PersonKeyStore, 'find'>,
+): Authenticator {
   const known = keys.map((k) => ({ role: k.role, hash: digest(k.key) }));
-  return (header) => {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
-    if (!match?.[1]) return undefined;
-    const presented = digest(match[1]);
+  return async (header) => {
+    const key = bearerKey(header);
+    if (!key) return undefined;
+    const presented = digest(key);
     let found: (typeof known)[number] | undefined;
     for (const k of known) {
       if (timingSafeEqual(presented, k.hash) && found === undefined) found = k;
     }
-    return found && { role: found.role, keyId: found.hash.toString('hex').slice(0, 12) };
+    if (found) {
+      const keyId = found.hash.toString('hex').slice(0, 12);
+      return { role: found.role, keyId, person: `API_KEYS:${keyId}`, services: null };
+    }
+    const record = await people?.find(key);
+    return record
+      ? { role: record.role, keyId: record.id, person: record.person, services: record.services }
+      : undefined;
   };
 }
 
 function unauthenticated(res: Response): void {
   res.set('WWW-Authenticate', 'Bearer');
-  sendError(res, 'GW_UNAUTHENTICATED', 'send Authorization: Bearer <key> with a key from API_KEYS');
+  sendError(
+    res,
+    'GW_UNAUTHENTICATED',
+    'send Authorization: Bearer <key> with your own key (or one from API_KEYS)',
+  );
+}
+
+/** The caller, as set by {@link authenticate}; undefined before it (or when it refused). */
+export function maybePrincipal(res: Response): Principal | undefined {
+  return res.locals.principal as Principal | undefined;
 }
 
 /** The caller, as set by {@link authenticate}. */
 export function principalOf(res: Response): Principal {
-  const p = res.locals.principal as Principal | undefined;
+  const p = maybePrincipal(res);
   if (!p) throw new Error('principalOf: authenticate() did not run for this route');
   return p;
 }
@@ -53,14 +89,18 @@ export function principalOf(res: Response): Principal {
  * parsing (AppDeps.guards), so a request without a valid key is refused before
  * its body is read.
  */
-export function authenticate(check: ReturnType<typeof createAuthenticator>): RequestHandler {
+export function authenticate(check: Authenticator): RequestHandler {
   return (req, res, next) => {
     // Express matches routes case-insensitively: /V1/audit reaches the /v1/audit route, so guard it too.
     if (!/^\/v1(\/|$)/i.test(req.path)) return next();
-    const principal = check(req.get('authorization'));
-    if (!principal) return unauthenticated(res);
-    res.locals.principal = principal;
-    next();
+    check(req.get('authorization')).then(
+      (principal) => {
+        if (!principal) return unauthenticated(res);
+        res.locals.principal = principal;
+        next();
+      },
+      () => sendError(res, 'GW_REDIS_UNAVAILABLE', 'the key cannot be checked now; try again'),
+    );
   };
 }
 
@@ -88,29 +128,29 @@ export interface RateLimit {
   readonly perSecond: number;
 }
 
-/** Lookups: 60 at once, then one a second per key — a person at a console, not a scraper. */
+/** Lookups: 60 at once, then one a second per person — a person at a console, not a scraper. */
 export const DEFAULT_LOOKUP_LIMIT: RateLimit = { burst: 60, perSecond: 1 };
 
 /**
- * A token bucket per API key, in memory (one gateway process; several behind a
+ * A token bucket per person (several keys of one person share it), in memory (one gateway process; several behind a
  * balancer each allow the rate, which still bounds a leaked key). Answers 429
  * with Retry-After in whole seconds (RFC 9110 §10.2.3).
  */
 export function rateLimit(limit: RateLimit, now: () => number = Date.now): RequestHandler {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return (_req, res, next) => {
-    const { keyId } = principalOf(res);
+    const { person } = principalOf(res);
     const t = now();
-    const b = buckets.get(keyId) ?? { tokens: limit.burst, at: t };
+    const b = buckets.get(person) ?? { tokens: limit.burst, at: t };
     b.tokens = Math.min(limit.burst, b.tokens + ((t - b.at) / 1000) * limit.perSecond);
     b.at = t;
-    buckets.set(keyId, b);
+    buckets.set(person, b);
     if (b.tokens < 1) {
       res.set('Retry-After', String(Math.max(1, Math.ceil((1 - b.tokens) / limit.perSecond))));
       return sendError(
         res,
         'GW_RATE_LIMITED',
-        'too many lookups with this key; wait for Retry-After seconds',
+        'too many lookups by this person; wait for Retry-After seconds',
       );
     }
     b.tokens -= 1;

@@ -85,8 +85,8 @@ export function lookupRouter(deps: LookupDeps): Router {
   const router = Router();
   const limited = rateLimit(deps.lookupLimit, deps.now);
   const record: Recorder = (res, action, extra) => {
-    const { keyId, role } = principalOf(res);
-    return audit.record({ at: core.now(), actor: keyId, role, action, ...extra });
+    const { person, keyId, role } = principalOf(res);
+    return audit.record({ at: core.now(), actor: person, keyId, role, action, ...extra });
   };
   const lookers = requireRole('agent', 'supervisor');
   router.get('/v1/conversations/:id', lookers, limited, viewOne(core, record));

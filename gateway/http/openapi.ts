@@ -137,6 +137,38 @@ export const OPERATIONS: readonly Operation[] = [
     errors: [...AUTH, 'GW_VALIDATION_FAILED'],
   },
   {
+    method: 'post',
+    path: '/v1/keys',
+    summary: "Create a person's API key (agent or supervisor); the key is in this answer only",
+    roles: ['supervisor'],
+    body: {
+      schema: s.keyCreateSchema,
+      examples: {
+        agent: { person: 'a.nurlanova', role: 'agent' },
+        mealsAgent: { person: 'b.sadykov', role: 'agent', services: ['school-meals'] },
+      },
+    },
+    ok: { status: 201, schema: s.keyCreatedSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_CONFLICT'],
+  },
+  {
+    method: 'get',
+    path: '/v1/keys',
+    summary: "People's API keys (never the keys themselves)",
+    roles: ['supervisor'],
+    ok: { status: 200, schema: s.keyListSchema },
+    errors: AUTH,
+  },
+  {
+    method: 'post',
+    path: '/v1/keys/{id}/revoke',
+    summary: 'Revoke a key: refused from the next request on, without a restart',
+    roles: ['supervisor'],
+    body: { schema: s.keyRevokeSchema, examples: { left: { reason: 'left the call centre' } } },
+    ok: { status: 200 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
+  },
+  {
     method: 'get',
     path: '/v1/campaigns/{id}',
     summary: 'Progress counters of a campaign',

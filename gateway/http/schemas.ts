@@ -6,7 +6,10 @@
 import { z } from 'zod';
 import { normalizeMsisdn } from '../../common/msisdn.js';
 import { STATES } from '../../services/schema.js';
+import { PERSON_ROLES } from '../../store/api-keys.js';
+import { AUDIT_ACTIONS } from '../../store/audit.js';
 import { CAMPAIGN_FIELDS } from '../../store/campaigns.js';
+import { VAR_TYPES } from '../../templates/var-types.js';
 
 /** Entries of one batch: 10 000 fit well under the 5 MB body limit and answer within seconds. */
 export const MAX_BATCH = 10_000;
@@ -29,11 +32,8 @@ const language = z.enum(['kk', 'ru']);
 /** Conversation ids are lowercase base 36 (store/conversations.ts, newConversationId). */
 export const conversationIdSchema = z.string().regex(/^[a-z0-9]{1,64}$/, 'is not a conversation id');
 const campaignId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, . _ -');
-const bank = z.object({
-  code: z.string().min(1).max(32),
-  nameKk: z.string().min(1).max(200),
-  nameRu: z.string().min(1).max(200),
-});
+/** The same rule as the templates' `bank` variable, so an event the API accepts always renders. */
+const bank = VAR_TYPES.bank.schema;
 
 const recipient = z.object({ role: z.string().min(1).max(32), msisdn: msisdnSchema });
 
@@ -106,6 +106,21 @@ export const auditQuerySchema = z.object({
 });
 export const campaignParamsSchema = z.object({ id: campaignId });
 
+/** A person's login or staff number, named in the audit log. */
+const person = z
+  .string()
+  .regex(/^[A-Za-z0-9._@-]{2,64}$/, 'must be 2-64 letters, digits, . _ @ - (a login or staff number)');
+export const keyCreateSchema = z.object({
+  person,
+  role: z.enum(PERSON_ROLES),
+  /** The services this person works on (search and worklists show only these); all when left out. */
+  services: z.array(z.string().min(1).max(64)).min(1).max(20).optional(),
+});
+export const keyIdSchema = z.string().regex(/^[0-9a-f]{12}$/, 'is not a key id');
+export const keyRevokeSchema = z.object({
+  reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(500),
+});
+
 // ---- Responses (documented; the tests parse real answers with them) ----
 
 const state = z.enum(STATES);
@@ -170,14 +185,30 @@ export const auditListSchema = z.object({
       at: almatyTime,
       actor: z.string(),
       role: z.string(),
-      action: z.enum(['view', 'search', 'unmask']),
+      /** The key's id (a person key's id, or an API_KEYS key's fingerprint). */
+      keyId: z.string().optional(),
+      action: z.enum(AUDIT_ACTIONS),
       conversationId: z.string().optional(),
       msisdn: z.string().optional(),
       reason: z.string().optional(),
       count: z.number().optional(),
+      targetKey: z.string().optional(),
+      targetPerson: z.string().optional(),
     }),
   ),
 });
+export const personKeySchema = z.object({
+  id: z.string(),
+  person: z.string(),
+  role: z.enum(PERSON_ROLES),
+  services: z.array(z.string()).nullable(),
+  createdAt: almatyTime,
+  createdBy: z.string(),
+});
+export const keyCreatedSchema = personKeySchema.extend({
+  key: z.string().meta({ description: 'The key itself: shown this once, stored only as its SHA-256' }),
+});
+export const keyListSchema = z.object({ keys: z.array(personKeySchema) });
 export const campaignSchema = z.object({
   id: z.string(),
   progress: z.object(Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()]))),
