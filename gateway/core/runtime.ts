@@ -19,8 +19,10 @@ import { CampaignStore } from '../../store/campaigns.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis.js';
+import { StateCounts } from '../../store/state-counts.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { createRenderer, loadSamples, loadTemplates, type Renderer } from '../../templates/index.js';
+import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
@@ -40,6 +42,8 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
+  readonly connections?: ConnectionLog;
 }
 
 export interface Queues {
@@ -57,6 +61,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts: StateCounts;
   readonly renderer: Renderer;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
@@ -106,9 +112,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   // Without a listener BullMQ prints connection errors as raw stack traces; they belong in the log.
   for (const queue of Object.values(queues) as Queue[]) {
-    queue.on('error', (err: Error) =>
-      log.warn({ queue: queue.name, err: err.message }, 'queue connection error'),
-    );
+    queue.on('error', (err: Error) => {
+      if (options.connections) options.connections.error(`queue ${queue.name}`, err);
+      else log.warn({ queue: queue.name, err: err.message }, 'queue connection error');
+    });
   }
   const keys = createKeys(options.keyPrefix ?? 'gw');
   const dictionaries = storeDictionaries(renderer, samples, services);
@@ -120,7 +127,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sms = new SmsHandOver(queues.smsOut);
   const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
   const campaigns = new CampaignStore(redis, keys);
+  const stateCounts = new StateCounts(redis, keys);
   const conversations = new ConversationService({
+    stateCounts,
     store,
     services,
     renderer,
@@ -137,6 +146,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     queues,
     sms,
     campaigns,
+    stateCounts,
     renderer,
     services,
     calendar,

@@ -17,7 +17,7 @@ const ROUTES = OPERATIONS.map((op) => ({
   pattern: new RegExp(`^${op.path.replace(/\{\w+\}/g, '[^/]+')}/?$`),
 }));
 
-/** Probes and scrapes: logged at debug, not at every poll of a load balancer. */
+/** Probes and scrapes: logged at debug, not at every poll of a load balancer or Prometheus. */
 const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The route label of a path: an operation's pattern, `/console/` for the page's files, else `other`. */
@@ -81,8 +81,9 @@ export function accessLog(log: Logger, registry: Registry): RequestHandler {
         ms: Math.round(seconds * 10_000) / 10,
       };
       const write = (): void => {
-        if (status >= 500) log.error(line, 'request failed');
-        else if (QUIET.has(route) && status < 400) log.debug(line, 'request');
+        if (QUIET.has(route)) log.debug(line, 'request');
+        else if (status === 500) log.error(line, 'request failed');
+        else if (status >= 500) log.warn(line, 'request refused');
         else log.info(line, 'request');
       };
       const requestId = requestIdOf(res);
