@@ -76,6 +76,12 @@ export const ERRORS = {
     title: 'The request conflicts with the current state (e.g. an event for a conversation that has ended).',
     fix: 'Read the conversation and act on its current state.',
   },
+  GW_INVITATION_MISMATCH: {
+    status: 409,
+    title:
+      'An invitation repeats a (service, externalId) that already started a conversation, with another msisdn, language or params.',
+    fix: 'Send the first invitation unchanged (it answers `created: false`), or give the new one its own externalId; `details` names each field that differs.',
+  },
   GW_PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'The request body is larger than the API accepts.',

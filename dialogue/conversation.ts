@@ -12,6 +12,8 @@ export interface Bank {
   readonly code: string;
   readonly nameKk: string;
   readonly nameRu: string;
+  /** https link for opening an account there (003, Appendix 3), when the upstream system gives one. */
+  readonly link?: string | undefined;
 }
 
 /** The SMS whose text a consent answers: the legal record (CONTRACT.md, "Downstream queue"). */
@@ -67,6 +69,15 @@ export interface Conversation {
    * that deadline still counts when it is processed after the sweep (the citizen answered in time).
    */
   readonly lapsed?: { readonly stage: string; readonly deadline: number } | null;
+  /** The downstream decision (`assigned` or `rejected`, with a rejection's reason code) and its time. */
+  readonly decision?: Decision | null;
+}
+
+export interface Decision {
+  readonly outcome: string;
+  readonly reason: string | null;
+  /** Epoch ms. */
+  readonly at: number;
 }
 
 /** What identifies a new conversation; everything else starts empty (see {@link newConversation}). */

@@ -272,6 +272,13 @@ describe('social-portal (004)', () => {
     const started = start(d, conversation('social-portal', { fullName: 'Айгүл Сейітқызы' }), T0);
     expect(reply(d, started.conversation, '3#1').messages[0]?.templateId).toBe('gateway.no-reply-needed');
   });
+
+  it('a reply after the blocking notice is told no reply is needed, not that a deadline passed', () => {
+    const started = start(d, conversation('social-portal', { fullName: 'Айгүл Сейітқызы' }), T0);
+    const blocked = step(d, started.conversation, { type: 'deadline' }, T0 + 60 * DAY);
+    const late = reply(d, blocked.conversation, 'жауап', T0 + 61 * DAY);
+    expect(late.messages.map((m) => m.templateId)).toEqual(['gateway.no-reply-needed']);
+  });
 });
 
 describe('undelivered invitation', () => {

@@ -52,6 +52,8 @@ export type DialogueEvent =
       readonly key: string;
       readonly bank?: Bank;
       readonly outcome?: string;
+      /** A rejection's reason code (CONTRACT.md, `params.reason`). */
+      readonly reason?: string;
     }
   | { readonly type: 'delivery-failed'; readonly templateId: string; readonly status: string };
 
@@ -262,7 +264,14 @@ function onReply(
       accepted: false,
     });
     if (draft.conv.state === 'expired' || draft.conv.state === 'closed') {
-      draft.messages.push({ templateId: 'gateway.after-deadline', vars: {}, asksConsent: false });
+      // A service that never asks for a reply (004, items 9-10: the portal's notices) has no reply
+      // deadline to have missed: the citizen is told no reply is needed instead.
+      const asksReplies = Object.values(deps.service.stages).some((s) => s.replies.length > 0);
+      draft.messages.push({
+        templateId: asksReplies ? 'gateway.after-deadline' : 'gateway.no-reply-needed',
+        vars: {},
+        asksConsent: false,
+      });
     }
     return finish(draft);
   }
@@ -306,8 +315,11 @@ function onUpstream(
 ): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   if (conv.appliedEvents.includes(event.key)) return finish(draft, false);
-  const rule = stageOf(deps.service, conv.stage).events[event.name];
-  if (!rule || (rule.outcome !== undefined && rule.outcome !== event.outcome)) {
+  const events = stageOf(deps.service, conv.stage).events;
+  const rule =
+    (event.outcome !== undefined ? events[`${event.name}:${event.outcome}`] : undefined) ??
+    events[event.name];
+  if (!rule) {
     return {
       ...finish(draft, false),
       rejected: `event ${event.name} does not apply in state ${conv.state} (stage ${conv.stage})`,
@@ -315,8 +327,17 @@ function onUpstream(
   }
   if (rule.offerEventBank && !event.bank)
     return { ...finish(draft, false), rejected: `event ${event.name} needs a bank` };
-  draft.conv = { ...conv, appliedEvents: [...conv.appliedEvents, event.key] };
-  draft.timeline.push({ kind: 'event', name: event.name, detail: event.outcome ?? event.bank?.code ?? '' });
+  draft.conv = {
+    ...conv,
+    appliedEvents: [...conv.appliedEvents, event.key],
+    ...(event.outcome !== undefined
+      ? { decision: { outcome: event.outcome, reason: event.reason ?? null, at: now } }
+      : {}),
+  };
+  const detail = event.outcome
+    ? `${event.outcome}${event.reason ? ` (${event.reason})` : ''}`
+    : (event.bank?.code ?? '');
+  draft.timeline.push({ kind: 'event', name: event.name, detail });
   enter(deps, draft, rule.goto, now, `event ${event.name}`, rule.offerEventBank ? event.bank : undefined);
   return finish(draft);
 }

@@ -26,6 +26,7 @@ import { buildApp, type HealthProbe } from './http/app.js';
 import { listenEarly, startingApp, type EarlyServer } from './http/startup.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
+import { PortabilityFile } from './smpp/portability-file.js';
 import type { BindTuning } from './smpp/routes.js';
 
 export interface GatewayHandle {
@@ -55,6 +56,8 @@ export interface StartOptions {
    * BullMQ's defaults (30 s each) when absent. The SIGKILL test shortens them.
    */
   readonly stalledJobs?: StalledJobs;
+  /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
+  readonly portabilityPollMs?: number;
   /** Extra routers mounted after the API (tests, tools). */
   readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
 }
@@ -136,6 +139,8 @@ async function openProcess(
       now: options.now ?? Date.now,
       retentionDays: config.retentionDays,
       calendarFile: config.calendarFile,
+      carriers: config.carriers,
+      carrierMemoryDays: config.carrierMemoryDays,
       connections: redisLog,
       ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
@@ -152,16 +157,28 @@ async function openProcess(
 
 export async function startGateway(config: Config, options: StartOptions): Promise<GatewayHandle> {
   const { log } = options;
-  const { metrics, redis, workerRedis, clients, redisLog, http, core } = await openProcess(
-    config,
-    options,
-    ['smpp'],
-  );
+  const { metrics, redis, workerRedis, clients, redisLog, http, core } = await openProcess(config, options, [
+    'smpp',
+  ]);
   // The deliver_sm path must fail at once while Redis is down: the SMSC then retries.
   const fastRedis = watched(config, redisLog, 'gateway-inbound', true);
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
-  const transport = createTransport(config, { logger: log, registry: metrics, ...options.smpp });
+  const portability = config.portabilityFile
+    ? await new PortabilityFile({
+        path: config.portabilityFile,
+        carriers: config.carriers,
+        logger: log,
+        registry: metrics,
+        ...(options.portabilityPollMs !== undefined ? { pollMs: options.portabilityPollMs } : {}),
+      }).start()
+    : undefined;
+  const transport = createTransport(config, {
+    logger: log,
+    registry: metrics,
+    ...options.smpp,
+    ...(portability ? { portability: () => portability.table } : {}),
+  });
   const coreMetrics = createCoreMetrics(metrics);
   transport.onInbound(
     createInboundHandler({
@@ -223,6 +240,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       await http.close();
       await sweeper.stop();
       await sender.close();
+      portability?.close();
       await transport.close();
       await Promise.all(workers.map((w) => w.close()));
       await inboundFast.close();

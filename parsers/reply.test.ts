@@ -68,6 +68,13 @@ const ACCEPTED: readonly [string, string | null, number, number | null][] = [
   ['3*2', null, 2, null],
   ['３＃２', null, 2, null],
   ['3#1 2', null, 1, 2],
+  // The number typed inside the act's slot marks (003/000, Appendix 2: `{порядковый номер банка}`).
+  ['123#3#1{2}', '123', 1, 2],
+  ['123 #3#1{ 2 }', '123', 1, 2],
+  ['123#3#1[3]', '123', 1, 3],
+  ['123#3#1<2>', '123', 1, 2],
+  // The slot copied unfilled: no number, so Appendix 2's stage (a number required) asks again.
+  ['123#3#1{порядковый номер банка}', '123', 1, null],
 ];
 
 describe('accepted replies', () => {

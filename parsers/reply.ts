@@ -31,16 +31,28 @@ const HASH = 0x23;
 // `\s` covers Unicode White_Space and line terminators; NEL (U+0085) is the one it misses.
 const WHITESPACE_RUNS = /[\s\u0085]+/g;
 const STARS = /\*/g;
+/**
+ * A number typed inside the act's own slot marks (003/000, Appendix 2: `{порядковый номер банка}`),
+ * `123#3#1{2}`, is the number: the marks go, the digits stay.
+ */
+const MARKED_NUMBER = /[{[<]+ *([0-9]{1,3}) *[}\]>]+/g;
+const OPEN_MARKS = new Set([0x7b, 0x5b, 0x3c]);
 
 /**
  * Normalises a reply: first {@link MAX_REPLY_CHARS} characters, Unicode NFKC (full-width digits
  * and `＃`), `*` → `#` (adjacent keys on a phone pad), every run of whitespace or line breaks →
- * one space, trimmed. Idempotent: `normalizeReply(normalizeReply(x)) === normalizeReply(x)`.
+ * one space, a number inside the slot marks `{2}` / `[2]` / `<2>` → the number, trimmed.
+ * Idempotent: `normalizeReply(normalizeReply(x)) === normalizeReply(x)`.
  */
 export function normalizeReply(raw: string): string {
   const head = raw.length > MAX_REPLY_CHARS ? raw.slice(0, MAX_REPLY_CHARS) : raw;
   if (isAlreadyNormal(head)) return head;
-  const folded = head.normalize('NFKC').replace(STARS, '#').replace(WHITESPACE_RUNS, ' ').trim();
+  const folded = head
+    .normalize('NFKC')
+    .replace(STARS, '#')
+    .replace(WHITESPACE_RUNS, ' ')
+    .replace(MARKED_NUMBER, '$1')
+    .trim();
   // NFKC can lengthen a text (U+FDFA becomes 18 characters); cut again so the bound holds.
   return folded.length > MAX_REPLY_CHARS ? folded.slice(0, MAX_REPLY_CHARS).trim() : folded;
 }
@@ -53,7 +65,7 @@ function isAlreadyNormal(s: string): boolean {
   const last = s.length - 1;
   for (let i = 0; i <= last; i++) {
     const c = s.charCodeAt(i);
-    if (c < SPACE || c > 0x7e || c === STAR) return false;
+    if (c < SPACE || c > 0x7e || c === STAR || OPEN_MARKS.has(c)) return false;
     if (c === SPACE && (i === 0 || i === last || s.charCodeAt(i + 1) === SPACE)) return false;
   }
   return true;

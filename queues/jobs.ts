@@ -34,6 +34,8 @@ export const smsOutJob = z.object({
   asksConsent: z.boolean(),
   /** The invitation's campaign, for progress counters. */
   campaign: z.string().optional(),
+  /** Carriers that said the number is not theirs: a second try goes elsewhere (gateway/core/replies.ts). */
+  avoidCarriers: z.array(z.string()).optional(),
 });
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';
@@ -60,6 +62,8 @@ export const replyJob = z.object({
   receivedAt: z.number(),
   /** SMSC reference of the MO if the carrier gives one (receipted_message_id or our own hash). */
   smscMessageId: z.string(),
+  /** The carrier whose SMSC delivered it: where the number lives now. */
+  carrier: z.string().optional(),
 });
 export type ReplyJob = z.infer<typeof replyJob>;
 export const REPLY_JOB_NAME = 'reply.v1';

@@ -17,6 +17,7 @@ export const STATES = [
   'expired',
   'closed',
   'assigned',
+  'rejected',
   'undeliverable',
 ] as const;
 export type State = (typeof STATES)[number];
@@ -53,8 +54,6 @@ const eventRule = z.object({
   goto: stageId,
   /** `account-opened` carries a bank: offer it in the next stage (003, item 10). */
   offerEventBank: z.boolean().default(false),
-  /** Only for this `decision` outcome. */
-  outcome: z.string().optional(),
 });
 
 const stageSchema = z.object({
@@ -66,7 +65,11 @@ const stageSchema = z.object({
   deadline: deadlineSchema.optional(),
   onDeadline: z.object({ goto: stageId }).optional(),
   replies: z.array(replyRule).default([]),
-  events: z.record(z.string(), eventRule).default({}),
+  /**
+   * Upstream events this stage takes, by name; `name:outcome` (`decision:rejected`) takes only
+   * that outcome and is looked up before the bare name.
+   */
+  events: z.record(z.string().regex(/^[a-z][a-z-]*(:[a-z][a-z-]*)?$/), eventRule).default({}),
   /** No further reply or deadline; the conversation is kept for RETENTION_DAYS, then expires. */
   final: z.boolean().default(false),
   /** The SMS sent on entry asks for consent: its text is the one the consent record proves. */
@@ -94,6 +97,11 @@ export const serviceSchema = z
       /** The params field holding the service code the citizen types first, or null (002 replies `3#1`). */
       codeParam: z.string().nullable(),
     }),
+    /**
+     * A few words naming one request in the "which request?" SMS, per language; `{param}` is
+     * replaced by that invitation param (a school-meals request names the child).
+     */
+    label: z.object({ kk: z.string().min(1), ru: z.string().min(1) }).optional(),
     /**
      * The most SMS parts one message of this service may take once rendered with the caller's values: a
      * rendering that would take more is refused with a 400 naming the field, before anything is queued.

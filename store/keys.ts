@@ -68,6 +68,8 @@ export interface Keys {
   stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
+  /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
+  learnedCarrier(msisdn: string): string;
   /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
@@ -97,6 +99,7 @@ export function createKeys(prefix = 'gw'): Keys {
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
     stateCounts: () => `${prefix}:{stats}:states`,
+    learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
   };

@@ -91,6 +91,11 @@ function readFile(input: TemplateFileInput, problems: string[]): TemplateFile | 
   return { id, language: input.language, path, source, sha256, header: parsed.header, ast };
 }
 
+/** The text with every declared slot taken out. */
+export function withoutSlots(text: string, slots: readonly string[]): string {
+  return slots.reduce((t, slot) => t.replaceAll(slot, ''), text);
+}
+
 function sameVars(a: readonly VarDecl[], b: readonly VarDecl[]): boolean {
   const key = (vars: readonly VarDecl[]) =>
     vars
@@ -110,6 +115,21 @@ function checkUsage(file: TemplateFile, locales: Record<Language, LocaleResource
   }
   for (const name of declared) {
     if (!usage.vars.has(name)) problems.push(`${file.path}: declares "${name}" but never uses it`);
+  }
+  // A brace in the literal text is a placeholder nobody fills (`{bank.name}` for `{{bank.name}}`),
+  // unless it is one of the act's slots the header names.
+  const literal = withoutSlots(usage.literals.join('\n'), file.header.slots);
+  if (/[{}]/.test(literal)) {
+    const line =
+      literal
+        .split('\n')
+        .find((l) => /[{}]/.test(l))
+        ?.trim() ?? '';
+    problems.push(`${file.path}: a brace outside {{…}} and the header's slots: "${line}"`);
+  }
+  for (const slot of file.header.slots) {
+    if (!usage.literals.some((l) => l.includes(slot)))
+      problems.push(`${file.path}: declares slot "${slot}" but its text never writes it`);
   }
   for (const term of usage.terms) {
     if (lookupTerm(locales[file.language], term) === undefined) {

@@ -8,7 +8,11 @@
  *       source: 003 (Russian), Algorithm, Appendix 1
  *       text: verbatim
  *       vars: serviceCode:code, bank:bank
+ *       slots: {порядковый номер банка}
  *       notes: free text, may run over several lines
+ *
+ * `slots` (optional) names the act's own slots the citizen fills in, written as the act writes them:
+ * the only braces a rendered SMS may hold (docs/decisions/0004-citizen-slot.md).
  *     --}}
  */
 import { isVarTypeName, type VarTypeName } from './var-types.js';
@@ -28,12 +32,15 @@ export interface TemplateHeader {
   readonly source: string;
   readonly text: TextKind;
   readonly vars: readonly VarDecl[];
+  /** The act's slots left for the citizen, braces included, e.g. `{порядковый номер банка}`. */
+  readonly slots: readonly string[];
 }
 
 export type HeaderResult = { ok: true; header: TemplateHeader } | { ok: false; problems: string[] };
 
 const HEADER = /^\{\{!--([\s\S]*?)--\}\}/;
-const FIELD = /^\s*(id|source|text|vars):[ \t]*(.*?)\s*$/;
+const FIELD = /^\s*(id|source|text|vars|slots):[ \t]*(.*?)\s*$/;
+const SLOT = /\{[^{}\r\n]+\}/g;
 const VAR_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 function readFields(body: string): Map<string, string> {
@@ -72,12 +79,17 @@ export function parseHeader(source: string): HeaderResult {
     problems.push(`header "text: ${text}" is not one of ${TEXT_KINDS.join(', ')}`);
   }
   const vars = parseVars(fields.get('vars') ?? '', problems);
+  const slotField = fields.get('slots') ?? '';
+  const slots = slotField.match(SLOT) ?? [];
+  if (slotField.replace(SLOT, '').replace(/[\s,]/g, '') !== '')
+    problems.push(`header "slots: ${slotField}" must list {…} slots separated by commas`);
   if (problems.length > 0) return { ok: false, problems };
   const header = {
     id: fields.get('id') ?? '',
     source: fields.get('source') ?? '',
     text: text as TextKind,
     vars,
+    slots,
   };
   return { ok: true, header };
 }

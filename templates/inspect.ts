@@ -13,12 +13,15 @@ export interface TemplateUsage {
   readonly terms: ReadonlySet<string>;
   /** Constructs the catalogue cannot check (partials, a computed `t` key). */
   readonly problems: readonly string[];
+  /** The template's own literal text (outside `{{…}}`), each piece on its own line. */
+  readonly literals: readonly string[];
 }
 
 interface Walk {
   vars: Set<string>;
   terms: Set<string>;
   problems: string[];
+  literals: string[];
 }
 
 function visitPath(path: hbs.AST.PathExpression, depth: number, walk: Walk): void {
@@ -50,7 +53,9 @@ function visitCall(node: hbs.AST.SubExpression | hbs.AST.MustacheStatement, dept
 }
 
 function visitStatement(node: hbs.AST.Statement, depth: number, walk: Walk): void {
-  if (node.type === 'MustacheStatement') {
+  if (node.type === 'ContentStatement') {
+    walk.literals.push((node as hbs.AST.ContentStatement).value);
+  } else if (node.type === 'MustacheStatement') {
     const m = node as hbs.AST.MustacheStatement;
     if (m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0) visitCall(m, depth, walk);
     else visitExpression(m.path, depth, walk);
@@ -70,7 +75,7 @@ function visitProgram(program: hbs.AST.Program, depth: number, walk: Walk): void
 
 /** Collect the root variables and terms a parsed template uses. */
 export function inspectTemplate(program: hbs.AST.Program): TemplateUsage {
-  const walk: Walk = { vars: new Set(), terms: new Set(), problems: [] };
+  const walk: Walk = { vars: new Set(), terms: new Set(), problems: [], literals: [] };
   visitProgram(program, 0, walk);
   return walk;
 }

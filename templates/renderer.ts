@@ -9,7 +9,7 @@ import Handlebars from 'handlebars';
 import i18next, { type i18n } from 'i18next';
 import { z } from 'zod';
 import { segment, type SmsEncoding } from '../sms/encoding.js';
-import type { TemplateCatalogue, TemplateEntry } from './catalogue.js';
+import { withoutSlots, type TemplateCatalogue, type TemplateEntry } from './catalogue.js';
 import { TemplateError } from './errors.js';
 import type { KnownTemplateId, KnownTemplateVars } from './known.js';
 import { LANGUAGES, VAR_TYPES, localizeVar, type Language } from './var-types.js';
@@ -137,7 +137,8 @@ function run(found: Prepared, language: Language, context: Record<string, unknow
       `${where}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  if (/[{}]/.test(text)) throw new TemplateError('render-failed', `${where} left a brace in the text`);
+  if (/[{}]/.test(withoutSlots(text, found.entry.files[language].header.slots)))
+    throw new TemplateError('render-failed', `${where} left a brace in the text`);
   return text;
 }
 

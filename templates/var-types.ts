@@ -54,8 +54,41 @@ export const inlineText = z
 /** A bank's code as upstream systems know it: letters, digits and `._-`. */
 const bankCode = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 letters, digits, . _ -');
 
-/** A bank as upstream systems send it (CONTRACT, invitation params): the names in both languages. */
-export const bankSchema = z.object({ code: bankCode, nameKk: inlineText, nameRu: inlineText });
+/** Longest link a bank may carry: it is printed whole in the SMS (003, Appendix 3). */
+export const MAX_LINK_CHARS = 200;
+
+/** Why `text` is not a link a citizen may be sent to, or null: https, a dotted host, nothing to trim. */
+export function linkProblem(text: string): string | null {
+  if (text.length > MAX_LINK_CHARS) return `must be at most ${MAX_LINK_CHARS} characters`;
+  if (/[\s{}<>"]/.test(text)) return 'must not contain spaces, braces, angle brackets or quotes';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.protocol !== 'https:') return 'must be an https:// URL';
+  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password';
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(url.hostname)) return 'must name a host with a domain';
+  return null;
+}
+
+/** A link for opening an account (003, Appendix 3: "воспользуйтесь нижеперечисленными ссылками"). */
+const linkSchema = z.string().superRefine((text, ctx) => {
+  const problem = linkProblem(text);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * A bank as upstream systems send it (CONTRACT, invitation params): the names in both languages and,
+ * optionally, the https link for opening an account there, which Appendix 3 lists after its name.
+ */
+export const bankSchema = z.object({
+  code: bankCode,
+  nameKk: inlineText,
+  nameRu: inlineText,
+  link: linkSchema.optional(),
+});
 export type Bank = z.infer<typeof bankSchema>;
 
 /** A bank as a template reads it: the name in the SMS's language, its number in the list (from 1). */
@@ -63,10 +96,17 @@ export interface LocalizedBank {
   readonly number: number;
   readonly code: string;
   readonly name: string;
+  /** Empty when the bank carries no link (the template prints the name alone). */
+  readonly link: string;
 }
 
 function localizeBank(bank: Bank, language: Language, index: number): LocalizedBank {
-  return { number: index + 1, code: bank.code, name: language === 'kk' ? bank.nameKk : bank.nameRu };
+  return {
+    number: index + 1,
+    code: bank.code,
+    name: language === 'kk' ? bank.nameKk : bank.nameRu,
+    link: bank.link ?? '',
+  };
 }
 
 const identity = <T>(value: T): T => value;

@@ -34,6 +34,12 @@ export interface ReplySpec {
   readonly refBits?: 8 | 16;
   /** Concatenation reference; default chosen by the simulator. */
   readonly ref?: number;
+  /**
+   * The handset's message reference (TP-MR), relayed as the `user_message_reference` TLV
+   * (SMPP 3.4 §5.3.2.17): a new SMS from the phone has a new one, a retransmission the same.
+   * Absent by default, as many SMSCs send none.
+   */
+  readonly messageReference?: number;
 }
 
 /** One deliver_sm to send: its part number (1-based) and its fields. */
@@ -84,6 +90,7 @@ export function buildReplyPdus(spec: ReplySpec, defaultRef: number): ReplyPdu[] 
       esm_class: total > 1 ? UDHI : 0,
       data_coding: DATA_CODING[encoding],
       short_message: Buffer.concat([udh, body]),
+      ...(spec.messageReference === undefined ? {} : { user_message_reference: spec.messageReference }),
     };
     return { part: i + 1, fields };
   });

@@ -27,6 +27,7 @@ import type { RenderedSms, Renderer } from '../../templates/renderer.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 import { paramsSchema } from './params.js';
+import { assertSameInvitation } from './same-invitation.js';
 
 export interface InvitationInput {
   readonly service: string;
@@ -73,7 +74,10 @@ export class ConversationService {
     return service;
   }
 
-  /** Starts a conversation, or answers the existing one for (service, externalId): nothing is sent twice. */
+  /**
+   * Starts a conversation, or answers the existing one for (service, externalId): nothing is sent
+   * twice. The same pair with another msisdn, language or params is GW_INVITATION_MISMATCH (409).
+   */
   async invite(input: InvitationInput): Promise<{ conversation: Conversation; created: boolean }> {
     const service = this.service(input.service);
     const parsed = paramsSchema(service).safeParse(input.params);
@@ -86,8 +90,12 @@ export class ConversationService {
     }
     const now = this.deps.now();
     const id = await this.deps.store.claimExternalId(service.id, input.externalId, newConversationId(now));
+    const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };
     const existing = await this.deps.store.get(id);
-    if (existing) return { conversation: existing, created: false };
+    if (existing) {
+      assertSameInvitation(existing, again);
+      return { conversation: existing, created: false };
+    }
 
     const fresh = newConversation({
       id,
@@ -104,7 +112,10 @@ export class ConversationService {
     if (!committed) {
       // Another request with the same externalId created it first: answer that one.
       const winner = await this.deps.store.get(id);
-      if (winner) return { conversation: winner, created: false };
+      if (winner) {
+        assertSameInvitation(winner, again);
+        return { conversation: winner, created: false };
+      }
       throw new Error(`conversation ${id} could not be created`);
     }
     return { conversation: committed, created: true };
@@ -226,7 +237,7 @@ export class ConversationService {
   async upstream(
     id: string,
     name: string,
-    body: { bank?: Bank; outcome?: string; key: string },
+    body: { bank?: Bank; outcome?: string; reason?: string; key: string },
   ): Promise<ApplyResult> {
     const event: DialogueEvent = {
       type: 'upstream',
@@ -234,6 +245,7 @@ export class ConversationService {
       key: body.key,
       ...(body.bank ? { bank: body.bank } : {}),
       ...(body.outcome ? { outcome: body.outcome } : {}),
+      ...(body.reason ? { reason: body.reason } : {}),
     };
     return this.apply(id, event);
   }

@@ -3,7 +3,10 @@
  * acknowledged (deliver_sm_resp 0) only after it is durably stored as a job in
  * the `inbound` queue; while Redis is unreachable the SMSC gets ESME_RX_T_APPN
  * (0x64, temporary) and retries (CONTRACT.md, "SMPP behaviour"). A
- * retransmitted identical deliver_sm is deduplicated, so it changes nothing.
+ * retransmitted identical deliver_sm is deduplicated, so it changes nothing: its
+ * identity is the sender, the bytes, and the handset's own references (the
+ * `user_message_reference` TLV, the concatenation reference) where the SMSC
+ * relays them, so a citizen's second identical SMS is a new one.
  */
 import { hash as digest } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -98,6 +101,8 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
   async function storeReply(event: InboundReply): Promise<void> {
     let bytesHex = payloadHex(event);
     let text = event.text;
+    // A multipart SMS's concatenation reference is the handset's too: a new SMS, a new one.
+    const concatRef = event.concat ? `${event.concat.method}:${event.concat.ref}` : '';
     if (event.concat) {
       const { ref, total, seq } = event.concat;
       if (seq < 1 || seq > total) throw new Error(`part ${seq} of ${total} is out of range`);
@@ -121,13 +126,23 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       // Decode the joined bytes: a UCS2 surrogate pair split between parts stays whole.
       text = decodeByDataCoding(event.dataCoding, Buffer.from(bytesHex, 'hex'));
     }
-    const id = hash(event.from, event.to, event.dataCoding, bytesHex);
+    // The handset's message reference, when the SMSC relays it, makes a citizen's second identical
+    // answer (a mother's second `3#1`, for her second child) a new SMS; a retransmission keeps it.
+    const id = hash(
+      event.from,
+      event.to,
+      event.dataCoding,
+      bytesHex,
+      event.messageReference ?? '',
+      concatRef,
+    );
     const data: ReplyJob = {
       from: event.from,
       to: event.to,
       text,
       receivedAt: deps.now(),
       smscMessageId: `mo-${id}`,
+      ...(event.carrier !== undefined ? { carrier: event.carrier } : {}),
     };
     await deps.inbound.add(REPLY_JOB_NAME, data, {
       ...JOB_OPTS,

@@ -10,11 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import { normalizeMsisdn } from '../../common/msisdn.js';
-import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
+import type { Conversation, Language } from '../../dialogue/conversation.js';
+import { routeReply, whichOptions } from '../../dialogue/routing.js';
 import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/receipt.js';
-import { serviceCodeOf } from '../../dialogue/engine.js';
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
+import type { PartLink } from '../../store/receipts.js';
 import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import { SMS_RETRY } from './sms-handover.js';
@@ -23,33 +24,6 @@ import { receiptId } from './sent-writes.js';
 
 /** Conversation id used for SMS that belong to no conversation (no open request, which request). */
 export const NO_CONVERSATION = 'none';
-
-export type ReplyRoute =
-  | { readonly kind: 'conversation'; readonly conversation: Conversation }
-  | { readonly kind: 'which'; readonly open: readonly Conversation[] }
-  | { readonly kind: 'none' };
-
-/** Pure: which conversation a reply belongs to. `conversations` newest first. */
-export function routeReply(
-  core: Pick<Core, 'services'>,
-  conversations: readonly Conversation[],
-  parsed: ParsedReply,
-): ReplyRoute {
-  const open = conversations.filter(isOpen);
-  const codeOf = (c: Conversation): string | null => {
-    const service = core.services.get(c.service);
-    return service ? serviceCodeOf(service, c) : null;
-  };
-  if (parsed.kind === 'coded' && parsed.serviceCode !== null) {
-    const matching = conversations.filter((c) => codeOf(c) === parsed.serviceCode);
-    const target = matching.find(isOpen) ?? matching[0];
-    if (target) return { kind: 'conversation', conversation: target };
-  }
-  if (open.length === 1 && open[0]) return { kind: 'conversation', conversation: open[0] };
-  if (open.length > 1) return { kind: 'which', open };
-  const latest = conversations[0];
-  return latest ? { kind: 'conversation', conversation: latest } : { kind: 'none' };
-}
 
 /** What a receipt's state means for the agent's timeline. */
 function deliveryStatus(stat: string): 'delivered' | 'failed' | 'pending' {
@@ -77,7 +51,11 @@ export class InboundProcessor {
       return 'ignored-sender';
     }
     const parsed = parseReply(job.text);
-    const route = routeReply(this.core, await this.core.store.listByMsisdn(msisdn), parsed);
+    // The bind an SMS came in on names the citizen's network now (a ported number's included).
+    const learned =
+      job.carrier !== undefined ? this.core.carrierMemory?.learn(msisdn, job.carrier) : undefined;
+    const route = routeReply(this.core.services, await this.core.store.listByMsisdn(msisdn), parsed);
+    await learned;
     const reply = { text: job.text, receivedAt: job.receivedAt, smscMessageId: job.smscMessageId };
     switch (route.kind) {
       case 'conversation': {
@@ -96,8 +74,8 @@ export class InboundProcessor {
         return result.status;
       }
       case 'which': {
-        const result = await this.askWhich(msisdn, route.open, job);
-        this.logReply(job, result, undefined, route.open.length);
+        const result = await this.askWhich(msisdn, route.candidates, parsed, job);
+        this.logReply(job, result, undefined, route.candidates.length);
         return result;
       }
       case 'none': {
@@ -123,26 +101,29 @@ export class InboundProcessor {
     );
   }
 
-  private async askWhich(msisdn: string, open: readonly Conversation[], job: ReplyJob): Promise<string> {
-    const codes = open.flatMap((c) => {
-      const service = this.core.services.get(c.service);
-      const code = service ? serviceCodeOf(service, c) : null;
-      return code !== null ? [code] : [];
-    });
-    for (const c of open) {
+  /**
+   * The reply fits several open requests: it is kept on each one's timeline, and the citizen gets
+   * one SMS naming every candidate with the exact text to send for it (an answer to their own SMS:
+   * it goes at any hour). Applied to none of them.
+   */
+  private async askWhich(
+    msisdn: string,
+    candidates: readonly Conversation[],
+    parsed: ParsedReply,
+    job: ReplyJob,
+  ): Promise<string> {
+    for (const c of candidates) {
       await this.core.store.append(c.id, {
         at: this.core.now(),
         kind: 'reply',
         text: job.text,
-        meaning: 'several requests are open: asked which',
+        meaning: `fits ${candidates.length} open requests: asked which`,
         accepted: false,
       });
     }
-    const newest = open[0];
-    if (codes.length === 0 || !newest) return 'ambiguous';
-    const sms = this.core.renderer.render('gateway.which-request', newest.language, {
-      codes: [...new Set(codes)],
-    });
+    const language = candidates[0]?.language ?? 'ru';
+    const options = whichOptions(this.core.services, candidates, parsed, language);
+    const sms = this.core.renderer.render('gateway.which-request', language, { options });
     await this.enqueueLoose(msisdn, sms.text, sms.templateId, job.smscMessageId);
     return 'asked-which';
   }
@@ -230,6 +211,10 @@ export class InboundProcessor {
       },
       'delivery receipt',
     );
+    if (status === 'failed' && this.notSubscriber(job)) {
+      const outcome = await this.tryElsewhere(link, job);
+      if (outcome) return outcome;
+    }
     await store.append(link.c, {
       at: job.receivedAt,
       kind: 'sms-status',
@@ -255,4 +240,63 @@ export class InboundProcessor {
     }
     return status;
   }
+
+  /** A receipt whose `err:` the carrier documents as "not our subscriber" (CARRIERS_FILE). */
+  private notSubscriber(job: ReceiptJob): boolean {
+    if (job.carrier === undefined || job.errorCode === undefined) return false;
+    return this.core.notSubscriberReceipts.get(job.carrier)?.has(job.errorCode.toLowerCase()) ?? false;
+  }
+
+  /**
+   * The carrier said the number is not theirs: the SMS goes once more, same text and template,
+   * through the next likely carrier (a second SMS id, `<smsId>r`, in the timeline), and the
+   * number's carrier is no longer taken to be this one. A second try's own refusal ends as any
+   * failed delivery. Undefined when there is nothing to try (a second try, a loose SMS).
+   */
+  private async tryElsewhere(link: PartLink, job: ReceiptJob): Promise<string | undefined> {
+    const { store } = this.core;
+    if (link.s.endsWith(RETRY_SUFFIX) || link.c === NO_CONVERSATION || job.carrier === undefined)
+      return undefined;
+    // Every part says the same; the first part's receipt starts the second try.
+    if (link.p !== 0) return 'wrong-network';
+    const stored = await store.withTimeline(link.c);
+    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === link.s);
+    if (!stored || !sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string')
+      return undefined;
+    const retryId = `${link.s}${RETRY_SUFFIX}`;
+    const at = this.core.now();
+    const avoid = [job.carrier];
+    if (!stored.timeline.some((e) => e.kind === 'sms' && e.smsId === retryId)) {
+      await store.append(
+        link.c,
+        {
+          at: job.receivedAt,
+          kind: 'sms-status',
+          smsId: link.s,
+          part: link.p,
+          parts: link.n,
+          status: 'wrong-network',
+          stat: job.status,
+          err: job.errorCode,
+          carrier: job.carrier,
+        },
+        { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.s, avoidCarriers: avoid },
+      );
+    }
+    const { conversation } = stored;
+    await this.core.sms.add({
+      conversationId: link.c,
+      smsId: retryId,
+      to: conversation.msisdn,
+      text: sms.text,
+      templateId: sms.templateId,
+      asksConsent: link.asksConsent,
+      ...(conversation.campaign ? { campaign: conversation.campaign } : {}),
+      avoidCarriers: avoid,
+    });
+    return 'sent-elsewhere';
+  }
 }
+
+/** The smsId of an SMS's second try through another carrier: `<smsId>r`. */
+export const RETRY_SUFFIX = 'r';

@@ -16,6 +16,7 @@ import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis.js';
@@ -44,6 +45,16 @@ export interface CoreOptions {
   readonly calendarFile?: string | undefined;
   /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
   readonly connections?: ConnectionLog;
+  /**
+   * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
+   * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
+   * send an SMS once more elsewhere.
+   */
+  readonly carriers?: ReadonlyArray<{
+    readonly id: string;
+    readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
+  }>;
+  readonly carrierMemoryDays?: number;
 }
 
 export interface Queues {
@@ -63,6 +74,10 @@ export interface Core {
   readonly campaigns: CampaignStore;
   /** Conversations by service and state, for /metrics. */
   readonly stateCounts: StateCounts;
+  /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
+  readonly carrierMemory: CarrierMemory | undefined;
+  /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
+  readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
   readonly renderer: Renderer;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
@@ -128,6 +143,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
   const campaigns = new CampaignStore(redis, keys);
   const stateCounts = new StateCounts(redis, keys);
+  const carriers = options.carriers ?? [];
+  const carrierMemory =
+    carriers.length > 1
+      ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
+      : undefined;
+  const notSubscriberReceipts = new Map(
+    carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
+  );
   const conversations = new ConversationService({
     stateCounts,
     store,
@@ -147,6 +170,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     sms,
     campaigns,
     stateCounts,
+    carrierMemory,
+    notSubscriberReceipts,
     renderer,
     services,
     calendar,

@@ -31,6 +31,46 @@ export interface AppDeps {
   readonly routers?: ReadonlyArray<express.Router>;
 }
 
+/** JSON nesting no API body needs; deeper is refused before JSON.parse spends time on it. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Throws a 400 when `buf` nests arrays and objects deeper than MAX_JSON_DEPTH (strings skipped). */
+function checkDepth(buf: Buffer): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i];
+    if (inString) {
+      if (b === 0x5c)
+        i++; // a backslash escapes the next byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x7b || b === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw Object.assign(new Error(`the body nests deeper than ${MAX_JSON_DEPTH} levels`), {
+          status: 400,
+          type: 'entity.too.deep',
+        });
+      }
+    } else if (b === 0x7d || b === 0x5d) depth--;
+  }
+}
+
+const parseJson = express.json({ limit: '5mb', verify: (_req, _res, buf) => checkDepth(buf) });
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Reads a JSON body only for a caller the guards authenticated (`res.locals.principal`), on a method that
+ * carries one: an unknown path or an unauthenticated request is answered without reading its body.
+ */
+const jsonBody: RequestHandler = (req, res, next) => {
+  if (res.locals.principal === undefined || !BODY_METHODS.has(req.method)) {
+    next();
+    return;
+  }
+  parseJson(req, res, next);
+};
+
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -62,7 +102,7 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   for (const guard of deps.guards ?? []) app.use(guard);
-  app.use(express.json({ limit: '5mb' }));
+  app.use(jsonBody);
   for (const router of deps.routers ?? []) app.use(router);
 
   app.use(notFound);

@@ -58,7 +58,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       sendError(
         res,
         'GW_VALIDATION_FAILED',
-        e.type === 'entity.parse.failed' ? 'the body is not valid JSON' : (e.message ?? 'bad request'),
+        e.type === 'entity.parse.failed'
+          ? 'the body is not valid JSON'
+          : e.type === 'entity.too.deep'
+            ? (e.message ?? 'the body nests too deep')
+            : (e.message ?? 'bad request'),
       );
       return;
     }

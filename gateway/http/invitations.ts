@@ -20,7 +20,7 @@ export const BATCH_CONCURRENCY = 32;
 /**
  * The number to write to: `msisdn`, or among `recipients` the one whose role
  * comes first in the service's `recipientPriority`, whatever the order of the
- * list (002, item 9: mother, then father, then guardian).
+ * list (002, item 9: mother, then father, then another legal representative, role `guardian`).
  */
 export function chooseRecipient(service: ServiceDefinition, body: InvitationBody): string {
   if (body.msisdn !== undefined) return body.msisdn;
@@ -127,8 +127,8 @@ export function invitationsRouter(deps: InvitationDeps): Router {
       res.status(202).json({ accepted: results.length - rejected, rejected, results });
       return;
     }
-    const { conversation } = await inviteOne(deps, body);
-    res.status(202).json({ conversationId: conversation.id, state: conversation.state });
+    const { conversation, created } = await inviteOne(deps, body);
+    res.status(202).json({ conversationId: conversation.id, state: conversation.state, created });
   });
   return router;
 }

@@ -32,7 +32,14 @@ const HOME = {
     fullName: 'Айгүл Сейітқызы',
     serviceCode: '123',
     banks: [{ code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' }],
-    integratedBanks: [{ code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' }],
+    integratedBanks: [
+      {
+        code: 'HSBK',
+        nameKk: 'Halyk Bank',
+        nameRu: 'Народный банк (Halyk)',
+        link: 'https://halykbank.kz/open-account',
+      },
+    ],
   },
   campaign: 'home-schooling-2025-11',
 };
@@ -88,7 +95,7 @@ export const OPERATIONS: readonly Operation[] = [
       examples: { single: HOME, recipients: MEALS, batch: { invitations: [HOME, MEALS] } },
     },
     ok: { status: 202, schema: z.union([s.acceptedSchema, s.batchResultSchema]) },
-    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_PAYLOAD_TOO_LARGE'],
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_INVITATION_MISMATCH', 'GW_PAYLOAD_TOO_LARGE'],
   },
   {
     method: 'post',
@@ -103,7 +110,13 @@ export const OPERATIONS: readonly Operation[] = [
           conversationId: 'mif3k2a0b1c2d3e4f5',
           bank: { code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' },
         },
-        decision: { type: 'decision', conversationId: 'mif3k2a0b1c2d3e4f5', outcome: 'assigned', params: {} },
+        assigned: { type: 'decision', conversationId: 'mif3k2a0b1c2d3e4f5', outcome: 'assigned' },
+        rejected: {
+          type: 'decision',
+          conversationId: 'mif3k2a0b1c2d3e4f5',
+          outcome: 'rejected',
+          params: { reason: 'not-eligible' },
+        },
       },
     },
     ok: { status: 200, schema: s.eventResultSchema },
@@ -205,17 +218,29 @@ function parameters(op: Operation): unknown[] {
   return [...path, ...query];
 }
 
+/** Every answer carries it (gateway/http/request-id.ts). */
+const HEADERS = {
+  'X-Request-Id': {
+    description:
+      "The client's own X-Request-Id when it sent a usable one (1-128 of A-Za-z0-9._:@/+=-), else a new UUID",
+    schema: { type: 'string' },
+  },
+};
+
 function responses(op: Operation): Record<string, unknown> {
   const okContent = op.ok.type
     ? { [op.ok.type]: { schema: { type: 'string' } } }
     : { 'application/json': { schema: op.ok.schema ? json(op.ok.schema) : { type: 'object' } } };
-  const out: Record<string, unknown> = { [op.ok.status]: { description: 'OK', content: okContent } };
+  const out: Record<string, unknown> = {
+    [op.ok.status]: { description: 'OK', headers: HEADERS, content: okContent },
+  };
   for (const code of op.errors) {
     const status = String(ERRORS[code].status);
     const prev = out[status] as { description: string } | undefined;
     const description = prev ? `${prev.description}; ${code}` : code;
     out[status] = {
       description,
+      headers: HEADERS,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }

@@ -4,11 +4,12 @@
  * missing) and /metrics, and a 503 to everything else; then the full app takes over on the same
  * server.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import { buildApp, sendError, type HealthProbe } from './app.js';
+import { listenLimited } from './server.js';
 
 export interface EarlyServer {
   readonly server: Server;
@@ -32,24 +33,19 @@ export function startingApp(deps: {
   return buildApp({ log: deps.log, metrics: deps.metrics, probes: deps.probes, routers: [rest] });
 }
 
-export function listenEarly(app: Express, host: string, port: number): Promise<EarlyServer> {
+/** Listen at once, with the server's limits (server.ts); `serve` hands the server to the full app. */
+export async function listenEarly(app: Express, host: string, port: number): Promise<EarlyServer> {
   let current: RequestListener = app;
-  const server = createServer((req, res) => current(req, res));
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve({
-        server,
-        serve(next) {
-          current = next;
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  const { server } = await listenLimited((req, res) => current(req, res), host, port);
+  return {
+    server,
+    serve(next) {
+      current = next;
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }

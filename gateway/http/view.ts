@@ -4,7 +4,8 @@
  * (issue 7, point 2), delivery statuses folded into their SMS, and a
  * plain-language line on what the citizen should do now (point 3).
  */
-import { maskMsisdn, maskName } from '../../common/msisdn.js';
+import { maskText } from '../../common/mask-text.js';
+import { maskMsisdn } from '../../common/msisdn.js';
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
 import { validReplies } from '../../dialogue/engine.js';
@@ -38,22 +39,6 @@ function nameParams(conv: Conversation): string[] {
   return Object.entries(conv.params)
     .filter(([k, v]) => /fullname$/i.test(k) && typeof v === 'string' && v.trim() !== '')
     .map(([, v]) => (v as string).trim());
-}
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Replaces the names in `text` with their masked forms: the whole name, then
- * each word of it where a word starts (a Kazakh suffix after it stays: "Айгүлге" → "А***ге").
- */
-export function maskNames(text: string, names: readonly string[]): string {
-  let out = text;
-  for (const name of names) out = out.split(name).join(maskName(name));
-  const words = names.flatMap((n) => n.split(/\s+/)).filter((w) => Array.from(w).length >= 2);
-  for (const word of words) {
-    out = out.replace(new RegExp(`(?<!\\p{L})${escape(word)}`, 'gu'), maskName(word));
-  }
-  return out;
 }
 
 function term(ctx: ViewContext, lang: Language, key: string, vars: Record<string, string> = {}): string {
@@ -113,14 +98,18 @@ function deliveryStatuses(timeline: readonly TimelineEntry[]): Map<string, { sta
   return out;
 }
 
-/** The timeline as shown: Almaty times, names masked in texts, each SMS with its latest status. */
+/**
+ * The timeline as shown: Almaty times, texts as common/mask-text.ts shows them (names and numbers that may
+ * be a phone number or an IIN masked, controls marked), each SMS with its latest status.
+ */
 export function timelineView(conv: Conversation, timeline: readonly TimelineEntry[], ctx: ViewContext) {
   const zone = ctx.calendar.zone;
-  const names = ctx.masked ? nameParams(conv) : [];
+  const names = nameParams(conv);
   const statuses = deliveryStatuses(timeline);
   return timeline.map((entry) => {
     const out: Record<string, unknown> = { ...entry, at: almatyIso(zone, entry.at) };
-    if (typeof entry.text === 'string' && names.length > 0) out.text = maskNames(entry.text, names);
+    // Controls are marked for everyone; names and long numbers are masked unless unmasked.
+    if (typeof entry.text === 'string') out.text = maskText(entry.text, names, ctx.masked);
     if (entry.kind === 'sms' && typeof entry.smsId === 'string') {
       const latest = statuses.get(entry.smsId);
       if (latest) Object.assign(out, { status: latest.status, statusAt: almatyIso(zone, latest.at) });

@@ -75,6 +75,9 @@ export function toReply(pdu: RawPdu, bindId: string): InboundReply {
     ...(concat ? { concat } : {}),
     raw: Buffer.from(raw),
     sequence: pdu.sequence_number,
+    ...(typeof pdu.user_message_reference === 'number'
+      ? { messageReference: pdu.user_message_reference }
+      : {}),
   };
 }
 

@@ -21,6 +21,13 @@ export interface OutboundSms {
    * and no part reaches the citizen twice. From a failed submit's `SmppError.resume`.
    */
   readonly resume?: SubmitResume;
+  /**
+   * The carrier the gateway learned serves this number (a reply came through it, or another
+   * carrier said it is not theirs): routed there unless the portability file lists the number.
+   */
+  readonly learnedCarrier?: string;
+  /** Carriers that said the number is not their subscriber: not tried for it. */
+  readonly avoidCarriers?: readonly string[];
 }
 
 /** Where an interrupted long message stands: its concatenation reference and the parts the SMSC accepted. */
@@ -50,6 +57,11 @@ export interface SubmitResult {
    * carrier only: scope receipt matching by it.
    */
   readonly carrier?: string;
+  /**
+   * The carrier that refused it first with an ESME status that means "not our subscriber"
+   * (CARRIERS_FILE `notSubscriber.esme`), when the router sent it once more through `carrier`.
+   */
+  readonly firstTry?: { readonly carrier: string; readonly status: string };
 }
 
 /** Concatenation info of one MO part, passed up raw for reassembly above. */
@@ -79,6 +91,11 @@ export interface InboundReply {
   /** The raw user data (short_message, or message_payload when that was used), UDH included. */
   readonly raw: Buffer;
   readonly sequence: number;
+  /**
+   * The handset's message reference (TP-MR) from the `user_message_reference` TLV, when the SMSC
+   * relays it: tells a citizen's second identical SMS from a retransmission of the first.
+   */
+  readonly messageReference?: number;
 }
 
 /** A delivery receipt (deliver_sm with esm_class & 0x3C == 0x04). */

@@ -99,7 +99,7 @@ describe.skipIf(skip)('agent console in chromium', () => {
     await page.getByTestId(`open-${id}`).click();
     const sms = page.getByTestId('sms-text').first();
     await sms.waitFor(WAIT);
-    expect(await sms.innerText()).toContain('При согласии отправьте SMS на номер 1414 с текстом 123#3#1');
+    expect(await sms.innerText()).toContain('При согласии отправьте SMS на номер 1414 с текстом 123 #3#1');
     expect(await page.getByTestId('sms-status').first().innerText()).toMatch(
       /Частей SMS: \d+ · .*Доставлено \(2026-11-24 11:01\)/,
     );

@@ -52,11 +52,52 @@ describe('POST /v1/invitations, one invitation', () => {
     const first = await invite(home('idem-1'));
     const again = await invite(home('idem-1'));
     expect(again.status).toBe(202);
-    expect(again.body.conversationId).toBe(first.body.conversationId);
+    expect(first.body.created).toBe(true);
+    expect(again.body).toEqual({ ...first.body, created: false });
     const jobs = (
       await t.core.queues.smsOut.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed'])
     ).flatMap(smsOfJob);
     expect(jobs.filter((j) => j.conversationId === first.body.conversationId)).toHaveLength(1);
+  });
+
+  it.each([
+    ['another msisdn', home('same-1', '77019998877'), ['msisdn']],
+    ['another language', home('same-1', '77011234567', { language: 'kk' }), ['language']],
+    [
+      'other params',
+      home('same-1', '77011234567', {
+        params: { ...homeSchoolingParams(), fullName: 'Другое Имя', banks: [] },
+      }),
+      ['params.banks', 'params.fullName'],
+    ],
+  ])(
+    'answers the same (service, externalId) with %s by 409 naming the fields, and sends nothing',
+    async (_l, body, fields) => {
+      const first = await invite(home('same-1'));
+      expect(first.status).toBe(202);
+      const res = await invite(body);
+      expect(res.status).toBe(409);
+      const { error } = errorSchema.parse(res.body);
+      expect(error.code).toBe('GW_INVITATION_MISMATCH');
+      expect((error.details as Array<{ path: string }>).map((d) => d.path)).toEqual(fields);
+      expect(error.message).not.toContain('77019998877');
+      const conv = await t.core.conversations.get(first.body.conversationId as string);
+      expect(conv?.msisdn).toBe('77011234567');
+    },
+  );
+
+  it('answers a repeated school-meals invitation whose optional field was left out the same way', async () => {
+    const body = {
+      service: 'school-meals',
+      externalId: 'm-opt',
+      msisdn: '77010000021',
+      language: 'ru',
+      params: meals,
+    };
+    expect((await invite(body)).body.created).toBe(true);
+    const again = await invite(body);
+    expect(again.status).toBe(202);
+    expect(again.body.created).toBe(false);
   });
 
   it('school-meals with recipients writes to the mother whatever the order of the list (002, item 9)', async () => {

@@ -67,7 +67,7 @@ describe('GET /v1/conversations/:id', () => {
       status: 'delivered',
       statusAt: '2026-11-24T11:05:00+05:00',
     });
-    expect(sms?.text).toContain('123#3#1');
+    expect(sms?.text).toContain('123 #3#1');
     expect(JSON.stringify(body)).not.toContain(MSISDN);
     expect(body.timeline.map((e) => e.kind)).toEqual(['transition', 'sms', 'sms-status']);
   });

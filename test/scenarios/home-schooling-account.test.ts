@@ -45,7 +45,7 @@ describe('home-schooling, no account: Appendix 3 → account-opened → Appendix
     expect(applied(opened).state).toBe('invited');
     const appendix1 = await t.sim.nextMessage(to(phone));
     expect(appendix1.text).toContain(HALYK.nameRu);
-    expect(appendix1.text).toContain('123#3#1');
+    expect(appendix1.text).toContain('123 #3#1');
 
     expect((await t.sim.injectReply({ from: phone, text: '123#3#1' })).statuses).toEqual([0]);
     const job = await assignment(t, conv.id);
@@ -127,7 +127,7 @@ describe('a Kazakh-language conversation', () => {
     const conv = await hs(phone, [KASPI], 'kk');
     const offer = await t.sim.nextMessage(to(phone));
     expect(offer.text).toMatch(/^Құрметті азамат!/);
-    expect(offer.text).toContain('123#3#1');
+    expect(offer.text).toContain('123 #3#1');
     await t.sim.injectReply({ from: phone, text: '123#3#1' });
     expect((await assignment(t, conv.id)).data.consentTemplate.language).toBe('kk');
     const ack = await t.sim.nextMessage(to(phone));

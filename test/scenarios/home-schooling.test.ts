@@ -43,7 +43,7 @@ describe('home-schooling end to end: invitation → SMSC → reply → consent �
     expect(offer.text).toBe(conv.consentTemplate?.text);
     expect(offer.dataCoding).toBe(8);
     expect(offer.parts.length).toBeGreaterThan(1);
-    expect(offer.text).toContain('123#3#1');
+    expect(offer.text).toContain('123 #3#1');
 
     const result = await t.sim.injectReply({ from: to, text: '123#3#1' });
     expect(result.statuses).toEqual([0]);

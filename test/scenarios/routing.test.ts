@@ -1,7 +1,7 @@
 /**
  * Who may answer, and what the carrier says (CONTRACT.md, "Replies that match no open
- * conversation"; issue 6, point 6): an invitation the carrier could not deliver, a reply without
- * a code while two conversations are open, and senders that are not phone numbers.
+ * conversation"; issue 6, point 6): an invitation the carrier could not deliver, and senders that
+ * are not phone numbers (several open requests of one number: families.test.ts).
  */
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,34 +63,6 @@ describe('routing of replies and receipts', () => {
       );
     }, `the ${parts} receipts to be in the timeline`);
     expect(delivered[0]).toMatchObject({ smsId: sent.smsId, parts, stat: 'DELIVRD', err: '000' });
-  });
-
-  it('a reply without a code while two conversations are open gets the "which request" SMS listing both codes', async () => {
-    const phone = msisdn();
-    const first = await invite(t, 'home-schooling', phone, {
-      ...homeSchoolingParams([KASPI]),
-      serviceCode: '123',
-    });
-    const second = await invite(
-      t,
-      'home-schooling',
-      phone,
-      { ...homeSchoolingParams([KASPI]), serviceCode: '456' },
-      { externalId: `second-${phone}` },
-    );
-    await t.sim.nextMessage(to(phone));
-    await t.sim.nextMessage(to(phone));
-    await t.sim.injectReply({ from: phone, text: '3#1' });
-    const which = await t.sim.nextMessage(to(phone));
-    expect(which.text).toContain('123');
-    expect(which.text).toContain('456');
-    for (const c of [first, second])
-      expect((await t.gateway.core.conversations.get(c.id))?.state).toBe('invited');
-
-    // With the code, the reply goes to that conversation only.
-    await t.sim.injectReply({ from: phone, text: '456#3#1' });
-    await stateReached(t, second.id, 'consented');
-    expect((await t.gateway.core.conversations.get(first.id))?.state).toBe('invited');
   });
 
   it('a reply from an alphanumeric sender or a short code is acknowledged to the SMSC and never answered', async () => {

@@ -24,11 +24,17 @@ interface Form {
   readonly to?: string;
   readonly sentences: readonly string[];
 }
+interface Terms {
+  /** Excerpts of the act the terms are taken from; none for a language the act is not written in. */
+  readonly excerpts?: readonly string[];
+  readonly terms: readonly string[];
+}
 interface Official {
   readonly repairs: Record<Language, Replacement[]>;
   readonly rewrites: Record<Language, Replacement[]>;
   readonly placeholders: Record<Language, Record<string, string>>;
   readonly templates: Record<string, Partial<Record<Language, Form>>>;
+  readonly terms: Record<string, Partial<Record<Language, Terms>>>;
 }
 
 const SEEDS = join(FIXTURES, 'seeds');
@@ -113,11 +119,29 @@ describe('official sentences', () => {
   });
 });
 
+const termCases = Object.entries(official.terms).flatMap(([id, byLang]) =>
+  Object.entries(byLang).map(([lang, terms]) => ({ id, lang: lang as Language, terms })),
+);
+const lower = (text: string) => text.toLocaleLowerCase('kk');
+
+describe("the act's terms in the SMS it describes without wording (004, items 2, 9-10)", () => {
+  it.each(termCases.filter((c) => c.terms.excerpts))("$id ($lang): each term is the act's", ({ terms }) => {
+    const act = lower(terms.excerpts!.map(excerptText).join(' '));
+    for (const term of terms.terms) expect(act).toContain(lower(term));
+  });
+
+  it.each(termCases)('$id ($lang): each term is in the rendered SMS', ({ id, lang, terms }) => {
+    const text = lower(collapse(renderer.render(id, lang, samples[id]!).text));
+    for (const term of terms.terms) expect(text).toContain(lower(term));
+  });
+});
+
 const EXCERPTS = {
   '003-appendix-1-5.ru.txt': '003_9ba37b2a674fef4e.txt',
   '000-appendix-1-5.kk.txt': '000_2f93f590f284f56c.txt',
   '002-appendix-1.kk.txt': '002_5ca116f3f5d21278.txt',
   '004-items-9-10.kk.txt': '004_d2dd2011a21628cf.txt',
+  '004-item-2.kk.txt': '004_d2dd2011a21628cf.txt',
 };
 
 describe.skipIf(missing(sharedSeeds))('the excerpts kept in the repository', () => {

@@ -34,11 +34,13 @@ describe('every template with its sample values', () => {
     expect(Object.keys(samples).sort()).toEqual([...renderer.catalogue.ids]);
   });
 
-  it('renders in both languages to text with no brace, "undefined", blank line or trailing space', () => {
+  it('renders in both languages to text with no brace but the act\'s slots, "undefined", blank line or trailing space', () => {
     for (const id of renderer.catalogue.ids) {
       for (const lang of LANGUAGES) {
         const { text } = renderSample(id, lang);
-        expect(text, `${id} ${lang}`).not.toMatch(/[{}]|undefined|null|\n\s*\n|[ \t]\n|^\s|\s$/);
+        const slots = renderer.catalogue.entries.get(id)!.files[lang].header.slots;
+        const rest = slots.reduce((t, slot) => t.replaceAll(slot, ''), text);
+        expect(rest, `${id} ${lang}`).not.toMatch(/[{}]|undefined|null|\n\s*\n|[ \t]\n|^\s|\s$/);
         expect(text.length, `${id} ${lang}`).toBeGreaterThan(0);
       }
     }
@@ -78,7 +80,7 @@ describe('variables', () => {
     );
   });
 
-  it('numbers the banks from 1 in the order given and shows the bank-number reply with the real code', () => {
+  it("numbers the banks from 1 in the order given and writes the act's reply sentence with the real code and the citizen's slot", () => {
     const banks = [
       { code: 'A', nameKk: 'Бірінші', nameRu: 'Первый' },
       { code: 'B', nameKk: 'Екінші', nameRu: 'Второй' },
@@ -88,15 +90,26 @@ describe('variables', () => {
       banks,
     });
     expect(text).toContain('\n1. Первый\n2. Второй\n');
-    expect(text).toContain(
-      'с текстом 705#3#1, добавив порядковый номер банка: например, 705#3#11 для Первый.',
-    );
-    expect(text).toContain('с текстом 705#3#0.');
+    expect(text).toContain('\nОтправьте SMS на номер 1414 с текстом 705#3#1{порядковый номер банка}\n');
+    expect(text).not.toContain('например');
+    expect(text).toContain('с текстом 705 #3#0.');
     const kk = renderer.render('home-schooling.offer-several-banks', 'kk', {
       serviceCode: '705',
       banks,
     }).text;
-    expect(kk).toContain('мысалы, Бірінші үшін 705#3#11.');
+    expect(kk).toContain('\n1414 нөміріне 705 #3#1{Банктің реттік нөмірі} мәтінімен SMS жіберіңіз\n');
+    expect(kk).not.toContain('мысалы');
+  });
+
+  it("lists each bank's link for opening an account after its name, and the name alone without one (Appendix 3)", () => {
+    const banks = [
+      { code: 'A', nameKk: 'Бірінші', nameRu: 'Первый', link: 'https://first.kz/open?x=1' },
+      { code: 'B', nameKk: 'Екінші', nameRu: 'Второй' },
+    ];
+    const ru = renderer.render('home-schooling.offer-no-account', 'ru', { banks }).text;
+    expect(ru).toContain('нижеперечисленными ссылками:\n1. Первый https://first.kz/open?x=1\n2. Второй\n');
+    const kk = renderer.render('home-schooling.offer-no-account', 'kk', { banks }).text;
+    expect(kk).toContain('сілтемелерді пайдаланыңыз:\n1. Бірінші https://first.kz/open?x=1\n2. Екінші\n');
   });
 
   it('keeps & < > " as they are: an SMS is not HTML', () => {
@@ -111,7 +124,10 @@ describe('variables', () => {
     expect(renderer.render('gateway.not-understood', 'ru', { replies }).text).toContain(
       ': 123#3#1, 123#3#0.',
     );
-    expect(renderer.render('gateway.which-request', 'kk', { codes: ['123'] }).text).toMatch(/: 123\.$/);
+    const options = ['үйде оқыту төлемі — 123#3#1', 'тегін тамақ (Ерлан) — 3#1'];
+    expect(renderer.render('gateway.which-request', 'kk', { options }).text).toMatch(
+      /:\nүйде оқыту төлемі — 123#3#1\nтегін тамақ \(Ерлан\) — 3#1$/,
+    );
   });
 
   it.each([
@@ -132,6 +148,24 @@ describe('variables', () => {
     ['a name with a brace', 'home-schooling.expired', { fullName: '{ФИО}' }, 'variable "fullName"'],
     ['a blank name', 'social-portal.choose-supplier', { fullName: '   ' }, 'variable "fullName"'],
     ['a number for a name', 'home-schooling.expired', { fullName: 42 }, 'variable "fullName"'],
+    [
+      'a bank link over http',
+      'home-schooling.offer-no-account',
+      { banks: [{ ...halyk, link: 'http://halykbank.kz/open' }] },
+      'variable "banks.0.link": must be an https:// URL',
+    ],
+    [
+      'a bank link that is no URL',
+      'home-schooling.offer-no-account',
+      { banks: [{ ...halyk, link: 'halykbank.kz' }] },
+      'variable "banks.0.link": must be an absolute URL',
+    ],
+    [
+      'a bank link with a space',
+      'home-schooling.offer-no-account',
+      { banks: [{ ...halyk, link: 'https://halykbank.kz/ open' }] },
+      'variable "banks.0.link"',
+    ],
   ])('rejects %s, naming the template and the variable', (_case, id, vars, variable) => {
     const error = thrown(() => renderer.render(id, 'ru', vars));
     expect(error.code).toBe('invalid-variables');

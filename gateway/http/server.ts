@@ -1,0 +1,97 @@
+/**
+ * The HTTP server the API listens on, with the limits that keep a slow or greedy client from holding it:
+ * header and request timeouts of a few seconds, checked every second (Node checks every 30 s by default),
+ * and caps on open connections per client address and in total. A connection over a cap is closed at once,
+ * before anything of it is read, so one address cannot take the file descriptors `/healthz` and `/readyz`
+ * need. The total stays well under the usual 1,024 open files, leaving room for Redis and the binds.
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface ServerLimits {
+  /** Time to receive a request's headers (ms). */
+  readonly headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (ms): a 5 MB batch over a slow link fits. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (ms). */
+  readonly keepAliveTimeoutMs: number;
+  /** Open connections from one client address. */
+  readonly perAddress: number;
+  /** Open connections in total. */
+  readonly total: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+  perAddress: 64,
+  total: 512,
+};
+
+/** Counts of the connections refused by each cap, for the metrics. */
+export interface ConnectionRefusals {
+  perAddress: number;
+  total: number;
+}
+
+export interface LimitedServer {
+  readonly server: Server;
+  readonly refused: Readonly<ConnectionRefusals>;
+  /** Open connections now. */
+  open(): number;
+}
+
+export function createLimitedServer(
+  app: RequestListener,
+  limits: ServerLimits = DEFAULT_SERVER_LIMITS,
+): LimitedServer {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    app,
+  );
+  const byAddress = new Map<string, number>();
+  const refused: ConnectionRefusals = { perAddress: 0, total: 0 };
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const mine = byAddress.get(address) ?? 0;
+    if (open >= limits.total || mine >= limits.perAddress) {
+      if (open >= limits.total) refused.total++;
+      else refused.perAddress++;
+      socket.destroy();
+      return;
+    }
+    open++;
+    byAddress.set(address, mine + 1);
+    socket.once('close', () => {
+      open--;
+      const left = (byAddress.get(address) ?? 1) - 1;
+      if (left <= 0) byAddress.delete(address);
+      else byAddress.set(address, left);
+    });
+  });
+  return { server, refused, open: () => open };
+}
+
+/** Listen on host:port; resolves once listening. */
+export function listenLimited(
+  app: RequestListener,
+  host: string,
+  port: number,
+  limits?: ServerLimits,
+): Promise<LimitedServer> {
+  const limited = createLimitedServer(app, limits);
+  return new Promise((resolve, reject) => {
+    limited.server.once('error', reject);
+    limited.server.listen(port, host, () => {
+      limited.server.off('error', reject);
+      resolve(limited);
+    });
+  });
+}
