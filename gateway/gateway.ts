@@ -58,6 +58,11 @@ export interface StartOptions {
   readonly stalledJobs?: StalledJobs;
   /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
   readonly portabilityPollMs?: number;
+  /**
+   * Called as soon as the HTTP server listens, before Redis is reached and any bind is up
+   * (/healthz and /readyz answer from then on), with its URL.
+   */
+  readonly onListening?: (url: string) => void;
   /** Extra routers mounted after the API (tests, tools). */
   readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
 }
@@ -88,6 +93,10 @@ function startSweeper(core: Core, options: StartOptions, sweeps: boolean): Sweep
     intervalMs: sweeps ? (options.sweepIntervalMs ?? 1000) : 0,
     ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
   });
+}
+
+function urlOf(config: Config, http: EarlyServer): string {
+  return `http://${config.http.host}:${(http.server.address() as AddressInfo).port}`;
 }
 
 /** A Redis connection whose errors and recoveries go to the process's one connection log. */
@@ -132,6 +141,7 @@ async function openProcess(
     waitingFor: 'waiting for Redis',
   });
   const http = await listenEarly(starting, config.http.host, config.http.port);
+  options.onListening?.(urlOf(config, http));
   try {
     const core = await createCore({
       redis,
@@ -226,11 +236,10 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     routers: [...parts.routers, ...(options.routers?.(core) ?? [])],
   });
   http.serve(app);
-  const address = http.server.address() as AddressInfo;
 
   const workers: Worker[] = inboundWorker ? [sender, inboundWorker] : [sender];
   return {
-    httpUrl: `http://${config.http.host}:${address.port}`,
+    httpUrl: urlOf(config, http),
     core,
     transport,
     metrics,
@@ -281,9 +290,8 @@ export async function startWorkerProcess(
   });
   const sweeper = startSweeper(core, options, true);
   http.serve(buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] }));
-  const address = http.server.address() as AddressInfo;
   return {
-    httpUrl: `http://${config.http.host}:${address.port}`,
+    httpUrl: urlOf(config, http),
     core,
     sweeper,
     async stop() {
