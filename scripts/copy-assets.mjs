@@ -24,7 +24,10 @@ console.log(`copied ${assets.length} asset paths into dist/`);
 function commit() {
   if (process.env.GIT_COMMIT) return process.env.GIT_COMMIT;
   try {
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }).trim();
   } catch {
     return 'unknown';
   }
