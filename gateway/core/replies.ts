@@ -18,6 +18,7 @@ import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '..
 import type { PartLink } from '../../store/receipts.js';
 import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
+import { outcomeOf } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
@@ -171,8 +172,7 @@ export class InboundProcessor {
   /**
    * The template and campaign of a sent SMS, not repeated in every receipt link: from its
    * conversation (the `sms` timeline entry of that smsId, the conversation's campaign), or from
-   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find, or written
-   * by an earlier version). A conversation that expired before its receipts (RETENTION_DAYS under
+   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find). A conversation that expired before its receipts (RETENTION_DAYS under
    * 3: carriers retry receipts for 72 h) gives neither, and those receipts count in no campaign.
    */
   private async origin(
@@ -188,6 +188,16 @@ export class InboundProcessor {
       templateId: typeof sms?.templateId === 'string' ? sms.templateId : null,
       campaign: stored?.conversation.campaign ?? null,
     };
+  }
+
+  /** `delivered` when the receipt is the invitation's (its first part): once, by the job id. */
+  private async invitationDelivered(conversationId: string, smsId: string, job: ReceiptJob): Promise<void> {
+    const conv = await this.core.store.get(conversationId);
+    if (!conv || conv.invitationSmsId !== smsId) return;
+    const carrier = { stat: job.status, ...(job.errorCode !== undefined ? { err: job.errorCode } : {}) };
+    await this.core.outcomes.emit([
+      outcomeOf(conv, 'delivered', job.receivedAt, this.core.calendar.zone, carrier),
+    ]);
   }
 
   async receipt(job: ReceiptJob): Promise<string> {
@@ -225,6 +235,7 @@ export class InboundProcessor {
       stat: job.status,
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
+    if (link.p === 0 && status === 'delivered') await this.invitationDelivered(link.c, link.s, job);
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
     const counts = link.p === 0;
@@ -236,6 +247,7 @@ export class InboundProcessor {
         type: 'delivery-failed',
         templateId: templateId ?? '',
         status: job.status,
+        ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
       });
     }
     return status;

@@ -69,11 +69,11 @@ interface Context {
 }
 
 /**
- * An SMS is this job's to send when the job holds its claim, or the parts left of it (a partial
- * record of an earlier version names no job); not when it is sent, refused, or another job's.
+ * An SMS is this job's to send when the job holds its claim, or the parts left of it; not when
+ * it is sent, refused, or another job's.
  */
 const mine = (record: SmsRecord, owner: string): boolean =>
-  (record.state === 'claimed' || record.state === 'partial') && (record.owner ?? owner) === owner;
+  (record.state === 'claimed' || record.state === 'partial') && record.owner === owner;
 
 async function sendSms(
   ctx: Context,

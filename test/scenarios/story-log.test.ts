@@ -78,6 +78,12 @@ describe('the story of one conversation in the log', () => {
       state: 'consented',
     });
     const consent = await out.waitFor(event('consent.enqueued', conversationId), 'consent.enqueued');
+    const published = await out.waitFor(
+      (l) =>
+        l.event === 'outcome.published' && l.conversationId === conversationId && l.outcome === 'consented',
+      'outcome.published',
+    );
+    expect(published).toMatchObject({ service: 'home-schooling', msg: 'outcome published' });
     expect(consent).toMatchObject({
       queue: 'assignments',
       service: 'home-schooling',
