@@ -13,10 +13,10 @@ import { registerBuildInfo } from './build-info.js';
 import type { Config } from './config.js';
 import { connectionLog, type ConnectionLog } from './connection-log.js';
 import { createInboundHandler } from './core/inbound.js';
-import { createCoreMetrics, registerConversationMetrics } from './core/metrics.js';
+import { createCoreMetrics, registerConversationMetrics, type CoreMetrics } from './core/metrics.js';
 import { registerQueueMetrics } from './core/queue-metrics.js';
 import { createCore, type Core } from './core/runtime.js';
-import { DEFAULT_SENDER_CONCURRENCY, startSender } from './core/sender.js';
+import { DEFAULT_SENDER_CONCURRENCY, startSender, type SmsLifetime } from './core/sender.js';
 import { SMS_BATCH_MAX } from './core/sms-handover.js';
 import { createSweeper, type Sweeper } from './core/sweeper.js';
 import type { StalledJobs } from './core/stalled.js';
@@ -56,6 +56,8 @@ export interface StartOptions {
    * BullMQ's defaults (30 s each) when absent. The SIGKILL test shortens them.
    */
   readonly stalledJobs?: StalledJobs;
+  /** SMS validity, window bound and maximum age beyond the configuration's (tests: a short maximum age). */
+  readonly smsLifetime?: Partial<SmsLifetime>;
   /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
   readonly portabilityPollMs?: number;
   /**
@@ -86,10 +88,16 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
 const WORKERS_ONLY_CONCURRENCY = 32;
 
 /** The deadline sweeper; it sweeps on its own only in a process that decides (not GATEWAY_ROLE=edge). */
-function startSweeper(core: Core, options: StartOptions, sweeps: boolean): Sweeper {
+function startSweeper(
+  core: Core,
+  options: StartOptions,
+  sweeps: boolean,
+  metrics?: Pick<CoreMetrics, 'deliveryUnknown'>,
+): Sweeper {
   return createSweeper({
     core,
     log: options.log,
+    ...(metrics ? { deliveryUnknown: metrics.deliveryUnknown } : {}),
     intervalMs: sweeps ? (options.sweepIntervalMs ?? 1000) : 0,
     ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
   });
@@ -151,6 +159,7 @@ async function openProcess(
       calendarFile: config.calendarFile,
       carriers: config.carriers,
       carrierMemoryDays: config.carrierMemoryDays,
+      receiptTimeoutHours: config.receiptTimeoutHours,
       connections: redisLog,
       ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
@@ -174,6 +183,8 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const fastRedis = watched(config, redisLog, 'gateway-inbound', true);
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
+  // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+  inboundFast.on('error', (err: Error) => redisLog.error('queue inbound (fail-fast)', err));
   const portability = config.portabilityFile
     ? await new PortabilityFile({
         path: config.portabilityFile,
@@ -208,6 +219,11 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     log,
     concurrency: senderConcurrency(config),
     metrics: coreMetrics,
+    lifetime: {
+      validitySeconds: config.smsValidityHours * 3600,
+      maxAgeMs: config.smsMaxAgeHours * 3600_000,
+      ...options.smsLifetime,
+    },
     ...stalled,
   });
   // While no bind is up, leave SMS in the queue instead of burning their retries.
@@ -222,9 +238,9 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const inboundWorker = decides
     ? startInboundWorker({ core, connection: workerRedis, log, metrics: coreMetrics, ...stalled }).worker
     : undefined;
-  const sweeper = startSweeper(core, options, decides);
+  const sweeper = startSweeper(core, options, decides, coreMetrics);
 
-  const parts = api({ core, apiKeys: config.apiKeys, metrics });
+  const parts = api({ core, apiKeys: config.apiKeys, metrics, log });
   const app = buildApp({
     log,
     metrics,
@@ -288,7 +304,7 @@ export async function startWorkerProcess(
     concurrency: WORKERS_ONLY_CONCURRENCY,
     ...stalled,
   });
-  const sweeper = startSweeper(core, options, true);
+  const sweeper = startSweeper(core, options, true, metricsOfCore);
   http.serve(buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] }));
   return {
     httpUrl: urlOf(config, http),

@@ -16,6 +16,7 @@ import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
@@ -46,6 +47,8 @@ export interface CoreOptions {
   readonly calendarFile?: string | undefined;
   /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
   readonly connections?: ConnectionLog;
+  /** The templates folder (sets, files, locales); default the repository's `templates/`. */
+  readonly templatesDir?: string | undefined;
   /**
    * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
    * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
@@ -56,6 +59,8 @@ export interface CoreOptions {
     readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
   }>;
   readonly carrierMemoryDays?: number;
+  /** An SMS with no final receipt this long after it was sent is "delivery unknown". Default 72. */
+  readonly receiptTimeoutHours?: number;
 }
 
 export interface Queues {
@@ -81,6 +86,9 @@ export interface Core {
   readonly stateCounts: StateCounts;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
+  /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
+  readonly awaitedReceipts: AwaitedReceipts;
+  readonly receiptTimeoutMs: number;
   /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
   readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
   /** The template sets by act (templates/sets/): renders every SMS with the set it follows. */
@@ -124,9 +132,9 @@ function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
 }
 
 /** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
-async function loadSets(): Promise<TemplateSets> {
+async function loadSets(dir?: string): Promise<TemplateSets> {
   try {
-    return await loadTemplateSets();
+    return await loadTemplateSets(dir);
   } catch (error) {
     if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
     throw error;
@@ -138,7 +146,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadSets(),
+    loadSets(options.templatesDir),
     loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
@@ -191,6 +199,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     carriers.length > 1
       ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
       : undefined;
+  const receiptTimeoutHours = options.receiptTimeoutHours ?? 72;
+  // Kept twice the timeout and a day, should no sweep run for a while.
+  const awaitedReceipts = new AwaitedReceipts(redis, keys, (2 * receiptTimeoutHours + 24) * 3600);
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
@@ -216,6 +227,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     campaigns,
     stateCounts,
     carrierMemory,
+    awaitedReceipts,
+    receiptTimeoutMs: receiptTimeoutHours * 3600_000,
     notSubscriberReceipts,
     renderer,
     services,

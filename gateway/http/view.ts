@@ -140,10 +140,27 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
   });
 }
 
+/**
+ * What to tell the citizen when the carrier never confirmed the invitation's delivery (no final
+ * receipt within RECEIPT_TIMEOUT_HOURS: gateway/core/delivery-unknown.ts); null otherwise.
+ */
+export function deliveryNote(
+  conv: Conversation,
+  timeline: readonly TimelineEntry[],
+  ctx: ViewContext,
+): Record<Language, string> | null {
+  if (!isOpen(conv) || !conv.consentTemplate) return null;
+  const invitation = timeline.findLast((e) => e.kind === 'sms' && e.templateId === conv.consentTemplate?.id);
+  if (typeof invitation?.smsId !== 'string') return null;
+  if (deliveryStatuses(timeline).get(invitation.smsId)?.status !== 'unknown') return null;
+  return { kk: term(ctx, 'kk', 'console.delivery.unknown'), ru: term(ctx, 'ru', 'console.delivery.unknown') };
+}
+
 /** One conversation with its timeline (GET /v1/conversations/:id). */
 export function conversationView(conv: Conversation, timeline: readonly TimelineEntry[], ctx: ViewContext) {
   return {
     ...summaryView(conv, ctx),
+    delivery: deliveryNote(conv, timeline, ctx),
     externalId: conv.externalId,
     templateSet: conv.templateSet && {
       ...actView(ctx.sets, conv.templateSet.id),
