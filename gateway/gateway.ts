@@ -248,6 +248,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       { name: 'redis', check: () => redisReady(redis) },
       { name: 'smpp', check: () => Promise.resolve(transport.ready()) },
     ],
+    readyDetails: () => ({ carriers: transport.outages() }),
     guards: parts.guards,
     routers: [...parts.routers, ...(options.routers?.(core) ?? [])],
   });

@@ -20,6 +20,7 @@ import { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
+import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
 import { StateCounts } from '../../store/state-counts.js';
 import { TextCodec } from '../../store/text-codec.js';
@@ -31,6 +32,7 @@ import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
+import { Worklists } from './worklists.js';
 
 export interface CoreOptions {
   readonly redis: RedisClient;
@@ -84,6 +86,8 @@ export interface Core {
   readonly campaigns: CampaignStore;
   /** Conversations by service and state, for /metrics. */
   readonly stateCounts: StateCounts;
+  /** The call centre's worklists (undelivered, not understood, deadlines by day). */
+  readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
   /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
@@ -194,6 +198,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const campaigns = new CampaignStore(redis, keys);
   const stateCounts = new StateCounts(redis, keys);
+  const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1
@@ -216,6 +221,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     zone: calendar.zone,
     now,
+    worklists,
   });
   return {
     conversations,
@@ -226,6 +232,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     sms,
     campaigns,
     stateCounts,
+    worklists,
     carrierMemory,
     awaitedReceipts,
     receiptTimeoutMs: receiptTimeoutHours * 3600_000,

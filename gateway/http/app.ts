@@ -22,6 +22,8 @@ export interface AppDeps {
   readonly metrics: Registry;
   /** Readiness: Redis and at least one bind up (CONTRACT.md). */
   readonly probes: readonly HealthProbe[];
+  /** More for /readyz's body (per carrier: how long down, SMS waiting), whatever the status. */
+  readonly readyDetails?: () => Record<string, unknown>;
   /**
    * Middleware run before the body is parsed (authentication, gateway/http/api.ts), so a request
    * without a valid key is refused before its body is read.
@@ -89,7 +91,9 @@ export function buildApp(deps: AppDeps): Express {
     const checks = Object.fromEntries(results);
     const missing = results.filter(([, ok]) => !ok).map(([name]) => name);
     const ready = missing.length === 0;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks, missing });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not-ready', checks, missing, ...deps.readyDetails?.() });
   });
 
   // The agent console is what a person opening the gateway's address is after.
