@@ -248,6 +248,12 @@ export class ConversationService {
       const from = before.version < 0 ? null : before.state;
       await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
     }
+    if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
+      const from = before.version < 0 ? null : before.state;
+      await this.deps.campaigns
+        .moveState(committed.campaign, from, committed.state, now)
+        .catch(() => undefined);
+    }
     await this.deps.worklists?.committed(before, committed, timeline, now);
     if (outcome.consent && committed.campaign) {
       await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);

@@ -116,6 +116,15 @@ export const OPERATIONS: readonly Operation[] = [
     errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_INVITATION_MISMATCH', 'GW_PAYLOAD_TOO_LARGE'],
   },
   {
+    method: 'get',
+    path: '/v1/invitations/{service}/{externalId}',
+    summary:
+      "The inviting system's read of its invitation: state, deadline and outcomes (Almaty times), without SMS texts",
+    roles: ['system'],
+    ok: { status: 200, schema: s.invitationReadSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_RATE_LIMITED'],
+  },
+  {
     method: 'post',
     path: '/v1/events',
     summary: 'A fact from a downstream system; the same fact again changes nothing (200, result unchanged)',
