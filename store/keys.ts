@@ -54,6 +54,8 @@ export interface Keys {
   campaigns(): string;
   /** Hash: a campaign's pace (`perMinute`), `paused` and the `next` free send time (store/campaigns.ts). */
   campaignPace(id: string): string;
+  /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
+  stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
   /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
@@ -92,6 +94,7 @@ export function createKeys(prefix = 'gw'): Keys {
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
     campaignPace: (id) => `${prefix}:{k:${id}}:pace`,
+    stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,
     awaitingHours: () => `${prefix}:{aw}`,

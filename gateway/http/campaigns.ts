@@ -5,7 +5,12 @@
  */
 import { Router, type Response } from 'express';
 import { Gauge, type Registry } from 'prom-client';
-import { CAMPAIGN_FIELDS, CampaignStore, type CampaignField } from '../../store/campaigns.js';
+import {
+  CAMPAIGN_FIELDS,
+  CampaignStore,
+  type CampaignField,
+  type CampaignProgress,
+} from '../../store/campaigns.js';
 import type { Core } from '../core/runtime.js';
 import { requireRole } from './auth.js';
 import { sendError } from './errors.js';
@@ -91,7 +96,7 @@ async function campaignView(
   const [found, control] = await Promise.all([store.progress(id), store.control(id)]);
   if (!found && control.perMinute === null && !control.paused) return undefined;
   const progress =
-    found ?? (Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, 0])) as Record<CampaignField, number>);
+    found ?? ({ ...Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, 0])), states: {} } as CampaignProgress);
   // Invitations queued and not yet accepted or refused by an SMSC.
   const remaining = Math.max(0, progress.queued - progress.sent - progress.failed);
   const now = core.now();
