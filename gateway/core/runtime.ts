@@ -15,12 +15,10 @@ import {
 import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
-import { CampaignStore } from '../../store/campaigns.js';
-import { CarrierMemory } from '../../store/carriers.js';
+import type { CampaignStore } from '../../store/campaigns.js';
+import type { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
-import { createKeys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis.js';
-import { TextCodec } from '../../store/text-codec.js';
 import { createRenderer, loadSamples, loadTemplates, type Renderer } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
@@ -125,21 +123,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       log.warn({ queue: queue.name, err: err.message }, 'queue connection error'),
     );
   }
-  const keys = createKeys(options.keyPrefix ?? 'gw');
-  const dictionaries = storeDictionaries(renderer, samples, services);
-  const codec = await TextCodec.create(redis, keys, dictionaries);
-  const store = new ConversationStore(redis, keys, {
+  const store = await ConversationStore.open(redis, {
+    keyPrefix: options.keyPrefix ?? 'gw',
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
-    codec,
+    dictionaries: storeDictionaries(renderer, samples, services),
   });
   const sms = new SmsHandOver(queues.smsOut);
   const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
-  const campaigns = new CampaignStore(redis, keys);
+  const { campaigns } = store;
   const carriers = options.carriers ?? [];
   const carrierMemory =
-    carriers.length > 1
-      ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
-      : undefined;
+    carriers.length > 1 ? store.carrierMemory((options.carrierMemoryDays ?? 30) * 86_400) : undefined;
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );

@@ -4,8 +4,6 @@
  */
 import type { RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
-import { PersonKeyStore } from '../../store/api-keys.js';
-import { AuditLog } from '../../store/audit.js';
 import type { ApiKey } from '../config.js';
 import type { Core } from '../core/runtime.js';
 import { authenticate, createAuthenticator, DEFAULT_LOOKUP_LIMIT, type RateLimit } from './auth.js';
@@ -38,8 +36,7 @@ export function api(deps: ApiDeps): ApiParts {
   const { core } = deps;
   const campaigns = campaignStore(core);
   registerCampaignMetrics(deps.metrics, campaigns);
-  const audit = new AuditLog(core.store.redis, core.store.keys.audit());
-  const people = new PersonKeyStore(core.store.redis, core.store.keys);
+  const { audit, people } = core.store;
   return {
     guards: [authenticate(createAuthenticator(deps.apiKeys, people))],
     routers: [
