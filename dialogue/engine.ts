@@ -55,7 +55,13 @@ export type DialogueEvent =
       /** A rejection's reason code (CONTRACT.md, `params.reason`). */
       readonly reason?: string;
     }
-  | { readonly type: 'delivery-failed'; readonly templateId: string; readonly status: string };
+  | {
+      readonly type: 'delivery-failed';
+      readonly templateId: string;
+      readonly status: string;
+      /** The receipt's error code, when it has one. */
+      readonly err?: string;
+    };
 
 /** Help SMS for replies not understood: at most this many per conversation, and one per interval. */
 export const HELP_LIMIT = 3;
@@ -350,7 +356,14 @@ function onDeliveryFailed(
 ): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   if (!isOpen(conv) || conv.consentTemplate?.id !== event.templateId) return finish(draft, false);
-  draft.conv = { ...conv, state: 'undeliverable', stage: 'undeliverable', deadline: null, updatedAt: now };
+  draft.conv = {
+    ...conv,
+    state: 'undeliverable',
+    stage: 'undeliverable',
+    deadline: null,
+    updatedAt: now,
+    delivery: { stat: event.status, ...(event.err !== undefined ? { err: event.err } : {}) },
+  };
   draft.timeline.push({
     kind: 'transition',
     from: conv.state,

@@ -9,7 +9,10 @@
 import { hash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../common/errors.js';
 import type { Conversation } from '../dialogue/conversation.js';
+import type { OutcomeJob } from '../queues/outcomes.js';
+import type { State } from '../services/schema.js';
 import { PersonKeyStore } from './api-keys.js';
+import { AwaitedReceipts } from './awaited-receipts.js';
 import { AuditLog } from './audit.js';
 import { CampaignStore } from './campaigns.js';
 import { CarrierMemory } from './carriers.js';
@@ -51,8 +54,12 @@ export type OutboxEntry =
       readonly templateId: string;
       readonly asksConsent: boolean;
       readonly campaign?: string;
+      /** The conversation's first SMS: its acceptance is the `sent` outcome. */
+      readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
     }
   | { readonly t: 'assignment' }
+  /** One outcome for the `outcomes` queue, committed with the transition that made it. */
+  | { readonly t: 'outcome'; readonly job: OutcomeJob }
   | { readonly t: 'deadline'; readonly at: number | null }
   | { readonly t: 'index' };
 
@@ -165,9 +172,19 @@ export class ConversationStore {
     return new ConversationStore(redis, keys, { retentionSeconds: options.retentionSeconds, codec });
   }
 
+  /** The SMS whose delivery receipts are still awaited, each kept `ttlSeconds`. */
+  awaitedReceipts(ttlSeconds: number): AwaitedReceipts {
+    return new AwaitedReceipts(this.redis, this.keys, ttlSeconds);
+  }
+
   /** Where numbers live, as learned from replies and refusals, kept `ttlSeconds`. */
   carrierMemory(ttlSeconds: number): CarrierMemory {
     return new CarrierMemory(this.redis, this.keys, ttlSeconds);
+  }
+
+  /** The connection's state (`ready` when commands go through), for guards that refuse early. */
+  get connection(): Pick<RedisClient, 'status'> {
+    return this.redis;
   }
 
   /** Whether the client is a Redis Cluster (operations, tests). */

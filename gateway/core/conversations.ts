@@ -22,9 +22,12 @@ import {
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
-import type { RenderedSms, Renderer } from '../../templates/renderer.js';
+import type { RenderedSms } from '../../templates/renderer.js';
+import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
+import { isOutcome, outcomeOf } from './outcomes.js';
+import type { ZoneTable } from '../../dialogue/time.js';
 import { paramsSchema } from './params.js';
 import { assertSameInvitation } from './same-invitation.js';
 
@@ -40,11 +43,13 @@ export interface InvitationInput {
 export interface ConversationDeps {
   readonly store: ConversationStore;
   readonly services: ServiceRegistry;
-  readonly renderer: Renderer;
+  readonly renderer: TemplateSets;
   readonly deadline: DeadlineFn;
   readonly outbox: Outbox;
   readonly campaigns: CampaignStore;
   readonly log: Logger;
+  /** Kazakhstan's time zone: outcomes carry local times (CONTRACT.md). */
+  readonly zone: ZoneTable;
   /** Epoch ms; injectable so deadlines are tested without waiting days. */
   readonly now: () => number;
 }
@@ -93,6 +98,7 @@ export class ConversationService {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
     }
+    const set = this.templateSetFor(service.id, now);
 
     const fresh = newConversation({
       id,
@@ -103,6 +109,7 @@ export class ConversationService {
       params: parsed.data,
       createdAt: now,
       campaign: input.campaign ?? null,
+      templateSet: { id: set.id, sha256: set.sha256 },
     });
     const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
     const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }]);
@@ -116,6 +123,18 @@ export class ConversationService {
       throw new Error(`conversation ${id} could not be created`);
     }
     return { conversation: committed, created: true };
+  }
+
+  /** The set of the service's templates in force today (Asia/Almaty), or GW_NO_TEMPLATE_SET. */
+  private templateSetFor(service: string, now: number): { id: string; sha256: string } {
+    const set = this.deps.renderer.inForce(service, now);
+    if (set) return set;
+    const day = almatyDay(now);
+    throw new GatewayError(
+      'GW_NO_TEMPLATE_SET',
+      `no template set of "${service}" is in force on ${day}: no act gives this service's SMS texts that day`,
+      [{ path: 'service', message: `no template set in force on ${day} (Asia/Almaty)` }],
+    );
   }
 
   /**
@@ -157,13 +176,25 @@ export class ConversationService {
     const outbox: OutboxEntry[] = [...extra];
     const { maxParts } = this.service(next.service);
     outcome.messages.forEach((message, i) => {
-      const sms = this.deps.renderer.render(message.templateId, next.language, message.vars);
+      const sms = this.deps.renderer.render(message.templateId, next.language, message.vars, {
+        set: next.templateSet?.id,
+        at: now,
+      });
       if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, next, message.vars);
       const smsId = `${before.version + 1}.${i}`;
+      const invitation = (before.invitationSmsId ?? null) === null && i === 0;
+      if (invitation) next = { ...next, invitationSmsId: smsId };
       if (message.asksConsent) {
         next = {
           ...next,
-          consentTemplate: { id: sms.templateId, language: sms.language, sha256: sms.sha256, text: sms.text },
+          consentTemplate: {
+            id: sms.templateId,
+            language: sms.language,
+            sha256: sms.sha256,
+            text: sms.text,
+            wording: sms.wording,
+            set: sms.set,
+          },
         };
       }
       timeline.push({
@@ -173,6 +204,7 @@ export class ConversationService {
         templateId: sms.templateId,
         language: sms.language,
         sha256: sms.sha256,
+        set: sms.set.id,
         text: sms.text,
         parts: sms.segmentation.parts,
         encoding: sms.segmentation.encoding,
@@ -186,8 +218,14 @@ export class ConversationService {
         templateId: sms.templateId,
         asksConsent: message.asksConsent,
         ...(next.campaign ? { campaign: next.campaign } : {}),
+        ...(invitation
+          ? { invitation: { service: next.service, externalId: next.externalId, state: next.state } }
+          : {}),
       });
     });
+    if (next.state !== before.state && isOutcome(next.state)) {
+      outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
+    }
     if (outcome.consent) outbox.push({ t: 'assignment' });
     if (next.deadline !== before.deadline) outbox.push({ t: 'deadline', at: next.deadline });
     const final = !isOpen(next) && next.state !== 'consented';

@@ -15,15 +15,17 @@ import {
 import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
+import type { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import type { RedisClient } from '../../store/redis.js';
-import { createRenderer, loadSamples, loadTemplates, type Renderer } from '../../templates/index.js';
+import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
+import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
 
 export interface CoreOptions {
@@ -49,10 +51,14 @@ export interface CoreOptions {
     readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
   }>;
   readonly carrierMemoryDays?: number;
+  /** An SMS with no final receipt this long after it was sent is "delivery unknown". Default 72. */
+  readonly receiptTimeoutHours?: number;
 }
 
 export interface Queues {
   readonly assignments: Queue;
+  /** One job per outcome of a conversation (queues/outcomes.ts). */
+  readonly outcomes: Queue;
   readonly smsOut: Queue;
   readonly inbound: Queue;
 }
@@ -62,15 +68,21 @@ export interface Core {
   readonly store: ConversationStore;
   readonly outbox: Outbox;
   readonly queues: Queues;
+  /** Puts outcomes in `outcomes` (and hands them to the webhooks). */
+  readonly outcomes: OutcomeEmitter;
   /** Puts SMS in `sms-out`, several of one turn per job. */
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
+  /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
+  readonly awaitedReceipts: AwaitedReceipts;
+  readonly receiptTimeoutMs: number;
   /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
   readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly renderer: Renderer;
+  /** The template sets by act (templates/sets/): renders every SMS with the set it follows. */
+  readonly renderer: TemplateSets;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
   readonly queuePrefix: string;
@@ -87,26 +99,47 @@ export function deadlineFrom(calendar: WorkingCalendar): DeadlineFn {
   };
 }
 
-function checkTemplates(services: ServiceRegistry, renderer: Renderer): void {
-  const missing = [...services.values()].flatMap((s) =>
-    templatesOf(s)
-      .filter((id) => !renderer.catalogue.entries.has(id))
-      .map((id) => `${s.id}: template ${id}`),
-  );
-  if (missing.length)
-    throw new GatewayError('GW_SERVICE_INVALID', `services name missing templates: ${missing.join('; ')}`);
+/** Every service has a set, every set of a service holds every template the service sends. */
+function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
+  for (const service of services.values()) {
+    const own = sets.sets.filter((set) => set.service === service.id);
+    if (own.length === 0) {
+      throw new GatewayError(
+        'GW_TEMPLATE_INVALID',
+        `services/${service.id}.json: no template set in templates/sets/ names service "${service.id}"`,
+      );
+    }
+    for (const set of own) {
+      const missing = templatesOf(service).filter((id) => !set.catalogue.entries.has(id));
+      if (missing.length > 0) {
+        throw new GatewayError(
+          'GW_TEMPLATE_INVALID',
+          `templates/${set.file}: misses template ${missing.join(', ')} that services/${service.id}.json sends`,
+        );
+      }
+    }
+  }
+}
+
+/** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
+async function loadSets(): Promise<TemplateSets> {
+  try {
+    return await loadTemplateSets();
+  } catch (error) {
+    if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
+    throw error;
+  }
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { redis, log } = options;
   const now = options.now ?? Date.now;
-  const [services, catalogue, samples, calendar] = await Promise.all([
+  const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadTemplates(),
+    loadSets(),
     loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
-  const renderer = createRenderer(catalogue);
   // Kurban Ait and the yearly transfers are data: say so when this year or the next has none.
   for (const warning of coverageWarnings(calendar, new Date(now()))) log.warn(warning);
   checkTemplates(services, renderer);
@@ -114,6 +147,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const queueOpts = { connection: redis, prefix: queuePrefix };
   const queues: Queues = {
     assignments: new Queue(QUEUES.assignments, queueOpts),
+    outcomes: new Queue(QUEUES.outcomes, queueOpts),
     smsOut: new Queue(QUEUES.smsOut, queueOpts),
     inbound: new Queue(QUEUES.inbound, queueOpts),
   };
@@ -129,11 +163,22 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dictionaries: storeDictionaries(renderer, samples, services),
   });
   const sms = new SmsHandOver(queues.smsOut);
-  const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
+  const outcomes = new OutcomeEmitter(queues.outcomes);
+  const outbox = new Outbox({
+    store,
+    assignments: queues.assignments,
+    sms,
+    log,
+    outcomes,
+    zone: calendar.zone,
+  });
   const { campaigns } = store;
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1 ? store.carrierMemory((options.carrierMemoryDays ?? 30) * 86_400) : undefined;
+  const receiptTimeoutHours = options.receiptTimeoutHours ?? 72;
+  // Kept twice the timeout and a day, should no sweep run for a while.
+  const awaitedReceipts = store.awaitedReceipts((2 * receiptTimeoutHours + 24) * 3600);
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
@@ -145,6 +190,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outbox,
     campaigns,
     log,
+    zone: calendar.zone,
     now,
   });
   return {
@@ -152,9 +198,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     outbox,
     queues,
+    outcomes,
     sms,
     campaigns,
     carrierMemory,
+    awaitedReceipts,
+    receiptTimeoutMs: receiptTimeoutHours * 3600_000,
     notSubscriberReceipts,
     renderer,
     services,

@@ -14,6 +14,9 @@ import { invitationsRouter } from './invitations.js';
 import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
+import type { Logger } from '../log.js';
+import { auditRefusals } from './refusals.js';
+import { redisGate } from './redis-gate.js';
 
 export interface ApiDeps {
   readonly core: Core;
@@ -24,6 +27,8 @@ export interface ApiDeps {
   readonly lookupLimit?: RateLimit;
   /** Clock of the rate limiter; the core's clock by default. */
   readonly now?: () => number;
+  /** Where a refused attempt that could not be audited is reported. */
+  readonly log?: Logger;
 }
 
 export interface ApiParts {
@@ -38,7 +43,13 @@ export function api(deps: ApiDeps): ApiParts {
   registerCampaignMetrics(deps.metrics, campaigns);
   const { audit, people } = core.store;
   return {
-    guards: [authenticate(createAuthenticator(deps.apiKeys, people))],
+    guards: [
+      // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
+      redisGate({ connection: core.store.connection }),
+      // Before authentication, so that a 401 is seen too.
+      auditRefusals({ audit, now: core.now, ...(deps.log ? { log: deps.log } : {}) }),
+      authenticate(createAuthenticator(deps.apiKeys, people)),
+    ],
     routers: [
       invitationsRouter({ core, campaigns }),
       eventsRouter(core),
@@ -51,7 +62,7 @@ export function api(deps: ApiDeps): ApiParts {
       keysRouter({ core, audit, keys: people }),
       campaignsRouter(campaigns),
       openApiRouter(),
-      consoleRouter(core.renderer.catalogue.locales),
+      consoleRouter(core.renderer.locales),
     ],
   };
 }

@@ -9,10 +9,13 @@ import { maskMsisdn } from '../../common/msisdn.js';
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
 import { validReplies } from '../../dialogue/engine.js';
-import { toLocal, type ZoneTable } from '../../dialogue/time.js';
+import { almatyIso } from '../../dialogue/time.js';
+
+export { almatyIso };
 import type { ServiceDefinition } from '../../services/schema.js';
 import type { TimelineEntry } from '../../store/conversations.js';
 import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
+import type { TemplateSets } from '../../templates/sets.js';
 
 export interface ViewContext {
   readonly service: ServiceDefinition;
@@ -20,19 +23,36 @@ export interface ViewContext {
   readonly locales: Readonly<Record<Language, LocaleResource>>;
   /** Mask MSISDN and names (agents; supervisors unless they unmask with a reason). */
   readonly masked: boolean;
+  /** The template sets, to name the act and version each SMS followed. */
+  readonly sets?: TemplateSets;
+}
+
+/** The act a set names, as the console shows it: number, date, appendix; null for the gateway's own. */
+function actView(sets: TemplateSets | undefined, id: string) {
+  const set = sets?.get(id);
+  if (!set) return { id, known: false as const };
+  const act = set.act && { number: set.act.number, date: set.act.date, appendix: set.act.appendix };
+  return { id, known: true as const, act, inForce: { from: set.from, until: set.until } };
+}
+
+/**
+ * Which set and version an SMS followed: the conversation's own set is cited with the version it
+ * recorded when it started; another (the gateway's own messages) with the version loaded now.
+ */
+function smsSetView(conv: Conversation, entry: TimelineEntry, ctx: ViewContext) {
+  if (typeof entry.set !== 'string') return undefined;
+  const view = actView(ctx.sets, entry.set);
+  const set = ctx.sets?.get(entry.set);
+  const own = conv.templateSet?.id === entry.set ? conv.templateSet.sha256 : undefined;
+  const sha256 = own ?? set?.sha256 ?? null;
+  const files =
+    typeof entry.templateId === 'string' ? set?.catalogue.entries.get(entry.templateId)?.files : undefined;
+  const wording =
+    files && (entry.language === 'kk' || entry.language === 'ru') ? files[entry.language].header.text : null;
+  return { ...view, sha256, changed: set !== undefined && sha256 !== set.sha256, wording };
 }
 
 const LANGS: readonly Language[] = ['kk', 'ru'];
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/** `2026-11-24T11:00:00+05:00`: ISO 8601 on the Almaty wall clock with its offset. */
-export function almatyIso(zone: ZoneTable, ms: number): string {
-  const t = toLocal(zone, new Date(ms));
-  const off = t.offsetMinutes;
-  const sign = off >= 0 ? '+' : '-';
-  const offset = `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  return `${t.date}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${offset}`;
-}
 
 /** Params holding a person's name (fullName, parentFullName, childFullName): masked for agents. */
 function nameParams(conv: Conversation): string[] {
@@ -113,16 +133,39 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
     if (entry.kind === 'sms' && typeof entry.smsId === 'string') {
       const latest = statuses.get(entry.smsId);
       if (latest) Object.assign(out, { status: latest.status, statusAt: almatyIso(zone, latest.at) });
+      const set = smsSetView(conv, entry, ctx);
+      if (set) out.templateSet = set;
     }
     return out as { at: string; kind: string } & Record<string, unknown>;
   });
+}
+
+/**
+ * What to tell the citizen when the carrier never confirmed the invitation's delivery (no final
+ * receipt within RECEIPT_TIMEOUT_HOURS: gateway/core/delivery-unknown.ts); null otherwise.
+ */
+export function deliveryNote(
+  conv: Conversation,
+  timeline: readonly TimelineEntry[],
+  ctx: ViewContext,
+): Record<Language, string> | null {
+  if (!isOpen(conv) || !conv.consentTemplate) return null;
+  const invitation = timeline.findLast((e) => e.kind === 'sms' && e.templateId === conv.consentTemplate?.id);
+  if (typeof invitation?.smsId !== 'string') return null;
+  if (deliveryStatuses(timeline).get(invitation.smsId)?.status !== 'unknown') return null;
+  return { kk: term(ctx, 'kk', 'console.delivery.unknown'), ru: term(ctx, 'ru', 'console.delivery.unknown') };
 }
 
 /** One conversation with its timeline (GET /v1/conversations/:id). */
 export function conversationView(conv: Conversation, timeline: readonly TimelineEntry[], ctx: ViewContext) {
   return {
     ...summaryView(conv, ctx),
+    delivery: deliveryNote(conv, timeline, ctx),
     externalId: conv.externalId,
+    templateSet: conv.templateSet && {
+      ...actView(ctx.sets, conv.templateSet.id),
+      sha256: conv.templateSet.sha256,
+    },
     timeline: timelineView(conv, timeline, ctx),
   };
 }
