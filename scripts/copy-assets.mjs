@@ -8,6 +8,7 @@ const assets = [
   'templates/kk',
   'templates/ru',
   'templates/locales',
+  'templates/sets',
   'templates/samples.json',
   'services',
   'store/lua',

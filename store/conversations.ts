@@ -28,6 +28,7 @@ import { withScripts } from './scripts.js';
 import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
 import { SmsRecords } from './sms-record.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
+import { WorklistStore } from './worklists.js';
 import type { TimelineEntry } from './timeline-entry.js';
 
 /** The template whose text a document holds: a conversation's consent SMS, an SMS entry's. */
@@ -139,6 +140,8 @@ export class ConversationStore {
   readonly audit: AuditLog;
   /** People's API keys. */
   readonly people: PersonKeyStore;
+  /** The call centre's daily work lists. */
+  readonly worklists: WorklistStore;
   private readonly externalIds: ExternalIdIndex;
   private readonly msisdns: MsisdnIndex;
 
@@ -157,6 +160,7 @@ export class ConversationStore {
     this.campaigns = new CampaignStore(redis, keys);
     this.audit = new AuditLog(redis, keys.audit());
     this.people = new PersonKeyStore(redis, keys);
+    this.worklists = new WorklistStore(redis, keys);
   }
 
   /**
@@ -241,6 +245,11 @@ export class ConversationStore {
    */
   async claimExternalId(service: string, externalId: string, id: string): Promise<string> {
     return this.externalIds.claim(service, externalId, id);
+  }
+
+  /** The conversation id of (service, externalId), or null (the inviting system's reference). */
+  async findExternalId(service: string, externalId: string): Promise<string | null> {
+    return this.externalIds.find(service, externalId);
   }
 
   /**

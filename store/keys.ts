@@ -64,6 +64,11 @@ export interface Keys {
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
   personKeyIds(): string;
+  /**
+   * Sorted set: conversation ids of one service on one worklist of one Almaty day (YYYY-MM-DD),
+   * scored by time (store/worklists.ts); expires two days after that day.
+   */
+  worklist(list: string, service: string, day: string): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -89,5 +94,6 @@ export function createKeys(prefix = 'gw'): Keys {
     awaitingHours: () => `${prefix}:{aw}`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
+    worklist: (list, service, day) => `${prefix}:{wl:${list}:${service}:${day}}`,
   };
 }

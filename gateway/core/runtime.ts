@@ -27,6 +27,7 @@ import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
+import { Worklists } from './worklists.js';
 
 export interface CoreOptions {
   readonly redis: RedisClient;
@@ -41,6 +42,8 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** The templates folder (sets, files, locales); default the repository's `templates/`. */
+  readonly templatesDir?: string | undefined;
   /**
    * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
    * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
@@ -74,6 +77,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** The call centre's worklists (undelivered, not understood, deadlines by day). */
+  readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
   /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
@@ -122,9 +127,9 @@ function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
 }
 
 /** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
-async function loadSets(): Promise<TemplateSets> {
+async function loadSets(dir?: string): Promise<TemplateSets> {
   try {
-    return await loadTemplateSets();
+    return await loadTemplateSets(dir);
   } catch (error) {
     if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
     throw error;
@@ -136,7 +141,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadSets(),
+    loadSets(options.templatesDir),
     loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
@@ -173,6 +178,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     zone: calendar.zone,
   });
   const { campaigns } = store;
+  const worklists = new Worklists(store.worklists, calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1 ? store.carrierMemory((options.carrierMemoryDays ?? 30) * 86_400) : undefined;
@@ -192,6 +198,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     zone: calendar.zone,
     now,
+    worklists,
   });
   return {
     conversations,
@@ -201,6 +208,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     sms,
     campaigns,
+    worklists,
     carrierMemory,
     awaitedReceipts,
     receiptTimeoutMs: receiptTimeoutHours * 3600_000,
