@@ -27,6 +27,7 @@ import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
 import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
 import { SmsRecords } from './sms-record.js';
+import { StateCounts } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
 import { WorklistStore } from './worklists.js';
 import type { TimelineEntry } from './timeline-entry.js';
@@ -142,6 +143,8 @@ export class ConversationStore {
   readonly people: PersonKeyStore;
   /** The call centre's daily work lists. */
   readonly worklists: WorklistStore;
+  /** How many conversations are in each state. */
+  readonly stateCounts: StateCounts;
   private readonly externalIds: ExternalIdIndex;
   private readonly msisdns: MsisdnIndex;
 
@@ -161,6 +164,7 @@ export class ConversationStore {
     this.audit = new AuditLog(redis, keys.audit());
     this.people = new PersonKeyStore(redis, keys);
     this.worklists = new WorklistStore(redis, keys);
+    this.stateCounts = new StateCounts(redis, keys);
   }
 
   /**

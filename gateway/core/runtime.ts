@@ -18,9 +18,11 @@ import { loadServices, templatesOf, type ServiceRegistry } from '../../services/
 import type { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { CarrierMemory } from '../../store/carriers.js';
+import type { StateCounts } from '../../store/state-counts.js';
 import { ConversationStore } from '../../store/conversations.js';
 import type { RedisClient } from '../../store/redis.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
+import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
@@ -42,6 +44,8 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
+  readonly connections?: ConnectionLog;
   /** The templates folder (sets, files, locales); default the repository's `templates/`. */
   readonly templatesDir?: string | undefined;
   /**
@@ -77,6 +81,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts: StateCounts;
   /** The call centre's worklists (undelivered, not understood, deadlines by day). */
   readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
@@ -158,9 +164,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   // Without a listener BullMQ prints connection errors as raw stack traces; they belong in the log.
   for (const queue of Object.values(queues) as Queue[]) {
-    queue.on('error', (err: Error) =>
-      log.warn({ queue: queue.name, err: err.message }, 'queue connection error'),
-    );
+    queue.on('error', (err: Error) => {
+      if (options.connections) options.connections.error(`queue ${queue.name}`, err);
+      else log.warn({ queue: queue.name, err: err.message }, 'queue connection error');
+    });
   }
   const store = await ConversationStore.open(redis, {
     keyPrefix: options.keyPrefix ?? 'gw',
@@ -169,6 +176,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const sms = new SmsHandOver(queues.smsOut);
   const outcomes = new OutcomeEmitter(queues.outcomes);
+  outcomes.listen((jobs) => {
+    for (const job of jobs) {
+      const { conversationId, service, outcome } = job;
+      log.info({ event: 'outcome.published', conversationId, service, outcome }, 'outcome published');
+    }
+    return Promise.resolve();
+  });
   const outbox = new Outbox({
     store,
     assignments: queues.assignments,
@@ -177,7 +191,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     zone: calendar.zone,
   });
-  const { campaigns } = store;
+  const { campaigns, stateCounts } = store;
   const worklists = new Worklists(store.worklists, calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
@@ -189,6 +203,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
   const conversations = new ConversationService({
+    stateCounts,
     store,
     services,
     renderer,
@@ -208,6 +223,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     sms,
     campaigns,
+    stateCounts,
     worklists,
     carrierMemory,
     awaitedReceipts,
