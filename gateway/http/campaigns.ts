@@ -7,7 +7,7 @@ import { Router, type Response } from 'express';
 import { Gauge, type Registry } from 'prom-client';
 import {
   CAMPAIGN_FIELDS,
-  CampaignStore,
+  type CampaignStore,
   type CampaignField,
   type CampaignProgress,
 } from '../../store/campaigns.js';
@@ -22,7 +22,7 @@ export const METRICS_CAMPAIGNS = 50;
 
 /** The campaign counters of a core. */
 export function campaignStore(core: Pick<Core, 'store'>): CampaignStore {
-  return new CampaignStore(core.store.redis, core.store.keys);
+  return core.store.campaigns;
 }
 
 /**
