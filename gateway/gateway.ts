@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { Queue, type Worker } from 'bullmq';
 import type express from 'express';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { QUEUES } from '../queues/names.js';
 import { connectRedis, redisReady, type RedisClient } from '../store/redis.js';
 import { registerBuildInfo } from './build-info.js';
@@ -92,12 +92,12 @@ function startSweeper(
   core: Core,
   options: StartOptions,
   sweeps: boolean,
-  metrics?: Pick<CoreMetrics, 'deliveryUnknown'>,
+  metrics?: Pick<CoreMetrics, 'deliveryUnknown' | 'deadlines'>,
 ): Sweeper {
   return createSweeper({
     core,
     log: options.log,
-    ...(metrics ? { deliveryUnknown: metrics.deliveryUnknown } : {}),
+    ...(metrics ? { deliveryUnknown: metrics.deliveryUnknown, deadlines: metrics.deadlines } : {}),
     intervalMs: sweeps ? (options.sweepIntervalMs ?? 1000) : 0,
     ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
   });
@@ -138,6 +138,14 @@ async function openProcess(
   collectDefaultMetrics({ register: metrics });
   registerBuildInfo(metrics);
   const redisLog = connectionLog(log, 'redis');
+  new Gauge({
+    name: 'gateway_redis_up',
+    help: '1 while every Redis connection of this process is up, 0 from its first error until it is back',
+    registers: [metrics],
+    collect() {
+      this.set(redisLog.up ? 1 : 0);
+    },
+  });
   const redis = watched(config, redisLog, 'gateway');
   const workerRedis = watched(config, redisLog, 'gateway-workers');
   const clients: RedisClient[] = [redis, workerRedis];
