@@ -108,7 +108,8 @@ export class ConversationService {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
     }
-    const set = this.templateSetFor(service.id, now);
+    // Refused now when no act gives the texts today; the set itself is taken when the first SMS goes.
+    this.templateSetFor(service.id, now);
 
     const fresh = newConversation({
       id,
@@ -119,7 +120,6 @@ export class ConversationService {
       params: parsed.data,
       createdAt: now,
       campaign: input.campaign ?? null,
-      templateSet: { id: set.id, sha256: set.sha256 },
     });
     const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
     const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }], 'invitation');
@@ -138,7 +138,7 @@ export class ConversationService {
   /** The set of the service's templates in force today (Asia/Almaty), or GW_NO_TEMPLATE_SET. */
   private templateSetFor(service: string, now: number): { id: string; sha256: string } {
     const set = this.deps.renderer.inForce(service, now);
-    if (set) return set;
+    if (set) return { id: set.id, sha256: set.sha256 };
     const day = almatyDay(now);
     throw new GatewayError(
       'GW_NO_TEMPLATE_SET',
@@ -186,6 +186,10 @@ export class ConversationService {
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
     const { maxParts } = this.service(next.service);
+    if (next.templateSet === null && outcome.messages.length > 0) {
+      // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
+      next = { ...next, templateSet: this.templateSetFor(next.service, now) };
+    }
     outcome.messages.forEach((message, i) => {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars, {
         set: next.templateSet?.id,
