@@ -73,7 +73,7 @@ export function api(deps: ApiDeps): ApiParts {
         now: deps.now ?? core.now,
       }),
       campaignsRouter(campaigns),
-      openApiRouter(),
+      openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],
   };
