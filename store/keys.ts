@@ -12,7 +12,7 @@ export interface Keys {
   /**
    * String: the format tag (0x01), the version and the length of the doc (4 bytes each,
    * big-endian), the packed conversation JSON, then the timeline entries, each after its length
-   * (2 bytes), oldest first (docs/storage.md; store/lua/commit.lua).
+   * (2 bytes), oldest first (docs/storage.md; store/lua/commit-2.lua).
    */
   conversation(id: string): string;
   /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
@@ -52,6 +52,8 @@ export interface Keys {
   campaign(id: string): string;
   /** Sorted set: campaign ids scored by their last counter update (epoch ms), for /metrics. */
   campaigns(): string;
+  /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
+  stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
   /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
@@ -89,6 +91,7 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,
     awaitingHours: () => `${prefix}:{aw}`,

@@ -22,6 +22,7 @@ import {
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
+import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
@@ -48,6 +49,8 @@ export interface ConversationDeps {
   readonly deadline: DeadlineFn;
   readonly outbox: Outbox;
   readonly campaigns: CampaignStore;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts?: StateCounts;
   readonly log: Logger;
   /** Kazakhstan's time zone: outcomes carry local times (CONTRACT.md). */
   readonly zone: ZoneTable;
@@ -105,7 +108,8 @@ export class ConversationService {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
     }
-    const set = this.templateSetFor(service.id, now);
+    // Refused now when no act gives the texts today; the set itself is taken when the first SMS goes.
+    this.templateSetFor(service.id, now);
 
     const fresh = newConversation({
       id,
@@ -116,10 +120,9 @@ export class ConversationService {
       params: parsed.data,
       createdAt: now,
       campaign: input.campaign ?? null,
-      templateSet: { id: set.id, sha256: set.sha256 },
     });
     const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
-    const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }]);
+    const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }], 'invitation');
     if (!committed) {
       // Another request with the same externalId created it first: answer that one.
       const winner = await this.deps.store.get(id);
@@ -135,7 +138,7 @@ export class ConversationService {
   /** The set of the service's templates in force today (Asia/Almaty), or GW_NO_TEMPLATE_SET. */
   private templateSetFor(service: string, now: number): { id: string; sha256: string } {
     const set = this.deps.renderer.inForce(service, now);
-    if (set) return set;
+    if (set) return { id: set.id, sha256: set.sha256 };
     const day = almatyDay(now);
     throw new GatewayError(
       'GW_NO_TEMPLATE_SET',
@@ -161,7 +164,7 @@ export class ConversationService {
       if (!outcome.changed && outcome.timeline.length === 0)
         return { status: 'unchanged', conversation: conv };
       const keyed = key === undefined ? outcome : withKey(outcome, key);
-      const committed = await this.commit(conv, keyed, now, []);
+      const committed = await this.commit(conv, keyed, now, [], causeOf(event));
       if (committed) return { status: 'applied', conversation: committed };
       this.deps.log.debug(
         { conversationId: id, attempt },
@@ -177,11 +180,16 @@ export class ConversationService {
     outcome: Outcome,
     now: number,
     extra: OutboxEntry[],
+    cause: string,
   ): Promise<Conversation | null> {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
     const { maxParts } = this.service(next.service);
+    if (next.templateSet === null && outcome.messages.length > 0) {
+      // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
+      next = { ...next, templateSet: this.templateSetFor(next.service, now) };
+    }
     outcome.messages.forEach((message, i) => {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars, {
         set: next.templateSet?.id,
@@ -239,6 +247,11 @@ export class ConversationService {
     const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
     if (!ok) return null;
     const committed = { ...next, version: before.version + 1 };
+    this.logStep(before, committed, cause, outcome.messages.length);
+    if (before.version < 0 || before.state !== committed.state) {
+      const from = before.version < 0 ? null : before.state;
+      await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
+    }
     if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
       const from = before.version < 0 ? null : before.state;
       await this.deps.campaigns
@@ -256,6 +269,20 @@ export class ConversationService {
         this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
       });
     return committed;
+  }
+
+  /** One line per committed step: the story of a conversation, without personal data. */
+  private logStep(before: Conversation, after: Conversation, cause: string, sms: number): void {
+    const line = {
+      event: STEP_EVENTS[cause] ?? `conversation.${cause}`,
+      conversationId: after.id,
+      service: after.service,
+      campaign: after.campaign ?? undefined,
+      from: before.version < 0 ? undefined : before.state,
+      state: after.state,
+      sms,
+    };
+    this.deps.log.info(line, STEP_MESSAGES[cause] ?? 'conversation step');
   }
 
   async get(id: string): Promise<Conversation | null> {
@@ -357,6 +384,22 @@ export class ConversationService {
     return this.apply(id, event);
   }
 }
+
+/** What caused a step, as the `event` of its log line. */
+function causeOf(event: DialogueEvent): string {
+  return event.type === 'upstream' ? `upstream.${event.name}` : event.type;
+}
+
+const STEP_EVENTS: Readonly<Record<string, string>> = {
+  invitation: 'invitation.accepted',
+  reply: 'reply.decided',
+  deadline: 'deadline.fired',
+};
+const STEP_MESSAGES: Readonly<Record<string, string>> = {
+  invitation: 'invitation accepted',
+  reply: 'reply decided',
+  deadline: 'deadline fired',
+};
 
 /** The caller's field that made an SMS too long: the longest variable, named as the API names it. */
 function tooManyParts(

@@ -1,6 +1,6 @@
 /**
  * The transactional outbox: side effects are committed with the state change
- * (store/lua/commit.lua) and handed to BullMQ afterwards, each with a job id
+ * (store/lua/commit-2.lua) and handed to BullMQ afterwards, each with a job id
  * derived from the conversation, so handing one over twice (a crash between
  * the add and the ack) adds nothing twice. An SMS may sit in a batch job
  * (sms-handover.ts) and be queued twice: its record, claimed by one job and
@@ -101,10 +101,20 @@ export class Outbox {
       case 'assignment': {
         const conv = await conversation();
         // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).
-        if (conv)
-          await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv, this.deps.zone), {
-            jobId: conversationId,
-          });
+        if (!conv) return;
+        await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv, this.deps.zone), {
+          jobId: conversationId,
+        });
+        this.deps.log.info(
+          {
+            event: 'consent.enqueued',
+            conversationId,
+            service: conv.service,
+            campaign: conv.campaign ?? undefined,
+            queue: this.deps.assignments.name,
+          },
+          'consent enqueued',
+        );
         return;
       }
       case 'outcome':

@@ -15,15 +15,14 @@ import {
 import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
-import { CampaignStore } from '../../store/campaigns.js';
-import { AwaitedReceipts } from '../../store/awaited-receipts.js';
-import { CarrierMemory } from '../../store/carriers.js';
+import type { AwaitedReceipts } from '../../store/awaited-receipts.js';
+import type { CampaignStore } from '../../store/campaigns.js';
+import type { CarrierMemory } from '../../store/carriers.js';
+import type { StateCounts } from '../../store/state-counts.js';
 import { ConversationStore } from '../../store/conversations.js';
-import { createKeys } from '../../store/keys.js';
-import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
-import { TextCodec } from '../../store/text-codec.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
+import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
@@ -45,6 +44,8 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
+  readonly connections?: ConnectionLog;
   /** The templates folder (sets, files, locales); default the repository's `templates/`. */
   readonly templatesDir?: string | undefined;
   /**
@@ -80,6 +81,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts: StateCounts;
   /** The call centre's worklists (undelivered, not understood, deadlines by day). */
   readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
@@ -161,19 +164,25 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   // Without a listener BullMQ prints connection errors as raw stack traces; they belong in the log.
   for (const queue of Object.values(queues) as Queue[]) {
-    queue.on('error', (err: Error) =>
-      log.warn({ queue: queue.name, err: err.message }, 'queue connection error'),
-    );
+    queue.on('error', (err: Error) => {
+      if (options.connections) options.connections.error(`queue ${queue.name}`, err);
+      else log.warn({ queue: queue.name, err: err.message }, 'queue connection error');
+    });
   }
-  const keys = createKeys(options.keyPrefix ?? 'gw');
-  const dictionaries = storeDictionaries(renderer, samples, services);
-  const codec = await TextCodec.create(redis, keys, dictionaries);
-  const store = new ConversationStore(redis, keys, {
+  const store = await ConversationStore.open(redis, {
+    keyPrefix: options.keyPrefix ?? 'gw',
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
-    codec,
+    dictionaries: storeDictionaries(renderer, samples, services),
   });
   const sms = new SmsHandOver(queues.smsOut);
   const outcomes = new OutcomeEmitter(queues.outcomes);
+  outcomes.listen((jobs) => {
+    for (const job of jobs) {
+      const { conversationId, service, outcome } = job;
+      log.info({ event: 'outcome.published', conversationId, service, outcome }, 'outcome published');
+    }
+    return Promise.resolve();
+  });
   const outbox = new Outbox({
     store,
     assignments: queues.assignments,
@@ -182,20 +191,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     zone: calendar.zone,
   });
-  const campaigns = new CampaignStore(redis, keys);
-  const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
+  const { campaigns, stateCounts } = store;
+  const worklists = new Worklists(store.worklists, calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
-    carriers.length > 1
-      ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
-      : undefined;
+    carriers.length > 1 ? store.carrierMemory((options.carrierMemoryDays ?? 30) * 86_400) : undefined;
   const receiptTimeoutHours = options.receiptTimeoutHours ?? 72;
   // Kept twice the timeout and a day, should no sweep run for a while.
-  const awaitedReceipts = new AwaitedReceipts(redis, keys, (2 * receiptTimeoutHours + 24) * 3600);
+  const awaitedReceipts = store.awaitedReceipts((2 * receiptTimeoutHours + 24) * 3600);
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
   const conversations = new ConversationService({
+    stateCounts,
     store,
     services,
     renderer,
@@ -215,6 +223,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     sms,
     campaigns,
+    stateCounts,
     worklists,
     carrierMemory,
     awaitedReceipts,

@@ -61,14 +61,29 @@ const LOOKUP: readonly ErrorCode[] = [...AUTH, 'GW_VALIDATION_FAILED', 'GW_RATE_
 
 /** Every route of the gateway's HTTP side. */
 export const OPERATIONS: readonly Operation[] = [
-  { method: 'get', path: '/healthz', summary: 'Liveness', roles: null, ok: { status: 200 }, errors: [] },
+  {
+    method: 'get',
+    path: '/',
+    summary: 'Redirects (302) to the agent console, /console/',
+    roles: null,
+    ok: { status: 302 },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness, with the running version: {"status":"ok","version":"0.2.0"}',
+    roles: null,
+    ok: { status: 200 },
+    errors: [],
+  },
   {
     method: 'get',
     path: '/readyz',
     summary:
-      'Readiness: Redis and at least one SMPP bind up (503 otherwise); the body also lists, per carrier, ' +
-      'how long it has been down (downSeconds), the SMS waiting for it (waiting.sms, waiting.oldestSeconds) ' +
-      'and its fail-over carrier',
+      'Readiness: Redis and at least one SMPP bind up (503 otherwise, naming what is missing: missing: [...]); ' +
+      'the body also lists, per carrier, how long it has been down (downSeconds), the SMS waiting for it ' +
+      '(waiting.sms, waiting.oldestSeconds) and its fail-over carrier',
     roles: null,
     ok: { status: 200 },
     errors: [],

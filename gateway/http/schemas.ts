@@ -294,10 +294,29 @@ export const timelineEntrySchema = z
       'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +
       'time of its latest receipt.',
   });
+/** The act a template set names (templates/sets/); null for the gateway's own messages. */
+const actRef = z.object({ number: z.string(), date: z.string(), appendix: z.string() }).nullable();
+/** A template set as a conversation or an SMS cites it; `known` false when it is no longer loaded. */
+export const templateSetRefSchema = z
+  .object({
+    id: z.string(),
+    known: z.boolean(),
+    act: actRef.optional(),
+    inForce: z.object({ from: z.string(), until: z.string().nullable() }).optional(),
+    sha256: z.string().nullable(),
+  })
+  .meta({
+    description:
+      'The template set (one per act, templates/sets/) the conversation started under and keeps to its end: ' +
+      'the act (number, date, appendix), its days in force and the SHA-256 of the version recorded at the ' +
+      'start. Each sms entry of the timeline carries templateSet too, with wording (verbatim, translation, ' +
+      'composed) and changed (the loaded set differs from the version the SMS followed).',
+  });
 export const conversationSchema = summarySchema.extend({
   /** What to tell the citizen when the carrier never confirmed the invitation's delivery; null otherwise. */
   delivery: localized.nullable(),
   externalId: z.string(),
+  templateSet: templateSetRefSchema.nullable(),
   timeline: z.array(timelineEntrySchema),
 });
 export const conversationListSchema = z.object({ conversations: z.array(summarySchema) });
