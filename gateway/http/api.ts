@@ -70,7 +70,7 @@ export function api(deps: ApiDeps): ApiParts {
         now: deps.now ?? core.now,
       }),
       campaignsRouter(campaigns, core),
-      openApiRouter(),
+      openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],
   };
