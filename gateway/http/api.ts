@@ -69,8 +69,8 @@ export function api(deps: ApiDeps): ApiParts {
         lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
         now: deps.now ?? core.now,
       }),
-      campaignsRouter(campaigns),
-      openApiRouter(),
+      campaignsRouter(campaigns, core),
+      openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],
   };

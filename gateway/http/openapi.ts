@@ -8,6 +8,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../../common/errors.js';
 import type { Role } from '../config.js';
+import type { ServiceRegistry } from '../../services/load.js';
+import { paramsJsonSchema } from '../contract-schemas.js';
 import * as s from './schemas.js';
 
 export interface Operation {
@@ -260,10 +262,40 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/v1/campaigns/{id}',
-    summary: 'Progress counters of a campaign',
+    summary: 'Progress counters of a campaign, its pace, whether it is paused, and its forecast end',
     roles: ['system', 'agent', 'supervisor'],
     ok: { status: 200, schema: s.campaignSchema },
     errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/v1/campaigns/{id}/pace',
+    summary:
+      "A campaign's pace, sized to the call centre: its invitations go one interval apart " +
+      '(answers to citizens go first whatever the pace)',
+    roles: ['system'],
+    body: {
+      schema: s.campaignPaceSchema,
+      examples: { perHour: { perHour: 3000 }, perMinute: { perMinute: 50 }, none: { perMinute: null } },
+    },
+    ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/campaigns/{id}/pause',
+    summary: "Pause a campaign: its SMS not yet sent wait (the conversations' deadlines are not moved)",
+    roles: ['system'],
+    ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/campaigns/{id}/resume',
+    summary: 'Resume a paused campaign at its pace',
+    roles: ['system'],
+    ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
   },
   {
     method: 'get',
@@ -350,10 +382,45 @@ function operationDoc(op: Operation): Record<string, unknown> {
   };
 }
 
-/** The document as served. */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * One invitation per service, `service` a constant and `params` that service's schema, so a
+ * client generated from the document knows each service's params (docs/schemas/params.*.json).
+ */
+function invitationPerService(services: ServiceRegistry): Record<string, unknown> {
+  const base = json(s.invitationSchema) as { properties: Record<string, unknown> };
+  const oneOf = [...services.keys()].sort().map((id) => ({
+    ...base,
+    title: `${id} invitation`,
+    properties: {
+      ...base.properties,
+      service: { type: 'string', const: id },
+      params: paramsJsonSchema(services, id),
+    },
+  }));
+  const single = { oneOf };
+  const batch = (json(s.batchSchema) as unknown as { properties: { invitations: object } }).properties
+    .invitations;
+  return {
+    oneOf: [
+      single,
+      {
+        type: 'object',
+        properties: { invitations: { ...batch, items: single } },
+        required: ['invitations'],
+        additionalProperties: false,
+      },
+    ],
+  };
+}
+
+/** The document as served; `services` makes `service` an enum and `params` per service. */
+export function openApiDocument(services: ServiceRegistry): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationDoc(op);
+  const invitations = paths['/v1/invitations']?.post as
+    { requestBody: { content: { 'application/json': { schema: unknown } } } } | undefined;
+  if (invitations)
+    invitations.requestBody.content['application/json'].schema = invitationPerService(services);
   return {
     openapi: '3.1.0',
     info: {
@@ -370,8 +437,8 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-export function openApiRouter(): Router {
-  const doc = openApiDocument();
+export function openApiRouter(services: ServiceRegistry): Router {
+  const doc = openApiDocument(services);
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.json(doc);
