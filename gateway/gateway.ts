@@ -122,6 +122,7 @@ async function openProcess(
     now: options.now ?? Date.now,
     retentionDays: config.retentionDays,
     calendarFile: config.calendarFile,
+    sendWindow: config.sendWindow,
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
   });

@@ -34,6 +34,8 @@ export const smsOutJob = z.object({
   asksConsent: z.boolean(),
   /** The invitation's campaign, for progress counters. */
   campaign: z.string().optional(),
+  /** The stage's deadline counts from the SMSC's acceptance of this SMS (all its parts). */
+  startsDeadline: z.boolean().optional(),
 });
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';

@@ -64,7 +64,13 @@ export type OutboxEntry =
       readonly templateId: string;
       readonly asksConsent: boolean;
       readonly campaign?: string;
+      /** The stage's deadline starts when the SMSC accepts this SMS. */
+      readonly startsDeadline?: boolean;
+      /** Held for the sending window until this instant (epoch ms). */
+      readonly notBefore?: number;
     }
+  /** The conversation waits to be sent until `at` (null: it waits no more). */
+  | { readonly t: 'wait'; readonly at: number | null }
   | { readonly t: 'assignment' }
   | { readonly t: 'deadline'; readonly at: number | null }
   | { readonly t: 'index' };

@@ -13,6 +13,8 @@ import {
   type WorkingCalendar,
 } from '../../dialogue/calendar.js';
 import type { DeadlineFn } from '../../dialogue/engine.js';
+import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../../dialogue/window.js';
+import { HoldIndex } from '../../store/holds.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
@@ -40,6 +42,8 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** SEND_WINDOW (dialogue/window.ts); 09:00-21:00 on working days when absent. */
+  readonly sendWindow?: SendWindow;
 }
 
 export interface Queues {
@@ -60,6 +64,10 @@ export interface Core {
   readonly renderer: Renderer;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
+  /** Waiting conversations and SMS held for the sending window. */
+  readonly holds: HoldIndex;
+  /** When unsolicited notices may go out (SEND_WINDOW). */
+  readonly window: SendWindow;
   readonly queuePrefix: string;
   readonly now: () => number;
   close(): Promise<void>;
@@ -118,7 +126,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     codec,
   });
   const sms = new SmsHandOver(queues.smsOut);
-  const outbox = new Outbox({ store, assignments: queues.assignments, sms, log });
+  const holds = new HoldIndex(redis, keys);
+  const window = options.sendWindow ?? (parseSendWindow(DEFAULT_SEND_WINDOW) as SendWindow);
+  const outbox = new Outbox({ store, assignments: queues.assignments, sms, holds, now, log });
   const campaigns = new CampaignStore(redis, keys);
   const conversations = new ConversationService({
     store,
@@ -127,6 +137,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     deadline: deadlineFrom(calendar),
     outbox,
     campaigns,
+    holds,
+    window,
+    calendar,
     log,
     now,
   });
@@ -140,6 +153,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     renderer,
     services,
     calendar,
+    holds,
+    window,
     queuePrefix,
     now,
     async close() {

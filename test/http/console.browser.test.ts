@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReply } from '../../parsers/reply.js';
-import { homeSchoolingParams } from '../support/core.js';
+import { homeSchoolingParams, markSent } from '../support/core.js';
 import { createTestApp, KEYS, type TestApp } from './harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -76,6 +76,8 @@ async function createConversation(): Promise<string> {
     { type: 'reply', parsed: parseReply(reply.text), reply },
     'reply:mo-browser-1',
   );
+  // The SMSC accepts the second offer: its 3 working days count from now.
+  await markSent(t.core, conversationId);
   return conversationId;
 }
 
