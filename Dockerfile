@@ -1,5 +1,5 @@
 # Multi-stage build: compile TypeScript, then a slim runtime as a non-root user.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +12,7 @@ FROM build AS simulator
 USER node
 CMD ["node", "--import", "tsx", "dev/simulator/cli.ts"]
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./

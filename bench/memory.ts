@@ -144,7 +144,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
     conversation: await usage(redis, keys.conversation(id)),
     conversation_value: await redis.strlen(keys.conversation(id)),
     timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(String(e.text)), 0),
-    // A number's sorted set (earlier versions; a number with many conversations), or its share of
+    // A number's sorted set (a number with many conversations), or its share of
     // the MSISDN bucket its field is in (store/msisdn-index.ts).
     by_msisdn:
       (await usage(redis, keys.byMsisdn(conv.msisdn))) +
@@ -188,7 +188,7 @@ try {
   console.log(`used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation`);
 
   receiptShare = await share(admin, `${KEY_PREFIX}:{r:*`);
-  // The deadline index: its buckets, the index of buckets, and the sorted set of earlier versions.
+  // The deadline index: its buckets and the index of buckets.
   deadlineShare = await share(admin, `${KEY_PREFIX}:{deadlines}*`);
   const ids = (await conversationIds(admin)).slice(0, SAMPLE);
   const totals: Record<string, number> = {};

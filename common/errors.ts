@@ -41,6 +41,11 @@ export const ERRORS = {
     title: 'An SMS template is missing, differs between languages, or needs a variable that was not given.',
     fix: 'Fix the template file or the invitation params named in the message; templates render strictly.',
   },
+  GW_NO_TEMPLATE_SET: {
+    status: 422,
+    title: 'No template set of the service is in force today: no act in templates/sets/ gives its SMS texts.',
+    fix: 'Send the invitation while an act is in force, or add the set of the act now in force (docs/templates.md, "Template sets").',
+  },
   GW_SERVICE_INVALID: {
     status: 500,
     title: 'A service definition in services/ does not validate.',
@@ -91,6 +96,12 @@ export const ERRORS = {
     status: 429,
     title: 'Too many requests from this key.',
     fix: 'Wait for the time in Retry-After.',
+  },
+  GW_STORE_FORMAT: {
+    status: 503,
+    title:
+      'A value in Redis has a stored format this process does not know (docs/storage.md); nothing was changed.',
+    fix: 'Run every process on the same release (formats change only as ADR 0004 says); a pre-release Redis needs a new KEY_PREFIX.',
   },
   GW_INTERNAL: {
     status: 500,

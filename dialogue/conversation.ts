@@ -23,6 +23,16 @@ export interface ConsentTemplate {
   readonly sha256: string;
   /** The rendered SMS as sent. */
   readonly text: string;
+  /** How the text relates to the act: `verbatim`, `translation` or `composed` (the template's header). */
+  readonly wording: 'verbatim' | 'translation' | 'composed';
+  /** The template set it followed (templates/sets/): the act and its version. */
+  readonly set: TemplateSetRef;
+}
+
+/** A template set as a conversation records it: its id and the SHA-256 of its version. */
+export interface TemplateSetRef {
+  readonly id: string;
+  readonly sha256: string;
 }
 
 export interface ReplyRecord {
@@ -70,6 +80,11 @@ export interface Conversation {
   /** Help SMS sent for replies that were not understood (rate limit). */
   readonly helpSent: number;
   readonly lastHelpAt: number | null;
+  /**
+   * The template set in force the day the invitation was sent: every SMS of the conversation follows it
+   * to the end (templates/sets.ts). Null only before the first step.
+   */
+  readonly templateSet: TemplateSetRef | null;
   /** Campaign the invitation came with, for progress counters. */
   readonly campaign: string | null;
   /** Keys of upstream events already applied: a repeated event changes nothing (issue 6, point 7). */
@@ -79,6 +94,15 @@ export interface Conversation {
    * that deadline still counts when it is processed after the sweep (the citizen answered in time).
    */
   readonly lapsed?: { readonly stage: string; readonly deadline: number } | null;
+  /** The downstream decision (`assigned` or `rejected`, with a rejection's reason code) and its time. */
+  readonly decision?: Decision | null;
+}
+
+export interface Decision {
+  readonly outcome: string;
+  readonly reason: string | null;
+  /** Epoch ms. */
+  readonly at: number;
 }
 
 /** What identifies a new conversation; everything else starts empty (see {@link newConversation}). */
@@ -101,6 +125,7 @@ export function newConversation(seed: ConversationSeed): Conversation {
     consentedAt: null,
     consentReply: null,
     consentTemplate: null,
+    templateSet: null,
     helpSent: 0,
     lastHelpAt: null,
     campaign: null,

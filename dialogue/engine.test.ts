@@ -325,7 +325,14 @@ describe('undelivered invitation', () => {
     );
     const conv = {
       ...started.conversation,
-      consentTemplate: { id: 'school-meals.request', language: 'ru' as const, sha256: 'x', text: 't' },
+      consentTemplate: {
+        id: 'school-meals.request',
+        language: 'ru' as const,
+        sha256: 'x',
+        text: 't',
+        wording: 'translation' as const,
+        set: { id: 'school-meals.2023-11-17', sha256: 'y' },
+      },
     };
     const out = step(
       d,

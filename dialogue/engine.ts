@@ -61,6 +61,8 @@ export type DialogueEvent =
       readonly key: string;
       readonly bank?: Bank;
       readonly outcome?: string;
+      /** A rejection's reason code (CONTRACT.md, `params.reason`). */
+      readonly reason?: string;
     }
   | { readonly type: 'delivery-failed'; readonly templateId: string; readonly status: string }
   /** The SMSC accepted every part of an SMS of this conversation at `at` (epoch ms). */
@@ -381,8 +383,11 @@ function onUpstream(
       ...finish(draft, false),
       rejected: `event ${event.name}: the invitation is not sent yet (waiting)`,
     };
-  const rule = stageOf(deps.service, conv.stage).events[event.name];
-  if (!rule || (rule.outcome !== undefined && rule.outcome !== event.outcome)) {
+  const events = stageOf(deps.service, conv.stage).events;
+  const rule =
+    (event.outcome !== undefined ? events[`${event.name}:${event.outcome}`] : undefined) ??
+    events[event.name];
+  if (!rule) {
     return {
       ...finish(draft, false),
       rejected: `event ${event.name} does not apply in state ${conv.state} (stage ${conv.stage})`,
@@ -390,8 +395,17 @@ function onUpstream(
   }
   if (rule.offerEventBank && !event.bank)
     return { ...finish(draft, false), rejected: `event ${event.name} needs a bank` };
-  draft.conv = { ...conv, appliedEvents: [...conv.appliedEvents, event.key] };
-  draft.timeline.push({ kind: 'event', name: event.name, detail: event.outcome ?? event.bank?.code ?? '' });
+  draft.conv = {
+    ...conv,
+    appliedEvents: [...conv.appliedEvents, event.key],
+    ...(event.outcome !== undefined
+      ? { decision: { outcome: event.outcome, reason: event.reason ?? null, at: now } }
+      : {}),
+  };
+  const detail = event.outcome
+    ? `${event.outcome}${event.reason ? ` (${event.reason})` : ''}`
+    : (event.bank?.code ?? '');
+  draft.timeline.push({ kind: 'event', name: event.name, detail });
   enter(deps, draft, rule.goto, now, `event ${event.name}`, rule.offerEventBank ? event.bank : undefined);
   return finish(draft);
 }

@@ -55,6 +55,35 @@ const carrierSchema = z.object({
   /** Concatenation method for long texts. */
   concat: z.enum(['udh8', 'udh16', 'sar', 'payload']).default('udh8'),
   binds: z.array(bindSchema).min(1),
+  /** How the portability data file names this carrier, besides its id (case-insensitive). */
+  portabilityNames: z.array(z.string().min(1).max(40)).optional(),
+  /**
+   * Answers of this carrier that mean "the number is not our subscriber" (ported away): the SMS
+   * is sent once more through the next likely carrier and the number's carrier is learned.
+   */
+  notSubscriber: z
+    .object({
+      /** submit_sm_resp command_status values, as numbers or "0x0B" (ESME_RINVDSTADR). */
+      esme: z
+        .array(
+          z.union([
+            z.number().int().min(1).max(0xffffffff),
+            z
+              .string()
+              .regex(/^0x[0-9a-fA-F]{1,8}$/, 'a command_status: a number or "0x0B"')
+              .transform((h) => parseInt(h, 16)),
+          ]),
+        )
+        .default([]),
+      /** `err:` values of UNDELIV / REJECTD receipts (e.g. "001"). */
+      receiptErr: z.array(z.string().regex(/^[0-9A-Za-z]{1,10}$/, 'an err: code of a receipt')).default([]),
+    })
+    .optional(),
+  /**
+   * When every bind of this carrier has been down for `afterSeconds`, its SMS go through
+   * `carrier` instead (that carrier must accept numbers of other networks).
+   */
+  failover: z.object({ carrier: z.string().min(1), afterSeconds: positiveInt }).optional(),
 });
 
 const carriersFileSchema = z.object({
@@ -131,6 +160,10 @@ const envSchema = z.object({
    * deadlines), so replies are acknowledged on an event loop that does not also decide them.
    */
   GATEWAY_ROLE: z.enum(['all', 'edge', 'workers']).default('all'),
+  /** Ported numbers: `<msisdn> <operator>` per line (docs/smpp.md, "Ported numbers"). */
+  PORTABILITY_FILE: z.string().min(1).optional(),
+  /** Days the carrier learned for a number (from its replies, from "not our subscriber") is kept. */
+  CARRIER_MEMORY_DAYS: positiveInt.default(30),
 });
 
 export interface Config {
@@ -149,6 +182,8 @@ export interface Config {
   /** SEND_WINDOW: when unsolicited notices may go out (dialogue/window.ts). */
   readonly sendWindow: SendWindow;
   readonly role: 'all' | 'edge' | 'workers';
+  readonly portabilityFile: string | undefined;
+  readonly carrierMemoryDays: number;
 }
 
 function fail(problems: string[]): never {
@@ -180,6 +215,13 @@ function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
       'GW_CARRIERS_FILE_INVALID',
       `CARRIERS_FILE defaultCarrier "${parsed.data.defaultCarrier}" is not a carrier id`,
     );
+  }
+  for (const [i, c] of parsed.data.carriers.entries()) {
+    if (c.failover && (!ids.has(c.failover.carrier) || c.failover.carrier === c.id))
+      throw new GatewayError(
+        'GW_CARRIERS_FILE_INVALID',
+        `CARRIERS_FILE carriers.${i}.failover.carrier "${c.failover.carrier}" is not another carrier's id`,
+      );
   }
   return parsed.data;
 }
@@ -238,6 +280,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     calendarFile: e.CALENDAR_FILE,
     sendWindow: e.SEND_WINDOW,
     role: e.GATEWAY_ROLE,
+    portabilityFile: e.PORTABILITY_FILE,
+    carrierMemoryDays: e.CARRIER_MEMORY_DAYS,
   });
 }
 

@@ -24,6 +24,7 @@ import { buildApp } from './http/app.js';
 import { listenLimited } from './http/server.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
+import { PortabilityFile } from './smpp/portability-file.js';
 import type { BindTuning } from './smpp/routes.js';
 
 export interface GatewayHandle {
@@ -53,6 +54,8 @@ export interface StartOptions {
    * BullMQ's defaults (30 s each) when absent. The SIGKILL test shortens them.
    */
   readonly stalledJobs?: StalledJobs;
+  /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
+  readonly portabilityPollMs?: number;
   /** Extra routers mounted after the API (tests, tools). */
   readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
 }
@@ -123,6 +126,8 @@ async function openProcess(
     retentionDays: config.retentionDays,
     calendarFile: config.calendarFile,
     sendWindow: config.sendWindow,
+    carriers: config.carriers,
+    carrierMemoryDays: config.carrierMemoryDays,
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
   });
@@ -137,7 +142,21 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   fastRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
-  const transport = createTransport(config, { logger: log, registry: metrics, ...options.smpp });
+  const portability = config.portabilityFile
+    ? await new PortabilityFile({
+        path: config.portabilityFile,
+        carriers: config.carriers,
+        logger: log,
+        registry: metrics,
+        ...(options.portabilityPollMs !== undefined ? { pollMs: options.portabilityPollMs } : {}),
+      }).start()
+    : undefined;
+  const transport = createTransport(config, {
+    logger: log,
+    registry: metrics,
+    ...options.smpp,
+    ...(portability ? { portability: () => portability.table } : {}),
+  });
   const coreMetrics = createCoreMetrics(metrics);
   transport.onInbound(
     createInboundHandler({
@@ -199,6 +218,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       await closeServer(server);
       await sweeper.stop();
       await sender.close();
+      portability?.close();
       await transport.close();
       await Promise.all(workers.map((w) => w.close()));
       await inboundFast.close();

@@ -18,7 +18,19 @@ export const assignmentJob = z.object({
   /** ISO 8601. */
   consentedAt: z.string(),
   reply: z.object({ text: z.string(), receivedAt: z.string(), smscMessageId: z.string() }),
-  consentTemplate: z.object({ id: z.string(), language, sha256: z.string(), text: z.string() }),
+  /**
+   * The SMS the consent answers: template id, language, SHA-256 of the template file, the text as sent,
+   * how that text relates to the act (`verbatim`, `translation`, `composed`) and the template set it
+   * followed (templates/sets/: the act, and the SHA-256 of the set's version).
+   */
+  consentTemplate: z.object({
+    id: z.string(),
+    language,
+    sha256: z.string(),
+    text: z.string(),
+    wording: z.enum(['verbatim', 'translation', 'composed']),
+    set: z.object({ id: z.string(), sha256: z.string() }),
+  }),
 });
 export type AssignmentJob = z.infer<typeof assignmentJob>;
 export const ASSIGNMENT_JOB_NAME = 'consent.v1';
@@ -36,6 +48,8 @@ export const smsOutJob = z.object({
   campaign: z.string().optional(),
   /** The stage's deadline counts from the SMSC's acceptance of this SMS (all its parts). */
   startsDeadline: z.boolean().optional(),
+  /** Carriers that said the number is not theirs: a second try goes elsewhere (gateway/core/replies.ts). */
+  avoidCarriers: z.array(z.string()).optional(),
 });
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';
@@ -62,6 +76,8 @@ export const replyJob = z.object({
   receivedAt: z.number(),
   /** SMSC reference of the MO if the carrier gives one (receipted_message_id or our own hash). */
   smscMessageId: z.string(),
+  /** The carrier whose SMSC delivered it: where the number lives now. */
+  carrier: z.string().optional(),
 });
 export type ReplyJob = z.infer<typeof replyJob>;
 export const REPLY_JOB_NAME = 'reply.v1';

@@ -52,7 +52,7 @@ function stageEdges(service: ServiceDefinition, id: string, stage: StageDefiniti
     on: `${replyText(service, rule)}${rule.consent ? ' (consent)' : ''}`,
   }));
   for (const [name, rule] of Object.entries(stage.events)) {
-    edges.push({ from: id, to: rule.goto, on: `event ${name}${rule.outcome ? ` = ${rule.outcome}` : ''}` });
+    edges.push({ from: id, to: rule.goto, on: `event ${name.replace(':', ' = ')}` });
   }
   if (stage.deadline && stage.onDeadline) {
     edges.push({ from: id, to: stage.onDeadline.goto, on: `after ${describeDeadline(stage.deadline)}` });

@@ -18,6 +18,7 @@ export const STATES = [
   'expired',
   'closed',
   'assigned',
+  'rejected',
   'undeliverable',
 ] as const;
 export type State = (typeof STATES)[number];
@@ -61,8 +62,6 @@ const eventRule = z.object({
   goto: stageId,
   /** `account-opened` carries a bank: offer it in the next stage (003, item 10). */
   offerEventBank: z.boolean().default(false),
-  /** Only for this `decision` outcome. */
-  outcome: z.string().optional(),
 });
 
 const stageSchema = z.object({
@@ -74,7 +73,11 @@ const stageSchema = z.object({
   deadline: deadlineSchema.optional(),
   onDeadline: z.object({ goto: stageId }).optional(),
   replies: z.array(replyRule).default([]),
-  events: z.record(z.string(), eventRule).default({}),
+  /**
+   * Upstream events this stage takes, by name; `name:outcome` (`decision:rejected`) takes only
+   * that outcome and is looked up before the bare name.
+   */
+  events: z.record(z.string().regex(/^[a-z][a-z-]*(:[a-z][a-z-]*)?$/), eventRule).default({}),
   /** No further reply or deadline; the conversation is kept for RETENTION_DAYS, then expires. */
   final: z.boolean().default(false),
   /** The SMS sent on entry asks for consent: its text is the one the consent record proves. */

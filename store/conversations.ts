@@ -1,14 +1,13 @@
 /**
- * The conversation store: one string per conversation (its version, the packed
- * document, then its timeline entries) and its outbox, committed together by a
- * Lua compare-and-set (store/lua/commit.lua). One string rather than a hash and
- * a list: a hash whose document exceeds 64 bytes is a real hash table and a list
- * a quicklist, ≈ 270 and ≈ 250 bytes of overhead per conversation, and every key
- * costs ≈ 100 bytes more (docs/performance.md).
+ * The conversation store: one string per conversation (its format tag, its version, the packed
+ * document, then its timeline entries: docs/storage.md) and its outbox, committed together by a
+ * Lua compare-and-set (store/lua/commit.lua). One string rather than a hash and a list keeps a
+ * conversation within its memory budget (docs/performance.md).
  */
 import { createHash, hash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
+import { GatewayError } from '../common/errors.js';
 import type { Conversation } from '../dialogue/conversation.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
@@ -20,7 +19,7 @@ import type { TimelineEntry } from './timeline-entry.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './redis.js';
 import { ByteWriter, RespWriter, WrittenCommand } from './resp.js';
-import { TextCodec } from './text-codec.js';
+import type { TextCodec } from './text-codec.js';
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const SENT_LUA = lua('sent');
@@ -31,10 +30,9 @@ declare module 'ioredis' {
     gwCommit(
       k1: string,
       k2: string,
-      k3: string,
       ...args: Array<string | number | Buffer>
     ): Result<[number, number], Context>;
-    gwAppend(k1: string, k2: string, ...args: Array<string | Buffer>): Result<number, Context>;
+    gwAppend(k1: string, ...args: Array<string | Buffer>): Result<number, Context>;
     gwAckOutbox(k1: string, ...digests: string[]): Result<number, Context>;
     gwSent(numKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
   }
@@ -77,18 +75,35 @@ export type OutboxEntry =
 
 export type { TimelineEntry } from './timeline-entry.js';
 
-/** A stored conversation starts with its version and the length of its doc, 4 bytes each. */
-const HEAD_BYTES = 8;
-const WRONG_TYPE = Symbol('wrong type');
+/** The format tag of a stored conversation (docs/storage.md): its first byte. */
+export const CONVERSATION_V1 = 0x01;
+/** A stored conversation starts with its tag (1 byte), version and the length of its doc (4 bytes each). */
+const HEAD_BYTES = 9;
 
-/** The reply, or WRONG_TYPE when the key holds another type (a format of an earlier version). */
-async function orWrongType<T>(reply: Promise<T>): Promise<T | typeof WRONG_TYPE> {
-  try {
-    return await reply;
-  } catch (err) {
-    if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return WRONG_TYPE;
-    throw err;
+/** A script's refusal of a stored format (store/lua/commit.lua, append.lua) as its catalogue error. */
+function scriptError(err: unknown): never {
+  if (err instanceof Error && err.message.startsWith('GW_STORE_FORMAT ')) {
+    throw new GatewayError('GW_STORE_FORMAT', err.message.slice('GW_STORE_FORMAT '.length), undefined, {
+      cause: err,
+    });
   }
+  throw err;
+}
+
+/** The document and the timeline bytes of a stored conversation string. */
+export function splitConversation(value: Buffer): { version: number; doc: Buffer; entries: Buffer } {
+  if (value[0] !== CONVERSATION_V1 || value.length < HEAD_BYTES) {
+    throw new GatewayError(
+      'GW_STORE_FORMAT',
+      `stored conversation has an unknown format tag ${value[0] ?? 'none'}`,
+    );
+  }
+  const docEnd = HEAD_BYTES + value.readUInt32BE(5);
+  return {
+    version: value.readUInt32BE(1),
+    doc: value.subarray(HEAD_BYTES, docEnd),
+    entries: value.subarray(docEnd),
+  };
 }
 
 /** The entries of a stored timeline: each is its length (2 bytes, big-endian), then its bytes. */
@@ -116,11 +131,8 @@ export function newConversationId(now: number): string {
 export interface StoreOptions {
   /** Seconds a conversation is kept after it ends (RETENTION_DAYS). */
   readonly retentionSeconds: number;
-  /**
-   * Packs stored documents and timeline entries (store/text-codec.ts); plain JSON without it.
-   * Either way, plain JSON (with `~z1~` texts) written by earlier versions still reads.
-   */
-  readonly codec?: TextCodec;
+  /** Packs stored documents and timeline entries (store/text-codec.ts). */
+  readonly codec: TextCodec;
 }
 
 export class ConversationStore {
@@ -136,8 +148,8 @@ export class ConversationStore {
     readonly keys: Keys,
     private readonly options: StoreOptions,
   ) {
-    redis.defineCommand('gwCommit', { numberOfKeys: 3, lua: lua('commit') });
-    redis.defineCommand('gwAppend', { numberOfKeys: 2, lua: lua('append') });
+    redis.defineCommand('gwCommit', { numberOfKeys: 2, lua: lua('commit') });
+    redis.defineCommand('gwAppend', { numberOfKeys: 1, lua: lua('append') });
     redis.defineCommand('gwAckOutbox', { numberOfKeys: 1, lua: lua('ack-outbox') });
     redis.defineCommand('gwSent', { lua: SENT_LUA });
     this.receipts = new ReceiptIndex(redis, keys);
@@ -147,54 +159,31 @@ export class ConversationStore {
   }
 
   async get(id: string): Promise<Conversation | null> {
-    const doc = await this.rawDoc(id);
-    return doc ? this.readDoc(doc) : null;
+    const value = await this.rawValue(id);
+    return value ? this.readDoc(splitConversation(value).doc) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
-    const docs = await Promise.all(ids.map((id) => this.rawDoc(id)));
-    return Promise.all(docs.flatMap((d) => (d ? [this.readDoc(d)] : [])));
+    const values = await Promise.all(ids.map((id) => this.rawValue(id)));
+    return Promise.all(values.flatMap((v) => (v ? [this.readDoc(splitConversation(v).doc)] : [])));
   }
 
-  /**
-   * The stored conversation string (store/lua/commit.lua), or WRONG_TYPE for the hash an earlier
-   * version wrote (until its next commit replaces it).
-   */
-  private async rawValue(id: string): Promise<Buffer | null | typeof WRONG_TYPE> {
-    return orWrongType(this.redis.getBuffer(this.keys.conversation(id)));
-  }
-
-  private async rawDoc(id: string): Promise<Buffer | null> {
-    const value = await this.rawValue(id);
-    if (value === WRONG_TYPE) return this.redis.hgetBuffer(this.keys.conversation(id), 'doc');
-    return value && value.subarray(HEAD_BYTES, HEAD_BYTES + value.readUInt32BE(4));
-  }
-
-  private async readJson(raw: Buffer): Promise<string> {
-    return this.options.codec ? this.options.codec.unpack(raw) : raw.toString('utf8');
-  }
-
-  /** Encoded text fields (`~z1~`) were written before whole documents were packed. */
-  private async decodeText(text: string): Promise<string> {
-    return this.options.codec && TextCodec.isEncoded(text) ? this.options.codec.decode(text) : text;
+  /** The stored conversation string (store/lua/commit.lua). */
+  private async rawValue(id: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(this.keys.conversation(id));
   }
 
   private async readDoc(raw: Buffer): Promise<Conversation> {
-    const conv = JSON.parse(await this.readJson(raw)) as Conversation;
-    const t = conv.consentTemplate;
-    if (!t || !TextCodec.isEncoded(t.text)) return conv;
-    return { ...conv, consentTemplate: { ...t, text: await this.decodeText(t.text) } };
+    return JSON.parse(await this.options.codec.unpack(raw)) as Conversation;
   }
 
-  private write(value: Conversation | TimelineEntry): string | Buffer {
-    const json = JSON.stringify(value);
-    return this.options.codec ? this.options.codec.pack(json, templateOf(value)) : json;
+  private write(value: Conversation | TimelineEntry): Buffer {
+    return this.options.codec.pack(JSON.stringify(value), templateOf(value));
   }
 
   private entryBytes(value: TimelineEntry): Buffer {
     // The sender writes a sent entry for every SMS: try that form first.
-    const body = encodeSentEntry(value) ?? encodeReceiptEntry(value) ?? this.write(value);
-    return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    return encodeSentEntry(value) ?? encodeReceiptEntry(value) ?? this.write(value);
   }
 
   /** A timeline entry as stored: its length (2 bytes, big-endian), then the entry. */
@@ -235,28 +224,27 @@ export class ConversationStore {
     if (outbox.length > 0) await this.redis.sadd(this.keys.outboxIndex(), id);
     const doc = this.write({ ...next, version: expectedVersion + 1 });
     const ttl = final ? this.options.retentionSeconds : 0;
-    const [ok] = await this.redis.gwCommit(
-      this.keys.conversation(id),
-      this.keys.timeline(id),
-      this.keys.outbox(id),
-      expectedVersion,
-      doc,
-      ttl,
-      timeline.length,
-      ...timeline.map((e) => this.entry(e)),
-      ...outbox.map(outboxJson),
-    );
+    const [ok] = await this.redis
+      .gwCommit(
+        this.keys.conversation(id),
+        this.keys.outbox(id),
+        expectedVersion,
+        doc,
+        ttl,
+        timeline.length,
+        ...timeline.map((e) => this.entry(e)),
+        ...outbox.map(outboxJson),
+      )
+      .catch(scriptError);
     return ok === 1;
   }
 
   /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */
   async append(id: string, ...entries: TimelineEntry[]): Promise<boolean> {
     if (entries.length === 0) return true;
-    const ok = await this.redis.gwAppend(
-      this.keys.conversation(id),
-      this.keys.timeline(id),
-      ...entries.map((e) => this.entry(e)),
-    );
+    const ok = await this.redis
+      .gwAppend(this.keys.conversation(id), ...entries.map((e) => this.entry(e)))
+      .catch(scriptError);
     return ok === 1;
   }
 
@@ -266,7 +254,7 @@ export class ConversationStore {
    * or, where there is no such entry to find, marked sent for `ttlSeconds`, and its parts'
    * receipt links (store/lua/sent.lua). One script call on a single Redis, where keys of many
    * conversations may share one; on Cluster, where they lie in many slots, one call per SMS (its
-   * three keys share the conversation's slot) and the links by themselves.
+   * two keys share the conversation's slot) and the links by themselves.
    */
   async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
     if (this.redis.isCluster) {
@@ -283,8 +271,7 @@ export class ConversationStore {
    */
   private async sendSent(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
     const keys: string[] = [];
-    for (const i of items)
-      keys.push(this.keys.conversation(i.conversationId), this.keys.timeline(i.conversationId), i.smsKey);
+    for (const i of items) keys.push(this.keys.conversation(i.conversationId), i.smsKey);
     for (const [key] of links.slots) keys.push(key);
     const values = new ByteWriter();
     for (const [, field, value] of links.slots) values.lengthPrefixed(field).lengthPrefixed(value);
@@ -309,40 +296,29 @@ export class ConversationStore {
 
   async timeline(id: string): Promise<TimelineEntry[]> {
     const value = await this.rawValue(id);
-    // A hash: a conversation stored by an earlier version, its timeline in a list.
-    const raw =
-      value === WRONG_TYPE
-        ? await this.redis.lrangeBuffer(this.keys.timeline(id), 0, -1)
-        : splitEntries(value && value.subarray(HEAD_BYTES + value.readUInt32BE(4)));
-    return this.readEntries(raw);
+    return value ? this.readEntries(splitEntries(splitConversation(value).entries)) : [];
   }
 
-  /** The conversation and its timeline from one read (the earlier hash format: two). */
+  /** The conversation and its timeline from one read. */
   async withTimeline(id: string): Promise<{ conversation: Conversation; timeline: TimelineEntry[] } | null> {
     const value = await this.rawValue(id);
-    if (value === WRONG_TYPE) {
-      const [conversation, timeline] = await Promise.all([this.get(id), this.timeline(id)]);
-      return conversation && { conversation, timeline };
-    }
     if (!value) return null;
-    const docEnd = HEAD_BYTES + value.readUInt32BE(4);
+    const { doc, entries } = splitConversation(value);
     const [conversation, timeline] = await Promise.all([
-      this.readDoc(value.subarray(HEAD_BYTES, docEnd)),
-      this.readEntries(splitEntries(value.subarray(docEnd))),
+      this.readDoc(doc),
+      this.readEntries(splitEntries(entries)),
     ]);
     return { conversation, timeline };
   }
 
   private async readEntries(raw: readonly Buffer[]): Promise<TimelineEntry[]> {
     return Promise.all(
-      raw.map(async (r) => {
-        const compact = decodeReceiptEntry(r) ?? decodeSentEntry(r);
-        if (compact) return compact;
-        const entry = JSON.parse(await this.readJson(r)) as TimelineEntry;
-        return TextCodec.isEncoded(entry.text)
-          ? { ...entry, text: await this.decodeText(entry.text) }
-          : entry;
-      }),
+      raw.map(
+        async (r) =>
+          decodeReceiptEntry(r) ??
+          decodeSentEntry(r) ??
+          (JSON.parse(await this.options.codec.unpack(r)) as TimelineEntry),
+      ),
     );
   }
 

@@ -7,8 +7,7 @@
  * earliest deadline (store/lua/deadline.lua keeps it exact). Still one entry per conversation:
  * setting a deadline overwrites it, no old timer to find. DEADLINE_BUCKETS buckets hold ≈ 2 million
  * deadlines compactly; beyond, a field costs ≈ 90 bytes (raise Redis's setting, or this number
- * for a new deployment: it is persisted). Members of the sorted set earlier versions wrote
- * (`keys.deadlines`) are still read, and leave it at their next change.
+ * for a new deployment: it is persisted).
  */
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
@@ -18,14 +17,7 @@ import type { RedisClient } from './redis.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gwDeadline(
-      k1: string,
-      k2: string,
-      k3: string,
-      id: string,
-      at: string,
-      bucket: number,
-    ): Result<number, Context>;
+    gwDeadline(k1: string, k2: string, id: string, at: string, bucket: number): Result<number, Context>;
   }
 }
 
@@ -37,14 +29,13 @@ export class DeadlineIndex {
     private readonly keys: Keys,
   ) {
     const lua = readFileSync(new URL('./lua/deadline.lua', import.meta.url), 'utf8');
-    redis.defineCommand('gwDeadline', { numberOfKeys: 3, lua });
+    redis.defineCommand('gwDeadline', { numberOfKeys: 2, lua });
   }
 
   /** Sets the deadline of `id` (epoch ms), or clears it (null). */
   async set(id: string, at: number | null): Promise<void> {
     const bucket = fnv1a(id) % DEADLINE_BUCKETS;
     await this.redis.gwDeadline(
-      this.keys.deadlines(),
       this.keys.deadlineBucket(bucket),
       this.keys.deadlineBuckets(),
       id,
@@ -55,13 +46,16 @@ export class DeadlineIndex {
 
   /** Ids whose deadline is at or before `now`, earliest first, at most `limit`. */
   async due(now: number, limit: number): Promise<string[]> {
-    const [earlier, buckets] = await Promise.all([
-      this.redis.zrangebyscore(this.keys.deadlines(), '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit),
-      // Every bucket listed holds a due deadline: `limit` of them hold the `limit` earliest.
-      this.redis.zrangebyscore(this.keys.deadlineBuckets(), '-inf', now, 'LIMIT', 0, limit),
-    ]);
+    // Every bucket listed holds a due deadline: `limit` of them hold the `limit` earliest.
+    const buckets = await this.redis.zrangebyscore(
+      this.keys.deadlineBuckets(),
+      '-inf',
+      now,
+      'LIMIT',
+      0,
+      limit,
+    );
     const due: Array<[id: string, at: number]> = [];
-    for (let i = 0; i + 1 < earlier.length; i += 2) due.push([earlier[i] as string, Number(earlier[i + 1])]);
     const contents = await Promise.all(
       buckets.map((b) => this.redis.hgetall(this.keys.deadlineBucket(Number(b)))),
     );
@@ -75,6 +69,6 @@ export class DeadlineIndex {
   async count(): Promise<number> {
     const buckets = await this.redis.zrange(this.keys.deadlineBuckets(), 0, -1);
     const sizes = await Promise.all(buckets.map((b) => this.redis.hlen(this.keys.deadlineBucket(Number(b)))));
-    return sizes.reduce((a, b) => a + b, await this.redis.zcard(this.keys.deadlines()));
+    return sizes.reduce((a, b) => a + b, 0);
   }
 }

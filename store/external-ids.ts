@@ -19,21 +19,10 @@ export class ExternalIdIndex {
     private readonly keys: Keys,
   ) {}
 
-  /**
-   * Claims (service, externalId) for `id`, or returns the id that already holds it. A claim as
-   * its own key, written by an earlier version, wins: it is read in the same round trip.
-   */
+  /** Claims (service, externalId) for `id`, or returns the id that already holds it. */
   async claim(service: string, externalId: string, id: string): Promise<string> {
     const bucket = this.keys.externalIds(service, fnv1a(externalId) % EXTERNAL_ID_BUCKETS);
-    const [claimed, earlier] = await Promise.all([
-      this.redis.hsetnx(bucket, externalId, id),
-      this.redis.get(this.keys.byExternalId(service, externalId)),
-    ]);
-    if (earlier !== null) {
-      if (claimed === 1) await this.redis.hdel(bucket, externalId);
-      return earlier;
-    }
-    if (claimed === 1) return id;
+    if ((await this.redis.hsetnx(bucket, externalId, id)) === 1) return id;
     return (await this.redis.hget(bucket, externalId)) ?? id;
   }
 }

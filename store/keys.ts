@@ -10,36 +10,27 @@
  */
 export interface Keys {
   /**
-   * String: the version and the length of the doc (4 bytes each, big-endian), the packed
-   * conversation JSON, then the timeline entries, each after its length (2 bytes), oldest first
-   * (store/lua/commit.lua). A hash `v`, `state`, `doc` before: still read.
+   * String: the format tag (0x01), the version and the length of the doc (4 bytes each,
+   * big-endian), the packed conversation JSON, then the timeline entries, each after its length
+   * (2 bytes), oldest first (docs/storage.md; store/lua/commit.lua).
    */
   conversation(id: string): string;
-  /** Earlier versions: list of timeline entries (JSON), oldest first. Now in `conversation`. */
-  timeline(id: string): string;
   /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
   outbox(id: string): string;
   /** Set of conversation ids whose outbox may be non-empty: the recovery sweeper's work list. */
   outboxIndex(): string;
   /**
-   * Sorted set: conversation ids of one MSISDN, scored by creation time: every number in earlier
-   * versions; now a number with more conversations than its field in `msisdnBucket` holds.
+   * Sorted set: conversation ids of one MSISDN, scored by creation time, for a number with more
+   * conversations than its field in `msisdnBucket` holds.
    */
   byMsisdn(msisdn: string): string;
   /** Hash: MSISDN → its conversation ids, for the numbers whose hash falls in `bucket` (store/msisdn-index.ts). */
   msisdnBucket(bucket: number): string;
-  /** String: conversation id for (service, externalId). Earlier versions; now `externalIds`. */
-  byExternalId(service: string, externalId: string): string;
   /**
    * Hash: externalId → conversation id, for the externalIds of one service whose hash falls in
    * `bucket` (store/external-ids.ts) — invitations are idempotent on it.
    */
   externalIds(service: string, bucket: number): string;
-  /**
-   * Sorted set: conversation ids scored by their deadline (epoch ms). Earlier versions; still read,
-   * now `deadlineBucket` and `deadlineBuckets` (store/deadlines.ts).
-   */
-  deadlines(): string;
   /** Hash: conversation id → deadline (epoch ms), for the ids whose hash falls in `bucket`. */
   deadlineBucket(bucket: number): string;
   /** Sorted set: deadline bucket numbers scored by the earliest deadline in each. */
@@ -48,15 +39,12 @@ export interface Keys {
   noRequestSent(msisdn: string): string;
   /** Hash: parts of a multipart reply being reassembled. */
   replyParts(msisdn: string, ref: string): string;
-  /** String: SMSC message id → `conversationId smsId part/total`, for delivery receipts. */
-  receipt(smscMessageId: string): string;
   /**
-   * Hash: part ids scoped by carrier → `conversationId smsId part parts asksConsent`, one per
-   * carrier, bucket (hash of the id) and day (epoch day); expires with the receipt window
-   * (store/receipts.ts). Replaces `receipt` for new links.
+   * Hash: part ids scoped by carrier → the part's link (store/receipts.ts `linkValues`), one per
+   * carrier, bucket (hash of the id) and day (epoch day); expires with the receipt window.
    */
   receiptBucket(carrier: string, bucket: number, day: number): string;
-  /** Hash: per outgoing SMS, the SMSC ids of the parts already accepted (no resend after success). */
+  /** String: the record of one outgoing SMS while it is sent (store/sms-record.ts). */
   smsParts(conversationId: string, smsId: string): string;
   /** List: the audit log of agent lookups and unmaskings. */
   audit(): string;
@@ -66,6 +54,8 @@ export interface Keys {
   campaigns(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
+  /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
+  learnedCarrier(msisdn: string): string;
   /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
@@ -81,25 +71,22 @@ export interface Keys {
 export function createKeys(prefix = 'gw'): Keys {
   return {
     conversation: (id) => `${prefix}:{c:${id}}`,
-    timeline: (id) => `${prefix}:{c:${id}}:tl`,
     outbox: (id) => `${prefix}:{c:${id}}:out`,
     outboxIndex: () => `${prefix}:{outbox}`,
     byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
     msisdnBucket: (bucket) => `${prefix}:{mb:${bucket}}`,
-    byExternalId: (service, externalId) => `${prefix}:{x:${service}:${externalId}}`,
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,
-    deadlines: () => `${prefix}:{deadlines}`,
     deadlineBucket: (bucket) => `${prefix}:{deadlines}:${bucket}`,
     deadlineBuckets: () => `${prefix}:{deadlines}:due`,
     noRequestSent: (msisdn) => `${prefix}:{m:${msisdn}}:noreq`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
-    receipt: (id) => `${prefix}:{r:${id}}`,
     receiptBucket: (carrier, bucket, day) => `${prefix}:{r:${carrier}:${bucket}}:${day}`,
     smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,
     audit: () => `${prefix}:{audit}`,
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
     waiting: () => `${prefix}:{waiting}`,

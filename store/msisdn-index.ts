@@ -6,8 +6,7 @@
  * `hash-max-listpack-entries` (512 by default) a field costs about its own length (≈ 30 bytes
  * for one id). A value must stay within `hash-max-listpack-value` (64 bytes: three ids) or the
  * whole bucket becomes a real hash table: a number with more conversations moves them to a sorted
- * set of its own (keys.byMsisdn, as earlier versions kept every number), where the next ones go
- * too. Both are read; sets written by earlier versions stay valid.
+ * set of its own (keys.byMsisdn), where the next ones go too. Both are read.
  */
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';

@@ -1,11 +1,11 @@
 /**
- * Compact stored forms for the timeline entries delivery receipts add (gateway/core/replies.ts:
- * one `sms-status` per part). Packed as JSON such an entry costs ≈ 43 bytes, and a 10-part SMS
- * gets ten of them: ≈ 430 bytes per conversation, more than its document.
+ * The compact stored form of the timeline entries delivery receipts add (gateway/core/replies.ts:
+ * one `sms-status` per part): a 10-part SMS gets ten receipts, which as packed documents would
+ * cost more than the conversation's own document.
  *
- * The receipt run (written now): the receipts of one SMS's parts with the same status, stat and
- * err, combined into one entry (issue 3, point 5: "combine the receipts of a message's parts into
- * one status"). 0x1D, parts, status, stat (indices into the tables below), the smsId's length and
+ * The receipt run: the receipts of one SMS's parts with the same status, stat and err, combined
+ * into one entry (one status per message). Tag 0x1D (version 1; docs/storage.md), parts, status,
+ * stat (indices into the tables below), the smsId's length and
  * UTF-8, the err's length (0xFF: no `err:` field) and UTF-8 — together the run's identity — then
  * `at` (6 bytes, big-endian: the latest receipt's time) and a bitmap of the parts reported (part
  * i is bit i % 8 of byte ⌊i / 8⌋): 20 bytes for a 10-part SMS whose receipts say `err:000` (SMPP
@@ -13,18 +13,13 @@
  * store/lua/append.lua merges an appended run into the timeline's last entry when their
  * identities match (OR of the bitmaps, latest `at`).
  *
- * The single receipt (written before, still read): 0x1E, `at` (6 bytes), part, parts, status,
- * stat, then the smsId: 14 bytes per part; a receipt with `err` (nearly all) was packed JSON.
- *
- * No JSON and no packed document starts with 0x1D or 0x1E. Any other entry (an unknown stat,
- * more than 255 parts, an err of 255 bytes or more) is stored as JSON. DO NOT CHANGE the layouts or the tables'
- * order: they are persisted; add at the end.
+ * Any other entry (an unknown stat, more than 255 parts, an err of 255 bytes or more) is stored
+ * as a packed document (0x1F). DO NOT CHANGE the layout or the tables' order: they are
+ * persisted; add at the end.
  */
 import type { TimelineEntry } from './timeline-entry.js';
 
 const RUN = 0x1d;
-const SINGLE = 0x1e;
-const SINGLE_HEAD = 11;
 /** The err byte of a run whose receipts had no `err:` field. */
 const NO_ERR = 0xff;
 const STATUSES = ['delivered', 'failed', 'pending'];
@@ -90,21 +85,7 @@ function decodeRun(raw: Buffer): TimelineEntry | null {
   };
 }
 
-function decodeSingle(raw: Buffer): TimelineEntry {
-  return {
-    at: raw.readUIntBE(1, 6),
-    kind: 'sms-status',
-    smsId: raw.toString('utf8', SINGLE_HEAD),
-    part: raw[7],
-    parts: raw[8],
-    status: STATUSES[raw[9] as number],
-    stat: STATS[raw[10] as number],
-  };
-}
-
-/** The entry of a compact receipt form (a run or a single receipt), or null when `raw` is neither. */
+/** The entry of a receipt run, or null when `raw` is not one. */
 export function decodeReceiptEntry(raw: Buffer): TimelineEntry | null {
-  if (raw[0] === RUN && raw.length >= 13) return decodeRun(raw);
-  if (raw[0] === SINGLE && raw.length >= SINGLE_HEAD) return decodeSingle(raw);
-  return null;
+  return raw[0] === RUN && raw.length >= 13 ? decodeRun(raw) : null;
 }

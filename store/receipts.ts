@@ -3,17 +3,14 @@
  * a delivery receipt finds its conversation (SMPP 3.4 §5.2.23,
  * `receipted_message_id`; Appendix B for the ids in the text).
  *
- * One key per part (JSON, ≈ 200 bytes each in Redis, 2 KB for a 10-part offer)
- * cost more than the whole conversation. Parts are instead fields of small
- * hashes: bucketed by a hash of the id (so Cluster spreads them and each stays
- * under `hash-max-listpack-entries`, where Redis stores a field in ≈ its own
- * length) and by day (so a whole day expires at once, with no TTL per part).
- * A receipt looks in the last `RECEIPT_DAYS` days' buckets. Value:
- * the part's conversation, smsId, part, parts and whether it asks consent, which fits the
- * 64-byte listpack value limit; the SMS's template and campaign are read from its
- * conversation only when a receipt needs them (gateway/core/replies.ts). Values are binary
- * (`linkValues`); the text and JSON forms earlier versions wrote still read. A hex or decimal
- * id's field is packed too (`linkField`); fields earlier versions wrote as text still read.
+ * Parts are fields of small hashes rather than a key each (a key per part would cost more than
+ * the whole conversation): bucketed by a hash of the id (so Cluster spreads them and each stays
+ * under `hash-max-listpack-entries`, where Redis stores a field in ≈ its own length) and by day
+ * (so a whole day expires at once, with no TTL per part). A receipt looks in the last
+ * `RECEIPT_DAYS` days' buckets. Value (`linkValues`, docs/storage.md): the part's conversation,
+ * smsId, part, parts and whether it asks consent, within the 64-byte listpack value limit; the
+ * SMS's template and campaign are read from its conversation only when a receipt needs them
+ * (gateway/core/replies.ts). A hex or decimal id's field is packed (`linkField`).
  */
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
@@ -79,23 +76,21 @@ export function fnv1a(id: string): number {
 const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
 
 /**
- * A link's stored value, for each part of one SMS (`decodeLink` reads it): binary, because a
- * value is stored for every part of every SMS for 4 days and the conversation id is most of it
- * (performance.md, memory). 0x01 (a text value starts with a printable character), the part, the
- * number of parts, flags (bit 0: asks consent), the smsId after its length, then the
+ * A link's stored value, for each part of one SMS (`decodeLink` reads it; docs/storage.md):
+ * binary, because a value is stored for every part of every SMS for 4 days and the conversation
+ * id is most of it. The tag (0x01: conversation id packed; 0x02: as it is; version 1), the part,
+ * the number of parts, flags (bit 0: asks consent), the smsId after its length, then the
  * conversation id: 18 base-36 characters (conversations.ts `newConversationId`) packed in 12
- * bytes, 9 characters in each 6 (36^9 < 2^48); any other id (the `none` of a loose SMS, ids of
- * earlier versions) after 0x02 instead, as it is. 20 bytes for a 10-part offer's part where the
- * text form `<c> <s> <p> <n> <asksConsent 0|1>` took 29 (≈ 9 bytes more with the listpack's own
- * bytes, ≈ 100 per 10-part SMS). Parts and smsIds too long for a byte keep the text form.
+ * bytes, 9 characters in each 6 (36^9 < 2^48); any other id (the `none` of a loose SMS) as
+ * UTF-8. An SMS has at most 255 parts (the concatenation UDH counts them in a byte).
  * DO NOT CHANGE the layout: it is persisted.
  */
-export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer | string {
+export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer {
   const sms = Buffer.from(link.s, 'utf8');
   if (link.n > 0xff || sms.length > 0xff) {
-    const text = `${link.c} ${link.s} `;
-    const tail = ` ${link.n} ${link.asksConsent ? 1 : 0}`;
-    return (p) => `${text}${p}${tail}`;
+    throw new RangeError(
+      `a receipt link holds at most 255 parts and a 255-byte smsId (${link.n}, ${link.s})`,
+    );
   }
   const packed = PACKABLE_ID.test(link.c);
   const id = packed ? packId(link.c) : Buffer.from(link.c, 'utf8');
@@ -152,35 +147,19 @@ function unpackId(raw: Buffer, at: number): string {
   return half(0) + half(6);
 }
 
-/** A stored link: the binary form, the text form before it, or the JSON of one key per part before that. */
-export function decodeLink(raw: Buffer | string): PartLink {
-  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-  const kind = bytes[0];
-  if (kind === PACKED || kind === UNPACKED) {
-    const head = 5 + (bytes[4] as number);
-    return {
-      c: kind === PACKED ? unpackId(bytes, head) : bytes.toString('utf8', head),
-      s: bytes.toString('utf8', 5, head),
-      p: bytes[1] as number,
-      n: bytes[2] as number,
-      asksConsent: ((bytes[3] as number) & 1) === 1,
-    };
-  }
-  const text = bytes.toString('utf8');
-  // JSON of one key per part. A text form may start with `{` too (a conversation id that does),
-  // but never parses: it ends with its consent digit, where JSON ends with `}`.
-  const old = text.startsWith('{') ? parseJsonLink(text) : undefined;
-  if (old) return { c: old.c, s: old.s, p: old.p, n: old.n, asksConsent: old.asksConsent };
-  const [c = '', s = '', p = '0', n = '1', a = '0'] = text.split(' ');
-  return { c, s, p: Number(p), n: Number(n), asksConsent: a === '1' };
-}
-
-function parseJsonLink(text: string): PartLink | undefined {
-  try {
-    return JSON.parse(text) as PartLink;
-  } catch {
-    return undefined;
-  }
+/** A stored link (`linkValues`), or null when `raw` is not one of its form. */
+export function decodeLink(raw: Buffer): PartLink | null {
+  const kind = raw[0];
+  if ((kind !== PACKED && kind !== UNPACKED) || raw.length < 5) return null;
+  const head = 5 + (raw[4] as number);
+  if (raw.length < head + (kind === PACKED ? 12 : 0)) return null;
+  return {
+    c: kind === PACKED ? unpackId(raw, head) : raw.toString('utf8', head),
+    s: raw.toString('utf8', 5, head),
+    p: raw[1] as number,
+    n: raw[2] as number,
+    asksConsent: ((raw[3] as number) & 1) === 1,
+  };
 }
 
 export class ReceiptIndex {
@@ -255,19 +234,11 @@ export class ReceiptIndex {
   /** The part one of `scopedIds` (spellings of one id) names, newest day first; null if none. */
   async find(scopedIds: readonly string[]): Promise<PartLink | null> {
     const today = Math.floor(this.clock() / DAY_MS);
-    const inBucket = async (key: string, id: string): Promise<Buffer | null> => {
-      const field = linkField(id);
-      if (typeof field === 'string') return this.redis.hgetBuffer(key, field);
-      // The packed field, and the text one an earlier version wrote: needed for RECEIPT_DAYS after
-      // the upgrade to packed fields (2026-11-25), a free extra field of the same HMGET after that.
-      const [packed, text] = await this.redis.hmgetBuffer(key, field, id);
-      return packed ?? text ?? null;
-    };
-    const lookups = scopedIds.flatMap((id) => [
-      ...Array.from({ length: RECEIPT_DAYS }, (_, back) => inBucket(...this.slot(id, today - back))),
-      // Links written before the index had buckets (one key per part).
-      this.redis.getBuffer(this.keys.receipt(id)),
-    ]);
+    const inBucket = async ([key, id]: [string, string]): Promise<Buffer | null> =>
+      this.redis.hgetBuffer(key, linkField(id));
+    const lookups = scopedIds.flatMap((id) =>
+      Array.from({ length: RECEIPT_DAYS }, (_, back) => inBucket(this.slot(id, today - back))),
+    );
     const raw = (await Promise.all(lookups)).find((v) => v !== null);
     return raw ? decodeLink(raw) : null;
   }

@@ -3,33 +3,30 @@
  * sends it, then, if a dropped link cut it, the parts already accepted (a retry sends only the
  * rest), or `failed` when the SMSC refused it for good. Once the SMSC accepted every part, the
  * SMS's compact sent entry in its conversation's timeline marks it sent and the record goes
- * (store/lua/sent.lua, store/lua/claim.lua): 197 bytes less for 7 days (docs/performance.md).
- * Where there is no such entry to find (the conversation is gone or stored as a hash by an
- * earlier version, the entry did not fit the compact form, an SMS without a conversation) the
- * record is kept 7 days marked sent, with its template and campaign for delivery receipts
- * (gateway/core/replies.ts); a re-hand-over sends nothing either way (gateway/core/sender.ts).
+ * (store/lua/sent.lua, store/lua/claim.lua; docs/performance.md, memory).
+ * Where there is no such entry to find (the conversation is gone, the entry did not fit the
+ * compact form, an SMS without a conversation) the record is kept 7 days marked sent, with its
+ * template and campaign for delivery receipts (gateway/core/replies.ts); a re-hand-over sends
+ * nothing either way (gateway/core/sender.ts).
  *
- * One short string, `<templateId>` or `<templateId> <campaign>` (template and campaign ids have
- * no spaces: gateway/http/schemas.ts), or the resume JSON (starts with `{`): Redis keeps a
- * string of up to 44 bytes in one allocation, where the hash it replaces cost ≈ 216 bytes.
- * The SMSC ids of the parts are in the conversation's timeline (`sms-status` sent). Hashes
- * (`ids`, `bind`, `t`, `k`, `partial`) written by earlier versions still read.
+ * One short string whose first character is its tag (version 1; docs/storage.md): `~<job id>`
+ * a claim, `{…}` the resume JSON with its owner `o`, `!failed` refused for good, `=<templateId>`
+ * or `=<templateId> <campaign>` sent (template and campaign ids have no spaces:
+ * gateway/http/schemas.ts). The SMSC ids of the parts are in the conversation's timeline.
  *
- * While a job sends it, the record is a claim `~<job id>` (claimSmsRecords): an SMS handed over
- * twice (a crash between the BullMQ add and the outbox ack) may sit in two batch jobs at once,
- * and only the job holding the claim sends it. Template ids never start with `~` or `{`.
+ * While a job sends it, the record is a claim (claimSmsRecords): an SMS handed over twice (a
+ * crash between the BullMQ add and the outbox ack) may sit in two batch jobs at once, and only
+ * the job holding the claim sends it.
  */
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
+import { GatewayError } from '../common/errors.js';
 import type { RedisClient } from './redis.js';
 
 export type SmsRecord =
   | { readonly state: 'none' }
-  /**
-   * Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`), with
-   * `o` the job that sends the rest (absent in records of earlier versions: any job may).
-   */
-  | { readonly state: 'partial'; readonly resume: string; readonly owner?: string }
+  /** Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`), with `o` the job that sends the rest. */
+  | { readonly state: 'partial'; readonly resume: string; readonly owner: string }
   /** Refused for good (gateway/core/sender.ts): no job sends it again. */
   | { readonly state: 'failed' }
   | { readonly state: 'sent'; readonly templateId: string | null; readonly campaign: string | null }
@@ -38,8 +35,8 @@ export type SmsRecord =
 
 const CLAIM = '~';
 const FAILED = '!';
-
-const isWrongType = (err: unknown): boolean => err instanceof Error && err.message.startsWith('WRONGTYPE');
+const SENT = '=';
+const PARTIAL = '{';
 
 /** The stored value of an SMS refused for good. */
 export const FAILED_RECORD = `${FAILED}failed`;
@@ -50,42 +47,46 @@ export function partialRecord(resume: object, owner: string): string {
 }
 
 function partial(value: string): SmsRecord {
-  const owner = (JSON.parse(value) as { o?: unknown }).o;
-  return typeof owner === 'string'
-    ? { state: 'partial', resume: value, owner }
-    : { state: 'partial', resume: value };
+  const owner: unknown = (JSON.parse(value) as { o?: unknown }).o;
+  if (typeof owner !== 'string')
+    throw new GatewayError('GW_STORE_FORMAT', 'stored SMS record: resume JSON without its owner');
+  return { state: 'partial', resume: value, owner };
 }
 
 /** The stored value of a sent SMS's record. */
 export function sentRecord(templateId: string, campaign?: string): string {
-  return campaign ? `${templateId} ${campaign}` : templateId;
+  return campaign ? `${SENT}${templateId} ${campaign}` : `${SENT}${templateId}`;
 }
 
-function parse(value: string | null): SmsRecord {
+/** A stored record (the file's comment); an unknown tag is an error, never a guess. */
+export function parseSmsRecord(value: string | null): SmsRecord {
   if (value === null) return { state: 'none' };
-  if (value.startsWith('{')) return partial(value);
-  if (value.startsWith(FAILED)) return { state: 'failed' };
-  if (value.startsWith(CLAIM)) return { state: 'claimed', owner: value.slice(CLAIM.length) };
-  const space = value.indexOf(' ');
-  return space < 0
-    ? { state: 'sent', templateId: value, campaign: null }
-    : { state: 'sent', templateId: value.slice(0, space), campaign: value.slice(space + 1) };
-}
-
-/** The record at `key`, in either format. */
-export async function readSmsRecord(redis: RedisClient, key: string): Promise<SmsRecord> {
-  try {
-    return parse(await redis.get(key));
-  } catch (err) {
-    if (!isWrongType(err)) throw err;
+  switch (value[0]) {
+    case PARTIAL:
+      return partial(value);
+    case FAILED:
+      return { state: 'failed' };
+    case CLAIM:
+      return { state: 'claimed', owner: value.slice(CLAIM.length) };
+    case SENT: {
+      const space = value.indexOf(' ');
+      return space < 0
+        ? { state: 'sent', templateId: value.slice(1), campaign: null }
+        : { state: 'sent', templateId: value.slice(1, space), campaign: value.slice(space + 1) };
+    }
+    default:
+      throw new GatewayError(
+        'GW_STORE_FORMAT',
+        `stored SMS record has an unknown tag ${JSON.stringify(value.slice(0, 1))}`,
+      );
   }
-  const [ids = null, partial = null, t = null, k = null] = await redis.hmget(key, 'ids', 'partial', 't', 'k');
-  if (ids !== null) return { state: 'sent', templateId: t, campaign: k };
-  return partial !== null ? { state: 'partial', resume: partial } : { state: 'none' };
 }
 
-/** A record an earlier version wrote as a hash, as store/lua/claim.lua reports it. */
-const HASH_RECORD = '\0hash';
+/** The record at `key`. */
+export async function readSmsRecord(redis: RedisClient, key: string): Promise<SmsRecord> {
+  return parseSmsRecord(await redis.get(key));
+}
+
 /** An SMS whose sent entry is in its conversation's timeline, as store/lua/claim.lua reports it. */
 const SENT_IN_TIMELINE = '\0sent';
 const CLAIM_SCRIPT = readFileSync(new URL('./lua/claim.lua', import.meta.url), 'utf8');
@@ -145,15 +146,10 @@ export async function claimSmsRecords(
         ttlSeconds,
         ...sms.map((s) => s.smsId),
       );
-  return Promise.all(
-    before.map(async (value, i) => {
-      if (value === HASH_RECORD) return readSmsRecord(redis, (sms[i] as SmsToClaim).record);
-      if (value === SENT_IN_TIMELINE) return { state: 'sent' as const, templateId: null, campaign: null };
-      return value === null || value === false
-        ? { state: 'claimed' as const, owner }
-        : parse(value as string);
-    }),
-  );
+  return before.map((value): SmsRecord => {
+    if (value === SENT_IN_TIMELINE) return { state: 'sent', templateId: null, campaign: null };
+    return value === null || value === false ? { state: 'claimed', owner } : parseSmsRecord(value as string);
+  });
 }
 
 /**

@@ -1,28 +1,23 @@
 /**
- * Compact storage of SMS texts. Every conversation keeps the exact text of
- * the SMS it was sent (the consent record, the agent's timeline); raw, a
- * Kazakh or Russian SMS of the acts is 1.3–3 KB of UTF-8, and a million open
- * conversations would need gigabytes. Texts are deflated with a preset
- * dictionary made of the templates themselves, so only what differs (names,
- * banks, codes) costs bytes: ~60 bytes for a 1,300-byte offer.
+ * Packed documents. Every conversation keeps the exact text of the SMS it was sent (the consent
+ * record, the agent's timeline); raw, a Kazakh or Russian SMS of the acts is 1.3–3 KB of UTF-8.
+ * Stored documents (conversation JSON, timeline entries without a compact form) are deflated
+ * with a preset dictionary made of the templates themselves and typical JSON, so only what
+ * differs (names, banks, codes) costs bytes (docs/performance.md, memory).
  *
- * The dictionary is content-addressed and stored in Redis once (never
- * expires), so a text written under old templates still decodes after the
- * templates change, on any instance. Encoded form: `~z1~<dictId>~<base64>`.
- * Whole stored documents (conversation JSON, timeline entries) are packed as
- * bytes, 0x1F, the 6 bytes of the dictionary id, then the deflate stream
- * (JSON never starts with 0x1F), with the same dictionary (which then also
- * holds typical JSON: keys, template ids and hashes): ≈ 1,500 bytes of JSON
- * become ≈ 150. DO NOT CHANGE either format: they are persisted.
+ * Form (version 1; docs/storage.md): tag 0x1F, the 6 bytes of the dictionary id, then the raw
+ * deflate stream. A dictionary is content-addressed and stored in Redis once (never expires), so
+ * a document written under old templates still unpacks after the templates change, on any
+ * instance. DO NOT CHANGE the form: it is persisted.
  */
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { GatewayError } from '../common/errors.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
-const MARK = '~z1~';
-/** First byte of a packed document (ASCII unit separator: no JSON starts with it). */
-const PACKED = 0x1f;
+/** The tag of a packed document. */
+export const PACKED = 0x1f;
 const ID_LENGTH = 12;
 
 /**
@@ -91,24 +86,6 @@ export class TextCodec {
     return codec;
   }
 
-  encode(text: string): string {
-    const dict = this.dictionaries.get(this.currentId) as Buffer;
-    return `${MARK}${this.currentId}~${deflateRawSync(Buffer.from(text, 'utf8'), { dictionary: dict }).toString('base64')}`;
-  }
-
-  static isEncoded(value: unknown): value is string {
-    return typeof value === 'string' && value.startsWith(MARK);
-  }
-
-  /** The text, whichever dictionary encoded it; plain strings pass through. */
-  async decode(value: string): Promise<string> {
-    if (!TextCodec.isEncoded(value)) return value;
-    const rest = value.slice(MARK.length);
-    const sep = rest.indexOf('~');
-    const dict = await this.dictionary(rest.slice(0, sep));
-    return inflateRawSync(Buffer.from(rest.slice(sep + 1), 'base64'), { dictionary: dict }).toString('utf8');
-  }
-
   /**
    * A whole document (JSON) as bytes: 0x1F, the dictionary id (6 bytes), the deflate stream.
    * `template`: the template whose text the document holds, if any.
@@ -121,9 +98,14 @@ export class TextCodec {
     return Buffer.concat([Buffer.of(PACKED), Buffer.from(id, 'hex'), body]);
   }
 
-  /** The JSON of a packed document, whichever dictionary packed it; anything else is read as UTF-8. */
+  /** The JSON of a packed document, whichever dictionary packed it. */
   async unpack(raw: Buffer): Promise<string> {
-    if (raw[0] !== PACKED) return raw.toString('utf8');
+    if (raw[0] !== PACKED || raw.length < 1 + ID_LENGTH / 2) {
+      throw new GatewayError(
+        'GW_STORE_FORMAT',
+        `stored document has an unknown format tag ${raw[0] ?? 'none'}`,
+      );
+    }
     const idEnd = 1 + ID_LENGTH / 2;
     const dict = await this.dictionary(raw.toString('hex', 1, idEnd));
     return inflateRawSync(raw.subarray(idEnd), { dictionary: dict }).toString('utf8');

@@ -68,8 +68,9 @@ export function termKeys(resource: LocaleResource, prefix = ''): string[] {
   );
 }
 
-function readFile(input: TemplateFileInput, problems: string[]): TemplateFile | undefined {
-  const path = `${input.language}/${input.fileName}`;
+function readFile(input: TemplateFileInput, dir: string, problems: string[]): TemplateFile | undefined {
+  const path =
+    dir === '.' ? `${input.language}/${input.fileName}` : `${input.language}/${dir}/${input.fileName}`;
   const id = input.fileName.replace(/\.hbs$/, '');
   const source = Buffer.from(input.bytes).toString('utf8');
   const parsed = parseHeader(source);
@@ -167,9 +168,11 @@ function checkLocales(locales: Record<Language, LocaleResource>, problems: strin
 export function buildCatalogue(
   files: readonly TemplateFileInput[],
   locales: Record<Language, LocaleResource>,
+  /** The files' folder inside each language folder ("." for the language folder itself). */
+  dir = '.',
 ): TemplateCatalogue {
   const problems: string[] = [];
-  const read = files.flatMap((f) => readFile(f, problems) ?? []);
+  const read = files.flatMap((f) => readFile(f, dir, problems) ?? []);
   for (const file of read) checkUsage(file, locales, problems);
   checkLocales(locales, problems);
   const entries = pairUp(read, problems);

@@ -12,7 +12,11 @@ export type TemplateErrorCode =
   /** A variable is missing or has the wrong shape; the message names the template and the variable. */
   | 'invalid-variables'
   /** Handlebars failed while rendering, or the text would reach a citizen with a brace in it. */
-  | 'render-failed';
+  | 'render-failed'
+  /** A template set (templates/sets/*.json) or one of its files is wrong; the one-line message names the file. */
+  | 'invalid-set'
+  /** No template set of the service is in force on that day (Asia/Almaty). */
+  | 'no-set-in-force';
 
 /** Thrown by the loader and the renderer. */
 export class TemplateError extends Error {

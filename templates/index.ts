@@ -20,6 +20,18 @@ export {
   type VarsFor,
 } from './renderer.js';
 export { TemplateError, type TemplateErrorCode } from './errors.js';
+export { loadTemplateSets } from './load.js';
+export {
+  almatyDay,
+  buildTemplateSets,
+  isInForce,
+  GATEWAY_SERVICE,
+  type ActReference,
+  type RenderOptions,
+  type SetRenderedSms,
+  type TemplateSet,
+  type TemplateSets,
+} from './sets.js';
 export { KNOWN_TEMPLATES, type KnownTemplateId, type KnownTemplateVars } from './known.js';
 export { LANGUAGES, type Language, type Bank, type VarTypeName } from './var-types.js';
 export type { TextKind, VarDecl } from './header.js';

@@ -35,7 +35,9 @@ import {
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
-import type { RenderedSms, Renderer } from '../../templates/renderer.js';
+import type { RenderedSms } from '../../templates/renderer.js';
+import type { SetRenderedSms } from '../../templates/sets.js';
+import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 import { paramsSchema } from './params.js';
@@ -53,7 +55,7 @@ export interface InvitationInput {
 export interface ConversationDeps {
   readonly store: ConversationStore;
   readonly services: ServiceRegistry;
-  readonly renderer: Renderer;
+  readonly renderer: TemplateSets;
   readonly deadline: DeadlineFn;
   readonly outbox: Outbox;
   readonly campaigns: CampaignStore;
@@ -122,6 +124,7 @@ export class ConversationService {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
     }
+    const set = this.templateSetFor(service.id, now);
 
     const fresh = newConversation({
       id,
@@ -132,6 +135,7 @@ export class ConversationService {
       params: parsed.data,
       createdAt: now,
       campaign: input.campaign ?? null,
+      templateSet: { id: set.id, sha256: set.sha256 },
     });
     this.assertDeadlineAhead(service, fresh, now);
     const committed = await this.begin(service, fresh, now);
@@ -147,6 +151,18 @@ export class ConversationService {
     return { conversation: committed, created: true };
   }
 
+  /** The set of the service's templates in force today (Asia/Almaty), or GW_NO_TEMPLATE_SET. */
+  private templateSetFor(service: string, now: number): { id: string; sha256: string } {
+    const set = this.deps.renderer.inForce(service, now);
+    if (set) return set;
+    const day = almatyDay(now);
+    throw new GatewayError(
+      'GW_NO_TEMPLATE_SET',
+      `no template set of "${service}" is in force on ${day}: no act gives this service's SMS texts that day`,
+      [{ path: 'service', message: `no template set in force on ${day} (Asia/Almaty)` }],
+    );
+  }
+
   /**
    * The first step of a new conversation: sent now, or `waiting` — outside the sending window, or
    * while another open request of the number asks for a reply without a service code (002's `3#1`
@@ -160,7 +176,7 @@ export class ConversationService {
     const deps = { service, deadline: this.deps.deadline };
     const first = start(deps, fresh, now);
     // Rendered now, so a text too long is a 400 to the caller, not a failure at the window's opening.
-    this.render(fresh, first);
+    this.render(fresh, first, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
     if (!needsCodelessTurn(service, fresh)) return this.commit(fresh, first, now, [{ t: 'index' }]);
@@ -305,19 +321,26 @@ export class ConversationService {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
-    const rendered = this.render(next, outcome);
+    const rendered = this.render(next, outcome, now);
     // Notices the citizen did not ask for wait for the sending window (dialogue/window.ts).
     const held = isWindowOpen(this.deps.window, this.deps.calendar, now)
       ? undefined
       : nextOpening(this.deps.window, this.deps.calendar, now);
     outcome.messages.forEach((message, i) => {
-      const sms = rendered[i] as RenderedSms;
+      const sms = rendered[i] as SetRenderedSms;
       const notBefore = message.unsolicited ? held : undefined;
       const smsId = `${before.version + 1}.${i}`;
       if (message.asksConsent) {
         next = {
           ...next,
-          consentTemplate: { id: sms.templateId, language: sms.language, sha256: sms.sha256, text: sms.text },
+          consentTemplate: {
+            id: sms.templateId,
+            language: sms.language,
+            sha256: sms.sha256,
+            text: sms.text,
+            wording: sms.wording,
+            set: sms.set,
+          },
         };
       }
       timeline.push({
@@ -327,6 +350,7 @@ export class ConversationService {
         templateId: sms.templateId,
         language: sms.language,
         sha256: sms.sha256,
+        set: sms.set.id,
         text: sms.text,
         parts: sms.segmentation.parts,
         encoding: sms.segmentation.encoding,
@@ -377,10 +401,13 @@ export class ConversationService {
   }
 
   /** Renders a step's SMS, each checked against the service's maxParts (a 400 naming the field). */
-  private render(conv: Conversation, outcome: Outcome): RenderedSms[] {
+  private render(conv: Conversation, outcome: Outcome, now: number): SetRenderedSms[] {
     const { maxParts } = this.service(conv.service);
     return outcome.messages.map((message) => {
-      const sms = this.deps.renderer.render(message.templateId, conv.language, message.vars);
+      const sms = this.deps.renderer.render(message.templateId, conv.language, message.vars, {
+        set: conv.templateSet?.id,
+        at: now,
+      });
       if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, conv, message.vars);
       return sms;
     });
@@ -394,7 +421,7 @@ export class ConversationService {
   async upstream(
     id: string,
     name: string,
-    body: { bank?: Bank; outcome?: string; key: string },
+    body: { bank?: Bank; outcome?: string; reason?: string; key: string },
   ): Promise<ApplyResult> {
     const event: DialogueEvent = {
       type: 'upstream',
@@ -402,6 +429,7 @@ export class ConversationService {
       key: body.key,
       ...(body.bank ? { bank: body.bank } : {}),
       ...(body.outcome ? { outcome: body.outcome } : {}),
+      ...(body.reason ? { reason: body.reason } : {}),
     };
     return this.apply(id, event);
   }

@@ -6,34 +6,39 @@
  */
 import { newConversation, type Conversation } from '../../dialogue/conversation.js';
 import type { ServiceRegistry } from '../../services/load.js';
-import type { Renderer } from '../../templates/index.js';
+import type { TemplateSets } from '../../templates/index.js';
 import type { Dictionaries } from '../../store/text-codec.js';
 
-/** Every template rendered with its sample values, both languages: the fixed wording of the acts. */
+/** Every template of every set rendered with its sample values, both languages: the fixed wording of the acts. */
 function templateTexts(
-  renderer: Renderer,
+  sets: TemplateSets,
   samples: Record<string, Record<string, unknown>>,
   only?: string,
 ): string[] {
   const texts: string[] = [];
-  for (const id of [...renderer.catalogue.entries.keys()].sort()) {
-    const vars = samples[id];
-    if (!vars || (only !== undefined && id !== only)) continue;
-    for (const language of ['kk', 'ru'] as const) texts.push(renderer.render(id, language, vars).text);
+  for (const set of sets.sets) {
+    for (const id of set.catalogue.ids) {
+      const vars = samples[id];
+      if (!vars || (only !== undefined && id !== only)) continue;
+      for (const language of ['kk', 'ru'] as const) texts.push(set.renderer.render(id, language, vars).text);
+    }
   }
   return texts;
 }
 
-/** The timeline entries and consent records the engine and sender write, one per template and language. */
-function templateRecords(renderer: Renderer, only?: string): string[] {
-  return [...renderer.catalogue.entries.values()]
-    .filter((entry) => only === undefined || entry.id === only)
-    .flatMap((entry) =>
-      (['kk', 'ru'] as const).map((language) => {
-        const { sha256 } = entry.files[language];
-        return `{"at":1800000000000,"kind":"sms","smsId":"0.0","templateId":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"","parts":1,"encoding":"ucs2","status":"queued"}{"consentTemplate":{"id":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"`;
-      }),
-    );
+/** The timeline entries and consent records the engine and sender write, one per set, template and language. */
+function templateRecords(sets: TemplateSets, only?: string): string[] {
+  return sets.sets.flatMap((set) =>
+    [...set.catalogue.entries.values()]
+      .filter((entry) => only === undefined || entry.id === only)
+      .flatMap((entry) =>
+        (['kk', 'ru'] as const).map((language) => {
+          const { sha256, header } = entry.files[language];
+          const ref = `{"id":"${set.id}","sha256":"${set.sha256}"}`;
+          return `{"at":1800000000000,"kind":"sms","smsId":"0.0","templateId":"${entry.id}","language":"${language}","sha256":"${sha256}","set":"${set.id}","text":"","parts":1,"encoding":"ucs2","status":"queued"}"templateSet":${ref},{"consentTemplate":{"id":"${entry.id}","language":"${language}","sha256":"${sha256}","text":"","wording":"${header.text}","set":${ref}`;
+        }),
+      ),
+  );
 }
 
 /** A conversation document with every field, and the other timeline entries, as stored. */
@@ -71,14 +76,14 @@ function shapes(services: ServiceRegistry): string[] {
  * one per template (its texts and records, then the shapes) for a document holding its text.
  */
 export function storeDictionaries(
-  renderer: Renderer,
+  renderer: TemplateSets,
   samples: Record<string, Record<string, unknown>>,
   services: ServiceRegistry,
 ): Dictionaries & { small: Buffer; templates: Map<string, Buffer> } {
   const shaped = shapes(services);
   const join = (parts: string[]) => Buffer.from(parts.join('\n'), 'utf8');
   const templates = new Map(
-    [...renderer.catalogue.entries.keys()].map((id) => [
+    [...new Set(renderer.sets.flatMap((set) => set.catalogue.ids))].map((id) => [
       id,
       join([...templateTexts(renderer, samples, id), ...templateRecords(renderer, id), ...shaped]),
     ]),

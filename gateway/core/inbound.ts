@@ -142,6 +142,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       text,
       receivedAt: deps.now(),
       smscMessageId: `mo-${id}`,
+      ...(event.carrier !== undefined ? { carrier: event.carrier } : {}),
     };
     await deps.inbound.add(REPLY_JOB_NAME, data, {
       ...JOB_OPTS,

@@ -15,6 +15,7 @@ import { routeReply, whichOptions } from '../../dialogue/routing.js';
 import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/receipt.js';
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
+import type { PartLink } from '../../store/receipts.js';
 import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import { SMS_RETRY } from './sms-handover.js';
@@ -50,7 +51,11 @@ export class InboundProcessor {
       return 'ignored-sender';
     }
     const parsed = parseReply(job.text);
+    // The bind an SMS came in on names the citizen's network now (a ported number's included).
+    const learned =
+      job.carrier !== undefined ? this.core.carrierMemory?.learn(msisdn, job.carrier) : undefined;
     const route = routeReply(this.core.services, await this.core.store.listByMsisdn(msisdn), parsed);
+    await learned;
     const reply = { text: job.text, receivedAt: job.receivedAt, smscMessageId: job.smscMessageId };
     switch (route.kind) {
       case 'conversation': {
@@ -143,8 +148,7 @@ export class InboundProcessor {
   /**
    * The template and campaign of a sent SMS, not repeated in every receipt link: from its
    * conversation (the `sms` timeline entry of that smsId, the conversation's campaign), or from
-   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find, or written
-   * by an earlier version). A conversation that expired before its receipts (RETENTION_DAYS under
+   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find). A conversation that expired before its receipts (RETENTION_DAYS under
    * 3: carriers retry receipts for 72 h) gives neither, and those receipts count in no campaign.
    */
   private async origin(
@@ -170,6 +174,10 @@ export class InboundProcessor {
     if (!link) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
     if (link.c === NO_CONVERSATION) return 'loose';
     const status = deliveryStatus(job.status);
+    if (status === 'failed' && this.notSubscriber(job)) {
+      const outcome = await this.tryElsewhere(link, job);
+      if (outcome) return outcome;
+    }
     await store.append(link.c, {
       at: job.receivedAt,
       kind: 'sms-status',
@@ -195,4 +203,63 @@ export class InboundProcessor {
     }
     return status;
   }
+
+  /** A receipt whose `err:` the carrier documents as "not our subscriber" (CARRIERS_FILE). */
+  private notSubscriber(job: ReceiptJob): boolean {
+    if (job.carrier === undefined || job.errorCode === undefined) return false;
+    return this.core.notSubscriberReceipts.get(job.carrier)?.has(job.errorCode.toLowerCase()) ?? false;
+  }
+
+  /**
+   * The carrier said the number is not theirs: the SMS goes once more, same text and template,
+   * through the next likely carrier (a second SMS id, `<smsId>r`, in the timeline), and the
+   * number's carrier is no longer taken to be this one. A second try's own refusal ends as any
+   * failed delivery. Undefined when there is nothing to try (a second try, a loose SMS).
+   */
+  private async tryElsewhere(link: PartLink, job: ReceiptJob): Promise<string | undefined> {
+    const { store } = this.core;
+    if (link.s.endsWith(RETRY_SUFFIX) || link.c === NO_CONVERSATION || job.carrier === undefined)
+      return undefined;
+    // Every part says the same; the first part's receipt starts the second try.
+    if (link.p !== 0) return 'wrong-network';
+    const stored = await store.withTimeline(link.c);
+    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === link.s);
+    if (!stored || !sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string')
+      return undefined;
+    const retryId = `${link.s}${RETRY_SUFFIX}`;
+    const at = this.core.now();
+    const avoid = [job.carrier];
+    if (!stored.timeline.some((e) => e.kind === 'sms' && e.smsId === retryId)) {
+      await store.append(
+        link.c,
+        {
+          at: job.receivedAt,
+          kind: 'sms-status',
+          smsId: link.s,
+          part: link.p,
+          parts: link.n,
+          status: 'wrong-network',
+          stat: job.status,
+          err: job.errorCode,
+          carrier: job.carrier,
+        },
+        { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.s, avoidCarriers: avoid },
+      );
+    }
+    const { conversation } = stored;
+    await this.core.sms.add({
+      conversationId: link.c,
+      smsId: retryId,
+      to: conversation.msisdn,
+      text: sms.text,
+      templateId: sms.templateId,
+      asksConsent: link.asksConsent,
+      ...(conversation.campaign ? { campaign: conversation.campaign } : {}),
+      avoidCarriers: avoid,
+    });
+    return 'sent-elsewhere';
+  }
 }
+
+/** The smsId of an SMS's second try through another carrier: `<smsId>r`. */
+export const RETRY_SUFFIX = 'r';

@@ -18,11 +18,12 @@ import { HoldIndex } from '../../store/holds.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis.js';
 import { TextCodec } from '../../store/text-codec.js';
-import { createRenderer, loadSamples, loadTemplates, type Renderer } from '../../templates/index.js';
+import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
@@ -44,6 +45,16 @@ export interface CoreOptions {
   readonly calendarFile?: string | undefined;
   /** SEND_WINDOW (dialogue/window.ts); 09:00-21:00 on working days when absent. */
   readonly sendWindow?: SendWindow;
+  /**
+   * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
+   * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
+   * send an SMS once more elsewhere.
+   */
+  readonly carriers?: ReadonlyArray<{
+    readonly id: string;
+    readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
+  }>;
+  readonly carrierMemoryDays?: number;
 }
 
 export interface Queues {
@@ -61,7 +72,12 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
-  readonly renderer: Renderer;
+  /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
+  readonly carrierMemory: CarrierMemory | undefined;
+  /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
+  readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The template sets by act (templates/sets/): renders every SMS with the set it follows. */
+  readonly renderer: TemplateSets;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
   /** Waiting conversations and SMS held for the sending window. */
@@ -82,26 +98,47 @@ export function deadlineFrom(calendar: WorkingCalendar): DeadlineFn {
   };
 }
 
-function checkTemplates(services: ServiceRegistry, renderer: Renderer): void {
-  const missing = [...services.values()].flatMap((s) =>
-    templatesOf(s)
-      .filter((id) => !renderer.catalogue.entries.has(id))
-      .map((id) => `${s.id}: template ${id}`),
-  );
-  if (missing.length)
-    throw new GatewayError('GW_SERVICE_INVALID', `services name missing templates: ${missing.join('; ')}`);
+/** Every service has a set, every set of a service holds every template the service sends. */
+function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
+  for (const service of services.values()) {
+    const own = sets.sets.filter((set) => set.service === service.id);
+    if (own.length === 0) {
+      throw new GatewayError(
+        'GW_TEMPLATE_INVALID',
+        `services/${service.id}.json: no template set in templates/sets/ names service "${service.id}"`,
+      );
+    }
+    for (const set of own) {
+      const missing = templatesOf(service).filter((id) => !set.catalogue.entries.has(id));
+      if (missing.length > 0) {
+        throw new GatewayError(
+          'GW_TEMPLATE_INVALID',
+          `templates/${set.file}: misses template ${missing.join(', ')} that services/${service.id}.json sends`,
+        );
+      }
+    }
+  }
+}
+
+/** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
+async function loadSets(): Promise<TemplateSets> {
+  try {
+    return await loadTemplateSets();
+  } catch (error) {
+    if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
+    throw error;
+  }
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const { redis, log } = options;
   const now = options.now ?? Date.now;
-  const [services, catalogue, samples, calendar] = await Promise.all([
+  const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadTemplates(),
+    loadSets(),
     loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
-  const renderer = createRenderer(catalogue);
   // Kurban Ait and the yearly transfers are data: say so when this year or the next has none.
   for (const warning of coverageWarnings(calendar, new Date(now()))) log.warn(warning);
   checkTemplates(services, renderer);
@@ -130,6 +167,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const window = options.sendWindow ?? (parseSendWindow(DEFAULT_SEND_WINDOW) as SendWindow);
   const outbox = new Outbox({ store, assignments: queues.assignments, sms, holds, now, log });
   const campaigns = new CampaignStore(redis, keys);
+  const carriers = options.carriers ?? [];
+  const carrierMemory =
+    carriers.length > 1
+      ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
+      : undefined;
+  const notSubscriberReceipts = new Map(
+    carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
+  );
   const conversations = new ConversationService({
     store,
     services,
@@ -150,6 +195,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     queues,
     sms,
     campaigns,
+    carrierMemory,
+    notSubscriberReceipts,
     renderer,
     services,
     calendar,

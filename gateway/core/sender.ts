@@ -18,8 +18,9 @@ import {
   type SmsRecord,
 } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
-import type { SmsTransport, SubmitResume } from '../smpp/transport.js';
+import type { SmsTransport, SubmitResult, SubmitResume } from '../smpp/transport.js';
 import type { CoreMetrics } from './metrics.js';
+import { NO_CONVERSATION } from './replies.js';
 import type { Core } from './runtime.js';
 import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
 import { smsJobId, smsJobOptions } from './sms-handover.js';
@@ -68,11 +69,11 @@ interface Context {
 }
 
 /**
- * An SMS is this job's to send when the job holds its claim, or the parts left of it (a partial
- * record of an earlier version names no job); not when it is sent, refused, or another job's.
+ * An SMS is this job's to send when the job holds its claim, or the parts left of it; not when
+ * it is sent, refused, or another job's.
  */
 const mine = (record: SmsRecord, owner: string): boolean =>
-  (record.state === 'claimed' || record.state === 'partial') && (record.owner ?? owner) === owner;
+  (record.state === 'claimed' || record.state === 'partial') && record.owner === owner;
 
 async function sendSms(
   ctx: Context,
@@ -80,6 +81,7 @@ async function sendSms(
   record: SmsRecord,
   owner: string,
   inBatch: boolean,
+  learned: string | undefined,
 ): Promise<Outcome> {
   if (!mine(record, owner)) return { kind: 'skipped' };
   const { store } = ctx.core;
@@ -90,6 +92,8 @@ async function sendSms(
       text: data.text,
       reference: `${data.conversationId}.${data.smsId}`,
       ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
+      ...(learned !== undefined ? { learnedCarrier: learned } : {}),
+      ...(data.avoidCarriers ? { avoidCarriers: data.avoidCarriers } : {}),
     });
   } catch (err) {
     const key = store.keys.smsParts(data.conversationId, data.smsId);
@@ -113,7 +117,27 @@ async function sendSms(
     return { kind: 'failed', reason };
   }
   await ctx.writes.sent(data, result);
+  if (result.firstTry || data.avoidCarriers) await learnWhereSent(ctx, data, result);
   return { kind: 'sent' };
+}
+
+/**
+ * The SMS went through another carrier than the one first thought (a "not our subscriber"
+ * answer): remember it for the number's next SMS, and show the refused first try.
+ */
+async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResult): Promise<void> {
+  if (result.carrier !== undefined) await ctx.core.carrierMemory?.learn(data.to, result.carrier);
+  const first = result.firstTry;
+  if (first && data.conversationId !== NO_CONVERSATION)
+    await ctx.core.store.append(data.conversationId, {
+      at: ctx.core.now(),
+      kind: 'sms-status',
+      smsId: data.smsId,
+      status: 'wrong-network',
+      carrier: first.carrier,
+      reason: first.status,
+      sentVia: result.carrier,
+    });
 }
 
 /**
@@ -146,9 +170,12 @@ async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): 
     conversation: store.keys.conversation(s.conversationId),
     smsId: s.smsId,
   }));
-  const records = await claimSmsRecords(store.redis, toClaim, owner, RECEIPT_TTL_SECONDS);
+  const [records, learned] = await Promise.all([
+    claimSmsRecords(store.redis, toClaim, owner, RECEIPT_TTL_SECONDS),
+    ctx.core.carrierMemory?.learnedMany(sms.map((s) => s.to)),
+  ]);
   const settled = await Promise.allSettled(
-    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1)),
+    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1, learned?.[i])),
   );
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;

@@ -97,8 +97,10 @@ export class SentWrites {
   /** Invitations sent, per campaign: one increment for all of a turn's SMS of a campaign. */
   private async countCampaigns(accepted: readonly Accepted[], now: number): Promise<void> {
     const counts = new Map<string, number>();
+    // A second try through another carrier (avoidCarriers) was counted at its first.
     for (const { data } of accepted)
-      if (data.campaign && data.asksConsent) counts.set(data.campaign, (counts.get(data.campaign) ?? 0) + 1);
+      if (data.campaign && data.asksConsent && !data.avoidCarriers)
+        counts.set(data.campaign, (counts.get(data.campaign) ?? 0) + 1);
     await Promise.all([...counts].map(([id, n]) => this.core.campaigns.increment(id, 'sent', now, n)));
   }
 }

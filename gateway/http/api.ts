@@ -54,7 +54,7 @@ export function api(deps: ApiDeps): ApiParts {
       keysRouter({ core, audit, keys: people }),
       campaignsRouter(campaigns),
       openApiRouter(),
-      consoleRouter(core.renderer.catalogue.locales),
+      consoleRouter(core.renderer.locales),
     ],
   };
 }

@@ -36,7 +36,8 @@ function contextFor(core: Core, conv: Conversation, masked: boolean): ViewContex
   return {
     service: core.conversations.service(conv.service),
     calendar: core.calendar,
-    locales: core.renderer.catalogue.locales,
+    locales: core.renderer.locales,
+    sets: core.renderer,
     masked,
   };
 }

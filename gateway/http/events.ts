@@ -26,6 +26,7 @@ export function eventsRouter(core: Core): Router {
     const result = await core.conversations.upstream(event.conversationId, event.type, {
       ...(event.type === 'account-opened' ? { bank: event.bank } : {}),
       ...(event.type === 'decision' ? { outcome: event.outcome } : {}),
+      ...(event.type === 'decision' && event.params?.reason ? { reason: event.params.reason } : {}),
       key: eventKey(event),
     });
     switch (result.status) {

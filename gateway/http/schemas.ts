@@ -10,6 +10,7 @@ import { PERSON_ROLES } from '../../store/api-keys.js';
 import { AUDIT_ACTIONS } from '../../store/audit.js';
 import { CAMPAIGN_FIELDS } from '../../store/campaigns.js';
 import { VAR_TYPES } from '../../templates/var-types.js';
+import { DECISION_OUTCOMES, REJECTION_REASON_CODES } from '../../queues/decisions.js';
 
 /** Entries of one batch: 10 000 fit well under the 5 MB body limit and answer within seconds. */
 export const MAX_BATCH = 10_000;
@@ -66,12 +67,31 @@ export const batchSchema = z.object({ invitations: z.array(invitationSchema).min
 
 export const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('account-opened'), conversationId: conversationIdSchema, bank }),
-  z.object({
-    type: z.literal('decision'),
-    conversationId: conversationIdSchema,
-    outcome: z.string().min(1).max(64),
-    params: z.record(z.string(), z.unknown()).optional(),
-  }),
+  z
+    .object({
+      type: z.literal('decision'),
+      conversationId: conversationIdSchema,
+      outcome: z.enum(DECISION_OUTCOMES),
+      params: z
+        .object({ reason: z.enum(REJECTION_REASON_CODES).optional() })
+        .catchall(z.unknown())
+        .optional()
+        .meta({ description: 'A rejection names its reason code in `reason` (docs/integration.md)' }),
+    })
+    .superRefine((v, ctx) => {
+      if (v.outcome === 'rejected' && v.params?.reason === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', 'reason'],
+          message: `a rejection needs a reason: one of ${REJECTION_REASON_CODES.join(', ')}`,
+        });
+      if (v.outcome === 'assigned' && v.params?.reason !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', 'reason'],
+          message: 'only a rejection has a reason',
+        });
+    }),
   z.object({
     type: z.literal('supplier-chosen'),
     conversationId: conversationIdSchema,

@@ -4,7 +4,8 @@
  * (issue 7, point 2), delivery statuses folded into their SMS, and a
  * plain-language line on what the citizen should do now (point 3).
  */
-import { maskMsisdn, maskName } from '../../common/msisdn.js';
+import { maskText } from '../../common/mask-text.js';
+import { maskMsisdn } from '../../common/msisdn.js';
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
 import { validReplies } from '../../dialogue/engine.js';
@@ -12,6 +13,7 @@ import { toLocal, type ZoneTable } from '../../dialogue/time.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import type { TimelineEntry } from '../../store/conversations.js';
 import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
+import type { TemplateSets } from '../../templates/sets.js';
 
 export interface ViewContext {
   readonly service: ServiceDefinition;
@@ -19,6 +21,33 @@ export interface ViewContext {
   readonly locales: Readonly<Record<Language, LocaleResource>>;
   /** Mask MSISDN and names (agents; supervisors unless they unmask with a reason). */
   readonly masked: boolean;
+  /** The template sets, to name the act and version each SMS followed. */
+  readonly sets?: TemplateSets;
+}
+
+/** The act a set names, as the console shows it: number, date, appendix; null for the gateway's own. */
+function actView(sets: TemplateSets | undefined, id: string) {
+  const set = sets?.get(id);
+  if (!set) return { id, known: false as const };
+  const act = set.act && { number: set.act.number, date: set.act.date, appendix: set.act.appendix };
+  return { id, known: true as const, act, inForce: { from: set.from, until: set.until } };
+}
+
+/**
+ * Which set and version an SMS followed: the conversation's own set is cited with the version it
+ * recorded when it started; another (the gateway's own messages) with the version loaded now.
+ */
+function smsSetView(conv: Conversation, entry: TimelineEntry, ctx: ViewContext) {
+  if (typeof entry.set !== 'string') return undefined;
+  const view = actView(ctx.sets, entry.set);
+  const set = ctx.sets?.get(entry.set);
+  const own = conv.templateSet?.id === entry.set ? conv.templateSet.sha256 : undefined;
+  const sha256 = own ?? set?.sha256 ?? null;
+  const files =
+    typeof entry.templateId === 'string' ? set?.catalogue.entries.get(entry.templateId)?.files : undefined;
+  const wording =
+    files && (entry.language === 'kk' || entry.language === 'ru') ? files[entry.language].header.text : null;
+  return { ...view, sha256, changed: set !== undefined && sha256 !== set.sha256, wording };
 }
 
 const LANGS: readonly Language[] = ['kk', 'ru'];
@@ -38,22 +67,6 @@ function nameParams(conv: Conversation): string[] {
   return Object.entries(conv.params)
     .filter(([k, v]) => /fullname$/i.test(k) && typeof v === 'string' && v.trim() !== '')
     .map(([, v]) => (v as string).trim());
-}
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Replaces the names in `text` with their masked forms: the whole name, then
- * each word of it where a word starts (a Kazakh suffix after it stays: "Айгүлге" → "А***ге").
- */
-export function maskNames(text: string, names: readonly string[]): string {
-  let out = text;
-  for (const name of names) out = out.split(name).join(maskName(name));
-  const words = names.flatMap((n) => n.split(/\s+/)).filter((w) => Array.from(w).length >= 2);
-  for (const word of words) {
-    out = out.replace(new RegExp(`(?<!\\p{L})${escape(word)}`, 'gu'), maskName(word));
-  }
-  return out;
 }
 
 function term(ctx: ViewContext, lang: Language, key: string, vars: Record<string, string> = {}): string {
@@ -114,17 +127,23 @@ function deliveryStatuses(timeline: readonly TimelineEntry[]): Map<string, { sta
   return out;
 }
 
-/** The timeline as shown: Almaty times, names masked in texts, each SMS with its latest status. */
+/**
+ * The timeline as shown: Almaty times, texts as common/mask-text.ts shows them (names and numbers that may
+ * be a phone number or an IIN masked, controls marked), each SMS with its latest status.
+ */
 export function timelineView(conv: Conversation, timeline: readonly TimelineEntry[], ctx: ViewContext) {
   const zone = ctx.calendar.zone;
-  const names = ctx.masked ? nameParams(conv) : [];
+  const names = nameParams(conv);
   const statuses = deliveryStatuses(timeline);
   return timeline.map((entry) => {
     const out: Record<string, unknown> = { ...entry, at: almatyIso(zone, entry.at) };
-    if (typeof entry.text === 'string' && names.length > 0) out.text = maskNames(entry.text, names);
+    // Controls are marked for everyone; names and long numbers are masked unless unmasked.
+    if (typeof entry.text === 'string') out.text = maskText(entry.text, names, ctx.masked);
     if (entry.kind === 'sms' && typeof entry.smsId === 'string') {
       const latest = statuses.get(entry.smsId);
       if (latest) Object.assign(out, { status: latest.status, statusAt: almatyIso(zone, latest.at) });
+      const set = smsSetView(conv, entry, ctx);
+      if (set) out.templateSet = set;
     }
     return out as { at: string; kind: string } & Record<string, unknown>;
   });
@@ -135,6 +154,10 @@ export function conversationView(conv: Conversation, timeline: readonly Timeline
   return {
     ...summaryView(conv, ctx),
     externalId: conv.externalId,
+    templateSet: conv.templateSet && {
+      ...actView(ctx.sets, conv.templateSet.id),
+      sha256: conv.templateSet.sha256,
+    },
     timeline: timelineView(conv, timeline, ctx),
   };
 }

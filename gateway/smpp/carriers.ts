@@ -1,9 +1,10 @@
 /**
  * Several carriers behind the one port: `CarrierRouter` picks the carrier of
- * each MT by its routes (longest MSISDN prefix, else the default carrier) and
- * lets that carrier's `BindPool` spread it over its bound binds. There is no
- * fail-over to another carrier: a number belongs to its carrier's network, and
- * the queue above retries a NOT_BOUND later.
+ * each MT — a number the portability file lists, else the carrier learned for
+ * it, else the longest route prefix, else the default carrier — and lets that
+ * carrier's `BindPool` spread it over its bound binds. A carrier that answers
+ * "not our subscriber" (CARRIERS_FILE `notSubscriber.esme`) gets the SMS sent
+ * once more through the next likely carrier (docs/smpp.md, "Ported numbers").
  */
 import { EventEmitter } from 'node:events';
 import type { Registry } from 'prom-client';
@@ -14,7 +15,9 @@ import type { Logger } from './logger.js';
 import { createSmppMetrics, NO_METRICS, type SmppMetrics } from './metrics.js';
 import { BindPool, healthiest, type BindSnapshot } from './pool.js';
 import { ReceiptClock } from './receipt-clock.js';
+import type { PortabilityTable } from './portability.js';
 import { carrierBindConfigs, routeFor, routeTable, type BindTuning, type RouteTable } from './routes.js';
+import { SmppError, statusInfo } from './status.js';
 import type {
   BindState,
   InboundEvent,
@@ -40,6 +43,10 @@ export interface CarrierStatus {
 
 export interface RouterDeps {
   readonly metrics?: SmppMetrics;
+  /** The ported-numbers table in force (it changes when the file is reloaded). */
+  readonly portability?: () => PortabilityTable;
+  /** Per carrier, the submit_sm_resp statuses that mean "not our subscriber". */
+  readonly notSubscriber?: ReadonlyMap<string, ReadonlySet<number>>;
   /** Clock for receipt latency. Default Date.now. */
   readonly now?: () => number;
 }
@@ -54,6 +61,8 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
   private readonly now: () => number;
   private readonly clock = new ReceiptClock();
   private current: BindState;
+  private readonly portability: () => PortabilityTable | undefined;
+  private readonly notSubscriber: ReadonlyMap<string, ReadonlySet<number>>;
 
   constructor(
     carriers: readonly Carrier[],
@@ -69,6 +78,8 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
     if (unknown) throw new Error(`route ${unknown.prefix} names unknown carrier ${unknown.carrier}`);
     this.metrics = deps.metrics ?? NO_METRICS;
     this.now = deps.now ?? Date.now;
+    this.portability = deps.portability ?? (() => undefined);
+    this.notSubscriber = deps.notSubscriber ?? new Map();
     this.current = this.computeState();
     for (const carrier of carriers) {
       this.metrics.carrierReady(carrier.id, carrier.pool.ready());
@@ -120,9 +131,27 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
     }));
   }
 
-  /** The carrier that `msisdn` is routed to. */
-  carrierFor(msisdn: string): string {
-    return routeFor(this.routes, msisdn, this.defaultCarrier);
+  /**
+   * The carrier that `msisdn` is routed to: the portability file's, the learned one, the longest
+   * prefix's, the default; the first of them not in `avoid` (then any other carrier not in it).
+   */
+  carrierFor(msisdn: string, learned?: string, avoid: readonly string[] = []): string {
+    return this.candidates(msisdn, learned, avoid)[0] ?? routeFor(this.routes, msisdn, this.defaultCarrier);
+  }
+
+  /** The carriers worth trying for `msisdn`, most likely first, none of `avoid`. */
+  candidates(msisdn: string, learned?: string, avoid: readonly string[] = []): string[] {
+    const ordered = [
+      this.portability()?.carrierOf(msisdn),
+      learned,
+      routeFor(this.routes, msisdn, this.defaultCarrier),
+      this.defaultCarrier,
+      ...this.byId.keys(),
+    ];
+    const out: string[] = [];
+    for (const id of ordered)
+      if (id !== undefined && this.byId.has(id) && !avoid.includes(id) && !out.includes(id)) out.push(id);
+    return out;
   }
 
   /** Start every bind of every carrier. */
@@ -132,7 +161,24 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
   }
 
   async submit(message: OutboundSms): Promise<SubmitResult> {
-    const carrier = this.carrierFor(message.to);
+    const [carrier, next] = this.candidates(message.to, message.learnedCarrier, message.avoidCarriers);
+    if (carrier === undefined)
+      throw SmppError.local('NOT_BOUND', 'every carrier said the number is not theirs');
+    try {
+      return await this.submitVia(carrier, message);
+    } catch (err) {
+      // "Not our subscriber" before any part went: once more through the next likely carrier.
+      const status = (err as SmppError).code;
+      const accepted = (err as SmppError).acceptedParts?.length ?? 0;
+      if (typeof status !== 'number' || accepted > 0 || next === undefined) throw err;
+      if (!this.notSubscriber.get(carrier)?.has(status)) throw err;
+      const { resume: _resume, ...fresh } = message;
+      const result = await this.submitVia(next, fresh);
+      return { ...result, firstTry: { carrier, status: statusInfo(status).name } };
+    }
+  }
+
+  private async submitVia(carrier: string, message: OutboundSms): Promise<SubmitResult> {
     const result = await this.pool(carrier).submit(message);
     const at = this.now();
     for (const part of result.parts) this.clock.accepted(carrier, part.messageId, at);
@@ -183,6 +229,8 @@ export interface TransportDeps extends BindTuning {
   readonly logger: Logger;
   /** Where the SMPP metrics are registered (once per registry). */
   readonly registry: Registry;
+  /** The ported-numbers table in force (portability-file.ts). */
+  readonly portability?: () => PortabilityTable;
 }
 
 /**
@@ -203,5 +251,10 @@ export function createTransport(
       ),
     ),
   }));
-  return new CarrierRouter(carriers, routes, config.defaultCarrier, { metrics }).start();
+  const notSubscriber = new Map(config.carriers.map((c) => [c.id, new Set(c.notSubscriber?.esme ?? [])]));
+  return new CarrierRouter(carriers, routes, config.defaultCarrier, {
+    metrics,
+    notSubscriber,
+    ...(deps.portability ? { portability: deps.portability } : {}),
+  }).start();
 }

@@ -21,6 +21,13 @@ export interface OutboundSms {
    * and no part reaches the citizen twice. From a failed submit's `SmppError.resume`.
    */
   readonly resume?: SubmitResume;
+  /**
+   * The carrier the gateway learned serves this number (a reply came through it, or another
+   * carrier said it is not theirs): routed there unless the portability file lists the number.
+   */
+  readonly learnedCarrier?: string;
+  /** Carriers that said the number is not their subscriber: not tried for it. */
+  readonly avoidCarriers?: readonly string[];
 }
 
 /** Where an interrupted long message stands: its concatenation reference and the parts the SMSC accepted. */
@@ -50,6 +57,11 @@ export interface SubmitResult {
    * carrier only: scope receipt matching by it.
    */
   readonly carrier?: string;
+  /**
+   * The carrier that refused it first with an ESME status that means "not our subscriber"
+   * (CARRIERS_FILE `notSubscriber.esme`), when the router sent it once more through `carrier`.
+   */
+  readonly firstTry?: { readonly carrier: string; readonly status: string };
 }
 
 /** Concatenation info of one MO part, passed up raw for reassembly above. */

@@ -6,11 +6,10 @@
   and the smsId, the err's length (0xFF: none) and the err — the run's identity — then `at`,
   6 bytes, then a bitmap of parts) whose
   identity is that of the timeline's last entry is merged into it: the bitmaps OR-ed, the
-  later `at` kept. So the ten receipts of a 10-part SMS that all say DELIVRD make one entry
-  (issue 3, point 5); another entry in between starts a new run.
+  later `at` kept. So the ten receipts of a 10-part SMS that all say DELIVRD make one entry;
+  another entry in between starts a new run.
 
   KEYS[1]  conversation: one string, its timeline at the end (store/lua/commit.lua)
-  KEYS[2]  timeline list of a conversation an earlier version stored as a hash
   ARGV[1 .. n]  timeline entries, each after its length (2 bytes, big-endian)
 
   Returns: 1 appended; 0 the conversation does not exist (expired or never was).
@@ -51,25 +50,17 @@ local function merge(last, entry)
   return string.sub(last, 1, identityEnd) .. at .. table.concat(bits)
 end
 
-local kind = redis.call('TYPE', KEYS[1]).ok
-if kind == 'none' then
+local value = redis.call('GET', KEYS[1])
+if not value then
   return 0
 end
-if kind == 'hash' then
-  for i = 1, #ARGV do
-    redis.call('RPUSH', KEYS[2], string.sub(ARGV[i], 3))
-  end
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then
-    redis.call('PEXPIRE', KEYS[2], ttl)
-  end
-  return 1
+if string.byte(value, 1) ~= 0x01 then
+  return redis.error_reply('GW_STORE_FORMAT stored conversation has an unknown format tag')
 end
-local value = redis.call('GET', KEYS[1])
-local _, docLength = struct.unpack('>I4>I4', value)
+local _, docLength = struct.unpack('>I4>I4', value, 2)
 -- Where the last timeline entry (its length prefix) starts, if there is one.
 local lastAt = nil
-local pos = 9 + docLength
+local pos = 10 + docLength
 while pos + 1 <= #value do
   lastAt = pos
   pos = pos + 2 + struct.unpack('>I2', value, pos)

@@ -5,12 +5,11 @@
   or two replies at once, cannot both win; the loser re-reads and decides again.
   All keys share the conversation's hash tag, so this runs on Redis Cluster.
 
-  KEYS[1]  conversation  (gw:{c:<id>})     one string: version (4 bytes, big-endian), length
-                                           of the doc (4 bytes), the doc, then the timeline
-                                           entries, each after its length (2 bytes)
-  KEYS[2]  timeline list (gw:{c:<id>}:tl)  earlier versions only: with the hash v/state/doc they
-                                           wrote in KEYS[1], moved into the string here
-  KEYS[3]  outbox list   (gw:{c:<id>}:out)
+  KEYS[1]  conversation  (gw:{c:<id>})     one string: the format tag 0x01, version (4 bytes,
+                                           big-endian), length of the doc (4 bytes), the doc,
+                                           then the timeline entries, each after its length
+                                           (2 bytes) (docs/storage.md)
+  KEYS[2]  outbox list   (gw:{c:<id>}:out)
 
   ARGV[1]  expected version (-1: the conversation must not exist yet)
   ARGV[2]  the new conversation document (packed JSON)
@@ -22,37 +21,30 @@
 
   Returns: { 1, newVersion } committed; { 0, currentVersion } conflict (-1 when absent).
 ]]
-local kind = redis.call('TYPE', KEYS[1]).ok
+local FORMAT = 0x01
 local currentVersion = -1
 local timeline = ''
-if kind == 'string' then
-  local value = redis.call('GET', KEYS[1])
-  local version, docLength = struct.unpack('>I4>I4', value)
+local value = redis.call('GET', KEYS[1])
+if value then
+  if string.byte(value, 1) ~= FORMAT then
+    return redis.error_reply('GW_STORE_FORMAT stored conversation has an unknown format tag')
+  end
+  local version, docLength = struct.unpack('>I4>I4', value, 2)
   currentVersion = version
-  timeline = string.sub(value, 9 + docLength)
-elseif kind == 'hash' then
-  currentVersion = tonumber(redis.call('HGET', KEYS[1], 'v'))
+  timeline = string.sub(value, 10 + docLength)
 end
 if currentVersion ~= tonumber(ARGV[1]) then
   return { 0, currentVersion }
 end
-if kind == 'hash' then
-  local entries = {}
-  for i, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-    entries[i] = struct.pack('>I2', #entry) .. entry
-  end
-  timeline = table.concat(entries)
-  redis.call('DEL', KEYS[1], KEYS[2])
-end
 local newVersion = currentVersion + 1
 local n = tonumber(ARGV[4])
 local added = table.concat(ARGV, '', 5, 4 + n)
-redis.call('SET', KEYS[1], struct.pack('>I4>I4', newVersion, #ARGV[2]) .. ARGV[2] .. timeline .. added)
+redis.call('SET', KEYS[1], string.char(FORMAT) .. struct.pack('>I4>I4', newVersion, #ARGV[2]) .. ARGV[2] .. timeline .. added)
 for i = 5 + n, #ARGV do
-  redis.call('RPUSH', KEYS[3], ARGV[i])
+  redis.call('RPUSH', KEYS[2], ARGV[i])
 end
 local ttl = tonumber(ARGV[3])
-for _, key in ipairs({ KEYS[1], KEYS[3] }) do
+for _, key in ipairs({ KEYS[1], KEYS[2] }) do
   if ttl > 0 then
     redis.call('EXPIRE', key, ttl)
   else

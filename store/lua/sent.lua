@@ -3,28 +3,26 @@
   (store/conversations.ts `recordSentMany`; on Cluster one call per SMS, without links, as the
   keys of several SMS lie in many slots).
   Per SMS: its `sms-status` sent entry appended to the conversation as store/lua/append.lua
-  appends an entry that merges with none (a sent entry, 0x1B or 0x1C, never does), and its record
+  appends an entry that merges with none (a sent entry, 0x1B, never does), and its record
   (keys.smsParts) deleted: the compact entry in a conversation string marks it sent from then on
   (store/lua/claim.lua). The record is marked sent instead, for 7 days, when there is no such
-  entry to find (a conversation gone or stored as a hash by an earlier version, an entry too
-  large for the compact form, an SMS without a conversation). Every part's receipt link first
-  (store/lua/link.lua). One script call
-  instead of two commands per SMS and one for the links: ioredis spent ≈ 25 µs per SMS
-  building those commands (docs/performance.md).
+  entry to find (a conversation gone, an entry too large for the compact form, an SMS without a
+  conversation). Every part's receipt link first (store/lua/link.lua). One script call instead of
+  two commands per SMS and one for the links (docs/performance.md).
 
-  KEYS[3i-2 .. 3i]  conversation, its old timeline list, its record, for SMS i = 1 .. n
-  KEYS[3n+j]        receipt bucket of link j
+  KEYS[2i-1 .. 2i]  conversation and record of SMS i = 1 .. n
+  KEYS[2n+j]        receipt bucket of link j
   ARGV[1]           n
   ARGV[2], ARGV[3]  TTL of the records, TTL of the buckets (seconds)
   ARGV[4]           the values, each after its length (4 bytes, big-endian): for each link its
                     field and value, then for each SMS its record value and its timeline entry
                     (after the entry's own 2-byte length). One argument rather than one per
-                    value: ioredis costs ≈ 1 µs per argument.
+                    value: ioredis's cost grows with the number of arguments.
 
   Returns: n.
 ]]
--- The compact sent entry's marks (store/sent-entry.ts): ids packed (now), ids as text (before).
-local SENT_PACKED, SENT_TEXT = 0x1b, 0x1c
+-- The compact sent entry's tag (store/sent-entry.ts).
+local SENT = 0x1b
 local n = tonumber(ARGV[1])
 local blob = ARGV[4]
 local pos = 1
@@ -36,29 +34,22 @@ local function nextValue()
 end
 -- The links first: a script cut short (out of memory) must not leave an SMS marked sent whose
 -- receipts cannot find it.
-for j = 1, #KEYS - 3 * n do
-  local key = KEYS[3 * n + j]
+for j = 1, #KEYS - 2 * n do
+  local key = KEYS[2 * n + j]
   redis.call('HSET', key, nextValue(), nextValue())
   redis.call('EXPIRE', key, ARGV[3])
 end
 for i = 1, n do
-  local conversation, timeline, record = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local conversation, record = KEYS[2 * i - 1], KEYS[2 * i]
   local recordValue, entry = nextValue(), nextValue()
-  local kind = redis.call('TYPE', conversation).ok
-  if kind == 'string' then
+  local value = redis.call('GET', conversation)
+  if value then
     -- GET and SET rather than APPEND: APPEND leaves up to as much free space as the value holds.
-    redis.call('SET', conversation, redis.call('GET', conversation) .. entry, 'KEEPTTL')
-  elseif kind == 'hash' then
-    redis.call('RPUSH', timeline, string.sub(entry, 3))
-    local ttl = redis.call('PTTL', conversation)
-    if ttl > 0 then
-      redis.call('PEXPIRE', timeline, ttl)
-    end
+    redis.call('SET', conversation, value .. entry, 'KEEPTTL')
   end
   -- After the entry: a script cut short must not leave an SMS neither recorded nor in the timeline.
-  if kind == 'string' and (string.byte(entry, 3) == SENT_PACKED or string.byte(entry, 3) == SENT_TEXT) then
-    -- The compact sent entry is the SMS's mark from now on (store/lua/claim.lua finds it): the
-    -- record, 197 bytes for 7 days, goes (docs/performance.md, memory).
+  if value and string.byte(entry, 3) == SENT then
+    -- The compact sent entry is the SMS's mark from now on (store/lua/claim.lua finds it).
     redis.call('DEL', record)
   else
     redis.call('SET', record, recordValue, 'EX', ARGV[2])

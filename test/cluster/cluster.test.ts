@@ -4,6 +4,7 @@ import { claimSmsRecords } from '../../store/sms-record.js';
 import { homeSchoolingParams, HALYK, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster.js';
+import { missing, redisCli } from '../support/requires.js';
 
 let cluster: RedisClusterHandle;
 let t: TestGateway;
@@ -16,7 +17,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe('Redis Cluster (three masters)', () => {
+describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
   it('runs the home-schooling dialogue: invitation, reply, consent exactly once, deadline index', async () => {
     expect(t.gateway.core.store.redis).toBeInstanceOf(Cluster);
     const to = '77015550001';

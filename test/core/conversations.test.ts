@@ -33,7 +33,13 @@ describe('conversation store and outbox on real Redis', () => {
     expect(created).toBe(true);
     expect(conversation.state).toBe('invited');
     expect(conversation.consentTemplate?.id).toBe('home-schooling.offer-one-bank');
-    expect(conversation.consentTemplate?.text).toContain('123#3#1');
+    expect(conversation.consentTemplate?.text).toContain('123 #3#1');
+    const set = core.renderer.get('home-schooling.2024-02-16')!;
+    expect(conversation.templateSet).toEqual({ id: set.id, sha256: set.sha256 });
+    expect(conversation.consentTemplate).toMatchObject({
+      wording: 'verbatim',
+      set: { id: set.id, sha256: set.sha256 },
+    });
     const jobs = (
       await core.queues.smsOut.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed'])
     ).flatMap(smsOfJob);

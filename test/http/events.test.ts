@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventKey } from '../../gateway/http/events.js';
 import { eventResultSchema, errorSchema } from '../../gateway/http/schemas.js';
+import { parseReply } from '../../parsers/reply.js';
 import { HALYK, homeSchoolingParams } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
@@ -31,6 +32,103 @@ async function awaitingAccount(externalId: string): Promise<string> {
   expect(conversation.state).toBe('awaiting_account');
   return conversation.id;
 }
+
+/** A conversation whose citizen agreed (`123#3#1`, `3#1`): consented, waiting for a decision. */
+async function consented(service: 'home-schooling' | 'school-meals', externalId: string): Promise<string> {
+  const params =
+    service === 'home-schooling'
+      ? homeSchoolingParams()
+      : { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' };
+  const { conversation } = await t.core.conversations.invite({
+    service,
+    externalId,
+    msisdn: '77013330001',
+    language: 'ru',
+    params,
+  });
+  const text = service === 'home-schooling' ? '123#3#1' : '3#1';
+  const reply = { text, receivedAt: t.core.now(), smscMessageId: `mo-${externalId}` };
+  const applied = await t.core.conversations.apply(conversation.id, {
+    type: 'reply',
+    parsed: parseReply(text),
+    reply,
+  });
+  expect(applied.status === 'applied' && applied.conversation.state).toBe('consented');
+  return conversation.id;
+}
+
+const smsTemplates = async (id: string): Promise<string[]> =>
+  (await t.core.store.timeline(id)).flatMap((e) =>
+    e.kind === 'sms' && typeof e.templateId === 'string' ? [e.templateId] : [],
+  );
+
+describe('POST /v1/events, decisions', () => {
+  it('home-schooling assigned: state assigned, the Appendix 5 SMS goes out (003, item 13)', async () => {
+    const id = await consented('home-schooling', 'dec-1');
+    const res = await send({ type: 'decision', conversationId: id, outcome: 'assigned' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'assigned', result: 'applied' });
+    expect((await smsTemplates(id)).at(-1)).toBe('home-schooling.assigned');
+  });
+
+  it.each([['home-schooling' as const], ['school-meals' as const]])(
+    '%s rejected with a reason: state rejected, no SMS (no act prescribes one), the reason recorded',
+    async (service) => {
+      const id = await consented(service, `dec-rej-${service}`);
+      const before = await smsTemplates(id);
+      const body = {
+        type: 'decision',
+        conversationId: id,
+        outcome: 'rejected',
+        params: { reason: 'not-eligible' },
+      };
+      const res = await send(body);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ state: 'rejected', result: 'applied' });
+      expect(await smsTemplates(id)).toEqual(before);
+      const conv = await t.core.conversations.get(id);
+      expect(conv?.decision).toMatchObject({ outcome: 'rejected', reason: 'not-eligible' });
+      expect((await send(body)).body).toMatchObject({ state: 'rejected', result: 'unchanged' });
+    },
+  );
+
+  it('school-meals assigned closes the conversation without an SMS (002 prescribes none)', async () => {
+    const id = await consented('school-meals', 'dec-2');
+    const before = await smsTemplates(id);
+    const res = await send({ type: 'decision', conversationId: id, outcome: 'assigned' });
+    expect(res.body).toMatchObject({ state: 'assigned', result: 'applied' });
+    expect(await smsTemplates(id)).toEqual(before);
+  });
+
+  it('a rejection after an assignment is 409: the first decision stands', async () => {
+    const id = await consented('school-meals', 'dec-3');
+    await send({ type: 'decision', conversationId: id, outcome: 'assigned' });
+    const res = await send({
+      type: 'decision',
+      conversationId: id,
+      outcome: 'rejected',
+      params: { reason: 'other' },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details).toEqual({ state: 'assigned' });
+  });
+
+  it.each([
+    ['a rejection without a reason', { outcome: 'rejected' }, 'params.reason'],
+    [
+      'a rejection with an unknown reason',
+      { outcome: 'rejected', params: { reason: 'bored' } },
+      'params.reason',
+    ],
+    ['an assignment with a reason', { outcome: 'assigned', params: { reason: 'other' } }, 'params.reason'],
+    ['an unknown outcome', { outcome: 'refused' }, 'outcome'],
+  ])('refuses %s with 400 naming the field', async (_label, extra, path) => {
+    const res = await send({ type: 'decision', conversationId: 'abc', ...extra });
+    expect(res.status).toBe(400);
+    const details = errorSchema.parse(res.body).error.details as Array<{ path: string }>;
+    expect(details.map((d) => d.path)).toContain(path);
+  });
+});
 
 describe('POST /v1/events', () => {
   it('account-opened offers the new bank: 200 applied, then the same event again is unchanged', async () => {
@@ -99,7 +197,7 @@ describe('POST /v1/events', () => {
       eventKey({ type: 'account-opened', conversationId: 'x', bank: { ...HALYK, code: 'CASP' } }),
     ).not.toBe(a);
     expect(eventKey({ type: 'decision', conversationId: 'x', outcome: 'assigned' })).not.toBe(
-      eventKey({ type: 'decision', conversationId: 'x', outcome: 'refused' }),
+      eventKey({ type: 'decision', conversationId: 'x', outcome: 'rejected', params: { reason: 'other' } }),
     );
   });
 });

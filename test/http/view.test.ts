@@ -5,7 +5,8 @@ import { newConversation, type Conversation } from '../../dialogue/conversation.
 import { ALMATY_ZONE } from '../../dialogue/time.js';
 import { chooseRecipient, mapBounded } from '../../gateway/http/invitations.js';
 import { invitationSchema } from '../../gateway/http/schemas.js';
-import { almatyIso, maskNames, nextStep, timelineView, type ViewContext } from '../../gateway/http/view.js';
+import { maskText } from '../../common/mask-text.js';
+import { almatyIso, nextStep, timelineView, type ViewContext } from '../../gateway/http/view.js';
 import { loadServices, type ServiceRegistry } from '../../services/load.js';
 import { loadTemplates } from '../../templates/index.js';
 
@@ -48,7 +49,7 @@ describe('almatyIso', () => {
   });
 });
 
-describe('maskNames', () => {
+describe('maskText', () => {
   it.each([
     ['Уважаемый(ая) Айгүл Сейітқызы!', 'Уважаемый(ая) А*** С***!'],
     ['Құрметті Айгүл!', 'Құрметті А***!'],
@@ -56,11 +57,32 @@ describe('maskNames', () => {
     ['ҚызАйгүл, a name inside a word', 'ҚызАйгүл, a name inside a word'],
     ['no names here', 'no names here'],
   ])('%s → %s', (text, masked) => {
-    expect(maskNames(text, ['Айгүл Сейітқызы'])).toBe(masked);
+    expect(maskText(text, ['Айгүл Сейітқызы'])).toBe(masked);
   });
 
   it('treats regex characters in a name literally', () => {
-    expect(maskNames('Hello A.B (x)', ['A.B (x)'])).toBe('Hello A*** (***');
+    expect(maskText('Hello Ab.B (xy) Abc', ['Ab.B (xy)'])).toBe('Hello A***.B (x***) Abc');
+  });
+
+  it('masks whole words only: a name "Ли Ан" leaves "Анна. Личный вопрос" as written', () => {
+    expect(maskText('Анна. Личный вопрос, Ли', ['Ли Ан'])).toBe('Анна. Личный вопрос, Л***');
+  });
+
+  it('a name "1" masks nothing in 123#3#1 or 1414', () => {
+    expect(maskText('123#3#1 1414', ['1'])).toBe('123#3#1 1414');
+  });
+
+  it.each([
+    ['my number +7 701 123 45 67', 'my number +* *** *** 45 67'],
+    ['позвоните 87011234567!', 'позвоните *******4567!'],
+    ['ИИН 900101300123', 'ИИН ********0123'],
+    ['123#3#1 и 1414', '123#3#1 и 1414'],
+  ])('masks a number that may be a phone or an IIN: %s', (text, masked) => {
+    expect(maskText(text, [])).toBe(masked);
+  });
+
+  it('shows bidi and zero-width controls as visible marks, also when unmasked', () => {
+    expect(maskText('ok \u202eabc\u200b', [], false)).toBe('ok [U+202E]abc[U+200B]');
   });
 });
 
@@ -113,6 +135,24 @@ describe('timelineView', () => {
   it('shows the names when unmasked', () => {
     expect(timelineView(conv(), entries, ctx('school-meals', false))[0]?.text).toBe(
       'Уважаемый(ая) Айгүл Сейітқызы!',
+    );
+  });
+
+  it('masks a phone number and an IIN the citizen typed in a reply, and marks an override, for agents', () => {
+    const reply = [
+      {
+        at: T0,
+        kind: 'reply',
+        text: '3#1 Айгүл, тел 87011234567, ИИН 900101300123 \u202eok',
+        meaning: '',
+        accepted: true,
+      },
+    ];
+    expect(timelineView(conv(), reply, ctx('school-meals'))[0]?.text).toBe(
+      '3#1 А***, тел *******4567, ИИН ********0123 [U+202E]ok',
+    );
+    expect(timelineView(conv(), reply, ctx('school-meals', false))[0]?.text).toBe(
+      '3#1 Айгүл, тел 87011234567, ИИН 900101300123 [U+202E]ok',
     );
   });
 });

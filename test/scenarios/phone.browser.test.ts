@@ -3,13 +3,15 @@
  * playing the citizen sees the SMS the number got from 1414 and answers it; the answer reaches
  * the gateway as a deliver_sm from the simulator and consents.
  */
-import { chromium, type Browser } from 'playwright-core';
+import { chromium as playwright, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlServer, type ControlServer } from '../../dev/simulator/index.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { chromium, missing } from '../support/requires.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = missing(chromium);
+const CHROMIUM = chromium().found ?? 'chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'];
 const MORE_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -19,7 +21,7 @@ let browser: Browser;
 beforeAll(async () => {
   t = await startTestGateway();
   control = await startControlServer(t.sim, { port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...MORE_ARGS] });
+  browser = await playwright.launch({ executablePath: CHROMIUM, args: [...ARGS, ...MORE_ARGS] });
 });
 afterAll(async () => {
   await browser?.close();
@@ -27,7 +29,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-describe('the phone page of the simulator', () => {
+describe.skipIf(skip)('the phone page of the simulator', () => {
   it('shows the invitation from 1414 and sends the typed answer, which consents', async () => {
     const to = '77015558001';
     const { conversation } = await t.gateway.core.conversations.invite({

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
 import type { SmppError } from '../../gateway/smpp/status.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc } from '../support/requires.js';
 import { metricValue, testBind } from './helpers.js';
+
+const skip = missing(perlSmsc);
 
 let smsc: PerlSmsc | undefined;
 let bind: SmppBind | undefined;
@@ -13,7 +16,7 @@ afterEach(async () => {
   bind = smsc = undefined;
 });
 
-describe('bind lifecycle against the Perl SMSC', () => {
+describe.skipIf(skip)('bind lifecycle against the Perl SMSC', () => {
   it('binds as a transceiver with interface_version 0x34 and logs every transition', async () => {
     smsc = await PerlSmsc.start();
     const t = testBind(smsc.smppPort);

@@ -3,8 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, type CarrierRouter, type CarrierStatus } from '../../gateway/smpp/carriers.js';
 import type { InboundEvent } from '../../gateway/smpp/transport.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc } from '../support/requires.js';
 import { carrier, FAST } from './carrier-config.js';
 import { deferred, metricValue, recordingLogger } from './helpers.js';
+
+const skip = missing(perlSmsc);
 
 let smscs: PerlSmsc[] = [];
 let router: CarrierRouter | undefined;
@@ -41,7 +44,7 @@ const allBound =
   (carriers: readonly CarrierStatus[]): boolean =>
     carriers.filter((c) => ids.includes(c.id)).every((c) => c.binds.every((b) => b.state === 'bound'));
 
-describe('CarrierRouter against two Perl SMSCs', () => {
+describe.skipIf(skip)('CarrierRouter against two Perl SMSCs', () => {
   it('routes by prefix, spreads a carrier over its binds, and sends the rest to the default carrier', async () => {
     const { kcell, beeline, router } = await twoCarriers();
     await router.until(allBound('kcell', 'beeline'), 5000);
@@ -59,7 +62,7 @@ describe('CarrierRouter against two Perl SMSCs', () => {
   });
 });
 
-describe('CarrierRouter inbound, readiness and shutdown', () => {
+describe.skipIf(skip)('CarrierRouter inbound, readiness and shutdown', () => {
   it('every bind delivers to the one handler, each event tagged with its carrier, and final receipts are timed', async () => {
     const { kcell, beeline, registry, router } = await twoCarriers(['--dlr-delay-ms', '20']);
     const events: InboundEvent[] = [];

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
 import type { DeliveryReceipt, InboundEvent, InboundReply } from '../../gateway/smpp/transport.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc } from '../support/requires.js';
 import { deferred, testBind } from './helpers.js';
+
+const skip = missing(perlSmsc);
 
 let smsc: PerlSmsc | undefined;
 let bind: SmppBind | undefined;
@@ -20,7 +23,7 @@ async function bound(args: string[] = []) {
   return { smsc, bind };
 }
 
-describe('deliver_sm from the Perl SMSC', () => {
+describe.skipIf(skip)('deliver_sm from the Perl SMSC', () => {
   it('the reply 123#3#1 reaches the handler, and deliver_sm_resp 0 is sent only after the handler resolved', async () => {
     const { smsc, bind } = await bound();
     const received = deferred<InboundReply>();

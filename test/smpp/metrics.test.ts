@@ -4,7 +4,10 @@ import { SUBMIT_DURATION_SAMPLE } from '../../gateway/smpp/metrics.js';
 import { ReceiptClock } from '../../gateway/smpp/receipt-clock.js';
 import { CarrierSimulator } from '../../dev/simulator/index.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc } from '../support/requires.js';
 import { metricValue, testBind } from './helpers.js';
+
+const skip = missing(perlSmsc);
 
 let smsc: PerlSmsc | undefined;
 let bind: SmppBind | undefined;
@@ -15,7 +18,7 @@ afterEach(async () => {
   bind = smsc = undefined;
 });
 
-describe('session-layer metrics against the Perl SMSC', () => {
+describe.skipIf(skip)('session-layer metrics against the Perl SMSC', () => {
   it('a refused bind counts its status and each reconnect attempt', async () => {
     smsc = await PerlSmsc.start();
     const t = testBind(smsc.smppPort, { password: 'wrong' });

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BindPool } from '../../gateway/smpp/pool.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc } from '../support/requires.js';
 import { testBind } from './helpers.js';
+
+const skip = missing(perlSmsc);
 
 let smsc: PerlSmsc | undefined;
 let pool: BindPool | undefined;
@@ -12,7 +15,7 @@ afterEach(async () => {
   pool = smsc = undefined;
 });
 
-describe('BindPool', () => {
+describe.skipIf(skip)('BindPool', () => {
   it('spreads submits over the bound binds, and keeps sending on the other when one drops', async () => {
     smsc = await PerlSmsc.start();
     const a = testBind(smsc.smppPort, { id: 'a' }).bind;

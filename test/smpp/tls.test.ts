@@ -13,8 +13,11 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, type CarrierRouter } from '../../gateway/smpp/carriers.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc, openssl } from '../support/requires.js';
 import { carrier, FAST } from './carrier-config.js';
 import { recordingLogger } from './helpers.js';
+
+const skip = missing(perlSmsc, openssl);
 
 let smsc: PerlSmsc | undefined;
 let router: CarrierRouter | undefined;
@@ -72,7 +75,7 @@ function tlsCarrier(port: number, trust: tls.ConnectionOptions) {
   return { router, logger };
 }
 
-describe('SMPP over TLS (ssmpp)', () => {
+describe.skipIf(skip)('SMPP over TLS (ssmpp)', () => {
   it('binds, submits and receives through TLS when the certificate is trusted', async () => {
     smsc = await PerlSmsc.start();
     const pem = selfSigned();

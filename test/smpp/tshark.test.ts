@@ -7,8 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc, tshark } from '../support/requires.js';
 import { TsharkCapture } from '../support/tshark.js';
 import { deferred, testBind } from './helpers.js';
+
+const skip = missing(perlSmsc, tshark);
 
 let smsc: PerlSmsc | undefined;
 let bind: SmppBind | undefined;
@@ -77,7 +80,7 @@ async function fields(capture: TsharkCapture, filter: string, ...names: string[]
     .map((line) => line.split('\t'));
 }
 
-describe('tshark decodes our SMPP traffic', () => {
+describe.skipIf(skip)('tshark decodes our SMPP traffic', () => {
   it('finds no malformed PDU and sees bind, UCS2 submit_sm with UDH, deliver_sm and its resp, enquire_link, unbind', async () => {
     smsc = await PerlSmsc.start(['--dlr-delay-ms', '10']);
     capture = await TsharkCapture.start(smsc.smppPort);

@@ -44,17 +44,6 @@ describe('the deadline index', () => {
     expect(await index.count()).toBe(3);
   });
 
-  it('still reads the sorted set an earlier version wrote; a change moves the id out of it', async () => {
-    const { keys, index } = setup();
-    await redis.zadd(keys.deadlines(), 50, 'old', 5000, 'later');
-    await index.set('new', 60);
-    expect(await index.due(100, 10)).toEqual(['old', 'new']);
-    await index.set('old', null);
-    await index.set('later', 70);
-    expect(await index.due(100, 10)).toEqual(['new', 'later']);
-    expect(await redis.zcard(keys.deadlines())).toBe(0);
-  });
-
   it('agrees with a plain map of deadlines after any sequence of changes', async () => {
     const ids = idsInTwoBuckets(3);
     const change = fc.record({ id: fc.constantFrom(...ids), at: fc.option(fc.integer({ min: 0, max: 50 })) });

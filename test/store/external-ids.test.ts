@@ -18,12 +18,4 @@ describe('externalId claims', () => {
     expect(await index.claim('home-schooling', 'e-2', 'd')).toBe('d');
     expect(await index.claim('school-meals', 'e-1', 'e')).toBe('e');
   });
-
-  it('a claim stored as its own key by the earlier version still holds', async () => {
-    const keys = createKeys(testPrefix('xid'));
-    const index = new ExternalIdIndex(redis, keys);
-    await redis.set(keys.byExternalId('home-schooling', 'old-1'), 'c-old');
-    expect(await index.claim('home-schooling', 'old-1', 'c-new')).toBe('c-old');
-    expect(await index.claim('home-schooling', 'old-1', 'c-newer')).toBe('c-old');
-  });
 });

@@ -5,11 +5,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { newConversation } from '../../dialogue/conversation.js';
-import { ConversationStore, newConversationId } from '../../store/conversations.js';
+import { newConversationId } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { MSISDN_BUCKETS, MsisdnIndex } from '../../store/msisdn-index.js';
 import { fnv1a } from '../../store/receipts.js';
 import { redisClient, testPrefix } from '../support/redis.js';
+import { testStore } from '../support/store.js';
 
 const redis = redisClient();
 afterAll(async () => {
@@ -55,7 +56,7 @@ describe('the MSISDN index', () => {
     expect(await index.ids(NUMBER, 2)).toEqual([ids[4], ids[3]]);
   });
 
-  it('still reads a number an earlier version indexed in a sorted set, and adds to that set', async () => {
+  it('a number whose ids are in its sorted set gets its next ids there too', async () => {
     const { keys, bucket, index } = setup();
     await redis.zadd(keys.byMsisdn(NUMBER), T0, ids[0]!);
     await index.add(NUMBER, ids[1]!, T0 + 1000);
@@ -65,7 +66,7 @@ describe('the MSISDN index', () => {
 
   it('lists the conversations of a number newest first and forgets those that are gone', async () => {
     const { keys, bucket } = setup();
-    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    const store = await testStore(redis, keys);
     const conv = (id: string, createdAt: number) =>
       newConversation({
         id,

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConversationStore, outboxJson, type OutboxEntry } from '../../store/conversations.js';
+import { outboxJson, type OutboxEntry } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { redisClient, testPrefix } from '../support/redis.js';
+import { testStore } from '../support/store.js';
 
 const redis = redisClient();
 afterAll(async () => {
@@ -20,7 +21,7 @@ const sms = (smsId: string): OutboxEntry => ({
 describe('acknowledging handed-over outbox entries', () => {
   it('removes exactly the entries named (equal ones as often as named), then leaves the recovery index', async () => {
     const keys = createKeys(testPrefix('outbox'));
-    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    const store = await testStore(redis, keys);
     const [a, b, deadline] = [
       outboxJson(sms('0.0')),
       outboxJson(sms('0.1')),

@@ -36,17 +36,6 @@ describe('the compact form of a receipt timeline entry', () => {
     expect(decodeReceiptEntry(raw)).toEqual({ ...rest, partList: [0, 3, 9] });
   });
 
-  it('still reads the single-receipt form an earlier version wrote', () => {
-    const raw = Buffer.concat([
-      Buffer.from([0x1e]),
-      Buffer.alloc(6),
-      Buffer.from([3, 10, 1, 4]),
-      Buffer.from('0.1'),
-    ]);
-    raw.writeUIntBE(receipt.at, 1, 6);
-    expect(decodeReceiptEntry(raw)).toEqual({ ...receipt, status: 'failed', stat: 'UNDELIV' });
-  });
-
   it('is not used for any other entry, which is stored as before', () => {
     for (const other of [
       { ...receipt, err: 'e'.repeat(255) },

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../dialogue/conversation.js';
-import { ConversationStore, type TimelineEntry } from '../../store/conversations.js';
+import type { TimelineEntry } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { redisClient, testPrefix } from '../support/redis.js';
+import { testStore } from '../support/store.js';
 
 const redis = redisClient();
 afterAll(async () => {
@@ -13,7 +14,7 @@ const conv = { id: 'c1', msisdn: '77010000001', version: -1 } as unknown as Conv
 
 async function setup() {
   const keys = createKeys(testPrefix('runs'));
-  const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+  const store = await testStore(redis, keys);
   await store.commit(-1, conv, [{ at: 1, kind: 'sms', smsId: '0.0' }], [], false);
   return { keys, store };
 }

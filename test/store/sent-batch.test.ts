@@ -1,16 +1,15 @@
 /**
  * The sender's writes of one turn in one script (store/lua/sent.lua via `recordSentMany`):
- * each SMS's record, its sent entry in its conversation's timeline (either stored format),
- * and its parts' receipt links.
+ * each SMS's record, its sent entry in its conversation's timeline, and its parts' receipt links.
  */
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedisServer } from '../../dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
-import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
-import { claimSmsRecords, partialRecord, readSmsRecord } from '../../store/sms-record.js';
+import { claimSmsRecords, partialRecord, readSmsRecord, sentRecord } from '../../store/sms-record.js';
 import { redisClient, testPrefix } from '../support/redis.js';
+import { testStore } from '../support/store.js';
 
 const redis = redisClient();
 afterAll(async () => {
@@ -42,27 +41,15 @@ const sent = (conversationId: string, at: number) => ({
 });
 
 describe('recording the SMS accepted in one turn', () => {
-  it('marks each sent, appends its entry in either stored format, and links its parts', async () => {
+  it('marks each sent, appends its entry, and links its parts', async () => {
     const keys = createKeys(testPrefix('sent'));
-    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    const store = await testStore(redis, keys);
     const first = { at: 1, kind: 'note', text: 'first' };
     expect(await store.commit(-1, conversation('c1'), [first], [], false)).toBe(true);
-    // c2 as an earlier version stored it: a hash and a timeline list.
-    await redis.hset(
-      keys.conversation('c2'),
-      'v',
-      0,
-      'state',
-      'invited',
-      'doc',
-      JSON.stringify(conversation('c2')),
-    );
-    await redis.pexpire(keys.conversation('c2'), 60_000);
-    await redis.rpush(keys.timeline('c2'), JSON.stringify(first));
-    const items = ['c1', 'c2', 'gone'].map((c, n) => ({
+    const items = ['c1', 'gone'].map((c, n) => ({
       conversationId: c,
       smsKey: keys.smsParts(c, '0.0'),
-      record: 'home-schooling.offer-one-bank spring',
+      record: sentRecord('home-schooling.offer-one-bank', 'spring'),
       entry: sent(c, 10 + n),
     }));
     const links = store.receipts.plan(
@@ -75,15 +62,12 @@ describe('recording the SMS accepted in one turn', () => {
     await store.recordSentMany(items, 600, links);
 
     expect(await store.timeline('c1')).toEqual([first, items[0]!.entry]);
-    expect(await store.timeline('c2')).toEqual([first, items[1]!.entry]);
-    // One read gives both (the receipt path's `origin`), in either stored format.
-    for (const c of ['c1', 'c2'])
-      expect(await store.withTimeline(c)).toEqual({
-        conversation: await store.get(c),
-        timeline: await store.timeline(c),
-      });
+    // One read gives both (the receipt path's `origin`).
+    expect(await store.withTimeline('c1')).toEqual({
+      conversation: await store.get('c1'),
+      timeline: await store.timeline('c1'),
+    });
     expect(await store.withTimeline('gone')).toBeNull();
-    expect(await redis.pttl(keys.timeline('c2'))).toBeGreaterThan(0);
     expect(await redis.exists(keys.conversation('gone'))).toBe(0);
     // c1's compact sent entry in its timeline marks it sent: its record is gone, and a claim
     // (a second hand-over of the SMS) finds it sent there and leaves no claim behind.
@@ -93,19 +77,15 @@ describe('recording the SMS accepted in one turn', () => {
       conversation: keys.conversation(i.conversationId),
       smsId: '0.0',
     }));
-    const sentRecord = { state: 'sent', templateId: 'home-schooling.offer-one-bank', campaign: 'spring' };
+    const kept = { state: 'sent', templateId: 'home-schooling.offer-one-bank', campaign: 'spring' };
     expect(await claimSmsRecords(redis, toClaim, 'again', 60)).toEqual([
       { state: 'sent', templateId: null, campaign: null },
-      sentRecord,
-      sentRecord,
+      kept,
     ]);
     expect(await redis.exists(items[0]!.smsKey)).toBe(0);
-    // c2 (stored as a hash) and a conversation that is gone have no compact entry to find:
-    // their records say it, for the records' TTL.
-    for (const i of items.slice(1)) {
-      expect(await readSmsRecord(redis, i.smsKey)).toEqual(sentRecord);
-      expect(await redis.ttl(i.smsKey)).toBeGreaterThan(500);
-    }
+    // A conversation that is gone has no compact entry to find: the record says it, for its TTL.
+    expect(await readSmsRecord(redis, items[1]!.smsKey)).toEqual(kept);
+    expect(await redis.ttl(items[1]!.smsKey)).toBeGreaterThan(500);
     expect(await store.receipts.find(['kcell:c1-b'])).toEqual({
       c: 'c1',
       s: '0.0',
@@ -118,25 +98,23 @@ describe('recording the SMS accepted in one turn', () => {
 });
 
 describe('the mark of a sent SMS', () => {
-  it('is the compact sent entry of that very smsId; a sent entry too long for that form keeps a record', async () => {
+  it('is the compact sent entry of that very smsId; a sent entry whose ids do not fit that form keeps a record', async () => {
     const keys = createKeys(testPrefix('sent-mark'));
-    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    const store = await testStore(redis, keys);
     expect(await store.commit(-1, conversation('m1'), [], [], false)).toBe(true);
     const item = (smsId: string, messageIds: string[]) => ({
       conversationId: 'm1',
       smsKey: keys.smsParts('m1', smsId),
-      record: 'home-schooling.offer-one-bank',
+      record: sentRecord('home-schooling.offer-one-bank'),
       entry: { ...sent('m1', 7), smsId, messageIds },
     });
-    // An SMSC id of 300 characters does not fit the compact entry (255 bytes at most).
+    // SMSC ids of 300 and 200 characters do not fit the compact entry (127 bytes an id at most).
     const long = item('1.0', ['x'.repeat(300)]);
-    // Packed hex ids (0x1B), and an id of 200 characters: the form with ids as text (0x1C).
     const packed = item('0.2', ['5F3A9C0101', '5F3A9C0102']);
     const text = item('0.3', ['y'.repeat(200)]);
     await store.recordSentMany([item('0.0', ['a']), long, packed, text], 600, { slots: [], ttl: 60 });
     const raw = (await redis.getBuffer(keys.conversation('m1')))!;
     expect(raw.includes(Buffer.from([0x1b, 0, 0, 0, 0, 0, 7]))).toBe(true);
-    expect(raw.includes(Buffer.from([0x1c, 0, 0, 0, 0, 0, 7]))).toBe(true);
     const claim = (smsId: string) => ({
       record: keys.smsParts('m1', smsId),
       conversation: keys.conversation('m1'),
@@ -155,7 +133,7 @@ describe('the mark of a sent SMS', () => {
       // Not sent: another smsId's entry ("0.0") does not count; claimed now.
       { state: 'claimed', owner: 'job' },
       { state: 'sent', templateId: null, campaign: null },
-      { state: 'sent', templateId: null, campaign: null },
+      { state: 'sent', templateId: 'home-schooling.offer-one-bank', campaign: null },
     ]);
     expect(await store.timeline('m1')).toEqual([
       item('0.0', ['a']).entry,
@@ -167,13 +145,13 @@ describe('the mark of a sent SMS', () => {
 
   it('wins over a claim or accepted parts left behind: the timeline says the SMS is sent', async () => {
     const keys = createKeys(testPrefix('sent-mark'));
-    const store = new ConversationStore(redis, keys, { retentionSeconds: 60 });
+    const store = await testStore(redis, keys);
     expect(await store.commit(-1, conversation('m2'), [], [], false)).toBe(true);
     const entry = (smsId: string) => ({ ...sent('m2', 7), smsId, messageIds: ['a'] });
     const item = (smsId: string) => ({
       conversationId: 'm2',
       smsKey: keys.smsParts('m2', smsId),
-      record: 't',
+      record: sentRecord('t'),
       entry: entry(smsId),
     });
     await store.recordSentMany([item('0.0'), item('0.1')], 600, { slots: [], ttl: 60 });
@@ -200,7 +178,7 @@ describe('the sent script call, written by hand (store/resp.ts)', () => {
     const own = new Redis(server.url, { maxRetriesPerRequest: null });
     try {
       const keys = createKeys(testPrefix('sent-sha'));
-      const store = new ConversationStore(own, keys, { retentionSeconds: 60 });
+      const store = await testStore(own, keys);
       const calls = async (command: string): Promise<number> => {
         const line = (await own.info('commandstats'))
           .split('\r\n')
@@ -210,7 +188,12 @@ describe('the sent script call, written by hand (store/resp.ts)', () => {
       /** Records one SMS; returns how many EVAL and EVALSHA ran for it. */
       const record = async (c: string) => {
         expect(await store.commit(-1, conversation(c), [], [], false)).toBe(true);
-        const item = { conversationId: c, smsKey: keys.smsParts(c, '0.0'), record: 't', entry: sent(c, 5) };
+        const item = {
+          conversationId: c,
+          smsKey: keys.smsParts(c, '0.0'),
+          record: sentRecord('t'),
+          entry: sent(c, 5),
+        };
         const links = store.receipts.plan([
           { parts: [{ id: `kcell:${c}-a`, p: 0 }], link: { c, s: '0.0', n: 1, asksConsent: false } },
         ]);

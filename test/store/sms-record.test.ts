@@ -21,9 +21,9 @@ describe('the record of a sent SMS', () => {
   it('is absent, then partial, then sent with its template and campaign', async () => {
     const key = `${testPrefix('smsrec')}:sms:0.0`;
     expect(await readSmsRecord(redis, key)).toEqual({ state: 'none' });
-    const resume = JSON.stringify({ ref: 7, accepted: [{ index: 0, messageId: 'a' }] });
+    const resume = partialRecord({ ref: 7, accepted: [{ index: 0, messageId: 'a' }] }, 'job-1');
     await redis.set(key, resume);
-    expect(await readSmsRecord(redis, key)).toEqual({ state: 'partial', resume });
+    expect(await readSmsRecord(redis, key)).toEqual({ state: 'partial', resume, owner: 'job-1' });
     await redis.set(key, sentRecord('home-schooling.offer', 'spring-2026'));
     expect(await readSmsRecord(redis, key)).toEqual({
       state: 'sent',
@@ -38,36 +38,33 @@ describe('the record of a sent SMS', () => {
     });
   });
 
-  it('written as a hash by the earlier version still reads', async () => {
+  it('of a tag it does not know is an error, never a guess', async () => {
     const key = `${testPrefix('smsrec')}:sms:0.1`;
-    await redis.hset(key, 'partial', '{"ref":1,"accepted":[]}');
-    expect(await readSmsRecord(redis, key)).toEqual({ state: 'partial', resume: '{"ref":1,"accepted":[]}' });
-    await redis.hset(key, 'ids', '["a","b"]', 'bind', 'b1', 't', 'home-schooling.offer');
-    expect(await readSmsRecord(redis, key)).toEqual({
-      state: 'sent',
-      templateId: 'home-schooling.offer',
-      campaign: null,
-    });
+    await redis.set(key, 'home-schooling.offer');
+    await expect(readSmsRecord(redis, key)).rejects.toThrow(/unknown tag "h"/);
+    await redis.set(key, '{"ref":1,"accepted":[]}');
+    await expect(readSmsRecord(redis, key)).rejects.toThrow(/without its owner/);
   });
 });
 
 describe('claiming the records of SMS a job is about to send', () => {
   it('claims free records for the job and reports what the others hold', async () => {
     const base = testPrefix('claim');
-    const [free, other, sent, partial, legacy] = ['free', 'other', 'sent', 'partial', 'legacy'].map(
+    const [free, other, sent, partial, failed] = ['free', 'other', 'sent', 'partial', 'failed'].map(
       (k) => `${base}:sms:${k}`,
     ) as [string, string, string, string, string];
     await claimSmsRecords(redis, [sms(other)], 'job-2', 60);
     await redis.set(sent, sentRecord('gateway.help'));
-    await redis.set(partial, '{"ref":1,"accepted":[]}');
-    await redis.hset(legacy, 'ids', '["a"]', 't', 'gateway.help');
-    const records = await claimSmsRecords(redis, [free, other, sent, partial, legacy].map(sms), 'job-1', 60);
+    const resume = partialRecord({ ref: 1, accepted: [] }, 'job-3');
+    await redis.set(partial, resume);
+    await redis.set(failed, FAILED_RECORD);
+    const records = await claimSmsRecords(redis, [free, other, sent, partial, failed].map(sms), 'job-1', 60);
     expect(records).toEqual([
       { state: 'claimed', owner: 'job-1' },
       { state: 'claimed', owner: 'job-2' },
       { state: 'sent', templateId: 'gateway.help', campaign: null },
-      { state: 'partial', resume: '{"ref":1,"accepted":[]}' },
-      { state: 'sent', templateId: 'gateway.help', campaign: null },
+      { state: 'partial', resume, owner: 'job-3' },
+      { state: 'failed' },
     ]);
     // The same job again (a retry after a crash) finds its own claim; it expires with the record.
     expect(await claimSmsRecords(redis, [sms(free)], 'job-1', 60)).toEqual([
@@ -103,13 +100,10 @@ describe('claiming the records of SMS a job is about to send', () => {
     expect((await readSmsRecord(redis, key)).state).toBe('sent');
   });
 
-  it('reads a refused SMS as failed, and a partial record with or without the job finishing it', async () => {
+  it('reads a refused SMS as failed, and a partial record with the job finishing it', async () => {
     const key = `${testPrefix('claim')}:sms:states`;
     await redis.set(key, FAILED_RECORD);
     expect(await readSmsRecord(redis, key)).toEqual({ state: 'failed' });
-    const earlier = JSON.stringify({ ref: 1, accepted: [] });
-    await redis.set(key, earlier);
-    expect(await readSmsRecord(redis, key)).toEqual({ state: 'partial', resume: earlier });
     // A claim by another job sees the partial record of this one, and leaves it alone.
     await redis.set(key, partialRecord({ ref: 1, accepted: [] }, 'job-1'));
     expect(await claimSmsRecords(redis, [sms(key)], 'job-2', 60)).toEqual([

@@ -28,7 +28,15 @@ const conv: Conversation = {
   bank: null,
   consentedAt: null,
   consentReply: null,
-  consentTemplate: { id: 't', language: 'kk', sha256: 'ab', text: TEXT },
+  consentTemplate: {
+    id: 't',
+    language: 'kk',
+    sha256: 'ab',
+    text: TEXT,
+    wording: 'verbatim',
+    set: { id: 's.2024-01-01', sha256: 'cd' },
+  },
+  templateSet: { id: 's.2024-01-01', sha256: 'cd' },
   helpSent: 0,
   lastHelpAt: null,
   campaign: null,
@@ -50,10 +58,11 @@ describe('stored conversations', () => {
     expect(await store.get('c1')).toEqual({ ...conv, version: 0 });
     expect(await store.timeline('c1')).toEqual([entry]);
     const raw = await redis.getBuffer(keys.conversation('c1'));
-    expect(raw!.readUInt32BE(0)).toBe(0);
-    expect(raw!.readUInt32BE(4)).toBeLessThan(Buffer.byteLength(JSON.stringify(conv)) / 4);
+    expect(raw![0]).toBe(0x01);
+    expect(raw!.readUInt32BE(1)).toBe(0);
+    expect(raw!.readUInt32BE(5)).toBeLessThan(Buffer.byteLength(JSON.stringify(conv)) / 4);
     // One key per conversation: the timeline is in it.
-    expect(await redis.exists(keys.timeline('c1'))).toBe(0);
+    expect(await redis.keys(`${keys.conversation('c1')}*`)).toEqual([keys.conversation('c1')]);
   });
 
   it('keep the version compare-and-set and the timeline order across commits and appends', async () => {
@@ -80,29 +89,10 @@ describe('stored conversations', () => {
     expect(await store.append('gone', entry(1))).toBe(false);
   });
 
-  it('written as plain JSON with encoded texts by the earlier version still read', async () => {
-    const { keys, codec, store } = await setup();
-    const old = {
-      ...conv,
-      version: 0,
-      consentTemplate: { ...conv.consentTemplate!, text: codec.encode(TEXT) },
-    };
-    await redis.hset(keys.conversation('c1'), 'v', 0, 'state', 'invited', 'doc', JSON.stringify(old));
-    const entries = [
-      { at: 1, kind: 'sms', text: codec.encode(TEXT) },
-      { at: 2, kind: 'sms-status', status: 'sent' },
-    ];
-    await redis.rpush(keys.timeline('c1'), ...entries.map((e) => JSON.stringify(e)));
-    expect(await store.get('c1')).toEqual({ ...conv, version: 0 });
-    expect(await store.timeline('c1')).toEqual([{ ...entries[0], text: TEXT }, entries[1]]);
-    // The next step commits over the hash and keeps pushing to the list.
-    expect(await store.commit(1, conv, [], [], false)).toBe(false);
-    const note = { at: 3, kind: 'note' };
-    expect(await store.commit(0, { ...conv, state: 'consented' }, [note], [], false)).toBe(true);
-    expect(await store.append('c1', { ...note, at: 4 })).toBe(true);
-    expect(await store.get('c1')).toMatchObject({ version: 1, state: 'consented' });
-    expect((await store.timeline('c1')).map((e) => e.at)).toEqual([1, 2, 3, 4]);
-    expect(await redis.type(keys.conversation('c1'))).toBe('string');
-    expect(await redis.exists(keys.timeline('c1'))).toBe(0);
+  it('refuse a conversation of an unknown format tag, rather than guess', async () => {
+    const { keys, store } = await setup();
+    await redis.set(keys.conversation('c1'), Buffer.from([0x02, 0, 0, 0, 0, 0, 0, 0, 0]));
+    await expect(store.get('c1')).rejects.toThrow(/unknown format tag 2/);
+    await expect(store.commit(0, conv, [], [], false)).rejects.toMatchObject({ code: 'GW_STORE_FORMAT' });
   });
 });

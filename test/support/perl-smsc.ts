@@ -1,5 +1,5 @@
 /**
- * The independent Perl SMSC (/work/shared/tools/smsc/smsc.pl) as a test peer:
+ * The independent Perl SMSC (../shared/tools/smsc/smsc.pl, or SMSC_PL) as a test peer:
  * start it on free ports, drive its JSON control port, and wait for its log
  * lines (read from --verbose stderr, so waiting is event-driven, not polling).
  */
@@ -9,8 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-
-const SCRIPT = process.env.SMSC_PL ?? '/work/shared/tools/smsc/smsc.pl';
+import { perlSmsc } from './requires.js';
 
 /** One JSONL log line (see the SMSC README, "Log format"). */
 export type SmscLogLine = Record<string, unknown> & { dir?: 'in' | 'out'; event?: string; command?: string };
@@ -36,11 +35,13 @@ export class PerlSmsc {
 
   /** Start on free loopback ports; `args` are extra flags such as `--throttle-every 2`. */
   static async start(args: readonly string[] = []): Promise<PerlSmsc> {
+    const { found: script, install } = perlSmsc();
+    if (script === undefined) throw new Error(`the Perl SMSC is absent: ${install}`);
     const dir = mkdtempSync(path.join(tmpdir(), 'smsc-'));
     const child = spawn(
       'perl',
       [
-        SCRIPT,
+        script,
         '--port',
         '0',
         '--control-port',

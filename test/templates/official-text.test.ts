@@ -5,12 +5,13 @@
  * sample values, against the rendered text. When ../shared/seeds is present, the excerpts are checked
  * against the seeds themselves.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Renderer } from '../../templates/renderer.js';
 import { localizeVar, type Language } from '../../templates/var-types.js';
-import { FIXTURES, REPO, collapse, repositoryTemplates } from './support.js';
+import { missing, sharedSeeds } from '../support/requires.js';
+import { FIXTURES, collapse, repositoryTemplates } from './support.js';
 
 interface Replacement {
   readonly from: string;
@@ -135,7 +136,6 @@ describe("the act's terms in the SMS it describes without wording (004, items 2,
   });
 });
 
-const SHARED_SEEDS = join(REPO, '..', 'shared', 'seeds');
 const EXCERPTS = {
   '003-appendix-1-5.ru.txt': '003_9ba37b2a674fef4e.txt',
   '000-appendix-1-5.kk.txt': '000_2f93f590f284f56c.txt',
@@ -144,11 +144,11 @@ const EXCERPTS = {
   '004-item-2.kk.txt': '004_d2dd2011a21628cf.txt',
 };
 
-describe.skipIf(!existsSync(SHARED_SEEDS))('the excerpts kept in the repository', () => {
+describe.skipIf(missing(sharedSeeds))('the excerpts kept in the repository', () => {
   it.each(Object.entries(EXCERPTS))('%s is copied verbatim from %s', (excerpt, seed) => {
     const lines = readFileSync(join(SEEDS, excerpt), 'utf8').split('\n');
     expect(lines[0]).toContain(seed);
     const body = lines.slice(1).join('\n');
-    expect(readFileSync(join(SHARED_SEEDS, seed), 'utf8')).toContain(body.replace(/\n$/, ''));
+    expect(readFileSync(join(sharedSeeds().found!, seed), 'utf8')).toContain(body.replace(/\n$/, ''));
   });
 });

@@ -1,0 +1,133 @@
+/**
+ * What an agent sees of a free text (a citizen's reply, an SMS with a name in it): the names of the
+ * conversation masked as whole words, numbers that may be a phone number or an IIN masked, and invisible
+ * controls (bidi overrides, zero-width characters) shown as visible marks. Nothing else changes: the text
+ * is cut into pieces, and only the pieces that are a masked word, a masked number or a control differ
+ * from what the citizen wrote (test/unit/mask-text.property.test.ts).
+ */
+
+export interface Piece {
+  /** The characters of the input this piece covers. */
+  readonly original: string;
+  /** What is shown for them. */
+  readonly shown: string;
+  /** Why it differs: a name, a number, a control; undefined when shown as written. */
+  readonly masked?: 'name' | 'number' | 'control';
+}
+
+/**
+ * Case endings a name may carry as one word (Kazakh: Айгүлге, Айгүлдің; Russian: Ивану, Иваном):
+ * "Айгүлге" is masked as "А***ге". A word that merely starts with a name ("Анна" for "Ан") is not.
+ */
+const ENDINGS = new Set(
+  (
+    'ның нің дың дің тың тің ға ге қа ке на не ны ні ды ді ты ті да де та те нда нде ' +
+    'дан ден тан тен нан нен мен бен пен ға ге ым ім ың ің ы і сы сі ға ' +
+    'а я у ю е ы и ой ей ом ем ым им ою ею ах ях ам ям ами ями ов ев'
+  ).split(' '),
+);
+
+/** A word: letters and their combining marks. Digits and punctuation separate words. */
+const WORD = /[\p{L}\p{M}]+/gu;
+/**
+ * Ten or more digits, optionally after `+`, with up to two separators between digits (`+7 701 123-45-67`,
+ * `8(701)1234567`, an IIN `900101300123`), whole (no digit either side), also when glued to a word.
+ */
+const LONG_NUMBER = /(?<!\d)\+?\d(?:[ \-().]{0,2}\d){9,}(?!\d)/gu;
+/** Invisible or reordering characters: controls but line breaks and tabs, format characters, separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\p{Cf}\p{Zl}\p{Zp}\u0000-\u0008\u000b-\u001f\u007f-\u009f]/gu;
+
+/** The lower-cased words of the names, of two letters or more (an initial reveals nothing more). */
+export function nameWords(names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const name of names) {
+    for (const m of name.matchAll(WORD)) {
+      if (Array.from(m[0]).length >= 2) out.add(m[0].toLowerCase());
+    }
+  }
+  return out;
+}
+
+/** `А***` (+ the ending) when `word` is a name, or a name with a case ending; else undefined. */
+function maskWord(word: string, names: ReadonlySet<string>): string | undefined {
+  const lower = word.toLowerCase();
+  const first = Array.from(word)[0] ?? '';
+  if (names.has(lower)) return `${first}***`;
+  for (let cut = 1; cut <= 3 && cut < lower.length; cut++) {
+    const stem = lower.slice(0, lower.length - cut);
+    // Only names of three letters or more take an ending: "Ли" + "а" is another word, not a case.
+    if (Array.from(stem).length >= 3 && names.has(stem) && ENDINGS.has(lower.slice(-cut))) {
+      return `${first}***${word.slice(word.length - cut)}`;
+    }
+  }
+  return undefined;
+}
+
+/** Every digit but the last four becomes `*`; separators stay. */
+function maskNumber(value: string): string {
+  let keep = 4;
+  const chars = Array.from(value);
+  for (let i = chars.length - 1; i >= 0; i--) {
+    if (/\d/.test(chars[i] ?? '')) {
+      if (keep > 0) keep--;
+      else chars[i] = '*';
+    }
+  }
+  return chars.join('');
+}
+
+const controlMark = (ch: string): string =>
+  `[U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`;
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+  readonly shown: string;
+  readonly masked: NonNullable<Piece['masked']>;
+}
+
+/**
+ * The text as pieces. `names` are masked only when `maskPersonal`; controls are always shown as marks (an
+ * override would reorder what the agent reads).
+ */
+export function maskPieces(text: string, names: readonly string[], maskPersonal: boolean): Piece[] {
+  const spans: Span[] = [];
+  for (const m of text.matchAll(CONTROL)) {
+    spans.push({ start: m.index, end: m.index + m[0].length, shown: controlMark(m[0]), masked: 'control' });
+  }
+  if (maskPersonal) {
+    for (const m of text.matchAll(LONG_NUMBER)) {
+      spans.push({ start: m.index, end: m.index + m[0].length, shown: maskNumber(m[0]), masked: 'number' });
+    }
+    const words = nameWords(names);
+    if (words.size > 0) {
+      for (const m of text.matchAll(WORD)) {
+        const shown = maskWord(m[0], words);
+        if (shown !== undefined) {
+          spans.push({ start: m.index, end: m.index + m[0].length, shown, masked: 'name' });
+        }
+      }
+    }
+  }
+  // Words, numbers and controls never overlap (a number has no letter, a control is neither); keep the
+  // first of any that would, so every character is in one piece.
+  spans.sort((a, b) => a.start - b.start);
+  const pieces: Piece[] = [];
+  let at = 0;
+  for (const s of spans) {
+    if (s.start < at) continue;
+    if (s.start > at) pieces.push({ original: text.slice(at, s.start), shown: text.slice(at, s.start) });
+    pieces.push({ original: text.slice(s.start, s.end), shown: s.shown, masked: s.masked });
+    at = s.end;
+  }
+  if (at < text.length) pieces.push({ original: text.slice(at), shown: text.slice(at) });
+  return pieces;
+}
+
+/** The text as an agent sees it (see maskPieces). */
+export function maskText(text: string, names: readonly string[], maskPersonal = true): string {
+  return maskPieces(text, names, maskPersonal)
+    .map((p) => p.shown)
+    .join('');
+}

@@ -1,0 +1,165 @@
+/**
+ * Carriers as they really are (docs/smpp.md, "Ported numbers"): three carriers — Kcell/Activ and
+ * Beeline on the simulator, Tele2/Altel on the Perl SMSC — a citizen's reply teaching the gateway
+ * where the number lives, "not our subscriber" answers sending the SMS once more elsewhere, and
+ * the portability file reloaded while SMS go out.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conversation } from '../../dialogue/conversation.js';
+import { metricValue } from '../smpp/helpers.js';
+import { startCarriersGateway, type CarriersGateway } from '../support/carriers.js';
+import { eventually } from '../support/gateway.js';
+
+let t: CarriersGateway;
+beforeAll(async () => {
+  t = await startCarriersGateway({
+    extras: {
+      kcell: { notSubscriber: { esme: ['0x0B'] } },
+      tele2: { notSubscriber: { receiptErr: ['001'] } },
+    },
+  });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const PARAMS = { parentFullName: 'Сәуле Маратқызы', childFullName: 'Ерасыл Маратұлы' };
+const to = (m: string) => (x: { destination: string }) => x.destination === m;
+
+async function meals(msisdn: string): Promise<Conversation> {
+  const { conversation } = await t.gateway.core.conversations.invite({
+    service: 'school-meals',
+    externalId: `meals-${msisdn}`,
+    msisdn,
+    language: 'ru',
+    params: PARAMS,
+  });
+  return conversation;
+}
+
+/** A loose SMS (no conversation) to `msisdn`: where the gateway routes the number's next SMS. */
+async function loose(msisdn: string, text: string): Promise<void> {
+  await t.gateway.core.sms.add({
+    conversationId: 'none',
+    smsId: text.replace(/\W/g, '-'),
+    to: msisdn,
+    text,
+    templateId: 'test.sms',
+    asksConsent: false,
+  });
+}
+
+const tele2Submits = (msisdn: string) =>
+  t.tele2.received('submit_sm').filter((l) => l.destination_addr === msisdn);
+
+async function timeline(id: string) {
+  const stored = await t.gateway.core.store.withTimeline(id);
+  return stored?.timeline ?? [];
+}
+
+describe('where a number lives', () => {
+  it('a reply that came through another carrier teaches the gateway the number moved: the answer goes there', async () => {
+    const phone = '77011230001'; // a Kcell prefix
+    await meals(phone);
+    await t.kcell.nextMessage(to(phone));
+    expect((await t.beeline.injectReply({ from: phone, text: '3#1' })).statuses).toEqual([0]);
+    const answer = await t.beeline.nextMessage(to(phone));
+    expect(answer.text).toContain('socwallet');
+    expect(t.kcell.messages.filter(to(phone))).toHaveLength(1);
+  });
+
+  it('an "unknown subscriber" receipt (Tele2 on the Perl SMSC) sends the invitation once more through the next carrier; the number stays there', async () => {
+    await t.tele2.control({ op: 'set', dlr_stat: 'UNDELIV', dlr_err: '001' });
+    try {
+      const phone = '77471230002'; // a Tele2 prefix, ported to Beeline
+      const conv = await meals(phone);
+      const again = await t.beeline.nextMessage(to(phone), 10_000);
+      const parts = tele2Submits(phone).length;
+      expect(parts).toBeGreaterThan(0);
+      expect(again.text).toContain(PARAMS.childFullName);
+      const entries = await eventually(async () => {
+        const tl = await timeline(conv.id);
+        return tl.some((e) => e.kind === 'sms-status' && e.status === 'sent' && e.smsId === '0.0r') && tl;
+      }, 'the second try sent');
+      const first = entries.find((e) => e.kind === 'sms' && e.smsId === '0.0');
+      const second = entries.find((e) => e.kind === 'sms' && e.smsId === '0.0r');
+      expect(second).toMatchObject({ text: first?.text, sha256: first?.sha256, retryOf: '0.0' });
+      expect(entries).toContainEqual(
+        expect.objectContaining({
+          kind: 'sms-status',
+          smsId: '0.0',
+          status: 'wrong-network',
+          carrier: 'tele2',
+        }),
+      );
+      expect((await t.gateway.core.conversations.get(conv.id))?.state).toBe('invited');
+      await loose(phone, 'after the move');
+      expect((await t.beeline.nextMessage(to(phone))).text).toBe('after the move');
+      expect(tele2Submits(phone)).toHaveLength(parts);
+    } finally {
+      await t.tele2.control({ op: 'set', dlr_stat: 'DELIVRD', dlr_err: '000' });
+    }
+  });
+
+  it('a submit refused as "not our subscriber" (ESME_RINVDSTADR at Kcell) goes through the next carrier, both tries in the timeline', async () => {
+    const phone = '77021230003';
+    t.kcell.setFaults({ rejectTo: [phone] });
+    const conv = await meals(phone);
+    await t.beeline.nextMessage(to(phone));
+    expect(t.kcell.submits.filter((s) => s.destination === phone).map((s) => s.status)).toEqual([0x0b]);
+    const entries = await eventually(async () => {
+      const tl = await timeline(conv.id);
+      return tl.some((e) => e.status === 'wrong-network') && tl;
+    }, 'the refused first try');
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        smsId: '0.0',
+        status: 'wrong-network',
+        carrier: 'kcell',
+        sentVia: 'beeline',
+      }),
+    );
+    await loose(phone, 'next one');
+    expect((await t.beeline.nextMessage(to(phone))).text).toBe('next one');
+    t.kcell.setFaults({ rejectTo: [] });
+  });
+
+  it('a portability file rewritten while SMS go out: each SMS once, those after the reload through the new carrier', async () => {
+    const phone = '77751230004'; // a Kcell prefix
+    t.writePorted(['# ported numbers', `${phone} KAR-TEL`, 'garbage']);
+    await eventually(
+      () => Promise.resolve(t.gateway.transport.carrierFor(phone) === 'beeline'),
+      'the first file',
+    );
+    let n = 0;
+    let sending = true;
+    const texts: string[] = [];
+    const loop = (async () => {
+      while (sending) {
+        const text = `ported ${++n}`;
+        texts.push(text);
+        await loose(phone, text);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    await eventually(() => Promise.resolve(n >= 5), 'a few SMS out');
+    t.writePorted([`${phone} altel`]);
+    await eventually(() => Promise.resolve(t.gateway.transport.carrierFor(phone) === 'tele2'), 'the reload');
+    const atReload = n;
+    await eventually(() => Promise.resolve(n >= atReload + 5), 'a few more SMS out');
+    sending = false;
+    await loop;
+    const where = (text: string) =>
+      t.beeline.messages.filter((m) => m.text === text).length +
+      t.kcell.messages.filter((m) => m.text === text).length +
+      t.tele2.received('submit_sm').filter((l) => l.text === text).length;
+    await eventually(
+      () => Promise.resolve(texts.every((x) => where(x) === 1)),
+      'every SMS accepted once',
+      10_000,
+    );
+    expect(t.kcell.messages.filter(to(phone))).toHaveLength(0);
+    expect(tele2Submits(phone).length).toBeGreaterThanOrEqual(5);
+    expect(await metricValue(t.gateway.metrics, 'gateway_portability_numbers')).toBe(1);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The test vectors of docs/storage.md, checked against the TypeScript codecs and against the Lua
+ * scripts that read the same bytes (commit, append, claim, sent): both sides agree with the spec.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { splitConversation, splitEntries, type TimelineEntry } from '../../store/conversations.js';
+import { createKeys } from '../../store/keys.js';
+import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entry.js';
+import { decodeLink, linkField, linkValues, type PartLink } from '../../store/receipts.js';
+import { decodeSentEntry, encodeSentEntry } from '../../store/sent-entry.js';
+import { claimSmsRecords, parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
+import { redisClient, testPrefix } from '../support/redis.js';
+import { testStore } from '../support/store.js';
+
+interface Vectors {
+  sentEntry: { entry: TimelineEntry; hex: string };
+  receiptRun: {
+    entry: TimelineEntry;
+    hex: string;
+    next: { part: number; at: number };
+    nextHex: string;
+    mergedHex: string;
+  };
+  conversation: { version: number; docHex: string; hex: string };
+  receiptLink: Array<{ link: PartLink; hex: string }>;
+  linkField: Array<{ id: string; hex: string }>;
+  smsRecord: Array<{ value: string; record: SmsRecord }>;
+}
+
+const spec = readFileSync(new URL('../../docs/storage.md', import.meta.url), 'utf8');
+const block = /## Test vectors[\s\S]*?```json\n([\s\S]*?)```/.exec(spec);
+if (!block) throw new Error('docs/storage.md: no ```json block under "## Test vectors"');
+const V = JSON.parse(block[1]!) as Vectors;
+const hex = (h: string) => Buffer.from(h, 'hex');
+/** An entry as a timeline stores it: after its length (u16). */
+const framed = (h: string) => Buffer.concat([Buffer.from([0, h.length / 2]), hex(h)]);
+
+const redis = redisClient();
+afterAll(async () => {
+  await redis.quit();
+});
+
+describe('the TypeScript codecs agree with docs/storage.md', () => {
+  it('the sent entry', () => {
+    expect(encodeSentEntry(V.sentEntry.entry)?.toString('hex')).toBe(V.sentEntry.hex);
+    expect(decodeSentEntry(hex(V.sentEntry.hex))).toEqual(V.sentEntry.entry);
+  });
+
+  it('the receipt run', () => {
+    expect(encodeReceiptEntry(V.receiptRun.entry)?.toString('hex')).toBe(V.receiptRun.hex);
+    expect(decodeReceiptEntry(hex(V.receiptRun.hex))).toEqual(V.receiptRun.entry);
+    const next = { ...V.receiptRun.entry, ...V.receiptRun.next };
+    expect(encodeReceiptEntry(next)?.toString('hex')).toBe(V.receiptRun.nextHex);
+    const { part: _part, ...rest } = V.receiptRun.entry;
+    expect(decodeReceiptEntry(hex(V.receiptRun.mergedHex))).toEqual({
+      ...rest,
+      at: V.receiptRun.next.at,
+      partList: [V.receiptRun.entry.part, V.receiptRun.next.part],
+    });
+  });
+
+  it('the conversation string', () => {
+    const { version, doc, entries } = splitConversation(hex(V.conversation.hex));
+    expect(version).toBe(V.conversation.version);
+    expect(doc.toString('hex')).toBe(V.conversation.docHex);
+    expect(splitEntries(entries).map((e) => e.toString('hex'))).toEqual([V.sentEntry.hex, V.receiptRun.hex]);
+  });
+
+  it('the receipt link and its field', () => {
+    for (const { link, hex: h } of V.receiptLink) {
+      const { p, ...sms } = link;
+      expect(linkValues(sms)(p).toString('hex')).toBe(h);
+      expect(decodeLink(hex(h))).toEqual(link);
+    }
+    for (const { id, hex: h } of V.linkField) expect(Buffer.from(linkField(id)).toString('hex')).toBe(h);
+  });
+
+  it('the SMS record', () => {
+    for (const { value, record } of V.smsRecord) expect(parseSmsRecord(value)).toEqual(record);
+  });
+});
+
+describe('the Lua scripts agree with docs/storage.md', () => {
+  it('commit.lua writes the conversation string; append.lua merges a run into it; claim.lua finds the sent entry', async () => {
+    const keys = createKeys(testPrefix('vectors'));
+    await testStore(redis, keys); // defines the scripts on this client
+    const key = keys.conversation('v1');
+    const entries = [framed(V.sentEntry.hex), framed(V.receiptRun.hex)];
+    expect(
+      await redis.gwCommit(key, keys.outbox('v1'), -1, hex(V.conversation.docHex), 0, 2, ...entries),
+    ).toEqual([1, 0]);
+    expect((await redis.getBuffer(key))?.toString('hex')).toBe(V.conversation.hex);
+
+    expect(await redis.gwAppend(key, framed(V.receiptRun.nextHex))).toBe(1);
+    const merged = V.conversation.hex.replace(V.receiptRun.hex, V.receiptRun.mergedHex);
+    expect((await redis.getBuffer(key))?.toString('hex')).toBe(merged);
+
+    const claim = (smsId: string) => ({ record: keys.smsParts('v1', smsId), conversation: key, smsId });
+    expect(
+      await claimSmsRecords(redis, [claim(V.sentEntry.entry.smsId as string), claim('0.2')], 'job', 60),
+    ).toEqual([
+      { state: 'sent', templateId: null, campaign: null },
+      { state: 'claimed', owner: 'job' },
+    ]);
+  });
+
+  it('sent.lua deletes the record only for an entry tagged as the sent entry', async () => {
+    const keys = createKeys(testPrefix('vectors'));
+    const store = await testStore(redis, keys);
+    await redis.gwCommit(keys.conversation('v2'), keys.outbox('v2'), -1, hex(V.conversation.docHex), 0, 0);
+    const item = (smsId: string, entry: TimelineEntry) => ({
+      conversationId: 'v2',
+      smsKey: keys.smsParts('v2', smsId),
+      record: '=t',
+      entry,
+    });
+    await store.recordSentMany(
+      [item('0.1', V.sentEntry.entry), item('0.3', { ...V.receiptRun.entry, smsId: '0.3' })],
+      60,
+      { slots: [], ttl: 60 },
+    );
+    expect(await redis.exists(keys.smsParts('v2', '0.1'))).toBe(0);
+    expect(await redis.get(keys.smsParts('v2', '0.3'))).toBe('=t');
+    const { entries } = splitConversation((await redis.getBuffer(keys.conversation('v2')))!);
+    expect(splitEntries(entries)[0]?.toString('hex')).toBe(V.sentEntry.hex);
+  });
+});
