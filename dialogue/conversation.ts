@@ -96,6 +96,10 @@ export interface Conversation {
   readonly lapsed?: { readonly stage: string; readonly deadline: number } | null;
   /** The downstream decision (`assigned` or `rejected`, with a rejection's reason code) and its time. */
   readonly decision?: Decision | null;
+  /** The smsId of the conversation's first SMS, the invitation: its sending and delivery are outcomes. */
+  readonly invitationSmsId?: string | null;
+  /** The carrier's receipt that made the invitation undeliverable: its state and error code. */
+  readonly delivery?: { readonly stat: string; readonly err?: string } | null;
 }
 
 export interface Decision {

@@ -64,7 +64,13 @@ export type DialogueEvent =
       /** A rejection's reason code (CONTRACT.md, `params.reason`). */
       readonly reason?: string;
     }
-  | { readonly type: 'delivery-failed'; readonly templateId: string; readonly status: string }
+  | {
+      readonly type: 'delivery-failed';
+      readonly templateId: string;
+      readonly status: string;
+      /** The receipt's error code, when it has one. */
+      readonly err?: string;
+    }
   /** The SMSC accepted every part of an SMS of this conversation at `at` (epoch ms). */
   | { readonly type: 'sent'; readonly templateId: string; readonly at: number }
   /** A waiting conversation may be sent now (its turn came, the sending window opened). */
@@ -425,6 +431,7 @@ function onDeliveryFailed(
     deadline: null,
     deadlineOnSent: null,
     updatedAt: now,
+    delivery: { stat: event.status, ...(event.err !== undefined ? { err: event.err } : {}) },
   };
   draft.timeline.push({
     kind: 'transition',

@@ -226,3 +226,13 @@ export function formatDeadline(
 ): string {
   return formatLocal(zone, new Date(deadline.getTime() - 1), lang, options);
 }
+
+/** `2026-11-24T11:00:00+05:00`: ISO 8601 on the zone's wall clock with its offset (CONTRACT.md times). */
+export function almatyIso(zone: ZoneTable, ms: number): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const t = toLocal(zone, new Date(ms));
+  const off = t.offsetMinutes;
+  const sign = off >= 0 ? '+' : '-';
+  const offset = `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+  return `${t.date}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${offset}`;
+}

@@ -12,9 +12,9 @@ import { QUEUES } from '../queues/names.js';
 import { connectRedis, redisReady, type RedisClient } from '../store/redis.js';
 import type { Config } from './config.js';
 import { createInboundHandler } from './core/inbound.js';
-import { createCoreMetrics } from './core/metrics.js';
+import { createCoreMetrics, type CoreMetrics } from './core/metrics.js';
 import { createCore, type Core } from './core/runtime.js';
-import { DEFAULT_SENDER_CONCURRENCY, startSender } from './core/sender.js';
+import { DEFAULT_SENDER_CONCURRENCY, startSender, type SmsLifetime } from './core/sender.js';
 import { SMS_BATCH_MAX } from './core/sms-handover.js';
 import { createSweeper, type Sweeper } from './core/sweeper.js';
 import type { StalledJobs } from './core/stalled.js';
@@ -54,6 +54,8 @@ export interface StartOptions {
    * BullMQ's defaults (30 s each) when absent. The SIGKILL test shortens them.
    */
   readonly stalledJobs?: StalledJobs;
+  /** SMS validity, window bound and maximum age beyond the configuration's (tests: a short maximum age). */
+  readonly smsLifetime?: Partial<SmsLifetime>;
   /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
   readonly portabilityPollMs?: number;
   /** Extra routers mounted after the API (tests, tools). */
@@ -91,10 +93,16 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** The deadline sweeper; it sweeps on its own only in a process that decides (not GATEWAY_ROLE=edge). */
-function startSweeper(core: Core, options: StartOptions, sweeps: boolean): Sweeper {
+function startSweeper(
+  core: Core,
+  options: StartOptions,
+  sweeps: boolean,
+  metrics?: Pick<CoreMetrics, 'deliveryUnknown'>,
+): Sweeper {
   return createSweeper({
     core,
     log: options.log,
+    ...(metrics ? { deliveryUnknown: metrics.deliveryUnknown } : {}),
     intervalMs: sweeps ? (options.sweepIntervalMs ?? 1000) : 0,
     ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
   });
@@ -128,6 +136,7 @@ async function openProcess(
     sendWindow: config.sendWindow,
     carriers: config.carriers,
     carrierMemoryDays: config.carrierMemoryDays,
+    receiptTimeoutHours: config.receiptTimeoutHours,
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
   });
@@ -142,6 +151,8 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   fastRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
+  // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
+  inboundFast.on('error', (err: Error) => log.warn({ err: err.message }, 'inbound queue error'));
   const portability = config.portabilityFile
     ? await new PortabilityFile({
         path: config.portabilityFile,
@@ -176,6 +187,11 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     log,
     concurrency: senderConcurrency(config),
     metrics: coreMetrics,
+    lifetime: {
+      validitySeconds: config.smsValidityHours * 3600,
+      maxAgeMs: config.smsMaxAgeHours * 3600_000,
+      ...options.smsLifetime,
+    },
     ...stalled,
   });
   // While no bind is up, leave SMS in the queue instead of burning their retries.
@@ -190,9 +206,9 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const inboundWorker = decides
     ? startInboundWorker({ core, connection: workerRedis, log, metrics: coreMetrics, ...stalled }).worker
     : undefined;
-  const sweeper = startSweeper(core, options, decides);
+  const sweeper = startSweeper(core, options, decides, coreMetrics);
 
-  const http = api({ core, apiKeys: config.apiKeys, metrics });
+  const http = api({ core, apiKeys: config.apiKeys, metrics, log });
   const app = buildApp({
     log,
     metrics,
@@ -257,7 +273,7 @@ export async function startWorkerProcess(
     concurrency: WORKERS_ONLY_CONCURRENCY,
     ...stalled,
   });
-  const sweeper = startSweeper(core, options, true);
+  const sweeper = startSweeper(core, options, true, metricsOfCore);
   const app = buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] });
   const server = await listen(app, config.http.host, config.http.port);
   const address = server.address() as AddressInfo;

@@ -6,7 +6,26 @@
 import { GatewayError } from '../common/errors.js';
 import { loadConfig } from './config.js';
 import { startGateway, startWorkerProcess } from './gateway.js';
-import { createLogger } from './log.js';
+import { format } from 'node:util';
+import { createLogger, type Logger } from './log.js';
+
+/** Time SIGTERM gives the gateway to drain before it exits anyway (under Kubernetes' default 30 s). */
+const DRAIN_MS = 10_000;
+
+/**
+ * Libraries print some errors themselves (BullMQ when no listener takes them, ioredis on an unhandled
+ * error event), with multi-line stacks: route them to the JSON log, one line per event.
+ */
+function routeConsoleToLog(log: Logger): void {
+  const to =
+    (level: 'error' | 'warn' | 'info') =>
+    (...args: unknown[]): void =>
+      log[level]({ printed: format(...args) }, 'printed by a library');
+  console.error = to('error');
+  console.warn = to('warn');
+  console.log = to('info');
+  console.info = to('info');
+}
 
 async function main(): Promise<void> {
   let config;
@@ -21,6 +40,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.logLevel });
+  routeConsoleToLog(log);
   const gateway =
     config.role === 'workers'
       ? await startWorkerProcess(config, { log })
@@ -32,6 +52,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // The drain has a deadline: with Redis or the SMSC gone, closing can wait forever. Everything
+    // acknowledged is already in Redis (replies are acknowledged only once stored).
+    setTimeout(() => {
+      log.error({ drainMs: DRAIN_MS }, 'drain time exceeded; exiting');
+      process.exit(1);
+    }, DRAIN_MS).unref();
     gateway
       .stop()
       .then(() => process.exit(0))

@@ -3,6 +3,7 @@
  * wrote it). Versioned by name: change a shape by adding a new job name.
  */
 import { z } from 'zod';
+import { STATES } from '../services/schema.js';
 
 const language = z.enum(['kk', 'ru']);
 const bank = z.object({ code: z.string(), nameKk: z.string(), nameRu: z.string() });
@@ -15,7 +16,7 @@ export const assignmentJob = z.object({
   msisdn: z.string(),
   language,
   bank: bank.nullable(),
-  /** ISO 8601. */
+  /** ISO 8601 on the Almaty clock with the offset (`2026-11-24T11:00:00+05:00`), as the API's times. */
   consentedAt: z.string(),
   reply: z.object({ text: z.string(), receivedAt: z.string(), smscMessageId: z.string() }),
   /**
@@ -48,8 +49,12 @@ export const smsOutJob = z.object({
   campaign: z.string().optional(),
   /** The stage's deadline counts from the SMSC's acceptance of this SMS (all its parts). */
   startsDeadline: z.boolean().optional(),
+  /** Set on the conversation's first SMS: its acceptance is the `sent` outcome (queues/outcomes.ts). */
+  invitation: z.object({ service: z.string(), externalId: z.string(), state: z.enum(STATES) }).optional(),
   /** Carriers that said the number is not theirs: a second try goes elsewhere (gateway/core/replies.ts). */
   avoidCarriers: z.array(z.string()).optional(),
+  /** Epoch ms of its first hand-over when it moved to a job of its own: its age counts from then. */
+  queuedAt: z.number().optional(),
 });
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';

@@ -5,6 +5,8 @@
 export const QUEUES = {
   /** One job per resolved consent, job id = conversation id (CONTRACT.md, "Downstream queue"). */
   assignments: 'assignments',
+  /** One job per outcome of a conversation, job id `<conversationId>.<outcome>` (CONTRACT.md). */
+  outcomes: 'outcomes',
   /** SMS to send: survives restarts and dead links; drained by the SMPP workers. */
   smsOut: 'sms-out',
   /** Replies and receipts accepted from the SMSC, stored before the deliver_sm_resp. */

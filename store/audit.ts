@@ -7,7 +7,7 @@
 import type { RedisClient } from './redis.js';
 
 /** What was done: lookups (by id, by phone number, unmasked), and supervisors' changes to keys. */
-export const AUDIT_ACTIONS = ['view', 'search', 'unmask', 'key-create', 'key-revoke'] as const;
+export const AUDIT_ACTIONS = ['view', 'search', 'unmask', 'key-create', 'key-revoke', 'refused'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
@@ -26,6 +26,10 @@ export interface AuditEntry {
   readonly reason?: string;
   /** How many conversations the lookup returned. */
   readonly count?: number;
+  /** A refused attempt (`refused`): the status answered (401, 403, 429), the path, the client address. */
+  readonly status?: number;
+  readonly path?: string;
+  readonly address?: string;
   /** The key created or revoked, and whose it is. */
   readonly targetKey?: string;
   readonly targetPerson?: string;

@@ -7,7 +7,16 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 /** The counters of a campaign. DO NOT RENAME: persisted hash fields and metric labels. */
-export const CAMPAIGN_FIELDS = ['queued', 'sent', 'delivered', 'failed', 'replied', 'consented'] as const;
+export const CAMPAIGN_FIELDS = [
+  'queued',
+  'sent',
+  'delivered',
+  'failed',
+  'replied',
+  'consented',
+  /** Invitations with no final receipt after RECEIPT_TIMEOUT_HOURS (gateway/core/delivery-unknown.ts). */
+  'unknown',
+] as const;
 export type CampaignField = (typeof CAMPAIGN_FIELDS)[number];
 
 export type CampaignProgress = Record<CampaignField, number>;

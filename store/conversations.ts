@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import { GatewayError } from '../common/errors.js';
 import type { Conversation } from '../dialogue/conversation.js';
+import type { OutcomeJob } from '../queues/outcomes.js';
+import type { State } from '../services/schema.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
 import type { Keys } from './keys.js';
@@ -66,10 +68,14 @@ export type OutboxEntry =
       readonly startsDeadline?: boolean;
       /** Held for the sending window until this instant (epoch ms). */
       readonly notBefore?: number;
+      /** The conversation's first SMS: its acceptance is the `sent` outcome. */
+      readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
     }
   /** The conversation waits to be sent until `at` (null: it waits no more). */
   | { readonly t: 'wait'; readonly at: number | null }
   | { readonly t: 'assignment' }
+  /** One outcome for the `outcomes` queue, committed with the transition that made it. */
+  | { readonly t: 'outcome'; readonly job: OutcomeJob }
   | { readonly t: 'deadline'; readonly at: number | null }
   | { readonly t: 'index' };
 

@@ -56,6 +56,10 @@ export interface Keys {
   dictionary(id: string): string;
   /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
   learnedCarrier(msisdn: string): string;
+  /** Set: `conversationId smsId` of the SMS sent in one hour (epoch hour) that await a final receipt. */
+  awaitingReceipt(hour: number): string;
+  /** Sorted set: the hours (score and member) that have SMS awaiting a final receipt. */
+  awaitingHours(): string;
   /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
@@ -87,6 +91,8 @@ export function createKeys(prefix = 'gw'): Keys {
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
+    awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,
+    awaitingHours: () => `${prefix}:{aw}`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
     waiting: () => `${prefix}:{waiting}`,

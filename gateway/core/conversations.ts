@@ -40,6 +40,8 @@ import type { SetRenderedSms } from '../../templates/sets.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
+import { isOutcome, outcomeOf } from './outcomes.js';
+import type { ZoneTable } from '../../dialogue/time.js';
 import { paramsSchema } from './params.js';
 import { assertSameInvitation } from './same-invitation.js';
 
@@ -65,6 +67,8 @@ export interface ConversationDeps {
   readonly window: SendWindow;
   readonly calendar: WorkingCalendar;
   readonly log: Logger;
+  /** Kazakhstan's time zone: outcomes carry local times (CONTRACT.md). */
+  readonly zone: ZoneTable;
   /** Epoch ms; injectable so deadlines are tested without waiting days. */
   readonly now: () => number;
 }
@@ -330,6 +334,8 @@ export class ConversationService {
       const sms = rendered[i] as SetRenderedSms;
       const notBefore = message.unsolicited ? held : undefined;
       const smsId = `${before.version + 1}.${i}`;
+      const invitation = (before.invitationSmsId ?? null) === null && i === 0;
+      if (invitation) next = { ...next, invitationSmsId: smsId };
       if (message.asksConsent) {
         next = {
           ...next,
@@ -367,8 +373,14 @@ export class ConversationService {
         ...(next.campaign ? { campaign: next.campaign } : {}),
         ...(message.startsDeadline ? { startsDeadline: true } : {}),
         ...(notBefore !== undefined ? { notBefore } : {}),
+        ...(invitation
+          ? { invitation: { service: next.service, externalId: next.externalId, state: next.state } }
+          : {}),
       });
     });
+    if (next.state !== before.state && isOutcome(next.state)) {
+      outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
+    }
     if (outcome.consent) outbox.push({ t: 'assignment' });
     // A stage waiting for its SMS is looked at again until its deadline starts (PENDING_CHECK_MS).
     const pending = (c: Conversation) => c.deadlineOnSent ?? null;

@@ -22,6 +22,8 @@ export interface CoreMetrics {
    * in a job of its own if it was in a batch), `link-down` (its job waits for a bind).
    */
   readonly sms: Counter<'outcome'>;
+  /** SMS with no final receipt within RECEIPT_TIMEOUT_HOURS, marked "delivery unknown". */
+  readonly deliveryUnknown: Counter;
 }
 
 export function createCoreMetrics(registry: Registry): CoreMetrics {
@@ -59,6 +61,11 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       name: 'gateway_sms_total',
       help: 'SMS the sender tried, by outcome (sent, skipped, failed, retry, link-down)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    deliveryUnknown: new Counter({
+      name: 'gateway_delivery_unknown_total',
+      help: 'SMS with no final receipt within RECEIPT_TIMEOUT_HOURS, marked delivery unknown',
       registers: [registry],
     }),
   };

@@ -9,10 +9,12 @@
  */
 import type { Queue } from 'bullmq';
 import type { Conversation } from '../../dialogue/conversation.js';
+import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import { ASSIGNMENT_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
 import { outboxJson, type ConversationStore, type OutboxEntry } from '../../store/conversations.js';
 import type { HoldIndex } from '../../store/holds.js';
 import type { Logger } from '../log.js';
+import type { OutcomeEmitter } from './outcomes.js';
 import type { SmsHandOver } from './sms-handover.js';
 
 export interface OutboxDeps {
@@ -24,9 +26,14 @@ export interface OutboxDeps {
   readonly holds: HoldIndex;
   readonly now: () => number;
   readonly log: Logger;
+  /** Kazakhstan's time zone: job times are local, with the offset. */
+  readonly zone: ZoneTable;
+  /** The `outcomes` queue (and the webhooks behind it). */
+  readonly outcomes: OutcomeEmitter;
 }
 
-export function assignmentOf(conv: Conversation): AssignmentJob {
+/** The `assignments` job of a consent; times on the Almaty clock with the offset, as the API gives them. */
+export function assignmentOf(conv: Conversation, zone: ZoneTable): AssignmentJob {
   if (!conv.consentReply || conv.consentedAt === null || !conv.consentTemplate) {
     throw new Error(`conversation ${conv.id} has no complete consent record`);
   }
@@ -37,10 +44,10 @@ export function assignmentOf(conv: Conversation): AssignmentJob {
     msisdn: conv.msisdn,
     language: conv.language,
     bank: conv.bank,
-    consentedAt: new Date(conv.consentedAt).toISOString(),
+    consentedAt: almatyIso(zone, conv.consentedAt),
     reply: {
       text: conv.consentReply.text,
-      receivedAt: new Date(conv.consentReply.receivedAt).toISOString(),
+      receivedAt: almatyIso(zone, conv.consentReply.receivedAt),
       smscMessageId: conv.consentReply.smscMessageId,
     },
     consentTemplate: conv.consentTemplate,
@@ -91,6 +98,7 @@ export class Outbox {
           asksConsent: entry.asksConsent,
           ...(entry.campaign ? { campaign: entry.campaign } : {}),
           ...(entry.startsDeadline ? { startsDeadline: true } : {}),
+          ...(entry.invitation ? { invitation: entry.invitation } : {}),
         };
         // Outside the sending window: held until it opens (the sweeper hands it over then).
         if (entry.notBefore !== undefined && entry.notBefore > this.deps.now())
@@ -105,9 +113,14 @@ export class Outbox {
         const conv = await conversation();
         // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).
         if (conv)
-          await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv), { jobId: conversationId });
+          await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv, this.deps.zone), {
+            jobId: conversationId,
+          });
         return;
       }
+      case 'outcome':
+        await this.deps.outcomes.emit([entry.job]);
+        return;
       case 'deadline':
         await store.setDeadline(conversationId, entry.at);
         return;

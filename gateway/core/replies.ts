@@ -18,6 +18,7 @@ import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '..
 import type { PartLink } from '../../store/receipts.js';
 import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
+import { outcomeOf } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
@@ -166,6 +167,16 @@ export class InboundProcessor {
     };
   }
 
+  /** `delivered` when the receipt is the invitation's (its first part): once, by the job id. */
+  private async invitationDelivered(conversationId: string, smsId: string, job: ReceiptJob): Promise<void> {
+    const conv = await this.core.store.get(conversationId);
+    if (!conv || conv.invitationSmsId !== smsId) return;
+    const carrier = { stat: job.status, ...(job.errorCode !== undefined ? { err: job.errorCode } : {}) };
+    await this.core.outcomes.emit([
+      outcomeOf(conv, 'delivered', job.receivedAt, this.core.calendar.zone, carrier),
+    ]);
+  }
+
   async receipt(job: ReceiptJob): Promise<string> {
     const { store } = this.core;
     const ids = messageIdKeys(job.smscMessageId).map((k) => receiptId(job.carrier, k));
@@ -188,6 +199,7 @@ export class InboundProcessor {
       stat: job.status,
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
+    if (link.p === 0 && status === 'delivered') await this.invitationDelivered(link.c, link.s, job);
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
     const counts = link.p === 0;
@@ -199,6 +211,7 @@ export class InboundProcessor {
         type: 'delivery-failed',
         templateId: templateId ?? '',
         status: job.status,
+        ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
       });
     }
     return status;

@@ -18,6 +18,7 @@ import { HoldIndex } from '../../store/holds.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
@@ -28,6 +29,7 @@ import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
+import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
 
 export interface CoreOptions {
@@ -55,10 +57,14 @@ export interface CoreOptions {
     readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
   }>;
   readonly carrierMemoryDays?: number;
+  /** An SMS with no final receipt this long after it was sent is "delivery unknown". Default 72. */
+  readonly receiptTimeoutHours?: number;
 }
 
 export interface Queues {
   readonly assignments: Queue;
+  /** One job per outcome of a conversation (queues/outcomes.ts). */
+  readonly outcomes: Queue;
   readonly smsOut: Queue;
   readonly inbound: Queue;
 }
@@ -68,12 +74,17 @@ export interface Core {
   readonly store: ConversationStore;
   readonly outbox: Outbox;
   readonly queues: Queues;
+  /** Puts outcomes in `outcomes` (and hands them to the webhooks). */
+  readonly outcomes: OutcomeEmitter;
   /** Puts SMS in `sms-out`, several of one turn per job. */
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
+  /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
+  readonly awaitedReceipts: AwaitedReceipts;
+  readonly receiptTimeoutMs: number;
   /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
   readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
   /** The template sets by act (templates/sets/): renders every SMS with the set it follows. */
@@ -146,6 +157,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const queueOpts = { connection: redis, prefix: queuePrefix };
   const queues: Queues = {
     assignments: new Queue(QUEUES.assignments, queueOpts),
+    outcomes: new Queue(QUEUES.outcomes, queueOpts),
     smsOut: new Queue(QUEUES.smsOut, queueOpts),
     inbound: new Queue(QUEUES.inbound, queueOpts),
   };
@@ -165,13 +177,26 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sms = new SmsHandOver(queues.smsOut);
   const holds = new HoldIndex(redis, keys);
   const window = options.sendWindow ?? (parseSendWindow(DEFAULT_SEND_WINDOW) as SendWindow);
-  const outbox = new Outbox({ store, assignments: queues.assignments, sms, holds, now, log });
+  const outcomes = new OutcomeEmitter(queues.outcomes);
+  const outbox = new Outbox({
+    store,
+    assignments: queues.assignments,
+    sms,
+    holds,
+    now,
+    log,
+    outcomes,
+    zone: calendar.zone,
+  });
   const campaigns = new CampaignStore(redis, keys);
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1
       ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
       : undefined;
+  const receiptTimeoutHours = options.receiptTimeoutHours ?? 72;
+  // Kept twice the timeout and a day, should no sweep run for a while.
+  const awaitedReceipts = new AwaitedReceipts(redis, keys, (2 * receiptTimeoutHours + 24) * 3600);
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
@@ -186,6 +211,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     window,
     calendar,
     log,
+    zone: calendar.zone,
     now,
   });
   return {
@@ -193,9 +219,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     outbox,
     queues,
+    outcomes,
     sms,
     campaigns,
     carrierMemory,
+    awaitedReceipts,
+    receiptTimeoutMs: receiptTimeoutHours * 3600_000,
     notSubscriberReceipts,
     renderer,
     services,

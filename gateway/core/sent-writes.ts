@@ -12,6 +12,7 @@ import type { SmsOutJob } from '../../queues/jobs.js';
 import type { SentSms } from '../../store/conversations.js';
 import { sentRecord } from '../../store/sms-record.js';
 import type { SubmitResult } from '../smpp/transport.js';
+import { sentOutcome } from './outcomes.js';
 import type { Core } from './runtime.js';
 
 /**
@@ -67,8 +68,16 @@ export class SentWrites {
         entry: { ...entry, messageIds: result.parts.map((p) => p.messageId), encoding: result.encoding },
       };
     });
+    // Before the record: a write lost after this is retried, and the job id keeps `sent` to one.
+    await this.core.outcomes.emit(
+      accepted.map(({ data }) => sentOutcome(data, now, this.core.calendar.zone)),
+    );
     await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links));
-    await this.countCampaigns(accepted, now);
+    // SMS of a conversation await their final receipt (delivery-unknown.ts); loose ones (`none`) do not.
+    const awaited = accepted
+      .filter(({ data }) => data.conversationId !== 'none')
+      .map(({ data }) => ({ conversationId: data.conversationId, smsId: data.smsId }));
+    await Promise.all([this.core.awaitedReceipts.add(awaited, now), this.countCampaigns(accepted, now)]);
     await this.startDeadlines(accepted, now);
     return accepted.map(() => true);
   }

@@ -10,7 +10,9 @@
 import { isOpen, type Conversation } from '../../dialogue/conversation.js';
 import { isWindowOpen, nextOpening } from '../../dialogue/window.js';
 import { PENDING_CHECK_MS } from './conversations.js';
+import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
+import { sweepUnknownDeliveries } from './delivery-unknown.js';
 import type { Core } from './runtime.js';
 
 export interface SweeperOptions {
@@ -29,6 +31,8 @@ export interface SweeperOptions {
    * sweep). Default {@link DEADLINE_GRACE_MS}.
    */
   readonly graceMs?: number;
+  /** Counts the SMS marked "delivery unknown" (`gateway_delivery_unknown_total`). */
+  readonly deliveryUnknown?: Counter;
 }
 
 export const DEADLINE_GRACE_MS = 120_000;
@@ -128,6 +132,9 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     const released = await releaseWaiting(core, log, batch);
     const held = await releaseHeld(core, batch);
     await core.outbox.recover();
+    await sweepUnknownDeliveries(core, options.deliveryUnknown).catch((err: unknown) =>
+      log.warn({ err }, 'delivery-unknown sweep failed; retried next sweep'),
+    );
     return Math.max(due.length, released, held);
   }
 

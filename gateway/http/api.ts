@@ -16,6 +16,9 @@ import { invitationsRouter } from './invitations.js';
 import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
+import type { Logger } from '../log.js';
+import { auditRefusals } from './refusals.js';
+import { redisGate } from './redis-gate.js';
 
 export interface ApiDeps {
   readonly core: Core;
@@ -26,6 +29,8 @@ export interface ApiDeps {
   readonly lookupLimit?: RateLimit;
   /** Clock of the rate limiter; the core's clock by default. */
   readonly now?: () => number;
+  /** Where a refused attempt that could not be audited is reported. */
+  readonly log?: Logger;
 }
 
 export interface ApiParts {
@@ -41,7 +46,13 @@ export function api(deps: ApiDeps): ApiParts {
   const audit = new AuditLog(core.store.redis, core.store.keys.audit());
   const people = new PersonKeyStore(core.store.redis, core.store.keys);
   return {
-    guards: [authenticate(createAuthenticator(deps.apiKeys, people))],
+    guards: [
+      // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
+      redisGate({ redis: core.store.redis }),
+      // Before authentication, so that a 401 is seen too.
+      auditRefusals({ audit, now: core.now, ...(deps.log ? { log: deps.log } : {}) }),
+      authenticate(createAuthenticator(deps.apiKeys, people)),
+    ],
     routers: [
       invitationsRouter({ core, campaigns }),
       eventsRouter(core),

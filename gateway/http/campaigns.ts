@@ -37,6 +37,27 @@ export async function campaignCounter(
  * `gateway_campaign_progress{campaign, stage}`, read from Redis when scraped
  * (prom-client's async `collect`), so every gateway process reports the same totals.
  */
+/** How long a scrape waits for Redis before it answers with the values it has. */
+const COLLECT_MS = 500;
+
+/** `promise`'s value, or undefined when it fails or takes longer than `ms`. */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
 export function registerCampaignMetrics(registry: Registry, store: CampaignStore): Gauge {
   return new Gauge({
     name: 'gateway_campaign_progress',
@@ -44,12 +65,14 @@ export function registerCampaignMetrics(registry: Registry, store: CampaignStore
     labelNames: ['campaign', 'stage'],
     registers: [registry],
     async collect() {
-      this.reset();
-      // A scrape while Redis is down shows no campaigns rather than failing /metrics as a whole.
-      const all = await store
+      // A scrape answers from memory within half a second: while Redis is down or slow, the last values
+      // read stay (a scrape must work exactly when the alerts matter).
+      const read = store
         .recent(METRICS_CAMPAIGNS)
-        .then((ids) => Promise.all(ids.map(async (id) => [id, await store.progress(id)] as const)))
-        .catch(() => []);
+        .then((ids) => Promise.all(ids.map(async (id) => [id, await store.progress(id)] as const)));
+      const all = await withinMs(read, COLLECT_MS);
+      if (all === undefined) return;
+      this.reset();
       for (const [campaign, progress] of all) {
         if (!progress) continue;
         for (const stage of CAMPAIGN_FIELDS) this.set({ campaign, stage }, progress[stage]);

@@ -100,9 +100,32 @@ export const eventSchema = z.discriminatedUnion('type', [
 ]);
 export type EventBody = z.output<typeof eventSchema>;
 
+/** Reasons an unmasking may name by code; anything else must be stated in words. */
+export const UNMASK_REASON_CODES = [
+  'citizen-call',
+  'data-correction',
+  'complaint',
+  'legal-request',
+  'delivery-failure',
+] as const;
+/** A stated reason: at least this many words of two letters or digits or more. */
+export const UNMASK_REASON_MIN_WORDS = 3;
+const REASON_RULE = `one of ${UNMASK_REASON_CODES.join(', ')}, or at least ${UNMASK_REASON_MIN_WORDS} words (e.g. "citizen called 1414, ticket 881")`;
+
+const reasonSchema = z
+  .string()
+  .trim()
+  .max(500)
+  .refine(
+    (r) =>
+      (UNMASK_REASON_CODES as readonly string[]).includes(r) ||
+      (r.match(/[\p{L}\p{N}]{2,}/gu) ?? []).length >= UNMASK_REASON_MIN_WORDS,
+    `give a reason: ${REASON_RULE}`,
+  );
+
 const unmask = {
   unmask: z.enum(['true', 'false']).optional(),
-  reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(500).optional(),
+  reason: reasonSchema.optional(),
 };
 function reasonWhenUnmasking(
   v: { unmask?: string | undefined; reason?: string | undefined },
@@ -112,7 +135,7 @@ function reasonWhenUnmasking(
     ctx.addIssue({
       code: 'custom',
       path: ['reason'],
-      message: 'unmasking needs a reason (at least 5 characters)',
+      message: `unmasking needs a reason: ${REASON_RULE}`,
     });
   }
 }
@@ -195,12 +218,17 @@ export const timelineEntrySchema = z
   .meta({
     description:
       'kinds: transition, sms, sms-status, reply, event, note. An sms-status from delivery receipts ' +
-      'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending) and ' +
+      'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending; ' +
+      'wrong-network when a carrier said the number is not theirs and the SMS went once more, as ' +
+      'the sms <smsId>r, through another carrier; unknown when no final receipt came in ' +
+      'RECEIPT_TIMEOUT_HOURS) and ' +
       "the SMSC's stat; consecutive receipts of one SMS with the same status and stat are one entry: " +
       'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +
       'time of its latest receipt.',
   });
 export const conversationSchema = summarySchema.extend({
+  /** What to tell the citizen when the carrier never confirmed the invitation's delivery; null otherwise. */
+  delivery: localized.nullable(),
   externalId: z.string(),
   timeline: z.array(timelineEntrySchema),
 });
@@ -218,6 +246,9 @@ export const auditListSchema = z.object({
       msisdn: z.string().optional(),
       reason: z.string().optional(),
       count: z.number().optional(),
+      status: z.number().int().optional(),
+      path: z.string().optional(),
+      address: z.string().optional(),
       targetKey: z.string().optional(),
       targetPerson: z.string().optional(),
     }),

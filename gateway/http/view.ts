@@ -9,7 +9,9 @@ import { maskMsisdn } from '../../common/msisdn.js';
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
 import { validReplies } from '../../dialogue/engine.js';
-import { toLocal, type ZoneTable } from '../../dialogue/time.js';
+import { almatyIso } from '../../dialogue/time.js';
+
+export { almatyIso };
 import type { ServiceDefinition } from '../../services/schema.js';
 import type { TimelineEntry } from '../../store/conversations.js';
 import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
@@ -51,16 +53,6 @@ function smsSetView(conv: Conversation, entry: TimelineEntry, ctx: ViewContext) 
 }
 
 const LANGS: readonly Language[] = ['kk', 'ru'];
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/** `2026-11-24T11:00:00+05:00`: ISO 8601 on the Almaty wall clock with its offset. */
-export function almatyIso(zone: ZoneTable, ms: number): string {
-  const t = toLocal(zone, new Date(ms));
-  const off = t.offsetMinutes;
-  const sign = off >= 0 ? '+' : '-';
-  const offset = `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  return `${t.date}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${offset}`;
-}
 
 /** Params holding a person's name (fullName, parentFullName, childFullName): masked for agents. */
 function nameParams(conv: Conversation): string[] {
@@ -149,10 +141,27 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
   });
 }
 
+/**
+ * What to tell the citizen when the carrier never confirmed the invitation's delivery (no final
+ * receipt within RECEIPT_TIMEOUT_HOURS: gateway/core/delivery-unknown.ts); null otherwise.
+ */
+export function deliveryNote(
+  conv: Conversation,
+  timeline: readonly TimelineEntry[],
+  ctx: ViewContext,
+): Record<Language, string> | null {
+  if (!isOpen(conv) || !conv.consentTemplate) return null;
+  const invitation = timeline.findLast((e) => e.kind === 'sms' && e.templateId === conv.consentTemplate?.id);
+  if (typeof invitation?.smsId !== 'string') return null;
+  if (deliveryStatuses(timeline).get(invitation.smsId)?.status !== 'unknown') return null;
+  return { kk: term(ctx, 'kk', 'console.delivery.unknown'), ru: term(ctx, 'ru', 'console.delivery.unknown') };
+}
+
 /** One conversation with its timeline (GET /v1/conversations/:id). */
 export function conversationView(conv: Conversation, timeline: readonly TimelineEntry[], ctx: ViewContext) {
   return {
     ...summaryView(conv, ctx),
+    delivery: deliveryNote(conv, timeline, ctx),
     externalId: conv.externalId,
     templateSet: conv.templateSet && {
       ...actView(ctx.sets, conv.templateSet.id),

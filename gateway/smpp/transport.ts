@@ -28,6 +28,11 @@ export interface OutboundSms {
   readonly learnedCarrier?: string;
   /** Carriers that said the number is not their subscriber: not tried for it. */
   readonly avoidCarriers?: readonly string[];
+  /**
+   * How long the SMSC may keep trying to deliver it (`validity_period`, relative, SMPP 3.4
+   * §7.1.1); the SMSC's own default when absent. Then it expires and its receipt says EXPIRED.
+   */
+  readonly validitySeconds?: number;
 }
 
 /** Where an interrupted long message stands: its concatenation reference and the parts the SMSC accepted. */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import { ESME_ROK, ESME_RX_T_APPN } from '../../gateway/core/inbound.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
-import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { KEYS, eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assignment, invite, stateReached } from '../support/scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw1414-redis-down-'));
@@ -57,5 +57,62 @@ describe('Redis down while a reply arrives', () => {
     const job = await assignment(t, conv.id);
     expect(job.data.reply.text).toBe('123#3#1');
     await stateReached(t, conv.id, 'consented');
+  });
+});
+
+/** One HTTP call with a bound, so a hang fails the test instead of stalling it; prints how long it took. */
+async function timed(label: string, url: string, init: RequestInit = {}) {
+  const started = performance.now();
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) });
+  const body = await res.text();
+  console.log(`${label}: ${res.status} in ${Math.round(performance.now() - started)} ms`);
+  return { res, body };
+}
+
+describe('Redis down while the API is called', () => {
+  it('answers 503 with Retry-After and the catalogue code, /metrics from memory, /readyz naming redis', async () => {
+    const url = t.gateway.httpUrl;
+    const auth = (role: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS[role]}` });
+    await redis.stop();
+    try {
+      const invitation = await timed('POST /v1/invitations', `${url}/v1/invitations`, {
+        method: 'POST',
+        headers: { ...auth('system'), 'content-type': 'application/json' },
+        body: JSON.stringify({
+          service: 'social-portal',
+          externalId: 'while-down',
+          msisdn: '77090000002',
+          language: 'ru',
+          params: { fullName: 'Айгүл Сейітқызы', dataReceivedOn: '2026-11-20' },
+        }),
+      });
+      expect(invitation.res.status).toBe(503);
+      expect(invitation.res.headers.get('retry-after')).toBe('5');
+      expect(JSON.parse(invitation.body)).toMatchObject({ error: { code: 'GW_REDIS_UNAVAILABLE' } });
+
+      for (const path of ['/v1/conversations?msisdn=77090000002', '/v1/audit', '/v1/campaigns/x']) {
+        const lookup = await timed(path, `${url}${path}`, { headers: auth('supervisor') });
+        expect(lookup.res.status).toBe(503);
+        expect(lookup.res.headers.get('retry-after')).toBe('5');
+      }
+      const metrics = await timed('/metrics', `${url}/metrics`);
+      expect(metrics.res.status).toBe(200);
+      expect(metrics.body).toMatch(/process_cpu_seconds_total/);
+      const ready = await timed('/readyz', `${url}/readyz`);
+      expect(ready.res.status).toBe(503);
+      expect(JSON.parse(ready.body)).toMatchObject({ checks: { redis: false } });
+    } finally {
+      redis = await startRedisServer({ dir, port: redis.port, args: redisArgs });
+    }
+    // And it recovers on its own once Redis is back.
+    await eventually(
+      async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
+      'the gateway to be ready again',
+      15_000,
+    );
+    const after = await timed('lookup after', `${url}/v1/conversations?msisdn=77090000002`, {
+      headers: auth('supervisor'),
+    });
+    expect(after.res.status).toBe(200);
   });
 });

@@ -39,7 +39,7 @@ describe('campaign progress', () => {
     expect(res.status).toBe(200);
     expect(campaignSchema.parse(res.body)).toEqual({
       id: 'nov-2026',
-      progress: { queued: 2, sent: 1, delivered: 1, failed: 0, replied: 0, consented: 0 },
+      progress: { queued: 2, sent: 1, delivered: 1, failed: 0, replied: 0, consented: 0, unknown: 0 },
     });
   });
 

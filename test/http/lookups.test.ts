@@ -109,10 +109,10 @@ describe('GET /v1/conversations/:id', () => {
   });
 
   it.each([
-    ['an agent asking to unmask', 'agent', '?unmask=true&reason=curious agent', 403],
+    ['an agent asking to unmask', 'agent', '?unmask=true&reason=citizen-call', 403],
     ['a supervisor without a reason', 'supervisor', '?unmask=true', 400],
     ['a supervisor with a reason too short', 'supervisor', '?unmask=true&reason=why', 400],
-    ['a bad unmask value', 'supervisor', '?unmask=yes&reason=because I can', 400],
+    ['a bad unmask value', 'supervisor', '?unmask=yes&reason=citizen-call', 400],
   ] as const)('refuses %s', async (_name, role, query, status) => {
     const res = await get(`/v1/conversations/${id}${query}`, role);
     expect(res.status).toBe(status);

@@ -22,6 +22,7 @@ export function numbers(filePrefix: string): () => string {
 export interface InviteOptions {
   readonly language?: Language;
   readonly externalId?: string;
+  readonly campaign?: string;
 }
 
 /** Invites through the core, as POST /v1/invitations does; the external id defaults to `<service>-<msisdn>`. */
@@ -38,6 +39,7 @@ export async function invite(
     msisdn,
     language: options.language ?? 'ru',
     params,
+    campaign: options.campaign,
   });
   return conversation;
 }

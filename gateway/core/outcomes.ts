@@ -1,0 +1,98 @@
+/**
+ * Outcomes out (CONTRACT.md, `outcomes`): what the inviting system learns of its conversations.
+ * State outcomes are committed with the transition, in its outbox (outbox.ts), so a crash can
+ * neither lose nor repeat one; the invitation's `sent` and `delivered` are added before the
+ * write that records them, so a retried job adds them again and the job id keeps it to one.
+ */
+import type { Queue } from 'bullmq';
+import type { Conversation } from '../../dialogue/conversation.js';
+import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
+import type { SmsOutJob } from '../../queues/jobs.js';
+import {
+  OUTCOME_JOB_NAME,
+  OUTCOME_NAMES,
+  OUTCOME_RETENTION_SECONDS,
+  outcomeJob,
+  outcomeJobId,
+  type OutcomeJob,
+  type OutcomeName,
+} from '../../queues/outcomes.js';
+
+/** True when entering this state is an outcome (every state but the ones before anything happened). */
+export const isOutcome = (state: string): state is OutcomeName => OUTCOME_NAMES.includes(state);
+
+/** The job of one outcome of `conv` (validated: the published schema is what leaves). */
+export function outcomeOf(
+  conv: Conversation,
+  outcome: OutcomeName,
+  at: number,
+  zone: ZoneTable,
+  carrier?: { stat: string; err?: string },
+): OutcomeJob {
+  const delivery = carrier ?? (outcome === 'undeliverable' ? conv.delivery : undefined);
+  return outcomeJob.parse({
+    v: 1,
+    conversationId: conv.id,
+    service: conv.service,
+    externalId: conv.externalId,
+    state: conv.state,
+    outcome,
+    at: almatyIso(zone, at),
+    ...(conv.campaign ? { campaign: conv.campaign } : {}),
+    ...(outcome === 'consented' || outcome === 'assigned' ? { bank: conv.bank } : {}),
+    ...(delivery ? { carrier: delivery } : {}),
+    ...(outcome === 'rejected' && conv.decision?.reason ? { reason: conv.decision.reason } : {}),
+    ...(conv.deadline !== null ? { deadline: almatyIso(zone, conv.deadline) } : {}),
+  });
+}
+
+/** `sent` for an invitation the SMSC accepted, from what its `sms-out` job carries. */
+export function sentOutcome(sms: SmsOutJob, at: number, zone: ZoneTable): OutcomeJob | undefined {
+  const inv = sms.invitation;
+  if (!inv) return undefined;
+  return outcomeJob.parse({
+    v: 1,
+    conversationId: sms.conversationId,
+    service: inv.service,
+    externalId: inv.externalId,
+    state: inv.state,
+    outcome: 'sent',
+    at: almatyIso(zone, at),
+    ...(sms.campaign ? { campaign: sms.campaign } : {}),
+  });
+}
+
+/** Receives every outcome after the `outcomes` queue has it (webhooks.ts fans them out). */
+export interface OutcomeListener {
+  (jobs: readonly OutcomeJob[]): Promise<void>;
+}
+
+export class OutcomeEmitter {
+  private readonly listeners: OutcomeListener[] = [];
+
+  constructor(private readonly queue: Queue) {}
+
+  /** Also hand every outcome to `listener` (the webhooks), after the queue has it. */
+  listen(listener: OutcomeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Adds each outcome once: a job id already present adds nothing. */
+  async emit(jobs: ReadonlyArray<OutcomeJob | undefined>): Promise<void> {
+    const present = jobs.filter((j): j is OutcomeJob => j !== undefined);
+    if (present.length === 0) return;
+    const keep = { age: OUTCOME_RETENTION_SECONDS };
+    await this.queue.addBulk(
+      present.map((data) => ({
+        name: OUTCOME_JOB_NAME,
+        data,
+        opts: {
+          jobId: outcomeJobId(data.conversationId, data.outcome),
+          removeOnComplete: keep,
+          removeOnFail: keep,
+        },
+      })),
+    );
+    for (const listener of this.listeners) await listener(present);
+  }
+}

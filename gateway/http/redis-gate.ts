@@ -1,0 +1,40 @@
+/**
+ * Degrade, never hang: while Redis cannot be reached, an API call is answered at once with
+ * `503 GW_REDIS_UNAVAILABLE` and `Retry-After`, instead of waiting in the client's offline queue for the
+ * whole outage. A call that started before Redis went away is answered the same way once it has waited
+ * `deadlineMs`; its queued commands may still run when Redis is back, and every write the API makes is
+ * idempotent (invitations on their externalId, events on their key), so the retry the 503 asks for
+ * changes nothing twice.
+ */
+import type { RequestHandler } from 'express';
+import type { RedisClient } from '../../store/redis.js';
+import { sendError } from './errors.js';
+
+/** Seconds a client is told to wait before retrying. */
+export const REDIS_RETRY_AFTER_S = 5;
+
+export interface RedisGateOptions {
+  readonly redis: Pick<RedisClient, 'status'>;
+  /** How long a call may wait on Redis that went away while it ran (ms). */
+  readonly deadlineMs?: number;
+}
+
+function unavailable(res: Parameters<RequestHandler>[1]): void {
+  res.set('Retry-After', String(REDIS_RETRY_AFTER_S));
+  sendError(res, 'GW_REDIS_UNAVAILABLE', 'Redis cannot be reached; nothing was changed, retry later');
+}
+
+/** Guards `/v1/…` (everything there reads or writes Redis). */
+export function redisGate(options: RedisGateOptions): RequestHandler {
+  const deadlineMs = options.deadlineMs ?? 800;
+  return (req, res, next) => {
+    if (!/^\/v1(\/|$)/i.test(req.path)) return next();
+    if (options.redis.status !== 'ready') return unavailable(res);
+    const timer = setTimeout(() => {
+      if (!res.headersSent && options.redis.status !== 'ready') unavailable(res);
+    }, deadlineMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+    next();
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * A complete audit: refused attempts on personal data (401, 403, 429) are recorded with the key's owner
+ * where known, a flood of them is folded into counts, and an unmasking needs a reason from the list or
+ * in words.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { auditListSchema } from '../../gateway/http/schemas.js';
+import { homeSchoolingParams } from '../support/core.js';
+import { bearer, createTestApp, type TestApp } from './harness.js';
+
+let t: TestApp;
+let id: string;
+beforeAll(async () => {
+  t = await createTestApp();
+  const { conversation } = await t.core.conversations.invite({
+    service: 'home-schooling',
+    externalId: 'audit-refusals',
+    msisdn: '77014445500',
+    language: 'ru',
+    params: homeSchoolingParams(),
+  });
+  id = conversation.id;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const audited = async (app = t.app) =>
+  auditListSchema.parse(
+    (await request(app).get('/v1/audit?limit=1000').set('Authorization', bearer('supervisor'))).body,
+  ).entries;
+
+/** Waits until the audit log holds an entry matching `match` (refusals are recorded once answered). */
+const waitForEntry = (match: Record<string, unknown>, app = t.app) =>
+  vi.waitFor(async () => {
+    expect(await audited(app)).toEqual(expect.arrayContaining([expect.objectContaining(match)]));
+  });
+
+describe('refused attempts are audited', () => {
+  it('a lookup without a valid key (401) is recorded with the presented key fingerprint and the address', async () => {
+    const res = await request(t.app)
+      .get(`/v1/conversations/${id}`)
+      .set('Authorization', 'Bearer not-a-known-key-000000');
+    expect(res.status).toBe(401);
+    await waitForEntry({
+      action: 'refused',
+      status: 401,
+      actor: 'unknown',
+      role: 'none',
+      path: `/v1/conversations/${id}`,
+      keyId: expect.stringMatching(/^[0-9a-f]{12}$/),
+      address: expect.any(String),
+    });
+  });
+
+  it("an agent asking to unmask (403) is recorded with the key's owner", async () => {
+    const res = await request(t.app)
+      .get(`/v1/conversations/${id}?unmask=true&reason=citizen-call`)
+      .set('Authorization', bearer('agent'));
+    expect(res.status).toBe(403);
+    await waitForEntry({
+      action: 'refused',
+      status: 403,
+      role: 'agent',
+      actor: expect.stringMatching(/^API_KEYS:/),
+    });
+  });
+
+  it('a key over its lookup rate (429) is recorded, and a flood of refusals is folded into counts', async () => {
+    const limited = await createTestApp({ lookupLimit: { burst: 2, perSecond: 0.001 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const res = await request(limited.app)
+          .get('/v1/conversations?msisdn=77014445500')
+          .set('Authorization', bearer('supervisor'));
+        statuses.push(res.status);
+      }
+      expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+      await waitForEntry({ action: 'refused', status: 429, role: 'supervisor', count: 1 }, limited.app);
+      // One entry for the window, not one per attempt: the other nine are counted in the next one.
+      const refused = (await audited(limited.app)).filter((e) => e.action === 'refused');
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).not.toHaveProperty('msisdn');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a refusal on a path without personal data (the health check, campaigns) is not audited', async () => {
+    const before = (await audited()).length;
+    expect((await request(t.app).get('/v1/campaigns/x')).status).toBe(401);
+    expect(
+      (await request(t.app).get('/v1/conversations/zz').set('Authorization', bearer('system'))).status,
+    ).toBe(403);
+    await waitForEntry({ action: 'refused', status: 403, role: 'system' });
+    expect((await audited()).length).toBe(before + 1);
+  });
+});
+
+describe('the reason for an unmasking', () => {
+  const unmask = (reason: string) =>
+    request(t.app)
+      .get(`/v1/conversations/${id}?unmask=true&reason=${encodeURIComponent(reason)}`)
+      .set('Authorization', bearer('supervisor'));
+
+  it.each(['aaaaa', 'x y z w v', 'because I', '     .....'])(
+    'refuses %j: not from the list, not in words',
+    async (reason) => {
+      const res = await unmask(reason);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(/citizen-call/);
+    },
+  );
+
+  it.each(['citizen-call', 'data-correction', 'citizen called 1414, ticket 881'])(
+    'accepts %j',
+    async (reason) => {
+      expect((await unmask(reason)).status).toBe(200);
+    },
+  );
+});

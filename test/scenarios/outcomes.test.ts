@@ -1,0 +1,138 @@
+/**
+ * The `outcomes` queue (CONTRACT.md, "Downstream queue"): every outcome of a conversation once,
+ * with local times and no personal data, whatever replays the outbox or the receipts make.
+ */
+import type { Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outcomeJob, type OutcomeJob } from '../../queues/outcomes.js';
+import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { assignment, drained, invite, numbers, stateReached } from '../support/scenario.js';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const msisdn = numbers('717');
+const to = (m: string) => (x: { destination: string }) => x.destination === m;
+const MEALS = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' };
+
+/** Every outcome job of one conversation, in the order they were added. */
+async function outcomesOf(id: string): Promise<OutcomeJob[]> {
+  const jobs = (await t.gateway.core.queues.outcomes.getJobs([
+    'waiting',
+    'active',
+    'completed',
+    'failed',
+    'delayed',
+  ])) as Array<Job<OutcomeJob>>;
+  return jobs
+    .filter((j) => j.data.conversationId === id)
+    .sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id))
+    .map((j) => {
+      expect(j.id).toBe(`${id}.${j.data.outcome}`);
+      return outcomeJob.parse(j.data);
+    });
+}
+
+const outcomeReached = (id: string, outcome: string) =>
+  eventually(
+    async () => (await outcomesOf(id)).find((o) => o.outcome === outcome),
+    `${outcome} of ${id}`,
+    15_000,
+  );
+
+describe('outcomes', () => {
+  it('an invitation sent, delivered, consented and assigned: one job each, local times, no number or name', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]), {
+      campaign: 'c-17',
+      externalId: 'esobes-17-1',
+    });
+    await t.sim.nextMessage(to(phone));
+    const delivered = await outcomeReached(conv.id, 'delivered');
+    expect(delivered.carrier).toEqual({ stat: 'DELIVRD', err: '000' });
+    await t.sim.injectReply({ from: phone, text: '123#3#1' });
+    await assignment(t, conv.id);
+    const consented = await outcomeReached(conv.id, 'consented');
+    expect(consented).toMatchObject({
+      state: 'consented',
+      bank: KASPI,
+      campaign: 'c-17',
+      service: 'home-schooling',
+    });
+    await t.gateway.core.conversations.upstream(conv.id, 'decision', { outcome: 'assigned', key: 'd-1' });
+    await outcomeReached(conv.id, 'assigned');
+    await drained(t, 15_000);
+
+    const all = await outcomesOf(conv.id);
+    expect(all.map((o) => o.outcome).sort()).toEqual(['assigned', 'consented', 'delivered', 'sent']);
+    for (const o of all) {
+      expect(o.at).toMatch(/\+05:00$/);
+      expect(o.externalId).toBe(conv.externalId);
+      const json = JSON.stringify(o);
+      expect(json).not.toContain(phone);
+      expect(json).not.toContain('Айгүл');
+    }
+  });
+
+  it('a replayed outbox and a repeated receipt add no second job', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, MEALS);
+    await t.sim.nextMessage(to(phone));
+    await t.sim.injectReply({ from: phone, text: '3#2' });
+    const refused = await outcomeReached(conv.id, 'refused');
+    await outcomeReached(conv.id, 'delivered');
+    const before = await outcomesOf(conv.id);
+    // What a crash between the hand-over and its ack would replay.
+    await t.gateway.core.outcomes.emit([{ ...refused, at: '2030-01-01T00:00:00+05:00' }]);
+    const stored = await t.gateway.core.store.get(conv.id);
+    expect(stored?.state).toBe('refused');
+    const after = await outcomesOf(conv.id);
+    expect(after).toEqual(before);
+    expect(after.filter((o) => o.outcome === 'refused')).toHaveLength(1);
+  });
+
+  it('a rejection carries its reason code', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, MEALS);
+    await t.sim.nextMessage(to(phone));
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    await stateReached(t, conv.id, 'consented', 15_000);
+    await t.gateway.core.conversations.upstream(conv.id, 'decision', {
+      outcome: 'rejected',
+      reason: 'data-refuted',
+      key: 'd-2',
+    });
+    expect(await outcomeReached(conv.id, 'rejected')).toMatchObject({
+      state: 'rejected',
+      reason: 'data-refuted',
+    });
+  });
+
+  it("an undelivered invitation is undeliverable with the carrier's receipt state", async () => {
+    const phone = msisdn();
+    t.sim.setFinalState(phone, 'UNDELIV');
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    await t.sim.nextMessage(to(phone));
+    const undeliverable = await outcomeReached(conv.id, 'undeliverable');
+    expect(undeliverable.carrier?.stat).toBe('UNDELIV');
+    expect(undeliverable.state).toBe('undeliverable');
+    expect((await outcomesOf(conv.id)).map((o) => o.outcome)).not.toContain('delivered');
+  });
+
+  it('a deadline that passes is expired, with no deadline left', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    await outcomeReached(conv.id, 'sent');
+    const open = await t.gateway.core.conversations.get(conv.id);
+    t.clock.set(open?.deadline ?? 0);
+    await t.gateway.sweeper.tick();
+    const expired = await outcomeReached(conv.id, 'expired');
+    expect(expired.deadline).toBeUndefined();
+  });
+});
