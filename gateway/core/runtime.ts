@@ -47,6 +47,8 @@ export interface CoreOptions {
   readonly calendarFile?: string | undefined;
   /** SEND_WINDOW (dialogue/window.ts); 09:00-21:00 on working days when absent. */
   readonly sendWindow?: SendWindow;
+  /** The templates folder (sets, files, locales); default the repository's `templates/`. */
+  readonly templatesDir?: string | undefined;
   /**
    * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
    * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
@@ -132,9 +134,9 @@ function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
 }
 
 /** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
-async function loadSets(): Promise<TemplateSets> {
+async function loadSets(dir?: string): Promise<TemplateSets> {
   try {
-    return await loadTemplateSets();
+    return await loadTemplateSets(dir);
   } catch (error) {
     if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
     throw error;
@@ -146,7 +148,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadSets(),
+    loadSets(options.templatesDir),
     loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
