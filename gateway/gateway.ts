@@ -216,6 +216,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       { name: 'redis', check: () => redisReady(redis) },
       { name: 'smpp', check: () => Promise.resolve(transport.ready()) },
     ],
+    readyDetails: () => ({ carriers: transport.outages() }),
     guards: http.guards,
     routers: [...http.routers, ...(options.routers?.(core) ?? [])],
   });

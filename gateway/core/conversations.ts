@@ -43,6 +43,7 @@ import type { Outbox } from './outbox.js';
 import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
 import { paramsSchema } from './params.js';
+import type { Worklists } from './worklists.js';
 import { assertSameInvitation } from './same-invitation.js';
 
 export interface InvitationInput {
@@ -71,6 +72,8 @@ export interface ConversationDeps {
   readonly zone: ZoneTable;
   /** Epoch ms; injectable so deadlines are tested without waiting days. */
   readonly now: () => number;
+  /** The call centre's worklists, kept as steps are committed. */
+  readonly worklists?: Worklists;
 }
 
 /**
@@ -88,6 +91,10 @@ const TURN_LOCK_MS = 10_000;
 const MAX_ATTEMPTS = 8;
 /** Keys of applied replies and events kept per conversation for idempotency. */
 const APPLIED_KEEP = 32;
+
+export type ResendResult =
+  | { readonly status: 'resent'; readonly smsId: string; readonly conversation: Conversation }
+  | { readonly status: 'not-found' | 'no-such-sms' | 'not-failed' };
 
 export type ApplyResult =
   | { readonly status: 'applied' | 'unchanged'; readonly conversation: Conversation }
@@ -394,6 +401,7 @@ export class ConversationService {
     const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
     if (!ok) return null;
     const committed = { ...next, version: before.version + 1 };
+    await this.deps.worklists?.committed(before, committed, timeline, now);
     if (outcome.consent && committed.campaign) {
       await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
     }
@@ -427,6 +435,84 @@ export class ConversationService {
 
   async get(id: string): Promise<Conversation | null> {
     return this.deps.store.get(id);
+  }
+
+  /**
+   * Sends an undelivered SMS again, as it was (the same text, template and version: the stored
+   * entry, not a new rendering), for a supervisor who checked the number with the citizen.
+   * An undelivered invitation reopens its stage with a fresh deadline, so the citizen can answer.
+   */
+  async resend(id: string, smsId: string, by: string, reason: string): Promise<ResendResult> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const stored = await this.deps.store.withTimeline(id);
+      if (!stored) return { status: 'not-found' };
+      const { conversation: conv, timeline } = stored;
+      const sms = timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
+      if (!sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string') {
+        return { status: 'no-such-sms' };
+      }
+      const statuses = timeline.filter((e) => e.kind === 'sms-status' && e.smsId === smsId);
+      if (!statuses.some((e) => e.status === 'failed')) return { status: 'not-failed' };
+      const now = this.deps.now();
+      const newId = `${conv.version + 1}.0`;
+      const asksConsent = conv.consentTemplate?.id === sms.templateId;
+      let next: Conversation = { ...conv, updatedAt: now };
+      const entries: TimelineEntry[] = [{ at: now, kind: 'note', text: reason, by, action: 'resend', smsId }];
+      if (conv.state === 'undeliverable' && asksConsent) {
+        const reopened = this.reopen(conv, timeline, now);
+        if (reopened) {
+          next = reopened;
+          entries.push({
+            at: now,
+            kind: 'transition',
+            from: conv.state,
+            to: next.state,
+            stage: next.stage,
+            cause: 'resend by a supervisor',
+          });
+        }
+      }
+      entries.push({ ...sms, at: now, smsId: newId, status: 'queued', resendOf: smsId });
+      const outbox: OutboxEntry[] = [
+        {
+          t: 'sms',
+          smsId: newId,
+          to: next.msisdn,
+          text: sms.text,
+          templateId: sms.templateId,
+          asksConsent,
+          ...(next.campaign ? { campaign: next.campaign } : {}),
+        },
+      ];
+      if (next.deadline !== conv.deadline) outbox.push({ t: 'deadline', at: next.deadline });
+      if (!(await this.deps.store.commit(conv.version, next, entries, outbox, false))) continue;
+      const committed = { ...next, version: conv.version + 1 };
+      await this.deps.worklists?.committed(conv, committed, entries, now);
+      await this.deps.outbox
+        .flush(committed.id, { entries: outbox, conversation: committed })
+        .catch((err: unknown) => {
+          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+        });
+      return { status: 'resent', smsId: newId, conversation: committed };
+    }
+    throw new Error(`conversation ${id}: too many concurrent transitions`);
+  }
+
+  /** The stage an undeliverable conversation was in, entered again now with its deadline. */
+  private reopen(conv: Conversation, timeline: readonly TimelineEntry[], now: number): Conversation | null {
+    const service = this.service(conv.service);
+    const last = timeline.findLast(
+      (e) => e.kind === 'transition' && typeof e.stage === 'string' && e.stage !== 'undeliverable',
+    );
+    const stage = typeof last?.stage === 'string' ? service.stages[last.stage] : undefined;
+    if (!stage || !last || typeof last.stage !== 'string') return null;
+    return {
+      ...conv,
+      stage: last.stage,
+      state: stage.state,
+      deadline: stage.deadline ? this.deps.deadline(stage.deadline, now) : null,
+      updatedAt: now,
+    };
   }
 
   /** Events from downstream systems (POST /v1/events). */

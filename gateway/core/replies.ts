@@ -200,6 +200,10 @@ export class InboundProcessor {
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
     if (link.p === 0 && status === 'delivered') await this.invitationDelivered(link.c, link.s, job);
+    if (status === 'failed') {
+      const conv = await store.get(link.c);
+      if (conv) await this.core.worklists.undelivered(conv, job.receivedAt);
+    }
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
     const counts = link.p === 0;

@@ -22,6 +22,7 @@ import { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
+import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
@@ -31,6 +32,7 @@ import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
+import { Worklists } from './worklists.js';
 
 export interface CoreOptions {
   readonly redis: RedisClient;
@@ -82,6 +84,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** The call centre's worklists (undelivered, not understood, deadlines by day). */
+  readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
   /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
@@ -191,6 +195,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     zone: calendar.zone,
   });
   const campaigns = new CampaignStore(redis, keys);
+  const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1
@@ -215,6 +220,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     zone: calendar.zone,
     now,
+    worklists,
   });
   return {
     conversations,
@@ -224,6 +230,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     sms,
     campaigns,
+    worklists,
     carrierMemory,
     awaitedReceipts,
     receiptTimeoutMs: receiptTimeoutHours * 3600_000,

@@ -9,6 +9,7 @@ import { AuditLog } from '../../store/audit.js';
 import type { ApiKey } from '../config.js';
 import type { Core } from '../core/runtime.js';
 import { authenticate, createAuthenticator, DEFAULT_LOOKUP_LIMIT, type RateLimit } from './auth.js';
+import { agentRouter } from './agent.js';
 import { campaignsRouter, campaignStore, registerCampaignMetrics } from './campaigns.js';
 import { consoleRouter } from './console.js';
 import { eventsRouter } from './events.js';
@@ -63,6 +64,12 @@ export function api(deps: ApiDeps): ApiParts {
         now: deps.now ?? core.now,
       }),
       keysRouter({ core, audit, keys: people }),
+      agentRouter({
+        core,
+        audit,
+        lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
+        now: deps.now ?? core.now,
+      }),
       campaignsRouter(campaigns),
       openApiRouter(),
       consoleRouter(core.renderer.locales),

@@ -20,6 +20,8 @@ export interface AppDeps {
   readonly metrics: Registry;
   /** Readiness: Redis and at least one bind up (CONTRACT.md). */
   readonly probes: readonly HealthProbe[];
+  /** More for /readyz's body (per carrier: how long down, SMS waiting), whatever the status. */
+  readonly readyDetails?: () => Record<string, unknown>;
   /**
    * Middleware run before the body is parsed (authentication, gateway/http/api.ts), so a request
    * without a valid key is refused before its body is read.
@@ -85,7 +87,9 @@ export function buildApp(deps: AppDeps): Express {
     );
     const checks = Object.fromEntries(results);
     const ready = results.every(([, ok]) => ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not-ready', checks, ...deps.readyDetails?.() });
   });
 
   app.get('/metrics', async (_req, res) => {

@@ -63,7 +63,10 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/readyz',
-    summary: 'Readiness: Redis and at least one SMPP bind up (503 otherwise)',
+    summary:
+      'Readiness: Redis and at least one SMPP bind up (503 otherwise); the body also lists, per carrier, ' +
+      'how long it has been down (downSeconds), the SMS waiting for it (waiting.sms, waiting.oldestSeconds) ' +
+      'and its fail-over carrier',
     roles: null,
     ok: { status: 200 },
     errors: [],
@@ -148,6 +151,55 @@ export const OPERATIONS: readonly Operation[] = [
     query: s.auditQuerySchema,
     ok: { status: 200, schema: s.auditListSchema },
     errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'get',
+    path: '/v1/me',
+    summary: 'Who the key belongs to: person, role, services',
+    roles: ['system', 'agent', 'supervisor'],
+    ok: { status: 200, schema: s.meSchema },
+    errors: AUTH,
+  },
+  {
+    method: 'get',
+    path: '/v1/conversations/{id}/version',
+    summary:
+      'A token that changes whenever the conversation does (the console follows an open one); not audited',
+    roles: ['agent', 'supervisor'],
+    ok: { status: 200, schema: s.versionSchema },
+    errors: [...AUTH, 'GW_RATE_LIMITED', 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/v1/worklists/{name}',
+    summary:
+      "Today's worklist (undelivered, not-understood) or the deadlines ending today or tomorrow, a page at a time",
+    roles: ['agent', 'supervisor'],
+    query: s.worklistQuerySchema,
+    ok: { status: 200, schema: s.worklistSchema },
+    errors: [...LOOKUP, 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/v1/conversations/{id}/resend',
+    summary:
+      'Send an undelivered SMS again, as it was (same text and template version); audited with the reason',
+    roles: ['supervisor'],
+    body: {
+      schema: s.resendSchema,
+      examples: { checked: { smsId: '1.0', reason: 'citizen confirmed the number by phone' } },
+    },
+    ok: { status: 202 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
+  },
+  {
+    method: 'post',
+    path: '/v1/conversations/{id}/notes',
+    summary: "A supervisor's note in the conversation's timeline; audited",
+    roles: ['supervisor'],
+    body: { schema: s.noteSchema, examples: { called: { text: 'Called back, citizen will reply today' } } },
+    ok: { status: 201 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
   },
   {
     method: 'post',

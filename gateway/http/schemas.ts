@@ -140,9 +140,48 @@ function reasonWhenUnmasking(
   }
 }
 export const viewQuerySchema = z.object(unmask).superRefine(reasonWhenUnmasking);
+/** By phone number, or by the inviting system's reference (service and externalId together). */
 export const searchQuerySchema = z
-  .object({ msisdn: msisdnSchema, ...unmask })
-  .superRefine(reasonWhenUnmasking);
+  .object({
+    msisdn: msisdnSchema.optional(),
+    service: z.string().min(1).max(64).optional(),
+    externalId: z.string().min(1).max(128).optional(),
+    ...unmask,
+  })
+  .superRefine((v, ctx) => {
+    reasonWhenUnmasking(v, ctx);
+    const byReference = v.service !== undefined || v.externalId !== undefined;
+    if (v.msisdn !== undefined && byReference) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['msisdn'],
+        message: 'give msisdn, or service and externalId (not both)',
+      });
+    } else if (v.msisdn === undefined && !byReference) {
+      ctx.addIssue({ code: 'custom', path: ['msisdn'], message: 'is required (or service and externalId)' });
+    } else if (byReference && (v.service === undefined || v.externalId === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.service === undefined ? 'service' : 'externalId'],
+        message: 'service and externalId go together',
+      });
+    }
+  });
+export const worklistQuerySchema = z.object({
+  cursor: z.string().max(32).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const worklistNameSchema = z.enum([
+  'undelivered',
+  'deadlines-today',
+  'deadlines-tomorrow',
+  'not-understood',
+]);
+export const resendSchema = z.object({
+  smsId: z.string().regex(/^[0-9]{1,9}\.[0-9]{1,3}r?$/, 'is not an SMS id of the timeline (e.g. 1.0)'),
+  reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(500),
+});
+export const noteSchema = z.object({ text: z.string().trim().min(1).max(1000) });
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
@@ -211,13 +250,24 @@ export const summarySchema = z.object({
   updatedAt: almatyTime,
   campaign: z.string().nullable(),
   nextStep: localized,
+  /** The stage in words ("предложен выбор из банков…"). */
+  stageText: localized,
+  /** What to tell a caller now: what happened, what they can do, each reply code with its meaning, days left. */
+  script: z.object({
+    happened: localized,
+    can: localized,
+    replies: z.array(z.object({ code: z.string(), meaning: localized })),
+    daysLeft: localized.nullable(),
+  }),
 });
 export const timelineEntrySchema = z
   .object({ at: almatyTime, kind: z.string() })
   .catchall(z.unknown())
   .meta({
     description:
-      'kinds: transition, sms, sms-status, reply, event, note. An sms-status from delivery receipts ' +
+      'kinds: transition, sms, sms-status, reply, event, note. `says` (kk, ru) is the entry in the ' +
+      "agent's words (a reply's meaning, a transition's cause, an event); a transition's `stageSays` its stage. " +
+      'An sms-status from delivery receipts ' +
       'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending; ' +
       'wrong-network when a carrier said the number is not theirs and the SMS went once more, as ' +
       'the sms <smsId>r, through another carrier; unknown when no final receipt came in ' +
@@ -233,6 +283,24 @@ export const conversationSchema = summarySchema.extend({
   timeline: z.array(timelineEntrySchema),
 });
 export const conversationListSchema = z.object({ conversations: z.array(summarySchema) });
+export const worklistSchema = z.object({
+  name: z.string(),
+  /** The Almaty day of the list (YYYY-MM-DD). */
+  day: z.string(),
+  conversations: z.array(summarySchema),
+  /** Give as `cursor` for the next page; null at the end. */
+  next: z.string().nullable(),
+});
+export const versionSchema = z.object({
+  id: z.string(),
+  /** Changes whenever the conversation or its timeline does; nothing else is told. */
+  version: z.string(),
+});
+export const meSchema = z.object({
+  person: z.string(),
+  role: z.string(),
+  services: z.array(z.string()).nullable(),
+});
 export const auditListSchema = z.object({
   entries: z.array(
     z.object({
@@ -246,6 +314,10 @@ export const auditListSchema = z.object({
       msisdn: z.string().optional(),
       reason: z.string().optional(),
       count: z.number().optional(),
+      service: z.string().optional(),
+      externalId: z.string().optional(),
+      list: z.string().optional(),
+      smsId: z.string().optional(),
       status: z.number().int().optional(),
       path: z.string().optional(),
       address: z.string().optional(),

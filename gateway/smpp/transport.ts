@@ -67,6 +67,8 @@ export interface SubmitResult {
    * (CARRIERS_FILE `notSubscriber.esme`), when the router sent it once more through `carrier`.
    */
   readonly firstTry?: { readonly carrier: string; readonly status: string };
+  /** The carrier it was routed to, when that carrier was down beyond its fail-over time and `carrier` took it. */
+  readonly failedOver?: string;
 }
 
 /** Concatenation info of one MO part, passed up raw for reassembly above. */
