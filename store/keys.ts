@@ -52,6 +52,8 @@ export interface Keys {
   campaign(id: string): string;
   /** Sorted set: campaign ids scored by their last counter update (epoch ms), for /metrics. */
   campaigns(): string;
+  /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
+  stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
   /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
@@ -95,6 +97,7 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,
     awaitingHours: () => `${prefix}:{aw}`,

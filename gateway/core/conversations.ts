@@ -35,6 +35,7 @@ import {
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
+import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
 import type { SetRenderedSms } from '../../templates/sets.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
@@ -67,6 +68,8 @@ export interface ConversationDeps {
   /** SEND_WINDOW and the calendar whose working days it opens on. */
   readonly window: SendWindow;
   readonly calendar: WorkingCalendar;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts?: StateCounts;
   readonly log: Logger;
   /** Kazakhstan's time zone: outcomes carry local times (CONTRACT.md). */
   readonly zone: ZoneTable;
@@ -135,7 +138,8 @@ export class ConversationService {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
     }
-    const set = this.templateSetFor(service.id, now);
+    // Refused now when no act gives the texts today; the set itself is taken when the first SMS goes.
+    this.templateSetFor(service.id, now);
 
     const fresh = newConversation({
       id,
@@ -146,7 +150,6 @@ export class ConversationService {
       params: parsed.data,
       createdAt: now,
       campaign: input.campaign ?? null,
-      templateSet: { id: set.id, sha256: set.sha256 },
     });
     this.assertDeadlineAhead(service, fresh, now);
     const committed = await this.begin(service, fresh, now);
@@ -165,7 +168,7 @@ export class ConversationService {
   /** The set of the service's templates in force today (Asia/Almaty), or GW_NO_TEMPLATE_SET. */
   private templateSetFor(service: string, now: number): { id: string; sha256: string } {
     const set = this.deps.renderer.inForce(service, now);
-    if (set) return set;
+    if (set) return { id: set.id, sha256: set.sha256 };
     const day = almatyDay(now);
     throw new GatewayError(
       'GW_NO_TEMPLATE_SET',
@@ -190,16 +193,17 @@ export class ConversationService {
     this.render(fresh, first, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
-    if (!needsCodelessTurn(service, fresh)) return this.commit(fresh, first, now, [{ t: 'index' }]);
+    if (!needsCodelessTurn(service, fresh))
+      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
     return this.underTurnLock(fresh.msisdn, async (locked) => {
       if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
       if (await this.turnTaken(fresh)) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
-      return this.commit(fresh, first, now, [{ t: 'index' }]);
+      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
     });
   }
 
   private commitWaiting(fresh: Conversation, now: number, reason: WaitReason, at: number) {
-    return this.commit(fresh, wait(fresh, now, reason), now, [{ t: 'index' }, { t: 'wait', at }]);
+    return this.commit(fresh, wait(fresh, now, reason), now, [{ t: 'index' }, { t: 'wait', at }], 'waiting');
   }
 
   private async underTurnLock<T>(msisdn: string, work: (locked: boolean) => Promise<T>): Promise<T> {
@@ -312,7 +316,7 @@ export class ConversationService {
       if (!outcome.changed && outcome.timeline.length === 0)
         return { status: 'unchanged', conversation: conv };
       const keyed = key === undefined ? outcome : withKey(outcome, key);
-      const committed = await this.commit(conv, keyed, now, []);
+      const committed = await this.commit(conv, keyed, now, [], causeOf(event));
       if (committed) return { status: 'applied', conversation: committed };
       this.deps.log.debug(
         { conversationId: id, attempt },
@@ -328,10 +332,15 @@ export class ConversationService {
     outcome: Outcome,
     now: number,
     extra: OutboxEntry[],
+    cause: string,
   ): Promise<Conversation | null> {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
+    if (next.templateSet === null && outcome.messages.length > 0) {
+      // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
+      next = { ...next, templateSet: this.templateSetFor(next.service, now) };
+    }
     const rendered = this.render(next, outcome, now);
     // Notices the citizen did not ask for wait for the sending window (dialogue/window.ts).
     const held = isWindowOpen(this.deps.window, this.deps.calendar, now)
@@ -401,6 +410,17 @@ export class ConversationService {
     const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
     if (!ok) return null;
     const committed = { ...next, version: before.version + 1 };
+    this.logStep(before, committed, cause, outcome.messages.length);
+    if (before.version < 0 || before.state !== committed.state) {
+      const from = before.version < 0 ? null : before.state;
+      await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
+    }
+    if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
+      const from = before.version < 0 ? null : before.state;
+      await this.deps.campaigns
+        .moveState(committed.campaign, from, committed.state, now)
+        .catch(() => undefined);
+    }
     await this.deps.worklists?.committed(before, committed, timeline, now);
     if (outcome.consent && committed.campaign) {
       await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
@@ -431,6 +451,20 @@ export class ConversationService {
       if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, conv, message.vars);
       return sms;
     });
+  }
+
+  /** One line per committed step: the story of a conversation, without personal data. */
+  private logStep(before: Conversation, after: Conversation, cause: string, sms: number): void {
+    const line = {
+      event: STEP_EVENTS[cause] ?? `conversation.${cause}`,
+      conversationId: after.id,
+      service: after.service,
+      campaign: after.campaign ?? undefined,
+      from: before.version < 0 ? undefined : before.state,
+      state: after.state,
+      sms,
+    };
+    this.deps.log.info(line, STEP_MESSAGES[cause] ?? 'conversation step');
   }
 
   async get(id: string): Promise<Conversation | null> {
@@ -532,6 +566,28 @@ export class ConversationService {
     return this.apply(id, event);
   }
 }
+
+/** What caused a step, as the `event` of its log line. */
+function causeOf(event: DialogueEvent): string {
+  return event.type === 'upstream' ? `upstream.${event.name}` : event.type;
+}
+
+const STEP_EVENTS: Readonly<Record<string, string>> = {
+  invitation: 'invitation.accepted',
+  reply: 'reply.decided',
+  deadline: 'deadline.fired',
+  waiting: 'invitation.waiting',
+  release: 'invitation.released',
+  sent: 'deadline.started',
+};
+const STEP_MESSAGES: Readonly<Record<string, string>> = {
+  invitation: 'invitation accepted',
+  reply: 'reply decided',
+  deadline: 'deadline fired',
+  waiting: 'invitation accepted, waiting to be sent',
+  release: 'waiting invitation sent',
+  sent: 'the SMSC accepted the SMS: the deadline counts from now',
+};
 
 /** The caller's field that made an SMS too long: the longest variable, named as the API names it. */
 function tooManyParts(

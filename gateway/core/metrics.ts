@@ -3,7 +3,8 @@
  * replies and receipts stored before their deliver_sm_resp, temporary refusals while Redis is
  * away, multipart replies, receipts that never found their SMS, and what the workers decided.
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { StateCounts } from '../../store/state-counts.js';
 
 export interface CoreMetrics {
   /** deliver_sm stored and acknowledged, by kind (`reply`, `receipt`). */
@@ -69,4 +70,22 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * `gateway_conversations{service, state}`, read from Redis when scraped (store/state-counts.ts),
+ * so every process reports the same figures; left out while Redis is down.
+ */
+export function registerConversationMetrics(registry: Registry, counts: StateCounts): void {
+  new Gauge({
+    name: 'gateway_conversations',
+    help: 'Conversations by service and state (an ended state counts every conversation that ended so)',
+    labelNames: ['service', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const all = await counts.all().catch(() => []);
+      for (const { service, state, count } of all) this.set({ service, state }, count);
+    },
+  });
 }

@@ -24,8 +24,10 @@ import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
+import { StateCounts } from '../../store/state-counts.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
+import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
@@ -49,6 +51,8 @@ export interface CoreOptions {
   readonly calendarFile?: string | undefined;
   /** SEND_WINDOW (dialogue/window.ts); 09:00-21:00 on working days when absent. */
   readonly sendWindow?: SendWindow;
+  /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
+  readonly connections?: ConnectionLog;
   /** The templates folder (sets, files, locales); default the repository's `templates/`. */
   readonly templatesDir?: string | undefined;
   /**
@@ -84,6 +88,8 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts: StateCounts;
   /** The call centre's worklists (undelivered, not understood, deadlines by day). */
   readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
@@ -169,9 +175,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   // Without a listener BullMQ prints connection errors as raw stack traces; they belong in the log.
   for (const queue of Object.values(queues) as Queue[]) {
-    queue.on('error', (err: Error) =>
-      log.warn({ queue: queue.name, err: err.message }, 'queue connection error'),
-    );
+    queue.on('error', (err: Error) => {
+      if (options.connections) options.connections.error(`queue ${queue.name}`, err);
+      else log.warn({ queue: queue.name, err: err.message }, 'queue connection error');
+    });
   }
   const keys = createKeys(options.keyPrefix ?? 'gw');
   const dictionaries = storeDictionaries(renderer, samples, services);
@@ -184,6 +191,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const holds = new HoldIndex(redis, keys);
   const window = options.sendWindow ?? (parseSendWindow(DEFAULT_SEND_WINDOW) as SendWindow);
   const outcomes = new OutcomeEmitter(queues.outcomes);
+  outcomes.listen((jobs) => {
+    for (const job of jobs) {
+      const { conversationId, service, outcome } = job;
+      log.info({ event: 'outcome.published', conversationId, service, outcome }, 'outcome published');
+    }
+    return Promise.resolve();
+  });
   const outbox = new Outbox({
     store,
     assignments: queues.assignments,
@@ -195,6 +209,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     zone: calendar.zone,
   });
   const campaigns = new CampaignStore(redis, keys);
+  const stateCounts = new StateCounts(redis, keys);
   const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
@@ -208,6 +223,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
   const conversations = new ConversationService({
+    stateCounts,
     store,
     services,
     renderer,
@@ -230,6 +246,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     sms,
     campaigns,
+    stateCounts,
     worklists,
     carrierMemory,
     awaitedReceipts,

@@ -162,10 +162,34 @@ async function sendSms(
     // A batch may run again (a dropped link, a lost write): the refused SMS must not go out again.
     // A lone SMS keeps its claim, so an operator's retry of its failed job sends it once more.
     if (inBatch || temporary) await store.redis.set(key, FAILED_RECORD, 'EX', RECEIPT_TTL_SECONDS);
-    ctx.log.warn({ conversationId, smsId, reason }, 'SMSC refused an SMS for good');
+    ctx.log.warn(
+      {
+        event: 'sms.refused',
+        conversationId,
+        smsId,
+        templateId: data.templateId,
+        campaign: data.campaign,
+        reason,
+      },
+      'SMSC refused an SMS for good',
+    );
     return { kind: 'failed', reason };
   }
   await ctx.writes.sent(data, result);
+  ctx.log.info(
+    {
+      event: 'sms.submitted',
+      conversationId: data.conversationId,
+      smsId: data.smsId,
+      templateId: data.templateId,
+      campaign: data.campaign,
+      parts: result.parts.length,
+      encoding: result.encoding,
+      carrier: result.carrier,
+      bind: result.bindId,
+    },
+    'SMS submitted',
+  );
   if (result.firstTry || data.avoidCarriers) await learnWhereSent(ctx, data, result);
   return { kind: 'sent' };
 }

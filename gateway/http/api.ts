@@ -14,6 +14,7 @@ import { campaignsRouter, campaignStore, registerCampaignMetrics } from './campa
 import { consoleRouter } from './console.js';
 import { eventsRouter } from './events.js';
 import { invitationsRouter } from './invitations.js';
+import { DEFAULT_INVITATION_READ_LIMIT, invitationReadRouter } from './invitation-read.js';
 import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
@@ -56,6 +57,7 @@ export function api(deps: ApiDeps): ApiParts {
     ],
     routers: [
       invitationsRouter({ core, campaigns }),
+      invitationReadRouter(core, DEFAULT_INVITATION_READ_LIMIT, deps.now ?? core.now),
       eventsRouter(core),
       lookupRouter({
         core,

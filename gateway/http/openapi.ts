@@ -59,14 +59,29 @@ const LOOKUP: readonly ErrorCode[] = [...AUTH, 'GW_VALIDATION_FAILED', 'GW_RATE_
 
 /** Every route of the gateway's HTTP side. */
 export const OPERATIONS: readonly Operation[] = [
-  { method: 'get', path: '/healthz', summary: 'Liveness', roles: null, ok: { status: 200 }, errors: [] },
+  {
+    method: 'get',
+    path: '/',
+    summary: 'Redirects (302) to the agent console, /console/',
+    roles: null,
+    ok: { status: 302 },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness, with the running version: {"status":"ok","version":"0.2.0"}',
+    roles: null,
+    ok: { status: 200 },
+    errors: [],
+  },
   {
     method: 'get',
     path: '/readyz',
     summary:
-      'Readiness: Redis and at least one SMPP bind up (503 otherwise); the body also lists, per carrier, ' +
-      'how long it has been down (downSeconds), the SMS waiting for it (waiting.sms, waiting.oldestSeconds) ' +
-      'and its fail-over carrier',
+      'Readiness: Redis and at least one SMPP bind up (503 otherwise, naming what is missing: missing: [...]); ' +
+      'the body also lists, per carrier, how long it has been down (downSeconds), the SMS waiting for it ' +
+      '(waiting.sms, waiting.oldestSeconds) and its fail-over carrier',
     roles: null,
     ok: { status: 200 },
     errors: [],
@@ -99,6 +114,15 @@ export const OPERATIONS: readonly Operation[] = [
     },
     ok: { status: 202, schema: z.union([s.acceptedSchema, s.batchResultSchema]) },
     errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_INVITATION_MISMATCH', 'GW_PAYLOAD_TOO_LARGE'],
+  },
+  {
+    method: 'get',
+    path: '/v1/invitations/{service}/{externalId}',
+    summary:
+      "The inviting system's read of its invitation: state, deadline and outcomes (Almaty times), without SMS texts",
+    roles: ['system'],
+    ok: { status: 200, schema: s.invitationReadSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_RATE_LIMITED'],
   },
   {
     method: 'post',

@@ -11,6 +11,7 @@ import { AUDIT_ACTIONS } from '../../store/audit.js';
 import { CAMPAIGN_FIELDS } from '../../store/campaigns.js';
 import { VAR_TYPES } from '../../templates/var-types.js';
 import { DECISION_OUTCOMES, REJECTION_REASON_CODES } from '../../queues/decisions.js';
+import { OUTCOMES, type OutcomeName } from '../../queues/outcomes.js';
 
 /** Entries of one batch: 10 000 fit well under the 5 MB body limit and answer within seconds. */
 export const MAX_BATCH = 10_000;
@@ -187,6 +188,11 @@ export const auditQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 export const campaignParamsSchema = z.object({ id: campaignId });
+/** The path of GET /v1/invitations/{service}/{externalId}: the same bounds as the invitation's. */
+export const invitationKeySchema = z.object({
+  service: z.string().min(1).max(64),
+  externalId: z.string().min(1).max(128),
+});
 
 /** A person's login or staff number, named in the audit log. */
 const person = z
@@ -221,6 +227,24 @@ export const batchResultSchema = z.object({
       state: state.optional(),
       created: z.boolean().optional(),
       error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).optional(),
+    }),
+  ),
+});
+export const invitationReadSchema = z.object({
+  conversationId: z.string(),
+  service: z.string(),
+  externalId: z.string(),
+  state,
+  deadline: almatyTime.nullable(),
+  createdAt: almatyTime,
+  updatedAt: almatyTime,
+  campaign: z.string().nullable(),
+  outcomes: z.array(
+    z.object({
+      outcome: z.enum(OUTCOMES as unknown as [OutcomeName, ...OutcomeName[]]),
+      at: almatyTime,
+      carrier: z.object({ stat: z.string(), err: z.string().optional() }).optional(),
+      reason: z.string().optional(),
     }),
   ),
 });
@@ -276,10 +300,29 @@ export const timelineEntrySchema = z
       'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +
       'time of its latest receipt.',
   });
+/** The act a template set names (templates/sets/); null for the gateway's own messages. */
+const actRef = z.object({ number: z.string(), date: z.string(), appendix: z.string() }).nullable();
+/** A template set as a conversation or an SMS cites it; `known` false when it is no longer loaded. */
+export const templateSetRefSchema = z
+  .object({
+    id: z.string(),
+    known: z.boolean(),
+    act: actRef.optional(),
+    inForce: z.object({ from: z.string(), until: z.string().nullable() }).optional(),
+    sha256: z.string().nullable(),
+  })
+  .meta({
+    description:
+      'The template set (one per act, templates/sets/) the conversation started under and keeps to its end: ' +
+      'the act (number, date, appendix), its days in force and the SHA-256 of the version recorded at the ' +
+      'start. Each sms entry of the timeline carries templateSet too, with wording (verbatim, translation, ' +
+      'composed) and changed (the loaded set differs from the version the SMS followed).',
+  });
 export const conversationSchema = summarySchema.extend({
   /** What to tell the citizen when the carrier never confirmed the invitation's delivery; null otherwise. */
   delivery: localized.nullable(),
   externalId: z.string(),
+  templateSet: templateSetRefSchema.nullable(),
   timeline: z.array(timelineEntrySchema),
 });
 export const conversationListSchema = z.object({ conversations: z.array(summarySchema) });
@@ -340,7 +383,11 @@ export const keyCreatedSchema = personKeySchema.extend({
 export const keyListSchema = z.object({ keys: z.array(personKeySchema) });
 export const campaignSchema = z.object({
   id: z.string(),
-  progress: z.object(Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()]))),
+  progress: z.object({
+    ...Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()])),
+    /** Conversations of the campaign in each state now (states with none left out). */
+    states: z.partialRecord(z.enum(STATES), z.number().int()),
+  }),
 });
 export const errorSchema = z.object({
   error: z.object({

@@ -198,6 +198,12 @@ describe.skipIf(skip).each(LANGS.flatMap((lang) => SIZES.map((size) => [lang, si
 
       await page.getByTestId(`open-${conversationId}`).click();
       await page.getByTestId('sms-text').first().waitFor(WAIT);
+      // Which act and version the invitation followed (templates/sets/).
+      expect(await page.getByTestId('sms-act').first().innerText()).toMatch(
+        lang === 'ru'
+          ? /^Акт: № 42 .*, 2024-02-16, .*Appendix 1-5.* · текст акта · Набор текстов: home-schooling\.2024-02-16 [0-9a-f]{12}$/
+          : /^Акт: № 42 .*, 2024-02-16, .*Appendix 1-5.* · актінің мәтіні · Мәтіндер жинағы: home-schooling\.2024-02-16 [0-9a-f]{12}$/,
+      );
       const codes = await page.getByTestId('script-codes').innerText();
       expect(codes).toContain(
         lang === 'ru' ? '123#3#12 — согласие, Kaspi Bank' : '123#3#12 — келісім, Kaspi Bank',

@@ -279,6 +279,29 @@ function resendForm(e) {
   return form;
 }
 
+/**
+ * Which act and version an SMS followed (templates/sets/): the act's number, date and appendix and the
+ * set's id and version are data, as the act and the set file write them; the labels are the agent's.
+ */
+function setLine(s) {
+  const act = s.act
+    ? [
+        `${t('timeline.act')}: `,
+        el('span', { className: 'data', text: `${s.act.number}, ${s.act.date}, ${s.act.appendix}` }),
+      ]
+    : [t('timeline.noAct')];
+  const wording = s.wording ? ` · ${t(`timeline.wording.${s.wording}`)}` : '';
+  const version = el('span', { className: 'data', text: `${s.id} ${(s.sha256 ?? '').slice(0, 12)}`.trim() });
+  return el(
+    'div',
+    { className: 'meta', 'data-testid': 'sms-act' },
+    ...act,
+    `${wording} · ${t('timeline.version')}: `,
+    version,
+    s.changed ? ` · ${t('timeline.setChanged')}` : '',
+  );
+}
+
 function entryBody(e) {
   switch (e.kind) {
     case 'sms':
@@ -290,6 +313,7 @@ function entryBody(e) {
           text: `${t('timeline.parts')}: ${e.parts} · ${t('timeline.status')}: ${deliveryWord(e.status)}${e.statusAt ? ` (${almaty(e.statusAt)})` : ''}`,
           'data-testid': 'sms-status',
         }),
+        e.templateSet ? setLine(e.templateSet) : null,
         resendForm(e),
       ];
     case 'reply':
