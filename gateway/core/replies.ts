@@ -16,7 +16,6 @@ import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/rece
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { PartLink } from '../../store/receipts.js';
-import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import { outcomeOf } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
@@ -130,14 +129,7 @@ export class InboundProcessor {
   }
 
   private async noOpenRequest(msisdn: string, job: ReplyJob): Promise<string> {
-    const first = await this.core.store.redis.set(
-      this.core.store.keys.noRequestSent(msisdn),
-      '1',
-      'EX',
-      86_400,
-      'NX',
-    );
-    if (first !== 'OK') return 'no-open-request-already-told';
+    if (!(await this.core.store.replies.noRequestOnce(msisdn, 86_400))) return 'no-open-request-already-told';
     // The language of a stranger is unknown: both, Kazakh first (the state language).
     const text = (['kk', 'ru'] as Language[])
       .map((l) => this.core.renderer.render('gateway.no-open-request', l, {}).text)
@@ -146,7 +138,7 @@ export class InboundProcessor {
       await this.enqueueLoose(msisdn, text, 'gateway.no-open-request', job.smscMessageId);
     } catch (err) {
       // Not sent: let the retried job (or the next reply) tell the citizen after all.
-      await this.core.store.redis.del(this.core.store.keys.noRequestSent(msisdn)).catch(() => undefined);
+      await this.core.store.replies.forgetNoRequest(msisdn).catch(() => undefined);
       throw err;
     }
     return 'no-open-request';
@@ -172,7 +164,7 @@ export class InboundProcessor {
   /**
    * The template and campaign of a sent SMS, not repeated in every receipt link: from its
    * conversation (the `sms` timeline entry of that smsId, the conversation's campaign), or from
-   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find). A conversation that expired before its receipts (RETENTION_DAYS under
+   * the SMS's record where one was kept (store/lua/sent-n.lua: no compact entry to find). A conversation that expired before its receipts (RETENTION_DAYS under
    * 3: carriers retry receipts for 72 h) gives neither, and those receipts count in no campaign.
    */
   private async origin(
@@ -180,7 +172,7 @@ export class InboundProcessor {
     smsId: string,
   ): Promise<{ templateId: string | null; campaign: string | null }> {
     const { store } = this.core;
-    const record = await readSmsRecord(store.redis, store.keys.smsParts(conversationId, smsId));
+    const record = await store.sms.read({ conversationId, smsId });
     if (record.state === 'sent') return record;
     const stored = await store.withTimeline(conversationId);
     const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
