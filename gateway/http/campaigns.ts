@@ -1,5 +1,5 @@
 /**
- * Campaign progress (issue 7, point 5): counters per campaign, read by
+ * Campaign progress: counters per campaign, read by
  * GET /v1/campaigns/:id, the console and /metrics. The sender and the
  * receipt/reply paths call {@link campaignCounter} as each step happens.
  */
