@@ -171,6 +171,7 @@ async function openProcess(
       now: options.now ?? Date.now,
       retentionDays: config.retentionDays,
       calendarFile: config.calendarFile,
+      sendWindow: config.sendWindow,
       carriers: config.carriers,
       carrierMemoryDays: config.carrierMemoryDays,
       receiptTimeoutHours: config.receiptTimeoutHours,
@@ -178,8 +179,9 @@ async function openProcess(
       ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
     });
-    registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[]);
-    registerConversationMetrics(metrics, core.stateCounts);
+    const connected = (): boolean => redis.status === 'ready';
+    registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);
+    registerConversationMetrics(metrics, core.stateCounts, connected);
     return { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core };
   } catch (err) {
     await http.close();

@@ -1,5 +1,5 @@
 /**
- * Campaign progress (issue 7, point 5): counters per campaign, read by
+ * Campaign progress: counters per campaign, read by
  * GET /v1/campaigns/:id, the console and /metrics. The sender and the
  * receipt/reply paths call {@link campaignCounter} as each step happens.
  */
@@ -16,6 +16,7 @@ import { requireRole } from './auth.js';
 import { sendError } from './errors.js';
 import { campaignPaceSchema, campaignParamsSchema } from './schemas.js';
 import { almatyIso } from './view.js';
+import { SCRAPE_WAIT_MS, withinMs } from '../core/scrape.js';
 
 /** Campaigns exported to /metrics: the most recently active ones (bounded label cardinality). */
 export const METRICS_CAMPAIGNS = 50;
@@ -43,27 +44,6 @@ export async function campaignCounter(
  * `gateway_campaign_progress{campaign, stage}`, read from Redis when scraped
  * (prom-client's async `collect`), so every gateway process reports the same totals.
  */
-/** How long a scrape waits for Redis before it answers with the values it has. */
-const COLLECT_MS = 500;
-
-/** `promise`'s value, or undefined when it fails or takes longer than `ms`. */
-function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
-}
-
 export function registerCampaignMetrics(registry: Registry, store: CampaignStore): Gauge {
   return new Gauge({
     name: 'gateway_campaign_progress',
@@ -76,7 +56,7 @@ export function registerCampaignMetrics(registry: Registry, store: CampaignStore
       const read = store
         .recent(METRICS_CAMPAIGNS)
         .then((ids) => Promise.all(ids.map(async (id) => [id, await store.progress(id)] as const)));
-      const all = await withinMs(read, COLLECT_MS);
+      const all = await withinMs(read, SCRAPE_WAIT_MS);
       if (all === undefined) return;
       this.reset();
       for (const [campaign, progress] of all) {

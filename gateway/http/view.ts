@@ -1,8 +1,8 @@
 /**
  * What the API shows of a conversation (pure): times on the Almaty clock,
- * MSISDN and names masked unless a supervisor unmasked with a reason
- * (issue 7, point 2), delivery statuses folded into their SMS, and a
- * plain-language line on what the citizen should do now (point 3).
+ * MSISDN and names masked unless a supervisor unmasked with a reason,
+ * delivery statuses folded into their SMS, and a
+ * plain-language line on what the citizen should do now.
  */
 import { maskText } from '../../common/mask-text.js';
 import { maskMsisdn } from '../../common/msisdn.js';
@@ -87,6 +87,7 @@ export function summaryView(conv: Conversation, ctx: ViewContext) {
     state: conv.state,
     stage: conv.stage,
     deadline: conv.deadline === null ? null : almatyIso(zone, conv.deadline),
+    deadlineFrom: conv.deadlineFrom == null ? null : almatyIso(zone, conv.deadlineFrom),
     deadlineText: deadlineText as Record<Language, string> | null,
     msisdn: ctx.masked ? maskMsisdn(conv.msisdn) : conv.msisdn,
     language: conv.language,
