@@ -41,7 +41,8 @@ export function webhooksRouter(webhooks: Webhooks | undefined): Router {
     if (!queue) return sendError(res, 'GW_NOT_FOUND', `no webhook ${name} in WEBHOOKS_FILE`);
     const id = idSchema.parse(req.params.id);
     const job = await queue.getJob(id);
-    if (!job || !(await job.isFailed())) return sendError(res, 'GW_NOT_FOUND', `no dead letter ${id} of ${name}`);
+    if (!job || !(await job.isFailed()))
+      return sendError(res, 'GW_NOT_FOUND', `no dead letter ${id} of ${name}`);
     await job.retry('failed', { resetAttemptsMade: true });
     res.status(202).json({ id, replayed: true });
   });
