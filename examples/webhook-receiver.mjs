@@ -35,7 +35,8 @@ export function startWebhookReceiver({ port = 0, secret, onEvent }) {
         return;
       }
       const id = String(req.headers['x-1414-event-id'] ?? '');
-      Promise.resolve(seen.has(id) ? undefined : onEvent(JSON.parse(body), id))
+      Promise.resolve()
+        .then(() => (seen.has(id) ? undefined : onEvent(JSON.parse(body), id)))
         .then(() => {
           seen.add(id);
           res.writeHead(204).end();

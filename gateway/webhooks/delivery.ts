@@ -33,6 +33,8 @@ export interface WebhookDeps {
   readonly workerRedis?: RedisClient;
   readonly prefix: string;
   readonly log: Logger;
+  /** Tries per delivery (default {@link WEBHOOK_ATTEMPTS}); tests make it one. */
+  readonly attempts?: number;
   /** Seconds since the epoch for the timestamp header; the clock by default. */
   readonly nowS?: () => number;
 }
@@ -67,7 +69,7 @@ export class Webhooks {
           data,
           opts: {
             jobId: outcomeJobId(data.conversationId, data.outcome),
-            attempts: WEBHOOK_ATTEMPTS,
+            attempts: this.deps.attempts ?? WEBHOOK_ATTEMPTS,
             backoff: { type: 'webhook' },
             removeOnComplete: { age: 7 * 86_400 },
             removeOnFail: false,
@@ -107,7 +109,7 @@ export class Webhooks {
       },
     );
     worker.on('failed', (job, err) => {
-      const final = job && job.attemptsMade >= WEBHOOK_ATTEMPTS;
+      const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
       this.deps.log.warn(
         { webhook: hook.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },
         final ? 'webhook delivery gave up: in the dead letters' : 'webhook delivery failed; will retry',
