@@ -181,8 +181,9 @@ async function openProcess(
       ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
     });
-    registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[]);
-    registerConversationMetrics(metrics, core.stateCounts);
+    const connected = (): boolean => redis.status === 'ready';
+    registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);
+    registerConversationMetrics(metrics, core.stateCounts, connected);
     const webhooks = new Webhooks({
       hooks: config.webhooks,
       redis,

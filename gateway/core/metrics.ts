@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { StateCounts } from '../../store/state-counts.js';
+import { withinMs } from './scrape.js';
 
 export interface CoreMetrics {
   /** deliver_sm stored and acknowledged, by kind (`reply`, `receipt`). */
@@ -82,17 +83,23 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
 
 /**
  * `gateway_conversations{service, state}`, read from Redis when scraped (store/state-counts.ts),
- * so every process reports the same figures; left out while Redis is down.
+ * so every process reports the same figures; the last figures while Redis is down (scrape.ts).
  */
-export function registerConversationMetrics(registry: Registry, counts: StateCounts): void {
+export function registerConversationMetrics(
+  registry: Registry,
+  counts: StateCounts,
+  connected: () => boolean = () => true,
+): void {
   new Gauge({
     name: 'gateway_conversations',
     help: 'Conversations by service and state (an ended state counts every conversation that ended so)',
     labelNames: ['service', 'state'],
     registers: [registry],
     async collect() {
+      if (!connected()) return;
+      const all = await withinMs(counts.all());
+      if (all === undefined) return;
       this.reset();
-      const all = await counts.all().catch(() => []);
       for (const { service, state, count } of all) this.set({ service, state }, count);
     },
   });

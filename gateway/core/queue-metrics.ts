@@ -2,10 +2,11 @@
  * The BullMQ queues as an operator needs to see them: jobs per state (`waiting` and `prioritized`
  * are the backlog, `failed` the ones given up) and the age of the oldest job waiting, per queue.
  * Read from Redis when /metrics is scraped, so every process reports the same figures; a scrape
- * while Redis is down leaves them out rather than failing /metrics.
+ * while Redis is down or slow keeps the last figures (scrape.ts) rather than failing or hanging.
  */
 import type { Queue } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
+import { withinMs } from './scrape.js';
 
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
@@ -23,6 +24,8 @@ async function oldestWaiting(queue: Queue): Promise<number | undefined> {
 export function registerQueueMetrics(
   registry: Registry,
   queues: () => readonly Queue[],
+  /** False while Redis is away: the scrape then asks nothing (no command piles up behind it). */
+  connected: () => boolean = () => true,
   now: () => number = Date.now,
 ): void {
   new Gauge({
@@ -31,14 +34,15 @@ export function registerQueueMetrics(
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      this.reset();
-      await Promise.all(
-        queues().map(async (queue) => {
-          const counts = await queue.getJobCounts(...QUEUE_STATES).catch(() => undefined);
-          if (!counts) return;
-          for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-        }),
+      if (!connected()) return;
+      const read = Promise.all(
+        queues().map(async (queue) => [queue.name, await queue.getJobCounts(...QUEUE_STATES)] as const),
       );
+      const all = await withinMs(read);
+      if (all === undefined) return;
+      this.reset();
+      for (const [queue, counts] of all)
+        for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
     },
   });
   new Gauge({
@@ -47,14 +51,15 @@ export function registerQueueMetrics(
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
-      this.reset();
-      await Promise.all(
-        queues().map(async (queue) => {
-          const oldest = await oldestWaiting(queue).catch(() => null);
-          if (oldest === null) return;
-          this.set({ queue: queue.name }, oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
-        }),
+      if (!connected()) return;
+      const read = Promise.all(
+        queues().map(async (queue) => [queue.name, await oldestWaiting(queue)] as const),
       );
+      const all = await withinMs(read);
+      if (all === undefined) return;
+      this.reset();
+      for (const [queue, oldest] of all)
+        this.set({ queue }, oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
     },
   });
 }

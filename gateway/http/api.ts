@@ -42,7 +42,7 @@ export interface ApiParts {
   readonly routers: Router[];
 }
 
-/** Everything issue 7 adds to the HTTP side, ready for `buildApp({ ...deps, ...api(…) })`. */
+/** The API's guards and routers, ready for `buildApp({ ...deps, ...api(…) })`. */
 export function api(deps: ApiDeps): ApiParts {
   const { core } = deps;
   const campaigns = campaignStore(core);
@@ -73,7 +73,7 @@ export function api(deps: ApiDeps): ApiParts {
         lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
         now: deps.now ?? core.now,
       }),
-      campaignsRouter(campaigns),
+      campaignsRouter(campaigns, core),
       webhooksRouter(deps.webhooks),
       openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
