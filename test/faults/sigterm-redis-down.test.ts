@@ -64,7 +64,7 @@ describe('main.ts with Redis gone', () => {
     await logged(/"gateway started"/);
     await sim.waitForBind();
     await redis.stop();
-    await logged(/"inbound queue error"|"queue connection error"/);
+    await logged(/"redis unreachable"/);
     await logged(/"sms-out worker error"/);
     const started = performance.now();
     child.kill('SIGTERM');
