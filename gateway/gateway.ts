@@ -22,6 +22,7 @@ import { startInboundWorker } from './core/workers.js';
 import { api } from './http/api.js';
 import { buildApp } from './http/app.js';
 import { listenLimited } from './http/server.js';
+import { registerReplyLimitMetrics } from './core/reply-limits.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
 import { PortabilityFile } from './smpp/portability-file.js';
@@ -159,6 +160,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     ...(portability ? { portability: () => portability.table } : {}),
   });
   const coreMetrics = createCoreMetrics(metrics);
+  registerReplyLimitMetrics(metrics, core.conversations.limits);
   transport.onInbound(
     createInboundHandler({
       inbound: inboundFast,

@@ -29,6 +29,7 @@ import type { Outbox } from './outbox.js';
 import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
 import { paramsSchema } from './params.js';
+import { isReplySms, ReplyLimits } from './reply-limits.js';
 import { assertSameInvitation } from './same-invitation.js';
 
 export interface InvitationInput {
@@ -60,12 +61,17 @@ const MAX_ATTEMPTS = 8;
 const APPLIED_KEEP = 32;
 
 export type ApplyResult =
-  | { readonly status: 'applied' | 'unchanged'; readonly conversation: Conversation }
+  | { readonly status: 'applied' | 'unchanged' | 'folded'; readonly conversation: Conversation }
   | { readonly status: 'rejected'; readonly conversation: Conversation; readonly reason: string }
   | { readonly status: 'not-found' };
 
 export class ConversationService {
-  constructor(private readonly deps: ConversationDeps) {}
+  /** Per-number limits on the SMS replies cause, and the folding of unaccepted replies. */
+  readonly limits: ReplyLimits;
+
+  constructor(private readonly deps: ConversationDeps) {
+    this.limits = new ReplyLimits(deps.store.redis, deps.store.keys);
+  }
 
   service(id: string): ServiceDefinition {
     const service = this.deps.services.get(id);
@@ -142,6 +148,7 @@ export class ConversationService {
    * `key` makes it idempotent (a retransmitted reply, a repeated upstream event).
    */
   async apply(id: string, event: DialogueEvent, key?: string): Promise<ApplyResult> {
+    let foldChecked = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const conv = await this.deps.store.get(id);
       if (!conv) return { status: 'not-found' };
@@ -153,6 +160,11 @@ export class ConversationService {
       if (outcome.rejected) return { status: 'rejected', conversation: conv, reason: outcome.rejected };
       if (!outcome.changed && outcome.timeline.length === 0)
         return { status: 'unchanged', conversation: conv };
+      if (!foldChecked && event.type === 'reply' && unacceptedOnly(outcome)) {
+        foldChecked = true;
+        // Beyond the day's first unaccepted replies, one more is only counted (reply-limits.ts).
+        if (await this.limits.fold(id, now)) return { status: 'folded', conversation: conv };
+      }
       const keyed = key === undefined ? outcome : withKey(outcome, key);
       const committed = await this.commit(conv, keyed, now, []);
       if (committed) return { status: 'applied', conversation: committed };
@@ -175,7 +187,20 @@ export class ConversationService {
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
     const { maxParts } = this.service(next.service);
-    outcome.messages.forEach((message, i) => {
+    const messages: Outcome['messages'][number][] = [];
+    const taken: string[] = [];
+    for (const message of outcome.messages) {
+      // An SMS the citizen's SMS caused goes out only within the number's daily limit.
+      if (!isReplySms(message.templateId)) messages.push(message);
+      else if (await this.limits.takeSms(next.msisdn, message.templateId, now)) {
+        messages.push(message);
+        taken.push(message.templateId);
+      } else timeline.push({ at: now, kind: 'note', text: `${message.templateId} not sent (daily limit)` });
+    }
+    // A step that loses its compare-and-set sends nothing: what it took goes back.
+    const giveBack = () =>
+      Promise.all(taken.map((t) => this.limits.returnSms(next.msisdn, t, now))).catch(() => undefined);
+    messages.forEach((message, i) => {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars, {
         set: next.templateSet?.id,
         at: now,
@@ -229,8 +254,16 @@ export class ConversationService {
     if (outcome.consent) outbox.push({ t: 'assignment' });
     if (next.deadline !== before.deadline) outbox.push({ t: 'deadline', at: next.deadline });
     const final = !isOpen(next) && next.state !== 'consented';
-    const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
-    if (!ok) return null;
+    const ok = await this.deps.store
+      .commit(before.version, next, timeline, outbox, final)
+      .catch(async (err: unknown) => {
+        await giveBack();
+        throw err;
+      });
+    if (!ok) {
+      await giveBack();
+      return null;
+    }
     const committed = { ...next, version: before.version + 1 };
     if (outcome.consent && committed.campaign) {
       await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
@@ -284,6 +317,17 @@ function tooManyParts(
   return new GatewayError('GW_VALIDATION_FAILED', message, [
     { path, message: `too long: ${message}`, parts: sms.segmentation.parts, maxParts },
   ]);
+}
+
+/** A step that only records unaccepted replies (and notes): nothing changes state or consents. */
+function unacceptedOnly(outcome: Outcome): boolean {
+  if (outcome.consent) return false;
+  let replies = 0;
+  for (const e of outcome.timeline) {
+    if (e.kind === 'reply' && !e.accepted) replies++;
+    else if (e.kind !== 'note') return false;
+  }
+  return replies > 0;
 }
 
 function withKey(outcome: Outcome, key: string): Outcome {
