@@ -79,7 +79,7 @@ export const ERRORS = {
   GW_CONFLICT: {
     status: 409,
     title: 'The request conflicts with the current state (e.g. an event for a conversation that has ended).',
-    fix: 'Read the conversation and act on its current state.',
+    fix: 'Read its current state (a system: GET /v1/invitations/{service}/{externalId}; an agent: GET /v1/conversations/{id}; `details.state` has it too) and act on that.',
   },
   GW_INVITATION_MISMATCH: {
     status: 409,

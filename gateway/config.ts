@@ -151,6 +151,12 @@ const envSchema = z.object({
   PORTABILITY_FILE: z.string().min(1).optional(),
   /** Days the carrier learned for a number (from its replies, from "not our subscriber") is kept. */
   CARRIER_MEMORY_DAYS: positiveInt.default(30),
+  /** validity_period of every SMS (a notice's also ends with the sending window). */
+  SMS_VALIDITY_HOURS: positiveInt.default(24),
+  /** An SMS not accepted by an SMSC this long after it was queued (temporary failures) fails. */
+  SMS_MAX_AGE_HOURS: positiveInt.default(24),
+  /** An SMS with no final receipt this long after it was sent is marked "delivery unknown". */
+  RECEIPT_TIMEOUT_HOURS: positiveInt.default(72),
 });
 
 export interface Config {
@@ -169,6 +175,9 @@ export interface Config {
   readonly role: 'all' | 'edge' | 'workers';
   readonly portabilityFile: string | undefined;
   readonly carrierMemoryDays: number;
+  readonly smsValidityHours: number;
+  readonly smsMaxAgeHours: number;
+  readonly receiptTimeoutHours: number;
 }
 
 function fail(problems: string[]): never {
@@ -266,6 +275,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     role: e.GATEWAY_ROLE,
     portabilityFile: e.PORTABILITY_FILE,
     carrierMemoryDays: e.CARRIER_MEMORY_DAYS,
+    smsValidityHours: e.SMS_VALIDITY_HOURS,
+    smsMaxAgeHours: e.SMS_MAX_AGE_HOURS,
+    receiptTimeoutHours: e.RECEIPT_TIMEOUT_HOURS,
   });
 }
 

@@ -3,25 +3,27 @@
  * transport, the workers, the deadline sweeper and the HTTP app. Used by
  * main.ts, the demo and the end-to-end tests (in-process, on port 0).
  */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue, type Worker } from 'bullmq';
 import type express from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { QUEUES } from '../queues/names.js';
 import { connectRedis, redisReady, type RedisClient } from '../store/redis.js';
+import { registerBuildInfo } from './build-info.js';
 import type { Config } from './config.js';
+import { connectionLog, type ConnectionLog } from './connection-log.js';
 import { createInboundHandler } from './core/inbound.js';
-import { createCoreMetrics } from './core/metrics.js';
+import { createCoreMetrics, registerConversationMetrics, type CoreMetrics } from './core/metrics.js';
+import { registerQueueMetrics } from './core/queue-metrics.js';
 import { createCore, type Core } from './core/runtime.js';
-import { DEFAULT_SENDER_CONCURRENCY, startSender } from './core/sender.js';
+import { DEFAULT_SENDER_CONCURRENCY, startSender, type SmsLifetime } from './core/sender.js';
 import { SMS_BATCH_MAX } from './core/sms-handover.js';
 import { createSweeper, type Sweeper } from './core/sweeper.js';
 import type { StalledJobs } from './core/stalled.js';
 import { startInboundWorker } from './core/workers.js';
 import { api } from './http/api.js';
-import { buildApp } from './http/app.js';
-import { listenLimited } from './http/server.js';
+import { buildApp, type HealthProbe } from './http/app.js';
+import { listenEarly, startingApp, type EarlyServer } from './http/startup.js';
 import { registerReplyLimitMetrics } from './core/reply-limits.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
@@ -55,8 +57,15 @@ export interface StartOptions {
    * BullMQ's defaults (30 s each) when absent. The SIGKILL test shortens them.
    */
   readonly stalledJobs?: StalledJobs;
+  /** SMS validity, window bound and maximum age beyond the configuration's (tests: a short maximum age). */
+  readonly smsLifetime?: Partial<SmsLifetime>;
   /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
   readonly portabilityPollMs?: number;
+  /**
+   * Called as soon as the HTTP server listens, before Redis is reached and any bind is up
+   * (/healthz and /readyz answer from then on), with its URL.
+   */
+  readonly onListening?: (url: string) => void;
   /** Extra routers mounted after the API (tests, tools). */
   readonly routers?: (core: Core) => ReadonlyArray<express.Router>;
 }
@@ -79,71 +88,104 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
 /** Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8). */
 const WORKERS_ONLY_CONCURRENCY = 32;
 
-/** The API's server, with its timeouts and connection caps (gateway/http/server.ts). */
-async function listen(app: express.Express, host: string, port: number): Promise<Server> {
-  return (await listenLimited(app, host, port)).server;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
 /** The deadline sweeper; it sweeps on its own only in a process that decides (not GATEWAY_ROLE=edge). */
-function startSweeper(core: Core, options: StartOptions, sweeps: boolean): Sweeper {
+function startSweeper(
+  core: Core,
+  options: StartOptions,
+  sweeps: boolean,
+  metrics?: Pick<CoreMetrics, 'deliveryUnknown'>,
+): Sweeper {
   return createSweeper({
     core,
     log: options.log,
+    ...(metrics ? { deliveryUnknown: metrics.deliveryUnknown } : {}),
     intervalMs: sweeps ? (options.sweepIntervalMs ?? 1000) : 0,
     ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
   });
 }
 
-/** What every gateway process starts with: metrics, its Redis connections, the core. */
+function urlOf(config: Config, http: EarlyServer): string {
+  return `http://${config.http.host}:${(http.server.address() as AddressInfo).port}`;
+}
+
+/** A Redis connection whose errors and recoveries go to the process's one connection log. */
+function watched(config: Config, redisLog: ConnectionLog, name: string, failFast = false): RedisClient {
+  const client = connectRedis(config.redis, { name, failFast });
+  client.on('error', (err: Error) => redisLog.clientError(name, err));
+  client.on('ready', () => redisLog.ready(name));
+  return client;
+}
+
+/**
+ * What every gateway process starts with: metrics, its Redis connections, the HTTP server (at
+ * once: /healthz and /readyz answer while Redis is still out of reach), then the core, which
+ * waits for Redis as long as it takes.
+ */
 async function openProcess(
   config: Config,
   options: StartOptions,
+  later: readonly string[],
 ): Promise<{
   metrics: Registry;
   redis: RedisClient;
   workerRedis: RedisClient;
   clients: RedisClient[];
+  redisLog: ConnectionLog;
+  http: EarlyServer;
   core: Core;
 }> {
   const { log } = options;
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const redis = connectRedis(config.redis, { name: 'gateway' });
-  const workerRedis = connectRedis(config.redis, { name: 'gateway-workers' });
+  registerBuildInfo(metrics);
+  const redisLog = connectionLog(log, 'redis');
+  const redis = watched(config, redisLog, 'gateway');
+  const workerRedis = watched(config, redisLog, 'gateway-workers');
   const clients: RedisClient[] = [redis, workerRedis];
-  for (const c of clients)
-    c.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
-  const core = await createCore({
-    redis,
+  const redisProbe: HealthProbe = { name: 'redis', check: () => redisReady(redis) };
+  const starting = startingApp({
     log,
-    now: options.now ?? Date.now,
-    retentionDays: config.retentionDays,
-    calendarFile: config.calendarFile,
-    carriers: config.carriers,
-    carrierMemoryDays: config.carrierMemoryDays,
-    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
-    ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
+    metrics,
+    probes: [redisProbe, ...later.map((name) => ({ name, check: () => Promise.resolve(false) }))],
+    waitingFor: 'waiting for Redis',
   });
-  return { metrics, redis, workerRedis, clients, core };
+  const http = await listenEarly(starting, config.http.host, config.http.port);
+  options.onListening?.(urlOf(config, http));
+  try {
+    const core = await createCore({
+      redis,
+      log,
+      now: options.now ?? Date.now,
+      retentionDays: config.retentionDays,
+      calendarFile: config.calendarFile,
+      carriers: config.carriers,
+      carrierMemoryDays: config.carrierMemoryDays,
+      receiptTimeoutHours: config.receiptTimeoutHours,
+      connections: redisLog,
+      ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+      ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
+    });
+    registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[]);
+    registerConversationMetrics(metrics, core.stateCounts);
+    return { metrics, redis, workerRedis, clients, redisLog, http, core };
+  } catch (err) {
+    await http.close();
+    for (const c of clients) c.disconnect();
+    throw err;
+  }
 }
 
 export async function startGateway(config: Config, options: StartOptions): Promise<GatewayHandle> {
   const { log } = options;
-  const { metrics, redis, workerRedis, clients, core } = await openProcess(config, options);
+  const { metrics, redis, workerRedis, clients, redisLog, http, core } = await openProcess(config, options, [
+    'smpp',
+  ]);
   // The deliver_sm path must fail at once while Redis is down: the SMSC then retries.
-  const fastRedis = connectRedis(config.redis, { name: 'gateway-inbound', failFast: true });
-  fastRedis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const fastRedis = watched(config, redisLog, 'gateway-inbound', true);
   clients.push(fastRedis);
   const inboundFast = new Queue(QUEUES.inbound, { connection: fastRedis, prefix: core.queuePrefix });
   // Without a listener BullMQ prints the error's stack to stderr, outside the JSON log.
-  inboundFast.on('error', (err: Error) => log.warn({ err: err.message }, 'inbound queue error'));
+  inboundFast.on('error', (err: Error) => redisLog.error('queue inbound (fail-fast)', err));
   const portability = config.portabilityFile
     ? await new PortabilityFile({
         path: config.portabilityFile,
@@ -179,6 +221,11 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     log,
     concurrency: senderConcurrency(config),
     metrics: coreMetrics,
+    lifetime: {
+      validitySeconds: config.smsValidityHours * 3600,
+      maxAgeMs: config.smsMaxAgeHours * 3600_000,
+      ...options.smsLifetime,
+    },
     ...stalled,
   });
   // While no bind is up, leave SMS in the queue instead of burning their retries.
@@ -193,9 +240,9 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const inboundWorker = decides
     ? startInboundWorker({ core, connection: workerRedis, log, metrics: coreMetrics, ...stalled }).worker
     : undefined;
-  const sweeper = startSweeper(core, options, decides);
+  const sweeper = startSweeper(core, options, decides, coreMetrics);
 
-  const http = api({ core, apiKeys: config.apiKeys, metrics, log });
+  const parts = api({ core, apiKeys: config.apiKeys, metrics, log });
   const app = buildApp({
     log,
     metrics,
@@ -203,22 +250,22 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       { name: 'redis', check: () => redisReady(redis) },
       { name: 'smpp', check: () => Promise.resolve(transport.ready()) },
     ],
-    guards: http.guards,
-    routers: [...http.routers, ...(options.routers?.(core) ?? [])],
+    readyDetails: () => ({ carriers: transport.outages() }),
+    guards: parts.guards,
+    routers: [...parts.routers, ...(options.routers?.(core) ?? [])],
   });
-  const server = await listen(app, config.http.host, config.http.port);
-  const address = server.address() as AddressInfo;
+  http.serve(app);
 
   const workers: Worker[] = inboundWorker ? [sender, inboundWorker] : [sender];
   return {
-    httpUrl: `http://${config.http.host}:${address.port}`,
+    httpUrl: urlOf(config, http),
     core,
     transport,
     metrics,
     sweeper,
     async stop() {
       // Stop taking work, drain, unbind, close workers, close Redis (STYLE.md, "composition root").
-      await closeServer(server);
+      await http.close();
       await sweeper.stop();
       await sender.close();
       portability?.close();
@@ -248,7 +295,7 @@ export async function startWorkerProcess(
   options: StartOptions,
 ): Promise<WorkerProcessHandle> {
   const { log } = options;
-  const { metrics, redis, workerRedis, clients, core } = await openProcess(config, options);
+  const { metrics, redis, clients, workerRedis, http, core } = await openProcess(config, options, []);
   const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
   const metricsOfCore = createCoreMetrics(metrics);
   const { worker } = startInboundWorker({
@@ -260,16 +307,14 @@ export async function startWorkerProcess(
     concurrency: WORKERS_ONLY_CONCURRENCY,
     ...stalled,
   });
-  const sweeper = startSweeper(core, options, true);
-  const app = buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] });
-  const server = await listen(app, config.http.host, config.http.port);
-  const address = server.address() as AddressInfo;
+  const sweeper = startSweeper(core, options, true, metricsOfCore);
+  http.serve(buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] }));
   return {
-    httpUrl: `http://${config.http.host}:${address.port}`,
+    httpUrl: urlOf(config, http),
     core,
     sweeper,
     async stop() {
-      await closeServer(server);
+      await http.close();
       await sweeper.stop();
       await worker.close();
       await core.close();

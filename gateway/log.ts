@@ -2,7 +2,10 @@
  * Structured logging with pino. Citizens' data is personal data: MSISDNs are
  * masked (`7701***4567`), names and message texts are never written. Log such
  * values only as fields with these names, never inside the message string.
+ * Levels are written by name (`"level":"info"`). Every line written while an
+ * HTTP request is handled carries its `requestId` (logContext).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { maskMsisdn } from '../common/msisdn.js';
 
@@ -45,11 +48,25 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+/**
+ * Fields every line written inside `logContext.run(fields, …)` carries: the HTTP request's id
+ * (gateway/http/request-id.ts), so the business events a request causes name it.
+ */
+export const logContext = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
-      base: { service: 'gateway-1414' },
+      base: { app: 'gateway-1414' },
+      formatters: { level: (label) => ({ level: label }) },
+      // A fresh object each time (pino assigns the line's fields into it); nothing for a logger
+      // that already carries the request's id (requestLog, gateway/http/request-id.ts).
+      mixin: (_line, _level, logger) => {
+        const fields = logContext.getStore();
+        if (!fields || logger.bindings().requestId !== undefined) return {};
+        return { ...fields };
+      },
       redact: { paths: REDACT_PATHS, censor },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

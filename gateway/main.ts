@@ -4,6 +4,7 @@
  * unbind, close workers, close Redis).
  */
 import { GatewayError } from '../common/errors.js';
+import { buildInfo } from './build-info.js';
 import { loadConfig } from './config.js';
 import { startGateway, startWorkerProcess } from './gateway.js';
 import { format } from 'node:util';
@@ -41,10 +42,12 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   routeConsoleToLog(log);
+  // HTTP listens at once; the rest waits for Redis as long as it takes (/readyz says what is missing).
+  const onListening = (url: string): void => log.info({ http: url, ...buildInfo() }, 'HTTP listening');
   const gateway =
     config.role === 'workers'
-      ? await startWorkerProcess(config, { log })
-      : await startGateway(config, { log });
+      ? await startWorkerProcess(config, { log, onListening })
+      : await startGateway(config, { log, onListening });
   log.info({ http: gateway.httpUrl, role: config.role }, 'gateway started');
 
   let stopping = false;

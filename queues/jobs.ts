@@ -51,6 +51,8 @@ export const smsOutJob = z.object({
   invitation: z.object({ service: z.string(), externalId: z.string(), state: z.enum(STATES) }).optional(),
   /** Carriers that said the number is not theirs: a second try goes elsewhere (gateway/core/replies.ts). */
   avoidCarriers: z.array(z.string()).optional(),
+  /** Epoch ms of its first hand-over when it moved to a job of its own: its age counts from then. */
+  queuedAt: z.number().optional(),
 });
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';

@@ -7,7 +7,17 @@
 import type { RedisClient } from './redis.js';
 
 /** What was done: lookups (by id, by phone number, unmasked), and supervisors' changes to keys. */
-export const AUDIT_ACTIONS = ['view', 'search', 'unmask', 'key-create', 'key-revoke', 'refused'] as const;
+export const AUDIT_ACTIONS = [
+  'view',
+  'search',
+  'unmask',
+  'key-create',
+  'key-revoke',
+  'refused',
+  'worklist',
+  'resend',
+  'annotate',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
@@ -26,6 +36,13 @@ export interface AuditEntry {
   readonly reason?: string;
   /** How many conversations the lookup returned. */
   readonly count?: number;
+  /** A search by the inviting system's reference. */
+  readonly service?: string;
+  readonly externalId?: string;
+  /** The worklist read. */
+  readonly list?: string;
+  /** The SMS sent again. */
+  readonly smsId?: string;
   /** A refused attempt (`refused`): the status answered (401, 403, 429), the path, the client address. */
   readonly status?: number;
   readonly path?: string;

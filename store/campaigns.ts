@@ -7,10 +7,23 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
 /** The counters of a campaign. DO NOT RENAME: persisted hash fields and metric labels. */
-export const CAMPAIGN_FIELDS = ['queued', 'sent', 'delivered', 'failed', 'replied', 'consented'] as const;
+export const CAMPAIGN_FIELDS = [
+  'queued',
+  'sent',
+  'delivered',
+  'failed',
+  'replied',
+  'consented',
+  /** Invitations with no final receipt after RECEIPT_TIMEOUT_HOURS (gateway/core/delivery-unknown.ts). */
+  'unknown',
+] as const;
 export type CampaignField = (typeof CAMPAIGN_FIELDS)[number];
 
-export type CampaignProgress = Record<CampaignField, number>;
+/** Counters plus `states`: how many of the campaign's conversations are in each state now. */
+export type CampaignProgress = Record<CampaignField, number> & { states: Record<string, number> };
+
+/** Hash fields of the per-state counts: `state:<name>` (a persisted format). */
+const STATE_FIELD = 'state:';
 
 export class CampaignStore {
   constructor(
@@ -26,11 +39,28 @@ export class CampaignStore {
     ]);
   }
 
+  /**
+   * Moves one conversation from state `from` (null: a new one) to `to` in the per-state counts,
+   * in one MULTI (the campaign's hash is one key).
+   */
+  async moveState(campaign: string, from: string | null, to: string, now: number): Promise<void> {
+    const key = this.keys.campaign(campaign);
+    const multi = this.redis.multi().hincrby(key, `${STATE_FIELD}${to}`, 1);
+    if (from !== null) multi.hincrby(key, `${STATE_FIELD}${from}`, -1);
+    await Promise.all([multi.exec(), this.redis.zadd(this.keys.campaigns(), now, campaign)]);
+  }
+
   /** The counters, or undefined when the campaign has none. */
   async progress(campaign: string): Promise<CampaignProgress | undefined> {
     const raw = await this.redis.hgetall(this.keys.campaign(campaign));
     if (Object.keys(raw).length === 0) return undefined;
-    return Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, Number(raw[f] ?? 0)])) as CampaignProgress;
+    const counters = Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, Number(raw[f] ?? 0)]));
+    const states = Object.fromEntries(
+      Object.entries(raw)
+        .filter(([f, n]) => f.startsWith(STATE_FIELD) && Number(n) > 0)
+        .map(([f, n]) => [f.slice(STATE_FIELD.length), Number(n)]),
+    );
+    return { ...counters, states } as CampaignProgress;
   }
 
   /** The most recently active campaigns, newest first. */

@@ -209,6 +209,11 @@ export class ConversationStore {
     return this.externalIds.claim(service, externalId, id);
   }
 
+  /** The conversation id of (service, externalId), or null (the inviting system's reference). */
+  async findExternalId(service: string, externalId: string): Promise<string | null> {
+    return this.externalIds.find(service, externalId);
+  }
+
   /**
    * Commits a step if the stored version is still `expectedVersion` (-1 for a new conversation).
    * Returns false on conflict: re-read and decide again.

@@ -25,4 +25,10 @@ export class ExternalIdIndex {
     if ((await this.redis.hsetnx(bucket, externalId, id)) === 1) return id;
     return (await this.redis.hget(bucket, externalId)) ?? id;
   }
+
+  /** The conversation id holding (service, externalId), or null; claims nothing. */
+  async find(service: string, externalId: string): Promise<string | null> {
+    const bucket = this.keys.externalIds(service, fnv1a(externalId) % EXTERNAL_ID_BUCKETS);
+    return this.redis.hget(bucket, externalId);
+  }
 }

@@ -54,14 +54,25 @@ export interface Keys {
   campaign(id: string): string;
   /** Sorted set: campaign ids scored by their last counter update (epoch ms), for /metrics. */
   campaigns(): string;
+  /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
+  stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
   dictionary(id: string): string;
   /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
   learnedCarrier(msisdn: string): string;
+  /** Set: `conversationId smsId` of the SMS sent in one hour (epoch hour) that await a final receipt. */
+  awaitingReceipt(hour: number): string;
+  /** Sorted set: the hours (score and member) that have SMS awaiting a final receipt. */
+  awaitingHours(): string;
   /** Hash: SHA-256 (hex) of a person's API key → its record (store/api-keys.ts); never the key itself. */
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
   personKeyIds(): string;
+  /**
+   * Sorted set: conversation ids of one service on one worklist of one Almaty day (YYYY-MM-DD),
+   * scored by time (store/worklists.ts); expires two days after that day.
+   */
+  worklist(list: string, service: string, day: string): string;
 }
 
 export function createKeys(prefix = 'gw'): Keys {
@@ -83,8 +94,12 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
+    awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,
+    awaitingHours: () => `${prefix}:{aw}`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
+    worklist: (list, service, day) => `${prefix}:{wl:${list}:${service}:${day}}`,
   };
 }

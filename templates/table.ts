@@ -1,37 +1,41 @@
 /**
- * The cost table (pure): every template × language rendered with the sample values, with its encoding,
- * characters and SMS parts, and the parts a mailing to a million citizens takes. `scripts/templates-table.ts`
- * prints it and writes `docs/templates.md`.
+ * The cost table and the review checklist (pure): every template set, each template × language rendered
+ * with the sample values, with its encoding, characters and SMS parts, and the parts a mailing to a
+ * million citizens takes; then every sentence no act words, for a native speaker to review.
+ * `scripts/templates-table.ts` prints the tables and writes `docs/templates.md`.
  */
-import { textKinds } from './catalogue.js';
-import type { RenderedSms, Renderer } from './renderer.js';
+import type { TextKind } from './header.js';
+import type { RenderedSms } from './renderer.js';
+import type { TemplateSet, TemplateSets } from './sets.js';
 import { LANGUAGES } from './var-types.js';
 
 /** Citizens per mailing the table prices. */
 export const CITIZENS = 1_000_000;
 
 export interface TableRow {
+  readonly set: TemplateSet;
   readonly sms: RenderedSms;
-  readonly text: string;
+  readonly text: TextKind;
 }
 
-/** Render every template in both languages with its sample. */
-export function renderSamples(renderer: Renderer, samples: Readonly<Record<string, unknown>>): TableRow[] {
-  return renderer.catalogue.ids.flatMap((id) => {
-    const entry = renderer.catalogue.entries.get(id);
-    if (!entry) return [];
-    const kinds = textKinds(entry);
-    return LANGUAGES.map((lang) => ({
-      sms: renderer.render(id, lang, samples[id] as Record<string, unknown>),
-      text: kinds[lang],
-    }));
-  });
+/** Render every template of every set in both languages with its sample. */
+export function renderSamples(sets: TemplateSets, samples: Readonly<Record<string, unknown>>): TableRow[] {
+  return sets.sets.flatMap((set) =>
+    set.catalogue.ids.flatMap((id) => {
+      const entry = set.catalogue.entries.get(id)!;
+      return LANGUAGES.map((lang) => ({
+        set,
+        sms: set.renderer.render(id, lang, samples[id] as Record<string, unknown>),
+        text: entry.files[lang].header.text,
+      }));
+    }),
+  );
 }
 
 const ENCODING_LABEL = { gsm7: 'GSM 03.38', ucs2: 'UCS2' } as const;
 const number = (n: number) => n.toLocaleString('en-US');
 
-/** The table as GitHub markdown. */
+/** One set's table as GitHub markdown. */
 export function markdownTable(rows: readonly TableRow[]): string {
   const head = [
     '| template | lang | text | encoding | characters | parts | parts per 1,000,000 citizens |',
@@ -45,6 +49,65 @@ export function markdownTable(rows: readonly TableRow[]): string {
   return [...head, ...body].join('\n');
 }
 
+/** What a set is: its act, its days in force, its version. */
+export function setHeading(set: TemplateSet): string {
+  const act = set.act
+    ? `${set.act.title}; ${set.act.number}, ${set.act.date}; ${set.act.appendix}` +
+      (set.act.term ? `. The act's own term: ${set.act.term}` : '')
+    : "no act: the gateway's own messages, all composed";
+  return [
+    `### \`${set.id}\` (${set.service})`,
+    '',
+    `- act: ${act}`,
+    `- in force: ${set.from} to ${set.until ?? 'further notice'} (Asia/Almaty, both days included)`,
+    `- manifest: \`templates/${set.file}\`; version (sha256): \`${set.sha256}\``,
+  ].join('\n');
+}
+
+/** Every set: heading, then its table. */
+export function setTables(rows: readonly TableRow[]): string {
+  const sets = [...new Set(rows.map((r) => r.set))];
+  return sets
+    .map((set) => `${setHeading(set)}\n\n${markdownTable(rows.filter((r) => r.set === set))}`)
+    .join('\n\n');
+}
+
+/** A rendered text cut into sentences: by line, then after `.`, `!` or `?` followed by a space. */
+export function sentences(text: string): string[] {
+  return text
+    .split('\n')
+    .flatMap((line) => line.split(/(?<=[.!?])\s+(?=\S)/))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/**
+ * The checklist: every sentence of every composed or translated rendering, once (a sentence the sample
+ * fills with a name is listed as rendered). Nothing here is the act's own word.
+ */
+export function reviewChecklist(rows: readonly TableRow[]): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const kind of ['composed', 'translation'] as const) {
+    lines.push(
+      '',
+      kind === 'composed'
+        ? '#### Composed (no act gives these words)'
+        : '#### Translations (the act gives only the Kazakh text)',
+      '',
+    );
+    for (const row of rows.filter((r) => r.text === kind)) {
+      for (const sentence of sentences(row.sms.text)) {
+        const key = `${row.sms.language} ${sentence}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        lines.push(`- [ ] ${row.sms.language} · \`${row.sms.templateId}\` (${row.set.id}): ${sentence}`);
+      }
+    }
+  }
+  return lines.join('\n').trim();
+}
+
 /** Marker at the top of the generated document. */
 export const GENERATED_MARKER =
   '<!-- Generated by scripts/templates-table.ts (`npm run templates -- --write`). Do not edit by hand. -->';
@@ -53,17 +116,73 @@ export const GENERATED_MARKER =
 export function templatesDocument(rows: readonly TableRow[]): string {
   return `${GENERATED_MARKER}
 
-# SMS templates and what they cost
+# SMS templates: sets by act, what they cost, what to review
 
 Every SMS the gateway sends, rendered with the sample values in \`templates/samples.json\`. Kazakh and
 Russian text is always UCS2 (70 characters in one SMS, 67 per part once split); GSM 03.38 takes 160 / 153.
 "parts per 1,000,000 citizens" is what one mailing of that message costs in SMS parts.
 
 "text" says how the template relates to the act: **verbatim** (the act's own words; placeholders filled),
-**translation** (the act gives no text in this language), **composed** (the act gives no wording).
-Each template's header names its source; the texts themselves are in \`templates/kk/\` and \`templates/ru/\`,
-and every rendered sample is kept in \`test/fixtures/rendered/\`.
+**translation** (the act gives no text in this language), **composed** (the act gives no wording). The same
+word is in each template's header (\`text:\`), in every SMS entry of a conversation's timeline, and in the
+consent record (\`consentTemplate.wording\` of an \`assignments\` job). Each template's header names its
+source; the texts are in \`templates/kk/\` and \`templates/ru/\`, and every rendered sample is kept in
+\`test/fixtures/rendered/<set>/\`.
 
-${markdownTable(rows)}
+## Template sets
+
+A consent is valid for the text the citizen saw, and the texts are law: they change when an act changes.
+So templates come in **sets**, one per act (or amendment), each a manifest \`templates/sets/<id>.json\`:
+
+\`\`\`json
+{
+  "id": "home-schooling.2024-02-16",
+  "service": "home-schooling",
+  "act": { "title": "…", "number": "№ 42, № 75/НҚ, № 38", "date": "2024-02-16",
+           "appendix": "Algorithm, Appendix 1-5", "term": "item 6: … until 31.12.2024" },
+  "inForce": { "from": "2024-02-16", "until": null },
+  "dir": "."
+}
+\`\`\`
+
+- The set's templates are the files of its service (\`<service>.*.hbs\`) in \`templates/kk/<dir>/\` and
+  \`templates/ru/<dir>/\` (\`dir\` "." is the language folders themselves).
+- **An invitation uses the set in force on the day it is sent** (Asia/Almaty, \`from\` and \`until\`
+  included); **a conversation keeps that set to its end**: its follow-ups (acknowledgement, expiry,
+  assignment) and its consent record cite it, whatever came into force since. The gateway's own messages
+  (\`gateway.*\`) are their own set, with no act. \`GET /v1/conversations/:id\` and the console show, for the
+  conversation and for each SMS, the set, its act (number, date, appendix) and its version.
+- **The version** is the SHA-256 of the manifest, every template file and the value of every vocabulary
+  term (\`templates/locales/\`) the templates use: a conversation records it when it starts, so a set edited
+  while in force shows as changed. Never edit a set in force: add a new one.
+- **A new or amended act is a new set, with no code change**: copy the service's files into a new folder
+  (\`templates/kk/<dir>/\`, \`templates/ru/<dir>/\`), make them say what the new act says, add the manifest
+  with the day it comes into force, and end the old set's \`inForce.until\` the day before. Keep the old set
+  while conversations started under it may be open (the longest deadline plus \`RETENTION_DAYS\`).
+- **Checked at start-up**, each stopping the gateway with one line naming the file: a manifest that does not
+  validate, a set missing a template its service sends, a placeholder the header does not declare (or one
+  in single braces outside the header's \`slots:\`), a term missing from a locale, a malformed link, a
+  period that overlaps another set of the same service, a template file no set claims.
+- **No set in force** for the service on the day: the invitation is refused with \`GW_NO_TEMPLATE_SET\`
+  (422), naming the service and the day; nothing is stored or sent.
+- **The acts' own terms.** The joint order of 16 Feb 2024 (003/000) ran until 31.12.2024 (item 6) and the
+  school-meals order of 17 Nov 2023 (002) for 12 months (item 9); their successors are not among the
+  seeds. Both sets are kept open (\`until\` null) so the pilots' invitations still go out: when the
+  ministry names the acts now in force, their texts become new sets and these end. Each manifest's
+  \`act.term\` and \`notes\` say so.
+
+## The sets and what their SMS cost
+
+\`npm run templates\` prints these tables (\`-- --write\` regenerates this file).
+
+${setTables(rows)}
+
+## Native-speaker review checklist
+
+Every sentence of every SMS that is not the act's own words, as rendered with the samples: the
+composed texts and the Russian translations of 002. A Kazakh and a Russian native speaker each tick
+their language; a change to any of these sentences regenerates this list.
+
+${reviewChecklist(rows)}
 `;
 }

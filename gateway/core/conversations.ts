@@ -22,6 +22,7 @@ import {
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
+import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,7 @@ import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
 import { paramsSchema } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
+import type { Worklists } from './worklists.js';
 import { assertSameInvitation } from './same-invitation.js';
 
 export interface InvitationInput {
@@ -48,17 +50,25 @@ export interface ConversationDeps {
   readonly deadline: DeadlineFn;
   readonly outbox: Outbox;
   readonly campaigns: CampaignStore;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts?: StateCounts;
   readonly log: Logger;
   /** Kazakhstan's time zone: outcomes carry local times (CONTRACT.md). */
   readonly zone: ZoneTable;
   /** Epoch ms; injectable so deadlines are tested without waiting days. */
   readonly now: () => number;
+  /** The call centre's worklists, kept as steps are committed. */
+  readonly worklists?: Worklists;
 }
 
 /** How many times a step is re-decided after losing a compare-and-set. */
 const MAX_ATTEMPTS = 8;
 /** Keys of applied replies and events kept per conversation for idempotency. */
 const APPLIED_KEEP = 32;
+
+export type ResendResult =
+  | { readonly status: 'resent'; readonly smsId: string; readonly conversation: Conversation }
+  | { readonly status: 'not-found' | 'no-such-sms' | 'not-failed' };
 
 export type ApplyResult =
   | { readonly status: 'applied' | 'unchanged' | 'folded'; readonly conversation: Conversation }
@@ -118,7 +128,7 @@ export class ConversationService {
       templateSet: { id: set.id, sha256: set.sha256 },
     });
     const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
-    const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }]);
+    const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }], 'invitation');
     if (!committed) {
       // Another request with the same externalId created it first: answer that one.
       const winner = await this.deps.store.get(id);
@@ -166,7 +176,7 @@ export class ConversationService {
         if (await this.limits.fold(id, now)) return { status: 'folded', conversation: conv };
       }
       const keyed = key === undefined ? outcome : withKey(outcome, key);
-      const committed = await this.commit(conv, keyed, now, []);
+      const committed = await this.commit(conv, keyed, now, [], causeOf(event));
       if (committed) return { status: 'applied', conversation: committed };
       this.deps.log.debug(
         { conversationId: id, attempt },
@@ -182,6 +192,7 @@ export class ConversationService {
     outcome: Outcome,
     now: number,
     extra: OutboxEntry[],
+    cause: string,
   ): Promise<Conversation | null> {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
@@ -265,6 +276,18 @@ export class ConversationService {
       return null;
     }
     const committed = { ...next, version: before.version + 1 };
+    this.logStep(before, committed, cause, outcome.messages.length);
+    if (before.version < 0 || before.state !== committed.state) {
+      const from = before.version < 0 ? null : before.state;
+      await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
+    }
+    if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
+      const from = before.version < 0 ? null : before.state;
+      await this.deps.campaigns
+        .moveState(committed.campaign, from, committed.state, now)
+        .catch(() => undefined);
+    }
+    await this.deps.worklists?.committed(before, committed, timeline, now);
     if (outcome.consent && committed.campaign) {
       await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
     }
@@ -277,8 +300,100 @@ export class ConversationService {
     return committed;
   }
 
+  /** One line per committed step: the story of a conversation, without personal data. */
+  private logStep(before: Conversation, after: Conversation, cause: string, sms: number): void {
+    const line = {
+      event: STEP_EVENTS[cause] ?? `conversation.${cause}`,
+      conversationId: after.id,
+      service: after.service,
+      campaign: after.campaign ?? undefined,
+      from: before.version < 0 ? undefined : before.state,
+      state: after.state,
+      sms,
+    };
+    this.deps.log.info(line, STEP_MESSAGES[cause] ?? 'conversation step');
+  }
+
   async get(id: string): Promise<Conversation | null> {
     return this.deps.store.get(id);
+  }
+
+  /**
+   * Sends an undelivered SMS again, as it was (the same text, template and version: the stored
+   * entry, not a new rendering), for a supervisor who checked the number with the citizen.
+   * An undelivered invitation reopens its stage with a fresh deadline, so the citizen can answer.
+   */
+  async resend(id: string, smsId: string, by: string, reason: string): Promise<ResendResult> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const stored = await this.deps.store.withTimeline(id);
+      if (!stored) return { status: 'not-found' };
+      const { conversation: conv, timeline } = stored;
+      const sms = timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
+      if (!sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string') {
+        return { status: 'no-such-sms' };
+      }
+      const statuses = timeline.filter((e) => e.kind === 'sms-status' && e.smsId === smsId);
+      if (!statuses.some((e) => e.status === 'failed')) return { status: 'not-failed' };
+      const now = this.deps.now();
+      const newId = `${conv.version + 1}.0`;
+      const asksConsent = conv.consentTemplate?.id === sms.templateId;
+      let next: Conversation = { ...conv, updatedAt: now };
+      const entries: TimelineEntry[] = [{ at: now, kind: 'note', text: reason, by, action: 'resend', smsId }];
+      if (conv.state === 'undeliverable' && asksConsent) {
+        const reopened = this.reopen(conv, timeline, now);
+        if (reopened) {
+          next = reopened;
+          entries.push({
+            at: now,
+            kind: 'transition',
+            from: conv.state,
+            to: next.state,
+            stage: next.stage,
+            cause: 'resend by a supervisor',
+          });
+        }
+      }
+      entries.push({ ...sms, at: now, smsId: newId, status: 'queued', resendOf: smsId });
+      const outbox: OutboxEntry[] = [
+        {
+          t: 'sms',
+          smsId: newId,
+          to: next.msisdn,
+          text: sms.text,
+          templateId: sms.templateId,
+          asksConsent,
+          ...(next.campaign ? { campaign: next.campaign } : {}),
+        },
+      ];
+      if (next.deadline !== conv.deadline) outbox.push({ t: 'deadline', at: next.deadline });
+      if (!(await this.deps.store.commit(conv.version, next, entries, outbox, false))) continue;
+      const committed = { ...next, version: conv.version + 1 };
+      await this.deps.worklists?.committed(conv, committed, entries, now);
+      await this.deps.outbox
+        .flush(committed.id, { entries: outbox, conversation: committed })
+        .catch((err: unknown) => {
+          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+        });
+      return { status: 'resent', smsId: newId, conversation: committed };
+    }
+    throw new Error(`conversation ${id}: too many concurrent transitions`);
+  }
+
+  /** The stage an undeliverable conversation was in, entered again now with its deadline. */
+  private reopen(conv: Conversation, timeline: readonly TimelineEntry[], now: number): Conversation | null {
+    const service = this.service(conv.service);
+    const last = timeline.findLast(
+      (e) => e.kind === 'transition' && typeof e.stage === 'string' && e.stage !== 'undeliverable',
+    );
+    const stage = typeof last?.stage === 'string' ? service.stages[last.stage] : undefined;
+    if (!stage || !last || typeof last.stage !== 'string') return null;
+    return {
+      ...conv,
+      stage: last.stage,
+      state: stage.state,
+      deadline: stage.deadline ? this.deps.deadline(stage.deadline, now) : null,
+      updatedAt: now,
+    };
   }
 
   /** Events from downstream systems (POST /v1/events). */
@@ -298,6 +413,22 @@ export class ConversationService {
     return this.apply(id, event);
   }
 }
+
+/** What caused a step, as the `event` of its log line. */
+function causeOf(event: DialogueEvent): string {
+  return event.type === 'upstream' ? `upstream.${event.name}` : event.type;
+}
+
+const STEP_EVENTS: Readonly<Record<string, string>> = {
+  invitation: 'invitation.accepted',
+  reply: 'reply.decided',
+  deadline: 'deadline.fired',
+};
+const STEP_MESSAGES: Readonly<Record<string, string>> = {
+  invitation: 'invitation accepted',
+  reply: 'reply decided',
+  deadline: 'deadline fired',
+};
 
 /** The caller's field that made an SMS too long: the longest variable, named as the API names it. */
 function tooManyParts(

@@ -3,7 +3,8 @@
  * replies and receipts stored before their deliver_sm_resp, temporary refusals while Redis is
  * away, multipart replies, receipts that never found their SMS, and what the workers decided.
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { StateCounts } from '../../store/state-counts.js';
 
 export interface CoreMetrics {
   /** deliver_sm stored and acknowledged, by kind (`reply`, `receipt`). */
@@ -22,6 +23,8 @@ export interface CoreMetrics {
    * in a job of its own if it was in a batch), `link-down` (its job waits for a bind).
    */
   readonly sms: Counter<'outcome'>;
+  /** SMS with no final receipt within RECEIPT_TIMEOUT_HOURS, marked "delivery unknown". */
+  readonly deliveryUnknown: Counter;
 }
 
 export function createCoreMetrics(registry: Registry): CoreMetrics {
@@ -61,5 +64,28 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    deliveryUnknown: new Counter({
+      name: 'gateway_delivery_unknown_total',
+      help: 'SMS with no final receipt within RECEIPT_TIMEOUT_HOURS, marked delivery unknown',
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * `gateway_conversations{service, state}`, read from Redis when scraped (store/state-counts.ts),
+ * so every process reports the same figures; left out while Redis is down.
+ */
+export function registerConversationMetrics(registry: Registry, counts: StateCounts): void {
+  new Gauge({
+    name: 'gateway_conversations',
+    help: 'Conversations by service and state (an ended state counts every conversation that ended so)',
+    labelNames: ['service', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const all = await counts.all().catch(() => []);
+      for (const { service, state, count } of all) this.set({ service, state }, count);
+    },
+  });
 }

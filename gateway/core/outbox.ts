@@ -101,10 +101,20 @@ export class Outbox {
       case 'assignment': {
         const conv = await conversation();
         // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).
-        if (conv)
-          await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv, this.deps.zone), {
-            jobId: conversationId,
-          });
+        if (!conv) return;
+        await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv, this.deps.zone), {
+          jobId: conversationId,
+        });
+        this.deps.log.info(
+          {
+            event: 'consent.enqueued',
+            conversationId,
+            service: conv.service,
+            campaign: conv.campaign ?? undefined,
+            queue: this.deps.assignments.name,
+          },
+          'consent enqueued',
+        );
         return;
       }
       case 'outcome':

@@ -96,3 +96,51 @@ export class OutcomeEmitter {
     for (const listener of this.listeners) await listener(present);
   }
 }
+
+/** One outcome as the inviting system reads it (GET /v1/invitations/…): no texts. */
+export interface OutcomeRecord {
+  readonly outcome: OutcomeName;
+  /** Epoch ms. */
+  readonly at: number;
+  readonly carrier?: { readonly stat: string; readonly err?: string };
+  readonly reason?: string;
+}
+
+/**
+ * The outcomes a conversation has had, read from its timeline (which outlives the `outcomes`
+ * jobs' retention): the invitation's first `sent` and `delivered`, every transition into an
+ * outcome state. The same list the queue received, in time order.
+ */
+export function outcomesFromTimeline(
+  conv: Conversation,
+  timeline: ReadonlyArray<{ readonly at: number; readonly kind: string; readonly [f: string]: unknown }>,
+): OutcomeRecord[] {
+  const out: OutcomeRecord[] = [];
+  const seen = new Set<string>();
+  const add = (record: OutcomeRecord): void => {
+    if (seen.has(record.outcome)) return;
+    seen.add(record.outcome);
+    out.push(record);
+  };
+  for (const e of timeline) {
+    const invitation = e.kind === 'sms-status' && e.smsId === conv.invitationSmsId;
+    if (invitation && e.status === 'sent') add({ outcome: 'sent', at: e.at });
+    else if (invitation && e.status === 'delivered') {
+      const err = typeof e.err === 'string' ? { err: e.err } : {};
+      add({
+        outcome: 'delivered',
+        at: e.at,
+        carrier: { stat: typeof e.stat === 'string' ? e.stat : 'DELIVRD', ...err },
+      });
+    } else if (e.kind === 'transition' && typeof e.to === 'string' && isOutcome(e.to) && e.to !== e.from) {
+      const outcome = e.to;
+      add({
+        outcome,
+        at: e.at,
+        ...(outcome === 'undeliverable' && conv.delivery ? { carrier: conv.delivery } : {}),
+        ...(outcome === 'rejected' && conv.decision?.reason ? { reason: conv.decision.reason } : {}),
+      });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at);
+}

@@ -70,13 +70,36 @@ export class InboundProcessor {
         if (campaign && result.status === 'applied') {
           await this.core.campaigns.increment(campaign, 'replied', this.core.now());
         }
+        // An applied reply has its line from the step it caused (conversations.ts).
+        if (result.status !== 'applied') this.logReply(job, result.status, route.conversation);
         return result.status;
       }
-      case 'which':
-        return this.askWhich(msisdn, route.candidates, parsed, job);
-      case 'none':
-        return this.noOpenRequest(msisdn, job);
+      case 'which': {
+        const result = await this.askWhich(msisdn, route.candidates, parsed, job);
+        this.logReply(job, result, undefined, route.candidates.length);
+        return result;
+      }
+      case 'none': {
+        const result = await this.noOpenRequest(msisdn, job);
+        this.logReply(job, result);
+        return result;
+      }
     }
+  }
+
+  private logReply(job: ReplyJob, result: string, to?: Conversation, open?: number): void {
+    this.log.info(
+      {
+        event: 'reply.decided',
+        result,
+        smscMessageId: job.smscMessageId,
+        conversationId: to?.id,
+        service: to?.service,
+        campaign: to?.campaign ?? undefined,
+        open,
+      },
+      'reply decided',
+    );
   }
 
   /**
@@ -190,6 +213,19 @@ export class InboundProcessor {
     if (!link) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
     if (link.c === NO_CONVERSATION) return 'loose';
     const status = deliveryStatus(job.status);
+    this.log.info(
+      {
+        event: 'sms.receipt',
+        conversationId: link.c,
+        smsId: link.s,
+        part: link.p + 1,
+        parts: link.n,
+        status,
+        stat: job.status,
+        carrier: job.carrier,
+      },
+      'delivery receipt',
+    );
     if (status === 'failed' && this.notSubscriber(job)) {
       const outcome = await this.tryElsewhere(link, job);
       if (outcome) return outcome;
@@ -205,6 +241,10 @@ export class InboundProcessor {
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
     if (link.p === 0 && status === 'delivered') await this.invitationDelivered(link.c, link.s, job);
+    if (status === 'failed') {
+      const conv = await store.get(link.c);
+      if (conv) await this.core.worklists.undelivered(conv, job.receivedAt);
+    }
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
     const counts = link.p === 0;

@@ -16,18 +16,23 @@ import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import { CampaignStore } from '../../store/campaigns.js';
+import { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import { CarrierMemory } from '../../store/carriers.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
+import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
+import { StateCounts } from '../../store/state-counts.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
+import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 import { OutcomeEmitter } from './outcomes.js';
 import { SmsHandOver } from './sms-handover.js';
+import { Worklists } from './worklists.js';
 
 export interface CoreOptions {
   readonly redis: RedisClient;
@@ -42,6 +47,10 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
+  readonly connections?: ConnectionLog;
+  /** The templates folder (sets, files, locales); default the repository's `templates/`. */
+  readonly templatesDir?: string | undefined;
   /**
    * The carriers (CARRIERS_FILE): with more than one, the carrier of each number is learned
    * and kept `carrierMemoryDays` (default 30), and their "not our subscriber" receipt codes
@@ -52,6 +61,8 @@ export interface CoreOptions {
     readonly notSubscriber?: { readonly receiptErr: readonly string[] } | undefined;
   }>;
   readonly carrierMemoryDays?: number;
+  /** An SMS with no final receipt this long after it was sent is "delivery unknown". Default 72. */
+  readonly receiptTimeoutHours?: number;
 }
 
 export interface Queues {
@@ -73,8 +84,15 @@ export interface Core {
   readonly sms: SmsHandOver;
   /** Progress counters per campaign (queued, sent, delivered, failed, replied, consented). */
   readonly campaigns: CampaignStore;
+  /** Conversations by service and state, for /metrics. */
+  readonly stateCounts: StateCounts;
+  /** The call centre's worklists (undelivered, not understood, deadlines by day). */
+  readonly worklists: Worklists;
   /** The carrier learned per number; undefined with a single carrier (nothing to choose). */
   readonly carrierMemory: CarrierMemory | undefined;
+  /** SMS awaiting their final receipt, swept after `receiptTimeoutMs` (delivery-unknown.ts). */
+  readonly awaitedReceipts: AwaitedReceipts;
+  readonly receiptTimeoutMs: number;
   /** Per carrier, the receipt `err:` codes that mean "not our subscriber". */
   readonly notSubscriberReceipts: ReadonlyMap<string, ReadonlySet<string>>;
   /** The template sets by act (templates/sets/): renders every SMS with the set it follows. */
@@ -118,9 +136,9 @@ function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
 }
 
 /** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
-async function loadSets(): Promise<TemplateSets> {
+async function loadSets(dir?: string): Promise<TemplateSets> {
   try {
-    return await loadTemplateSets();
+    return await loadTemplateSets(dir);
   } catch (error) {
     if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
     throw error;
@@ -132,7 +150,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadSets(),
+    loadSets(options.templatesDir),
     loadSamples(),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
@@ -149,9 +167,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   // Without a listener BullMQ prints connection errors as raw stack traces; they belong in the log.
   for (const queue of Object.values(queues) as Queue[]) {
-    queue.on('error', (err: Error) =>
-      log.warn({ queue: queue.name, err: err.message }, 'queue connection error'),
-    );
+    queue.on('error', (err: Error) => {
+      if (options.connections) options.connections.error(`queue ${queue.name}`, err);
+      else log.warn({ queue: queue.name, err: err.message }, 'queue connection error');
+    });
   }
   const keys = createKeys(options.keyPrefix ?? 'gw');
   const dictionaries = storeDictionaries(renderer, samples, services);
@@ -162,6 +181,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const sms = new SmsHandOver(queues.smsOut);
   const outcomes = new OutcomeEmitter(queues.outcomes);
+  outcomes.listen((jobs) => {
+    for (const job of jobs) {
+      const { conversationId, service, outcome } = job;
+      log.info({ event: 'outcome.published', conversationId, service, outcome }, 'outcome published');
+    }
+    return Promise.resolve();
+  });
   const outbox = new Outbox({
     store,
     assignments: queues.assignments,
@@ -171,15 +197,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     zone: calendar.zone,
   });
   const campaigns = new CampaignStore(redis, keys);
+  const stateCounts = new StateCounts(redis, keys);
+  const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1
       ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
       : undefined;
+  const receiptTimeoutHours = options.receiptTimeoutHours ?? 72;
+  // Kept twice the timeout and a day, should no sweep run for a while.
+  const awaitedReceipts = new AwaitedReceipts(redis, keys, (2 * receiptTimeoutHours + 24) * 3600);
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );
   const conversations = new ConversationService({
+    stateCounts,
     store,
     services,
     renderer,
@@ -189,6 +221,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     zone: calendar.zone,
     now,
+    worklists,
   });
   return {
     conversations,
@@ -198,7 +231,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     sms,
     campaigns,
+    stateCounts,
+    worklists,
     carrierMemory,
+    awaitedReceipts,
+    receiptTimeoutMs: receiptTimeoutHours * 3600_000,
     notSubscriberReceipts,
     renderer,
     services,

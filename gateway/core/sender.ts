@@ -37,6 +37,37 @@ export interface SenderOptions {
   /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
   readonly stalled?: StalledJobs;
   readonly metrics?: Pick<CoreMetrics, 'sms'>;
+  /** Validity of every SMS and how old an SMS may get before a temporary failure fails it. */
+  readonly lifetime?: Partial<SmsLifetime>;
+}
+
+/** How long an SMS may take (docs/smpp.md, "An end to every SMS's story"). */
+export interface SmsLifetime {
+  /** `validity_period` of every SMS: the SMSC gives up delivering after this. Default 24 h. */
+  readonly validitySeconds: number;
+  /**
+   * The end of the sending window that `now` lies in (epoch ms), if there is one: a notice's
+   * validity ends there too, so it never reaches a phone at night. None by default.
+   */
+  readonly windowEnd: (now: number) => number | undefined;
+  /** An SMS not accepted this long after it was queued (temporary failures, links down) fails. Default 24 h. */
+  readonly maxAgeMs: number;
+}
+
+export const DEFAULT_LIFETIME: SmsLifetime = {
+  validitySeconds: 24 * 3600,
+  windowEnd: () => undefined,
+  maxAgeMs: 24 * 3600_000,
+};
+
+/** A notice the citizen did not ask for (an invitation, a campaign's SMS): bounded by the sending window. */
+const isNotice = (sms: SmsOutJob): boolean => sms.asksConsent || sms.campaign !== undefined;
+
+/** The validity of one SMS sent now: the configured one, cut at the window's end for a notice. */
+export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): number {
+  const end = isNotice(sms) ? lifetime.windowEnd(now) : undefined;
+  const seconds = lifetime.validitySeconds;
+  return end === undefined ? seconds : Math.min(seconds, Math.max(60, Math.floor((end - now) / 1000)));
 }
 
 /** After a lost link, the SMS waits this long for a bind before it is tried again. */
@@ -66,6 +97,15 @@ interface Context {
   readonly writes: SentWrites;
   readonly log: Logger;
   readonly metrics?: Pick<CoreMetrics, 'sms'> | undefined;
+  readonly lifetime: SmsLifetime;
+}
+
+/** Whether a temporary failure of this job's SMS is its last: the SMS is then failed for good. */
+interface Chances {
+  /** When the job was added (an SMS handed over before that carries its own `queuedAt`). */
+  readonly jobAt: number;
+  /** A lone SMS's job on its last attempt (a link down uses none). */
+  readonly lastAttempt: boolean;
 }
 
 /**
@@ -82,6 +122,7 @@ async function sendSms(
   owner: string,
   inBatch: boolean,
   learned: string | undefined,
+  chances: Chances,
 ): Promise<Outcome> {
   if (!mine(record, owner)) return { kind: 'skipped' };
   const { store } = ctx.core;
@@ -94,14 +135,22 @@ async function sendSms(
       ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
       ...(learned !== undefined ? { learnedCarrier: learned } : {}),
       ...(data.avoidCarriers ? { avoidCarriers: data.avoidCarriers } : {}),
+      validitySeconds: validityOf(ctx.lifetime, data, ctx.core.now()),
     });
   } catch (err) {
     const key = store.keys.smsParts(data.conversationId, data.smsId);
-    if (isLinkDown(err) || isRetryable(err)) {
+    const linkDown = isLinkDown(err);
+    const temporary = linkDown || isRetryable(err);
+    const tooOld = Date.now() - (data.queuedAt ?? chances.jobAt) > ctx.lifetime.maxAgeMs;
+    const last = tooOld || (chances.lastAttempt && !linkDown);
+    if (temporary && !last) {
       await rememberAcceptedParts(store, key, err, owner);
-      return isLinkDown(err) ? { kind: 'link-down', err } : { kind: 'retry', err };
+      return linkDown ? { kind: 'link-down', err } : { kind: 'retry', err };
     }
-    const reason = err instanceof Error ? err.message : String(err);
+    const why = err instanceof Error ? err.message : String(err);
+    const reason = temporary
+      ? `not accepted ${tooOld ? `within ${Math.round(ctx.lifetime.maxAgeMs / 3600_000)} h` : 'after every attempt'}: ${why}`
+      : why;
     const { conversationId, smsId } = data;
     await store.append(conversationId, {
       at: ctx.core.now(),
@@ -112,11 +161,35 @@ async function sendSms(
     });
     // A batch may run again (a dropped link, a lost write): the refused SMS must not go out again.
     // A lone SMS keeps its claim, so an operator's retry of its failed job sends it once more.
-    if (inBatch) await store.redis.set(key, FAILED_RECORD, 'EX', RECEIPT_TTL_SECONDS);
-    ctx.log.warn({ conversationId, smsId, reason }, 'SMSC refused an SMS for good');
+    if (inBatch || temporary) await store.redis.set(key, FAILED_RECORD, 'EX', RECEIPT_TTL_SECONDS);
+    ctx.log.warn(
+      {
+        event: 'sms.refused',
+        conversationId,
+        smsId,
+        templateId: data.templateId,
+        campaign: data.campaign,
+        reason,
+      },
+      'SMSC refused an SMS for good',
+    );
     return { kind: 'failed', reason };
   }
   await ctx.writes.sent(data, result);
+  ctx.log.info(
+    {
+      event: 'sms.submitted',
+      conversationId: data.conversationId,
+      smsId: data.smsId,
+      templateId: data.templateId,
+      campaign: data.campaign,
+      parts: result.parts.length,
+      encoding: result.encoding,
+      carrier: result.carrier,
+      bind: result.bindId,
+    },
+    'SMS submitted',
+  );
   if (result.firstTry || data.avoidCarriers) await learnWhereSent(ctx, data, result);
   return { kind: 'sent' };
 }
@@ -163,7 +236,12 @@ async function rememberAcceptedParts(
  * them). Waits for every one before failing: a retry of the job while some of its submits still
  * ran would find their claims its own and send them again.
  */
-async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): Promise<Outcome[]> {
+async function sendAll(
+  ctx: Context,
+  sms: readonly SmsOutJob[],
+  owner: string,
+  chances: Chances,
+): Promise<Outcome[]> {
   const { store } = ctx.core;
   const toClaim = sms.map((s) => ({
     record: store.keys.smsParts(s.conversationId, s.smsId),
@@ -175,7 +253,7 @@ async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): 
     ctx.core.carrierMemory?.learnedMany(sms.map((s) => s.to)),
   ]);
   const settled = await Promise.allSettled(
-    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1, learned?.[i])),
+    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1, learned?.[i], chances)),
   );
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -187,18 +265,29 @@ async function sendAll(ctx: Context, sms: readonly SmsOutJob[], owner: string): 
  * its own retries and backoff, and the batch completes: retrying the whole batch would re-read
  * every SMS of it for the sake of one. The claim (or the parts left) passes to the new job first.
  */
-async function handOffAlone(core: Core, sms: readonly SmsOutJob[], owner: string): Promise<void> {
+async function handOffAlone(
+  core: Core,
+  sms: readonly SmsOutJob[],
+  owner: string,
+  jobAt: number,
+): Promise<void> {
   for (const s of sms) {
     const key = core.store.keys.smsParts(s.conversationId, s.smsId);
     await transferSmsClaim(core.store.redis, key, owner, smsJobId(s));
-    await core.queues.smsOut.add(SMS_JOB_NAME, s, smsJobOptions(s));
+    // Its age counts from its first hand-over, not from this job's.
+    const data: SmsOutJob = { ...s, queuedAt: s.queuedAt ?? jobAt };
+    await core.queues.smsOut.add(SMS_JOB_NAME, data, smsJobOptions(data));
   }
 }
 
 async function processJob(ctx: Context, job: Job, token: string | undefined): Promise<string> {
   const sms = smsOfJob(job);
   const owner = job.id ?? `${job.name}:${job.timestamp}`;
-  const outcomes = await sendAll(ctx, sms, owner);
+  const chances: Chances = {
+    jobAt: job.timestamp,
+    lastAttempt: sms.length === 1 && job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+  };
+  const outcomes = await sendAll(ctx, sms, owner, chances);
   const count = (kind: Outcome['kind']) => outcomes.filter((o) => o.kind === kind).length;
   for (const kind of new Set(outcomes.map((o) => o.kind)))
     ctx.metrics?.sms.inc({ outcome: kind }, count(kind));
@@ -217,6 +306,7 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
       ctx.core,
       retry.map((r) => r.s),
       owner,
+      job.timestamp,
     );
   const failed = outcomes.find((o) => o.kind === 'failed');
   // A lone SMS refused for good fails its job, which operators see in the failed set.
@@ -229,7 +319,14 @@ export const DEFAULT_SENDER_CONCURRENCY = 8;
 
 export function startSender(options: SenderOptions): Worker {
   const { core, transport, log } = options;
-  const ctx: Context = { core, transport, log, writes: new SentWrites(core), metrics: options.metrics };
+  const ctx: Context = {
+    core,
+    transport,
+    log,
+    writes: new SentWrites(core),
+    metrics: options.metrics,
+    lifetime: { ...DEFAULT_LIFETIME, ...options.lifetime },
+  };
   const worker = new Worker(QUEUES.smsOut, (job: Job, token?: string) => processJob(ctx, job, token), {
     connection: options.connection,
     prefix: core.queuePrefix,

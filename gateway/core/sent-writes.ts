@@ -73,7 +73,11 @@ export class SentWrites {
       accepted.map(({ data }) => sentOutcome(data, now, this.core.calendar.zone)),
     );
     await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links));
-    await this.countCampaigns(accepted, now);
+    // SMS of a conversation await their final receipt (delivery-unknown.ts); loose ones (`none`) do not.
+    const awaited = accepted
+      .filter(({ data }) => data.conversationId !== 'none')
+      .map(({ data }) => ({ conversationId: data.conversationId, smsId: data.smsId }));
+    await Promise.all([this.core.awaitedReceipts.add(awaited, now), this.countCampaigns(accepted, now)]);
     return accepted.map(() => true);
   }
 

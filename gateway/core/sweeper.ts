@@ -6,7 +6,9 @@
  * It also hands over outboxes a crash left behind.
  */
 import { isOpen } from '../../dialogue/conversation.js';
+import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
+import { sweepUnknownDeliveries } from './delivery-unknown.js';
 import type { Core } from './runtime.js';
 
 export interface SweeperOptions {
@@ -25,6 +27,8 @@ export interface SweeperOptions {
    * sweep). Default {@link DEADLINE_GRACE_MS}.
    */
   readonly graceMs?: number;
+  /** Counts the SMS marked "delivery unknown" (`gateway_delivery_unknown_total`). */
+  readonly deliveryUnknown?: Counter;
 }
 
 export const DEADLINE_GRACE_MS = 120_000;
@@ -67,6 +71,9 @@ export function createSweeper(options: SweeperOptions): Sweeper {
       );
     }
     await core.outbox.recover();
+    await sweepUnknownDeliveries(core, options.deliveryUnknown).catch((err: unknown) =>
+      log.warn({ err }, 'delivery-unknown sweep failed; retried next sweep'),
+    );
     return due.length;
   }
 

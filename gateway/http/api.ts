@@ -9,10 +9,12 @@ import { AuditLog } from '../../store/audit.js';
 import type { ApiKey } from '../config.js';
 import type { Core } from '../core/runtime.js';
 import { authenticate, createAuthenticator, DEFAULT_LOOKUP_LIMIT, type RateLimit } from './auth.js';
+import { agentRouter } from './agent.js';
 import { campaignsRouter, campaignStore, registerCampaignMetrics } from './campaigns.js';
 import { consoleRouter } from './console.js';
 import { eventsRouter } from './events.js';
 import { invitationsRouter } from './invitations.js';
+import { DEFAULT_INVITATION_READ_LIMIT, invitationReadRouter } from './invitation-read.js';
 import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
@@ -55,6 +57,7 @@ export function api(deps: ApiDeps): ApiParts {
     ],
     routers: [
       invitationsRouter({ core, campaigns }),
+      invitationReadRouter(core, DEFAULT_INVITATION_READ_LIMIT, deps.now ?? core.now),
       eventsRouter(core),
       lookupRouter({
         core,
@@ -63,6 +66,12 @@ export function api(deps: ApiDeps): ApiParts {
         now: deps.now ?? core.now,
       }),
       keysRouter({ core, audit, keys: people }),
+      agentRouter({
+        core,
+        audit,
+        lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
+        now: deps.now ?? core.now,
+      }),
       campaignsRouter(campaigns),
       openApiRouter(),
       consoleRouter(core.renderer.locales),

@@ -4,7 +4,9 @@
  */
 import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
+import { buildInfo } from '../build-info.js';
 import type { Logger } from '../log.js';
+import { accessLog } from './access.js';
 import { errorHandler, notFound, sendError } from './errors.js';
 import { requestId } from './request-id.js';
 
@@ -20,6 +22,8 @@ export interface AppDeps {
   readonly metrics: Registry;
   /** Readiness: Redis and at least one bind up (CONTRACT.md). */
   readonly probes: readonly HealthProbe[];
+  /** More for /readyz's body (per carrier: how long down, SMS waiting), whatever the status. */
+  readonly readyDetails?: () => Record<string, unknown>;
   /**
    * Middleware run before the body is parsed (authentication, gateway/http/api.ts), so a request
    * without a valid key is refused before its body is read.
@@ -74,9 +78,10 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestId(deps.log));
+  app.use(accessLog(deps.log, deps.metrics));
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', version: buildInfo().version });
   });
 
   app.get('/readyz', async (_req, res) => {
@@ -84,8 +89,16 @@ export function buildApp(deps: AppDeps): Express {
       deps.probes.map(async (p) => [p.name, await p.check().catch(() => false)] as const),
     );
     const checks = Object.fromEntries(results);
-    const ready = results.every(([, ok]) => ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+    const missing = results.filter(([, ok]) => !ok).map(([name]) => name);
+    const ready = missing.length === 0;
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not-ready', checks, missing, ...deps.readyDetails?.() });
+  });
+
+  // The agent console is what a person opening the gateway's address is after.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/console/');
   });
 
   app.get('/metrics', async (_req, res) => {

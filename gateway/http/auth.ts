@@ -142,7 +142,8 @@ export function rateLimit(limit: RateLimit, now: () => number = Date.now): Reque
     const { person } = principalOf(res);
     const t = now();
     const b = buckets.get(person) ?? { tokens: limit.burst, at: t };
-    b.tokens = Math.min(limit.burst, b.tokens + ((t - b.at) / 1000) * limit.perSecond);
+    // A clock set back (NTP) refills nothing rather than draining the bucket.
+    b.tokens = Math.min(limit.burst, b.tokens + (Math.max(0, t - b.at) / 1000) * limit.perSecond);
     b.at = t;
     buckets.set(person, b);
     if (b.tokens < 1) {

@@ -32,13 +32,14 @@ function wantsUnmask(res: Response, query: { unmask?: string | undefined }): boo
   return true;
 }
 
-function contextFor(core: Core, conv: Conversation, masked: boolean): ViewContext {
+export function contextFor(core: Core, conv: Conversation, masked: boolean): ViewContext {
   return {
     service: core.conversations.service(conv.service),
     calendar: core.calendar,
     locales: core.renderer.locales,
     sets: core.renderer,
     masked,
+    now: core.now(),
   };
 }
 
@@ -57,7 +58,8 @@ function viewOne(core: Core, record: Recorder): RequestHandler {
     const param = req.params.id;
     const rawId = typeof param === 'string' ? param.slice(0, 64) : '';
     const id = conversationIdSchema.safeParse(rawId);
-    const conv = id.success ? await core.conversations.get(id.data) : null;
+    const found = id.success ? await core.conversations.get(id.data) : null;
+    const conv = found && maySee(res, found) ? found : null;
     await record(res, unmask ? 'unmask' : 'view', {
       conversationId: rawId,
       ...(conv ? { msisdn: maskMsisdn(conv.msisdn) } : {}),
@@ -72,15 +74,33 @@ function viewOne(core: Core, record: Recorder): RequestHandler {
   };
 }
 
-/** GET /v1/conversations?msisdn=: the conversations of one number, newest first. */
-function searchByMsisdn(core: Core, record: Recorder): RequestHandler {
+/** Whether the caller's key covers this conversation's service (a person key may name services). */
+export function maySee(res: Response, conv: Pick<Conversation, 'service'>): boolean {
+  const { services } = principalOf(res);
+  return services === null || services.includes(conv.service);
+}
+
+/**
+ * GET /v1/conversations?msisdn= (the conversations of one number, newest first), or
+ * ?service=&externalId= (the inviting system's reference: one conversation or none).
+ */
+function search(core: Core, record: Recorder): RequestHandler {
   return async (req, res) => {
     const query = searchQuerySchema.parse(req.query);
     const unmask = wantsUnmask(res, query);
     if (unmask === 'refused') return;
-    const convs = await core.store.listByMsisdn(query.msisdn);
+    let found: Conversation[];
+    if (query.msisdn !== undefined) found = await core.store.listByMsisdn(query.msisdn);
+    else {
+      const id = await core.store.findExternalId(query.service ?? '', query.externalId ?? '');
+      const conv = id === null ? null : await core.conversations.get(id);
+      found = conv ? [conv] : [];
+    }
+    const convs = found.filter((c) => maySee(res, c));
     await record(res, unmask ? 'unmask' : 'search', {
-      msisdn: maskMsisdn(query.msisdn),
+      ...(query.msisdn !== undefined
+        ? { msisdn: maskMsisdn(query.msisdn) }
+        : { service: query.service, externalId: query.externalId }),
       count: convs.length,
       ...(unmask ? { reason: query.reason } : {}),
     });
@@ -98,7 +118,7 @@ export function lookupRouter(deps: LookupDeps): Router {
   };
   const lookers = requireRole('agent', 'supervisor');
   router.get('/v1/conversations/:id', lookers, limited, viewOne(core, record));
-  router.get('/v1/conversations', lookers, limited, searchByMsisdn(core, record));
+  router.get('/v1/conversations', lookers, limited, search(core, record));
   router.get('/v1/audit', requireRole('supervisor'), async (req, res) => {
     const { limit, offset } = auditQuerySchema.parse(req.query);
     const entries = await audit.recent(limit, offset);

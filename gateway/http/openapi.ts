@@ -59,11 +59,29 @@ const LOOKUP: readonly ErrorCode[] = [...AUTH, 'GW_VALIDATION_FAILED', 'GW_RATE_
 
 /** Every route of the gateway's HTTP side. */
 export const OPERATIONS: readonly Operation[] = [
-  { method: 'get', path: '/healthz', summary: 'Liveness', roles: null, ok: { status: 200 }, errors: [] },
+  {
+    method: 'get',
+    path: '/',
+    summary: 'Redirects (302) to the agent console, /console/',
+    roles: null,
+    ok: { status: 302 },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness, with the running version: {"status":"ok","version":"0.2.0"}',
+    roles: null,
+    ok: { status: 200 },
+    errors: [],
+  },
   {
     method: 'get',
     path: '/readyz',
-    summary: 'Readiness: Redis and at least one SMPP bind up (503 otherwise)',
+    summary:
+      'Readiness: Redis and at least one SMPP bind up (503 otherwise, naming what is missing: missing: [...]); ' +
+      'the body also lists, per carrier, how long it has been down (downSeconds), the SMS waiting for it ' +
+      '(waiting.sms, waiting.oldestSeconds) and its fail-over carrier',
     roles: null,
     ok: { status: 200 },
     errors: [],
@@ -96,6 +114,15 @@ export const OPERATIONS: readonly Operation[] = [
     },
     ok: { status: 202, schema: z.union([s.acceptedSchema, s.batchResultSchema]) },
     errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_INVITATION_MISMATCH', 'GW_PAYLOAD_TOO_LARGE'],
+  },
+  {
+    method: 'get',
+    path: '/v1/invitations/{service}/{externalId}',
+    summary:
+      "The inviting system's read of its invitation: state, deadline and outcomes (Almaty times), without SMS texts",
+    roles: ['system'],
+    ok: { status: 200, schema: s.invitationReadSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_RATE_LIMITED'],
   },
   {
     method: 'post',
@@ -148,6 +175,55 @@ export const OPERATIONS: readonly Operation[] = [
     query: s.auditQuerySchema,
     ok: { status: 200, schema: s.auditListSchema },
     errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'get',
+    path: '/v1/me',
+    summary: 'Who the key belongs to: person, role, services',
+    roles: ['system', 'agent', 'supervisor'],
+    ok: { status: 200, schema: s.meSchema },
+    errors: AUTH,
+  },
+  {
+    method: 'get',
+    path: '/v1/conversations/{id}/version',
+    summary:
+      'A token that changes whenever the conversation does (the console follows an open one); not audited',
+    roles: ['agent', 'supervisor'],
+    ok: { status: 200, schema: s.versionSchema },
+    errors: [...AUTH, 'GW_RATE_LIMITED', 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/v1/worklists/{name}',
+    summary:
+      "Today's worklist (undelivered, not-understood) or the deadlines ending today or tomorrow, a page at a time",
+    roles: ['agent', 'supervisor'],
+    query: s.worklistQuerySchema,
+    ok: { status: 200, schema: s.worklistSchema },
+    errors: [...LOOKUP, 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/v1/conversations/{id}/resend',
+    summary:
+      'Send an undelivered SMS again, as it was (same text and template version); audited with the reason',
+    roles: ['supervisor'],
+    body: {
+      schema: s.resendSchema,
+      examples: { checked: { smsId: '1.0', reason: 'citizen confirmed the number by phone' } },
+    },
+    ok: { status: 202 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
+  },
+  {
+    method: 'post',
+    path: '/v1/conversations/{id}/notes',
+    summary: "A supervisor's note in the conversation's timeline; audited",
+    roles: ['supervisor'],
+    body: { schema: s.noteSchema, examples: { called: { text: 'Called back, citizen will reply today' } } },
+    ok: { status: 201 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
   },
   {
     method: 'post',

@@ -11,6 +11,7 @@ import { AUDIT_ACTIONS } from '../../store/audit.js';
 import { CAMPAIGN_FIELDS } from '../../store/campaigns.js';
 import { VAR_TYPES } from '../../templates/var-types.js';
 import { DECISION_OUTCOMES, REJECTION_REASON_CODES } from '../../queues/decisions.js';
+import { OUTCOMES, type OutcomeName } from '../../queues/outcomes.js';
 
 /** Entries of one batch: 10 000 fit well under the 5 MB body limit and answer within seconds. */
 export const MAX_BATCH = 10_000;
@@ -140,14 +141,58 @@ function reasonWhenUnmasking(
   }
 }
 export const viewQuerySchema = z.object(unmask).superRefine(reasonWhenUnmasking);
+/** By phone number, or by the inviting system's reference (service and externalId together). */
 export const searchQuerySchema = z
-  .object({ msisdn: msisdnSchema, ...unmask })
-  .superRefine(reasonWhenUnmasking);
+  .object({
+    msisdn: msisdnSchema.optional(),
+    service: z.string().min(1).max(64).optional(),
+    externalId: z.string().min(1).max(128).optional(),
+    ...unmask,
+  })
+  .superRefine((v, ctx) => {
+    reasonWhenUnmasking(v, ctx);
+    const byReference = v.service !== undefined || v.externalId !== undefined;
+    if (v.msisdn !== undefined && byReference) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['msisdn'],
+        message: 'give msisdn, or service and externalId (not both)',
+      });
+    } else if (v.msisdn === undefined && !byReference) {
+      ctx.addIssue({ code: 'custom', path: ['msisdn'], message: 'is required (or service and externalId)' });
+    } else if (byReference && (v.service === undefined || v.externalId === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.service === undefined ? 'service' : 'externalId'],
+        message: 'service and externalId go together',
+      });
+    }
+  });
+export const worklistQuerySchema = z.object({
+  cursor: z.string().max(32).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const worklistNameSchema = z.enum([
+  'undelivered',
+  'deadlines-today',
+  'deadlines-tomorrow',
+  'not-understood',
+]);
+export const resendSchema = z.object({
+  smsId: z.string().regex(/^[0-9]{1,9}\.[0-9]{1,3}r?$/, 'is not an SMS id of the timeline (e.g. 1.0)'),
+  reason: z.string().trim().min(5, 'give a reason of at least 5 characters').max(500),
+});
+export const noteSchema = z.object({ text: z.string().trim().min(1).max(1000) });
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 export const campaignParamsSchema = z.object({ id: campaignId });
+/** The path of GET /v1/invitations/{service}/{externalId}: the same bounds as the invitation's. */
+export const invitationKeySchema = z.object({
+  service: z.string().min(1).max(64),
+  externalId: z.string().min(1).max(128),
+});
 
 /** A person's login or staff number, named in the audit log. */
 const person = z
@@ -185,6 +230,24 @@ export const batchResultSchema = z.object({
     }),
   ),
 });
+export const invitationReadSchema = z.object({
+  conversationId: z.string(),
+  service: z.string(),
+  externalId: z.string(),
+  state,
+  deadline: almatyTime.nullable(),
+  createdAt: almatyTime,
+  updatedAt: almatyTime,
+  campaign: z.string().nullable(),
+  outcomes: z.array(
+    z.object({
+      outcome: z.enum(OUTCOMES as unknown as [OutcomeName, ...OutcomeName[]]),
+      at: almatyTime,
+      carrier: z.object({ stat: z.string(), err: z.string().optional() }).optional(),
+      reason: z.string().optional(),
+    }),
+  ),
+});
 export const eventResultSchema = z.object({
   conversationId: z.string(),
   state,
@@ -205,23 +268,76 @@ export const summarySchema = z.object({
   updatedAt: almatyTime,
   campaign: z.string().nullable(),
   nextStep: localized,
+  /** The stage in words ("предложен выбор из банков…"). */
+  stageText: localized,
+  /** What to tell a caller now: what happened, what they can do, each reply code with its meaning, days left. */
+  script: z.object({
+    happened: localized,
+    can: localized,
+    replies: z.array(z.object({ code: z.string(), meaning: localized })),
+    daysLeft: localized.nullable(),
+  }),
 });
 export const timelineEntrySchema = z
   .object({ at: almatyTime, kind: z.string() })
   .catchall(z.unknown())
   .meta({
     description:
-      'kinds: transition, sms, sms-status, reply, event, note. An sms-status from delivery receipts ' +
-      'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending) and ' +
+      'kinds: transition, sms, sms-status, reply, event, note. `says` (kk, ru) is the entry in the ' +
+      "agent's words (a reply's meaning, a transition's cause, an event); a transition's `stageSays` its stage. " +
+      'An sms-status from delivery receipts ' +
+      'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending; ' +
+      'wrong-network when a carrier said the number is not theirs and the SMS went once more, as ' +
+      'the sms <smsId>r, through another carrier; unknown when no final receipt came in ' +
+      'RECEIPT_TIMEOUT_HOURS) and ' +
       "the SMSC's stat; consecutive receipts of one SMS with the same status and stat are one entry: " +
       'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +
       'time of its latest receipt.',
   });
+/** The act a template set names (templates/sets/); null for the gateway's own messages. */
+const actRef = z.object({ number: z.string(), date: z.string(), appendix: z.string() }).nullable();
+/** A template set as a conversation or an SMS cites it; `known` false when it is no longer loaded. */
+export const templateSetRefSchema = z
+  .object({
+    id: z.string(),
+    known: z.boolean(),
+    act: actRef.optional(),
+    inForce: z.object({ from: z.string(), until: z.string().nullable() }).optional(),
+    sha256: z.string().nullable(),
+  })
+  .meta({
+    description:
+      'The template set (one per act, templates/sets/) the conversation started under and keeps to its end: ' +
+      'the act (number, date, appendix), its days in force and the SHA-256 of the version recorded at the ' +
+      'start. Each sms entry of the timeline carries templateSet too, with wording (verbatim, translation, ' +
+      'composed) and changed (the loaded set differs from the version the SMS followed).',
+  });
 export const conversationSchema = summarySchema.extend({
+  /** What to tell the citizen when the carrier never confirmed the invitation's delivery; null otherwise. */
+  delivery: localized.nullable(),
   externalId: z.string(),
+  templateSet: templateSetRefSchema.nullable(),
   timeline: z.array(timelineEntrySchema),
 });
 export const conversationListSchema = z.object({ conversations: z.array(summarySchema) });
+export const worklistSchema = z.object({
+  name: z.string(),
+  /** The Almaty day of the list (YYYY-MM-DD). */
+  day: z.string(),
+  conversations: z.array(summarySchema),
+  /** Give as `cursor` for the next page; null at the end. */
+  next: z.string().nullable(),
+});
+export const versionSchema = z.object({
+  id: z.string(),
+  /** Changes whenever the conversation or its timeline does; nothing else is told. */
+  version: z.string(),
+});
+export const meSchema = z.object({
+  person: z.string(),
+  role: z.string(),
+  services: z.array(z.string()).nullable(),
+});
 export const auditListSchema = z.object({
   entries: z.array(
     z.object({
@@ -235,6 +351,10 @@ export const auditListSchema = z.object({
       msisdn: z.string().optional(),
       reason: z.string().optional(),
       count: z.number().optional(),
+      service: z.string().optional(),
+      externalId: z.string().optional(),
+      list: z.string().optional(),
+      smsId: z.string().optional(),
       status: z.number().int().optional(),
       path: z.string().optional(),
       address: z.string().optional(),
@@ -257,7 +377,11 @@ export const keyCreatedSchema = personKeySchema.extend({
 export const keyListSchema = z.object({ keys: z.array(personKeySchema) });
 export const campaignSchema = z.object({
   id: z.string(),
-  progress: z.object(Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()]))),
+  progress: z.object({
+    ...Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()])),
+    /** Conversations of the campaign in each state now (states with none left out). */
+    states: z.partialRecord(z.enum(STATES), z.number().int()),
+  }),
 });
 export const errorSchema = z.object({
   error: z.object({

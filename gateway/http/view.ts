@@ -6,26 +6,17 @@
  */
 import { maskText } from '../../common/mask-text.js';
 import { maskMsisdn } from '../../common/msisdn.js';
-import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Conversation, type Language } from '../../dialogue/conversation.js';
 import { validReplies } from '../../dialogue/engine.js';
 import { almatyIso } from '../../dialogue/time.js';
 
 export { almatyIso };
-import type { ServiceDefinition } from '../../services/schema.js';
 import type { TimelineEntry } from '../../store/conversations.js';
-import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
+import { lookupTerm } from '../../templates/catalogue.js';
 import type { TemplateSets } from '../../templates/sets.js';
+import { entryWords, script, stageText, type ViewContext } from './agent-words.js';
 
-export interface ViewContext {
-  readonly service: ServiceDefinition;
-  readonly calendar: WorkingCalendar;
-  readonly locales: Readonly<Record<Language, LocaleResource>>;
-  /** Mask MSISDN and names (agents; supervisors unless they unmask with a reason). */
-  readonly masked: boolean;
-  /** The template sets, to name the act and version each SMS followed. */
-  readonly sets?: TemplateSets;
-}
+export type { ViewContext } from './agent-words.js';
 
 /** The act a set names, as the console shows it: number, date, appendix; null for the gateway's own. */
 function actView(sets: TemplateSets | undefined, id: string) {
@@ -104,6 +95,8 @@ export function summaryView(conv: Conversation, ctx: ViewContext) {
     updatedAt: almatyIso(zone, conv.updatedAt),
     campaign: conv.campaign,
     nextStep: nextStep(conv, ctx),
+    stageText: stageText(conv.service, conv.stage, conv.state, ctx),
+    script: script(conv, ctx),
   };
 }
 
@@ -127,7 +120,11 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
   const names = nameParams(conv);
   const statuses = deliveryStatuses(timeline);
   return timeline.map((entry) => {
-    const out: Record<string, unknown> = { ...entry, at: almatyIso(zone, entry.at) };
+    const out: Record<string, unknown> = {
+      ...entry,
+      at: almatyIso(zone, entry.at),
+      ...entryWords(conv, entry, ctx),
+    };
     // Controls are marked for everyone; names and long numbers are masked unless unmasked.
     if (typeof entry.text === 'string') out.text = maskText(entry.text, names, ctx.masked);
     if (entry.kind === 'sms' && typeof entry.smsId === 'string') {
@@ -140,10 +137,27 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
   });
 }
 
+/**
+ * What to tell the citizen when the carrier never confirmed the invitation's delivery (no final
+ * receipt within RECEIPT_TIMEOUT_HOURS: gateway/core/delivery-unknown.ts); null otherwise.
+ */
+export function deliveryNote(
+  conv: Conversation,
+  timeline: readonly TimelineEntry[],
+  ctx: ViewContext,
+): Record<Language, string> | null {
+  if (!isOpen(conv) || !conv.consentTemplate) return null;
+  const invitation = timeline.findLast((e) => e.kind === 'sms' && e.templateId === conv.consentTemplate?.id);
+  if (typeof invitation?.smsId !== 'string') return null;
+  if (deliveryStatuses(timeline).get(invitation.smsId)?.status !== 'unknown') return null;
+  return { kk: term(ctx, 'kk', 'console.delivery.unknown'), ru: term(ctx, 'ru', 'console.delivery.unknown') };
+}
+
 /** One conversation with its timeline (GET /v1/conversations/:id). */
 export function conversationView(conv: Conversation, timeline: readonly TimelineEntry[], ctx: ViewContext) {
   return {
     ...summaryView(conv, ctx),
+    delivery: deliveryNote(conv, timeline, ctx),
     externalId: conv.externalId,
     templateSet: conv.templateSet && {
       ...actView(ctx.sets, conv.templateSet.id),

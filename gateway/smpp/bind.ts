@@ -155,7 +155,13 @@ export class SmppBind extends EventEmitter implements SmsTransport {
       );
     }
     this.current = next;
-    this.deps.logger.info({ bind: this.id, from: previous, to: next, reason }, `bind ${previous} -> ${next}`);
+    // While a bind keeps failing to come up, its retries are one story: the first failure and the
+    // bind that finally succeeds are logged, the attempts between them only at debug.
+    const retrying = this.failures > 0 && next !== 'bound' && next !== 'closed';
+    this.deps.logger[retrying ? 'debug' : 'info'](
+      { bind: this.id, from: previous, to: next, reason },
+      `bind ${previous} -> ${next}`,
+    );
     this.metrics.state(this.id, next);
     this.emit('state', next, previous);
   }
@@ -185,11 +191,15 @@ export class SmppBind extends EventEmitter implements SmsTransport {
       if (typeof (error as SmppError).code === 'number')
         this.metrics.bindRefused(this.id, statusInfo((error as SmppError).code as number).name);
       if (!this.closing) this.emit('bindError', error);
-      this.deps.logger.error({ bind: this.id, err: (error as Error).message }, 'bind failed');
+      this.deps.logger[this.failures > 0 ? 'debug' : 'error'](
+        { bind: this.id, err: (error as Error).message },
+        'bind failed',
+      );
       return conn.destroy(`bind failed: ${(error as Error).message}`);
     }
+    const failed = this.failures;
     this.failures = 0;
-    this.setState('bound', `${command}_resp ESME_ROK`);
+    this.setState('bound', `${command}_resp ESME_ROK${failed ? ` after ${failed} failed attempts` : ''}`);
     this.scheduleEnquireLink(conn);
   }
 
@@ -232,8 +242,12 @@ export class SmppBind extends EventEmitter implements SmsTransport {
     this.conn = undefined;
     if (this.closing) return this.setState('closed', reason);
     this.setState('disconnected', reason);
-    const delay = backoffDelay(this.failures++, this.config.reconnect, (this.deps.random ?? Math.random)());
-    this.deps.logger.info({ bind: this.id, delayMs: delay }, 'reconnect scheduled');
+    const failures = this.failures++;
+    const delay = backoffDelay(failures, this.config.reconnect, (this.deps.random ?? Math.random)());
+    this.deps.logger[failures > 0 ? 'debug' : 'info'](
+      { bind: this.id, delayMs: delay, failures: this.failures },
+      'reconnect scheduled',
+    );
     this.metrics.reconnect(this.id);
     this.reconnectTimer = setTimeout(() => void this.attempt(), delay);
   }

@@ -7,7 +7,7 @@
  * once more through the next likely carrier (docs/smpp.md, "Ported numbers").
  */
 import { EventEmitter } from 'node:events';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { isFinalStat } from '../../parsers/receipt.js';
 import type { Config } from '../config.js';
 import { SmppBind } from './bind.js';
@@ -18,6 +18,7 @@ import { ReceiptClock } from './receipt-clock.js';
 import type { PortabilityTable } from './portability.js';
 import { carrierBindConfigs, routeFor, routeTable, type BindTuning, type RouteTable } from './routes.js';
 import { SmppError, statusInfo } from './status.js';
+import { WaitingSms } from './waiting.js';
 import type {
   BindState,
   InboundEvent,
@@ -41,12 +42,25 @@ export interface CarrierStatus {
   readonly binds: readonly BindSnapshot[];
 }
 
+/** A carrier's outage as /readyz's body and /metrics show it. */
+export interface CarrierOutage {
+  readonly id: string;
+  /** Seconds since its last bind that can submit went down; 0 while one is up. */
+  readonly downSeconds: number;
+  /** SMS waiting for it (refused NOT_BOUND and offered again since), and the oldest one's wait. */
+  readonly waiting: { readonly sms: number; readonly oldestSeconds: number };
+  /** Where its SMS go once it has been down long enough, if anywhere. */
+  readonly failover: string | null;
+}
+
 export interface RouterDeps {
   readonly metrics?: SmppMetrics;
   /** The ported-numbers table in force (it changes when the file is reloaded). */
   readonly portability?: () => PortabilityTable;
   /** Per carrier, the submit_sm_resp statuses that mean "not our subscriber". */
   readonly notSubscriber?: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Per carrier, where its SMS go once all its binds have been down `afterMs` (CARRIERS_FILE `failover`). */
+  readonly failover?: ReadonlyMap<string, { readonly carrier: string; readonly afterMs: number }>;
   /** Clock for receipt latency. Default Date.now. */
   readonly now?: () => number;
 }
@@ -63,6 +77,10 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
   private current: BindState;
   private readonly portability: () => PortabilityTable | undefined;
   private readonly notSubscriber: ReadonlyMap<string, ReadonlySet<number>>;
+  private readonly failover: ReadonlyMap<string, { readonly carrier: string; readonly afterMs: number }>;
+  /** carrier → when its last sending bind went down (from the start: not bound yet). */
+  private readonly downSince = new Map<string, number>();
+  private readonly waitingSms = new WaitingSms();
 
   constructor(
     carriers: readonly Carrier[],
@@ -80,6 +98,8 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
     this.now = deps.now ?? Date.now;
     this.portability = deps.portability ?? (() => undefined);
     this.notSubscriber = deps.notSubscriber ?? new Map();
+    this.failover = deps.failover ?? new Map();
+    for (const carrier of carriers) if (!carrier.pool.ready()) this.downSince.set(carrier.id, this.now());
     this.current = this.computeState();
     for (const carrier of carriers) {
       this.metrics.carrierReady(carrier.id, carrier.pool.ready());
@@ -160,13 +180,44 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
     return this;
   }
 
+  /** Per carrier: how long it has been down, and the SMS waiting for it. */
+  outages(): CarrierOutage[] {
+    const now = this.now();
+    const waiting = this.waitingSms.snapshot(now);
+    return [...this.byId.keys()].map((id) => {
+      const since = this.downSince.get(id);
+      return {
+        id,
+        downSeconds: since === undefined ? 0 : (now - since) / 1000,
+        waiting: waiting.get(id) ?? { sms: 0, oldestSeconds: 0 },
+        failover: this.failover.get(id)?.carrier ?? null,
+      };
+    });
+  }
+
+  /**
+   * The carrier that takes an SMS routed to `carrier`: itself while a bind of it is up, or until
+   * it has been down for its `failover.afterSeconds`; then its fail-over carrier if that is up.
+   */
+  private takerOf(carrier: string): string {
+    const rule = this.failover.get(carrier);
+    const since = this.downSince.get(carrier);
+    if (!rule || since === undefined || this.now() - since < rule.afterMs) return carrier;
+    return this.byId.get(rule.carrier)?.pool.ready() ? rule.carrier : carrier;
+  }
+
   async submit(message: OutboundSms): Promise<SubmitResult> {
-    const [carrier, next] = this.candidates(message.to, message.learnedCarrier, message.avoidCarriers);
-    if (carrier === undefined)
+    const [routed, next] = this.candidates(message.to, message.learnedCarrier, message.avoidCarriers);
+    if (routed === undefined)
       throw SmppError.local('NOT_BOUND', 'every carrier said the number is not theirs');
+    const carrier = this.takerOf(routed);
     try {
-      return await this.submitVia(carrier, message);
+      const result = await this.submitVia(carrier, message);
+      if (message.reference !== undefined) this.waitingSms.sent(message.reference);
+      return carrier === routed ? result : { ...result, failedOver: routed };
     } catch (err) {
+      if ((err as SmppError).code === 'NOT_BOUND' && message.reference !== undefined)
+        this.waitingSms.refused(carrier, message.reference, this.now());
       // "Not our subscriber" before any part went: once more through the next likely carrier.
       const status = (err as SmppError).code;
       const accepted = (err as SmppError).acceptedParts?.length ?? 0;
@@ -217,7 +268,10 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
   }
 
   private refresh(carrier: Carrier): void {
-    this.metrics.carrierReady(carrier.id, carrier.pool.ready());
+    const ready = carrier.pool.ready();
+    this.metrics.carrierReady(carrier.id, ready);
+    if (ready) this.downSince.delete(carrier.id);
+    else if (!this.downSince.has(carrier.id)) this.downSince.set(carrier.id, this.now());
     const previous = this.current;
     this.current = this.computeState();
     if (previous !== this.current) this.emit('state', this.current, previous);
@@ -252,9 +306,46 @@ export function createTransport(
     ),
   }));
   const notSubscriber = new Map(config.carriers.map((c) => [c.id, new Set(c.notSubscriber?.esme ?? [])]));
-  return new CarrierRouter(carriers, routes, config.defaultCarrier, {
+  const failover = new Map(
+    config.carriers.flatMap((c) =>
+      c.failover ? [[c.id, { carrier: c.failover.carrier, afterMs: c.failover.afterSeconds * 1000 }]] : [],
+    ),
+  );
+  const router = new CarrierRouter(carriers, routes, config.defaultCarrier, {
     metrics,
     notSubscriber,
+    failover,
     ...(deps.portability ? { portability: deps.portability } : {}),
-  }).start();
+  });
+  registerOutageMetrics(deps.registry, () => router.outages());
+  return router.start();
+}
+
+/** `smpp_carrier_down_seconds`, `smpp_carrier_waiting_sms`, `smpp_carrier_waiting_oldest_seconds`, read when scraped. */
+function registerOutageMetrics(registry: Registry, outages: () => readonly CarrierOutage[]): void {
+  const gauge = (name: string, help: string, read: (o: CarrierOutage) => number): void =>
+    void new Gauge({
+      name,
+      help,
+      labelNames: ['carrier'],
+      registers: [registry],
+      collect() {
+        for (const o of outages()) this.set({ carrier: o.id }, read(o));
+      },
+    });
+  gauge(
+    'smpp_carrier_down_seconds',
+    'seconds since the carrier’s last sending bind went down; 0 while up',
+    (o) => o.downSeconds,
+  );
+  gauge(
+    'smpp_carrier_waiting_sms',
+    'SMS waiting for the carrier’s binds (refused NOT_BOUND, offered again since)',
+    (o) => o.waiting.sms,
+  );
+  gauge(
+    'smpp_carrier_waiting_oldest_seconds',
+    'how long the oldest SMS waiting for the carrier has waited',
+    (o) => o.waiting.oldestSeconds,
+  );
 }

@@ -76,9 +76,22 @@ function submitSm(
     destination_addr: message.to,
     esm_class: esmClass,
     registered_delivery: options.registeredDelivery,
+    validity_period: message.validitySeconds === undefined ? '' : relativeTime(message.validitySeconds),
     data_coding: dataCoding,
     short_message: shortMessage,
   };
+}
+
+/**
+ * A relative time, SMPP 3.4 §7.1.1: `YYMMDDhhmmss000R` — here days, hours, minutes and seconds
+ * (at least one minute, at most 99 days), so the SMSC's clock does not matter.
+ */
+export function relativeTime(seconds: number): string {
+  const s = Math.min(Math.max(Math.round(seconds), 60), 99 * 86_400 + 86_399);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const days = Math.floor(s / 86_400);
+  const rest = s % 86_400;
+  return `0000${two(days)}${two(Math.floor(rest / 3600))}${two(Math.floor((rest % 3600) / 60))}${two(rest % 60)}000R`;
 }
 
 /** Plan the submit_sm PDUs of one message; `ref` is its concatenation reference. */

@@ -28,6 +28,11 @@ export interface OutboundSms {
   readonly learnedCarrier?: string;
   /** Carriers that said the number is not their subscriber: not tried for it. */
   readonly avoidCarriers?: readonly string[];
+  /**
+   * How long the SMSC may keep trying to deliver it (`validity_period`, relative, SMPP 3.4
+   * §7.1.1); the SMSC's own default when absent. Then it expires and its receipt says EXPIRED.
+   */
+  readonly validitySeconds?: number;
 }
 
 /** Where an interrupted long message stands: its concatenation reference and the parts the SMSC accepted. */
@@ -62,6 +67,8 @@ export interface SubmitResult {
    * (CARRIERS_FILE `notSubscriber.esme`), when the router sent it once more through `carrier`.
    */
   readonly firstTry?: { readonly carrier: string; readonly status: string };
+  /** The carrier it was routed to, when that carrier was down beyond its fail-over time and `carrier` took it. */
+  readonly failedOver?: string;
 }
 
 /** Concatenation info of one MO part, passed up raw for reassembly above. */

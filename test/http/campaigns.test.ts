@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignCounter } from '../../gateway/http/campaigns.js';
 import { campaignSchema } from '../../gateway/http/schemas.js';
+import { parseReply } from '../../parsers/reply.js';
 import { homeSchoolingParams } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
@@ -39,8 +40,37 @@ describe('campaign progress', () => {
     expect(res.status).toBe(200);
     expect(campaignSchema.parse(res.body)).toEqual({
       id: 'nov-2026',
-      progress: { queued: 2, sent: 1, delivered: 1, failed: 0, replied: 0, consented: 0 },
+      progress: {
+        queued: 2,
+        sent: 1,
+        delivered: 1,
+        failed: 0,
+        replied: 0,
+        consented: 0,
+        unknown: 0,
+        states: { invited: 2 },
+      },
     });
+  });
+
+  it('counts conversations by their state now: a refusal moves one from invited to refused', async () => {
+    const started = await request(t.app)
+      .post('/v1/invitations')
+      .set('Authorization', bearer('system'))
+      .send({
+        service: 'school-meals',
+        externalId: 'states-1',
+        msisdn: '77016660001',
+        language: 'ru',
+        params: { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' },
+        campaign: 'states',
+      });
+    const id = started.body.conversationId as string;
+    await invite('states-2', 'states');
+    const reply = { text: '3#2', receivedAt: t.core.now(), smscMessageId: 'mo-states-1' };
+    await t.core.conversations.apply(id, { type: 'reply', parsed: parseReply('3#2'), reply }, 'r');
+    const res = await request(t.app).get('/v1/campaigns/states').set('Authorization', bearer('system'));
+    expect(campaignSchema.parse(res.body).progress.states).toEqual({ invited: 1, refused: 1 });
   });
 
   it('shows in /metrics as gateway_campaign_progress, read from Redis when scraped', async () => {

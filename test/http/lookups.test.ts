@@ -68,6 +68,20 @@ describe('GET /v1/conversations/:id', () => {
       statusAt: '2026-11-24T11:05:00+05:00',
     });
     expect(sms?.text).toContain('123 #3#1');
+    // Which act and version the SMS followed (templates/sets/).
+    const act = { number: expect.stringContaining('№ 42'), date: '2024-02-16', appendix: expect.any(String) };
+    expect(sms?.templateSet).toMatchObject({
+      id: 'home-schooling.2024-02-16',
+      act,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      changed: false,
+      wording: 'verbatim',
+    });
+    expect(body.templateSet).toMatchObject({
+      id: 'home-schooling.2024-02-16',
+      act,
+      inForce: { from: '2024-02-16' },
+    });
     expect(JSON.stringify(body)).not.toContain(MSISDN);
     expect(body.timeline.map((e) => e.kind)).toEqual(['transition', 'sms', 'sms-status']);
   });

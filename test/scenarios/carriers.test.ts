@@ -163,3 +163,49 @@ describe('where a number lives', () => {
     expect(await metricValue(t.gateway.metrics, 'gateway_portability_numbers')).toBe(1);
   });
 });
+
+describe('a carrier whose binds are all down', () => {
+  let f: CarriersGateway;
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('its SMS wait, counted in /metrics and /readyz; after its fail-over time they go through the fail-over carrier', async () => {
+    f = await startCarriersGateway({
+      extras: { tele2: { failover: { carrier: 'beeline', afterSeconds: 2 } } },
+    });
+    await f.tele2.stop();
+    await f.gateway.transport.until((cs) => cs.find((c) => c.id === 'tele2')?.ready === false, 5000);
+    const phone = '77071250001';
+    await f.gateway.core.sms.add({
+      conversationId: 'none',
+      smsId: 'waits',
+      to: phone,
+      text: 'waits for Tele2',
+      templateId: 'test.sms',
+      asksConsent: false,
+    });
+    // Before the fail-over time it waits: readiness still 200 (other carriers are up), its body says so.
+    const body = await eventually(async () => {
+      const res = await fetch(`${f.gateway.httpUrl}/readyz`);
+      const json = (await res.json()) as {
+        carriers: Array<{ id: string; waiting: { sms: number }; failover: string | null }>;
+      };
+      const tele2 = json.carriers.find((c) => c.id === 'tele2');
+      return res.status === 200 && tele2 && tele2.waiting.sms === 1 ? tele2 : undefined;
+    }, 'the SMS waiting in /readyz');
+    expect(body.failover).toBe('beeline');
+    expect(await metricValue(f.gateway.metrics, 'smpp_carrier_waiting_sms', { carrier: 'tele2' })).toBe(1);
+    expect(
+      await metricValue(f.gateway.metrics, 'smpp_carrier_down_seconds', { carrier: 'tele2' }),
+    ).toBeGreaterThan(0);
+    const through = await f.beeline.nextMessage(to(phone), 10_000);
+    expect(through.text).toBe('waits for Tele2');
+    expect(f.kcell.messages.filter(to(phone))).toHaveLength(0);
+    await eventually(
+      async () =>
+        (await metricValue(f.gateway.metrics, 'smpp_carrier_waiting_sms', { carrier: 'tele2' })) === 0,
+      'nothing waits any more',
+    );
+  });
+});

@@ -66,12 +66,29 @@ describe('the plain submit_sm encoder', () => {
     }
   });
 
+  it('writes a relative validity_period (every notice carries one) as the package does', () => {
+    const text = 'Құрметті азамат! '.repeat(20);
+    const plan = planSubmit(
+      { to: '77011234567', text, validitySeconds: 36 * 3600 },
+      DEFAULT_SUBMIT_OPTIONS,
+      7,
+    );
+    for (const fields of plan.pdus) {
+      expect(fields.validity_period).toBe('000001120000000R');
+      const withSequence = { ...fields, sequence_number: 42 };
+      const ours = encodeSubmitSm(withSequence);
+      expect(ours).toBeDefined();
+      expect(ours!.equals(encodeByPackage('submit_sm', withSequence))).toBe(true);
+    }
+  });
+
   it('leaves to the package what it does not write itself: TLVs, times, non-ASCII, long or text messages', () => {
     const base = { short_message: Buffer.from('hi'), sequence_number: 1 };
     for (const other of [
       { ...base, sar_msg_ref_num: 7 },
       { ...base, message_payload: Buffer.from('x') },
-      { ...base, validity_period: '000001000000000R' },
+      { ...base, validity_period: '0000010000' },
+      { ...base, schedule_delivery_time: '000001000000000R' },
       { ...base, source_addr: 'Әкім' },
       { ...base, short_message: Buffer.alloc(256) },
       { ...base, short_message: 'text' },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { CarrierSimulator } from '../../dev/simulator/index.js';
 import { loadConfig } from '../../gateway/config.js';
-import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
+import { startGateway, type GatewayHandle, type StartOptions } from '../../gateway/gateway.js';
 import { testClock, type TestClock } from './core.js';
 import { KEYS } from './gateway.js';
 import { PerlSmsc } from './perl-smsc.js';
@@ -30,7 +30,12 @@ export interface CarriersGateway {
 export type CarrierExtras = Partial<Record<'kcell' | 'beeline' | 'tele2', Record<string, unknown>>>;
 
 export async function startCarriersGateway(
-  options: { extras?: CarrierExtras; env?: Record<string, string>; ported?: readonly string[] } = {},
+  options: {
+    extras?: CarrierExtras;
+    env?: Record<string, string>;
+    ported?: readonly string[];
+    start?: Partial<StartOptions>;
+  } = {},
 ): Promise<CarriersGateway> {
   const [kcell, beeline, tele2] = await Promise.all([
     CarrierSimulator.start({ port: 0, receiptDelayMs: 0 }),
@@ -94,6 +99,7 @@ export async function startCarriersGateway(
     deadlineGraceMs: 0,
     portabilityPollMs: 50,
     smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 }, enquireLinkMs: 5000 } },
+    ...options.start,
   });
   await gateway.transport.until((cs) => cs.every((c) => c.ready), 10_000);
   return {

@@ -24,16 +24,27 @@ export interface TestCore extends Core {
   readonly keyPrefix: string;
 }
 
-export async function createTestCore(clock: TestClock = testClock()): Promise<TestCore> {
+export async function createTestCore(
+  clock: TestClock = testClock(),
+  options: { templatesDir?: string } = {},
+): Promise<TestCore> {
   const redis = redisClient();
   const prefix = testPrefix('core');
-  const core = await createCore({
-    redis,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    keyPrefix: `gw-${prefix}`,
-    queuePrefix: `bull-${prefix}`,
-    now: clock.now,
-  });
+  let core: Core;
+  try {
+    core = await createCore({
+      redis,
+      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      keyPrefix: `gw-${prefix}`,
+      queuePrefix: `bull-${prefix}`,
+      now: clock.now,
+      templatesDir: options.templatesDir,
+    });
+  } catch (error) {
+    await redis.quit();
+    throw error;
+  }
+
   return {
     ...core,
     redis,

@@ -33,6 +33,8 @@ export async function startTestGateway(
     smpp?: NonNullable<StartOptions['smpp']>['overrides'];
     /** How soon jobs left active by a lost Redis connection are retried (test/faults). */
     stalledJobs?: StartOptions['stalledJobs'];
+    /** The gateway's logger (test/support/log-lines.ts reads what it wrote); silent by default. */
+    log?: StartOptions['log'];
   } = {},
 ): Promise<TestGateway> {
   const sim = await CarrierSimulator.start({
@@ -54,7 +56,7 @@ export async function startTestGateway(
   });
   const prefix = testPrefix('gw');
   const gateway = await startGateway(config, {
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    log: options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     now: clock.now,
     keyPrefix: `gw-${prefix}`,
     // A hash tag keeps each BullMQ queue in one slot, so the same code runs on Redis Cluster.

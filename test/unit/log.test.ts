@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../gateway/log.js';
+import { createLogger, logContext } from '../../gateway/log.js';
 
 function capture(): { lines: () => Array<Record<string, unknown>>; stream: Writable } {
   const chunks: string[] = [];
@@ -56,5 +56,16 @@ describe('logging protects citizens', () => {
     const log = createLogger({ destination: out.stream });
     log.info({ from: '1414' }, 'x');
     expect(out.lines()[0]?.from).toBe('1414');
+  });
+
+  it('writes levels by name, and every line inside a request context carries its id', () => {
+    const out = capture();
+    const log = createLogger({ destination: out.stream });
+    logContext.run({ requestId: 'req-1' }, () => log.warn({ event: 'x' }, 'inside'));
+    log.info('outside');
+    const [inside, outside] = out.lines();
+    expect(inside).toMatchObject({ level: 'warn', requestId: 'req-1', event: 'x', app: 'gateway-1414' });
+    expect(outside).toMatchObject({ level: 'info' });
+    expect(outside).not.toHaveProperty('requestId');
   });
 });

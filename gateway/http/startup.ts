@@ -1,0 +1,51 @@
+/**
+ * Start-up never waits on its dependencies: the HTTP server listens before Redis answers and
+ * before any bind is up. Until the gateway is built, it answers /healthz, /readyz (what is still
+ * missing) and /metrics, and a 503 to everything else; then the full app takes over on the same
+ * server.
+ */
+import type { RequestListener, Server } from 'node:http';
+import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log.js';
+import { buildApp, sendError, type HealthProbe } from './app.js';
+import { listenLimited } from './server.js';
+
+export interface EarlyServer {
+  readonly server: Server;
+  /** Hand every request from now on to `app`. */
+  serve(app: Express): void;
+  close(): Promise<void>;
+}
+
+/** What answers while the gateway is still starting: health, readiness, metrics, and 503. */
+export function startingApp(deps: {
+  log: Logger;
+  metrics: Registry;
+  probes: readonly HealthProbe[];
+  waitingFor: string;
+}): Express {
+  const rest = express.Router();
+  rest.use((_req, res) => {
+    res.set('Retry-After', '5');
+    sendError(res, 'GW_REDIS_UNAVAILABLE', `the gateway is starting: ${deps.waitingFor}`);
+  });
+  return buildApp({ log: deps.log, metrics: deps.metrics, probes: deps.probes, routers: [rest] });
+}
+
+/** Listen at once, with the server's limits (server.ts); `serve` hands the server to the full app. */
+export async function listenEarly(app: Express, host: string, port: number): Promise<EarlyServer> {
+  let current: RequestListener = app;
+  const { server } = await listenLimited((req, res) => current(req, res), host, port);
+  return {
+    server,
+    serve(next) {
+      current = next;
+    },
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * SMS that await their final receipt, one set per hour they were sent in, so that an SMS whose
+ * receipt never comes can be marked "delivery unknown" once RECEIPT_TIMEOUT_HOURS have passed
+ * (gateway/core/delivery-unknown.ts). Nothing is removed when a receipt comes: the sweep reads
+ * the SMS's timeline then, which the receipt has written, and skips it. ≈ 40 bytes per SMS for
+ * the timeout (docs/scaling.md).
+ */
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+const HOUR_MS = 3600_000;
+
+/** One sent SMS of a conversation. */
+export interface AwaitedSms {
+  readonly conversationId: string;
+  readonly smsId: string;
+}
+
+export class AwaitedReceipts {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
+    /** Each hour's set outlives its sweep by this much if no sweep runs (seconds). */
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** SMS sent at `at` (epoch ms) now await their final receipt. */
+  async add(sms: readonly AwaitedSms[], at: number): Promise<void> {
+    if (sms.length === 0) return;
+    const hour = Math.floor(at / HOUR_MS);
+    const key = this.keys.awaitingReceipt(hour);
+    await Promise.all([
+      this.redis.sadd(key, ...sms.map((s) => `${s.conversationId} ${s.smsId}`)),
+      this.redis.expire(key, this.ttlSeconds),
+      this.redis.zadd(this.keys.awaitingHours(), hour, String(hour)),
+    ]);
+  }
+
+  /** Hours whose SMS were all sent before `before` (epoch ms), oldest first. */
+  async hoursBefore(before: number, limit = 24): Promise<number[]> {
+    const last = Math.floor(before / HOUR_MS) - 1;
+    const hours = await this.redis.zrangebyscore(this.keys.awaitingHours(), '-inf', last, 'LIMIT', 0, limit);
+    return hours.map(Number);
+  }
+
+  /** One page of an hour's SMS; the next cursor is '0' at the end. */
+  async page(hour: number, cursor: string, count = 200): Promise<{ cursor: string; sms: AwaitedSms[] }> {
+    const [next, members] = await this.redis.sscan(this.keys.awaitingReceipt(hour), cursor, 'COUNT', count);
+    const sms = members.flatMap((m) => {
+      const i = m.indexOf(' ');
+      return i > 0 ? [{ conversationId: m.slice(0, i), smsId: m.slice(i + 1) }] : [];
+    });
+    return { cursor: next, sms };
+  }
+
+  /** The hour is swept: forget it. */
+  async done(hour: number): Promise<void> {
+    await Promise.all([
+      this.redis.del(this.keys.awaitingReceipt(hour)),
+      this.redis.zrem(this.keys.awaitingHours(), String(hour)),
+    ]);
+  }
+}

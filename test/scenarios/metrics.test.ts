@@ -1,0 +1,72 @@
+/**
+ * What an operator alerts on is in /metrics: the running release, conversations by service and
+ * state, and each queue's backlog and the age of its oldest waiting job.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function metric(name: string, labels: string): Promise<number | undefined> {
+  const text = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+const invite = (n: number) =>
+  t.gateway.core.conversations.invite({
+    service: 'home-schooling',
+    externalId: `metrics-${n}`,
+    msisdn: `770155509${String(n).padStart(2, '0')}`,
+    language: 'ru',
+    params: homeSchoolingParams([KASPI]),
+  });
+
+describe('/metrics', () => {
+  it('names the running release: version, commit and Node', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const text = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
+    expect(text).toMatch(
+      new RegExp(
+        `^gateway_build_info\\{version="${version.replace(/\./g, '\\.')}",commit="[0-9a-z]+",node="${process.versions.node}"\\} 1$`,
+        'm',
+      ),
+    );
+  });
+
+  it('counts conversations by service and state, moving them as they change', async () => {
+    const [a, b] = [await invite(1), await invite(2)];
+    expect(await metric('gateway_conversations', 'service="home-schooling",state="invited"')).toBe(2);
+    await t.gateway.core.conversations.apply(b.conversation.id, { type: 'deadline' });
+    t.clock.set(a.conversation.deadline! + 1);
+    await t.gateway.sweeper.tick();
+    expect(await metric('gateway_conversations', 'service="home-schooling",state="invited"')).toBe(0);
+    expect(await metric('gateway_conversations', 'service="home-schooling",state="expired"')).toBe(2);
+  });
+
+  it("shows each queue's jobs by state and the age of its oldest waiting job", async () => {
+    // Nobody consumes `assignments` in this test: what is put there waits.
+    const queue = t.gateway.core.queues.assignments;
+    await queue.add('probe', {}, { jobId: 'old', timestamp: Date.now() - 90_000 });
+    await queue.add('probe', {}, { jobId: 'new' });
+    expect(await metric('gateway_queue_jobs', 'queue="assignments",state="waiting"')).toBe(2);
+    const age = await metric('gateway_queue_oldest_waiting_seconds', 'queue="assignments"');
+    expect(age).toBeGreaterThanOrEqual(90);
+    expect(age).toBeLessThan(900);
+    await queue.remove('old');
+    await eventually(
+      async () => ((await metric('gateway_queue_oldest_waiting_seconds', 'queue="assignments"')) ?? 99) < 60,
+      'the oldest to be the new job',
+    );
+    expect(await metric('gateway_queue_jobs', 'queue="sms-out",state="failed"')).toBe(0);
+    expect(await metric('gateway_queue_oldest_waiting_seconds', 'queue="inbound"')).toBe(0);
+  });
+});

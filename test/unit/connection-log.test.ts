@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { connectionLog } from '../../gateway/connection-log.js';
+import { captureLog } from '../support/log-lines.js';
+
+describe('connection errors as state changes', () => {
+  it('writes one line when the dependency goes, one when every connection is back, with the count between', () => {
+    const out = captureLog('debug');
+    let now = 1_000;
+    const redis = connectionLog(out.log, 'redis', () => now);
+    for (let i = 0; i < 40; i++) {
+      redis.clientError('gateway', new Error('connect ECONNREFUSED'));
+      redis.clientError('gateway-workers', new Error('connect ECONNREFUSED'));
+      redis.error('queue sms-out', new Error('connect ECONNREFUSED'));
+    }
+    expect(redis.up).toBe(false);
+    now += 8_000;
+    redis.ready('gateway');
+    expect(redis.up).toBe(false);
+    redis.ready('gateway-workers');
+    expect(redis.up).toBe(true);
+    expect(out.lines().map((l) => [l.level, l.msg])).toEqual([
+      ['warn', 'redis unreachable'],
+      ['info', 'redis reachable again'],
+    ]);
+    expect(out.lines()[1]).toMatchObject({ dependency: 'redis', errors: 120, downMs: 8_000 });
+  });
+
+  it('logs an error of a queue by itself while every connection is up (it is not about the connection)', () => {
+    const out = captureLog('debug');
+    const redis = connectionLog(out.log, 'redis');
+    redis.error('queue inbound', new Error('NOSCRIPT'));
+    redis.error('queue inbound', new Error('NOSCRIPT'));
+    expect(out.lines().map((l) => [l.msg, l.source])).toEqual([
+      ['queue inbound error', 'queue inbound'],
+      ['queue inbound error', 'queue inbound'],
+    ]);
+  });
+
+  it('a second outage has its own pair of lines', () => {
+    const out = captureLog('debug');
+    const redis = connectionLog(out.log, 'redis');
+    for (const _ of [1, 2]) {
+      redis.clientError('gateway', new Error('down'));
+      redis.clientError('gateway', new Error('down'));
+      redis.ready('gateway');
+    }
+    expect(out.lines().map((l) => [l.msg, l.errors])).toEqual([
+      ['redis unreachable', undefined],
+      ['redis reachable again', 2],
+      ['redis unreachable', undefined],
+      ['redis reachable again', 2],
+    ]);
+  });
+});
