@@ -3,6 +3,7 @@
  * replies and receipts stored before their deliver_sm_resp, temporary refusals while Redis is
  * away, multipart replies, receipts that never found their SMS, and what the workers decided.
  */
+import { withinMs } from './within.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { StateCounts } from '../../store/state-counts.js';
 
@@ -74,7 +75,7 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
 
 /**
  * `gateway_conversations{service, state}`, read from Redis when scraped (store/state-counts.ts),
- * so every process reports the same figures; left out while Redis is down.
+ * so every process reports the same figures; the last values while Redis is down (within.ts).
  */
 export function registerConversationMetrics(registry: Registry, counts: StateCounts): void {
   new Gauge({
@@ -83,8 +84,10 @@ export function registerConversationMetrics(registry: Registry, counts: StateCou
     labelNames: ['service', 'state'],
     registers: [registry],
     async collect() {
+      // Within SCRAPE_WAIT_MS, or the last values stay (within.ts).
+      const all = await withinMs(counts.all());
+      if (!all) return;
       this.reset();
-      const all = await counts.all().catch(() => []);
       for (const { service, state, count } of all) this.set({ service, state }, count);
     },
   });

@@ -2,10 +2,11 @@
  * The BullMQ queues as an operator needs to see them: jobs per state (`waiting` and `prioritized`
  * are the backlog, `failed` the ones given up) and the age of the oldest job waiting, per queue.
  * Read from Redis when /metrics is scraped, so every process reports the same figures; a scrape
- * while Redis is down leaves them out rather than failing /metrics.
+ * while Redis is down keeps the last values rather than waiting (within.ts).
  */
 import type { Queue } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
+import { withinMs } from './within.js';
 
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
@@ -31,14 +32,17 @@ export function registerQueueMetrics(
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      this.reset();
-      await Promise.all(
-        queues().map(async (queue) => {
-          const counts = await queue.getJobCounts(...QUEUE_STATES).catch(() => undefined);
-          if (!counts) return;
-          for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-        }),
+      // Within SCRAPE_WAIT_MS, or the last values stay (within.ts).
+      const all = await withinMs(
+        Promise.all(
+          queues().map(async (queue) => [queue.name, await queue.getJobCounts(...QUEUE_STATES)] as const),
+        ),
       );
+      if (!all) return;
+      this.reset();
+      for (const [name, counts] of all) {
+        for (const state of QUEUE_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+      }
     },
   });
   new Gauge({
@@ -47,14 +51,14 @@ export function registerQueueMetrics(
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
-      this.reset();
-      await Promise.all(
-        queues().map(async (queue) => {
-          const oldest = await oldestWaiting(queue).catch(() => null);
-          if (oldest === null) return;
-          this.set({ queue: queue.name }, oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
-        }),
+      const all = await withinMs(
+        Promise.all(queues().map(async (queue) => [queue.name, await oldestWaiting(queue)] as const)),
       );
+      if (!all) return;
+      this.reset();
+      for (const [name, oldest] of all) {
+        this.set({ queue: name }, oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
+      }
     },
   });
 }

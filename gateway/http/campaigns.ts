@@ -4,6 +4,7 @@
  * receipt/reply paths call {@link campaignCounter} as each step happens.
  */
 import { Router } from 'express';
+import { withinMs } from '../core/within.js';
 import { Gauge, type Registry } from 'prom-client';
 import { CAMPAIGN_FIELDS, CampaignStore, type CampaignField } from '../../store/campaigns.js';
 import type { Core } from '../core/runtime.js';
@@ -37,27 +38,6 @@ export async function campaignCounter(
  * `gateway_campaign_progress{campaign, stage}`, read from Redis when scraped
  * (prom-client's async `collect`), so every gateway process reports the same totals.
  */
-/** How long a scrape waits for Redis before it answers with the values it has. */
-const COLLECT_MS = 500;
-
-/** `promise`'s value, or undefined when it fails or takes longer than `ms`. */
-function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
-}
-
 export function registerCampaignMetrics(registry: Registry, store: CampaignStore): Gauge {
   return new Gauge({
     name: 'gateway_campaign_progress',
@@ -70,7 +50,7 @@ export function registerCampaignMetrics(registry: Registry, store: CampaignStore
       const read = store
         .recent(METRICS_CAMPAIGNS)
         .then((ids) => Promise.all(ids.map(async (id) => [id, await store.progress(id)] as const)));
-      const all = await withinMs(read, COLLECT_MS);
+      const all = await withinMs(read);
       if (all === undefined) return;
       this.reset();
       for (const [campaign, progress] of all) {

@@ -64,8 +64,7 @@ describe('main.ts with Redis gone', () => {
     await logged(/"gateway started"/);
     await sim.waitForBind();
     await redis.stop();
-    await logged(/"inbound queue error"|"queue connection error"/);
-    await logged(/"sms-out worker error"/);
+    await logged(/"redis unreachable"/);
     const started = performance.now();
     child.kill('SIGTERM');
     const [code] = (await exit) as [number | null];
