@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { InboundProcessor } from '../gateway/core/replies.js';
 import type { GatewayHandle } from '../gateway/gateway.js';
 import { EXTERNAL_ID_BUCKETS } from '../store/external-ids.js';
+import { createKeys } from '../store/keys.js';
 import { MSISDN_BUCKETS } from '../store/msisdn-index.js';
 import { fnv1a } from '../store/receipts.js';
 import {
@@ -131,7 +132,7 @@ async function expireSendRecords(redis: Redis, prefix: string): Promise<void> {
 
 /** Bytes per key family for one conversation; shared keys (sorted sets, sets) as an even share. */
 async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Promise<Record<string, number>> {
-  const { keys } = gateway.core.store;
+  const keys = createKeys(KEY_PREFIX);
   const conv = await gateway.core.store.get(id);
   if (!conv) throw new Error(`conversation ${id} is gone`);
   const timeline = await gateway.core.store.timeline(id);

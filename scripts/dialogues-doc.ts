@@ -118,7 +118,7 @@ export function renderDialoguesDoc(services: ServiceRegistry): string {
     '<!-- Generated from services/*.json by `npm run docs:dialogues`; a test keeps it in step. -->',
     '',
     'Each proactive service is data (`services/<id>.json`, schema in `services/schema.ts`): its stages,',
-    'the contract state each stage shows (CONTRACT.md, "Conversation states"), the SMS template sent on',
+    'the contract state each stage shows (integration.md, "outcomes"), the SMS template sent on',
     'entering it, and the replies, upstream events and deadlines that leave it. The dialogue engine',
     '(`dialogue/engine.ts`) runs exactly this data; these diagrams are drawn from it.',
     '',

@@ -1,44 +1,36 @@
 /**
  * The conversation store: one string per conversation (its format tag, its version, the packed
  * document, then its timeline entries: docs/storage.md) and its outbox, committed together by a
- * Lua compare-and-set (store/lua/commit.lua). One string rather than a hash and a list keeps a
- * conversation within its memory budget (docs/performance.md).
+ * Lua compare-and-set (store/lua/commit-2.lua). One string rather than a hash and a list keeps a
+ * conversation within its memory budget (docs/performance.md). The store is the only code that
+ * knows Redis: the other stores of the gateway hang off it (`sms`, `replies`, `campaigns`,
+ * `audit`, `people`, `carrierMemory`), and callers see intents, never a client, key or script.
  */
-import { createHash, hash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { Result } from 'ioredis';
+import { hash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../common/errors.js';
 import type { Conversation } from '../dialogue/conversation.js';
 import type { OutcomeJob } from '../queues/outcomes.js';
 import type { State } from '../services/schema.js';
+import { PersonKeyStore } from './api-keys.js';
+import { AwaitedReceipts } from './awaited-receipts.js';
+import { AuditLog } from './audit.js';
+import { CampaignStore } from './campaigns.js';
+import { CarrierMemory } from './carriers.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
-import type { Keys } from './keys.js';
+import { createKeys, type Keys } from './keys.js';
 import { MsisdnIndex } from './msisdn-index.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
-import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
-import type { TimelineEntry } from './timeline-entry.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './redis.js';
-import { ByteWriter, RespWriter, WrittenCommand } from './resp.js';
-import type { TextCodec } from './text-codec.js';
-
-const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-const SENT_LUA = lua('sent');
-const SENT_SHA = createHash('sha1').update(SENT_LUA).digest('hex');
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    gwCommit(
-      k1: string,
-      k2: string,
-      ...args: Array<string | number | Buffer>
-    ): Result<[number, number], Context>;
-    gwAppend(k1: string, ...args: Array<string | Buffer>): Result<number, Context>;
-    gwAckOutbox(k1: string, ...digests: string[]): Result<number, Context>;
-    gwSent(numKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
-  }
-}
+import { ReplyState } from './replies.js';
+import { withScripts } from './scripts.js';
+import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
+import { SmsRecords } from './sms-record.js';
+import { StateCounts } from './state-counts.js';
+import { TextCodec, type Dictionaries } from './text-codec.js';
+import { WorklistStore } from './worklists.js';
+import type { TimelineEntry } from './timeline-entry.js';
 
 /** The template whose text a document holds: a conversation's consent SMS, an SMS entry's. */
 function templateOf(value: Conversation | TimelineEntry): string | undefined {
@@ -46,10 +38,10 @@ function templateOf(value: Conversation | TimelineEntry): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** One sent SMS: its record (keys.smsParts), the value it takes when kept, and its sent timeline entry (`recordSentMany`). */
+/** One sent SMS: its ids, the value its record takes when kept (sms-record.ts `sentRecord`), and its sent timeline entry (`recordSentMany`). */
 export interface SentSms {
   readonly conversationId: string;
-  readonly smsKey: string;
+  readonly smsId: string;
   readonly record: string;
   readonly entry: TimelineEntry;
 }
@@ -80,7 +72,7 @@ export const CONVERSATION_V1 = 0x01;
 /** A stored conversation starts with its tag (1 byte), version and the length of its doc (4 bytes each). */
 const HEAD_BYTES = 9;
 
-/** A script's refusal of a stored format (store/lua/commit.lua, append.lua) as its catalogue error. */
+/** A script's refusal of a stored format (store/lua/commit-2.lua, append-1.lua) as its catalogue error. */
 function scriptError(err: unknown): never {
   if (err instanceof Error && err.message.startsWith('GW_STORE_FORMAT ')) {
     throw new GatewayError('GW_STORE_FORMAT', err.message.slice('GW_STORE_FORMAT '.length), undefined, {
@@ -140,22 +132,72 @@ export class ConversationStore {
   readonly receipts: ReceiptIndex;
   /** Conversation id → its deadline, for the sweeper. */
   readonly deadlines: DeadlineIndex;
+  /** The records of SMS being sent. */
+  readonly sms: SmsRecords;
+  /** Multipart replies being reassembled, and the "no open request" mark. */
+  readonly replies: ReplyState;
+  readonly campaigns: CampaignStore;
+  /** The call centre's audit log. */
+  readonly audit: AuditLog;
+  /** People's API keys. */
+  readonly people: PersonKeyStore;
+  /** The call centre's daily work lists. */
+  readonly worklists: WorklistStore;
+  /** How many conversations are in each state. */
+  readonly stateCounts: StateCounts;
   private readonly externalIds: ExternalIdIndex;
   private readonly msisdns: MsisdnIndex;
 
   constructor(
-    readonly redis: RedisClient,
-    readonly keys: Keys,
+    private readonly redis: RedisClient,
+    private readonly keys: Keys,
     private readonly options: StoreOptions,
   ) {
-    redis.defineCommand('gwCommit', { numberOfKeys: 2, lua: lua('commit') });
-    redis.defineCommand('gwAppend', { numberOfKeys: 1, lua: lua('append') });
-    redis.defineCommand('gwAckOutbox', { numberOfKeys: 1, lua: lua('ack-outbox') });
-    redis.defineCommand('gwSent', { lua: SENT_LUA });
+    withScripts(redis);
     this.receipts = new ReceiptIndex(redis, keys);
     this.externalIds = new ExternalIdIndex(redis, keys);
     this.msisdns = new MsisdnIndex(redis, keys);
     this.deadlines = new DeadlineIndex(redis, keys);
+    this.sms = new SmsRecords(redis, keys);
+    this.replies = new ReplyState(redis, keys);
+    this.campaigns = new CampaignStore(redis, keys);
+    this.audit = new AuditLog(redis, keys.audit());
+    this.people = new PersonKeyStore(redis, keys);
+    this.worklists = new WorklistStore(redis, keys);
+    this.stateCounts = new StateCounts(redis, keys);
+  }
+
+  /**
+   * The store of one gateway: its keys under `keyPrefix`, documents packed with `dictionaries`
+   * (stored in Redis once, gateway/core/dictionary.ts builds them).
+   */
+  static async open(
+    redis: RedisClient,
+    options: { keyPrefix: string; retentionSeconds: number; dictionaries: Dictionaries },
+  ): Promise<ConversationStore> {
+    const keys = createKeys(options.keyPrefix);
+    const codec = await TextCodec.create(redis, keys, options.dictionaries);
+    return new ConversationStore(redis, keys, { retentionSeconds: options.retentionSeconds, codec });
+  }
+
+  /** The SMS whose delivery receipts are still awaited, each kept `ttlSeconds`. */
+  awaitedReceipts(ttlSeconds: number): AwaitedReceipts {
+    return new AwaitedReceipts(this.redis, this.keys, ttlSeconds);
+  }
+
+  /** Where numbers live, as learned from replies and refusals, kept `ttlSeconds`. */
+  carrierMemory(ttlSeconds: number): CarrierMemory {
+    return new CarrierMemory(this.redis, this.keys, ttlSeconds);
+  }
+
+  /** The connection's state (`ready` when commands go through), for guards that refuse early. */
+  get connection(): Pick<RedisClient, 'status'> {
+    return this.redis;
+  }
+
+  /** Whether the client is a Redis Cluster (operations, tests). */
+  get isCluster(): boolean {
+    return this.redis.isCluster;
   }
 
   async get(id: string): Promise<Conversation | null> {
@@ -168,7 +210,7 @@ export class ConversationStore {
     return Promise.all(values.flatMap((v) => (v ? [this.readDoc(splitConversation(v).doc)] : [])));
   }
 
-  /** The stored conversation string (store/lua/commit.lua). */
+  /** The stored conversation string (store/lua/commit-2.lua). */
   private async rawValue(id: string): Promise<Buffer | null> {
     return this.redis.getBuffer(this.keys.conversation(id));
   }
@@ -255,9 +297,9 @@ export class ConversationStore {
 
   /**
    * The SMSC accepted these SMS (the sender's writes of one event-loop turn): each one's sent
-   * entry in its timeline, its record deleted (the compact entry marks it sent: store/lua/claim.lua)
+   * entry in its timeline, its record deleted (the compact entry marks it sent: store/lua/claim-n.lua)
    * or, where there is no such entry to find, marked sent for `ttlSeconds`, and its parts'
-   * receipt links (store/lua/sent.lua). One script call on a single Redis, where keys of many
+   * receipt links (store/lua/sent-n.lua). One script call on a single Redis, where keys of many
    * conversations may share one; on Cluster, where they lie in many slots, one call per SMS (its
    * two keys share the conversation's slot) and the links by themselves.
    */
@@ -270,33 +312,27 @@ export class ConversationStore {
     await this.sendSent(items, ttlSeconds, links);
   }
 
-  /**
-   * store/lua/sent.lua by its SHA, the call written by hand (store/resp.ts); through ioredis's
-   * own command (which loads the script) when Redis does not know it yet.
-   */
+  /** store/lua/sent-n.lua: the keys of each SMS, then of each link; the values in one argument. */
   private async sendSent(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
     const keys: string[] = [];
-    for (const i of items) keys.push(this.keys.conversation(i.conversationId), i.smsKey);
+    for (const i of items) keys.push(this.keys.conversation(i.conversationId), this.sms.key(i));
     for (const [key] of links.slots) keys.push(key);
-    const values = new ByteWriter();
-    for (const [, field, value] of links.slots) values.lengthPrefixed(field).lengthPrefixed(value);
-    for (const i of items) values.lengthPrefixed(i.record).lengthPrefixed(this.entry(i.entry));
-    const args = [String(items.length), String(ttlSeconds), String(links.ttl), values.done()] as const;
-    if (this.redis.isCluster) {
-      // ioredis routes a command it built by the slot of its first key; a hand-written one it cannot.
-      await this.redis.gwSent(keys.length, ...keys, ...args);
-      return;
+    const values: Buffer[] = [];
+    const add = (value: Buffer | string) => {
+      const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+      const head = Buffer.allocUnsafe(4);
+      head.writeUInt32BE(bytes.length);
+      values.push(head, bytes);
+    };
+    for (const [, field, value] of links.slots) {
+      add(field);
+      add(value);
     }
-    const call = new RespWriter(3 + keys.length + args.length).bulk('evalsha').bulk(SENT_SHA);
-    call.bulk(String(keys.length));
-    for (const key of keys) call.bulk(key);
-    for (const arg of args) call.bulk(arg);
-    try {
-      await this.redis.sendCommand(new WrittenCommand('evalsha', call.done()));
-    } catch (err) {
-      if (!(err instanceof Error && err.message.includes('NOSCRIPT'))) throw err;
-      await this.redis.gwSent(keys.length, ...keys, ...args);
+    for (const i of items) {
+      add(i.record);
+      add(this.entry(i.entry));
     }
+    await this.redis.gwSent(keys.length, ...keys, items.length, ttlSeconds, links.ttl, Buffer.concat(values));
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {
@@ -350,7 +386,7 @@ export class ConversationStore {
   }
 
   /**
-   * Removes handled outbox entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox.lua)
+   * Removes handled outbox entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox-1.lua)
    * and, when none is left, the conversation from the recovery index: one round trip for the
    * entries, one more only when the outbox is empty.
    */

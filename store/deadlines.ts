@@ -4,22 +4,15 @@
  * cost ≈ 129 bytes (a skiplist node, a dict entry and the id twice). Deadlines are instead fields
  * of hashes bucketed by a hash of the conversation id (under `hash-max-listpack-entries`, 512 by
  * default, a field costs about its own length, ≈ 32 bytes), and a small sorted set holds each bucket's
- * earliest deadline (store/lua/deadline.lua keeps it exact). Still one entry per conversation:
+ * earliest deadline (store/lua/deadline-2.lua keeps it exact). Still one entry per conversation:
  * setting a deadline overwrites it, no old timer to find. DEADLINE_BUCKETS buckets hold ≈ 2 million
  * deadlines compactly; beyond, a field costs ≈ 90 bytes (raise Redis's setting, or this number
  * for a new deployment: it is persisted).
  */
-import { readFileSync } from 'node:fs';
-import type { Result } from 'ioredis';
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';
 import type { RedisClient } from './redis.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    gwDeadline(k1: string, k2: string, id: string, at: string, bucket: number): Result<number, Context>;
-  }
-}
+import { withScripts } from './scripts.js';
 
 export const DEADLINE_BUCKETS = 4096;
 
@@ -28,8 +21,7 @@ export class DeadlineIndex {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
-    const lua = readFileSync(new URL('./lua/deadline.lua', import.meta.url), 'utf8');
-    redis.defineCommand('gwDeadline', { numberOfKeys: 2, lua });
+    withScripts(redis);
   }
 
   /** Sets the deadline of `id` (epoch ms), or clears it (null). */

@@ -8,18 +8,10 @@
  * whole bucket becomes a real hash table: a number with more conversations moves them to a sorted
  * set of its own (keys.byMsisdn), where the next ones go too. Both are read.
  */
-import { readFileSync } from 'node:fs';
-import type { Result } from 'ioredis';
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';
 import type { RedisClient } from './redis.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
-    gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
-  }
-}
+import { withScripts } from './scripts.js';
 
 /** 16,384 buckets hold ≈ 8 million numbers compactly (512 each); persisted in key names. */
 export const MSISDN_BUCKETS = 16384;
@@ -35,15 +27,12 @@ function createdAtOf(id: string, fallback: number): number {
   return /^[0-9a-z]{18}$/.test(id) ? parseInt(id.slice(0, 8), 36) : fallback;
 }
 
-const script = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-
 export class MsisdnIndex {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('gwMsisdnAdd', { numberOfKeys: 1, lua: script('msisdn-add') });
-    redis.defineCommand('gwMsisdnRemove', { numberOfKeys: 1, lua: script('msisdn-remove') });
+    withScripts(redis);
   }
 
   private bucket(msisdn: string): string {

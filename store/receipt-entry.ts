@@ -10,7 +10,7 @@
  * `at` (6 bytes, big-endian: the latest receipt's time) and a bitmap of the parts reported (part
  * i is bit i % 8 of byte ⌊i / 8⌋): 20 bytes for a 10-part SMS whose receipts say `err:000` (SMPP
  * 3.4 Appendix B; carriers send it with DELIVRD), however many of its receipts it holds.
- * store/lua/append.lua merges an appended run into the timeline's last entry when their
+ * store/lua/append-1.lua merges an appended run into the timeline's last entry when their
  * identities match (OR of the bitmaps, latest `at`).
  *
  * Any other entry (an unknown stat, more than 255 parts, an err of 255 bytes or more) is stored

@@ -12,17 +12,10 @@
  * SMS's template and campaign are read from its conversation only when a receipt needs them
  * (gateway/core/replies.ts). A hex or decimal id's field is packed (`linkField`).
  */
-import { readFileSync } from 'node:fs';
-import type { Result } from 'ioredis';
 import { packHex } from './hex-pack.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    gwLink(numKeys: number, ...keysThenArgs: Array<string | number | Buffer>): Result<number, Context>;
-  }
-}
+import { withScripts } from './scripts.js';
 
 /** Carriers retry a receipt for up to 72 h: a link is found for 3 whole days after its day. */
 export const RECEIPT_DAYS = 4;
@@ -172,7 +165,7 @@ export class ReceiptIndex {
     private readonly keys: Keys,
     private readonly clock: () => number = Date.now,
   ) {
-    redis.defineCommand('gwLink', { lua: readFileSync(new URL('./lua/link.lua', import.meta.url), 'utf8') });
+    withScripts(redis);
   }
 
   /**

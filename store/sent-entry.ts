@@ -7,7 +7,7 @@
  * gsm7, 1 ucs2), the smsId after its length (1 byte), UTF-8; then each SMSC id: a head byte,
  * then the id. Head < 0x80: that many bytes of UTF-8. Head 0x80 | case | n (n = 1..63 digits;
  * case 0x40: upper-case): n hex digits packed two to a byte, the high nibble first (carriers'
- * ids are mostly hex or decimal). store/lua/claim.lua and sent.lua find an SMS's entry by the
+ * ids are mostly hex or decimal). store/lua/claim-n.lua and sent-n.lua find an SMS's entry by the
  * tag. An entry that does not fit (an SMSC id of 128 bytes or more) is stored as a packed
  * document (0x1F) and its SMS keeps a sent record instead.
  */

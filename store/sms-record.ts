@@ -3,7 +3,7 @@
  * sends it, then, if a dropped link cut it, the parts already accepted (a retry sends only the
  * rest), or `failed` when the SMSC refused it for good. Once the SMSC accepted every part, the
  * SMS's compact sent entry in its conversation's timeline marks it sent and the record goes
- * (store/lua/sent.lua, store/lua/claim.lua; docs/performance.md, memory).
+ * (store/lua/sent-n.lua, store/lua/claim-n.lua; docs/performance.md, memory).
  * Where there is no such entry to find (the conversation is gone, the entry did not fit the
  * compact form, an SMS without a conversation) the record is kept 7 days marked sent, with its
  * template and campaign for delivery receipts (gateway/core/replies.ts); a re-hand-over sends
@@ -18,10 +18,10 @@
  * crash between the BullMQ add and the outbox ack) may sit in two batch jobs at once, and only
  * the job holding the claim sends it.
  */
-import { readFileSync } from 'node:fs';
-import type { Result } from 'ioredis';
 import { GatewayError } from '../common/errors.js';
+import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
 
 export type SmsRecord =
   | { readonly state: 'none' }
@@ -82,103 +82,82 @@ export function parseSmsRecord(value: string | null): SmsRecord {
   }
 }
 
-/** The record at `key`. */
-export async function readSmsRecord(redis: RedisClient, key: string): Promise<SmsRecord> {
-  return parseSmsRecord(await redis.get(key));
-}
-
-/** An SMS whose sent entry is in its conversation's timeline, as store/lua/claim.lua reports it. */
+/** An SMS whose sent entry is in its conversation's timeline, as store/lua/claim-n.lua reports it. */
 const SENT_IN_TIMELINE = '\0sent';
-const CLAIM_SCRIPT = readFileSync(new URL('./lua/claim.lua', import.meta.url), 'utf8');
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    gwClaim(numKeys: number, ...keysThenArgs: Array<string | number>): Result<unknown[], Context>;
-  }
-}
-
-/** Clients the claim script is defined on (EVALSHA after the first call, not the script each time). */
-const withClaim = new WeakSet<RedisClient>();
-
-function claimCommand(redis: RedisClient): RedisClient {
-  if (!withClaim.has(redis)) {
-    redis.defineCommand('gwClaim', { lua: CLAIM_SCRIPT });
-    withClaim.add(redis);
-  }
-  return redis;
-}
-
-/** An SMS to claim: its record (keys.smsParts), its conversation (keys.conversation), its smsId. */
-export interface SmsToClaim {
-  readonly record: string;
-  readonly conversation: string;
+/** An SMS of a conversation (`conversationId` is `none` for one without). */
+export interface SmsRef {
+  readonly conversationId: string;
   readonly smsId: string;
 }
 
-/**
- * Claims the records of `sms` for the job `owner` where nobody holds them, `SET NX GET` each
- * (Redis ≥ 7.0), and gives a claim back at once when the conversation's timeline shows the SMS
- * sent (store/lua/claim.lua: a sent SMS of a conversation string has no record): in one script
- * call on a single Redis, one call per SMS on Cluster, where the SMS lie in many slots. Returns,
- * per SMS, what its record held before, `sent`, or the new claim: the caller sends an SMS whose
- * record is claimed by `owner` (new, or its own from a crashed attempt) or partial, and skips one
- * sent or claimed by another job.
- */
-export async function claimSmsRecords(
-  redis: RedisClient,
-  sms: readonly SmsToClaim[],
-  owner: string,
-  ttlSeconds: number,
-): Promise<SmsRecord[]> {
-  if (sms.length === 0) return [];
-  const claim = `${CLAIM}${owner}`;
-  const keys = (s: SmsToClaim) => [s.record, s.conversation];
-  const before: unknown[] = redis.isCluster
-    ? (
-        await Promise.all(
-          sms.map((s) => claimCommand(redis).gwClaim(2, ...keys(s), claim, ttlSeconds, s.smsId)),
-        )
-      ).flat()
-    : await claimCommand(redis).gwClaim(
-        2 * sms.length,
-        ...sms.flatMap(keys),
-        claim,
-        ttlSeconds,
-        ...sms.map((s) => s.smsId),
-      );
-  return before.map((value): SmsRecord => {
-    if (value === SENT_IN_TIMELINE) return { state: 'sent', templateId: null, campaign: null };
-    return value === null || value === false ? { state: 'claimed', owner } : parseSmsRecord(value as string);
-  });
-}
+/** The records of the SMS being sent (the file's comment): the sender's and the receipt path's intents. */
+export class SmsRecords {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Pick<Keys, 'smsParts' | 'conversation'>,
+  ) {
+    withScripts(redis);
+  }
 
-/**
- * Hands `from`'s claim on an SMS (a plain claim, or a partial record it owns) to the job `to`:
- * the SMS goes on in a job of its own (gateway/core/sender.ts). A record since written by
- * another job, or marked sent, stays as it is.
- */
-export async function transferSmsClaim(
-  redis: RedisClient,
-  key: string,
-  from: string,
-  to: string,
-): Promise<void> {
-  await redis.eval(TRANSFER_SCRIPT, 1, key, `${CLAIM}${from}`, `${CLAIM}${to}`, from, to);
-}
+  /** Where the record of `sms` is kept (keys.smsParts). */
+  key(sms: SmsRef): string {
+    return this.keys.smsParts(sms.conversationId, sms.smsId);
+  }
 
-const TRANSFER_SCRIPT = `
-local value = redis.call('GET', KEYS[1])
-if not value then return 0 end
-if value == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
-  return 1
-end
-if string.sub(value, 1, 1) == '{' then
-  local ok, record = pcall(cjson.decode, value)
-  if ok and record.o == ARGV[3] then
-    record.o = ARGV[4]
-    redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
-    return 1
-  end
-end
-return 0`;
+  /** The record of one SMS. */
+  async read(sms: SmsRef): Promise<SmsRecord> {
+    return parseSmsRecord(await this.redis.get(this.key(sms)));
+  }
+
+  /** Marks an SMS refused for good, for `ttlSeconds`: no job sends it again. */
+  async markFailed(sms: SmsRef, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.key(sms), FAILED_RECORD, 'EX', ttlSeconds);
+  }
+
+  /** Keeps the parts of an SMS the SMSC accepted before a drop, still `owner`'s to finish. */
+  async recordPartial(sms: SmsRef, resume: object, owner: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.key(sms), partialRecord(resume, owner), 'EX', ttlSeconds);
+  }
+
+  /**
+   * Claims the records of `sms` for the job `owner` where nobody holds them, `SET NX GET` each
+   * (Redis ≥ 7.0), and gives a claim back at once when the conversation's timeline shows the SMS
+   * sent (store/lua/claim-n.lua: a sent SMS of a conversation string has no record): in one
+   * script call on a single Redis, one call per SMS on Cluster, where the SMS lie in many slots.
+   * Returns, per SMS, what its record held before, `sent`, or the new claim: the caller sends an
+   * SMS whose record is claimed by `owner` (new, or its own from a crashed attempt) or partial,
+   * and skips one sent or claimed by another job.
+   */
+  async claim(sms: readonly SmsRef[], owner: string, ttlSeconds: number): Promise<SmsRecord[]> {
+    if (sms.length === 0) return [];
+    const claim = `${CLAIM}${owner}`;
+    const keys = (s: SmsRef) => [this.key(s), this.keys.conversation(s.conversationId)];
+    const before: unknown[] = this.redis.isCluster
+      ? (
+          await Promise.all(sms.map((s) => this.redis.gwClaim(2, ...keys(s), claim, ttlSeconds, s.smsId)))
+        ).flat()
+      : await this.redis.gwClaim(
+          2 * sms.length,
+          ...sms.flatMap(keys),
+          claim,
+          ttlSeconds,
+          ...sms.map((s) => s.smsId),
+        );
+    return before.map((value): SmsRecord => {
+      if (value === SENT_IN_TIMELINE) return { state: 'sent', templateId: null, campaign: null };
+      return value === null || value === false
+        ? { state: 'claimed', owner }
+        : parseSmsRecord(value as string);
+    });
+  }
+
+  /**
+   * Hands `from`'s claim on an SMS (a plain claim, or a partial record it owns) to the job `to`:
+   * the SMS goes on in a job of its own (gateway/core/sender.ts). A record since written by
+   * another job, or marked sent, stays as it is (store/lua/transfer-claim-1.lua).
+   */
+  async transferClaim(sms: SmsRef, from: string, to: string): Promise<void> {
+    await this.redis.gwTransferClaim(this.key(sms), `${CLAIM}${from}`, `${CLAIM}${to}`, from, to);
+  }
+}

@@ -100,6 +100,8 @@ export interface TemplateSets {
   get(id: string): TemplateSet | undefined;
   /** The set of `service` in force on the Asia/Almaty day of `at` (epoch ms), or undefined. */
   inForce(service: string, at: number): TemplateSet | undefined;
+  /** The set of `service` in force on `day` (YYYY-MM-DD, Asia/Almaty), or undefined. */
+  inForceOn(service: string, day: string): TemplateSet | undefined;
   /**
    * Render one SMS with the conversation's set, else the set in force.
    * @throws TemplateError `no-set-in-force`, or the renderer's own errors.
@@ -265,16 +267,16 @@ export function buildTemplateSets(
 
 function templateSets(sets: readonly TemplateSet[], locales: Record<Language, LocaleResource>): TemplateSets {
   const byId = new Map(sets.map((s) => [s.id, s]));
-  const inForce = (service: string, at: number): TemplateSet | undefined => {
-    const day = almatyDay(at);
-    return sets.find((s) => s.service === service && isInForce(s, day));
-  };
+  const inForceOn = (service: string, day: string): TemplateSet | undefined =>
+    sets.find((s) => s.service === service && isInForce(s, day));
+  const inForce = (service: string, at: number): TemplateSet | undefined => inForceOn(service, almatyDay(at));
   const anyRenderer = sets[0]?.renderer;
   return {
     sets,
     locales,
     get: (id) => byId.get(id),
     inForce,
+    inForceOn,
     term(key, language) {
       if (!anyRenderer) throw new TemplateError('render-failed', `no term "${key}": no template set loaded`);
       return anyRenderer.term(key, language);

@@ -11,6 +11,7 @@
  * | `POST /receipt`       | `{messageId, state?, err?}`                              | the deliver_sm_resp    |
  * | `POST /drop`          |                                                          | `{dropped}`            |
  * | `GET /messages`       | `?to=&from=`                                             | whole messages         |
+ * | `GET /replies`        | `?from=`                                                 | citizen replies sent   |
  * | `GET /submits`        | `?to=`                                                   | submit_sm received     |
  * | `GET /stats`          |                                                          | counters               |
  * | `GET /phone`          | `?msisdn=`                                               | the phone page (HTML)  |
@@ -144,6 +145,10 @@ const ROUTES: Readonly<Record<string, Route>> = {
       (m) => (to === null || m.destination === to) && (from === null || m.source === from),
     );
     return Promise.resolve(chosen.map(messageView));
+  },
+  'GET /replies': (sim, _body, query) => {
+    const from = query.get('from');
+    return Promise.resolve(sim.replies.filter((r) => from === null || r.from === from));
   },
   'GET /submits': (sim, _body, query) => {
     const to = query.get('to');

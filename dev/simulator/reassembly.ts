@@ -29,6 +29,8 @@ export interface WholeMessage {
   readonly concat: ConcatRef | undefined;
   /** Parts received again after being accepted (ignored for the text). */
   readonly duplicates: number;
+  /** When its last part arrived (epoch ms): the phone page orders SMS and replies by it. */
+  readonly at: number;
 }
 
 interface Pending {
@@ -56,6 +58,7 @@ function whole(
     messageIds: parts.map((p) => p.messageId),
     concat,
     duplicates,
+    at: Date.now(),
   };
 }
 

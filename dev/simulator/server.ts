@@ -32,6 +32,19 @@ import type { InjectOptions, ReceivedPdu, ReplyResult, SimulatorOptions } from '
 
 export type { InjectOptions, ReceivedPdu, ReplyResult, SimulatorOptions } from './types.js';
 
+/** Replies kept for the phone page. */
+const REPLY_LOG_KEEP = 10_000;
+
+/** A citizen reply as the simulator sent it; `statuses` null while the SMSC waits for the answers. */
+export interface SentReply {
+  readonly from: string;
+  readonly text: string;
+  /** Epoch ms when it was sent. */
+  readonly at: number;
+  /** The deliver_sm_resp statuses (0: accepted), [] when it could not be sent. */
+  statuses: readonly number[] | null;
+}
+
 interface QueuedDelivery {
   readonly fields: smpp.PduOptions;
   readonly resolve: (response: EsmeResponse) => void;
@@ -51,6 +64,7 @@ export class CarrierSimulator {
   private readonly context: HandlerContext;
   private nextConnectionId = 1;
   private replyRef = 0;
+  private readonly replyLog: SentReply[] = [];
 
   private constructor(
     private readonly server: smpp.Server,
@@ -142,8 +156,25 @@ export class CarrierSimulator {
     return this.received.next(filter, timeoutMs, 'a PDU');
   }
 
+  /** Every citizen reply sent (newest last, the last REPLY_LOG_KEEP), whoever sent it: the phone page shows them. */
+  get replies(): readonly SentReply[] {
+    return this.replyLog;
+  }
+
   /** Sends a citizen reply as one or more deliver_sm; resolves with each deliver_sm_resp status. */
   async injectReply(spec: ReplySpec, options: InjectOptions = {}): Promise<ReplyResult> {
+    const logged: SentReply = { from: spec.from, text: spec.text, at: Date.now(), statuses: null };
+    this.replyLog.push(logged);
+    if (this.replyLog.length > REPLY_LOG_KEEP) this.replyLog.splice(0, this.replyLog.length - REPLY_LOG_KEEP);
+    const result = await this.sendReply(spec, options).catch((err: unknown) => {
+      logged.statuses = [];
+      throw err;
+    });
+    logged.statuses = result.statuses;
+    return result;
+  }
+
+  private async sendReply(spec: ReplySpec, options: InjectOptions): Promise<ReplyResult> {
     const connection = this.receiverFor(options.connection);
     this.replyRef = (this.replyRef % 0xff) + 1;
     const pdus = buildReplyPdus(spec, this.replyRef);

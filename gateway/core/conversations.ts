@@ -80,7 +80,7 @@ export class ConversationService {
   readonly limits: ReplyLimits;
 
   constructor(private readonly deps: ConversationDeps) {
-    this.limits = new ReplyLimits(deps.store.redis, deps.store.keys);
+    this.limits = new ReplyLimits(deps.store.replies);
   }
 
   service(id: string): ServiceDefinition {
@@ -114,7 +114,8 @@ export class ConversationService {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
     }
-    const set = this.templateSetFor(service.id, now);
+    // Refused now when no act gives the texts today; the set itself is taken when the first SMS goes.
+    this.templateSetFor(service.id, now);
 
     const fresh = newConversation({
       id,
@@ -125,7 +126,6 @@ export class ConversationService {
       params: parsed.data,
       createdAt: now,
       campaign: input.campaign ?? null,
-      templateSet: { id: set.id, sha256: set.sha256 },
     });
     const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
     const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }], 'invitation');
@@ -144,7 +144,7 @@ export class ConversationService {
   /** The set of the service's templates in force today (Asia/Almaty), or GW_NO_TEMPLATE_SET. */
   private templateSetFor(service: string, now: number): { id: string; sha256: string } {
     const set = this.deps.renderer.inForce(service, now);
-    if (set) return set;
+    if (set) return { id: set.id, sha256: set.sha256 };
     const day = almatyDay(now);
     throw new GatewayError(
       'GW_NO_TEMPLATE_SET',
@@ -211,6 +211,10 @@ export class ConversationService {
     // A step that loses its compare-and-set sends nothing: what it took goes back.
     const giveBack = () =>
       Promise.all(taken.map((t) => this.limits.returnSms(next.msisdn, t, now))).catch(() => undefined);
+    if (next.templateSet === null && messages.length > 0) {
+      // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
+      next = { ...next, templateSet: this.templateSetFor(next.service, now) };
+    }
     messages.forEach((message, i) => {
       const sms = this.deps.renderer.render(message.templateId, next.language, message.vars, {
         set: next.templateSet?.id,

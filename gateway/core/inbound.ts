@@ -9,7 +9,6 @@
  * relays them, so a citizen's second identical SMS is a new one.
  */
 import { hash as digest } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Queue } from 'bullmq';
 import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, type ReceiptJob, type ReplyJob } from '../../queues/jobs.js';
 import { decodeByDataCoding, parseUdh } from '../../sms/encoding.js';
@@ -46,8 +45,6 @@ export interface InboundDeps {
   /** Replies of a busy number queue behind everyone's (fair-share.ts); one per process by default. */
   readonly fairShare?: FairShare;
 }
-
-const REASSEMBLE_LUA = readFileSync(new URL('../../store/lua/reassemble.lua', import.meta.url), 'utf8');
 
 const JOB_OPTS = {
   attempts: 20,
@@ -110,16 +107,14 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     if (event.concat) {
       const { ref, total, seq } = event.concat;
       if (seq < 1 || seq > total) throw new Error(`part ${seq} of ${total} is out of range`);
-      const key = deps.store.keys.replyParts(event.from, `${event.concat.method}:${ref}:${total}`);
-      const parts = (await deps.store.redis.eval(
-        REASSEMBLE_LUA,
-        1,
-        key,
+      const parts = await deps.store.replies.reassemble(
+        event.from,
+        `${event.concat.method}:${ref}`,
         seq,
-        bytesHex,
         total,
+        bytesHex,
         REASSEMBLY_TTL_SECONDS,
-      )) as string[] | null;
+      );
       if (!parts) {
         deps.metrics?.replyParts.inc({ outcome: 'stored' });
         return;

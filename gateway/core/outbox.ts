@@ -1,6 +1,6 @@
 /**
  * The transactional outbox: side effects are committed with the state change
- * (store/lua/commit.lua) and handed to BullMQ afterwards, each with a job id
+ * (store/lua/commit-2.lua) and handed to BullMQ afterwards, each with a job id
  * derived from the conversation, so handing one over twice (a crash between
  * the add and the ack) adds nothing twice. An SMS may sit in a batch job
  * (sms-handover.ts) and be queued twice: its record, claimed by one job and

@@ -16,7 +16,6 @@ import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/rece
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { PartLink } from '../../store/receipts.js';
-import { readSmsRecord } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import { outcomeOf } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
@@ -177,7 +176,7 @@ export class InboundProcessor {
   /**
    * The template and campaign of a sent SMS, not repeated in every receipt link: from its
    * conversation (the `sms` timeline entry of that smsId, the conversation's campaign), or from
-   * the SMS's record where one was kept (store/lua/sent.lua: no compact entry to find). A conversation that expired before its receipts (RETENTION_DAYS under
+   * the SMS's record where one was kept (store/lua/sent-n.lua: no compact entry to find). A conversation that expired before its receipts (RETENTION_DAYS under
    * 3: carriers retry receipts for 72 h) gives neither, and those receipts count in no campaign.
    */
   private async origin(
@@ -185,7 +184,7 @@ export class InboundProcessor {
     smsId: string,
   ): Promise<{ templateId: string | null; campaign: string | null }> {
     const { store } = this.core;
-    const record = await readSmsRecord(store.redis, store.keys.smsParts(conversationId, smsId));
+    const record = await store.sms.read({ conversationId, smsId });
     if (record.state === 'sent') return record;
     const stored = await store.withTimeline(conversationId);
     const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);

@@ -7,7 +7,7 @@
  * The limits are here, in one table, and in docs/operations.md.
  */
 import { Counter, type Registry } from 'prom-client';
-import type { RedisClient } from '../../store/redis.js';
+import type { ReplyState } from '../../store/replies.js';
 
 /** SMS per number per day (Almaty day), by template. */
 export const REPLY_SMS_LIMITS: Readonly<Record<string, number>> = {
@@ -40,41 +40,30 @@ export function isReplySms(templateId: string): boolean {
   return Object.hasOwn(REPLY_SMS_LIMITS, templateId);
 }
 
-export interface ReplyLimitKeys {
-  /** Counter: SMS of one template sent to one number on one day. */
-  replySms(msisdn: string, templateId: string, day: number): string;
-  /** Hash: a conversation's unaccepted replies per day (`d<day>`) and those folded (`folded`). */
-  replyFold(conversationId: string): string;
-}
+/** What the limits keep in Redis (store/replies.ts). */
+export type ReplyCounts = Pick<
+  ReplyState,
+  'countSms' | 'uncountSms' | 'countUnaccepted' | 'addFolded' | 'folded'
+>;
 
 export class ReplyLimits {
   /** SMS not sent for a limit, by template, and replies folded, since the process started. */
   readonly counts = { limited: new Map<string, number>(), folded: 0 };
 
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: ReplyLimitKeys,
-  ) {}
+  constructor(private readonly store: ReplyCounts) {}
 
   /** Takes one SMS of `templateId` for `msisdn` today; false once the day's limit is spent. */
   async takeSms(msisdn: string, templateId: string, now: number): Promise<boolean> {
     const limit = REPLY_SMS_LIMITS[templateId];
     if (limit === undefined) return true;
-    const key = this.keys.replySms(msisdn, templateId, almatyDay(now));
-    const [[, count]] = (await this.redis
-      .multi()
-      .incr(key)
-      .expire(key, 2 * 86_400)
-      .exec()) as [[Error | null, number], unknown];
-    if (count <= limit) return true;
+    if ((await this.store.countSms(msisdn, templateId, almatyDay(now))) <= limit) return true;
     this.counts.limited.set(templateId, (this.counts.limited.get(templateId) ?? 0) + 1);
     return false;
   }
 
   /** Gives back an SMS that could not be queued after all, so a retry may send it. */
   async returnSms(msisdn: string, templateId: string, now: number): Promise<void> {
-    if (!isReplySms(templateId)) return;
-    await this.redis.decr(this.keys.replySms(msisdn, templateId, almatyDay(now)));
+    if (isReplySms(templateId)) await this.store.uncountSms(msisdn, templateId, almatyDay(now));
   }
 
   /**
@@ -82,20 +71,16 @@ export class ReplyLimits {
    * TIMELINE_REPLIES_PER_DAY are already in the timeline), and then it is counted as folded.
    */
   async fold(conversationId: string, now: number): Promise<boolean> {
-    const key = this.keys.replyFold(conversationId);
-    const n = await this.redis.hincrby(key, `d${almatyDay(now)}`, 1);
-    if (n <= TIMELINE_REPLIES_PER_DAY) {
-      if (n === 1) await this.redis.expire(key, FOLD_TTL_S);
-      return false;
-    }
-    await this.redis.hincrby(key, 'folded', 1);
+    const n = await this.store.countUnaccepted(conversationId, almatyDay(now), FOLD_TTL_S);
+    if (n <= TIMELINE_REPLIES_PER_DAY) return false;
+    await this.store.addFolded(conversationId);
     this.counts.folded++;
     return true;
   }
 
   /** Replies of a conversation folded into a count rather than kept in its timeline. */
-  async folded(conversationId: string): Promise<number> {
-    return Number((await this.redis.hget(this.keys.replyFold(conversationId), 'folded')) ?? 0);
+  folded(conversationId: string): Promise<number> {
+    return this.store.folded(conversationId);
   }
 }
 

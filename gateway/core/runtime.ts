@@ -15,15 +15,12 @@ import {
 import type { DeadlineFn } from '../../dialogue/engine.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
-import { CampaignStore } from '../../store/campaigns.js';
-import { AwaitedReceipts } from '../../store/awaited-receipts.js';
-import { CarrierMemory } from '../../store/carriers.js';
+import type { AwaitedReceipts } from '../../store/awaited-receipts.js';
+import type { CampaignStore } from '../../store/campaigns.js';
+import type { CarrierMemory } from '../../store/carriers.js';
+import type { StateCounts } from '../../store/state-counts.js';
 import { ConversationStore } from '../../store/conversations.js';
-import { createKeys } from '../../store/keys.js';
-import { WorklistStore } from '../../store/worklists.js';
 import type { RedisClient } from '../../store/redis.js';
-import { StateCounts } from '../../store/state-counts.js';
-import { TextCodec } from '../../store/text-codec.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
 import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
@@ -172,12 +169,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       else log.warn({ queue: queue.name, err: err.message }, 'queue connection error');
     });
   }
-  const keys = createKeys(options.keyPrefix ?? 'gw');
-  const dictionaries = storeDictionaries(renderer, samples, services);
-  const codec = await TextCodec.create(redis, keys, dictionaries);
-  const store = new ConversationStore(redis, keys, {
+  const store = await ConversationStore.open(redis, {
+    keyPrefix: options.keyPrefix ?? 'gw',
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
-    codec,
+    dictionaries: storeDictionaries(renderer, samples, services),
   });
   const sms = new SmsHandOver(queues.smsOut);
   const outcomes = new OutcomeEmitter(queues.outcomes);
@@ -196,17 +191,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     outcomes,
     zone: calendar.zone,
   });
-  const campaigns = new CampaignStore(redis, keys);
-  const stateCounts = new StateCounts(redis, keys);
-  const worklists = new Worklists(new WorklistStore(redis, keys), calendar, log, now);
+  const { campaigns, stateCounts } = store;
+  const worklists = new Worklists(store.worklists, calendar, log, now);
   const carriers = options.carriers ?? [];
   const carrierMemory =
-    carriers.length > 1
-      ? new CarrierMemory(redis, keys, (options.carrierMemoryDays ?? 30) * 86_400)
-      : undefined;
+    carriers.length > 1 ? store.carrierMemory((options.carrierMemoryDays ?? 30) * 86_400) : undefined;
   const receiptTimeoutHours = options.receiptTimeoutHours ?? 72;
   // Kept twice the timeout and a day, should no sweep run for a while.
-  const awaitedReceipts = new AwaitedReceipts(redis, keys, (2 * receiptTimeoutHours + 24) * 3600);
+  const awaitedReceipts = store.awaitedReceipts((2 * receiptTimeoutHours + 24) * 3600);
   const notSubscriberReceipts = new Map(
     carriers.map((c) => [c.id, new Set(c.notSubscriber?.receiptErr.map((e) => e.toLowerCase()) ?? [])]),
   );

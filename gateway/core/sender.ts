@@ -4,19 +4,13 @@
  * the queue and is retried with backoff), and an SMS the SMSC accepted is never sent again:
  * each SMS's record is claimed by the job that sends it, its sent entry (or its record marked
  * sent) is written before the job completes, and a job that finds it sent skips the submit
- * (issue 3, point 3; store/lua/claim.lua).
+ * (issue 3, point 3; store/lua/claim-n.lua).
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
 import { SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
-import {
-  claimSmsRecords,
-  FAILED_RECORD,
-  partialRecord,
-  transferSmsClaim,
-  type SmsRecord,
-} from '../../store/sms-record.js';
+import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport, SubmitResult, SubmitResume } from '../smpp/transport.js';
 import type { CoreMetrics } from './metrics.js';
@@ -138,13 +132,12 @@ async function sendSms(
       validitySeconds: validityOf(ctx.lifetime, data, ctx.core.now()),
     });
   } catch (err) {
-    const key = store.keys.smsParts(data.conversationId, data.smsId);
     const linkDown = isLinkDown(err);
     const temporary = linkDown || isRetryable(err);
     const tooOld = Date.now() - (data.queuedAt ?? chances.jobAt) > ctx.lifetime.maxAgeMs;
     const last = tooOld || (chances.lastAttempt && !linkDown);
     if (temporary && !last) {
-      await rememberAcceptedParts(store, key, err, owner);
+      await rememberAcceptedParts(store, data, err, owner);
       return linkDown ? { kind: 'link-down', err } : { kind: 'retry', err };
     }
     const why = err instanceof Error ? err.message : String(err);
@@ -161,7 +154,7 @@ async function sendSms(
     });
     // A batch may run again (a dropped link, a lost write): the refused SMS must not go out again.
     // A lone SMS keeps its claim, so an operator's retry of its failed job sends it once more.
-    if (inBatch || temporary) await store.redis.set(key, FAILED_RECORD, 'EX', RECEIPT_TTL_SECONDS);
+    if (inBatch || temporary) await store.sms.markFailed(data, RECEIPT_TTL_SECONDS);
     ctx.log.warn(
       {
         event: 'sms.refused',
@@ -220,7 +213,7 @@ async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResul
  */
 async function rememberAcceptedParts(
   store: Core['store'],
-  partsKey: string,
+  sms: SmsRef,
   err: unknown,
   owner: string,
 ): Promise<void> {
@@ -228,7 +221,7 @@ async function rememberAcceptedParts(
   if (e.ref === undefined || !e.acceptedParts?.length) return;
   const resume: SubmitResume = { ref: e.ref, accepted: e.acceptedParts };
   // Still this job's to finish: another job holding the same SMS must not send the rest too.
-  await store.redis.set(partsKey, partialRecord(resume, owner), 'EX', RECEIPT_TTL_SECONDS);
+  await store.sms.recordPartial(sms, resume, owner, RECEIPT_TTL_SECONDS);
 }
 
 /**
@@ -243,13 +236,8 @@ async function sendAll(
   chances: Chances,
 ): Promise<Outcome[]> {
   const { store } = ctx.core;
-  const toClaim = sms.map((s) => ({
-    record: store.keys.smsParts(s.conversationId, s.smsId),
-    conversation: store.keys.conversation(s.conversationId),
-    smsId: s.smsId,
-  }));
   const [records, learned] = await Promise.all([
-    claimSmsRecords(store.redis, toClaim, owner, RECEIPT_TTL_SECONDS),
+    store.sms.claim(sms, owner, RECEIPT_TTL_SECONDS),
     ctx.core.carrierMemory?.learnedMany(sms.map((s) => s.to)),
   ]);
   const settled = await Promise.allSettled(
@@ -272,8 +260,7 @@ async function handOffAlone(
   jobAt: number,
 ): Promise<void> {
   for (const s of sms) {
-    const key = core.store.keys.smsParts(s.conversationId, s.smsId);
-    await transferSmsClaim(core.store.redis, key, owner, smsJobId(s));
+    await core.store.sms.transferClaim(s, owner, smsJobId(s));
     // Its age counts from its first hand-over, not from this job's.
     const data: SmsOutJob = { ...s, queuedAt: s.queuedAt ?? jobAt };
     await core.queues.smsOut.add(SMS_JOB_NAME, data, smsJobOptions(data));

@@ -3,7 +3,7 @@
  * `sms-status` sent entry in its timeline that marks it sent (its record deleted, or marked sent
  * where there is no such entry to find), the campaign's counter — written for all the SMS
  * accepted in one event-loop turn together: one script call on a single Redis
- * (store/conversations.ts `recordSentMany`, store/lua/sent.lua), instead of two round trips per
+ * (store/conversations.ts `recordSentMany`, store/lua/sent-n.lua), instead of two round trips per
  * SMS. The writes of each SMS still complete before its job does, so a retried job finds the
  * SMS sent.
  */
@@ -63,7 +63,7 @@ export class SentWrites {
       const entry = { at: now, kind: 'sms-status', smsId: data.smsId, status: 'sent' } as const;
       return {
         conversationId: data.conversationId,
-        smsKey: store.keys.smsParts(data.conversationId, data.smsId),
+        smsId: data.smsId,
         record: sentRecord(data.templateId, data.campaign),
         entry: { ...entry, messageIds: result.parts.map((p) => p.messageId), encoding: result.encoding },
       };

@@ -4,8 +4,6 @@
  */
 import type { RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
-import { PersonKeyStore } from '../../store/api-keys.js';
-import { AuditLog } from '../../store/audit.js';
 import type { ApiKey } from '../config.js';
 import type { Core } from '../core/runtime.js';
 import { authenticate, createAuthenticator, DEFAULT_LOOKUP_LIMIT, type RateLimit } from './auth.js';
@@ -45,12 +43,11 @@ export function api(deps: ApiDeps): ApiParts {
   const { core } = deps;
   const campaigns = campaignStore(core);
   registerCampaignMetrics(deps.metrics, campaigns);
-  const audit = new AuditLog(core.store.redis, core.store.keys.audit());
-  const people = new PersonKeyStore(core.store.redis, core.store.keys);
+  const { audit, people } = core.store;
   return {
     guards: [
       // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
-      redisGate({ redis: core.store.redis }),
+      redisGate({ connection: core.store.connection }),
       // Before authentication, so that a 401 is seen too.
       auditRefusals({ audit, now: core.now, ...(deps.log ? { log: deps.log } : {}) }),
       authenticate(createAuthenticator(deps.apiKeys, people)),
@@ -73,7 +70,7 @@ export function api(deps: ApiDeps): ApiParts {
         now: deps.now ?? core.now,
       }),
       campaignsRouter(campaigns),
-      openApiRouter(),
+      openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],
   };

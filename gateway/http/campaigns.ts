@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import { withinMs } from '../core/within.js';
 import { Gauge, type Registry } from 'prom-client';
-import { CAMPAIGN_FIELDS, CampaignStore, type CampaignField } from '../../store/campaigns.js';
+import { CAMPAIGN_FIELDS, type CampaignStore, type CampaignField } from '../../store/campaigns.js';
 import type { Core } from '../core/runtime.js';
 import { requireRole } from './auth.js';
 import { sendError } from './errors.js';
@@ -17,7 +17,7 @@ export const METRICS_CAMPAIGNS = 50;
 
 /** The campaign counters of a core. */
 export function campaignStore(core: Pick<Core, 'store'>): CampaignStore {
-  return new CampaignStore(core.store.redis, core.store.keys);
+  return core.store.campaigns;
 }
 
 /**

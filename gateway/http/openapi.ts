@@ -8,6 +8,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../../common/errors.js';
 import type { Role } from '../config.js';
+import type { ServiceRegistry } from '../../services/load.js';
+import { paramsJsonSchema } from '../contract-schemas.js';
 import * as s from './schemas.js';
 
 export interface Operation {
@@ -350,10 +352,45 @@ function operationDoc(op: Operation): Record<string, unknown> {
   };
 }
 
-/** The document as served. */
-export function openApiDocument(): Record<string, unknown> {
+/**
+ * One invitation per service, `service` a constant and `params` that service's schema, so a
+ * client generated from the document knows each service's params (docs/schemas/params.*.json).
+ */
+function invitationPerService(services: ServiceRegistry): Record<string, unknown> {
+  const base = json(s.invitationSchema) as { properties: Record<string, unknown> };
+  const oneOf = [...services.keys()].sort().map((id) => ({
+    ...base,
+    title: `${id} invitation`,
+    properties: {
+      ...base.properties,
+      service: { type: 'string', const: id },
+      params: paramsJsonSchema(services, id),
+    },
+  }));
+  const single = { oneOf };
+  const batch = (json(s.batchSchema) as unknown as { properties: { invitations: object } }).properties
+    .invitations;
+  return {
+    oneOf: [
+      single,
+      {
+        type: 'object',
+        properties: { invitations: { ...batch, items: single } },
+        required: ['invitations'],
+        additionalProperties: false,
+      },
+    ],
+  };
+}
+
+/** The document as served; `services` makes `service` an enum and `params` per service. */
+export function openApiDocument(services: ServiceRegistry): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationDoc(op);
+  const invitations = paths['/v1/invitations']?.post as
+    { requestBody: { content: { 'application/json': { schema: unknown } } } } | undefined;
+  if (invitations)
+    invitations.requestBody.content['application/json'].schema = invitationPerService(services);
   return {
     openapi: '3.1.0',
     info: {
@@ -370,8 +407,8 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-export function openApiRouter(): Router {
-  const doc = openApiDocument();
+export function openApiRouter(services: ServiceRegistry): Router {
+  const doc = openApiDocument(services);
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.json(doc);

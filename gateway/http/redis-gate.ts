@@ -14,7 +14,7 @@ import { sendError } from './errors.js';
 export const REDIS_RETRY_AFTER_S = 5;
 
 export interface RedisGateOptions {
-  readonly redis: Pick<RedisClient, 'status'>;
+  readonly connection: Pick<RedisClient, 'status'>;
   /** How long a call may wait on Redis that went away while it ran (ms). */
   readonly deadlineMs?: number;
 }
@@ -29,9 +29,9 @@ export function redisGate(options: RedisGateOptions): RequestHandler {
   const deadlineMs = options.deadlineMs ?? 800;
   return (req, res, next) => {
     if (!/^\/v1(\/|$)/i.test(req.path)) return next();
-    if (options.redis.status !== 'ready') return unavailable(res);
+    if (options.connection.status !== 'ready') return unavailable(res);
     const timer = setTimeout(() => {
-      if (!res.headersSent && options.redis.status !== 'ready') unavailable(res);
+      if (!res.headersSent && options.connection.status !== 'ready') unavailable(res);
     }, deadlineMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));

@@ -1,6 +1,4 @@
-import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimSmsRecords } from '../../store/sms-record.js';
 import { homeSchoolingParams, HALYK, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster.js';
@@ -19,7 +17,7 @@ afterAll(async () => {
 
 describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
   it('runs the home-schooling dialogue: invitation, reply, consent exactly once, deadline index', async () => {
-    expect(t.gateway.core.store.redis).toBeInstanceOf(Cluster);
+    expect(t.gateway.core.store.isCluster).toBe(true);
     const to = '77015550001';
     const { conversation } = await t.gateway.core.conversations.invite({
       service: 'home-schooling',
@@ -44,7 +42,7 @@ describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
     expect(timeline.filter((e) => e.kind === 'reply')).toHaveLength(1);
 
     // The offer, sent, keeps no record: a second hand-over of it finds it sent in the timeline
-    // (store/lua/claim.lua, one call per SMS: its record and conversation share a slot).
+    // (store/lua/claim-n.lua, one call per SMS: its record and conversation share a slot).
     const { store } = t.gateway.core;
     const offerSms = timeline.find((e) => e.kind === 'sms');
     const smsId = String(offerSms?.smsId);
@@ -55,10 +53,9 @@ describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
         ),
       'the offer recorded as sent',
     );
-    const record = store.keys.smsParts(conversation.id, smsId);
-    expect(await store.redis.exists(record)).toBe(0);
-    const claim = { record, conversation: store.keys.conversation(conversation.id), smsId };
-    expect(await claimSmsRecords(store.redis, [claim], 'again', 60)).toEqual([
+    const sms = { conversationId: conversation.id, smsId };
+    expect(await store.sms.read(sms)).toEqual({ state: 'none' });
+    expect(await store.sms.claim([sms], 'again', 60)).toEqual([
       { state: 'sent', templateId: null, campaign: null },
     ]);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReply } from '../../parsers/reply.js';
 import { smsOfJob } from '../../queues/jobs.js';
-import { createTestCore, homeSchoolingParams, KASPI, type TestCore } from '../support/core.js';
+import { createTestCore, HALYK, homeSchoolingParams, KASPI, type TestCore } from '../support/core.js';
 
 let core: TestCore;
 beforeAll(async () => {
@@ -144,5 +144,37 @@ describe('a reply too long for a timeline entry', () => {
     expect(result.status).toBe('applied');
     const entry = (await core.store.timeline(conversation.id)).find((e) => e.kind === 'reply');
     expect(String(entry?.text)).toMatch(/\[150000 characters, cut for storage\]$/);
+  });
+
+  it("Appendix 3 lists each integrated bank's link after its name; a link that is not https is refused naming it", async () => {
+    const halyk = { ...HALYK, link: 'https://halykbank.kz/open-account' };
+    const { conversation } = await core.conversations.invite({
+      service: 'home-schooling',
+      externalId: 'ext-links',
+      msisdn: '77011230071',
+      language: 'kk',
+      params: { ...homeSchoolingParams([]), integratedBanks: [halyk, KASPI] },
+    });
+    expect(conversation.state).toBe('awaiting_account');
+    const sms = (await core.store.timeline(conversation.id)).find((e) => e.kind === 'sms');
+    expect(sms?.text).toContain(
+      'сілтемелерді пайдаланыңыз:\n1. Halyk Bank https://halykbank.kz/open-account\n2. Kaspi Bank\n',
+    );
+    const refused = await core.conversations
+      .invite({
+        service: 'home-schooling',
+        externalId: 'ext-links-2',
+        msisdn: '77011230072',
+        language: 'ru',
+        params: { ...homeSchoolingParams([]), integratedBanks: [{ ...HALYK, link: 'http://halykbank.kz' }] },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(refused).toMatchObject({
+      code: 'GW_VALIDATION_FAILED',
+      details: [{ path: 'params.integratedBanks.0.link', message: 'must be an https:// URL' }],
+    });
   });
 });

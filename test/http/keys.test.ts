@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditListSchema, keyCreatedSchema, keyListSchema } from '../../gateway/http/schemas.js';
+import { createKeys } from '../../store/keys.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -37,10 +38,11 @@ describe("people's keys", () => {
 
   it('stores only the SHA-256 of a key in Redis, never the key', async () => {
     const created = await createKey({ person: 'hash.check', role: 'agent' });
-    const redis = t.core.store.redis;
+    const { redis } = t.core;
+    const keys = createKeys(t.core.keyPrefix);
     const stored = JSON.stringify([
-      await redis.hgetall(t.core.store.keys.personKeys()),
-      await redis.hgetall(t.core.store.keys.personKeyIds()),
+      await redis.hgetall(keys.personKeys()),
+      await redis.hgetall(keys.personKeyIds()),
     ]);
     expect(stored).not.toContain(created.key);
     const { createHash } = await import('node:crypto');

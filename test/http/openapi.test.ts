@@ -34,7 +34,7 @@ describe('/openapi.json', () => {
   it('is served and is an OpenAPI 3.1 document', async () => {
     const res = await request(t.app).get('/openapi.json');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument(t.core.services))));
     expect(res.body.openapi).toBe('3.1.0');
   });
 
@@ -68,8 +68,23 @@ describe('/openapi.json', () => {
     }
   });
 
+  it("documents invitations per service: service a constant of each, params that service's schema", () => {
+    const doc = openApiDocument(t.core.services) as {
+      paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+    };
+    const body = doc.paths['/v1/invitations']?.post.requestBody.content['application/json']?.schema as {
+      oneOf: Array<{
+        oneOf?: Array<{ properties: { service: { const: string }; params: { required: string[] } } }>;
+      }>;
+    };
+    const single = body.oneOf[0]?.oneOf ?? [];
+    expect(single.map((o) => o.properties.service.const)).toEqual([...t.core.services.keys()].sort());
+    const meals = single.find((o) => o.properties.service.const === 'school-meals');
+    expect(meals?.properties.params.required).toEqual(['parentFullName', 'childFullName']);
+  });
+
   it('names the roles and the error statuses of every guarded operation', () => {
-    const doc = openApiDocument() as {
+    const doc = openApiDocument(t.core.services) as {
       paths: Record<string, Record<string, { 'x-roles'?: string[]; responses: object }>>;
     };
     for (const op of OPERATIONS.filter((o) => o.roles)) {

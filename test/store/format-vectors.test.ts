@@ -9,7 +9,7 @@ import { createKeys } from '../../store/keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entry.js';
 import { decodeLink, linkField, linkValues, type PartLink } from '../../store/receipts.js';
 import { decodeSentEntry, encodeSentEntry } from '../../store/sent-entry.js';
-import { claimSmsRecords, parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
+import { parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
 
@@ -82,9 +82,9 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
 });
 
 describe('the Lua scripts agree with docs/storage.md', () => {
-  it('commit.lua writes the conversation string; append.lua merges a run into it; claim.lua finds the sent entry', async () => {
+  it('commit-2.lua writes the conversation string; append-1.lua merges a run into it; claim-n.lua finds the sent entry', async () => {
     const keys = createKeys(testPrefix('vectors'));
-    await testStore(redis, keys); // defines the scripts on this client
+    const store = await testStore(redis, keys); // defines the scripts on this client
     const key = keys.conversation('v1');
     const entries = [framed(V.sentEntry.hex), framed(V.receiptRun.hex)];
     expect(
@@ -96,22 +96,22 @@ describe('the Lua scripts agree with docs/storage.md', () => {
     const merged = V.conversation.hex.replace(V.receiptRun.hex, V.receiptRun.mergedHex);
     expect((await redis.getBuffer(key))?.toString('hex')).toBe(merged);
 
-    const claim = (smsId: string) => ({ record: keys.smsParts('v1', smsId), conversation: key, smsId });
+    const claim = (smsId: string) => ({ conversationId: 'v1', smsId });
     expect(
-      await claimSmsRecords(redis, [claim(V.sentEntry.entry.smsId as string), claim('0.2')], 'job', 60),
+      await store.sms.claim([claim(V.sentEntry.entry.smsId as string), claim('0.2')], 'job', 60),
     ).toEqual([
       { state: 'sent', templateId: null, campaign: null },
       { state: 'claimed', owner: 'job' },
     ]);
   });
 
-  it('sent.lua deletes the record only for an entry tagged as the sent entry', async () => {
+  it('sent-n.lua deletes the record only for an entry tagged as the sent entry', async () => {
     const keys = createKeys(testPrefix('vectors'));
     const store = await testStore(redis, keys);
     await redis.gwCommit(keys.conversation('v2'), keys.outbox('v2'), -1, hex(V.conversation.docHex), 0, 0);
     const item = (smsId: string, entry: TimelineEntry) => ({
       conversationId: 'v2',
-      smsKey: keys.smsParts('v2', smsId),
+      smsId,
       record: '=t',
       entry,
     });

@@ -1,5 +1,5 @@
 /**
- * The sender's writes of one turn in one script (store/lua/sent.lua via `recordSentMany`):
+ * The sender's writes of one turn in one script (store/lua/sent-n.lua via `recordSentMany`):
  * each SMS's record, its sent entry in its conversation's timeline, and its parts' receipt links.
  */
 import { Redis } from 'ioredis';
@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startRedisServer } from '../../dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { createKeys } from '../../store/keys.js';
-import { claimSmsRecords, partialRecord, readSmsRecord, sentRecord } from '../../store/sms-record.js';
+import { partialRecord, sentRecord } from '../../store/sms-record.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
 
@@ -48,7 +48,7 @@ describe('recording the SMS accepted in one turn', () => {
     expect(await store.commit(-1, conversation('c1'), [first], [], false)).toBe(true);
     const items = ['c1', 'gone'].map((c, n) => ({
       conversationId: c,
-      smsKey: keys.smsParts(c, '0.0'),
+      smsId: '0.0',
       record: sentRecord('home-schooling.offer-one-bank', 'spring'),
       entry: sent(c, 10 + n),
     }));
@@ -71,21 +71,16 @@ describe('recording the SMS accepted in one turn', () => {
     expect(await redis.exists(keys.conversation('gone'))).toBe(0);
     // c1's compact sent entry in its timeline marks it sent: its record is gone, and a claim
     // (a second hand-over of the SMS) finds it sent there and leaves no claim behind.
-    expect(await redis.exists(items[0]!.smsKey)).toBe(0);
-    const toClaim = items.map((i) => ({
-      record: i.smsKey,
-      conversation: keys.conversation(i.conversationId),
-      smsId: '0.0',
-    }));
+    expect(await redis.exists(store.sms.key(items[0]!))).toBe(0);
     const kept = { state: 'sent', templateId: 'home-schooling.offer-one-bank', campaign: 'spring' };
-    expect(await claimSmsRecords(redis, toClaim, 'again', 60)).toEqual([
+    expect(await store.sms.claim(items, 'again', 60)).toEqual([
       { state: 'sent', templateId: null, campaign: null },
       kept,
     ]);
-    expect(await redis.exists(items[0]!.smsKey)).toBe(0);
+    expect(await redis.exists(store.sms.key(items[0]!))).toBe(0);
     // A conversation that is gone has no compact entry to find: the record says it, for its TTL.
-    expect(await readSmsRecord(redis, items[1]!.smsKey)).toEqual(kept);
-    expect(await redis.ttl(items[1]!.smsKey)).toBeGreaterThan(500);
+    expect(await store.sms.read(items[1]!)).toEqual(kept);
+    expect(await redis.ttl(store.sms.key(items[1]!))).toBeGreaterThan(500);
     expect(await store.receipts.find(['kcell:c1-b'])).toEqual({
       c: 'c1',
       s: '0.0',
@@ -104,7 +99,7 @@ describe('the mark of a sent SMS', () => {
     expect(await store.commit(-1, conversation('m1'), [], [], false)).toBe(true);
     const item = (smsId: string, messageIds: string[]) => ({
       conversationId: 'm1',
-      smsKey: keys.smsParts('m1', smsId),
+      smsId: smsId,
       record: sentRecord('home-schooling.offer-one-bank'),
       entry: { ...sent('m1', 7), smsId, messageIds },
     });
@@ -115,14 +110,9 @@ describe('the mark of a sent SMS', () => {
     await store.recordSentMany([item('0.0', ['a']), long, packed, text], 600, { slots: [], ttl: 60 });
     const raw = (await redis.getBuffer(keys.conversation('m1')))!;
     expect(raw.includes(Buffer.from([0x1b, 0, 0, 0, 0, 0, 7]))).toBe(true);
-    const claim = (smsId: string) => ({
-      record: keys.smsParts('m1', smsId),
-      conversation: keys.conversation('m1'),
-      smsId,
-    });
+    const claim = (smsId: string) => ({ conversationId: 'm1', smsId });
     expect(
-      await claimSmsRecords(
-        redis,
+      await store.sms.claim(
         [claim('0.0'), claim('1.0'), claim('0.1'), claim('0.2'), claim('0.3')],
         'job',
         60,
@@ -150,7 +140,7 @@ describe('the mark of a sent SMS', () => {
     const entry = (smsId: string) => ({ ...sent('m2', 7), smsId, messageIds: ['a'] });
     const item = (smsId: string) => ({
       conversationId: 'm2',
-      smsKey: keys.smsParts('m2', smsId),
+      smsId: smsId,
       record: sentRecord('t'),
       entry: entry(smsId),
     });
@@ -158,12 +148,8 @@ describe('the mark of a sent SMS', () => {
     // As if the script had stopped after the entries: the job's claim, the parts of a drop.
     await redis.set(keys.smsParts('m2', '0.0'), '~job');
     await redis.set(keys.smsParts('m2', '0.1'), partialRecord({ ref: 1, accepted: [] }, 'job'));
-    const claim = (smsId: string) => ({
-      record: keys.smsParts('m2', smsId),
-      conversation: keys.conversation('m2'),
-      smsId,
-    });
-    expect(await claimSmsRecords(redis, [claim('0.0'), claim('0.1')], 'job', 60)).toEqual([
+    const claim = (smsId: string) => ({ conversationId: 'm2', smsId });
+    expect(await store.sms.claim([claim('0.0'), claim('0.1')], 'job', 60)).toEqual([
       { state: 'sent', templateId: null, campaign: null },
       { state: 'sent', templateId: null, campaign: null },
     ]);
@@ -171,8 +157,8 @@ describe('the mark of a sent SMS', () => {
   });
 });
 
-describe('the sent script call, written by hand (store/resp.ts)', () => {
-  it('records through ioredis when Redis does not know the script, by its SHA afterwards', async () => {
+describe('a script of the registry (store/scripts.ts)', () => {
+  it('is loaded by ioredis when Redis does not know it, also after Redis lost its scripts, and called by its SHA otherwise', async () => {
     // A Redis of its own: SCRIPT FLUSH on the shared one would touch other files' scripts.
     const server = await startRedisServer();
     const own = new Redis(server.url, { maxRetriesPerRequest: null });
@@ -190,7 +176,7 @@ describe('the sent script call, written by hand (store/resp.ts)', () => {
         expect(await store.commit(-1, conversation(c), [], [], false)).toBe(true);
         const item = {
           conversationId: c,
-          smsKey: keys.smsParts(c, '0.0'),
+          smsId: '0.0',
           record: sentRecord('t'),
           entry: sent(c, 5),
         };
@@ -205,12 +191,13 @@ describe('the sent script call, written by hand (store/resp.ts)', () => {
         return ran;
       };
 
-      // Unknown: the EVALSHA is refused (NOSCRIPT, counted in `calls`), then ioredis EVALs it.
-      expect(await record('first')).toEqual([1, 1]);
+      // The first call on a connection is an EVAL (it loads the script), then EVALSHA.
+      expect(await record('first')).toEqual([1, 0]);
       expect(await record('second')).toEqual([0, 1]);
+      // A Redis that lost its scripts: the EVALSHA is refused (NOSCRIPT, counted in `calls`), and
+      // ioredis EVALs the script again.
       await own.script('FLUSH');
-      // ioredis believes its connection has the script: its own EVALSHA is refused too.
-      expect(await record('third')).toEqual([1, 2]);
+      expect(await record('third')).toEqual([1, 1]);
       expect(await record('fourth')).toEqual([0, 1]);
     } finally {
       own.disconnect();

@@ -74,7 +74,7 @@ describe('the compact form of a sent timeline entry', () => {
           const raw = encodeSentEntry(entry);
           expect(raw).not.toBeNull();
           expect(decodeSentEntry(raw!)).toEqual(entry);
-          // Never read as a receipt entry, nor merged with one (store/lua/append.lua).
+          // Never read as a receipt entry, nor merged with one (store/lua/append-1.lua).
           expect(decodeReceiptEntry(raw!)).toBeNull();
         },
       ),

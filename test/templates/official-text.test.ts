@@ -117,6 +117,23 @@ describe('official sentences', () => {
     for (const sentence of form.sentences)
       expect(text).toContain(expected(renderer, id, lang, sentence, sample));
   });
+
+  it.each(forms)(
+    '$id ($lang): the SMS adds no sentence, example or hint the act does not have',
+    ({ id, lang, form }) => {
+      const sample = samples[id]!;
+      // The numbered bank list ({bankListRu}) is the act's placeholder: each line is a number, a name
+      // and, in Appendix 3, the bank's link.
+      const lines = renderer
+        .render(id, lang, sample)
+        .text.split('\n')
+        .filter((line) => !/^\d+\. /.test(line));
+      let rest = collapse(lines.join('\n'));
+      for (const sentence of form.sentences)
+        rest = rest.replace(expected(renderer, id, lang, sentence, sample), '');
+      expect(rest.trim()).toBe('');
+    },
+  );
 });
 
 const termCases = Object.entries(official.terms).flatMap(([id, byLang]) =>

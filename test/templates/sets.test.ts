@@ -67,6 +67,9 @@ describe("the repository's sets", () => {
     expect(repo.inForce('home-schooling', day('2024-02-16T00:00:00+05:00'))?.id).toBe(
       'home-schooling.2024-02-16',
     );
+    expect(repo.inForceOn('home-schooling', '2024-02-15')).toBeUndefined();
+    expect(repo.inForceOn('home-schooling', '2026-12-04')?.id).toBe('home-schooling.2024-02-16');
+    expect(repo.inForceOn('pensions', '2026-12-04')).toBeUndefined();
     expect(() =>
       repo.render(
         'home-schooling.expired',

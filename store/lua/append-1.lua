@@ -9,12 +9,12 @@
   later `at` kept. So the ten receipts of a 10-part SMS that all say DELIVRD make one entry;
   another entry in between starts a new run.
 
-  KEYS[1]  conversation: one string, its timeline at the end (store/lua/commit.lua)
+  KEYS[1]  conversation: one string, its timeline at the end (store/lua/commit-2.lua)
   ARGV[1 .. n]  timeline entries, each after its length (2 bytes, big-endian)
 
   Returns: 1 appended; 0 the conversation does not exist (expired or never was).
 ]]
-local RUN = 0x1d
+--- @include "conversation"
 
 -- The later of two 6-byte big-endian times, compared byte by byte (string `<` follows the locale).
 local function later(a, b)
@@ -29,7 +29,7 @@ end
 
 -- `last` and `entry` with their length prefixes; the merged run, or nil when they are not one.
 local function merge(last, entry)
-  if #last ~= #entry or #last < 15 or string.byte(last, 3) ~= RUN or string.byte(entry, 3) ~= RUN then
+  if #last ~= #entry or #last < 15 or string.byte(last, 3) ~= RECEIPT_RUN_TAG or string.byte(entry, 3) ~= RECEIPT_RUN_TAG then
     return nil
   end
   -- After the 2-byte length: mark, parts, status, stat, smsId length (byte 7), smsId, err length.
@@ -54,13 +54,12 @@ local value = redis.call('GET', KEYS[1])
 if not value then
   return 0
 end
-if string.byte(value, 1) ~= 0x01 then
-  return redis.error_reply('GW_STORE_FORMAT stored conversation has an unknown format tag')
+local version, pos = conversationHead(value)
+if type(version) == 'table' then
+  return version
 end
-local _, docLength = struct.unpack('>I4>I4', value, 2)
 -- Where the last timeline entry (its length prefix) starts, if there is one.
 local lastAt = nil
-local pos = 10 + docLength
 while pos + 1 <= #value do
   lastAt = pos
   pos = pos + 2 + struct.unpack('>I2', value, pos)

@@ -2,12 +2,12 @@
   Record SMS the SMSC accepted, all those of one event-loop turn in one call
   (store/conversations.ts `recordSentMany`; on Cluster one call per SMS, without links, as the
   keys of several SMS lie in many slots).
-  Per SMS: its `sms-status` sent entry appended to the conversation as store/lua/append.lua
+  Per SMS: its `sms-status` sent entry appended to the conversation as store/lua/append-1.lua
   appends an entry that merges with none (a sent entry, 0x1B, never does), and its record
   (keys.smsParts) deleted: the compact entry in a conversation string marks it sent from then on
-  (store/lua/claim.lua). The record is marked sent instead, for 7 days, when there is no such
+  (store/lua/claim-n.lua). The record is marked sent instead, for 7 days, when there is no such
   entry to find (a conversation gone, an entry too large for the compact form, an SMS without a
-  conversation). Every part's receipt link first (store/lua/link.lua). One script call instead of
+  conversation). Every part's receipt link first (store/lua/link-n.lua). One script call instead of
   two commands per SMS and one for the links (docs/performance.md).
 
   KEYS[2i-1 .. 2i]  conversation and record of SMS i = 1 .. n
@@ -21,8 +21,7 @@
 
   Returns: n.
 ]]
--- The compact sent entry's tag (store/sent-entry.ts).
-local SENT = 0x1b
+--- @include "conversation"
 local n = tonumber(ARGV[1])
 local blob = ARGV[4]
 local pos = 1
@@ -48,8 +47,8 @@ for i = 1, n do
     redis.call('SET', conversation, value .. entry, 'KEEPTTL')
   end
   -- After the entry: a script cut short must not leave an SMS neither recorded nor in the timeline.
-  if value and string.byte(entry, 3) == SENT then
-    -- The compact sent entry is the SMS's mark from now on (store/lua/claim.lua finds it).
+  if value and string.byte(entry, 3) == SENT_ENTRY_TAG then
+    -- The compact sent entry is the SMS's mark from now on (store/lua/claim-n.lua finds it).
     redis.call('DEL', record)
   else
     redis.call('SET', record, recordValue, 'EX', ARGV[2])

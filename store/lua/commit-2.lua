@@ -21,17 +21,17 @@
 
   Returns: { 1, newVersion } committed; { 0, currentVersion } conflict (-1 when absent).
 ]]
-local FORMAT = 0x01
+--- @include "conversation"
 local currentVersion = -1
 local timeline = ''
 local value = redis.call('GET', KEYS[1])
 if value then
-  if string.byte(value, 1) ~= FORMAT then
-    return redis.error_reply('GW_STORE_FORMAT stored conversation has an unknown format tag')
+  local version, timelineAt = conversationHead(value)
+  if type(version) == 'table' then
+    return version
   end
-  local version, docLength = struct.unpack('>I4>I4', value, 2)
   currentVersion = version
-  timeline = string.sub(value, 10 + docLength)
+  timeline = string.sub(value, timelineAt)
 end
 if currentVersion ~= tonumber(ARGV[1]) then
   return { 0, currentVersion }
@@ -39,7 +39,7 @@ end
 local newVersion = currentVersion + 1
 local n = tonumber(ARGV[4])
 local added = table.concat(ARGV, '', 5, 4 + n)
-redis.call('SET', KEYS[1], string.char(FORMAT) .. struct.pack('>I4>I4', newVersion, #ARGV[2]) .. ARGV[2] .. timeline .. added)
+redis.call('SET', KEYS[1], string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4', newVersion, #ARGV[2]) .. ARGV[2] .. timeline .. added)
 for i = 5 + n, #ARGV do
   redis.call('RPUSH', KEYS[2], ARGV[i])
 end

@@ -1,0 +1,79 @@
+/**
+ * What the reply path keeps between SMS besides conversations: the parts of a multipart reply
+ * until every part is in (store/lua/reassemble-1.lua), the SMS replies caused per number and
+ * day, and each conversation's unaccepted replies per day and those folded (reply-limits.ts).
+ */
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
+
+export class ReplyState {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Pick<Keys, 'replyParts' | 'replySms' | 'replyFold'>,
+  ) {
+    withScripts(redis);
+  }
+
+  /**
+   * Stores part `part` (1-based, its payload as hex without the UDH) of the reply `ref` of
+   * `msisdn` with `total` parts; the payloads in part order once every part is in, else null.
+   * Parts wait `ttlSeconds` for the rest.
+   */
+  async reassemble(
+    msisdn: string,
+    ref: string,
+    part: number,
+    total: number,
+    payloadHex: string,
+    ttlSeconds: number,
+  ): Promise<string[] | null> {
+    return this.redis.gwReassemble(
+      this.keys.replyParts(msisdn, `${ref}:${total}`),
+      part,
+      payloadHex,
+      total,
+      ttlSeconds,
+    );
+  }
+
+  /**
+   * Counts one SMS of `templateId` caused by a reply from `msisdn` on `day`; the count so far
+   * (gateway/core/reply-limits.ts compares it with the day's limit). Kept two days.
+   */
+  async countSms(msisdn: string, templateId: string, day: number): Promise<number> {
+    const key = this.keys.replySms(msisdn, templateId, day);
+    const [[, count]] = (await this.redis
+      .multi()
+      .incr(key)
+      .expire(key, 2 * 86_400)
+      .exec()) as [[Error | null, number], unknown];
+    return count;
+  }
+
+  /** Takes back one count (the SMS could not be handed over): a retry may send it. */
+  async uncountSms(msisdn: string, templateId: string, day: number): Promise<void> {
+    await this.redis.decr(this.keys.replySms(msisdn, templateId, day));
+  }
+
+  /** Counts an unaccepted reply of a conversation on `day`; the day's count so far. Kept `ttlSeconds`. */
+  async countUnaccepted(conversationId: string, day: number, ttlSeconds: number): Promise<number> {
+    const key = this.keys.replyFold(conversationId);
+    const [[, count]] = (await this.redis
+      .multi()
+      .hincrby(key, `d${day}`, 1)
+      .expire(key, ttlSeconds)
+      .exec()) as [[Error | null, number], unknown];
+    return count;
+  }
+
+  /** Counts a reply folded into the conversation's count instead of its timeline. */
+  async addFolded(conversationId: string): Promise<void> {
+    await this.redis.hincrby(this.keys.replyFold(conversationId), 'folded', 1);
+  }
+
+  /** Replies of a conversation folded into a count. */
+  async folded(conversationId: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.replyFold(conversationId), 'folded')) ?? 0);
+  }
+}
