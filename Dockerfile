@@ -4,7 +4,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev
+# The commit shown by /healthz's build and gateway_build_info (.git is not in the build context).
+ARG GIT_COMMIT=unknown
+RUN GIT_COMMIT=$GIT_COMMIT npm run build && npm prune --omit=dev
 
 # The carrier simulator for compose rehearsals (dev/ is never compiled into dist/ nor copied into the
 # runtime image); tsx is a production dependency, so it survives the prune above.

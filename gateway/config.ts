@@ -126,6 +126,9 @@ const envSchema = z.object({
     .optional(),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8080),
+  /** /metrics on a port of its own (and no longer on the API's); on METRICS_HOST, default HTTP_HOST. */
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).optional(),
   SMPP_HOST: z.string().min(1).default('127.0.0.1'),
   SMPP_PORT: port.default(2775),
   SMPP_SYSTEM_ID: z.string().max(15).optional(),
@@ -165,6 +168,8 @@ export interface Config {
     readonly clusterNodes: ReadonlyArray<{ host: string; port: number }>;
   };
   readonly http: { readonly host: string; readonly port: number };
+  /** Where /metrics is served apart from the API (METRICS_PORT); undefined: on the API's port. */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
   readonly sourceAddr: string;
   readonly defaultCarrier: string;
   readonly carriers: readonly CarrierConfig[];
@@ -221,8 +226,43 @@ function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
 }
 
 /** Parse and freeze the configuration, or throw one GatewayError naming every bad variable. */
+/**
+ * The variables that may be read from a file instead (Docker and Kubernetes secrets):
+ * `API_KEYS_FILE=/run/secrets/api_keys` sets API_KEYS to the file's content (one trailing line
+ * break dropped). Setting both is an error; the content is never echoed.
+ */
+export const SECRET_VARIABLES = [
+  'API_KEYS',
+  'SMPP_SYSTEM_ID',
+  'SMPP_PASSWORD',
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+] as const;
+
+function withSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set: keep one`);
+      continue;
+    }
+    try {
+      out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(
+        `${name}_FILE ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  if (problems.length) fail(problems);
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withSecretFiles(env));
   if (!parsed.success) fail(issuesToProblems(parsed.error.issues, (p) => String(p[0] ?? '(env)')));
   const e = parsed.data;
   let carriers: CarrierConfig[];
@@ -265,6 +305,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze({
     redis: { url: e.REDIS_URL, clusterNodes },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    metrics:
+      e.METRICS_PORT === undefined
+        ? undefined
+        : { host: e.METRICS_HOST ?? e.HTTP_HOST, port: e.METRICS_PORT },
     sourceAddr: e.SMPP_SOURCE_ADDR,
     defaultCarrier,
     carriers,

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { Queue, type Worker } from 'bullmq';
 import type express from 'express';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { QUEUES } from '../queues/names.js';
 import { connectRedis, redisReady, type RedisClient } from '../store/redis.js';
 import { registerBuildInfo } from './build-info.js';
@@ -23,7 +23,7 @@ import type { StalledJobs } from './core/stalled.js';
 import { startInboundWorker } from './core/workers.js';
 import { api } from './http/api.js';
 import { buildApp, type HealthProbe } from './http/app.js';
-import { listenEarly, startingApp, type EarlyServer } from './http/startup.js';
+import { listenEarly, metricsApp, startingApp, type EarlyServer } from './http/startup.js';
 import { registerReplyLimitMetrics } from './core/reply-limits.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
@@ -93,12 +93,12 @@ function startSweeper(
   core: Core,
   options: StartOptions,
   sweeps: boolean,
-  metrics?: Pick<CoreMetrics, 'deliveryUnknown'>,
+  metrics?: Pick<CoreMetrics, 'deliveryUnknown' | 'deadlines'>,
 ): Sweeper {
   return createSweeper({
     core,
     log: options.log,
-    ...(metrics ? { deliveryUnknown: metrics.deliveryUnknown } : {}),
+    ...(metrics ? { deliveryUnknown: metrics.deliveryUnknown, deadlines: metrics.deadlines } : {}),
     intervalMs: sweeps ? (options.sweepIntervalMs ?? 1000) : 0,
     ...(options.deadlineGraceMs !== undefined ? { graceMs: options.deadlineGraceMs } : {}),
   });
@@ -132,6 +132,8 @@ async function openProcess(
   clients: RedisClient[];
   redisLog: ConnectionLog;
   http: EarlyServer;
+  /** /metrics on METRICS_PORT, when set. */
+  metricsServer: EarlyServer | undefined;
   core: Core;
 }> {
   const { log } = options;
@@ -139,6 +141,14 @@ async function openProcess(
   collectDefaultMetrics({ register: metrics });
   registerBuildInfo(metrics);
   const redisLog = connectionLog(log, 'redis');
+  new Gauge({
+    name: 'gateway_redis_up',
+    help: '1 while every Redis connection of this process is up, 0 from its first error until it is back',
+    registers: [metrics],
+    collect() {
+      this.set(redisLog.up ? 1 : 0);
+    },
+  });
   const redis = watched(config, redisLog, 'gateway');
   const workerRedis = watched(config, redisLog, 'gateway-workers');
   const clients: RedisClient[] = [redis, workerRedis];
@@ -148,7 +158,11 @@ async function openProcess(
     metrics,
     probes: [redisProbe, ...later.map((name) => ({ name, check: () => Promise.resolve(false) }))],
     waitingFor: 'waiting for Redis',
+    serveMetrics: config.metrics === undefined,
   });
+  const metricsServer = config.metrics
+    ? await listenEarly(metricsApp(metrics), config.metrics.host, config.metrics.port)
+    : undefined;
   const http = await listenEarly(starting, config.http.host, config.http.port);
   options.onListening?.(urlOf(config, http));
   try {
@@ -167,9 +181,10 @@ async function openProcess(
     });
     registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[]);
     registerConversationMetrics(metrics, core.stateCounts);
-    return { metrics, redis, workerRedis, clients, redisLog, http, core };
+    return { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core };
   } catch (err) {
     await http.close();
+    await metricsServer?.close();
     for (const c of clients) c.disconnect();
     throw err;
   }
@@ -177,9 +192,11 @@ async function openProcess(
 
 export async function startGateway(config: Config, options: StartOptions): Promise<GatewayHandle> {
   const { log } = options;
-  const { metrics, redis, workerRedis, clients, redisLog, http, core } = await openProcess(config, options, [
-    'smpp',
-  ]);
+  const { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core } = await openProcess(
+    config,
+    options,
+    ['smpp'],
+  );
   // The deliver_sm path must fail at once while Redis is down: the SMSC then retries.
   const fastRedis = watched(config, redisLog, 'gateway-inbound', true);
   clients.push(fastRedis);
@@ -246,6 +263,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   const app = buildApp({
     log,
     metrics,
+    serveMetrics: metricsServer === undefined,
     probes: [
       { name: 'redis', check: () => redisReady(redis) },
       { name: 'smpp', check: () => Promise.resolve(transport.ready()) },
@@ -266,6 +284,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     async stop() {
       // Stop taking work, drain, unbind, close workers, close Redis (STYLE.md, "composition root").
       await http.close();
+      await metricsServer?.close();
       await sweeper.stop();
       await sender.close();
       portability?.close();
@@ -295,7 +314,11 @@ export async function startWorkerProcess(
   options: StartOptions,
 ): Promise<WorkerProcessHandle> {
   const { log } = options;
-  const { metrics, redis, clients, workerRedis, http, core } = await openProcess(config, options, []);
+  const { metrics, redis, clients, workerRedis, http, metricsServer, core } = await openProcess(
+    config,
+    options,
+    [],
+  );
   const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
   const metricsOfCore = createCoreMetrics(metrics);
   const { worker } = startInboundWorker({
@@ -308,13 +331,21 @@ export async function startWorkerProcess(
     ...stalled,
   });
   const sweeper = startSweeper(core, options, true, metricsOfCore);
-  http.serve(buildApp({ log, metrics, probes: [{ name: 'redis', check: () => redisReady(redis) }] }));
+  http.serve(
+    buildApp({
+      log,
+      metrics,
+      probes: [{ name: 'redis', check: () => redisReady(redis) }],
+      serveMetrics: metricsServer === undefined,
+    }),
+  );
   return {
     httpUrl: urlOf(config, http),
     core,
     sweeper,
     async stop() {
       await http.close();
+      await metricsServer?.close();
       await sweeper.stop();
       await worker.close();
       await core.close();

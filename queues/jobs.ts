@@ -53,6 +53,8 @@ export const smsOutJob = z.object({
   avoidCarriers: z.array(z.string()).optional(),
   /** Epoch ms of its first hand-over when it moved to a job of its own: its age counts from then. */
   queuedAt: z.number().optional(),
+  /** The send time (epoch ms) reserved for it by its campaign's pace (gateway/core/pace.ts). */
+  paceSlot: z.number().optional(),
 });
 export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';

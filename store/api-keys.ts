@@ -61,6 +61,7 @@ export class PersonKeyStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: { personKeys(): string; personKeyIds(): string },
+    private readonly max = MAX_PERSON_KEYS,
   ) {}
 
   /** Creates a key; the secret is returned here and never again. Null when the store is full. */
@@ -71,7 +72,7 @@ export class PersonKeyStore {
     createdAt: number;
     createdBy: string;
   }): Promise<{ record: PersonKey; secret: string } | null> {
-    if ((await this.redis.hlen(this.keys.personKeyIds())) >= MAX_PERSON_KEYS) return null;
+    if ((await this.redis.hlen(this.keys.personKeyIds())) >= this.max) return null;
     const secret = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
     const record: PersonKey = { v: 1, id: randomBytes(6).toString('hex'), ...input };
     const digest = keyDigest(secret);

@@ -4,6 +4,8 @@
  * data is kept out of it: the MSISDN searched is stored masked, the actor as
  * the person holding the key (never the key).
  */
+import { z } from 'zod';
+import { checkedJson } from './checked.js';
 import type { RedisClient } from './redis.js';
 
 /** What was done: lookups (by id, by phone number, unmasked), and supervisors' changes to keys. */
@@ -52,6 +54,14 @@ export interface AuditEntry {
   readonly targetPerson?: string;
 }
 
+/** What every entry has; the optional fields pass as they are (the API's schema documents them). */
+const AUDIT_ENTRY = z.looseObject({
+  at: z.number(),
+  actor: z.string(),
+  role: z.string(),
+  action: z.enum(AUDIT_ACTIONS),
+});
+
 /** Entries kept; the oldest beyond this are trimmed (a list in Redis, not an archive). */
 export const AUDIT_KEEP = 1_000_000;
 
@@ -74,6 +84,6 @@ export class AuditLog {
   /** The newest entries first. */
   async recent(limit: number, offset = 0): Promise<AuditEntry[]> {
     const raw = await this.redis.lrange(this.key, offset, offset + limit - 1);
-    return raw.map((r) => JSON.parse(r) as AuditEntry);
+    return raw.map((r) => checkedJson<AuditEntry>('audit entry', AUDIT_ENTRY, r));
   }
 }

@@ -3,6 +3,7 @@
  * campaign, incremented where each step happens (invitation accepted, SMS
  * sent, receipt, reply, consent), so reading progress costs one HGETALL.
  */
+import { readFileSync } from 'node:fs';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -24,6 +25,21 @@ export type CampaignProgress = Record<CampaignField, number> & { states: Record<
 
 /** Hash fields of the per-state counts: `state:<name>` (a persisted format). */
 const STATE_FIELD = 'state:';
+
+/** How a campaign is sent: its pace (none: as fast as the binds allow) and whether it is paused. */
+export interface CampaignControl {
+  /** Invitations per minute (a pace per hour is stored divided by 60). */
+  readonly perMinute: number | null;
+  readonly paused: boolean;
+}
+
+/** Send times reserved for SMS of a campaign (`reserve`). */
+export type Reservation =
+  | { readonly kind: 'free' }
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'paced'; readonly first: number; readonly intervalMs: number };
+
+const PACE_LUA = readFileSync(new URL('./lua/pace.lua', import.meta.url), 'utf8');
 
 export class CampaignStore {
   constructor(
@@ -61,6 +77,46 @@ export class CampaignStore {
         .map(([f, n]) => [f.slice(STATE_FIELD.length), Number(n)]),
     );
     return { ...counters, states } as CampaignProgress;
+  }
+
+  /** Sets the pace (invitations per minute; null: none), keeping the reservations made. */
+  async setPace(campaign: string, perMinute: number | null): Promise<void> {
+    const key = this.keys.campaignPace(campaign);
+    if (perMinute === null) await this.redis.hdel(key, 'perMinute');
+    else await this.redis.hset(key, 'perMinute', String(perMinute));
+  }
+
+  /** Pauses the campaign: its SMS not yet sent wait (gateway/core/pace.ts). */
+  async pause(campaign: string): Promise<void> {
+    await this.redis.hset(this.keys.campaignPace(campaign), 'paused', '1');
+  }
+
+  /** Resumes it: the paced slots start again from `now`. */
+  async resume(campaign: string, now: number): Promise<void> {
+    await this.redis.hset(this.keys.campaignPace(campaign), 'paused', '0', 'next', String(now));
+  }
+
+  async control(campaign: string): Promise<CampaignControl> {
+    const [perMinute, paused] = await this.redis.hmget(
+      this.keys.campaignPace(campaign),
+      'perMinute',
+      'paused',
+    );
+    return { perMinute: perMinute ? Number(perMinute) : null, paused: paused === '1' };
+  }
+
+  /** Reserves send times for `n` SMS of the campaign, one pace interval apart, from `now` or after the last reserved. */
+  async reserve(campaign: string, n: number, now: number): Promise<Reservation> {
+    const [kind, first, interval] = (await this.redis.eval(
+      PACE_LUA,
+      1,
+      this.keys.campaignPace(campaign),
+      n,
+      now,
+    )) as number[];
+    if (kind === -1) return { kind: 'paused' };
+    if (kind !== 1 || first === undefined || interval === undefined) return { kind: 'free' };
+    return { kind: 'paced', first, intervalMs: interval };
   }
 
   /** The most recently active campaigns, newest first. */

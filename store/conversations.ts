@@ -13,6 +13,7 @@ import type { OutcomeJob } from '../queues/outcomes.js';
 import type { State } from '../services/schema.js';
 import { PersonKeyStore } from './api-keys.js';
 import { AwaitedReceipts } from './awaited-receipts.js';
+import { checkedConversation, checkedJson, checkedTimelineEntry, OUTBOX_ENTRY } from './checked.js';
 import { AuditLog } from './audit.js';
 import { CampaignStore } from './campaigns.js';
 import { CarrierMemory } from './carriers.js';
@@ -216,7 +217,7 @@ export class ConversationStore {
   }
 
   private async readDoc(raw: Buffer): Promise<Conversation> {
-    return JSON.parse(await this.options.codec.unpack(raw)) as Conversation;
+    return checkedConversation(await this.options.codec.unpack(raw));
   }
 
   private write(value: Conversation | TimelineEntry): Buffer {
@@ -358,7 +359,7 @@ export class ConversationStore {
         async (r) =>
           decodeReceiptEntry(r) ??
           decodeSentEntry(r) ??
-          (JSON.parse(await this.options.codec.unpack(r)) as TimelineEntry),
+          checkedTimelineEntry(await this.options.codec.unpack(r)),
       ),
     );
   }
@@ -381,8 +382,10 @@ export class ConversationStore {
     await this.msisdns.add(conv.msisdn, conv.id, conv.createdAt);
   }
 
-  async outbox(id: string): Promise<string[]> {
-    return this.redis.lrange(this.keys.outbox(id), 0, -1);
+  /** The outbox of a conversation: each entry checked, with its stored JSON (`ackOutboxAll` names it). */
+  async outbox(id: string): Promise<Array<{ readonly raw: string; readonly entry: OutboxEntry }>> {
+    const raws = await this.redis.lrange(this.keys.outbox(id), 0, -1);
+    return raws.map((raw) => ({ raw, entry: checkedJson<OutboxEntry>('outbox entry', OUTBOX_ENTRY, raw) }));
   }
 
   /**

@@ -54,6 +54,8 @@ export interface Keys {
   campaign(id: string): string;
   /** Sorted set: campaign ids scored by their last counter update (epoch ms), for /metrics. */
   campaigns(): string;
+  /** Hash: a campaign's pace (`perMinute`), `paused` and the `next` free send time (store/campaigns.ts). */
+  campaignPace(id: string): string;
   /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
   stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
@@ -94,6 +96,7 @@ export function createKeys(prefix = 'gw'): Keys {
     dictionary: (id) => `${prefix}:{dict}:${id}`,
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
+    campaignPace: (id) => `${prefix}:{k:${id}}:pace`,
     stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,

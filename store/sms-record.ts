@@ -19,6 +19,7 @@
  * the job holding the claim sends it.
  */
 import { GatewayError } from '../common/errors.js';
+import { checkedPartialSms } from './checked.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
 import { withScripts } from './scripts.js';
@@ -47,10 +48,7 @@ export function partialRecord(resume: object, owner: string): string {
 }
 
 function partial(value: string): SmsRecord {
-  const owner: unknown = (JSON.parse(value) as { o?: unknown }).o;
-  if (typeof owner !== 'string')
-    throw new GatewayError('GW_STORE_FORMAT', 'stored SMS record: resume JSON without its owner');
-  return { state: 'partial', resume: value, owner };
+  return { state: 'partial', resume: value, owner: checkedPartialSms(value).o };
 }
 
 /** The stored value of a sent SMS's record. */

@@ -26,6 +26,8 @@ export interface CoreMetrics {
   readonly sms: Counter<'outcome'>;
   /** SMS with no final receipt within RECEIPT_TIMEOUT_HOURS, marked "delivery unknown". */
   readonly deliveryUnknown: Counter;
+  /** Due deadlines by what firing them did: `fired` (the conversation moved), `unchanged`, `not-found`. */
+  readonly deadlines: Counter<'result'>;
 }
 
 export function createCoreMetrics(registry: Registry): CoreMetrics {
@@ -63,6 +65,12 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       name: 'gateway_sms_total',
       help: 'SMS the sender tried, by outcome (sent, skipped, failed, retry, link-down)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    deadlines: new Counter({
+      name: 'gateway_deadlines_total',
+      help: 'due deadlines handled by the sweeper, by result (fired, unchanged, not-found, rejected)',
+      labelNames: ['result'],
       registers: [registry],
     }),
     deliveryUnknown: new Counter({

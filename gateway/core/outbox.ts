@@ -63,18 +63,21 @@ export class Outbox {
     just?: { entries: readonly OutboxEntry[]; conversation: Conversation },
   ): Promise<void> {
     const { store } = this.deps;
-    const raws = just ? just.entries.map(outboxJson) : await store.outbox(conversationId);
-    if (raws.length === 0) {
+    const stored = just
+      ? just.entries.map((entry) => ({ raw: outboxJson(entry), entry }))
+      : await store.outbox(conversationId);
+    if (stored.length === 0) {
       await store.outboxDone(conversationId);
       return;
     }
     let conv: Conversation | null | undefined = just?.conversation;
     const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(conversationId));
     // Each hand-over is idempotent (job ids, ZADD), so they may run together.
-    await Promise.all(
-      raws.map((raw) => this.handOver(conversationId, JSON.parse(raw) as OutboxEntry, conversation)),
+    await Promise.all(stored.map(({ entry }) => this.handOver(conversationId, entry, conversation)));
+    await store.ackOutboxAll(
+      conversationId,
+      stored.map(({ raw }) => raw),
     );
-    await store.ackOutboxAll(conversationId, raws);
   }
 
   private async handOver(

@@ -8,7 +8,7 @@
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
-import { SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
+import { SMS_BATCH_JOB_NAME, SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
@@ -17,7 +17,8 @@ import type { CoreMetrics } from './metrics.js';
 import { NO_CONVERSATION } from './replies.js';
 import type { Core } from './runtime.js';
 import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
-import { smsJobId, smsJobOptions } from './sms-handover.js';
+import { PAUSE_RECHECK_MS, planPace } from './pace.js';
+import { smsBatchOptions, smsJobId, smsJobOptions } from './sms-handover.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
 
 export interface SenderOptions {
@@ -46,12 +47,21 @@ export interface SmsLifetime {
   readonly windowEnd: (now: number) => number | undefined;
   /** An SMS not accepted this long after it was queued (temporary failures, links down) fails. Default 24 h. */
   readonly maxAgeMs: number;
+  /**
+   * When the sending window opens for a campaign's SMS at `now` (`now` itself while it is open):
+   * the seam for SEND_WINDOW. Open all the time by default.
+   */
+  readonly opensAt: (now: number) => number;
+  /** A paused campaign's SMS look again this often (pace.ts `PAUSE_RECHECK_MS`). */
+  readonly pauseRecheckMs: number;
 }
 
 export const DEFAULT_LIFETIME: SmsLifetime = {
   validitySeconds: 24 * 3600,
   windowEnd: () => undefined,
   maxAgeMs: 24 * 3600_000,
+  opensAt: (now) => now,
+  pauseRecheckMs: PAUSE_RECHECK_MS,
 };
 
 /** A notice the citizen did not ask for (an invitation, a campaign's SMS): bounded by the sending window. */
@@ -267,8 +277,40 @@ async function handOffAlone(
   }
 }
 
+/**
+ * SMS of a campaign that is paused, paced or outside the sending window wait (pace.ts): when the
+ * whole job waits it goes back to `delayed` until the first of them is due, with their reserved
+ * slots; otherwise they go on in a delayed job of their own and the rest are sent now.
+ */
+async function deferPaced(
+  ctx: Context,
+  job: Job,
+  token: string | undefined,
+  all: readonly SmsOutJob[],
+): Promise<SmsOutJob[]> {
+  if (!all.some((s) => s.campaign !== undefined)) return [...all];
+  const plan = await planPace(ctx.core, all, ctx.core.now(), ctx.lifetime);
+  if (plan.later.length === 0) return plan.now;
+  ctx.metrics?.sms.inc({ outcome: 'deferred' }, plan.later.length);
+  // The pace's clock is the core's (tests move it); BullMQ's delays run on the wall clock.
+  const wait = Math.max(0, Math.min(...plan.later.map((l) => l.at)) - ctx.core.now());
+  const later = plan.later.map((l) => l.sms);
+  if (plan.now.length === 0 && token !== undefined) {
+    await job.updateData(job.name === SMS_BATCH_JOB_NAME ? { sms: later } : later[0]);
+    await job.moveToDelayed(Date.now() + wait, token);
+    throw new DelayedError();
+  }
+  await ctx.core.queues.smsOut.add(
+    SMS_BATCH_JOB_NAME,
+    { sms: later },
+    { ...smsBatchOptions(later), delay: wait },
+  );
+  return plan.now;
+}
+
 async function processJob(ctx: Context, job: Job, token: string | undefined): Promise<string> {
-  const sms = smsOfJob(job);
+  const sms = await deferPaced(ctx, job, token, smsOfJob(job));
+  if (sms.length === 0) return 'deferred';
   const owner = job.id ?? `${job.name}:${job.timestamp}`;
   const chances: Chances = {
     jobAt: job.timestamp,

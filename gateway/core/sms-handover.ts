@@ -35,10 +35,19 @@ export const SMS_BATCH_MAX = 50;
 const DONE = { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } } as const;
 
 /**
- * Batches wait behind lone SMS: BullMQ hands out jobs without a priority before prioritized ones
- * (moveToActive), so a reply's acknowledgement is sent before a campaign's next batch.
+ * Batches wait behind lone SMS, and a campaign's SMS behind every other: BullMQ hands out jobs
+ * without a priority before prioritized ones, and lower numbers first (moveToActive), so the
+ * answers to citizens' own SMS always go ahead of campaign traffic.
  */
 const BATCH_PRIORITY = { priority: 1 } as const;
+const CAMPAIGN_PRIORITY = { priority: 2 } as const;
+
+const hasCampaign = (sms: readonly SmsOutJob[]): boolean => sms.some((s) => s.campaign !== undefined);
+
+/** Options of a batch job (`sms-batch.v1`). */
+export function smsBatchOptions(sms: readonly SmsOutJob[]): JobsOptions {
+  return { ...SMS_RETRY, ...DONE, ...(hasCampaign(sms) ? CAMPAIGN_PRIORITY : BATCH_PRIORITY) };
+}
 
 /** The id of an SMS's own job: handing it over twice adds it once while the job exists. */
 export const smsJobId = (sms: Pick<SmsOutJob, 'conversationId' | 'smsId'>): string =>
@@ -46,7 +55,7 @@ export const smsJobId = (sms: Pick<SmsOutJob, 'conversationId' | 'smsId'>): stri
 
 /** Options of an SMS's own job (`sms.v1`). */
 export function smsJobOptions(sms: SmsOutJob): JobsOptions {
-  return { jobId: smsJobId(sms), ...SMS_RETRY, ...DONE };
+  return { jobId: smsJobId(sms), ...SMS_RETRY, ...DONE, ...(hasCampaign([sms]) ? CAMPAIGN_PRIORITY : {}) };
 }
 
 export class SmsHandOver {
@@ -82,8 +91,7 @@ export class SmsHandOver {
     const unique = [...new Map(sms.map((s) => [smsJobId(s), s])).values()];
     const [first] = unique;
     if (unique.length === 1 && first) await this.queue.add(SMS_JOB_NAME, first, smsJobOptions(first));
-    else
-      await this.queue.add(SMS_BATCH_JOB_NAME, { sms: unique }, { ...SMS_RETRY, ...DONE, ...BATCH_PRIORITY });
+    else await this.queue.add(SMS_BATCH_JOB_NAME, { sms: unique }, smsBatchOptions(unique));
     return sms.map(() => true);
   }
 }

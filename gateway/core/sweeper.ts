@@ -29,6 +29,8 @@ export interface SweeperOptions {
   readonly graceMs?: number;
   /** Counts the SMS marked "delivery unknown" (`gateway_delivery_unknown_total`). */
   readonly deliveryUnknown?: Counter;
+  /** Counts due deadlines by what firing them did (`gateway_deadlines_total{result}`). */
+  readonly deadlines?: Counter<'result'>;
 }
 
 export const DEADLINE_GRACE_MS = 120_000;
@@ -39,8 +41,9 @@ export interface Sweeper {
   stop(): Promise<void>;
 }
 
-async function fireOne(core: Core, id: string): Promise<void> {
+async function fireOne(core: Core, id: string, counter?: Counter<'result'>): Promise<void> {
   const result = await core.conversations.apply(id, { type: 'deadline' });
+  counter?.inc({ result: result.status === 'applied' ? 'fired' : result.status });
   if (result.status === 'not-found') {
     await core.store.setDeadline(id, null);
     return;
@@ -64,7 +67,7 @@ export function createSweeper(options: SweeperOptions): Sweeper {
         due
           .slice(i, i + parallel)
           .map((id) =>
-            fireOne(core, id).catch((err: unknown) =>
+            fireOne(core, id, options.deadlines).catch((err: unknown) =>
               log.warn({ err, conversationId: id }, 'deadline failed; retried next sweep'),
             ),
           ),

@@ -28,6 +28,9 @@ export interface AgentDeps {
   readonly now?: () => number;
 }
 
+/** Notes kept per conversation: a timeline is read whole on every view. */
+export const MAX_NOTES = 100;
+
 /** Version checks: a console polls every few seconds; a generous bucket of its own. */
 const VERSION_LIMIT: RateLimit = { burst: 120, perSecond: 2 };
 
@@ -134,6 +137,14 @@ export function agentRouter(deps: AgentDeps): Router {
     const conv = await visible(res, req.params.id);
     if (!conv) return;
     const { person } = principalOf(res);
+    const notes = (await core.store.timeline(conv.id)).filter((e) => e.kind === 'note' && e.by !== undefined);
+    if (notes.length >= MAX_NOTES) {
+      return sendError(
+        res,
+        'GW_CONFLICT',
+        `this conversation has ${MAX_NOTES} notes already; no more are kept`,
+      );
+    }
     await core.store.append(conv.id, { at: core.now(), kind: 'note', text: body.text, by: person });
     await record(res, 'annotate', { conversationId: conv.id });
     res.status(201).json({ conversationId: conv.id });

@@ -69,7 +69,7 @@ export function api(deps: ApiDeps): ApiParts {
         lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
         now: deps.now ?? core.now,
       }),
-      campaignsRouter(campaigns),
+      campaignsRouter(campaigns, core),
       openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],

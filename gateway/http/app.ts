@@ -24,6 +24,8 @@ export interface AppDeps {
   readonly probes: readonly HealthProbe[];
   /** More for /readyz's body (per carrier: how long down, SMS waiting), whatever the status. */
   readonly readyDetails?: () => Record<string, unknown>;
+  /** False when /metrics has a port of its own (METRICS_PORT): not served beside the API then. */
+  readonly serveMetrics?: boolean;
   /**
    * Middleware run before the body is parsed (authentication, gateway/http/api.ts), so a request
    * without a valid key is refused before its body is read.
@@ -101,9 +103,7 @@ export function buildApp(deps: AppDeps): Express {
     res.redirect(302, '/console/');
   });
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
-  });
+  if (deps.serveMetrics !== false) app.get('/metrics', metricsHandler(deps.metrics));
 
   for (const guard of deps.guards ?? []) app.use(guard);
   app.use(jsonBody);
@@ -112,6 +112,13 @@ export function buildApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/** GET /metrics: the registry in Prometheus' text format. */
+export function metricsHandler(registry: Registry): RequestHandler {
+  return async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
 }
 
 export { sendError };

@@ -262,10 +262,40 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/v1/campaigns/{id}',
-    summary: 'Progress counters of a campaign',
+    summary: 'Progress counters of a campaign, its pace, whether it is paused, and its forecast end',
     roles: ['system', 'agent', 'supervisor'],
     ok: { status: 200, schema: s.campaignSchema },
     errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/v1/campaigns/{id}/pace',
+    summary:
+      "A campaign's pace, sized to the call centre: its invitations go one interval apart " +
+      '(answers to citizens go first whatever the pace)',
+    roles: ['system'],
+    body: {
+      schema: s.campaignPaceSchema,
+      examples: { perHour: { perHour: 3000 }, perMinute: { perMinute: 50 }, none: { perMinute: null } },
+    },
+    ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/campaigns/{id}/pause',
+    summary: "Pause a campaign: its SMS not yet sent wait (the conversations' deadlines are not moved)",
+    roles: ['system'],
+    ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/campaigns/{id}/resume',
+    summary: 'Resume a paused campaign at its pace',
+    roles: ['system'],
+    ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
   },
   {
     method: 'get',

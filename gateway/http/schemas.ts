@@ -382,7 +382,19 @@ export const campaignSchema = z.object({
     /** Conversations of the campaign in each state now (states with none left out). */
     states: z.partialRecord(z.enum(STATES), z.number().int()),
   }),
+  /** Invitations per minute (and per hour) the campaign is sent at; null: as fast as the binds allow. */
+  pace: z.object({ perMinute: z.number(), perHour: z.number() }).nullable(),
+  paused: z.boolean(),
+  /** Invitations queued and not yet accepted or refused by an SMSC. */
+  remaining: z.number().int(),
+  /** When the last invitation should go at this pace (Almaty time); null when paused or not paced. */
+  forecastEnd: almatyTime.nullable(),
 });
+/** A campaign's pace: `{ "perMinute": 50 }`, `{ "perHour": 3000 }`, or `{ "perMinute": null }` for none. */
+export const campaignPaceSchema = z.union([
+  z.object({ perMinute: z.number().positive().max(100_000).nullable() }).strict(),
+  z.object({ perHour: z.number().positive().max(6_000_000) }).strict(),
+]);
 export const errorSchema = z.object({
   error: z.object({
     code: z.string(),

@@ -8,7 +8,8 @@ import type { RequestListener, Server } from 'node:http';
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
-import { buildApp, sendError, type HealthProbe } from './app.js';
+import { buildApp, metricsHandler, sendError, type HealthProbe } from './app.js';
+import { notFound } from './errors.js';
 import { listenLimited } from './server.js';
 
 export interface EarlyServer {
@@ -24,13 +25,29 @@ export function startingApp(deps: {
   metrics: Registry;
   probes: readonly HealthProbe[];
   waitingFor: string;
+  serveMetrics: boolean;
 }): Express {
   const rest = express.Router();
   rest.use((_req, res) => {
     res.set('Retry-After', '5');
     sendError(res, 'GW_REDIS_UNAVAILABLE', `the gateway is starting: ${deps.waitingFor}`);
   });
-  return buildApp({ log: deps.log, metrics: deps.metrics, probes: deps.probes, routers: [rest] });
+  return buildApp({
+    log: deps.log,
+    metrics: deps.metrics,
+    probes: deps.probes,
+    routers: [rest],
+    serveMetrics: deps.serveMetrics,
+  });
+}
+
+/** /metrics alone, for METRICS_PORT: scraped on a port the API's clients never see. */
+export function metricsApp(registry: Registry): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(registry));
+  app.use(notFound);
+  return app;
 }
 
 /** Listen at once, with the server's limits (server.ts); `serve` hands the server to the full app. */

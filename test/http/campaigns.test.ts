@@ -50,6 +50,10 @@ describe('campaign progress', () => {
         unknown: 0,
         states: { invited: 2 },
       },
+      pace: null,
+      paused: false,
+      remaining: 1,
+      forecastEnd: null,
     });
   });
 

@@ -11,6 +11,7 @@ import {
   keyCreatedSchema,
   worklistSchema,
 } from '../../gateway/http/schemas.js';
+import { MAX_NOTES } from '../../gateway/http/agent.js';
 import { parseReply } from '../../parsers/reply.js';
 import { homeSchoolingParams } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
@@ -213,6 +214,16 @@ describe("a supervisor's actions", () => {
       says: { ru: 'заметка супервайзера' },
     });
     expect(String(note?.by)).toMatch(/^API_KEYS:/);
+  });
+
+  it('keeps at most MAX_NOTES notes per conversation, then answers 409', async () => {
+    const id = await invite('school-meals', 'note-2', '77016660032');
+    for (let i = 0; i < MAX_NOTES; i++) {
+      expect((await post(`/v1/conversations/${id}/notes`, { text: `note ${i}` })).status).toBe(201);
+    }
+    const refused = await post(`/v1/conversations/${id}/notes`, { text: 'one too many' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('GW_CONFLICT');
   });
 
   it("the version changes when the conversation's timeline does, and tells nothing else", async () => {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { freePort } from '../../dev/redis-server.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let t: TestGateway;
@@ -68,5 +69,22 @@ describe('/metrics', () => {
     );
     expect(await metric('gateway_queue_jobs', 'queue="sms-out",state="failed"')).toBe(0);
     expect(await metric('gateway_queue_oldest_waiting_seconds', 'queue="inbound"')).toBe(0);
+  });
+});
+
+describe('METRICS_PORT', () => {
+  it('serves /metrics on its own port and no longer beside the API', async () => {
+    const port = await freePort();
+    const own = await startTestGateway({ env: { METRICS_PORT: String(port) } });
+    try {
+      const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('gateway_build_info');
+      expect((await fetch(`${own.gateway.httpUrl}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/v1/conversations`)).status).toBe(404);
+      expect((await fetch(`${own.gateway.httpUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await own.stop();
+    }
   });
 });

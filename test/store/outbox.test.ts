@@ -31,7 +31,7 @@ describe('acknowledging handed-over outbox entries', () => {
     await redis.sadd(keys.outboxIndex(), 'c1');
 
     await store.ackOutboxAll('c1', [a, deadline]);
-    expect(await store.outbox('c1')).toEqual([b, a]);
+    expect((await store.outbox('c1')).map((e) => e.raw)).toEqual([b, a]);
     expect(await store.pendingOutboxes()).toContain('c1');
 
     await store.ackOutboxAll('c1', [a, b, a]);

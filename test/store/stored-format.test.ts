@@ -95,4 +95,18 @@ describe('stored conversations', () => {
     await expect(store.get('c1')).rejects.toThrow(/unknown format tag 2/);
     await expect(store.commit(0, conv, [], [], false)).rejects.toMatchObject({ code: 'GW_STORE_FORMAT' });
   });
+
+  it('are checked when read: a document or entry of a shape the store never writes is GW_STORE_FORMAT naming the field', async () => {
+    const { keys, store } = await setup();
+    const odd = { ...conv, id: 'c2', state: 'dreaming' } as unknown as Conversation;
+    expect(await store.commit(-1, odd, [{ at: 1, kind: 'note' }], [], false)).toBe(true);
+    await expect(store.get('c2')).rejects.toMatchObject({
+      code: 'GW_STORE_FORMAT',
+      message: /conversation: state/,
+    });
+    expect(await store.commit(-1, { ...conv, id: 'c3' }, [{ kind: 'note' } as never], [], false)).toBe(true);
+    await expect(store.timeline('c3')).rejects.toMatchObject({ message: /timeline entry: at/ });
+    await redis.rpush(keys.outbox('c3'), '{"t":"sms","smsId":"0.0"}');
+    await expect(store.outbox('c3')).rejects.toMatchObject({ message: /outbox entry: to/ });
+  });
 });

@@ -15,6 +15,8 @@ let detail = null;
 let version = null;
 let updatedAt = null;
 let lastActivity = Date.now();
+/** The supervisor's list of people's keys, once shown. */
+let keyList = null;
 let generation = 0;
 
 const $ = (id) => document.getElementById(id);
@@ -114,6 +116,8 @@ function clearScreen() {
   $('detail').hidden = true;
   $('timeline').replaceChildren();
   $('action-done').hidden = true;
+  $('new-key').textContent = '';
+  $('new-key-box').hidden = true;
 }
 
 function setKey(key) {
@@ -462,6 +466,8 @@ async function main() {
   on('search-form', 'submit', search);
   on('search-by', 'change', showSearchFields);
   on('note-form', 'submit', annotate);
+  on('key-create-form', 'submit', createKey);
+  on('keys-show', 'click', showKeys);
   on('more', 'click', () => (listing?.more ? showWorklist(listing.more.name, listing.more.offset) : null));
   for (const button of document.querySelectorAll('[data-list]')) {
     button.addEventListener('click', () =>
@@ -475,9 +481,59 @@ async function main() {
     showRole();
     if (listing) renderList();
     renderDetail();
+    renderKeys();
   });
   watchIdle();
   setTimeout(schedulePoll, Number(document.body.dataset.pollMs) || 4000);
+}
+
+/** A supervisor's list of people's keys (never the keys themselves). */
+async function showKeys() {
+  keyList = (await api('/v1/keys')).keys;
+  renderKeys();
+}
+
+function renderKeys() {
+  $('key-rows').replaceChildren(
+    ...(keyList ?? []).map((k) => {
+      const revoke = el('button', {
+        type: 'button',
+        text: t('keys.revoke'),
+        'data-testid': `revoke-${k.person}`,
+      });
+      revoke.addEventListener('click', () => {
+        api(`/v1/keys/${encodeURIComponent(k.id)}/revoke`, {
+          method: 'POST',
+          body: { reason: $('revoke-reason').value.trim() },
+        })
+          .then(() => {
+            showError('');
+            return showKeys();
+          })
+          .catch((err) => showError(err.message));
+      });
+      return el(
+        'tr',
+        { 'data-testid': 'key-row' },
+        el('td', { text: k.person, className: 'data', 'data-label': t('keys.person') }),
+        el('td', { text: t(`keys.roles.${k.role}`), 'data-label': t('keys.role') }),
+        el('td', { text: almaty(k.createdAt), 'data-label': t('keys.created') }),
+        el('td', { text: k.createdBy, className: 'data', 'data-label': t('keys.by') }),
+        el('td', {}, revoke),
+      );
+    }),
+  );
+}
+
+async function createKey() {
+  const made = await api('/v1/keys', {
+    method: 'POST',
+    body: { person: $('new-person').value.trim(), role: $('new-role').value },
+  });
+  $('new-person').value = '';
+  $('new-key').textContent = made.key;
+  $('new-key-box').hidden = false;
+  await showKeys();
 }
 
 async function showCampaign(id) {

@@ -1,0 +1,72 @@
+/**
+ * Paced campaigns: the SMS of a campaign with a pace go out one pace interval apart (the slots
+ * are reserved in Redis, store/lua/pace.lua, so every sender process shares them), a paused
+ * campaign's SMS wait until it is resumed, and a notice waits for the sending window to open.
+ * The sender asks here which SMS of a job go now and which later (sender.ts).
+ */
+import type { SmsOutJob } from '../../queues/jobs.js';
+import type { Core } from './runtime.js';
+
+/** A paused campaign's SMS look again this often. */
+export const PAUSE_RECHECK_MS = 15_000;
+/** An SMS whose slot is this close goes now (the delayed job woke a little early). */
+const EARLY_MS = 50;
+
+export interface PacePlan {
+  readonly now: SmsOutJob[];
+  /** Each with the time to look again (a paced SMS carries its reserved `paceSlot`). */
+  readonly later: Array<{ readonly sms: SmsOutJob; readonly at: number }>;
+}
+
+/**
+ * Which SMS of a job go now. `opensAt` is when the sending window opens (now while open);
+ * a paused campaign's SMS look again after `pauseRecheckMs`.
+ */
+export async function planPace(
+  core: Pick<Core, 'campaigns'>,
+  sms: readonly SmsOutJob[],
+  now: number,
+  window: { readonly opensAt: (now: number) => number; readonly pauseRecheckMs?: number },
+): Promise<PacePlan> {
+  const { opensAt } = window;
+  const plan: { now: SmsOutJob[]; later: Array<{ sms: SmsOutJob; at: number }> } = { now: [], later: [] };
+  const byCampaign = new Map<string, SmsOutJob[]>();
+  for (const s of sms) {
+    // A second try through another carrier was paced as the first.
+    if (s.campaign === undefined || s.avoidCarriers) plan.now.push(s);
+    else byCampaign.set(s.campaign, [...(byCampaign.get(s.campaign) ?? []), s]);
+  }
+  for (const [campaign, list] of byCampaign) {
+    const control = await core.campaigns.control(campaign);
+    if (control.paused) {
+      for (const s of list)
+        plan.later.push({ sms: withoutSlot(s), at: now + (window.pauseRecheckMs ?? PAUSE_RECHECK_MS) });
+      continue;
+    }
+    const open = opensAt(now);
+    if (open > now) {
+      // Outside the sending window: the slots start again when it opens.
+      for (const s of list) plan.later.push({ sms: withoutSlot(s), at: open });
+      continue;
+    }
+    const slotted = list.filter((s) => s.paceSlot !== undefined);
+    const fresh = control.perMinute === null ? [] : list.filter((s) => s.paceSlot === undefined);
+    if (control.perMinute === null) plan.now.push(...list.filter((s) => s.paceSlot === undefined));
+    const reservation =
+      fresh.length > 0 ? await core.campaigns.reserve(campaign, fresh.length, now) : undefined;
+    const placed = fresh.map((s, i) =>
+      reservation?.kind === 'paced' ? { ...s, paceSlot: reservation.first + i * reservation.intervalMs } : s,
+    );
+    for (const s of [...slotted, ...placed]) {
+      if (s.paceSlot === undefined || s.paceSlot <= now + EARLY_MS) plan.now.push(withoutSlot(s));
+      else plan.later.push({ sms: s, at: s.paceSlot });
+    }
+  }
+  return plan;
+}
+
+function withoutSlot(s: SmsOutJob): SmsOutJob {
+  if (s.paceSlot === undefined) return s;
+  const { paceSlot: _slot, ...rest } = s;
+  return rest;
+}

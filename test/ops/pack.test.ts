@@ -1,0 +1,121 @@
+/**
+ * The observability pack (ops/): every query of the Grafana dashboard and every alerting rule
+ * uses metrics the gateway really exports (read from a running gateway's /metrics) and is valid
+ * PromQL; the rules pass their promtool unit tests; the Prometheus configuration is valid.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { missing, promtool, REPO } from '../support/requires.js';
+
+const run = promisify(execFile);
+const OPS = path.join(REPO, 'ops');
+const skip = missing(promtool);
+
+interface Panel {
+  readonly title?: string;
+  readonly type: string;
+  readonly targets?: ReadonlyArray<{ readonly expr: string }>;
+}
+const dashboard = JSON.parse(
+  readFileSync(path.join(OPS, 'grafana/dashboards/gateway-1414.json'), 'utf8'),
+) as {
+  panels: Panel[];
+};
+const queries = dashboard.panels.flatMap((p) =>
+  (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })),
+);
+const rules = readFileSync(path.join(OPS, 'prometheus/rules.yml'), 'utf8');
+const ruleExprs = [...rules.matchAll(/expr: (?:>-\n)?((?:.+\n)(?: {12}.+\n)*)/g)].map((m) => m[1]!.trim());
+
+/** The metric names a PromQL expression reads (the gateway's, Node's and Prometheus' own `up`). */
+function metricsOf(expr: string): string[] {
+  const withoutMatchers = expr.replace(/\{[^}]*\}/g, '{}').replace(/"[^"]*"/g, '""');
+  return [...withoutMatchers.matchAll(/\b((?:gateway|smpp|nodejs|process)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
+}
+
+/** Every series name /metrics can carry: each `# TYPE`, and a histogram's _bucket, _sum and _count. */
+function exported(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name!);
+    if (type === 'histogram' || type === 'summary')
+      for (const s of ['_bucket', '_sum', '_count']) names.add(name! + s);
+  }
+  return names;
+}
+
+let t: TestGateway;
+let names: Set<string>;
+beforeAll(async () => {
+  t = await startTestGateway();
+  names = exported(await (await fetch(`${t.gateway.httpUrl}/metrics`)).text());
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('the Grafana dashboard', () => {
+  it('covers binds, throughput, receipts, replies, deadlines, queues and campaigns', () => {
+    const all = queries.map((q) => q.expr).join('\n');
+    for (const metric of [
+      'smpp_bind_state',
+      'smpp_submits_total',
+      'smpp_deliver_sm_total',
+      'gateway_inbound_processed_total',
+      'gateway_deadlines_total',
+      'gateway_queue_jobs',
+      'gateway_queue_oldest_waiting_seconds',
+      'gateway_campaign_progress',
+      'gateway_conversations',
+      'gateway_http_requests_total',
+      'gateway_build_info',
+    ])
+      expect(all).toContain(metric);
+  });
+
+  it.each(queries)('$panel: $expr reads only metrics the gateway exports', ({ expr }) => {
+    const used = metricsOf(expr);
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((m) => !names.has(m))).toEqual([]);
+  });
+
+  it.skipIf(skip)('has only valid PromQL (promtool checks each query as a recording rule)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-'));
+    const file = path.join(dir, 'queries.yml');
+    const recorded = queries.map(
+      (q, i) => `      - record: dashboard:query${i}\n        expr: ${JSON.stringify(q.expr)}`,
+    );
+    writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${recorded.join('\n')}\n`);
+    const { stdout } = await run(promtool().found!, ['check', 'rules', file]);
+    expect(stdout).toContain(`SUCCESS: ${queries.length} rules found`);
+  });
+});
+
+describe.skipIf(skip)('the Prometheus rules', () => {
+  it('read only metrics the gateway exports', () => {
+    expect(ruleExprs.length).toBeGreaterThanOrEqual(10);
+    for (const expr of ruleExprs)
+      expect(
+        metricsOf(expr).filter((m) => !names.has(m)),
+        expr,
+      ).toEqual([]);
+  });
+
+  it('pass promtool check rules and their unit tests, and the Prometheus configuration is valid', async () => {
+    const cwd = path.join(OPS, 'prometheus');
+    expect((await run(promtool().found!, ['check', 'rules', 'rules.yml'], { cwd })).stdout).toContain(
+      'SUCCESS',
+    );
+    expect((await run(promtool().found!, ['test', 'rules', 'rules.test.yml'], { cwd })).stdout).toContain(
+      'SUCCESS',
+    );
+    expect((await run(promtool().found!, ['check', 'config', 'prometheus.yml'], { cwd })).stdout).toContain(
+      'SUCCESS',
+    );
+  });
+});
