@@ -1,5 +1,5 @@
 /**
- * Issue 8, deadlines: N open conversations whose deadlines all fall due at once (the clock is set
+ * Benchmark, deadlines: N open conversations whose deadlines all fall due at once (the clock is set
  * past them), then `sweeper.tick()` in a loop until nothing is due: deadlines handled per second.
  * A fired deadline may set the next one (a reminder, then the expiry), already due too; the loop
  * handles those as well, so every conversation ends where its service says.

@@ -1,5 +1,5 @@
 /**
- * Issue 8, inbound: citizen replies from deliver_sm to stored job + deliver_sm_resp, timed at the
+ * Benchmark, inbound: citizen replies from deliver_sm to stored job + deliver_sm_resp, timed at the
  * SMSC (the sink process sends the deliver_sm and times each resp), at a fixed offered rate and
  * at saturation; then how long until every consent is a job in `assignments`.
  *

@@ -1,9 +1,9 @@
 /**
- * Issue 8, memory: Redis bytes per open conversation — `used_memory` growth over N invitations
+ * Benchmark, memory: Redis bytes per open conversation — `used_memory` growth over N invitations
  * (sent to the sink, so receipt links exist as in production) and
  * `MEMORY USAGE` of each key family over a sample — and the gateway's RSS under that load.
  *
- *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200] [--id-width=0]   (issue 8: --conversations=100000)
+ *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200] [--id-width=0]   (the target's measure: --conversations=100000)
  */
 import { Redis } from 'ioredis';
 import { pino } from 'pino';

@@ -1,5 +1,5 @@
 /**
- * Issue 8, outbound: invitations per second from `conversations.invite()` to the last
+ * Benchmark, outbound: invitations per second from `conversations.invite()` to the last
  * submit_sm_resp at the sink (home-schooling offer: Kazakh, UCS2, multipart), with the bare
  * `smpp` client's rate measured in the same run as the reference.
  *

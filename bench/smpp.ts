@@ -1,5 +1,5 @@
 /**
- * Issue 3's `bench:smpp`: segments per second of the gateway's outbound path (BullMQ `sms-out` →
+ * `bench:smpp`: segments per second of the gateway's outbound path (BullMQ `sms-out` →
  * sender worker → encode/segment → window → sink SMSC) and of a bare `smpp` client with the same
  * window against the same sink, in one run; last line ends with `ratio=<gateway/bare>`.
  *

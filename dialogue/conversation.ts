@@ -77,7 +77,7 @@ export interface Conversation {
   readonly templateSet: TemplateSetRef | null;
   /** Campaign the invitation came with, for progress counters. */
   readonly campaign: string | null;
-  /** Keys of upstream events already applied: a repeated event changes nothing (issue 6, point 7). */
+  /** Keys of upstream events already applied: a repeated event changes nothing. */
   readonly appliedEvents: readonly string[];
   /**
    * Where the conversation stood when its deadline ended it: a reply the SMSC delivered before

@@ -179,8 +179,9 @@ async function openProcess(
       ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
     });
-    registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[]);
-    registerConversationMetrics(metrics, core.stateCounts);
+    const connected = (): boolean => redis.status === 'ready';
+    registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);
+    registerConversationMetrics(metrics, core.stateCounts, connected);
     return { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core };
   } catch (err) {
     await http.close();

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof GatewayError) {
-      // One clear line, no stack trace (issue 2: "a wrong env value produces one clear line").
+      // One clear line, no stack trace: an operator acts on it.
       process.stderr.write(`gateway-1414: ${err.code}: ${err.message}\n`);
       process.exit(2);
     }

@@ -1,6 +1,6 @@
 /**
  * Generates docs/dialogues.md from services/*.json, the same data the dialogue engine runs
- * (issue 6, "Done when": each service's states and transitions drawn in Mermaid). Run
+ * (each service's states and transitions drawn in Mermaid). Run
  * `tsx scripts/dialogues-doc.ts` after changing a service; test/scenarios/dialogues-doc.test.ts
  * fails while the file is out of step.
  */

@@ -1,5 +1,5 @@
 /**
- * The shape of a proactive service, as data (issue 6, point 1; 001 items 4.7-4.8:
+ * The shape of a proactive service, as data (001 items 4.7-4.8:
  * a new proactive service is configuration and templates, not code). A service
  * file names its stages; each stage has a contract state, the template it sends
  * on entry, the numbered list it offers, a deadline, and rules for replies,

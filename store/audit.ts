@@ -1,5 +1,5 @@
 /**
- * The audit log of the call centre (issue 7, point 2): every lookup of a
+ * The audit log of the call centre: every lookup of a
  * conversation and every unmasking by a supervisor, newest first. Personal
  * data is kept out of it: the MSISDN searched is stored masked, the actor as
  * the person holding the key (never the key).

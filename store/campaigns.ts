@@ -1,11 +1,11 @@
 /**
- * Campaign progress (issue 7, point 5): one Redis hash of counters per
+ * Campaign progress: one Redis hash of counters per
  * campaign, incremented where each step happens (invitation accepted, SMS
  * sent, receipt, reply, consent), so reading progress costs one HGETALL.
  */
-import { readFileSync } from 'node:fs';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
+import { withScripts } from './scripts.js';
 
 /** The counters of a campaign. DO NOT RENAME: persisted hash fields and metric labels. */
 export const CAMPAIGN_FIELDS = [
@@ -38,8 +38,6 @@ export type Reservation =
   | { readonly kind: 'free' }
   | { readonly kind: 'paused' }
   | { readonly kind: 'paced'; readonly first: number; readonly intervalMs: number };
-
-const PACE_LUA = readFileSync(new URL('./lua/pace.lua', import.meta.url), 'utf8');
 
 export class CampaignStore {
   constructor(
@@ -107,13 +105,11 @@ export class CampaignStore {
 
   /** Reserves send times for `n` SMS of the campaign, one pace interval apart, from `now` or after the last reserved. */
   async reserve(campaign: string, n: number, now: number): Promise<Reservation> {
-    const [kind, first, interval] = (await this.redis.eval(
-      PACE_LUA,
-      1,
+    const [kind, first, interval] = await withScripts(this.redis).gwPace(
       this.keys.campaignPace(campaign),
       n,
       now,
-    )) as number[];
+    );
     if (kind === -1) return { kind: 'paused' };
     if (kind !== 1 || first === undefined || interval === undefined) return { kind: 'free' };
     return { kind: 'paced', first, intervalMs: interval };

@@ -1,13 +1,13 @@
 /**
  * The deadline index (docs/decisions/0002-deadlines.md): which conversation waits until when, so
- * the sweeper (gateway/core/sweeper.ts) finds those due. One sorted set member per conversation
- * cost ≈ 129 bytes (a skiplist node, a dict entry and the id twice). Deadlines are instead fields
- * of hashes bucketed by a hash of the conversation id (under `hash-max-listpack-entries`, 512 by
- * default, a field costs about its own length, ≈ 32 bytes), and a small sorted set holds each bucket's
- * earliest deadline (store/lua/deadline-2.lua keeps it exact). Still one entry per conversation:
- * setting a deadline overwrites it, no old timer to find. DEADLINE_BUCKETS buckets hold ≈ 2 million
- * deadlines compactly; beyond, a field costs ≈ 90 bytes (raise Redis's setting, or this number
- * for a new deployment: it is persisted).
+ * the sweeper (gateway/core/sweeper.ts) finds those due. Deadlines are fields of hashes bucketed
+ * by a hash of the conversation id rather than members of one sorted set: under
+ * `hash-max-listpack-entries` (512 by default) a field costs about its own length, a sorted set
+ * member several times more (docs/performance.md, memory). A small sorted set holds each
+ * bucket's earliest deadline (store/lua/deadline-2.lua keeps it exact). One entry per
+ * conversation: setting a deadline overwrites it, no old timer to find. Beyond 512 deadlines a
+ * bucket (DEADLINE_BUCKETS × 512 in all) is a real hash table: raise Redis's setting (this number
+ * is persisted in key names).
  */
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';

@@ -1,11 +1,10 @@
 /**
  * The claims of (service, externalId) → conversation id: invitations are idempotent on them
- * (CONTRACT.md). A string key per claim cost ≈ 120 bytes in Redis; claims are instead fields of
- * hashes bucketed by a hash of the externalId, as the receipt index does (store/receipts.ts):
- * under `hash-max-listpack-entries` (512 by default) a field costs about its own length.
- * EXTERNAL_ID_BUCKETS buckets per service hold ≈ 2 million claims compactly; beyond that a field
- * costs ≈ 80 bytes (raise Redis's setting, or this number for a new deployment: it is persisted).
- * Claims are kept as long as before (no expiry).
+ * (CONTRACT.md). Claims are fields of hashes bucketed by a hash of the externalId, as the receipt
+ * index does (store/receipts.ts), rather than a key each: under `hash-max-listpack-entries` (512
+ * by default) a field costs about its own length (docs/performance.md, memory). Beyond
+ * EXTERNAL_ID_BUCKETS × 512 claims per service buckets become real hash tables: raise Redis's
+ * setting (this number is persisted in key names). Claims do not expire.
  */
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';

@@ -1,10 +1,10 @@
 /**
  * MSISDN → the ids of its conversations: replies are routed by it (gateway/core/replies.ts) and
- * agents look numbers up (GET /v1/conversations?msisdn=). A sorted set per number cost 139 bytes
- * of Redis (docs/performance.md, memory); a number is instead a field of one of MSISDN_BUCKETS
- * hashes, its value the ids of its conversations separated by spaces, oldest first. Under
- * `hash-max-listpack-entries` (512 by default) a field costs about its own length (≈ 30 bytes
- * for one id). A value must stay within `hash-max-listpack-value` (64 bytes: three ids) or the
+ * agents look numbers up (GET /v1/conversations?msisdn=). A number is a field of one of
+ * MSISDN_BUCKETS hashes, its value the ids of its conversations separated by spaces, oldest
+ * first, rather than a sorted set of its own (docs/performance.md, memory): under
+ * `hash-max-listpack-entries` (512 by default) a field costs about its own length. A value must
+ * stay within `hash-max-listpack-value` (64 bytes: three ids) or the
  * whole bucket becomes a real hash table: a number with more conversations moves them to a sorted
  * set of its own (keys.byMsisdn), where the next ones go too. Both are read.
  */

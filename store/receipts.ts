@@ -21,9 +21,9 @@ import { withScripts } from './scripts.js';
 export const RECEIPT_DAYS = 4;
 /**
  * Buckets per carrier and day. Redis keeps a hash compact up to 512 fields (its default
- * `hash-max-listpack-entries`; 128 is the sorted sets' limit): 4,096 buckets hold ≈ 2 million
- * parts a carrier sends in a day compactly; beyond that each field costs ≈ 90 bytes instead of
- * ≈ 42 (docs/scaling.md: raise the Redis setting; this number is persisted in key names).
+ * `hash-max-listpack-entries`): beyond 4,096 × 512 parts a carrier sends in a day, fields cost
+ * about twice as much (docs/scaling.md: raise the Redis setting; this number is persisted in
+ * key names).
  */
 export const RECEIPT_BUCKETS = 4096;
 const DAY_MS = 86_400_000;

@@ -29,6 +29,7 @@ declare module 'ioredis' {
     gwLink(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
+    gwPace(pace: string, n: number, now: number): Result<number[], Context>;
     gwReassemble(
       parts: string,
       part: number,

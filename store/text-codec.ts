@@ -22,9 +22,9 @@ const ID_LENGTH = 12;
 
 /**
  * Documents shorter than this (timeline entries without an SMS text) are packed with the small
- * dictionary: zlib reads the whole dictionary on every call, ≈ 50 µs for 32 KB of templates.
- * For the same reason a document that holds one template's text is packed with that template's
- * own dictionary (a few KB) when there is one: ≈ 10 µs instead of 50–70, twice per invitation.
+ * dictionary: zlib reads the whole dictionary on every call, so its size is CPU per document
+ * (docs/performance.md). For the same reason a document that holds one template's text is packed
+ * with that template's own dictionary (a few KB) when there is one.
  */
 const SMALL_DOCUMENT = 400;
 

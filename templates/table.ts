@@ -7,7 +7,7 @@
 import type { TextKind } from './header.js';
 import type { RenderedSms } from './renderer.js';
 import type { TemplateSet, TemplateSets } from './sets.js';
-import { LANGUAGES } from './var-types.js';
+import { LANGUAGES, type Language } from './var-types.js';
 
 /** Citizens per mailing the table prices. */
 export const CITIZENS = 1_000_000;
@@ -18,6 +18,21 @@ export interface TableRow {
   readonly text: TextKind;
 }
 
+/**
+ * The sample variables of a template in one language: `samples[id]`, or `samples[id][language]` when the
+ * sample is given per language (a variable that is itself text in the SMS's language, e.g. the labels of
+ * `gateway.which-request`).
+ */
+export function sampleFor(
+  samples: Readonly<Record<string, unknown>>,
+  id: string,
+  language: Language,
+): Record<string, unknown> {
+  const sample = (samples[id] ?? {}) as Record<string, unknown>;
+  const keys = Object.keys(sample).sort().join(',');
+  return keys === 'kk,ru' ? (sample[language] as Record<string, unknown>) : sample;
+}
+
 /** Render every template of every set in both languages with its sample. */
 export function renderSamples(sets: TemplateSets, samples: Readonly<Record<string, unknown>>): TableRow[] {
   return sets.sets.flatMap((set) =>
@@ -25,7 +40,7 @@ export function renderSamples(sets: TemplateSets, samples: Readonly<Record<strin
       const entry = set.catalogue.entries.get(id)!;
       return LANGUAGES.map((lang) => ({
         set,
-        sms: set.renderer.render(id, lang, samples[id] as Record<string, unknown>),
+        sms: set.renderer.render(id, lang, sampleFor(samples, id, lang)),
         text: entry.files[lang].header.text,
       }));
     }),

@@ -13,7 +13,7 @@ import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
 import type { InjectPlan, InjectResult } from '../../test/support/peers/inject.js';
 
 /**
- * A 3-part Kazakh UCS2 text (190 characters; 67 per part, issue 8's "3-part Kazakh text"):
+ * A 3-part Kazakh UCS2 text (190 characters; 67 per part, the target's "3-part Kazakh text"):
  * what a proactive-service invitation looks like on the wire.
  */
 export const KAZAKH_3_PART =

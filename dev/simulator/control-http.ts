@@ -162,7 +162,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** A citizen's phone for demos and agent training: the SMS from 1414 and a box to reply (issue 7, point 4). */
+/** A citizen's phone for demos and agent training: the SMS from 1414 and a box to reply. */
 const PHONE_PAGE = readFileSync(new URL('./phone.html', import.meta.url));
 
 async function serve(sim: CarrierSimulator, req: IncomingMessage, res: ServerResponse): Promise<void> {

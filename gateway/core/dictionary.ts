@@ -7,6 +7,7 @@
 import { newConversation, type Conversation } from '../../dialogue/conversation.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import type { TemplateSets } from '../../templates/index.js';
+import { sampleFor } from '../../templates/table.js';
 import type { Dictionaries } from '../../store/text-codec.js';
 
 /** Every template of every set rendered with its sample values, both languages: the fixed wording of the acts. */
@@ -18,9 +19,9 @@ function templateTexts(
   const texts: string[] = [];
   for (const set of sets.sets) {
     for (const id of set.catalogue.ids) {
-      const vars = samples[id];
-      if (!vars || (only !== undefined && id !== only)) continue;
-      for (const language of ['kk', 'ru'] as const) texts.push(set.renderer.render(id, language, vars).text);
+      if (!samples[id] || (only !== undefined && id !== only)) continue;
+      for (const language of ['kk', 'ru'] as const)
+        texts.push(set.renderer.render(id, language, sampleFor(samples, id, language)).text);
     }
   }
   return texts;

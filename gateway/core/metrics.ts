@@ -3,9 +3,9 @@
  * replies and receipts stored before their deliver_sm_resp, temporary refusals while Redis is
  * away, multipart replies, receipts that never found their SMS, and what the workers decided.
  */
-import { withinMs } from './within.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { StateCounts } from '../../store/state-counts.js';
+import { withinMs } from './scrape.js';
 
 export interface CoreMetrics {
   /** deliver_sm stored and acknowledged, by kind (`reply`, `receipt`). */
@@ -83,18 +83,22 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
 
 /**
  * `gateway_conversations{service, state}`, read from Redis when scraped (store/state-counts.ts),
- * so every process reports the same figures; the last values while Redis is down (within.ts).
+ * so every process reports the same figures; the last figures while Redis is down (scrape.ts).
  */
-export function registerConversationMetrics(registry: Registry, counts: StateCounts): void {
+export function registerConversationMetrics(
+  registry: Registry,
+  counts: StateCounts,
+  connected: () => boolean = () => true,
+): void {
   new Gauge({
     name: 'gateway_conversations',
     help: 'Conversations by service and state (an ended state counts every conversation that ended so)',
     labelNames: ['service', 'state'],
     registers: [registry],
     async collect() {
-      // Within SCRAPE_WAIT_MS, or the last values stay (within.ts).
+      if (!connected()) return;
       const all = await withinMs(counts.all());
-      if (!all) return;
+      if (all === undefined) return;
       this.reset();
       for (const { service, state, count } of all) this.set({ service, state }, count);
     },

@@ -1,6 +1,6 @@
 /**
  * Paced campaigns: the SMS of a campaign with a pace go out one pace interval apart (the slots
- * are reserved in Redis, store/lua/pace.lua, so every sender process shares them), a paused
+ * are reserved in Redis, store/lua/pace-1.lua, so every sender process shares them), a paused
  * campaign's SMS wait until it is resumed, and a notice waits for the sending window to open.
  * The sender asks here which SMS of a job go now and which later (sender.ts).
  */

@@ -2,11 +2,11 @@
  * The BullMQ queues as an operator needs to see them: jobs per state (`waiting` and `prioritized`
  * are the backlog, `failed` the ones given up) and the age of the oldest job waiting, per queue.
  * Read from Redis when /metrics is scraped, so every process reports the same figures; a scrape
- * while Redis is down keeps the last values rather than waiting (within.ts).
+ * while Redis is down or slow keeps the last figures (scrape.ts) rather than failing or hanging.
  */
 import type { Queue } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
-import { withinMs } from './within.js';
+import { withinMs } from './scrape.js';
 
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
@@ -24,6 +24,8 @@ async function oldestWaiting(queue: Queue): Promise<number | undefined> {
 export function registerQueueMetrics(
   registry: Registry,
   queues: () => readonly Queue[],
+  /** False while Redis is away: the scrape then asks nothing (no command piles up behind it). */
+  connected: () => boolean = () => true,
   now: () => number = Date.now,
 ): void {
   new Gauge({
@@ -32,17 +34,15 @@ export function registerQueueMetrics(
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      // Within SCRAPE_WAIT_MS, or the last values stay (within.ts).
-      const all = await withinMs(
-        Promise.all(
-          queues().map(async (queue) => [queue.name, await queue.getJobCounts(...QUEUE_STATES)] as const),
-        ),
+      if (!connected()) return;
+      const read = Promise.all(
+        queues().map(async (queue) => [queue.name, await queue.getJobCounts(...QUEUE_STATES)] as const),
       );
-      if (!all) return;
+      const all = await withinMs(read);
+      if (all === undefined) return;
       this.reset();
-      for (const [name, counts] of all) {
-        for (const state of QUEUE_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
-      }
+      for (const [queue, counts] of all)
+        for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
     },
   });
   new Gauge({
@@ -51,14 +51,15 @@ export function registerQueueMetrics(
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
-      const all = await withinMs(
-        Promise.all(queues().map(async (queue) => [queue.name, await oldestWaiting(queue)] as const)),
+      if (!connected()) return;
+      const read = Promise.all(
+        queues().map(async (queue) => [queue.name, await oldestWaiting(queue)] as const),
       );
-      if (!all) return;
+      const all = await withinMs(read);
+      if (all === undefined) return;
       this.reset();
-      for (const [name, oldest] of all) {
-        this.set({ queue: name }, oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
-      }
+      for (const [queue, oldest] of all)
+        this.set({ queue }, oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000));
     },
   });
 }

@@ -4,7 +4,7 @@
  * the queue and is retried with backoff), and an SMS the SMSC accepted is never sent again:
  * each SMS's record is claimed by the job that sends it, its sent entry (or its record marked
  * sent) is written before the job completes, and a job that finds it sent skips the submit
- * (issue 3, point 3; store/lua/claim-n.lua).
+ * (store/lua/claim-n.lua).
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
@@ -218,8 +218,8 @@ async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResul
 
 /**
  * A long message cut by a dropped link: remember the parts the SMSC accepted and the
- * concatenation reference, so the retry sends only the rest (issue 3: none that had its
- * response is sent twice) and the phone joins them into one SMS.
+ * concatenation reference, so the retry sends only the rest (none that had its response is
+ * sent twice) and the phone joins them into one SMS.
  */
 async function rememberAcceptedParts(
   store: Core['store'],

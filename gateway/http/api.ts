@@ -38,7 +38,7 @@ export interface ApiParts {
   readonly routers: Router[];
 }
 
-/** Everything issue 7 adds to the HTTP side, ready for `buildApp({ ...deps, ...api(…) })`. */
+/** The API's guards and routers, ready for `buildApp({ ...deps, ...api(…) })`. */
 export function api(deps: ApiDeps): ApiParts {
   const { core } = deps;
   const campaigns = campaignStore(core);

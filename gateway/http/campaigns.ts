@@ -1,10 +1,9 @@
 /**
- * Campaign progress (issue 7, point 5): counters per campaign, read by
+ * Campaign progress: counters per campaign, read by
  * GET /v1/campaigns/:id, the console and /metrics. The sender and the
  * receipt/reply paths call {@link campaignCounter} as each step happens.
  */
 import { Router, type Response } from 'express';
-import { withinMs } from '../core/within.js';
 import { Gauge, type Registry } from 'prom-client';
 import {
   CAMPAIGN_FIELDS,
@@ -17,6 +16,7 @@ import { requireRole } from './auth.js';
 import { sendError } from './errors.js';
 import { campaignPaceSchema, campaignParamsSchema } from './schemas.js';
 import { almatyIso } from './view.js';
+import { SCRAPE_WAIT_MS, withinMs } from '../core/scrape.js';
 
 /** Campaigns exported to /metrics: the most recently active ones (bounded label cardinality). */
 export const METRICS_CAMPAIGNS = 50;
@@ -56,7 +56,7 @@ export function registerCampaignMetrics(registry: Registry, store: CampaignStore
       const read = store
         .recent(METRICS_CAMPAIGNS)
         .then((ids) => Promise.all(ids.map(async (id) => [id, await store.progress(id)] as const)));
-      const all = await withinMs(read);
+      const all = await withinMs(read, SCRAPE_WAIT_MS);
       if (all === undefined) return;
       this.reset();
       for (const [campaign, progress] of all) {

@@ -1,5 +1,5 @@
 /**
- * The agent console (issue 7, point 3): a static page and a little vanilla JS
+ * The agent console: a static page and a little vanilla JS
  * over the API, no build step. The page holds no data; everything it shows
  * comes from /v1 with the key the agent typed. Its words come from the i18next
  * `console` section of templates/locales (kk, ru), served as JSON.

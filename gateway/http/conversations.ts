@@ -1,5 +1,5 @@
 /**
- * Call-centre lookups (CONTRACT.md; issue 7, point 2): a conversation by id,
+ * Call-centre lookups (CONTRACT.md): a conversation by id,
  * the conversations of one phone number, and the audit log. Agents see
  * MSISDNs and names masked; a supervisor unmasks by stating a reason. Every
  * lookup is recorded before the answer leaves: no data without its record.

@@ -1,7 +1,7 @@
 /**
  * POST /v1/events (role `system`): facts from downstream systems (CONTRACT.md).
  * Idempotent: the event's key is derived from its body, so the same fact sent
- * twice changes nothing the second time (issue 6, point 7) and answers 200
+ * twice changes nothing the second time and answers 200
  * with the current state.
  */
 import { createHash } from 'node:crypto';

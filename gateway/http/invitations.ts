@@ -1,6 +1,6 @@
 /**
  * POST /v1/invitations (role `system`): one invitation, or a batch whose
- * entries succeed or fail one by one (issue 7, point 5). Idempotent on
+ * entries succeed or fail one by one. Idempotent on
  * (service, externalId): the conversation service answers the existing
  * conversation and sends nothing (CONTRACT.md).
  */

@@ -1,8 +1,8 @@
 /**
  * What the API shows of a conversation (pure): times on the Almaty clock,
- * MSISDN and names masked unless a supervisor unmasked with a reason
- * (issue 7, point 2), delivery statuses folded into their SMS, and a
- * plain-language line on what the citizen should do now (point 3).
+ * MSISDN and names masked unless a supervisor unmasked with a reason,
+ * delivery statuses folded into their SMS, and a
+ * plain-language line on what the citizen should do now.
  */
 import { maskText } from '../../common/mask-text.js';
 import { maskMsisdn } from '../../common/msisdn.js';

@@ -1,7 +1,7 @@
 --[[
   Remove handled entries from a conversation's outbox (store/conversations.ts `ackOutboxAll`),
-  named by the SHA-1 of their JSON: an entry holds a whole SMS text (≈ 2 KB of UTF-8 for an
-  offer), and sending it back for LREM cost the caller ≈ 90 µs of CPU per invitation.
+  named by the SHA-1 of their JSON: an entry holds a whole SMS text, which the caller would
+  otherwise send back for LREM (docs/performance.md).
 
   KEYS[1]  the outbox list
   ARGV     hex SHA-1 of each entry to remove (twice for two equal entries)

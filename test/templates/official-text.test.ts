@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Renderer } from '../../templates/renderer.js';
+import { sampleFor } from '../../templates/table.js';
 import { localizeVar, type Language } from '../../templates/var-types.js';
 import { missing, sharedSeeds } from '../support/requires.js';
 import { FIXTURES, collapse, repositoryTemplates } from './support.js';
@@ -112,7 +113,7 @@ describe('official sentences', () => {
   });
 
   it.each(forms)('$id ($lang): each sentence is in the rendered SMS, word for word', ({ id, lang, form }) => {
-    const sample = samples[id]!;
+    const sample = sampleFor(samples, id, lang);
     const text = collapse(renderer.render(id, lang, sample).text);
     for (const sentence of form.sentences)
       expect(text).toContain(expected(renderer, id, lang, sentence, sample));
@@ -121,7 +122,7 @@ describe('official sentences', () => {
   it.each(forms)(
     '$id ($lang): the SMS adds no sentence, example or hint the act does not have',
     ({ id, lang, form }) => {
-      const sample = samples[id]!;
+      const sample = sampleFor(samples, id, lang);
       // The numbered bank list ({bankListRu}) is the act's placeholder: each line is a number, a name
       // and, in Appendix 3, the bank's link.
       const lines = renderer
@@ -148,7 +149,7 @@ describe("the act's terms in the SMS it describes without wording (004, items 2,
   });
 
   it.each(termCases)('$id ($lang): each term is in the rendered SMS', ({ id, lang, terms }) => {
-    const text = lower(collapse(renderer.render(id, lang, samples[id]!).text));
+    const text = lower(collapse(renderer.render(id, lang, sampleFor(samples, id, lang)).text));
     for (const term of terms.terms) expect(text).toContain(lower(term));
   });
 });

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { segment } from '../../sms/encoding.js';
 import { TemplateError } from '../../templates/errors.js';
 import type { Renderer } from '../../templates/renderer.js';
+import { sampleFor } from '../../templates/table.js';
 import { LANGUAGES, type Language } from '../../templates/var-types.js';
 import { REPO, repositoryTemplates } from './support.js';
 
@@ -16,7 +17,7 @@ const halyk = { code: 'HSBKKZKX', nameKk: 'Қазақстан Халық Бан�
 
 /** Render a template with its sample; the id is a plain string, so the variables are checked at run time. */
 function renderSample(id: string, lang: Language) {
-  return renderer.render(id, lang, samples[id]!);
+  return renderer.render(id, lang, sampleFor(samples, id, lang));
 }
 
 function thrown(fn: () => unknown): TemplateError {

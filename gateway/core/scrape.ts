@@ -1,14 +1,13 @@
 /**
- * A bound on how long a scrape waits for Redis: /metrics must answer while Redis is down or slow
- * (exactly when the alerts matter), so a gauge read from Redis keeps its last values when the read
- * fails or takes longer than SCRAPE_WAIT_MS.
+ * Gauges read from Redis when /metrics is scraped answer within half a second: while Redis is down
+ * or slow, they keep the last values read (a scrape must work exactly when the alerts matter).
  */
 
-/** How long one gauge of a scrape waits for Redis. */
+/** How long a scrape waits for Redis before it answers with the values it has. */
 export const SCRAPE_WAIT_MS = 500;
 
 /** `promise`'s value, or undefined when it fails or takes longer than `ms`. */
-export function withinMs<T>(promise: Promise<T>, ms: number = SCRAPE_WAIT_MS): Promise<T | undefined> {
+export function withinMs<T>(promise: Promise<T>, ms = SCRAPE_WAIT_MS): Promise<T | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), ms);
     timer.unref();
