@@ -10,6 +10,9 @@
  * figure is the drain rate of a full queue. A third run per round gives the same SMS straight to
  * the session layer (`transport.submit`, no queue, no Redis): where the gateway's cost lies.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +39,8 @@ import {
 } from './support/harness.js';
 
 const MESSAGES = option('messages', 20000);
+/** Ported numbers in a PORTABILITY_FILE the gateway routes through (0: none), half of the bench's numbers among them. */
+const PORTED = option('ported', 0);
 const RUNS = option('runs', 3);
 /**
  * Rounds run first and not counted: V8 optimises the gateway's (larger) code over the first
@@ -44,11 +49,26 @@ const RUNS = option('runs', 3);
 const WARMUP = option('warmup', 1);
 const WINDOW = option('window', 100);
 const PARTS = segment(KAZAKH_3_PART).parts.length;
+const ENV = PORTED > 0 ? { PORTABILITY_FILE: portedFile(PORTED) } : undefined;
+
+/** `count` numbers, every other one of the 7701… range the bench sends to, all on the one carrier. */
+function portedFile(count: number): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'mnp-smpp-')), 'ported.txt');
+  const lines = Array.from({ length: count }, (_, i) => `${msisdn(2 * i)} default`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
 const SEGMENTS = MESSAGES * PARTS;
 
 async function gatewayRun(sink: Sink, redisUrl: string, admin: Redis, run: number): Promise<Run> {
   const prefix = `smpp-${run}-${Date.now().toString(36)}`;
-  const gateway = await startBenchGateway({ redisUrl, smppPort: sink.port, prefix, window: WINDOW });
+  const gateway = await startBenchGateway({
+    redisUrl,
+    smppPort: sink.port,
+    prefix,
+    window: WINDOW,
+    ...(ENV ? { env: ENV } : {}),
+  });
   const queue = new Queue(QUEUES.smsOut, { connection: admin, prefix: `bull-${prefix}` });
   await queue.pause();
   // The gateway's own hand-over (gateway/core/sms-handover.ts), as a campaign's invitations take.
@@ -87,7 +107,13 @@ async function gatewayRun(sink: Sink, redisUrl: string, admin: Redis, run: numbe
  */
 async function transportRun(sink: Sink, redisUrl: string, run: number): Promise<Run> {
   const prefix = `smpp-t-${run}-${Date.now().toString(36)}`;
-  const gateway = await startBenchGateway({ redisUrl, smppPort: sink.port, prefix, window: WINDOW });
+  const gateway = await startBenchGateway({
+    redisUrl,
+    smppPort: sink.port,
+    prefix,
+    window: WINDOW,
+    ...(ENV ? { env: ENV } : {}),
+  });
   const done = sink.expect(SEGMENTS);
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -114,7 +140,8 @@ const redis = await startRedisServer();
 const admin = new Redis(redis.url, { maxRetriesPerRequest: null });
 const sink = await startSink(textOption('sink', 'raw'));
 console.log(
-  `bench:smpp — ${MESSAGES} messages × ${PARTS} UCS2 parts, window ${WINDOW}, TPS unlimited, sink=${sink.kind}, ${RUNS} run(s) after ${WARMUP} warm-up round(s)`,
+  `bench:smpp — ${MESSAGES} messages × ${PARTS} UCS2 parts, window ${WINDOW}, TPS unlimited, sink=${sink.kind}, ${RUNS} run(s) after ${WARMUP} warm-up round(s)` +
+    (PORTED > 0 ? `, ${PORTED} ported numbers in PORTABILITY_FILE` : ''),
 );
 const gateway: Run[] = [];
 const bare: Run[] = [];

@@ -55,8 +55,18 @@ export interface Conversation {
   readonly version: number;
   readonly createdAt: number;
   readonly updatedAt: number;
-  /** Epoch ms, exclusive: a reply at t counts iff t < deadline. Null when nothing is awaited. */
+  /**
+   * Epoch ms, exclusive: a reply at t counts iff t < deadline. Null when nothing is awaited, and
+   * while the stage's SMS waits for the SMSC to accept it (`deadlineOnSent`).
+   */
   readonly deadline: number | null;
+  /**
+   * Epoch ms the deadline counts from: when the SMSC accepted every part of the stage's SMS, or
+   * the start of the day a `from` param names (004: the day the data reached the portal).
+   */
+  readonly deadlineFrom?: number | null;
+  /** The stage whose deadline starts once its SMS is accepted by the SMSC; null when none waits. */
+  readonly deadlineOnSent?: string | null;
   /** Invitation params as validated for the service. */
   readonly params: Readonly<Record<string, unknown>>;
   /** The numbered list the last offer showed: `{code}#3#1{n}` means offered[n-1]. */
@@ -106,7 +116,7 @@ export type ConversationSeed = Pick<
 > &
   Partial<Conversation>;
 
-/** A conversation before its first step: invited, no stage yet, version -1 (not stored). */
+/** A conversation before its first step: no stage yet, version -1 (not stored). */
 export function newConversation(seed: ConversationSeed): Conversation {
   return {
     state: 'invited',

@@ -43,6 +43,14 @@ const hs = (banks: Bank[]): Record<string, unknown> => ({
   integratedBanks: [halyk, kaspi, otbasy],
 });
 
+/** Started, and its SMS accepted by the SMSC at the same moment: the deadline counts from `at`. */
+function begin(d: EngineDeps, conv: Conversation, at = T0): Outcome {
+  const first = start(d, conv, at);
+  const templateId = first.messages[0]?.templateId ?? '';
+  const sent = step(d, first.conversation, { type: 'sent', templateId, at }, at);
+  return { ...first, conversation: sent.conversation };
+}
+
 function reply(d: EngineDeps, conv: Conversation, text: string, at = T0 + 1000): Outcome {
   return step(
     d,
@@ -56,7 +64,7 @@ describe('home-schooling (003 / 000)', () => {
   const d = deps('home-schooling');
 
   it('with one bank, the invitation is Appendix 1 and 123#3#1 consents with that bank', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     expect(started.messages.map((m) => m.templateId)).toEqual(['home-schooling.offer-one-bank']);
     expect(started.messages[0]?.asksConsent).toBe(true);
     expect(started.conversation.deadline).toBe(T0 + 3 * DAY);
@@ -69,7 +77,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('when the citizen replies 123#3#12, the second bank is assigned', () => {
-    const started = start(d, conversation('home-schooling', hs([halyk, kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([halyk, kaspi])), T0);
     expect(started.messages[0]?.templateId).toBe('home-schooling.offer-several-banks');
     const answered = reply(d, started.conversation, '123#3#12');
     expect(answered.conversation.bank).toEqual(kaspi);
@@ -77,7 +85,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('a bank number out of range gets the not-understood SMS listing the valid numbers, and stays open', () => {
-    const started = start(d, conversation('home-schooling', hs([halyk, kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([halyk, kaspi])), T0);
     const answered = reply(d, started.conversation, '123#3#17');
     expect(answered.consent).toBe(false);
     expect(answered.conversation.state).toBe('invited');
@@ -86,12 +94,14 @@ describe('home-schooling (003 / 000)', () => {
         templateId: 'gateway.not-understood',
         vars: { replies: ['123#3#11', '123#3#12', '123#3#0'] },
         asksConsent: false,
+        unsolicited: false,
+        startsDeadline: false,
       },
     ]);
   });
 
   it('123#3#0 offers the integrated banks, then 123#3#13 consents with the third', () => {
-    const started = start(d, conversation('home-schooling', hs([halyk])), T0);
+    const started = begin(d, conversation('home-schooling', hs([halyk])), T0);
     const other = reply(d, started.conversation, '123#3#0');
     expect(other.consent).toBe(false);
     expect(other.messages[0]?.templateId).toBe('home-schooling.offer-several-banks');
@@ -102,7 +112,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('without an account, Appendix 3; the account-opened event brings Appendix 1 with that bank', () => {
-    const started = start(d, conversation('home-schooling', hs([])), T0);
+    const started = begin(d, conversation('home-schooling', hs([])), T0);
     expect(started.conversation.state).toBe('awaiting_account');
     expect(started.messages[0]?.templateId).toBe('home-schooling.offer-no-account');
     const opened = step(
@@ -126,7 +136,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('no reply in time: Appendix 4 with the name, state expired; a later reply gets the deadline-passed SMS and no consent', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     const early = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY - 1);
     expect(early.changed).toBe(false);
     const expired = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
@@ -142,7 +152,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('a reply delivered before the deadline but processed after the sweep still consents (the citizen answered in time)', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     const expired = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
     expect(expired.conversation.state).toBe('expired');
     const inTime = reply(d, expired.conversation, '123#3#1', T0 + 3 * DAY - 1);
@@ -158,7 +168,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('an in-time reply that does not fit the stage does not reopen an expired conversation', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     const expired = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY).conversation;
     for (const text of ['Иә', '123#3#5', '999#3#1']) {
       const out = reply(d, expired, text, T0 + 3 * DAY - 1);
@@ -169,7 +179,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('a reply that arrives after the deadline, before the sweeper fired, expires the conversation and is not a consent', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     const late = reply(d, started.conversation, '123#3#1', T0 + 3 * DAY);
     expect(late.consent).toBe(false);
     expect(late.conversation.state).toBe('expired');
@@ -180,7 +190,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('a decision brings Appendix 5 and state assigned; a decision before consent is rejected', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     expect(
       step(d, started.conversation, { type: 'upstream', name: 'decision', key: 'd', outcome: 'assigned' }, T0)
         .rejected,
@@ -200,7 +210,7 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('yes-words and garbage are never a consent; help is rate limited', () => {
-    let conv = start(d, conversation('home-schooling', hs([kaspi])), T0).conversation;
+    let conv = begin(d, conversation('home-schooling', hs([kaspi])), T0).conversation;
     let sent = 0;
     for (let i = 0; i < HELP_LIMIT + 3; i++) {
       const out = reply(d, conv, i % 2 ? 'Иә' : 'согласен', T0 + i * 11 * 60_000);
@@ -213,12 +223,12 @@ describe('home-schooling (003 / 000)', () => {
   });
 
   it('a code for another service is not understood', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     expect(reply(d, started.conversation, '999#3#1').consent).toBe(false);
   });
 
   it('lists the valid replies with the real service code', () => {
-    const started = start(d, conversation('home-schooling', hs([kaspi])), T0);
+    const started = begin(d, conversation('home-schooling', hs([kaspi])), T0);
     expect(validReplies(d.service, started.conversation)).toEqual(['123#3#1', '123#3#0']);
   });
 });
@@ -228,32 +238,41 @@ describe('school-meals (002)', () => {
   const params = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Нұрлан Ерланұлы' };
 
   it('3#1 consents and sends the wallet link', () => {
-    const started = start(d, conversation('school-meals', params), T0);
+    const started = begin(d, conversation('school-meals', params), T0);
     const out = reply(d, started.conversation, '3#1');
     expect(out.consent).toBe(true);
     expect(out.messages[0]?.templateId).toBe('school-meals.consented');
   });
 
   it('3#2 refuses', () => {
-    const started = start(d, conversation('school-meals', params), T0);
+    const started = begin(d, conversation('school-meals', params), T0);
     const out = reply(d, started.conversation, '3 # 2');
     expect(out.conversation.state).toBe('refused');
     expect(out.messages[0]?.templateId).toBe('school-meals.refused');
   });
 
   it('no reply for 3 calendar days: the request once more, then 3 more days: closed without SMS', () => {
-    const started = start(d, conversation('school-meals', params), T0);
+    const started = begin(d, conversation('school-meals', params), T0);
     const repeat = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
     expect(repeat.messages[0]?.templateId).toBe('school-meals.request');
     expect(repeat.conversation.state).toBe('invited');
-    expect(repeat.conversation.deadline).toBe(T0 + 6 * DAY);
-    const closed = step(d, repeat.conversation, { type: 'deadline' }, T0 + 6 * DAY);
+    // The repeat's 3 days count from when the SMSC accepted it (held till the morning, say).
+    expect(repeat.conversation.deadline).toBeNull();
+    const sentAt = T0 + 3 * DAY + 2 * 3600_000;
+    const sent = step(
+      d,
+      repeat.conversation,
+      { type: 'sent', templateId: 'school-meals.request', at: sentAt },
+      sentAt,
+    );
+    expect(sent.conversation).toMatchObject({ deadline: sentAt + 3 * DAY, deadlineFrom: sentAt });
+    const closed = step(d, sent.conversation, { type: 'deadline' }, sentAt + 3 * DAY);
     expect(closed.conversation.state).toBe('closed');
     expect(closed.messages).toEqual([]);
   });
 
   it('the service code of another service is not understood (002 replies carry none)', () => {
-    const started = start(d, conversation('school-meals', params), T0);
+    const started = begin(d, conversation('school-meals', params), T0);
     expect(reply(d, started.conversation, '123#3#1').consent).toBe(false);
   });
 });
@@ -261,20 +280,35 @@ describe('school-meals (002)', () => {
 describe('social-portal (004)', () => {
   const d = deps('social-portal');
   it('choose a supplier, and after two months the choice is blocked', () => {
-    const started = start(d, conversation('social-portal', { fullName: 'Айгүл Сейітқызы' }), T0);
+    const started = begin(
+      d,
+      conversation('social-portal', { fullName: 'Айгүл Сейітқызы', dataReceivedOn: '2026-11-20' }),
+      T0,
+    );
     expect(started.messages[0]?.templateId).toBe('social-portal.choose-supplier');
+    // 004 item 10: from the day the data reached the portal (20 November, 00:00 Almaty), not from the SMS.
+    const from = Date.UTC(2026, 10, 19, 19, 0);
+    expect(started.conversation).toMatchObject({ deadlineFrom: from, deadline: from + 60 * DAY });
     const blocked = step(d, started.conversation, { type: 'deadline' }, T0 + 60 * DAY);
     expect(blocked.conversation.state).toBe('closed');
     expect(blocked.messages[0]?.templateId).toBe('social-portal.choice-blocked');
   });
 
   it('a reply to an information-only SMS gets the no-reply-needed help', () => {
-    const started = start(d, conversation('social-portal', { fullName: 'Айгүл Сейітқызы' }), T0);
+    const started = begin(
+      d,
+      conversation('social-portal', { fullName: 'Айгүл Сейітқызы', dataReceivedOn: '2026-11-20' }),
+      T0,
+    );
     expect(reply(d, started.conversation, '3#1').messages[0]?.templateId).toBe('gateway.no-reply-needed');
   });
 
   it('a reply after the blocking notice is told no reply is needed, not that a deadline passed', () => {
-    const started = start(d, conversation('social-portal', { fullName: 'Айгүл Сейітқызы' }), T0);
+    const started = begin(
+      d,
+      conversation('social-portal', { fullName: 'Айгүл Сейітқызы', dataReceivedOn: '2026-11-20' }),
+      T0,
+    );
     const blocked = step(d, started.conversation, { type: 'deadline' }, T0 + 60 * DAY);
     const late = reply(d, blocked.conversation, 'жауап', T0 + 61 * DAY);
     expect(late.messages.map((m) => m.templateId)).toEqual(['gateway.no-reply-needed']);

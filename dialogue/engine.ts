@@ -8,6 +8,7 @@
 import type { CodedReply, ParsedReply } from '../parsers/reply.js';
 import type { DeadlineSpec, ReplyRule, ServiceDefinition, StageDefinition } from '../services/schema.js';
 import { isOpen, type Bank, type Conversation, type ReplyRecord } from './conversation.js';
+import { ALMATY_ZONE, startOfLocalDay } from './time.js';
 
 /** Computes an exclusive deadline (epoch ms) from a spec; dialogue/calendar.ts in production. */
 export type DeadlineFn = (spec: DeadlineSpec, now: number) => number;
@@ -17,6 +18,14 @@ export interface OutgoingSms {
   readonly vars: Readonly<Record<string, unknown>>;
   /** This SMS asks for consent: its rendered text becomes the consent record. */
   readonly asksConsent: boolean;
+  /**
+   * A notice the citizen did not ask for (an invitation, a repeat, an expiry, blocking or
+   * assignment notice): it goes out only inside the sending window (dialogue/window.ts). Answers
+   * to the citizen's own SMS go at any hour.
+   */
+  readonly unsolicited: boolean;
+  /** The stage's deadline starts when the SMSC accepts this SMS (all its parts). */
+  readonly startsDeadline: boolean;
 }
 
 export type TimelineNote =
@@ -61,7 +70,11 @@ export type DialogueEvent =
       readonly status: string;
       /** The receipt's error code, when it has one. */
       readonly err?: string;
-    };
+    }
+  /** The SMSC accepted every part of an SMS of this conversation at `at` (epoch ms). */
+  | { readonly type: 'sent'; readonly templateId: string; readonly at: number }
+  /** A waiting conversation may be sent now (its turn came, the sending window opened). */
+  | { readonly type: 'release' };
 
 /** Help SMS for replies not understood: at most this many per conversation, and one per interval. */
 export const HELP_LIMIT = 3;
@@ -102,6 +115,28 @@ interface Draft {
   messages: OutgoingSms[];
   timeline: TimelineNote[];
   consent: boolean;
+  /** The step answers the citizen's own SMS: what it sends goes at any hour. */
+  solicited?: boolean;
+}
+
+/** The deadline of a stage entered at `now`: counted now, from a param's day, or once its SMS is accepted. */
+function deadlineOf(
+  deps: EngineDeps,
+  conv: Conversation,
+  stageId: string,
+  stage: StageDefinition,
+  now: number,
+): Pick<Conversation, 'deadline' | 'deadlineFrom' | 'deadlineOnSent'> {
+  const spec = stage.deadline;
+  if (!spec) return { deadline: null, deadlineFrom: null, deadlineOnSent: null };
+  if (spec.from !== undefined) {
+    const day = conv.params[spec.from];
+    if (typeof day !== 'string') throw new Error(`${deps.service.id}: param ${spec.from} is not a date`);
+    const from = startOfLocalDay(ALMATY_ZONE, day).getTime();
+    return { deadline: deps.deadline(spec, from), deadlineFrom: from, deadlineOnSent: null };
+  }
+  if (stage.send) return { deadline: null, deadlineFrom: null, deadlineOnSent: stageId };
+  return { deadline: deps.deadline(spec, now), deadlineFrom: now, deadlineOnSent: null };
 }
 
 function enter(
@@ -122,7 +157,7 @@ function enter(
     stage: stageId,
     state: stage.state,
     offered,
-    deadline: stage.deadline ? deps.deadline(stage.deadline, now) : null,
+    ...deadlineOf(deps, draft.conv, stageId, stage, now),
     updatedAt: now,
   };
   draft.timeline.push({ kind: 'transition', from, to: stage.state, stage: stageId, cause });
@@ -131,6 +166,8 @@ function enter(
       templateId: stage.send,
       vars: varsFor(draft.conv),
       asksConsent: stage.asksConsent,
+      unsolicited: draft.solicited !== true,
+      startsDeadline: draft.conv.deadlineOnSent === stageId,
     });
   }
 }
@@ -149,6 +186,28 @@ function finish(draft: Draft, changed = true): Outcome {
 export function start(deps: EngineDeps, conv: Conversation, now: number): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   enter(deps, draft, firstStage(deps.service, conv.params), now, 'invitation');
+  return finish(draft);
+}
+
+/** Why an invitation is not sent yet (CONTRACT.md, state `waiting`). */
+export type WaitReason = 'window' | 'turn';
+
+const WAIT_CAUSE: Readonly<Record<WaitReason, string>> = {
+  window: 'invitation held: outside the sending window',
+  turn: 'invitation held: another request of this number asks for a reply without a code',
+};
+
+/** A new conversation that is not sent yet: `waiting`, no SMS, no deadline running. */
+export function wait(conv: Conversation, now: number, reason: WaitReason): Outcome {
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  draft.conv = { ...conv, state: 'waiting', stage: 'waiting', deadline: null, updatedAt: now };
+  draft.timeline.push({
+    kind: 'transition',
+    from: 'new',
+    to: 'waiting',
+    stage: 'waiting',
+    cause: WAIT_CAUSE[reason],
+  });
   return finish(draft);
 }
 
@@ -173,6 +232,9 @@ export function validReplies(service: ServiceDefinition, conv: Conversation): st
   );
 }
 
+/** An answer to the citizen's own SMS: no consent asked, sent at any hour, starts no deadline. */
+const ANSWER = { asksConsent: false, unsolicited: false, startsDeadline: false } as const;
+
 function help(deps: EngineDeps, draft: Draft, text: string, meaning: string, now: number): Outcome {
   draft.timeline.push({ kind: 'reply', text, meaning, accepted: false });
   const { conv } = draft;
@@ -185,8 +247,8 @@ function help(deps: EngineDeps, draft: Draft, text: string, meaning: string, now
   draft.conv = { ...conv, helpSent: conv.helpSent + 1, lastHelpAt: now, updatedAt: now };
   draft.messages.push(
     replies.length > 0
-      ? { templateId: 'gateway.not-understood', vars: { replies }, asksConsent: false }
-      : { templateId: 'gateway.no-reply-needed', vars: {}, asksConsent: false },
+      ? { templateId: 'gateway.not-understood', vars: { replies }, ...ANSWER }
+      : { templateId: 'gateway.no-reply-needed', vars: {}, ...ANSWER },
   );
   return finish(draft);
 }
@@ -251,7 +313,7 @@ function onReply(
   event: Extract<DialogueEvent, { type: 'reply' }>,
   now: number,
 ): Outcome {
-  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false, solicited: true };
   const { reply, parsed } = event;
   reopenIfAnsweredInTime(deps, draft, event, now);
   // A reply at or after the deadline is late even if the sweeper has not fired yet: apply the
@@ -259,7 +321,8 @@ function onReply(
   if (isOpen(draft.conv) && draft.conv.deadline !== null && reply.receivedAt >= draft.conv.deadline) {
     const expired = onDeadline(deps, draft.conv, Math.max(now, draft.conv.deadline));
     draft.conv = expired.conversation;
-    draft.messages.push(...expired.messages);
+    // Sent because the citizen wrote: at any hour.
+    draft.messages.push(...expired.messages.map((m) => ({ ...m, unsolicited: false })));
     draft.timeline.push(...expired.timeline);
   }
   if (!isOpen(draft.conv)) {
@@ -276,7 +339,7 @@ function onReply(
       draft.messages.push({
         templateId: asksReplies ? 'gateway.after-deadline' : 'gateway.no-reply-needed',
         vars: {},
-        asksConsent: false,
+        ...ANSWER,
       });
     }
     return finish(draft);
@@ -321,6 +384,11 @@ function onUpstream(
 ): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   if (conv.appliedEvents.includes(event.key)) return finish(draft, false);
+  if (conv.state === 'waiting')
+    return {
+      ...finish(draft, false),
+      rejected: `event ${event.name}: the invitation is not sent yet (waiting)`,
+    };
   const events = stageOf(deps.service, conv.stage).events;
   const rule =
     (event.outcome !== undefined ? events[`${event.name}:${event.outcome}`] : undefined) ??
@@ -361,6 +429,7 @@ function onDeliveryFailed(
     state: 'undeliverable',
     stage: 'undeliverable',
     deadline: null,
+    deadlineOnSent: null,
     updatedAt: now,
     delivery: { stat: event.status, ...(event.err !== undefined ? { err: event.err } : {}) },
   };
@@ -374,6 +443,35 @@ function onDeliveryFailed(
   return finish(draft);
 }
 
+/**
+ * The SMSC accepted an SMS: where the stage waits for its SMS, the stage's deadline counts from
+ * this moment (003 item 10: three working days "с момента отправки SMS-сообщения").
+ */
+function onSent(
+  deps: EngineDeps,
+  conv: Conversation,
+  event: Extract<DialogueEvent, { type: 'sent' }>,
+): Outcome {
+  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
+  const stageId = conv.deadlineOnSent;
+  if (!isOpen(conv) || !stageId || stageId !== conv.stage) return finish(draft, false);
+  const stage = stageOf(deps.service, stageId);
+  if (!stage.deadline || stage.send !== event.templateId) return finish(draft, false);
+  draft.conv = {
+    ...conv,
+    deadline: deps.deadline(stage.deadline, event.at),
+    deadlineFrom: event.at,
+    deadlineOnSent: null,
+  };
+  return finish(draft);
+}
+
+/** A waiting conversation goes out: its first stage and SMS, as a new invitation would. */
+function onRelease(deps: EngineDeps, conv: Conversation, now: number): Outcome {
+  if (conv.state !== 'waiting') return finish({ conv, messages: [], timeline: [], consent: false }, false);
+  return start(deps, conv, now);
+}
+
 /** One step of the dialogue. */
 export function step(deps: EngineDeps, conv: Conversation, event: DialogueEvent, now: number): Outcome {
   switch (event.type) {
@@ -385,5 +483,9 @@ export function step(deps: EngineDeps, conv: Conversation, event: DialogueEvent,
       return onUpstream(deps, conv, event, now);
     case 'delivery-failed':
       return onDeliveryFailed(conv, event, now);
+    case 'sent':
+      return onSent(deps, conv, event);
+    case 'release':
+      return onRelease(deps, conv, now);
   }
 }

@@ -59,8 +59,9 @@ export function routeReply(
     return { kind: 'conversation', conversation: codeless[0] };
   if (candidates.length === 1 && candidates[0]) return { kind: 'conversation', conversation: candidates[0] };
   if (candidates.length > 1) return { kind: 'which', candidates };
-  // Nothing asks: an open notice answers "no reply needed", an ended request "time is up".
-  const latest = conversations.find(isOpen) ?? conversations[0];
+  // Nothing asks: an open notice answers "no reply needed", an ended request "time is up"; a
+  // request not sent yet (`waiting`) has asked nothing.
+  const latest = conversations.find(isOpen) ?? conversations.find((c) => c.state !== 'waiting');
   return latest ? { kind: 'conversation', conversation: latest } : { kind: 'none' };
 }
 

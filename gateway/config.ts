@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { GatewayError } from '../common/errors.js';
+import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../dialogue/window.js';
 
 const port = z.coerce
   .number({ error: 'must be a port number (0-65535)' })
@@ -144,6 +145,18 @@ const envSchema = z.object({
   /** Days a finished conversation is kept before Redis expires it (personal data does not stay forever). */
   RETENTION_DAYS: positiveInt.default(90),
   CALENDAR_FILE: z.string().min(1).optional(),
+  /** Daily window (Almaty, working days) for notices the citizen did not ask for; `always` turns it off. */
+  SEND_WINDOW: z
+    .string()
+    .default(DEFAULT_SEND_WINDOW)
+    .transform((value, ctx): SendWindow => {
+      const window = parseSendWindow(value);
+      if ('error' in window) {
+        ctx.addIssue({ code: 'custom', message: window.error });
+        return z.NEVER;
+      }
+      return window;
+    }),
   /**
    * What this process runs: `all` (binds, API, reply workers, deadlines), or a split for load:
    * `edge` (SMPP binds, the SMS sender and the HTTP API) beside `workers` (reply processing and
@@ -177,6 +190,8 @@ export interface Config {
   readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   readonly retentionDays: number;
   readonly calendarFile: string | undefined;
+  /** SEND_WINDOW: when unsolicited notices may go out (dialogue/window.ts). */
+  readonly sendWindow: SendWindow;
   readonly role: 'all' | 'edge' | 'workers';
   readonly portabilityFile: string | undefined;
   readonly carrierMemoryDays: number;
@@ -316,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     retentionDays: e.RETENTION_DAYS,
     calendarFile: e.CALENDAR_FILE,
+    sendWindow: e.SEND_WINDOW,
     role: e.GATEWAY_ROLE,
     portabilityFile: e.PORTABILITY_FILE,
     carrierMemoryDays: e.CARRIER_MEMORY_DAYS,

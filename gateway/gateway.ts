@@ -172,6 +172,7 @@ async function openProcess(
       now: options.now ?? Date.now,
       retentionDays: config.retentionDays,
       calendarFile: config.calendarFile,
+      sendWindow: config.sendWindow,
       carriers: config.carriers,
       carrierMemoryDays: config.carrierMemoryDays,
       receiptTimeoutHours: config.receiptTimeoutHours,

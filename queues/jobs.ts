@@ -47,6 +47,8 @@ export const smsOutJob = z.object({
   asksConsent: z.boolean(),
   /** The invitation's campaign, for progress counters. */
   campaign: z.string().optional(),
+  /** The stage's deadline counts from the SMSC's acceptance of this SMS (all its parts). */
+  startsDeadline: z.boolean().optional(),
   /** Set on the conversation's first SMS: its acceptance is the `sent` outcome (queues/outcomes.ts). */
   invitation: z.object({ service: z.string(), externalId: z.string(), state: z.enum(STATES) }).optional(),
   /** Carriers that said the number is not theirs: a second try goes elsewhere (gateway/core/replies.ts). */

@@ -10,6 +10,7 @@ import { MAX_SMS_PARTS } from '../sms/encoding.js';
 
 /** Contract states (CONTRACT.md, "Conversation states"). DO NOT RENAME: persisted and public. */
 export const STATES = [
+  'waiting',
   'invited',
   'awaiting_account',
   'consented',
@@ -25,10 +26,17 @@ export type State = (typeof STATES)[number];
 const stageId = z.string().regex(/^[a-z][a-z0-9-]*$/);
 const templateId = z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/);
 
+/**
+ * A stage's term. It counts from when the SMSC accepted every part of the stage's SMS (003 item 10:
+ * "с момента отправки SMS-сообщения"), or from the entry into a stage that sends nothing; `from`
+ * names an invitation param holding the day it counts from instead (004 item 10: the day the
+ * programme data reached the portal, `YYYY-MM-DD`).
+ */
+const from = { from: z.string().min(1).optional() };
 export const deadlineSchema = z.union([
-  z.object({ workingDays: z.number().int().positive() }),
-  z.object({ calendarDays: z.number().int().positive() }),
-  z.object({ months: z.number().int().positive() }),
+  z.object({ workingDays: z.number().int().positive(), ...from }),
+  z.object({ calendarDays: z.number().int().positive(), ...from }),
+  z.object({ months: z.number().int().positive(), ...from }),
 ]);
 export type DeadlineSpec = z.infer<typeof deadlineSchema>;
 
@@ -76,7 +84,8 @@ const stageSchema = z.object({
   asksConsent: z.boolean().default(false),
 });
 
-const paramType = z.enum(['text', 'code', 'banks', 'banks?', 'text?']);
+/** `date`: a calendar day `YYYY-MM-DD` (Almaty), e.g. the day a deadline counts from. */
+const paramType = z.enum(['text', 'code', 'banks', 'banks?', 'text?', 'date']);
 
 const startSchema = z.union([
   stageId,

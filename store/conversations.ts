@@ -19,6 +19,7 @@ import { CampaignStore } from './campaigns.js';
 import { CarrierMemory } from './carriers.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
+import { HoldIndex } from './holds.js';
 import { createKeys, type Keys } from './keys.js';
 import { MsisdnIndex } from './msisdn-index.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
@@ -57,9 +58,15 @@ export type OutboxEntry =
       readonly templateId: string;
       readonly asksConsent: boolean;
       readonly campaign?: string;
+      /** The stage's deadline starts when the SMSC accepts this SMS. */
+      readonly startsDeadline?: boolean;
+      /** Held for the sending window until this instant (epoch ms). */
+      readonly notBefore?: number;
       /** The conversation's first SMS: its acceptance is the `sent` outcome. */
       readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
     }
+  /** The conversation waits to be sent until `at` (null: it waits no more). */
+  | { readonly t: 'wait'; readonly at: number | null }
   | { readonly t: 'assignment' }
   /** One outcome for the `outcomes` queue, committed with the transition that made it. */
   | { readonly t: 'outcome'; readonly job: OutcomeJob }
@@ -146,6 +153,8 @@ export class ConversationStore {
   readonly worklists: WorklistStore;
   /** How many conversations are in each state. */
   readonly stateCounts: StateCounts;
+  /** Conversations waiting to be sent, and SMS held for the sending window. */
+  readonly holds: HoldIndex;
   private readonly externalIds: ExternalIdIndex;
   private readonly msisdns: MsisdnIndex;
 
@@ -166,6 +175,7 @@ export class ConversationStore {
     this.people = new PersonKeyStore(redis, keys);
     this.worklists = new WorklistStore(redis, keys);
     this.stateCounts = new StateCounts(redis, keys);
+    this.holds = new HoldIndex(redis, keys);
   }
 
   /**

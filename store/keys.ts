@@ -70,6 +70,12 @@ export interface Keys {
   personKeys(): string;
   /** Hash: key id → SHA-256 (hex) of that key, to list and revoke by id. */
   personKeyIds(): string;
+  /** Sorted set: `waiting` conversation ids scored by when to try sending them (store/holds.ts). */
+  waiting(): string;
+  /** Sorted set: unsolicited SMS held for the sending window (their sms-out job), scored by its opening. */
+  heldSms(): string;
+  /** String with a short TTL: the lock under which one number's codeless turn is decided. */
+  turnLock(msisdn: string): string;
   /**
    * Sorted set: conversation ids of one service on one worklist of one Almaty day (YYYY-MM-DD),
    * scored by time (store/worklists.ts); expires two days after that day.
@@ -103,6 +109,9 @@ export function createKeys(prefix = 'gw'): Keys {
     awaitingHours: () => `${prefix}:{aw}`,
     personKeys: () => `${prefix}:{keys}`,
     personKeyIds: () => `${prefix}:{keys}:ids`,
+    waiting: () => `${prefix}:{waiting}`,
+    heldSms: () => `${prefix}:{held}`,
+    turnLock: (msisdn) => `${prefix}:{m:${msisdn}}:turn`,
     worklist: (list, service, day) => `${prefix}:{wl:${list}:${service}:${day}}`,
   };
 }

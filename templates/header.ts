@@ -12,7 +12,7 @@
  *       notes: free text, may run over several lines
  *
  * `slots` (optional) names the act's own slots the citizen fills in, written as the act writes them:
- * the only braces a rendered SMS may hold (docs/decisions/0004-citizen-slot.md).
+ * the only braces a rendered SMS may hold (docs/decisions/0005-citizen-slot.md).
  *     --}}
  */
 import { isVarTypeName, type VarTypeName } from './var-types.js';

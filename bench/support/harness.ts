@@ -163,6 +163,8 @@ export interface BenchGatewayOptions {
   /** SMPP_TPS; "unlimited" is a rate no run reaches (the env accepts positive integers only). */
   readonly tps?: number;
   readonly now?: () => number;
+  /** More configuration, e.g. PORTABILITY_FILE. */
+  readonly env?: Record<string, string>;
   /** GATEWAY_ROLE: `edge` leaves reply processing to a `workers` process (startBenchWorkers). */
   readonly role?: 'all' | 'edge';
 }
@@ -180,6 +182,7 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
     SMPP_TPS: String(options.tps ?? 1_000_000),
     API_KEYS: 'system:bench-system-key-0123456789',
     GATEWAY_ROLE: options.role ?? 'all',
+    ...options.env,
   });
   const gateway = await startGateway(config, {
     log: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }),

@@ -12,7 +12,20 @@ import {
   type Conversation,
   type Language,
 } from '../../dialogue/conversation.js';
-import { start, step, type DeadlineFn, type DialogueEvent, type Outcome } from '../../dialogue/engine.js';
+import {
+  start,
+  step,
+  wait,
+  type DeadlineFn,
+  type DialogueEvent,
+  type Outcome,
+  type WaitReason,
+} from '../../dialogue/engine.js';
+import type { WorkingCalendar } from '../../dialogue/calendar.js';
+import { needsCodelessTurn } from '../../dialogue/routing.js';
+import { isWindowOpen, nextOpening, type SendWindow } from '../../dialogue/window.js';
+import { ALMATY_ZONE, startOfLocalDay } from '../../dialogue/time.js';
+import type { HoldIndex } from '../../store/holds.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import {
@@ -24,6 +37,7 @@ import {
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
+import type { SetRenderedSms } from '../../templates/sets.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
@@ -50,6 +64,11 @@ export interface ConversationDeps {
   readonly deadline: DeadlineFn;
   readonly outbox: Outbox;
   readonly campaigns: CampaignStore;
+  /** Waiting conversations and SMS held for the sending window. */
+  readonly holds: HoldIndex;
+  /** SEND_WINDOW and the calendar whose working days it opens on. */
+  readonly window: SendWindow;
+  readonly calendar: WorkingCalendar;
   /** Conversations by service and state, for /metrics. */
   readonly stateCounts?: StateCounts;
   readonly log: Logger;
@@ -60,6 +79,17 @@ export interface ConversationDeps {
   /** The call centre's worklists, kept as steps are committed. */
   readonly worklists?: Worklists;
 }
+
+/**
+ * A stage whose deadline waits for its SMS is looked at again this long after entry, then as often,
+ * until the SMSC accepted the SMS: the sweeper then starts the deadline from the sent entry, should
+ * the sender have stopped between the acceptance and the step that starts it.
+ */
+export const PENDING_CHECK_MS = 15 * 60_000;
+/** A request waiting for its number's turn is looked at again this long after, should no end release it. */
+export const TURN_RECHECK_MS = 5 * 60_000;
+/** How long one number's turn is decided under its lock at most. */
+const TURN_LOCK_MS = 10_000;
 
 /** How many times a step is re-decided after losing a compare-and-set. */
 const MAX_ATTEMPTS = 8;
@@ -127,8 +157,8 @@ export class ConversationService {
       createdAt: now,
       campaign: input.campaign ?? null,
     });
-    const outcome = start({ service, deadline: this.deps.deadline }, fresh, now);
-    const committed = await this.commit(fresh, outcome, now, [{ t: 'index' }], 'invitation');
+    this.assertDeadlineAhead(service, fresh, now);
+    const committed = await this.begin(service, fresh, now);
     if (!committed) {
       // Another request with the same externalId created it first: answer that one.
       const winner = await this.deps.store.get(id);
@@ -151,6 +181,128 @@ export class ConversationService {
       `no template set of "${service}" is in force on ${day}: no act gives this service's SMS texts that day`,
       [{ path: 'service', message: `no template set in force on ${day} (Asia/Almaty)` }],
     );
+  }
+
+  /**
+   * The first step of a new conversation: sent now, or `waiting` — outside the sending window, or
+   * while another open request of the number asks for a reply without a service code (002's `3#1`
+   * cannot say which request it answers). A coded offer never waits for a codeless one.
+   */
+  private async begin(
+    service: ServiceDefinition,
+    fresh: Conversation,
+    now: number,
+  ): Promise<Conversation | null> {
+    const deps = { service, deadline: this.deps.deadline };
+    const first = start(deps, fresh, now);
+    // Rendered now, so a text too long is a 400 to the caller, not a failure at the window's opening.
+    this.render(fresh, first, now);
+    if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
+      return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
+    if (!needsCodelessTurn(service, fresh))
+      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
+    return this.underTurnLock(fresh.msisdn, async (locked) => {
+      if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
+      if (await this.turnTaken(fresh)) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
+      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
+    });
+  }
+
+  private commitWaiting(fresh: Conversation, now: number, reason: WaitReason, at: number) {
+    return this.commit(fresh, wait(fresh, now, reason), now, [{ t: 'index' }, { t: 'wait', at }], 'waiting');
+  }
+
+  private async underTurnLock<T>(msisdn: string, work: (locked: boolean) => Promise<T>): Promise<T> {
+    const token = `${process.pid}.${Math.random().toString(36).slice(2)}`;
+    const locked = await this.deps.holds.lock(msisdn, token, TURN_LOCK_MS);
+    try {
+      return await work(locked);
+    } finally {
+      if (locked) await this.deps.holds.unlock(msisdn, token);
+    }
+  }
+
+  /**
+   * Another request of the number holds the codeless turn: one open and asking without a code, or
+   * one waiting for the turn that arrived earlier (the order of arrival decides who is asked first).
+   */
+  private async turnTaken(conv: Conversation): Promise<boolean> {
+    const others = (await this.deps.store.listByMsisdn(conv.msisdn)).filter((c) => c.id !== conv.id);
+    const earlier = (c: Conversation) =>
+      c.createdAt < conv.createdAt || (c.createdAt === conv.createdAt && c.id < conv.id);
+    return others.some((c) => {
+      const service = this.deps.services.get(c.service);
+      if (!service || !needsCodelessTurn(service, c)) return false;
+      return isOpen(c) || (c.state === 'waiting' && earlier(c));
+    });
+  }
+
+  /**
+   * Sends a waiting conversation if it may go now (the window is open, its number's turn is free),
+   * else schedules the next try. Called by the sweeper for those due and when a request ends.
+   */
+  async release(id: string): Promise<'sent' | 'waiting' | 'gone'> {
+    const conv = await this.deps.store.get(id);
+    if (!conv || conv.state !== 'waiting') {
+      await this.deps.holds.wait(id, null);
+      return 'gone';
+    }
+    const now = this.deps.now();
+    const { window, calendar } = this.deps;
+    if (!isWindowOpen(window, calendar, now)) {
+      await this.deps.holds.wait(id, nextOpening(window, calendar, now));
+      return 'waiting';
+    }
+    const service = this.service(conv.service);
+    const send = async (): Promise<'sent' | 'waiting' | 'gone'> => {
+      const result = await this.apply(id, { type: 'release' });
+      return result.status === 'applied' ? 'sent' : 'gone';
+    };
+    if (!needsCodelessTurn(service, conv)) return send();
+    return this.underTurnLock(conv.msisdn, async (locked) => {
+      if (!locked || (await this.turnTaken(conv))) {
+        await this.deps.holds.wait(id, locked ? now + TURN_RECHECK_MS : now);
+        return 'waiting';
+      }
+      return send();
+    });
+  }
+
+  /** A request that held its number's codeless turn ended: the next one waiting, if any, goes out. */
+  private async passTurn(ended: Conversation): Promise<void> {
+    const service = this.deps.services.get(ended.service);
+    if (!service || !needsCodelessTurn(service, ended)) return;
+    const next = (await this.deps.store.listByMsisdn(ended.msisdn))
+      .filter((c) => c.state === 'waiting')
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+      .find((c) => {
+        const s = this.deps.services.get(c.service);
+        return s !== undefined && needsCodelessTurn(s, c);
+      });
+    if (next) await this.release(next.id);
+  }
+
+  /**
+   * A deadline counted from a param's day (004: the day the data reached the portal) must lie
+   * ahead, and that day must not be in the future: a 400 naming the param says which.
+   */
+  private assertDeadlineAhead(service: ServiceDefinition, conv: Conversation, now: number): void {
+    const stage =
+      service.stages[start({ service, deadline: this.deps.deadline }, conv, now).conversation.stage];
+    const param = stage?.deadline?.from;
+    if (!stage?.deadline || param === undefined) return;
+    const day = String(conv.params[param]);
+    const today = this.deps.calendar.toAlmaty(new Date(now)).date;
+    const problem =
+      startOfLocalDay(ALMATY_ZONE, day).getTime() > now || day > today
+        ? `is in the future (today is ${today} in Almaty)`
+        : this.deps.deadline(stage.deadline, startOfLocalDay(ALMATY_ZONE, day).getTime()) <= now
+          ? `is too long ago: the term counted from it (${JSON.stringify(stage.deadline)}) has already ended`
+          : null;
+    if (problem)
+      throw new GatewayError('GW_VALIDATION_FAILED', `params.${param} ${problem}`, [
+        { path: `params.${param}`, message: problem },
+      ]);
   }
 
   /**
@@ -197,6 +349,7 @@ export class ConversationService {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
+<<<<<<< HEAD
     const { maxParts } = this.service(next.service);
     const messages: Outcome['messages'][number][] = [];
     const taken: string[] = [];
@@ -221,6 +374,20 @@ export class ConversationService {
         at: now,
       });
       if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, next, message.vars);
+=======
+    if (next.templateSet === null && outcome.messages.length > 0) {
+      // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
+      next = { ...next, templateSet: this.templateSetFor(next.service, now) };
+    }
+    const rendered = this.render(next, outcome, now);
+    // Notices the citizen did not ask for wait for the sending window (dialogue/window.ts).
+    const held = isWindowOpen(this.deps.window, this.deps.calendar, now)
+      ? undefined
+      : nextOpening(this.deps.window, this.deps.calendar, now);
+    outcome.messages.forEach((message, i) => {
+      const sms = rendered[i] as SetRenderedSms;
+      const notBefore = message.unsolicited ? held : undefined;
+>>>>>>> main
       const smsId = `${before.version + 1}.${i}`;
       const invitation = (before.invitationSmsId ?? null) === null && i === 0;
       if (invitation) next = { ...next, invitationSmsId: smsId };
@@ -249,6 +416,7 @@ export class ConversationService {
         parts: sms.segmentation.parts,
         encoding: sms.segmentation.encoding,
         status: 'queued',
+        ...(notBefore !== undefined ? { heldUntil: notBefore } : {}),
       });
       outbox.push({
         t: 'sms',
@@ -258,6 +426,8 @@ export class ConversationService {
         templateId: sms.templateId,
         asksConsent: message.asksConsent,
         ...(next.campaign ? { campaign: next.campaign } : {}),
+        ...(message.startsDeadline ? { startsDeadline: true } : {}),
+        ...(notBefore !== undefined ? { notBefore } : {}),
         ...(invitation
           ? { invitation: { service: next.service, externalId: next.externalId, state: next.state } }
           : {}),
@@ -267,7 +437,14 @@ export class ConversationService {
       outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
     }
     if (outcome.consent) outbox.push({ t: 'assignment' });
-    if (next.deadline !== before.deadline) outbox.push({ t: 'deadline', at: next.deadline });
+    // A stage waiting for its SMS is looked at again until its deadline starts (PENDING_CHECK_MS).
+    const pending = (c: Conversation) => c.deadlineOnSent ?? null;
+    if (next.deadline !== before.deadline || pending(next) !== pending(before))
+      outbox.push({
+        t: 'deadline',
+        at: next.deadline ?? (pending(next) !== null && isOpen(next) ? now + PENDING_CHECK_MS : null),
+      });
+    if (before.state === 'waiting' && next.state !== 'waiting') outbox.push({ t: 'wait', at: null });
     const final = !isOpen(next) && next.state !== 'consented';
     const ok = await this.deps.store
       .commit(before.version, next, timeline, outbox, final)
@@ -301,7 +478,26 @@ export class ConversationService {
         // The entries stay in the outbox; the recovery sweep hands them over later.
         this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
       });
+    if (isOpen(before) && !isOpen(committed)) {
+      await this.passTurn(committed).catch((err: unknown) =>
+        // The waiting request is tried again by the sweeper (TURN_RECHECK_MS).
+        this.deps.log.warn({ err, conversationId: committed.id }, 'passing the turn failed; will retry'),
+      );
+    }
     return committed;
+  }
+
+  /** Renders a step's SMS, each checked against the service's maxParts (a 400 naming the field). */
+  private render(conv: Conversation, outcome: Outcome, now: number): SetRenderedSms[] {
+    const { maxParts } = this.service(conv.service);
+    return outcome.messages.map((message) => {
+      const sms = this.deps.renderer.render(message.templateId, conv.language, message.vars, {
+        set: conv.templateSet?.id,
+        at: now,
+      });
+      if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, conv, message.vars);
+      return sms;
+    });
   }
 
   /** One line per committed step: the story of a conversation, without personal data. */
@@ -427,11 +623,17 @@ const STEP_EVENTS: Readonly<Record<string, string>> = {
   invitation: 'invitation.accepted',
   reply: 'reply.decided',
   deadline: 'deadline.fired',
+  waiting: 'invitation.waiting',
+  release: 'invitation.released',
+  sent: 'deadline.started',
 };
 const STEP_MESSAGES: Readonly<Record<string, string>> = {
   invitation: 'invitation accepted',
   reply: 'reply decided',
   deadline: 'deadline fired',
+  waiting: 'invitation accepted, waiting to be sent',
+  release: 'waiting invitation sent',
+  sent: 'the SMSC accepted the SMS: the deadline counts from now',
 };
 
 /** The caller's field that made an SMS too long: the longest variable, named as the API names it. */

@@ -12,6 +12,7 @@ import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import { ASSIGNMENT_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
 import { outboxJson, type ConversationStore, type OutboxEntry } from '../../store/conversations.js';
+import type { HoldIndex } from '../../store/holds.js';
 import type { Logger } from '../log.js';
 import type { OutcomeEmitter } from './outcomes.js';
 import type { SmsHandOver } from './sms-handover.js';
@@ -21,6 +22,9 @@ export interface OutboxDeps {
   readonly assignments: Queue;
   /** `sms-out`, several SMS of one turn per job (sms-handover.ts). */
   readonly sms: SmsHandOver;
+  /** SMS held for the sending window, and conversations waiting to be sent. */
+  readonly holds: HoldIndex;
+  readonly now: () => number;
   readonly log: Logger;
   /** Kazakhstan's time zone: job times are local, with the offset. */
   readonly zone: ZoneTable;
@@ -96,11 +100,18 @@ export class Outbox {
           templateId: entry.templateId,
           asksConsent: entry.asksConsent,
           ...(entry.campaign ? { campaign: entry.campaign } : {}),
+          ...(entry.startsDeadline ? { startsDeadline: true } : {}),
           ...(entry.invitation ? { invitation: entry.invitation } : {}),
         };
-        await this.deps.sms.add(data);
+        // Outside the sending window: held until it opens (the sweeper hands it over then).
+        if (entry.notBefore !== undefined && entry.notBefore > this.deps.now())
+          await this.deps.holds.hold(data, entry.notBefore);
+        else await this.deps.sms.add(data);
         return;
       }
+      case 'wait':
+        await this.deps.holds.wait(conversationId, entry.at);
+        return;
       case 'assignment': {
         const conv = await conversation();
         // Kept, never removed by us: the job id is the "exactly once" guard (CONTRACT.md).

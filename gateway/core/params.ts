@@ -4,6 +4,7 @@
  * service needs no code here.
  */
 import { z } from 'zod';
+import { isLocalDate } from '../../dialogue/time.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import { MAX_BANKS, VAR_TYPES } from '../../templates/var-types.js';
 
@@ -20,6 +21,8 @@ export function paramsSchema(service: ServiceDefinition): z.ZodType<Record<strin
         .max(MAX_BANKS, `must list at most ${MAX_BANKS} banks`)
         .default([]);
     else if (type === 'text?') shape[name] = VAR_TYPES.text.schema.optional();
+    else if (type === 'date')
+      shape[name] = z.string().refine(isLocalDate, 'must be a calendar date YYYY-MM-DD');
     else shape[name] = VAR_TYPES[type].schema;
   }
   const schema = z.object(shape);

@@ -13,6 +13,8 @@ import {
   type WorkingCalendar,
 } from '../../dialogue/calendar.js';
 import type { DeadlineFn } from '../../dialogue/engine.js';
+import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../../dialogue/window.js';
+import type { HoldIndex } from '../../store/holds.js';
 import { QUEUES } from '../../queues/names.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import type { AwaitedReceipts } from '../../store/awaited-receipts.js';
@@ -44,6 +46,8 @@ export interface CoreOptions {
   readonly now?: () => number;
   readonly retentionDays?: number;
   readonly calendarFile?: string | undefined;
+  /** SEND_WINDOW (dialogue/window.ts); 09:00-21:00 on working days when absent. */
+  readonly sendWindow?: SendWindow;
   /** Where the queues' connection errors go (one line per outage); logged one by one without it. */
   readonly connections?: ConnectionLog;
   /** The templates folder (sets, files, locales); default the repository's `templates/`. */
@@ -96,6 +100,10 @@ export interface Core {
   readonly renderer: TemplateSets;
   readonly services: ServiceRegistry;
   readonly calendar: WorkingCalendar;
+  /** Waiting conversations and SMS held for the sending window. */
+  readonly holds: HoldIndex;
+  /** When unsolicited notices may go out (SEND_WINDOW). */
+  readonly window: SendWindow;
   readonly queuePrefix: string;
   readonly now: () => number;
   close(): Promise<void>;
@@ -175,6 +183,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dictionaries: storeDictionaries(renderer, samples, services),
   });
   const sms = new SmsHandOver(queues.smsOut);
+  const holds = store.holds;
+  const window = options.sendWindow ?? (parseSendWindow(DEFAULT_SEND_WINDOW) as SendWindow);
   const outcomes = new OutcomeEmitter(queues.outcomes);
   outcomes.listen((jobs) => {
     for (const job of jobs) {
@@ -187,6 +197,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     assignments: queues.assignments,
     sms,
+    holds,
+    now,
     log,
     outcomes,
     zone: calendar.zone,
@@ -210,6 +222,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     deadline: deadlineFrom(calendar),
     outbox,
     campaigns,
+    holds,
+    window,
+    calendar,
     log,
     zone: calendar.zone,
     now,
@@ -232,6 +247,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     renderer,
     services,
     calendar,
+    holds,
+    window,
     queuePrefix,
     now,
     async close() {

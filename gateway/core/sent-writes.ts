@@ -78,7 +78,29 @@ export class SentWrites {
       .filter(({ data }) => data.conversationId !== 'none')
       .map(({ data }) => ({ conversationId: data.conversationId, smsId: data.smsId }));
     await Promise.all([this.core.awaitedReceipts.add(awaited, now), this.countCampaigns(accepted, now)]);
+    await this.startDeadlines(accepted, now);
     return accepted.map(() => true);
+  }
+
+  /**
+   * A stage's deadline counts from the SMSC's acceptance of all its SMS's parts (003 item 10):
+   * started here, or, should this fail or the process stop first, by the sweeper from the sent
+   * entry just written (gateway/core/sweeper.ts).
+   */
+  private async startDeadlines(accepted: readonly Accepted[], at: number): Promise<void> {
+    await Promise.all(
+      accepted
+        .filter(({ data }) => data.startsDeadline === true)
+        .map(({ data }) =>
+          this.core.conversations
+            .apply(
+              data.conversationId,
+              { type: 'sent', templateId: data.templateId, at },
+              `sent:${data.smsId}`,
+            )
+            .catch(() => undefined),
+        ),
+    );
   }
 
   /** Invitations sent, per campaign: one increment for all of a turn's SMS of a campaign. */

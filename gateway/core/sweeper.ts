@@ -3,9 +3,13 @@
  * deadline); the sweeper fires those that are due through the same
  * compare-and-set as replies, so a deadline never fires twice and a
  * conversation that ended earlier ignores it (docs/decisions/0002-deadlines.md).
- * It also hands over outboxes a crash left behind.
+ * It also sends the waiting conversations whose time came, hands the SMS held
+ * for the sending window to `sms-out` once it opens, and hands over outboxes a
+ * crash left behind.
  */
-import { isOpen } from '../../dialogue/conversation.js';
+import { isOpen, type Conversation } from '../../dialogue/conversation.js';
+import { isWindowOpen, nextOpening } from '../../dialogue/window.js';
+import { PENDING_CHECK_MS } from './conversations.js';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
 import { sweepUnknownDeliveries } from './delivery-unknown.js';
@@ -49,10 +53,65 @@ async function fireOne(core: Core, id: string, counter?: Counter<'result'>): Pro
     return;
   }
   if (result.status === 'unchanged') {
-    // Not due after all (moved) or already ended: make the index say what the conversation says.
     const conv = result.conversation;
+    if (isOpen(conv) && conv.deadline === null && conv.deadlineOnSent) {
+      await startPendingDeadline(core, conv);
+      return;
+    }
+    // Not due after all (moved) or already ended: make the index say what the conversation says.
     await core.store.setDeadline(id, isOpen(conv) ? conv.deadline : null);
   }
+}
+
+/**
+ * A stage whose deadline waits for its SMS: if the timeline says the SMSC accepted it (the sender
+ * stopped before starting the deadline), the deadline starts from that entry's time; if not, the
+ * SMS is still on its way (a carrier outage) and the stage is looked at again later.
+ */
+async function startPendingDeadline(core: Core, conv: Conversation): Promise<void> {
+  const timeline = await core.store.timeline(conv.id);
+  const template = core.services.get(conv.service)?.stages[conv.deadlineOnSent ?? '']?.send;
+  const sms = timeline.findLast((e) => e.kind === 'sms' && e.templateId === template);
+  const sent =
+    sms && timeline.find((e) => e.kind === 'sms-status' && e.smsId === sms.smsId && e.status === 'sent');
+  if (template && sent) {
+    const result = await core.conversations.apply(
+      conv.id,
+      { type: 'sent', templateId: template, at: sent.at },
+      `sent:${String(sms.smsId)}`,
+    );
+    if (result.status !== 'not-found' && result.conversation.deadline !== null) return;
+  }
+  await core.store.setDeadline(conv.id, core.now() + PENDING_CHECK_MS);
+}
+
+/** Waiting conversations whose time came, in order: each goes out if its number's turn is free. */
+async function releaseWaiting(core: Core, log: Logger, batch: number): Promise<number> {
+  const due = await core.holds.dueWaiting(core.now(), batch);
+  for (const id of due) {
+    await core.conversations
+      .release(id)
+      .catch((err: unknown) =>
+        log.warn({ err, conversationId: id }, 'waiting conversation not released; retried'),
+      );
+  }
+  return due.length;
+}
+
+/** SMS held for the sending window, handed to `sms-out` in order once it is open; the binds' TPS paces them. */
+async function releaseHeld(core: Core, batch: number): Promise<number> {
+  const now = core.now();
+  const due = await core.holds.dueSms(now, batch);
+  if (due.length === 0) return 0;
+  if (!isWindowOpen(core.window, core.calendar, now)) {
+    // The calendar changed under it: wait for the next opening.
+    const opening = nextOpening(core.window, core.calendar, now);
+    for (const held of due) await core.holds.rehold(held.raw, opening);
+    return 0;
+  }
+  await core.sms.addAll(due.map((h) => h.sms));
+  for (const held of due) await core.holds.rehold(held.raw, null);
+  return due.length;
 }
 
 export function createSweeper(options: SweeperOptions): Sweeper {
@@ -73,11 +132,13 @@ export function createSweeper(options: SweeperOptions): Sweeper {
           ),
       );
     }
+    const released = await releaseWaiting(core, log, batch);
+    const held = await releaseHeld(core, batch);
     await core.outbox.recover();
     await sweepUnknownDeliveries(core, options.deliveryUnknown).catch((err: unknown) =>
       log.warn({ err }, 'delivery-unknown sweep failed; retried next sweep'),
     );
-    return due.length;
+    return Math.max(due.length, released, held);
   }
 
   let timer: NodeJS.Timeout | undefined;

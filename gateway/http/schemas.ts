@@ -260,6 +260,12 @@ export const summarySchema = z.object({
   state,
   stage: z.string(),
   deadline: almatyTime.nullable(),
+  /**
+   * When the deadline began to count: the SMSC's acceptance of the stage's SMS (003 item 10), or
+   * the day the programme data reached the portal (004 item 10). Null while nothing counts
+   * (`waiting`, or the SMS not accepted yet).
+   */
+  deadlineFrom: almatyTime.nullable(),
   deadlineText: localized.nullable(),
   msisdn: z.string(),
   language,

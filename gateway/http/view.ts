@@ -87,6 +87,7 @@ export function summaryView(conv: Conversation, ctx: ViewContext) {
     state: conv.state,
     stage: conv.stage,
     deadline: conv.deadline === null ? null : almatyIso(zone, conv.deadline),
+    deadlineFrom: conv.deadlineFrom == null ? null : almatyIso(zone, conv.deadlineFrom),
     deadlineText: deadlineText as Record<Language, string> | null,
     msisdn: ctx.masked ? maskMsisdn(conv.msisdn) : conv.msisdn,
     language: conv.language,

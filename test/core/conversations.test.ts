@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReply } from '../../parsers/reply.js';
 import { smsOfJob } from '../../queues/jobs.js';
-import { createTestCore, HALYK, homeSchoolingParams, KASPI, type TestCore } from '../support/core.js';
+import {
+  createTestCore,
+  HALYK,
+  homeSchoolingParams,
+  KASPI,
+  markSent,
+  type TestCore,
+} from '../support/core.js';
 
 let core: TestCore;
 beforeAll(async () => {
@@ -45,7 +52,11 @@ describe('conversation store and outbox on real Redis', () => {
     ).flatMap(smsOfJob);
     const job = jobs.find((j) => j.conversationId === conversation.id);
     expect(job?.text).toBe(conversation.consentTemplate?.text);
-    expect(await core.store.dueDeadlines(conversation.deadline!, 10)).toContain(conversation.id);
+    // The deadline starts once the SMSC accepts the SMS (003 item 10).
+    expect(conversation.deadline).toBeNull();
+    await markSent(core, conversation.id);
+    const sent = await core.conversations.get(conversation.id);
+    expect(await core.store.dueDeadlines(sent!.deadline!, 10)).toContain(conversation.id);
     expect((await core.store.listByMsisdn('77011234567')).map((c) => c.id)).toEqual([conversation.id]);
     expect(await core.store.pendingOutboxes()).not.toContain(conversation.id);
   });

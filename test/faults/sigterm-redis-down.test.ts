@@ -65,6 +65,7 @@ describe('main.ts with Redis gone', () => {
     await sim.waitForBind();
     await redis.stop();
     await logged(/"redis unreachable"/);
+    await logged(/"sms-out worker error"/);
     const started = performance.now();
     child.kill('SIGTERM');
     const [code] = (await exit) as [number | null];

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationSchema } from '../../gateway/http/schemas.js';
 import { parseReply } from '../../parsers/reply.js';
-import { HALYK, homeSchoolingParams, KASPI } from '../support/core.js';
+import { HALYK, homeSchoolingParams, KASPI, markSent } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -61,6 +61,8 @@ describe("the agent's words", () => {
       params: homeSchoolingParams([HALYK, KASPI]),
     });
     const id = conversation.id;
+    // The SMSC accepts the offer: its deadline counts from now (003 item 10).
+    await markSent(t.core, id);
     const first = await view(id);
     expect(first.script.replies.map((r) => `${r.code} — ${r.meaning.ru}`)).toEqual([
       '123#3#11 — согласие, Народный банк (Halyk)',
@@ -120,6 +122,7 @@ describe("the agent's words", () => {
       language: 'ru',
       params: { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' },
     });
+    await markSent(t.core, late.id);
     const meals = await view(late.id);
     expect(meals.script.replies.map((r) => `${r.code} — ${r.meaning.ru}`)).toEqual([
       '3#1 — согласие на бесплатное питание',
@@ -137,6 +140,8 @@ describe("the agent's words", () => {
   });
 
   it('social-portal counts its two months in months and days', async () => {
+    // A working morning: outside the sending window the notice would wait, and nothing counts yet.
+    t.core.clock.set(Date.UTC(2026, 10, 24, 6, 0));
     const { conversation } = await t.core.conversations.invite({
       service: 'social-portal',
       externalId: 'words-4',

@@ -29,7 +29,7 @@ const portal = (externalId: string, fullName: unknown) => ({
   externalId,
   msisdn: '77017770000',
   language: 'ru',
-  params: { fullName },
+  params: { fullName, dataReceivedOn: '2026-11-20' },
 });
 
 async function queuedFor(conversationId: string): Promise<number> {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReply } from '../../parsers/reply.js';
-import { HALYK, homeSchoolingParams, KASPI } from '../support/core.js';
+import { HALYK, homeSchoolingParams, KASPI, markSent } from '../support/core.js';
 import { chromium, missing } from '../support/requires.js';
 import { createTestApp, KEYS, type TestApp } from './harness.js';
 
@@ -82,6 +82,8 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(202);
   conversationId = String(created.body.conversationId);
+  // The SMSC accepts the invitation: its 3 working days count from now (003 item 10).
+  await markSent(t.core, conversationId);
   t.core.clock.advance(90_000);
   await t.core.store.append(conversationId, {
     at: t.core.clock.now(),

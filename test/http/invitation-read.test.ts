@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invitationReadSchema } from '../../gateway/http/schemas.js';
 import { parseReply } from '../../parsers/reply.js';
+import { markSent } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -52,6 +53,9 @@ describe('GET /v1/invitations/{service}/{externalId}', () => {
       .post('/v1/invitations')
       .set('Authorization', bearer('system'))
       .send({ ...MEALS, externalId: 'read-2' });
+    // The SMSC accepts the request: its 3 days count from now (no SMSC in this test).
+    const id = await t.core.store.claimExternalId('school-meals', 'read-2', 'unused');
+    await markSent(t.core, id);
     const body = invitationReadSchema.parse((await read('/v1/invitations/school-meals/read-2')).body);
     expect(body.state).toBe('invited');
     expect(body.deadline).toMatch(/\+05:00$/);

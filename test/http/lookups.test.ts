@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditListSchema, conversationListSchema, conversationSchema } from '../../gateway/http/schemas.js';
-import { homeSchoolingParams } from '../support/core.js';
+import { homeSchoolingParams, markSent } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -20,6 +20,7 @@ beforeAll(async () => {
     params: homeSchoolingParams(),
   });
   id = conversation.id;
+  await markSent(t.core, id);
   t.core.clock.advance(5 * 60_000);
   await t.core.store.append(id, {
     at: t.core.clock.now(),
@@ -36,6 +37,7 @@ beforeAll(async () => {
     params: MEALS_PARAMS,
   });
   mealsId = meals.conversation.id;
+  await markSent(t.core, mealsId);
 });
 afterAll(async () => {
   await t.close();

@@ -13,7 +13,7 @@ import {
 } from '../../gateway/http/schemas.js';
 import { MAX_NOTES } from '../../gateway/http/agent.js';
 import { parseReply } from '../../parsers/reply.js';
-import { homeSchoolingParams } from '../support/core.js';
+import { homeSchoolingParams, markSent } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -38,6 +38,8 @@ async function invite(service: string, externalId: string, msisdn: string) {
     language: 'ru',
     params,
   });
+  // The SMSC accepts the invitation: its deadline counts from now (003 item 10, 002 item 10).
+  await markSent(t.core, conversation.id);
   return conversation.id;
 }
 

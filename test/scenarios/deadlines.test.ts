@@ -7,11 +7,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { assignment, drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
+import {
+  assignment,
+  deadlineRuns,
+  drained,
+  invite,
+  messagesTo,
+  numbers,
+  stateReached,
+} from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  // The dialogue is the subject here; the sending window has its own scenarios (send-window.test.ts).
+  t = await startTestGateway({ env: { SEND_WINDOW: 'always' } });
 });
 afterAll(async () => {
   await t?.stop();
@@ -32,8 +41,8 @@ describe('3 working days from a Friday evening before Nauryz', () => {
     t.clock.set(FRIDAY_EVENING);
     const phone = msisdn();
     const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
-    expect(conv.deadline).toBe(LATE);
     await t.sim.nextMessage(to(phone));
+    expect((await deadlineRuns(t, conv.id)).deadline).toBe(LATE);
 
     t.clock.set(LAST_MINUTE);
     await t.gateway.sweeper.tick();
@@ -51,6 +60,8 @@ describe('3 working days from a Friday evening before Nauryz', () => {
     const late = msisdn();
     const a = await invite(t, 'home-schooling', inTime, homeSchoolingParams([KASPI]));
     const b = await invite(t, 'home-schooling', late, homeSchoolingParams([KASPI]));
+    // Both sent on Friday evening: their deadlines count from then.
+    for (const c of [a, b]) expect((await deadlineRuns(t, c.id)).deadline).toBe(LATE);
 
     t.clock.set(LAST_MINUTE);
     await t.sim.injectReply({ from: inTime, text: '123#3#1' });

@@ -47,7 +47,10 @@ describe('replies among the open requests of one number', () => {
 
   it('school meals next to a portal notice: the notice takes no reply, 3#1 consents to school meals', async () => {
     const phone = msisdn();
-    const notice = await invite(t, 'social-portal', phone, { fullName: 'Сәуле Маратқызы' });
+    const notice = await invite(t, 'social-portal', phone, {
+      fullName: 'Сәуле Маратқызы',
+      dataReceivedOn: '2026-11-20',
+    });
     const request = await meals(phone, 'Айгерим');
     await t.sim.nextMessage(to(phone));
     await t.sim.nextMessage(to(phone));

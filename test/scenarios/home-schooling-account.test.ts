@@ -8,6 +8,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
   applied,
   assignment,
+  deadlineRuns,
   drained,
   invite,
   messagesTo,
@@ -17,7 +18,8 @@ import {
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  // The dialogue is the subject here; the sending window has its own scenarios (send-window.test.ts).
+  t = await startTestGateway({ env: { SEND_WINDOW: 'always' } });
 });
 afterAll(async () => {
   await t?.stop();
@@ -104,10 +106,11 @@ describe('home-schooling, no account: Appendix 3 → account-opened → Appendix
     const phone = msisdn();
     const conv = await hs(phone, []);
     await t.sim.nextMessage(to(phone));
-    t.clock.set(conv.deadline! - 1);
+    const { deadline } = await deadlineRuns(t, conv.id);
+    t.clock.set(deadline - 1);
     await t.gateway.sweeper.tick();
     expect((await t.gateway.core.conversations.get(conv.id))?.state).toBe('awaiting_account');
-    t.clock.set(conv.deadline!);
+    t.clock.set(deadline);
     await t.gateway.sweeper.tick();
     const appendix4 = await t.sim.nextMessage(to(phone));
     expect(appendix4.text).toContain('Срок ожидания ответа истек');

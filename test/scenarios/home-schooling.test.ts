@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HALYK, homeSchoolingParams, KASPI, OTBASY } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { deadlineRuns } from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  // The dialogue is the subject here; the sending window has its own scenarios (send-window.test.ts).
+  t = await startTestGateway({ env: { SEND_WINDOW: 'always' } });
 });
 afterAll(async () => {
   await t?.stop();
@@ -111,7 +113,7 @@ describe('home-schooling end to end: invitation → SMSC → reply → consent �
     const to = msisdn();
     const conv = await invite(to, [KASPI]);
     await t.sim.nextMessage((m) => m.destination === to);
-    t.clock.set(conv.deadline!);
+    t.clock.set((await deadlineRuns(t, conv.id)).deadline);
     await t.gateway.sweeper.tick();
     const expired = await t.sim.nextMessage((m) => m.destination === to);
     expect(expired.text).toContain('Айгүл Сейітқызы');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { freePort } from '../../dev/redis-server.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { deadlineRuns } from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -47,7 +48,8 @@ describe('/metrics', () => {
     const [a, b] = [await invite(1), await invite(2)];
     expect(await metric('gateway_conversations', 'service="home-schooling",state="invited"')).toBe(2);
     await t.gateway.core.conversations.apply(b.conversation.id, { type: 'deadline' });
-    t.clock.set(a.conversation.deadline! + 1);
+    await deadlineRuns(t, b.conversation.id);
+    t.clock.set((await deadlineRuns(t, a.conversation.id)).deadline + 1);
     await t.gateway.sweeper.tick();
     expect(await metric('gateway_conversations', 'service="home-schooling",state="invited"')).toBe(0);
     expect(await metric('gateway_conversations', 'service="home-schooling",state="expired"')).toBe(2);

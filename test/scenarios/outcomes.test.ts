@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcomeJob, type OutcomeJob } from '../../queues/outcomes.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { assignment, drained, invite, numbers, stateReached } from '../support/scenario.js';
+import { assignment, deadlineRuns, drained, invite, numbers, stateReached } from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -129,8 +129,7 @@ describe('outcomes', () => {
     const phone = msisdn();
     const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
     await outcomeReached(conv.id, 'sent');
-    const open = await t.gateway.core.conversations.get(conv.id);
-    t.clock.set(open?.deadline ?? 0);
+    t.clock.set((await deadlineRuns(t, conv.id)).deadline);
     await t.gateway.sweeper.tick();
     const expired = await outcomeReached(conv.id, 'expired');
     expect(expired.deadline).toBeUndefined();

@@ -12,12 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { drained, invite, messagesTo, numbers } from '../support/scenario.js';
+import { deadlineRuns, drained, invite, messagesTo, numbers } from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
   // Fast enough that 50 offers and their answers do not queue behind the default 100 SMS/s.
-  t = await startTestGateway({ env: { SMPP_TPS: '2000', SMPP_WINDOW: '50' } });
+  // The sending window has its own scenarios (send-window.test.ts).
+  t = await startTestGateway({ env: { SMPP_TPS: '2000', SMPP_WINDOW: '50', SEND_WINDOW: 'always' } });
 });
 afterAll(async () => {
   await t?.stop();
@@ -41,8 +42,9 @@ async function race(replyAt: (deadline: number) => number) {
     phones.map((p) => invite(t, 'home-schooling', p, homeSchoolingParams([KASPI]))),
   );
   await Promise.all(phones.map((p) => t.sim.nextMessage((m) => m.destination === p)));
-  const deadline = convs[0]!.deadline!;
-  expect(convs.every((c) => c.deadline === deadline)).toBe(true);
+  const running = await Promise.all(convs.map((c) => deadlineRuns(t, c.id)));
+  const deadline = running[0]!.deadline;
+  expect(running.every((c) => c.deadline === deadline)).toBe(true);
 
   // The replies leave the SMSC back to back; as soon as the inbound worker has committed the
   // first one, the clock passes the deadline and two sweeps start while the worker is still

@@ -5,11 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { assignment, drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
+import {
+  assignment,
+  deadlineRuns,
+  drained,
+  invite,
+  messagesTo,
+  numbers,
+  stateReached,
+} from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  // The dialogue is the subject here; the sending window has its own scenarios (send-window.test.ts).
+  t = await startTestGateway({ env: { SEND_WINDOW: 'always' } });
 });
 afterAll(async () => {
   await t?.stop();
@@ -56,7 +65,7 @@ describe('school-meals end to end', () => {
     const conv = await meals(phone);
     const first = await t.sim.nextMessage(to(phone));
     // Days 25, 26, 27 November: late from 28 November 00:00.
-    expect(conv.deadline).toBe(almatyMidnight(11, 28));
+    expect((await deadlineRuns(t, conv.id)).deadline).toBe(almatyMidnight(11, 28));
 
     t.clock.set(almatyMidnight(11, 28) - 1);
     await t.gateway.sweeper.tick();
@@ -64,7 +73,7 @@ describe('school-meals end to end', () => {
     await t.gateway.sweeper.tick();
     const repeat = await t.sim.nextMessage(to(phone));
     expect(repeat.text).toBe(first.text);
-    const again = await stateReached(t, conv.id, 'invited');
+    const again = await deadlineRuns(t, conv.id);
     expect(again.stage).toBe('repeat');
     // The repeat is sent on 28 November: days 29, 30 November and 1 December.
     expect(again.deadline).toBe(almatyMidnight(12, 2));
@@ -81,7 +90,7 @@ describe('school-meals end to end', () => {
     const phone = msisdn();
     const conv = await meals(phone);
     await t.sim.nextMessage(to(phone));
-    t.clock.set(conv.deadline!);
+    t.clock.set((await deadlineRuns(t, conv.id)).deadline);
     await t.gateway.sweeper.tick();
     const repeat = await t.sim.nextMessage(to(phone));
     await t.sim.injectReply({ from: phone, text: '3#1' });

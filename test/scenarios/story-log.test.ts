@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { deadlineRuns } from '../support/scenario.js';
 import { KEYS, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { captureLog, type CapturedLog, type LogLine } from '../support/log-lines.js';
 
@@ -100,7 +101,7 @@ describe('the story of one conversation in the log', () => {
   it('a deadline that fires has its line', async () => {
     const to = '77015550712';
     const { conversation } = await t.gateway.core.conversations.invite(invitation('story-2', to));
-    t.clock.set(conversation.deadline! + 1);
+    t.clock.set((await deadlineRuns(t, conversation.id)).deadline + 1);
     await t.gateway.sweeper.tick();
     const fired = await out.waitFor(event('deadline.fired', conversation.id), 'deadline.fired');
     expect(fired).toMatchObject({

@@ -64,3 +64,15 @@ export const OTBASY = { code: 'HCSK', nameKk: 'Отбасы банк', nameRu: '
 export function homeSchoolingParams(banks: unknown[] = [KASPI]): Record<string, unknown> {
   return { fullName: 'Айгүл Сейітқызы', serviceCode: '123', banks, integratedBanks: [HALYK, KASPI, OTBASY] };
 }
+
+/**
+ * What the sender does once the SMSC accepted the stage's SMS, for tests with no SMSC: the stage's
+ * deadline starts at the clock's now (gateway/core/sent-writes.ts).
+ */
+export async function markSent(core: Core, id: string): Promise<void> {
+  const conv = await core.conversations.get(id);
+  const stage = conv?.deadlineOnSent;
+  const templateId = stage ? core.services.get(conv.service)?.stages[stage]?.send : undefined;
+  if (!templateId) throw new Error(`conversation ${id} waits for no SMS`);
+  await core.conversations.apply(id, { type: 'sent', templateId, at: core.now() }, `sent:test:${stage}`);
+}

@@ -101,3 +101,14 @@ export function applied(result: ApplyResult): Conversation {
   if (result.status === 'not-found') throw new Error('conversation not found');
   return result.conversation;
 }
+
+/**
+ * The conversation once its deadline runs: it counts from the SMSC's acceptance of the stage's SMS
+ * (003 item 10), written by the sender a moment after the submit_sm_resp.
+ */
+export function deadlineRuns(t: TestGateway, id: string): Promise<Conversation & { deadline: number }> {
+  return eventually(async () => {
+    const c = await t.gateway.core.conversations.get(id);
+    return c && c.deadline !== null ? (c as Conversation & { deadline: number }) : undefined;
+  }, `the deadline of ${id} to run`);
+}
