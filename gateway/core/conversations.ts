@@ -196,7 +196,7 @@ export class ConversationService {
     const deps = { service, deadline: this.deps.deadline };
     const first = start(deps, fresh, now);
     // Rendered now, so a text too long is a 400 to the caller, not a failure at the window's opening.
-    this.render(fresh, first, now);
+    this.render(fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
     if (!needsCodelessTurn(service, fresh))
@@ -349,8 +349,6 @@ export class ConversationService {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
-<<<<<<< HEAD
-    const { maxParts } = this.service(next.service);
     const messages: Outcome['messages'][number][] = [];
     const taken: string[] = [];
     for (const message of outcome.messages) {
@@ -368,26 +366,14 @@ export class ConversationService {
       // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
       next = { ...next, templateSet: this.templateSetFor(next.service, now) };
     }
-    messages.forEach((message, i) => {
-      const sms = this.deps.renderer.render(message.templateId, next.language, message.vars, {
-        set: next.templateSet?.id,
-        at: now,
-      });
-      if (sms.segmentation.parts > maxParts) throw tooManyParts(sms, maxParts, next, message.vars);
-=======
-    if (next.templateSet === null && outcome.messages.length > 0) {
-      // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
-      next = { ...next, templateSet: this.templateSetFor(next.service, now) };
-    }
-    const rendered = this.render(next, outcome, now);
+    const rendered = this.render(next, messages, now);
     // Notices the citizen did not ask for wait for the sending window (dialogue/window.ts).
     const held = isWindowOpen(this.deps.window, this.deps.calendar, now)
       ? undefined
       : nextOpening(this.deps.window, this.deps.calendar, now);
-    outcome.messages.forEach((message, i) => {
+    messages.forEach((message, i) => {
       const sms = rendered[i] as SetRenderedSms;
       const notBefore = message.unsolicited ? held : undefined;
->>>>>>> main
       const smsId = `${before.version + 1}.${i}`;
       const invitation = (before.invitationSmsId ?? null) === null && i === 0;
       if (invitation) next = { ...next, invitationSmsId: smsId };
@@ -457,7 +443,7 @@ export class ConversationService {
       return null;
     }
     const committed = { ...next, version: before.version + 1 };
-    this.logStep(before, committed, cause, outcome.messages.length);
+    this.logStep(before, committed, cause, messages.length);
     if (before.version < 0 || before.state !== committed.state) {
       const from = before.version < 0 ? null : before.state;
       await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
@@ -488,9 +474,9 @@ export class ConversationService {
   }
 
   /** Renders a step's SMS, each checked against the service's maxParts (a 400 naming the field). */
-  private render(conv: Conversation, outcome: Outcome, now: number): SetRenderedSms[] {
+  private render(conv: Conversation, messages: Outcome['messages'], now: number): SetRenderedSms[] {
     const { maxParts } = this.service(conv.service);
-    return outcome.messages.map((message) => {
+    return messages.map((message) => {
       const sms = this.deps.renderer.render(message.templateId, conv.language, message.vars, {
         set: conv.templateSet?.id,
         at: now,
