@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { loadWebhooksFile, type WebhookConfig } from './webhooks/config.js';
 import { GatewayError } from '../common/errors.js';
 import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../dialogue/window.js';
 
@@ -140,6 +141,8 @@ const envSchema = z.object({
   SMPP_WINDOW: positiveInt.default(10),
   SMPP_ENQUIRE_LINK_S: positiveInt.default(30),
   CARRIERS_FILE: z.string().min(1).optional(),
+  /** Signed webhooks of outcomes per system (gateway/webhooks/config.ts, docs/integration.md). */
+  WEBHOOKS_FILE: z.string().min(1).optional(),
   API_KEYS: apiKeysSchema,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days a finished conversation is kept before Redis expires it (personal data does not stay forever). */
@@ -198,6 +201,8 @@ export interface Config {
   readonly smsValidityHours: number;
   readonly smsMaxAgeHours: number;
   readonly receiptTimeoutHours: number;
+  /** WEBHOOKS_FILE's webhooks; none when it is unset. */
+  readonly webhooks: readonly WebhookConfig[];
 }
 
 function fail(problems: string[]): never {
@@ -338,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsValidityHours: e.SMS_VALIDITY_HOURS,
     smsMaxAgeHours: e.SMS_MAX_AGE_HOURS,
     receiptTimeoutHours: e.RECEIPT_TIMEOUT_HOURS,
+    webhooks: e.WEBHOOKS_FILE ? loadWebhooksFile(e.WEBHOOKS_FILE) : [],
   });
 }
 

@@ -22,6 +22,7 @@ import { createSweeper, type Sweeper } from './core/sweeper.js';
 import type { StalledJobs } from './core/stalled.js';
 import { startInboundWorker } from './core/workers.js';
 import { api } from './http/api.js';
+import { Webhooks } from './webhooks/delivery.js';
 import { buildApp, type HealthProbe } from './http/app.js';
 import { listenEarly, metricsApp, startingApp, type EarlyServer } from './http/startup.js';
 import { registerReplyLimitMetrics } from './core/reply-limits.js';
@@ -135,6 +136,8 @@ async function openProcess(
   /** /metrics on METRICS_PORT, when set. */
   metricsServer: EarlyServer | undefined;
   core: Core;
+  /** WEBHOOKS_FILE's deliveries: every process delivers, and fans its outcomes out to them. */
+  webhooks: Webhooks;
 }> {
   const { log } = options;
   const metrics = new Registry();
@@ -183,7 +186,15 @@ async function openProcess(
     const connected = (): boolean => redis.status === 'ready';
     registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);
     registerConversationMetrics(metrics, core.stateCounts, connected);
-    return { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core };
+    const webhooks = new Webhooks({
+      hooks: config.webhooks,
+      redis,
+      workerRedis,
+      prefix: core.queuePrefix,
+      log,
+    });
+    core.outcomes.listen(webhooks.fanOut);
+    return { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core, webhooks };
   } catch (err) {
     await http.close();
     await metricsServer?.close();
@@ -194,11 +205,8 @@ async function openProcess(
 
 export async function startGateway(config: Config, options: StartOptions): Promise<GatewayHandle> {
   const { log } = options;
-  const { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core } = await openProcess(
-    config,
-    options,
-    ['smpp'],
-  );
+  const { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core, webhooks } =
+    await openProcess(config, options, ['smpp']);
   // The deliver_sm path must fail at once while Redis is down: the SMSC then retries.
   const fastRedis = watched(config, redisLog, 'gateway-inbound', true);
   clients.push(fastRedis);
@@ -261,7 +269,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     : undefined;
   const sweeper = startSweeper(core, options, decides, coreMetrics);
 
-  const parts = api({ core, apiKeys: config.apiKeys, metrics, log });
+  const parts = api({ core, apiKeys: config.apiKeys, metrics, log, webhooks });
   const app = buildApp({
     log,
     metrics,
@@ -293,6 +301,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       await transport.close();
       await Promise.all(workers.map((w) => w.close()));
       await inboundFast.close();
+      await webhooks.close();
       await core.close();
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
     },
@@ -316,7 +325,7 @@ export async function startWorkerProcess(
   options: StartOptions,
 ): Promise<WorkerProcessHandle> {
   const { log } = options;
-  const { metrics, redis, clients, workerRedis, http, metricsServer, core } = await openProcess(
+  const { metrics, redis, clients, workerRedis, http, metricsServer, core, webhooks } = await openProcess(
     config,
     options,
     [],
@@ -350,6 +359,7 @@ export async function startWorkerProcess(
       await metricsServer?.close();
       await sweeper.stop();
       await worker.close();
+      await webhooks.close();
       await core.close();
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
     },

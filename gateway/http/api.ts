@@ -16,6 +16,9 @@ import { DEFAULT_INVITATION_READ_LIMIT, invitationReadRouter } from './invitatio
 import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
+import { webhooksRouter } from './webhooks.js';
+import { previewsRouter } from './previews.js';
+import type { Webhooks } from '../webhooks/delivery.js';
 import type { Logger } from '../log.js';
 import { auditRefusals } from './refusals.js';
 import { redisGate } from './redis-gate.js';
@@ -27,6 +30,8 @@ export interface ApiDeps {
   readonly metrics: Registry;
   /** Lookups per key (default 60 at once, then 1 a second). */
   readonly lookupLimit?: RateLimit;
+  /** The webhooks of WEBHOOKS_FILE, for their dead letters; none configured when absent. */
+  readonly webhooks?: Webhooks;
   /** Clock of the rate limiter; the core's clock by default. */
   readonly now?: () => number;
   /** Where a refused attempt that could not be audited is reported. */
@@ -70,6 +75,8 @@ export function api(deps: ApiDeps): ApiParts {
         now: deps.now ?? core.now,
       }),
       campaignsRouter(campaigns, core),
+      webhooksRouter(deps.webhooks),
+      previewsRouter(core),
       openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],

@@ -11,6 +11,8 @@ import type { Role } from '../config.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import { paramsJsonSchema } from '../contract-schemas.js';
 import * as s from './schemas.js';
+import { deadLetterQuerySchema } from './webhooks.js';
+import { previewSchema } from './previews.js';
 
 export interface Operation {
   readonly method: 'get' | 'post';
@@ -296,6 +298,36 @@ export const OPERATIONS: readonly Operation[] = [
     roles: ['system'],
     ok: { status: 200, schema: s.campaignSchema },
     errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/previews',
+    summary:
+      "An invitation's SMS rendered for params and language, sent nowhere: text, encoding, parts, template, its set and the act",
+    roles: ['system'],
+    body: {
+      schema: previewSchema,
+      examples: { home: { service: HOME.service, language: 'ru', params: HOME.params } },
+    },
+    ok: { status: 200 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'get',
+    path: '/v1/webhooks/{name}/dead-letters',
+    summary: 'Webhook deliveries that failed every attempt (72 h and more), for a system of WEBHOOKS_FILE',
+    roles: ['supervisor'],
+    query: deadLetterQuerySchema,
+    ok: { status: 200 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/{name}/dead-letters/{id}/replay',
+    summary: 'Deliver a dead letter again, its attempts afresh',
+    roles: ['supervisor'],
+    ok: { status: 202 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
   },
   {
     method: 'get',

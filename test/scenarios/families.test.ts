@@ -98,4 +98,42 @@ describe('replies among the open requests of one number', () => {
     expect(which.text).toContain('123#3#1');
     expect(which.text).toContain('бесплатное питание (Дана) — 3#1');
   });
+
+  it('two children of one mother: the second request waits, goes out when the first is answered, and each 3#1 consents to its own', async () => {
+    const phone = msisdn();
+    const first = await meals(phone, 'Ерасыл');
+    const second = await meals(phone, 'Айгерим');
+    expect(second).toMatchObject({ state: 'waiting', deadline: null });
+    const firstSms = await t.sim.nextMessage(to(phone));
+    expect(firstSms.text).toContain('Ерасыл');
+    await drained(t);
+    expect(messagesTo(t, phone)).toHaveLength(1);
+
+    // The handset numbers each SMS it sends (TP-MR); the SMSC relays it as user_message_reference.
+    await t.sim.injectReply({ from: phone, text: '3#1', messageReference: 1 });
+    const firstJob = await assignment(t, first.id);
+    const secondSms = await t.sim.nextMessage((m) => m.destination === phone && m.text.includes('Айгерим'));
+    await stateReached(t, second.id, 'invited');
+    // The SMSC retransmits the first 3#1 (its deliver_sm_resp was lost): the same SMS, nothing new.
+    await t.sim.injectReply({ from: phone, text: '3#1', messageReference: 1 });
+    await drained(t);
+    expect((await t.gateway.core.conversations.get(second.id))?.state).toBe('invited');
+    // Her own second 3#1, minutes later, for the second child.
+    await t.sim.injectReply({ from: phone, text: '3#1', messageReference: 2 });
+    const secondJob = await assignment(t, second.id);
+    expect(firstJob.data.consentTemplate.text).toBe(firstSms.text);
+    expect(secondJob.data.consentTemplate.text).toBe(secondSms.text);
+    // Each carries its own record: the template's hash and the text that child's request said.
+    for (const job of [firstJob, secondJob])
+      expect(job.data.consentTemplate.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(firstSms.text).not.toBe(secondSms.text);
+    expect(firstJob.data.reply.smscMessageId).not.toBe(secondJob.data.reply.smscMessageId);
+  });
+
+  it('a coded offer never waits behind school meals', async () => {
+    const phone = msisdn();
+    await meals(phone, 'Нұрлан');
+    const offer = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    expect(offer.state).toBe('invited');
+  });
 });

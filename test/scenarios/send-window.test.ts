@@ -1,0 +1,127 @@
+/**
+ * The sending window and deadlines from the moment of sending (CONTRACT.md, `SEND_WINDOW` and the
+ * state `waiting`): an invitation outside 09:00-21:00 Almaty on a working day waits for the next
+ * opening, a notice the citizen did not ask for is held until the morning, and a stage's deadline
+ * counts from the SMSC's acceptance of its SMS (003 item 10). Real Redis, the simulator, a clock
+ * the test moves.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { deadlineRuns, drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const msisdn = numbers('716');
+const to = (m: string) => (x: { destination: string }) => x.destination === m;
+/** A wall-clock time in Almaty (UTC+5), as epoch ms. */
+const almaty = (y: number, mo: number, d: number, h: number, mi = 0) => Date.UTC(y, mo - 1, d, h - 5, mi);
+const offer = (phone: string) => invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+
+describe('the sending window', () => {
+  it.each([
+    ['Tuesday 20:59: sent at once', almaty(2026, 11, 24, 20, 59), null],
+    ['Tuesday 21:00: waits for Wednesday 09:00', almaty(2026, 11, 24, 21), almaty(2026, 11, 25, 9)],
+    ['Wednesday 03:00: waits for 09:00 the same day', almaty(2026, 11, 25, 3), almaty(2026, 11, 25, 9)],
+    ['Friday evening: waits for Monday 09:00', almaty(2026, 11, 27, 21, 30), almaty(2026, 11, 30, 9)],
+    [
+      'the evening before Independence Day (16 December): waits for 17 December',
+      almaty(2026, 12, 15, 22),
+      almaty(2026, 12, 17, 9),
+    ],
+    [
+      'Friday 20 March before Nauryz and the days off moved to 24-25 March: waits for 26 March',
+      almaty(2026, 3, 20, 21),
+      almaty(2026, 3, 26, 9),
+    ],
+  ])('an invitation posted %s', async (_label, at, opening) => {
+    t.clock.set(at);
+    const phone = msisdn();
+    const conv = await offer(phone);
+    if (opening === null) {
+      expect(conv.state).toBe('invited');
+      await t.sim.nextMessage(to(phone));
+      expect((await deadlineRuns(t, conv.id)).deadlineFrom).toBe(at);
+      return;
+    }
+    expect(conv).toMatchObject({ state: 'waiting', deadline: null });
+    expect(await t.gateway.core.holds.waitingUntil(conv.id)).toBe(opening);
+    t.clock.set(opening - 60_000);
+    await t.gateway.sweeper.tick();
+    await drained(t);
+    expect(messagesTo(t, phone)).toEqual([]);
+    expect((await t.gateway.core.conversations.get(conv.id))?.state).toBe('waiting');
+
+    t.clock.set(opening);
+    await t.gateway.sweeper.tick();
+    await t.sim.nextMessage(to(phone));
+    // Its 3 working days count from the morning it was sent, not from the evening it was posted.
+    expect((await deadlineRuns(t, conv.id)).deadlineFrom).toBe(opening);
+    const timeline = await t.gateway.core.store.timeline(conv.id);
+    expect(timeline.filter((e) => e.kind === 'transition').map((e) => e.to)).toEqual(['waiting', 'invited']);
+  });
+
+  it('the deadline SMS is held until the morning; an answer to the citizen goes at once at night', async () => {
+    t.clock.set(almaty(2026, 11, 24, 11));
+    const phone = msisdn();
+    const conv = await offer(phone);
+    await t.sim.nextMessage(to(phone));
+    const { deadline } = await deadlineRuns(t, conv.id);
+    // Late from Saturday 28 November 00:00: Appendix 4 waits for Monday 30 November 09:00.
+    expect(deadline).toBe(almaty(2026, 11, 28, 0));
+    t.clock.set(deadline);
+    await t.gateway.sweeper.tick();
+    await stateReached(t, conv.id, 'expired');
+    await drained(t);
+    expect(messagesTo(t, phone)).toHaveLength(1);
+
+    // The citizen writes on Saturday night: the "too late" answer goes at once, Appendix 4 still waits.
+    t.clock.set(almaty(2026, 11, 28, 2));
+    await t.sim.injectReply({ from: phone, text: '123#3#1' });
+    const late = await t.sim.nextMessage(to(phone));
+    expect(late.text).toMatch(/ответ не принят/);
+    await drained(t);
+    expect(messagesTo(t, phone)).toHaveLength(2);
+
+    t.clock.set(almaty(2026, 11, 30, 9));
+    await t.gateway.sweeper.tick();
+    expect((await t.sim.nextMessage(to(phone))).text).toContain('Срок ожидания ответа истек');
+  });
+});
+
+describe('deadlines from the moment of sending', () => {
+  it('the SMSC accepts the offer two days late: the citizen still has 3 whole working days from then', async () => {
+    const posted = almaty(2026, 11, 24, 11);
+    t.clock.set(posted);
+    // The carrier refuses every submit (throttled) until it comes back two days later.
+    t.sim.setFaults({ throttleEvery: 1 });
+    try {
+      const phone = msisdn();
+      const conv = await offer(phone);
+      await eventually(
+        () => Promise.resolve(t.sim.submits.some((s) => s.destination === phone)),
+        'a refused submit',
+      );
+      expect(await t.gateway.core.conversations.get(conv.id)).toMatchObject({
+        state: 'invited',
+        deadline: null,
+      });
+      const accepted = almaty(2026, 11, 26, 11);
+      t.clock.set(accepted);
+      t.sim.setFaults({ throttleEvery: 0 });
+      await t.sim.nextMessage(to(phone), 15_000);
+      const running = await deadlineRuns(t, conv.id);
+      expect(running.deadlineFrom).toBe(accepted);
+      // Thursday 26 November: working days 27, 30 November and 1 December; late from 2 December.
+      expect(running.deadline).toBe(almaty(2026, 12, 2, 0));
+    } finally {
+      t.sim.setFaults({ throttleEvery: 0 });
+    }
+  });
+});
