@@ -43,7 +43,7 @@ import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
-import { paramsSchema } from './params.js';
+import { parseParams } from './params.js';
 import type { Worklists } from './worklists.js';
 import { assertSameInvitation } from './same-invitation.js';
 
@@ -122,14 +122,7 @@ export class ConversationService {
    */
   async invite(input: InvitationInput): Promise<{ conversation: Conversation; created: boolean }> {
     const service = this.service(input.service);
-    const parsed = paramsSchema(service).safeParse(input.params);
-    if (!parsed.success) {
-      const details = parsed.error.issues.map((i) => ({
-        path: ['params', ...i.path].join('.'),
-        message: i.message,
-      }));
-      throw new GatewayError('GW_VALIDATION_FAILED', 'invalid params for this service', details);
-    }
+    const parsed = { data: parseParams(service, input.params) };
     const now = this.deps.now();
     const id = await this.deps.store.claimExternalId(service.id, input.externalId, newConversationId(now));
     const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };

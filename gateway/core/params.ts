@@ -4,6 +4,7 @@
  * service needs no code here.
  */
 import { z } from 'zod';
+import { GatewayError } from '../../common/errors.js';
 import { isLocalDate } from '../../dialogue/time.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import { MAX_BANKS, VAR_TYPES } from '../../templates/var-types.js';
@@ -28,4 +29,15 @@ export function paramsSchema(service: ServiceDefinition): z.ZodType<Record<strin
   const schema = z.object(shape);
   cache.set(service, schema);
   return schema;
+}
+
+/** The params validated for the service, or a 400 naming each bad `params.<field>`. */
+export function parseParams(service: ServiceDefinition, params: unknown): Record<string, unknown> {
+  const parsed = paramsSchema(service).safeParse(params);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((i) => ({
+    path: ['params', ...i.path].join('.'),
+    message: i.message,
+  }));
+  throw new GatewayError('GW_VALIDATION_FAILED', 'invalid params for this service', details);
 }

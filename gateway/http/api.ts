@@ -17,6 +17,7 @@ import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
 import { webhooksRouter } from './webhooks.js';
+import { previewsRouter } from './previews.js';
 import type { Webhooks } from '../webhooks/delivery.js';
 import type { Logger } from '../log.js';
 import { auditRefusals } from './refusals.js';
@@ -75,6 +76,7 @@ export function api(deps: ApiDeps): ApiParts {
       }),
       campaignsRouter(campaigns, core),
       webhooksRouter(deps.webhooks),
+      previewsRouter(core),
       openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],

@@ -12,6 +12,7 @@ import type { ServiceRegistry } from '../../services/load.js';
 import { paramsJsonSchema } from '../contract-schemas.js';
 import * as s from './schemas.js';
 import { deadLetterQuerySchema } from './webhooks.js';
+import { previewSchema } from './previews.js';
 
 export interface Operation {
   readonly method: 'get' | 'post';
@@ -296,6 +297,19 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Resume a paused campaign at its pace',
     roles: ['system'],
     ok: { status: 200, schema: s.campaignSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/previews',
+    summary:
+      "An invitation's SMS rendered for params and language, sent nowhere: text, encoding, parts, template, its set and the act",
+    roles: ['system'],
+    body: {
+      schema: previewSchema,
+      examples: { home: { service: HOME.service, language: 'ru', params: HOME.params } },
+    },
+    ok: { status: 200 },
     errors: [...AUTH, 'GW_VALIDATION_FAILED'],
   },
   {
