@@ -32,8 +32,9 @@ export async function planPace(
   const plan: { now: SmsOutJob[]; later: Array<{ sms: SmsOutJob; at: number }> } = { now: [], later: [] };
   const byCampaign = new Map<string, SmsOutJob[]>();
   for (const s of sms) {
-    // A second try through another carrier was paced as the first.
-    if (s.campaign === undefined || s.avoidCarriers) plan.now.push(s);
+    // Only invitations are paced: an answer in a campaign's conversation goes at once, and a
+    // second try through another carrier was paced as the first.
+    if (s.campaign === undefined || !s.asksConsent || s.avoidCarriers) plan.now.push(s);
     else byCampaign.set(s.campaign, [...(byCampaign.get(s.campaign) ?? []), s]);
   }
   for (const [campaign, list] of byCampaign) {

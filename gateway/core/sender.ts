@@ -7,6 +7,7 @@
  * (store/lua/claim-n.lua).
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { nextOpening, windowEnd } from '../../dialogue/window.js';
 import { QUEUES } from '../../queues/names.js';
 import { SMS_BATCH_JOB_NAME, SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/redis.js';
@@ -64,8 +65,11 @@ export const DEFAULT_LIFETIME: SmsLifetime = {
   pauseRecheckMs: PAUSE_RECHECK_MS,
 };
 
-/** A notice the citizen did not ask for (an invitation, a campaign's SMS): bounded by the sending window. */
-const isNotice = (sms: SmsOutJob): boolean => sms.asksConsent || sms.campaign !== undefined;
+/**
+ * A notice the citizen did not ask for that the job can tell (an invitation or its repeat: it asks
+ * for consent): bounded by the sending window. An answer in a campaign's conversation is not one.
+ */
+const isNotice = (sms: SmsOutJob): boolean => sms.asksConsent;
 
 /** The validity of one SMS sent now: the configured one, cut at the window's end for a notice. */
 export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): number {
@@ -354,7 +358,13 @@ export function startSender(options: SenderOptions): Worker {
     log,
     writes: new SentWrites(core),
     metrics: options.metrics,
-    lifetime: { ...DEFAULT_LIFETIME, ...options.lifetime },
+    lifetime: {
+      ...DEFAULT_LIFETIME,
+      // SEND_WINDOW (dialogue/window.ts): a notice's validity ends with the window; paced SMS wait for it.
+      windowEnd: (now) => windowEnd(core.window, core.calendar, now) ?? undefined,
+      opensAt: (now) => nextOpening(core.window, core.calendar, now),
+      ...options.lifetime,
+    },
   };
   const worker = new Worker(QUEUES.smsOut, (job: Job, token?: string) => processJob(ctx, job, token), {
     connection: options.connection,

@@ -42,7 +42,9 @@ const DONE = { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } } as con
 const BATCH_PRIORITY = { priority: 1 } as const;
 const CAMPAIGN_PRIORITY = { priority: 2 } as const;
 
-const hasCampaign = (sms: readonly SmsOutJob[]): boolean => sms.some((s) => s.campaign !== undefined);
+/** A campaign's invitations (not the answers in its conversations, which go with every other answer). */
+const hasCampaign = (sms: readonly SmsOutJob[]): boolean =>
+  sms.some((s) => s.campaign !== undefined && s.asksConsent);
 
 /** Options of a batch job (`sms-batch.v1`). */
 export function smsBatchOptions(sms: readonly SmsOutJob[]): JobsOptions {

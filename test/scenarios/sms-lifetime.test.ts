@@ -42,7 +42,7 @@ describe('an end to every SMS’s story', () => {
       const phone = '77471240001';
       const conv = await meals(phone);
       const submit = await t.tele2.waitFor((l) => l.command === 'submit_sm' && l.destination_addr === phone);
-      expect(submit.validity_period).toBe('000001000000000R'); // SMS_VALIDITY_HOURS, 24 by default
+      expect(submit.validity_period).toBe('000000100000000R'); // 24 h, cut at 21:00 Almaty (SEND_WINDOW)
       await eventually(async () => (await statuses(conv.id)).includes('sent'), 'the invitation sent');
 
       t.clock.advance(71 * 3600_000);
