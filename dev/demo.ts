@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     supervisor: `demo-supervisor-${randomBytes(6).toString('hex')}`,
   };
   const config = loadConfig({
+    // The demo shows the dialogue at any hour; SEND_WINDOW=09:00-21:00 shows the window instead.
+    SEND_WINDOW: 'always',
     ...process.env,
     REDIS_URL: redisUrl,
     HTTP_PORT: await httpPort(),

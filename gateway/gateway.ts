@@ -25,6 +25,7 @@ import { api } from './http/api.js';
 import { Webhooks } from './webhooks/delivery.js';
 import { buildApp, type HealthProbe } from './http/app.js';
 import { listenEarly, metricsApp, startingApp, type EarlyServer } from './http/startup.js';
+import { registerReplyLimitMetrics } from './core/reply-limits.js';
 import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
 import { PortabilityFile } from './smpp/portability-file.js';
@@ -228,6 +229,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     ...(portability ? { portability: () => portability.table } : {}),
   });
   const coreMetrics = createCoreMetrics(metrics);
+  registerReplyLimitMetrics(metrics, core.conversations.limits);
   transport.onInbound(
     createInboundHandler({
       inbound: inboundFast,

@@ -35,8 +35,10 @@ export interface Keys {
   deadlineBucket(bucket: number): string;
   /** Sorted set: deadline bucket numbers scored by the earliest deadline in each. */
   deadlineBuckets(): string;
-  /** String with a 24 h TTL: the "no open request" SMS was sent to this MSISDN today. */
-  noRequestSent(msisdn: string): string;
+  /** Counter: SMS a citizen's SMS caused, of one template, to one number on one day (reply-limits.ts). */
+  replySms(msisdn: string, templateId: string, day: number): string;
+  /** Hash: a conversation's unaccepted replies per day and those folded into a count. */
+  replyFold(conversationId: string): string;
   /** Hash: parts of a multipart reply being reassembled. */
   replyParts(msisdn: string, ref: string): string;
   /**
@@ -91,7 +93,8 @@ export function createKeys(prefix = 'gw'): Keys {
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,
     deadlineBucket: (bucket) => `${prefix}:{deadlines}:${bucket}`,
     deadlineBuckets: () => `${prefix}:{deadlines}:due`,
-    noRequestSent: (msisdn) => `${prefix}:{m:${msisdn}}:noreq`,
+    replySms: (msisdn, templateId, day) => `${prefix}:{m:${msisdn}}:rs:${templateId}:${day}`,
+    replyFold: (conversationId) => `${prefix}:{c:${conversationId}}:fold`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
     receiptBucket: (carrier, bucket, day) => `${prefix}:{r:${carrier}:${bucket}}:${day}`,
     smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,

@@ -1,7 +1,7 @@
 /**
  * What the reply path keeps between SMS besides conversations: the parts of a multipart reply
- * until every part is in (store/lua/reassemble-1.lua), and the day's mark that a number was told
- * it has no open request (so it is told once a day).
+ * until every part is in (store/lua/reassemble-1.lua), the SMS replies caused per number and
+ * day, and each conversation's unaccepted replies per day and those folded (reply-limits.ts).
  */
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis.js';
@@ -10,7 +10,7 @@ import { withScripts } from './scripts.js';
 export class ReplyState {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: Pick<Keys, 'replyParts' | 'noRequestSent'>,
+    private readonly keys: Pick<Keys, 'replyParts' | 'replySms' | 'replyFold'>,
   ) {
     withScripts(redis);
   }
@@ -37,13 +37,43 @@ export class ReplyState {
     );
   }
 
-  /** Marks that `msisdn` is told it has no open request; true only for the first mark in `ttlSeconds`. */
-  async noRequestOnce(msisdn: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.redis.set(this.keys.noRequestSent(msisdn), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  /**
+   * Counts one SMS of `templateId` caused by a reply from `msisdn` on `day`; the count so far
+   * (gateway/core/reply-limits.ts compares it with the day's limit). Kept two days.
+   */
+  async countSms(msisdn: string, templateId: string, day: number): Promise<number> {
+    const key = this.keys.replySms(msisdn, templateId, day);
+    const [[, count]] = (await this.redis
+      .multi()
+      .incr(key)
+      .expire(key, 2 * 86_400)
+      .exec()) as [[Error | null, number], unknown];
+    return count;
   }
 
-  /** Forgets the mark (the SMS could not be handed over): the next reply may try again. */
-  async forgetNoRequest(msisdn: string): Promise<void> {
-    await this.redis.del(this.keys.noRequestSent(msisdn));
+  /** Takes back one count (the SMS could not be handed over): a retry may send it. */
+  async uncountSms(msisdn: string, templateId: string, day: number): Promise<void> {
+    await this.redis.decr(this.keys.replySms(msisdn, templateId, day));
+  }
+
+  /** Counts an unaccepted reply of a conversation on `day`; the day's count so far. Kept `ttlSeconds`. */
+  async countUnaccepted(conversationId: string, day: number, ttlSeconds: number): Promise<number> {
+    const key = this.keys.replyFold(conversationId);
+    const [[, count]] = (await this.redis
+      .multi()
+      .hincrby(key, `d${day}`, 1)
+      .expire(key, ttlSeconds)
+      .exec()) as [[Error | null, number], unknown];
+    return count;
+  }
+
+  /** Counts a reply folded into the conversation's count instead of its timeline. */
+  async addFolded(conversationId: string): Promise<void> {
+    await this.redis.hincrby(this.keys.replyFold(conversationId), 'folded', 1);
+  }
+
+  /** Replies of a conversation folded into a count. */
+  async folded(conversationId: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.replyFold(conversationId), 'folded')) ?? 0);
   }
 }

@@ -44,6 +44,7 @@ import type { Outbox } from './outbox.js';
 import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
 import { parseParams } from './params.js';
+import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
 import { assertSameInvitation } from './same-invitation.js';
 
@@ -100,12 +101,17 @@ export type ResendResult =
   | { readonly status: 'not-found' | 'no-such-sms' | 'not-failed' };
 
 export type ApplyResult =
-  | { readonly status: 'applied' | 'unchanged'; readonly conversation: Conversation }
+  | { readonly status: 'applied' | 'unchanged' | 'folded'; readonly conversation: Conversation }
   | { readonly status: 'rejected'; readonly conversation: Conversation; readonly reason: string }
   | { readonly status: 'not-found' };
 
 export class ConversationService {
-  constructor(private readonly deps: ConversationDeps) {}
+  /** Per-number limits on the SMS replies cause, and the folding of unaccepted replies. */
+  readonly limits: ReplyLimits;
+
+  constructor(private readonly deps: ConversationDeps) {
+    this.limits = new ReplyLimits(deps.store.replies);
+  }
 
   service(id: string): ServiceDefinition {
     const service = this.deps.services.get(id);
@@ -183,7 +189,7 @@ export class ConversationService {
     const deps = { service, deadline: this.deps.deadline };
     const first = start(deps, fresh, now);
     // Rendered now, so a text too long is a 400 to the caller, not a failure at the window's opening.
-    this.render(fresh, first, now);
+    this.render(fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
     if (!needsCodelessTurn(service, fresh))
@@ -297,6 +303,7 @@ export class ConversationService {
    * `key` makes it idempotent (a retransmitted reply, a repeated upstream event).
    */
   async apply(id: string, event: DialogueEvent, key?: string): Promise<ApplyResult> {
+    let foldChecked = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const conv = await this.deps.store.get(id);
       if (!conv) return { status: 'not-found' };
@@ -308,6 +315,11 @@ export class ConversationService {
       if (outcome.rejected) return { status: 'rejected', conversation: conv, reason: outcome.rejected };
       if (!outcome.changed && outcome.timeline.length === 0)
         return { status: 'unchanged', conversation: conv };
+      if (!foldChecked && event.type === 'reply' && unacceptedOnly(outcome)) {
+        foldChecked = true;
+        // Beyond the day's first unaccepted replies, one more is only counted (reply-limits.ts).
+        if (await this.limits.fold(id, now)) return { status: 'folded', conversation: conv };
+      }
       const keyed = key === undefined ? outcome : withKey(outcome, key);
       const committed = await this.commit(conv, keyed, now, [], causeOf(event));
       if (committed) return { status: 'applied', conversation: committed };
@@ -330,16 +342,29 @@ export class ConversationService {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
-    if (next.templateSet === null && outcome.messages.length > 0) {
+    const messages: Outcome['messages'][number][] = [];
+    const taken: string[] = [];
+    for (const message of outcome.messages) {
+      // An SMS the citizen's SMS caused goes out only within the number's daily limit.
+      if (!isReplySms(message.templateId)) messages.push(message);
+      else if (await this.limits.takeSms(next.msisdn, message.templateId, now)) {
+        messages.push(message);
+        taken.push(message.templateId);
+      } else timeline.push({ at: now, kind: 'note', text: `${message.templateId} not sent (daily limit)` });
+    }
+    // A step that loses its compare-and-set sends nothing: what it took goes back.
+    const giveBack = () =>
+      Promise.all(taken.map((t) => this.limits.returnSms(next.msisdn, t, now))).catch(() => undefined);
+    if (next.templateSet === null && messages.length > 0) {
       // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
       next = { ...next, templateSet: this.templateSetFor(next.service, now) };
     }
-    const rendered = this.render(next, outcome, now);
+    const rendered = this.render(next, messages, now);
     // Notices the citizen did not ask for wait for the sending window (dialogue/window.ts).
     const held = isWindowOpen(this.deps.window, this.deps.calendar, now)
       ? undefined
       : nextOpening(this.deps.window, this.deps.calendar, now);
-    outcome.messages.forEach((message, i) => {
+    messages.forEach((message, i) => {
       const sms = rendered[i] as SetRenderedSms;
       const notBefore = message.unsolicited ? held : undefined;
       const smsId = `${before.version + 1}.${i}`;
@@ -400,10 +425,18 @@ export class ConversationService {
       });
     if (before.state === 'waiting' && next.state !== 'waiting') outbox.push({ t: 'wait', at: null });
     const final = !isOpen(next) && next.state !== 'consented';
-    const ok = await this.deps.store.commit(before.version, next, timeline, outbox, final);
-    if (!ok) return null;
+    const ok = await this.deps.store
+      .commit(before.version, next, timeline, outbox, final)
+      .catch(async (err: unknown) => {
+        await giveBack();
+        throw err;
+      });
+    if (!ok) {
+      await giveBack();
+      return null;
+    }
     const committed = { ...next, version: before.version + 1 };
-    this.logStep(before, committed, cause, outcome.messages.length);
+    this.logStep(before, committed, cause, messages.length);
     if (before.version < 0 || before.state !== committed.state) {
       const from = before.version < 0 ? null : before.state;
       await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
@@ -434,9 +467,9 @@ export class ConversationService {
   }
 
   /** Renders a step's SMS, each checked against the service's maxParts (a 400 naming the field). */
-  private render(conv: Conversation, outcome: Outcome, now: number): SetRenderedSms[] {
+  private render(conv: Conversation, messages: Outcome['messages'], now: number): SetRenderedSms[] {
     const { maxParts } = this.service(conv.service);
-    return outcome.messages.map((message) => {
+    return messages.map((message) => {
       const sms = this.deps.renderer.render(message.templateId, conv.language, message.vars, {
         set: conv.templateSet?.id,
         at: now,
@@ -600,6 +633,17 @@ function tooManyParts(
   return new GatewayError('GW_VALIDATION_FAILED', message, [
     { path, message: `too long: ${message}`, parts: sms.segmentation.parts, maxParts },
   ]);
+}
+
+/** A step that only records unaccepted replies (and notes): nothing changes state or consents. */
+function unacceptedOnly(outcome: Outcome): boolean {
+  if (outcome.consent) return false;
+  let replies = 0;
+  for (const e of outcome.timeline) {
+    if (e.kind === 'reply' && !e.accepted) replies++;
+    else if (e.kind !== 'note') return false;
+  }
+  return replies > 0;
 }
 
 function withKey(outcome: Outcome, key: string): Outcome {

@@ -14,6 +14,7 @@ import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, type ReceiptJob, type ReplyJob } from
 import { decodeByDataCoding, parseUdh } from '../../sms/encoding.js';
 import type { ConversationStore } from '../../store/conversations.js';
 import type { Logger } from '../log.js';
+import { FairShare } from './fair-share.js';
 import type { CoreMetrics } from './metrics.js';
 import type {
   DeliveryReceipt,
@@ -41,6 +42,8 @@ export interface InboundDeps {
   readonly log: Logger;
   readonly now: () => number;
   readonly metrics?: CoreMetrics;
+  /** Replies of a busy number queue behind everyone's (fair-share.ts); one per process by default. */
+  readonly fairShare?: FairShare;
 }
 
 const JOB_OPTS = {
@@ -72,6 +75,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 export function createInboundHandler(deps: InboundDeps): InboundHandler {
+  const fairShare = deps.fairShare ?? new FairShare();
   async function storeReceipt(event: DeliveryReceipt): Promise<void> {
     const data: ReceiptJob = {
       smscMessageId: event.messageId,
@@ -139,9 +143,11 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       smscMessageId: `mo-${id}`,
       ...(event.carrier !== undefined ? { carrier: event.carrier } : {}),
     };
+    const priority = fairShare.priority(event.from, data.receivedAt);
     await deps.inbound.add(REPLY_JOB_NAME, data, {
       ...JOB_OPTS,
       deduplication: { id: `mo.${id}`, ttl: DUPLICATE_WINDOW_MS },
+      ...(priority !== undefined ? { priority } : {}),
     });
   }
 

@@ -112,24 +112,36 @@ export class InboundProcessor {
     parsed: ParsedReply,
     job: ReplyJob,
   ): Promise<string> {
+    const { limits } = this.core.conversations;
+    const now = this.core.now();
     for (const c of candidates) {
+      if (await limits.fold(c.id, now)) continue;
       await this.core.store.append(c.id, {
-        at: this.core.now(),
+        at: now,
         kind: 'reply',
         text: job.text,
         meaning: `fits ${candidates.length} open requests: asked which`,
         accepted: false,
       });
     }
+    if (!(await limits.takeSms(msisdn, 'gateway.which-request', now))) return 'reply-sms-limited';
     const language = candidates[0]?.language ?? 'ru';
     const options = whichOptions(this.core.services, candidates, parsed, language);
     const sms = this.core.renderer.render('gateway.which-request', language, { options });
-    await this.enqueueLoose(msisdn, sms.text, sms.templateId, job.smscMessageId);
+    try {
+      await this.enqueueLoose(msisdn, sms.text, sms.templateId, job.smscMessageId);
+    } catch (err) {
+      await limits.returnSms(msisdn, 'gateway.which-request', now).catch(() => undefined);
+      throw err;
+    }
     return 'asked-which';
   }
 
   private async noOpenRequest(msisdn: string, job: ReplyJob): Promise<string> {
-    if (!(await this.core.store.replies.noRequestOnce(msisdn, 86_400))) return 'no-open-request-already-told';
+    const { limits } = this.core.conversations;
+    const now = this.core.now();
+    if (!(await limits.takeSms(msisdn, 'gateway.no-open-request', now)))
+      return 'no-open-request-already-told';
     // The language of a stranger is unknown: both, Kazakh first (the state language).
     const text = (['kk', 'ru'] as Language[])
       .map((l) => this.core.renderer.render('gateway.no-open-request', l, {}).text)
@@ -138,7 +150,7 @@ export class InboundProcessor {
       await this.enqueueLoose(msisdn, text, 'gateway.no-open-request', job.smscMessageId);
     } catch (err) {
       // Not sent: let the retried job (or the next reply) tell the citizen after all.
-      await this.core.store.replies.forgetNoRequest(msisdn).catch(() => undefined);
+      await limits.returnSms(msisdn, 'gateway.no-open-request', now).catch(() => undefined);
       throw err;
     }
     return 'no-open-request';

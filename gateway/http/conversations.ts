@@ -45,6 +45,10 @@ export function contextFor(core: Core, conv: Conversation, masked: boolean): Vie
 
 type Recorder = (res: Response, action: AuditAction, extra: Record<string, unknown>) => Promise<void>;
 
+function foldedNote(at: number, folded: number) {
+  return { at, kind: 'note', text: `${folded} more unaccepted replies, counted but not kept` };
+}
+
 /** GET /v1/conversations/:id: one conversation, audited before it is answered. */
 function viewOne(core: Core, record: Recorder): RequestHandler {
   return async (req, res) => {
@@ -63,7 +67,10 @@ function viewOne(core: Core, record: Recorder): RequestHandler {
     });
     if (!conv) return sendError(res, 'GW_NOT_FOUND', `no conversation ${rawId}`);
     const timeline = await core.store.timeline(conv.id);
-    res.json(conversationView(conv, timeline, contextFor(core, conv, !unmask)));
+    const folded = await core.conversations.limits.folded(conv.id);
+    // Unaccepted replies beyond the day's first ones are counted, not kept (reply-limits.ts).
+    const shown = folded > 0 ? [...timeline, foldedNote(conv.updatedAt, folded)] : timeline;
+    res.json(conversationView(conv, shown, contextFor(core, conv, !unmask)));
   };
 }
 

@@ -3,6 +3,7 @@ import { homeSchoolingParams, HALYK, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster.js';
 import { missing, redisCli } from '../support/requires.js';
+import { deadlineRuns } from '../support/scenario.js';
 
 let cluster: RedisClusterHandle;
 let t: TestGateway;
@@ -28,7 +29,9 @@ describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
     });
     const offer = await t.sim.nextMessage((m) => m.destination === to);
     expect(offer.text).toBe(conversation.consentTemplate?.text);
-    expect(await t.gateway.core.store.dueDeadlines(conversation.deadline!, 10)).toContain(conversation.id);
+    // The deadline runs from the SMSC's acceptance of the offer (003, item 10).
+    const { deadline } = await deadlineRuns(t, conversation.id);
+    expect(await t.gateway.core.store.dueDeadlines(deadline, 10)).toContain(conversation.id);
     const result = await t.sim.injectReply({ from: to, text: '123#3#12', duplicate: 2 });
     expect(result.statuses).toEqual([0, 0]);
     const job = await eventually(

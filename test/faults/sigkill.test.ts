@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { Conversation } from '../../dialogue/conversation.js';
+import { ALWAYS } from '../../dialogue/window.js';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
 import { CarrierSimulator, type ReplyResult } from '../../dev/simulator/index.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
@@ -30,6 +31,8 @@ beforeAll(async () => {
     log: pino({ level: 'silent' }),
     keyPrefix: `gw-${prefix}`,
     queuePrefix: `bull-${prefix}`,
+    // Invitations go out at whatever hour the test runs.
+    sendWindow: ALWAYS,
   });
 });
 afterAll(async () => {

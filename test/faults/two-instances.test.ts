@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { ALWAYS } from '../../dialogue/window.js';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
 import { CarrierSimulator } from '../../dev/simulator/index.js';
 import {
@@ -43,6 +44,8 @@ beforeAll(async () => {
     log: pino({ level: 'silent' }),
     keyPrefix: `gw-${prefix}`,
     queuePrefix: `bull-${prefix}`,
+    // Invitations go out at whatever hour the test runs.
+    sendWindow: ALWAYS,
   });
 });
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { deadlineRuns, drained, invite, messagesTo, numbers, stateReached } from
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  t = await startTestGateway({ env: { SEND_WINDOW: '09:00-21:00' } });
 });
 afterAll(async () => {
   await t?.stop();
