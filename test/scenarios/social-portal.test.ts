@@ -8,7 +8,7 @@ import { drained, invite, messagesTo, numbers, stateReached } from '../support/s
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  t = await startTestGateway({ env: { SEND_WINDOW: '09:00-21:00' } });
 });
 afterAll(async () => {
   await t?.stop();
