@@ -1,5 +1,5 @@
 /**
- * A campaign under carrier faults (issue 8, point 2): 300 invitations posted to the HTTP API
+ * A campaign under carrier faults: 300 invitations posted to the HTTP API
  * while the SMSC stalls and cuts the link every 1-2 s and throttles every 5th submit (SMPP 3.4
  * §5.1.3, 0x58); then every citizen answers while the link is cut again, the carrier
  * retransmitting each reply until acknowledged, and every 10th once more after its ack.

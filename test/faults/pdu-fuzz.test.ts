@@ -1,5 +1,5 @@
 /**
- * Bad input at the SMPP door (issue 8, point 3): random and mutated PDUs from the
+ * Bad input at the SMPP door: random and mutated PDUs from the
  * SMSC. The gateway answers them (generic_nack / deliver_sm_resp) or closes that
  * bind cleanly and binds again; it never crashes, and it keeps serving.
  */

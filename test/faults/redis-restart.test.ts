@@ -1,5 +1,5 @@
 /**
- * Redis restarted during traffic (issue 8, point 2): a redis-server of its own with the
+ * Redis restarted during traffic: a redis-server of its own with the
  * append-only file fsynced on every write (`--appendonly yes --appendfsync always`), a gateway
  * on it, citizens' replies arriving 20 at a time; Redis is killed (SIGKILL, the harder case of
  * "stop") and started again on the same port and directory in the middle. A deliver_sm the

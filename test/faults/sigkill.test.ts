@@ -1,5 +1,5 @@
 /**
- * Issue 6, "Done when": the gateway process is SIGKILLed in the middle of a burst of replies and
+ * The gateway process is SIGKILLed in the middle of a burst of replies and
  * restarted; every consent is in `assignments` exactly once. The carrier simulator runs here, the
  * gateway in a child process; invitations are made through a core on the same Redis prefixes.
  */
@@ -124,7 +124,7 @@ async function expectEachConsentedOnce(convs: readonly Conversation[]): Promise<
  * One acknowledgement per citizen. A retransmitted deliver_sm is deduplicated (same bytes, same
  * key), so it never adds one. The one way to get two: the process died after the SMSC accepted
  * the acknowledgement and before the sender recorded it; the job is retried and sent again (at
- * least once on the SMPP side; issue 3, point 3). Only jobs active at the kill can do that.
+ * least once on the SMPP side). Only jobs active at the kill can do that.
  */
 function expectAcknowledgedOnce(phones: readonly string[], unfinished: ReadonlySet<string>): number {
   let twice = 0;

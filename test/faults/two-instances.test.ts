@@ -1,5 +1,5 @@
 /**
- * Two gateway processes, one Redis, one carrier (issue 8, point 4): both bind to the same SMSC
+ * Two gateway processes, one Redis, one carrier: both bind to the same SMSC
  * (two binds) and share the work through the BullMQ queues; one is SIGKILLed in the middle of
  * the citizens' replies and the other serves every conversation. Jobs the dead one held are
  * retried by the survivor once their lock expires (GW_STALLED_LOCK_MS). Both run the deadline

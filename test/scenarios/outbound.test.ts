@@ -1,5 +1,5 @@
 /**
- * The outbound path under carrier faults (issue 3, "Done when"): SMS go
+ * The outbound path under carrier faults: SMS go
  * through the `sms-out` queue, a dropped bind loses none, and an SMS the SMSC
  * accepted is never sent again.
  */

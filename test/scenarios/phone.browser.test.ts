@@ -1,5 +1,5 @@
 /**
- * The phone page for demos and agent training (issue 7, point 4), in a real browser: a person
+ * The phone page for demos and agent training, in a real browser: a person
  * playing the citizen sees the SMS the number got from 1414 and answers it; the answer reaches
  * the gateway as a deliver_sm from the simulator and consents. The thread is the simulator's own
  * record, in time order, so a reload shows the same and replies sent elsewhere appear; an agent

@@ -1,6 +1,6 @@
 /**
- * A reply and its deadline at the same instant, 50 times at once (issue 6, point 4: "a late
- * reply and a deadline that fire together cannot both win"). The inbound worker applies the
+ * A reply and its deadline at the same instant, 50 times at once: a late
+ * reply and a deadline that fire together cannot both win. The inbound worker applies the
  * replies while two sweeps (as two gateway instances would run) fire the same deadlines.
  * Whichever commits first wins the compare-and-set; the other re-reads and decides again.
  *

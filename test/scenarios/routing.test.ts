@@ -1,6 +1,6 @@
 /**
  * Who may answer, and what the carrier says (CONTRACT.md, "Replies that match no open
- * conversation"; issue 6, point 6): an invitation the carrier could not deliver, and senders that
+ * conversation"): an invitation the carrier could not deliver, and senders that
  * are not phone numbers (several open requests of one number: families.test.ts).
  */
 import type { Job } from 'bullmq';

@@ -1,5 +1,5 @@
 /**
- * Done-when of issue 3: "an independent decoder agrees with us on the wire".
+ * An independent decoder agrees with us on the wire.
  * One scenario's loopback traffic is captured with tshark and read back with
  * Wireshark's SMPP dissector, which must find no malformed PDU and see every
  * command we expect, with the data_coding and UDH we meant to send.

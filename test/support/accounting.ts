@@ -1,5 +1,5 @@
 /**
- * The accounting every fault test ends with (issue 8, point 2): invitations sent once each,
+ * The accounting every fault test ends with: invitations sent once each,
  * replies stored once each, consents in `assignments` exactly once each, nothing lost. Counted
  * from what the simulated SMSC accepted and from Redis, never from the gateway's own logs.
  */

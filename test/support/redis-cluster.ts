@@ -1,6 +1,6 @@
 /**
  * A local Redis Cluster of three masters from the system redis-server, for
- * the test that runs a whole dialogue on Cluster (issue 8, point 4).
+ * the test that runs a whole dialogue on Cluster.
  */
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';

@@ -1,7 +1,7 @@
 /**
  * The benchmarks' SMSC, run as a child process (so its CPU is not the measured process's):
  * either a minimal `smpp.createServer` sink that answers every submit_sm at once (the peer
- * Kannel was measured against, issue 8) or the project's CarrierSimulator (`SINK=sim`).
+ * Kannel was measured against) or the project's CarrierSimulator (`SINK=sim`).
  * Driven over IPC by bench/support/harness.ts:
  *   → { type: 'expect', submits (total) } ← { type: 'done', submits (this phase), ms, cpuMs }
  *   → { type: 'inject', ...InjectPlan } ← { type: 'injected', ...InjectResult }
