@@ -9,7 +9,7 @@
  *   npm run demo -- --once   # play the dialogue and stop (used by the test suite)
  */
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
+import { createLogger } from '../gateway/log.js';
 import { assignmentJob } from '../queues/jobs.js';
 import { loadConfig } from '../gateway/config.js';
 import { startRedisServer, freePort, type RedisServerHandle } from './redis-server.js';
@@ -86,7 +86,9 @@ async function main(): Promise<void> {
     SMPP_PASSWORD: 'secret',
     API_KEYS: `system:${keys.system},agent:${keys.agent},supervisor:${keys.supervisor}`,
   });
-  running.gateway = await startGateway(config, { log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  running.gateway = await startGateway(config, {
+    log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }),
+  });
   await running.sim.waitForBind(1, 10_000);
 
   say(
