@@ -80,6 +80,8 @@ describe.skipIf(skip)('bind lifecycle against the Perl SMSC', () => {
     await unbinding;
     await smsc.waitFor((l) => l.dir === 'in' && l.command === 'unbind_resp');
     await bind.waitFor('bound', 5000);
+    // The SMSC's log of what it received may trail our view of the bind by a moment.
+    await smsc.waitFor(() => smsc!.received('bind_transceiver').length >= 2);
     expect(smsc.received('bind_transceiver')).toHaveLength(2);
   });
 
