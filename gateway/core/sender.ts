@@ -216,7 +216,7 @@ async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResul
       status: 'wrong-network',
       carrier: first.carrier,
       reason: first.status,
-      sentVia: result.carrier,
+      ...(result.carrier !== undefined ? { sentVia: result.carrier } : {}),
     });
 }
 
