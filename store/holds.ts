@@ -7,7 +7,7 @@
  */
 import type { SmsOutJob } from '../queues/jobs.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
