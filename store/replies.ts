@@ -4,7 +4,7 @@
  * day, and each conversation's unaccepted replies per day and those folded (reply-limits.ts).
  */
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 import { withScripts } from './scripts.js';
 
 export class ReplyState {

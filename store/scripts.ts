@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 type Arg = string | number | Buffer;
 
