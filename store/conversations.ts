@@ -23,7 +23,7 @@ import { HoldIndex } from './holds.js';
 import { createKeys, type Keys } from './keys.js';
 import { MsisdnIndex } from './msisdn-index.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
 import { SmsRecords } from './sms-record.js';
@@ -186,9 +186,9 @@ export class ConversationStore {
     return new CarrierMemory(this.redis, this.keys, ttlSeconds);
   }
 
-  /** The connection's state (`ready` when commands go through), for guards that refuse early. */
-  get connection(): Pick<RedisClient, 'status'> {
-    return this.redis;
+  /** Whether commands go through now (the connection is ready), for guards that refuse early and gauges. */
+  connected(): boolean {
+    return this.redis.status === 'ready';
   }
 
   /** Whether the client is a Redis Cluster (operations, tests). */

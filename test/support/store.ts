@@ -1,7 +1,7 @@
 /** A conversation store for store-level tests, with a small text codec (production builds its own). */
 import { ConversationStore } from '../../store/conversations.js';
 import type { Keys } from '../../store/keys.js';
-import type { RedisClient } from '../../store/redis.js';
+import type { RedisClient } from '../../store/connection.js';
 import { TextCodec } from '../../store/text-codec.js';
 import type { SmsEntry } from '../../store/timeline-entry.js';
 
