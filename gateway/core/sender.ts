@@ -10,7 +10,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { nextOpening, windowEnd } from '../../dialogue/window.js';
 import { QUEUES } from '../../queues/names.js';
 import { SMS_BATCH_JOB_NAME, SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
-import type { RedisClient } from '../../store/redis.js';
+import type { RedisClient } from '../../store/connection.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport, SubmitResult, SubmitResume } from '../smpp/transport.js';
@@ -216,7 +216,7 @@ async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResul
       status: 'wrong-network',
       carrier: first.carrier,
       reason: first.status,
-      sentVia: result.carrier,
+      ...(result.carrier !== undefined ? { sentVia: result.carrier } : {}),
     });
 }
 
