@@ -31,10 +31,6 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = {}):
     enableOfflineQueue: !options.failFast,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     ...(options.failFast ? { commandTimeout: 2000 } : {}),
-    // The commands issued in one event-loop turn go out in one write (and are read by Redis in
-    // one read): each reply or invitation issues a dozen, and a socket write each was a fifth
-    // of a worker's CPU (docs/performance.md, "Behind the edge").
-    enableAutoPipelining: true,
   };
   if (target.clusterNodes.length > 0) {
     return new Cluster([...target.clusterNodes], {

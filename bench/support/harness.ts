@@ -285,6 +285,10 @@ export function fmt(n: number): string {
 export async function startBenchWorkers(options: {
   redisUrl: string;
   prefix: string;
+  /** The queue prefix itself (`{bull-x}` on Cluster); default `bull-<prefix>`. */
+  queuePrefix?: string;
+  /** More configuration, e.g. REDIS_CLUSTER_NODES. */
+  env?: Record<string, string>;
 }): Promise<{ readonly pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/gateway-process.ts'], {
@@ -296,8 +300,9 @@ export async function startBenchWorkers(options: {
       HTTP_PORT: '0',
       API_KEYS: 'system:bench-system-key-0123456789',
       GW_KEY_PREFIX: `gw-${options.prefix}`,
-      GW_QUEUE_PREFIX: `bull-${options.prefix}`,
+      GW_QUEUE_PREFIX: options.queuePrefix ?? `bull-${options.prefix}`,
       GW_SWEEP_INTERVAL_MS: '1000',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
