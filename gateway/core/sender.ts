@@ -9,7 +9,16 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { nextOpening, windowEnd } from '../../dialogue/window.js';
 import { QUEUES } from '../../queues/names.js';
-import { SMS_BATCH_JOB_NAME, SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
+import {
+  RECEIPT_JOB_NAME,
+  SMS_BATCH_JOB_NAME,
+  SMS_JOB_NAME,
+  smsOfJob,
+  type ReceiptJob,
+  type SmsOutJob,
+} from '../../queues/jobs.js';
+import { JOB_OPTS } from './inbound.js';
+import { isTestId, simulatedSubmit } from './test-traffic.js';
 import type { RedisClient } from '../../store/redis.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
@@ -93,7 +102,8 @@ function isRetryable(err: unknown): boolean {
 
 /** What became of one SMS of a job. */
 type Outcome =
-  | { readonly kind: 'sent' | 'skipped' }
+  /** `simulated`: a test conversation's SMS, accepted as the simulator would, never submitted. */
+  | { readonly kind: 'sent' | 'skipped' | 'simulated' }
   | { readonly kind: 'failed'; readonly reason: string }
   /** Not accepted yet, for a reason that may pass (timeout, throttled beyond the retries). */
   | { readonly kind: 'retry'; readonly err: unknown }
@@ -133,6 +143,7 @@ async function sendSms(
   chances: Chances,
 ): Promise<Outcome> {
   if (!mine(record, owner)) return { kind: 'skipped' };
+  if (isTestId(data.conversationId)) return simulate(ctx, data);
   const { store } = ctx.core;
   let result;
   try {
@@ -199,6 +210,43 @@ async function sendSms(
   );
   if (result.firstTry || data.avoidCarriers) await learnWhereSent(ctx, data, result);
   return { kind: 'sent' };
+}
+
+/**
+ * A test conversation's SMS (a `test` key's): recorded as sent and, as the simulator's SMSC does,
+ * delivered — a DELIVRD receipt per part on the `inbound` queue, read as any carrier's receipt.
+ * No carrier is reached, and nothing is learned of the number.
+ */
+async function simulate(ctx: Context, data: SmsOutJob): Promise<Outcome> {
+  const result = simulatedSubmit(data);
+  await ctx.writes.sent(data, result);
+  const receivedAt = ctx.core.now();
+  await ctx.core.queues.inbound.addBulk(
+    result.parts.map((part) => {
+      const receipt: ReceiptJob = {
+        smscMessageId: part.messageId,
+        ...(result.carrier !== undefined ? { carrier: result.carrier } : {}),
+        status: 'DELIVRD',
+        errorCode: '000',
+        receivedAt,
+      };
+      return {
+        name: RECEIPT_JOB_NAME,
+        data: receipt,
+        opts: { ...JOB_OPTS, jobId: `test-dlr.${part.messageId}` },
+      };
+    }),
+  );
+  ctx.log.info(
+    {
+      event: 'sms.simulated',
+      conversationId: data.conversationId,
+      smsId: data.smsId,
+      templateId: data.templateId,
+    },
+    'test SMS: accepted and delivered as the simulator would, not sent to a carrier',
+  );
+  return { kind: 'simulated' };
 }
 
 /**
@@ -344,7 +392,8 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
   const failed = outcomes.find((o) => o.kind === 'failed');
   // A lone SMS refused for good fails its job, which operators see in the failed set.
   if (failed && sms.length === 1) throw new UnrecoverableError((failed as { reason: string }).reason);
-  return `sent ${count('sent')}, skipped ${count('skipped')}, failed ${count('failed')}, alone ${retry.length}`;
+  const simulated = count('simulated') > 0 ? `, simulated ${count('simulated')}` : '';
+  return `sent ${count('sent')}, skipped ${count('skipped')}, failed ${count('failed')}, alone ${retry.length}${simulated}`;
 }
 
 /** Jobs in flight when the caller says nothing (gateway.ts `senderConcurrency` says more). */
