@@ -8,12 +8,17 @@ import { Queue, type Worker } from 'bullmq';
 import type express from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { QUEUES } from '../queues/names.js';
-import { connectRedis, redisReady, type RedisClient } from '../store/redis.js';
+import { connectRedis, redisReady, type RedisClient } from '../store/connection.js';
 import { registerBuildInfo } from './build-info.js';
 import type { Config } from './config.js';
 import { connectionLog, type ConnectionLog } from './connection-log.js';
 import { createInboundHandler } from './core/inbound.js';
-import { createCoreMetrics, registerConversationMetrics, type CoreMetrics } from './core/metrics.js';
+import {
+  createCoreMetrics,
+  registerConversationMetrics,
+  registerHoldMetrics,
+  type CoreMetrics,
+} from './core/metrics.js';
 import { registerQueueMetrics } from './core/queue-metrics.js';
 import { createCore, type Core } from './core/runtime.js';
 import { DEFAULT_SENDER_CONCURRENCY, startSender, type SmsLifetime } from './core/sender.js';
@@ -183,9 +188,10 @@ async function openProcess(
       ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
     });
-    const connected = (): boolean => redis.status === 'ready';
+    const connected = (): boolean => core.store.connected();
     registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);
     registerConversationMetrics(metrics, core.stateCounts, connected);
+    registerHoldMetrics(metrics, core.holds, core.now, connected);
     const webhooks = new Webhooks({
       hooks: config.webhooks,
       redis,

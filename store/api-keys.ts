@@ -5,7 +5,7 @@
  * Every request reads the record, so a revoked key is refused at once on every gateway instance.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 /** Roles a supervisor may give (upstream systems keep their keys in API_KEYS). */
 export const PERSON_ROLES = ['agent', 'supervisor'] as const;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { checkedJson } from './checked.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 /** What was done: lookups (by id, by phone number, unmasked), and supervisors' changes to keys. */
 export const AUDIT_ACTIONS = [

@@ -6,7 +6,7 @@
  * the timeout (docs/scaling.md).
  */
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 const HOUR_MS = 3600_000;
 

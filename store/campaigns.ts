@@ -4,7 +4,7 @@
  * sent, receipt, reply, consent), so reading progress costs one HGETALL.
  */
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 import { withScripts } from './scripts.js';
 
 /** The counters of a campaign. DO NOT RENAME: persisted hash fields and metric labels. */

@@ -5,7 +5,7 @@
  * SMS (gateway/smpp/carriers.ts: after the portability file, before the prefixes).
  */
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 export class CarrierMemory {
   constructor(

@@ -11,7 +11,7 @@
  */
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 import { withScripts } from './scripts.js';
 
 export const DEADLINE_BUCKETS = 4096;

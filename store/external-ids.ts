@@ -8,7 +8,7 @@
  */
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 export const EXTERNAL_ID_BUCKETS = 4096;
 

@@ -7,7 +7,7 @@
  */
 import type { SmsOutJob } from '../queues/jobs.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -15,6 +15,13 @@ export interface HeldSms {
   /** The member as stored: remove it by this exact string. */
   readonly raw: string;
   readonly sms: SmsOutJob;
+}
+
+export interface HoldCounts {
+  readonly waiting: number;
+  readonly waitingOverdue: number;
+  readonly held: number;
+  readonly heldOverdue: number;
 }
 
 export class HoldIndex {
@@ -57,14 +64,23 @@ export class HoldIndex {
     else await this.redis.zadd(this.keys.heldSms(), at, raw);
   }
 
-  /** How many SMS are held (a gauge for /metrics). */
-  async heldCount(): Promise<number> {
-    return this.redis.zcard(this.keys.heldSms());
-  }
-
-  /** How many conversations wait (a gauge for /metrics). */
-  async waitingCount(): Promise<number> {
-    return this.redis.zcard(this.keys.waiting());
+  /**
+   * For /metrics, in one round trip: conversations waiting and SMS held, and of each those due
+   * before `overdueBefore` (epoch ms) that are still there (the sweeper is not releasing them).
+   */
+  async counts(overdueBefore: number): Promise<HoldCounts> {
+    const replies = (await this.redis
+      .multi()
+      .zcard(this.keys.waiting())
+      .zcount(this.keys.waiting(), '-inf', `(${overdueBefore}`)
+      .zcard(this.keys.heldSms())
+      .zcount(this.keys.heldSms(), '-inf', `(${overdueBefore}`)
+      .exec()) as Array<[Error | null, number]>;
+    const [waiting, waitingOverdue, held, heldOverdue] = replies.map(([err, n]) => {
+      if (err) throw err;
+      return Number(n);
+    }) as [number, number, number, number];
+    return { waiting, waitingOverdue, held, heldOverdue };
   }
 
   /** Takes the number's turn lock for `ms`; false when another process holds it. */

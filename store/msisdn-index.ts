@@ -10,7 +10,7 @@
  */
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 import { withScripts } from './scripts.js';
 
 /** 16,384 buckets hold ≈ 8 million numbers compactly (512 each); persisted in key names. */

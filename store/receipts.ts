@@ -14,7 +14,7 @@
  */
 import { packHex } from './hex-pack.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 import { withScripts } from './scripts.js';
 
 /** Carriers retry a receipt for up to 72 h: a link is found for 3 whole days after its day. */

@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 type Arg = string | number | Buffer;
 
@@ -38,6 +38,7 @@ declare module 'ioredis' {
       ttlSeconds: number,
     ): Result<string[] | null, Context>;
     gwSent(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    gwTake(counter: string, limit: number, ttlSeconds: number): Result<number, Context>;
     gwTransferClaim(
       record: string,
       fromClaim: string,

@@ -21,7 +21,7 @@
 import { GatewayError } from '../common/errors.js';
 import { checkedPartialSms } from './checked.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 import { withScripts } from './scripts.js';
 
 export type SmsRecord =

@@ -6,7 +6,7 @@
  * including those Redis has since expired (RETENTION_DAYS).
  */
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 export interface StateCount {
   readonly service: string;

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { GatewayError } from '../common/errors.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 /** The tag of a packed document. */
 export const PACKED = 0x1f;

@@ -5,7 +5,7 @@
  * conversations. An entry may be stale (a deadline moved, a conversation ended); readers check
  * each conversation of the page against the list's rule.
  */
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from './connection.js';
 
 export const WORKLIST_KINDS = ['undelivered', 'not-understood', 'deadlines'] as const;
 export type WorklistKind = (typeof WORKLIST_KINDS)[number];

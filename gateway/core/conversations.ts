@@ -34,6 +34,7 @@ import {
   type OutboxEntry,
   type TimelineEntry,
 } from '../../store/conversations.js';
+import { ofKind, smsEntry, smsStatuses } from '../../store/timeline-entry.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
@@ -540,12 +541,9 @@ export class ConversationService {
       const stored = await this.deps.store.withTimeline(id);
       if (!stored) return { status: 'not-found' };
       const { conversation: conv, timeline } = stored;
-      const sms = timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
-      if (!sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string') {
-        return { status: 'no-such-sms' };
-      }
-      const statuses = timeline.filter((e) => e.kind === 'sms-status' && e.smsId === smsId);
-      if (!statuses.some((e) => e.status === 'failed')) return { status: 'not-failed' };
+      const sms = smsEntry(timeline, smsId);
+      if (!sms) return { status: 'no-such-sms' };
+      if (!smsStatuses(timeline, smsId).some((e) => e.status === 'failed')) return { status: 'not-failed' };
       const now = this.deps.now();
       const newId = `${conv.version + 1}.0`;
       const asksConsent = conv.consentTemplate?.id === sms.templateId;
@@ -594,11 +592,9 @@ export class ConversationService {
   /** The stage an undeliverable conversation was in, entered again now with its deadline. */
   private reopen(conv: Conversation, timeline: readonly TimelineEntry[], now: number): Conversation | null {
     const service = this.service(conv.service);
-    const last = timeline.findLast(
-      (e) => e.kind === 'transition' && typeof e.stage === 'string' && e.stage !== 'undeliverable',
-    );
-    const stage = typeof last?.stage === 'string' ? service.stages[last.stage] : undefined;
-    if (!stage || !last || typeof last.stage !== 'string') return null;
+    const last = timeline.filter(ofKind('transition')).findLast((e) => e.stage !== 'undeliverable');
+    const stage = last && service.stages[last.stage];
+    if (!stage || !last) return null;
     return {
       ...conv,
       stage: last.stage,

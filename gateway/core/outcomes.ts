@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import type { SmsOutJob } from '../../queues/jobs.js';
+import type { TimelineEntry } from '../../store/timeline-entry.js';
 import {
   OUTCOME_JOB_NAME,
   OUTCOME_NAMES,
@@ -131,7 +132,7 @@ export interface OutcomeRecord {
  */
 export function outcomesFromTimeline(
   conv: Conversation,
-  timeline: ReadonlyArray<{ readonly at: number; readonly kind: string; readonly [f: string]: unknown }>,
+  timeline: readonly TimelineEntry[],
 ): OutcomeRecord[] {
   const out: OutcomeRecord[] = [];
   const seen = new Set<string>();
@@ -144,13 +145,9 @@ export function outcomesFromTimeline(
     const invitation = e.kind === 'sms-status' && isInvitationSms(conv, e.smsId);
     if (invitation && e.status === 'sent') add({ outcome: 'sent', at: e.at });
     else if (invitation && e.status === 'delivered') {
-      const err = typeof e.err === 'string' ? { err: e.err } : {};
-      add({
-        outcome: 'delivered',
-        at: e.at,
-        carrier: { stat: typeof e.stat === 'string' ? e.stat : 'DELIVRD', ...err },
-      });
-    } else if (e.kind === 'transition' && typeof e.to === 'string' && isOutcome(e.to) && e.to !== e.from) {
+      const err = e.err !== undefined ? { err: e.err } : {};
+      add({ outcome: 'delivered', at: e.at, carrier: { stat: e.stat ?? 'DELIVRD', ...err } });
+    } else if (e.kind === 'transition' && isOutcome(e.to) && e.to !== e.from) {
       const outcome = e.to;
       add({
         outcome,

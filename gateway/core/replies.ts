@@ -16,6 +16,7 @@ import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/rece
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { PartLink } from '../../store/receipts.js';
+import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
 import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
@@ -187,9 +188,9 @@ export class InboundProcessor {
     const record = await store.sms.read({ conversationId, smsId });
     if (record.state === 'sent') return record;
     const stored = await store.withTimeline(conversationId);
-    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
+    const sms = stored && smsEntry(stored.timeline, smsId);
     return {
-      templateId: typeof sms?.templateId === 'string' ? sms.templateId : null,
+      templateId: sms?.templateId ?? null,
       campaign: stored?.conversation.campaign ?? null,
     };
   }
@@ -283,13 +284,12 @@ export class InboundProcessor {
     // Every part says the same; the first part's receipt starts the second try.
     if (link.p !== 0) return 'wrong-network';
     const stored = await store.withTimeline(link.c);
-    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === link.s);
-    if (!stored || !sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string')
-      return undefined;
+    const sms = stored && smsEntry(stored.timeline, link.s);
+    if (!stored || !sms) return undefined;
     const retryId = `${link.s}${RETRY_SUFFIX}`;
     const at = this.core.now();
     const avoid = [job.carrier];
-    if (!stored.timeline.some((e) => e.kind === 'sms' && e.smsId === retryId)) {
+    if (!smsEntry(stored.timeline, retryId)) {
       await store.append(
         link.c,
         {
@@ -300,7 +300,7 @@ export class InboundProcessor {
           parts: link.n,
           status: 'wrong-network',
           stat: job.status,
-          err: job.errorCode,
+          ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
           carrier: job.carrier,
         },
         { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.s, avoidCarriers: avoid },

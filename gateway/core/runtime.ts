@@ -22,7 +22,7 @@ import type { CampaignStore } from '../../store/campaigns.js';
 import type { CarrierMemory } from '../../store/carriers.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import { ConversationStore } from '../../store/conversations.js';
-import type { RedisClient } from '../../store/redis.js';
+import type { RedisClient } from '../../store/connection.js';
 import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
 import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';

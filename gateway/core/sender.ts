@@ -19,7 +19,7 @@ import {
 } from '../../queues/jobs.js';
 import { JOB_OPTS } from './inbound.js';
 import { isTestId, simulatedSubmit } from './test-traffic.js';
-import type { RedisClient } from '../../store/redis.js';
+import type { RedisClient } from '../../store/connection.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
 import type { SmsTransport, SubmitResult, SubmitResume } from '../smpp/transport.js';
@@ -264,7 +264,7 @@ async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResul
       status: 'wrong-network',
       carrier: first.carrier,
       reason: first.status,
-      sentVia: result.carrier,
+      ...(result.carrier !== undefined ? { sentVia: result.carrier } : {}),
     });
 }
 

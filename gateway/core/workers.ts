@@ -6,7 +6,7 @@
 import { Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
 import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, receiptJob, replyJob } from '../../queues/jobs.js';
-import type { RedisClient } from '../../store/redis.js';
+import type { RedisClient } from '../../store/connection.js';
 import type { Logger } from '../log.js';
 import type { CoreMetrics } from './metrics.js';
 import { InboundProcessor, UnmatchedReceiptError } from './replies.js';

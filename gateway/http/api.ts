@@ -53,7 +53,7 @@ export function api(deps: ApiDeps): ApiParts {
   return {
     guards: [
       // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
-      redisGate({ connection: core.store.connection }),
+      redisGate({ connected: () => core.store.connected() }),
       // Before authentication, so that a 401 is seen too.
       auditRefusals({ audit, now: core.now, ...(deps.log ? { log: deps.log } : {}) }),
       authenticate(createAuthenticator(deps.apiKeys, people)),

@@ -7,14 +7,14 @@
  * changes nothing twice.
  */
 import type { RequestHandler } from 'express';
-import type { RedisClient } from '../../store/redis.js';
 import { sendError } from './errors.js';
 
 /** Seconds a client is told to wait before retrying. */
 export const REDIS_RETRY_AFTER_S = 5;
 
 export interface RedisGateOptions {
-  readonly connection: Pick<RedisClient, 'status'>;
+  /** Whether the store's commands go through now (store/conversations.ts `connected`). */
+  readonly connected: () => boolean;
   /** How long a call may wait on Redis that went away while it ran (ms). */
   readonly deadlineMs?: number;
 }
@@ -29,9 +29,9 @@ export function redisGate(options: RedisGateOptions): RequestHandler {
   const deadlineMs = options.deadlineMs ?? 800;
   return (req, res, next) => {
     if (!/^\/v1(\/|$)/i.test(req.path)) return next();
-    if (options.connection.status !== 'ready') return unavailable(res);
+    if (!options.connected()) return unavailable(res);
     const timer = setTimeout(() => {
-      if (!res.headersSent && options.connection.status !== 'ready') unavailable(res);
+      if (!res.headersSent && !options.connected()) unavailable(res);
     }, deadlineMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));

@@ -7,7 +7,7 @@
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import { OUTCOME_JOB_NAME, outcomeJobId, type OutcomeJob } from '../../queues/outcomes.js';
-import type { RedisClient } from '../../store/redis.js';
+import type { RedisClient } from '../../store/connection.js';
 import type { Logger } from '../log.js';
 import type { WebhookConfig } from './config.js';
 import { EVENT_ID_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signing.js';

@@ -4,7 +4,7 @@
  */
 import { pino } from 'pino';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
-import type { RedisClient } from '../../store/redis.js';
+import type { RedisClient } from '../../store/connection.js';
 import { redisClient, testPrefix } from './redis.js';
 
 export interface TestClock {
