@@ -13,7 +13,12 @@ import { registerBuildInfo } from './build-info.js';
 import type { Config } from './config.js';
 import { connectionLog, type ConnectionLog } from './connection-log.js';
 import { createInboundHandler } from './core/inbound.js';
-import { createCoreMetrics, registerConversationMetrics, type CoreMetrics } from './core/metrics.js';
+import {
+  createCoreMetrics,
+  registerConversationMetrics,
+  registerHoldMetrics,
+  type CoreMetrics,
+} from './core/metrics.js';
 import { registerQueueMetrics } from './core/queue-metrics.js';
 import { createCore, type Core } from './core/runtime.js';
 import { DEFAULT_SENDER_CONCURRENCY, startSender, type SmsLifetime } from './core/sender.js';
@@ -186,6 +191,7 @@ async function openProcess(
     const connected = (): boolean => core.store.connected();
     registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);
     registerConversationMetrics(metrics, core.stateCounts, connected);
+    registerHoldMetrics(metrics, core.holds, core.now, connected);
     const webhooks = new Webhooks({
       hooks: config.webhooks,
       redis,

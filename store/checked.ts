@@ -11,7 +11,6 @@ import type { Conversation } from '../dialogue/conversation.js';
 import { smsOutJob } from '../queues/jobs.js';
 import { outcomeJob } from '../queues/outcomes.js';
 import { STATES } from '../services/schema.js';
-import type { TimelineEntry } from './timeline-entry.js';
 
 const conversation = z.looseObject({
   id: z.string().min(1),
@@ -26,8 +25,6 @@ const conversation = z.looseObject({
   updatedAt: z.number(),
   deadline: z.number().nullable(),
 });
-
-const timelineEntry = z.looseObject({ at: z.number(), kind: z.string().min(1) });
 
 /** An outbox entry (conversations.ts `OutboxEntry`, `outboxJson`). */
 export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
@@ -62,9 +59,6 @@ export function checkedJson<T>(what: string, schema: z.ZodType, json: string): T
 /** A conversation's document (JSON of `Conversation`). */
 export const checkedConversation = (json: string): Conversation =>
   checkedJson('conversation', conversation, json);
-/** A timeline entry stored as a packed document. */
-export const checkedTimelineEntry = (json: string): TimelineEntry =>
-  checkedJson('timeline entry', timelineEntry, json);
 /** The resume JSON of a partly sent SMS, with the job finishing it (`o`). */
 export const checkedPartialSms = (json: string): { readonly o: string } =>
   checkedJson('SMS record', partialSms, json);

@@ -17,6 +17,13 @@ export interface HeldSms {
   readonly sms: SmsOutJob;
 }
 
+export interface HoldCounts {
+  readonly waiting: number;
+  readonly waitingOverdue: number;
+  readonly held: number;
+  readonly heldOverdue: number;
+}
+
 export class HoldIndex {
   constructor(
     private readonly redis: RedisClient,
@@ -57,14 +64,23 @@ export class HoldIndex {
     else await this.redis.zadd(this.keys.heldSms(), at, raw);
   }
 
-  /** How many SMS are held (a gauge for /metrics). */
-  async heldCount(): Promise<number> {
-    return this.redis.zcard(this.keys.heldSms());
-  }
-
-  /** How many conversations wait (a gauge for /metrics). */
-  async waitingCount(): Promise<number> {
-    return this.redis.zcard(this.keys.waiting());
+  /**
+   * For /metrics, in one round trip: conversations waiting and SMS held, and of each those due
+   * before `overdueBefore` (epoch ms) that are still there (the sweeper is not releasing them).
+   */
+  async counts(overdueBefore: number): Promise<HoldCounts> {
+    const replies = (await this.redis
+      .multi()
+      .zcard(this.keys.waiting())
+      .zcount(this.keys.waiting(), '-inf', `(${overdueBefore}`)
+      .zcard(this.keys.heldSms())
+      .zcount(this.keys.heldSms(), '-inf', `(${overdueBefore}`)
+      .exec()) as Array<[Error | null, number]>;
+    const [waiting, waitingOverdue, held, heldOverdue] = replies.map(([err, n]) => {
+      if (err) throw err;
+      return Number(n);
+    }) as [number, number, number, number];
+    return { waiting, waitingOverdue, held, heldOverdue };
   }
 
   /** Takes the number's turn lock for `ms`; false when another process holds it. */

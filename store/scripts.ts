@@ -38,6 +38,7 @@ declare module 'ioredis' {
       ttlSeconds: number,
     ): Result<string[] | null, Context>;
     gwSent(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    gwTake(counter: string, limit: number, ttlSeconds: number): Result<number, Context>;
     gwTransferClaim(
       record: string,
       fromClaim: string,

@@ -36,7 +36,8 @@ export interface InboundDeps {
   readonly fairShare?: FairShare;
 }
 
-const JOB_OPTS = {
+/** Retries and retention of every `inbound` job (the sender's simulated receipts of test SMS too). */
+export const JOB_OPTS = {
   attempts: 20,
   backoff: { type: 'exponential', delay: 500 },
   removeOnComplete: { age: 3600, count: 10_000 },

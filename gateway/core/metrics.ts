@@ -4,6 +4,7 @@
  * away, multipart replies, receipts that never found their SMS, and what the workers decided.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { HoldCounts } from '../../store/holds.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import { withinMs } from './scrape.js';
 
@@ -101,6 +102,65 @@ export function registerConversationMetrics(
       if (all === undefined) return;
       this.reset();
       for (const { service, state, count } of all) this.set({ service, state }, count);
+    },
+  });
+}
+
+/** A waiting conversation or held SMS due longer ago than this is overdue: the sweeper is not releasing it. */
+export const HOLD_OVERDUE_MS = 5 * 60_000;
+
+/**
+ * What waits for its time (store/holds.ts), read from Redis in one round trip per scrape:
+ * `gateway_conversations_waiting` (not sent yet: the sending window is closed, or another request
+ * of the number asks without a code), `gateway_sms_held` (notices held for the window), and
+ * `gateway_held_overdue{kind}`, those due more than {@link HOLD_OVERDUE_MS} ago. The last figures
+ * while Redis is down (scrape.ts).
+ */
+export function registerHoldMetrics(
+  registry: Registry,
+  holds: { counts(overdueBefore: number): Promise<HoldCounts> },
+  now: () => number,
+  connected: () => boolean = () => true,
+): void {
+  let last: HoldCounts | undefined;
+  let read: Promise<void> | undefined;
+  // One read serves the three gauges of a scrape.
+  const refresh = (): Promise<void> =>
+    (read ??= (async () => {
+      if (!connected()) return;
+      const counts = await withinMs(holds.counts(now() - HOLD_OVERDUE_MS));
+      if (counts !== undefined) last = counts;
+    })().finally(() => {
+      read = undefined;
+    }));
+  new Gauge({
+    name: 'gateway_conversations_waiting',
+    help: 'Conversations waiting to be sent: the sending window is closed, or another request of the number asks without a code',
+    registers: [registry],
+    async collect() {
+      await refresh();
+      if (last) this.set(last.waiting);
+    },
+  });
+  new Gauge({
+    name: 'gateway_sms_held',
+    help: 'SMS the citizen did not ask for, held until the sending window opens (SEND_WINDOW)',
+    registers: [registry],
+    async collect() {
+      await refresh();
+      if (last) this.set(last.held);
+    },
+  });
+  new Gauge({
+    name: 'gateway_held_overdue',
+    help: 'Waiting conversations (kind=conversation) and held SMS (kind=sms) due more than 5 minutes ago and not yet released',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      await refresh();
+      if (!last) return;
+      this.set({ kind: 'conversation' }, last.waitingOverdue);
+      this.set({ kind: 'sms' }, last.heldOverdue);
     },
   });
 }

@@ -16,8 +16,9 @@ import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/rece
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { PartLink } from '../../store/receipts.js';
+import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
-import { outcomeOf } from './outcomes.js';
+import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
@@ -187,17 +188,20 @@ export class InboundProcessor {
     const record = await store.sms.read({ conversationId, smsId });
     if (record.state === 'sent') return record;
     const stored = await store.withTimeline(conversationId);
-    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
+    const sms = stored && smsEntry(stored.timeline, smsId);
     return {
-      templateId: typeof sms?.templateId === 'string' ? sms.templateId : null,
+      templateId: sms?.templateId ?? null,
       campaign: stored?.conversation.campaign ?? null,
     };
   }
 
-  /** `delivered` when the receipt is the invitation's (its first part): once, by the job id. */
+  /**
+   * `delivered` when the receipt is the invitation's (its first part), or its second try's through
+   * another carrier: once, by the job id. Never for an acknowledgement, a help SMS or a notice.
+   */
   private async invitationDelivered(conversationId: string, smsId: string, job: ReceiptJob): Promise<void> {
     const conv = await this.core.store.get(conversationId);
-    if (!conv || conv.invitationSmsId !== smsId) return;
+    if (!conv || !isInvitationSms(conv, smsId)) return;
     const carrier = { stat: job.status, ...(job.errorCode !== undefined ? { err: job.errorCode } : {}) };
     await this.core.outcomes.emit([
       outcomeOf(conv, 'delivered', job.receivedAt, this.core.calendar.zone, carrier),
@@ -280,13 +284,12 @@ export class InboundProcessor {
     // Every part says the same; the first part's receipt starts the second try.
     if (link.p !== 0) return 'wrong-network';
     const stored = await store.withTimeline(link.c);
-    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === link.s);
-    if (!stored || !sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string')
-      return undefined;
+    const sms = stored && smsEntry(stored.timeline, link.s);
+    if (!stored || !sms) return undefined;
     const retryId = `${link.s}${RETRY_SUFFIX}`;
     const at = this.core.now();
     const avoid = [job.carrier];
-    if (!stored.timeline.some((e) => e.kind === 'sms' && e.smsId === retryId)) {
+    if (!smsEntry(stored.timeline, retryId)) {
       await store.append(
         link.c,
         {
@@ -297,7 +300,7 @@ export class InboundProcessor {
           parts: link.n,
           status: 'wrong-network',
           stat: job.status,
-          err: job.errorCode,
+          ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
           carrier: job.carrier,
         },
         { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.s, avoidCarriers: avoid },
@@ -317,6 +320,3 @@ export class InboundProcessor {
     return 'sent-elsewhere';
   }
 }
-
-/** The smsId of an SMS's second try through another carrier: `<smsId>r`. */
-export const RETRY_SUFFIX = 'r';

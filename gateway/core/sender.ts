@@ -9,7 +9,16 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { nextOpening, windowEnd } from '../../dialogue/window.js';
 import { QUEUES } from '../../queues/names.js';
-import { SMS_BATCH_JOB_NAME, SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
+import {
+  RECEIPT_JOB_NAME,
+  SMS_BATCH_JOB_NAME,
+  SMS_JOB_NAME,
+  smsOfJob,
+  type ReceiptJob,
+  type SmsOutJob,
+} from '../../queues/jobs.js';
+import { JOB_OPTS } from './inbound.js';
+import { isTestId, simulatedSubmit } from './test-traffic.js';
 import type { RedisClient } from '../../store/connection.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
@@ -86,7 +95,8 @@ const isRetryable = (err: unknown): boolean => err instanceof TransportError && 
 
 /** What became of one SMS of a job. */
 type Outcome =
-  | { readonly kind: 'sent' | 'skipped' }
+  /** `simulated`: a test conversation's SMS, accepted as the simulator would, never submitted. */
+  | { readonly kind: 'sent' | 'skipped' | 'simulated' }
   | { readonly kind: 'failed'; readonly reason: string }
   /** Not accepted yet, for a reason that may pass (timeout, throttled beyond the retries). */
   | { readonly kind: 'retry'; readonly err: unknown }
@@ -126,6 +136,7 @@ async function sendSms(
   chances: Chances,
 ): Promise<Outcome> {
   if (!mine(record, owner)) return { kind: 'skipped' };
+  if (isTestId(data.conversationId)) return simulate(ctx, data);
   const { store } = ctx.core;
   let result;
   try {
@@ -196,6 +207,43 @@ async function sendSms(
 }
 
 /**
+ * A test conversation's SMS (a `test` key's): recorded as sent and, as the simulator's SMSC does,
+ * delivered — a DELIVRD receipt per part on the `inbound` queue, read as any carrier's receipt.
+ * No carrier is reached, and nothing is learned of the number.
+ */
+async function simulate(ctx: Context, data: SmsOutJob): Promise<Outcome> {
+  const result = simulatedSubmit(data);
+  await ctx.writes.sent(data, result);
+  const receivedAt = ctx.core.now();
+  await ctx.core.queues.inbound.addBulk(
+    result.parts.map((part) => {
+      const receipt: ReceiptJob = {
+        smscMessageId: part.messageId,
+        ...(result.carrier !== undefined ? { carrier: result.carrier } : {}),
+        status: 'DELIVRD',
+        errorCode: '000',
+        receivedAt,
+      };
+      return {
+        name: RECEIPT_JOB_NAME,
+        data: receipt,
+        opts: { ...JOB_OPTS, jobId: `test-dlr.${part.messageId}` },
+      };
+    }),
+  );
+  ctx.log.info(
+    {
+      event: 'sms.simulated',
+      conversationId: data.conversationId,
+      smsId: data.smsId,
+      templateId: data.templateId,
+    },
+    'test SMS: accepted and delivered as the simulator would, not sent to a carrier',
+  );
+  return { kind: 'simulated' };
+}
+
+/**
  * The SMS went through another carrier than the one first thought (a "not our subscriber"
  * answer): remember it for the number's next SMS, and show the refused first try.
  */
@@ -210,7 +258,7 @@ async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResul
       status: 'wrong-network',
       carrier: first.carrier,
       reason: first.status,
-      sentVia: result.carrier,
+      ...(result.carrier !== undefined ? { sentVia: result.carrier } : {}),
     });
 }
 
@@ -337,7 +385,8 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
   const failed = outcomes.find((o) => o.kind === 'failed');
   // A lone SMS refused for good fails its job, which operators see in the failed set.
   if (failed && sms.length === 1) throw new UnrecoverableError((failed as { reason: string }).reason);
-  return `sent ${count('sent')}, skipped ${count('skipped')}, failed ${count('failed')}, alone ${retry.length}`;
+  const simulated = count('simulated') > 0 ? `, simulated ${count('simulated')}` : '';
+  return `sent ${count('sent')}, skipped ${count('skipped')}, failed ${count('failed')}, alone ${retry.length}${simulated}`;
 }
 
 /** Jobs in flight when the caller says nothing (gateway.ts `senderConcurrency` says more). */

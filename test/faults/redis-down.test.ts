@@ -73,6 +73,8 @@ describe('Redis down while the API is called', () => {
   it('answers 503 with Retry-After and the catalogue code, /metrics from memory, /readyz naming redis', async () => {
     const url = t.gateway.httpUrl;
     const auth = (role: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS[role]}` });
+    const before = await timed('/metrics before', `${url}/metrics`);
+    expect(before.body).toMatch(/^gateway_sms_held \d+$/m);
     await redis.stop();
     try {
       const invitation = await timed('POST /v1/invitations', `${url}/v1/invitations`, {
@@ -98,6 +100,9 @@ describe('Redis down while the API is called', () => {
       const metrics = await timed('/metrics', `${url}/metrics`);
       expect(metrics.res.status).toBe(200);
       expect(metrics.body).toMatch(/process_cpu_seconds_total/);
+      // The gauges read from Redis keep their last figures.
+      expect(metrics.body).toMatch(/^gateway_sms_held \d+$/m);
+      expect(metrics.body).toMatch(/^gateway_conversations_waiting \d+$/m);
       const ready = await timed('/readyz', `${url}/readyz`);
       expect(ready.res.status).toBe(503);
       expect(JSON.parse(ready.body)).toMatchObject({ checks: { redis: false } });

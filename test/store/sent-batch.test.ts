@@ -8,6 +8,7 @@ import { startRedisServer } from '../../dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { createKeys } from '../../store/keys.js';
 import { partialRecord, sentRecord } from '../../store/sms-record.js';
+import type { SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
 
@@ -31,20 +32,21 @@ const conversation = (id: string) =>
     offered: [],
   });
 
-const sent = (conversationId: string, at: number) => ({
-  at,
-  kind: 'sms-status',
-  smsId: '0.0',
-  status: 'sent',
-  messageIds: [`${conversationId}-a`, `${conversationId}-b`],
-  encoding: 'ucs2',
-});
+const sent = (conversationId: string, at: number) =>
+  ({
+    at,
+    kind: 'sms-status',
+    smsId: '0.0',
+    status: 'sent',
+    messageIds: [`${conversationId}-a`, `${conversationId}-b`],
+    encoding: 'ucs2',
+  }) satisfies SmsStatusEntry;
 
 describe('recording the SMS accepted in one turn', () => {
   it('marks each sent, appends its entry, and links its parts', async () => {
     const keys = createKeys(testPrefix('sent'));
     const store = await testStore(redis, keys);
-    const first = { at: 1, kind: 'note', text: 'first' };
+    const first: TimelineEntry = { at: 1, kind: 'note', text: 'first' };
     expect(await store.commit(-1, conversation('c1'), [first], [], false)).toBe(true);
     const items = ['c1', 'gone'].map((c, n) => ({
       conversationId: c,
