@@ -18,7 +18,7 @@ import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '..
 import type { PartLink } from '../../store/receipts.js';
 import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
-import { outcomeOf } from './outcomes.js';
+import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
@@ -195,10 +195,13 @@ export class InboundProcessor {
     };
   }
 
-  /** `delivered` when the receipt is the invitation's (its first part): once, by the job id. */
+  /**
+   * `delivered` when the receipt is the invitation's (its first part), or its second try's through
+   * another carrier: once, by the job id. Never for an acknowledgement, a help SMS or a notice.
+   */
   private async invitationDelivered(conversationId: string, smsId: string, job: ReceiptJob): Promise<void> {
     const conv = await this.core.store.get(conversationId);
-    if (!conv || conv.invitationSmsId !== smsId) return;
+    if (!conv || !isInvitationSms(conv, smsId)) return;
     const carrier = { stat: job.status, ...(job.errorCode !== undefined ? { err: job.errorCode } : {}) };
     await this.core.outcomes.emit([
       outcomeOf(conv, 'delivered', job.receivedAt, this.core.calendar.zone, carrier),
@@ -322,6 +325,3 @@ export class InboundProcessor {
     return 'sent-elsewhere';
   }
 }
-
-/** The smsId of an SMS's second try through another carrier: `<smsId>r`. */
-export const RETRY_SUFFIX = 'r';

@@ -10,8 +10,8 @@
 import DataLoader from 'dataloader';
 import type { SmsOutJob } from '../../queues/jobs.js';
 import type { SentSms } from '../../store/conversations.js';
-import type { SubmitResult } from '../smpp/transport.js';
 import { sentOutcome } from './outcomes.js';
+import type { SubmitResult } from './ports.js';
 import type { Core } from './runtime.js';
 
 /**

@@ -2,12 +2,19 @@
  * The `outcomes` queue (CONTRACT.md, "Downstream queue"): every outcome of a conversation once,
  * with local times and no personal data, whatever replays the outbox or the receipts make.
  */
-import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outcomeJob, type OutcomeJob } from '../../queues/outcomes.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
-import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { assignment, deadlineRuns, drained, invite, numbers, stateReached } from '../support/scenario.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import {
+  assignment,
+  deadlineRuns,
+  drained,
+  invite,
+  numbers,
+  outcomeReached as reached,
+  outcomesOf as outcomesOfJobs,
+  stateReached,
+} from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -21,30 +28,8 @@ const msisdn = numbers('717');
 const to = (m: string) => (x: { destination: string }) => x.destination === m;
 const MEALS = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' };
 
-/** Every outcome job of one conversation, in the order they were added. */
-async function outcomesOf(id: string): Promise<OutcomeJob[]> {
-  const jobs = (await t.gateway.core.queues.outcomes.getJobs([
-    'waiting',
-    'active',
-    'completed',
-    'failed',
-    'delayed',
-  ])) as Array<Job<OutcomeJob>>;
-  return jobs
-    .filter((j) => j.data.conversationId === id)
-    .sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id))
-    .map((j) => {
-      expect(j.id).toBe(`${id}.${j.data.outcome}`);
-      return outcomeJob.parse(j.data);
-    });
-}
-
-const outcomeReached = (id: string, outcome: string) =>
-  eventually(
-    async () => (await outcomesOf(id)).find((o) => o.outcome === outcome),
-    `${outcome} of ${id}`,
-    15_000,
-  );
+const outcomesOf = (id: string) => outcomesOfJobs(t, id);
+const outcomeReached = (id: string, outcome: string) => reached(t, id, outcome);
 
 describe('outcomes', () => {
   it('an invitation sent, delivered, consented and assigned: one job each, local times, no number or name', async () => {
