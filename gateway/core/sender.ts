@@ -22,8 +22,8 @@ import { isTestId, simulatedSubmit } from './test-traffic.js';
 import type { RedisClient } from '../../store/connection.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
-import type { SmsTransport, SubmitResult, SubmitResume } from '../smpp/transport.js';
 import type { CoreMetrics } from './metrics.js';
+import { TransportError, type SmsTransport, type SubmitResult, type SubmitResume } from './ports.js';
 import { NO_CONVERSATION } from './replies.js';
 import type { Core } from './runtime.js';
 import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
@@ -89,16 +89,9 @@ export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): 
 
 /** After a lost link, the SMS waits this long for a bind before it is tried again. */
 export const LINK_DOWN_RETRY_MS = 1000;
-const LINK_DOWN = new Set(['NOT_BOUND', 'CONNECTION_LOST', 'CLOSED']);
 
-function isLinkDown(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && LINK_DOWN.has(code);
-}
-
-function isRetryable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
-}
+const isLinkDown = (err: unknown): boolean => err instanceof TransportError && err.kind === 'unavailable';
+const isRetryable = (err: unknown): boolean => err instanceof TransportError && err.retryable;
 
 /** What became of one SMS of a job. */
 type Outcome =
@@ -151,7 +144,7 @@ async function sendSms(
       to: data.to,
       text: data.text,
       reference: `${data.conversationId}.${data.smsId}`,
-      ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
+      ...(record.state === 'partial' ? { resume: record.resume } : {}),
       ...(learned !== undefined ? { learnedCarrier: learned } : {}),
       ...(data.avoidCarriers ? { avoidCarriers: data.avoidCarriers } : {}),
       validitySeconds: validityOf(ctx.lifetime, data, ctx.core.now()),
@@ -188,6 +181,7 @@ async function sendSms(
         templateId: data.templateId,
         campaign: data.campaign,
         reason,
+        ...(err instanceof TransportError ? { kind: err.kind, status: err.carrierStatus } : {}),
       },
       'SMSC refused an SMS for good',
     );
@@ -279,9 +273,8 @@ async function rememberAcceptedParts(
   err: unknown,
   owner: string,
 ): Promise<void> {
-  const e = err as { acceptedParts?: SubmitResume['accepted']; ref?: number };
-  if (e.ref === undefined || !e.acceptedParts?.length) return;
-  const resume: SubmitResume = { ref: e.ref, accepted: e.acceptedParts };
+  const resume: SubmitResume | undefined = err instanceof TransportError ? err.resume : undefined;
+  if (!resume?.accepted.length) return;
   // Still this job's to finish: another job holding the same SMS must not send the rest too.
   await store.sms.recordPartial(sms, resume, owner, RECEIPT_TTL_SECONDS);
 }

@@ -7,9 +7,9 @@
  * cannot collide with a real one of the same reference.
  */
 import { newConversationId } from '../../store/conversations.js';
-import type { SubmitResult } from '../smpp/transport.js';
 import { segment } from '../../sms/encoding.js';
 import type { SmsOutJob } from '../../queues/jobs.js';
+import type { SubmitResult } from './ports.js';
 
 export const TEST_ID_PREFIX = '0t';
 
@@ -35,7 +35,6 @@ export function simulatedSubmit(sms: Pick<SmsOutJob, 'conversationId' | 'smsId' 
   return {
     reference: `${sms.conversationId}.${sms.smsId}`,
     encoding: seg.encoding,
-    dataCoding: seg.dataCoding,
     parts: seg.parts.map((_, index) => ({ index, messageId: `${sms.conversationId}.${sms.smsId}.${index}` })),
     bindId: TEST_CARRIER,
     carrier: TEST_CARRIER,
