@@ -48,6 +48,7 @@ import { parseParams } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
 import { assertSameInvitation } from './same-invitation.js';
+import { externalIdNamespace, isTestId, newTestConversationId } from './test-traffic.js';
 
 export interface InvitationInput {
   readonly service: string;
@@ -56,6 +57,8 @@ export interface InvitationInput {
   readonly language: Language;
   readonly params: Record<string, unknown>;
   readonly campaign?: string | undefined;
+  /** From a `test` key: never sent to a carrier, counted nowhere, apart from real ones (test-traffic.ts). */
+  readonly test?: boolean;
 }
 
 export interface ConversationDeps {
@@ -131,7 +134,19 @@ export class ConversationService {
     const service = this.service(input.service);
     const parsed = { data: parseParams(service, input.params) };
     const now = this.deps.now();
-    const id = await this.deps.store.claimExternalId(service.id, input.externalId, newConversationId(now));
+    const test = input.test === true;
+    if (test && input.campaign !== undefined)
+      throw new GatewayError('GW_VALIDATION_FAILED', 'a test invitation counts in no campaign', [
+        {
+          path: 'campaign',
+          message: 'leave it out with a test key: test conversations count in no campaign',
+        },
+      ]);
+    const id = await this.deps.store.claimExternalId(
+      externalIdNamespace(service.id, test),
+      input.externalId,
+      test ? newTestConversationId(now) : newConversationId(now),
+    );
     const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };
     const existing = await this.deps.store.get(id);
     if (existing) {
@@ -193,17 +208,30 @@ export class ConversationService {
     this.render(fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
-    if (!needsCodelessTurn(service, fresh))
-      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
+    if (!this.takesTurns(service, fresh)) return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     return this.underTurnLock(fresh.msisdn, async (locked) => {
       if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
       if (await this.turnTaken(fresh)) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
-      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
+      return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     });
   }
 
   private commitWaiting(fresh: Conversation, now: number, reason: WaitReason, at: number) {
-    return this.commit(fresh, wait(fresh, now, reason), now, [{ t: 'index' }, { t: 'wait', at }], 'waiting');
+    return this.commit(
+      fresh,
+      wait(fresh, now, reason),
+      now,
+      [...indexOf(fresh), { t: 'wait', at }],
+      'waiting',
+    );
+  }
+
+  /**
+   * Whether the conversation waits for its number's codeless turn. A test conversation never does:
+   * it is in no number's index, so neither real replies nor real requests meet it.
+   */
+  private takesTurns(service: ServiceDefinition, conv: Conversation): boolean {
+    return !isTestId(conv.id) && needsCodelessTurn(service, conv);
   }
 
   private async underTurnLock<T>(msisdn: string, work: (locked: boolean) => Promise<T>): Promise<T> {
@@ -252,7 +280,7 @@ export class ConversationService {
       const result = await this.apply(id, { type: 'release' });
       return result.status === 'applied' ? 'sent' : 'gone';
     };
-    if (!needsCodelessTurn(service, conv)) return send();
+    if (!this.takesTurns(service, conv)) return send();
     return this.underTurnLock(conv.msisdn, async (locked) => {
       if (!locked || (await this.turnTaken(conv))) {
         await this.deps.holds.wait(id, locked ? now + TURN_RECHECK_MS : now);
@@ -265,7 +293,7 @@ export class ConversationService {
   /** A request that held its number's codeless turn ended: the next one waiting, if any, goes out. */
   private async passTurn(ended: Conversation): Promise<void> {
     const service = this.deps.services.get(ended.service);
-    if (!service || !needsCodelessTurn(service, ended)) return;
+    if (!service || !this.takesTurns(service, ended)) return;
     const next = (await this.deps.store.listByMsisdn(ended.msisdn))
       .filter((c) => c.state === 'waiting')
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
@@ -347,17 +375,20 @@ export class ConversationService {
     const outbox: OutboxEntry[] = [...extra];
     const messages: Outcome['messages'][number][] = [];
     const taken: string[] = [];
+    const test = isTestId(before.id);
+    // Test replies spend a limit of their own, never the real citizen's of that number.
+    const limitOf = test ? `test.${next.msisdn}` : next.msisdn;
     for (const message of outcome.messages) {
       // An SMS the citizen's SMS caused goes out only within the number's daily limit.
       if (!isReplySms(message.templateId)) messages.push(message);
-      else if (await this.limits.takeSms(next.msisdn, message.templateId, now)) {
+      else if (await this.limits.takeSms(limitOf, message.templateId, now)) {
         messages.push(message);
         taken.push(message.templateId);
       } else timeline.push({ at: now, kind: 'note', text: `${message.templateId} not sent (daily limit)` });
     }
     // A step that loses its compare-and-set sends nothing: what it took goes back.
     const giveBack = () =>
-      Promise.all(taken.map((t) => this.limits.returnSms(next.msisdn, t, now))).catch(() => undefined);
+      Promise.all(taken.map((t) => this.limits.returnSms(limitOf, t, now))).catch(() => undefined);
     if (next.templateSet === null && messages.length > 0) {
       // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
       next = { ...next, templateSet: this.templateSetFor(next.service, now) };
@@ -418,7 +449,8 @@ export class ConversationService {
     if (next.state !== before.state && isOutcome(next.state)) {
       outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
     }
-    if (outcome.consent) outbox.push({ t: 'assignment' });
+    // A test consent is an outcome only: no decision system acts on it (docs/integration.md, "Test keys").
+    if (outcome.consent && !test) outbox.push({ t: 'assignment' });
     // A stage waiting for its SMS is looked at again until its deadline starts (PENDING_CHECK_MS).
     const pending = (c: Conversation) => c.deadlineOnSent ?? null;
     if (next.deadline !== before.deadline || pending(next) !== pending(before))
@@ -444,9 +476,10 @@ export class ConversationService {
     const after: Array<Promise<unknown> | undefined> = [];
     const from = before.version < 0 ? null : before.state;
     if (from === null || before.state !== committed.state) {
-      after.push(
-        this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined),
-      );
+      if (!test)
+        after.push(
+          this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined),
+        );
       if (committed.campaign)
         after.push(
           this.deps.campaigns
@@ -454,7 +487,8 @@ export class ConversationService {
             .catch(() => undefined),
         );
     }
-    after.push(this.deps.worklists?.committed(before, committed, timeline, now));
+    // The call centre's worklists are for citizens, not for an integrator's tests.
+    if (!test) after.push(this.deps.worklists?.committed(before, committed, timeline, now));
     if (outcome.consent && committed.campaign) {
       after.push(this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined));
     }
@@ -654,4 +688,9 @@ function unacceptedOnly(outcome: Outcome): boolean {
 function withKey(outcome: Outcome, key: string): Outcome {
   const applied = [...outcome.conversation.appliedEvents.filter((k) => k !== key), key].slice(-APPLIED_KEEP);
   return { ...outcome, conversation: { ...outcome.conversation, appliedEvents: applied } };
+}
+
+/** The number index entry of a new conversation: none for a test one (real replies never find it). */
+function indexOf(conv: Conversation): OutboxEntry[] {
+  return isTestId(conv.id) ? [] : [{ t: 'index' }];
 }

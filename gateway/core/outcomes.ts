@@ -18,6 +18,22 @@ import {
   type OutcomeJob,
   type OutcomeName,
 } from '../../queues/outcomes.js';
+import { isTestId } from './test-traffic.js';
+
+/** `test: true` on a test conversation's outcomes (a `test` key's), absent on real ones. */
+const testMark = (conversationId: string): { test?: true } =>
+  isTestId(conversationId) ? { test: true } : {};
+
+/** The smsId of an SMS's second try through another carrier: `<smsId>r` (replies.ts). */
+export const RETRY_SUFFIX = 'r';
+
+/**
+ * The invitation's SMS (the conversation's first), or its second try through another carrier:
+ * only its sending and delivery are outcomes, never an acknowledgement's, a help SMS's or a notice's.
+ */
+export const isInvitationSms = (conv: Conversation, smsId: unknown): boolean =>
+  typeof conv.invitationSmsId === 'string' &&
+  (smsId === conv.invitationSmsId || smsId === `${conv.invitationSmsId}${RETRY_SUFFIX}`);
 
 /** True when entering this state is an outcome (every state but the ones before anything happened). */
 export const isOutcome = (state: string): state is OutcomeName => OUTCOME_NAMES.includes(state);
@@ -44,6 +60,7 @@ export function outcomeOf(
     ...(delivery ? { carrier: delivery } : {}),
     ...(outcome === 'rejected' && conv.decision?.reason ? { reason: conv.decision.reason } : {}),
     ...(conv.deadline !== null ? { deadline: almatyIso(zone, conv.deadline) } : {}),
+    ...testMark(conv.id),
   });
 }
 
@@ -60,6 +77,7 @@ export function sentOutcome(sms: SmsOutJob, at: number, zone: ZoneTable): Outcom
     outcome: 'sent',
     at: almatyIso(zone, at),
     ...(sms.campaign ? { campaign: sms.campaign } : {}),
+    ...testMark(sms.conversationId),
   });
 }
 
@@ -124,7 +142,7 @@ export function outcomesFromTimeline(
     out.push(record);
   };
   for (const e of timeline) {
-    const invitation = e.kind === 'sms-status' && e.smsId === conv.invitationSmsId;
+    const invitation = e.kind === 'sms-status' && isInvitationSms(conv, e.smsId);
     if (invitation && e.status === 'sent') add({ outcome: 'sent', at: e.at });
     else if (invitation && e.status === 'delivered') {
       const err = e.err !== undefined ? { err: e.err } : {};

@@ -6,7 +6,7 @@
  */
 import QuickLRU from 'quick-lru';
 import { buildConcatUdh, encodeText, segment } from '../../sms/encoding.js';
-import type { OutboundSms } from './transport.js';
+import type { OutboundSms } from '../core/ports.js';
 
 /** How a long text is split on the wire (a per-carrier option). */
 export type ConcatMethod = 'udh8' | 'udh16' | 'sar' | 'payload';
