@@ -473,13 +473,12 @@ export class ConversationService {
     const committed = { ...next, version: before.version + 1 };
     this.logStep(before, committed, cause, messages.length);
     // The counts, lists and the outbox's hand-over are independent of each other: one round trip.
-    const after: Array<Promise<unknown> | undefined> = [];
+    const after: Array<Promise<unknown>> = [];
+    const { stateCounts, worklists } = this.deps;
     const from = before.version < 0 ? null : before.state;
     if (from === null || before.state !== committed.state) {
-      if (!test)
-        after.push(
-          this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined),
-        );
+      if (!test && stateCounts)
+        after.push(stateCounts.move(committed.service, from, committed.state).catch(() => undefined));
       if (committed.campaign)
         after.push(
           this.deps.campaigns
@@ -488,7 +487,7 @@ export class ConversationService {
         );
     }
     // The call centre's worklists are for citizens, not for an integrator's tests.
-    if (!test) after.push(this.deps.worklists?.committed(before, committed, timeline, now));
+    if (!test && worklists) after.push(worklists.committed(before, committed, timeline, now));
     if (outcome.consent && committed.campaign) {
       after.push(this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined));
     }
