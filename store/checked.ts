@@ -37,7 +37,11 @@ export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
   z.object({ t: z.literal('index') }),
 ]);
 
-const partialSms = z.looseObject({ ref: z.number().int(), accepted: z.array(z.unknown()), o: z.string() });
+const partialSms = z.object({
+  ref: z.number().int(),
+  accepted: z.array(z.object({ index: z.number().int().nonnegative(), messageId: z.string() })),
+  o: z.string(),
+});
 
 /** `json` parsed and checked against `schema`; GW_STORE_FORMAT naming `what` otherwise. */
 export function checkedJson<T>(what: string, schema: z.ZodType, json: string): T {
@@ -60,5 +64,5 @@ export function checkedJson<T>(what: string, schema: z.ZodType, json: string): T
 export const checkedConversation = (json: string): Conversation =>
   checkedJson('conversation', conversation, json);
 /** The resume JSON of a partly sent SMS, with the job finishing it (`o`). */
-export const checkedPartialSms = (json: string): { readonly o: string } =>
+export const checkedPartialSms = (json: string): z.infer<typeof partialSms> =>
   checkedJson('SMS record', partialSms, json);

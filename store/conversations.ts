@@ -26,18 +26,19 @@ import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { SmsRecords } from './sms-record.js';
+import { sentRecord, SmsRecords } from './sms-record.js';
 import { StateCounts } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
 import { TimelineCodec } from './timeline-codec.js';
 import type { TimelineEntry } from './timeline-entry.js';
 import { WorklistStore } from './worklists.js';
 
-/** One sent SMS: its ids, the value its record takes when kept (sms-record.ts `sentRecord`), and its sent timeline entry (`recordSentMany`). */
+/** One sent SMS: its ids, what its record keeps (`recordSentMany`), and its sent timeline entry. */
 export interface SentSms {
   readonly conversationId: string;
   readonly smsId: string;
-  readonly record: string;
+  readonly templateId: string;
+  readonly campaign?: string;
   readonly entry: TimelineEntry;
 }
 
@@ -310,7 +311,7 @@ export class ConversationStore {
       add(value);
     }
     for (const i of items) {
-      add(i.record);
+      add(sentRecord(i.templateId, i.campaign));
       add(this.entry(i.entry));
     }
     await this.redis.gwSent(keys.length, ...keys, items.length, ttlSeconds, links.ttl, Buffer.concat(values));

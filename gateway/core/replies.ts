@@ -64,6 +64,7 @@ export class InboundProcessor {
           route.conversation.id,
           { type: 'reply', parsed, reply },
           `reply:${job.smscMessageId}`,
+          route.conversation,
         );
         // Counted once: a re-run of this job finds the reply applied and answers `unchanged`.
         const { campaign } = route.conversation;
@@ -214,15 +215,15 @@ export class InboundProcessor {
     const link = await store.receipts.find(ids);
     // The receipt may overtake our record of the submit_sm_resp: the job is retried with backoff.
     if (!link) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
-    if (link.c === NO_CONVERSATION) return 'loose';
+    if (link.conversationId === NO_CONVERSATION) return 'loose';
     const status = deliveryStatus(job.status);
     this.log.info(
       {
         event: 'sms.receipt',
-        conversationId: link.c,
-        smsId: link.s,
-        part: link.p + 1,
-        parts: link.n,
+        conversationId: link.conversationId,
+        smsId: link.smsId,
+        part: link.part + 1,
+        parts: link.parts,
         status,
         stat: job.status,
         carrier: job.carrier,
@@ -233,29 +234,30 @@ export class InboundProcessor {
       const outcome = await this.tryElsewhere(link, job);
       if (outcome) return outcome;
     }
-    await store.append(link.c, {
+    await store.append(link.conversationId, {
       at: job.receivedAt,
       kind: 'sms-status',
-      smsId: link.s,
-      part: link.p,
-      parts: link.n,
+      smsId: link.smsId,
+      part: link.part,
+      parts: link.parts,
       status,
       stat: job.status,
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
-    if (link.p === 0 && status === 'delivered') await this.invitationDelivered(link.c, link.s, job);
+    if (link.part === 0 && status === 'delivered')
+      await this.invitationDelivered(link.conversationId, link.smsId, job);
     if (status === 'failed') {
-      const conv = await store.get(link.c);
+      const conv = await store.get(link.conversationId);
       if (conv) await this.core.worklists.undelivered(conv, job.receivedAt);
     }
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
-    const counts = link.p === 0;
+    const counts = link.part === 0;
     if (!counts && status !== 'failed') return status;
-    const { templateId, campaign } = await this.origin(link.c, link.s);
+    const { templateId, campaign } = await this.origin(link.conversationId, link.smsId);
     if (campaign && counts) await this.core.campaigns.increment(campaign, status, this.core.now());
     if (status === 'failed') {
-      await this.core.conversations.apply(link.c, {
+      await this.core.conversations.apply(link.conversationId, {
         type: 'delivery-failed',
         templateId: templateId ?? '',
         status: job.status,
@@ -279,36 +281,40 @@ export class InboundProcessor {
    */
   private async tryElsewhere(link: PartLink, job: ReceiptJob): Promise<string | undefined> {
     const { store } = this.core;
-    if (link.s.endsWith(RETRY_SUFFIX) || link.c === NO_CONVERSATION || job.carrier === undefined)
+    if (
+      link.smsId.endsWith(RETRY_SUFFIX) ||
+      link.conversationId === NO_CONVERSATION ||
+      job.carrier === undefined
+    )
       return undefined;
     // Every part says the same; the first part's receipt starts the second try.
-    if (link.p !== 0) return 'wrong-network';
-    const stored = await store.withTimeline(link.c);
-    const sms = stored && smsEntry(stored.timeline, link.s);
+    if (link.part !== 0) return 'wrong-network';
+    const stored = await store.withTimeline(link.conversationId);
+    const sms = stored && smsEntry(stored.timeline, link.smsId);
     if (!stored || !sms) return undefined;
-    const retryId = `${link.s}${RETRY_SUFFIX}`;
+    const retryId = `${link.smsId}${RETRY_SUFFIX}`;
     const at = this.core.now();
     const avoid = [job.carrier];
     if (!smsEntry(stored.timeline, retryId)) {
       await store.append(
-        link.c,
+        link.conversationId,
         {
           at: job.receivedAt,
           kind: 'sms-status',
-          smsId: link.s,
-          part: link.p,
-          parts: link.n,
+          smsId: link.smsId,
+          part: link.part,
+          parts: link.parts,
           status: 'wrong-network',
           stat: job.status,
           ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
           carrier: job.carrier,
         },
-        { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.s, avoidCarriers: avoid },
+        { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.smsId, avoidCarriers: avoid },
       );
     }
     const { conversation } = stored;
     await this.core.sms.add({
-      conversationId: link.c,
+      conversationId: link.conversationId,
       smsId: retryId,
       to: conversation.msisdn,
       text: sms.text,

@@ -144,7 +144,7 @@ async function sendSms(
       to: data.to,
       text: data.text,
       reference: `${data.conversationId}.${data.smsId}`,
-      ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
+      ...(record.state === 'partial' ? { resume: record.resume } : {}),
       ...(learned !== undefined ? { learnedCarrier: learned } : {}),
       ...(data.avoidCarriers ? { avoidCarriers: data.avoidCarriers } : {}),
       validitySeconds: validityOf(ctx.lifetime, data, ctx.core.now()),

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
   assignment,
   deadlineRuns,
@@ -80,6 +80,31 @@ describe('outcomes', () => {
     const after = await outcomesOf(conv.id);
     expect(after).toEqual(before);
     expect(after.filter((o) => o.outcome === 'refused')).toHaveLength(1);
+  });
+
+  it("an acknowledgement's acceptance and delivery are no sent or delivered outcome", async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, MEALS);
+    await t.sim.nextMessage(to(phone));
+    await outcomeReached(conv.id, 'delivered');
+    // Without the invitation's jobs, any `sent` or `delivered` added from here on would show.
+    for (const outcome of ['sent', 'delivered'])
+      await t.gateway.core.queues.outcomes.remove(`${conv.id}.${outcome}`);
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    const ack = await t.sim.nextMessage(to(phone));
+    expect(ack.text.length).toBeGreaterThan(0);
+    await outcomeReached(conv.id, 'consented');
+    // The acknowledgement is accepted and delivered (its receipt's job then ends, drained below).
+    await eventually(async () => {
+      const stored = await t.gateway.core.store.withTimeline(conv.id);
+      const ackId = stored?.timeline.findLast((e) => e.kind === 'sms')?.smsId;
+      if (!stored || ackId === stored.conversation.invitationSmsId) return false;
+      return stored.timeline.some(
+        (e) => e.kind === 'sms-status' && e.smsId === ackId && e.status === 'delivered',
+      );
+    }, "the acknowledgement's receipt");
+    await drained(t, 15_000);
+    expect((await outcomesOf(conv.id)).map((o) => o.outcome)).toEqual(['consented']);
   });
 
   it('a rejection carries its reason code', async () => {

@@ -70,8 +70,8 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
 
   it('the receipt link and its field', () => {
     for (const { link, hex: h } of V.receiptLink) {
-      const { p, ...sms } = link;
-      expect(linkValues(sms)(p).toString('hex')).toBe(h);
+      const { part, ...sms } = link;
+      expect(linkValues(sms)(part).toString('hex')).toBe(h);
       expect(decodeLink(hex(h))).toEqual(link);
     }
     for (const { id, hex: h } of V.linkField) expect(Buffer.from(linkField(id)).toString('hex')).toBe(h);
@@ -111,7 +111,7 @@ describe('the Lua scripts agree with docs/storage.md', () => {
     const item = (smsId: string, entry: TimelineEntry) => ({
       conversationId: 'v2',
       smsId,
-      record: '=t',
+      templateId: 't',
       entry,
     });
     await store.recordSentMany(
