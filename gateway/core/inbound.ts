@@ -2,11 +2,13 @@
  * From the SMSC into Redis: the deliver_sm handler. A reply or receipt is
  * acknowledged (deliver_sm_resp 0) only after it is durably stored as a job in
  * the `inbound` queue; while Redis is unreachable the SMSC gets ESME_RX_T_APPN
- * (0x64, temporary) and retries (CONTRACT.md, "SMPP behaviour"). A
- * retransmitted identical deliver_sm is deduplicated, so it changes nothing: its
+ * (0x64, temporary) and retries (CONTRACT.md, "SMPP behaviour"). A reply's
  * identity is the sender, the bytes, and the handset's own references (the
  * `user_message_reference` TLV, the concatenation reference) where the SMSC
- * relays them, so a citizen's second identical SMS is a new one.
+ * relays them; the worker tells a retransmission of a reply it took (the same
+ * identity within DUPLICATE_WINDOW_MS) from a citizen's second identical SMS
+ * (gateway/core/replies.ts, docs/dialogues.md). A repeated receipt is
+ * deduplicated here.
  */
 import { hash as digest } from 'node:crypto';
 import type { Queue } from 'bullmq';
@@ -28,7 +30,11 @@ import type {
 export const ESME_RX_T_APPN = 0x64;
 export const ESME_ROK = 0x00;
 
-/** A carrier retransmits a deliver_sm whose resp it missed within minutes; identical ones inside this window are one. */
+/**
+ * A carrier retransmits a deliver_sm whose resp it missed within minutes: identical ones received
+ * less than this apart are one. A question without a service code waits this long (and a minute)
+ * after the number's last reply (docs/dialogues.md), so a retransmission never lands on it.
+ */
 export const DUPLICATE_WINDOW_MS = 15 * 60_000;
 /** Parts of a multipart reply wait this long for the rest (3GPP leaves it to the receiver). */
 export const REASSEMBLY_TTL_SECONDS = 30 * 60;
@@ -126,7 +132,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       text = decodeByDataCoding(event.dataCoding, Buffer.from(bytesHex, 'hex'));
     }
     // The handset's message reference, when the SMSC relays it, makes a citizen's second identical
-    // answer (a mother's second `3#1`, for her second child) a new SMS; a retransmission keeps it.
+    // answer a new SMS at once; without it, the time it arrived tells (replies.ts).
     const id = hash(
       event.from,
       event.to,
@@ -144,9 +150,10 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       ...(event.carrier !== undefined ? { carrier: event.carrier } : {}),
     };
     const priority = fairShare.priority(event.from, data.receivedAt);
+    // Every copy is stored: which copy counts is decided on the gateway's clock, with the number's
+    // turn (store/lua/reply-seen-2.lua), not by a key's expiry in Redis.
     await deps.inbound.add(REPLY_JOB_NAME, data, {
       ...JOB_OPTS,
-      deduplication: { id: `mo.${id}`, ttl: DUPLICATE_WINDOW_MS },
       ...(priority !== undefined ? { priority } : {}),
     });
   }
