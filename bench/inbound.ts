@@ -29,9 +29,9 @@ import {
 const CONVERSATIONS = option('conversations', 20_000);
 const RATE = option('rate', 1000);
 /**
- * Replies at the fixed rate: 10 s at 1,000/s. Over 3 s (3,000 replies, as before) the p99 is
- * the 30th slowest, and one young-generation pause with the replies queued behind it decides it:
- * 11–15 ms in most runs, 26 ms once (docs/performance.md).
+ * Replies at the fixed rate: 10 s at 1,000/s. Over a shorter run the p99 is a handful of
+ * replies, and one young-generation pause with the replies queued behind it decides it
+ * (docs/performance.md).
  */
 const FIXED = Math.min(option('fixed', 10_000), CONVERSATIONS);
 const WINDOW = option('window', 100);

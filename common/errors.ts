@@ -64,7 +64,7 @@ export const ERRORS = {
   GW_FORBIDDEN: {
     status: 403,
     title: 'The API key is valid but its role may not do this.',
-    fix: 'Use a key with the role the endpoint names (system, agent or supervisor).',
+    fix: 'Use a key with the role the endpoint names (system, test, agent or supervisor).',
   },
   GW_VALIDATION_FAILED: {
     status: 400,

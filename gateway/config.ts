@@ -20,7 +20,8 @@ const positiveInt = z.coerce
   .int('must be a positive integer')
   .positive('must be a positive integer');
 
-const ROLES = ['system', 'agent', 'supervisor'] as const;
+/** `test`: an upstream system's test key, whose invitations never reach a carrier (docs/integration.md, "Test keys"). */
+const ROLES = ['system', 'test', 'agent', 'supervisor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {
@@ -97,7 +98,7 @@ export type CarrierConfig = z.infer<typeof carrierSchema>;
 
 const apiKeysSchema = z
   .string()
-  .min(1, 'is required: role:key pairs, comma-separated (roles: system, agent, supervisor)')
+  .min(1, 'is required: role:key pairs, comma-separated (roles: system, test, agent, supervisor)')
   .transform((value, ctx): ApiKey[] => {
     const keys: ApiKey[] = [];
     for (const pair of value

@@ -13,7 +13,7 @@ import type { OutcomeJob } from '../queues/outcomes.js';
 import type { State } from '../services/schema.js';
 import { PersonKeyStore } from './api-keys.js';
 import { AwaitedReceipts } from './awaited-receipts.js';
-import { checkedConversation, checkedJson, checkedTimelineEntry, OUTBOX_ENTRY } from './checked.js';
+import { checkedConversation, checkedJson, OUTBOX_ENTRY } from './checked.js';
 import { AuditLog } from './audit.js';
 import { CampaignStore } from './campaigns.js';
 import { CarrierMemory } from './carriers.js';
@@ -22,29 +22,23 @@ import { ExternalIdIndex } from './external-ids.js';
 import { HoldIndex } from './holds.js';
 import { createKeys, type Keys } from './keys.js';
 import { MsisdnIndex } from './msisdn-index.js';
-import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
-import { SmsRecords } from './sms-record.js';
+import { sentRecord, SmsRecords } from './sms-record.js';
 import { StateCounts } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
-import { WorklistStore } from './worklists.js';
+import { TimelineCodec } from './timeline-codec.js';
 import type { TimelineEntry } from './timeline-entry.js';
+import { WorklistStore } from './worklists.js';
 
-/** The template whose text a document holds: a conversation's consent SMS, an SMS entry's. */
-function templateOf(value: Conversation | TimelineEntry): string | undefined {
-  const id = 'kind' in value ? value.templateId : value.consentTemplate?.id;
-  return typeof id === 'string' ? id : undefined;
-}
-
-/** One sent SMS: its ids, the value its record takes when kept (sms-record.ts `sentRecord`), and its sent timeline entry (`recordSentMany`). */
+/** One sent SMS: its ids, what its record keeps (`recordSentMany`), and its sent timeline entry. */
 export interface SentSms {
   readonly conversationId: string;
   readonly smsId: string;
-  readonly record: string;
+  readonly templateId: string;
+  readonly campaign?: string;
   readonly entry: TimelineEntry;
 }
 
@@ -73,7 +67,8 @@ export type OutboxEntry =
   | { readonly t: 'deadline'; readonly at: number | null }
   | { readonly t: 'index' };
 
-export type { TimelineEntry } from './timeline-entry.js';
+export type * from './timeline-entry.js';
+export { splitEntries } from './timeline-codec.js';
 
 /** The format tag of a stored conversation (docs/storage.md): its first byte. */
 export const CONVERSATION_V1 = 0x01;
@@ -104,17 +99,6 @@ export function splitConversation(value: Buffer): { version: number; doc: Buffer
     doc: value.subarray(HEAD_BYTES, docEnd),
     entries: value.subarray(docEnd),
   };
-}
-
-/** The entries of a stored timeline: each is its length (2 bytes, big-endian), then its bytes. */
-export function splitEntries(value: Buffer | null): Buffer[] {
-  const entries: Buffer[] = [];
-  for (let at = 0; value && at + 2 <= value.length;) {
-    const end = at + 2 + value.readUInt16BE(at);
-    entries.push(value.subarray(at + 2, end));
-    at = end;
-  }
-  return entries;
 }
 
 /** How an outbox entry is stored: the flush removes an entry by this exact string. */
@@ -157,6 +141,7 @@ export class ConversationStore {
   readonly holds: HoldIndex;
   private readonly externalIds: ExternalIdIndex;
   private readonly msisdns: MsisdnIndex;
+  private readonly timelineCodec: TimelineCodec;
 
   constructor(
     private readonly redis: RedisClient,
@@ -164,6 +149,7 @@ export class ConversationStore {
     private readonly options: StoreOptions,
   ) {
     withScripts(redis);
+    this.timelineCodec = new TimelineCodec(options.codec);
     this.receipts = new ReceiptIndex(redis, keys);
     this.externalIds = new ExternalIdIndex(redis, keys);
     this.msisdns = new MsisdnIndex(redis, keys);
@@ -230,28 +216,13 @@ export class ConversationStore {
     return checkedConversation(await this.options.codec.unpack(raw));
   }
 
-  private write(value: Conversation | TimelineEntry): Buffer {
-    return this.options.codec.pack(JSON.stringify(value), templateOf(value));
+  /** A conversation's document, packed with the dictionary of its consent SMS's text. */
+  private write(conv: Conversation): Buffer {
+    return this.options.codec.pack(JSON.stringify(conv), conv.consentTemplate?.id);
   }
 
-  private entryBytes(value: TimelineEntry): Buffer {
-    // The sender writes a sent entry for every SMS: try that form first.
-    return encodeSentEntry(value) ?? encodeReceiptEntry(value) ?? this.write(value);
-  }
-
-  /** A timeline entry as stored: its length (2 bytes, big-endian), then the entry. */
   private entry(value: TimelineEntry): Buffer {
-    const bytes = this.entryBytes(value);
-    if (bytes.length > 0xffff) {
-      // Only a text can be this long (a 255-part reply): keep its start rather than refuse the
-      // commit, which would leave the reply undecided for good.
-      const text = typeof value.text === 'string' ? value.text : '';
-      const cut = { ...value, text: `${text.slice(0, 4000)}… [${text.length} characters, cut for storage]` };
-      return this.entry(cut.text.length < text.length ? cut : { at: value.at, kind: value.kind, cut: true });
-    }
-    const head = Buffer.allocUnsafe(2);
-    head.writeUInt16BE(bytes.length);
-    return Buffer.concat([head, bytes]);
+    return this.timelineCodec.encode(value);
   }
 
   /**
@@ -340,7 +311,7 @@ export class ConversationStore {
       add(value);
     }
     for (const i of items) {
-      add(i.record);
+      add(sentRecord(i.templateId, i.campaign));
       add(this.entry(i.entry));
     }
     await this.redis.gwSent(keys.length, ...keys, items.length, ttlSeconds, links.ttl, Buffer.concat(values));
@@ -348,7 +319,7 @@ export class ConversationStore {
 
   async timeline(id: string): Promise<TimelineEntry[]> {
     const value = await this.rawValue(id);
-    return value ? this.readEntries(splitEntries(splitConversation(value).entries)) : [];
+    return value ? this.timelineCodec.decodeAll(splitConversation(value).entries) : [];
   }
 
   /** The conversation and its timeline from one read. */
@@ -358,20 +329,9 @@ export class ConversationStore {
     const { doc, entries } = splitConversation(value);
     const [conversation, timeline] = await Promise.all([
       this.readDoc(doc),
-      this.readEntries(splitEntries(entries)),
+      this.timelineCodec.decodeAll(entries),
     ]);
     return { conversation, timeline };
-  }
-
-  private async readEntries(raw: readonly Buffer[]): Promise<TimelineEntry[]> {
-    return Promise.all(
-      raw.map(
-        async (r) =>
-          decodeReceiptEntry(r) ??
-          decodeSentEntry(r) ??
-          checkedTimelineEntry(await this.options.codec.unpack(r)),
-      ),
-    );
   }
 
   /** The conversations of one number, newest first. Ids whose conversation expired are pruned. */

@@ -70,17 +70,12 @@ export class ReplyState {
   }
 
   /**
-   * Counts one SMS of `templateId` caused by a reply from `msisdn` on `day`; the count so far
-   * (gateway/core/reply-limits.ts compares it with the day's limit). Kept two days.
+   * Takes one SMS of `templateId` caused by a reply from `msisdn` on `day`, unless `limit` are
+   * already taken (gateway/core/reply-limits.ts): true when taken. A refusal counts nothing, so
+   * steps refused while others hold the last SMS cannot spend the day's limit. Kept two days.
    */
-  async countSms(msisdn: string, templateId: string, day: number): Promise<number> {
-    const key = this.keys.replySms(msisdn, templateId, day);
-    const [[, count]] = (await this.redis
-      .multi()
-      .incr(key)
-      .expire(key, 2 * 86_400)
-      .exec()) as [[Error | null, number], unknown];
-    return count;
+  async takeSms(msisdn: string, templateId: string, day: number, limit: number): Promise<boolean> {
+    return (await this.redis.gwTake(this.keys.replySms(msisdn, templateId, day), limit, 2 * 86_400)) === 1;
   }
 
   /** Takes back one count (the SMS could not be handed over): a retry may send it. */

@@ -47,6 +47,7 @@ declare module 'ioredis' {
       ttlMs: number,
     ): Result<number, Context>;
     gwSent(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    gwTake(counter: string, limit: number, ttlSeconds: number): Result<number, Context>;
     gwTransferClaim(
       record: string,
       fromClaim: string,

@@ -43,7 +43,7 @@ export function isReplySms(templateId: string): boolean {
 /** What the limits keep in Redis (store/replies.ts). */
 export type ReplyCounts = Pick<
   ReplyState,
-  'countSms' | 'uncountSms' | 'countUnaccepted' | 'addFolded' | 'folded'
+  'takeSms' | 'uncountSms' | 'countUnaccepted' | 'addFolded' | 'folded'
 >;
 
 export class ReplyLimits {
@@ -56,7 +56,7 @@ export class ReplyLimits {
   async takeSms(msisdn: string, templateId: string, now: number): Promise<boolean> {
     const limit = REPLY_SMS_LIMITS[templateId];
     if (limit === undefined) return true;
-    if ((await this.store.countSms(msisdn, templateId, almatyDay(now))) <= limit) return true;
+    if (await this.store.takeSms(msisdn, templateId, almatyDay(now), limit)) return true;
     this.counts.limited.set(templateId, (this.counts.limited.get(templateId) ?? 0) + 1);
     return false;
   }
