@@ -26,6 +26,12 @@ export const ERRORS = {
     title: 'CARRIERS_FILE cannot be read or does not match the carriers schema.',
     fix: 'Fix the JSON at the path given; docs/smpp.md shows a complete example.',
   },
+  GW_PORTABILITY_FILE_INVALID: {
+    status: 500,
+    title:
+      'PORTABILITY_FILE cannot be read or names an operator no carrier claims; the table in force stays (empty at start-up).',
+    fix: 'Fix the file at the path logged (docs/smpp.md, "Ported numbers") and move it into place; it is read again within 10 s.',
+  },
   GW_REDIS_UNAVAILABLE: {
     status: 503,
     title: 'Redis cannot be reached; nothing is accepted that could not be stored.',
@@ -35,6 +41,12 @@ export const ERRORS = {
     status: 503,
     title: 'The SMSC refused or dropped the bind.',
     fix: 'Check SMPP_SYSTEM_ID, SMPP_PASSWORD and SMPP_SYSTEM_TYPE with the carrier; the gateway keeps retrying with backoff.',
+  },
+  GW_WEBHOOK_DELIVERY_FAILED: {
+    status: 502,
+    title:
+      'A webhook endpoint did not answer 2xx in time; the event is retried, and kept as a dead letter after the last try.',
+    fix: 'Check the endpoint of the webhook named in the log (WEBHOOKS_FILE); replay dead letters once it answers (docs/integration.md).',
   },
   GW_TEMPLATE_INVALID: {
     status: 500,
@@ -64,7 +76,7 @@ export const ERRORS = {
   GW_FORBIDDEN: {
     status: 403,
     title: 'The API key is valid but its role may not do this.',
-    fix: 'Use a key with the role the endpoint names (system, agent or supervisor).',
+    fix: 'Use a key with the role the endpoint names (system, test, agent or supervisor).',
   },
   GW_VALIDATION_FAILED: {
     status: 400,
@@ -80,6 +92,12 @@ export const ERRORS = {
     status: 409,
     title: 'The request conflicts with the current state (e.g. an event for a conversation that has ended).',
     fix: 'Read its current state (a system: GET /v1/invitations/{service}/{externalId}; an agent: GET /v1/conversations/{id}; `details.state` has it too) and act on that.',
+  },
+  GW_CONVERSATION_BUSY: {
+    status: 503,
+    title:
+      'The conversation changed under this request again and again (replies, deadlines and events at once); nothing was changed.',
+    fix: 'Send the same request again in a moment: it is idempotent.',
   },
   GW_INVITATION_MISMATCH: {
     status: 409,
@@ -125,6 +143,11 @@ export class GatewayError extends Error {
     this.status = ERRORS[code].status;
     this.details = details;
   }
+}
+
+/** The fields naming a catalogue code in a log line an operator acts on: `log.error({ ...logCode('GW_…'), … })`. */
+export function logCode(code: ErrorCode): { readonly code: ErrorCode } {
+  return { code };
 }
 
 /** The markdown of docs/errors.md, generated from ERRORS. */

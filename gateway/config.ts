@@ -20,7 +20,8 @@ const positiveInt = z.coerce
   .int('must be a positive integer')
   .positive('must be a positive integer');
 
-const ROLES = ['system', 'agent', 'supervisor'] as const;
+/** `test`: an upstream system's test key, whose invitations never reach a carrier (docs/integration.md, "Test keys"). */
+const ROLES = ['system', 'test', 'agent', 'supervisor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {
@@ -97,7 +98,7 @@ export type CarrierConfig = z.infer<typeof carrierSchema>;
 
 const apiKeysSchema = z
   .string()
-  .min(1, 'is required: role:key pairs, comma-separated (roles: system, agent, supervisor)')
+  .min(1, 'is required: role:key pairs, comma-separated (roles: system, test, agent, supervisor)')
   .transform((value, ctx): ApiKey[] => {
     const keys: ApiKey[] = [];
     for (const pair of value
@@ -216,6 +217,25 @@ function issuesToProblems(
   return issues.map((issue) => `${name(issue.path)} ${issue.message}`);
 }
 
+/** Route prefix → its carrier; a prefix given to two carriers is GW_CARRIERS_FILE_INVALID (which would win?). */
+export function routeOwners(
+  carriers: readonly { readonly id: string; readonly routes: readonly string[] }[],
+): Map<string, string> {
+  const owner = new Map<string, string>();
+  for (const carrier of carriers) {
+    for (const prefix of carrier.routes) {
+      const other = owner.get(prefix);
+      if (other !== undefined && other !== carrier.id)
+        throw new GatewayError(
+          'GW_CARRIERS_FILE_INVALID',
+          `CARRIERS_FILE route prefix ${prefix} is given to both ${other} and ${carrier.id}`,
+        );
+      owner.set(prefix, carrier.id);
+    }
+  }
+  return owner;
+}
+
 function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
   let raw: unknown;
   try {
@@ -242,6 +262,7 @@ function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
         `CARRIERS_FILE carriers.${i}.failover.carrier "${c.failover.carrier}" is not another carrier's id`,
       );
   }
+  routeOwners(parsed.data.carriers);
   return parsed.data;
 }
 

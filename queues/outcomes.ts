@@ -53,6 +53,11 @@ export const outcomeJob = z
     reason: z.enum(REJECTION_REASON_CODES).optional(),
     /** When the conversation's next deadline falls, if one runs (`awaiting_account`). */
     deadline: localTime.optional(),
+    /**
+     * Present, and true, on the outcomes of a test key's conversations, which never reached a carrier
+     * (docs/integration.md, "Test keys"); absent on real ones.
+     */
+    test: z.literal(true).optional(),
   })
   .meta({ title: 'outcome.v1', description: 'One outcome of a conversation (the `outcomes` queue)' });
 export type OutcomeJob = z.infer<typeof outcomeJob>;

@@ -116,15 +116,36 @@ export function decodeLatin1(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('latin1');
 }
 
-/** Decode a short_message as labelled by its data_coding (the low bits for the GSM message-class group). */
+/** How a received text is encoded: what the carrier labelled it (SMPP 3.4 §5.2.19, 3GPP TS 23.038 §4). */
+export type TextEncoding = SmsEncoding | 'latin1' | 'ascii';
+
+/** The encoding a data_coding labels (the low bits for the GSM message-class group). */
+export function textEncodingOf(dataCoding: number): TextEncoding {
+  if (dataCoding === 0x08 || (dataCoding & 0xf0) === 0xe0) return 'ucs2';
+  if (dataCoding === 0x03) return 'latin1';
+  if (dataCoding === 0x01) return 'ascii';
+  if ((dataCoding & 0xf0) === 0xf0) return (dataCoding & 0x04) === 0 ? 'gsm7' : 'latin1';
+  if ((dataCoding & 0xc0) === 0x00 && (dataCoding & 0x0c) === 0x08) return 'ucs2';
+  return 'gsm7';
+}
+
+/** Decode received bytes in their encoding. */
+export function decodeText(encoding: TextEncoding, bytes: Uint8Array): string {
+  switch (encoding) {
+    case 'ucs2':
+      return decodeUcs2(bytes);
+    case 'latin1':
+      return decodeLatin1(bytes);
+    case 'ascii':
+      return Buffer.from(bytes).toString('ascii');
+    case 'gsm7':
+      return decodeGsm7(bytes);
+  }
+}
+
+/** Decode a short_message as labelled by its data_coding. */
 export function decodeByDataCoding(dataCoding: number, bytes: Uint8Array): string {
-  if (dataCoding === 0x08 || (dataCoding & 0xf0) === 0xe0) return decodeUcs2(bytes);
-  if (dataCoding === 0x03) return decodeLatin1(bytes);
-  if (dataCoding === 0x01) return Buffer.from(bytes).toString('ascii');
-  if ((dataCoding & 0xf0) === 0xf0)
-    return (dataCoding & 0x04) === 0 ? decodeGsm7(bytes) : decodeLatin1(bytes);
-  if ((dataCoding & 0xc0) === 0x00 && (dataCoding & 0x0c) === 0x08) return decodeUcs2(bytes);
-  return decodeGsm7(bytes);
+  return decodeText(textEncodingOf(dataCoding), bytes);
 }
 
 /** Per-part capacity: single message / each part of a concatenated one (with a 6-octet UDH, IEI 0x00). */
@@ -169,8 +190,8 @@ const widthAt = (text: string, i: number): number => ((text.codePointAt(i) as nu
 /**
  * Split a text into SMS parts. Never splits a surrogate pair (UCS2) or an
  * ESC + extension septet pair (GSM) across parts. Walks the text by index and cuts it
- * with `slice`: one SMS is sent for every call, and an array of its characters cost
- * ≈ 12 KB of garbage per 3-part SMS (docs/performance.md).
+ * with `slice`: one SMS is sent for every call, and an array of its characters would be
+ * garbage for every SMS (docs/performance.md).
  */
 export function segment(text: string, options: SegmentOptions = {}): Segmentation {
   const encoding = options.encoding ?? chooseEncoding(text);

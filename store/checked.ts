@@ -11,7 +11,6 @@ import type { Conversation } from '../dialogue/conversation.js';
 import { smsOutJob } from '../queues/jobs.js';
 import { outcomeJob } from '../queues/outcomes.js';
 import { STATES } from '../services/schema.js';
-import type { TimelineEntry } from './timeline-entry.js';
 
 const conversation = z.looseObject({
   id: z.string().min(1),
@@ -27,8 +26,6 @@ const conversation = z.looseObject({
   deadline: z.number().nullable(),
 });
 
-const timelineEntry = z.looseObject({ at: z.number(), kind: z.string().min(1) });
-
 /** An outbox entry (conversations.ts `OutboxEntry`, `outboxJson`). */
 export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
   smsOutJob
@@ -40,7 +37,11 @@ export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
   z.object({ t: z.literal('index') }),
 ]);
 
-const partialSms = z.looseObject({ ref: z.number().int(), accepted: z.array(z.unknown()), o: z.string() });
+const partialSms = z.object({
+  ref: z.number().int(),
+  accepted: z.array(z.object({ index: z.number().int().nonnegative(), messageId: z.string() })),
+  o: z.string(),
+});
 
 /** `json` parsed and checked against `schema`; GW_STORE_FORMAT naming `what` otherwise. */
 export function checkedJson<T>(what: string, schema: z.ZodType, json: string): T {
@@ -62,9 +63,6 @@ export function checkedJson<T>(what: string, schema: z.ZodType, json: string): T
 /** A conversation's document (JSON of `Conversation`). */
 export const checkedConversation = (json: string): Conversation =>
   checkedJson('conversation', conversation, json);
-/** A timeline entry stored as a packed document. */
-export const checkedTimelineEntry = (json: string): TimelineEntry =>
-  checkedJson('timeline entry', timelineEntry, json);
 /** The resume JSON of a partly sent SMS, with the job finishing it (`o`). */
-export const checkedPartialSms = (json: string): { readonly o: string } =>
+export const checkedPartialSms = (json: string): z.infer<typeof partialSms> =>
   checkedJson('SMS record', partialSms, json);

@@ -5,7 +5,8 @@
  * conversation ids begin with their creation time, and a held SMS's member begins with its
  * conversation id. The sweeper (gateway/core/sweeper.ts) takes what is due.
  */
-import type { SmsOutJob } from '../queues/jobs.js';
+import { smsOutJob, type SmsOutJob } from '../queues/jobs.js';
+import { checkedJson } from './checked.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './connection.js';
 
@@ -55,7 +56,7 @@ export class HoldIndex {
   /** Held SMS due at `now`, in order. */
   async dueSms(now: number, limit: number): Promise<HeldSms[]> {
     const raws = await this.redis.zrangebyscore(this.keys.heldSms(), '-inf', now, 'LIMIT', 0, limit);
-    return raws.map((raw) => ({ raw, sms: JSON.parse(raw) as SmsOutJob }));
+    return raws.map((raw) => ({ raw, sms: checkedJson<SmsOutJob>('held SMS', smsOutJob, raw) }));
   }
 
   /** Moves a held SMS to `at`, or (null) removes it once it is in `sms-out`. */

@@ -17,36 +17,38 @@
  * as a packed document (0x1F). DO NOT CHANGE the layout or the tables' order: they are
  * persisted; add at the end.
  */
-import type { TimelineEntry } from './timeline-entry.js';
+import type { SmsStatus, SmsStatusEntry, TimelineEntry } from './timeline-entry.js';
 
 const RUN = 0x1d;
 /** The err byte of a run whose receipts had no `err:` field. */
 const NO_ERR = 0xff;
-const STATUSES = ['delivered', 'failed', 'pending'];
+const STATUSES: readonly SmsStatus[] = ['delivered', 'failed', 'pending'];
 /** SMPP 3.4 Appendix B `stat` values (parsers/receipt.ts ReceiptStat). */
 const STATS = ['ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD'];
 const FIELDS = ['at', 'kind', 'smsId', 'part', 'parts', 'status', 'stat'];
 
-const isByte = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < 256;
+const isByte = (n: number | undefined): n is number =>
+  Number.isInteger(n) && (n as number) >= 0 && (n as number) < 256;
+
+type ReceiptEntry = SmsStatusEntry & Required<Pick<SmsStatusEntry, 'part' | 'parts' | 'stat'>>;
 
 /** Exactly the fields of a receipt's entry (gateway/core/replies.ts), `err` optional. */
-function isReceiptShape(entry: TimelineEntry): boolean {
+function isReceiptShape(entry: TimelineEntry): entry is ReceiptEntry {
+  if (entry.kind !== 'sms-status') return false;
   const keys = Object.keys(entry);
   const fields = 'err' in entry ? [...FIELDS, 'err'] : FIELDS;
-  return (
-    entry.kind === 'sms-status' && keys.length === fields.length && fields.every((f) => keys.includes(f))
-  );
+  return keys.length === fields.length && fields.every((f) => keys.includes(f));
 }
 
 /** The compact form (a run of one part) of a receipt's entry, or null when the entry is not exactly one. */
 export function encodeReceiptEntry(entry: TimelineEntry): Buffer | null {
-  const { at, smsId, part, parts, status, stat, err } = entry;
   if (!isReceiptShape(entry)) return null;
-  const statusIndex = STATUSES.indexOf(status as string);
-  const statIndex = STATS.indexOf(stat as string);
+  const { at, smsId, part, parts, status, stat, err } = entry;
+  const statusIndex = STATUSES.indexOf(status);
+  const statIndex = STATS.indexOf(stat);
   if (statusIndex < 0 || statIndex < 0 || !isByte(part) || !isByte(parts) || part >= parts) return null;
-  if (typeof smsId !== 'string' || !isByte(Buffer.byteLength(smsId))) return null;
-  if (err !== undefined && (typeof err !== 'string' || Buffer.byteLength(err) >= NO_ERR)) return null;
+  if (!isByte(Buffer.byteLength(smsId))) return null;
+  if (err !== undefined && Buffer.byteLength(err) >= NO_ERR) return null;
   if (!Number.isSafeInteger(at) || at < 0 || at >= 2 ** 48) return null;
   const id = Buffer.from(smsId, 'utf8');
   const errBytes = Buffer.from(err ?? '', 'utf8');
@@ -62,12 +64,14 @@ export function encodeReceiptEntry(entry: TimelineEntry): Buffer | null {
   return Buffer.concat([identity, rest]);
 }
 
-function decodeRun(raw: Buffer): TimelineEntry | null {
-  const [, parts = 0, status = 0, stat = 0, idLength = 0] = raw;
+function decodeRun(raw: Buffer): SmsStatusEntry | null {
+  const [, parts = 0, statusIndex = 0, statIndex = 0, idLength = 0] = raw;
+  const status = STATUSES[statusIndex];
+  const stat = STATS[statIndex];
   const errByte = raw[5 + idLength] ?? NO_ERR;
   const errEnd = 6 + idLength + (errByte === NO_ERR ? 0 : errByte);
   const bitmap = errEnd + 6;
-  if (raw.length !== bitmap + Math.ceil(parts / 8)) return null;
+  if (raw.length !== bitmap + Math.ceil(parts / 8) || !status || !stat) return null;
   const reported = Array.from({ length: parts }, (_, i) => i).filter(
     (i) => ((raw[bitmap + (i >> 3)] as number) >> (i & 7)) & 1,
   );
@@ -76,16 +80,16 @@ function decodeRun(raw: Buffer): TimelineEntry | null {
     at: raw.readUIntBE(errEnd, 6),
     kind: 'sms-status',
     smsId: raw.toString('utf8', 5, 5 + idLength),
-    // One part reads as a single receipt always did; several as the list of their indices.
-    ...(reported.length === 1 ? { part: only } : { partList: reported }),
+    // One part reads as a single receipt; several as the list of their indices.
+    ...(reported.length === 1 && only !== undefined ? { part: only } : { partList: reported }),
     parts,
-    status: STATUSES[status],
-    stat: STATS[stat],
+    status,
+    stat,
     ...(errByte === NO_ERR ? {} : { err: raw.toString('utf8', 6 + idLength, errEnd) }),
   };
 }
 
-/** The entry of a receipt run, or null when `raw` is not one. */
-export function decodeReceiptEntry(raw: Buffer): TimelineEntry | null {
+/** The entry of a receipt run, or null when `raw` is not one (or not a well-formed one). */
+export function decodeReceiptEntry(raw: Buffer): SmsStatusEntry | null {
   return raw[0] === RUN && raw.length >= 13 ? decodeRun(raw) : null;
 }

@@ -12,6 +12,7 @@
  * SMS's template and campaign are read from its conversation only when a receipt needs them
  * (gateway/core/replies.ts). A hex or decimal id's field is packed (`linkField`).
  */
+import { GatewayError } from '../common/errors.js';
 import { packHex } from './hex-pack.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './connection.js';
@@ -30,21 +31,29 @@ const DAY_MS = 86_400_000;
 
 /** Where one part of a sent SMS belongs. */
 export interface PartLink {
-  /** conversation id */
-  readonly c: string;
-  /** sms id within the conversation */
-  readonly s: string;
-  /** part index, 0-based */
-  readonly p: number;
-  /** number of parts */
-  readonly n: number;
+  /** `none` for an SMS without a conversation. */
+  readonly conversationId: string;
+  /** The SMS within its conversation. */
+  readonly smsId: string;
+  /** 0-based. */
+  readonly part: number;
+  readonly parts: number;
   readonly asksConsent: boolean;
 }
 
-/** The parts of one sent SMS (ids scoped by carrier, sender `receiptId`) and what they link to. */
+/** The SMS a part belongs to: a link without its part. */
+export type SmsLink = Omit<PartLink, 'part'>;
+
+/** One SMSC id of a sent SMS (scoped by carrier, sender `receiptId`) and its 0-based part. */
+export interface LinkedPart {
+  readonly id: string;
+  readonly part: number;
+}
+
+/** The parts of one sent SMS and what they link to. */
 export interface SmsLinks {
-  readonly parts: ReadonlyArray<{ readonly id: string; readonly p: number }>;
-  readonly link: Omit<PartLink, 'p'>;
+  readonly parts: readonly LinkedPart[];
+  readonly link: SmsLink;
 }
 
 /** Links to write: bucket key, field (the part's id) and value each, and the buckets' TTL (seconds). */
@@ -78,21 +87,21 @@ const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
  * UTF-8. An SMS has at most 255 parts (the concatenation UDH counts them in a byte).
  * DO NOT CHANGE the layout: it is persisted.
  */
-export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer {
-  const sms = Buffer.from(link.s, 'utf8');
-  if (link.n > 0xff || sms.length > 0xff) {
+export function linkValues(link: SmsLink): (part: number) => Buffer {
+  const sms = Buffer.from(link.smsId, 'utf8');
+  if (link.parts > 0xff || sms.length > 0xff) {
     throw new RangeError(
-      `a receipt link holds at most 255 parts and a 255-byte smsId (${link.n}, ${link.s})`,
+      `a receipt link holds at most 255 parts and a 255-byte smsId (${link.parts}, ${link.smsId})`,
     );
   }
-  const packed = PACKABLE_ID.test(link.c);
-  const id = packed ? packId(link.c) : Buffer.from(link.c, 'utf8');
+  const packed = PACKABLE_ID.test(link.conversationId);
+  const id = packed ? packId(link.conversationId) : Buffer.from(link.conversationId, 'utf8');
   const head = 5 + sms.length;
-  return (p) => {
+  return (part) => {
     const out = Buffer.allocUnsafe(head + id.length);
     out[0] = packed ? PACKED : UNPACKED;
-    out[1] = p;
-    out[2] = link.n;
+    out[1] = part;
+    out[2] = link.parts;
     out[3] = link.asksConsent ? 1 : 0;
     out[4] = sms.length;
     sms.copy(out, 5);
@@ -105,8 +114,8 @@ export function linkValues(link: Omit<PartLink, 'p'>): (p: number) => Buffer {
  * A part's field in its bucket: the SMSC id (its carrier is in the key's name). Carriers' ids are
  * mostly hex or decimal (decimal digits are hex digits too): such an id of 3 to 32 digits, all
  * lower-case or all upper-case, is packed two digits to a byte after a head byte 0x80 | case
- * (0x20: upper-case) | (digits - 1). A 10-character id then takes 6 bytes instead of 10, 40 per
- * 10-part SMS for 4 days (docs/performance.md, memory). No text field starts with such a byte
+ * (0x20: upper-case) | (digits - 1). A 10-character id then takes 6 bytes instead of 10, for
+ * every part kept 4 days (docs/performance.md, memory). No text field starts with such a byte
  * (0x80–0xBF never starts a UTF-8 character), so the forms cannot meet; any other id stays text.
  * DO NOT CHANGE: fields are persisted.
  */
@@ -147,10 +156,10 @@ export function decodeLink(raw: Buffer): PartLink | null {
   const head = 5 + (raw[4] as number);
   if (raw.length < head + (kind === PACKED ? 12 : 0)) return null;
   return {
-    c: kind === PACKED ? unpackId(raw, head) : raw.toString('utf8', head),
-    s: raw.toString('utf8', 5, head),
-    p: raw[1] as number,
-    n: raw[2] as number,
+    conversationId: kind === PACKED ? unpackId(raw, head) : raw.toString('utf8', head),
+    smsId: raw.toString('utf8', 5, head),
+    part: raw[1] as number,
+    parts: raw[2] as number,
     asksConsent: ((raw[3] as number) & 1) === 1,
   };
 }
@@ -178,14 +187,8 @@ export class ReceiptIndex {
     return [this.keys.receiptBucket(carrier, bucketOf(scopedId), day), scopedId.slice(colon + 1)];
   }
 
-  /**
-   * Records the parts (`id` already scoped by carrier, sender.ts `receiptId`; `p` its index)
-   * of one SMS.
-   */
-  async link(
-    parts: ReadonlyArray<{ readonly id: string; readonly p: number }>,
-    link: Omit<PartLink, 'p'>,
-  ): Promise<void> {
+  /** Records the parts of one SMS. */
+  async link(parts: readonly LinkedPart[], link: SmsLink): Promise<void> {
     await this.write(this.plan([{ parts, link }]));
   }
 
@@ -197,9 +200,9 @@ export class ReceiptIndex {
     const slots: Array<readonly [string, Buffer | string, Buffer | string]> = [];
     for (const { parts, link } of sms) {
       const value = linkValues(link);
-      for (const { id, p } of parts) {
+      for (const { id, part } of parts) {
         const [key, partId] = this.slot(id, day);
-        slots.push([key, linkField(partId), value(p)]);
+        slots.push([key, linkField(partId), value(part)]);
       }
     }
     return { slots, ttl };
@@ -224,7 +227,10 @@ export class ReceiptIndex {
     );
   }
 
-  /** The part one of `scopedIds` (spellings of one id) names, newest day first; null if none. */
+  /**
+   * The part one of `scopedIds` (spellings of one id) names, newest day first; null if none. A
+   * value of another form is GW_STORE_FORMAT.
+   */
   async find(scopedIds: readonly string[]): Promise<PartLink | null> {
     const today = Math.floor(this.clock() / DAY_MS);
     const inBucket = async ([key, id]: [string, string]): Promise<Buffer | null> =>
@@ -233,6 +239,9 @@ export class ReceiptIndex {
       Array.from({ length: RECEIPT_DAYS }, (_, back) => inBucket(this.slot(id, today - back))),
     );
     const raw = (await Promise.all(lookups)).find((v) => v !== null);
-    return raw ? decodeLink(raw) : null;
+    if (!raw) return null;
+    const link = decodeLink(raw);
+    if (!link) throw new GatewayError('GW_STORE_FORMAT', `stored receipt link has an unknown form ${raw[0]}`);
+    return link;
   }
 }

@@ -12,7 +12,7 @@
  * document (0x1F) and its SMS keeps a sent record instead.
  */
 import { packHex } from './hex-pack.js';
-import type { TimelineEntry } from './timeline-entry.js';
+import type { SmsStatusEntry, TimelineEntry } from './timeline-entry.js';
 
 /** The entry's tag (the file's comment). */
 const TAG = 0x1b;
@@ -23,13 +23,16 @@ const UPPER_CASE = 0x40;
 const MAX_DIGITS = 0x3f;
 const LOWER_HEX = /^[0-9a-f]+$/;
 const UPPER_HEX = /^[0-9A-F]+$/;
-const ENCODINGS = ['gsm7', 'ucs2'];
+const ENCODINGS = ['gsm7', 'ucs2'] as const;
 const FIELDS = new Set(['at', 'kind', 'smsId', 'status', 'messageIds', 'encoding']);
 
-const isShortString = (s: unknown): s is string => typeof s === 'string' && Buffer.byteLength(s) < 256;
+const isShortString = (s: string): boolean => Buffer.byteLength(s) < 256;
 
-function fits(entry: TimelineEntry): entry is TimelineEntry & { smsId: string; messageIds: string[] } {
-  if (entry.status !== 'sent' || entry.kind !== 'sms-status') return false;
+type SentEntry = SmsStatusEntry & Required<Pick<SmsStatusEntry, 'messageIds' | 'encoding'>>;
+
+/** A sent entry with no other field, each within the form's bounds. */
+function fits(entry: TimelineEntry): entry is SentEntry {
+  if (entry.kind !== 'sms-status' || entry.status !== 'sent') return false;
   const keys = Object.keys(entry);
   const ids = entry.messageIds;
   return (
@@ -38,9 +41,9 @@ function fits(entry: TimelineEntry): entry is TimelineEntry & { smsId: string; m
     Number.isSafeInteger(entry.at) &&
     entry.at >= 0 &&
     entry.at < 2 ** 48 &&
-    ENCODINGS.includes(entry.encoding as string) &&
+    entry.encoding !== undefined &&
     isShortString(entry.smsId) &&
-    Array.isArray(ids) &&
+    ids !== undefined &&
     ids.length < 256 &&
     ids.every(isShortString)
   );
@@ -67,7 +70,7 @@ export function encodeSentEntry(entry: TimelineEntry): Buffer | null {
   const out = Buffer.allocUnsafe(HEAD + 1 + smsId.length + ids.reduce((n, b) => n + b.length, 0));
   out[0] = TAG;
   out.writeUIntBE(entry.at, 1, 6);
-  out[7] = ENCODINGS.indexOf(entry.encoding as string);
+  out[7] = ENCODINGS.indexOf(entry.encoding);
   out[HEAD] = smsId.length;
   out.set(smsId, HEAD + 1);
   let at = HEAD + 1 + smsId.length;
@@ -88,9 +91,10 @@ function readPackedId(raw: Buffer, at: number): [string, number] {
   return [head & UPPER_CASE ? hex.toUpperCase() : hex, at + 1 + bytes];
 }
 
-/** The entry of the compact sent form, or null when `raw` is not one. */
-export function decodeSentEntry(raw: Buffer): TimelineEntry | null {
-  if (raw[0] !== TAG || raw.length < HEAD + 1) return null;
+/** The entry of the compact sent form, or null when `raw` is not one (or not a well-formed one). */
+export function decodeSentEntry(raw: Buffer): SmsStatusEntry | null {
+  const encoding = ENCODINGS[raw[7] ?? ENCODINGS.length];
+  if (raw[0] !== TAG || raw.length < HEAD + 1 || encoding === undefined) return null;
   const smsIdEnd = HEAD + 1 + (raw[HEAD] as number);
   const smsId = raw.toString('utf8', HEAD + 1, smsIdEnd);
   const messageIds: string[] = [];
@@ -105,6 +109,6 @@ export function decodeSentEntry(raw: Buffer): TimelineEntry | null {
     smsId,
     status: 'sent',
     messageIds,
-    encoding: ENCODINGS[raw[7] as number],
+    encoding,
   };
 }

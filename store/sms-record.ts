@@ -24,10 +24,16 @@ import type { Keys } from './keys.js';
 import type { RedisClient } from './connection.js';
 import { withScripts } from './scripts.js';
 
+/** The parts of an SMS the SMSC accepted before a drop, and its concatenation reference. */
+export interface SmsResume {
+  readonly ref: number;
+  readonly accepted: ReadonlyArray<{ readonly index: number; readonly messageId: string }>;
+}
+
 export type SmsRecord =
   | { readonly state: 'none' }
-  /** Some parts were accepted: the resume JSON (gateway/smpp/transport.ts `SubmitResume`), with `o` the job that sends the rest. */
-  | { readonly state: 'partial'; readonly resume: string; readonly owner: string }
+  /** Some parts were accepted (`resume`); `owner` is the job that sends the rest. */
+  | { readonly state: 'partial'; readonly resume: SmsResume; readonly owner: string }
   /** Refused for good (gateway/core/sender.ts): no job sends it again. */
   | { readonly state: 'failed' }
   | { readonly state: 'sent'; readonly templateId: string | null; readonly campaign: string | null }
@@ -43,12 +49,13 @@ const PARTIAL = '{';
 export const FAILED_RECORD = `${FAILED}failed`;
 
 /** The stored value of an SMS some of whose parts were accepted, still `owner`'s to finish. */
-export function partialRecord(resume: object, owner: string): string {
-  return JSON.stringify({ ...resume, o: owner });
+export function partialRecord(resume: SmsResume, owner: string): string {
+  return JSON.stringify({ ref: resume.ref, accepted: resume.accepted, o: owner });
 }
 
 function partial(value: string): SmsRecord {
-  return { state: 'partial', resume: value, owner: checkedPartialSms(value).o };
+  const { ref, accepted, o } = checkedPartialSms(value);
+  return { state: 'partial', resume: { ref, accepted }, owner: o };
 }
 
 /** The stored value of a sent SMS's record. */
@@ -114,7 +121,7 @@ export class SmsRecords {
   }
 
   /** Keeps the parts of an SMS the SMSC accepted before a drop, still `owner`'s to finish. */
-  async recordPartial(sms: SmsRef, resume: object, owner: string, ttlSeconds: number): Promise<void> {
+  async recordPartial(sms: SmsRef, resume: SmsResume, owner: string, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.key(sms), partialRecord(resume, owner), 'EX', ttlSeconds);
   }
 

@@ -34,6 +34,7 @@ import {
   type OutboxEntry,
   type TimelineEntry,
 } from '../../store/conversations.js';
+import { ofKind, smsEntry, smsStatuses } from '../../store/timeline-entry.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
@@ -47,6 +48,7 @@ import { parseParams } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
 import { assertSameInvitation } from './same-invitation.js';
+import { externalIdNamespace, isTestId, newTestConversationId } from './test-traffic.js';
 
 export interface InvitationInput {
   readonly service: string;
@@ -55,6 +57,8 @@ export interface InvitationInput {
   readonly language: Language;
   readonly params: Record<string, unknown>;
   readonly campaign?: string | undefined;
+  /** From a `test` key: never sent to a carrier, counted nowhere, apart from real ones (test-traffic.ts). */
+  readonly test?: boolean;
 }
 
 export interface ConversationDeps {
@@ -130,7 +134,19 @@ export class ConversationService {
     const service = this.service(input.service);
     const parsed = { data: parseParams(service, input.params) };
     const now = this.deps.now();
-    const id = await this.deps.store.claimExternalId(service.id, input.externalId, newConversationId(now));
+    const test = input.test === true;
+    if (test && input.campaign !== undefined)
+      throw new GatewayError('GW_VALIDATION_FAILED', 'a test invitation counts in no campaign', [
+        {
+          path: 'campaign',
+          message: 'leave it out with a test key: test conversations count in no campaign',
+        },
+      ]);
+    const id = await this.deps.store.claimExternalId(
+      externalIdNamespace(service.id, test),
+      input.externalId,
+      test ? newTestConversationId(now) : newConversationId(now),
+    );
     const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };
     const existing = await this.deps.store.get(id);
     if (existing) {
@@ -192,17 +208,30 @@ export class ConversationService {
     this.render(fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
-    if (!needsCodelessTurn(service, fresh))
-      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
+    if (!this.takesTurns(service, fresh)) return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     return this.underTurnLock(fresh.msisdn, async (locked) => {
       if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
       if (await this.turnTaken(fresh)) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
-      return this.commit(fresh, first, now, [{ t: 'index' }], 'invitation');
+      return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     });
   }
 
   private commitWaiting(fresh: Conversation, now: number, reason: WaitReason, at: number) {
-    return this.commit(fresh, wait(fresh, now, reason), now, [{ t: 'index' }, { t: 'wait', at }], 'waiting');
+    return this.commit(
+      fresh,
+      wait(fresh, now, reason),
+      now,
+      [...indexOf(fresh), { t: 'wait', at }],
+      'waiting',
+    );
+  }
+
+  /**
+   * Whether the conversation waits for its number's codeless turn. A test conversation never does:
+   * it is in no number's index, so neither real replies nor real requests meet it.
+   */
+  private takesTurns(service: ServiceDefinition, conv: Conversation): boolean {
+    return !isTestId(conv.id) && needsCodelessTurn(service, conv);
   }
 
   private async underTurnLock<T>(msisdn: string, work: (locked: boolean) => Promise<T>): Promise<T> {
@@ -251,7 +280,7 @@ export class ConversationService {
       const result = await this.apply(id, { type: 'release' });
       return result.status === 'applied' ? 'sent' : 'gone';
     };
-    if (!needsCodelessTurn(service, conv)) return send();
+    if (!this.takesTurns(service, conv)) return send();
     return this.underTurnLock(conv.msisdn, async (locked) => {
       if (!locked || (await this.turnTaken(conv))) {
         await this.deps.holds.wait(id, locked ? now + TURN_RECHECK_MS : now);
@@ -264,7 +293,7 @@ export class ConversationService {
   /** A request that held its number's codeless turn ended: the next one waiting, if any, goes out. */
   private async passTurn(ended: Conversation): Promise<void> {
     const service = this.deps.services.get(ended.service);
-    if (!service || !needsCodelessTurn(service, ended)) return;
+    if (!service || !this.takesTurns(service, ended)) return;
     const next = (await this.deps.store.listByMsisdn(ended.msisdn))
       .filter((c) => c.state === 'waiting')
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
@@ -300,12 +329,14 @@ export class ConversationService {
 
   /**
    * Applies an event with optimistic concurrency: read, decide, compare-and-set, repeat on conflict.
-   * `key` makes it idempotent (a retransmitted reply, a repeated upstream event).
+   * `key` makes it idempotent (a retransmitted reply, a repeated upstream event). `read` is the
+   * conversation as the caller just read it (a reply's routing): the first decision starts from it
+   * instead of reading it again; if it is stale the compare-and-set fails and the loop re-reads.
    */
-  async apply(id: string, event: DialogueEvent, key?: string): Promise<ApplyResult> {
+  async apply(id: string, event: DialogueEvent, key?: string, read?: Conversation): Promise<ApplyResult> {
     let foldChecked = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const conv = await this.deps.store.get(id);
+      const conv = attempt === 0 && read?.id === id ? read : await this.deps.store.get(id);
       if (!conv) return { status: 'not-found' };
       if (key !== undefined && conv.appliedEvents.includes(key))
         return { status: 'unchanged', conversation: conv };
@@ -328,7 +359,7 @@ export class ConversationService {
         'transition lost a compare-and-set; deciding again',
       );
     }
-    throw new Error(`conversation ${id}: too many concurrent transitions`);
+    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
   /** Renders the step's SMS, commits, then hands the outbox to BullMQ. Null on a version conflict. */
@@ -344,17 +375,20 @@ export class ConversationService {
     const outbox: OutboxEntry[] = [...extra];
     const messages: Outcome['messages'][number][] = [];
     const taken: string[] = [];
+    const test = isTestId(before.id);
+    // Test replies spend a limit of their own, never the real citizen's of that number.
+    const limitOf = test ? `test.${next.msisdn}` : next.msisdn;
     for (const message of outcome.messages) {
       // An SMS the citizen's SMS caused goes out only within the number's daily limit.
       if (!isReplySms(message.templateId)) messages.push(message);
-      else if (await this.limits.takeSms(next.msisdn, message.templateId, now)) {
+      else if (await this.limits.takeSms(limitOf, message.templateId, now)) {
         messages.push(message);
         taken.push(message.templateId);
       } else timeline.push({ at: now, kind: 'note', text: `${message.templateId} not sent (daily limit)` });
     }
     // A step that loses its compare-and-set sends nothing: what it took goes back.
     const giveBack = () =>
-      Promise.all(taken.map((t) => this.limits.returnSms(next.msisdn, t, now))).catch(() => undefined);
+      Promise.all(taken.map((t) => this.limits.returnSms(limitOf, t, now))).catch(() => undefined);
     if (next.templateSet === null && messages.length > 0) {
       // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
       next = { ...next, templateSet: this.templateSetFor(next.service, now) };
@@ -415,7 +449,8 @@ export class ConversationService {
     if (next.state !== before.state && isOutcome(next.state)) {
       outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
     }
-    if (outcome.consent) outbox.push({ t: 'assignment' });
+    // A test consent is an outcome only: no decision system acts on it (docs/integration.md, "Test keys").
+    if (outcome.consent && !test) outbox.push({ t: 'assignment' });
     // A stage waiting for its SMS is looked at again until its deadline starts (PENDING_CHECK_MS).
     const pending = (c: Conversation) => c.deadlineOnSent ?? null;
     if (next.deadline !== before.deadline || pending(next) !== pending(before))
@@ -437,26 +472,34 @@ export class ConversationService {
     }
     const committed = { ...next, version: before.version + 1 };
     this.logStep(before, committed, cause, messages.length);
-    if (before.version < 0 || before.state !== committed.state) {
-      const from = before.version < 0 ? null : before.state;
-      await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
+    // The counts, lists and the outbox's hand-over are independent of each other: one round trip.
+    const after: Array<Promise<unknown>> = [];
+    const { stateCounts, worklists } = this.deps;
+    const from = before.version < 0 ? null : before.state;
+    if (from === null || before.state !== committed.state) {
+      if (!test && stateCounts)
+        after.push(stateCounts.move(committed.service, from, committed.state).catch(() => undefined));
+      if (committed.campaign)
+        after.push(
+          this.deps.campaigns
+            .moveState(committed.campaign, from, committed.state, now)
+            .catch(() => undefined),
+        );
     }
-    if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
-      const from = before.version < 0 ? null : before.state;
-      await this.deps.campaigns
-        .moveState(committed.campaign, from, committed.state, now)
-        .catch(() => undefined);
-    }
-    await this.deps.worklists?.committed(before, committed, timeline, now);
+    // The call centre's worklists are for citizens, not for an integrator's tests.
+    if (!test && worklists) after.push(worklists.committed(before, committed, timeline, now));
     if (outcome.consent && committed.campaign) {
-      await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
+      after.push(this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined));
     }
-    await this.deps.outbox
-      .flush(committed.id, { entries: outbox, conversation: committed })
-      .catch((err: unknown) => {
-        // The entries stay in the outbox; the recovery sweep hands them over later.
-        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
-      });
+    after.push(
+      this.deps.outbox
+        .flush(committed.id, { entries: outbox, conversation: committed })
+        .catch((err: unknown) => {
+          // The entries stay in the outbox; the recovery sweep hands them over later.
+          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+        }),
+    );
+    await Promise.all(after);
     if (isOpen(before) && !isOpen(committed)) {
       await this.passTurn(committed).catch((err: unknown) =>
         // The waiting request is tried again by the sweeper (TURN_RECHECK_MS).
@@ -507,12 +550,9 @@ export class ConversationService {
       const stored = await this.deps.store.withTimeline(id);
       if (!stored) return { status: 'not-found' };
       const { conversation: conv, timeline } = stored;
-      const sms = timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
-      if (!sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string') {
-        return { status: 'no-such-sms' };
-      }
-      const statuses = timeline.filter((e) => e.kind === 'sms-status' && e.smsId === smsId);
-      if (!statuses.some((e) => e.status === 'failed')) return { status: 'not-failed' };
+      const sms = smsEntry(timeline, smsId);
+      if (!sms) return { status: 'no-such-sms' };
+      if (!smsStatuses(timeline, smsId).some((e) => e.status === 'failed')) return { status: 'not-failed' };
       const now = this.deps.now();
       const newId = `${conv.version + 1}.0`;
       const asksConsent = conv.consentTemplate?.id === sms.templateId;
@@ -555,17 +595,15 @@ export class ConversationService {
         });
       return { status: 'resent', smsId: newId, conversation: committed };
     }
-    throw new Error(`conversation ${id}: too many concurrent transitions`);
+    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
   /** The stage an undeliverable conversation was in, entered again now with its deadline. */
   private reopen(conv: Conversation, timeline: readonly TimelineEntry[], now: number): Conversation | null {
     const service = this.service(conv.service);
-    const last = timeline.findLast(
-      (e) => e.kind === 'transition' && typeof e.stage === 'string' && e.stage !== 'undeliverable',
-    );
-    const stage = typeof last?.stage === 'string' ? service.stages[last.stage] : undefined;
-    if (!stage || !last || typeof last.stage !== 'string') return null;
+    const last = timeline.filter(ofKind('transition')).findLast((e) => e.stage !== 'undeliverable');
+    const stage = last && service.stages[last.stage];
+    if (!stage || !last) return null;
     return {
       ...conv,
       stage: last.stage,
@@ -649,4 +687,9 @@ function unacceptedOnly(outcome: Outcome): boolean {
 function withKey(outcome: Outcome, key: string): Outcome {
   const applied = [...outcome.conversation.appliedEvents.filter((k) => k !== key), key].slice(-APPLIED_KEEP);
   return { ...outcome, conversation: { ...outcome.conversation, appliedEvents: applied } };
+}
+
+/** The number index entry of a new conversation: none for a test one (real replies never find it). */
+function indexOf(conv: Conversation): OutboxEntry[] {
+  return isTestId(conv.id) ? [] : [{ t: 'index' }];
 }

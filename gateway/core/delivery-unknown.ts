@@ -6,16 +6,16 @@
  * (gateway/http/view.ts). A receipt that comes later still shows as the SMS's latest status.
  */
 import type { Counter } from 'prom-client';
-import type { TimelineEntry } from '../../store/timeline-entry.js';
+import { smsEntry, smsStatuses, type TimelineEntry } from '../../store/timeline-entry.js';
 import type { AwaitedSms } from '../../store/awaited-receipts.js';
 import type { Core } from './runtime.js';
 
 /** Statuses after which an SMS's story has ended: a final receipt, a refusal, a second try. */
-const ENDED: ReadonlySet<unknown> = new Set(['delivered', 'failed', 'unknown', 'wrong-network']);
+const ENDED: ReadonlySet<string> = new Set(['delivered', 'failed', 'unknown', 'wrong-network']);
 
 /** An SMS's story has ended when its timeline has a final status for it. */
 function ended(timeline: readonly TimelineEntry[], smsId: string): boolean {
-  return timeline.some((e) => e.kind === 'sms-status' && e.smsId === smsId && ENDED.has(e.status));
+  return smsStatuses(timeline, smsId).some((e) => ENDED.has(e.status));
 }
 
 async function markOne(core: Core, sms: AwaitedSms, counter?: Counter): Promise<boolean> {
@@ -31,8 +31,8 @@ async function markOne(core: Core, sms: AwaitedSms, counter?: Counter): Promise<
   });
   counter?.inc();
   const { conversation } = stored;
-  const entry = stored.timeline.find((e) => e.kind === 'sms' && e.smsId === sms.smsId);
-  const invitation = entry?.templateId !== undefined && entry.templateId === conversation.consentTemplate?.id;
+  const entry = smsEntry(stored.timeline, sms.smsId);
+  const invitation = entry !== undefined && entry.templateId === conversation.consentTemplate?.id;
   if (invitation && conversation.campaign)
     await core.campaigns.increment(conversation.campaign, 'unknown', core.now());
   return true;

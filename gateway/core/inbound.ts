@@ -1,38 +1,28 @@
 /**
- * From the SMSC into Redis: the deliver_sm handler. A reply or receipt is
- * acknowledged (deliver_sm_resp 0) only after it is durably stored as a job in
- * the `inbound` queue; while Redis is unreachable the SMSC gets ESME_RX_T_APPN
- * (0x64, temporary) and retries (CONTRACT.md, "SMPP behaviour"). A
- * retransmitted identical deliver_sm is deduplicated, so it changes nothing: its
- * identity is the sender, the bytes, and the handset's own references (the
- * `user_message_reference` TLV, the concatenation reference) where the SMSC
- * relays them, so a citizen's second identical SMS is a new one.
+ * From the carrier into Redis: the inbound handler. A reply or receipt is
+ * acknowledged `stored` only after it is durably stored as a job in the `inbound`
+ * queue; while Redis is unreachable the answer is `try-later` (the SMPP adapter
+ * answers ESME_RX_T_APPN) and the SMSC retries (CONTRACT.md, "SMPP behaviour"). A
+ * retransmitted identical reply is deduplicated, so it changes nothing: its
+ * identity is the sender, the bytes, and the handset's own references (its message
+ * reference, the concatenation reference) where the carrier relays them, so a
+ * citizen's second identical SMS is a new one.
  */
 import { hash as digest } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, type ReceiptJob, type ReplyJob } from '../../queues/jobs.js';
-import { decodeByDataCoding, parseUdh } from '../../sms/encoding.js';
+import { decodeText } from '../../sms/encoding.js';
 import type { ConversationStore } from '../../store/conversations.js';
 import type { Logger } from '../log.js';
 import { FairShare } from './fair-share.js';
 import type { CoreMetrics } from './metrics.js';
-import type {
-  DeliveryReceipt,
-  InboundAck,
-  InboundEvent,
-  InboundHandler,
-  InboundReply,
-} from '../smpp/transport.js';
-
-/** SMPP 3.4 §5.1.3: ESME_RX_T_APPN, "ESME Receiver Temporary App Error Code": the SMSC retries. */
-export const ESME_RX_T_APPN = 0x64;
-export const ESME_ROK = 0x00;
+import type { DeliveryReceipt, InboundAck, InboundEvent, InboundHandler, InboundReply } from './ports.js';
 
 /** A carrier retransmits a deliver_sm whose resp it missed within minutes; identical ones inside this window are one. */
 export const DUPLICATE_WINDOW_MS = 15 * 60_000;
 /** Parts of a multipart reply wait this long for the rest (3GPP leaves it to the receiver). */
 export const REASSEMBLY_TTL_SECONDS = 30 * 60;
-/** If Redis does not answer within this time, answer the SMSC 0x64 rather than keep it waiting. */
+/** If Redis does not answer within this time, answer `try-later` rather than keep the carrier waiting. */
 const STORE_TIMEOUT_MS = 3000;
 
 export interface InboundDeps {
@@ -46,7 +36,8 @@ export interface InboundDeps {
   readonly fairShare?: FairShare;
 }
 
-const JOB_OPTS = {
+/** Retries and retention of every `inbound` job (the sender's simulated receipts of test SMS too). */
+export const JOB_OPTS = {
   attempts: 20,
   backoff: { type: 'exponential', delay: 500 },
   removeOnComplete: { age: 3600, count: 10_000 },
@@ -55,8 +46,8 @@ const JOB_OPTS = {
 
 /**
  * `crypto.hash`, one call with no Hash object: each `createHash` object is a native handle that V8
- * finalizes in the next young-generation pause, and at 1,000 replies/s those finalizers were most
- * of each pause (docs/performance.md, "Reply latency and the young generation").
+ * finalizes in the next young-generation pause, and at the target reply rate those finalizers are
+ * most of each pause (docs/performance.md, "Reply latency and the young generation").
  */
 function hash(...parts: Array<string | number>): string {
   return digest('sha256', parts.join('\u0000'), 'hex').slice(0, 32);
@@ -90,27 +81,19 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     });
   }
 
-  /** The user data of one part without its UDH, as hex. */
-  function payloadHex(event: InboundReply): string {
-    if (event.concat?.method === 'udh') {
-      const udh = parseUdh(event.raw);
-      return event.raw.subarray(udh?.length ?? 0).toString('hex');
-    }
-    return event.raw.toString('hex');
-  }
-
   async function storeReply(event: InboundReply): Promise<void> {
-    let bytesHex = payloadHex(event);
-    let text = event.text;
+    let bytesHex = event.payload.toString('hex');
+    let text: string;
     // A multipart SMS's concatenation reference is the handset's too: a new SMS, a new one.
-    const concatRef = event.concat ? `${event.concat.method}:${event.concat.ref}` : '';
-    if (event.concat) {
-      const { ref, total, seq } = event.concat;
-      if (seq < 1 || seq > total) throw new Error(`part ${seq} of ${total} is out of range`);
+    const concatRef = event.concat ? `${event.concat.scheme}:${event.concat.reference}` : '';
+    if (event.concat === undefined) text = event.text;
+    else {
+      const { part, total } = event.concat;
+      if (part < 1 || part > total) throw new Error(`part ${part} of ${total} is out of range`);
       const parts = await deps.store.replies.reassemble(
         event.from,
-        `${event.concat.method}:${ref}`,
-        seq,
+        concatRef,
+        part,
         total,
         bytesHex,
         REASSEMBLY_TTL_SECONDS,
@@ -122,19 +105,12 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       deps.metrics?.replyParts.inc({ outcome: 'stored' });
       deps.metrics?.replyParts.inc({ outcome: 'completed' });
       bytesHex = parts.join('');
-      // Decode the joined bytes: a UCS2 surrogate pair split between parts stays whole.
-      text = decodeByDataCoding(event.dataCoding, Buffer.from(bytesHex, 'hex'));
+      // Decoded once joined: a UCS2 surrogate pair split between parts stays whole.
+      text = decodeText(event.encoding, Buffer.from(bytesHex, 'hex'));
     }
     // The handset's message reference, when the SMSC relays it, makes a citizen's second identical
     // answer (a mother's second `3#1`, for her second child) a new SMS; a retransmission keeps it.
-    const id = hash(
-      event.from,
-      event.to,
-      event.dataCoding,
-      bytesHex,
-      event.messageReference ?? '',
-      concatRef,
-    );
+    const id = hash(event.from, event.to, event.encoding, bytesHex, event.messageReference ?? '', concatRef);
     const data: ReplyJob = {
       from: event.from,
       to: event.to,
@@ -155,14 +131,14 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     try {
       await withTimeout(event.kind === 'receipt' ? storeReceipt(event) : storeReply(event), STORE_TIMEOUT_MS);
       deps.metrics?.stored.inc({ kind: event.kind });
-      return { status: ESME_ROK };
+      return 'stored';
     } catch (err) {
       deps.metrics?.temporaryErrors.inc({ kind: event.kind });
       deps.log.warn(
         { err: (err as Error).message, kind: event.kind },
-        'could not store an inbound PDU; answering ESME_RX_T_APPN so the SMSC retries',
+        'could not store an inbound event; answering try-later so the carrier sends it again',
       );
-      return { status: ESME_RX_T_APPN };
+      return 'try-later';
     }
   };
 }

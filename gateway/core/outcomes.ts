@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import type { SmsOutJob } from '../../queues/jobs.js';
+import type { TimelineEntry } from '../../store/timeline-entry.js';
 import {
   OUTCOME_JOB_NAME,
   OUTCOME_NAMES,
@@ -17,6 +18,22 @@ import {
   type OutcomeJob,
   type OutcomeName,
 } from '../../queues/outcomes.js';
+import { isTestId } from './test-traffic.js';
+
+/** `test: true` on a test conversation's outcomes (a `test` key's), absent on real ones. */
+const testMark = (conversationId: string): { test?: true } =>
+  isTestId(conversationId) ? { test: true } : {};
+
+/** The smsId of an SMS's second try through another carrier: `<smsId>r` (replies.ts). */
+export const RETRY_SUFFIX = 'r';
+
+/**
+ * The invitation's SMS (the conversation's first), or its second try through another carrier:
+ * only its sending and delivery are outcomes, never an acknowledgement's, a help SMS's or a notice's.
+ */
+export const isInvitationSms = (conv: Conversation, smsId: unknown): boolean =>
+  typeof conv.invitationSmsId === 'string' &&
+  (smsId === conv.invitationSmsId || smsId === `${conv.invitationSmsId}${RETRY_SUFFIX}`);
 
 /** True when entering this state is an outcome (every state but the ones before anything happened). */
 export const isOutcome = (state: string): state is OutcomeName => OUTCOME_NAMES.includes(state);
@@ -43,6 +60,7 @@ export function outcomeOf(
     ...(delivery ? { carrier: delivery } : {}),
     ...(outcome === 'rejected' && conv.decision?.reason ? { reason: conv.decision.reason } : {}),
     ...(conv.deadline !== null ? { deadline: almatyIso(zone, conv.deadline) } : {}),
+    ...testMark(conv.id),
   });
 }
 
@@ -59,6 +77,7 @@ export function sentOutcome(sms: SmsOutJob, at: number, zone: ZoneTable): Outcom
     outcome: 'sent',
     at: almatyIso(zone, at),
     ...(sms.campaign ? { campaign: sms.campaign } : {}),
+    ...testMark(sms.conversationId),
   });
 }
 
@@ -113,7 +132,7 @@ export interface OutcomeRecord {
  */
 export function outcomesFromTimeline(
   conv: Conversation,
-  timeline: ReadonlyArray<{ readonly at: number; readonly kind: string; readonly [f: string]: unknown }>,
+  timeline: readonly TimelineEntry[],
 ): OutcomeRecord[] {
   const out: OutcomeRecord[] = [];
   const seen = new Set<string>();
@@ -123,16 +142,12 @@ export function outcomesFromTimeline(
     out.push(record);
   };
   for (const e of timeline) {
-    const invitation = e.kind === 'sms-status' && e.smsId === conv.invitationSmsId;
+    const invitation = e.kind === 'sms-status' && isInvitationSms(conv, e.smsId);
     if (invitation && e.status === 'sent') add({ outcome: 'sent', at: e.at });
     else if (invitation && e.status === 'delivered') {
-      const err = typeof e.err === 'string' ? { err: e.err } : {};
-      add({
-        outcome: 'delivered',
-        at: e.at,
-        carrier: { stat: typeof e.stat === 'string' ? e.stat : 'DELIVRD', ...err },
-      });
-    } else if (e.kind === 'transition' && typeof e.to === 'string' && isOutcome(e.to) && e.to !== e.from) {
+      const err = e.err !== undefined ? { err: e.err } : {};
+      add({ outcome: 'delivered', at: e.at, carrier: { stat: e.stat ?? 'DELIVRD', ...err } });
+    } else if (e.kind === 'transition' && isOutcome(e.to) && e.to !== e.from) {
       const outcome = e.to;
       add({
         outcome,

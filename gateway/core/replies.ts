@@ -16,8 +16,9 @@ import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/rece
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
 import type { PartLink } from '../../store/receipts.js';
+import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
-import { outcomeOf } from './outcomes.js';
+import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
@@ -63,6 +64,7 @@ export class InboundProcessor {
           route.conversation.id,
           { type: 'reply', parsed, reply },
           `reply:${job.smscMessageId}`,
+          route.conversation,
         );
         // Counted once: a re-run of this job finds the reply applied and answers `unchanged`.
         const { campaign } = route.conversation;
@@ -187,17 +189,20 @@ export class InboundProcessor {
     const record = await store.sms.read({ conversationId, smsId });
     if (record.state === 'sent') return record;
     const stored = await store.withTimeline(conversationId);
-    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === smsId);
+    const sms = stored && smsEntry(stored.timeline, smsId);
     return {
-      templateId: typeof sms?.templateId === 'string' ? sms.templateId : null,
+      templateId: sms?.templateId ?? null,
       campaign: stored?.conversation.campaign ?? null,
     };
   }
 
-  /** `delivered` when the receipt is the invitation's (its first part): once, by the job id. */
+  /**
+   * `delivered` when the receipt is the invitation's (its first part), or its second try's through
+   * another carrier: once, by the job id. Never for an acknowledgement, a help SMS or a notice.
+   */
   private async invitationDelivered(conversationId: string, smsId: string, job: ReceiptJob): Promise<void> {
     const conv = await this.core.store.get(conversationId);
-    if (!conv || conv.invitationSmsId !== smsId) return;
+    if (!conv || !isInvitationSms(conv, smsId)) return;
     const carrier = { stat: job.status, ...(job.errorCode !== undefined ? { err: job.errorCode } : {}) };
     await this.core.outcomes.emit([
       outcomeOf(conv, 'delivered', job.receivedAt, this.core.calendar.zone, carrier),
@@ -210,15 +215,15 @@ export class InboundProcessor {
     const link = await store.receipts.find(ids);
     // The receipt may overtake our record of the submit_sm_resp: the job is retried with backoff.
     if (!link) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
-    if (link.c === NO_CONVERSATION) return 'loose';
+    if (link.conversationId === NO_CONVERSATION) return 'loose';
     const status = deliveryStatus(job.status);
     this.log.info(
       {
         event: 'sms.receipt',
-        conversationId: link.c,
-        smsId: link.s,
-        part: link.p + 1,
-        parts: link.n,
+        conversationId: link.conversationId,
+        smsId: link.smsId,
+        part: link.part + 1,
+        parts: link.parts,
         status,
         stat: job.status,
         carrier: job.carrier,
@@ -229,29 +234,30 @@ export class InboundProcessor {
       const outcome = await this.tryElsewhere(link, job);
       if (outcome) return outcome;
     }
-    await store.append(link.c, {
+    await store.append(link.conversationId, {
       at: job.receivedAt,
       kind: 'sms-status',
-      smsId: link.s,
-      part: link.p,
-      parts: link.n,
+      smsId: link.smsId,
+      part: link.part,
+      parts: link.parts,
       status,
       stat: job.status,
       ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
     });
-    if (link.p === 0 && status === 'delivered') await this.invitationDelivered(link.c, link.s, job);
+    if (link.part === 0 && status === 'delivered')
+      await this.invitationDelivered(link.conversationId, link.smsId, job);
     if (status === 'failed') {
-      const conv = await store.get(link.c);
+      const conv = await store.get(link.conversationId);
       if (conv) await this.core.worklists.undelivered(conv, job.receivedAt);
     }
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
-    const counts = link.p === 0;
+    const counts = link.part === 0;
     if (!counts && status !== 'failed') return status;
-    const { templateId, campaign } = await this.origin(link.c, link.s);
+    const { templateId, campaign } = await this.origin(link.conversationId, link.smsId);
     if (campaign && counts) await this.core.campaigns.increment(campaign, status, this.core.now());
     if (status === 'failed') {
-      await this.core.conversations.apply(link.c, {
+      await this.core.conversations.apply(link.conversationId, {
         type: 'delivery-failed',
         templateId: templateId ?? '',
         status: job.status,
@@ -275,37 +281,40 @@ export class InboundProcessor {
    */
   private async tryElsewhere(link: PartLink, job: ReceiptJob): Promise<string | undefined> {
     const { store } = this.core;
-    if (link.s.endsWith(RETRY_SUFFIX) || link.c === NO_CONVERSATION || job.carrier === undefined)
+    if (
+      link.smsId.endsWith(RETRY_SUFFIX) ||
+      link.conversationId === NO_CONVERSATION ||
+      job.carrier === undefined
+    )
       return undefined;
     // Every part says the same; the first part's receipt starts the second try.
-    if (link.p !== 0) return 'wrong-network';
-    const stored = await store.withTimeline(link.c);
-    const sms = stored?.timeline.find((e) => e.kind === 'sms' && e.smsId === link.s);
-    if (!stored || !sms || typeof sms.text !== 'string' || typeof sms.templateId !== 'string')
-      return undefined;
-    const retryId = `${link.s}${RETRY_SUFFIX}`;
+    if (link.part !== 0) return 'wrong-network';
+    const stored = await store.withTimeline(link.conversationId);
+    const sms = stored && smsEntry(stored.timeline, link.smsId);
+    if (!stored || !sms) return undefined;
+    const retryId = `${link.smsId}${RETRY_SUFFIX}`;
     const at = this.core.now();
     const avoid = [job.carrier];
-    if (!stored.timeline.some((e) => e.kind === 'sms' && e.smsId === retryId)) {
+    if (!smsEntry(stored.timeline, retryId)) {
       await store.append(
-        link.c,
+        link.conversationId,
         {
           at: job.receivedAt,
           kind: 'sms-status',
-          smsId: link.s,
-          part: link.p,
-          parts: link.n,
+          smsId: link.smsId,
+          part: link.part,
+          parts: link.parts,
           status: 'wrong-network',
           stat: job.status,
-          err: job.errorCode,
+          ...(job.errorCode !== undefined ? { err: job.errorCode } : {}),
           carrier: job.carrier,
         },
-        { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.s, avoidCarriers: avoid },
+        { ...sms, at, smsId: retryId, status: 'queued', retryOf: link.smsId, avoidCarriers: avoid },
       );
     }
     const { conversation } = stored;
     await this.core.sms.add({
-      conversationId: link.c,
+      conversationId: link.conversationId,
       smsId: retryId,
       to: conversation.msisdn,
       text: sms.text,
@@ -317,6 +326,3 @@ export class InboundProcessor {
     return 'sent-elsewhere';
   }
 }
-
-/** The smsId of an SMS's second try through another carrier: `<smsId>r`. */
-export const RETRY_SUFFIX = 'r';

@@ -9,12 +9,21 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { nextOpening, windowEnd } from '../../dialogue/window.js';
 import { QUEUES } from '../../queues/names.js';
-import { SMS_BATCH_JOB_NAME, SMS_JOB_NAME, smsOfJob, type SmsOutJob } from '../../queues/jobs.js';
+import {
+  RECEIPT_JOB_NAME,
+  SMS_BATCH_JOB_NAME,
+  SMS_JOB_NAME,
+  smsOfJob,
+  type ReceiptJob,
+  type SmsOutJob,
+} from '../../queues/jobs.js';
+import { JOB_OPTS } from './inbound.js';
+import { isTestId, simulatedSubmit } from './test-traffic.js';
 import type { RedisClient } from '../../store/connection.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
-import type { SmsTransport, SubmitResult, SubmitResume } from '../smpp/transport.js';
 import type { CoreMetrics } from './metrics.js';
+import { TransportError, type SmsTransport, type SubmitResult, type SubmitResume } from './ports.js';
 import { NO_CONVERSATION } from './replies.js';
 import type { Core } from './runtime.js';
 import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
@@ -80,20 +89,14 @@ export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): 
 
 /** After a lost link, the SMS waits this long for a bind before it is tried again. */
 export const LINK_DOWN_RETRY_MS = 1000;
-const LINK_DOWN = new Set(['NOT_BOUND', 'CONNECTION_LOST', 'CLOSED']);
 
-function isLinkDown(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && LINK_DOWN.has(code);
-}
-
-function isRetryable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
-}
+const isLinkDown = (err: unknown): boolean => err instanceof TransportError && err.kind === 'unavailable';
+const isRetryable = (err: unknown): boolean => err instanceof TransportError && err.retryable;
 
 /** What became of one SMS of a job. */
 type Outcome =
-  | { readonly kind: 'sent' | 'skipped' }
+  /** `simulated`: a test conversation's SMS, accepted as the simulator would, never submitted. */
+  | { readonly kind: 'sent' | 'skipped' | 'simulated' }
   | { readonly kind: 'failed'; readonly reason: string }
   /** Not accepted yet, for a reason that may pass (timeout, throttled beyond the retries). */
   | { readonly kind: 'retry'; readonly err: unknown }
@@ -133,6 +136,7 @@ async function sendSms(
   chances: Chances,
 ): Promise<Outcome> {
   if (!mine(record, owner)) return { kind: 'skipped' };
+  if (isTestId(data.conversationId)) return simulate(ctx, data);
   const { store } = ctx.core;
   let result;
   try {
@@ -140,7 +144,7 @@ async function sendSms(
       to: data.to,
       text: data.text,
       reference: `${data.conversationId}.${data.smsId}`,
-      ...(record.state === 'partial' ? { resume: JSON.parse(record.resume) as SubmitResume } : {}),
+      ...(record.state === 'partial' ? { resume: record.resume } : {}),
       ...(learned !== undefined ? { learnedCarrier: learned } : {}),
       ...(data.avoidCarriers ? { avoidCarriers: data.avoidCarriers } : {}),
       validitySeconds: validityOf(ctx.lifetime, data, ctx.core.now()),
@@ -177,6 +181,7 @@ async function sendSms(
         templateId: data.templateId,
         campaign: data.campaign,
         reason,
+        ...(err instanceof TransportError ? { kind: err.kind, status: err.carrierStatus } : {}),
       },
       'SMSC refused an SMS for good',
     );
@@ -202,6 +207,43 @@ async function sendSms(
 }
 
 /**
+ * A test conversation's SMS (a `test` key's): recorded as sent and, as the simulator's SMSC does,
+ * delivered — a DELIVRD receipt per part on the `inbound` queue, read as any carrier's receipt.
+ * No carrier is reached, and nothing is learned of the number.
+ */
+async function simulate(ctx: Context, data: SmsOutJob): Promise<Outcome> {
+  const result = simulatedSubmit(data);
+  await ctx.writes.sent(data, result);
+  const receivedAt = ctx.core.now();
+  await ctx.core.queues.inbound.addBulk(
+    result.parts.map((part) => {
+      const receipt: ReceiptJob = {
+        smscMessageId: part.messageId,
+        ...(result.carrier !== undefined ? { carrier: result.carrier } : {}),
+        status: 'DELIVRD',
+        errorCode: '000',
+        receivedAt,
+      };
+      return {
+        name: RECEIPT_JOB_NAME,
+        data: receipt,
+        opts: { ...JOB_OPTS, jobId: `test-dlr.${part.messageId}` },
+      };
+    }),
+  );
+  ctx.log.info(
+    {
+      event: 'sms.simulated',
+      conversationId: data.conversationId,
+      smsId: data.smsId,
+      templateId: data.templateId,
+    },
+    'test SMS: accepted and delivered as the simulator would, not sent to a carrier',
+  );
+  return { kind: 'simulated' };
+}
+
+/**
  * The SMS went through another carrier than the one first thought (a "not our subscriber"
  * answer): remember it for the number's next SMS, and show the refused first try.
  */
@@ -216,7 +258,7 @@ async function learnWhereSent(ctx: Context, data: SmsOutJob, result: SubmitResul
       status: 'wrong-network',
       carrier: first.carrier,
       reason: first.status,
-      sentVia: result.carrier,
+      ...(result.carrier !== undefined ? { sentVia: result.carrier } : {}),
     });
 }
 
@@ -231,9 +273,8 @@ async function rememberAcceptedParts(
   err: unknown,
   owner: string,
 ): Promise<void> {
-  const e = err as { acceptedParts?: SubmitResume['accepted']; ref?: number };
-  if (e.ref === undefined || !e.acceptedParts?.length) return;
-  const resume: SubmitResume = { ref: e.ref, accepted: e.acceptedParts };
+  const resume: SubmitResume | undefined = err instanceof TransportError ? err.resume : undefined;
+  if (!resume?.accepted.length) return;
   // Still this job's to finish: another job holding the same SMS must not send the rest too.
   await store.sms.recordPartial(sms, resume, owner, RECEIPT_TTL_SECONDS);
 }
@@ -344,7 +385,8 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
   const failed = outcomes.find((o) => o.kind === 'failed');
   // A lone SMS refused for good fails its job, which operators see in the failed set.
   if (failed && sms.length === 1) throw new UnrecoverableError((failed as { reason: string }).reason);
-  return `sent ${count('sent')}, skipped ${count('skipped')}, failed ${count('failed')}, alone ${retry.length}`;
+  const simulated = count('simulated') > 0 ? `, simulated ${count('simulated')}` : '';
+  return `sent ${count('sent')}, skipped ${count('skipped')}, failed ${count('failed')}, alone ${retry.length}${simulated}`;
 }
 
 /** Jobs in flight when the caller says nothing (gateway.ts `senderConcurrency` says more). */

@@ -10,9 +10,8 @@
 import DataLoader from 'dataloader';
 import type { SmsOutJob } from '../../queues/jobs.js';
 import type { SentSms } from '../../store/conversations.js';
-import { sentRecord } from '../../store/sms-record.js';
-import type { SubmitResult } from '../smpp/transport.js';
 import { sentOutcome } from './outcomes.js';
+import type { SubmitResult } from './ports.js';
 import type { Core } from './runtime.js';
 
 /**
@@ -56,15 +55,21 @@ export class SentWrites {
     const { store } = this.core;
     const now = this.core.now();
     const links = accepted.map(({ data, result }) => ({
-      parts: result.parts.map((p) => ({ id: receiptId(result.carrier, p.messageId), p: p.index })),
-      link: { c: data.conversationId, s: data.smsId, n: result.parts.length, asksConsent: data.asksConsent },
+      parts: result.parts.map((p) => ({ id: receiptId(result.carrier, p.messageId), part: p.index })),
+      link: {
+        conversationId: data.conversationId,
+        smsId: data.smsId,
+        parts: result.parts.length,
+        asksConsent: data.asksConsent,
+      },
     }));
     const records = accepted.map(({ data, result }): SentSms => {
       const entry = { at: now, kind: 'sms-status', smsId: data.smsId, status: 'sent' } as const;
       return {
         conversationId: data.conversationId,
         smsId: data.smsId,
-        record: sentRecord(data.templateId, data.campaign),
+        templateId: data.templateId,
+        ...(data.campaign !== undefined ? { campaign: data.campaign } : {}),
         entry: { ...entry, messageIds: result.parts.map((p) => p.messageId), encoding: result.encoding },
       };
     });

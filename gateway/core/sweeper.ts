@@ -9,6 +9,7 @@
  */
 import { isOpen, type Conversation } from '../../dialogue/conversation.js';
 import { isWindowOpen, nextOpening } from '../../dialogue/window.js';
+import { ofKind, smsStatuses } from '../../store/timeline-entry.js';
 import { PENDING_CHECK_MS } from './conversations.js';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
@@ -71,14 +72,13 @@ async function fireOne(core: Core, id: string, counter?: Counter<'result'>): Pro
 async function startPendingDeadline(core: Core, conv: Conversation): Promise<void> {
   const timeline = await core.store.timeline(conv.id);
   const template = core.services.get(conv.service)?.stages[conv.deadlineOnSent ?? '']?.send;
-  const sms = timeline.findLast((e) => e.kind === 'sms' && e.templateId === template);
-  const sent =
-    sms && timeline.find((e) => e.kind === 'sms-status' && e.smsId === sms.smsId && e.status === 'sent');
+  const sms = timeline.filter(ofKind('sms')).findLast((e) => e.templateId === template);
+  const sent = sms && smsStatuses(timeline, sms.smsId).find((e) => e.status === 'sent');
   if (template && sent) {
     const result = await core.conversations.apply(
       conv.id,
       { type: 'sent', templateId: template, at: sent.at },
-      `sent:${String(sms.smsId)}`,
+      `sent:${sms.smsId}`,
     );
     if (result.status !== 'not-found' && result.conversation.deadline !== null) return;
   }

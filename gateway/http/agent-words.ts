@@ -10,7 +10,7 @@ import { isOpen, type Bank, type Conversation, type Language } from '../../dialo
 import { serviceCodeOf } from '../../dialogue/engine.js';
 import { dayNumber, fromDayNumber } from '../../dialogue/time.js';
 import type { ServiceDefinition } from '../../services/schema.js';
-import type { TimelineEntry } from '../../store/conversations.js';
+import type { ReplyEntry, TimelineEntry } from '../../store/timeline-entry.js';
 import { lookupTerm, type LocaleResource } from '../../templates/catalogue.js';
 import type { TemplateSets } from '../../templates/sets.js';
 
@@ -114,9 +114,9 @@ const NOT_UNDERSTOOD: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /** How a reply was understood, in the agent's language. */
-export function replyMeaning(conv: Conversation, entry: TimelineEntry, ctx: ViewContext): Localized {
-  const meaning = typeof entry.meaning === 'string' ? entry.meaning : '';
-  if (entry.accepted === true) {
+export function replyMeaning(conv: Conversation, entry: ReplyEntry, ctx: ViewContext): Localized {
+  const { meaning } = entry;
+  if (entry.accepted) {
     const found = ruleOf(ctx.service, meaning);
     if (!found) return say(ctx, [], 'replies.other');
     const bank = found.rule.consent && found.rule.bank !== 'none' ? conv.bank : null;
@@ -170,8 +170,6 @@ export function causeText(cause: string, ctx: ViewContext): Localized {
   return say(ctx, [], 'causes.other');
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-
 /** The words of one timeline entry (its kind's title is the page's own). */
 export function entryWords(
   conv: Conversation,
@@ -183,21 +181,19 @@ export function entryWords(
       return { says: replyMeaning(conv, entry, ctx) };
     case 'transition':
       return {
-        says: causeText(typeof entry.cause === 'string' ? entry.cause : '', ctx),
-        stageSays: stageText(conv.service, str(entry.stage), str(entry.to), ctx),
+        says: causeText(entry.cause, ctx),
+        stageSays: stageText(conv.service, entry.stage, entry.to, ctx),
       };
     case 'event':
-      return { says: eventWords(ctx, str(entry.name), str(entry.detail)) };
+      return { says: eventWords(ctx, entry.name, entry.detail) };
     case 'note':
       if (entry.by !== undefined) return { says: say(ctx, ['notes.annotation'], 'notes.other') };
-      if (/^help SMS not sent/.test(str(entry.text)))
+      if (/^help SMS not sent/.test(entry.text))
         return { says: say(ctx, ['notes.helpLimited'], 'notes.other') };
       return { says: say(ctx, [], 'notes.other') };
     case 'sms':
     case 'sms-status':
       return {};
-    default:
-      return { says: say(ctx, [], 'notes.other') };
   }
 }
 

@@ -18,6 +18,7 @@ import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
 import { webhooksRouter } from './webhooks.js';
 import { previewsRouter } from './previews.js';
+import { testRepliesRouter } from './test-replies.js';
 import type { Webhooks } from '../webhooks/delivery.js';
 import type { Logger } from '../log.js';
 import { auditRefusals } from './refusals.js';
@@ -77,6 +78,7 @@ export function api(deps: ApiDeps): ApiParts {
       campaignsRouter(campaigns, core),
       webhooksRouter(deps.webhooks),
       previewsRouter(core),
+      testRepliesRouter(core),
       openApiRouter(core.services),
       consoleRouter(core.renderer.locales),
     ],

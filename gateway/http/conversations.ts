@@ -8,6 +8,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import { maskMsisdn } from '../../common/msisdn.js';
 import type { Conversation } from '../../dialogue/conversation.js';
 import type { AuditAction, AuditLog } from '../../store/audit.js';
+import type { NoteEntry } from '../../store/timeline-entry.js';
 import type { Core } from '../core/runtime.js';
 import { principalOf, rateLimit, requireRole, type RateLimit } from './auth.js';
 import { sendError } from './errors.js';
@@ -45,7 +46,7 @@ export function contextFor(core: Core, conv: Conversation, masked: boolean): Vie
 
 type Recorder = (res: Response, action: AuditAction, extra: Record<string, unknown>) => Promise<void>;
 
-function foldedNote(at: number, folded: number) {
+function foldedNote(at: number, folded: number): NoteEntry {
   return { at, kind: 'note', text: `${folded} more unaccepted replies, counted but not kept` };
 }
 

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import type { Core } from '../core/runtime.js';
-import { requireRole } from './auth.js';
+import { principalOf, requireRole } from './auth.js';
+import { isTestId } from '../core/test-traffic.js';
 import { sendError } from './errors.js';
 import { eventSchema, type EventBody } from './schemas.js';
 
@@ -21,8 +22,12 @@ export function eventKey(event: EventBody): string {
 
 export function eventsRouter(core: Core): Router {
   const router = Router();
-  router.post('/v1/events', requireRole('system'), async (req, res) => {
+  router.post('/v1/events', requireRole('system', 'test'), async (req, res) => {
     const event = eventSchema.parse(req.body);
+    // A test key's events reach only test conversations, a system key's only real ones: the other
+    // kind is not there for it (no hint that it exists).
+    if ((principalOf(res).role === 'test') !== isTestId(event.conversationId))
+      return sendError(res, 'GW_NOT_FOUND', `no conversation ${event.conversationId} for this key`);
     const result = await core.conversations.upstream(event.conversationId, event.type, {
       ...(event.type === 'account-opened' ? { bank: event.bank } : {}),
       ...(event.type === 'decision' ? { outcome: event.outcome } : {}),

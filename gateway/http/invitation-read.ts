@@ -7,7 +7,8 @@ import { Router } from 'express';
 import { almatyIso } from '../../dialogue/time.js';
 import type { Core } from '../core/runtime.js';
 import { outcomesFromTimeline } from '../core/outcomes.js';
-import { rateLimit, requireRole, type RateLimit } from './auth.js';
+import { principalOf, rateLimit, requireRole, type RateLimit } from './auth.js';
+import { externalIdNamespace } from '../core/test-traffic.js';
 import { sendError } from './errors.js';
 import { invitationKeySchema } from './schemas.js';
 
@@ -18,12 +19,14 @@ export function invitationReadRouter(core: Core, limit: RateLimit, now: () => nu
   const router = Router();
   router.get(
     '/v1/invitations/:service/:externalId',
-    requireRole('system'),
+    requireRole('system', 'test'),
     rateLimit(limit, now),
     async (req, res) => {
       const { service, externalId } = invitationKeySchema.parse(req.params);
       core.conversations.service(service);
-      const id = await core.store.findExternalId(service, externalId);
+      // A test key reads its test invitations, a system key its real ones (test-traffic.ts).
+      const test = principalOf(res).role === 'test';
+      const id = await core.store.findExternalId(externalIdNamespace(service, test), externalId);
       const stored = id === null ? null : await core.store.withTimeline(id);
       if (!stored) return sendError(res, 'GW_NOT_FOUND', `no invitation ${externalId} of ${service}`);
       const { conversation: conv, timeline } = stored;

@@ -9,7 +9,7 @@ import { ZodError } from 'zod';
 import { ERRORS, GatewayError, type ErrorCode } from '../../common/errors.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import type { Core } from '../core/runtime.js';
-import { requireRole } from './auth.js';
+import { principalOf, requireRole } from './auth.js';
 import { zodDetails } from './errors.js';
 import { batchEnvelopeSchema, invitationSchema, type InvitationBody } from './schemas.js';
 import type { CampaignStore } from '../../store/campaigns.js';
@@ -55,8 +55,8 @@ export interface InvitationDeps {
   readonly campaigns: CampaignStore;
 }
 
-/** Validates and starts one invitation; throws GatewayError/ZodError for a bad one. */
-async function inviteOne(deps: InvitationDeps, raw: unknown) {
+/** Validates and starts one invitation; throws GatewayError/ZodError for a bad one. `test`: a test key's. */
+async function inviteOne(deps: InvitationDeps, raw: unknown, test: boolean) {
   const body = invitationSchema.parse(raw);
   const service = deps.core.conversations.service(body.service);
   const msisdn = chooseRecipient(service, body);
@@ -67,6 +67,7 @@ async function inviteOne(deps: InvitationDeps, raw: unknown) {
     language: body.language,
     params: body.params,
     campaign: body.campaign,
+    test,
   });
   if (created && body.campaign !== undefined) {
     await deps.campaigns.increment(body.campaign, 'queued', deps.core.now());
@@ -107,8 +108,9 @@ export async function mapBounded<T, R>(
 
 export function invitationsRouter(deps: InvitationDeps): Router {
   const router = Router();
-  router.post('/v1/invitations', requireRole('system'), async (req, res) => {
+  router.post('/v1/invitations', requireRole('system', 'test'), async (req, res) => {
     const body: unknown = req.body;
+    const test = principalOf(res).role === 'test';
     if (typeof body === 'object' && body !== null && 'invitations' in body) {
       const { invitations } = batchEnvelopeSchema.parse(body);
       const results = await mapBounded(
@@ -116,7 +118,7 @@ export function invitationsRouter(deps: InvitationDeps): Router {
         BATCH_CONCURRENCY,
         async (raw, index): Promise<EntryResult> => {
           try {
-            const { conversation, created } = await inviteOne(deps, raw);
+            const { conversation, created } = await inviteOne(deps, raw, test);
             return { index, conversationId: conversation.id, state: conversation.state, created };
           } catch (err) {
             return { index, error: entryError(err) };
@@ -127,7 +129,7 @@ export function invitationsRouter(deps: InvitationDeps): Router {
       res.status(202).json({ accepted: results.length - rejected, rejected, results });
       return;
     }
-    const { conversation, created } = await inviteOne(deps, body);
+    const { conversation, created } = await inviteOne(deps, body, test);
     res.status(202).json({ conversationId: conversation.id, state: conversation.state, created });
   });
   return router;

@@ -13,6 +13,7 @@ import { paramsJsonSchema } from '../contract-schemas.js';
 import * as s from './schemas.js';
 import { deadLetterQuerySchema } from './webhooks.js';
 import { previewSchema } from './previews.js';
+import { testReplyResultSchema, testReplySchema } from './test-replies.js';
 
 export interface Operation {
   readonly method: 'get' | 'post';
@@ -110,8 +111,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'post',
     path: '/v1/invitations',
     summary:
-      'Start a conversation, or a batch of them (per-entry results). Idempotent on (service, externalId).',
-    roles: ['system'],
+      'Start a conversation, or a batch of them (per-entry results). Idempotent on (service, externalId). A test key starts test conversations: never sent to a carrier, apart from real ones.',
+    roles: ['system', 'test'],
     body: {
       schema: z.union([s.invitationSchema, s.batchSchema]),
       examples: { single: HOME, recipients: MEALS, batch: { invitations: [HOME, MEALS] } },
@@ -123,16 +124,17 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v1/invitations/{service}/{externalId}',
     summary:
-      "The inviting system's read of its invitation: state, deadline and outcomes (Almaty times), without SMS texts",
-    roles: ['system'],
+      "The inviting system's read of its invitation: state, deadline and outcomes (Almaty times), without SMS texts (a test key reads its test invitations)",
+    roles: ['system', 'test'],
     ok: { status: 200, schema: s.invitationReadSchema },
     errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_RATE_LIMITED'],
   },
   {
     method: 'post',
     path: '/v1/events',
-    summary: 'A fact from a downstream system; the same fact again changes nothing (200, result unchanged)',
-    roles: ['system'],
+    summary:
+      'A fact from a downstream system; the same fact again changes nothing (200, result unchanged). A test key reaches only test conversations, a system key only real ones.',
+    roles: ['system', 'test'],
     body: {
       schema: s.eventSchema,
       examples: {
@@ -151,7 +153,7 @@ export const OPERATIONS: readonly Operation[] = [
       },
     },
     ok: { status: 200, schema: s.eventResultSchema },
-    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT', 'GW_CONVERSATION_BUSY'],
   },
   {
     method: 'get',
@@ -218,7 +220,7 @@ export const OPERATIONS: readonly Operation[] = [
       examples: { checked: { smsId: '1.0', reason: 'citizen confirmed the number by phone' } },
     },
     ok: { status: 202 },
-    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT', 'GW_CONVERSATION_BUSY'],
   },
   {
     method: 'post',
@@ -304,13 +306,26 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/v1/previews',
     summary:
       "An invitation's SMS rendered for params and language, sent nowhere: text, encoding, parts, template, its set and the act",
-    roles: ['system'],
+    roles: ['system', 'test'],
     body: {
       schema: previewSchema,
       examples: { home: { service: HOME.service, language: 'ru', params: HOME.params } },
     },
     ok: { status: 200 },
     errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/test/replies',
+    summary:
+      "The citizen of a test conversation replies: the text is read as an SMS from the conversation's number and applied (test keys only)",
+    roles: ['test'],
+    body: {
+      schema: testReplySchema,
+      examples: { consent: { conversationId: '0tmif3k2a0b1c2d3e4f5', text: '123#3#1' } },
+    },
+    ok: { status: 200, schema: testReplyResultSchema },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
   },
   {
     method: 'get',
@@ -462,7 +477,14 @@ export function openApiDocument(services: ServiceRegistry): Record<string, unkno
         'SMS gateway for proactive public services. Errors: { error: { code, message, details? } }; see docs/api.md.',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A key from API_KEYS' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A key from API_KEYS (roles system, test, agent, supervisor) or one a supervisor made (agent, supervisor)',
+        },
+      },
       schemas: { Error: json(s.errorSchema) },
     },
     paths,

@@ -11,7 +11,7 @@ import { validReplies } from '../../dialogue/engine.js';
 import { almatyIso } from '../../dialogue/time.js';
 
 export { almatyIso };
-import type { TimelineEntry } from '../../store/conversations.js';
+import { ofKind, type SmsEntry, type TimelineEntry } from '../../store/timeline-entry.js';
 import { lookupTerm } from '../../templates/catalogue.js';
 import type { TemplateSets } from '../../templates/sets.js';
 import { entryWords, script, stageText, type ViewContext } from './agent-words.js';
@@ -30,16 +30,13 @@ function actView(sets: TemplateSets | undefined, id: string) {
  * Which set and version an SMS followed: the conversation's own set is cited with the version it
  * recorded when it started; another (the gateway's own messages) with the version loaded now.
  */
-function smsSetView(conv: Conversation, entry: TimelineEntry, ctx: ViewContext) {
-  if (typeof entry.set !== 'string') return undefined;
+function smsSetView(conv: Conversation, entry: SmsEntry, ctx: ViewContext) {
   const view = actView(ctx.sets, entry.set);
   const set = ctx.sets?.get(entry.set);
   const own = conv.templateSet?.id === entry.set ? conv.templateSet.sha256 : undefined;
   const sha256 = own ?? set?.sha256 ?? null;
-  const files =
-    typeof entry.templateId === 'string' ? set?.catalogue.entries.get(entry.templateId)?.files : undefined;
-  const wording =
-    files && (entry.language === 'kk' || entry.language === 'ru') ? files[entry.language].header.text : null;
+  const files = set?.catalogue.entries.get(entry.templateId)?.files;
+  const wording = files ? files[entry.language].header.text : null;
   return { ...view, sha256, changed: set !== undefined && sha256 !== set.sha256, wording };
 }
 
@@ -105,7 +102,7 @@ export function summaryView(conv: Conversation, ctx: ViewContext) {
 function deliveryStatuses(timeline: readonly TimelineEntry[]): Map<string, { status: string; at: number }> {
   const out = new Map<string, { status: string; at: number }>();
   for (const e of timeline) {
-    if (e.kind !== 'sms-status' || typeof e.smsId !== 'string' || typeof e.status !== 'string') continue;
+    if (e.kind !== 'sms-status') continue;
     if (out.get(e.smsId)?.status === 'failed') continue;
     out.set(e.smsId, { status: e.status, at: e.at });
   }
@@ -127,12 +124,11 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
       ...entryWords(conv, entry, ctx),
     };
     // Controls are marked for everyone; names and long numbers are masked unless unmasked.
-    if (typeof entry.text === 'string') out.text = maskText(entry.text, names, ctx.masked);
-    if (entry.kind === 'sms' && typeof entry.smsId === 'string') {
+    if ('text' in entry) out.text = maskText(entry.text, names, ctx.masked);
+    if (entry.kind === 'sms') {
       const latest = statuses.get(entry.smsId);
       if (latest) Object.assign(out, { status: latest.status, statusAt: almatyIso(zone, latest.at) });
-      const set = smsSetView(conv, entry, ctx);
-      if (set) out.templateSet = set;
+      out.templateSet = smsSetView(conv, entry, ctx);
     }
     return out as { at: string; kind: string } & Record<string, unknown>;
   });
@@ -148,8 +144,9 @@ export function deliveryNote(
   ctx: ViewContext,
 ): Record<Language, string> | null {
   if (!isOpen(conv) || !conv.consentTemplate) return null;
-  const invitation = timeline.findLast((e) => e.kind === 'sms' && e.templateId === conv.consentTemplate?.id);
-  if (typeof invitation?.smsId !== 'string') return null;
+  const consent = conv.consentTemplate.id;
+  const invitation = timeline.filter(ofKind('sms')).findLast((e) => e.templateId === consent);
+  if (!invitation) return null;
   if (deliveryStatuses(timeline).get(invitation.smsId)?.status !== 'unknown') return null;
   return { kk: term(ctx, 'kk', 'console.delivery.unknown'), ru: term(ctx, 'ru', 'console.delivery.unknown') };
 }

@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { logCode } from '../../common/errors.js';
 import type { BindConfig } from './config.js';
 import { Connection, type ConnectionEvents } from './connection.js';
 import { backoffDelay } from './flow.js';
@@ -19,7 +20,14 @@ import { NO_METRICS, type SmppMetrics } from './metrics.js';
 import { Sender } from './sender.js';
 import { INTERFACE_VERSION_34, type RawPdu } from './smpp-lib.js';
 import { SmppError, statusInfo, STATUS } from './status.js';
-import type { BindState, InboundHandler, OutboundSms, SmsTransport, SubmitResult } from './transport.js';
+import type { InboundAck, InboundHandler, OutboundSms, SubmitResult } from '../core/ports.js';
+import type { BindState, SmppTransport } from './transport.js';
+
+/** The deliver_sm_resp status of each answer: ESME_RX_T_APPN makes the SMSC retry (SMPP 3.4 §5.1.3). */
+const ACK_STATUS: Readonly<Record<InboundAck, number>> = {
+  stored: STATUS.ok,
+  'try-later': STATUS.temporaryAppError,
+};
 
 /** Legal transitions; anything else is a bug and is logged as one. */
 const TRANSITIONS: Readonly<Record<BindState, readonly BindState[]>> = {
@@ -41,7 +49,7 @@ export interface BindDeps {
 }
 
 /** One bind to one SMSC; implements the transport port on its own. */
-export class SmppBind extends EventEmitter implements SmsTransport {
+export class SmppBind extends EventEmitter implements SmppTransport {
   private current: BindState = 'disconnected';
   private conn: Connection | undefined;
   private attemptSeq = 0;
@@ -158,8 +166,9 @@ export class SmppBind extends EventEmitter implements SmsTransport {
     // While a bind keeps failing to come up, its retries are one story: the first failure and the
     // bind that finally succeeds are logged, the attempts between them only at debug.
     const retrying = this.failures > 0 && next !== 'bound' && next !== 'closed';
-    this.deps.logger[retrying ? 'debug' : 'info'](
-      { bind: this.id, from: previous, to: next, reason },
+    const dropped = previous === 'bound' && next === 'disconnected';
+    this.deps.logger[retrying ? 'debug' : dropped ? 'warn' : 'info'](
+      { ...(dropped ? logCode('GW_SMPP_BIND_FAILED') : {}), bind: this.id, from: previous, to: next, reason },
       `bind ${previous} -> ${next}`,
     );
     this.metrics.state(this.id, next);
@@ -192,7 +201,7 @@ export class SmppBind extends EventEmitter implements SmsTransport {
         this.metrics.bindRefused(this.id, statusInfo((error as SmppError).code as number).name);
       if (!this.closing) this.emit('bindError', error);
       this.deps.logger[this.failures > 0 ? 'debug' : 'error'](
-        { bind: this.id, err: (error as Error).message },
+        { ...logCode('GW_SMPP_BIND_FAILED'), bind: this.id, err: (error as Error).message },
         'bind failed',
       );
       return conn.destroy(`bind failed: ${(error as Error).message}`);
@@ -273,18 +282,19 @@ export class SmppBind extends EventEmitter implements SmsTransport {
 
   /** deliver_sm_resp only after the handler resolved (the reply is stored); a throw → ESME_RX_T_APPN. */
   private async deliver(conn: Connection, pdu: RawPdu): Promise<void> {
-    let status: number = STATUS.temporaryAppError;
+    let ack: InboundAck = 'try-later';
     let kind = 'unreadable';
     try {
       const event = classifyDeliverSm(pdu, this.id);
       kind = event.kind;
-      if (this.handler) status = (await this.handler(event)).status;
+      if (this.handler) ack = await this.handler(event);
     } catch (error) {
       this.deps.logger.warn(
         { bind: this.id, err: (error as Error).message },
         'inbound handler failed; ESME_RX_T_APPN',
       );
     }
+    const status = ACK_STATUS[ack];
     conn.respond(pdu, 'deliver_sm_resp', status, { message_id: '' });
     this.metrics.deliver(this.id, kind, statusInfo(status).name);
   }

@@ -19,14 +19,8 @@ import type { PortabilityTable } from './portability.js';
 import { carrierBindConfigs, routeFor, routeTable, type BindTuning, type RouteTable } from './routes.js';
 import { SmppError, statusInfo } from './status.js';
 import { WaitingSms } from './waiting.js';
-import type {
-  BindState,
-  InboundEvent,
-  InboundHandler,
-  OutboundSms,
-  SmsTransport,
-  SubmitResult,
-} from './transport.js';
+import type { InboundEvent, InboundHandler, OutboundSms, SubmitResult } from '../core/ports.js';
+import type { BindState, SmppTransport } from './transport.js';
 
 /** One carrier: its id and its pool of binds. */
 export interface Carrier {
@@ -69,7 +63,7 @@ export interface RouterDeps {
  * The SMS transport over every configured carrier. Emits `state` (overall) and
  * `bind` ({ carrier, bind, state }) on every bind transition.
  */
-export class CarrierRouter extends EventEmitter implements SmsTransport {
+export class CarrierRouter extends EventEmitter implements SmppTransport {
   private readonly byId: ReadonlyMap<string, Carrier>;
   private readonly metrics: SmppMetrics;
   private readonly now: () => number;
@@ -209,20 +203,25 @@ export class CarrierRouter extends EventEmitter implements SmsTransport {
   async submit(message: OutboundSms): Promise<SubmitResult> {
     const [routed, next] = this.candidates(message.to, message.learnedCarrier, message.avoidCarriers);
     if (routed === undefined)
-      throw SmppError.local('NOT_BOUND', 'every carrier said the number is not theirs');
+      throw new SmppError(
+        'NOT_BOUND',
+        'every carrier said the number is not theirs',
+        undefined,
+        'subscriber-elsewhere',
+      );
     const carrier = this.takerOf(routed);
     try {
       const result = await this.submitVia(carrier, message);
       if (message.reference !== undefined) this.waitingSms.sent(message.reference);
       return carrier === routed ? result : { ...result, failedOver: routed };
     } catch (err) {
-      if ((err as SmppError).code === 'NOT_BOUND' && message.reference !== undefined)
+      if (!(err instanceof SmppError)) throw err;
+      if (err.code === 'NOT_BOUND' && message.reference !== undefined)
         this.waitingSms.refused(carrier, message.reference, this.now());
+      const status = err.code;
+      if (typeof status !== 'number' || !this.notSubscriber.get(carrier)?.has(status)) throw err;
       // "Not our subscriber" before any part went: once more through the next likely carrier.
-      const status = (err as SmppError).code;
-      const accepted = (err as SmppError).acceptedParts?.length ?? 0;
-      if (typeof status !== 'number' || accepted > 0 || next === undefined) throw err;
-      if (!this.notSubscriber.get(carrier)?.has(status)) throw err;
+      if (err.resume || next === undefined) throw err.asSubscriberElsewhere();
       const { resume: _resume, ...fresh } = message;
       const result = await this.submitVia(next, fresh);
       return { ...result, firstTry: { carrier, status: statusInfo(status).name } };

@@ -7,9 +7,9 @@
  * same concatenation info outside the user data.
  */
 import { MESSAGE_STATE, parseReceiptText } from '../../parsers/receipt.js';
-import { decodeByDataCoding, parseUdh } from '../../sms/encoding.js';
+import { decodeByDataCoding, decodeText, parseUdh, textEncodingOf } from '../../sms/encoding.js';
+import type { DeliveryReceipt, InboundEvent, InboundReply, ReplyPart } from '../core/ports.js';
 import type { RawPdu } from './smpp-lib.js';
-import type { DeliveryReceipt, InboundConcat, InboundEvent, InboundReply } from './transport.js';
 
 const RECEIPT_MASK = 0x3c;
 const RECEIPT_TYPE = 0x04;
@@ -46,39 +46,45 @@ export function toReceipt(pdu: RawPdu, bindId: string): DeliveryReceipt {
     source: tlvId ? 'tlv' : 'text',
     from: str(pdu.source_addr),
     text,
-    sequence: pdu.sequence_number,
   };
 }
 
 /** SAR TLVs, when all three are present (SMPP 3.4 §5.3.2.22–24). */
-function sarConcat(pdu: RawPdu): InboundConcat | undefined {
+function sarPart(pdu: RawPdu): ReplyPart | undefined {
   const { sar_msg_ref_num: ref, sar_total_segments: total, sar_segment_seqnum: seq } = pdu;
   if (typeof ref !== 'number' || typeof total !== 'number' || typeof seq !== 'number') return undefined;
-  return { method: 'sar', ref, total, seq, refBits: 16 };
+  return { scheme: 'sar', reference: ref, part: seq, total };
 }
 
-/** Read a citizen's reply: strip and read the UDH, decode the text as the SMSC labels it. */
+/**
+ * Read a citizen's reply: strip and read the UDH; decode the text as the SMSC labels it, once —
+ * a part's text is decoded by core once the parts are joined.
+ */
 export function toReply(pdu: RawPdu, bindId: string): InboundReply {
   const raw = userData(pdu);
   const udh = (num(pdu.esm_class) & UDHI) !== 0 ? parseUdh(raw) : undefined;
-  const body = udh ? raw.subarray(udh.length) : raw;
-  const concat: InboundConcat | undefined = udh?.concat ? { method: 'udh', ...udh.concat } : sarConcat(pdu);
-  return {
+  const payload = Buffer.from(udh ? raw.subarray(udh.length) : raw);
+  const concat: ReplyPart | undefined = udh?.concat
+    ? {
+        scheme: udh.concat.refBits === 16 ? 'udh16' : 'udh8',
+        reference: udh.concat.ref,
+        part: udh.concat.seq,
+        total: udh.concat.total,
+      }
+    : sarPart(pdu);
+  const encoding = textEncodingOf(num(pdu.data_coding));
+  const common = {
     kind: 'reply',
     bindId,
     from: str(pdu.source_addr),
-    fromTon: num(pdu.source_addr_ton),
-    fromNpi: num(pdu.source_addr_npi),
     to: str(pdu.destination_addr),
-    text: decodeByDataCoding(num(pdu.data_coding), body),
-    dataCoding: num(pdu.data_coding),
-    ...(concat ? { concat } : {}),
-    raw: Buffer.from(raw),
-    sequence: pdu.sequence_number,
+    payload,
+    encoding,
     ...(typeof pdu.user_message_reference === 'number'
       ? { messageReference: pdu.user_message_reference }
       : {}),
-  };
+  } as const;
+  return concat ? { ...common, concat } : { ...common, text: decodeText(encoding, payload) };
 }
 
 /** Classify one deliver_sm. */

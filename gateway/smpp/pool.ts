@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import type { SmppBind } from './bind.js';
 import type { BindMode } from './config.js';
 import { SmppError } from './status.js';
-import type { BindState, InboundHandler, OutboundSms, SmsTransport, SubmitResult } from './transport.js';
+import type { InboundHandler, OutboundSms, SubmitResult } from '../core/ports.js';
+import type { BindState, SmppTransport } from './transport.js';
 
 /** The pool's state is its healthiest sending bind's: bound if any is, and so on down this list. */
 export const HEALTH: readonly BindState[] = [
@@ -32,7 +33,7 @@ export interface BindSnapshot {
   readonly state: BindState;
 }
 
-export class BindPool extends EventEmitter implements SmsTransport {
+export class BindPool extends EventEmitter implements SmppTransport {
   private next = 0;
   private current: BindState;
   /** The binds that carry MT: transceivers and transmitters (a receiver cannot submit). */

@@ -11,8 +11,9 @@ import { TokenBucket } from './flow.js';
 import type { Logger } from './logger.js';
 import { SUBMIT_DURATION_SAMPLE, type SmppMetrics } from './metrics.js';
 import { ConcatRefs, planSubmit } from './submit.js';
-import { SmppError, statusInfo, STATUS } from './status.js';
-import type { BindState, OutboundSms, SubmitResult, SubmittedPart } from './transport.js';
+import { SLOW_DOWN, SmppError, statusInfo, STATUS } from './status.js';
+import type { OutboundSms, SubmitResult, SubmittedPart } from '../core/ports.js';
+import type { BindState } from './transport.js';
 
 /** What the sender needs from its bind. */
 export interface SenderHost {
@@ -21,9 +22,6 @@ export interface SenderHost {
   /** The open connection, or undefined. */
   connection(): Connection | undefined;
 }
-
-/** Statuses that mean "slow down", answered by pausing the bind and retrying the same segment. */
-const SLOW_DOWN: ReadonlySet<number> = new Set([STATUS.throttled, STATUS.queueFull]);
 
 export class Sender {
   private pausedUntil = 0;
@@ -76,13 +74,12 @@ export class Sender {
         parts.push({ index, messageId: await this.submitSegment(fields) });
       } catch (error) {
         const e = error as SmppError;
-        throw new SmppError(e.code, e.retryable, e.message, parts, plan.pdus.length > 1 ? ref : undefined);
+        throw plan.pdus.length > 1 && parts.length > 0 ? e.withResume({ ref, accepted: parts }) : e;
       }
     }
     return {
       ...(message.reference !== undefined ? { reference: message.reference } : {}),
       encoding: plan.encoding,
-      dataCoding: plan.dataCoding,
       parts,
       bindId: this.host.id,
     };

@@ -1,3 +1,5 @@
+import { TransportError, type SubmitResume, type TransportErrorKind } from '../core/ports.js';
+
 /**
  * Every ESME command_status (SMPP 3.4 §5.1.3, Table 5-2) with what the gateway
  * does about it. One table, no branches elsewhere: `retryable` means the same
@@ -91,34 +93,51 @@ export function statusInfo(status: number): EsmeStatusInfo {
 export type LocalErrorCode =
   'CONNECTION_LOST' | 'RESPONSE_TIMEOUT' | 'NOT_BOUND' | 'CLOSED' | 'PROTOCOL_ERROR';
 
-/** Why a submit (or bind) failed: an SMSC command_status, or a local failure. */
-export class SmppError extends Error {
+/** What core is told of a local failure: the link is not there, or the answer did not come. */
+const LOCAL_KIND: Readonly<Record<LocalErrorCode, TransportErrorKind>> = {
+  CONNECTION_LOST: 'unavailable',
+  NOT_BOUND: 'unavailable',
+  CLOSED: 'unavailable',
+  RESPONSE_TIMEOUT: 'timeout',
+  PROTOCOL_ERROR: 'temporary',
+};
+
+/** Statuses that mean "slow down" (SMPP 3.4 §5.1.3): the bind pauses and retries the same segment. */
+export const SLOW_DOWN: ReadonlySet<number> = new Set([STATUS.throttled, STATUS.queueFull]);
+
+/** The port's kind of an SMSC command_status, classified by {@link ESME_STATUS}. */
+export function kindOfStatus(status: number): TransportErrorKind {
+  if (SLOW_DOWN.has(status)) return 'throttled';
+  return statusInfo(status).retryable ? 'temporary' : 'rejected';
+}
+
+/**
+ * Why a submit (or bind) failed: an SMSC command_status, or a local failure. Core sees it as the
+ * port's {@link TransportError} (kind, retryable, the status's name); the numeric `code` stays here.
+ */
+export class SmppError extends TransportError {
   override readonly name = 'SmppError';
-  /** The SMSC's command_status, or a {@link LocalErrorCode}. */
-  readonly code: number | LocalErrorCode;
-  /** True when sending the same message again later may succeed. */
-  readonly retryable: boolean;
-  /** For a multipart submit: SMSC ids of the parts accepted before the failure (index → id). */
-  readonly acceptedParts: ReadonlyArray<{ readonly index: number; readonly messageId: string }>;
 
   constructor(
-    code: number | LocalErrorCode,
-    retryable: boolean,
+    /** The SMSC's command_status, or a {@link LocalErrorCode}. */
+    readonly code: number | LocalErrorCode,
     message: string,
-    acceptedParts: ReadonlyArray<{ readonly index: number; readonly messageId: string }> = [],
-    /** The concatenation reference of the interrupted message, to resume it (transport.ts `SubmitResume`). */
-    readonly ref?: number,
+    resume?: SubmitResume,
+    kind: TransportErrorKind = typeof code === 'number' ? kindOfStatus(code) : LOCAL_KIND[code],
   ) {
-    super(message);
-    this.code = code;
-    this.retryable = retryable;
-    this.acceptedParts = acceptedParts;
+    super(
+      kind,
+      // Local failures are all retryable: nothing was accepted for certain (docs/smpp.md).
+      typeof code === 'number' ? statusInfo(code).retryable : true,
+      message,
+      typeof code === 'number' ? statusInfo(code).name : undefined,
+      resume,
+    );
   }
 
   /** An error for an SMSC command_status, classified by {@link ESME_STATUS}. */
   static fromStatus(status: number, context: string): SmppError {
-    const info = statusInfo(status);
-    return new SmppError(status, info.retryable, `${context}: ${info.name} (0x${status.toString(16)})`);
+    return new SmppError(status, `${context}: ${statusInfo(status).name} (0x${status.toString(16)})`);
   }
 
   /**
@@ -127,6 +146,16 @@ export class SmppError extends Error {
    * is the one ambiguous case (the SMSC may have accepted it): see docs/smpp.md.
    */
   static local(code: LocalErrorCode, message: string): SmppError {
-    return new SmppError(code, true, message);
+    return new SmppError(code, message);
+  }
+
+  /** The same failure, with the parts of a long message accepted before it. */
+  withResume(resume: SubmitResume): SmppError {
+    return new SmppError(this.code, this.message, resume, this.kind);
+  }
+
+  /** The same failure, as "not our subscriber" (CARRIERS_FILE `notSubscriber.esme`). */
+  asSubscriberElsewhere(): SmppError {
+    return new SmppError(this.code, this.message, this.resume, 'subscriber-elsewhere');
   }
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
-import { ESME_ROK, ESME_RX_T_APPN } from '../../gateway/core/inbound.js';
+import { STATUS } from '../../gateway/smpp/status.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { KEYS, eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assignment, invite, stateReached } from '../support/scenario.js';
@@ -38,7 +38,7 @@ describe('Redis down while a reply arrives', () => {
 
     await redis.stop();
     const refused = await t.sim.injectReply({ from: phone, text: '123#3#1' });
-    expect(refused.statuses).toEqual([ESME_RX_T_APPN]);
+    expect(refused.statuses).toEqual([STATUS.temporaryAppError]);
 
     redis = await startRedisServer({ dir, port: redis.port, args: redisArgs });
     // As the SMSC does: retransmit until acknowledged. The gateway's connection needs a moment
@@ -46,13 +46,13 @@ describe('Redis down while a reply arrives', () => {
     const accepted = await eventually(
       async () => {
         const result = await t.sim.injectReply({ from: phone, text: '123#3#1' });
-        expect(result.statuses.every((s) => s === ESME_ROK || s === ESME_RX_T_APPN)).toBe(true);
-        return result.statuses[0] === ESME_ROK ? result : undefined;
+        expect(result.statuses.every((s) => s === STATUS.ok || s === STATUS.temporaryAppError)).toBe(true);
+        return result.statuses[0] === STATUS.ok ? result : undefined;
       },
       'the reply to be acknowledged after Redis restarted',
       15_000,
     );
-    expect(accepted.statuses).toEqual([ESME_ROK]);
+    expect(accepted.statuses).toEqual([STATUS.ok]);
 
     const job = await assignment(t, conv.id);
     expect(job.data.reply.text).toBe('123#3#1');

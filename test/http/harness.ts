@@ -14,6 +14,7 @@ export const KEYS = {
   system: 'sys-key-0123456789abcdef',
   agent: 'agent-key-0123456789abcdef',
   supervisor: 'super-key-0123456789abcdef',
+  test: 'test-key-0123456789abcdef',
 } as const;
 
 export const bearer = (role: keyof typeof KEYS): string => `Bearer ${KEYS[role]}`;

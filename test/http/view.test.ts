@@ -9,6 +9,8 @@ import { maskText } from '../../common/mask-text.js';
 import { almatyIso, nextStep, timelineView, type ViewContext } from '../../gateway/http/view.js';
 import { loadServices, type ServiceRegistry } from '../../services/load.js';
 import { loadTemplates } from '../../templates/index.js';
+import type { TimelineEntry } from '../../store/timeline-entry.js';
+import { smsEntry } from '../support/store.js';
 
 let services: ServiceRegistry;
 let calendar: WorkingCalendar;
@@ -117,8 +119,8 @@ describe('nextStep', () => {
 });
 
 describe('timelineView', () => {
-  const entries = [
-    { at: T0, kind: 'sms', smsId: '0.0', text: 'Уважаемый(ая) Айгүл Сейітқызы!', status: 'queued' },
+  const entries: TimelineEntry[] = [
+    smsEntry({ at: T0, text: 'Уважаемый(ая) Айгүл Сейітқызы!' }),
     { at: T0 + 1000, kind: 'sms-status', smsId: '0.0', status: 'failed', part: 1 },
     { at: T0 + 2000, kind: 'sms-status', smsId: '0.0', status: 'delivered', part: 2 },
   ];
@@ -139,7 +141,7 @@ describe('timelineView', () => {
   });
 
   it('masks a phone number and an IIN the citizen typed in a reply, and marks an override, for agents', () => {
-    const reply = [
+    const reply: TimelineEntry[] = [
       {
         at: T0,
         kind: 'reply',

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { metricValue } from '../smpp/helpers.js';
+import { smsEntry } from '../../store/timeline-entry.js';
 import { startCarriersGateway, type CarriersGateway } from '../support/carriers.js';
 import { eventually } from '../support/gateway.js';
 
@@ -81,8 +82,8 @@ describe('where a number lives', () => {
         const tl = await timeline(conv.id);
         return tl.some((e) => e.kind === 'sms-status' && e.status === 'sent' && e.smsId === '0.0r') && tl;
       }, 'the second try sent');
-      const first = entries.find((e) => e.kind === 'sms' && e.smsId === '0.0');
-      const second = entries.find((e) => e.kind === 'sms' && e.smsId === '0.0r');
+      const first = smsEntry(entries, '0.0');
+      const second = smsEntry(entries, '0.0r');
       expect(second).toMatchObject({ text: first?.text, sha256: first?.sha256, retryOf: '0.0' });
       expect(entries).toContainEqual(
         expect.objectContaining({
@@ -109,7 +110,7 @@ describe('where a number lives', () => {
     expect(t.kcell.submits.filter((s) => s.destination === phone).map((s) => s.status)).toEqual([0x0b]);
     const entries = await eventually(async () => {
       const tl = await timeline(conv.id);
-      return tl.some((e) => e.status === 'wrong-network') && tl;
+      return tl.some((e) => e.kind === 'sms-status' && e.status === 'wrong-network') && tl;
     }, 'the refused first try');
     expect(entries).toContainEqual(
       expect.objectContaining({

@@ -2,12 +2,19 @@
  * The `outcomes` queue (CONTRACT.md, "Downstream queue"): every outcome of a conversation once,
  * with local times and no personal data, whatever replays the outbox or the receipts make.
  */
-import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outcomeJob, type OutcomeJob } from '../../queues/outcomes.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { assignment, deadlineRuns, drained, invite, numbers, stateReached } from '../support/scenario.js';
+import {
+  assignment,
+  deadlineRuns,
+  drained,
+  invite,
+  numbers,
+  outcomeReached as reached,
+  outcomesOf as outcomesOfJobs,
+  stateReached,
+} from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -21,30 +28,8 @@ const msisdn = numbers('717');
 const to = (m: string) => (x: { destination: string }) => x.destination === m;
 const MEALS = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' };
 
-/** Every outcome job of one conversation, in the order they were added. */
-async function outcomesOf(id: string): Promise<OutcomeJob[]> {
-  const jobs = (await t.gateway.core.queues.outcomes.getJobs([
-    'waiting',
-    'active',
-    'completed',
-    'failed',
-    'delayed',
-  ])) as Array<Job<OutcomeJob>>;
-  return jobs
-    .filter((j) => j.data.conversationId === id)
-    .sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id))
-    .map((j) => {
-      expect(j.id).toBe(`${id}.${j.data.outcome}`);
-      return outcomeJob.parse(j.data);
-    });
-}
-
-const outcomeReached = (id: string, outcome: string) =>
-  eventually(
-    async () => (await outcomesOf(id)).find((o) => o.outcome === outcome),
-    `${outcome} of ${id}`,
-    15_000,
-  );
+const outcomesOf = (id: string) => outcomesOfJobs(t, id);
+const outcomeReached = (id: string, outcome: string) => reached(t, id, outcome);
 
 describe('outcomes', () => {
   it('an invitation sent, delivered, consented and assigned: one job each, local times, no number or name', async () => {
@@ -95,6 +80,31 @@ describe('outcomes', () => {
     const after = await outcomesOf(conv.id);
     expect(after).toEqual(before);
     expect(after.filter((o) => o.outcome === 'refused')).toHaveLength(1);
+  });
+
+  it("an acknowledgement's acceptance and delivery are no sent or delivered outcome", async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, MEALS);
+    await t.sim.nextMessage(to(phone));
+    await outcomeReached(conv.id, 'delivered');
+    // Without the invitation's jobs, any `sent` or `delivered` added from here on would show.
+    for (const outcome of ['sent', 'delivered'])
+      await t.gateway.core.queues.outcomes.remove(`${conv.id}.${outcome}`);
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    const ack = await t.sim.nextMessage(to(phone));
+    expect(ack.text.length).toBeGreaterThan(0);
+    await outcomeReached(conv.id, 'consented');
+    // The acknowledgement is accepted and delivered (its receipt's job then ends, drained below).
+    await eventually(async () => {
+      const stored = await t.gateway.core.store.withTimeline(conv.id);
+      const ackId = stored?.timeline.findLast((e) => e.kind === 'sms')?.smsId;
+      if (!stored || ackId === stored.conversation.invitationSmsId) return false;
+      return stored.timeline.some(
+        (e) => e.kind === 'sms-status' && e.smsId === ackId && e.status === 'delivered',
+      );
+    }, "the acknowledgement's receipt");
+    await drained(t, 15_000);
+    expect((await outcomesOf(conv.id)).map((o) => o.outcome)).toEqual(['consented']);
   });
 
   it('a rejection carries its reason code', async () => {

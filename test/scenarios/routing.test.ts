@@ -7,6 +7,7 @@ import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplyJob } from '../../queues/jobs.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { ofKind } from '../../store/timeline-entry.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
 
@@ -51,16 +52,14 @@ describe('routing of replies and receipts', () => {
     const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
     const sent = await eventually(async () => {
       const timeline = await t.gateway.core.store.timeline(conv.id);
-      return timeline.find((e) => e.kind === 'sms-status' && e.status === 'sent');
+      return timeline.filter(ofKind('sms-status')).find((e) => e.status === 'sent');
     }, 'the invitation to be sent');
-    const parts = (sent.messageIds as string[]).length;
+    const parts = sent.messageIds?.length ?? 0;
     expect(parts).toBeGreaterThan(1);
     const delivered = await eventually(async () => {
       const timeline = await t.gateway.core.store.timeline(conv.id);
-      const entries = timeline.filter((e) => e.kind === 'sms-status' && e.status === 'delivered');
-      return (
-        entries.length === 1 && (entries[0]?.partList as number[] | undefined)?.length === parts && entries
-      );
+      const entries = timeline.filter(ofKind('sms-status')).filter((e) => e.status === 'delivered');
+      return entries.length === 1 && entries[0]?.partList?.length === parts && entries;
     }, `the ${parts} receipts to be in the timeline`);
     expect(delivered[0]).toMatchObject({ smsId: sent.smsId, parts, stat: 'DELIVRD', err: '000' });
   });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { metricValue } from '../smpp/helpers.js';
+import { ofKind } from '../../store/timeline-entry.js';
 import { startCarriersGateway, type CarriersGateway } from '../support/carriers.js';
 import { eventually, KEYS } from '../support/gateway.js';
 
@@ -32,7 +33,8 @@ async function meals(msisdn: string): Promise<Conversation> {
 
 const statuses = async (id: string, smsId = '0.0') =>
   ((await t.gateway.core.store.withTimeline(id))?.timeline ?? [])
-    .filter((e) => e.kind === 'sms-status' && e.smsId === smsId)
+    .filter(ofKind('sms-status'))
+    .filter((e) => e.smsId === smsId)
     .map((e) => e.status);
 
 describe('an end to every SMS’s story', () => {
@@ -80,9 +82,9 @@ describe('an end to every SMS’s story', () => {
     try {
       const conv = await meals(phone);
       await eventually(async () => (await statuses(conv.id)).includes('failed'), 'the SMS failed', 10_000);
-      const failed = ((await t.gateway.core.store.withTimeline(conv.id))?.timeline ?? []).find(
-        (e) => e.kind === 'sms-status' && e.status === 'failed',
-      );
+      const failed = ((await t.gateway.core.store.withTimeline(conv.id))?.timeline ?? [])
+        .filter(ofKind('sms-status'))
+        .find((e) => e.status === 'failed');
       expect(failed?.reason).toMatch(/not accepted within/);
       const tries = t.kcell.submits.filter((s) => s.destination === phone).length;
       expect(tries).toBeGreaterThanOrEqual(1);

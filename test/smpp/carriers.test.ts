@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, type CarrierRouter, type CarrierStatus } from '../../gateway/smpp/carriers.js';
-import type { InboundEvent } from '../../gateway/smpp/transport.js';
+import type { InboundEvent } from '../../gateway/core/ports.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
 import { missing, perlSmsc } from '../support/requires.js';
 import { carrier, FAST } from './carrier-config.js';
@@ -70,7 +70,7 @@ describe.skipIf(skip)('CarrierRouter inbound, readiness and shutdown', () => {
     router.onInbound((event) => {
       events.push(event);
       if (events.length === 2) gotBoth.resolve();
-      return Promise.resolve({ status: 0 });
+      return Promise.resolve('stored' as const);
     });
     await router.until(allBound('kcell', 'beeline'), 5000);
     const sent = await router.submit({ to: '77011234567', text: 'receipt please' });

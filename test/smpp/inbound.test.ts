@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
-import type { DeliveryReceipt, InboundEvent, InboundReply } from '../../gateway/smpp/transport.js';
+import type { DeliveryReceipt, InboundEvent, InboundReply, ReplyPiece } from '../../gateway/core/ports.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
 import { missing, perlSmsc } from '../support/requires.js';
 import { deferred, testBind } from './helpers.js';
@@ -31,18 +31,18 @@ describe.skipIf(skip)('deliver_sm from the Perl SMSC', () => {
     bind.onInbound(async (event) => {
       received.resolve(event as InboundReply);
       await release.promise;
-      return { status: 0 };
+      return 'stored';
     });
     const mo = smsc.control({ op: 'mo', from: '77011234567', to: '1414', text: '123#3#1', coding: 'gsm' });
     const reply = await received.promise;
     expect(reply).toMatchObject({
       kind: 'reply',
       from: '77011234567',
-      fromTon: 1,
       to: '1414',
       text: '123#3#1',
-      dataCoding: 0,
+      encoding: 'gsm7',
     });
+    expect(reply.payload.toString('latin1')).toBe('123#3#1');
     // The mark is logged while the handler still holds; the response must come after it.
     await smsc.control({ op: 'mark', label: 'handler-still-running' });
     release.resolve();
@@ -60,12 +60,12 @@ describe.skipIf(skip)('deliver_sm from the Perl SMSC', () => {
     expect(mo.statuses).toEqual([0x64]);
   });
 
-  it('a UCS2 reply is decoded as UCS2, and multipart parts carry their UDH concat info up raw', async () => {
+  it('a UCS2 reply is decoded as UCS2, and multipart parts come up without their UDH, with reference, part and total', async () => {
     const { smsc, bind } = await bound();
     const events: InboundEvent[] = [];
     bind.onInbound((event) => {
       events.push(event);
-      return Promise.resolve({ status: 0 });
+      return Promise.resolve('stored' as const);
     });
     await smsc.control({ op: 'mo', from: '77011234567', to: '1414', text: 'Иә, келісемін' });
     await smsc.control({
@@ -77,12 +77,15 @@ describe.skipIf(skip)('deliver_sm from the Perl SMSC', () => {
       ref: 7,
       send: [3, 1, 2],
     });
-    expect(events[0]).toMatchObject({ text: 'Иә, келісемін', dataCoding: 8 });
-    expect(events.slice(1).map((e) => [(e as InboundReply).concat, (e as InboundReply).text])).toEqual([
-      [{ method: 'udh', ref: 7, total: 3, seq: 3, refBits: 8 }, 'ef'],
-      [{ method: 'udh', ref: 7, total: 3, seq: 1, refBits: 8 }, 'ab'],
-      [{ method: 'udh', ref: 7, total: 3, seq: 2, refBits: 8 }, 'cd'],
+    expect(events[0]).toMatchObject({ text: 'Иә, келісемін', encoding: 'ucs2' });
+    const parts = events.slice(1) as ReplyPiece[];
+    expect(parts.map((e) => [e.concat, e.payload.toString('latin1')])).toEqual([
+      [{ scheme: 'udh8', reference: 7, part: 3, total: 3 }, 'ef'],
+      [{ scheme: 'udh8', reference: 7, part: 1, total: 3 }, 'ab'],
+      [{ scheme: 'udh8', reference: 7, part: 2, total: 3 }, 'cd'],
     ]);
+    // A part is decoded once, by core, when the parts are joined.
+    for (const part of parts) expect(part).not.toHaveProperty('text');
   });
 
   it("a delivery receipt is told from a reply and carries the part's SMSC id and final state", async () => {
@@ -90,7 +93,7 @@ describe.skipIf(skip)('deliver_sm from the Perl SMSC', () => {
     const receipt = deferred<DeliveryReceipt>();
     bind.onInbound((event) => {
       if (event.kind === 'receipt') receipt.resolve(event);
-      return Promise.resolve({ status: 0 });
+      return Promise.resolve('stored' as const);
     });
     const result = await bind.submit({ to: '77011234567', text: 'hello' });
     expect(await receipt.promise).toMatchObject({

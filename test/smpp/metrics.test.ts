@@ -73,7 +73,9 @@ describe.skipIf(skip)('session-layer metrics against the Perl SMSC', () => {
     bind = t.bind;
     await bind.waitFor('bound', 5000);
     let fail = true;
-    bind.onInbound(() => (fail ? Promise.reject(new Error('store down')) : Promise.resolve({ status: 0 })));
+    bind.onInbound(() =>
+      fail ? Promise.reject(new Error('store down')) : Promise.resolve('stored' as const),
+    );
     await smsc.control({ op: 'mo', from: '77011234567', to: '1414', text: '1' });
     fail = false;
     await smsc.control({ op: 'mo', from: '77011234567', to: '1414', text: '2' });

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTransport, type CarrierRouter } from '../../gateway/smpp/carriers.js';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
-import type { InboundEvent } from '../../gateway/smpp/transport.js';
+import type { InboundEvent } from '../../gateway/core/ports.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
 import { missing, perlSmsc } from '../support/requires.js';
 import { carrier, FAST } from './carrier-config.js';
@@ -57,7 +57,7 @@ describe.skipIf(skip)('transmitter + receiver pair against the Perl SMSC', () =>
     router.onInbound((event) => {
       events.push(event);
       if (events.length === 2) both.resolve();
-      return Promise.resolve({ status: 0 });
+      return Promise.resolve('stored' as const);
     });
     const sent = await router.submit({ to: '77071234567', text: 'Сәлем' });
     expect(sent.bindId).toBe('tele2-1-tx');

@@ -1,11 +1,12 @@
 /** The pure pieces of the SMPP layer: framing, backoff, token bucket, submit planning, status table, classification. */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { TransportError } from '../../gateway/core/ports.js';
 import { FrameReader } from '../../gateway/smpp/framing.js';
 import { backoffDelay, DEFAULT_BACKOFF, TokenBucket } from '../../gateway/smpp/flow.js';
 import { classifyDeliverSm } from '../../gateway/smpp/inbound.js';
 import type { RawPdu } from '../../gateway/smpp/smpp-lib.js';
-import { ESME_STATUS, statusInfo } from '../../gateway/smpp/status.js';
+import { ESME_STATUS, SmppError, statusInfo } from '../../gateway/smpp/status.js';
 import { ConcatRefs, DEFAULT_SUBMIT_OPTIONS, planSubmit } from '../../gateway/smpp/submit.js';
 
 const header = (length: number): Buffer => {
@@ -114,6 +115,33 @@ describe('ESME_STATUS', () => {
   });
 });
 
+describe('SmppError as the port sees it', () => {
+  it('tells core the kind of each failure and the carrier status by name, never the number', () => {
+    const kinds = [
+      SmppError.fromStatus(0x58, 'submit_sm'),
+      SmppError.fromStatus(0x14, 'submit_sm'),
+      SmppError.fromStatus(0x08, 'submit_sm'),
+      SmppError.fromStatus(0x0b, 'submit_sm'),
+      SmppError.local('CONNECTION_LOST', 'gone'),
+      SmppError.local('RESPONSE_TIMEOUT', 'late'),
+    ].map((e) => [e instanceof TransportError, e.kind, e.retryable, e.carrierStatus]);
+    expect(kinds).toEqual([
+      [true, 'throttled', true, 'ESME_RTHROTTLED'],
+      [true, 'throttled', true, 'ESME_RMSGQFUL'],
+      [true, 'temporary', true, 'ESME_RSYSERR'],
+      [true, 'rejected', false, 'ESME_RINVDSTADR'],
+      [true, 'unavailable', true, undefined],
+      [true, 'timeout', true, undefined],
+    ]);
+  });
+
+  it('keeps the parts a long message had accepted, and its kind, when it is marked "not our subscriber"', () => {
+    const resume = { ref: 9, accepted: [{ index: 0, messageId: 'a' }] };
+    const e = SmppError.fromStatus(0x0b, 'submit_sm').withResume(resume).asSubscriberElsewhere();
+    expect([e.kind, e.retryable, e.resume, e.code]).toEqual(['subscriber-elsewhere', false, resume, 0x0b]);
+  });
+});
+
 describe('classifyDeliverSm', () => {
   const base = {
     command: 'deliver_sm',
@@ -155,7 +183,7 @@ describe('classifyDeliverSm', () => {
     });
   });
 
-  it('a reply with SAR TLVs passes them up as its concat info', () => {
+  it('a reply with SAR TLVs passes them up as its part info, with its payload and encoding for core to decode once joined', () => {
     const pdu: RawPdu = {
       ...base,
       esm_class: 0,
@@ -165,10 +193,32 @@ describe('classifyDeliverSm', () => {
       sar_total_segments: 2,
       sar_segment_seqnum: 1,
     };
-    expect(classifyDeliverSm(pdu, 'b')).toMatchObject({
+    const reply = classifyDeliverSm(pdu, 'b');
+    expect(reply).toMatchObject({
       kind: 'reply',
-      text: 'café',
-      concat: { method: 'sar', ref: 300, total: 2, seq: 1 },
+      encoding: 'latin1',
+      payload: Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+      concat: { scheme: 'sar', reference: 300, part: 1, total: 2 },
+    });
+    expect(reply).not.toHaveProperty('text');
+  });
+
+  it('a whole reply with a UDH but no concatenation element comes up without the UDH, decoded', () => {
+    const udh = Buffer.from([0x04, 0x24, 0x02, 0x00, 0x00]); // one IE that is not concatenation
+    const pdu: RawPdu = {
+      ...base,
+      esm_class: 0x40,
+      data_coding: 0,
+      short_message: Buffer.concat([udh, Buffer.from('3#1')]),
+    };
+    expect(classifyDeliverSm(pdu, 'b')).toEqual({
+      kind: 'reply',
+      bindId: 'b',
+      from: '',
+      to: '',
+      payload: Buffer.from('3#1'),
+      encoding: 'gsm7',
+      text: '3#1',
     });
   });
 });

@@ -50,7 +50,7 @@ async function scenario(smsc: PerlSmsc): Promise<void> {
   bind.onInbound((event) => {
     inbound[event.kind === 'receipt' ? 'receipts' : 'replies']++;
     if (inbound.receipts === 3 && inbound.replies === 1) allIn.resolve();
-    return Promise.resolve({ status: 0 });
+    return Promise.resolve('stored' as const);
   });
   await bind.waitFor('bound', 5000);
   const sent = await bind.submit({ to: '77011234567', text: KAZAKH });

@@ -4,19 +4,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { splitConversation, splitEntries, type TimelineEntry } from '../../store/conversations.js';
+import { splitConversation, splitEntries } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entry.js';
 import { decodeLink, linkField, linkValues, type PartLink } from '../../store/receipts.js';
 import { decodeSentEntry, encodeSentEntry } from '../../store/sent-entry.js';
 import { parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
+import type { SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
 
 interface Vectors {
-  sentEntry: { entry: TimelineEntry; hex: string };
+  sentEntry: { entry: SmsStatusEntry; hex: string };
   receiptRun: {
-    entry: TimelineEntry;
+    entry: SmsStatusEntry & { part: number };
     hex: string;
     next: { part: number; at: number };
     nextHex: string;
@@ -69,8 +70,8 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
 
   it('the receipt link and its field', () => {
     for (const { link, hex: h } of V.receiptLink) {
-      const { p, ...sms } = link;
-      expect(linkValues(sms)(p).toString('hex')).toBe(h);
+      const { part, ...sms } = link;
+      expect(linkValues(sms)(part).toString('hex')).toBe(h);
       expect(decodeLink(hex(h))).toEqual(link);
     }
     for (const { id, hex: h } of V.linkField) expect(Buffer.from(linkField(id)).toString('hex')).toBe(h);
@@ -97,9 +98,7 @@ describe('the Lua scripts agree with docs/storage.md', () => {
     expect((await redis.getBuffer(key))?.toString('hex')).toBe(merged);
 
     const claim = (smsId: string) => ({ conversationId: 'v1', smsId });
-    expect(
-      await store.sms.claim([claim(V.sentEntry.entry.smsId as string), claim('0.2')], 'job', 60),
-    ).toEqual([
+    expect(await store.sms.claim([claim(V.sentEntry.entry.smsId), claim('0.2')], 'job', 60)).toEqual([
       { state: 'sent', templateId: null, campaign: null },
       { state: 'claimed', owner: 'job' },
     ]);
@@ -112,7 +111,7 @@ describe('the Lua scripts agree with docs/storage.md', () => {
     const item = (smsId: string, entry: TimelineEntry) => ({
       conversationId: 'v2',
       smsId,
-      record: '=t',
+      templateId: 't',
       entry,
     });
     await store.recordSentMany(

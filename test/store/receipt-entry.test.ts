@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entry.js';
+import type { SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
 
-const receipt = {
+const receipt: SmsStatusEntry = {
   at: 1_764_087_000_123,
   kind: 'sms-status',
   smsId: '0.1',
@@ -21,7 +22,7 @@ describe('the compact form of a receipt timeline entry', () => {
     expect(decodeReceiptEntry(encodeReceiptEntry(withErr)!)).toEqual(withErr);
     const emptyErr = { ...receipt, err: '' };
     expect(decodeReceiptEntry(encodeReceiptEntry(emptyErr)!)).toEqual(emptyErr);
-    const failed = { ...receipt, status: 'failed', stat: 'UNDELIV', part: 0, parts: 1 };
+    const failed: SmsStatusEntry = { ...receipt, status: 'failed', stat: 'UNDELIV', part: 0, parts: 1 };
     expect(decodeReceiptEntry(encodeReceiptEntry(failed)!)).toEqual(failed);
     const last = { ...receipt, part: 254, parts: 255 };
     expect(decodeReceiptEntry(encodeReceiptEntry(last)!)).toEqual(last);
@@ -36,19 +37,18 @@ describe('the compact form of a receipt timeline entry', () => {
     expect(decodeReceiptEntry(raw)).toEqual({ ...rest, partList: [0, 3, 9] });
   });
 
-  it('is not used for any other entry, which is stored as before', () => {
-    for (const other of [
+  it('is not used for any other entry, which is stored as a packed document', () => {
+    const others: TimelineEntry[] = [
       { ...receipt, err: 'e'.repeat(255) },
-      { ...receipt, err: 11 },
-      { ...receipt, extra: 1 },
+      { ...receipt, reason: 'x' },
       { ...receipt, stat: 'WEIRD' },
       { ...receipt, part: 300, parts: 301 },
       { ...receipt, part: 10 },
       { ...receipt, smsId: 'x'.repeat(256) },
-      { ...receipt, kind: 'note' },
+      { at: 1, kind: 'note', text: 'x' },
       { at: 1, kind: 'sms-status', smsId: '0.0', status: 'sent', messageIds: ['a'] },
-    ])
-      expect(encodeReceiptEntry(other)).toBeNull();
+    ];
+    for (const other of others) expect(encodeReceiptEntry(other)).toBeNull();
     expect(decodeReceiptEntry(Buffer.from('{"at":1}'))).toBeNull();
   });
 });

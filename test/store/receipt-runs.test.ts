@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../dialogue/conversation.js';
-import type { TimelineEntry } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
+import type { SmsStatusEntry } from '../../store/timeline-entry.js';
 import { redisClient, testPrefix } from '../support/redis.js';
-import { testStore } from '../support/store.js';
+import { smsEntry, testStore } from '../support/store.js';
 
 const redis = redisClient();
 afterAll(async () => {
@@ -15,12 +15,12 @@ const conv = { id: 'c1', msisdn: '77010000001', version: -1 } as unknown as Conv
 async function setup() {
   const keys = createKeys(testPrefix('runs'));
   const store = await testStore(redis, keys);
-  await store.commit(-1, conv, [{ at: 1, kind: 'sms', smsId: '0.0' }], [], false);
+  await store.commit(-1, conv, [smsEntry()], [], false);
   return { keys, store };
 }
 
 /** The entry a delivery receipt of one part adds (gateway/core/replies.ts). */
-const receipt = (part: number, at: number, over: Partial<TimelineEntry> = {}): TimelineEntry => ({
+const receipt = (part: number, at: number, over: Partial<SmsStatusEntry> = {}): SmsStatusEntry => ({
   at,
   kind: 'sms-status',
   smsId: '0.0',
@@ -59,15 +59,17 @@ describe("a conversation's delivery receipts", () => {
     await store.append('c1', receipt(2, 12, { status: 'failed', stat: 'UNDELIV' }));
     await store.append('c1', receipt(3, 13));
     await store.append('c1', receipt(4, 14, { smsId: '0.1' }));
-    await store.append('c1', { at: 15, kind: 'note' }, receipt(5, 16, { smsId: '0.1' }));
+    await store.append('c1', { at: 15, kind: 'note', text: '' }, receipt(5, 16, { smsId: '0.1' }));
     await store.append('c1', receipt(6, 17, { err: '0x0b' }), receipt(7, 18), receipt(8, 19));
     const timeline = await store.timeline('c1');
-    expect(timeline.slice(1).map((e) => [e.at, e.smsId, e.status, e.part ?? e.partList])).toEqual([
+    const row = (e: (typeof timeline)[number]) =>
+      e.kind === 'sms-status' ? [e.at, e.smsId, e.status, e.part ?? e.partList] : [e.at, e.kind];
+    expect(timeline.slice(1).map(row)).toEqual([
       [11, '0.0', 'delivered', [0, 1]],
       [12, '0.0', 'failed', 2],
       [13, '0.0', 'delivered', 3],
       [14, '0.1', 'delivered', 4],
-      [15, undefined, undefined, undefined],
+      [15, 'note'],
       [16, '0.1', 'delivered', 5],
       [17, '0.0', 'delivered', 6],
       [19, '0.0', 'delivered', [7, 8]],
@@ -81,8 +83,14 @@ describe("a conversation's delivery receipts", () => {
     await store.append('c1', receipt(0, 10));
     expect(await store.commit(0, { ...conv, version: 0 }, [], [], false)).toBe(true);
     await store.append('c1', receipt(1, 11));
-    expect(await store.commit(1, { ...conv, version: 1 }, [{ at: 12, kind: 'note' }], [], false)).toBe(true);
+    expect(
+      await store.commit(1, { ...conv, version: 1 }, [{ at: 12, kind: 'note', text: '' }], [], false),
+    ).toBe(true);
     const timeline = await store.timeline('c1');
-    expect(timeline.map((e) => e.partList ?? e.kind)).toEqual(['sms', [0, 1], 'note']);
+    expect(timeline.map((e) => (e.kind === 'sms-status' ? e.partList : e.kind))).toEqual([
+      'sms',
+      [0, 1],
+      'note',
+    ]);
   });
 });

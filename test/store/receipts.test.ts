@@ -11,19 +11,19 @@ afterAll(async () => {
 });
 
 const DAY = 86_400_000;
-const SMS = { c: 'conv1', s: '0.0', n: 3, asksConsent: true };
+const SMS = { conversationId: 'conv1', smsId: '0.0', parts: 3, asksConsent: true };
 const parts = [
-  { id: 'beeline:a1', p: 0 },
-  { id: 'beeline:a2', p: 1 },
-  { id: 'beeline:a3', p: 2 },
+  { id: 'beeline:a1', part: 0 },
+  { id: 'beeline:a2', part: 1 },
+  { id: 'beeline:a3', part: 2 },
 ];
 
 describe('the receipt index', () => {
   it('finds every part of a sent SMS by its carrier-scoped id', async () => {
     const index = new ReceiptIndex(redis, createKeys(testPrefix('rcpt')));
     await index.link(parts, SMS);
-    expect(await index.find(['beeline:a2'])).toEqual({ ...SMS, p: 1 });
-    expect(await index.find(['beeline:zz', 'beeline:a3'])).toEqual({ ...SMS, p: 2 });
+    expect(await index.find(['beeline:a2'])).toEqual({ ...SMS, part: 1 });
+    expect(await index.find(['beeline:zz', 'beeline:a3'])).toEqual({ ...SMS, part: 2 });
   });
 
   it('does not confuse the same id from another carrier', async () => {
@@ -37,7 +37,7 @@ describe('the receipt index', () => {
     const index = new ReceiptIndex(redis, createKeys(testPrefix('rcpt')), () => now);
     await index.link(parts, SMS);
     now += (RECEIPT_DAYS - 1) * DAY;
-    expect(await index.find(['beeline:a1'])).toEqual({ ...SMS, p: 0 });
+    expect(await index.find(['beeline:a1'])).toEqual({ ...SMS, part: 0 });
     now += DAY;
     expect(await index.find(['beeline:a1'])).toBeNull();
   });
@@ -68,8 +68,8 @@ describe('a link as stored', () => {
         fc.nat(),
         (c, s, n, asksConsent, at) => {
           const p = at % n;
-          const value = linkValues({ c, s, n, asksConsent })(p);
-          expect(decodeLink(value)).toEqual({ c, s, p, n, asksConsent });
+          const link = { conversationId: c, smsId: s, parts: n, asksConsent };
+          expect(decodeLink(linkValues(link)(p))).toEqual({ ...link, part: p });
         },
       ),
     );
@@ -77,30 +77,32 @@ describe('a link as stored', () => {
 
   it('packs a conversation id in 12 bytes: 20 bytes for a part of a typical SMS', () => {
     const c = newConversationId(Date.UTC(2026, 10, 25));
-    const value = linkValues({ c, s: '0.0', n: 10, asksConsent: true })(9);
+    const value = linkValues({ conversationId: c, smsId: '0.0', parts: 10, asksConsent: true })(9);
     expect(value.length).toBe(20);
   });
 
   it('refuses more parts than a concatenated SMS can have, and reads nothing from a value of another form', () => {
-    expect(() => linkValues({ c: 'c', s: '0.0', n: 256, asksConsent: false })).toThrow(RangeError);
+    expect(() => linkValues({ conversationId: 'c', smsId: '0.0', parts: 256, asksConsent: false })).toThrow(
+      RangeError,
+    );
     expect(decodeLink(Buffer.from('conv1 0.0 0 3 1'))).toBeNull();
   });
 });
 
 describe("a part's field in its bucket", () => {
   const hexParts = [
-    { id: 'kcell:5f3a9c0101', p: 0 }, // lower-case hex
-    { id: 'kcell:5F3A9C0102', p: 1 }, // upper-case hex
-    { id: 'kcell:1234567890', p: 2 }, // decimal
-    { id: 'kcell:5f3A9c0103', p: 3 }, // mixed case: text
+    { id: 'kcell:5f3a9c0101', part: 0 }, // lower-case hex
+    { id: 'kcell:5F3A9C0102', part: 1 }, // upper-case hex
+    { id: 'kcell:1234567890', part: 2 }, // decimal
+    { id: 'kcell:5f3A9c0103', part: 3 }, // mixed case: text
   ];
-  const sms = { c: 'conv2', s: '0.0', n: 4, asksConsent: false };
+  const sms = { conversationId: 'conv2', smsId: '0.0', parts: 4, asksConsent: false };
 
   it('packs hex and decimal ids two digits to a byte, and finds every part again', async () => {
     const keys = createKeys(testPrefix('rcpt-field'));
     const index = new ReceiptIndex(redis, keys);
     await index.link(hexParts, sms);
-    for (const { id, p } of hexParts) expect(await index.find([id])).toEqual({ ...sms, p });
+    for (const { id, part } of hexParts) expect(await index.find([id])).toEqual({ ...sms, part });
     const fields = (
       await Promise.all(
         (await redis.keys(`${keys.receiptBucket('kcell', 0, 0).split('{')[0]}{r:*`)).map((k) =>

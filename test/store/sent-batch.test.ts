@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startRedisServer } from '../../dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { createKeys } from '../../store/keys.js';
-import { partialRecord, sentRecord } from '../../store/sms-record.js';
+import { partialRecord } from '../../store/sms-record.js';
+import type { SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
 
@@ -31,31 +32,33 @@ const conversation = (id: string) =>
     offered: [],
   });
 
-const sent = (conversationId: string, at: number) => ({
-  at,
-  kind: 'sms-status',
-  smsId: '0.0',
-  status: 'sent',
-  messageIds: [`${conversationId}-a`, `${conversationId}-b`],
-  encoding: 'ucs2',
-});
+const sent = (conversationId: string, at: number) =>
+  ({
+    at,
+    kind: 'sms-status',
+    smsId: '0.0',
+    status: 'sent',
+    messageIds: [`${conversationId}-a`, `${conversationId}-b`],
+    encoding: 'ucs2',
+  }) satisfies SmsStatusEntry;
 
 describe('recording the SMS accepted in one turn', () => {
   it('marks each sent, appends its entry, and links its parts', async () => {
     const keys = createKeys(testPrefix('sent'));
     const store = await testStore(redis, keys);
-    const first = { at: 1, kind: 'note', text: 'first' };
+    const first: TimelineEntry = { at: 1, kind: 'note', text: 'first' };
     expect(await store.commit(-1, conversation('c1'), [first], [], false)).toBe(true);
     const items = ['c1', 'gone'].map((c, n) => ({
       conversationId: c,
       smsId: '0.0',
-      record: sentRecord('home-schooling.offer-one-bank', 'spring'),
+      templateId: 'home-schooling.offer-one-bank',
+      campaign: 'spring',
       entry: sent(c, 10 + n),
     }));
     const links = store.receipts.plan(
       items.map((i) => ({
-        parts: i.entry.messageIds.map((id, p) => ({ id: `kcell:${id}`, p })),
-        link: { c: i.conversationId, s: '0.0', n: 2, asksConsent: true },
+        parts: i.entry.messageIds.map((id, part) => ({ id: `kcell:${id}`, part })),
+        link: { conversationId: i.conversationId, smsId: '0.0', parts: 2, asksConsent: true },
       })),
     );
 
@@ -82,13 +85,13 @@ describe('recording the SMS accepted in one turn', () => {
     expect(await store.sms.read(items[1]!)).toEqual(kept);
     expect(await redis.ttl(store.sms.key(items[1]!))).toBeGreaterThan(500);
     expect(await store.receipts.find(['kcell:c1-b'])).toEqual({
-      c: 'c1',
-      s: '0.0',
-      p: 1,
-      n: 2,
+      conversationId: 'c1',
+      smsId: '0.0',
+      part: 1,
+      parts: 2,
       asksConsent: true,
     });
-    expect(await store.receipts.find(['kcell:gone-a'])).toMatchObject({ c: 'gone', p: 0 });
+    expect(await store.receipts.find(['kcell:gone-a'])).toMatchObject({ conversationId: 'gone', part: 0 });
   });
 });
 
@@ -100,7 +103,7 @@ describe('the mark of a sent SMS', () => {
     const item = (smsId: string, messageIds: string[]) => ({
       conversationId: 'm1',
       smsId: smsId,
-      record: sentRecord('home-schooling.offer-one-bank'),
+      templateId: 'home-schooling.offer-one-bank',
       entry: { ...sent('m1', 7), smsId, messageIds },
     });
     // SMSC ids of 300 and 200 characters do not fit the compact entry (127 bytes an id at most).
@@ -141,7 +144,7 @@ describe('the mark of a sent SMS', () => {
     const item = (smsId: string) => ({
       conversationId: 'm2',
       smsId: smsId,
-      record: sentRecord('t'),
+      templateId: 't',
       entry: entry(smsId),
     });
     await store.recordSentMany([item('0.0'), item('0.1')], 600, { slots: [], ttl: 60 });
@@ -177,17 +180,20 @@ describe('a script of the registry (store/scripts.ts)', () => {
         const item = {
           conversationId: c,
           smsId: '0.0',
-          record: sentRecord('t'),
+          templateId: 't',
           entry: sent(c, 5),
         };
         const links = store.receipts.plan([
-          { parts: [{ id: `kcell:${c}-a`, p: 0 }], link: { c, s: '0.0', n: 1, asksConsent: false } },
+          {
+            parts: [{ id: `kcell:${c}-a`, part: 0 }],
+            link: { conversationId: c, smsId: '0.0', parts: 1, asksConsent: false },
+          },
         ]);
         const before = [await calls('eval'), await calls('evalsha')];
         await store.recordSentMany([item], 600, links);
         const ran = [(await calls('eval')) - before[0]!, (await calls('evalsha')) - before[1]!];
         expect(await store.timeline(c)).toEqual([item.entry]);
-        expect(await store.receipts.find([`kcell:${c}-a`])).toMatchObject({ c, p: 0 });
+        expect(await store.receipts.find([`kcell:${c}-a`])).toMatchObject({ conversationId: c, part: 0 });
         return ran;
       };
 

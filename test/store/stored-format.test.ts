@@ -3,7 +3,9 @@ import type { Conversation } from '../../dialogue/conversation.js';
 import { ConversationStore } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { TextCodec } from '../../store/text-codec.js';
+import type { SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
 import { redisClient, testPrefix } from '../support/redis.js';
+import { smsEntry } from '../support/store.js';
 
 const redis = redisClient();
 afterAll(async () => {
@@ -53,7 +55,7 @@ async function setup() {
 describe('stored conversations', () => {
   it('are packed, and read back exactly', async () => {
     const { keys, store } = await setup();
-    const entry = { at: 1, kind: 'sms', smsId: '0.0', text: TEXT };
+    const entry = smsEntry({ templateId: 't', text: TEXT });
     expect(await store.commit(-1, conv, [entry], [], false)).toBe(true);
     expect(await store.get('c1')).toEqual({ ...conv, version: 0 });
     expect(await store.timeline('c1')).toEqual([entry]);
@@ -67,10 +69,10 @@ describe('stored conversations', () => {
 
   it('keep the version compare-and-set and the timeline order across commits and appends', async () => {
     const { store } = await setup();
-    const entry = (at: number) => ({ at, kind: 'note', n: at });
+    const entry = (at: number): TimelineEntry => ({ at, kind: 'note', text: `${at}` });
     expect(await store.commit(-1, conv, [entry(1)], [], false)).toBe(true);
     expect(await store.commit(-1, conv, [entry(9)], [], false)).toBe(false);
-    const receipt = {
+    const receipt: SmsStatusEntry = {
       at: 3,
       kind: 'sms-status',
       smsId: '0.0',
@@ -99,14 +101,20 @@ describe('stored conversations', () => {
   it('are checked when read: a document or entry of a shape the store never writes is GW_STORE_FORMAT naming the field', async () => {
     const { keys, store } = await setup();
     const odd = { ...conv, id: 'c2', state: 'dreaming' } as unknown as Conversation;
-    expect(await store.commit(-1, odd, [{ at: 1, kind: 'note' }], [], false)).toBe(true);
+    expect(await store.commit(-1, odd, [{ at: 1, kind: 'note', text: '' }], [], false)).toBe(true);
     await expect(store.get('c2')).rejects.toMatchObject({
       code: 'GW_STORE_FORMAT',
       message: /conversation: state/,
     });
     expect(await store.commit(-1, { ...conv, id: 'c3' }, [{ kind: 'note' } as never], [], false)).toBe(true);
     await expect(store.timeline('c3')).rejects.toMatchObject({ message: /timeline entry: at/ });
+    const noText = { at: 1, kind: 'reply', meaning: '', accepted: false } as unknown as TimelineEntry;
+    expect(await store.commit(-1, { ...conv, id: 'c4' }, [noText], [], false)).toBe(true);
+    await expect(store.timeline('c4')).rejects.toMatchObject({ message: /timeline entry: text/ });
+    const oddKind = { at: 1, kind: 'dream', text: '' } as unknown as TimelineEntry;
+    expect(await store.commit(-1, { ...conv, id: 'c5' }, [oddKind], [], false)).toBe(true);
+    await expect(store.timeline('c5')).rejects.toMatchObject({ code: 'GW_STORE_FORMAT', message: /kind/ });
     await redis.rpush(keys.outbox('c3'), '{"t":"sms","smsId":"0.0"}');
-    await expect(store.outbox('c3')).rejects.toMatchObject({ message: /outbox entry: to/ });
+    await expect(store.outboxes.list('c3')).rejects.toMatchObject({ message: /outbox entry: to/ });
   });
 });

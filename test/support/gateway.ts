@@ -13,6 +13,7 @@ export const KEYS = {
   system: 'system-key-0123456789abcdef',
   agent: 'agent-key-0123456789abcdef',
   supervisor: 'supervisor-key-0123456789ab',
+  test: 'test-key-0123456789abcdef',
 };
 
 export interface TestGateway {
@@ -51,7 +52,7 @@ export async function startTestGateway(
     SMPP_PORT: String(sim.port),
     SMPP_SYSTEM_ID: 'gw',
     SMPP_PASSWORD: 'secret',
-    API_KEYS: `system:${KEYS.system},agent:${KEYS.agent},supervisor:${KEYS.supervisor}`,
+    API_KEYS: `system:${KEYS.system},agent:${KEYS.agent},supervisor:${KEYS.supervisor},test:${KEYS.test}`,
     // Tests of the dialogue must not depend on the hour they run at; the window's own tests set it.
     SEND_WINDOW: 'always',
     ...options.env,

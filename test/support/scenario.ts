@@ -8,6 +8,7 @@ import type { Conversation, Language } from '../../dialogue/conversation.js';
 import type { ApplyResult } from '../../gateway/core/conversations.js';
 import type { WholeMessage } from '../../dev/simulator/index.js';
 import type { AssignmentJob } from '../../queues/jobs.js';
+import { outcomeJob, type OutcomeJob } from '../../queues/outcomes.js';
 import { eventually, type TestGateway } from './gateway.js';
 
 /** Distinct MSISDNs for one file: `7<3 digits of the file><7-digit counter>`. */
@@ -83,7 +84,7 @@ export function drained(t: TestGateway, timeoutMs = 10_000): Promise<true> {
           q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
         ),
       );
-      const outboxes = await t.gateway.core.store.pendingOutboxes(1);
+      const outboxes = await t.gateway.core.store.outboxes.pending(1);
       return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes.length === 0;
     },
     'the inbound and sms-out queues to drain',
@@ -112,3 +113,29 @@ export function deadlineRuns(t: TestGateway, id: string): Promise<Conversation &
     return c && c.deadline !== null ? (c as Conversation & { deadline: number }) : undefined;
   }, `the deadline of ${id} to run`);
 }
+
+/** Every outcome job of one conversation, in the order they were added; each job id `<conversation>.<outcome>`. */
+export async function outcomesOf(t: TestGateway, id: string): Promise<OutcomeJob[]> {
+  const jobs = (await t.gateway.core.queues.outcomes.getJobs([
+    'waiting',
+    'active',
+    'completed',
+    'failed',
+    'delayed',
+  ])) as Array<Job<OutcomeJob>>;
+  return jobs
+    .filter((j) => j.data.conversationId === id)
+    .sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id))
+    .map((j) => {
+      if (j.id !== `${id}.${j.data.outcome}`) throw new Error(`outcome job ${j.id} has no id of its own`);
+      return outcomeJob.parse(j.data);
+    });
+}
+
+/** The `outcome` job of a conversation once it is there. */
+export const outcomeReached = (t: TestGateway, id: string, outcome: string): Promise<OutcomeJob> =>
+  eventually(
+    async () => (await outcomesOf(t, id)).find((o) => o.outcome === outcome),
+    `${outcome} of ${id}`,
+    15_000,
+  );
