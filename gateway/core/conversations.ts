@@ -381,7 +381,7 @@ export class ConversationService {
         'transition lost a compare-and-set; deciding again',
       );
     }
-    throw new Error(`conversation ${id}: too many concurrent transitions`);
+    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
   /** Renders the step's SMS, commits, then hands the outbox to BullMQ. Null on a version conflict. */
@@ -617,7 +617,7 @@ export class ConversationService {
         });
       return { status: 'resent', smsId: newId, conversation: committed };
     }
-    throw new Error(`conversation ${id}: too many concurrent transitions`);
+    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
   /** The stage an undeliverable conversation was in, entered again now with its deadline. */
