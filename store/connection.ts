@@ -62,14 +62,14 @@ export function coalesceWrites(client: Redis): Redis {
       socket.corkedTurn = false;
       socket.uncork();
     };
-    socket.write = ((...args: unknown[]): boolean => {
+    socket.write = (...args: unknown[]): boolean => {
       if (!socket.corkedTurn && !socket.destroyed) {
         socket.corkedTurn = true;
         socket.cork();
         setImmediate(uncork);
       }
       return write(...args);
-    }) as typeof socket.write;
+    };
   };
   client.on('connect', hook);
   hook();

@@ -140,7 +140,9 @@ export class ConversationStore {
   /** Each of `ids`' conversations in order, null where there is none, read in one round trip. */
   async getAll(ids: readonly string[]): Promise<Array<Conversation | null>> {
     const values = await this.rawValues(ids);
-    return Promise.all(values.map((v) => (v ? this.readDoc(splitConversation(v).doc) : null)));
+    return Promise.all(
+      values.map((v) => (v ? this.readDoc(splitConversation(v).doc) : Promise.resolve(null))),
+    );
   }
 
   /**
