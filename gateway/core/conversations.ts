@@ -358,7 +358,7 @@ export class ConversationService {
         'transition lost a compare-and-set; deciding again',
       );
     }
-    throw new Error(`conversation ${id}: too many concurrent transitions`);
+    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
   /** Renders the step's SMS, commits, then hands the outbox to BullMQ. Null on a version conflict. */

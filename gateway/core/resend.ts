@@ -3,6 +3,7 @@
  * the stored entry, not a new rendering), after checking the number with the citizen. An
  * undelivered invitation reopens its stage with a fresh deadline, so the citizen can answer.
  */
+import { GatewayError } from '../../common/errors.js';
 import type { Conversation } from '../../dialogue/conversation.js';
 import type { DeadlineFn } from '../../dialogue/engine.js';
 import type { ServiceDefinition } from '../../services/schema.js';
@@ -106,5 +107,5 @@ export async function resendSms(
       });
     return { status: 'resent', smsId: newId, conversation: committed };
   }
-  throw new Error(`conversation ${id}: too many concurrent transitions`);
+  throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
 }
