@@ -477,7 +477,7 @@ export class ConversationService {
     if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
       const from = before.version < 0 ? null : before.state;
       await this.deps.campaigns
-        .moveState(committed.campaign, from, committed.state, now)
+        .moveState(committed.campaign, { id: committed.id, from, to: committed.state, ended: final }, now)
         .catch(() => undefined);
     }
     // The call centre's worklists are for citizens, not for an integrator's tests.
