@@ -9,14 +9,20 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import type { GatewayHandle } from '../gateway/gateway.js';
 import type { InjectResult } from '../test/support/peers/inject.js';
 import {
   bounded,
+  commandStats,
+  commandsPer,
+  cpuMsSince,
   fmt,
   homeSchoolingParams,
   msisdn,
   option,
+  processCpuMs,
+  redisCpuMs,
   smsParts,
   startBenchGateway,
   startBenchWorkers,
@@ -29,9 +35,9 @@ import {
 const CONVERSATIONS = option('conversations', 20_000);
 const RATE = option('rate', 1000);
 /**
- * Replies at the fixed rate: 10 s at 1,000/s. Over 3 s (3,000 replies, as before) the p99 is
- * the 30th slowest, and one young-generation pause with the replies queued behind it decides it:
- * 11–15 ms in most runs, 26 ms once (docs/performance.md).
+ * Replies at the fixed rate: 10 s at 1,000/s. Over a shorter run the p99 is a handful of
+ * replies, and one young-generation pause with the replies queued behind it decides it
+ * (docs/performance.md).
  */
 const FIXED = Math.min(option('fixed', 10_000), CONVERSATIONS);
 const WINDOW = option('window', 100);
@@ -79,6 +85,7 @@ function show(label: string, r: InjectResult): void {
 }
 
 const redis = await startRedisServer();
+const admin = new Redis(redis.url, { maxRetriesPerRequest: null });
 const sink = await startSink('raw');
 const gateway = await startBenchGateway({
   redisUrl: redis.url,
@@ -97,6 +104,10 @@ try {
       (SPLIT ? 'edge + workers processes' : 'one process'),
   );
 
+  const stats = await commandStats(admin);
+  const redisCpu = await redisCpuMs(admin);
+  const cpu = process.cpuUsage();
+  const workersCpu = workers ? processCpuMs(workers.pid) : 0;
   const started = performance.now();
   const fixed = await sink.inject({ from: from.slice(0, FIXED), text, rate: RATE, window: WINDOW });
   show(`fixed ${RATE}/s`, fixed);
@@ -104,7 +115,17 @@ try {
   show('saturation', saturated);
   await consentsIn(gateway, CONVERSATIONS);
   const allMs = performance.now() - started;
+  // CPU per reply from the first deliver_sm to the last consent: stored, decided, answered.
+  const perReply = (ms: number) => ms / CONVERSATIONS;
+  const gatewayMs = perReply(cpuMsSince(cpu));
+  const workersMs = workers ? perReply(processCpuMs(workers.pid) - workersCpu) : 0;
+  const redisMs = perReply((await redisCpuMs(admin)) - redisCpu);
+  const commands = commandsPer(stats, await commandStats(admin), CONVERSATIONS);
   console.log(`every consent in assignments ${fmt(allMs)} ms after the first deliver_sm`);
+  console.log(
+    `CPU per reply: ${SPLIT ? `edge ${gatewayMs.toFixed(3)} ms, workers ${workersMs.toFixed(3)} ms` : `gateway ${gatewayMs.toFixed(3)} ms`}` +
+      `, redis ${redisMs.toFixed(3)} ms; ${commands.calls.toFixed(1)} Redis commands per reply: ${commands.top}`,
+  );
   summary({
     conversations: CONVERSATIONS,
     processes: SPLIT ? 2 : 1,
@@ -117,10 +138,15 @@ try {
     refused: fixed.refused + saturated.refused,
     consents_all_in_ms: allMs,
     consents_per_s: (CONVERSATIONS / allMs) * 1000,
+    gateway_cpu_ms_per_reply: gatewayMs,
+    workers_cpu_ms_per_reply: workersMs,
+    redis_cpu_ms_per_reply: redisMs,
+    redis_commands_per_reply: commands.calls,
   });
 } finally {
   await workers?.stop();
   await gateway.stop();
   await sink.stop();
+  admin.disconnect();
   await redis.stop();
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHES = ['parser', 'smpp', 'outbound', 'inbound', 'memory', 'deadlines'] as const;
 /**
  * A 64 MB young generation (V8's default tops out at 16 MB): an SMS's objects then die young
- * instead of being promoted; the gateway's CPU per segment fell by ≈ 20 % (docs/performance.md).
+ * instead of being promoted, which saves the gateway CPU per segment (docs/performance.md).
  */
 const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64'];
 

@@ -102,7 +102,7 @@ async function gatewayRun(sink: Sink, redisUrl: string, admin: Redis, run: numbe
 
 /**
  * The session layer alone (gateway/smpp: segment, encode, window, submit) without the queue:
- * the same SMS given to `transport.submit` 150 at a time. Not the issue's figure — it shows how
+ * the same SMS given to `transport.submit` 150 at a time. Not a target figure: it shows how
  * the gateway's cost splits between the SMPP layer and the durable queue path.
  */
 async function transportRun(sink: Sink, redisUrl: string, run: number): Promise<Run> {

@@ -26,6 +26,12 @@ export const ERRORS = {
     title: 'CARRIERS_FILE cannot be read or does not match the carriers schema.',
     fix: 'Fix the JSON at the path given; docs/smpp.md shows a complete example.',
   },
+  GW_PORTABILITY_FILE_INVALID: {
+    status: 500,
+    title:
+      'PORTABILITY_FILE cannot be read or names an operator no carrier claims; the table in force stays (empty at start-up).',
+    fix: 'Fix the file at the path logged (docs/smpp.md, "Ported numbers") and move it into place; it is read again within 10 s.',
+  },
   GW_REDIS_UNAVAILABLE: {
     status: 503,
     title: 'Redis cannot be reached; nothing is accepted that could not be stored.',
@@ -35,6 +41,12 @@ export const ERRORS = {
     status: 503,
     title: 'The SMSC refused or dropped the bind.',
     fix: 'Check SMPP_SYSTEM_ID, SMPP_PASSWORD and SMPP_SYSTEM_TYPE with the carrier; the gateway keeps retrying with backoff.',
+  },
+  GW_WEBHOOK_DELIVERY_FAILED: {
+    status: 502,
+    title:
+      'A webhook endpoint did not answer 2xx in time; the event is retried, and kept as a dead letter after the last try.',
+    fix: 'Check the endpoint of the webhook named in the log (WEBHOOKS_FILE); replay dead letters once it answers (docs/integration.md).',
   },
   GW_TEMPLATE_INVALID: {
     status: 500,
@@ -125,6 +137,11 @@ export class GatewayError extends Error {
     this.status = ERRORS[code].status;
     this.details = details;
   }
+}
+
+/** The fields naming a catalogue code in a log line an operator acts on: `log.error({ ...logCode('GW_…'), … })`. */
+export function logCode(code: ErrorCode): { readonly code: ErrorCode } {
+  return { code };
 }
 
 /** The markdown of docs/errors.md, generated from ERRORS. */

@@ -217,6 +217,25 @@ function issuesToProblems(
   return issues.map((issue) => `${name(issue.path)} ${issue.message}`);
 }
 
+/** Route prefix → its carrier; a prefix given to two carriers is GW_CARRIERS_FILE_INVALID (which would win?). */
+export function routeOwners(
+  carriers: readonly { readonly id: string; readonly routes: readonly string[] }[],
+): Map<string, string> {
+  const owner = new Map<string, string>();
+  for (const carrier of carriers) {
+    for (const prefix of carrier.routes) {
+      const other = owner.get(prefix);
+      if (other !== undefined && other !== carrier.id)
+        throw new GatewayError(
+          'GW_CARRIERS_FILE_INVALID',
+          `CARRIERS_FILE route prefix ${prefix} is given to both ${other} and ${carrier.id}`,
+        );
+      owner.set(prefix, carrier.id);
+    }
+  }
+  return owner;
+}
+
 function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
   let raw: unknown;
   try {
@@ -243,6 +262,7 @@ function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
         `CARRIERS_FILE carriers.${i}.failover.carrier "${c.failover.carrier}" is not another carrier's id`,
       );
   }
+  routeOwners(parsed.data.carriers);
   return parsed.data;
 }
 

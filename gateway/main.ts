@@ -29,17 +29,7 @@ function routeConsoleToLog(log: Logger): void {
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof GatewayError) {
-      // One clear line, no stack trace: an operator acts on it.
-      process.stderr.write(`gateway-1414: ${err.code}: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfig(process.env);
   const log = createLogger({ level: config.logLevel });
   routeConsoleToLog(log);
   // HTTP listens at once; the rest waits for Redis as long as it takes (/readyz says what is missing).
@@ -74,6 +64,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof GatewayError) {
+    // Bad configuration, a bad carriers or templates file: one clear line, no stack trace.
+    process.stderr.write(`gateway-1414: ${err.code}: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(
     `gateway-1414: failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
   );

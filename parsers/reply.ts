@@ -2,7 +2,7 @@
  * Reply parser: the text a citizen sends to 1414 → a typed meaning.
  *
  * A coded reply is a legal consent (003, Appendix 1-2: "Ваш ответ будет принят как согласие…"),
- * so this module never invents one: it normalises only what the issue lists (NFKC, spaces, `*`
+ * so this module never invents one: it normalises only these slips (NFKC, spaces, `*`
  * for `#`, doubled or trailing separators, trailing words) and refuses everything else with a
  * reason the gateway can answer helpfully. It reports digits only; what an answer digit means
  * belongs to the service's data (`home-schooling` `#3#0` = another bank, `school-meals` `3#2` =

@@ -62,9 +62,9 @@ export type SmsOutJob = z.infer<typeof smsOutJob>;
 export const SMS_JOB_NAME = 'sms.v1';
 
 /**
- * `sms-out`: several SMS handed over together (gateway/core/sms-handover.ts). One BullMQ job
- * per SMS cost ≈ 350 µs of CPU, ten times the SMPP submit itself (docs/performance.md); a
- * batch shares that cost. Job name `sms-batch.v1`, job id BullMQ's own.
+ * `sms-out`: several SMS handed over together (gateway/core/sms-handover.ts). A BullMQ job
+ * costs far more CPU than the SMPP submit itself (docs/performance.md); a batch shares that
+ * cost. Job name `sms-batch.v1`, job id BullMQ's own.
  */
 export const smsBatchJob = z.object({ sms: z.array(smsOutJob).min(1) });
 export const SMS_BATCH_JOB_NAME = 'sms-batch.v1';

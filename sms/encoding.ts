@@ -190,8 +190,8 @@ const widthAt = (text: string, i: number): number => ((text.codePointAt(i) as nu
 /**
  * Split a text into SMS parts. Never splits a surrogate pair (UCS2) or an
  * ESC + extension septet pair (GSM) across parts. Walks the text by index and cuts it
- * with `slice`: one SMS is sent for every call, and an array of its characters cost
- * ≈ 12 KB of garbage per 3-part SMS (docs/performance.md).
+ * with `slice`: one SMS is sent for every call, and an array of its characters would be
+ * garbage for every SMS (docs/performance.md).
  */
 export function segment(text: string, options: SegmentOptions = {}): Segmentation {
   const encoding = options.encoding ?? chooseEncoding(text);

@@ -2,8 +2,8 @@
  * SMS that await their final receipt, one set per hour they were sent in, so that an SMS whose
  * receipt never comes can be marked "delivery unknown" once RECEIPT_TIMEOUT_HOURS have passed
  * (gateway/core/delivery-unknown.ts). Nothing is removed when a receipt comes: the sweep reads
- * the SMS's timeline then, which the receipt has written, and skips it. ≈ 40 bytes per SMS for
- * the timeout (docs/scaling.md).
+ * the SMS's timeline then, which the receipt has written, and skips it (its memory:
+ * docs/scaling.md).
  */
 import type { Keys } from './keys.js';
 import type { RedisClient } from './connection.js';

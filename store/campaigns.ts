@@ -88,8 +88,8 @@ export class CampaignStore {
 
   /**
    * The SMSC of `carrier` accepted conversation `id`'s invitation (or its second try): its state
-   * counts for that carrier from now on, no longer for one that refused it. Nothing when its state
-   * is not known (ended for good, or never counted).
+   * counts for that carrier from now on, no longer for one that refused it. Arriving before its
+   * first state is recorded (the two are written at once), it waits for it.
    */
   async carrierAccepted(campaign: string, id: string, carrier: string): Promise<void> {
     await this.scripts.gwCampaignMove(

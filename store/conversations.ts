@@ -3,114 +3,40 @@
  * document, then its timeline entries: docs/storage.md) and its outbox, committed together by a
  * Lua compare-and-set (store/lua/commit-2.lua). One string rather than a hash and a list keeps a
  * conversation within its memory budget (docs/performance.md). The store is the only code that
- * knows Redis: the other stores of the gateway hang off it (`sms`, `replies`, `campaigns`,
+ * knows Redis: the other stores of the gateway hang off it (`sms`, `replies`, `outboxes`, `campaigns`,
  * `audit`, `people`, `carrierMemory`), and callers see intents, never a client, key or script.
  */
-import { hash, randomBytes } from 'node:crypto';
-import { GatewayError } from '../common/errors.js';
 import type { Conversation } from '../dialogue/conversation.js';
-import type { OutcomeJob } from '../queues/outcomes.js';
-import type { State } from '../services/schema.js';
 import { PersonKeyStore } from './api-keys.js';
 import { AwaitedReceipts } from './awaited-receipts.js';
-import { checkedConversation, checkedJson, OUTBOX_ENTRY } from './checked.js';
+import { checkedConversation } from './checked.js';
 import { AuditLog } from './audit.js';
 import { CampaignStore } from './campaigns.js';
 import { CarrierMemory } from './carriers.js';
+import { scriptError, splitConversation } from './conversation-format.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
 import { HoldIndex } from './holds.js';
 import { createKeys, type Keys } from './keys.js';
 import { MsisdnIndex } from './msisdn-index.js';
+import { outboxJson, OutboxStore, type OutboxEntry } from './outbox.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { sentRecord, SmsRecords } from './sms-record.js';
+import { SentRecords, type SentSms } from './sent-records.js';
+import { SmsRecords } from './sms-record.js';
 import { StateCounts } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
 import { TimelineCodec } from './timeline-codec.js';
 import type { TimelineEntry } from './timeline-entry.js';
 import { WorklistStore } from './worklists.js';
 
-/** One sent SMS: its ids, what its record keeps (`recordSentMany`), and its sent timeline entry. */
-export interface SentSms {
-  readonly conversationId: string;
-  readonly smsId: string;
-  readonly templateId: string;
-  readonly campaign?: string;
-  readonly entry: TimelineEntry;
-}
-
-/** A side effect committed with a step and handed to BullMQ afterwards (transactional outbox). */
-export type OutboxEntry =
-  | {
-      readonly t: 'sms';
-      readonly smsId: string;
-      readonly to: string;
-      readonly text: string;
-      readonly templateId: string;
-      readonly asksConsent: boolean;
-      readonly campaign?: string;
-      /** The stage's deadline starts when the SMSC accepts this SMS. */
-      readonly startsDeadline?: boolean;
-      /** Held for the sending window until this instant (epoch ms). */
-      readonly notBefore?: number;
-      /** The conversation's first SMS: its acceptance is the `sent` outcome. */
-      readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
-    }
-  /** The conversation waits to be sent until `at` (null: it waits no more). */
-  | { readonly t: 'wait'; readonly at: number | null }
-  | { readonly t: 'assignment' }
-  /** One outcome for the `outcomes` queue, committed with the transition that made it. */
-  | { readonly t: 'outcome'; readonly job: OutcomeJob }
-  | { readonly t: 'deadline'; readonly at: number | null }
-  | { readonly t: 'index' };
-
 export type * from './timeline-entry.js';
 export { splitEntries } from './timeline-codec.js';
-
-/** The format tag of a stored conversation (docs/storage.md): its first byte. */
-export const CONVERSATION_V1 = 0x01;
-/** A stored conversation starts with its tag (1 byte), version and the length of its doc (4 bytes each). */
-const HEAD_BYTES = 9;
-
-/** A script's refusal of a stored format (store/lua/commit-2.lua, append-1.lua) as its catalogue error. */
-function scriptError(err: unknown): never {
-  if (err instanceof Error && err.message.startsWith('GW_STORE_FORMAT ')) {
-    throw new GatewayError('GW_STORE_FORMAT', err.message.slice('GW_STORE_FORMAT '.length), undefined, {
-      cause: err,
-    });
-  }
-  throw err;
-}
-
-/** The document and the timeline bytes of a stored conversation string. */
-export function splitConversation(value: Buffer): { version: number; doc: Buffer; entries: Buffer } {
-  if (value[0] !== CONVERSATION_V1 || value.length < HEAD_BYTES) {
-    throw new GatewayError(
-      'GW_STORE_FORMAT',
-      `stored conversation has an unknown format tag ${value[0] ?? 'none'}`,
-    );
-  }
-  const docEnd = HEAD_BYTES + value.readUInt32BE(5);
-  return {
-    version: value.readUInt32BE(1),
-    doc: value.subarray(HEAD_BYTES, docEnd),
-    entries: value.subarray(docEnd),
-  };
-}
-
-/** How an outbox entry is stored: the flush removes an entry by this exact string. */
-export function outboxJson(entry: OutboxEntry): string {
-  return JSON.stringify(entry);
-}
-
-/** Sortable, unguessable id: time in base 36 then 10 random characters. */
-export function newConversationId(now: number): string {
-  const random = randomBytes(8).toString('base64url').replace(/[-_]/g, '0').slice(0, 10).toLowerCase();
-  return `${now.toString(36)}${random}`;
-}
+export { CONVERSATION_V1, newConversationId, splitConversation } from './conversation-format.js';
+export { outboxJson, type OutboxEntry } from './outbox.js';
+export type { SentSms } from './sent-records.js';
 
 export interface StoreOptions {
   /** Seconds a conversation is kept after it ends (RETENTION_DAYS). */
@@ -139,9 +65,12 @@ export class ConversationStore {
   readonly stateCounts: StateCounts;
   /** Conversations waiting to be sent, and SMS held for the sending window. */
   readonly holds: HoldIndex;
+  /** The side effects committed with each step, until they are handed over. */
+  readonly outboxes: OutboxStore;
   private readonly externalIds: ExternalIdIndex;
   private readonly msisdns: MsisdnIndex;
   private readonly timelineCodec: TimelineCodec;
+  private readonly sent: SentRecords;
 
   constructor(
     private readonly redis: RedisClient,
@@ -162,6 +91,8 @@ export class ConversationStore {
     this.worklists = new WorklistStore(redis, keys);
     this.stateCounts = new StateCounts(redis, keys);
     this.holds = new HoldIndex(redis, keys);
+    this.outboxes = new OutboxStore(redis, keys);
+    this.sent = new SentRecords(redis, keys, this, this.timelineCodec);
   }
 
   /**
@@ -250,7 +181,7 @@ export class ConversationStore {
     final: boolean,
   ): Promise<boolean> {
     const id = next.id;
-    if (outbox.length > 0) await this.redis.sadd(this.keys.outboxIndex(), id);
+    if (outbox.length > 0) await this.outboxes.index(id);
     const doc = this.write({ ...next, version: expectedVersion + 1 });
     const ttl = final ? this.options.retentionSeconds : 0;
     const [ok] = await this.redis
@@ -278,43 +209,11 @@ export class ConversationStore {
   }
 
   /**
-   * The SMSC accepted these SMS (the sender's writes of one event-loop turn): each one's sent
-   * entry in its timeline, its record deleted (the compact entry marks it sent: store/lua/claim-n.lua)
-   * or, where there is no such entry to find, marked sent for `ttlSeconds`, and its parts'
-   * receipt links (store/lua/sent-n.lua). One script call on a single Redis, where keys of many
-   * conversations may share one; on Cluster, where they lie in many slots, one call per SMS (its
-   * two keys share the conversation's slot) and the links by themselves.
+   * The SMSC accepted these SMS (the sender's writes of one event-loop turn): their sent entries,
+   * records and receipt links (store/sent-records.ts), records kept `ttlSeconds` where kept.
    */
   async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
-    if (this.redis.isCluster) {
-      await this.receipts.write(links);
-      await Promise.all(items.map((i) => this.sendSent([i], ttlSeconds, { slots: [], ttl: links.ttl })));
-      return;
-    }
-    await this.sendSent(items, ttlSeconds, links);
-  }
-
-  /** store/lua/sent-n.lua: the keys of each SMS, then of each link; the values in one argument. */
-  private async sendSent(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
-    const keys: string[] = [];
-    for (const i of items) keys.push(this.keys.conversation(i.conversationId), this.sms.key(i));
-    for (const [key] of links.slots) keys.push(key);
-    const values: Buffer[] = [];
-    const add = (value: Buffer | string) => {
-      const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-      const head = Buffer.allocUnsafe(4);
-      head.writeUInt32BE(bytes.length);
-      values.push(head, bytes);
-    };
-    for (const [, field, value] of links.slots) {
-      add(field);
-      add(value);
-    }
-    for (const i of items) {
-      add(sentRecord(i.templateId, i.campaign));
-      add(this.entry(i.entry));
-    }
-    await this.redis.gwSent(keys.length, ...keys, items.length, ttlSeconds, links.ttl, Buffer.concat(values));
+    await this.sent.record(items, ttlSeconds, links);
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {
@@ -350,33 +249,6 @@ export class ConversationStore {
 
   async indexMsisdn(conv: Conversation): Promise<void> {
     await this.msisdns.add(conv.msisdn, conv.id, conv.createdAt);
-  }
-
-  /** The outbox of a conversation: each entry checked, with its stored JSON (`ackOutboxAll` names it). */
-  async outbox(id: string): Promise<Array<{ readonly raw: string; readonly entry: OutboxEntry }>> {
-    const raws = await this.redis.lrange(this.keys.outbox(id), 0, -1);
-    return raws.map((raw) => ({ raw, entry: checkedJson<OutboxEntry>('outbox entry', OUTBOX_ENTRY, raw) }));
-  }
-
-  /**
-   * Removes handled outbox entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox-1.lua)
-   * and, when none is left, the conversation from the recovery index: one round trip for the
-   * entries, one more only when the outbox is empty.
-   */
-  async ackOutboxAll(id: string, raws: readonly string[]): Promise<void> {
-    // One-shot `hash`: no native Hash object for the next young-generation pause to finalize.
-    const digests = raws.map((raw) => hash('sha1', raw, 'hex'));
-    const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
-    if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
-  }
-
-  async outboxDone(id: string): Promise<void> {
-    const left = await this.redis.llen(this.keys.outbox(id));
-    if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
-  }
-
-  async pendingOutboxes(limit = 500): Promise<string[]> {
-    return this.redis.srandmember(this.keys.outboxIndex(), limit);
   }
 
   /** Sets (epoch ms) or clears (null) the deadline of a conversation (store/deadlines.ts). */

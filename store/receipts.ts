@@ -114,8 +114,8 @@ export function linkValues(link: SmsLink): (part: number) => Buffer {
  * A part's field in its bucket: the SMSC id (its carrier is in the key's name). Carriers' ids are
  * mostly hex or decimal (decimal digits are hex digits too): such an id of 3 to 32 digits, all
  * lower-case or all upper-case, is packed two digits to a byte after a head byte 0x80 | case
- * (0x20: upper-case) | (digits - 1). A 10-character id then takes 6 bytes instead of 10, 40 per
- * 10-part SMS for 4 days (docs/performance.md, memory). No text field starts with such a byte
+ * (0x20: upper-case) | (digits - 1). A 10-character id then takes 6 bytes instead of 10, for
+ * every part kept 4 days (docs/performance.md, memory). No text field starts with such a byte
  * (0x80–0xBF never starts a UTF-8 character), so the forms cannot meet; any other id stays text.
  * DO NOT CHANGE: fields are persisted.
  */

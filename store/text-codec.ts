@@ -1,6 +1,6 @@
 /**
  * Packed documents. Every conversation keeps the exact text of the SMS it was sent (the consent
- * record, the agent's timeline); raw, a Kazakh or Russian SMS of the acts is 1.3–3 KB of UTF-8.
+ * record, the agent's timeline); raw, a Kazakh or Russian SMS of the acts is kilobytes of UTF-8.
  * Stored documents (conversation JSON, timeline entries without a compact form) are deflated
  * with a preset dictionary made of the templates themselves and typical JSON, so only what
  * differs (names, banks, codes) costs bytes (docs/performance.md, memory).

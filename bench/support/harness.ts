@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../gateway/config.js';
@@ -63,6 +64,48 @@ export async function redisCpuMs(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/** Calls and microseconds of each Redis command so far (INFO commandstats). */
+export async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const m of (await redis.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g))
+    stats.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+  return stats;
+}
+
+/**
+ * Redis commands per unit of work between two `commandStats` readings: the total, and the
+ * commands that took most of Redis's time, e.g. `evalsha 4.0 (31 µs)`.
+ */
+export function commandsPer(
+  before: Map<string, { calls: number; usec: number }>,
+  after: Map<string, { calls: number; usec: number }>,
+  units: number,
+): { calls: number; usec: number; top: string } {
+  const diff = [...after].map(([name, a]) => {
+    const b = before.get(name) ?? { calls: 0, usec: 0 };
+    return { name, calls: (a.calls - b.calls) / units, usec: (a.usec - b.usec) / units };
+  });
+  const top = diff
+    .filter((d) => d.calls > 0)
+    .sort((x, y) => y.usec - x.usec)
+    .slice(0, 8)
+    .map((d) => `${d.name} ${d.calls.toFixed(2)} (${d.usec.toFixed(0)} µs)`)
+    .join(', ');
+  const sum = (f: (d: (typeof diff)[number]) => number) => diff.reduce((n, d) => n + f(d), 0);
+  return { calls: sum((d) => d.calls), usec: sum((d) => d.usec), top };
+}
+
+/** CPU milliseconds (user + system) another process has used so far (Linux /proc; 0 elsewhere). */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of proc(5), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 /** One measured outbound run: segments/s at the sink, CPU ms per 1,000 segments of client, Redis, sink. */
@@ -182,6 +225,8 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
     SMPP_TPS: String(options.tps ?? 1_000_000),
     API_KEYS: 'system:bench-system-key-0123456789',
     GATEWAY_ROLE: options.role ?? 'all',
+    // Invitations go out at once whatever the hour and day of the run (CONTRACT.md, SEND_WINDOW).
+    SEND_WINDOW: 'always',
     ...options.env,
   });
   const gateway = await startGateway(config, {
@@ -240,18 +285,24 @@ export function fmt(n: number): string {
 export async function startBenchWorkers(options: {
   redisUrl: string;
   prefix: string;
-}): Promise<{ stop(): Promise<void> }> {
+  /** The queue prefix itself (`{bull-x}` on Cluster); default `bull-<prefix>`. */
+  queuePrefix?: string;
+  /** More configuration, e.g. REDIS_CLUSTER_NODES. */
+  env?: Record<string, string>;
+}): Promise<{ readonly pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/gateway-process.ts'], {
     env: {
       ...process.env,
       GATEWAY_ROLE: 'workers',
+      SEND_WINDOW: 'always',
       REDIS_URL: options.redisUrl,
       HTTP_PORT: '0',
       API_KEYS: 'system:bench-system-key-0123456789',
       GW_KEY_PREFIX: `gw-${options.prefix}`,
-      GW_QUEUE_PREFIX: `bull-${options.prefix}`,
+      GW_QUEUE_PREFIX: options.queuePrefix ?? `bull-${options.prefix}`,
       GW_SWEEP_INTERVAL_MS: '1000',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -262,6 +313,7 @@ export async function startBenchWorkers(options: {
     child.once('exit', (code) => reject(new Error(`workers process exited with ${code}`)));
   });
   return {
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -329,12 +329,14 @@ export class ConversationService {
 
   /**
    * Applies an event with optimistic concurrency: read, decide, compare-and-set, repeat on conflict.
-   * `key` makes it idempotent (a retransmitted reply, a repeated upstream event).
+   * `key` makes it idempotent (a retransmitted reply, a repeated upstream event). `read` is the
+   * conversation as the caller just read it (a reply's routing): the first decision starts from it
+   * instead of reading it again; if it is stale the compare-and-set fails and the loop re-reads.
    */
-  async apply(id: string, event: DialogueEvent, key?: string): Promise<ApplyResult> {
+  async apply(id: string, event: DialogueEvent, key?: string, read?: Conversation): Promise<ApplyResult> {
     let foldChecked = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const conv = await this.deps.store.get(id);
+      const conv = attempt === 0 && read?.id === id ? read : await this.deps.store.get(id);
       if (!conv) return { status: 'not-found' };
       if (key !== undefined && conv.appliedEvents.includes(key))
         return { status: 'unchanged', conversation: conv };
@@ -470,27 +472,34 @@ export class ConversationService {
     }
     const committed = { ...next, version: before.version + 1 };
     this.logStep(before, committed, cause, messages.length);
-    if (!test && (before.version < 0 || before.state !== committed.state)) {
-      const from = before.version < 0 ? null : before.state;
-      await this.deps.stateCounts?.move(committed.service, from, committed.state).catch(() => undefined);
-    }
-    if (committed.campaign && (before.version < 0 || committed.state !== before.state)) {
-      const from = before.version < 0 ? null : before.state;
-      await this.deps.campaigns
-        .moveState(committed.campaign, { id: committed.id, from, to: committed.state, ended: final }, now)
-        .catch(() => undefined);
+    // The counts, lists and the outbox's hand-over are independent of each other: one round trip.
+    const after: Array<Promise<unknown>> = [];
+    const { stateCounts, worklists } = this.deps;
+    const from = before.version < 0 ? null : before.state;
+    if (from === null || before.state !== committed.state) {
+      if (!test && stateCounts)
+        after.push(stateCounts.move(committed.service, from, committed.state).catch(() => undefined));
+      if (committed.campaign)
+        after.push(
+          this.deps.campaigns
+            .moveState(committed.campaign, { id: committed.id, from, to: committed.state, ended: final }, now)
+            .catch(() => undefined),
+        );
     }
     // The call centre's worklists are for citizens, not for an integrator's tests.
-    if (!test) await this.deps.worklists?.committed(before, committed, timeline, now);
+    if (!test && worklists) after.push(worklists.committed(before, committed, timeline, now));
     if (outcome.consent && committed.campaign) {
-      await this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined);
+      after.push(this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined));
     }
-    await this.deps.outbox
-      .flush(committed.id, { entries: outbox, conversation: committed })
-      .catch((err: unknown) => {
-        // The entries stay in the outbox; the recovery sweep hands them over later.
-        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
-      });
+    after.push(
+      this.deps.outbox
+        .flush(committed.id, { entries: outbox, conversation: committed })
+        .catch((err: unknown) => {
+          // The entries stay in the outbox; the recovery sweep hands them over later.
+          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+        }),
+    );
+    await Promise.all(after);
     if (isOpen(before) && !isOpen(committed)) {
       await this.passTurn(committed).catch((err: unknown) =>
         // The waiting request is tried again by the sweeper (TURN_RECHECK_MS).

@@ -46,8 +46,8 @@ export const JOB_OPTS = {
 
 /**
  * `crypto.hash`, one call with no Hash object: each `createHash` object is a native handle that V8
- * finalizes in the next young-generation pause, and at 1,000 replies/s those finalizers were most
- * of each pause (docs/performance.md, "Reply latency and the young generation").
+ * finalizes in the next young-generation pause, and at the target reply rate those finalizers are
+ * most of each pause (docs/performance.md, "Reply latency and the young generation").
  */
 function hash(...parts: Array<string | number>): string {
   return digest('sha256', parts.join('\u0000'), 'hex').slice(0, 32);

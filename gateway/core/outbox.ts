@@ -69,16 +69,16 @@ export class Outbox {
     const { store } = this.deps;
     const stored = just
       ? just.entries.map((entry) => ({ raw: outboxJson(entry), entry }))
-      : await store.outbox(conversationId);
+      : await store.outboxes.list(conversationId);
     if (stored.length === 0) {
-      await store.outboxDone(conversationId);
+      await store.outboxes.done(conversationId);
       return;
     }
     let conv: Conversation | null | undefined = just?.conversation;
     const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(conversationId));
     // Each hand-over is idempotent (job ids, ZADD), so they may run together.
     await Promise.all(stored.map(({ entry }) => this.handOver(conversationId, entry, conversation)));
-    await store.ackOutboxAll(
+    await store.outboxes.ack(
       conversationId,
       stored.map(({ raw }) => raw),
     );
@@ -147,7 +147,7 @@ export class Outbox {
 
   /** Recovery: flush the outboxes a crash left behind. Returns how many conversations were flushed. */
   async recover(limit = 500): Promise<number> {
-    const ids = await this.deps.store.pendingOutboxes(limit);
+    const ids = await this.deps.store.outboxes.pending(limit);
     for (const id of ids) {
       await this.flush(id).catch((err: unknown) =>
         this.deps.log.warn({ err, conversationId: id }, 'outbox recovery failed'),

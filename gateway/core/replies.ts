@@ -64,6 +64,7 @@ export class InboundProcessor {
           route.conversation.id,
           { type: 'reply', parsed, reply },
           `reply:${job.smscMessageId}`,
+          route.conversation,
         );
         // Counted once: a re-run of this job finds the reply applied and answers `unchanged`.
         const { campaign } = route.conversation;

@@ -23,7 +23,7 @@ import type { CarrierMemory } from '../../store/carriers.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import { ConversationStore } from '../../store/conversations.js';
 import type { RedisClient } from '../../store/connection.js';
-import { loadSamples, loadTemplateSets, TemplateError, type TemplateSets } from '../../templates/index.js';
+import { loadSamples, loadTemplateSets, type TemplateSets } from '../../templates/index.js';
 import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import { ConversationService } from './conversations.js';
@@ -140,13 +140,14 @@ function checkTemplates(services: ServiceRegistry, sets: TemplateSets): void {
   }
 }
 
-/** The sets, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
-async function loadSets(dir?: string): Promise<TemplateSets> {
+/** The templates' files, or one line naming the file at fault (GW_TEMPLATE_INVALID stops start-up). */
+async function templatesOrFail<T>(load: Promise<T>): Promise<T> {
   try {
-    return await loadTemplateSets(dir);
+    return await load;
   } catch (error) {
-    if (error instanceof TemplateError) throw new GatewayError('GW_TEMPLATE_INVALID', error.message);
-    throw error;
+    // A TemplateError names the file and the problem; a file that cannot be read says so itself.
+    const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
+    throw new GatewayError('GW_TEMPLATE_INVALID', message, undefined, { cause: error });
   }
 }
 
@@ -155,8 +156,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const [services, renderer, samples, calendar] = await Promise.all([
     loadServices(),
-    loadSets(options.templatesDir),
-    loadSamples(),
+    templatesOrFail(loadTemplateSets(options.templatesDir)),
+    templatesOrFail(loadSamples()),
     loadCalendarFile(options.calendarFile ?? DEFAULT_CALENDAR_FILE, (p) => readFile(p, 'utf8')),
   ]);
   // Kurban Ait and the yearly transfers are data: say so when this year or the next has none.

@@ -2,12 +2,11 @@
  * Hands SMS to the `sms-out` queue, several per BullMQ job when several come in one
  * event-loop turn (a campaign's invitations, the acknowledgements of a burst of replies).
  *
- * Why: a BullMQ job costs its worker ≈ 300 µs of CPU (add, move-to-active, move-to-finished,
- * lock), ten times the SMPP submit of a 3-part SMS; with one job per SMS the gateway reached
- * 0.15 of the bare `smpp` client's rate (docs/performance.md). A batch shares that cost, and
- * still loses nothing: the job is in Redis before the hand-over resolves, and the sender
+ * Why: a BullMQ job costs its worker far more CPU (add, move-to-active, move-to-finished,
+ * lock) than the SMPP submit of the SMS in it (docs/performance.md). A batch shares that cost,
+ * and still loses nothing: the job is in Redis before the hand-over resolves, and the sender
  * records each SMS's outcome in its own record (sender.ts), so a retried batch sends only
- * what was not sent. A lone SMS keeps a job of its own whose id names it, as before.
+ * what was not sent. A lone SMS keeps a job of its own whose id names it.
  */
 import DataLoader from 'dataloader';
 import type { JobsOptions, Queue } from 'bullmq';
@@ -26,8 +25,8 @@ export const SMS_RETRY = { attempts: 12, backoff: { type: 'exponential', delay: 
 export const SMS_BATCH_MAX = 50;
 
 /**
- * A sent SMS's job is removed at once: kept a day, it held the whole text (≈ 2.5 KB per
- * conversation in Redis). A late re-hand-over then adds the job again, and the sender finds
+ * A sent SMS's job is removed at once: kept a day, it would hold the whole text in Redis, more
+ * than the conversation itself (docs/performance.md, memory). A late re-hand-over then adds the job again, and the sender finds
  * the SMS sent (its sent entry in the timeline, or its record marked sent: both written before
  * the job completes) and sends nothing (gateway/core/sender.ts). Failed jobs stay a day for the
  * operators.

@@ -19,10 +19,8 @@ export interface InboundWorkerOptions {
   readonly log: Logger;
   /**
    * Default 8. The same event loop answers the SMSC's deliver_sm, and every reply decided is
-   * CPU taken from it: with 32 jobs at once the worker used the whole core at 1,000 replies/s
-   * and a deliver_sm_resp waited behind it (p99 40–70 ms); with 8 it leaves room for the edge
-   * (p50 ≈ 2.5 ms, p99 ≈ 13 ms) and decides ≈ 950 replies/s, the rest waiting in `inbound`
-   * (docs/performance.md, quiet 2-core machine).
+   * CPU taken from it: many jobs at once take the whole core and the deliver_sm_resp waits
+   * behind them; 8 leave room for the edge, the rest waiting in `inbound` (docs/performance.md).
    */
   readonly concurrency?: number;
   readonly metrics?: CoreMetrics;

@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { logCode } from '../../common/errors.js';
 import type { BindConfig } from './config.js';
 import { Connection, type ConnectionEvents } from './connection.js';
 import { backoffDelay } from './flow.js';
@@ -165,8 +166,9 @@ export class SmppBind extends EventEmitter implements SmppTransport {
     // While a bind keeps failing to come up, its retries are one story: the first failure and the
     // bind that finally succeeds are logged, the attempts between them only at debug.
     const retrying = this.failures > 0 && next !== 'bound' && next !== 'closed';
-    this.deps.logger[retrying ? 'debug' : 'info'](
-      { bind: this.id, from: previous, to: next, reason },
+    const dropped = previous === 'bound' && next === 'disconnected';
+    this.deps.logger[retrying ? 'debug' : dropped ? 'warn' : 'info'](
+      { ...(dropped ? logCode('GW_SMPP_BIND_FAILED') : {}), bind: this.id, from: previous, to: next, reason },
       `bind ${previous} -> ${next}`,
     );
     this.metrics.state(this.id, next);
@@ -199,7 +201,7 @@ export class SmppBind extends EventEmitter implements SmppTransport {
         this.metrics.bindRefused(this.id, statusInfo((error as SmppError).code as number).name);
       if (!this.closing) this.emit('bindError', error);
       this.deps.logger[this.failures > 0 ? 'debug' : 'error'](
-        { bind: this.id, err: (error as Error).message },
+        { ...logCode('GW_SMPP_BIND_FAILED'), bind: this.id, err: (error as Error).message },
         'bind failed',
       );
       return conn.destroy(`bind failed: ${(error as Error).message}`);

@@ -125,8 +125,8 @@ export class Connection {
   /**
    * Writes made in one turn of the event loop leave in one syscall: the socket is corked
    * until the current ticks and microtasks are done. A window of submits (or of
-   * deliver_sm_resp) then costs one writev(2), not one write each (bench/smpp.ts: about
-   * 40 % less time in socket writes); nothing waits longer than this turn.
+   * deliver_sm_resp) then costs one writev(2), not one write each (docs/performance.md);
+   * nothing waits longer than this turn.
    */
   private write(bytes: Buffer): void {
     if (!this.corked) {

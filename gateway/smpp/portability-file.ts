@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import readline from 'node:readline';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { logCode } from '../../common/errors.js';
 import type { Logger } from './logger.js';
 import { operatorNames, PortabilityBuilder, PortabilityTable, type LoadReport } from './portability.js';
 
@@ -122,7 +123,12 @@ export class PortabilityFile {
   private failed(reason: string, result: 'unreadable' | 'invalid'): false {
     this.metrics?.reloads.inc({ result });
     this.options.logger.error(
-      { path: this.options.path, reason, numbers: this.table.size },
+      {
+        ...logCode('GW_PORTABILITY_FILE_INVALID'),
+        path: this.options.path,
+        reason,
+        numbers: this.table.size,
+      },
       'portability file not loaded; the table in force stays',
     );
     return false;

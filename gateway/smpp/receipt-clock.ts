@@ -6,16 +6,16 @@
  *
  * One entry per part, under the id as the SMSC gave it: a receipt's id is looked up in
  * each of its radix forms (`messageIdKeys`), which include this one whichever radix each
- * side used. Storing every form instead cost a BigInt conversion per part and three
- * strings kept alive, ≈ 3 µs of CPU per segment sent and a heap the GC kept scanning.
+ * side used. Storing every form instead costs a BigInt conversion per part and three
+ * strings kept alive, and a heap the GC keeps scanning (docs/performance.md).
  */
 import QuickLRU from 'quick-lru';
 import { messageIdKeys } from '../../parsers/receipt.js';
 
 /**
  * One part in this many is timed: the latency is a distribution, and a sample of it is as good
- * to an operator; timing every part cost ≈ 1.2 µs per segment sent (a tenth of the session
- * layer's CPU, docs/performance.md).
+ * to an operator; timing every part is a noticeable share of the session layer's CPU
+ * (docs/performance.md).
  */
 export const RECEIPT_SAMPLE = 16;
 
@@ -24,9 +24,8 @@ export class ReceiptClock {
 
   /**
    * quick-lru (two generations of Maps, the older dropped whole), not a Map evicting its first
-   * key: each new Map iterator walks the deleted entries before it, which made eviction
-   * quadratic once a process had sent ≈ 100,000 parts (half the CPU of a 50,000-invitation run).
-   * lru-cache, tried next, cost ≈ 1.5 µs per segment; this is a Map set.
+   * key: each new Map iterator walks the deleted entries before it, which makes eviction
+   * quadratic in a long-running process; quick-lru's set is a Map set (docs/performance.md).
    */
   private readonly entries: QuickLRU<string, number>;
 

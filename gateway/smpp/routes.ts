@@ -6,7 +6,7 @@
  * prefix, and whatever no route names goes to the default carrier.
  */
 import type { ConnectionOptions } from 'node:tls';
-import type { BindConfig as BindSettings, CarrierConfig } from '../config.js';
+import { routeOwners, type BindConfig as BindSettings, type CarrierConfig } from '../config.js';
 import { bindConfig, type BindConfig, type BindConfigInput } from './config.js';
 
 /** One route: MSISDNs starting with `prefix` go to `carrier`. */
@@ -18,18 +18,9 @@ export interface Route {
 /** Routes sorted longest prefix first, so the first match is the most specific. */
 export type RouteTable = readonly Route[];
 
-/** Build the table; a prefix claimed by two carriers is a configuration error (which one would win?). */
+/** Build the table (a prefix claimed by two carriers stops start-up: config.ts `routeOwners`). */
 export function routeTable(carriers: readonly Pick<CarrierConfig, 'id' | 'routes'>[]): RouteTable {
-  const owner = new Map<string, string>();
-  for (const carrier of carriers) {
-    for (const prefix of carrier.routes) {
-      const other = owner.get(prefix);
-      if (other !== undefined && other !== carrier.id)
-        throw new Error(`CARRIERS_FILE: route prefix ${prefix} is given to both ${other} and ${carrier.id}`);
-      owner.set(prefix, carrier.id);
-    }
-  }
-  return [...owner]
+  return [...routeOwners(carriers)]
     .map(([prefix, carrier]) => ({ prefix, carrier }))
     .sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
 }

@@ -88,9 +88,9 @@ const isCString = (v: unknown): v is string | undefined =>
 
 /**
  * The plain submit_sm — no TLV, ASCII addresses, no schedule time, short_message as bytes — written
- * straight into one Buffer. The package spends ≈ 8.4 µs on it (a PDU object, filters run over
- * every field, the length computed by walking them twice), which was two thirds of the bare
- * client's CPU and a third of our session layer's per segment (docs/performance.md). Byte for
+ * straight into one Buffer. The package's encoder (a PDU object, filters run over every field,
+ * the length computed by walking them twice) is most of the bare client's CPU per segment
+ * (docs/performance.md). Byte for
  * byte what the package writes (test/smpp/encode.test.ts checks it against `encodeByPackage`);
  * anything else returns undefined and goes to the package.
  */
@@ -156,7 +156,7 @@ const SUBMIT_SM_RESP_ID = 0x80000004;
 
 /**
  * The common submit_sm_resp — a header and its message_id, nothing after — read directly: one
- * arrives for every segment sent, and the package's generic decoder cost ≈ 1 µs of it. Anything
+ * arrives for every segment sent, and the package's generic decoder is slow for it. Anything
  * else (an error response without a body, trailing bytes) goes to the package. The same fields
  * as the package gives (test/smpp/encode.test.ts).
  */

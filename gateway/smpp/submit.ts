@@ -55,9 +55,8 @@ const UDHI = 0x40; // SMPP 3.4 §5.2.12: short_message begins with a UDH
 
 /**
  * The mandatory fields of one submit_sm, written out as one object literal. Not `{ ...base, ... }`:
- * V8 gives an object built by spreading no fast shape, and encoding one such PDU cost 3.8 µs
- * instead of 0.9 (smpp-lib.ts `encodeSubmitSm` walks its keys) — a quarter of the session
- * layer's CPU per segment (docs/performance.md).
+ * V8 gives an object built by spreading no fast shape, and encoding such a PDU (smpp-lib.ts
+ * `encodeSubmitSm` walks its keys) is several times slower (docs/performance.md).
  */
 function submitSm(
   message: OutboundSms,

@@ -6,6 +6,7 @@
  * operator lists and replays through the API (gateway/http/webhooks.ts).
  */
 import { Queue, Worker, type Job } from 'bullmq';
+import { GatewayError, logCode } from '../../common/errors.js';
 import { OUTCOME_JOB_NAME, outcomeJobId, type OutcomeJob } from '../../queues/outcomes.js';
 import type { RedisClient } from '../../store/connection.js';
 import type { Logger } from '../log.js';
@@ -98,7 +99,8 @@ export class Webhooks {
           signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
         });
         await res.body?.cancel();
-        if (!res.ok) throw new Error(`${hook.name} answered ${res.status}`);
+        if (!res.ok)
+          throw new GatewayError('GW_WEBHOOK_DELIVERY_FAILED', `${hook.name} answered ${res.status}`);
         return res.status;
       },
       {
@@ -111,7 +113,13 @@ export class Webhooks {
     worker.on('failed', (job, err) => {
       const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
       this.deps.log.warn(
-        { webhook: hook.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },
+        {
+          ...logCode('GW_WEBHOOK_DELIVERY_FAILED'),
+          webhook: hook.name,
+          jobId: job?.id,
+          attempts: job?.attemptsMade,
+          err: err.message,
+        },
         final ? 'webhook delivery gave up: in the dead letters' : 'webhook delivery failed; will retry',
       );
     });

@@ -1,8 +1,9 @@
 --[[
   A campaign's conversations by state, and by state per carrier (store/campaigns.ts). The members
   hash holds each conversation of the campaign not yet ended for good as `<state> <carrier>` (the
-  carrier empty until an SMSC accepted its invitation), so a move of state or of carrier moves its
-  counts in one step with that record.
+  carrier empty until an SMSC accepted its invitation, the state empty while only the carrier is
+  known), so a move of state or of carrier moves its counts in one step with that record, in
+  whichever order the two arrive.
 
   KEYS[1]  the campaign's counters (fields `state:<state>`, `carrier:<carrier>:state:<state>`)
   KEYS[2]  its members (conversation id → `<state> <carrier>`)
@@ -33,7 +34,7 @@ if ARGV[1] == 'state' then
   local from, to = ARGV[3], ARGV[4]
   if from ~= '' then count('state:' .. from, -1) end
   count('state:' .. to, 1)
-  local moved = byCarrier(carrier, member and state or from, to)
+  local moved = byCarrier(carrier, state, to)
   if ARGV[5] == '1' then
     redis.call('HDEL', KEYS[2], id)
   else
@@ -42,10 +43,11 @@ if ARGV[1] == 'state' then
   return moved
 end
 
--- 'carrier': unknown when the conversation's state is (no member: ended, or never counted).
+-- 'carrier'. Before the conversation's first state is recorded (the two are written at once),
+-- the carrier is kept with no state: the state's arrival counts it.
 local to = ARGV[3]
-if not member or carrier == to then return 0 end
+if carrier == to then return 0 end
 byCarrier(carrier, state, '')
 byCarrier(to, '', state)
 redis.call('HSET', KEYS[2], id, state .. ' ' .. to)
-return 1
+return state ~= '' and 1 or 0

@@ -58,7 +58,7 @@ describe('conversation store and outbox on real Redis', () => {
     const sent = await core.conversations.get(conversation.id);
     expect(await core.store.dueDeadlines(sent!.deadline!, 10)).toContain(conversation.id);
     expect((await core.store.listByMsisdn('77011234567')).map((c) => c.id)).toEqual([conversation.id]);
-    expect(await core.store.pendingOutboxes()).not.toContain(conversation.id);
+    expect(await core.store.outboxes.pending()).not.toContain(conversation.id);
   });
 
   it('the same (service, externalId) again answers the same conversation and sends nothing', async () => {
@@ -135,7 +135,7 @@ describe('conversation store and outbox on real Redis', () => {
     );
     await core.redis.sadd(`${core.keyPrefix}:{outbox}`, conversation.id);
     expect(await core.outbox.recover()).toBeGreaterThanOrEqual(1);
-    expect(await core.store.outbox(conversation.id)).toEqual([]);
+    expect(await core.store.outboxes.list(conversation.id)).toEqual([]);
     expect(await core.store.dueDeadlines(42, 10)).toContain(conversation.id);
   });
 });

@@ -1,7 +1,6 @@
 /**
  * The MSISDN index (store/msisdn-index.ts): a number's conversation ids in a field of a bucket
- * hash while they fit a compact value, in a sorted set of its own beyond; both read, earlier
- * versions' sets included.
+ * hash while they fit a compact value, in a sorted set of its own beyond; both read.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { newConversation } from '../../dialogue/conversation.js';

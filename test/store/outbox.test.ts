@@ -30,12 +30,12 @@ describe('acknowledging handed-over outbox entries', () => {
     await redis.rpush(keys.outbox('c1'), a, b, a, deadline);
     await redis.sadd(keys.outboxIndex(), 'c1');
 
-    await store.ackOutboxAll('c1', [a, deadline]);
-    expect((await store.outbox('c1')).map((e) => e.raw)).toEqual([b, a]);
-    expect(await store.pendingOutboxes()).toContain('c1');
+    await store.outboxes.ack('c1', [a, deadline]);
+    expect((await store.outboxes.list('c1')).map((e) => e.raw)).toEqual([b, a]);
+    expect(await store.outboxes.pending()).toContain('c1');
 
-    await store.ackOutboxAll('c1', [a, b, a]);
-    expect(await store.outbox('c1')).toEqual([]);
-    expect(await store.pendingOutboxes()).not.toContain('c1');
+    await store.outboxes.ack('c1', [a, b, a]);
+    expect(await store.outboxes.list('c1')).toEqual([]);
+    expect(await store.outboxes.pending()).not.toContain('c1');
   });
 });

@@ -115,6 +115,6 @@ describe('stored conversations', () => {
     expect(await store.commit(-1, { ...conv, id: 'c5' }, [oddKind], [], false)).toBe(true);
     await expect(store.timeline('c5')).rejects.toMatchObject({ code: 'GW_STORE_FORMAT', message: /kind/ });
     await redis.rpush(keys.outbox('c3'), '{"t":"sms","smsId":"0.0"}');
-    await expect(store.outbox('c3')).rejects.toMatchObject({ message: /outbox entry: to/ });
+    await expect(store.outboxes.list('c3')).rejects.toMatchObject({ message: /outbox entry: to/ });
   });
 });

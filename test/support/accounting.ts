@@ -76,7 +76,7 @@ export async function queuesIdle(core: Core, timeoutMs = 20_000): Promise<true> 
         q.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
       ),
     );
-    const outboxes = (await core.store.pendingOutboxes(1)).length;
+    const outboxes = (await core.store.outboxes.pending(1)).length;
     last = JSON.stringify({ inbound: counts[0], smsOut: counts[1], outboxes });
     return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes === 0;
   };

@@ -84,7 +84,7 @@ export function drained(t: TestGateway, timeoutMs = 10_000): Promise<true> {
           q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
         ),
       );
-      const outboxes = await t.gateway.core.store.pendingOutboxes(1);
+      const outboxes = await t.gateway.core.store.outboxes.pending(1);
       return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes.length === 0;
     },
     'the inbound and sms-out queues to drain',

@@ -115,6 +115,27 @@ describe('configuration', () => {
   });
 });
 
+describe('CARRIERS_FILE routes', () => {
+  it('a prefix given to two carriers stops start-up with the carriers-file code, naming the prefix and both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-cfg-'));
+    const file = join(dir, 'carriers.json');
+    const bind = { host: 'h', systemId: 's', password: 'p' };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultCarrier: 'a',
+        carriers: [
+          { id: 'a', routes: ['7701'], binds: [bind] },
+          { id: 'b', routes: ['7701'], binds: [bind] },
+        ],
+      }),
+    );
+    const err = configError({ API_KEYS: base.API_KEYS, CARRIERS_FILE: file });
+    expect(err.code).toBe('GW_CARRIERS_FILE_INVALID');
+    expect(err.message).toMatch(/route prefix 7701 is given to both a and b/);
+  });
+});
+
 describe('GATEWAY_ROLE', () => {
   it('is all by default; a workers process needs no bind credentials', () => {
     expect(loadConfig(base).role).toBe('all');

@@ -29,7 +29,8 @@ function preEncoded(to: string, ref: number): Record<string, unknown>[] {
 
 /**
  * A bare `smpp` client (the library's own Session, no queue, no store) submitting `messages` ×
- * the 3-part text with at most `window` segments in flight: the reference rate of issues 3 and 8.
+ * the 3-part text with at most `window` segments in flight: the reference rate of the outbound
+ * ratio (docs/performance.md).
  */
 export async function bareRun(sink: Sink, messages: number, window: number): Promise<Run> {
   const segments = messages * segment(KAZAKH_3_PART).parts.length;

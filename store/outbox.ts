@@ -1,0 +1,82 @@
+/**
+ * A conversation's outbox (transactional outbox): the side effects a step commits with it
+ * (store/lua/commit-2.lua), handed to BullMQ afterwards (gateway/core/outbox.ts) and removed once
+ * handed over. A conversation with entries left is in the recovery index until its outbox is empty.
+ */
+import { hash } from 'node:crypto';
+import type { OutcomeJob } from '../queues/outcomes.js';
+import type { State } from '../services/schema.js';
+import { checkedJson, OUTBOX_ENTRY } from './checked.js';
+import type { RedisClient } from './connection.js';
+import type { Keys } from './keys.js';
+
+/** A side effect committed with a step and handed to BullMQ afterwards. */
+export type OutboxEntry =
+  | {
+      readonly t: 'sms';
+      readonly smsId: string;
+      readonly to: string;
+      readonly text: string;
+      readonly templateId: string;
+      readonly asksConsent: boolean;
+      readonly campaign?: string;
+      /** The stage's deadline starts when the SMSC accepts this SMS. */
+      readonly startsDeadline?: boolean;
+      /** Held for the sending window until this instant (epoch ms). */
+      readonly notBefore?: number;
+      /** The conversation's first SMS: its acceptance is the `sent` outcome. */
+      readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
+    }
+  /** The conversation waits to be sent until `at` (null: it waits no more). */
+  | { readonly t: 'wait'; readonly at: number | null }
+  | { readonly t: 'assignment' }
+  /** One outcome for the `outcomes` queue, committed with the transition that made it. */
+  | { readonly t: 'outcome'; readonly job: OutcomeJob }
+  | { readonly t: 'deadline'; readonly at: number | null }
+  | { readonly t: 'index' };
+
+/** How an outbox entry is stored: the flush removes an entry by this exact string. */
+export function outboxJson(entry: OutboxEntry): string {
+  return JSON.stringify(entry);
+}
+
+export class OutboxStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Pick<Keys, 'outbox' | 'outboxIndex'>,
+  ) {}
+
+  /** Puts a conversation in the recovery index before its entries are committed. */
+  async index(id: string): Promise<void> {
+    await this.redis.sadd(this.keys.outboxIndex(), id);
+  }
+
+  /** The outbox of a conversation: each entry checked, with its stored JSON (`ack` names it). */
+  async list(id: string): Promise<Array<{ readonly raw: string; readonly entry: OutboxEntry }>> {
+    const raws = await this.redis.lrange(this.keys.outbox(id), 0, -1);
+    return raws.map((raw) => ({ raw, entry: checkedJson<OutboxEntry>('outbox entry', OUTBOX_ENTRY, raw) }));
+  }
+
+  /**
+   * Removes handled entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox-1.lua)
+   * and, when none is left, the conversation from the recovery index: one round trip for the
+   * entries, one more only when the outbox is empty.
+   */
+  async ack(id: string, raws: readonly string[]): Promise<void> {
+    // One-shot `hash`: no native Hash object for the next young-generation pause to finalize.
+    const digests = raws.map((raw) => hash('sha1', raw, 'hex'));
+    const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
+    if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
+  }
+
+  /** Takes the conversation out of the recovery index if its outbox is empty. */
+  async done(id: string): Promise<void> {
+    const left = await this.redis.llen(this.keys.outbox(id));
+    if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
+  }
+
+  /** Conversations with entries left (a crash between a commit and its hand-over), at random. */
+  async pending(limit = 500): Promise<string[]> {
+    return this.redis.srandmember(this.keys.outboxIndex(), limit);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Bad configuration stops the process with one line naming the catalogue code and what is wrong
+ * (docs/errors.md), exit status 2, and no stack trace.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
+
+async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { PATH: process.env.PATH ?? '', API_KEYS: 'system:system-key-0123456789abcdef', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stderr };
+}
+
+describe('start-up with a bad CARRIERS_FILE', () => {
+  it('a route prefix given to two carriers prints one GW_CARRIERS_FILE_INVALID line and exits 2', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gw-bad-')), 'carriers.json');
+    const bind = { host: '127.0.0.1', port: 1, systemId: 's', password: 'p' };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultCarrier: 'beeline',
+        carriers: [
+          { id: 'beeline', routes: ['7705'], binds: [bind] },
+          { id: 'kcell', routes: ['7705'], binds: [bind] },
+        ],
+      }),
+    );
+    const { code, stderr } = await start({ CARRIERS_FILE: file });
+    expect(stderr).toBe(
+      'gateway-1414: GW_CARRIERS_FILE_INVALID: CARRIERS_FILE route prefix 7705 is given to both beeline and kcell\n',
+    );
+    expect(code).toBe(2);
+  });
+});
