@@ -93,6 +93,12 @@ export const ERRORS = {
     title: 'The request conflicts with the current state (e.g. an event for a conversation that has ended).',
     fix: 'Read its current state (a system: GET /v1/invitations/{service}/{externalId}; an agent: GET /v1/conversations/{id}; `details.state` has it too) and act on that.',
   },
+  GW_CONVERSATION_BUSY: {
+    status: 503,
+    title:
+      'The conversation changed under this request again and again (replies, deadlines and events at once); nothing was changed.',
+    fix: 'Send the same request again in a moment: it is idempotent.',
+  },
   GW_INVITATION_MISMATCH: {
     status: 409,
     title:

@@ -39,6 +39,8 @@ export interface Keys {
   replySms(msisdn: string, templateId: string, day: number): string;
   /** Hash: a conversation's unaccepted replies per day and those folded into a count. */
   replyFold(conversationId: string): string;
+  /** Hash: the replies of a number taken lately, and when the last was (store/lua/reply-seen-2.lua). */
+  replySeen(msisdn: string): string;
   /** Hash: parts of a multipart reply being reassembled. */
   replyParts(msisdn: string, ref: string): string;
   /**
@@ -101,6 +103,7 @@ export function createKeys(prefix = 'gw'): Keys {
     replySms: (msisdn, templateId, day) => `${prefix}:{m:${msisdn}}:rs:${templateId}:${day}`,
     replyFold: (conversationId) => `${prefix}:{c:${conversationId}}:fold`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
+    replySeen: (msisdn) => `${prefix}:{m:${msisdn}}:seen`,
     receiptBucket: (carrier, bucket, day) => `${prefix}:{r:${carrier}:${bucket}}:${day}`,
     smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,
     audit: () => `${prefix}:{audit}`,

@@ -38,6 +38,15 @@ declare module 'ioredis' {
       total: number,
       ttlSeconds: number,
     ): Result<string[] | null, Context>;
+    gwReplySeen(
+      seen: string,
+      turnLock: string,
+      id: string,
+      receivedAt: number,
+      delivery: string,
+      windowMs: number,
+      ttlMs: number,
+    ): Result<number, Context>;
     gwSent(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwTake(counter: string, limit: number, ttlSeconds: number): Result<number, Context>;
     gwTransferClaim(

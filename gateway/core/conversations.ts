@@ -41,6 +41,7 @@ import type { RenderedSms } from '../../templates/renderer.js';
 import type { SetRenderedSms } from '../../templates/sets.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
+import { DUPLICATE_WINDOW_MS } from './inbound.js';
 import type { Outbox } from './outbox.js';
 import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
@@ -92,6 +93,12 @@ export interface ConversationDeps {
 export const PENDING_CHECK_MS = 15 * 60_000;
 /** A request waiting for its number's turn is looked at again this long after, should no end release it. */
 export const TURN_RECHECK_MS = 5 * 60_000;
+/**
+ * A question without a service code goes no sooner than this after the number's last reply: the
+ * window in which a retransmission is told from a new SMS, and a minute for the clocks of two
+ * processes to differ.
+ */
+export const NEXT_QUESTION_AFTER_MS = DUPLICATE_WINDOW_MS + 60_000;
 /** How long one number's turn is decided under its lock at most. */
 const TURN_LOCK_MS = 10_000;
 
@@ -211,7 +218,9 @@ export class ConversationService {
     if (!this.takesTurns(service, fresh)) return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     return this.underTurnLock(fresh.msisdn, async (locked) => {
       if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
-      if (await this.turnTaken(fresh)) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
+      const free = await this.turnFreeFrom(fresh);
+      if (free === null) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
+      if (free > now) return this.commitWaiting(fresh, now, 'replies', free);
       return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     });
   }
@@ -260,6 +269,19 @@ export class ConversationService {
   }
 
   /**
+   * When a question without a code may go to the number: null while another request holds the
+   * turn; else once {@link NEXT_QUESTION_AFTER_MS} has passed since the number's last reply, so
+   * that any retransmission of that reply arrives before the question exists and none of the
+   * citizen's answers to it can be taken for one (docs/dialogues.md). Called under the turn lock:
+   * no reply of the number is taken meanwhile (store/lua/reply-seen-2.lua).
+   */
+  private async turnFreeFrom(conv: Conversation): Promise<number | null> {
+    if (await this.turnTaken(conv)) return null;
+    const last = await this.deps.store.replies.lastTakenAt(conv.msisdn);
+    return last === null ? 0 : last + NEXT_QUESTION_AFTER_MS;
+  }
+
+  /**
    * Sends a waiting conversation if it may go now (the window is open, its number's turn is free),
    * else schedules the next try. Called by the sweeper for those due and when a request ends.
    */
@@ -282,11 +304,11 @@ export class ConversationService {
     };
     if (!this.takesTurns(service, conv)) return send();
     return this.underTurnLock(conv.msisdn, async (locked) => {
-      if (!locked || (await this.turnTaken(conv))) {
-        await this.deps.holds.wait(id, locked ? now + TURN_RECHECK_MS : now);
-        return 'waiting';
-      }
-      return send();
+      // Not locked: another process is deciding the number's turn; tried again at the next sweep.
+      const free = locked ? await this.turnFreeFrom(conv) : null;
+      if (free !== null && free <= now) return send();
+      await this.deps.holds.wait(id, locked ? (free ?? now + TURN_RECHECK_MS) : now);
+      return 'waiting';
     });
   }
 
@@ -359,7 +381,7 @@ export class ConversationService {
         'transition lost a compare-and-set; deciding again',
       );
     }
-    throw new Error(`conversation ${id}: too many concurrent transitions`);
+    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
   /** Renders the step's SMS, commits, then hands the outbox to BullMQ. Null on a version conflict. */
@@ -500,7 +522,7 @@ export class ConversationService {
         }),
     );
     await Promise.all(after);
-    if (isOpen(before) && !isOpen(committed)) {
+    if (before.version >= 0 && isOpen(before) && !isOpen(committed)) {
       await this.passTurn(committed).catch((err: unknown) =>
         // The waiting request is tried again by the sweeper (TURN_RECHECK_MS).
         this.deps.log.warn({ err, conversationId: committed.id }, 'passing the turn failed; will retry'),
@@ -595,7 +617,7 @@ export class ConversationService {
         });
       return { status: 'resent', smsId: newId, conversation: committed };
     }
-    throw new Error(`conversation ${id}: too many concurrent transitions`);
+    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
   /** The stage an undeliverable conversation was in, entered again now with its deadline. */

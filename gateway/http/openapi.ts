@@ -153,7 +153,7 @@ export const OPERATIONS: readonly Operation[] = [
       },
     },
     ok: { status: 200, schema: s.eventResultSchema },
-    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT', 'GW_CONVERSATION_BUSY'],
   },
   {
     method: 'get',
@@ -220,7 +220,7 @@ export const OPERATIONS: readonly Operation[] = [
       examples: { checked: { smsId: '1.0', reason: 'citizen confirmed the number by phone' } },
     },
     ok: { status: 202 },
-    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT'],
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND', 'GW_CONFLICT', 'GW_CONVERSATION_BUSY'],
   },
   {
     method: 'post',

@@ -77,7 +77,11 @@ describe('where a number lives', () => {
       const phone = '77471230002'; // a Tele2 prefix, ported to Beeline
       const conv = await meals(phone);
       const again = await t.beeline.nextMessage(to(phone), 10_000);
-      const parts = tele2Submits(phone).length;
+      const firstPart = await t.tele2.waitFor(
+        (l) => l.dir === 'in' && l.command === 'submit_sm' && l.destination_addr === phone,
+      );
+      const parts = (firstPart.concat as { total?: number } | undefined)?.total ?? 1;
+      await t.tele2.waitFor(() => tele2Submits(phone).length >= parts);
       expect(parts).toBeGreaterThan(0);
       expect(again.text).toContain(PARAMS.childFullName);
       const entries = await eventually(async () => {
