@@ -190,11 +190,13 @@ export function start(deps: EngineDeps, conv: Conversation, now: number): Outcom
 }
 
 /** Why an invitation is not sent yet (CONTRACT.md, state `waiting`). */
-export type WaitReason = 'window' | 'turn';
+export type WaitReason = 'window' | 'turn' | 'replies';
 
 const WAIT_CAUSE: Readonly<Record<WaitReason, string>> = {
   window: 'invitation held: outside the sending window',
   turn: 'invitation held: another request of this number asks for a reply without a code',
+  replies:
+    'invitation held: the number replied less than 16 minutes ago (an SMSC may still resend that reply)',
 };
 
 /** A new conversation that is not sent yet: `waiting`, no SMS, no deadline running. */

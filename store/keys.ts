@@ -39,6 +39,8 @@ export interface Keys {
   replySms(msisdn: string, templateId: string, day: number): string;
   /** Hash: a conversation's unaccepted replies per day and those folded into a count. */
   replyFold(conversationId: string): string;
+  /** Hash: the replies of a number taken lately, and when the last was (store/lua/reply-seen-2.lua). */
+  replySeen(msisdn: string): string;
   /** Hash: parts of a multipart reply being reassembled. */
   replyParts(msisdn: string, ref: string): string;
   /**
@@ -56,6 +58,11 @@ export interface Keys {
   campaigns(): string;
   /** Hash: a campaign's pace (`perMinute`), `paused` and the `next` free send time (store/campaigns.ts). */
   campaignPace(id: string): string;
+  /**
+   * Hash: conversation id → `<state> <carrier>` for a campaign's conversations not yet ended for
+   * good, so its counts per carrier move with them (store/lua/campaign-move-2.lua).
+   */
+  campaignMembers(id: string): string;
   /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
   stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
@@ -96,6 +103,7 @@ export function createKeys(prefix = 'gw'): Keys {
     replySms: (msisdn, templateId, day) => `${prefix}:{m:${msisdn}}:rs:${templateId}:${day}`,
     replyFold: (conversationId) => `${prefix}:{c:${conversationId}}:fold`,
     replyParts: (msisdn, ref) => `${prefix}:{m:${msisdn}}:mp:${ref}`,
+    replySeen: (msisdn) => `${prefix}:{m:${msisdn}}:seen`,
     receiptBucket: (carrier, bucket, day) => `${prefix}:{r:${carrier}:${bucket}}:${day}`,
     smsParts: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:sms:${smsId}`,
     audit: () => `${prefix}:{audit}`,
@@ -103,6 +111,7 @@ export function createKeys(prefix = 'gw'): Keys {
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
     campaignPace: (id) => `${prefix}:{k:${id}}:pace`,
+    campaignMembers: (id) => `${prefix}:{k:${id}}:members`,
     stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,

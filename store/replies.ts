@@ -10,7 +10,7 @@ import { withScripts } from './scripts.js';
 export class ReplyState {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: Pick<Keys, 'replyParts' | 'replySms' | 'replyFold'>,
+    private readonly keys: Pick<Keys, 'replyParts' | 'replySms' | 'replyFold' | 'replySeen' | 'turnLock'>,
   ) {
     withScripts(redis);
   }
@@ -35,6 +35,38 @@ export class ReplyState {
       total,
       ttlSeconds,
     );
+  }
+
+  /**
+   * Takes reply `id` of `msisdn` received at `receivedAt`, by the inbound job `delivery`:
+   * `taken` (a new SMS, or that job's own retry), `retransmission` (the same `id` was taken less
+   * than `windowMs` from it: the SMSC sent it again), or `busy` (the number's turn is being
+   * decided: try again in a moment). Kept `ttlMs` after the number's last reply.
+   */
+  async take(
+    msisdn: string,
+    id: string,
+    receivedAt: number,
+    delivery: string,
+    windowMs: number,
+    ttlMs: number,
+  ): Promise<'taken' | 'retransmission' | 'busy'> {
+    const result = await this.redis.gwReplySeen(
+      this.keys.replySeen(msisdn),
+      this.keys.turnLock(msisdn),
+      id,
+      receivedAt,
+      delivery,
+      windowMs,
+      ttlMs,
+    );
+    return result === 1 ? 'taken' : result === 0 ? 'retransmission' : 'busy';
+  }
+
+  /** When the number's last reply was received (epoch ms), or null when none is kept. */
+  async lastTakenAt(msisdn: string): Promise<number | null> {
+    const last = await this.redis.hget(this.keys.replySeen(msisdn), 'last');
+    return last === null ? null : Number(last);
   }
 
   /**

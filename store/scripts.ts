@@ -30,6 +30,7 @@ declare module 'ioredis' {
     gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
     gwPace(pace: string, n: number, now: number): Result<number[], Context>;
+    gwCampaignMove(counters: string, members: string, ...args: string[]): Result<number, Context>;
     gwReassemble(
       parts: string,
       part: number,
@@ -37,6 +38,15 @@ declare module 'ioredis' {
       total: number,
       ttlSeconds: number,
     ): Result<string[] | null, Context>;
+    gwReplySeen(
+      seen: string,
+      turnLock: string,
+      id: string,
+      receivedAt: number,
+      delivery: string,
+      windowMs: number,
+      ttlMs: number,
+    ): Result<number, Context>;
     gwSent(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwTake(counter: string, limit: number, ttlSeconds: number): Result<number, Context>;
     gwTransferClaim(

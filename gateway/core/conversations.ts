@@ -3,6 +3,8 @@
  * the SMS, and commits state + timeline + outbox in one Lua compare-and-set.
  * On a conflict (a reply and a deadline at once, two replies at once) it
  * re-reads and decides again, so exactly one of them wins.
+ * Longer than 300 lines: invite, release and apply share one commit path (limits, rendering,
+ * the sending window, outcomes, the outbox) and the number's turn lock, which this service owns.
  */
 import { GatewayError } from '../../common/errors.js';
 import {
@@ -34,19 +36,21 @@ import {
   type OutboxEntry,
   type TimelineEntry,
 } from '../../store/conversations.js';
-import { ofKind, smsEntry, smsStatuses } from '../../store/timeline-entry.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
 import type { SetRenderedSms } from '../../templates/sets.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
+import { DUPLICATE_WINDOW_MS } from './inbound.js';
 import type { Outbox } from './outbox.js';
 import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
 import { parseParams } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
+import { resendSms, type ResendResult } from './resend.js';
+
 import { assertSameInvitation } from './same-invitation.js';
 import { externalIdNamespace, isTestId, newTestConversationId } from './test-traffic.js';
 
@@ -92,6 +96,12 @@ export interface ConversationDeps {
 export const PENDING_CHECK_MS = 15 * 60_000;
 /** A request waiting for its number's turn is looked at again this long after, should no end release it. */
 export const TURN_RECHECK_MS = 5 * 60_000;
+/**
+ * A question without a service code goes no sooner than this after the number's last reply: the
+ * window in which a retransmission is told from a new SMS, and a minute for the clocks of two
+ * processes to differ.
+ */
+export const NEXT_QUESTION_AFTER_MS = DUPLICATE_WINDOW_MS + 60_000;
 /** How long one number's turn is decided under its lock at most. */
 const TURN_LOCK_MS = 10_000;
 
@@ -99,10 +109,6 @@ const TURN_LOCK_MS = 10_000;
 const MAX_ATTEMPTS = 8;
 /** Keys of applied replies and events kept per conversation for idempotency. */
 const APPLIED_KEEP = 32;
-
-export type ResendResult =
-  | { readonly status: 'resent'; readonly smsId: string; readonly conversation: Conversation }
-  | { readonly status: 'not-found' | 'no-such-sms' | 'not-failed' };
 
 export type ApplyResult =
   | { readonly status: 'applied' | 'unchanged' | 'folded'; readonly conversation: Conversation }
@@ -211,7 +217,9 @@ export class ConversationService {
     if (!this.takesTurns(service, fresh)) return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     return this.underTurnLock(fresh.msisdn, async (locked) => {
       if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
-      if (await this.turnTaken(fresh)) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
+      const free = await this.turnFreeFrom(fresh);
+      if (free === null) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
+      if (free > now) return this.commitWaiting(fresh, now, 'replies', free);
       return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
     });
   }
@@ -260,6 +268,19 @@ export class ConversationService {
   }
 
   /**
+   * When a question without a code may go to the number: null while another request holds the
+   * turn; else once {@link NEXT_QUESTION_AFTER_MS} has passed since the number's last reply, so
+   * that any retransmission of that reply arrives before the question exists and none of the
+   * citizen's answers to it can be taken for one (docs/dialogues.md). Called under the turn lock:
+   * no reply of the number is taken meanwhile (store/lua/reply-seen-2.lua).
+   */
+  private async turnFreeFrom(conv: Conversation): Promise<number | null> {
+    if (await this.turnTaken(conv)) return null;
+    const last = await this.deps.store.replies.lastTakenAt(conv.msisdn);
+    return last === null ? 0 : last + NEXT_QUESTION_AFTER_MS;
+  }
+
+  /**
    * Sends a waiting conversation if it may go now (the window is open, its number's turn is free),
    * else schedules the next try. Called by the sweeper for those due and when a request ends.
    */
@@ -282,11 +303,11 @@ export class ConversationService {
     };
     if (!this.takesTurns(service, conv)) return send();
     return this.underTurnLock(conv.msisdn, async (locked) => {
-      if (!locked || (await this.turnTaken(conv))) {
-        await this.deps.holds.wait(id, locked ? now + TURN_RECHECK_MS : now);
-        return 'waiting';
-      }
-      return send();
+      // Not locked: another process is deciding the number's turn; tried again at the next sweep.
+      const free = locked ? await this.turnFreeFrom(conv) : null;
+      if (free !== null && free <= now) return send();
+      await this.deps.holds.wait(id, locked ? (free ?? now + TURN_RECHECK_MS) : now);
+      return 'waiting';
     });
   }
 
@@ -482,7 +503,7 @@ export class ConversationService {
       if (committed.campaign)
         after.push(
           this.deps.campaigns
-            .moveState(committed.campaign, from, committed.state, now)
+            .moveState(committed.campaign, { id: committed.id, from, to: committed.state, ended: final }, now)
             .catch(() => undefined),
         );
     }
@@ -500,7 +521,7 @@ export class ConversationService {
         }),
     );
     await Promise.all(after);
-    if (isOpen(before) && !isOpen(committed)) {
+    if (before.version >= 0 && isOpen(before) && !isOpen(committed)) {
       await this.passTurn(committed).catch((err: unknown) =>
         // The waiting request is tried again by the sweeper (TURN_RECHECK_MS).
         this.deps.log.warn({ err, conversationId: committed.id }, 'passing the turn failed; will retry'),
@@ -540,77 +561,9 @@ export class ConversationService {
     return this.deps.store.get(id);
   }
 
-  /**
-   * Sends an undelivered SMS again, as it was (the same text, template and version: the stored
-   * entry, not a new rendering), for a supervisor who checked the number with the citizen.
-   * An undelivered invitation reopens its stage with a fresh deadline, so the citizen can answer.
-   */
+  /** A supervisor's resend of an undelivered SMS (resend.ts). */
   async resend(id: string, smsId: string, by: string, reason: string): Promise<ResendResult> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const stored = await this.deps.store.withTimeline(id);
-      if (!stored) return { status: 'not-found' };
-      const { conversation: conv, timeline } = stored;
-      const sms = smsEntry(timeline, smsId);
-      if (!sms) return { status: 'no-such-sms' };
-      if (!smsStatuses(timeline, smsId).some((e) => e.status === 'failed')) return { status: 'not-failed' };
-      const now = this.deps.now();
-      const newId = `${conv.version + 1}.0`;
-      const asksConsent = conv.consentTemplate?.id === sms.templateId;
-      let next: Conversation = { ...conv, updatedAt: now };
-      const entries: TimelineEntry[] = [{ at: now, kind: 'note', text: reason, by, action: 'resend', smsId }];
-      if (conv.state === 'undeliverable' && asksConsent) {
-        const reopened = this.reopen(conv, timeline, now);
-        if (reopened) {
-          next = reopened;
-          entries.push({
-            at: now,
-            kind: 'transition',
-            from: conv.state,
-            to: next.state,
-            stage: next.stage,
-            cause: 'resend by a supervisor',
-          });
-        }
-      }
-      entries.push({ ...sms, at: now, smsId: newId, status: 'queued', resendOf: smsId });
-      const outbox: OutboxEntry[] = [
-        {
-          t: 'sms',
-          smsId: newId,
-          to: next.msisdn,
-          text: sms.text,
-          templateId: sms.templateId,
-          asksConsent,
-          ...(next.campaign ? { campaign: next.campaign } : {}),
-        },
-      ];
-      if (next.deadline !== conv.deadline) outbox.push({ t: 'deadline', at: next.deadline });
-      if (!(await this.deps.store.commit(conv.version, next, entries, outbox, false))) continue;
-      const committed = { ...next, version: conv.version + 1 };
-      await this.deps.worklists?.committed(conv, committed, entries, now);
-      await this.deps.outbox
-        .flush(committed.id, { entries: outbox, conversation: committed })
-        .catch((err: unknown) => {
-          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
-        });
-      return { status: 'resent', smsId: newId, conversation: committed };
-    }
-    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
-  }
-
-  /** The stage an undeliverable conversation was in, entered again now with its deadline. */
-  private reopen(conv: Conversation, timeline: readonly TimelineEntry[], now: number): Conversation | null {
-    const service = this.service(conv.service);
-    const last = timeline.filter(ofKind('transition')).findLast((e) => e.stage !== 'undeliverable');
-    const stage = last && service.stages[last.stage];
-    if (!stage || !last) return null;
-    return {
-      ...conv,
-      stage: last.stage,
-      state: stage.state,
-      deadline: stage.deadline ? this.deps.deadline(stage.deadline, now) : null,
-      updatedAt: now,
-    };
+    return resendSms({ ...this.deps, service: (s) => this.service(s) }, id, smsId, by, reason);
   }
 
   /** Events from downstream systems (POST /v1/events). */

@@ -3,10 +3,11 @@
  * acknowledged `stored` only after it is durably stored as a job in the `inbound`
  * queue; while Redis is unreachable the answer is `try-later` (the SMPP adapter
  * answers ESME_RX_T_APPN) and the SMSC retries (CONTRACT.md, "SMPP behaviour"). A
- * retransmitted identical reply is deduplicated, so it changes nothing: its
- * identity is the sender, the bytes, and the handset's own references (its message
- * reference, the concatenation reference) where the carrier relays them, so a
- * citizen's second identical SMS is a new one.
+ * reply's identity is the sender, the bytes, and the handset's own references (its
+ * message reference, the concatenation reference) where the carrier relays them;
+ * the worker tells a retransmission of a reply it took (the same identity within
+ * DUPLICATE_WINDOW_MS) from a citizen's second identical SMS (gateway/core/replies.ts,
+ * docs/dialogues.md). A repeated receipt is deduplicated here.
  */
 import { hash as digest } from 'node:crypto';
 import type { Queue } from 'bullmq';
@@ -25,7 +26,11 @@ import type {
   ReplyPart,
 } from './ports.js';
 
-/** A carrier retransmits a deliver_sm whose resp it missed within minutes; identical ones inside this window are one. */
+/**
+ * A carrier retransmits a deliver_sm whose resp it missed within minutes: identical ones received
+ * less than this apart are one. A question without a service code waits this long (and a minute)
+ * after the number's last reply (docs/dialogues.md), so a retransmission never lands on it.
+ */
 export const DUPLICATE_WINDOW_MS = 15 * 60_000;
 /** Parts of a multipart reply wait this long for the rest (3GPP leaves it to the receiver). */
 export const REASSEMBLY_TTL_SECONDS = 30 * 60;
@@ -121,7 +126,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       text = decodeText(event.encoding, Buffer.from(bytesHex, 'hex'));
     }
     // The handset's message reference, when the SMSC relays it, makes a citizen's second identical
-    // answer (a mother's second `3#1`, for her second child) a new SMS; a retransmission keeps it.
+    // answer a new SMS at once; without it, the time it arrived tells (replies.ts).
     const id = hash(event.from, event.to, event.encoding, bytesHex, event.messageReference ?? '', concatRef);
     const data: ReplyJob = {
       from: event.from,
@@ -132,9 +137,10 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       ...(event.carrier !== undefined ? { carrier: event.carrier } : {}),
     };
     const priority = fairShare.priority(event.from, data.receivedAt);
+    // Every copy is stored: which copy counts is decided on the gateway's clock, with the number's
+    // turn (store/lua/reply-seen-2.lua), not by a key's expiry in Redis.
     await deps.inbound.add(REPLY_JOB_NAME, data, {
       ...JOB_OPTS,
-      deduplication: { id: `mo.${id}`, ttl: DUPLICATE_WINDOW_MS },
       ...(priority !== undefined ? { priority } : {}),
     });
   }

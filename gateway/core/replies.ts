@@ -18,10 +18,24 @@ import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '..
 import type { PartLink } from '../../store/receipts.js';
 import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
+import { DUPLICATE_WINDOW_MS } from './inbound.js';
 import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
+
+/** How long the replies a number sent lately are kept to tell a retransmission (store/lua/reply-seen-2.lua). */
+const SEEN_TTL_MS = 60 * 60_000;
+const TAKE_ATTEMPTS = 40;
+const TAKE_PAUSE_MS = 25;
+
+/**
+ * One SMS of a citizen: its content's identity and when it was received. A second identical SMS
+ * (a mother's second `3#1`) is another reply; a retransmission never gets this far.
+ */
+function replyKey(job: ReplyJob): string {
+  return `${job.smscMessageId}@${job.receivedAt}`;
+}
 
 /** Conversation id used for SMS that belong to no conversation (no open request, which request). */
 export const NO_CONVERSATION = 'none';
@@ -42,7 +56,11 @@ export class InboundProcessor {
     private readonly log: Logger,
   ) {}
 
-  async reply(job: ReplyJob): Promise<string> {
+  /**
+   * Decides a stored reply. `delivery` names this stored copy (the inbound job's id): the SMSC's
+   * retransmission of a reply already taken is another copy, and changes nothing.
+   */
+  async reply(job: ReplyJob, delivery: string): Promise<string> {
     const msisdn = normalizeMsisdn(job.from);
     if (!msisdn) {
       this.log.info(
@@ -50,6 +68,10 @@ export class InboundProcessor {
         'reply from a sender that is not a phone number: recorded nowhere, never answered',
       );
       return 'ignored-sender';
+    }
+    if ((await this.take(msisdn, job, delivery)) === 'retransmission') {
+      this.logReply(job, 'retransmission');
+      return 'retransmission';
     }
     const parsed = parseReply(job.text);
     // The bind an SMS came in on names the citizen's network now (a ported number's included).
@@ -63,7 +85,7 @@ export class InboundProcessor {
         const result = await this.core.conversations.apply(
           route.conversation.id,
           { type: 'reply', parsed, reply },
-          `reply:${job.smscMessageId}`,
+          `reply:${replyKey(job)}`,
           route.conversation,
         );
         // Counted once: a re-run of this job finds the reply applied and answers `unchanged`.
@@ -86,6 +108,27 @@ export class InboundProcessor {
         return result;
       }
     }
+  }
+
+  /**
+   * Takes the reply, or tells it is a retransmission (docs/dialogues.md, "Retransmissions and a
+   * second identical answer"). While the number's turn is being decided it waits a moment, so the
+   * decision sees every reply taken before it; after a second the job is retried.
+   */
+  private async take(msisdn: string, job: ReplyJob, delivery: string): Promise<'taken' | 'retransmission'> {
+    for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
+      const result = await this.core.store.replies.take(
+        msisdn,
+        job.smscMessageId,
+        job.receivedAt,
+        delivery,
+        DUPLICATE_WINDOW_MS,
+        SEEN_TTL_MS,
+      );
+      if (result !== 'busy') return result;
+      await new Promise((resolve) => setTimeout(resolve, TAKE_PAUSE_MS));
+    }
+    throw new Error("the number's turn is being decided; the reply is tried again");
   }
 
   private logReply(job: ReplyJob, result: string, to?: Conversation, open?: number): void {
@@ -131,7 +174,7 @@ export class InboundProcessor {
     const options = whichOptions(this.core.services, candidates, parsed, language);
     const sms = this.core.renderer.render('gateway.which-request', language, { options });
     try {
-      await this.enqueueLoose(msisdn, sms.text, sms.templateId, job.smscMessageId);
+      await this.enqueueLoose(msisdn, sms.text, sms.templateId, replyKey(job));
     } catch (err) {
       await limits.returnSms(msisdn, 'gateway.which-request', now).catch(() => undefined);
       throw err;
@@ -149,7 +192,7 @@ export class InboundProcessor {
       .map((l) => this.core.renderer.render('gateway.no-open-request', l, {}).text)
       .join('\n');
     try {
-      await this.enqueueLoose(msisdn, text, 'gateway.no-open-request', job.smscMessageId);
+      await this.enqueueLoose(msisdn, text, 'gateway.no-open-request', replyKey(job));
     } catch (err) {
       // Not sent: let the retried job (or the next reply) tell the citizen after all.
       await limits.returnSms(msisdn, 'gateway.no-open-request', now).catch(() => undefined);

@@ -38,7 +38,8 @@ export function startInboundWorker(options: InboundWorkerOptions): {
     QUEUES.inbound,
     async (job: Job) => {
       let result: string;
-      if (job.name === REPLY_JOB_NAME) result = await processor.reply(replyJob.parse(job.data));
+      if (job.name === REPLY_JOB_NAME)
+        result = await processor.reply(replyJob.parse(job.data), String(job.id));
       else if (job.name === RECEIPT_JOB_NAME) result = await processor.receipt(receiptJob.parse(job.data));
       else throw new Error(`unknown inbound job ${job.name}`);
       options.metrics?.processed.inc({ name: job.name, result });

@@ -13,7 +13,7 @@
 
   Returns: nil while incomplete; the payloads in part order once complete.
   The hash is kept (not deleted) so a retransmitted last part finds it complete
-  again and the caller's deduplication answers it; it expires with its TTL.
+  again and the reply worker tells it is a retransmission; it expires with its TTL.
 ]]
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('TTL', KEYS[1]) < 0 then

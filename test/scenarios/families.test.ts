@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { NEXT_QUESTION_AFTER_MS } from '../../gateway/core/conversations.js';
+import { REPLY_JOB_NAME } from '../../queues/jobs.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assignment, drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
 
@@ -19,6 +21,14 @@ afterAll(async () => {
 
 const msisdn = numbers('715');
 const to = (m: string) => (x: { destination: string }) => x.destination === m;
+/** What the reply worker decided for each SMS from `phone`, in the order received. */
+async function decided(phone: string): Promise<string[]> {
+  const jobs = await t.gateway.core.queues.inbound.getJobs(['completed']);
+  return jobs
+    .filter((j) => j.name === REPLY_JOB_NAME && (j.data as { from: string }).from === phone)
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map((j) => String(j.returnvalue));
+}
 const meals = (phone: string, child: string, externalId = `meals-${child}-${phone}`) =>
   invite(
     t,
@@ -110,15 +120,17 @@ describe('replies among the open requests of one number', () => {
     expect(messagesTo(t, phone)).toHaveLength(1);
 
     // The handset numbers each SMS it sends (TP-MR); the SMSC relays it as user_message_reference.
+    const answered = t.clock.now();
     await t.sim.injectReply({ from: phone, text: '3#1', messageReference: 1 });
     const firstJob = await assignment(t, first.id);
+    await drained(t);
+    // The second question goes once the first answer can no longer be retransmitted.
+    expect(await t.gateway.core.holds.waitingUntil(second.id)).toBe(answered + NEXT_QUESTION_AFTER_MS);
+    t.clock.set(answered + NEXT_QUESTION_AFTER_MS);
+    await t.gateway.sweeper.tick();
     const secondSms = await t.sim.nextMessage((m) => m.destination === phone && m.text.includes('Айгерим'));
     await stateReached(t, second.id, 'invited');
-    // The SMSC retransmits the first 3#1 (its deliver_sm_resp was lost): the same SMS, nothing new.
-    await t.sim.injectReply({ from: phone, text: '3#1', messageReference: 1 });
-    await drained(t);
-    expect((await t.gateway.core.conversations.get(second.id))?.state).toBe('invited');
-    // Her own second 3#1, minutes later, for the second child.
+    // Her own second 3#1, for the second child.
     await t.sim.injectReply({ from: phone, text: '3#1', messageReference: 2 });
     const secondJob = await assignment(t, second.id);
     expect(firstJob.data.consentTemplate.text).toBe(firstSms.text);
@@ -128,6 +140,70 @@ describe('replies among the open requests of one number', () => {
       expect(job.data.consentTemplate.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(firstSms.text).not.toBe(secondSms.text);
     expect(firstJob.data.reply.smscMessageId).not.toBe(secondJob.data.reply.smscMessageId);
+  });
+
+  it('two children, an SMSC that relays no message reference: retransmissions of the first 3#1 within and after 15 minutes change nothing, her second 3#1 consents for the second child', async () => {
+    const phone = msisdn();
+    const start = t.clock.now();
+    const first = await meals(phone, 'Әлихан');
+    const second = await meals(phone, 'Томирис');
+    await t.sim.nextMessage(to(phone));
+
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    await assignment(t, first.id);
+    await drained(t);
+    const sentAfterFirst = messagesTo(t, phone).length;
+    expect(await t.gateway.core.holds.waitingUntil(second.id)).toBe(start + NEXT_QUESTION_AFTER_MS);
+
+    // Its deliver_sm_resp lost, the SMSC sends the same 3#1 again a few minutes later: one SMS.
+    t.clock.set(start + 5 * 60_000);
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    await drained(t);
+    expect(await decided(phone)).toEqual(['applied', 'retransmission']);
+    // And once more after 15 minutes, before the second question exists: a reply to the first
+    // request, which has its consent already; the second question waits 16 minutes from it.
+    const late = start + 15 * 60_000 + 30_000;
+    t.clock.set(late);
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    await drained(t);
+    t.clock.set(start + NEXT_QUESTION_AFTER_MS);
+    await t.gateway.sweeper.tick();
+    await drained(t);
+    expect((await t.gateway.core.conversations.get(second.id))?.state).toBe('waiting');
+    expect(await t.gateway.core.holds.waitingUntil(second.id)).toBe(late + NEXT_QUESTION_AFTER_MS);
+    expect(await decided(phone)).toEqual(['applied', 'retransmission', 'applied']);
+
+    t.clock.set(late + NEXT_QUESTION_AFTER_MS);
+    await t.gateway.sweeper.tick();
+    const secondSms = await t.sim.nextMessage((m) => m.destination === phone && m.text.includes('Томирис'));
+    await stateReached(t, second.id, 'invited');
+    // A minute later she answers for Томирис with the very same text.
+    t.clock.set(late + NEXT_QUESTION_AFTER_MS + 60_000);
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    const secondJob = await assignment(t, second.id);
+    expect(secondJob.data.consentTemplate.text).toBe(secondSms.text);
+    // And the SMSC retransmits that one too: still one consent each.
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    await drained(t);
+
+    const consents = await t.gateway.core.queues.assignments.getJobs([
+      'waiting',
+      'prioritized',
+      'active',
+      'completed',
+    ]);
+    expect(
+      consents
+        .filter((j) => j.data.msisdn === phone)
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual([first.id, second.id].sort());
+    for (const c of [first, second]) {
+      const timeline = await t.gateway.core.store.timeline(c.id);
+      expect(timeline.filter((e) => e.kind === 'transition' && e.to === 'consented')).toHaveLength(1);
+      expect(timeline.filter((e) => e.kind === 'reply' && e.accepted === true)).toHaveLength(1);
+    }
+    expect(messagesTo(t, phone).length).toBeGreaterThanOrEqual(sentAfterFirst + 2);
   });
 
   it('a coded offer never waits behind school meals', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmppBind } from '../../gateway/smpp/bind.js';
 import type { SmppError } from '../../gateway/smpp/status.js';
-import { PerlSmsc } from '../support/perl-smsc.js';
+import { PerlSmsc, type SmscLogLine } from '../support/perl-smsc.js';
 import { missing, perlSmsc } from '../support/requires.js';
 import { metricValue, testBind } from './helpers.js';
 
@@ -40,7 +40,7 @@ describe.skipIf(skip)('submit_sm against the Perl SMSC', () => {
     const complete = await smsc.waitFor((l) => l.event === 'concat_complete');
     expect(complete.text).toBe(KAZAKH);
     expect(complete.message_ids).toEqual(result.parts.map((p) => p.messageId));
-    const submits = smsc.received('submit_sm');
+    const submits = await smsc.receivedAtLeast('submit_sm', 6);
     expect(
       submits.map((s) => [s.data_coding, s.esm_class, s.source_addr, s.dest_addr_ton, s.registered_delivery]),
     ).toEqual(Array(6).fill([8, 0x40, '1414', 1, 1]));
@@ -49,7 +49,7 @@ describe.skipIf(skip)('submit_sm against the Perl SMSC', () => {
   it('a GSM text with € and [ goes as data_coding 0 with escape septets', async () => {
     const { smsc, bind } = await bound();
     await bind.submit({ to: '77011234567', text: 'Cost 5€ [ok]' });
-    const [submit] = smsc.received('submit_sm');
+    const [submit] = await smsc.receivedAtLeast('submit_sm', 1);
     expect(submit?.data_coding).toBe(0);
     expect(submit?.short_message_hex).toBe(
       Buffer.from('Cost 5\x1b\x65 \x1b\x3cok\x1b\x3e', 'latin1').toString('hex'),
@@ -64,10 +64,9 @@ describe.skipIf(skip)('submit_sm against the Perl SMSC', () => {
     expect(result.parts).toHaveLength(2);
     const complete = await smsc.waitFor((l) => l.event === 'concat_complete');
     expect(complete.text).toBe(text);
-    expect(smsc.received('submit_sm').map((s) => (s.concat as { method: string }).method)).toEqual([
-      'sar',
-      'sar',
-    ]);
+    expect(
+      (await smsc.receivedAtLeast('submit_sm', 2)).map((s) => (s.concat as { method: string }).method),
+    ).toEqual(['sar', 'sar']);
   });
 
   it('with every 2nd submit throttled, each message is still accepted exactly once', async () => {
@@ -75,7 +74,9 @@ describe.skipIf(skip)('submit_sm against the Perl SMSC', () => {
     const texts = Array.from({ length: 6 }, (_, i) => `message ${i}`);
     const results = await Promise.all(texts.map((text) => bind.submit({ to: '77011234567', text })));
     expect(results.every((r) => r.parts.length === 1)).toBe(true);
-    const accepted = smsc.received('submit_sm').filter((s) => (s.resp as { status: number }).status === 0);
+    const isAccepted = (s: SmscLogLine) => (s.resp as { status: number }).status === 0;
+    await smsc.waitFor(() => smsc.received('submit_sm').filter(isAccepted).length >= texts.length);
+    const accepted = smsc.received('submit_sm').filter(isAccepted);
     expect(accepted.map((s) => s.text).sort()).toEqual([...texts].sort());
     expect(
       await metricValue(registry, 'smpp_throttle_events_total', { status: 'ESME_RTHROTTLED' }),
@@ -87,6 +88,7 @@ describe.skipIf(skip)('submit_sm against the Perl SMSC', () => {
     await Promise.all(
       Array.from({ length: 10 }, (_, i) => bind.submit({ to: '77011234567', text: `w${i}` })),
     );
+    await smsc.waitFor(() => smsc.log.filter((l) => l.command === 'submit_sm_resp').length >= 10);
     let open = 0;
     let max = 0;
     for (const line of smsc.log) {

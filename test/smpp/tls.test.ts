@@ -85,7 +85,7 @@ describe.skipIf(skip)('SMPP over TLS (ssmpp)', () => {
     expect(tlsEnd.handshakes.count).toBe(1);
     const sent = await router.submit({ to: '77011234567', text: 'over TLS' });
     expect(sent.parts).toHaveLength(1);
-    expect(smsc.received('submit_sm')[0]?.text).toBe('over TLS');
+    expect((await smsc.receivedAtLeast('submit_sm', 1))[0]?.text).toBe('over TLS');
     router.onInbound(() => Promise.resolve('stored' as const));
     const mo = await smsc.control({ op: 'mo', from: '77011234567', to: '1414', text: '2#1' });
     expect(mo.statuses).toEqual([0]);

@@ -106,6 +106,15 @@ export class PerlSmsc {
     return this.log.filter((l) => l.dir === 'in' && l.command === command);
   }
 
+  /**
+   * The PDUs received with this command name once there are at least `count`: the SMSC writes its
+   * log to stderr, which may trail what its peer already saw on the wire.
+   */
+  async receivedAtLeast(command: string, count: number, timeoutMs = 5000): Promise<SmscLogLine[]> {
+    await this.waitFor(() => this.received(command).length >= count, timeoutMs);
+    return this.received(command);
+  }
+
   /** SIGTERM (the SMSC unbinds its ESMEs) and wait for exit. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');
