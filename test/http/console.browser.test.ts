@@ -5,6 +5,7 @@
  * scrolling; a failed search must leave nothing of the previous caller on screen; a reply
  * reaches the open conversation without a click; a revoked key is refused at once. Screenshots
  * go to artifacts/console/ (docs/console/ holds copies of them).
+ * Longer than 300 lines: one browser session per language and screen size, sharing its setup.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
