@@ -503,7 +503,7 @@ export class ConversationService {
       if (committed.campaign)
         after.push(
           this.deps.campaigns
-            .moveState(committed.campaign, from, committed.state, now)
+            .moveState(committed.campaign, { id: committed.id, from, to: committed.state, ended: final }, now)
             .catch(() => undefined),
         );
     }
