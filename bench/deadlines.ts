@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
+import { connectRedis } from '../store/connection.js';
 import { pino } from 'pino';
 import { createCore } from '../gateway/core/runtime.js';
 import { createSweeper } from '../gateway/core/sweeper.js';
@@ -20,6 +21,7 @@ import {
   homeSchoolingParams,
   msisdn,
   option,
+  profiled,
   redisCpuMs,
   startRedisServer,
   summary,
@@ -31,21 +33,34 @@ const PARALLEL = option('parallel', 32);
 
 let clock = Date.UTC(2026, 10, 24, 6, 0);
 const redisServer = await startRedisServer();
-const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+// The gateway's own connection settings (store/connection.ts).
+const redis = connectRedis({ url: redisServer.url, clusterNodes: [] });
+const admin = new Redis(redisServer.url);
 const log = pino({ level: 'silent' });
 const core = await createCore({ redis, log, keyPrefix: 'gw-dl', queuePrefix: 'bull-dl', now: () => clock });
 const sweeper = createSweeper({ core, log, intervalMs: 0, graceMs: 0, batch: BATCH, parallel: PARALLEL });
 try {
   const created = performance.now();
-  await bounded(DEADLINES, 64, (i) =>
-    core.conversations.invite({
+  const ids: string[] = [];
+  await bounded(DEADLINES, 64, async (i) => {
+    const { conversation } = await core.conversations.invite({
       service: 'home-schooling',
       externalId: `dl-${i}`,
       msisdn: msisdn(i),
       language: 'ru',
       params: homeSchoolingParams(),
-    }),
-  );
+    });
+    ids.push(conversation.id);
+  });
+  // The offer's deadline runs from the SMSC's acceptance (003, item 10): accepted now, as the
+  // sender would record it (gateway/core/sent-writes.ts), so each deadline is a real one.
+  const stages = core.services.get('home-schooling')?.stages ?? {};
+  await bounded(ids.length, 64, async (n) => {
+    const conv = await core.store.get(ids[n]!);
+    const templateId = stages[conv?.deadlineOnSent ?? '']?.send;
+    if (!conv || !templateId) throw new Error(`conversation ${ids[n]} waits for no SMS`);
+    await core.conversations.apply(conv.id, { type: 'sent', templateId, at: clock }, `sent:${templateId}`);
+  });
   const due = await core.store.deadlines.count();
   console.log(
     `deadlines — ${fmt(DEADLINES)} conversations created in ${fmt(performance.now() - created)} ms`,
@@ -54,20 +69,22 @@ try {
   clock += 366 * 86_400_000;
 
   const cpu = process.cpuUsage();
-  const redisCpu = await redisCpuMs(redis);
+  const redisCpu = await redisCpuMs(admin);
   const started = performance.now();
   let handled = 0;
   let ticks = 0;
   let firstPassMs = 0;
-  for (let n = await sweeper.tick(); n > 0; n = await sweeper.tick()) {
-    handled += n;
-    ticks++;
-    if (firstPassMs === 0 && handled >= due) firstPassMs = performance.now() - started;
-  }
+  await profiled('deadlines', async () => {
+    for (let n = await sweeper.tick(); n > 0; n = await sweeper.tick()) {
+      handled += n;
+      ticks++;
+      if (firstPassMs === 0 && handled >= due) firstPassMs = performance.now() - started;
+    }
+  });
   const ms = performance.now() - started;
   const left = await core.store.deadlines.count();
   const cpuMs = cpuMsSince(cpu);
-  const redisMs = (await redisCpuMs(redis)) - redisCpu;
+  const redisMs = (await redisCpuMs(admin)) - redisCpu;
   console.log(
     `${fmt(handled)} deadlines handled in ${ticks} ticks, ${fmt(ms)} ms: ${fmt((handled / ms) * 1000)}/s ` +
       `(first ${fmt(due)} in ${fmt(firstPassMs)} ms); ${left} left in the index`,
@@ -90,5 +107,6 @@ try {
   await sweeper.stop();
   await core.close();
   redis.disconnect();
+  admin.disconnect();
   await redisServer.stop();
 }

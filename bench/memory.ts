@@ -12,6 +12,7 @@ import type { GatewayHandle } from '../gateway/gateway.js';
 import { EXTERNAL_ID_BUCKETS } from '../store/external-ids.js';
 import { createKeys } from '../store/keys.js';
 import { MSISDN_BUCKETS } from '../store/msisdn-index.js';
+import { ofKind } from '../store/timeline-entry.js';
 import { fnv1a } from '../store/receipts.js';
 import {
   bounded,
@@ -40,6 +41,15 @@ const KEY_PREFIX = 'gw';
 const QUEUE_PREFIX = 'bull';
 /** The carrier of a gateway configured by SMPP_HOST alone (gateway/config.ts). */
 const CARRIER = 'default';
+/**
+ * The gateway's clock: Tuesday 24 November 2026, 10:00 in Almaty, moving with real time. Inside
+ * the default sending window (SEND_WINDOW 09:00–21:00 on working days) every invitation goes out
+ * at once; outside it they would wait for the opening and the figure would be that of
+ * conversations without their SMS.
+ */
+const CLOCK_START = Date.UTC(2026, 10, 24, 5, 0);
+const started = Date.now();
+const now = (): number => CLOCK_START + (Date.now() - started);
 
 const invite = (gateway: GatewayHandle, i: number) =>
   gateway.core.conversations.invite({
@@ -103,15 +113,38 @@ async function deliverAll(gateway: GatewayHandle, redis: Redis): Promise<number>
   await bounded(ids.length, 64, async (i) => {
     const timeline = await gateway.core.store.timeline(ids[i] as string);
     const sent = timeline.flatMap((e) => (e.kind === 'sms-status' && e.status === 'sent' ? [e] : []));
-    for (const messageId of sent.flatMap((e) => e.messageIds as string[])) {
+    for (const messageId of sent.flatMap((e) => e.messageIds ?? [])) {
       // `err:000`, as carriers (and the simulator) write a DELIVRD receipt (SMPP 3.4 Appendix B).
       const job = { smscMessageId: messageId, carrier: CARRIER, status: 'DELIVRD', errorCode: '000' };
-      if ((await inbound.receipt({ ...job, receivedAt: Date.now() })) !== 'delivered')
+      if ((await inbound.receipt({ ...job, receivedAt: now() })) !== 'delivered')
         throw new Error(`receipt of ${messageId} not delivered`);
       receipts++;
     }
   });
   return receipts;
+}
+
+/** BullMQ's own keys of a queue (lists, sets, markers); any other key of it is a job's. */
+const QUEUE_KEYS =
+  /^(wait|active|completed|failed|delayed|paused|prioritized|events|meta|id|marker|stalled|stalled-check|pc|de|limiter|repeat)$/;
+
+/** A key's family: its name with ids left out (`gw:{c:…}`, `bull:outcomes:<job>`). */
+function familyOf(key: string): string {
+  if (key.startsWith(`${QUEUE_PREFIX}:`)) {
+    const [, queue = '', name = ''] = key.split(':');
+    return `${QUEUE_PREFIX}:${queue}:${QUEUE_KEYS.test(name) && key.split(':').length === 3 ? name : '<job>'}`;
+  }
+  return key.replace(/\{([a-z-]+):[^}]*\}/, '{$1:…}').replace(/:[0-9a-z.]+$/, ':…');
+}
+
+/** `MEMORY USAGE` of the whole keyspace by family, per conversation, largest first. */
+async function byFamily(redis: Redis): Promise<Array<[string, number]>> {
+  const totals = new Map<string, number>();
+  const stream = redis.scanStream({ count: 1000 });
+  for await (const batch of stream as AsyncIterable<string[]>)
+    for (const key of batch)
+      totals.set(familyOf(key), (totals.get(familyOf(key)) ?? 0) + (await usage(redis, key)));
+  return [...totals].map(([k, v]): [string, number] => [k, v / CONVERSATIONS]).sort((a, b) => b[1] - a[1]);
 }
 
 /** A bucket hash (externalId claims, MSISDNs), per field it holds. */
@@ -136,7 +169,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
   const conv = await gateway.core.store.get(id);
   if (!conv) throw new Error(`conversation ${id} is gone`);
   const timeline = await gateway.core.store.timeline(id);
-  const sms = timeline.filter((e) => e.kind === 'sms');
+  const sms = timeline.filter(ofKind('sms'));
   const bull = `${QUEUE_PREFIX}:sms-out`;
   const shared = async (key: string): Promise<number> => (await usage(redis, key)) / CONVERSATIONS;
   const sum = async (list: string[]): Promise<number> =>
@@ -144,7 +177,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
   return {
     conversation: await usage(redis, keys.conversation(id)),
     conversation_value: await redis.strlen(keys.conversation(id)),
-    timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(String(e.text)), 0),
+    timeline_sms_text: sms.reduce((n, e) => n + Buffer.byteLength(e.text), 0),
     // A number's sorted set (a number with many conversations), or its share of
     // the MSISDN bucket its field is in (store/msisdn-index.ts).
     by_msisdn:
@@ -155,9 +188,9 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
       keys.externalIds(conv.service, fnv1a(conv.externalId) % EXTERNAL_ID_BUCKETS),
     ),
     deadline_share: deadlineShare,
-    sms_parts: await sum(sms.map((e) => keys.smsParts(id, String(e.smsId)))),
+    sms_parts: await sum(sms.map((e) => keys.smsParts(id, e.smsId))),
     receipt_links_share: receiptShare,
-    bullmq_sms_job: await sum(sms.map((e) => `${bull}:${id}.${String(e.smsId)}`)),
+    bullmq_sms_job: await sum(sms.map((e) => `${bull}:${id}.${e.smsId}`)),
     bullmq_completed_share: await shared(`${bull}:completed`),
   };
 }
@@ -167,12 +200,14 @@ const admin = new Redis(redisServer.url);
 const sink = await startSink('raw', { idWidth: ID_WIDTH });
 const gateway = await startBenchGateway({
   ...{ redisUrl: redisServer.url, smppPort: sink.port, prefix: PREFIX },
-  ...{ keyPrefix: KEY_PREFIX, queuePrefix: QUEUE_PREFIX },
+  ...{ keyPrefix: KEY_PREFIX, queuePrefix: QUEUE_PREFIX, now },
 });
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 try {
   const { conversation } = await invite(gateway, 0);
+  if (conversation.state === 'waiting')
+    throw new Error('the invitation waits: the clock is outside SEND_WINDOW');
   const parts = await smsParts(gateway, conversation.id);
   await sink.expect(parts);
   const before = await usedMemory(admin);
@@ -206,6 +241,9 @@ try {
   console.log(`  ${'sum'.padEnd(24)} ${fmt(sampled).padStart(7)}`);
   console.log(`  (the timeline holds the SMS text: ${fmt(text)} bytes of UTF-8 per conversation)`);
   console.log(`  (the conversation string, doc and timeline: ${fmt(doc)} bytes)`);
+  console.log('MEMORY USAGE of every key by family (bytes per conversation, above 5):');
+  for (const [family, bytes] of await byFamily(admin))
+    if (bytes > 5) console.log(`  ${family.padEnd(36)} ${fmt(bytes).padStart(7)}`);
   // Receipts need the links, which expire (4 days) before the conversation is steady: keep them
   // aside for the steady state, put them back for the receipts, then let them expire again.
   const links = await saveReceiptLinks(admin, KEY_PREFIX);

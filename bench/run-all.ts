@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['parser', 'smpp', 'outbound', 'inbound', 'memory', 'deadlines'] as const;
+const BENCHES = ['parser', 'smpp', 'outbound', 'inbound', 'memory', 'deadlines', 'cluster'] as const;
 /**
  * A 64 MB young generation (V8's default tops out at 16 MB): an SMS's objects then die young
  * instead of being promoted, which saves the gateway CPU per segment (docs/performance.md).

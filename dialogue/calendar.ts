@@ -8,6 +8,7 @@
  * the religious days), a weekday made a day off by the yearly transfer of days of rest (Labour
  * Code art. 85 p. 3: an order of the Minister of Labour and Social Protection), or a weekend day
  * that no transfer made a working day. See docs/calendar.md.
+ * Longer than 300 lines: the calendar file's schema, its checks and the day arithmetic share one day model.
  */
 import { z } from 'zod';
 import { GatewayError } from '../common/errors.js';

@@ -1,3 +1,4 @@
+// Longer than 300 lines: each service's dialogue (003/000, 002, 004) end to end through the pure engine.
 import { describe, expect, it } from 'vitest';
 import { parseReply } from '../parsers/reply.js';
 import { loadServices } from '../services/load.js';

@@ -20,11 +20,20 @@ export const CAMPAIGN_FIELDS = [
 ] as const;
 export type CampaignField = (typeof CAMPAIGN_FIELDS)[number];
 
-/** Counters plus `states`: how many of the campaign's conversations are in each state now. */
-export type CampaignProgress = Record<CampaignField, number> & { states: Record<string, number> };
+/**
+ * Counters plus `states`: how many of the campaign's conversations are in each state now; and
+ * `carriers`: the same per carrier that accepted the invitation (or its second try elsewhere),
+ * for the conversations whose invitation an SMSC accepted.
+ */
+export type CampaignProgress = Record<CampaignField, number> & {
+  states: Record<string, number>;
+  carriers: Record<string, { states: Record<string, number> }>;
+};
 
 /** Hash fields of the per-state counts: `state:<name>` (a persisted format). */
 const STATE_FIELD = 'state:';
+/** Hash fields of the per-carrier counts: `carrier:<carrier>:state:<name>` (a persisted format). */
+const CARRIER_FIELD = /^carrier:([^:]+):state:(.+)$/;
 
 /** How a campaign is sent: its pace (none: as fast as the binds allow) and whether it is paused. */
 export interface CampaignControl {
@@ -54,14 +63,46 @@ export class CampaignStore {
   }
 
   /**
-   * Moves one conversation from state `from` (null: a new one) to `to` in the per-state counts,
-   * in one MULTI (the campaign's hash is one key).
+   * Moves conversation `id` from state `from` (null: a new one) to `to` in the per-state counts,
+   * and in its carrier's once one is known, in one script (the campaign's keys share a slot).
+   * `ended`: it ended for good, nothing moves it again (its record goes).
    */
-  async moveState(campaign: string, from: string | null, to: string, now: number): Promise<void> {
-    const key = this.keys.campaign(campaign);
-    const multi = this.redis.multi().hincrby(key, `${STATE_FIELD}${to}`, 1);
-    if (from !== null) multi.hincrby(key, `${STATE_FIELD}${from}`, -1);
-    await Promise.all([multi.exec(), this.redis.zadd(this.keys.campaigns(), now, campaign)]);
+  async moveState(
+    campaign: string,
+    move: { id: string; from: string | null; to: string; ended: boolean },
+    now: number,
+  ): Promise<void> {
+    await Promise.all([
+      this.scripts.gwCampaignMove(
+        this.keys.campaign(campaign),
+        this.keys.campaignMembers(campaign),
+        'state',
+        move.id,
+        move.from ?? '',
+        move.to,
+        move.ended ? '1' : '0',
+      ),
+      this.redis.zadd(this.keys.campaigns(), now, campaign),
+    ]);
+  }
+
+  /**
+   * The SMSC of `carrier` accepted conversation `id`'s invitation (or its second try): its state
+   * counts for that carrier from now on, no longer for one that refused it. Arriving before its
+   * first state is recorded (the two are written at once), it waits for it.
+   */
+  async carrierAccepted(campaign: string, id: string, carrier: string): Promise<void> {
+    await this.scripts.gwCampaignMove(
+      this.keys.campaign(campaign),
+      this.keys.campaignMembers(campaign),
+      'carrier',
+      id,
+      carrier,
+    );
+  }
+
+  private get scripts(): RedisClient {
+    return withScripts(this.redis);
   }
 
   /** The counters, or undefined when the campaign has none. */
@@ -74,7 +115,14 @@ export class CampaignStore {
         .filter(([f, n]) => f.startsWith(STATE_FIELD) && Number(n) > 0)
         .map(([f, n]) => [f.slice(STATE_FIELD.length), Number(n)]),
     );
-    return { ...counters, states } as CampaignProgress;
+    const carriers: CampaignProgress['carriers'] = {};
+    for (const [field, n] of Object.entries(raw)) {
+      const match = CARRIER_FIELD.exec(field);
+      if (!match || Number(n) <= 0) continue;
+      const [, carrier = '', state = ''] = match;
+      (carriers[carrier] ??= { states: {} }).states[state] = Number(n);
+    }
+    return { ...counters, states, carriers } as CampaignProgress;
   }
 
   /** Sets the pace (invitations per minute; null: none), keeping the reservations made. */

@@ -134,8 +134,31 @@ export class ConversationStore {
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
-    const values = await Promise.all(ids.map((id) => this.rawValue(id)));
-    return Promise.all(values.flatMap((v) => (v ? [this.readDoc(splitConversation(v).doc)] : [])));
+    return (await this.getAll(ids)).filter((c): c is Conversation => c !== null);
+  }
+
+  /** Each of `ids`' conversations in order, null where there is none, read in one round trip. */
+  async getAll(ids: readonly string[]): Promise<Array<Conversation | null>> {
+    const values = await this.rawValues(ids);
+    return Promise.all(
+      values.map((v) => (v ? this.readDoc(splitConversation(v).doc) : Promise.resolve(null))),
+    );
+  }
+
+  /**
+   * Several stored strings in one write and one read of the socket (a pipeline): the sweeper's
+   * batch of due conversations, a number's conversations. On Cluster their keys lie in many slots
+   * and nodes, so one GET each.
+   */
+  private async rawValues(ids: readonly string[]): Promise<Array<Buffer | null>> {
+    if (ids.length < 2 || this.redis.isCluster) return Promise.all(ids.map((id) => this.rawValue(id)));
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.getBuffer(this.keys.conversation(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, value]) => {
+      if (err) throw err;
+      return (value as Buffer | null) ?? null;
+    });
   }
 
   /** The stored conversation string (store/lua/commit-2.lua). */

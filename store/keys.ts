@@ -58,6 +58,11 @@ export interface Keys {
   campaigns(): string;
   /** Hash: a campaign's pace (`perMinute`), `paused` and the `next` free send time (store/campaigns.ts). */
   campaignPace(id: string): string;
+  /**
+   * Hash: conversation id → `<state> <carrier>` for a campaign's conversations not yet ended for
+   * good, so its counts per carrier move with them (store/lua/campaign-move-2.lua).
+   */
+  campaignMembers(id: string): string;
   /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
   stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
@@ -106,6 +111,7 @@ export function createKeys(prefix = 'gw'): Keys {
     campaign: (id) => `${prefix}:{k:${id}}`,
     campaigns: () => `${prefix}:{campaigns}`,
     campaignPace: (id) => `${prefix}:{k:${id}}:pace`,
+    campaignMembers: (id) => `${prefix}:{k:${id}}:members`,
     stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,

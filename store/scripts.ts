@@ -30,6 +30,7 @@ declare module 'ioredis' {
     gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
     gwPace(pace: string, n: number, now: number): Result<number[], Context>;
+    gwCampaignMove(counters: string, members: string, ...args: string[]): Result<number, Context>;
     gwReassemble(
       parts: string,
       part: number,

@@ -97,6 +97,28 @@ export function commandsPer(
   return { calls: sum((d) => d.calls), usec: sum((d) => d.usec), top };
 }
 
+/**
+ * With `BENCH_PROFILE=<dir>`, records a CPU profile of this process while `work` runs (the
+ * measured phase only, not the set-up) into `<dir>/<label>.cpuprofile`, for Chrome DevTools.
+ */
+export async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${dir}/${label}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /** CPU milliseconds (user + system) another process has used so far (Linux /proc; 0 elsewhere). */
 export function processCpuMs(pid: number): number {
   try {

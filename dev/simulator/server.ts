@@ -10,6 +10,7 @@
  * await sim.injectReply({ from: '77011234567', text: '123#3#1' });
  * await sim.stop();
  * ```
+ * Longer than 300 lines: the one class tests drive (binds, waits, injections, faults, counters); its parts are in desk.ts, inbox.ts and faults.ts.
  */
 import type { AddressInfo } from 'node:net';
 import smpp from 'smpp';

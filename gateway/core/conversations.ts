@@ -3,6 +3,8 @@
  * the SMS, and commits state + timeline + outbox in one Lua compare-and-set.
  * On a conflict (a reply and a deadline at once, two replies at once) it
  * re-reads and decides again, so exactly one of them wins.
+ * Longer than 300 lines: invite, release and apply share one commit path (limits, rendering,
+ * the sending window, outcomes, the outbox) and the number's turn lock, which this service owns.
  */
 import { GatewayError } from '../../common/errors.js';
 import {
@@ -34,7 +36,6 @@ import {
   type OutboxEntry,
   type TimelineEntry,
 } from '../../store/conversations.js';
-import { ofKind, smsEntry, smsStatuses } from '../../store/timeline-entry.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import type { RenderedSms } from '../../templates/renderer.js';
@@ -48,6 +49,8 @@ import type { ZoneTable } from '../../dialogue/time.js';
 import { parseParams } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
+import { resendSms, type ResendResult } from './resend.js';
+
 import { assertSameInvitation } from './same-invitation.js';
 import { externalIdNamespace, isTestId, newTestConversationId } from './test-traffic.js';
 
@@ -106,10 +109,6 @@ const TURN_LOCK_MS = 10_000;
 const MAX_ATTEMPTS = 8;
 /** Keys of applied replies and events kept per conversation for idempotency. */
 const APPLIED_KEEP = 32;
-
-export type ResendResult =
-  | { readonly status: 'resent'; readonly smsId: string; readonly conversation: Conversation }
-  | { readonly status: 'not-found' | 'no-such-sms' | 'not-failed' };
 
 export type ApplyResult =
   | { readonly status: 'applied' | 'unchanged' | 'folded'; readonly conversation: Conversation }
@@ -517,7 +516,7 @@ export class ConversationService {
       if (committed.campaign)
         after.push(
           this.deps.campaigns
-            .moveState(committed.campaign, from, committed.state, now)
+            .moveState(committed.campaign, { id: committed.id, from, to: committed.state, ended: final }, now)
             .catch(() => undefined),
         );
     }
@@ -575,77 +574,9 @@ export class ConversationService {
     return this.deps.store.get(id);
   }
 
-  /**
-   * Sends an undelivered SMS again, as it was (the same text, template and version: the stored
-   * entry, not a new rendering), for a supervisor who checked the number with the citizen.
-   * An undelivered invitation reopens its stage with a fresh deadline, so the citizen can answer.
-   */
+  /** A supervisor's resend of an undelivered SMS (resend.ts). */
   async resend(id: string, smsId: string, by: string, reason: string): Promise<ResendResult> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const stored = await this.deps.store.withTimeline(id);
-      if (!stored) return { status: 'not-found' };
-      const { conversation: conv, timeline } = stored;
-      const sms = smsEntry(timeline, smsId);
-      if (!sms) return { status: 'no-such-sms' };
-      if (!smsStatuses(timeline, smsId).some((e) => e.status === 'failed')) return { status: 'not-failed' };
-      const now = this.deps.now();
-      const newId = `${conv.version + 1}.0`;
-      const asksConsent = conv.consentTemplate?.id === sms.templateId;
-      let next: Conversation = { ...conv, updatedAt: now };
-      const entries: TimelineEntry[] = [{ at: now, kind: 'note', text: reason, by, action: 'resend', smsId }];
-      if (conv.state === 'undeliverable' && asksConsent) {
-        const reopened = this.reopen(conv, timeline, now);
-        if (reopened) {
-          next = reopened;
-          entries.push({
-            at: now,
-            kind: 'transition',
-            from: conv.state,
-            to: next.state,
-            stage: next.stage,
-            cause: 'resend by a supervisor',
-          });
-        }
-      }
-      entries.push({ ...sms, at: now, smsId: newId, status: 'queued', resendOf: smsId });
-      const outbox: OutboxEntry[] = [
-        {
-          t: 'sms',
-          smsId: newId,
-          to: next.msisdn,
-          text: sms.text,
-          templateId: sms.templateId,
-          asksConsent,
-          ...(next.campaign ? { campaign: next.campaign } : {}),
-        },
-      ];
-      if (next.deadline !== conv.deadline) outbox.push({ t: 'deadline', at: next.deadline });
-      if (!(await this.deps.store.commit(conv.version, next, entries, outbox, false))) continue;
-      const committed = { ...next, version: conv.version + 1 };
-      await this.deps.worklists?.committed(conv, committed, entries, now);
-      await this.deps.outbox
-        .flush(committed.id, { entries: outbox, conversation: committed })
-        .catch((err: unknown) => {
-          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
-        });
-      return { status: 'resent', smsId: newId, conversation: committed };
-    }
-    throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
-  }
-
-  /** The stage an undeliverable conversation was in, entered again now with its deadline. */
-  private reopen(conv: Conversation, timeline: readonly TimelineEntry[], now: number): Conversation | null {
-    const service = this.service(conv.service);
-    const last = timeline.filter(ofKind('transition')).findLast((e) => e.stage !== 'undeliverable');
-    const stage = last && service.stages[last.stage];
-    if (!stage || !last) return null;
-    return {
-      ...conv,
-      stage: last.stage,
-      state: stage.state,
-      deadline: stage.deadline ? this.deps.deadline(stage.deadline, now) : null,
-      updatedAt: now,
-    };
+    return resendSms({ ...this.deps, service: (s) => this.service(s) }, id, smsId, by, reason);
   }
 
   /** Events from downstream systems (POST /v1/events). */

@@ -108,13 +108,25 @@ export class SentWrites {
     );
   }
 
-  /** Invitations sent, per campaign: one increment for all of a turn's SMS of a campaign. */
+  /**
+   * Invitations sent, per campaign: one increment for all of a turn's SMS of a campaign. And the
+   * carrier whose SMSC accepted an SMS asking for consent is, from now on, the one its
+   * conversation's state counts for (a second try elsewhere moves it).
+   */
   private async countCampaigns(accepted: readonly Accepted[], now: number): Promise<void> {
     const counts = new Map<string, number>();
     // A second try through another carrier (avoidCarriers) was counted at its first.
     for (const { data } of accepted)
       if (data.campaign && data.asksConsent && !data.avoidCarriers)
         counts.set(data.campaign, (counts.get(data.campaign) ?? 0) + 1);
-    await Promise.all([...counts].map(([id, n]) => this.core.campaigns.increment(id, 'sent', now, n)));
+    const carriers = accepted.flatMap(({ data, result }) =>
+      data.campaign && data.asksConsent && result.carrier !== undefined
+        ? [this.core.campaigns.carrierAccepted(data.campaign, data.conversationId, result.carrier)]
+        : [],
+    );
+    await Promise.all([
+      ...[...counts].map(([id, n]) => this.core.campaigns.increment(id, 'sent', now, n)),
+      ...carriers,
+    ]);
   }
 }

@@ -46,8 +46,16 @@ export interface Sweeper {
   stop(): Promise<void>;
 }
 
-async function fireOne(core: Core, id: string, counter?: Counter<'result'>): Promise<void> {
-  const result = await core.conversations.apply(id, { type: 'deadline' });
+/** Fires the deadline of `id`, deciding first from `read` (the batch's read of it; null: gone). */
+async function fireOne(
+  core: Core,
+  id: string,
+  read: Conversation | null,
+  counter?: Counter<'result'>,
+): Promise<void> {
+  const result = read
+    ? await core.conversations.apply(id, { type: 'deadline' }, undefined, read)
+    : ({ status: 'not-found' } as const);
   counter?.inc({ result: result.status === 'applied' ? 'fired' : result.status });
   if (result.status === 'not-found') {
     await core.store.setDeadline(id, null);
@@ -122,14 +130,19 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   async function tick(): Promise<number> {
     const due = await core.store.dueDeadlines(core.now() - (options.graceMs ?? DEADLINE_GRACE_MS), batch);
     for (let i = 0; i < due.length; i += parallel) {
+      // One round trip reads the batch; each deadline is then decided from its read.
+      const ids = due.slice(i, i + parallel);
+      const reads = await core.store.getAll(ids).catch((err: unknown) => {
+        log.warn({ err }, 'due conversations not read; retried next sweep');
+        return undefined;
+      });
+      if (!reads) break;
       await Promise.all(
-        due
-          .slice(i, i + parallel)
-          .map((id) =>
-            fireOne(core, id, options.deadlines).catch((err: unknown) =>
-              log.warn({ err, conversationId: id }, 'deadline failed; retried next sweep'),
-            ),
+        ids.map((id, n) =>
+          fireOne(core, id, reads[n] ?? null, options.deadlines).catch((err: unknown) =>
+            log.warn({ err, conversationId: id }, 'deadline failed; retried next sweep'),
           ),
+        ),
       );
     }
     const released = await releaseWaiting(core, log, batch);

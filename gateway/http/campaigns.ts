@@ -76,7 +76,12 @@ async function campaignView(
   const [found, control] = await Promise.all([store.progress(id), store.control(id)]);
   if (!found && control.perMinute === null && !control.paused) return undefined;
   const progress =
-    found ?? ({ ...Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, 0])), states: {} } as CampaignProgress);
+    found ??
+    ({
+      ...Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, 0])),
+      states: {},
+      carriers: {},
+    } as CampaignProgress);
   // Invitations queued and not yet accepted or refused by an SMSC.
   const remaining = Math.max(0, progress.queued - progress.sent - progress.failed);
   const now = core.now();

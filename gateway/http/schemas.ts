@@ -387,6 +387,12 @@ export const campaignSchema = z.object({
     ...Object.fromEntries(CAMPAIGN_FIELDS.map((f) => [f, z.number().int()])),
     /** Conversations of the campaign in each state now (states with none left out). */
     states: z.partialRecord(z.enum(STATES), z.number().int()),
+    /**
+     * The same per carrier (CARRIERS_FILE id; `default` for the SMPP_* setup): each conversation under
+     * the carrier whose SMSC accepted its invitation (its second try's, when another carrier said
+     * the number is not theirs); one whose invitation no SMSC accepted yet is in `states` only.
+     */
+    carriers: z.record(z.string(), z.object({ states: z.partialRecord(z.enum(STATES), z.number().int()) })),
   }),
   /** Invitations per minute (and per hour) the campaign is sent at; null: as fast as the binds allow. */
   pace: z.object({ perMinute: z.number(), perHour: z.number() }).nullable(),

@@ -7,6 +7,7 @@
  * Every change goes through setState(), which logs `from -> to` (the ioredis
  * `setStatus()` pattern). A new TCP connection per attempt; nothing of the
  * `smpp` package's Session is used (docs/smpp.md explains why).
+ * Longer than 300 lines: one state machine, whose transitions are read together.
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';

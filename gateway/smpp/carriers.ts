@@ -5,6 +5,7 @@
  * carrier's `BindPool` spread it over its bound binds. A carrier that answers
  * "not our subscriber" (CARRIERS_FILE `notSubscriber.esme`) gets the SMS sent
  * once more through the next likely carrier (docs/smpp.md, "Ported numbers").
+ * Longer than 300 lines: the router's choice of carrier, its second try and its outage state share one carrier table.
  */
 import { EventEmitter } from 'node:events';
 import { Gauge, type Registry } from 'prom-client';

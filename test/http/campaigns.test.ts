@@ -49,6 +49,8 @@ describe('campaign progress', () => {
         consented: 0,
         unknown: 0,
         states: { invited: 2 },
+        // No SMSC accepted an invitation here (the counters were set by hand).
+        carriers: {},
       },
       pace: null,
       paused: false,

@@ -5,6 +5,7 @@
  * scrolling; a failed search must leave nothing of the previous caller on screen; a reply
  * reaches the open conversation without a click; a revoked key is refused at once. Screenshots
  * go to artifacts/console/ (docs/console/ holds copies of them).
+ * Longer than 300 lines: one browser session per language and screen size, sharing its setup.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -330,7 +331,8 @@ describe.skipIf(skip)('the console follows its conversation and its key', () => 
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await login(page, key, 'ru');
-    expect(await page.getByTestId('whoami').innerText()).toBe('c.leaver');
+    // The page asks /v1/me after the search box shows: wait for its answer, not for the box.
+    await expect.poll(() => page.getByTestId('whoami').innerText(), WAIT).toBe('c.leaver');
     await page.getByTestId('msisdn').fill('77017771234');
     await page.getByTestId('search').click();
     await page.getByTestId('row').first().waitFor(WAIT);

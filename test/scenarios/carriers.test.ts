@@ -4,12 +4,14 @@
  * where the number lives, "not our subscriber" answers sending the SMS once more elsewhere, and
  * the portability file reloaded while SMS go out.
  */
+import { isDeepStrictEqual } from 'node:util';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { metricValue } from '../smpp/helpers.js';
 import { smsEntry } from '../../store/timeline-entry.js';
 import { startCarriersGateway, type CarriersGateway } from '../support/carriers.js';
-import { eventually } from '../support/gateway.js';
+import { eventually, KEYS } from '../support/gateway.js';
 
 let t: CarriersGateway;
 beforeAll(async () => {
@@ -166,6 +168,58 @@ describe('where a number lives', () => {
     expect(t.kcell.messages.filter(to(phone))).toHaveLength(0);
     expect(tele2Submits(phone).length).toBeGreaterThanOrEqual(5);
     expect(await metricValue(t.gateway.metrics, 'gateway_portability_numbers')).toBe(1);
+  });
+});
+
+describe('campaign progress per carrier', () => {
+  it('counts each conversation by state under the carrier that accepted its invitation, moved by a second try elsewhere', async () => {
+    const campaign = 'meals-carriers-1';
+    const invite = async (msisdn: string) =>
+      (
+        await t.gateway.core.conversations.invite({
+          service: 'school-meals',
+          externalId: `${campaign}-${msisdn}`,
+          msisdn,
+          language: 'ru',
+          params: PARAMS,
+          campaign,
+        })
+      ).conversation;
+    const kcellPhone = '77011239001';
+    const beelinePhone = '77051239002';
+    const movedPhone = '77471239003'; // a Tele2 prefix whose SMSC says "unknown subscriber"
+    await invite(kcellPhone);
+    await invite(beelinePhone);
+    await t.kcell.nextMessage(to(kcellPhone));
+    await t.beeline.nextMessage(to(beelinePhone));
+    await t.tele2.control({ op: 'set', dlr_stat: 'UNDELIV', dlr_err: '001' });
+    try {
+      await invite(movedPhone);
+      await t.beeline.nextMessage(to(movedPhone), 10_000);
+    } finally {
+      await t.tele2.control({ op: 'set', dlr_stat: 'DELIVRD', dlr_err: '000' });
+    }
+    await t.kcell.injectReply({ from: kcellPhone, text: '3#1' });
+
+    const expected = {
+      states: { invited: 2, consented: 1 },
+      carriers: { kcell: { states: { consented: 1 } }, beeline: { states: { invited: 2 } } },
+    };
+    const progress = await eventually(
+      async () => {
+        const p = await t.gateway.core.campaigns.progress(campaign);
+        return isDeepStrictEqual({ states: p?.states, carriers: p?.carriers }, expected) && p;
+      },
+      'the counts per carrier',
+      15_000,
+    );
+    expect(progress).toMatchObject(expected);
+
+    const res = await request(t.gateway.httpUrl)
+      .get(`/v1/campaigns/${campaign}`)
+      .set('Authorization', `Bearer ${KEYS.system}`);
+    expect(res.status).toBe(200);
+    expect(res.body.progress).toMatchObject(expected);
   });
 });
 
