@@ -40,11 +40,9 @@ export const webhookSchema = z.object({
   /** Only these services' outcomes (all when left out). */
   services: z
     .array(
-      z
-        .string()
-        .refine((s) => knownServices().includes(s), {
-          error: () => `must be one of ${knownServices().join(', ')}`,
-        }),
+      z.string().refine((s) => knownServices().includes(s), {
+        error: () => `must be one of ${knownServices().join(', ')}`,
+      }),
     )
     .min(1)
     .optional(),
