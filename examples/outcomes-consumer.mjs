@@ -5,6 +5,8 @@
 //
 // Each outcome is printed as one JSON line. The job is acknowledged when the handler returns;
 // a handler that throws makes BullMQ retry the job, with the same id and data.
+// An outcome with `test: true` is of a test key's conversation (docs/integration.md, "Test keys"):
+// no citizen was written to; act on it only in a test environment.
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';

@@ -261,8 +261,17 @@ export interface ParsedUdh {
 }
 
 /**
+ * A concatenation IE's numbers, or undefined when the receiver is to ignore the IE: 3GPP TS 23.040
+ * §9.2.3.24.1 (and .8), a total of zero, or a sequence number of zero or above the total.
+ */
+export function numberedPart(info: ConcatInfo): ConcatInfo | undefined {
+  return info.total >= 1 && info.seq >= 1 && info.seq <= info.total ? info : undefined;
+}
+
+/**
  * Read the UDH at the start of a short_message (esm_class 0x40 set).
- * Returns undefined when the header is malformed (length past the end, an IE overrunning it).
+ * Returns undefined when the header is malformed (length past the end, an IE overrunning it); a
+ * concatenation IE whose numbers cannot be (`numberedPart`) is kept among the elements only.
  */
 export function parseUdh(message: Uint8Array): ParsedUdh | undefined {
   const udhl = message[0];
@@ -277,9 +286,11 @@ export function parseUdh(message: Uint8Array): ParsedUdh | undefined {
     const data = Buffer.from(message.subarray(i + 2, i + 2 + len));
     elements.push({ iei, data });
     if (iei === 0x00 && len === 3) {
-      concat = { ref: data[0]!, total: data[1]!, seq: data[2]!, refBits: 8 };
+      concat = numberedPart({ ref: data[0]!, total: data[1]!, seq: data[2]!, refBits: 8 }) ?? concat;
     } else if (iei === 0x08 && len === 4) {
-      concat = { ref: (data[0]! << 8) | data[1]!, total: data[2]!, seq: data[3]!, refBits: 16 };
+      concat =
+        numberedPart({ ref: (data[0]! << 8) | data[1]!, total: data[2]!, seq: data[3]!, refBits: 16 }) ??
+        concat;
     }
     i += 2 + len;
   }

@@ -19,7 +19,7 @@ export const MSISDN_BUCKETS = 16384;
 const MAX_VALUE_BYTES = 64;
 
 /**
- * When conversation `id` was created: the time its id starts with (store/conversations.ts
+ * When conversation `id` was created: the time its id starts with (store/conversation-format.ts
  * `newConversationId`: 8 base-36 characters, then 10 random ones), else `fallback`. The score of
  * an id moved from a field to its number's sorted set, which readers cut at their limit.
  */

@@ -210,8 +210,8 @@ export class ReceiptIndex {
 
   /**
    * Writes a plan: one script call for all its parts on a single Redis, one per part on Cluster
-   * (buckets lie in many slots). The sender's writes go through store/conversations.ts
-   * `recordSentMany` instead, with the SMS's records.
+   * (buckets lie in many slots). The sender's writes go through store/sent-records.ts
+   * instead, with the SMS's records.
    */
   async write({ slots, ttl }: LinkPlan): Promise<void> {
     if (this.redis.isCluster) {

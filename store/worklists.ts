@@ -33,7 +33,9 @@ export class WorklistStore {
     const key = this.keys.worklist(kind, service, day);
     const end = Date.parse(`${day}T00:00:00Z`) + (KEEP_DAYS + 1) * 86_400_000;
     const ttl = Math.max(60, Math.ceil((end - now) / 1000));
-    await this.redis.multi().zadd(key, score, id).expire(key, ttl).exec();
+    // Two commands in one write rather than a MULTI (a pipeline object per call, costly on a
+    // connection with BullMQ's scripts): each add sets the expiry again, so none is left without.
+    await Promise.all([this.redis.zadd(key, score, id), this.redis.expire(key, ttl)]);
   }
 
   /**

@@ -356,7 +356,7 @@ export class HttpClient {
     this.agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   }
 
-  send(c: HttpCase): Promise<HttpOutcome> {
+  send(c: HttpCase, fresh = false): Promise<HttpOutcome> {
     return new Promise((resolve) => {
       let done = false;
       const finish = (status: number | string): void => {
@@ -373,7 +373,7 @@ export class HttpClient {
             method: c.method,
             path: c.path,
             headers: { ...c.headers, ...(c.body ? { 'content-length': String(c.body.length) } : {}) },
-            agent: this.agent,
+            agent: fresh ? false : this.agent,
             timeout: this.timeoutMs,
           },
           (res) => {
@@ -397,9 +397,12 @@ export class HttpClient {
     });
   }
 
-  /** A plain GET, its status (or error code). */
-  async get(path: string, headers: Record<string, string> = {}): Promise<number | string> {
-    return (await this.send({ method: 'GET', path, headers })).status;
+  /**
+   * A plain GET on a connection of its own (a kept-alive one may be closed by the server just as
+   * the request goes out), its status or error code.
+   */
+  async get(path: string): Promise<number | string> {
+    return (await this.send({ method: 'GET', path, headers: {} }, true)).status;
   }
 
   /** A JSON request, its status and parsed body. */

@@ -9,6 +9,7 @@
 import type { Redis } from 'ioredis';
 import { RECEIPT_JOB_NAME, REPLY_JOB_NAME } from '../../queues/jobs.js';
 import { QUEUES } from '../../queues/names.js';
+import { reassemblyRef } from '../../gateway/core/inbound.js';
 import { createKeys } from '../../store/keys.js';
 import type { AcceptedPart, SmppTally } from './smsc.js';
 
@@ -167,7 +168,8 @@ export class InboundLedger {
     for (let i = 0; i < waiting.length; i += 500) {
       const chunk = waiting.slice(i, i + 500);
       const pipeline = this.redis.pipeline();
-      for (const p of chunk) pipeline.hexists(keys.replyParts(p.from, `${p.ref}:${p.total}`), String(p.seq));
+      for (const p of chunk)
+        pipeline.hexists(keys.replyParts(p.from, `${reassemblyRef(p.concat)}:${p.total}`), String(p.seq));
       const rows = (await pipeline.exec()) ?? [];
       chunk.forEach((p: AcceptedPart, j) => {
         if (rows[j]?.[1] !== 1) {

@@ -11,6 +11,7 @@
  *   unknown command): a generic_nack, or the bind closed, never a crash.
  */
 import { buildConcatUdh, encodeGsm7, encodeUcs2, isGsm7, parseUdh } from '../../sms/encoding.js';
+import type { ReplyPart } from '../../gateway/core/ports.js';
 import type { Random } from './random.js';
 
 export type PduKind = 'reply' | 'part' | 'receipt' | 'odd' | 'malformed';
@@ -24,7 +25,7 @@ export interface FuzzPdu {
   /** part: where the gateway keeps it until the rest arrives. */
   readonly part?: {
     readonly from: string;
-    readonly ref: string;
+    readonly concat: Pick<ReplyPart, 'scheme' | 'reference'>;
     readonly total: number;
     readonly seq: number;
   };
@@ -292,7 +293,14 @@ export class PduFactory {
       kind: concat ? 'part' : 'reply',
       tag,
       ...(concat
-        ? { part: { from: source, ref: `udh:${concat.ref}`, total: concat.total, seq: concat.seq } }
+        ? {
+            part: {
+              from: source,
+              concat: { scheme: concat.refBits === 16 ? 'udh16' : 'udh8', reference: concat.ref },
+              total: concat.total,
+              seq: concat.seq,
+            },
+          }
         : {}),
       bytes: deliverSm({
         sourceTon: r.chance(0.8) ? 1 : r.int(0, 7),
@@ -322,7 +330,7 @@ export class PduFactory {
     );
     const payload = ucs2 ? encodeUcs2(text) : encodeGsm7(text);
     const size = Math.ceil(payload.length / total / 2) * 2;
-    const method = r.weighted<'udh8' | 'udh16' | 'sar'>([
+    const method = r.weighted<ReplyPart['scheme']>([
       [3, 'udh8'],
       [1, 'udh16'],
       [1, 'sar'],
@@ -349,7 +357,7 @@ export class PduFactory {
       return {
         kind: 'part',
         tag,
-        part: { from, ref: `${method === 'sar' ? 'sar' : 'udh'}:${ref}`, total, seq },
+        part: { from, concat: { scheme: method, reference: ref }, total, seq },
         bytes: deliverSm({
           sourceTon: 1,
           sourceNpi: 1,

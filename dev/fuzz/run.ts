@@ -48,6 +48,8 @@ export interface FuzzReport {
   readonly httpTimeouts: number;
   /** `/readyz` answered 503 (a bind down): not counted as a 5xx. */
   readonly readyzNotReady: number;
+  /** Connections reset under a request without a body or large headers (one with them may be cut short on purpose). */
+  readonly smallResets: number;
   /** The first few requests answered 5xx or not at all, for a look at them. */
   readonly httpExamples: readonly string[];
   readonly healthChecks: number;
@@ -100,6 +102,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   let http5xx = 0;
   let httpTimeouts = 0;
   let readyzNotReady = 0;
+  let smallResets = 0;
   let healthChecks = 0;
   let healthFailures = 0;
   const stop = () => target.exited() !== undefined;
@@ -107,7 +110,10 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   const health = async (): Promise<void> => {
     healthChecks++;
     const status = await client.get('/healthz');
-    if (status !== 200) healthFailures++;
+    if (status !== 200) {
+      healthFailures++;
+      if (examples.length < 10) examples.push(`${status} GET /healthz (health check)`);
+    }
   };
 
   const httpSide = async (): Promise<void> => {
@@ -129,6 +135,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
           const bad = fault || status === 'timeout';
           if (fault) http5xx++;
           if (status === 'timeout') httpTimeouts++;
+          // A body the gateway need not read (no key, no route) may be cut short, headers over the limit too.
+          const small = (c.body?.length ?? 0) === 0 && JSON.stringify(c.headers).length < 8_000;
+          if (status === 'ECONNRESET' && small) smallResets++;
           if (bad && examples.length < 10)
             examples.push(`${status} ${c.method} ${c.path.slice(0, 120)} (${c.body?.length ?? 0} bytes)`);
           if (i % 1000 === 999) await health();
@@ -170,7 +179,11 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   await ledger.sweep();
   for (const path of ['/healthz', '/readyz']) {
     healthChecks++;
-    if ((await client.get(path)) !== 200) healthFailures++;
+    const status = await client.get(path);
+    if (status !== 200) {
+      healthFailures++;
+      examples.push(`${status} GET ${path} (after the run)`);
+    }
   }
   client.close();
 
@@ -198,6 +211,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     http5xx,
     httpTimeouts,
     readyzNotReady,
+    smallResets,
     httpExamples: examples,
     healthChecks,
     healthFailures,
@@ -222,6 +236,7 @@ export function reportLines(r: FuzzReport): string[] {
     `http_5xx=${r.http5xx}`,
     `http_timeouts=${r.httpTimeouts}`,
     `http_readyz_not_ready=${r.readyzNotReady}`,
+    `http_resets_without_body=${r.smallResets}`,
     ...sorted(r.httpStatuses).map(([s, n]) => `http_status_${s}=${n}`),
     ...r.httpExamples.map((e, i) => `http_example_${i}=${e}`),
     `healthz_checks=${r.healthChecks}`,

@@ -17,12 +17,8 @@ const REACTION_MS = 1_000;
 
 const GENERIC_NACK = 0x80000000;
 
-export interface AcceptedPart {
+export interface AcceptedPart extends NonNullable<FuzzPdu['part']> {
   readonly tag: string;
-  readonly from: string;
-  readonly ref: string;
-  readonly total: number;
-  readonly seq: number;
 }
 
 export interface SmppTally {

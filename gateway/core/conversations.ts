@@ -119,6 +119,9 @@ export class ConversationService {
   /** Per-number limits on the SMS replies cause, and the folding of unaccepted replies. */
   readonly limits: ReplyLimits;
 
+  /** The time in the last conversation id this process made. */
+  private lastIdAt = 0;
+
   constructor(private readonly deps: ConversationDeps) {
     this.limits = new ReplyLimits(deps.store.replies);
   }
@@ -151,7 +154,7 @@ export class ConversationService {
     const id = await this.deps.store.claimExternalId(
       externalIdNamespace(service.id, test),
       input.externalId,
-      test ? newTestConversationId(now) : newConversationId(now),
+      test ? newTestConversationId(this.idTime(now)) : newConversationId(this.idTime(now)),
     );
     const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };
     const existing = await this.deps.store.get(id);
@@ -184,6 +187,16 @@ export class ConversationService {
       throw new Error(`conversation ${id} could not be created`);
     }
     return { conversation: committed, created: true };
+  }
+
+  /**
+   * The time a new conversation id begins with: after the last one's, so that invitations arriving
+   * in the same millisecond (one batch) keep their order where ids break ties: a family's children
+   * are asked in the order their invitations came, and the window releases them so.
+   */
+  private idTime(now: number): number {
+    this.lastIdAt = Math.max(now, this.lastIdAt + 1);
+    return this.lastIdAt;
   }
 
   /** The set of the service's templates in force today (Asia/Almaty), or GW_NO_TEMPLATE_SET. */

@@ -17,7 +17,14 @@ import type { ConversationStore } from '../../store/conversations.js';
 import type { Logger } from '../log.js';
 import { FairShare } from './fair-share.js';
 import type { CoreMetrics } from './metrics.js';
-import type { DeliveryReceipt, InboundAck, InboundEvent, InboundHandler, InboundReply } from './ports.js';
+import type {
+  DeliveryReceipt,
+  InboundAck,
+  InboundEvent,
+  InboundHandler,
+  InboundReply,
+  ReplyPart,
+} from './ports.js';
 
 /**
  * A carrier retransmits a deliver_sm whose resp it missed within minutes: identical ones received
@@ -70,6 +77,11 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** What names a multipart reply's parts while they wait for each other (with the sender and total). */
+export function reassemblyRef(concat: Pick<ReplyPart, 'scheme' | 'reference'>): string {
+  return `${concat.scheme}:${concat.reference}`;
+}
+
 export function createInboundHandler(deps: InboundDeps): InboundHandler {
   const fairShare = deps.fairShare ?? new FairShare();
   async function storeReceipt(event: DeliveryReceipt): Promise<void> {
@@ -90,7 +102,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     let bytesHex = event.payload.toString('hex');
     let text: string;
     // A multipart SMS's concatenation reference is the handset's too: a new SMS, a new one.
-    const concatRef = event.concat ? `${event.concat.scheme}:${event.concat.reference}` : '';
+    const concatRef = event.concat ? reassemblyRef(event.concat) : '';
     if (event.concat === undefined) text = event.text;
     else {
       const { part, total } = event.concat;

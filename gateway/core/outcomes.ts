@@ -101,17 +101,16 @@ export class OutcomeEmitter {
     const present = jobs.filter((j): j is OutcomeJob => j !== undefined);
     if (present.length === 0) return;
     const keep = { age: OUTCOME_RETENTION_SECONDS };
-    await this.queue.addBulk(
-      present.map((data) => ({
-        name: OUTCOME_JOB_NAME,
-        data,
-        opts: {
-          jobId: outcomeJobId(data.conversationId, data.outcome),
-          removeOnComplete: keep,
-          removeOnFail: keep,
-        },
-      })),
-    );
+    const opts = (data: OutcomeJob) => ({
+      jobId: outcomeJobId(data.conversationId, data.outcome),
+      removeOnComplete: keep,
+      removeOnFail: keep,
+    });
+    // One outcome (nearly always) is one script call; addBulk builds a pipeline object for it.
+    const [only] = present;
+    if (present.length === 1 && only) await this.queue.add(OUTCOME_JOB_NAME, only, opts(only));
+    else
+      await this.queue.addBulk(present.map((data) => ({ name: OUTCOME_JOB_NAME, data, opts: opts(data) })));
     for (const listener of this.listeners) await listener(present);
   }
 }

@@ -301,7 +301,8 @@ export function createTransport(
     id: carrier.id,
     pool: new BindPool(
       carrierBindConfigs(carrier, config.sourceAddr, deps).map(
-        (bind) => new SmppBind(bind, { logger: deps.logger, metrics }),
+        (bind) =>
+          new SmppBind(bind, { logger: deps.logger, metrics, ...(deps.now ? { now: deps.now } : {}) }),
       ),
     ),
   }));

@@ -7,7 +7,13 @@
  * same concatenation info outside the user data.
  */
 import { MESSAGE_STATE, parseReceiptText } from '../../parsers/receipt.js';
-import { decodeByDataCoding, decodeText, parseUdh, textEncodingOf } from '../../sms/encoding.js';
+import {
+  decodeByDataCoding,
+  decodeText,
+  numberedPart,
+  parseUdh,
+  textEncodingOf,
+} from '../../sms/encoding.js';
 import type { DeliveryReceipt, InboundEvent, InboundReply, ReplyPart } from '../core/ports.js';
 import type { RawPdu } from './smpp-lib.js';
 
@@ -49,10 +55,14 @@ export function toReceipt(pdu: RawPdu, bindId: string): DeliveryReceipt {
   };
 }
 
-/** SAR TLVs, when all three are present (SMPP 3.4 §5.3.2.22–24). */
+/**
+ * SAR TLVs, when all three are present (SMPP 3.4 §5.3.2.22–24) and number a part (1 to the total,
+ * as a UDH's must be): otherwise the SMS is read whole, never answered "try later" for ever.
+ */
 function sarPart(pdu: RawPdu): ReplyPart | undefined {
   const { sar_msg_ref_num: ref, sar_total_segments: total, sar_segment_seqnum: seq } = pdu;
   if (typeof ref !== 'number' || typeof total !== 'number' || typeof seq !== 'number') return undefined;
+  if (!numberedPart({ ref, total, seq, refBits: 16 })) return undefined;
   return { scheme: 'sar', reference: ref, part: seq, total };
 }
 

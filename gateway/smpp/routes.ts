@@ -35,6 +35,8 @@ export interface BindTuning {
   readonly overrides?: Partial<Omit<BindConfigInput, 'id' | 'host' | 'port' | 'systemId' | 'password'>>;
   /** Extra `tls.connect` options for binds with `tls: true` (e.g. `ca`); the host name is checked. */
   readonly tls?: ConnectionOptions;
+  /** The clock of the binds' token buckets (tests move it). Default Date.now. */
+  readonly now?: () => number;
 }
 
 /** The binds of one "bind" entry: a transceiver, or a transmitter and a receiver (`pair`). */

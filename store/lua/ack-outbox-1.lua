@@ -1,5 +1,5 @@
 --[[
-  Remove handled entries from a conversation's outbox (store/conversations.ts `ackOutboxAll`),
+  Remove handled entries from a conversation's outbox (store/outbox.ts `ack`),
   named by the SHA-1 of their JSON: an entry holds a whole SMS text, which the caller would
   otherwise send back for LREM (docs/performance.md).
 

@@ -1,6 +1,6 @@
 --[[
   Record SMS the SMSC accepted, all those of one event-loop turn in one call
-  (store/conversations.ts `recordSentMany`; on Cluster one call per SMS, without links, as the
+  (store/sent-records.ts; on Cluster one call per SMS, without links, as the
   keys of several SMS lie in many slots).
   Per SMS: its `sms-status` sent entry appended to the conversation as store/lua/append-1.lua
   appends an entry that merges with none (a sent entry, 0x1B, never does), and its record

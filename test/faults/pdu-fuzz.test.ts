@@ -25,6 +25,7 @@ function deliverSm(
   payload: Buffer,
   dataCoding: number,
   tlvs: Buffer = Buffer.alloc(0),
+  esmClass = 0,
 ): Buffer {
   const body = Buffer.concat([
     cstr(''),
@@ -32,7 +33,7 @@ function deliverSm(
     cstr(from),
     Buffer.from([0, 1]),
     cstr('1414'),
-    Buffer.from([0, 0, 0]),
+    Buffer.from([esmClass, 0, 0]),
     cstr(''),
     cstr(''),
     Buffer.from([0, 0, dataCoding, 0, payload.length]),
@@ -148,4 +149,37 @@ describe('random and mutated PDUs from the SMSC', () => {
     expect(resp.status).toBe(0);
     await expect(t.sim.nextMessage((m) => m.destination === 'EGOV', 700)).rejects.toThrow();
   });
+
+  it.each([
+    ['a UDH numbering part 5 of 2', Buffer.from([5, 0, 3, 7, 2, 5]), Buffer.alloc(0)],
+    ['a UDH numbering part 0 of 0', Buffer.from([6, 8, 4, 1, 2, 0, 0]), Buffer.alloc(0)],
+    [
+      'SAR TLVs numbering part 3 of 2',
+      Buffer.alloc(0),
+      Buffer.from([0x02, 0x0c, 0, 2, 0, 9, 0x02, 0x0e, 0, 1, 2, 0x02, 0x0f, 0, 1, 3]),
+    ],
+  ])(
+    'a reply with %s is read as one whole SMS (TS 23.040 §9.2.3.24.1: the IE is ignored), never answered "try later"',
+    async (_what, udh, tlvs) => {
+      await t.sim.waitForBind(1, 10_000);
+      const from = `7701555${String(1000 + udh.length * 10 + tlvs.length).padStart(4, '0')}`;
+      const { conversation } = await t.gateway.core.conversations.invite({
+        service: 'home-schooling',
+        externalId: `fuzz-concat-${from}`,
+        msisdn: from,
+        language: 'ru',
+        params: homeSchoolingParams(),
+      });
+      await t.sim.nextMessage((m) => m.destination === from, 10_000);
+      const seq = 0x4000 + udh.length * 100 + tlvs.length;
+      const payload = Buffer.concat([udh, Buffer.from('123#3#1')]);
+      await t.sim.injectRaw(deliverSm(seq, from, payload, 0, tlvs, udh.length > 0 ? 0x40 : 0));
+      const resp = await t.sim.nextPdu((p) => p.command === 'deliver_sm_resp' && p.sequence === seq);
+      expect(resp.status).toBe(0);
+      await eventually(
+        () => t.gateway.core.queues.assignments.getJob(conversation.id),
+        'the consent of the reply read whole',
+      );
+    },
+  );
 });

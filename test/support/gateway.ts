@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../gateway/config.js';
 import { startGateway, type GatewayHandle, type StartOptions } from '../../gateway/gateway.js';
-import { CarrierSimulator } from '../../dev/simulator/index.js';
+import { CarrierSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
 import { testClock, type TestClock } from './core.js';
 import { redisUrl, testPrefix } from './redis.js';
 
@@ -36,15 +36,21 @@ export async function startTestGateway(
     stalledJobs?: StartOptions['stalledJobs'];
     /** The gateway's logger (test/support/log-lines.ts reads what it wrote); silent by default. */
     log?: StartOptions['log'];
+    /** The binds' token buckets and the simulator's throttle window on the test's clock too. */
+    smppOnClock?: boolean;
+    /** Faults of the simulator from the start. */
+    faults?: SimulatorOptions['faults'];
   } = {},
 ): Promise<TestGateway> {
+  const clock = options.clock ?? testClock();
   const sim = await CarrierSimulator.start({
     port: 0,
     systemId: 'gw',
     password: 'secret',
     receiptDelayMs: 0,
+    ...(options.smppOnClock ? { now: () => new Date(clock.now()) } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
   });
-  const clock = options.clock ?? testClock();
   const config = loadConfig({
     REDIS_URL: redisUrl(),
     HTTP_PORT: '0',
@@ -67,7 +73,10 @@ export async function startTestGateway(
     sweepIntervalMs: 0,
     // Tests set the clock to the deadline itself; production waits DEADLINE_GRACE_MS more.
     deadlineGraceMs: 0,
-    smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 }, enquireLinkMs: 5000, ...options.smpp } },
+    smpp: {
+      overrides: { reconnect: { initialMs: 50, maxMs: 500 }, enquireLinkMs: 5000, ...options.smpp },
+      ...(options.smppOnClock ? { now: clock.now } : {}),
+    },
     ...(options.routers ? { routers: options.routers } : {}),
     ...(options.stalledJobs ? { stalledJobs: options.stalledJobs } : {}),
   });

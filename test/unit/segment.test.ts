@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LIMITS, chooseEncoding, encodeGsm7, segment, type SmsEncoding } from '../../sms/encoding.js';
+import {
+  LIMITS,
+  chooseEncoding,
+  encodeGsm7,
+  parseUdh,
+  segment,
+  type SmsEncoding,
+} from '../../sms/encoding.js';
 
 /** The plain definition, one code point at a time: what `segment` must agree with. */
 function reference(text: string, encoding: SmsEncoding, ref16: boolean): string[] {
@@ -53,5 +60,36 @@ describe('segment', () => {
     const { parts } = segment(text);
     expect(parts.length).toBe(Math.ceil(200 / 66));
     for (const part of parts) expect(part.codePointAt(0)).toBe(0x1f600);
+  });
+});
+
+describe('parseUdh', () => {
+  it('reads a concatenation IE (8- and 16-bit reference)', () => {
+    expect(parseUdh(Buffer.from([5, 0, 3, 7, 3, 2, 0x41]))?.concat).toEqual({
+      ref: 7,
+      total: 3,
+      seq: 2,
+      refBits: 8,
+    });
+    expect(parseUdh(Buffer.from([6, 8, 4, 1, 2, 3, 3]))?.concat).toEqual({
+      ref: 0x102,
+      total: 3,
+      seq: 3,
+      refBits: 16,
+    });
+  });
+
+  it('ignores a concatenation IE numbering no part (TS 23.040 §9.2.3.24.1): total 0, part 0, part above the total', () => {
+    for (const [total, seq] of [
+      [0, 0],
+      [0, 1],
+      [2, 0],
+      [2, 5],
+    ] as const) {
+      const udh = parseUdh(Buffer.from([5, 0, 3, 7, total, seq]));
+      expect(udh?.concat, `${seq} of ${total}`).toBeUndefined();
+      expect(udh?.length).toBe(6);
+      expect(udh?.elements).toHaveLength(1);
+    }
   });
 });

@@ -1,7 +1,7 @@
 --[[
   The stored conversation string (docs/storage.md): tag 0x01, version (u32), the doc's length
   (u32), the doc, then the timeline entries, each after its length (u16). The one place Lua
-  reads this layout (store/conversations.ts `splitConversation` is its TypeScript side).
+  reads this layout (store/conversation-format.ts `splitConversation` is its TypeScript side).
 ]]
 local CONVERSATION_TAG = 0x01
 -- A timeline entry's tag: the compact sent entry (store/sent-entry.ts), the receipt run
