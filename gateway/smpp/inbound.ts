@@ -74,7 +74,7 @@ export function toReply(pdu: RawPdu, bindId: string): InboundReply {
   const raw = userData(pdu);
   const udh = (num(pdu.esm_class) & UDHI) !== 0 ? parseUdh(raw) : undefined;
   const payload = Buffer.from(udh ? raw.subarray(udh.length) : raw);
-  const found: ReplyPart | undefined = udh?.concat
+  const concat: ReplyPart | undefined = udh?.concat
     ? {
         scheme: udh.concat.refBits === 16 ? 'udh16' : 'udh8',
         reference: udh.concat.ref,
@@ -82,9 +82,6 @@ export function toReply(pdu: RawPdu, bindId: string): InboundReply {
         total: udh.concat.total,
       }
     : sarPart(pdu);
-  // 3GPP TS 23.040 §9.2.3.24.1: a total or part number of zero, or a part past the total, makes the
-  // receiver ignore the element: the SMS is read as a whole one (it could never be joined).
-  const concat = found && found.part >= 1 && found.part <= found.total ? found : undefined;
   const encoding = textEncodingOf(num(pdu.data_coding));
   const common = {
     kind: 'reply',
