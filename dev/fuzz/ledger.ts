@@ -1,8 +1,8 @@
 /**
  * What the gateway stored for the fuzzer's accepted PDUs, read from Redis itself, not from the
  * gateway's logs or metrics: each accepted reply is a job of the `inbound` queue (its data keeps the
- * destination address the fuzzer tagged it with) that is decided once (`completed`, its result the
- * decision); a part of a reply that never completed waits in its reassembly hash; each accepted
+ * destination address the fuzzer tagged it with), one per copy the SMSC sent, every copy decided
+ * (`completed`) and the reply taken once (the other copies decided `retransmission`); a part of a reply that never completed waits in its reassembly hash; each accepted
  * receipt with a message id is a receipt job. Completed jobs are read as they finish (BullMQ keeps
  * only the newest 10,000 of them), the rest once at the end.
  */
@@ -13,6 +13,9 @@ import { reassemblyRef } from '../../gateway/core/inbound.js';
 import { createKeys } from '../../store/keys.js';
 import type { AcceptedPart, SmppTally } from './smsc.js';
 
+/** The worker's decision on a copy of a reply it already took (gateway/core/replies.ts). */
+const RETRANSMISSION = 'retransmission';
+
 interface JobSeen {
   readonly state: string;
   readonly result?: string;
@@ -21,10 +24,13 @@ interface JobSeen {
 export interface LedgerCounts {
   /** Distinct replies the gateway accepted (status 0), whole or by their parts. */
   readonly repliesAccepted: number;
-  /** …of which a job holds them (stored), decided (job completed), with two jobs or more, or none. */
+  /** …of which a job holds them (stored), every copy decided (jobs completed), or none. */
   readonly repliesStored: number;
   readonly repliesDecided: number;
-  readonly repliesStoredTwice: number;
+  /** Replies taken by the worker more than once (copies not told as retransmissions): must be 0. */
+  readonly repliesTakenTwice: number;
+  /** Jobs beyond the first of a reply: the SMSC's copies, each stored, decided `retransmission`. */
+  readonly replyCopies: number;
   readonly repliesLost: number;
   /** Reply jobs that failed for good (attempts exhausted). */
   readonly repliesFailed: number;
@@ -113,12 +119,12 @@ export class InboundLedger {
     }
   }
 
-  /** Replies accepted and not yet decided (for the wait at the end). */
+  /** Replies accepted with a copy not yet decided (for the wait at the end). */
   undecided(tally: SmppTally): number {
     let n = 0;
     for (const tag of this.acceptedTags(tally)) {
       const jobs = this.replies.get(tag);
-      if (!jobs || ![...jobs.values()].some((j) => j.state === 'completed')) n++;
+      if (!jobs || [...jobs.values()].some((j) => j.state !== 'completed')) n++;
     }
     return n;
   }
@@ -142,24 +148,26 @@ export class InboundLedger {
     let decided = 0;
     let twice = 0;
     let failed = 0;
+    let copies = 0;
     const lost: string[] = [];
     const results = new Map<string, number>();
     for (const tag of tags) {
       const jobs = [...(this.replies.get(tag)?.values() ?? [])];
       if (jobs.length === 0) {
-        // Accepted but answered "try later" too (a part out of range, a Redis hiccup): the SMSC sends it again.
         lost.push(`${tag} ${tally.acceptedReplies.get(tag)?.toString('hex') ?? '(parts)'}`);
         continue;
       }
       stored++;
-      if (jobs.length > 1) twice++;
+      copies += jobs.length - 1;
       if (jobs.some((j) => j.state === 'failed')) failed++;
-      const done = jobs.find((j) => j.state === 'completed');
-      if (done) {
-        decided++;
-        const result = done.result ?? '(none)';
-        results.set(result, (results.get(result) ?? 0) + 1);
-      }
+      if (jobs.some((j) => j.state !== 'completed')) continue;
+      decided++;
+      // Each copy the SMSC sent is stored; the worker takes one and finds the others retransmissions.
+      const taken = jobs.filter((j) => j.result !== RETRANSMISSION);
+      // A sender that is not a number is recorded nowhere, copies included: nothing to take twice.
+      if (taken.length > 1 && taken.some((j) => j.result !== 'ignored-sender')) twice++;
+      const result = taken[0]?.result ?? '(every copy a retransmission)';
+      results.set(result, (results.get(result) ?? 0) + 1);
     }
     // Parts of replies that never completed: each must wait in its reassembly hash.
     const keys = createKeys(this.keyPrefix);
@@ -183,7 +191,8 @@ export class InboundLedger {
       repliesAccepted: tags.size,
       repliesStored: stored,
       repliesDecided: decided,
-      repliesStoredTwice: twice,
+      repliesTakenTwice: twice,
+      replyCopies: copies,
       repliesLost: tags.size - stored,
       repliesFailed: failed,
       partsWaiting: waiting.length - partsLost,

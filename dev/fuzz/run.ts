@@ -198,7 +198,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     t.unanswered === 0 &&
     t.strayAnswers === 0 &&
     counts.repliesLost === 0 &&
-    counts.repliesStoredTwice === 0 &&
+    counts.repliesTakenTwice === 0 &&
     counts.repliesFailed === 0 &&
     counts.partsLost === 0 &&
     counts.receiptsLost === 0 &&
@@ -255,7 +255,8 @@ export function reportLines(r: FuzzReport): string[] {
     `replies_decided=${l.repliesDecided}`,
     `replies_undecided=${r.undecided}`,
     `replies_lost=${l.repliesLost}`,
-    `replies_stored_twice=${l.repliesStoredTwice}`,
+    `replies_taken_twice=${l.repliesTakenTwice}`,
+    `reply_copies_stored=${l.replyCopies}`,
     `replies_failed=${l.repliesFailed}`,
     `replies_answered_retry_later=${t.retryLater.size}`,
     ...sorted(l.results).map(([k, n]) => `reply_result_${k}=${n}`),

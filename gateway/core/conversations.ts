@@ -475,6 +475,7 @@ export class ConversationService {
         ...(next.campaign ? { campaign: next.campaign } : {}),
         ...(message.startsDeadline ? { startsDeadline: true } : {}),
         ...(notBefore !== undefined ? { notBefore } : {}),
+        ...(message.unsolicited ? { notice: true } : {}),
         ...(invitation
           ? { invitation: { service: next.service, externalId: next.externalId, state: next.state } }
           : {}),

@@ -20,6 +20,7 @@ import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
 import { DUPLICATE_WINDOW_MS } from './inbound.js';
 import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
+import { isTestId } from './test-traffic.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
@@ -291,7 +292,8 @@ export class InboundProcessor {
       await this.invitationDelivered(link.conversationId, link.smsId, job);
     if (status === 'failed') {
       const conv = await store.get(link.conversationId);
-      if (conv) await this.core.worklists.undelivered(conv, job.receivedAt);
+      // The call centre calls citizens, not an integrator's test numbers.
+      if (conv && !isTestId(conv.id)) await this.core.worklists.undelivered(conv, job.receivedAt);
     }
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).

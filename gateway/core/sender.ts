@@ -18,7 +18,7 @@ import {
   type SmsOutJob,
 } from '../../queues/jobs.js';
 import { JOB_OPTS } from './inbound.js';
-import { isTestId, simulatedSubmit } from './test-traffic.js';
+import { isTestId, simulatedSubmit, testReceiptOf } from './test-traffic.js';
 import type { RedisClient } from '../../store/connection.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
 import type { Logger } from '../log.js';
@@ -75,10 +75,11 @@ export const DEFAULT_LIFETIME: SmsLifetime = {
 };
 
 /**
- * A notice the citizen did not ask for that the job can tell (an invitation or its repeat: it asks
- * for consent): bounded by the sending window. An answer in a campaign's conversation is not one.
+ * A notice the citizen did not ask for (an invitation, a repeat, an expiry, blocking or assignment
+ * notice; an SMS that asks for consent): bounded by the sending window. An answer to the citizen's
+ * own SMS is not one.
  */
-const isNotice = (sms: SmsOutJob): boolean => sms.asksConsent;
+const isNotice = (sms: SmsOutJob): boolean => sms.notice === true || sms.asksConsent;
 
 /** The validity of one SMS sent now: the configured one, cut at the window's end for a notice. */
 export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): number {
@@ -208,20 +209,21 @@ async function sendSms(
 
 /**
  * A test conversation's SMS (a `test` key's): recorded as sent and, as the simulator's SMSC does,
- * delivered — a DELIVRD receipt per part on the `inbound` queue, read as any carrier's receipt.
- * No carrier is reached, and nothing is learned of the number.
+ * delivered — a DELIVRD receipt per part on the `inbound` queue, read as any carrier's receipt
+ * (UNDELIV to a test number of TEST_FAILURES). No carrier is reached, nothing is learned of the number.
  */
 async function simulate(ctx: Context, data: SmsOutJob): Promise<Outcome> {
   const result = simulatedSubmit(data);
   await ctx.writes.sent(data, result);
   const receivedAt = ctx.core.now();
+  const { stat, err } = testReceiptOf(data.to);
   await ctx.core.queues.inbound.addBulk(
     result.parts.map((part) => {
       const receipt: ReceiptJob = {
         smscMessageId: part.messageId,
         ...(result.carrier !== undefined ? { carrier: result.carrier } : {}),
-        status: 'DELIVRD',
-        errorCode: '000',
+        status: stat,
+        errorCode: err,
         receivedAt,
       };
       return {

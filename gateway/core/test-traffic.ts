@@ -27,6 +27,18 @@ export const externalIdNamespace = (service: string, test: boolean): string =>
   test ? `test.${service}` : service;
 
 /**
+ * Test numbers whose SMS the carrier "cannot deliver", as GOV.UK Notify's test numbers do: the
+ * receipt's `stat` and `err`. Every other number's test SMS is delivered (`DELIVRD`, `000`).
+ */
+export const TEST_FAILURES: ReadonlyMap<string, { readonly stat: string; readonly err: string }> = new Map([
+  ['77009000002', { stat: 'UNDELIV', err: '001' }],
+]);
+
+/** The receipt a test SMS to `to` gets. */
+export const testReceiptOf = (to: string): { readonly stat: string; readonly err: string } =>
+  TEST_FAILURES.get(to) ?? { stat: 'DELIVRD', err: '000' };
+
+/**
  * What the simulator's SMSC would answer for a test SMS (dev/simulator): every part accepted with a
  * message id of its own, in the encoding a carrier would use. Nothing leaves the gateway.
  */

@@ -95,6 +95,26 @@ describe('a test key', () => {
     expect(body.outcomes.map((o) => o.outcome)).toEqual(['sent', 'delivered', 'consented', 'assigned']);
   });
 
+  it('makes the invitation to its failing test number undeliverable, as a carrier would', async () => {
+    const started = await post('/v1/invitations', 'test', {
+      service: 'school-meals',
+      externalId: 'meals-undelivered-1',
+      msisdn: '+7 700 900 00 02',
+      language: 'ru',
+      params: MEALS,
+    });
+    expect(started.status).toBe(202);
+    const id = started.body.conversationId as string;
+    expect(await outcomeReached(id, 'undeliverable')).toMatchObject({
+      test: true,
+      state: 'undeliverable',
+      carrier: { stat: 'UNDELIV', err: '001' },
+    });
+    await drained(t, 15_000);
+    expect((await outcomesOf(id)).map((o) => o.outcome).sort()).toEqual(['sent', 'undeliverable']);
+    expect(messagesTo(t, '77009000002')).toEqual([]);
+  });
+
   it('keeps its invitations apart from real ones of the same reference', async () => {
     const phone = msisdn();
     const body = {
