@@ -146,13 +146,15 @@ export class ConversationService {
           message: 'leave it out with a test key: test conversations count in no campaign',
         },
       ]);
+    const proposed = test ? newTestConversationId(this.idTime(now)) : newConversationId(this.idTime(now));
     const id = await this.deps.store.claimExternalId(
       externalIdNamespace(service.id, test),
       input.externalId,
-      test ? newTestConversationId(this.idTime(now)) : newConversationId(this.idTime(now)),
+      proposed,
     );
     const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };
-    const existing = await this.deps.store.get(id);
+    // Our own new id has no conversation yet: only an id claimed earlier is read.
+    const existing = id === proposed ? null : await this.deps.store.get(id);
     if (existing) {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
