@@ -18,6 +18,7 @@ import {
   homeSchoolingParams,
   msisdn,
   option,
+  profiled,
   smsParts,
   redisCpuMs,
   startBenchGateway,
@@ -75,9 +76,12 @@ try {
   const cpu = process.cpuUsage();
   const redisCpu = await redisCpuMs(admin);
   const started = performance.now();
-  await bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, i));
-  const acceptedMs = performance.now() - started;
-  await done;
+  let acceptedMs = 0;
+  await profiled('outbound', async () => {
+    await bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, i));
+    acceptedMs = performance.now() - started;
+    await done;
+  });
   const totalMs = performance.now() - started;
   const cpuMs = cpuMsSince(cpu);
   const redisMs = (await redisCpuMs(admin)) - redisCpu;

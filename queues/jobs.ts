@@ -47,6 +47,8 @@ export const smsOutJob = z.object({
   asksConsent: z.boolean(),
   /** The invitation's campaign, for progress counters. */
   campaign: z.string().optional(),
+  /** A notice the citizen did not ask for (SEND_WINDOW): its validity ends with the window. */
+  notice: z.boolean().optional(),
   /** The stage's deadline counts from the SMSC's acceptance of this SMS (all its parts). */
   startsDeadline: z.boolean().optional(),
   /** Set on the conversation's first SMS: its acceptance is the `sent` outcome (queues/outcomes.ts). */

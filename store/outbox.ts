@@ -24,6 +24,8 @@ export type OutboxEntry =
       readonly startsDeadline?: boolean;
       /** Held for the sending window until this instant (epoch ms). */
       readonly notBefore?: number;
+      /** A notice the citizen did not ask for: its validity ends with the sending window. */
+      readonly notice?: boolean;
       /** The conversation's first SMS: its acceptance is the `sent` outcome. */
       readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
     }

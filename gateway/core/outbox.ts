@@ -101,6 +101,7 @@ export class Outbox {
           asksConsent: entry.asksConsent,
           ...(entry.campaign ? { campaign: entry.campaign } : {}),
           ...(entry.startsDeadline ? { startsDeadline: true } : {}),
+          ...(entry.notice ? { notice: true } : {}),
           ...(entry.invitation ? { invitation: entry.invitation } : {}),
         };
         // Outside the sending window: held until it opens (the sweeper hands it over then).

@@ -75,10 +75,11 @@ export const DEFAULT_LIFETIME: SmsLifetime = {
 };
 
 /**
- * A notice the citizen did not ask for that the job can tell (an invitation or its repeat: it asks
- * for consent): bounded by the sending window. An answer in a campaign's conversation is not one.
+ * A notice the citizen did not ask for (an invitation, a repeat, an expiry, blocking or assignment
+ * notice; an SMS that asks for consent): bounded by the sending window. An answer to the citizen's
+ * own SMS is not one.
  */
-const isNotice = (sms: SmsOutJob): boolean => sms.asksConsent;
+const isNotice = (sms: SmsOutJob): boolean => sms.notice === true || sms.asksConsent;
 
 /** The validity of one SMS sent now: the configured one, cut at the window's end for a notice. */
 export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): number {

@@ -86,6 +86,25 @@ describe('POST /v1/invitations, one invitation', () => {
     },
   );
 
+  it.each([
+    ['in the future', '2099-01-01', 'in the future'],
+    ['more than 2 months ago', '2020-01-01', 'too long ago'],
+  ])('answers 400 naming params.dataReceivedOn when the portal data arrived %s', async (_label, day, why) => {
+    const res = await invite({
+      service: 'social-portal',
+      externalId: `portal-${day}`,
+      msisdn: '77015550077',
+      language: 'ru',
+      params: { fullName: 'Айгүл Сейітқызы', dataReceivedOn: day },
+    });
+    expect(res.status).toBe(400);
+    const { error } = errorSchema.parse(res.body);
+    expect(error.code).toBe('GW_VALIDATION_FAILED');
+    expect(error.details).toEqual([
+      expect.objectContaining({ path: 'params.dataReceivedOn', message: expect.stringContaining(why) }),
+    ]);
+  });
+
   it('answers a repeated school-meals invitation whose optional field was left out the same way', async () => {
     const body = {
       service: 'school-meals',

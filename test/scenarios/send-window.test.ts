@@ -89,6 +89,9 @@ describe('the sending window', () => {
     await drained(t);
     expect(messagesTo(t, phone)).toHaveLength(2);
 
+    // Held as a notice the citizen did not ask for: its validity will end with the window.
+    const held = await t.gateway.core.holds.dueSms(almaty(2026, 11, 30, 9), 1000);
+    expect(held.find((h) => h.sms.to === phone)?.sms).toMatchObject({ notice: true, asksConsent: false });
     t.clock.set(almaty(2026, 11, 30, 9));
     await t.gateway.sweeper.tick();
     expect((await t.sim.nextMessage(to(phone))).text).toContain('Срок ожидания ответа истек');

@@ -150,3 +150,21 @@ describe('GATEWAY_ROLE', () => {
     expect(configError({ ...base, GATEWAY_ROLE: 'both' }).message).toMatch(/GATEWAY_ROLE/);
   });
 });
+
+describe('SEND_WINDOW', () => {
+  it('defaults to 09:00-21:00 and takes always', () => {
+    expect(loadConfig(base).sendWindow).toEqual({ kind: 'daily', start: 540, end: 1260 });
+    expect(loadConfig({ ...base, SEND_WINDOW: 'always' }).sendWindow).toEqual({ kind: 'always' });
+  });
+
+  it.each(['9-21', '21:00-09:00', '09:00-25:00', 'never'])(
+    'refuses %s on one line naming SEND_WINDOW and the fault',
+    (value) => {
+      const err = configError({ ...base, SEND_WINDOW: value });
+      expect(err.code).toBe('GW_CONFIG_INVALID');
+      expect(err.message).toMatch(/SEND_WINDOW/);
+      expect(err.message).toMatch(/HH:MM-HH:MM|end after it starts/);
+      expect(err.message).not.toMatch(/\n/);
+    },
+  );
+});
