@@ -1,13 +1,22 @@
 /**
  * WEBHOOKS_FILE: signed HTTPS webhooks per system (docs/integration.md, "Webhooks"). Validated at
  * start-up: a URL that is not https (plain http only to a loopback address, for tests and a
- * receiver on the same host), a secret shorter than 32 bytes, an unknown outcome or a repeated
+ * receiver on the same host), a secret shorter than 32 bytes, an unknown outcome or service, a repeated
  * name stops the gateway with one line naming it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { GatewayError } from '../../common/errors.js';
 import { OUTCOME_NAMES } from '../../queues/outcomes.js';
+import { SERVICES_DIR } from '../../services/load.js';
+
+/** The services of `services/` (a service's id is its file's name), read once when first needed. */
+let services: readonly string[] | undefined;
+const knownServices = (): readonly string[] =>
+  (services ??= readdirSync(SERVICES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort());
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -29,7 +38,14 @@ export const webhookSchema = z.object({
     .string()
     .refine((s) => Buffer.byteLength(s, 'utf8') >= 32, 'must be at least 32 bytes (256 bits)'),
   /** Only these services' outcomes (all when left out). */
-  services: z.array(z.string().min(1)).min(1).optional(),
+  services: z
+    .array(
+      z.string().refine((s) => knownServices().includes(s), {
+        error: () => `must be one of ${knownServices().join(', ')}`,
+      }),
+    )
+    .min(1)
+    .optional(),
   /** Only these outcomes (all when left out). */
   outcomes: z
     .array(z.string().refine((o) => OUTCOME_NAMES.includes(o), `must be one of ${OUTCOME_NAMES.join(', ')}`))

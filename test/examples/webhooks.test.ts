@@ -161,6 +161,11 @@ describe('webhooks', () => {
     ],
     ['a short secret', { secret: 'short' }, 'WEBHOOKS_FILE 0.secret must be at least 32 bytes'],
     ['an unknown outcome', { outcomes: ['vanished'] }, 'WEBHOOKS_FILE 0.outcomes.0 must be one of'],
+    [
+      'an unknown service',
+      { services: ['school-meals', 'home-school'] },
+      'WEBHOOKS_FILE 0.services.1 must be one of home-schooling, school-meals, social-portal',
+    ],
   ])('stop start-up on %s with one line naming it', (_label, change, message) => {
     const hook = { name: 'x', url: 'https://example.org/hook', secret: SECRET, ...change };
     expect(() => parseWebhooks([hook])).toThrow(message);

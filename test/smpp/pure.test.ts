@@ -203,6 +203,25 @@ describe('classifyDeliverSm', () => {
     expect(reply).not.toHaveProperty('text');
   });
 
+  it('concatenation info that cannot be joined (part 0, or past the total) is ignored: the SMS is a whole one', () => {
+    for (const [total, seq] of [
+      [2, 0],
+      [2, 3],
+      [0, 1],
+    ] as const) {
+      const udh = Buffer.from([0x05, 0x00, 0x03, 0x2a, total, seq]);
+      const pdu: RawPdu = {
+        ...base,
+        esm_class: 0x40,
+        data_coding: 0,
+        short_message: Buffer.concat([udh, Buffer.from('3#1')]),
+      };
+      const reply = classifyDeliverSm(pdu, 'b');
+      expect(reply).toMatchObject({ kind: 'reply', text: '3#1' });
+      expect(reply).not.toHaveProperty('concat');
+    }
+  });
+
   it('a whole reply with a UDH but no concatenation element comes up without the UDH, decoded', () => {
     const udh = Buffer.from([0x04, 0x24, 0x02, 0x00, 0x00]); // one IE that is not concatenation
     const pdu: RawPdu = {
