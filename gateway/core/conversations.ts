@@ -4,7 +4,8 @@
  * On a conflict (a reply and a deadline at once, two replies at once) it
  * re-reads and decides again, so exactly one of them wins.
  * Longer than 300 lines: invite, release and apply share one commit path (limits, rendering,
- * the sending window, outcomes, the outbox) and the number's turn lock, which this service owns.
+ * the sending window, outcomes, the outbox), which this service owns; the number's turn is in
+ * turns.ts, a supervisor's resend in resend.ts.
  */
 import { GatewayError } from '../../common/errors.js';
 import {
@@ -24,7 +25,6 @@ import {
   type WaitReason,
 } from '../../dialogue/engine.js';
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
-import { needsCodelessTurn } from '../../dialogue/routing.js';
 import { isWindowOpen, nextOpening, type SendWindow } from '../../dialogue/window.js';
 import { ALMATY_ZONE, startOfLocalDay } from '../../dialogue/time.js';
 import type { HoldIndex } from '../../store/holds.js';
@@ -42,7 +42,6 @@ import type { RenderedSms } from '../../templates/renderer.js';
 import type { SetRenderedSms } from '../../templates/sets.js';
 import { almatyDay, type TemplateSets } from '../../templates/index.js';
 import type { Logger } from '../log.js';
-import { DUPLICATE_WINDOW_MS } from './inbound.js';
 import type { Outbox } from './outbox.js';
 import { isOutcome, outcomeOf } from './outcomes.js';
 import type { ZoneTable } from '../../dialogue/time.js';
@@ -50,6 +49,9 @@ import { parseParams } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
 import { resendSms, type ResendResult } from './resend.js';
+import { NumberTurns, TURN_RECHECK_MS } from './turns.js';
+
+export { NEXT_QUESTION_AFTER_MS, TURN_RECHECK_MS } from './turns.js';
 
 import { assertSameInvitation } from './same-invitation.js';
 import { externalIdNamespace, isTestId, newTestConversationId } from './test-traffic.js';
@@ -94,16 +96,6 @@ export interface ConversationDeps {
  * the sender have stopped between the acceptance and the step that starts it.
  */
 export const PENDING_CHECK_MS = 15 * 60_000;
-/** A request waiting for its number's turn is looked at again this long after, should no end release it. */
-export const TURN_RECHECK_MS = 5 * 60_000;
-/**
- * A question without a service code goes no sooner than this after the number's last reply: the
- * window in which a retransmission is told from a new SMS, and a minute for the clocks of two
- * processes to differ.
- */
-export const NEXT_QUESTION_AFTER_MS = DUPLICATE_WINDOW_MS + 60_000;
-/** How long one number's turn is decided under its lock at most. */
-const TURN_LOCK_MS = 10_000;
 
 /** How many times a step is re-decided after losing a compare-and-set. */
 const MAX_ATTEMPTS = 8;
@@ -122,8 +114,11 @@ export class ConversationService {
   /** The time in the last conversation id this process made. */
   private lastIdAt = 0;
 
+  private readonly turns: NumberTurns;
+
   constructor(private readonly deps: ConversationDeps) {
     this.limits = new ReplyLimits(deps.store.replies);
+    this.turns = new NumberTurns(deps);
   }
 
   service(id: string): ServiceDefinition {
@@ -151,13 +146,15 @@ export class ConversationService {
           message: 'leave it out with a test key: test conversations count in no campaign',
         },
       ]);
+    const proposed = test ? newTestConversationId(this.idTime(now)) : newConversationId(this.idTime(now));
     const id = await this.deps.store.claimExternalId(
       externalIdNamespace(service.id, test),
       input.externalId,
-      test ? newTestConversationId(this.idTime(now)) : newConversationId(this.idTime(now)),
+      proposed,
     );
     const again = { msisdn: input.msisdn, language: input.language, params: parsed.data };
-    const existing = await this.deps.store.get(id);
+    // Our own new id has no conversation yet: only an id claimed earlier is read.
+    const existing = id === proposed ? null : await this.deps.store.get(id);
     if (existing) {
       assertSameInvitation(existing, again);
       return { conversation: existing, created: false };
@@ -227,10 +224,11 @@ export class ConversationService {
     this.render(fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
-    if (!this.takesTurns(service, fresh)) return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
-    return this.underTurnLock(fresh.msisdn, async (locked) => {
+    if (!this.turns.takes(service, fresh))
+      return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
+    return this.turns.underLock(fresh.msisdn, async (locked) => {
       if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
-      const free = await this.turnFreeFrom(fresh);
+      const free = await this.turns.freeFrom(fresh);
       if (free === null) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
       if (free > now) return this.commitWaiting(fresh, now, 'replies', free);
       return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
@@ -245,52 +243,6 @@ export class ConversationService {
       [...indexOf(fresh), { t: 'wait', at }],
       'waiting',
     );
-  }
-
-  /**
-   * Whether the conversation waits for its number's codeless turn. A test conversation never does:
-   * it is in no number's index, so neither real replies nor real requests meet it.
-   */
-  private takesTurns(service: ServiceDefinition, conv: Conversation): boolean {
-    return !isTestId(conv.id) && needsCodelessTurn(service, conv);
-  }
-
-  private async underTurnLock<T>(msisdn: string, work: (locked: boolean) => Promise<T>): Promise<T> {
-    const token = `${process.pid}.${Math.random().toString(36).slice(2)}`;
-    const locked = await this.deps.holds.lock(msisdn, token, TURN_LOCK_MS);
-    try {
-      return await work(locked);
-    } finally {
-      if (locked) await this.deps.holds.unlock(msisdn, token);
-    }
-  }
-
-  /**
-   * Another request of the number holds the codeless turn: one open and asking without a code, or
-   * one waiting for the turn that arrived earlier (the order of arrival decides who is asked first).
-   */
-  private async turnTaken(conv: Conversation): Promise<boolean> {
-    const others = (await this.deps.store.listByMsisdn(conv.msisdn)).filter((c) => c.id !== conv.id);
-    const earlier = (c: Conversation) =>
-      c.createdAt < conv.createdAt || (c.createdAt === conv.createdAt && c.id < conv.id);
-    return others.some((c) => {
-      const service = this.deps.services.get(c.service);
-      if (!service || !needsCodelessTurn(service, c)) return false;
-      return isOpen(c) || (c.state === 'waiting' && earlier(c));
-    });
-  }
-
-  /**
-   * When a question without a code may go to the number: null while another request holds the
-   * turn; else once {@link NEXT_QUESTION_AFTER_MS} has passed since the number's last reply, so
-   * that any retransmission of that reply arrives before the question exists and none of the
-   * citizen's answers to it can be taken for one (docs/dialogues.md). Called under the turn lock:
-   * no reply of the number is taken meanwhile (store/lua/reply-seen-2.lua).
-   */
-  private async turnFreeFrom(conv: Conversation): Promise<number | null> {
-    if (await this.turnTaken(conv)) return null;
-    const last = await this.deps.store.replies.lastTakenAt(conv.msisdn);
-    return last === null ? 0 : last + NEXT_QUESTION_AFTER_MS;
   }
 
   /**
@@ -314,10 +266,10 @@ export class ConversationService {
       const result = await this.apply(id, { type: 'release' });
       return result.status === 'applied' ? 'sent' : 'gone';
     };
-    if (!this.takesTurns(service, conv)) return send();
-    return this.underTurnLock(conv.msisdn, async (locked) => {
+    if (!this.turns.takes(service, conv)) return send();
+    return this.turns.underLock(conv.msisdn, async (locked) => {
       // Not locked: another process is deciding the number's turn; tried again at the next sweep.
-      const free = locked ? await this.turnFreeFrom(conv) : null;
+      const free = locked ? await this.turns.freeFrom(conv) : null;
       if (free !== null && free <= now) return send();
       await this.deps.holds.wait(id, locked ? (free ?? now + TURN_RECHECK_MS) : now);
       return 'waiting';
@@ -326,15 +278,7 @@ export class ConversationService {
 
   /** A request that held its number's codeless turn ended: the next one waiting, if any, goes out. */
   private async passTurn(ended: Conversation): Promise<void> {
-    const service = this.deps.services.get(ended.service);
-    if (!service || !this.takesTurns(service, ended)) return;
-    const next = (await this.deps.store.listByMsisdn(ended.msisdn))
-      .filter((c) => c.state === 'waiting')
-      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
-      .find((c) => {
-        const s = this.deps.services.get(c.service);
-        return s !== undefined && needsCodelessTurn(s, c);
-      });
+    const next = await this.turns.next(ended);
     if (next) await this.release(next.id);
   }
 
