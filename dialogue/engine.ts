@@ -192,7 +192,8 @@ export function start(deps: EngineDeps, conv: Conversation, now: number): Outcom
 /** Why an invitation is not sent yet (CONTRACT.md, state `waiting`). */
 export type WaitReason = 'window' | 'turn' | 'replies';
 
-const WAIT_CAUSE: Readonly<Record<WaitReason, string>> = {
+/** Why a new conversation waits, as its first transition's cause (the console translates it). */
+export const WAIT_CAUSE: Readonly<Record<WaitReason, string>> = {
   window: 'invitation held: outside the sending window',
   turn: 'invitation held: another request of this number asks for a reply without a code',
   replies:

@@ -169,7 +169,7 @@ export function renderDialoguesDoc(services: ServiceRegistry): string {
     '3. **The turn is decided under the number’s lock, and no reply of the number is taken while the lock is',
     '   held** (the worker waits a moment): the decision sees every reply taken before it.',
     '',
-    'Why neither answer is lost or applied twice, given that an SMSC retransmits within 15 minutes of the',
+    'Why neither answer is lost or applied twice (docs/decisions/0006), given that an SMSC retransmits within 15 minutes of the',
     'first copy (carriers retry a `deliver_sm` after seconds to minutes):',
     '',
     '- A retransmission of a reply X arrives less than 15 minutes after X, so (1) finds X and the copy changes',

@@ -14,7 +14,7 @@
  * or `=<templateId> <campaign>` sent (template and campaign ids have no spaces:
  * gateway/http/schemas.ts). The SMSC ids of the parts are in the conversation's timeline.
  *
- * While a job sends it, the record is a claim (claimSmsRecords): an SMS handed over twice (a
+ * While a job sends it, the record is a claim (`SmsRecords.claim`): an SMS handed over twice (a
  * crash between the BullMQ add and the outbox ack) may sit in two batch jobs at once, and only
  * the job holding the claim sends it.
  */

@@ -7,7 +7,7 @@
  */
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Bank, type Conversation, type Language } from '../../dialogue/conversation.js';
-import { serviceCodeOf } from '../../dialogue/engine.js';
+import { serviceCodeOf, WAIT_CAUSE } from '../../dialogue/engine.js';
 import { dayNumber, fromDayNumber } from '../../dialogue/time.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import type { ReplyEntry, TimelineEntry } from '../../store/timeline-entry.js';
@@ -160,6 +160,8 @@ export function causeText(cause: string, ctx: ViewContext): Localized {
   if (cause === 'reply delivered before the deadline') return say(ctx, ['causes.inTime'], 'causes.other');
   if (cause.startsWith('carrier:')) return say(ctx, ['causes.carrier'], 'causes.other');
   if (cause.startsWith('resend')) return say(ctx, ['causes.resend'], 'causes.other');
+  const held = Object.entries(WAIT_CAUSE).find(([, text]) => text === cause);
+  if (held) return say(ctx, [`causes.held.${held[0]}`], 'causes.other');
   const reply = /^reply (\S+)$/.exec(cause);
   if (reply) return say(ctx, ['causes.reply'], 'causes.other', { code: reply[1] ?? '' });
   const event = /^event (\S+)$/.exec(cause);

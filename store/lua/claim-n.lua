@@ -1,5 +1,5 @@
 --[[
-  Claim the records of the SMS a job is about to send (store/sms-record.ts `claimSmsRecords`):
+  Claim the records of the SMS a job is about to send (store/sms-record.ts `SmsRecords.claim`):
   `SET NX GET` on each record, in one call rather than one command per SMS (single Redis: the
   keys lie in many slots; on Cluster one call per SMS, whose two keys share a slot).
 

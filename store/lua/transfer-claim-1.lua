@@ -1,6 +1,6 @@
 --[[
   Hand a job's claim on an SMS, or a partial record it owns, to another job
-  (store/sms-record.ts `transferSmsClaim`). A record since written by another job, or marked
+  (store/sms-record.ts `SmsRecords.transferClaim`). A record since written by another job, or marked
   sent, stays as it is.
 
   KEYS[1]  the SMS's record

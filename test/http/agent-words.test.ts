@@ -139,6 +139,32 @@ describe("the agent's words", () => {
     for (const lang of ['kk', 'ru'] as const) expect(words(repeated, lang).flatMap(latinWords)).toEqual([]);
   });
 
+  it('a waiting invitation says why it waits: the window, or the number’s other request', async () => {
+    const meals = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман' };
+    const invite = (externalId: string, msisdn: string) =>
+      t.core.conversations.invite({
+        service: 'school-meals',
+        externalId,
+        msisdn,
+        language: 'ru',
+        params: meals,
+      });
+    t.core.clock.set(Date.UTC(2026, 10, 24, 6, 0));
+    await invite('words-5a', '77015550005');
+    const behind = await invite('words-5b', '77015550005');
+    t.core.clock.set(Date.UTC(2026, 10, 24, 17, 0));
+    const night = await invite('words-6', '77015550006');
+    const says = async (id: string) => (await view(id)).timeline.find((e) => e.says)?.says;
+    expect(await says(behind.conversation.id)).toEqual({
+      kk: 'кейінге қалдырылды: осы нөмірде жауабы кодсыз берілетін басқа сұрау ашық',
+      ru: 'отложено: по этому номеру открыт другой запрос, ответ на который идёт без кода',
+    });
+    expect(await says(night.conversation.id)).toEqual({
+      kk: 'кейінге қалдырылды: хабарлама жіберу уақытынан тыс',
+      ru: 'отложено: вне времени отправки уведомлений',
+    });
+  });
+
   it('social-portal counts its two months in months and days', async () => {
     // A working morning: outside the sending window the notice would wait, and nothing counts yet.
     t.core.clock.set(Date.UTC(2026, 10, 24, 6, 0));
