@@ -9,6 +9,7 @@ import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, receiptJob, replyJob } from '../../qu
 import type { RedisClient } from '../../store/connection.js';
 import type { Logger } from '../log.js';
 import type { CoreMetrics } from './metrics.js';
+import { TEST_CARRIER } from './test-traffic.js';
 import { InboundProcessor, UnmatchedReceiptError } from './replies.js';
 import type { Core } from './runtime.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
@@ -40,8 +41,12 @@ export function startInboundWorker(options: InboundWorkerOptions): {
       let result: string;
       if (job.name === REPLY_JOB_NAME)
         result = await processor.reply(replyJob.parse(job.data), String(job.id));
-      else if (job.name === RECEIPT_JOB_NAME) result = await processor.receipt(receiptJob.parse(job.data));
-      else throw new Error(`unknown inbound job ${job.name}`);
+      else if (job.name === RECEIPT_JOB_NAME) {
+        const receipt = receiptJob.parse(job.data);
+        result = await processor.receipt(receipt);
+        // A test key's simulated receipt counts apart from the carriers' (docs/integration.md, "Test keys").
+        if (receipt.carrier === TEST_CARRIER) result = `test-${result}`;
+      } else throw new Error(`unknown inbound job ${job.name}`);
       options.metrics?.processed.inc({ name: job.name, result });
       return result;
     },

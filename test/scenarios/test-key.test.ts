@@ -80,6 +80,10 @@ describe('a test key', () => {
     // The acknowledgement and the assignment notice were "delivered" too, never by a carrier.
     expect(messagesTo(t, phone)).toEqual([]);
     expect(await smsMetric('simulated')).toBeGreaterThanOrEqual(3);
+    const processed = await t.gateway.metrics.getSingleMetric('gateway_inbound_processed_total')?.get();
+    const receipts = (result: string) =>
+      processed?.values.find((v) => v.labels.name === 'receipt.v1' && v.labels.result === result)?.value ?? 0;
+    expect(receipts('test-delivered')).toBeGreaterThanOrEqual(3);
     const all = await outcomesOf(id);
     expect(all.map((o) => o.outcome).sort()).toEqual(['assigned', 'consented', 'delivered', 'sent']);
     expect(all.every((o) => o.test === true)).toBe(true);
