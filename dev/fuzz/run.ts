@@ -128,7 +128,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
           httpSent++;
           const key = String(status);
           statuses.set(key, (statuses.get(key) ?? 0) + 1);
-          // /readyz answers 503 while a bind is down (after a malformed PDU closed it): its contract.
+          // /readyz answers 503 while a bind is down (after a broken stream closed it): its contract.
           const notReady = status === 503 && c.path.split('?')[0] === '/readyz';
           if (notReady) readyzNotReady++;
           const fault = typeof status === 'number' && status >= 500 && !notReady;

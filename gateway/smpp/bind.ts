@@ -236,9 +236,12 @@ export class SmppBind extends EventEmitter implements SmppTransport {
           { bind: this.id, seq: pdu.sequence_number, command: pdu.command },
           'late response ignored',
         ),
-      onProtocolError: (reason) => {
+      onProtocolError: (reason, closing) => {
         this.metrics.protocolError(this.id);
-        this.deps.logger.warn({ bind: this.id, reason }, 'unreadable PDU; closing bind');
+        this.deps.logger.warn(
+          { bind: this.id, reason },
+          closing ? 'unreadable PDU; closing bind' : 'unreadable PDU refused with generic_nack',
+        );
       },
       onClose: (reason) => {
         if (attemptId === this.attemptSeq) this.afterLoss(reason);

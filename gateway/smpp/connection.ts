@@ -16,7 +16,8 @@ export interface ConnectionEvents {
   /** A response nobody waits for (late, after a timeout). */
   readonly onStrayResponse: (pdu: RawPdu) => void;
   /** The stream is corrupt; the connection is already closing. */
-  readonly onProtocolError: (reason: string) => void;
+  /** `closing`: the stream is out of step and the socket closes; otherwise one PDU was refused. */
+  readonly onProtocolError: (reason: string, closing: boolean) => void;
   /** The socket closed (once). Every in-flight request has been rejected. */
   readonly onClose: (reason: string) => void;
 }
@@ -160,8 +161,8 @@ export class Connection {
     try {
       pdu = decodePdu(frame);
     } catch (error) {
-      this.protocolError(`undecodable PDU: ${(error as Error).message}`, STATUS.invalidCommandLength);
-      return false;
+      this.refuse(frame, `undecodable PDU: ${(error as Error).message}`);
+      return !this.closed;
     }
     if ((pdu.command_id & RESPONSE_BIT) !== 0) {
       if (!this.inFlight.settle(pdu)) this.events.onStrayResponse(pdu);
@@ -172,14 +173,32 @@ export class Connection {
   }
 
   /**
-   * SMPP 3.4 §3.3: a PDU we cannot read gets generic_nack. After it the byte
+   * SMPP 3.4 §3.3: a whole frame (its command_length was sane) whose body we cannot decode gets
+   * generic_nack with its own sequence number, and the bind stays up: the next PDU starts where
+   * the length said, so the stream is still in step. A response we cannot decode is not answered;
+   * its request times out as if unanswered.
+   */
+  private refuse(frame: Buffer, reason: string): void {
+    this.events.onProtocolError(reason, false);
+    const commandId = frame.readUInt32BE(4);
+    if ((commandId & RESPONSE_BIT) !== 0) return;
+    this.write(
+      encodePdu('generic_nack', {
+        command_status: STATUS.invalidCommandLength,
+        sequence_number: frame.readUInt32BE(12),
+      }),
+    );
+  }
+
+  /**
+   * SMPP 3.4 §3.3: a command_length we cannot believe gets generic_nack. After it the byte
    * stream cannot be trusted, so in-flight requests fail now (retryable) and the
    * socket closes once the nack is flushed; the bind then reconnects.
    */
   private protocolError(reason: string, status: number): void {
     this.closeReason = `protocol error: ${reason}`;
     this.markClosed();
-    this.events.onProtocolError(reason);
+    this.events.onProtocolError(reason, true);
     const nack = encodePdu('generic_nack', { command_status: status, sequence_number: 0 });
     this.socket.write(nack, () => this.socket.destroy());
   }

@@ -83,7 +83,11 @@ function bindMetrics(registry: Registry) {
   const m = on(registry);
   const state = m.gauge('smpp_bind_state', '1 for the current state of each bind', ['bind', 'state']);
   const rtt = m.histogram('smpp_enquire_link_rtt_seconds', 'enquire_link round trip', ['bind'], RTT_BUCKETS);
-  const protocol = m.counter('smpp_protocol_errors_total', 'unreadable PDUs that closed the bind', ['bind']);
+  const protocol = m.counter(
+    'smpp_protocol_errors_total',
+    'unreadable PDUs (refused with generic_nack; a broken stream also closes the bind)',
+    ['bind'],
+  );
   const reconnects = m.counter(
     'smpp_reconnects_total',
     'reconnect attempts scheduled after a lost or failed connection',
