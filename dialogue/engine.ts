@@ -4,6 +4,7 @@
  * agent's timeline should say. No Redis, no clock, no sockets: the store
  * commits the outcome atomically (store/conversations.ts), and a late reply
  * racing its deadline is decided here the same way whichever arrives first.
+ * Longer than 300 lines: the one pure transition function of every service's dialogue, event by event.
  */
 import type { CodedReply, ParsedReply } from '../parsers/reply.js';
 import type { DeadlineSpec, ReplyRule, ServiceDefinition, StageDefinition } from '../services/schema.js';

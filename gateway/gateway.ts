@@ -2,6 +2,7 @@
  * Builds and wires the whole gateway from a Config: Redis, the core, the SMPP
  * transport, the workers, the deadline sweeper and the HTTP app. Used by
  * main.ts, the demo and the end-to-end tests (in-process, on port 0).
+ * Longer than 300 lines: the composition root, every part wired in start-up and shutdown order.
  */
 import type { AddressInfo } from 'node:net';
 import { Queue, type Worker } from 'bullmq';

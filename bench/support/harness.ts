@@ -2,6 +2,7 @@
  * What every benchmark shares: its own redis-server, the sink SMSC in a child process, a gateway
  * wired to both (the pattern of test/support/gateway.ts, without vitest), sizes from argv/env,
  * and the `name=value …` summary line. Figures are printed, never asserted (STYLE.md, Tests).
+ * Longer than 300 lines: what every benchmark shares, in one place.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

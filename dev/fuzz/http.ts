@@ -2,6 +2,7 @@
  * Random HTTP requests to the gateway's API: random methods, paths, headers, keys of every role
  * (and wrong ones), and bodies (random JSON, invitations and events with one field mutated, huge,
  * deep, invalid UTF-8, wrong content types). The gateway owes each one an answer below 500.
+ * Longer than 300 lines: one generator per kind of request, sharing the keys and the bodies.
  */
 import { request, Agent } from 'node:http';
 import type { Random } from './random.js';

@@ -7,6 +7,7 @@
  * nothing open gets one "no open request" SMS a day; a sender that is not a
  * phone number (alphanumeric, short code) is never answered, so no two
  * systems can loop.
+ * Longer than 300 lines: replies and receipts share the routing to a conversation and its SMS.
  */
 import { createHash } from 'node:crypto';
 import { normalizeMsisdn } from '../../common/msisdn.js';

@@ -5,6 +5,7 @@
  * each SMS's record is claimed by the job that sends it, its sent entry (or its record marked
  * sent) is written before the job completes, and a job that finds it sent skips the submit
  * (store/lua/claim-n.lua).
+ * Longer than 300 lines: a job's claims, submits, outcomes and retries share the send-once rules.
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { nextOpening, windowEnd } from '../../dialogue/window.js';

@@ -4,6 +4,7 @@
  * stages, events); here each becomes a phrase from the `console` section of
  * templates/locales (kk, ru). A fact without a phrase gets a general one,
  * never the English: the raw fields stay in the API for the "details" view.
+ * Longer than 300 lines: every line the console says, in both languages, from one set of terms.
  */
 import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isOpen, type Bank, type Conversation, type Language } from '../../dialogue/conversation.js';

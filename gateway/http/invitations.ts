@@ -14,7 +14,7 @@ import { zodDetails } from './errors.js';
 import { batchEnvelopeSchema, invitationSchema, type InvitationBody } from './schemas.js';
 import type { CampaignStore } from '../../store/campaigns.js';
 
-/** Invitations in flight at once within one batch: ~1 ms of Redis each, so thousands answer in seconds. */
+/** Invitations in flight at once within one batch: each waits mostly on Redis, so thousands answer in seconds. */
 export const BATCH_CONCURRENCY = 32;
 
 /**
