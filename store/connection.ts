@@ -47,7 +47,7 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = {}):
 /**
  * The commands a client issues in one turn of the event loop reach the socket in one write
  * (`writev`) instead of one write each: a reply decided or a deadline fired issues a dozen, and
- * a system call per command was a fifth to a quarter of the process's CPU (docs/performance.md,
+ * a system call per command is a large share of the process's CPU (docs/performance.md,
  * "Behind the edge"). The socket is corked at the turn's first command and uncorked after the
  * turn (setImmediate). Unlike ioredis's auto-pipelining, every command stays a command of its
  * own: one lost with the connection is resent after the reconnection as before.

@@ -14,7 +14,7 @@ import { deadlineRuns, drained, invite, messagesTo, numbers, stateReached } from
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway({ env: { SEND_WINDOW: 'always' } });
+  t = await startTestGateway();
 });
 afterAll(async () => {
   await t?.stop();

@@ -18,8 +18,7 @@ import {
 
 let t: TestGateway;
 beforeAll(async () => {
-  // The dialogue is the subject here; the sending window has its own scenarios (send-window.test.ts).
-  t = await startTestGateway({ env: { SEND_WINDOW: 'always' } });
+  t = await startTestGateway();
 });
 afterAll(async () => {
   await t?.stop();

@@ -17,8 +17,7 @@ import { deadlineRuns, drained, invite, messagesTo, numbers } from '../support/s
 let t: TestGateway;
 beforeAll(async () => {
   // Fast enough that 50 offers and their answers do not queue behind the default 100 SMS/s.
-  // The sending window has its own scenarios (send-window.test.ts).
-  t = await startTestGateway({ env: { SMPP_TPS: '2000', SMPP_WINDOW: '50', SEND_WINDOW: 'always' } });
+  t = await startTestGateway({ env: { SMPP_TPS: '2000', SMPP_WINDOW: '50' } });
 });
 afterAll(async () => {
   await t?.stop();
