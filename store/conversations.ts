@@ -288,4 +288,12 @@ export class ConversationStore {
   async dueDeadlines(now: number, limit: number): Promise<string[]> {
     return this.deadlines.due(now, limit);
   }
+
+  /**
+   * Claims due deadlines for one sweep: no other sweeping process takes them before `leaseUntil`,
+   * when those not fired by then fall due again (store/deadlines.ts `claim`).
+   */
+  async claimDueDeadlines(now: number, limit: number, leaseUntil: number): Promise<string[]> {
+    return this.deadlines.claim(now, limit, leaseUntil);
+  }
 }
