@@ -1,12 +1,14 @@
 --[[
-  Commit one dialogue step atomically, if nobody else committed since we read.
+  Commit one dialogue step atomically, if nobody else committed since we read (includes/commit.lua).
 
   Compare-and-set on the version: a late reply and a deadline that fire together,
   or two replies at once, cannot both win; the loser re-reads and decides again.
   All keys share the conversation's hash tag, so this runs on Redis Cluster.
 
   KEYS[1]  conversation  (gw:{c:<id>})     one string: the format tag 0x01, version (4 bytes,
-                                           big-endian), length of the doc (4 bytes), the doc,
+                                           big-endian), length of the doc (4 bytes), the
+                                           outcomes handed over (2 bytes, kept as they are:
+                                           store/lua/mark-outcome-1.lua sets them), the doc,
                                            then the timeline entries, each after its length
                                            (2 bytes) (docs/storage.md)
   KEYS[2]  outbox list   (gw:{c:<id>}:out)

@@ -121,7 +121,7 @@ describe('a reply committed in the same instant as a batch of deadlines', () => 
     );
     for (const [n, id] of ids.entries()) {
       const result = results[n];
-      if (result instanceof Error) throw result;
+      if (result === undefined || result instanceof Error) throw result ?? new Error(`no result for ${id}`);
       const conv = await a.conversations.get(id);
       if (replied.has(id)) {
         expect(result.status).toBe('unchanged');

@@ -20,6 +20,7 @@ describe('the script registry', () => {
       'claim',
       'commit',
       'commit-many',
+      'mark-outcome',
       'sent',
     ]);
     for (const [, { lua }] of readers) expect(lua.split('local CONVERSATION_TAG').length).toBe(2);

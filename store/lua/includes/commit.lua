@@ -1,7 +1,8 @@
 --[[
   One dialogue step's compare-and-set (store/lua/commit-2.lua, store/lua/commit-n.lua): the
   conversation string is replaced by the new document with the old timeline and the new entries
-  after it, if its version is still the one the step was decided from.
+  after it, if its version is still the one the step was decided from. The head's outcome bits are
+  kept.
 ]]
 --- @include "conversation"
 
@@ -13,20 +14,23 @@
 local function commitStep(key, outboxKey, expected, doc, added, ttl, args, from, to)
   local currentVersion = -1
   local timeline = ''
+  local outcomes = 0
   local value = redis.call('GET', key)
   if value then
-    local version, timelineAt = conversationHead(value)
+    local version, timelineAt, marked = conversationHead(value)
     if type(version) == 'table' then
       return version
     end
     currentVersion = version
+    outcomes = marked
     timeline = string.sub(value, timelineAt)
   end
   if currentVersion ~= expected then
     return { 0, currentVersion }
   end
   local newVersion = currentVersion + 1
-  redis.call('SET', key, string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4', newVersion, #doc) .. doc .. timeline .. added)
+  -- The outcomes handed over are kept as they are (store/lua/mark-outcome-1.lua sets them).
+  redis.call('SET', key, string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4>I2', newVersion, #doc, outcomes) .. doc .. timeline .. added)
   for i = from, to do
     redis.call('RPUSH', outboxKey, args[i])
   end
