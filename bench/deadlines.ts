@@ -16,6 +16,8 @@ import { createCore } from '../gateway/core/runtime.js';
 import { createSweeper } from '../gateway/core/sweeper.js';
 import {
   bounded,
+  commandStats,
+  commandsPer,
   cpuMsSince,
   fmt,
   homeSchoolingParams,
@@ -68,6 +70,7 @@ try {
   console.log(`${fmt(due)} deadlines set; clock moved a year ahead: all due at once`);
   clock += 366 * 86_400_000;
 
+  const stats = await commandStats(admin);
   const cpu = process.cpuUsage();
   const redisCpu = await redisCpuMs(admin);
   const started = performance.now();
@@ -85,6 +88,7 @@ try {
   const left = await core.store.deadlines.count();
   const cpuMs = cpuMsSince(cpu);
   const redisMs = (await redisCpuMs(admin)) - redisCpu;
+  const commands = commandsPer(stats, await commandStats(admin), handled);
   console.log(
     `${fmt(handled)} deadlines handled in ${ticks} ticks, ${fmt(ms)} ms: ${fmt((handled / ms) * 1000)}/s ` +
       `(first ${fmt(due)} in ${fmt(firstPassMs)} ms); ${left} left in the index`,
@@ -92,6 +96,7 @@ try {
   console.log(
     `CPU per deadline: sweeper process ${(cpuMs / handled).toFixed(2)} ms, redis ${(redisMs / handled).toFixed(2)} ms`,
   );
+  console.log(`Redis commands per deadline: ${commands.calls.toFixed(1)}; most time: ${commands.top}`);
   summary({
     conversations: DEADLINES,
     deadlines_due: due,
@@ -102,6 +107,7 @@ try {
     left,
     cpu_ms_per_deadline: cpuMs / handled,
     redis_cpu_ms_per_deadline: redisMs / handled,
+    redis_commands_per_deadline: commands.calls,
   });
 } finally {
   await sweeper.stop();

@@ -63,12 +63,20 @@ export const outcomeJob = z
 export type OutcomeJob = z.infer<typeof outcomeJob>;
 export const OUTCOME_JOB_NAME = 'outcome.v1';
 
-/** The job id: a second emission of the same outcome adds nothing. */
+/** The job id: the same on every retry, for consumers to process idempotently. */
 export const outcomeJobId = (conversationId: string, outcome: string): string =>
   `${conversationId}.${outcome}`;
 
 /**
- * Completed outcome jobs are kept this long: the window in which a replay is recognised, and in
- * which a consumer that lost a job can still find it. Consumers remove nothing themselves.
+ * A completed outcome job is removed this long after the consumer completed it: a replay is
+ * recognised by the conversation's mark (store/outcome-marks.ts), and by the job id only in
+ * the instant between the add and the mark. Consumers remove nothing themselves.
  */
-export const OUTCOME_RETENTION_SECONDS = 30 * 86_400;
+export const OUTCOME_KEEP_SECONDS = 3600;
+/**
+ * Failed outcome jobs (the consumer threw) are kept for the consumer to look into and retry:
+ * 30 days, and at most this many, so a consumer that fails every job cannot fill Redis.
+ */
+export const OUTCOME_FAILED_KEEP = { age: 30 * 86_400, count: 100_000 } as const;
+/** Entries of the `outcomes` queue's event stream (BullMQ keeps 10,000 by default). */
+export const OUTCOME_EVENTS_MAX_LEN = 1000;

@@ -20,6 +20,7 @@ import { HoldIndex } from './holds.js';
 import { createKeys, type Keys } from './keys.js';
 import { MsisdnIndex } from './msisdn-index.js';
 import { outboxJson, OutboxStore, type OutboxEntry } from './outbox.js';
+import { OutcomeMarks } from './outcome-marks.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
@@ -36,6 +37,7 @@ export type * from './timeline-entry.js';
 export { splitEntries } from './timeline-codec.js';
 export { CONVERSATION_V1, newConversationId, splitConversation } from './conversation-format.js';
 export { outboxJson, type OutboxEntry } from './outbox.js';
+export type { OutcomeRef } from './outcome-marks.js';
 export type { SentSms } from './sent-records.js';
 
 export interface StoreOptions {
@@ -67,6 +69,8 @@ export class ConversationStore {
   readonly holds: HoldIndex;
   /** The side effects committed with each step, until they are handed over. */
   readonly outboxes: OutboxStore;
+  /** The outcomes each conversation has handed to the `outcomes` queue. */
+  readonly outcomes: OutcomeMarks;
   private readonly externalIds: ExternalIdIndex;
   private readonly msisdns: MsisdnIndex;
   private readonly timelineCodec: TimelineCodec;
@@ -92,6 +96,7 @@ export class ConversationStore {
     this.stateCounts = new StateCounts(redis, keys);
     this.holds = new HoldIndex(redis, keys);
     this.outboxes = new OutboxStore(redis, keys);
+    this.outcomes = new OutcomeMarks(redis, keys);
     this.sent = new SentRecords(redis, keys, this, this.timelineCodec);
   }
 
@@ -282,5 +287,13 @@ export class ConversationStore {
   /** Conversation ids whose deadline is due at `now`, earliest first. */
   async dueDeadlines(now: number, limit: number): Promise<string[]> {
     return this.deadlines.due(now, limit);
+  }
+
+  /**
+   * Claims due deadlines for one sweep: no other sweeping process takes them before `leaseUntil`,
+   * when those not fired by then fall due again (store/deadlines.ts `claim`).
+   */
+  async claimDueDeadlines(now: number, limit: number, leaseUntil: number): Promise<string[]> {
+    return this.deadlines.claim(now, limit, leaseUntil);
   }
 }

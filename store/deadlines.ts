@@ -57,6 +57,21 @@ export class DeadlineIndex {
     return [...new Set(ids)].slice(0, limit);
   }
 
+  /**
+   * Claims up to `limit` due ids (deadline at or before `now`) for one sweep, earliest first: their
+   * deadline in the index becomes `leaseUntil`, so another sweeping process takes others, and an id
+   * this one does not fire falls due again then (store/lua/claim-due-1.lua).
+   */
+  async claim(now: number, limit: number, leaseUntil: number): Promise<string[]> {
+    return this.redis.gwClaimDue(
+      this.keys.deadlineBuckets(),
+      this.keys.deadlineBucketPrefix(),
+      now,
+      limit,
+      leaseUntil,
+    );
+  }
+
   /** How many conversations have a deadline (benchmarks, operations). */
   async count(): Promise<number> {
     const buckets = await this.redis.zrange(this.keys.deadlineBuckets(), 0, -1);

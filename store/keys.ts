@@ -11,8 +11,9 @@
 export interface Keys {
   /**
    * String: the format tag (0x01), the version and the length of the doc (4 bytes each,
-   * big-endian), the packed conversation JSON, then the timeline entries, each after its length
-   * (2 bytes), oldest first (docs/storage.md; store/lua/commit-2.lua).
+   * big-endian), the outcomes handed over (2 bytes), the packed conversation JSON, then the
+   * timeline entries, each after its length (2 bytes), oldest first (docs/storage.md;
+   * store/lua/commit-2.lua).
    */
   conversation(id: string): string;
   /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
@@ -33,6 +34,8 @@ export interface Keys {
   externalIds(service: string, bucket: number): string;
   /** Hash: conversation id → deadline (epoch ms), for the ids whose hash falls in `bucket`. */
   deadlineBucket(bucket: number): string;
+  /** What every deadline bucket's key begins with (the bucket's number follows). */
+  deadlineBucketPrefix(): string;
   /** Sorted set: deadline bucket numbers scored by the earliest deadline in each. */
   deadlineBuckets(): string;
   /** Counter: SMS a citizen's SMS caused, of one template, to one number on one day (reply-limits.ts). */
@@ -99,6 +102,7 @@ export function createKeys(prefix = 'gw'): Keys {
     msisdnBucket: (bucket) => `${prefix}:{mb:${bucket}}`,
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,
     deadlineBucket: (bucket) => `${prefix}:{deadlines}:${bucket}`,
+    deadlineBucketPrefix: () => `${prefix}:{deadlines}:`,
     deadlineBuckets: () => `${prefix}:{deadlines}:due`,
     replySms: (msisdn, templateId, day) => `${prefix}:{m:${msisdn}}:rs:${templateId}:${day}`,
     replyFold: (conversationId) => `${prefix}:{c:${conversationId}}:fold`,

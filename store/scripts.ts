@@ -17,6 +17,13 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     gwAckOutbox(outbox: string, ...digests: string[]): Result<number, Context>;
     gwAppend(conversation: string, ...entries: Buffer[]): Result<number, Context>;
+    gwClaimDue(
+      index: string,
+      bucketPrefix: string,
+      now: number,
+      limit: number,
+      lease: number,
+    ): Result<string[], Context>;
     gwClaim(numKeys: number, ...keysThenArgs: Arg[]): Result<unknown[], Context>;
     gwCommit(conversation: string, outbox: string, ...args: Arg[]): Result<[number, number], Context>;
     gwDeadline(
@@ -26,6 +33,7 @@ declare module 'ioredis' {
       at: string,
       bucketNumber: number,
     ): Result<number, Context>;
+    gwMarkOutcome(conversation: string, bits: number): Result<number, Context>;
     gwLink(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;

@@ -7,6 +7,7 @@
  * the sending window, outcomes, the outbox), which this service owns; the number's turn is in
  * turns.ts, a supervisor's resend in resend.ts.
  */
+import QuickLRU from 'quick-lru';
 import { GatewayError } from '../../common/errors.js';
 import {
   isOpen,
@@ -101,6 +102,11 @@ export const PENDING_CHECK_MS = 15 * 60_000;
 const MAX_ATTEMPTS = 8;
 /** Keys of applied replies and events kept per conversation for idempotency. */
 const APPLIED_KEEP = 32;
+/**
+ * Conversations this process committed with a stage's SMS whose acceptance starts the deadline
+ * (`deadlineOnSent`), kept until the sender's `sent` step reads them (at most twice this many).
+ */
+const AWAITING_SENT_KEEP = 1024;
 
 export type ApplyResult =
   | { readonly status: 'applied' | 'unchanged' | 'folded'; readonly conversation: Conversation }
@@ -115,6 +121,13 @@ export class ConversationService {
   private lastIdAt = 0;
 
   private readonly turns: NumberTurns;
+
+  /**
+   * The conversations committed here that wait for their SMS's acceptance: the `sent` step starts
+   * from the one it finds instead of reading it back (a stale one loses the compare-and-set and
+   * is read again).
+   */
+  private readonly awaitingSent = new QuickLRU<string, Conversation>({ maxSize: AWAITING_SENT_KEEP });
 
   constructor(private readonly deps: ConversationDeps) {
     this.limits = new ReplyLimits(deps.store.replies);
@@ -221,17 +234,17 @@ export class ConversationService {
     const deps = { service, deadline: this.deps.deadline };
     const first = start(deps, fresh, now);
     // Rendered now, so a text too long is a 400 to the caller, not a failure at the window's opening.
-    this.render(fresh, first.messages, now);
+    const rendered = this.render(fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
     if (!this.turns.takes(service, fresh))
-      return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
+      return this.commit(fresh, first, now, indexOf(fresh), 'invitation', rendered);
     return this.turns.underLock(fresh.msisdn, async (locked) => {
       if (!locked) return this.commitWaiting(fresh, now, 'turn', now);
       const free = await this.turns.freeFrom(fresh);
       if (free === null) return this.commitWaiting(fresh, now, 'turn', now + TURN_RECHECK_MS);
       if (free > now) return this.commitWaiting(fresh, now, 'replies', free);
-      return this.commit(fresh, first, now, indexOf(fresh), 'invitation');
+      return this.commit(fresh, first, now, indexOf(fresh), 'invitation', rendered);
     });
   }
 
@@ -314,7 +327,13 @@ export class ConversationService {
   async apply(id: string, event: DialogueEvent, key?: string, read?: Conversation): Promise<ApplyResult> {
     let foldChecked = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const conv = attempt === 0 && read?.id === id ? read : await this.deps.store.get(id);
+      const conv =
+        attempt > 0
+          ? await this.deps.store.get(id)
+          : read?.id === id
+            ? read
+            : ((event.type === 'sent' ? this.takeAwaitingSent(id) : undefined) ??
+              (await this.deps.store.get(id)));
       if (!conv) return { status: 'not-found' };
       if (key !== undefined && conv.appliedEvents.includes(key))
         return { status: 'unchanged', conversation: conv };
@@ -340,13 +359,24 @@ export class ConversationService {
     throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
   }
 
-  /** Renders the step's SMS, commits, then hands the outbox to BullMQ. Null on a version conflict. */
+  /** The conversation as this process last committed it awaiting its SMS's acceptance, once. */
+  private takeAwaitingSent(id: string): Conversation | undefined {
+    const conv = this.awaitingSent.get(id);
+    if (conv) this.awaitingSent.delete(id);
+    return conv;
+  }
+
+  /**
+   * Renders the step's SMS (or takes `prerendered`, the same SMS rendered by `begin`), commits, then
+   * hands the outbox to BullMQ. Null on a version conflict.
+   */
   private async commit(
     before: Conversation,
     outcome: Outcome,
     now: number,
     extra: OutboxEntry[],
     cause: string,
+    prerendered?: SetRenderedSms[],
   ): Promise<Conversation | null> {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
@@ -371,7 +401,13 @@ export class ConversationService {
       // The invitation uses the set in force the day its first SMS is sent; the conversation keeps it.
       next = { ...next, templateSet: this.templateSetFor(next.service, now) };
     }
-    const rendered = this.render(next, messages, now);
+    const setId = next.templateSet?.id;
+    const rendered =
+      prerendered !== undefined &&
+      prerendered.length === messages.length &&
+      prerendered.every((r) => r.set.id === setId)
+        ? prerendered
+        : this.render(next, messages, now);
     // Notices the citizen did not ask for wait for the sending window (dialogue/window.ts).
     const held = isWindowOpen(this.deps.window, this.deps.calendar, now)
       ? undefined
@@ -450,6 +486,7 @@ export class ConversationService {
       return null;
     }
     const committed = { ...next, version: before.version + 1 };
+    if (messages.length > 0 && committed.deadlineOnSent) this.awaitingSent.set(committed.id, committed);
     this.logStep(before, committed, cause, messages.length);
     // The counts, lists and the outbox's hand-over are independent of each other: one round trip.
     const after: Array<Promise<unknown>> = [];

@@ -1,18 +1,23 @@
 /**
  * Outcomes out (CONTRACT.md, `outcomes`): what the inviting system learns of its conversations.
- * State outcomes are committed with the transition, in its outbox (outbox.ts), so a crash can
- * neither lose nor repeat one; the invitation's `sent` and `delivered` are added before the
- * write that records them, so a retried job adds them again and the job id keeps it to one.
+ * State outcomes are committed with the transition, in its outbox (outbox.ts), so a crash cannot
+ * lose one; the invitation's `sent` and `delivered` are added before the write that records them,
+ * so a retried job adds them again. Each is added only if its conversation has not marked it
+ * handed over, and marked right after the add (store/outcome-marks.ts): a replay at any later time
+ * adds nothing, and the queue need not keep consumed jobs to recognise one. Between the add and
+ * the mark, the job id is the guard while the job is kept (`OUTCOME_KEEP_SECONDS`).
  */
 import type { Queue } from 'bullmq';
+import type { OutcomeMarks } from '../../store/outcome-marks.js';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import type { SmsOutJob } from '../../queues/jobs.js';
 import type { TimelineEntry } from '../../store/timeline-entry.js';
 import {
+  OUTCOME_FAILED_KEEP,
   OUTCOME_JOB_NAME,
+  OUTCOME_KEEP_SECONDS,
   OUTCOME_NAMES,
-  OUTCOME_RETENTION_SECONDS,
   outcomeJob,
   outcomeJobId,
   type OutcomeJob,
@@ -89,28 +94,37 @@ export interface OutcomeListener {
 export class OutcomeEmitter {
   private readonly listeners: OutcomeListener[] = [];
 
-  constructor(private readonly queue: Queue) {}
+  constructor(
+    private readonly queue: Queue,
+    private readonly marks: OutcomeMarks,
+  ) {}
 
   /** Also hand every outcome to `listener` (the webhooks), after the queue has it. */
   listen(listener: OutcomeListener): void {
     this.listeners.push(listener);
   }
 
-  /** Adds each outcome once: a job id already present adds nothing. */
+  /**
+   * Adds each outcome once: one its conversation has marked handed over adds nothing, nor does a
+   * job id still in the queue; marks each after the add, so a crash in between is retried.
+   */
   async emit(jobs: ReadonlyArray<OutcomeJob | undefined>): Promise<void> {
-    const present = jobs.filter((j): j is OutcomeJob => j !== undefined);
+    const given = jobs.filter((j): j is OutcomeJob => j !== undefined);
+    if (given.length === 0) return;
+    const marked = await this.marks.marked(given);
+    const present = given.filter((_, i) => !marked[i]);
     if (present.length === 0) return;
-    const keep = { age: OUTCOME_RETENTION_SECONDS };
     const opts = (data: OutcomeJob) => ({
       jobId: outcomeJobId(data.conversationId, data.outcome),
-      removeOnComplete: keep,
-      removeOnFail: keep,
+      removeOnComplete: { age: OUTCOME_KEEP_SECONDS },
+      removeOnFail: OUTCOME_FAILED_KEEP,
     });
     // One outcome (nearly always) is one script call; addBulk builds a pipeline object for it.
     const [only] = present;
     if (present.length === 1 && only) await this.queue.add(OUTCOME_JOB_NAME, only, opts(only));
     else
       await this.queue.addBulk(present.map((data) => ({ name: OUTCOME_JOB_NAME, data, opts: opts(data) })));
+    await this.marks.mark(present);
     for (const listener of this.listeners) await listener(present);
   }
 }
@@ -126,7 +140,7 @@ export interface OutcomeRecord {
 
 /**
  * The outcomes a conversation has had, read from its timeline (which outlives the `outcomes`
- * jobs' retention): the invitation's first `sent` and `delivered`, every transition into an
+ * jobs, removed once consumed): the invitation's first `sent` and `delivered`, every transition into an
  * outcome state. The same list the queue received, in time order.
  */
 export function outcomesFromTimeline(

@@ -16,6 +16,7 @@ import type { DeadlineFn } from '../../dialogue/engine.js';
 import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../../dialogue/window.js';
 import type { HoldIndex } from '../../store/holds.js';
 import { QUEUES } from '../../queues/names.js';
+import { OUTCOME_EVENTS_MAX_LEN } from '../../queues/outcomes.js';
 import { loadServices, templatesOf, type ServiceRegistry } from '../../services/load.js';
 import type { AwaitedReceipts } from '../../store/awaited-receipts.js';
 import type { CampaignStore } from '../../store/campaigns.js';
@@ -167,7 +168,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const queueOpts = { connection: redis, prefix: queuePrefix };
   const queues: Queues = {
     assignments: new Queue(QUEUES.assignments, queueOpts),
-    outcomes: new Queue(QUEUES.outcomes, queueOpts),
+    outcomes: new Queue(QUEUES.outcomes, {
+      ...queueOpts,
+      streams: { events: { maxLen: OUTCOME_EVENTS_MAX_LEN } },
+    }),
     smsOut: new Queue(QUEUES.smsOut, queueOpts),
     inbound: new Queue(QUEUES.inbound, queueOpts),
   };
@@ -186,7 +190,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sms = new SmsHandOver(queues.smsOut);
   const holds = store.holds;
   const window = options.sendWindow ?? (parseSendWindow(DEFAULT_SEND_WINDOW) as SendWindow);
-  const outcomes = new OutcomeEmitter(queues.outcomes);
+  const outcomes = new OutcomeEmitter(queues.outcomes, store.outcomes);
   outcomes.listen((jobs) => {
     for (const job of jobs) {
       const { conversationId, service, outcome } = job;

@@ -1,8 +1,9 @@
 /**
- * Deadlines and recovery. Deadlines live in one sorted set (score = the
- * deadline); the sweeper fires those that are due through the same
- * compare-and-set as replies, so a deadline never fires twice and a
- * conversation that ended earlier ignores it (docs/decisions/0002-deadlines.md).
+ * Deadlines and recovery. Deadlines live in the deadline index (store/deadlines.ts);
+ * each sweep claims a batch of those due, so that several sweeping processes share
+ * them, and fires them through the same compare-and-set as replies, so a deadline
+ * never fires twice and a conversation that ended earlier ignores it
+ * (docs/decisions/0002-deadlines.md).
  * It also sends the waiting conversations whose time came, hands the SMS held
  * for the sending window to `sms-out` once it opens, and hands over outboxes a
  * crash left behind.
@@ -32,6 +33,12 @@ export interface SweeperOptions {
    * sweep). Default {@link DEADLINE_GRACE_MS}.
    */
   readonly graceMs?: number;
+  /**
+   * How long a claimed deadline is this sweeper's alone: several sweeping processes share the due
+   * deadlines instead of reading the same ones, and one this sweeper did not fire (it stopped, or
+   * the firing failed) falls due again this much later. Default {@link DEADLINE_LEASE_MS}.
+   */
+  readonly leaseMs?: number;
   /** Counts the SMS marked "delivery unknown" (`gateway_delivery_unknown_total`). */
   readonly deliveryUnknown?: Counter;
   /** Counts due deadlines by what firing them did (`gateway_deadlines_total{result}`). */
@@ -39,6 +46,7 @@ export interface SweeperOptions {
 }
 
 export const DEADLINE_GRACE_MS = 120_000;
+export const DEADLINE_LEASE_MS = 60_000;
 
 export interface Sweeper {
   /** One sweep at the core's `now()`: returns how many due deadlines were handled. */
@@ -128,19 +136,24 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   const parallel = options.parallel ?? 32;
 
   async function tick(): Promise<number> {
-    const due = await core.store.dueDeadlines(core.now() - (options.graceMs ?? DEADLINE_GRACE_MS), batch);
+    const now = core.now();
+    const due = await core.store.claimDueDeadlines(
+      now - (options.graceMs ?? DEADLINE_GRACE_MS),
+      batch,
+      now + (options.leaseMs ?? DEADLINE_LEASE_MS),
+    );
     for (let i = 0; i < due.length; i += parallel) {
       // One round trip reads the batch; each deadline is then decided from its read.
       const ids = due.slice(i, i + parallel);
       const reads = await core.store.getAll(ids).catch((err: unknown) => {
-        log.warn({ err }, 'due conversations not read; retried next sweep');
+        log.warn({ err }, 'due conversations not read; retried when their claim ends');
         return undefined;
       });
       if (!reads) break;
       await Promise.all(
         ids.map((id, n) =>
           fireOne(core, id, reads[n] ?? null, options.deadlines).catch((err: unknown) =>
-            log.warn({ err, conversationId: id }, 'deadline failed; retried next sweep'),
+            log.warn({ err, conversationId: id }, 'deadline failed; retried when its claim ends'),
           ),
         ),
       );

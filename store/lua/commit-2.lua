@@ -6,7 +6,9 @@
   All keys share the conversation's hash tag, so this runs on Redis Cluster.
 
   KEYS[1]  conversation  (gw:{c:<id>})     one string: the format tag 0x01, version (4 bytes,
-                                           big-endian), length of the doc (4 bytes), the doc,
+                                           big-endian), length of the doc (4 bytes), the
+                                           outcomes handed over (2 bytes, kept as they are:
+                                           store/lua/mark-outcome-1.lua sets them), the doc,
                                            then the timeline entries, each after its length
                                            (2 bytes) (docs/storage.md)
   KEYS[2]  outbox list   (gw:{c:<id>}:out)
@@ -24,13 +26,15 @@
 --- @include "conversation"
 local currentVersion = -1
 local timeline = ''
+local outcomes = 0
 local value = redis.call('GET', KEYS[1])
 if value then
-  local version, timelineAt = conversationHead(value)
+  local version, timelineAt, marked = conversationHead(value)
   if type(version) == 'table' then
     return version
   end
   currentVersion = version
+  outcomes = marked
   timeline = string.sub(value, timelineAt)
 end
 if currentVersion ~= tonumber(ARGV[1]) then
@@ -39,7 +43,7 @@ end
 local newVersion = currentVersion + 1
 local n = tonumber(ARGV[4])
 local added = table.concat(ARGV, '', 5, 4 + n)
-redis.call('SET', KEYS[1], string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4', newVersion, #ARGV[2]) .. ARGV[2] .. timeline .. added)
+redis.call('SET', KEYS[1], string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4>I2', newVersion, #ARGV[2], outcomes) .. ARGV[2] .. timeline .. added)
 for i = 5 + n, #ARGV do
   redis.call('RPUSH', KEYS[2], ARGV[i])
 end

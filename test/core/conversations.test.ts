@@ -120,6 +120,24 @@ describe('conversation store and outbox on real Redis', () => {
     expect(timeline.filter((e) => e.kind === 'transition' && e.to === 'consented')).toHaveLength(1);
   });
 
+  it("the SMSC's acceptance starts the deadline on the conversation as stored, though another step changed it since this process committed it", async () => {
+    const { conversation } = await core.conversations.invite({
+      service: 'home-schooling',
+      externalId: 'ext-6',
+      msisdn: '77011230006',
+      language: 'kk',
+      params: homeSchoolingParams(),
+    });
+    // Another process's step: the stored conversation moves on without this one's knowing.
+    const stored = (await core.conversations.get(conversation.id))!;
+    expect(await core.store.commit(stored.version, { ...stored, helpSent: 1 }, [], [], false)).toBe(true);
+    await markSent(core, conversation.id);
+    const sent = (await core.conversations.get(conversation.id))!;
+    expect(sent).toMatchObject({ helpSent: 1, version: stored.version + 2, deadlineOnSent: null });
+    expect(sent.deadline).not.toBeNull();
+    expect(await core.store.dueDeadlines(sent.deadline!, 10)).toContain(conversation.id);
+  });
+
   it('a crash between commit and hand-over leaves the outbox to the recovery sweep', async () => {
     const { conversation } = await core.conversations.invite({
       service: 'school-meals',

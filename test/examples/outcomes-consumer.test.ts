@@ -6,6 +6,8 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOutcomesConsumer } from '../../examples/outcomes-consumer.mjs';
+import { outcomeOf, sentOutcome } from '../../gateway/core/outcomes.js';
+import { outcomeJobId } from '../../queues/outcomes.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { redisUrl } from '../support/redis.js';
 import { invite, numbers } from '../support/scenario.js';
@@ -33,14 +35,12 @@ afterAll(async () => {
 });
 
 const msisdn = numbers('727');
+const MEALS = { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы' };
 
 describe('examples/outcomes-consumer.mjs', () => {
   it('receives sent, delivered and refused of a school-meals invitation, each once', async () => {
     const phone = msisdn();
-    const conv = await invite(t, 'school-meals', phone, {
-      parentFullName: 'Айгүл Сейітқызы',
-      childFullName: 'Арман Серікұлы',
-    });
+    const conv = await invite(t, 'school-meals', phone, MEALS);
     await t.sim.nextMessage((m) => m.destination === phone);
     await t.sim.injectReply({ from: phone, text: '3#2' });
     const mine = () => received.filter((r) => r.conversationId === conv.id);
@@ -55,5 +55,53 @@ describe('examples/outcomes-consumer.mjs', () => {
         .sort(),
     ).toEqual(['delivered', 'refused', 'sent']);
     for (const r of mine()) expect(r.jobId).toBe(`${conv.id}.${r.outcome}`);
+  });
+
+  it('an outcome replayed after the consumer completed its job and the job was removed adds no second job', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, MEALS);
+    await t.sim.nextMessage((m) => m.destination === phone);
+    await t.sim.injectReply({ from: phone, text: '3#2' });
+    const outcomes = ['delivered', 'refused', 'sent'];
+    const ids = outcomes.map((o) => outcomeJobId(conv.id, o));
+    const { outcomes: queue } = t.gateway.core.queues;
+    await eventually(async () => {
+      const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+      return states.every((s) => s === 'completed') ? true : undefined;
+    }, 'the three outcomes completed by the consumer');
+    const stored = await t.gateway.core.store.get(conv.id);
+    if (!stored) throw new Error('conversation gone');
+    // What the keep age does an hour after the consumer completed them.
+    for (const id of ids) await queue.remove(id);
+
+    // What a crash between each hand-over and its mark or ack would replay, a day later: the
+    // outbox's entry, the sender's retried job, the receipt worker's retried receipt.
+    const later = t.clock.now() + 86_400_000;
+    const zone = t.gateway.core.calendar.zone;
+    await t.gateway.core.outbox.flush(conv.id, {
+      entries: [{ t: 'outcome', job: outcomeOf(stored, 'refused', later, zone) }],
+      conversation: stored,
+    });
+    const invitation = { service: stored.service, externalId: stored.externalId, state: 'invited' as const };
+    const sms = {
+      conversationId: conv.id,
+      smsId: '0.0',
+      to: phone,
+      text: '',
+      templateId: 't',
+      asksConsent: true,
+    };
+    await t.gateway.core.outcomes.emit([
+      sentOutcome({ ...sms, invitation }, later, zone),
+      outcomeOf(stored, 'delivered', later, zone, { stat: 'DELIVRD', err: '000' }),
+    ]);
+
+    for (const id of ids) expect(await queue.getJob(id)).toBeUndefined();
+    expect(
+      received
+        .filter((r) => r.conversationId === conv.id)
+        .map((r) => r.outcome)
+        .sort(),
+    ).toEqual(outcomes);
   });
 });

@@ -75,3 +75,74 @@ describe('the deadline index', () => {
     );
   });
 });
+
+describe('claiming due deadlines', () => {
+  it('takes each due id once, moves it to the lease, and leaves the rest due', async () => {
+    const { keys, index } = setup();
+    const ids = idsInTwoBuckets(4);
+    for (const [n, id] of ids.entries()) await index.set(id, 10 + n);
+    await index.set('later', 500);
+    const first = await index.claim(100, 5, 1000);
+    expect(first).toEqual(ids.slice(0, 5));
+    // Claimed: no longer due before the lease; the others still are.
+    expect(new Set(await index.due(100, 100))).toEqual(new Set(ids.slice(5)));
+    expect(await index.claim(100, 100, 1000)).toEqual(ids.slice(5));
+    expect(await index.claim(100, 100, 1000)).toEqual([]);
+    // The lease is the deadline now: not fired by then, due again.
+    expect(await index.claim(999, 100, 2000)).toEqual(['later']);
+    expect(new Set(await index.claim(1000, 100, 3000))).toEqual(new Set(ids));
+    expect(await index.count()).toBe(ids.length + 1);
+    for (const bucket of new Set(ids.map(bucketOf))) {
+      expect(Number(await redis.zscore(keys.deadlineBuckets(), String(bucket)))).toBe(3000);
+    }
+  });
+
+  it('several claimers at once share the due ids: each is taken by exactly one', async () => {
+    const { index } = setup();
+    const ids = Array.from({ length: 600 }, (_, i) => `conv-${i}`);
+    await Promise.all(ids.map((id, i) => index.set(id, i)));
+    const claims = await Promise.all(Array.from({ length: 8 }, () => index.claim(1000, 100, 5000)));
+    const taken = claims.flat();
+    expect(taken).toHaveLength(ids.length);
+    expect(new Set(taken)).toEqual(new Set(ids));
+    for (const claim of claims) expect(claim.length).toBeLessThanOrEqual(100);
+  });
+
+  it('agrees with a plain map of deadlines after claims mixed with changes', async () => {
+    const ids = idsInTwoBuckets(3);
+    const op = fc.oneof(
+      fc.record({ id: fc.constantFrom(...ids), at: fc.option(fc.integer({ min: 0, max: 50 })) }),
+      fc.record({ claim: fc.integer({ min: 0, max: 50 }), limit: fc.integer({ min: 1, max: 4 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+        const { keys, index } = setup();
+        const model = new Map<string, number>();
+        for (const o of ops) {
+          if ('claim' in o) {
+            const lease = 100 + o.claim;
+            const claimed = await index.claim(o.claim, o.limit, lease);
+            const due = [...model].filter(([, at]) => at <= o.claim);
+            expect(claimed.length).toBe(Math.min(o.limit, due.length));
+            for (const id of claimed) {
+              expect(model.get(id)).toBeLessThanOrEqual(o.claim);
+              model.set(id, lease);
+            }
+          } else if (o.at === null) {
+            await index.set(o.id, null);
+            model.delete(o.id);
+          } else {
+            await index.set(o.id, o.at);
+            model.set(o.id, o.at);
+          }
+        }
+        for (const bucket of new Set(ids.map(bucketOf))) {
+          const left = [...model].filter(([id]) => bucketOf(id) === bucket).map(([, at]) => at);
+          const score = await redis.zscore(keys.deadlineBuckets(), String(bucket));
+          expect(score === null ? null : Number(score)).toBe(left.length ? Math.min(...left) : null);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OUTCOMES } from '../../queues/outcomes.js';
+import { OUTCOME_MARKS, outcomeBit } from '../../store/conversation-format.js';
 import { splitConversation, splitEntries } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entry.js';
@@ -23,7 +25,7 @@ interface Vectors {
     nextHex: string;
     mergedHex: string;
   };
-  conversation: { version: number; docHex: string; hex: string };
+  conversation: { version: number; docHex: string; hex: string; outcomes: string[]; markedHex: string };
   receiptLink: Array<{ link: PartLink; hex: string }>;
   linkField: Array<{ id: string; hex: string }>;
   smsRecord: Array<{ value: string; record: SmsRecord }>;
@@ -62,10 +64,19 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
   });
 
   it('the conversation string', () => {
-    const { version, doc, entries } = splitConversation(hex(V.conversation.hex));
+    const { version, outcomes, doc, entries } = splitConversation(hex(V.conversation.hex));
     expect(version).toBe(V.conversation.version);
+    expect(outcomes).toBe(0);
+    const bits = V.conversation.outcomes.reduce((b, o) => b | outcomeBit(o), 0);
+    expect(splitConversation(hex(V.conversation.markedHex)).outcomes).toBe(bits);
     expect(doc.toString('hex')).toBe(V.conversation.docHex);
     expect(splitEntries(entries).map((e) => e.toString('hex'))).toEqual([V.sentEntry.hex, V.receiptRun.hex]);
+  });
+
+  it('every outcome of the contract has its own bit in the head, 16 at most', () => {
+    expect([...OUTCOME_MARKS].sort()).toEqual([...OUTCOMES].sort());
+    expect(OUTCOME_MARKS.length).toBeLessThanOrEqual(16);
+    expect(new Set(OUTCOMES.map(outcomeBit)).size).toBe(OUTCOMES.length);
   });
 
   it('the receipt link and its field', () => {
@@ -83,7 +94,7 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
 });
 
 describe('the Lua scripts agree with docs/storage.md', () => {
-  it('commit-2.lua writes the conversation string; append-1.lua merges a run into it; claim-n.lua finds the sent entry', async () => {
+  it('commit-2.lua writes the conversation string; append-1.lua merges a run into it; claim-n.lua finds the sent entry; mark-outcome-1.lua marks outcomes that commit-2.lua keeps', async () => {
     const keys = createKeys(testPrefix('vectors'));
     const store = await testStore(redis, keys); // defines the scripts on this client
     const key = keys.conversation('v1');
@@ -102,6 +113,16 @@ describe('the Lua scripts agree with docs/storage.md', () => {
       { state: 'sent', templateId: null, campaign: null },
       { state: 'claimed', owner: 'job' },
     ]);
+
+    const refs = V.conversation.outcomes.map((outcome) => ({ conversationId: 'v1', outcome }));
+    expect(await store.outcomes.marked(refs)).toEqual([false, false]);
+    await store.outcomes.mark(refs);
+    expect(await store.outcomes.marked(refs)).toEqual([true, true]);
+    const markedHex = V.conversation.markedHex.replace(V.receiptRun.hex, V.receiptRun.mergedHex);
+    expect((await redis.getBuffer(key))?.toString('hex')).toBe(markedHex);
+    expect(await redis.gwCommit(key, keys.outbox('v1'), 0, hex(V.conversation.docHex), 0, 0)).toEqual([1, 1]);
+    const kept = (await redis.getBuffer(key))!;
+    expect(splitConversation(kept).outcomes).toBe(splitConversation(hex(V.conversation.markedHex)).outcomes);
   });
 
   it('sent-n.lua deletes the record only for an entry tagged as the sent entry', async () => {

@@ -15,7 +15,13 @@ describe('the script registry', () => {
   it('replaces each include by its piece, once, so the conversation layout is written in one place', () => {
     for (const { lua } of SCRIPTS.values()) expect(lua).not.toMatch(/--- @include/);
     const readers = [...SCRIPTS].filter(([, s]) => s.lua.includes('local function conversationHead'));
-    expect(readers.map(([name]) => name).sort()).toEqual(['append', 'claim', 'commit', 'sent']);
+    expect(readers.map(([name]) => name).sort()).toEqual([
+      'append',
+      'claim',
+      'commit',
+      'mark-outcome',
+      'sent',
+    ]);
     for (const [, { lua }] of readers) expect(lua.split('local CONVERSATION_TAG').length).toBe(2);
   });
 });
