@@ -2,13 +2,19 @@
  * Benchmark, memory: Redis bytes per open conversation — `used_memory` growth over N invitations
  * (sent to the sink, so receipt links exist as in production) and
  * `MEMORY USAGE` of each key family over a sample — and the gateway's RSS under that load.
+ * A downstream consumer (a BullMQ worker on `outcomes`, as docs/integration.md describes) takes
+ * the outcome jobs, so a conversation is measured at rest once its outcomes are consumed; the
+ * bytes of an outcome job still waiting for the consumer are printed apart.
  *
  *   npx tsx bench/memory.ts [--conversations=20000] [--sample=200] [--id-width=0]   (the target's measure: --conversations=100000)
  */
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { InboundProcessor } from '../gateway/core/replies.js';
 import type { GatewayHandle } from '../gateway/gateway.js';
+import { QUEUES } from '../queues/names.js';
+import { OUTCOME_KEEP_SECONDS } from '../queues/outcomes.js';
 import { EXTERNAL_ID_BUCKETS } from '../store/external-ids.js';
 import { createKeys } from '../store/keys.js';
 import { MSISDN_BUCKETS } from '../store/msisdn-index.js';
@@ -154,13 +160,48 @@ async function fieldShare(redis: Redis, bucket: string): Promise<number> {
 
 /**
  * Deletes what expires on its own while the conversation stays open (receipt buckets after 4
- * days, sent-SMS records after 7): what is left is the steady state of an open conversation.
+ * days, sent-SMS records after 7, the sets of SMS awaiting their receipt once the receipt
+ * timeout's sweep has read them, after 3): what is left is the steady state of an open
+ * conversation.
  */
 async function expireSendRecords(redis: Redis, prefix: string): Promise<void> {
-  for (const match of [`${prefix}:{r:*`, `${prefix}:{c:*}:sms:*`]) {
+  for (const match of [`${prefix}:{r:*`, `${prefix}:{c:*}:sms:*`, `${prefix}:{aw*`]) {
     const stream = redis.scanStream({ match, count: 1000 });
     for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await redis.del(...batch);
   }
+}
+
+/** Before this age the bench's "steady state" is reached (the sent-SMS records' 7 days). */
+const STEADY_AFTER_SECONDS = 7 * 86_400;
+
+/**
+ * Downstream takes every outcome job waiting (a worker that completes each, as
+ * examples/outcomes-consumer.mjs does), then time passes the keep age of completed jobs
+ * (queues/outcomes.ts), as it has by the steady state: BullMQ's own removal by age is what
+ * `clean` does here. Returns how many jobs were consumed.
+ */
+async function consumeOutcomes(gateway: GatewayHandle, url: string): Promise<number> {
+  const queue = gateway.core.queues.outcomes;
+  const waiting = await queue.getWaitingCount();
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const worker = new Worker(QUEUES.outcomes, () => Promise.resolve(), {
+    connection,
+    prefix: QUEUE_PREFIX,
+    concurrency: 64,
+  });
+  try {
+    for (;;) {
+      const counts = await queue.getJobCounts('wait', 'active', 'prioritized', 'delayed');
+      if (Object.values(counts).every((n) => n === 0)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await worker.close();
+    connection.disconnect();
+  }
+  if (OUTCOME_KEEP_SECONDS < STEADY_AFTER_SECONDS)
+    while ((await queue.clean(0, 10_000, 'completed')).length > 0);
+  return waiting;
 }
 
 /** Bytes per key family for one conversation; shared keys (sorted sets, sets) as an even share. */
@@ -216,12 +257,15 @@ try {
   await offers;
   // Let the sender record the last parts and the sweeps of BullMQ settle.
   await new Promise((r) => setTimeout(r, 500));
+  const perConversationOf = async () => ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
   const grown = (await usedMemory(admin)) - before;
   const perConversation = grown / (CONVERSATIONS - 1);
   console.log(
     `memory — ${fmt(CONVERSATIONS)} open home-schooling conversations (${parts} UCS2 parts each, sent; SMSC ids ${ID_WIDTH ? `of ${ID_WIDTH} characters` : 'as the sink counts'})`,
   );
-  console.log(`used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation`);
+  console.log(
+    `used_memory grew ${fmt(grown)} bytes: ${fmt(perConversation)} bytes per conversation, its \`sent\` outcome job waiting for the consumer`,
+  );
 
   receiptShare = await share(admin, `${KEY_PREFIX}:{r:*`);
   // The deadline index: its buckets and the index of buckets.
@@ -244,22 +288,40 @@ try {
   console.log('MEMORY USAGE of every key by family (bytes per conversation, above 5):');
   for (const [family, bytes] of await byFamily(admin))
     if (bytes > 5) console.log(`  ${family.padEnd(36)} ${fmt(bytes).padStart(7)}`);
+
+  const waitingAt = await usedMemory(admin);
+  const sentJobs = await consumeOutcomes(gateway, redisServer.url);
+  const atRest = await perConversationOf();
+  const perJob = (waitingAt - (await usedMemory(admin))) / Math.max(1, sentJobs);
+  console.log(
+    `at rest, the outcomes consumed (receipt links, sent-SMS records and awaited receipts still there: 4, 7 and 3 days): ${fmt(atRest)} bytes per conversation`,
+  );
+  console.log(
+    `  an outcome job waiting for the consumer: ${fmt(perJob)} bytes (${fmt(sentJobs)} \`sent\` jobs)`,
+  );
+  console.log('MEMORY USAGE of every key by family at rest (bytes per conversation, above 5):');
+  for (const [family, bytes] of await byFamily(admin))
+    if (bytes > 5) console.log(`  ${family.padEnd(36)} ${fmt(bytes).padStart(7)}`);
   // Receipts need the links, which expire (4 days) before the conversation is steady: keep them
   // aside for the steady state, put them back for the receipts, then let them expire again.
   const links = await saveReceiptLinks(admin, KEY_PREFIX);
   await expireSendRecords(admin, KEY_PREFIX);
-  const steady = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
+  const steady = await perConversationOf();
   console.log(
-    `steady state (receipt links and sent-SMS records expired): ${fmt(steady)} bytes per conversation`,
+    `steady state (receipt links, sent-SMS records and awaited receipts gone): ${fmt(steady)} bytes per conversation`,
   );
   for (const [key, fields] of links) await admin.hset(key, fields);
   const delivered = await deliverAll(gateway, admin);
   await expireSendRecords(admin, KEY_PREFIX);
-  const withReceipts = ((await usedMemory(admin)) - before) / (CONVERSATIONS - 1);
+  const withReceiptsWaiting = await perConversationOf();
+  const deliveredJobs = await consumeOutcomes(gateway, redisServer.url);
+  const withReceipts = await perConversationOf();
   const sample = await gateway.core.store.timeline(ids[0] as string);
   console.log(
     `  and once every part's delivery receipt is in the timeline: ${fmt(withReceipts)} bytes ` +
-      `per conversation (${fmt(delivered)} receipts; its last entry: ${JSON.stringify(sample.at(-1))})`,
+      `per conversation, its \`delivered\` outcome consumed; ${fmt(withReceiptsWaiting)} while ` +
+      `${fmt(deliveredJobs)} \`delivered\` jobs waited (${fmt(delivered)} receipts; its last entry: ` +
+      `${JSON.stringify(sample.at(-1))})`,
   );
   const rss = process.memoryUsage().rss;
   console.log(`gateway RSS: ${fmt(rss / 2 ** 20)} MiB now, ${fmt(peakRss / 2 ** 20)} MiB peak under load`);
@@ -267,8 +329,11 @@ try {
     conversations: CONVERSATIONS,
     sms_id_width: ID_WIDTH,
     used_memory_per_conversation: perConversation,
+    at_rest_per_conversation: atRest,
+    outcome_job_waiting_bytes: perJob,
     steady_state_per_conversation: steady,
     steady_state_with_receipts_per_conversation: withReceipts,
+    steady_state_with_delivered_waiting_per_conversation: withReceiptsWaiting,
     sampled_bytes_per_conversation: sampled,
     ...Object.fromEntries(Object.entries(families).map(([k, v]) => [`${k}_bytes`, v])),
     timeline_sms_text_bytes: text,

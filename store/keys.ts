@@ -11,8 +11,9 @@
 export interface Keys {
   /**
    * String: the format tag (0x01), the version and the length of the doc (4 bytes each,
-   * big-endian), the packed conversation JSON, then the timeline entries, each after its length
-   * (2 bytes), oldest first (docs/storage.md; store/lua/commit-2.lua).
+   * big-endian), the outcomes handed over (2 bytes), the packed conversation JSON, then the
+   * timeline entries, each after its length (2 bytes), oldest first (docs/storage.md;
+   * store/lua/commit-2.lua).
    */
   conversation(id: string): string;
   /** List of side effects committed but not yet handed to BullMQ (the transactional outbox). */
