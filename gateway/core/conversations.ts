@@ -378,7 +378,7 @@ export class ConversationService {
     cause: string,
     prerendered?: SetRenderedSms[],
   ): Promise<Conversation | null> {
-    const plan = await this.plan(before, outcome, now, extra, prerendered);
+    const plan = await this.plan(before, outcome, now, extra, cause, prerendered);
     const { next, timeline, outbox, final } = plan;
     const ok = await this.deps.store
       .commit(before.version, next, timeline, outbox, final)
@@ -436,7 +436,7 @@ export class ConversationService {
         if (reason) results[at] = Promise.resolve({ status: 'rejected', conversation: conv, reason });
         else if (!outcome.changed && outcome.timeline.length === 0)
           results[at] = Promise.resolve({ status: 'unchanged', conversation: conv });
-        else plans.push({ at, plan: await this.plan(conv, outcome, now, []) });
+        else plans.push({ at, plan: await this.plan(conv, outcome, now, [], causeOf(event)) });
       } catch (err) {
         results[at] = Promise.resolve(asError(err));
       }
@@ -500,6 +500,7 @@ export class ConversationService {
     outcome: Outcome,
     now: number,
     extra: OutboxEntry[],
+    cause: string,
     prerendered?: SetRenderedSms[],
   ): Promise<Plan> {
     let next = outcome.conversation;
@@ -598,13 +599,20 @@ export class ConversationService {
         at: next.deadline ?? (pending(next) !== null && isOpen(next) ? now + PENDING_CHECK_MS : null),
       });
     if (before.state === 'waiting' && next.state !== 'waiting') outbox.push({ t: 'wait', at: null });
+    // The deadline the SMSC's acceptance starts goes to the index after the commit, not through
+    // the outbox: until then the index holds the stage's pending check (at most PENDING_CHECK_MS
+    // after this step), whose sweep finds the deadline started and indexes it should this write
+    // be lost (sweeper.ts `settle`). A deadline sooner than that check keeps the outbox.
+    const started = cause === 'sent' && next.deadline !== null && next.deadline >= now + PENDING_CHECK_MS;
+    const indexed = started ? outbox.filter((e) => e.t !== 'deadline') : outbox;
     const final = !isOpen(next) && next.state !== 'consented';
     return {
       before,
       next,
       timeline,
-      outbox,
+      outbox: indexed,
       final,
+      started,
       sms: messages.length,
       consent: outcome.consent === true,
       giveBack,
@@ -645,7 +653,17 @@ export class ConversationService {
     if (plan.consent && committed.campaign) {
       after.push(this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined));
     }
-    after.push(how.flush());
+    if (plan.started)
+      after.push(
+        this.deps.store.setDeadline(committed.id, committed.deadline).catch((err: unknown) => {
+          // The pending check finds the deadline started and indexes it.
+          this.deps.log.warn(
+            { err, conversationId: committed.id },
+            'deadline not indexed; the pending check will',
+          );
+        }),
+      );
+    if (plan.outbox.length > 0) after.push(how.flush());
     await Promise.all(after);
     if (before.version >= 0 && isOpen(before) && !isOpen(committed)) {
       await this.passTurn(committed).catch((err: unknown) =>
@@ -717,6 +735,8 @@ interface Plan {
   readonly outbox: OutboxEntry[];
   /** The conversation ended: its keys expire after RETENTION_DAYS. */
   readonly final: boolean;
+  /** The deadline the SMSC's acceptance started, indexed after the commit rather than through the outbox. */
+  readonly started: boolean;
   /** How many SMS the step sends. */
   readonly sms: number;
   readonly consent: boolean;
