@@ -91,6 +91,21 @@ export const replyJob = z.object({
 export type ReplyJob = z.infer<typeof replyJob>;
 export const REPLY_JOB_NAME = 'reply.v1';
 
+/**
+ * `inbound`: the replies the edge stored in one event-loop turn (gateway/core/inbound.ts), in the
+ * order received. A BullMQ job costs far more Redis work (add, take, finish, their events) than
+ * deciding the reply in it (docs/performance.md); a batch shares that cost. Reply `i` of batch
+ * job `n` is the stored copy `n.i` (gateway/core/workers.ts). Job name `replies.v1`, id BullMQ's own.
+ */
+export const replyBatchJob = z.object({ replies: z.array(replyJob).min(1) });
+export const REPLY_BATCH_JOB_NAME = 'replies.v1';
+
+/** The replies an `inbound` job carries, whichever its name (none for a receipt; validated). */
+export function repliesOfJob(job: { readonly name: string; readonly data: unknown }): ReplyJob[] {
+  if (job.name === REPLY_BATCH_JOB_NAME) return replyBatchJob.parse(job.data).replies;
+  return job.name === REPLY_JOB_NAME ? [replyJob.parse(job.data)] : [];
+}
+
 export const receiptJob = z.object({
   smscMessageId: z.string(),
   /** The carrier whose SMSC sent it: message ids are unique per SMSC only. */

@@ -91,7 +91,7 @@ export function commandsPer(
   const top = diff
     .filter((d) => d.calls > 0)
     .sort((x, y) => y.usec - x.usec)
-    .slice(0, 8)
+    .slice(0, process.env.BENCH_COMMANDS === 'all' ? undefined : 8)
     .map((d) => `${d.name} ${d.calls.toFixed(2)} (${d.usec.toFixed(0)} µs)`)
     .join(', ');
   const sum = (f: (d: (typeof diff)[number]) => number) => diff.reduce((n, d) => n + f(d), 0);

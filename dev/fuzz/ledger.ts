@@ -1,13 +1,13 @@
 /**
  * What the gateway stored for the fuzzer's accepted PDUs, read from Redis itself, not from the
- * gateway's logs or metrics: each accepted reply is a job of the `inbound` queue (its data keeps the
- * destination address the fuzzer tagged it with), one per copy the SMSC sent, every copy decided
+ * gateway's logs or metrics: each accepted reply is in a job of the `inbound` queue, alone or in a
+ * batch (its data keeps the destination address the fuzzer tagged it with), one per copy the SMSC sent, every copy decided
  * (`completed`) and the reply taken once (the other copies decided `retransmission`); a part of a reply that never completed waits in its reassembly hash; each accepted
  * receipt with a message id is a receipt job. Completed jobs are read as they finish (BullMQ keeps
  * only the newest 10,000 of them), the rest once at the end.
  */
 import type { Redis } from 'ioredis';
-import { RECEIPT_JOB_NAME, REPLY_JOB_NAME } from '../../queues/jobs.js';
+import { RECEIPT_JOB_NAME, REPLY_BATCH_JOB_NAME, REPLY_JOB_NAME, repliesOfJob } from '../../queues/jobs.js';
 import { QUEUES } from '../../queues/names.js';
 import { reassemblyRef } from '../../gateway/core/inbound.js';
 import { createKeys } from '../../store/keys.js';
@@ -105,11 +105,16 @@ export class InboundLedger {
         const state = finishedOn ? (failedReason ? 'failed' : 'completed') : 'pending';
         if (state === 'completed') this.seen.add(id);
         const job = JSON.parse(data) as { to?: string; smscMessageId?: string };
-        if (name === REPLY_JOB_NAME && job.to !== undefined) {
-          const jobs = this.replies.get(job.to) ?? new Map<string, JobSeen>();
-          const result = returnvalue ? String(JSON.parse(returnvalue)) : undefined;
-          jobs.set(id, { state, ...(result !== undefined ? { result } : {}) });
-          this.replies.set(job.to, jobs);
+        if (name === REPLY_JOB_NAME || name === REPLY_BATCH_JOB_NAME) {
+          // A batch's reply i is the copy `id.i`, its decision the i-th of the job's results.
+          const results = returnvalue ? (JSON.parse(returnvalue) as unknown) : undefined;
+          repliesOfJob({ name, data: job }).forEach((reply, i) => {
+            const copy = name === REPLY_JOB_NAME ? id : `${id}.${i}`;
+            const one = String(Array.isArray(results) ? (results[i] as unknown) : results);
+            const jobs = this.replies.get(reply.to) ?? new Map<string, JobSeen>();
+            jobs.set(copy, { state, ...(results !== undefined ? { result: one } : {}) });
+            this.replies.set(reply.to, jobs);
+          });
         } else if (name === RECEIPT_JOB_NAME && job.smscMessageId !== undefined) {
           const jobs = this.receipts.get(job.smscMessageId) ?? new Set<string>();
           jobs.add(id);

@@ -474,9 +474,15 @@ export class ConversationService {
         at: next.deadline ?? (pending(next) !== null && isOpen(next) ? now + PENDING_CHECK_MS : null),
       });
     if (before.state === 'waiting' && next.state !== 'waiting') outbox.push({ t: 'wait', at: null });
+    // The deadline the SMSC's acceptance starts goes to the index after the commit, not through
+    // the outbox: until then the index holds the stage's pending check (at most PENDING_CHECK_MS
+    // after this step), whose sweep finds the deadline started and indexes it should this write
+    // be lost (sweeper.ts `fireOne`). A deadline sooner than that check keeps the outbox.
+    const started = cause === 'sent' && next.deadline !== null && next.deadline >= now + PENDING_CHECK_MS;
+    const indexed = started ? outbox.filter((e) => e.t !== 'deadline') : outbox;
     const final = !isOpen(next) && next.state !== 'consented';
     const ok = await this.deps.store
-      .commit(before.version, next, timeline, outbox, final)
+      .commit(before.version, next, timeline, indexed, final)
       .catch(async (err: unknown) => {
         await giveBack();
         throw err;
@@ -507,14 +513,25 @@ export class ConversationService {
     if (outcome.consent && committed.campaign) {
       after.push(this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined));
     }
-    after.push(
-      this.deps.outbox
-        .flush(committed.id, { entries: outbox, conversation: committed })
-        .catch((err: unknown) => {
-          // The entries stay in the outbox; the recovery sweep hands them over later.
-          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+    if (started)
+      after.push(
+        this.deps.store.setDeadline(committed.id, committed.deadline).catch((err: unknown) => {
+          // The pending check finds the deadline started and indexes it.
+          this.deps.log.warn(
+            { err, conversationId: committed.id },
+            'deadline not indexed; the pending check will',
+          );
         }),
-    );
+      );
+    if (indexed.length > 0)
+      after.push(
+        this.deps.outbox
+          .flush(committed.id, { entries: indexed, conversation: committed })
+          .catch((err: unknown) => {
+            // The entries stay in the outbox; the recovery sweep hands them over later.
+            this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+          }),
+      );
     await Promise.all(after);
     if (before.version >= 0 && isOpen(before) && !isOpen(committed)) {
       await this.passTurn(committed).catch((err: unknown) =>

@@ -7,11 +7,19 @@
  * message reference, the concatenation reference) where the carrier relays them;
  * the worker tells a retransmission of a reply it took (the same identity within
  * DUPLICATE_WINDOW_MS) from a citizen's second identical SMS (gateway/core/replies.ts,
- * docs/dialogues.md). A repeated receipt is deduplicated here.
+ * docs/dialogues.md). A repeated receipt is deduplicated here. The replies stored in one
+ * event-loop turn share one job (`replies.v1`), each acknowledged once that job is in Redis.
  */
 import { hash as digest } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, type ReceiptJob, type ReplyJob } from '../../queues/jobs.js';
+import DataLoader from 'dataloader';
+import {
+  RECEIPT_JOB_NAME,
+  REPLY_BATCH_JOB_NAME,
+  REPLY_JOB_NAME,
+  type ReceiptJob,
+  type ReplyJob,
+} from '../../queues/jobs.js';
 import { decodeText } from '../../sms/encoding.js';
 import type { ConversationStore } from '../../store/conversations.js';
 import type { Logger } from '../log.js';
@@ -37,6 +45,12 @@ export const REASSEMBLY_TTL_SECONDS = 30 * 60;
 /** If Redis does not answer within this time, answer `try-later` rather than keep the carrier waiting. */
 const STORE_TIMEOUT_MS = 3000;
 
+/**
+ * Replies per `replies.v1` job: a turn of one bind brings at most its window of deliver_sm (100 by
+ * default); beyond a few dozen a batch saves little more and a retried one re-reads more.
+ */
+export const REPLY_BATCH_MAX = 50;
+
 export interface InboundDeps {
   /** The inbound queue on a fail-fast connection (no offline queue): a down Redis fails at once. */
   readonly inbound: Queue;
@@ -46,6 +60,8 @@ export interface InboundDeps {
   readonly metrics?: CoreMetrics;
   /** Replies of a busy number queue behind everyone's (fair-share.ts); one per process by default. */
   readonly fairShare?: FairShare;
+  /** Replies per batch job (default REPLY_BATCH_MAX). */
+  readonly batchMax?: number;
 }
 
 /** Retries and retention of every `inbound` job (the sender's simulated receipts of test SMS too). */
@@ -82,8 +98,30 @@ export function reassemblyRef(concat: Pick<ReplyPart, 'scheme' | 'reference'>): 
   return `${concat.scheme}:${concat.reference}`;
 }
 
+/**
+ * The ordinary replies of one event-loop turn in one `inbound` job: a lone reply keeps a job of its
+ * own (`reply.v1`). Each `add` resolves once the job holding its reply is in Redis.
+ */
+function replyBatches(inbound: Queue, batchMax: number): DataLoader<ReplyJob, true> {
+  return new DataLoader<ReplyJob, true>(
+    async (replies) => {
+      const [first] = replies;
+      if (replies.length === 1 && first) await inbound.add(REPLY_JOB_NAME, first, JOB_OPTS);
+      else await inbound.add(REPLY_BATCH_JOB_NAME, { replies }, JOB_OPTS);
+      return replies.map(() => true as const);
+    },
+    {
+      cache: false,
+      maxBatchSize: batchMax,
+      // After the I/O callbacks of this turn: the deliver_sm read from the socket together.
+      batchScheduleFn: (callback) => setImmediate(callback),
+    },
+  );
+}
+
 export function createInboundHandler(deps: InboundDeps): InboundHandler {
   const fairShare = deps.fairShare ?? new FairShare();
+  const batches = replyBatches(deps.inbound, deps.batchMax ?? REPLY_BATCH_MAX);
   async function storeReceipt(event: DeliveryReceipt): Promise<void> {
     const data: ReceiptJob = {
       smscMessageId: event.messageId,
@@ -139,10 +177,9 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     const priority = fairShare.priority(event.from, data.receivedAt);
     // Every copy is stored: which copy counts is decided on the gateway's clock, with the number's
     // turn (store/lua/reply-seen-2.lua), not by a key's expiry in Redis.
-    await deps.inbound.add(REPLY_JOB_NAME, data, {
-      ...JOB_OPTS,
-      ...(priority !== undefined ? { priority } : {}),
-    });
+    // A busy number's surplus keeps a job of its own, with its priority.
+    if (priority !== undefined) await deps.inbound.add(REPLY_JOB_NAME, data, { ...JOB_OPTS, priority });
+    else await batches.load(data);
   }
 
   return async (event: InboundEvent): Promise<InboundAck> => {

@@ -5,7 +5,15 @@
  */
 import { Worker, type Job } from 'bullmq';
 import { QUEUES } from '../../queues/names.js';
-import { RECEIPT_JOB_NAME, REPLY_JOB_NAME, receiptJob, replyJob } from '../../queues/jobs.js';
+import {
+  RECEIPT_JOB_NAME,
+  REPLY_BATCH_JOB_NAME,
+  REPLY_JOB_NAME,
+  receiptJob,
+  replyBatchJob,
+  replyJob,
+  type ReplyJob,
+} from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/connection.js';
 import type { Logger } from '../log.js';
 import type { CoreMetrics } from './metrics.js';
@@ -29,6 +37,34 @@ export interface InboundWorkerOptions {
   readonly stalled?: StalledJobs;
 }
 
+/**
+ * Decides a batch's replies: one number's in the order received, different numbers' at once. Reply
+ * `i` of job `id` is the stored copy `id.i`: a retry of the job takes each reply again as its own
+ * copy, and the replies already decided change nothing (replies.ts). Fails, to be retried, if any
+ * reply failed.
+ */
+export async function decideBatch(
+  processor: InboundProcessor,
+  replies: readonly ReplyJob[],
+  id: string,
+  counted: (result: string) => void,
+): Promise<string[]> {
+  const results: string[] = new Array<string>(replies.length);
+  const byNumber = new Map<string, number[]>();
+  replies.forEach((reply, i) => byNumber.set(reply.from, [...(byNumber.get(reply.from) ?? []), i]));
+  const settled = await Promise.allSettled(
+    [...byNumber.values()].map(async (indices) => {
+      for (const i of indices) {
+        results[i] = await processor.reply(replies[i] as ReplyJob, `${id}.${i}`);
+        counted(results[i]);
+      }
+    }),
+  );
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results;
+}
+
 export function startInboundWorker(options: InboundWorkerOptions): {
   worker: Worker;
   processor: InboundProcessor;
@@ -39,6 +75,11 @@ export function startInboundWorker(options: InboundWorkerOptions): {
     QUEUES.inbound,
     async (job: Job) => {
       let result: string;
+      if (job.name === REPLY_BATCH_JOB_NAME) {
+        const { replies } = replyBatchJob.parse(job.data);
+        const counted = (r: string) => options.metrics?.processed.inc({ name: REPLY_JOB_NAME, result: r });
+        return decideBatch(processor, replies, String(job.id), counted);
+      }
       if (job.name === REPLY_JOB_NAME)
         result = await processor.reply(replyJob.parse(job.data), String(job.id));
       else if (job.name === RECEIPT_JOB_NAME) {

@@ -26,7 +26,7 @@ import { eventually, KEYS } from '../support/gateway.js';
 import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';
 import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
 import { numbers } from '../support/scenario.js';
-import { smsOfJob } from '../../queues/jobs.js';
+import { repliesOfJob, smsOfJob } from '../../queues/jobs.js';
 
 const N = 300;
 const REPLY = '123#3#1';
@@ -119,10 +119,10 @@ async function repliesWithKill(phones: readonly string[], binds: readonly [numbe
           // being applied (a reply retried after the kill may enqueue its acknowledgement again).
           const acks = (await core.queues.smsOut.getActive()).flatMap(smsOfJob).map((s) => s.to);
           const replies = await core.queues.inbound.getActive();
-          const from = replies.map((j) => (j.data as { from?: unknown }).from);
+          const from = replies.flatMap(repliesOfJob).map((r) => r.from);
           return {
             at,
-            acks: [...acks, ...from.filter((f) => typeof f === 'string')],
+            acks: [...acks, ...from],
             replies: replies.length,
           };
         });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { NEXT_QUESTION_AFTER_MS } from '../../gateway/core/conversations.js';
-import { REPLY_JOB_NAME } from '../../queues/jobs.js';
+import { REPLY_JOB_NAME, repliesOfJob } from '../../queues/jobs.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assignment, drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
 
@@ -24,10 +24,13 @@ const to = (m: string) => (x: { destination: string }) => x.destination === m;
 /** What the reply worker decided for each SMS from `phone`, in the order received. */
 async function decided(phone: string): Promise<string[]> {
   const jobs = await t.gateway.core.queues.inbound.getJobs(['completed']);
+  // A batch job's i-th result is its i-th reply's decision.
   return jobs
-    .filter((j) => j.name === REPLY_JOB_NAME && (j.data as { from: string }).from === phone)
     .sort((a, b) => Number(a.id) - Number(b.id))
-    .map((j) => String(j.returnvalue));
+    .flatMap((j) => {
+      const results: unknown[] = j.name === REPLY_JOB_NAME ? [j.returnvalue] : (j.returnvalue as unknown[]);
+      return repliesOfJob(j).flatMap((reply, i) => (reply.from === phone ? [String(results[i])] : []));
+    });
 }
 const meals = (phone: string, child: string, externalId = `meals-${child}-${phone}`) =>
   invite(
