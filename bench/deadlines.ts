@@ -4,7 +4,7 @@
  * A fired deadline may set the next one (a reminder, then the expiry), already due too; the loop
  * handles those as well, so every conversation ends where its service says.
  *
- *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=32]
+ *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=32] [--in-flight=2]
  *
  * The core runs without the sender (SMS jobs wait in `sms-out`): this measures the sweeper alone.
  */
@@ -32,6 +32,7 @@ import {
 const DEADLINES = option('deadlines', 100_000);
 const BATCH = option('batch', 1000);
 const PARALLEL = option('parallel', 32);
+const IN_FLIGHT = option('in-flight', 2);
 
 let clock = Date.UTC(2026, 10, 24, 6, 0);
 const redisServer = await startRedisServer();
@@ -40,7 +41,15 @@ const redis = connectRedis({ url: redisServer.url, clusterNodes: [] });
 const admin = new Redis(redisServer.url);
 const log = pino({ level: 'silent' });
 const core = await createCore({ redis, log, keyPrefix: 'gw-dl', queuePrefix: 'bull-dl', now: () => clock });
-const sweeper = createSweeper({ core, log, intervalMs: 0, graceMs: 0, batch: BATCH, parallel: PARALLEL });
+const sweeper = createSweeper({
+  core,
+  log,
+  intervalMs: 0,
+  graceMs: 0,
+  batch: BATCH,
+  parallel: PARALLEL,
+  inFlight: IN_FLIGHT,
+});
 try {
   const created = performance.now();
   const ids: string[] = [];
