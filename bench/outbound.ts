@@ -128,15 +128,20 @@ try {
   await smsOut.pause();
   const apiCpu = process.cpuUsage();
   const apiRedis = await redisCpuMs(admin);
-  await bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, 3_000_000 + i));
+  await profiled('outbound-invite', () =>
+    bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, 3_000_000 + i)),
+  );
   const apiMs = cpuMsSince(apiCpu) / INVITATIONS;
   const apiRedisMs = ((await redisCpuMs(admin)) - apiRedis) / INVITATIONS;
   const sent = sink.expect(INVITATIONS * parts);
   const sendCpu = process.cpuUsage();
   const sendRedis = await redisCpuMs(admin);
-  await smsOut.resume();
-  const sendPhase = await sent;
-  await drained(gateway);
+  const sendPhase = await profiled('outbound-send', async () => {
+    await smsOut.resume();
+    const phase = await sent;
+    await drained(gateway);
+    return phase;
+  });
   const sendMs = cpuMsSince(sendCpu) / INVITATIONS;
   const sendRedisMs = ((await redisCpuMs(admin)) - sendRedis) / INVITATIONS;
   const sendRate = (sendPhase.submits / sendPhase.ms) * 1000;
