@@ -41,6 +41,11 @@ const PARALLEL = option('parallel', 32);
 const IN_FLIGHT = option('in-flight', 2);
 const SWEEPERS = option('sweepers', 2);
 
+/** Bytes Redis has read from its clients so far (INFO stats). */
+async function redisInputBytes(redis: Redis): Promise<number> {
+  return Number(/total_net_input_bytes:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+}
+
 /** Another sweeping process on the bench's Redis and clock, ready to `go`. */
 async function startSweeper(url: string, at: number) {
   const { spawn } = await import('node:child_process');
@@ -126,6 +131,7 @@ try {
   );
 
   const stats = await commandStats(admin);
+  const bytesIn = await redisInputBytes(admin);
   const othersCpu = others.map((o) => processCpuMs(o.pid));
   const cpu = process.cpuUsage();
   const redisCpu = await redisCpuMs(admin);
@@ -156,6 +162,7 @@ try {
   await Promise.all(others.map((o) => o.stop()));
   const redisMs = (await redisCpuMs(admin)) - redisCpu;
   const commands = commandsPer(stats, await commandStats(admin), handled);
+  const bytes = (await redisInputBytes(admin)) - bytesIn;
   console.log(
     `${fmt(handled)} deadlines handled in ${ticks} ticks, ${fmt(ms)} ms: ${fmt((handled / ms) * 1000)}/s ` +
       `(first ${fmt(due)} in ${fmt(firstPassMs)} ms; ${SWEEPERS} sweeping processes, this one ${fmt(byThis)}); ` +
@@ -164,7 +171,9 @@ try {
   console.log(
     `CPU per deadline: sweeping processes ${(cpuMs / handled).toFixed(3)} ms, redis ${(redisMs / handled).toFixed(3)} ms`,
   );
-  console.log(`Redis commands per deadline: ${commands.calls.toFixed(1)}; most time: ${commands.top}`);
+  console.log(
+    `Redis commands per deadline: ${commands.calls.toFixed(1)}, ${fmt(bytes / handled)} bytes sent to it; most time: ${commands.top}`,
+  );
   summary({
     conversations: DEADLINES,
     deadlines_due: due,
@@ -177,6 +186,7 @@ try {
     cpu_ms_per_deadline: cpuMs / handled,
     redis_cpu_ms_per_deadline: redisMs / handled,
     redis_commands_per_deadline: commands.calls,
+    redis_bytes_in_per_deadline: bytes / handled,
   });
 } finally {
   await sweeper.stop();
