@@ -316,6 +316,11 @@ try {
   const withReceiptsWaiting = await perConversationOf();
   const deliveredJobs = await consumeOutcomes(gateway, redisServer.url);
   const withReceipts = await perConversationOf();
+  console.log(
+    'MEMORY USAGE of every key by family, steady with the receipts (bytes per conversation, above 5):',
+  );
+  for (const [family, bytes] of await byFamily(admin))
+    if (bytes > 5) console.log(`  ${family.padEnd(36)} ${fmt(bytes).padStart(7)}`);
   const sample = await gateway.core.store.timeline(ids[0] as string);
   console.log(
     `  and once every part's delivery receipt is in the timeline: ${fmt(withReceipts)} bytes ` +
