@@ -9,6 +9,8 @@
  * the sender worker then drains `sms-out` over one bind, all in this process, and writes each
  * SMS's receipt links, sent entry, `sent` outcome and the deadline it starts. The run ends when
  * the last `sms-out` job has done so, and every receipt link is counted in Redis afterwards.
+ * Then the CPU split: as many invitations again with `sms-out` paused (invite() alone), then their
+ * sending alone. `BENCH_PROFILE=<dir>` profiles the three phases.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
