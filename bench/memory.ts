@@ -316,6 +316,15 @@ try {
   const withReceiptsWaiting = await perConversationOf();
   const deliveredJobs = await consumeOutcomes(gateway, redisServer.url);
   const withReceipts = await perConversationOf();
+  console.log(
+    'MEMORY USAGE of every key by family, steady with the receipts (bytes per conversation, above 5):',
+  );
+  for (const [family, bytes] of await byFamily(admin))
+    if (bytes > 5) console.log(`  ${family.padEnd(36)} ${fmt(bytes).padStart(7)}`);
+  const lengths = await Promise.all(ids.map((id) => admin.strlen(createKeys(KEY_PREFIX).conversation(id))));
+  console.log(
+    `  (the conversation string with the receipts: ${fmt(lengths.reduce((a, b) => a + b, 0) / lengths.length)} bytes on average, ${Math.min(...lengths)}–${Math.max(...lengths)})`,
+  );
   const sample = await gateway.core.store.timeline(ids[0] as string);
   console.log(
     `  and once every part's delivery receipt is in the timeline: ${fmt(withReceipts)} bytes ` +

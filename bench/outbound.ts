@@ -9,6 +9,8 @@
  * the sender worker then drains `sms-out` over one bind, all in this process, and writes each
  * SMS's receipt links, sent entry, `sent` outcome and the deadline it starts. The run ends when
  * the last `sms-out` job has done so, and every receipt link is counted in Redis afterwards.
+ * Then the CPU split: as many invitations again with `sms-out` paused (invite() alone), then their
+ * sending alone. `BENCH_PROFILE=<dir>` profiles the three phases.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,6 +99,7 @@ try {
   );
 
   const done = sink.expect(INVITATIONS * parts);
+  const sinkCpu = done.then((r) => r.cpuMs);
   const stats = await commandStats(admin);
   const cpu = process.cpuUsage();
   const redisCpu = await redisCpuMs(admin);
@@ -119,9 +122,40 @@ try {
     `CPU per invitation: gateway ${(cpuMs / INVITATIONS).toFixed(2)} ms, redis ${(redisMs / INVITATIONS).toFixed(2)} ms; ` +
       `${commands.calls.toFixed(1)} Redis commands per invitation: ${commands.top}`,
   );
+  const sinkMs = (await sinkCpu) / INVITATIONS;
+
+  // The same work in two phases, for the CPU split: invitations committed while `sms-out` is
+  // paused (the API's share), then sent and recorded (the sender's share), each timed alone.
+  const smsOut = gateway.core.queues.smsOut;
+  await smsOut.pause();
+  const apiCpu = process.cpuUsage();
+  const apiRedis = await redisCpuMs(admin);
+  await profiled('outbound-invite', () =>
+    bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, 3_000_000 + i)),
+  );
+  const apiMs = cpuMsSince(apiCpu) / INVITATIONS;
+  const apiRedisMs = ((await redisCpuMs(admin)) - apiRedis) / INVITATIONS;
+  const sent = sink.expect(INVITATIONS * parts);
+  const sendCpu = process.cpuUsage();
+  const sendRedis = await redisCpuMs(admin);
+  const sendPhase = await profiled('outbound-send', async () => {
+    await smsOut.resume();
+    const phase = await sent;
+    await drained(gateway);
+    return phase;
+  });
+  const sendMs = cpuMsSince(sendCpu) / INVITATIONS;
+  const sendRedisMs = ((await redisCpuMs(admin)) - sendRedis) / INVITATIONS;
+  const sendRate = (sendPhase.submits / sendPhase.ms) * 1000;
+  console.log(
+    `split: invite() alone ${apiMs.toFixed(2)} ms + redis ${apiRedisMs.toFixed(2)} ms per invitation; ` +
+      `sending alone ${sendMs.toFixed(2)} ms + redis ${sendRedisMs.toFixed(2)} ms, ${fmt(sendRate)} segments/s; ` +
+      `sink ${sinkMs.toFixed(3)} ms`,
+  );
+
   await stopGateway();
   const links = await receiptLinks(admin);
-  const sentParts = (INVITATIONS + WARMUP + 1) * parts;
+  const sentParts = (2 * INVITATIONS + WARMUP + 1) * parts;
   console.log(`receipt links in Redis: ${fmt(links)} of ${fmt(sentParts)} parts sent`);
 
   // As many segments as the gateway sent (3-part messages), warmed like the gateway: a cold run
@@ -129,7 +163,10 @@ try {
   const bareMessages = Math.ceil((INVITATIONS * parts) / 3);
   await bareRun(sink, bareMessages, WINDOW);
   const bare = await bareRun(sink, bareMessages, WINDOW);
-  console.log(`bare smpp client: ${fmt(bare.rate)} segments/s (${fmt(bareMessages)} 3-part messages)`);
+  console.log(
+    `bare smpp client: ${fmt(bare.rate)} segments/s (${fmt(bareMessages)} 3-part messages), CPU per ` +
+      `${parts} segments: client ${((bare.cpuPer1k * parts) / 1000).toFixed(3)} ms, sink ${((bare.sinkCpuPer1k * parts) / 1000).toFixed(3)} ms`,
+  );
   console.log(
     'ratio_segments: the whole invitation (render, commit, indices, outbox, send, receipt links) against bare sends; ' +
       'the send path alone is bench:smpp',
@@ -143,8 +180,16 @@ try {
     gateway_cpu_ms_per_invitation: cpuMs / INVITATIONS,
     redis_cpu_ms_per_invitation: redisMs / INVITATIONS,
     redis_commands_per_invitation: commands.calls,
+    sink_cpu_ms_per_invitation: sinkMs,
+    invite_cpu_ms_per_invitation: apiMs,
+    invite_redis_cpu_ms_per_invitation: apiRedisMs,
+    send_cpu_ms_per_invitation: sendMs,
+    send_redis_cpu_ms_per_invitation: sendRedisMs,
+    send_alone_segments_per_s: sendRate,
     receipt_links_missing: sentParts - links,
     bare_segments_per_s: bare.rate,
+    bare_cpu_ms_per_10_segments: bare.cpuPer1k / 100,
+    bare_sink_cpu_ms_per_10_segments: bare.sinkCpuPer1k / 100,
     ratio_segments: (perS * parts) / bare.rate,
   });
 } finally {

@@ -1,9 +1,11 @@
 /**
- * SMS that await their final receipt, one set per hour they were sent in, so that an SMS whose
+ * SMS that await their final receipt, one list per hour they were sent in, so that an SMS whose
  * receipt never comes can be marked "delivery unknown" once RECEIPT_TIMEOUT_HOURS have passed
  * (gateway/core/delivery-unknown.ts). Nothing is removed when a receipt comes: the sweep reads
  * the SMS's timeline then, which the receipt has written, and skips it (its memory:
- * docs/scaling.md).
+ * docs/scaling.md). A list rather than a set: its entries are packed (a set of strings is a hash
+ * table), and an SMS listed twice (a sent write retried) is skipped the second time, as its
+ * timeline then has the "unknown" entry.
  */
 import type { Keys } from './keys.js';
 import type { RedisClient } from './connection.js';
@@ -30,7 +32,7 @@ export class AwaitedReceipts {
     const hour = Math.floor(at / HOUR_MS);
     const key = this.keys.awaitingReceipt(hour);
     await Promise.all([
-      this.redis.sadd(key, ...sms.map((s) => `${s.conversationId} ${s.smsId}`)),
+      this.redis.rpush(key, ...sms.map((s) => `${s.conversationId} ${s.smsId}`)),
       this.redis.expire(key, this.ttlSeconds),
       this.redis.zadd(this.keys.awaitingHours(), hour, String(hour)),
     ]);
@@ -43,10 +45,15 @@ export class AwaitedReceipts {
     return hours.map(Number);
   }
 
-  /** One page of an hour's SMS; the next cursor is '0' at the end. */
+  /**
+   * One page of an hour's SMS, each once; the cursor is the offset in the hour's list, and the
+   * next one is '0' at the end.
+   */
   async page(hour: number, cursor: string, count = 200): Promise<{ cursor: string; sms: AwaitedSms[] }> {
-    const [next, members] = await this.redis.sscan(this.keys.awaitingReceipt(hour), cursor, 'COUNT', count);
-    const sms = members.flatMap((m) => {
+    const offset = /^\d{1,9}$/.test(cursor) ? Number(cursor) : 0;
+    const members = await this.redis.lrange(this.keys.awaitingReceipt(hour), offset, offset + count - 1);
+    const next = members.length < count ? '0' : String(offset + count);
+    const sms = [...new Set(members)].flatMap((m) => {
       const i = m.indexOf(' ');
       return i > 0 ? [{ conversationId: m.slice(0, i), smsId: m.slice(i + 1) }] : [];
     });

@@ -27,7 +27,7 @@ import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
 import { SentRecords, type SentSms } from './sent-records.js';
 import { SmsRecords } from './sms-record.js';
-import { StateCounts } from './state-counts.js';
+import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
 import { TimelineCodec } from './timeline-codec.js';
 import type { TimelineEntry } from './timeline-entry.js';
@@ -39,6 +39,17 @@ export { CONVERSATION_V1, newConversationId, splitConversation } from './convers
 export { outboxJson, type OutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
 export type { SentSms } from './sent-records.js';
+
+/** One step of `commitMany`: what `commit` takes, and the state counts it moves. */
+export interface StepCommit {
+  readonly expectedVersion: number;
+  readonly next: Conversation;
+  readonly timeline: readonly TimelineEntry[];
+  readonly outbox: readonly OutboxEntry[];
+  readonly final: boolean;
+  /** The counts to move (`StateCounts.move`): from null (new) or a state, to a state; none when absent. */
+  readonly counts?: { readonly from: string | null; readonly to: string };
+}
 
 export interface StoreOptions {
   /** Seconds a conversation is kept after it ends (RETENTION_DAYS). */
@@ -225,6 +236,52 @@ export class ConversationStore {
       )
       .catch(scriptError);
     return ok === 1;
+  }
+
+  /** Whether `commitMany` commits many steps in one call (a single Redis, not Cluster). */
+  get commitsInBatches(): boolean {
+    return !this.redis.isCluster;
+  }
+
+  /**
+   * Commits the steps of many conversations in one call, each by its own compare-and-set
+   * (store/lua/commit-many-n.lua); single Redis only (`commitsInBatches`). A step's deadline
+   * entries are applied to the deadline index and its counts moved in the same call, so they are
+   * not in its outbox. Per step: the outbox entries left to hand over, or null when it was not
+   * written (the conversation changed since it was read): decide that one again.
+   */
+  async commitMany(steps: readonly StepCommit[]): Promise<Array<OutboxEntry[] | null>> {
+    if (steps.length === 0) return [];
+    const keys: string[] = [this.keys.outboxIndex(), this.keys.deadlineBuckets(), this.keys.stateCounts()];
+    const args: Array<string | number | Buffer> = [steps.length];
+    const handed: OutboxEntry[][] = [];
+    for (const step of steps) {
+      const id = step.next.id;
+      const { bucket, key } = this.deadlines.bucketOf(id);
+      keys.push(this.keys.conversation(id), this.keys.outbox(id), key);
+      const deadlines = step.outbox.filter((e) => e.t === 'deadline');
+      const outbox = step.outbox.filter((e) => e.t !== 'deadline');
+      const at = deadlines.at(-1)?.at;
+      const counts = step.counts;
+      const moved = counts && counts.from !== counts.to;
+      args.push(
+        step.expectedVersion,
+        this.write({ ...step.next, version: step.expectedVersion + 1 }),
+        step.final ? this.options.retentionSeconds : 0,
+        step.timeline.length,
+        outbox.length,
+        deadlines.length === 0 ? '-' : at === null || at === undefined ? '' : String(at),
+        bucket,
+        moved && counts.from !== null ? stateCountField(step.next.service, counts.from) : '',
+        moved ? stateCountField(step.next.service, counts.to) : '',
+        id,
+        ...step.timeline.map((e) => this.entry(e)),
+        ...outbox.map(outboxJson),
+      );
+      handed.push(outbox);
+    }
+    const results = await this.redis.gwCommitMany(keys.length, ...keys, ...args).catch(scriptError);
+    return results.map(([ok], i) => (ok === 1 ? (handed[i] ?? []) : null));
   }
 
   /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */

@@ -24,16 +24,16 @@ export class DeadlineIndex {
     withScripts(redis);
   }
 
+  /** The bucket of `id`: its number and key (store/lua/includes/deadline.lua). */
+  bucketOf(id: string): { readonly bucket: number; readonly key: string } {
+    const bucket = fnv1a(id) % DEADLINE_BUCKETS;
+    return { bucket, key: this.keys.deadlineBucket(bucket) };
+  }
+
   /** Sets the deadline of `id` (epoch ms), or clears it (null). */
   async set(id: string, at: number | null): Promise<void> {
-    const bucket = fnv1a(id) % DEADLINE_BUCKETS;
-    await this.redis.gwDeadline(
-      this.keys.deadlineBucket(bucket),
-      this.keys.deadlineBuckets(),
-      id,
-      at === null ? '' : String(at),
-      bucket,
-    );
+    const { bucket, key } = this.bucketOf(id);
+    await this.redis.gwDeadline(key, this.keys.deadlineBuckets(), id, at === null ? '' : String(at), bucket);
   }
 
   /** Ids whose deadline is at or before `now`, earliest first, at most `limit`. */

@@ -72,7 +72,7 @@ export interface Keys {
   dictionary(id: string): string;
   /** String with a TTL: the carrier learned for this MSISDN (store/carriers.ts). */
   learnedCarrier(msisdn: string): string;
-  /** Set: `conversationId smsId` of the SMS sent in one hour (epoch hour) that await a final receipt. */
+  /** List: `conversationId smsId` of the SMS sent in one hour (epoch hour) that await a final receipt. */
   awaitingReceipt(hour: number): string;
   /** Sorted set: the hours (score and member) that have SMS awaiting a final receipt. */
   awaitingHours(): string;

@@ -42,11 +42,31 @@ export function outboxJson(entry: OutboxEntry): string {
   return JSON.stringify(entry);
 }
 
+/** How `ack` names an entry: the SHA-1 of its stored JSON. */
+const digest = (raw: string): string =>
+  // One-shot `hash`: no native Hash object for the next young-generation pause to finalize.
+  hash('sha1', raw, 'hex');
+
 export class OutboxStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Pick<Keys, 'outbox' | 'outboxIndex'>,
   ) {}
+
+  /**
+   * `ack` for the outboxes of many conversations in one call (store/lua/ack-outboxes-n.lua); single
+   * Redis only: on Cluster one `ack` each.
+   */
+  async ackMany(outboxes: ReadonlyArray<readonly [id: string, raws: readonly string[]]>): Promise<void> {
+    if (outboxes.length === 0) return;
+    if (this.redis.isCluster) {
+      await Promise.all(outboxes.map(([id, raws]) => this.ack(id, raws)));
+      return;
+    }
+    const keys = [this.keys.outboxIndex(), ...outboxes.map(([id]) => this.keys.outbox(id))];
+    const args = outboxes.flatMap(([id, raws]) => [id, raws.length, ...raws.map(digest)]);
+    await this.redis.gwAckOutboxes(keys.length, ...keys, outboxes.length, ...args);
+  }
 
   /** Puts a conversation in the recovery index before its entries are committed. */
   async index(id: string): Promise<void> {
@@ -65,8 +85,7 @@ export class OutboxStore {
    * entries, one more only when the outbox is empty.
    */
   async ack(id: string, raws: readonly string[]): Promise<void> {
-    // One-shot `hash`: no native Hash object for the next young-generation pause to finalize.
-    const digests = raws.map((raw) => hash('sha1', raw, 'hex'));
+    const digests = raws.map(digest);
     const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
     if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
   }

@@ -16,6 +16,7 @@ type Arg = string | number | Buffer;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     gwAckOutbox(outbox: string, ...digests: string[]): Result<number, Context>;
+    gwAckOutboxes(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwAppend(conversation: string, ...entries: Buffer[]): Result<number, Context>;
     gwClaimDue(
       index: string,
@@ -25,6 +26,7 @@ declare module 'ioredis' {
       lease: number,
     ): Result<string[], Context>;
     gwClaim(numKeys: number, ...keysThenArgs: Arg[]): Result<unknown[], Context>;
+    gwCommitMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number]>, Context>;
     gwCommit(conversation: string, outbox: string, ...args: Arg[]): Result<[number, number], Context>;
     gwDeadline(
       bucket: string,

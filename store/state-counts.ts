@@ -14,6 +14,9 @@ export interface StateCount {
   readonly count: number;
 }
 
+/** The counter of one service's conversations in one state. */
+export const stateCountField = (service: string, state: string): string => `${service} ${state}`;
+
 export class StateCounts {
   constructor(
     private readonly redis: RedisClient,
@@ -25,8 +28,8 @@ export class StateCounts {
     if (from === to) return;
     const key = this.keys.stateCounts();
     await Promise.all([
-      this.redis.hincrby(key, `${service} ${to}`, 1),
-      ...(from === null ? [] : [this.redis.hincrby(key, `${service} ${from}`, -1)]),
+      this.redis.hincrby(key, stateCountField(service, to), 1),
+      ...(from === null ? [] : [this.redis.hincrby(key, stateCountField(service, from), -1)]),
     ]);
   }
 

@@ -378,6 +378,131 @@ export class ConversationService {
     cause: string,
     prerendered?: SetRenderedSms[],
   ): Promise<Conversation | null> {
+    const plan = await this.plan(before, outcome, now, extra, cause, prerendered);
+    const { next, timeline, outbox, final } = plan;
+    const ok = await this.deps.store
+      .commit(before.version, next, timeline, outbox, final)
+      .catch(async (err: unknown) => {
+        await plan.giveBack();
+        throw err;
+      });
+    if (!ok) {
+      await plan.giveBack();
+      return null;
+    }
+    const committed = { ...next, version: before.version + 1 };
+    const flush = () =>
+      this.deps.outbox
+        .flush(committed.id, { entries: outbox, conversation: committed })
+        .catch((err: unknown) => {
+          // The entries stay in the outbox; the recovery sweep hands them over later.
+          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+        });
+    await this.afterCommit(plan, committed, now, cause, { flush, counted: false });
+    return committed;
+  }
+
+  /**
+   * Applies one event to many conversations read together (a sweep's due deadlines). On a single
+   * Redis their steps are committed in one call (store `commitMany`, with their deadlines and
+   * counts) and their outboxes handed over together; a step whose conversation changed since it
+   * was read is decided again alone (`apply`), as is every step on Cluster. Per conversation, in
+   * the order given: its result, or the error that step met (the others go on).
+   */
+  async applyEach(
+    event: DialogueEvent,
+    reads: ReadonlyArray<readonly [id: string, read: Conversation | null]>,
+  ): Promise<Array<ApplyResult | Error>> {
+    const alone = (id: string, read?: Conversation) =>
+      this.apply(id, event, undefined, read).catch((err: unknown) => asError(err));
+    if (!this.deps.store.commitsInBatches)
+      return Promise.all(reads.map(([id, read]) => (read ? alone(id, read) : Promise.resolve(notFound()))));
+    const now = this.deps.now();
+    const results: Array<Promise<ApplyResult | Error>> = [];
+    const plans: Array<{ readonly at: number; readonly plan: Plan }> = [];
+    for (const [at, [, conv]] of reads.entries()) {
+      if (!conv) {
+        results[at] = Promise.resolve(notFound());
+        continue;
+      }
+      try {
+        const outcome = step(
+          { service: this.service(conv.service), deadline: this.deps.deadline },
+          conv,
+          event,
+          now,
+        );
+        const reason = outcome.rejected;
+        if (reason) results[at] = Promise.resolve({ status: 'rejected', conversation: conv, reason });
+        else if (!outcome.changed && outcome.timeline.length === 0)
+          results[at] = Promise.resolve({ status: 'unchanged', conversation: conv });
+        else plans.push({ at, plan: await this.plan(conv, outcome, now, [], causeOf(event)) });
+      } catch (err) {
+        results[at] = Promise.resolve(asError(err));
+      }
+    }
+    const test = (plan: Plan) => isTestId(plan.before.id);
+    const written = await this.deps.store
+      .commitMany(
+        plans.map(({ plan }) => ({
+          expectedVersion: plan.before.version,
+          next: plan.next,
+          timeline: plan.timeline,
+          outbox: plan.outbox,
+          final: plan.final,
+          ...(test(plan) || !this.deps.stateCounts ? {} : { counts: movedCounts(plan.before, plan.next) }),
+        })),
+      )
+      .catch(async (err: unknown) => {
+        await Promise.all(plans.map(({ plan }) => plan.giveBack()));
+        throw err;
+      });
+    const committed: Array<{ at: number; plan: Plan; conversation: Conversation; entries: OutboxEntry[] }> =
+      [];
+    for (const [n, { at, plan }] of plans.entries()) {
+      const entries = written[n];
+      if (entries) {
+        committed.push({
+          at,
+          plan,
+          conversation: { ...plan.next, version: plan.before.version + 1 },
+          entries,
+        });
+        continue;
+      }
+      // Changed since it was read (a reply in the same instant): decided again from a fresh read.
+      results[at] = plan.giveBack().then(() => alone(plan.before.id));
+    }
+    const handed = this.deps.outbox
+      .flushMany(committed.map(({ conversation, entries }) => ({ conversation, entries })))
+      .catch((err: unknown) => {
+        // The entries stay in the outboxes; the recovery sweep hands them over later.
+        this.deps.log.warn({ err }, 'outbox flush of a batch failed; will retry');
+      });
+    for (const { at, plan, conversation } of committed) {
+      results[at] = this.afterCommit(plan, conversation, now, causeOf(event), {
+        flush: () => handed,
+        counted: true,
+      }).then(
+        () => ({ status: 'applied', conversation }) as const,
+        (err: unknown) => asError(err),
+      );
+    }
+    return Promise.all(results);
+  }
+
+  /**
+   * What committing a step writes: its SMS rendered (within the number's limits for those a reply
+   * causes), the timeline entries, the outbox, and what to give back should it not be written.
+   */
+  private async plan(
+    before: Conversation,
+    outcome: Outcome,
+    now: number,
+    extra: OutboxEntry[],
+    cause: string,
+    prerendered?: SetRenderedSms[],
+  ): Promise<Plan> {
     let next = outcome.conversation;
     const timeline: TimelineEntry[] = outcome.timeline.map((note) => ({ at: now, ...note }));
     const outbox: OutboxEntry[] = [...extra];
@@ -474,26 +599,47 @@ export class ConversationService {
         at: next.deadline ?? (pending(next) !== null && isOpen(next) ? now + PENDING_CHECK_MS : null),
       });
     if (before.state === 'waiting' && next.state !== 'waiting') outbox.push({ t: 'wait', at: null });
+    // The deadline the SMSC's acceptance starts goes to the index after the commit, not through
+    // the outbox: until then the index holds the stage's pending check (at most PENDING_CHECK_MS
+    // after this step), whose sweep finds the deadline started and indexes it should this write
+    // be lost (sweeper.ts `settle`). A deadline sooner than that check keeps the outbox.
+    const started = cause === 'sent' && next.deadline !== null && next.deadline >= now + PENDING_CHECK_MS;
+    const indexed = started ? outbox.filter((e) => e.t !== 'deadline') : outbox;
     const final = !isOpen(next) && next.state !== 'consented';
-    const ok = await this.deps.store
-      .commit(before.version, next, timeline, outbox, final)
-      .catch(async (err: unknown) => {
-        await giveBack();
-        throw err;
-      });
-    if (!ok) {
-      await giveBack();
-      return null;
-    }
-    const committed = { ...next, version: before.version + 1 };
-    if (messages.length > 0 && committed.deadlineOnSent) this.awaitingSent.set(committed.id, committed);
-    this.logStep(before, committed, cause, messages.length);
+    return {
+      before,
+      next,
+      timeline,
+      outbox: indexed,
+      final,
+      started,
+      sms: messages.length,
+      consent: outcome.consent === true,
+      giveBack,
+    };
+  }
+
+  /**
+   * After a step is written: its log line, counts, campaign, worklists and the outbox's hand-over
+   * (`flush`; `counted`: the commit moved the state counts already), then the number's turn.
+   */
+  private async afterCommit(
+    plan: Plan,
+    committed: Conversation,
+    now: number,
+    cause: string,
+    how: { readonly flush: () => Promise<void>; readonly counted: boolean },
+  ): Promise<void> {
+    const { before, timeline, final } = plan;
+    const test = isTestId(before.id);
+    if (plan.sms > 0 && committed.deadlineOnSent) this.awaitingSent.set(committed.id, committed);
+    this.logStep(before, committed, cause, plan.sms);
     // The counts, lists and the outbox's hand-over are independent of each other: one round trip.
     const after: Array<Promise<unknown>> = [];
     const { stateCounts, worklists } = this.deps;
     const from = before.version < 0 ? null : before.state;
     if (from === null || before.state !== committed.state) {
-      if (!test && stateCounts)
+      if (!test && stateCounts && !how.counted)
         after.push(stateCounts.move(committed.service, from, committed.state).catch(() => undefined));
       if (committed.campaign)
         after.push(
@@ -504,17 +650,20 @@ export class ConversationService {
     }
     // The call centre's worklists are for citizens, not for an integrator's tests.
     if (!test && worklists) after.push(worklists.committed(before, committed, timeline, now));
-    if (outcome.consent && committed.campaign) {
+    if (plan.consent && committed.campaign) {
       after.push(this.deps.campaigns.increment(committed.campaign, 'consented', now).catch(() => undefined));
     }
-    after.push(
-      this.deps.outbox
-        .flush(committed.id, { entries: outbox, conversation: committed })
-        .catch((err: unknown) => {
-          // The entries stay in the outbox; the recovery sweep hands them over later.
-          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+    if (plan.started)
+      after.push(
+        this.deps.store.setDeadline(committed.id, committed.deadline).catch((err: unknown) => {
+          // The pending check finds the deadline started and indexes it.
+          this.deps.log.warn(
+            { err, conversationId: committed.id },
+            'deadline not indexed; the pending check will',
+          );
         }),
-    );
+      );
+    if (plan.outbox.length > 0) after.push(how.flush());
     await Promise.all(after);
     if (before.version >= 0 && isOpen(before) && !isOpen(committed)) {
       await this.passTurn(committed).catch((err: unknown) =>
@@ -522,7 +671,6 @@ export class ConversationService {
         this.deps.log.warn({ err, conversationId: committed.id }, 'passing the turn failed; will retry'),
       );
     }
-    return committed;
   }
 
   /** Renders a step's SMS, each checked against the service's maxParts (a 400 naming the field). */
@@ -578,6 +726,32 @@ export class ConversationService {
     return this.apply(id, event);
   }
 }
+
+/** A step ready to be written (ConversationService `plan`). */
+interface Plan {
+  readonly before: Conversation;
+  readonly next: Conversation;
+  readonly timeline: TimelineEntry[];
+  readonly outbox: OutboxEntry[];
+  /** The conversation ended: its keys expire after RETENTION_DAYS. */
+  readonly final: boolean;
+  /** The deadline the SMSC's acceptance started, indexed after the commit rather than through the outbox. */
+  readonly started: boolean;
+  /** How many SMS the step sends. */
+  readonly sms: number;
+  readonly consent: boolean;
+  /** Returns what the step took from the number's limits: it was not written. */
+  giveBack(): Promise<unknown>;
+}
+
+/** The state counts a step moves: from null for a new conversation. */
+function movedCounts(before: Conversation, next: Conversation): { from: string | null; to: string } {
+  return { from: before.version < 0 ? null : before.state, to: next.state };
+}
+
+const notFound = (): ApplyResult => ({ status: 'not-found' });
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** What caused a step, as the `event` of its log line. */
 function causeOf(event: DialogueEvent): string {

@@ -84,6 +84,31 @@ export class Outbox {
     );
   }
 
+  /**
+   * `flush` for the steps of many conversations just committed together (a sweep's batch): their
+   * outcomes go to `outcomes` in one call, their SMS in `sms-out` jobs of several, and their
+   * outboxes are acknowledged in one call. Each hand-over is idempotent as in `flush`: a failure
+   * leaves every entry for the recovery sweep.
+   */
+  async flushMany(
+    steps: ReadonlyArray<{ readonly conversation: Conversation; readonly entries: readonly OutboxEntry[] }>,
+  ): Promise<void> {
+    const withEntries = steps.filter((s) => s.entries.length > 0);
+    if (withEntries.length === 0) return;
+    const outcomes = withEntries.flatMap((s) => s.entries.flatMap((e) => (e.t === 'outcome' ? [e.job] : [])));
+    await Promise.all([
+      this.deps.outcomes.emit(outcomes),
+      ...withEntries.flatMap(({ conversation, entries }) =>
+        entries
+          .filter((e) => e.t !== 'outcome')
+          .map((entry) => this.handOver(conversation.id, entry, () => Promise.resolve(conversation))),
+      ),
+    ]);
+    await this.deps.store.outboxes.ackMany(
+      withEntries.map(({ conversation, entries }) => [conversation.id, entries.map(outboxJson)] as const),
+    );
+  }
+
   private async handOver(
     conversationId: string,
     entry: OutboxEntry,

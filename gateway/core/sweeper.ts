@@ -16,6 +16,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
 import { sweepUnknownDeliveries } from './delivery-unknown.js';
 import type { Core } from './runtime.js';
+import type { ApplyResult } from './conversations.js';
 
 export interface SweeperOptions {
   readonly core: Core;
@@ -48,22 +49,21 @@ export interface SweeperOptions {
 export const DEADLINE_GRACE_MS = 120_000;
 export const DEADLINE_LEASE_MS = 60_000;
 
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
 export interface Sweeper {
   /** One sweep at the core's `now()`: returns how many due deadlines were handled. */
   tick(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Fires the deadline of `id`, deciding first from `read` (the batch's read of it; null: gone). */
-async function fireOne(
+/** After a deadline was fired (`result`): the index made to say what the conversation says. */
+async function settle(
   core: Core,
   id: string,
-  read: Conversation | null,
+  result: ApplyResult,
   counter?: Counter<'result'>,
 ): Promise<void> {
-  const result = read
-    ? await core.conversations.apply(id, { type: 'deadline' }, undefined, read)
-    : ({ status: 'not-found' } as const);
   counter?.inc({ result: result.status === 'applied' ? 'fired' : result.status });
   if (result.status === 'not-found') {
     await core.store.setDeadline(id, null);
@@ -150,12 +150,24 @@ export function createSweeper(options: SweeperOptions): Sweeper {
         return undefined;
       });
       if (!reads) break;
+      // Decided from the reads, committed together (conversations.ts `applyEach`).
+      const results = await core.conversations
+        .applyEach(
+          { type: 'deadline' },
+          ids.map((id, n) => [id, reads[n] ?? null] as const),
+        )
+        .catch((err: unknown) => ids.map(() => asError(err)));
       await Promise.all(
-        ids.map((id, n) =>
-          fireOne(core, id, reads[n] ?? null, options.deadlines).catch((err: unknown) =>
-            log.warn({ err, conversationId: id }, 'deadline failed; retried when its claim ends'),
-          ),
-        ),
+        ids.map(async (id, n) => {
+          const result = results[n];
+          try {
+            if (result === undefined) throw new Error('the batch gave no result');
+            if (result instanceof Error) throw result;
+            await settle(core, id, result, options.deadlines);
+          } catch (err) {
+            log.warn({ err, conversationId: id }, 'deadline failed; retried when its claim ends');
+          }
+        }),
       );
     }
     const released = await releaseWaiting(core, log, batch);

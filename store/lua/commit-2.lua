@@ -1,5 +1,5 @@
 --[[
-  Commit one dialogue step atomically, if nobody else committed since we read.
+  Commit one dialogue step atomically, if nobody else committed since we read (includes/commit.lua).
 
   Compare-and-set on the version: a late reply and a deadline that fire together,
   or two replies at once, cannot both win; the loser re-reads and decides again.
@@ -23,36 +23,16 @@
 
   Returns: { 1, newVersion } committed; { 0, currentVersion } conflict (-1 when absent).
 ]]
---- @include "conversation"
-local currentVersion = -1
-local timeline = ''
-local outcomes = 0
-local value = redis.call('GET', KEYS[1])
-if value then
-  local version, timelineAt, marked = conversationHead(value)
-  if type(version) == 'table' then
-    return version
-  end
-  currentVersion = version
-  outcomes = marked
-  timeline = string.sub(value, timelineAt)
-end
-if currentVersion ~= tonumber(ARGV[1]) then
-  return { 0, currentVersion }
-end
-local newVersion = currentVersion + 1
+--- @include "commit"
 local n = tonumber(ARGV[4])
-local added = table.concat(ARGV, '', 5, 4 + n)
-redis.call('SET', KEYS[1], string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4>I2', newVersion, #ARGV[2], outcomes) .. ARGV[2] .. timeline .. added)
-for i = 5 + n, #ARGV do
-  redis.call('RPUSH', KEYS[2], ARGV[i])
-end
-local ttl = tonumber(ARGV[3])
-for _, key in ipairs({ KEYS[1], KEYS[2] }) do
-  if ttl > 0 then
-    redis.call('EXPIRE', key, ttl)
-  else
-    redis.call('PERSIST', key)
-  end
-end
-return { 1, newVersion }
+return commitStep(
+  KEYS[1],
+  KEYS[2],
+  tonumber(ARGV[1]),
+  ARGV[2],
+  table.concat(ARGV, '', 5, 4 + n),
+  tonumber(ARGV[3]),
+  ARGV,
+  5 + n,
+  #ARGV
+)

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { PENDING_CHECK_MS } from '../../gateway/core/conversations.js';
+import { createSweeper } from '../../gateway/core/sweeper.js';
 import { parseReply } from '../../parsers/reply.js';
 import { smsOfJob } from '../../queues/jobs.js';
 import {
@@ -26,6 +29,13 @@ function reply(id: string, text: string, smscMessageId = 'mo-1') {
     { type: 'reply', parsed: parseReply(text), reply: { text, receivedAt, smscMessageId } },
     `reply:${smscMessageId}`,
   );
+}
+
+/** A home-schooling offer in Kazakh, committed and handed to `sms-out`. */
+async function offer(externalId: string, msisdn: string) {
+  const params = homeSchoolingParams();
+  const input = { service: 'home-schooling', externalId, msisdn, language: 'kk' as const, params };
+  return (await core.conversations.invite(input)).conversation;
 }
 
 describe('conversation store and outbox on real Redis', () => {
@@ -121,13 +131,7 @@ describe('conversation store and outbox on real Redis', () => {
   });
 
   it("the SMSC's acceptance starts the deadline on the conversation as stored, though another step changed it since this process committed it", async () => {
-    const { conversation } = await core.conversations.invite({
-      service: 'home-schooling',
-      externalId: 'ext-6',
-      msisdn: '77011230006',
-      language: 'kk',
-      params: homeSchoolingParams(),
-    });
+    const conversation = await offer('ext-6', '77011230006');
     // Another process's step: the stored conversation moves on without this one's knowing.
     const stored = (await core.conversations.get(conversation.id))!;
     expect(await core.store.commit(stored.version, { ...stored, helpSent: 1 }, [], [], false)).toBe(true);
@@ -136,6 +140,31 @@ describe('conversation store and outbox on real Redis', () => {
     expect(sent).toMatchObject({ helpSent: 1, version: stored.version + 2, deadlineOnSent: null });
     expect(sent.deadline).not.toBeNull();
     expect(await core.store.dueDeadlines(sent.deadline!, 10)).toContain(conversation.id);
+  });
+
+  it("a deadline the SMSC's acceptance started goes to the index; lost there, the stage's pending check puts it back before it is due", async () => {
+    const conversation = await offer('ext-7', '77011230007');
+    const pendingCheck = core.clock.now() + PENDING_CHECK_MS;
+    expect(await core.store.dueDeadlines(pendingCheck, 10_000)).toContain(conversation.id);
+    await markSent(core, conversation.id);
+    const { deadline } = (await core.conversations.get(conversation.id))!;
+    expect(await core.store.dueDeadlines(pendingCheck, 10_000)).not.toContain(conversation.id);
+    expect(await core.store.dueDeadlines(deadline!, 10_000)).toContain(conversation.id);
+
+    // The index write lost (the process stopped right after the commit): the pending check is left.
+    await core.store.setDeadline(conversation.id, pendingCheck);
+    const sweeper = createSweeper({ core, log: pino({ level: 'silent' }), intervalMs: 0, graceMs: 0 });
+    const at = core.clock.now();
+    core.clock.set(pendingCheck);
+    try {
+      await sweeper.tick();
+    } finally {
+      core.clock.set(at);
+      await sweeper.stop();
+    }
+    expect(await core.store.dueDeadlines(deadline! - 1, 10_000)).not.toContain(conversation.id);
+    expect(await core.store.dueDeadlines(deadline!, 10_000)).toContain(conversation.id);
+    expect(await core.conversations.get(conversation.id)).toMatchObject({ state: 'invited', deadline });
   });
 
   it('a crash between commit and hand-over leaves the outbox to the recovery sweep', async () => {

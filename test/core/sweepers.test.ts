@@ -1,9 +1,12 @@
 /**
  * Several sweeping processes over one midnight of deadlines: each sweep claims its own due
  * deadlines, so the processes share them (none read by two) and each deadline fires once.
- * Two cores on one Redis, key and queue prefix stand for two gateway processes.
+ * Two cores on one Redis, key and queue prefix stand for two gateway processes. A reply committed
+ * between a batch's read and its commit wins its conversation cleanly: that step alone is not
+ * written and is decided again.
  */
 import { pino } from 'pino';
+import { parseReply } from '../../parsers/reply.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
 import { createSweeper, type Sweeper } from '../../gateway/core/sweeper.js';
@@ -41,13 +44,18 @@ async function drain(sweeper: Sweeper): Promise<number> {
   return handled;
 }
 
+const START = Date.UTC(2026, 10, 24, 6, 0);
+const PREFIXES: Record<string, string> = { share: '77011', race: '77012', both: '77013' };
+
+/** `count` conversations invited at 11:00 Almaty on a working day, their offers accepted. */
 async function invited(core: Core, count: number, tag: string): Promise<string[]> {
+  a.clock.set(START);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const { conversation } = await core.conversations.invite({
       service: 'home-schooling',
       externalId: `${tag}-${i}`,
-      msisdn: `7701${tag === 'race' ? 1 : 2}${String(i).padStart(6, '0')}`,
+      msisdn: `${PREFIXES[tag]}${String(i).padStart(6, '0')}`,
       language: 'ru',
       params: homeSchoolingParams(),
     });
@@ -81,5 +89,85 @@ describe('two sweeping processes over one batch of due deadlines', () => {
       expect((await a.queues.outcomes.getJob(`${id}.expired`))?.data).toMatchObject({ outcome: 'expired' });
     }
     expect(await a.store.deadlines.count()).toBe(0);
+  });
+});
+
+/** An in-time consent to conversation `id`, delivered 1 ms before `deadline`. */
+function consent(core: Core, id: string, deadline: number, n: number) {
+  const text = '123#3#1';
+  return core.conversations.apply(
+    id,
+    {
+      type: 'reply',
+      parsed: parseReply(text),
+      reply: { text, receivedAt: deadline - 1, smscMessageId: `mo-${n}` },
+    },
+    `reply:mo-${n}`,
+  );
+}
+
+describe('a reply committed in the same instant as a batch of deadlines', () => {
+  it('wins its conversation: the batch writes the others and decides that one again', async () => {
+    const ids = await invited(a, 20, 'race');
+    const deadline = (await a.conversations.get(ids[0]!))!.deadline!;
+    a.clock.set(deadline + 60_000);
+    const reads = await a.store.getAll(ids);
+    // Every other conversation gets its reply after the batch read it, before it commits.
+    const replied = new Set(ids.filter((_, n) => n % 2 === 0));
+    for (const [n, id] of ids.entries()) if (replied.has(id)) await consent(b, id, deadline, n);
+    const results = await a.conversations.applyEach(
+      { type: 'deadline' },
+      ids.map((id, n) => [id, reads[n] ?? null] as const),
+    );
+    for (const [n, id] of ids.entries()) {
+      const result = results[n];
+      if (result === undefined || result instanceof Error) throw result ?? new Error(`no result for ${id}`);
+      const conv = await a.conversations.get(id);
+      if (replied.has(id)) {
+        expect(result.status).toBe('unchanged');
+        expect(conv?.state).toBe('consented');
+        expect(await transitions(id)).toEqual(['invited', 'consented']);
+        expect((await a.queues.assignments.getJob(id))?.id).toBe(id);
+        expect(await a.queues.outcomes.getJob(`${id}.expired`)).toBeUndefined();
+      } else {
+        expect(result.status).toBe('applied');
+        expect(conv?.state).toBe('expired');
+        expect(await transitions(id)).toEqual(['invited', 'expired']);
+        expect(await a.queues.assignments.getJob(id)).toBeUndefined();
+        expect((await a.queues.outcomes.getJob(`${id}.expired`))?.data).toMatchObject({ outcome: 'expired' });
+      }
+      // The batch's commit moved the index for those it wrote; the reply's step for the others.
+      expect(await a.store.dueDeadlines(a.clock.now() + 366 * 86_400_000, 100)).not.toContain(id);
+    }
+    const outboxes = await a.store.outboxes.pending();
+    expect(outboxes.filter((id) => ids.includes(id))).toEqual([]);
+  });
+
+  it('racing two sweepers: each conversation ends once, consented or expired, never both', async () => {
+    const ids = await invited(a, 40, 'both');
+    const deadline = (await a.conversations.get(ids[0]!))!.deadline!;
+    a.clock.set(deadline + 60_000);
+    const [byA, byB] = await Promise.all([
+      drain(sweeperOf(a)),
+      drain(sweeperOf(b)),
+      ...ids.map((id, n) => (n % 2 === 0 ? consent(n % 4 === 0 ? a : b, id, deadline, 1000 + n) : null)),
+    ]);
+    expect((byA ?? 0) + (byB ?? 0)).toBe(ids.length);
+    for (const [n, id] of ids.entries()) {
+      const conv = await a.conversations.get(id);
+      const states = await transitions(id);
+      if (n % 2 === 0) {
+        expect(conv?.state).toBe('consented');
+        // The sweep may have come first: the in-time reply then reopened the conversation.
+        expect([
+          ['invited', 'consented'],
+          ['invited', 'expired', 'invited', 'consented'],
+        ]).toContainEqual(states);
+        expect((await a.queues.assignments.getJob(id))?.id).toBe(id);
+      } else {
+        expect(conv?.state).toBe('expired');
+        expect(states).toEqual(['invited', 'expired']);
+      }
+    }
   });
 });

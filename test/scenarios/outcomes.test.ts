@@ -3,6 +3,7 @@
  * with local times and no personal data, whatever replays the outbox or the receipts make.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTCOME_JOB_NAME, outcomeJobId } from '../../queues/outcomes.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
@@ -80,6 +81,28 @@ describe('outcomes', () => {
     const after = await outcomesOf(conv.id);
     expect(after).toEqual(before);
     expect(after.filter((o) => o.outcome === 'refused')).toHaveLength(1);
+  });
+
+  it('an outcome added by a process that stopped before marking it is not added again, and is marked then', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, MEALS);
+    await t.sim.nextMessage(to(phone));
+    const sent = await outcomeReached(conv.id, 'sent');
+    // The add went through, the mark did not: the job is in the queue, the conversation unmarked.
+    const early = { ...sent, outcome: 'refused' as const, state: 'refused' as const };
+    await t.gateway.core.queues.outcomes.add(OUTCOME_JOB_NAME, early, {
+      jobId: outcomeJobId(conv.id, 'refused'),
+    });
+    const ref = [{ conversationId: conv.id, outcome: 'refused' }];
+    expect(await t.gateway.core.store.outcomes.marked(ref)).toEqual([false]);
+    await t.sim.injectReply({ from: phone, text: '3#2' });
+    await stateReached(t, conv.id, 'refused', 15_000);
+    await eventually(
+      async () => (await t.gateway.core.store.outcomes.marked(ref))[0],
+      'refused marked in the conversation',
+    );
+    const refused = (await outcomesOf(conv.id)).filter((o) => o.outcome === 'refused');
+    expect(refused).toEqual([early]);
   });
 
   it("an acknowledgement's acceptance and delivery are no sent or delivered outcome", async () => {

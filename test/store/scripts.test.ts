@@ -19,6 +19,7 @@ describe('the script registry', () => {
       'append',
       'claim',
       'commit',
+      'commit-many',
       'mark-outcome',
       'sent',
     ]);
