@@ -1,14 +1,19 @@
 /**
  * Benchmark, deadlines: N open conversations whose deadlines all fall due at once (the clock is set
  * past them), then `sweeper.tick()` in a loop until nothing is due: deadlines handled per second.
+ * `--sweepers` processes sweep together, as every gateway process runs the sweeper: this one and
+ * the others (bench/support/deadline-sweeper.ts), each claiming its own due batches; the CPU per
+ * deadline is theirs together.
  * A fired deadline may set the next one (a reminder, then the expiry), already due too; the loop
  * handles those as well, so every conversation ends where its service says.
  *
- *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=32]
+ *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=32] [--in-flight=2] [--sweepers=2]
  *
  * The core runs without the sender (SMS jobs wait in `sms-out`): this measures the sweeper alone.
  */
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { connectRedis } from '../store/connection.js';
 import { pino } from 'pino';
@@ -17,6 +22,7 @@ import { createSweeper } from '../gateway/core/sweeper.js';
 import {
   bounded,
   commandStats,
+  processCpuMs,
   commandsPer,
   cpuMsSince,
   fmt,
@@ -32,6 +38,49 @@ import {
 const DEADLINES = option('deadlines', 100_000);
 const BATCH = option('batch', 1000);
 const PARALLEL = option('parallel', 32);
+const IN_FLIGHT = option('in-flight', 2);
+const SWEEPERS = option('sweepers', 2);
+
+/** Bytes Redis has read from its clients so far (INFO stats). */
+async function redisInputBytes(redis: Redis): Promise<number> {
+  return Number(/total_net_input_bytes:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+}
+
+/** Another sweeping process on the bench's Redis and clock, ready to `go`. */
+async function startSweeper(url: string, at: number) {
+  const { spawn } = await import('node:child_process');
+  const file = fileURLToPath(new URL('./support/deadline-sweeper.ts', import.meta.url));
+  const args = [url, at, BATCH, PARALLEL, IN_FLIGHT].map(String);
+  const child = spawn(process.execPath, [...process.execArgv, file, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const next = (prefix: string) =>
+    new Promise<string>((resolve, reject) => {
+      const onLine = (line: string) => {
+        if (!line.startsWith(prefix)) return;
+        lines.off('line', onLine);
+        resolve(line.slice(prefix.length));
+      };
+      lines.on('line', onLine);
+      child.once('exit', (code) => reject(new Error(`sweeper process exited with ${code}`)));
+    });
+  await next('ready');
+  return {
+    pid: child.pid ?? 0,
+    /** Starts sweeping; resolves with how many deadlines it handled. */
+    go: async () => {
+      const handled = next('handled=');
+      child.stdin.write('go\n');
+      return Number(await handled);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin.end('stop\n');
+      }),
+  };
+}
 
 let clock = Date.UTC(2026, 10, 24, 6, 0);
 const redisServer = await startRedisServer();
@@ -40,7 +89,15 @@ const redis = connectRedis({ url: redisServer.url, clusterNodes: [] });
 const admin = new Redis(redisServer.url);
 const log = pino({ level: 'silent' });
 const core = await createCore({ redis, log, keyPrefix: 'gw-dl', queuePrefix: 'bull-dl', now: () => clock });
-const sweeper = createSweeper({ core, log, intervalMs: 0, graceMs: 0, batch: BATCH, parallel: PARALLEL });
+const sweeper = createSweeper({
+  core,
+  log,
+  intervalMs: 0,
+  graceMs: 0,
+  batch: BATCH,
+  parallel: PARALLEL,
+  inFlight: IN_FLIGHT,
+});
 try {
   const created = performance.now();
   const ids: string[] = [];
@@ -69,34 +126,54 @@ try {
   );
   console.log(`${fmt(due)} deadlines set; clock moved a year ahead: all due at once`);
   clock += 366 * 86_400_000;
+  const others = await Promise.all(
+    Array.from({ length: Math.max(0, SWEEPERS - 1) }, () => startSweeper(redisServer.url, clock)),
+  );
 
   const stats = await commandStats(admin);
+  const bytesIn = await redisInputBytes(admin);
+  const othersCpu = others.map((o) => processCpuMs(o.pid));
   const cpu = process.cpuUsage();
   const redisCpu = await redisCpuMs(admin);
   const started = performance.now();
   let handled = 0;
   let ticks = 0;
   let firstPassMs = 0;
+  let byOthers = 0;
   await profiled('deadlines', async () => {
+    const theirs = Promise.all(others.map((o) => o.go()));
     for (let n = await sweeper.tick(); n > 0; n = await sweeper.tick()) {
       handled += n;
       ticks++;
-      if (firstPassMs === 0 && handled >= due) firstPassMs = performance.now() - started;
+    }
+    byOthers = (await theirs).reduce((a, b) => a + b, 0);
+    firstPassMs = performance.now() - started;
+    // What the others fired may have set further deadlines, due at once as well.
+    for (let n = await sweeper.tick(); n > 0; n = await sweeper.tick()) {
+      handled += n;
+      ticks++;
     }
   });
   const ms = performance.now() - started;
+  const byThis = handled;
+  handled += byOthers;
   const left = await core.store.deadlines.count();
-  const cpuMs = cpuMsSince(cpu);
+  const cpuMs = cpuMsSince(cpu) + others.reduce((sum, o, i) => sum + processCpuMs(o.pid) - othersCpu[i]!, 0);
+  await Promise.all(others.map((o) => o.stop()));
   const redisMs = (await redisCpuMs(admin)) - redisCpu;
   const commands = commandsPer(stats, await commandStats(admin), handled);
+  const bytes = (await redisInputBytes(admin)) - bytesIn;
   console.log(
     `${fmt(handled)} deadlines handled in ${ticks} ticks, ${fmt(ms)} ms: ${fmt((handled / ms) * 1000)}/s ` +
-      `(first ${fmt(due)} in ${fmt(firstPassMs)} ms); ${left} left in the index`,
+      `(first ${fmt(due)} in ${fmt(firstPassMs)} ms; ${SWEEPERS} sweeping processes, this one ${fmt(byThis)}); ` +
+      `${left} left in the index`,
   );
   console.log(
-    `CPU per deadline: sweeper process ${(cpuMs / handled).toFixed(2)} ms, redis ${(redisMs / handled).toFixed(2)} ms`,
+    `CPU per deadline: sweeping processes ${(cpuMs / handled).toFixed(3)} ms, redis ${(redisMs / handled).toFixed(3)} ms`,
   );
-  console.log(`Redis commands per deadline: ${commands.calls.toFixed(1)}; most time: ${commands.top}`);
+  console.log(
+    `Redis commands per deadline: ${commands.calls.toFixed(1)}, ${fmt(bytes / handled)} bytes sent to it; most time: ${commands.top}`,
+  );
   summary({
     conversations: DEADLINES,
     deadlines_due: due,
@@ -104,10 +181,12 @@ try {
     deadlines_per_s: (handled / ms) * 1000,
     first_pass_ms: firstPassMs,
     ticks,
+    sweepers: SWEEPERS,
     left,
     cpu_ms_per_deadline: cpuMs / handled,
     redis_cpu_ms_per_deadline: redisMs / handled,
     redis_commands_per_deadline: commands.calls,
+    redis_bytes_in_per_deadline: bytes / handled,
   });
 } finally {
   await sweeper.stop();

@@ -4,7 +4,8 @@
 //   REDIS_URL=redis://127.0.0.1:6379 node examples/outcomes-consumer.mjs
 //
 // Each outcome is printed as one JSON line. The job is acknowledged when the handler returns;
-// a handler that throws makes BullMQ retry the job, with the same id and data.
+// a handler that throws makes BullMQ retry the job (15 attempts over about 23 hours), with the
+// same id and data.
 // An outcome with `test: true` is of a test key's conversation (docs/integration.md, "Test keys"):
 // no citizen was written to; act on it only in a test environment.
 import { pathToFileURL } from 'node:url';

@@ -14,3 +14,9 @@ export const QUEUES = {
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/**
+ * Retries of a job the downstream consumer threw on (`assignments`, `outcomes`): 15 attempts,
+ * 5 s doubling (about 23 hours in all), then it stays failed until someone retries it.
+ */
+export const DOWNSTREAM_RETRY = { attempts: 15, backoff: { type: 'exponential', delay: 5_000 } } as const;

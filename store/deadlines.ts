@@ -26,6 +26,12 @@ export interface DeadlinePosition {
   readonly offset: number;
 }
 
+/**
+ * Buckets one claim call reads at most: each is read whole, so this bounds how long one call holds
+ * Redis when buckets are large (millions of open conversations put thousands in each).
+ */
+const CLAIM_BUCKETS = 16;
+
 export class DeadlineIndex {
   constructor(
     private readonly redis: RedisClient,
@@ -73,13 +79,20 @@ export class DeadlineIndex {
    * this one does not fire falls due again then (store/lua/claim-due-1.lua).
    */
   async claim(now: number, limit: number, leaseUntil: number): Promise<string[]> {
-    return this.redis.gwClaimDue(
-      this.keys.deadlineBuckets(),
-      this.keys.deadlineBucketPrefix(),
-      now,
-      limit,
-      leaseUntil,
-    );
+    const claimed: string[] = [];
+    for (;;) {
+      const ids = await this.redis.gwClaimDue(
+        this.keys.deadlineBuckets(),
+        this.keys.deadlineBucketPrefix(),
+        now,
+        limit - claimed.length,
+        leaseUntil,
+        CLAIM_BUCKETS,
+      );
+      const more = ids.at(-1) === '+';
+      claimed.push(...(more ? ids.slice(0, -1) : ids));
+      if (!more || claimed.length >= limit) return claimed;
+    }
   }
 
   /**

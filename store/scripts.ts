@@ -24,6 +24,7 @@ declare module 'ioredis' {
       now: number,
       limit: number,
       lease: number,
+      buckets: number,
     ): Result<string[], Context>;
     gwClaim(numKeys: number, ...keysThenArgs: Arg[]): Result<unknown[], Context>;
     gwCommitMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number]>, Context>;

@@ -11,6 +11,7 @@ import type { Queue } from 'bullmq';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import { ASSIGNMENT_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
+import { DOWNSTREAM_RETRY } from '../../queues/names.js';
 import { outboxJson, type ConversationStore, type OutboxEntry } from '../../store/conversations.js';
 import type { HoldIndex } from '../../store/holds.js';
 import type { Logger } from '../log.js';
@@ -144,6 +145,7 @@ export class Outbox {
         if (!conv) return;
         await this.deps.assignments.add(ASSIGNMENT_JOB_NAME, assignmentOf(conv, this.deps.zone), {
           jobId: conversationId,
+          ...DOWNSTREAM_RETRY,
         });
         this.deps.log.info(
           {

@@ -12,6 +12,7 @@ import type { OutcomeMarks } from '../../store/outcome-marks.js';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import type { SmsOutJob } from '../../queues/jobs.js';
+import { DOWNSTREAM_RETRY } from '../../queues/names.js';
 import type { TimelineEntry } from '../../store/timeline-entry.js';
 import {
   OUTCOME_FAILED_KEEP,
@@ -116,6 +117,7 @@ export class OutcomeEmitter {
     if (present.length === 0) return;
     const opts = (data: OutcomeJob) => ({
       jobId: outcomeJobId(data.conversationId, data.outcome),
+      ...DOWNSTREAM_RETRY,
       removeOnComplete: { age: OUTCOME_KEEP_SECONDS },
       removeOnFail: OUTCOME_FAILED_KEEP,
     });

@@ -25,8 +25,10 @@ export interface SweeperOptions {
   readonly intervalMs?: number;
   /** Due deadlines handled per sweep. Default 1000. */
   readonly batch?: number;
-  /** Deadlines fired in parallel. Default 32. */
+  /** Deadlines read and committed together (a sub-batch). Default 32. */
   readonly parallel?: number;
+  /** Sub-batches fired at once. Default 2. */
+  readonly inFlight?: number;
   /**
    * How long after a deadline the sweeper fires it. Replies the SMSC delivered before the deadline
    * may still wait in the inbound queue; firing a little later lets them win without sending the
@@ -134,6 +136,34 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   const { core, log } = options;
   const batch = options.batch ?? 1000;
   const parallel = options.parallel ?? 32;
+  const inFlight = options.inFlight ?? 2;
+
+  /** Fires one sub-batch of claimed deadlines: one read, one commit (conversations.ts `applyEach`). */
+  async function fireAll(ids: readonly string[]): Promise<void> {
+    const reads = await core.store.getAll(ids).catch((err: unknown) => {
+      log.warn({ err }, 'due conversations not read; retried when their claim ends');
+      return undefined;
+    });
+    if (!reads) return;
+    const results = await core.conversations
+      .applyEach(
+        { type: 'deadline' },
+        ids.map((id, n) => [id, reads[n] ?? null] as const),
+      )
+      .catch((err: unknown) => ids.map(() => asError(err)));
+    await Promise.all(
+      ids.map(async (id, n) => {
+        const result = results[n];
+        try {
+          if (result === undefined) throw new Error('the batch gave no result');
+          if (result instanceof Error) throw result;
+          await settle(core, id, result, options.deadlines);
+        } catch (err) {
+          log.warn({ err, conversationId: id }, 'deadline failed; retried when its claim ends');
+        }
+      }),
+    );
+  }
 
   async function tick(): Promise<number> {
     const now = core.now();
@@ -142,34 +172,14 @@ export function createSweeper(options: SweeperOptions): Sweeper {
       batch,
       now + (options.leaseMs ?? DEADLINE_LEASE_MS),
     );
-    for (let i = 0; i < due.length; i += parallel) {
-      // One round trip reads the batch; each deadline is then decided from its read.
-      const ids = due.slice(i, i + parallel);
-      const reads = await core.store.getAll(ids).catch((err: unknown) => {
-        log.warn({ err }, 'due conversations not read; retried when their claim ends');
-        return undefined;
-      });
-      if (!reads) break;
-      // Decided from the reads, committed together (conversations.ts `applyEach`).
-      const results = await core.conversations
-        .applyEach(
-          { type: 'deadline' },
-          ids.map((id, n) => [id, reads[n] ?? null] as const),
-        )
-        .catch((err: unknown) => ids.map(() => asError(err)));
-      await Promise.all(
-        ids.map(async (id, n) => {
-          const result = results[n];
-          try {
-            if (result === undefined) throw new Error('the batch gave no result');
-            if (result instanceof Error) throw result;
-            await settle(core, id, result, options.deadlines);
-          } catch (err) {
-            log.warn({ err, conversationId: id }, 'deadline failed; retried when its claim ends');
-          }
-        }),
-      );
-    }
+    const chunks: string[][] = [];
+    for (let i = 0; i < due.length; i += parallel) chunks.push(due.slice(i, i + parallel));
+    // Sub-batches in flight at once: one is decided here while Redis runs another's commit.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let ids = chunks[next++]; ids; ids = chunks[next++]) await fireAll(ids);
+    };
+    await Promise.all(Array.from({ length: Math.min(inFlight, chunks.length) }, lane));
     const released = await releaseWaiting(core, log, batch);
     const held = await releaseHeld(core, batch);
     await core.outbox.recover();

@@ -32,22 +32,50 @@ export interface InboundWorkerOptions {
    * behind them; 8 leave room for the edge, the rest waiting in `inbound` (docs/performance.md).
    */
   readonly concurrency?: number;
+  /**
+   * Replies of batch jobs decided at once, across the jobs (default 4 × concurrency). Unbounded,
+   * a few dozen batches of 50 keep so many replies waiting on Redis that the process spends its
+   * CPU collecting their garbage (docs/performance.md).
+   */
+  readonly repliesAtOnce?: number;
   readonly metrics?: CoreMetrics;
   /** How soon a job held by a dead process is retried (BullMQ defaults: 30 s lock, 30 s check). */
   readonly stalled?: StalledJobs;
 }
 
+/** At most `limit` pieces of work at once; the rest wait their turn, first come first served. */
+export class Lanes {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++;
+    // A lane freed by `run` below is handed over as it is, still counted.
+    else await new Promise<void>((resume) => this.waiting.push(resume));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
 /**
- * Decides a batch's replies: one number's in the order received, different numbers' at once. Reply
- * `i` of job `id` is the stored copy `id.i`: a retry of the job takes each reply again as its own
- * copy, and the replies already decided change nothing (replies.ts). Fails, to be retried, if any
- * reply failed.
+ * Decides a batch's replies: one number's in the order received, different numbers' at once
+ * within `lanes` (shared by every job of the worker). Reply `i` of job `id` is the stored copy
+ * `id.i`: a retry of the job takes each reply again as its own copy, and the replies already
+ * decided change nothing (replies.ts). Fails, to be retried, if any reply failed.
  */
 export async function decideBatch(
   processor: InboundProcessor,
   replies: readonly ReplyJob[],
   id: string,
   counted: (result: string) => void,
+  lanes: Lanes = new Lanes(replies.length),
 ): Promise<string[]> {
   const results: string[] = new Array<string>(replies.length);
   const byNumber = new Map<string, number[]>();
@@ -55,8 +83,9 @@ export async function decideBatch(
   const settled = await Promise.allSettled(
     [...byNumber.values()].map(async (indices) => {
       for (const i of indices) {
-        results[i] = await processor.reply(replies[i] as ReplyJob, `${id}.${i}`);
-        counted(results[i]);
+        const result = await lanes.run(() => processor.reply(replies[i] as ReplyJob, `${id}.${i}`));
+        results[i] = result;
+        counted(result);
       }
     }),
   );
@@ -71,6 +100,8 @@ export function startInboundWorker(options: InboundWorkerOptions): {
 } {
   const { core, log } = options;
   const processor = new InboundProcessor(core, log);
+  const concurrency = options.concurrency ?? 8;
+  const lanes = new Lanes(options.repliesAtOnce ?? 4 * concurrency);
   const worker = new Worker(
     QUEUES.inbound,
     async (job: Job) => {
@@ -78,7 +109,7 @@ export function startInboundWorker(options: InboundWorkerOptions): {
       if (job.name === REPLY_BATCH_JOB_NAME) {
         const { replies } = replyBatchJob.parse(job.data);
         const counted = (r: string) => options.metrics?.processed.inc({ name: REPLY_JOB_NAME, result: r });
-        return decideBatch(processor, replies, String(job.id), counted);
+        return decideBatch(processor, replies, String(job.id), counted, lanes);
       }
       if (job.name === REPLY_JOB_NAME)
         result = await processor.reply(replyJob.parse(job.data), String(job.id));
@@ -94,7 +125,7 @@ export function startInboundWorker(options: InboundWorkerOptions): {
     {
       connection: options.connection,
       prefix: core.queuePrefix,
-      concurrency: options.concurrency ?? 8,
+      concurrency,
       maxStalledCount: 10,
       ...stalledOptions(options.stalled),
     },

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInboundHandler } from '../../gateway/core/inbound.js';
 import type { WholeReply } from '../../gateway/core/ports.js';
 import { InboundProcessor } from '../../gateway/core/replies.js';
-import { decideBatch } from '../../gateway/core/workers.js';
+import { decideBatch, Lanes } from '../../gateway/core/workers.js';
 import { REPLY_BATCH_JOB_NAME, REPLY_JOB_NAME, repliesOfJob, type ReplyJob } from '../../queues/jobs.js';
 import { createTestCore, homeSchoolingParams, markSent, type TestCore } from '../support/core.js';
 
@@ -87,5 +87,34 @@ describe('replies in batches', () => {
       expect((await core.queues.assignments.getJob(id))?.data.conversationId).toBe(id);
     }
     expect(await core.queues.assignments.count()).toBe(2);
+  });
+
+  it('decides at most as many replies at once as it has lanes, the waiting ones in the order they came', async () => {
+    const lanes = new Lanes(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const gates = Array.from({ length: 5 }, () => {
+      let resolve = (): void => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve: () => resolve() };
+    });
+    const runs = gates.map((gate, i) =>
+      lanes.run(async () => {
+        started.push(i);
+        running++;
+        most = Math.max(most, running);
+        await gate.promise;
+        running--;
+        return i;
+      }),
+    );
+    for (const gate of gates) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gate.resolve();
+    }
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
+    expect(most).toBe(2);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
   });
 });

@@ -16,6 +16,8 @@ let t: TestGateway;
 let connection: Redis;
 let worker: Worker;
 const received: Array<{ jobId: string; outcome: string; conversationId: string }> = [];
+/** Job ids the consumer throws on once, as a downstream system that is briefly unavailable. */
+const failOnce = new Set<string>();
 
 beforeAll(async () => {
   t = await startTestGateway();
@@ -24,6 +26,7 @@ beforeAll(async () => {
     connection,
     prefix: t.prefixes.queuePrefix,
     onOutcome: (data, jobId) => {
+      if (failOnce.delete(jobId)) throw new Error('downstream briefly unavailable');
       received.push({ jobId, ...data });
     },
   });
@@ -55,6 +58,25 @@ describe('examples/outcomes-consumer.mjs', () => {
         .sort(),
     ).toEqual(['delivered', 'refused', 'sent']);
     for (const r of mine()) expect(r.jobId).toBe(`${conv.id}.${r.outcome}`);
+  });
+
+  it('an outcome the consumer threw on comes again with the same id and data', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, MEALS);
+    const id = outcomeJobId(conv.id, 'refused');
+    failOnce.add(id);
+    await t.sim.nextMessage((m) => m.destination === phone);
+    await t.sim.injectReply({ from: phone, text: '3#2' });
+    const { outcomes: queue } = t.gateway.core.queues;
+    await eventually(
+      async () => ((await queue.getJobState(id)) === 'completed' ? true : undefined),
+      'the refused outcome completed on its second attempt',
+      15_000,
+    );
+    expect(failOnce.has(id)).toBe(false);
+    const refused = received.filter((r) => r.jobId === id);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ conversationId: conv.id, outcome: 'refused' });
   });
 
   it('an outcome replayed after the consumer completed its job and the job was removed adds no second job', async () => {

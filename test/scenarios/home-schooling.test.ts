@@ -56,6 +56,8 @@ describe('home-schooling end to end: invitation → SMSC → reply → consent �
       service: 'home-schooling',
     });
     expect(job.data.consentTemplate.text).toBe(offer.text);
+    // A consumer that throws gets the consent again (docs/integration.md, "Acking").
+    expect(job.opts).toMatchObject({ attempts: 15, backoff: { type: 'exponential', delay: 5_000 } });
     const ack = await t.sim.nextMessage((m) => m.destination === to);
     expect(ack.text).toContain('Kaspi Bank');
     await state(conv.id, 'consented');
