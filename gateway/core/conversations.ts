@@ -335,8 +335,10 @@ export class ConversationService {
             : ((event.type === 'sent' ? this.takeAwaitingSent(id) : undefined) ??
               (await this.deps.store.get(id)));
       if (!conv) return { status: 'not-found' };
-      if (key !== undefined && conv.appliedEvents.includes(key))
+      if (key !== undefined && conv.appliedEvents.includes(key)) {
+        await this.handOverLeft(id);
         return { status: 'unchanged', conversation: conv };
+      }
       const service = this.service(conv.service);
       const now = this.deps.now();
       const outcome = step({ service, deadline: this.deps.deadline }, conv, event, now);
@@ -364,6 +366,17 @@ export class ConversationService {
     const conv = this.awaitingSent.get(id);
     if (conv) this.awaitingSent.delete(id);
     return conv;
+  }
+
+  /**
+   * The event was applied before, perhaps by a commit whose answer was lost (Redis restarted
+   * after running it: the resent commit then lost its compare-and-set to itself), so nobody
+   * handed that step's outbox over: it is handed over now rather than at the next recovery sweep.
+   */
+  private async handOverLeft(id: string): Promise<void> {
+    await this.deps.outbox.flush(id).catch((err: unknown) => {
+      this.deps.log.warn({ err, conversationId: id }, 'outbox flush failed; will retry');
+    });
   }
 
   /**

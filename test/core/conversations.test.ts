@@ -185,6 +185,32 @@ describe('conversation store and outbox on real Redis', () => {
     expect(await core.store.outboxes.list(conversation.id)).toEqual([]);
     expect(await core.store.dueDeadlines(42, 10)).toContain(conversation.id);
   });
+
+  it('a reply applied by a commit whose answer was lost hands its outbox over when the reply is tried again', async () => {
+    const { conversation } = await core.conversations.invite({
+      service: 'home-schooling',
+      externalId: 'ext-lost-answer',
+      msisdn: '77011230006',
+      language: 'ru',
+      params: homeSchoolingParams(),
+    });
+    await markSent(core, conversation.id);
+    expect((await reply(conversation.id, '123#3#1', 'mo-lost')).status).toBe('applied');
+    // As if the commit ran but its answer was lost: its consent never handed over, still in the outbox.
+    await (await core.queues.assignments.getJob(conversation.id))?.remove();
+    await core.redis.rpush(
+      `${core.keyPrefix}:{c:${conversation.id}}:out`,
+      JSON.stringify({ t: 'assignment' }),
+    );
+    await core.redis.sadd(`${core.keyPrefix}:{outbox}`, conversation.id);
+
+    expect((await reply(conversation.id, '123#3#1', 'mo-lost')).status).toBe('unchanged');
+    expect((await core.queues.assignments.getJob(conversation.id))?.data.conversationId).toBe(
+      conversation.id,
+    );
+    expect(await core.store.outboxes.list(conversation.id)).toEqual([]);
+    expect(await core.store.outboxes.pending()).not.toContain(conversation.id);
+  });
 });
 
 describe('a reply too long for a timeline entry', () => {
