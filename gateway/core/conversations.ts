@@ -401,6 +401,9 @@ export class ConversationService {
       });
     if (!ok) {
       await plan.giveBack();
+      // The commit indexed the outbox for recovery first; if the step is not committed after all
+      // (it is decided again, perhaps to nothing: a folded reply), an empty outbox leaves the index.
+      if (outbox.length > 0) await this.deps.store.outboxes.done(next.id).catch(() => undefined);
       return null;
     }
     const committed = { ...next, version: before.version + 1 };
