@@ -16,6 +16,16 @@ import { withScripts } from './scripts.js';
 
 export const DEADLINE_BUCKETS = 4096;
 
+/** Deadlines one page of `DeadlineIndex.page` looks at (then ends at its bucket), and buckets read at once. */
+const PAGE_ENTRIES = 20_000;
+const PAGE_BATCH = 64;
+
+/** Where a page of the deadline index starts: a bucket, and how many of its matches to skip. */
+export interface DeadlinePosition {
+  readonly bucket: number;
+  readonly offset: number;
+}
+
 /**
  * Buckets one claim call reads at most: each is read whole, so this bounds how long one call holds
  * Redis when buckets are large (millions of open conversations put thousands in each).
@@ -83,6 +93,50 @@ export class DeadlineIndex {
       claimed.push(...(more ? ids.slice(0, -1) : ids));
       if (!more || claimed.length >= limit) return claimed;
     }
+  }
+
+  /**
+   * A page of the ids whose deadline is after `after` and at or before `upTo` (epoch ms), bucket by
+   * bucket from `from` (not in time order; in a bucket by deadline, then id): the call centre's
+   * deadline worklists read a day this way rather than keep a list of their own. It stops at the
+   * end of the bucket where it has looked at `maxEntries` deadlines, so a page may hold fewer than
+   * `limit` with a position to go on from; `next` is null once the last bucket is read. An offset
+   * counts within its bucket, so a deadline set or cleared there between pages may shift a page
+   * by one, as in any offset paging.
+   */
+  async page(
+    after: number,
+    upTo: number,
+    from: DeadlinePosition,
+    limit: number,
+    maxEntries = PAGE_ENTRIES,
+  ): Promise<{ ids: string[]; next: DeadlinePosition | null; examined: number }> {
+    const ids: string[] = [];
+    let { bucket, offset } = from;
+    let examined = 0;
+    while (bucket < DEADLINE_BUCKETS && ids.length < limit && examined < maxEntries) {
+      const batch = Array.from(
+        { length: Math.min(PAGE_BATCH, DEADLINE_BUCKETS - bucket) },
+        (_, i) => bucket + i,
+      );
+      const contents = await Promise.all(batch.map((b) => this.redis.hgetall(this.keys.deadlineBucket(b))));
+      for (const fields of contents) {
+        const entries = Object.entries(fields);
+        examined += entries.length;
+        const matches = entries
+          .map(([id, at]) => [id, Number(at)] as const)
+          .filter(([, at]) => at > after && at <= upTo)
+          .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+        const want = limit - ids.length;
+        const rest = matches.slice(offset);
+        ids.push(...rest.slice(0, want).map(([id]) => id));
+        if (rest.length > want) return { ids, next: { bucket, offset: offset + want }, examined };
+        bucket++;
+        offset = 0;
+        if (ids.length >= limit || examined >= maxEntries) break;
+      }
+    }
+    return { ids, next: bucket < DEADLINE_BUCKETS ? { bucket, offset } : null, examined };
   }
 
   /** How many conversations have a deadline (benchmarks, operations). */

@@ -1,16 +1,16 @@
 /**
  * The call centre's worklists (docs/console.md): per Almaty day and per service, the
- * conversations with an undelivered SMS, a reply not understood, or a deadline ending that day.
- * Written when the fact happens (gateway/core), read a page at a time: no scan of all
- * conversations. An entry may be stale (a deadline moved, a conversation ended); readers check
- * each conversation of the page against the list's rule.
+ * conversations with an undelivered SMS or a reply not understood. Written when the fact happens
+ * (gateway/core), read a page at a time: no scan of all conversations. An entry may be stale (a
+ * conversation ended); readers check each conversation of the page against the list's rule. The
+ * deadlines ending on a day are read from the deadline index (store/deadlines.ts) instead.
  */
 import type { RedisClient } from './connection.js';
 
-export const WORKLIST_KINDS = ['undelivered', 'not-understood', 'deadlines'] as const;
+export const WORKLIST_KINDS = ['undelivered', 'not-understood'] as const;
 export type WorklistKind = (typeof WORKLIST_KINDS)[number];
 
-/** Days a list is kept after its own day (a deadline list is written up to months ahead). */
+/** Days a list is kept after its own day. */
 const KEEP_DAYS = 2;
 
 export interface WorklistPage {

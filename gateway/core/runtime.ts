@@ -209,7 +209,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     zone: calendar.zone,
   });
   const { campaigns, stateCounts } = store;
-  const worklists = new Worklists(store.worklists, calendar, log, now);
+  const worklists = new Worklists(store.worklists, calendar, log, now, store);
   const carriers = options.carriers ?? [];
   const carrierMemory =
     carriers.length > 1 ? store.carrierMemory((options.carrierMemoryDays ?? 30) * 86_400) : undefined;

@@ -36,22 +36,30 @@ const VERSION_LIMIT: RateLimit = { burst: 120, perSecond: 2 };
 
 type ListName = 'undelivered' | 'deadlines-today' | 'deadlines-tomorrow' | 'not-understood';
 
-/** Which index a worklist reads, the day it reads, and whether a conversation still belongs. */
+/** Which list a worklist reads (a day's list, or the deadline index) and the day it reads. */
 function listRule(
   core: Core,
   name: ListName,
   now: number,
-): { kind: WorklistKind; day: string; keep: (c: Conversation) => boolean } {
+): { kind: WorklistKind | 'deadlines'; day: string } {
   const today = core.worklists.day(now);
   if (name === 'deadlines-today' || name === 'deadlines-tomorrow') {
-    const day = name === 'deadlines-today' ? today : nextDay(today);
-    return {
-      kind: 'deadlines',
-      day,
-      keep: (c) => c.deadline !== null && c.deadline > now && core.worklists.day(c.deadline - 1) === day,
-    };
+    return { kind: 'deadlines', day: name === 'deadlines-today' ? today : nextDay(today) };
   }
-  return { kind: name, day: today, keep: () => true };
+  return { kind: name, day: today };
+}
+
+/** A page of a worklist over `services`: the conversations and the cursor of the next page. */
+async function readList(
+  core: Core,
+  rule: ReturnType<typeof listRule>,
+  services: readonly string[],
+  cursor: string | undefined,
+  limit: number,
+): Promise<{ conversations: Conversation[]; next: string | null }> {
+  if (rule.kind === 'deadlines') return core.worklists.deadlines(rule.day, services, cursor, limit);
+  const page = await core.worklists.store.page(rule.kind, services, rule.day, cursor, limit);
+  return { conversations: await core.store.getMany(page.ids), next: page.next };
 }
 
 function nextDay(day: string): string {
@@ -102,8 +110,8 @@ export function agentRouter(deps: AgentDeps): Router {
     const rule = listRule(core, name.data, now);
     const { services } = principalOf(res);
     const allowed = [...core.services.keys()].filter((s) => services === null || services.includes(s));
-    const page = await core.worklists.store.page(rule.kind, allowed, rule.day, cursor, limit);
-    const convs = (await core.store.getMany(page.ids)).filter((c) => maySee(res, c) && rule.keep(c));
+    const page = await readList(core, rule, allowed, cursor, limit);
+    const convs = page.conversations.filter((c) => maySee(res, c));
     await record(res, 'worklist', { list: name.data, count: convs.length });
     res.json({
       name: name.data,

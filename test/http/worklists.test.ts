@@ -144,6 +144,50 @@ describe('worklists', () => {
     expect(seen).toEqual(expect.arrayContaining(ids));
   });
 
+  it("lists a day's deadlines across services a page at a time, and only a key's own services", async () => {
+    const meals: string[] = [];
+    const home: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      meals.push(await invite('school-meals', `across-m${i}`, `7701666020${i}`));
+      home.push(await invite('home-schooling', `across-h${i}`, `7701666021${i}`));
+    }
+    const created = await post('/v1/keys', {
+      person: 'meals.only',
+      role: 'agent',
+      services: ['school-meals'],
+    });
+    const mealsKey = `Bearer ${keyCreatedSchema.parse(created.body).key}`;
+    const readAll = async (auth: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = '';
+      for (let pages = 0; cursor !== null && pages < 50; pages++) {
+        const page = worklistSchema.parse(
+          (await get(`/v1/worklists/deadlines-tomorrow?limit=3${cursor ? `&cursor=${cursor}` : ''}`, auth))
+            .body,
+        );
+        expect(page.day).toBe('2026-11-27');
+        expect(page.conversations.length).toBeLessThanOrEqual(3);
+        seen.push(...page.conversations.map((c) => c.id));
+        cursor = page.next;
+      }
+      expect(cursor).toBeNull();
+      return seen;
+    };
+    t.core.clock.advance(2 * 86_400_000);
+    const all = await readAll(bearer('agent'));
+    const mine = await readAll(mealsKey);
+    const malformed = worklistSchema.parse(
+      (await get('/v1/worklists/deadlines-tomorrow?limit=200&cursor=not.a.cursor')).body,
+    );
+    t.core.clock.advance(-2 * 86_400_000);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).toEqual(expect.arrayContaining([...meals, ...home]));
+    expect(new Set(mine).size).toBe(mine.length);
+    expect(mine).toEqual(expect.arrayContaining(meals));
+    expect(mine.some((id) => home.includes(id))).toBe(false);
+    expect(malformed.conversations.map((c) => c.id)).toEqual(expect.arrayContaining([...meals, ...home]));
+  });
+
   it('an unknown list is 404, a bad limit 400, and reading a list is audited', async () => {
     expect((await get('/v1/worklists/everything')).status).toBe(404);
     expect((await get('/v1/worklists/undelivered?limit=1000')).status).toBe(400);

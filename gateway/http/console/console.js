@@ -181,16 +181,17 @@ async function search() {
   if (by === 'id' && found[0]) await openConversation(found[0].id);
 }
 
-async function showWorklist(name, offset = 0) {
-  if (offset === 0) clearScreen();
+async function showWorklist(name, cursor = '') {
+  if (cursor === '') clearScreen();
   const mine = generation;
-  const page = await api(`/v1/worklists/${name}?offset=${offset}&limit=50`);
+  const from = cursor === '' ? '' : `cursor=${encodeURIComponent(cursor)}&`;
+  const page = await api(`/v1/worklists/${name}?${from}limit=50`);
   if (mine !== generation) return;
-  const before = offset === 0 ? [] : (listing?.conversations ?? []);
+  const before = cursor === '' ? [] : (listing?.conversations ?? []);
   listing = {
     title: `worklists.${name}`,
     conversations: [...before, ...page.conversations],
-    more: page.next === null ? null : { name, offset: page.next },
+    more: page.next === null ? null : { name, cursor: page.next },
   };
   renderList();
 }
@@ -468,7 +469,7 @@ async function main() {
   on('note-form', 'submit', annotate);
   on('key-create-form', 'submit', createKey);
   on('keys-show', 'click', showKeys);
-  on('more', 'click', () => (listing?.more ? showWorklist(listing.more.name, listing.more.offset) : null));
+  on('more', 'click', () => (listing?.more ? showWorklist(listing.more.name, listing.more.cursor) : null));
   for (const button of document.querySelectorAll('[data-list]')) {
     button.addEventListener('click', () =>
       showWorklist(button.dataset.list).catch((e) => showError(e.message)),
