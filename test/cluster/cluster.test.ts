@@ -62,4 +62,31 @@ describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
       { state: 'sent', templateId: null, campaign: null },
     ]);
   });
+
+  it('fires due deadlines: a sweep claims them in the {deadlines} slot and commits each alone', async () => {
+    const to = '77015550002';
+    const { conversation } = await t.gateway.core.conversations.invite({
+      service: 'home-schooling',
+      externalId: 'cluster-2',
+      msisdn: to,
+      language: 'ru',
+      params: homeSchoolingParams([KASPI]),
+    });
+    await t.sim.nextMessage((m) => m.destination === to);
+    const { deadline } = await deadlineRuns(t, conversation.id);
+    t.clock.set(deadline + 60_000);
+    expect(await t.gateway.sweeper.tick()).toBeGreaterThanOrEqual(1);
+    const { core } = t.gateway;
+    expect((await core.conversations.get(conversation.id))?.state).toBe('expired');
+    expect((await core.queues.outcomes.getJob(`${conversation.id}.expired`))?.data).toMatchObject({
+      outcome: 'expired',
+    });
+    // Claimed, then cleared by the commit's outbox: nothing left for the next sweep.
+    expect(await core.store.dueDeadlines(deadline + 366 * 86_400_000, 10)).not.toContain(conversation.id);
+    await t.gateway.sweeper.tick();
+    const states = (await core.store.timeline(conversation.id))
+      .filter((e) => e.kind === 'transition')
+      .map((e) => e.to);
+    expect(states).toEqual(['invited', 'expired']);
+  });
 });
