@@ -145,6 +145,9 @@ export class GatewayError extends Error {
   }
 }
 
+/** What was thrown, as an Error (a batch's results keep each step's failure). */
+export const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
 /** The fields naming a catalogue code in a log line an operator acts on: `log.error({ ...logCode('GW_…'), … })`. */
 export function logCode(code: ErrorCode): { readonly code: ErrorCode } {
   return { code };

@@ -8,7 +8,7 @@
  * turns.ts, a supervisor's resend in resend.ts.
  */
 import QuickLRU from 'quick-lru';
-import { GatewayError } from '../../common/errors.js';
+import { asError, GatewayError } from '../../common/errors.js';
 import {
   isOpen,
   newConversation,
@@ -766,8 +766,6 @@ function movedCounts(before: Conversation, next: Conversation): { from: string |
 }
 
 const notFound = (): ApplyResult => ({ status: 'not-found' });
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** What caused a step, as the `event` of its log line. */
 function causeOf(event: DialogueEvent): string {

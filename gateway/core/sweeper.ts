@@ -8,6 +8,7 @@
  * for the sending window to `sms-out` once it opens, and hands over outboxes a
  * crash left behind.
  */
+import { asError } from '../../common/errors.js';
 import { isOpen, type Conversation } from '../../dialogue/conversation.js';
 import { isWindowOpen, nextOpening } from '../../dialogue/window.js';
 import { ofKind, smsStatuses } from '../../store/timeline-entry.js';
@@ -50,8 +51,6 @@ export interface SweeperOptions {
 
 export const DEADLINE_GRACE_MS = 120_000;
 export const DEADLINE_LEASE_MS = 60_000;
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 export interface Sweeper {
   /** One sweep at the core's `now()`: returns how many due deadlines were handled. */

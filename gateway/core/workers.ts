@@ -79,7 +79,11 @@ export async function decideBatch(
 ): Promise<string[]> {
   const results: string[] = new Array<string>(replies.length);
   const byNumber = new Map<string, number[]>();
-  replies.forEach((reply, i) => byNumber.set(reply.from, [...(byNumber.get(reply.from) ?? []), i]));
+  for (const [i, reply] of replies.entries()) {
+    const indices = byNumber.get(reply.from);
+    if (indices) indices.push(i);
+    else byNumber.set(reply.from, [i]);
+  }
   const settled = await Promise.allSettled(
     [...byNumber.values()].map(async (indices) => {
       for (const i of indices) {
