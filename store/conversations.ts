@@ -191,8 +191,9 @@ export class ConversationStore {
     return this.options.codec.pack(JSON.stringify(conv), conv.consentTemplate?.id);
   }
 
-  private entry(value: TimelineEntry): Buffer {
-    return this.timelineCodec.encode(value);
+  /** A step's timeline entries as stored (several may share one packed document). */
+  private entries(values: readonly TimelineEntry[]): Buffer[] {
+    return this.timelineCodec.encodeAll(values);
   }
 
   /**
@@ -223,6 +224,7 @@ export class ConversationStore {
     if (outbox.length > 0) await this.outboxes.index(id);
     const doc = this.write({ ...next, version: expectedVersion + 1 });
     const ttl = final ? this.options.retentionSeconds : 0;
+    const entries = this.entries(timeline);
     const [ok] = await this.redis
       .gwCommit(
         this.keys.conversation(id),
@@ -230,8 +232,8 @@ export class ConversationStore {
         expectedVersion,
         doc,
         ttl,
-        timeline.length,
-        ...timeline.map((e) => this.entry(e)),
+        entries.length,
+        ...entries,
         ...outbox.map(outboxJson),
       )
       .catch(scriptError);
@@ -264,18 +266,19 @@ export class ConversationStore {
       const at = deadlines.at(-1)?.at;
       const counts = step.counts;
       const moved = counts && counts.from !== counts.to;
+      const entries = this.entries(step.timeline);
       args.push(
         step.expectedVersion,
         this.write({ ...step.next, version: step.expectedVersion + 1 }),
         step.final ? this.options.retentionSeconds : 0,
-        step.timeline.length,
+        entries.length,
         outbox.length,
         deadlines.length === 0 ? '-' : at === null || at === undefined ? '' : String(at),
         bucket,
         moved && counts.from !== null ? stateCountField(step.next.service, counts.from) : '',
         moved ? stateCountField(step.next.service, counts.to) : '',
         id,
-        ...step.timeline.map((e) => this.entry(e)),
+        ...entries,
         ...outbox.map(outboxJson),
       );
       handed.push(outbox);
@@ -288,7 +291,7 @@ export class ConversationStore {
   async append(id: string, ...entries: TimelineEntry[]): Promise<boolean> {
     if (entries.length === 0) return true;
     const ok = await this.redis
-      .gwAppend(this.keys.conversation(id), ...entries.map((e) => this.entry(e)))
+      .gwAppend(this.keys.conversation(id), ...this.entries(entries))
       .catch(scriptError);
     return ok === 1;
   }
