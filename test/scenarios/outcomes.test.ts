@@ -128,7 +128,7 @@ describe('outcomes', () => {
     const conv = await invite(t, 'school-meals', phone, MEALS, { externalId });
     await outcomeReached(conv.id, 'sent');
     // The listener runs after the job is added and marked: wait for its look-up, not the job.
-    await eventually(async () => found.length > 0, 'the look-up at the hand-over');
+    await eventually(() => Promise.resolve(found.length > 0), 'the look-up at the hand-over');
     expect(found).toEqual([true]);
   });
 
