@@ -1,11 +1,13 @@
 /**
  * Outcomes out (CONTRACT.md, `outcomes`): what the inviting system learns of its conversations.
  * State outcomes are committed with the transition, in its outbox (outbox.ts), so a crash cannot
- * lose one; the invitation's `sent` and `delivered` are added before the write that records them,
- * so a retried job adds them again. Each is added only if its conversation has not marked it
- * handed over, and marked right after the add (store/outcome-marks.ts): a replay at any later time
- * adds nothing, and the queue need not keep consumed jobs to recognise one. Between the add and
- * the mark, the job id is the guard while the job is kept (`OUTCOME_KEEP_SECONDS`).
+ * lose one; the invitation's `sent` right after the SMS's record and receipt links (a retried job
+ * finding it sent adds it: sent-writes.ts `handOverSent`), its `delivered` before the write that
+ * records the receipt, so a retried job adds them again. Each is added only if its conversation
+ * has not marked it handed over, and marked right after the add (store/outcome-marks.ts): a replay
+ * at any later time adds nothing, and the queue need not keep consumed jobs to recognise one.
+ * Between the add and the mark, the job id is the guard while the job is kept
+ * (`OUTCOME_KEEP_SECONDS`).
  */
 import type { Queue } from 'bullmq';
 import type { OutcomeMarks } from '../../store/outcome-marks.js';
