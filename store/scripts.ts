@@ -27,7 +27,7 @@ declare module 'ioredis' {
       buckets: number,
     ): Result<string[], Context>;
     gwClaim(numKeys: number, ...keysThenArgs: Arg[]): Result<unknown[], Context>;
-    gwCommitMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number]>, Context>;
+    gwCommitMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number, number?]>, Context>;
     gwCommit(conversation: string, outbox: string, ...args: Arg[]): Result<[number, number], Context>;
     gwDeadline(
       bucket: string,

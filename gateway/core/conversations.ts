@@ -473,16 +473,21 @@ export class ConversationService {
         await Promise.all(plans.map(({ plan }) => plan.giveBack()));
         throw err;
       });
-    const committed: Array<{ at: number; plan: Plan; conversation: Conversation; entries: OutboxEntry[] }> =
-      [];
+    const committed: Array<{
+      at: number;
+      plan: Plan;
+      conversation: Conversation;
+      entries: OutboxEntry[];
+      marked: number;
+    }> = [];
     for (const [n, { at, plan }] of plans.entries()) {
-      const entries = written[n];
-      if (entries) {
+      const step = written[n];
+      if (step) {
         committed.push({
           at,
           plan,
           conversation: { ...plan.next, version: plan.before.version + 1 },
-          entries,
+          ...step,
         });
         continue;
       }
@@ -490,7 +495,7 @@ export class ConversationService {
       results[at] = plan.giveBack().then(() => alone(plan.before.id));
     }
     const handed = this.deps.outbox
-      .flushMany(committed.map(({ conversation, entries }) => ({ conversation, entries })))
+      .flushMany(committed.map(({ conversation, entries, marked }) => ({ conversation, entries, marked })))
       .catch((err: unknown) => {
         // The entries stay in the outboxes; the recovery sweep hands them over later.
         this.deps.log.warn({ err }, 'outbox flush of a batch failed; will retry');

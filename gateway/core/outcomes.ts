@@ -1,11 +1,13 @@
 /**
  * Outcomes out (CONTRACT.md, `outcomes`): what the inviting system learns of its conversations.
  * State outcomes are committed with the transition, in its outbox (outbox.ts), so a crash cannot
- * lose one; the invitation's `sent` and `delivered` are added before the write that records them,
- * so a retried job adds them again. Each is added only if its conversation has not marked it
- * handed over, and marked right after the add (store/outcome-marks.ts): a replay at any later time
- * adds nothing, and the queue need not keep consumed jobs to recognise one. Between the add and
- * the mark, the job id is the guard while the job is kept (`OUTCOME_KEEP_SECONDS`).
+ * lose one; the invitation's `sent` right after the SMS's record and receipt links (a retried job
+ * finding it sent adds it: sent-writes.ts `handOverSent`), its `delivered` before the write that
+ * records the receipt, so a retried job adds them again. Each is added only if its conversation
+ * has not marked it handed over, and marked right after the add (store/outcome-marks.ts): a replay
+ * at any later time adds nothing, and the queue need not keep consumed jobs to recognise one.
+ * Between the add and the mark, the job id is the guard while the job is kept
+ * (`OUTCOME_KEEP_SECONDS`).
  */
 import type { Queue } from 'bullmq';
 import type { OutcomeMarks } from '../../store/outcome-marks.js';
@@ -115,6 +117,17 @@ export class OutcomeEmitter {
     const marked = await this.marks.marked(given);
     const present = given.filter((_, i) => !marked[i]);
     if (present.length === 0) return;
+    await this.add(present);
+    await this.marks.mark(present);
+    await this.tell(present);
+  }
+
+  /**
+   * `emit`'s add alone, for a caller that read the marks with its own commit and marks the
+   * outcomes with its own write once this resolves (outbox.ts `flushMany`), then calls `tell`.
+   */
+  async add(present: readonly OutcomeJob[]): Promise<void> {
+    if (present.length === 0) return;
     const opts = (data: OutcomeJob) => ({
       jobId: outcomeJobId(data.conversationId, data.outcome),
       ...DOWNSTREAM_RETRY,
@@ -126,7 +139,11 @@ export class OutcomeEmitter {
     if (present.length === 1 && only) await this.queue.add(OUTCOME_JOB_NAME, only, opts(only));
     else
       await this.queue.addBulk(present.map((data) => ({ name: OUTCOME_JOB_NAME, data, opts: opts(data) })));
-    await this.marks.mark(present);
+  }
+
+  /** Hands outcomes the queue has and their conversations have marked to the listeners. */
+  async tell(present: readonly OutcomeJob[]): Promise<void> {
+    if (present.length === 0) return;
     for (const listener of this.listeners) await listener(present);
   }
 }

@@ -137,7 +137,11 @@ async function sendSms(
   learned: string | undefined,
   chances: Chances,
 ): Promise<Outcome> {
-  if (!mine(record, owner)) return { kind: 'skipped' };
+  if (!mine(record, owner)) {
+    // Sent by a job that may have stopped before handing `sent` over.
+    if (record.state === 'sent' && data.invitation) await ctx.writes.handOverSent(data);
+    return { kind: 'skipped' };
+  }
   if (isTestId(data.conversationId)) return simulate(ctx, data);
   const { store } = ctx.core;
   let result;

@@ -4,8 +4,10 @@
  * where there is no such entry to find), the campaign's counter — written for all the SMS
  * accepted in one event-loop turn together: one script call on a single Redis
  * (store/conversations.ts `recordSentMany`, store/lua/sent-n.lua), instead of two round trips per
- * SMS. The writes of each SMS still complete before its job does, so a retried job finds the
- * SMS sent.
+ * SMS. Then the invitations' `sent` outcome is handed over: after the links, so a receipt can
+ * always find its SMS and a stop in between never makes a retried job send it again. The writes
+ * of each SMS complete before its job does, so a retried job finds the SMS sent (and hands `sent`
+ * over if that had not happened).
  */
 import DataLoader from 'dataloader';
 import type { SmsOutJob } from '../../queues/jobs.js';
@@ -46,9 +48,30 @@ export class SentWrites {
     });
   }
 
-  /** Resolves once the SMS is recorded as sent (links, record, timeline, campaign counter). */
+  /**
+   * Resolves once the SMS is recorded as sent (links, record, timeline), then `sent` handed over,
+   * the campaign counted.
+   */
   async sent(data: SmsOutJob, result: SubmitResult): Promise<void> {
     await this.loader.load({ data, result });
+  }
+
+  /**
+   * A job found this invitation SMS already sent (a process stopped between recording it and
+   * handing `sent` over, or the SMS sat in two jobs): hands `sent` over unless its conversation
+   * has it marked, at the time of the sent entry.
+   */
+  async handOverSent(data: SmsOutJob): Promise<void> {
+    const { zone } = this.core.calendar;
+    const job = sentOutcome(data, this.core.now(), zone);
+    if (!job) return;
+    const [marked] = await this.core.store.outcomes.marked([job]);
+    if (marked !== false) return;
+    const timeline = await this.core.store.timeline(data.conversationId);
+    const entry = timeline.find(
+      (e) => e.kind === 'sms-status' && e.smsId === data.smsId && e.status === 'sent',
+    );
+    await this.core.outcomes.emit([entry ? sentOutcome(data, entry.at, zone) : job]);
   }
 
   private async write(accepted: readonly Accepted[]): Promise<true[]> {
@@ -73,11 +96,13 @@ export class SentWrites {
         entry: { ...entry, messageIds: result.parts.map((p) => p.messageId), encoding: result.encoding },
       };
     });
-    // Before the record: a write lost after this is retried, and the job id keeps `sent` to one.
+    // The record and links first: from then on a receipt finds its SMS and a retried job sends
+    // nothing. A stop before `sent` is handed over leaves the job to be retried, and the retry,
+    // finding the SMS sent, hands it over (`handOverSent`); marks and job ids keep it to one.
+    await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links));
     await this.core.outcomes.emit(
       accepted.map(({ data }) => sentOutcome(data, now, this.core.calendar.zone)),
     );
-    await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links));
     // SMS of a conversation await their final receipt (delivery-unknown.ts); loose ones (`none`) do not.
     const awaited = accepted
       .filter(({ data }) => data.conversationId !== 'none')

@@ -21,7 +21,7 @@
   ARGV[5 .. 4+n]    timeline entries, each after its length (2 bytes, big-endian)
   ARGV[5+n .. #ARGV] outbox entries (JSON)
 
-  Returns: { 1, newVersion } committed; { 0, currentVersion } conflict (-1 when absent).
+  Returns: { 1, newVersion, the outcomes' bits } committed; { 0, currentVersion } conflict (-1 when absent).
 ]]
 --- @include "commit"
 local n = tonumber(ARGV[4])

@@ -3,7 +3,9 @@
  * with local times and no personal data, whatever replays the outbox or the receipts make.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTCOME_JOB_NAME, outcomeJobId } from '../../queues/outcomes.js';
+import { OutcomeEmitter } from '../../gateway/core/outcomes.js';
+import { receiptId } from '../../gateway/core/sent-writes.js';
+import { OUTCOME_JOB_NAME, outcomeJobId, type OutcomeJob } from '../../queues/outcomes.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
@@ -11,6 +13,7 @@ import {
   deadlineRuns,
   drained,
   invite,
+  messagesTo,
   numbers,
   outcomeReached as reached,
   outcomesOf as outcomesOfJobs,
@@ -103,6 +106,59 @@ describe('outcomes', () => {
     );
     const refused = (await outcomesOf(conv.id)).filter((o) => o.outcome === 'refused');
     expect(refused).toEqual([early]);
+  });
+
+  it("`sent` is handed over only once the SMS's receipt links are stored", async () => {
+    const phone = msisdn();
+    const externalId = 'esobes-links-first';
+    const found: Array<boolean> = [];
+    // What a process stopped inside the hand-over would have left: the links must be there
+    // (`default`: the one carrier of the SMPP_* settings, gateway/config.ts).
+    t.gateway.core.outcomes.listen(async (jobs) => {
+      for (const job of jobs.filter((j) => j.externalId === externalId && j.outcome === 'sent')) {
+        const timeline = await t.gateway.core.store.timeline(job.conversationId);
+        const sent = timeline.find((e) => e.kind === 'sms-status' && e.status === 'sent');
+        const ids = sent?.kind === 'sms-status' ? (sent.messageIds ?? []) : [];
+        const links = await Promise.all(
+          ids.map((id) => t.gateway.core.store.receipts.find([receiptId('default', id)])),
+        );
+        found.push(ids.length > 0 && links.every((l) => l?.conversationId === job.conversationId));
+      }
+    });
+    const conv = await invite(t, 'school-meals', phone, MEALS, { externalId });
+    await outcomeReached(conv.id, 'sent');
+    // The listener runs after the job is added and marked: wait for its look-up, not the job.
+    await eventually(() => Promise.resolve(found.length > 0), 'the look-up at the hand-over');
+    expect(found).toEqual([true]);
+  });
+
+  it('a hand-over of `sent` cut short sends no second SMS, and the retried job hands `sent` over once', async () => {
+    const phone = msisdn();
+    const externalId = 'esobes-cut-short';
+    const emitter = t.gateway.core.outcomes;
+    const cut: OutcomeJob[] = [];
+    // The process stops as it hands `sent` over: the job is retried.
+    emitter.emit = async function (jobs) {
+      const mine = jobs.find((j) => j?.externalId === externalId && j.outcome === 'sent');
+      if (mine && cut.length === 0) {
+        cut.push(mine);
+        // The retry comes later: the outcome must keep the time of acceptance.
+        t.clock.advance(60_000);
+        throw new Error('stopped while handing sent over');
+      }
+      return OutcomeEmitter.prototype.emit.call(this, jobs);
+    };
+    try {
+      const conv = await invite(t, 'school-meals', phone, MEALS, { externalId });
+      const sent = await outcomeReached(conv.id, 'sent');
+      await drained(t, 15_000);
+      expect(cut).toHaveLength(1);
+      expect(messagesTo(t, phone)).toHaveLength(1);
+      expect((await outcomesOf(conv.id)).filter((o) => o.outcome === 'sent')).toEqual([sent]);
+      expect(sent.at).toBe(cut[0]?.at);
+    } finally {
+      delete (emitter as { emit?: unknown }).emit;
+    }
   });
 
   it("an acknowledgement's acceptance and delivery are no sent or delivered outcome", async () => {

@@ -9,8 +9,8 @@
 -- key: the conversation; outboxKey: its outbox list; expected: the version read (-1: it must not
 -- exist yet); doc: the new document; added: the new timeline entries, each after its length;
 -- ttl: seconds to keep both keys (the conversation ended), 0 to keep them; args[from .. to]: the
--- outbox entries. Returns { 1, newVersion } or, on a conflict, { 0, currentVersion } (-1: absent);
--- an error reply for a value of another format.
+-- outbox entries. Returns { 1, newVersion, the outcomes' bits handed over so far } or, on a
+-- conflict, { 0, currentVersion } (-1: absent); an error reply for a value of another format.
 local function commitStep(key, outboxKey, expected, doc, added, ttl, args, from, to)
   local currentVersion = -1
   local timeline = ''
@@ -41,5 +41,5 @@ local function commitStep(key, outboxKey, expected, doc, added, ttl, args, from,
       redis.call('PERSIST', k)
     end
   end
-  return { 1, newVersion }
+  return { 1, newVersion, outcomes }
 end
