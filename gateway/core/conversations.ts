@@ -35,6 +35,7 @@ import {
   newConversationId,
   type ConversationStore,
   type OutboxEntry,
+  type StepCommit,
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
@@ -392,30 +393,59 @@ export class ConversationService {
     prerendered?: SetRenderedSms[],
   ): Promise<Conversation | null> {
     const plan = await this.plan(before, outcome, now, extra, cause, prerendered);
-    const { next, timeline, outbox, final } = plan;
-    const ok = await this.deps.store
-      .commit(before.version, next, timeline, outbox, final)
-      .catch(async (err: unknown) => {
+    // On a single Redis the step goes in one call with its recovery index, deadline and counts.
+    const inOneCall = this.deps.store.commitsInBatches;
+    const entries = await (inOneCall ? this.commitInOneCall(plan) : this.commitAlone(plan)).catch(
+      async (err: unknown) => {
         await plan.giveBack();
         throw err;
-      });
-    if (!ok) {
+      },
+    );
+    if (!entries) {
       await plan.giveBack();
-      // The commit indexed the outbox for recovery first; if the step is not committed after all
-      // (it is decided again, perhaps to nothing: a folded reply), an empty outbox leaves the index.
-      if (outbox.length > 0) await this.deps.store.outboxes.done(next.id).catch(() => undefined);
       return null;
     }
-    const committed = { ...next, version: before.version + 1 };
+    const committed = { ...plan.next, version: before.version + 1 };
     const flush = () =>
-      this.deps.outbox
-        .flush(committed.id, { entries: outbox, conversation: committed })
-        .catch((err: unknown) => {
-          // The entries stay in the outbox; the recovery sweep hands them over later.
-          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
-        });
-    await this.afterCommit(plan, committed, now, cause, { flush, counted: false });
+      this.deps.outbox.flush(committed.id, { entries, conversation: committed }).catch((err: unknown) => {
+        // The entries stay in the outbox; the recovery sweep hands them over later.
+        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+      });
+    const written = inOneCall ? { ...plan, outbox: entries, started: false } : plan;
+    await this.afterCommit(written, committed, now, cause, { flush, counted: inOneCall });
     return committed;
+  }
+
+  /** `store.commit`: the outbox entries to hand over, or null on a version conflict. */
+  private async commitAlone(plan: Plan): Promise<OutboxEntry[] | null> {
+    const { before, next, timeline, outbox, final } = plan;
+    if (await this.deps.store.commit(before.version, next, timeline, outbox, final)) return outbox;
+    // The commit indexed the outbox for recovery first; if the step is not committed after all
+    // (it is decided again, perhaps to nothing: a folded reply), an empty outbox leaves the index.
+    if (outbox.length > 0) await this.deps.store.outboxes.done(next.id).catch(() => undefined);
+    return null;
+  }
+
+  /** `store.commitMany` of one step (single Redis): the entries left to hand over, or null. */
+  private async commitInOneCall(plan: Plan): Promise<OutboxEntry[] | null> {
+    const [entries] = await this.deps.store.commitMany([this.stepOf(plan)]);
+    return entries ?? null;
+  }
+
+  /**
+   * A step as `commitMany` writes it: its deadline (the one the acceptance started too) applied
+   * to the index, its counts moved, in the same call.
+   */
+  private stepOf(plan: Plan): StepCommit {
+    const { before, next } = plan;
+    return {
+      expectedVersion: before.version,
+      next,
+      timeline: plan.timeline,
+      outbox: plan.started ? [...plan.outbox, { t: 'deadline', at: next.deadline }] : plan.outbox,
+      final: plan.final,
+      ...(isTestId(before.id) || !this.deps.stateCounts ? {} : { counts: movedCounts(before, next) }),
+    };
   }
 
   /**
@@ -429,16 +459,54 @@ export class ConversationService {
     event: DialogueEvent,
     reads: ReadonlyArray<readonly [id: string, read: Conversation | null]>,
   ): Promise<Array<ApplyResult | Error>> {
-    const alone = (id: string, read?: Conversation) =>
-      this.apply(id, event, undefined, read).catch((err: unknown) => asError(err));
+    return this.applyBatch(reads.map(([id, read]) => ({ id, event, read })));
+  }
+
+  /**
+   * `applyEach` with an event and a key of its own per conversation (`apply`'s `key`: an event
+   * applied once), the conversations read here: the sender's `sent` steps of one turn, from the
+   * conversations this process committed awaiting them where it has them, the others in one read.
+   */
+  async applyKeyed(
+    items: ReadonlyArray<{ readonly id: string; readonly event: DialogueEvent; readonly key: string }>,
+  ): Promise<Array<ApplyResult | Error>> {
+    const held = items.map(({ id, event }) =>
+      event.type === 'sent' ? this.takeAwaitingSent(id) : undefined,
+    );
+    const missing = items.filter((_, n) => held[n] === undefined).map(({ id }) => id);
+    const read = missing.length > 0 ? await this.deps.store.getAll(missing) : [];
+    const found = new Map(missing.map((id, n) => [id, read[n] ?? null]));
+    return this.applyBatch(
+      items.map((item, n) => ({ ...item, read: held[n] ?? found.get(item.id) ?? null })),
+    );
+  }
+
+  private async applyBatch(
+    items: ReadonlyArray<{
+      readonly id: string;
+      readonly event: DialogueEvent;
+      readonly key?: string;
+      readonly read: Conversation | null;
+    }>,
+  ): Promise<Array<ApplyResult | Error>> {
+    const alone = (item: (typeof items)[number], read?: Conversation) =>
+      this.apply(item.id, item.event, item.key, read).catch((err: unknown) => asError(err));
     if (!this.deps.store.commitsInBatches)
-      return Promise.all(reads.map(([id, read]) => (read ? alone(id, read) : Promise.resolve(notFound()))));
+      return Promise.all(
+        items.map((item) => (item.read ? alone(item, item.read) : Promise.resolve(notFound()))),
+      );
     const now = this.deps.now();
     const results: Array<Promise<ApplyResult | Error>> = [];
-    const plans: Array<{ readonly at: number; readonly plan: Plan }> = [];
-    for (const [at, [, conv]] of reads.entries()) {
+    const plans: Array<{ readonly at: number; readonly plan: Plan; readonly event: DialogueEvent }> = [];
+    for (const [at, item] of items.entries()) {
+      const { event, key, read: conv } = item;
       if (!conv) {
         results[at] = Promise.resolve(notFound());
+        continue;
+      }
+      // Applied before: `apply` says so, and hands over what that step left.
+      if (key !== undefined && conv.appliedEvents.includes(key)) {
+        results[at] = alone(item, conv);
         continue;
       }
       try {
@@ -452,42 +520,42 @@ export class ConversationService {
         if (reason) results[at] = Promise.resolve({ status: 'rejected', conversation: conv, reason });
         else if (!outcome.changed && outcome.timeline.length === 0)
           results[at] = Promise.resolve({ status: 'unchanged', conversation: conv });
-        else plans.push({ at, plan: await this.plan(conv, outcome, now, [], causeOf(event)) });
+        else {
+          const keyed = key === undefined ? outcome : withKey(outcome, key);
+          plans.push({ at, event, plan: await this.plan(conv, keyed, now, [], causeOf(event)) });
+        }
       } catch (err) {
         results[at] = Promise.resolve(asError(err));
       }
     }
-    const test = (plan: Plan) => isTestId(plan.before.id);
     const written = await this.deps.store
-      .commitMany(
-        plans.map(({ plan }) => ({
-          expectedVersion: plan.before.version,
-          next: plan.next,
-          timeline: plan.timeline,
-          outbox: plan.outbox,
-          final: plan.final,
-          ...(test(plan) || !this.deps.stateCounts ? {} : { counts: movedCounts(plan.before, plan.next) }),
-        })),
-      )
+      .commitMany(plans.map(({ plan }) => this.stepOf(plan)))
       .catch(async (err: unknown) => {
         await Promise.all(plans.map(({ plan }) => plan.giveBack()));
         throw err;
       });
-    const committed: Array<{ at: number; plan: Plan; conversation: Conversation; entries: OutboxEntry[] }> =
-      [];
-    for (const [n, { at, plan }] of plans.entries()) {
+    const committed: Array<{
+      at: number;
+      plan: Plan;
+      event: DialogueEvent;
+      conversation: Conversation;
+      entries: OutboxEntry[];
+    }> = [];
+    for (const [n, { at, plan, event }] of plans.entries()) {
       const entries = written[n];
       if (entries) {
         committed.push({
           at,
           plan,
+          event,
           conversation: { ...plan.next, version: plan.before.version + 1 },
           entries,
         });
         continue;
       }
       // Changed since it was read (a reply in the same instant): decided again from a fresh read.
-      results[at] = plan.giveBack().then(() => alone(plan.before.id));
+      const item = items[at];
+      results[at] = plan.giveBack().then(() => (item ? alone(item) : notFound()));
     }
     const handed = this.deps.outbox
       .flushMany(committed.map(({ conversation, entries }) => ({ conversation, entries })))
@@ -495,8 +563,10 @@ export class ConversationService {
         // The entries stay in the outboxes; the recovery sweep hands them over later.
         this.deps.log.warn({ err }, 'outbox flush of a batch failed; will retry');
       });
-    for (const { at, plan, conversation } of committed) {
-      results[at] = this.afterCommit(plan, conversation, now, causeOf(event), {
+    for (const { at, plan, event, conversation, entries } of committed) {
+      // The deadline, the counts and the recovery index went with the commit.
+      const step = { ...plan, outbox: entries, started: false };
+      results[at] = this.afterCommit(step, conversation, now, causeOf(event), {
         flush: () => handed,
         counted: true,
       }).then(

@@ -8,7 +8,7 @@
   KEYS[1]  conversation  (gw:{c:<id>})     one string: the format tag 0x01, version (4 bytes,
                                            big-endian), length of the doc (4 bytes), the
                                            outcomes handed over (2 bytes, kept as they are:
-                                           store/lua/mark-outcome-1.lua sets them), the doc,
+                                           store/lua/mark-outcome-n.lua sets them), the doc,
                                            then the timeline entries, each after its length
                                            (2 bytes) (docs/storage.md)
   KEYS[2]  outbox list   (gw:{c:<id>}:out)

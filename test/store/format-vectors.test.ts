@@ -94,7 +94,7 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
 });
 
 describe('the Lua scripts agree with docs/storage.md', () => {
-  it('commit-2.lua writes the conversation string; append-1.lua merges a run into it; claim-n.lua finds the sent entry; mark-outcome-1.lua marks outcomes that commit-2.lua keeps', async () => {
+  it('commit-2.lua writes the conversation string; append-1.lua merges a run into it; claim-n.lua finds the sent entry; mark-outcome-n.lua marks outcomes that commit-2.lua keeps', async () => {
     const keys = createKeys(testPrefix('vectors'));
     const store = await testStore(redis, keys); // defines the scripts on this client
     const key = keys.conversation('v1');

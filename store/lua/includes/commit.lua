@@ -29,7 +29,7 @@ local function commitStep(key, outboxKey, expected, doc, added, ttl, args, from,
     return { 0, currentVersion }
   end
   local newVersion = currentVersion + 1
-  -- The outcomes handed over are kept as they are (store/lua/mark-outcome-1.lua sets them).
+  -- The outcomes handed over are kept as they are (store/lua/mark-outcome-n.lua sets them).
   redis.call('SET', key, string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4>I2', newVersion, #doc, outcomes) .. doc .. timeline .. added)
   for i = from, to do
     redis.call('RPUSH', outboxKey, args[i])
