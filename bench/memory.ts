@@ -41,6 +41,12 @@ const SAMPLE = Math.min(option('sample', 200), CONVERSATIONS);
  * receipt link and in the conversation's sent entry.
  */
 const ID_WIDTH = option('id-width', 0);
+/**
+ * `--detail=1`: at each phase, the keyspace's own tables (`DEBUG HTSTATS`: their sizes, and
+ * whether one is mid-rehash, when both tables count) and the sampled conversation strings'
+ * lengths against their `MEMORY USAGE`, to tell a string's size class from the tables' share.
+ */
+const DETAIL = option('detail', 0) > 0;
 const PREFIX = 'memory';
 /** Production's prefixes (gateway/core/runtime.ts defaults): this Redis is the bench's own. */
 const KEY_PREFIX = 'gw';
@@ -171,6 +177,48 @@ async function expireSendRecords(redis: Redis, prefix: string): Promise<void> {
   }
 }
 
+/**
+ * The figures `--detail` prints at a phase (see DETAIL): over every conversation string, not a
+ * sample (the sink's ids, and so the sent entries, grow with the run).
+ */
+async function detail(redis: Redis, phase: string): Promise<void> {
+  if (!DETAIL) return;
+  const stats = String(await redis.call('DEBUG', 'HTSTATS', '0'));
+  const tables = [...stats.matchAll(/table size: (\d+)\D+number of elements: (\d+)/g)].map(
+    (m) => `${m[1]}/${m[2]}`,
+  );
+  const keyspace = /db0:(\S+)/.exec(await redis.info('keyspace'))?.[1] ?? '';
+  const keys = createKeys(KEY_PREFIX);
+  const ids = await conversationIds(redis);
+  const lengths: number[] = [];
+  const usages: number[] = [];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const pipeline = redis.pipeline();
+    for (const id of ids.slice(i, i + 1000)) {
+      pipeline.strlen(keys.conversation(id));
+      pipeline.call('MEMORY', 'USAGE', keys.conversation(id), 'SAMPLES', '0');
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    replies.forEach(([, v], j) => (j % 2 ? usages : lengths).push(Number(v)));
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const histogram = (xs: number[], width: number): string => {
+    const counts = new Map<number, number>();
+    for (const x of xs)
+      counts.set(Math.floor(x / width) * width, (counts.get(Math.floor(x / width) * width) ?? 0) + 1);
+    return [...counts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([x, n]) => `${x}:${n}`)
+      .join(' ');
+  };
+  console.log(
+    `  [${phase}] used_memory ${fmt(await usedMemory(redis))}; ${keyspace}; tables (size/elements, main then expires${stats.includes('Rehashing') || tables.length > 2 ? ', REHASHING' : ''}): ${tables.join(' ')}`,
+  );
+  console.log(
+    `  [${phase}] ${fmt(ids.length)} conversation strings: length ${fmt(mean(lengths))} (${Math.min(...lengths)}–${Math.max(...lengths)}; by 4: ${histogram(lengths, 4)}), MEMORY USAGE ${fmt(mean(usages))} (${histogram(usages, 1)})`,
+  );
+}
+
 /** Before this age the bench's "steady state" is reached (the sent-SMS records' 7 days). */
 const STEADY_AFTER_SECONDS = 7 * 86_400;
 
@@ -236,7 +284,7 @@ async function breakdown(gateway: GatewayHandle, redis: Redis, id: string): Prom
   };
 }
 
-const redisServer = await startRedisServer();
+const redisServer = await startRedisServer(DETAIL ? { args: ['--enable-debug-command', 'local'] } : {});
 const admin = new Redis(redisServer.url);
 const sink = await startSink('raw', { idWidth: ID_WIDTH });
 const gateway = await startBenchGateway({
@@ -270,7 +318,13 @@ try {
   receiptShare = await share(admin, `${KEY_PREFIX}:{r:*`);
   // The deadline index: its buckets and the index of buckets.
   deadlineShare = await share(admin, `${KEY_PREFIX}:{deadlines}*`);
-  const ids = (await conversationIds(admin)).slice(0, SAMPLE);
+  // Spread over the run: the sink's ids, and so the sent entries, grow as it goes.
+  const every = await conversationIds(admin);
+  const ids = Array.from(
+    { length: SAMPLE },
+    (_, i) => every[Math.floor((i * every.length) / SAMPLE)] as string,
+  );
+  await detail(admin, 'after sending');
   const totals: Record<string, number> = {};
   for (const id of ids) {
     for (const [k, v] of Object.entries(await breakdown(gateway, admin, id)))
@@ -293,6 +347,7 @@ try {
   const sentJobs = await consumeOutcomes(gateway, redisServer.url);
   const atRest = await perConversationOf();
   const perJob = (waitingAt - (await usedMemory(admin))) / Math.max(1, sentJobs);
+  await detail(admin, 'at rest');
   console.log(
     `at rest, the outcomes consumed (receipt links, sent-SMS records and awaited receipts still there: 4, 7 and 3 days): ${fmt(atRest)} bytes per conversation`,
   );
@@ -307,6 +362,7 @@ try {
   const links = await saveReceiptLinks(admin, KEY_PREFIX);
   await expireSendRecords(admin, KEY_PREFIX);
   const steady = await perConversationOf();
+  await detail(admin, 'steady');
   console.log(
     `steady state (receipt links, sent-SMS records and awaited receipts gone): ${fmt(steady)} bytes per conversation`,
   );
@@ -316,6 +372,7 @@ try {
   const withReceiptsWaiting = await perConversationOf();
   const deliveredJobs = await consumeOutcomes(gateway, redisServer.url);
   const withReceipts = await perConversationOf();
+  await detail(admin, 'steady with receipts');
   console.log(
     'MEMORY USAGE of every key by family, steady with the receipts (bytes per conversation, above 5):',
   );

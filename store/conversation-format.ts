@@ -14,7 +14,7 @@ export const CONVERSATION_V1 = 0x01;
  * each) and the outcomes it has had (2 bytes: bit i is `OUTCOME_MARKS[i]`).
  */
 export const HEAD_BYTES = 11;
-/** Where the outcomes' bits are (store/lua/mark-outcome-n.lua sets them in place). */
+/** Where the outcomes' bits are (store/lua/mark-outcome-1.lua sets them in place). */
 export const OUTCOMES_AT = 9;
 
 /**

@@ -35,7 +35,7 @@ import { WorklistStore } from './worklists.js';
 
 export type * from './timeline-entry.js';
 export { splitEntries } from './timeline-codec.js';
-export { CONVERSATION_V1, newConversationId, splitConversation } from './conversation-format.js';
+export { CONVERSATION_V1, newConversationId, outcomeBit, splitConversation } from './conversation-format.js';
 export { outboxJson, type OutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
 export type { SentSms } from './sent-records.js';
@@ -49,6 +49,13 @@ export interface StepCommit {
   readonly final: boolean;
   /** The counts to move (`StateCounts.move`): from null (new) or a state, to a state; none when absent. */
   readonly counts?: { readonly from: string | null; readonly to: string };
+}
+
+/** A step `commitMany` wrote: its outbox entries left to hand over, its outcomes' marks before it. */
+export interface CommittedStep {
+  readonly entries: OutboxEntry[];
+  /** The bits of the outcomes its conversation had handed over (store/outcome-marks.ts). */
+  readonly marked: number;
 }
 
 export interface StoreOptions {
@@ -191,8 +198,9 @@ export class ConversationStore {
     return this.options.codec.pack(JSON.stringify(conv), conv.consentTemplate?.id);
   }
 
-  private entry(value: TimelineEntry): Buffer {
-    return this.timelineCodec.encode(value);
+  /** A step's timeline entries as stored (several may share one packed document). */
+  private entries(values: readonly TimelineEntry[]): Buffer[] {
+    return this.timelineCodec.encodeAll(values);
   }
 
   /**
@@ -223,6 +231,7 @@ export class ConversationStore {
     if (outbox.length > 0) await this.outboxes.index(id);
     const doc = this.write({ ...next, version: expectedVersion + 1 });
     const ttl = final ? this.options.retentionSeconds : 0;
+    const entries = this.entries(timeline);
     const [ok] = await this.redis
       .gwCommit(
         this.keys.conversation(id),
@@ -230,8 +239,8 @@ export class ConversationStore {
         expectedVersion,
         doc,
         ttl,
-        timeline.length,
-        ...timeline.map((e) => this.entry(e)),
+        entries.length,
+        ...entries,
         ...outbox.map(outboxJson),
       )
       .catch(scriptError);
@@ -247,10 +256,11 @@ export class ConversationStore {
    * Commits the steps of many conversations in one call, each by its own compare-and-set
    * (store/lua/commit-many-n.lua); single Redis only (`commitsInBatches`). A step's deadline
    * entries are applied to the deadline index and its counts moved in the same call, so they are
-   * not in its outbox. Per step: the outbox entries left to hand over, or null when it was not
-   * written (the conversation changed since it was read): decide that one again.
+   * not in its outbox. Per step: the outbox entries left to hand over and the outcomes its
+   * conversation has marked handed over (`OutcomeMarks`' bits, read by the commit), or null when
+   * it was not written (the conversation changed since it was read): decide that one again.
    */
-  async commitMany(steps: readonly StepCommit[]): Promise<Array<OutboxEntry[] | null>> {
+  async commitMany(steps: readonly StepCommit[]): Promise<Array<CommittedStep | null>> {
     if (steps.length === 0) return [];
     const keys: string[] = [this.keys.outboxIndex(), this.keys.deadlineBuckets(), this.keys.stateCounts()];
     const args: Array<string | number | Buffer> = [steps.length];
@@ -264,31 +274,34 @@ export class ConversationStore {
       const at = deadlines.at(-1)?.at;
       const counts = step.counts;
       const moved = counts && counts.from !== counts.to;
+      const entries = this.entries(step.timeline);
       args.push(
         step.expectedVersion,
         this.write({ ...step.next, version: step.expectedVersion + 1 }),
         step.final ? this.options.retentionSeconds : 0,
-        step.timeline.length,
+        entries.length,
         outbox.length,
         deadlines.length === 0 ? '-' : at === null || at === undefined ? '' : String(at),
         bucket,
         moved && counts.from !== null ? stateCountField(step.next.service, counts.from) : '',
         moved ? stateCountField(step.next.service, counts.to) : '',
         id,
-        ...step.timeline.map((e) => this.entry(e)),
+        ...entries,
         ...outbox.map(outboxJson),
       );
       handed.push(outbox);
     }
     const results = await this.redis.gwCommitMany(keys.length, ...keys, ...args).catch(scriptError);
-    return results.map(([ok], i) => (ok === 1 ? (handed[i] ?? []) : null));
+    return results.map(([ok, , marked], i) =>
+      ok === 1 ? { entries: handed[i] ?? [], marked: marked ?? 0 } : null,
+    );
   }
 
   /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */
   async append(id: string, ...entries: TimelineEntry[]): Promise<boolean> {
     if (entries.length === 0) return true;
     const ok = await this.redis
-      .gwAppend(this.keys.conversation(id), ...entries.map((e) => this.entry(e)))
+      .gwAppend(this.keys.conversation(id), ...this.entries(entries))
       .catch(scriptError);
     return ok === 1;
   }

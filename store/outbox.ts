@@ -8,6 +8,7 @@ import type { OutcomeJob } from '../queues/outcomes.js';
 import type { State } from '../services/schema.js';
 import { checkedJson, OUTBOX_ENTRY } from './checked.js';
 import type { RedisClient } from './connection.js';
+import { scriptError } from './conversation-format.js';
 import type { Keys } from './keys.js';
 
 /** A side effect committed with a step and handed to BullMQ afterwards. */
@@ -50,22 +51,36 @@ const digest = (raw: string): string =>
 export class OutboxStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: Pick<Keys, 'outbox' | 'outboxIndex'>,
+    private readonly keys: Pick<Keys, 'outbox' | 'outboxIndex' | 'conversation'>,
   ) {}
 
   /**
-   * `ack` for the outboxes of many conversations in one call (store/lua/ack-outboxes-n.lua); single
-   * Redis only: on Cluster one `ack` each.
+   * `ack` for the outboxes of many conversations in one call (store/lua/ack-outboxes-n.lua), with
+   * the outcomes just handed to the `outcomes` queue marked in each conversation (`marks`: the
+   * bits of store/outcome-marks.ts, 0 none) in the same call; single Redis only: on Cluster one
+   * `ack` and one mark each.
    */
-  async ackMany(outboxes: ReadonlyArray<readonly [id: string, raws: readonly string[]]>): Promise<void> {
+  async ackMany(
+    outboxes: ReadonlyArray<readonly [id: string, raws: readonly string[], marks: number]>,
+  ): Promise<void> {
     if (outboxes.length === 0) return;
     if (this.redis.isCluster) {
-      await Promise.all(outboxes.map(([id, raws]) => this.ack(id, raws)));
+      await Promise.all(
+        outboxes.map(async ([id, raws, marks]) => {
+          if (marks !== 0)
+            await this.redis.gwMarkOutcome(this.keys.conversation(id), marks).catch(scriptError);
+          await this.ack(id, raws);
+        }),
+      );
       return;
     }
-    const keys = [this.keys.outboxIndex(), ...outboxes.map(([id]) => this.keys.outbox(id))];
-    const args = outboxes.flatMap(([id, raws]) => [id, raws.length, ...raws.map(digest)]);
-    await this.redis.gwAckOutboxes(keys.length, ...keys, outboxes.length, ...args);
+    const keys = [this.keys.outboxIndex()];
+    const args: Array<string | number> = [outboxes.length];
+    for (const [id, raws, marks] of outboxes) {
+      keys.push(this.keys.outbox(id), this.keys.conversation(id));
+      args.push(id, marks, raws.length, ...raws.map(digest));
+    }
+    await this.redis.gwAckOutboxes(keys.length, ...keys, ...args).catch(scriptError);
   }
 
   /** Puts a conversation in the recovery index before its entries are committed. */
@@ -86,7 +101,7 @@ export class OutboxStore {
    */
   async ack(id: string, raws: readonly string[]): Promise<void> {
     // A single Redis takes the conversation out of the index in the same call.
-    if (!this.redis.isCluster) return this.ackMany([[id, raws]]);
+    if (!this.redis.isCluster) return this.ackMany([[id, raws, 0]]);
     const digests = raws.map(digest);
     const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
     if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);

@@ -4,7 +4,7 @@
  * the same outcome" (CONTRACT.md) hold for as long as the conversation exists, so the queue need
  * not keep a consumed job to recognise a replay by its id (gateway/core/outcomes.ts).
  */
-import { outcomeBit, scriptError } from './conversation-format.js';
+import { HEAD_BYTES, outcomeBit, scriptError, splitConversation } from './conversation-format.js';
 import type { RedisClient } from './connection.js';
 import type { Keys } from './keys.js';
 
@@ -25,35 +25,27 @@ export class OutcomeMarks {
    * conversation is gone: its outcomes then have nothing to be checked against).
    */
   async marked(refs: readonly OutcomeRef[]): Promise<boolean[]> {
-    const bits = await this.each(refs, (keys) =>
-      this.redis.gwMarkOutcome(keys.length, ...keys, ...keys.map(() => 0)),
+    return Promise.all(
+      refs.map(async ({ conversationId, outcome }) => {
+        const head = await this.redis.getrangeBuffer(
+          this.keys.conversation(conversationId),
+          0,
+          HEAD_BYTES - 1,
+        );
+        if (head.length < HEAD_BYTES) return false;
+        return (splitConversation(head).outcomes & outcomeBit(outcome)) !== 0;
+      }),
     );
-    return refs.map(({ outcome }, i) => {
-      const marks = bits[i] ?? -1;
-      return marks >= 0 && (marks & outcomeBit(outcome)) !== 0;
-    });
   }
 
-  /** Marks each outcome handed over (store/lua/mark-outcome-n.lua); a gone conversation is skipped. */
+  /** Marks each outcome handed over (store/lua/mark-outcome-1.lua); a gone conversation is skipped. */
   async mark(refs: readonly OutcomeRef[]): Promise<void> {
-    const bits = refs.map(({ outcome }) => outcomeBit(outcome));
-    await this.each(refs, (keys, from) =>
-      this.redis.gwMarkOutcome(keys.length, ...keys, ...bits.slice(from, from + keys.length)),
+    await Promise.all(
+      refs.map(({ conversationId, outcome }) =>
+        this.redis
+          .gwMarkOutcome(this.keys.conversation(conversationId), outcomeBit(outcome))
+          .catch(scriptError),
+      ),
     );
-  }
-
-  /**
-   * `call` for the conversations of `refs`: once for all on a single Redis, once per conversation
-   * on Cluster (their keys lie in many slots). The results in the order of `refs`.
-   */
-  private async each(
-    refs: readonly OutcomeRef[],
-    call: (keys: string[], from: number) => Promise<number[]>,
-  ): Promise<number[]> {
-    if (refs.length === 0) return [];
-    const keys = refs.map(({ conversationId }) => this.keys.conversation(conversationId));
-    if (!this.redis.isCluster) return call(keys, 0).catch(scriptError);
-    const each = await Promise.all(keys.map((key, i) => call([key], i).catch(scriptError)));
-    return each.map(([result]) => result ?? -1);
   }
 }

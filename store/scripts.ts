@@ -27,7 +27,7 @@ declare module 'ioredis' {
       buckets: number,
     ): Result<string[], Context>;
     gwClaim(numKeys: number, ...keysThenArgs: Arg[]): Result<unknown[], Context>;
-    gwCommitMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number]>, Context>;
+    gwCommitMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number, number?]>, Context>;
     gwCommit(conversation: string, outbox: string, ...args: Arg[]): Result<[number, number], Context>;
     gwDeadline(
       bucket: string,
@@ -36,7 +36,7 @@ declare module 'ioredis' {
       at: string,
       bucketNumber: number,
     ): Result<number, Context>;
-    gwMarkOutcome(numKeys: number, ...keysThenArgs: Arg[]): Result<number[], Context>;
+    gwMarkOutcome(conversation: string, bits: number): Result<number, Context>;
     gwLink(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;

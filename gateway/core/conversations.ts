@@ -35,7 +35,6 @@ import {
   newConversationId,
   type ConversationStore,
   type OutboxEntry,
-  type StepCommit,
   type TimelineEntry,
 } from '../../store/conversations.js';
 import type { CampaignStore } from '../../store/campaigns.js';
@@ -51,6 +50,7 @@ import { parseParams } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
 import { resendSms, type ResendResult } from './resend.js';
+import { StepBatches } from './step-batches.js';
 import { NumberTurns, TURN_RECHECK_MS } from './turns.js';
 
 export { NEXT_QUESTION_AFTER_MS, TURN_RECHECK_MS } from './turns.js';
@@ -130,9 +130,13 @@ export class ConversationService {
    */
   private readonly awaitingSent = new QuickLRU<string, Conversation>({ maxSize: AWAITING_SENT_KEEP });
 
+  /** Steps of one turn written together, on a single Redis (store `commitsInBatches`). */
+  private readonly steps: StepBatches | undefined;
+
   constructor(private readonly deps: ConversationDeps) {
     this.limits = new ReplyLimits(deps.store.replies);
     this.turns = new NumberTurns(deps);
+    this.steps = deps.store.commitsInBatches ? new StepBatches(deps.store, deps.outbox) : undefined;
   }
 
   service(id: string): ServiceDefinition {
@@ -352,7 +356,8 @@ export class ConversationService {
         if (await this.limits.fold(id, now)) return { status: 'folded', conversation: conv };
       }
       const keyed = key === undefined ? outcome : withKey(outcome, key);
-      const committed = await this.commit(conv, keyed, now, [], causeOf(event));
+      // A first try is written with the other steps of this turn; a retry alone.
+      const committed = await this.commit(conv, keyed, now, [], causeOf(event), undefined, attempt === 0);
       if (committed) return { status: 'applied', conversation: committed };
       this.deps.log.debug(
         { conversationId: id, attempt },
@@ -391,61 +396,75 @@ export class ConversationService {
     extra: OutboxEntry[],
     cause: string,
     prerendered?: SetRenderedSms[],
+    batched = false,
   ): Promise<Conversation | null> {
     const plan = await this.plan(before, outcome, now, extra, cause, prerendered);
-    // On a single Redis the step goes in one call with its recovery index, deadline and counts.
-    const inOneCall = this.deps.store.commitsInBatches;
-    const entries = await (inOneCall ? this.commitInOneCall(plan) : this.commitAlone(plan)).catch(
-      async (err: unknown) => {
+    // A new conversation (an invitation) cannot lose to another step: with this turn's too.
+    if ((batched || before.version < 0) && this.steps) return this.commitInTurn(plan, now, cause, this.steps);
+    const { next, timeline, outbox, final } = plan;
+    const ok = await this.deps.store
+      .commit(before.version, next, timeline, outbox, final)
+      .catch(async (err: unknown) => {
         await plan.giveBack();
         throw err;
-      },
-    );
-    if (!entries) {
+      });
+    if (!ok) {
       await plan.giveBack();
+      // The commit indexed the outbox for recovery first; if the step is not committed after all
+      // (it is decided again, perhaps to nothing: a folded reply), an empty outbox leaves the index.
+      if (outbox.length > 0) await this.deps.store.outboxes.done(next.id).catch(() => undefined);
       return null;
     }
-    const committed = { ...plan.next, version: before.version + 1 };
+    const committed = { ...next, version: before.version + 1 };
     const flush = () =>
-      this.deps.outbox.flush(committed.id, { entries, conversation: committed }).catch((err: unknown) => {
-        // The entries stay in the outbox; the recovery sweep hands them over later.
-        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
-      });
-    const written = inOneCall ? { ...plan, outbox: entries, started: false } : plan;
-    await this.afterCommit(written, committed, now, cause, { flush, counted: inOneCall });
+      this.deps.outbox
+        .flush(committed.id, { entries: outbox, conversation: committed })
+        .catch((err: unknown) => {
+          // The entries stay in the outbox; the recovery sweep hands them over later.
+          this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+        });
+    await this.afterCommit(plan, committed, now, cause, { flush, counted: false });
     return committed;
   }
 
-  /** `store.commit`: the outbox entries to hand over, or null on a version conflict. */
-  private async commitAlone(plan: Plan): Promise<OutboxEntry[] | null> {
-    const { before, next, timeline, outbox, final } = plan;
-    if (await this.deps.store.commit(before.version, next, timeline, outbox, final)) return outbox;
-    // The commit indexed the outbox for recovery first; if the step is not committed after all
-    // (it is decided again, perhaps to nothing: a folded reply), an empty outbox leaves the index.
-    if (outbox.length > 0) await this.deps.store.outboxes.done(next.id).catch(() => undefined);
-    return null;
-  }
-
-  /** `store.commitMany` of one step (single Redis): the entries left to hand over, or null. */
-  private async commitInOneCall(plan: Plan): Promise<OutboxEntry[] | null> {
-    const [entries] = await this.deps.store.commitMany([this.stepOf(plan)]);
-    return entries ?? null;
-  }
-
   /**
-   * A step as `commitMany` writes it: its deadline (the one the acceptance started too) applied
-   * to the index, its counts moved, in the same call.
+   * `commit` with the other steps of this turn (step-batches.ts): the counts moved and the
+   * deadline indexed by the commit, the outbox handed over with the others'. Null on a conflict.
    */
-  private stepOf(plan: Plan): StepCommit {
+  private async commitInTurn(
+    plan: Plan,
+    now: number,
+    cause: string,
+    steps: StepBatches,
+  ): Promise<Conversation | null> {
     const { before, next } = plan;
-    return {
-      expectedVersion: before.version,
-      next,
-      timeline: plan.timeline,
-      outbox: plan.started ? [...plan.outbox, { t: 'deadline', at: next.deadline }] : plan.outbox,
-      final: plan.final,
-      ...(isTestId(before.id) || !this.deps.stateCounts ? {} : { counts: movedCounts(before, next) }),
-    };
+    const counted = !isTestId(before.id) && this.deps.stateCounts !== undefined;
+    const written = await steps
+      .commit({
+        expectedVersion: before.version,
+        next,
+        timeline: plan.timeline,
+        // The deadline the SMSC's acceptance started goes to the index in the same call.
+        outbox: plan.started ? [...plan.outbox, { t: 'deadline', at: next.deadline }] : plan.outbox,
+        final: plan.final,
+        ...(counted ? { counts: movedCounts(before, next) } : {}),
+      })
+      .catch(async (err: unknown) => {
+        await plan.giveBack();
+        throw err;
+      });
+    if (!written) {
+      await plan.giveBack();
+      return null;
+    }
+    const committed = { ...next, version: before.version + 1 };
+    const flush = () =>
+      steps.handOver({ conversation: committed, ...written }).catch((err: unknown) => {
+        // The entries stay in the outbox; the recovery sweep hands them over later.
+        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+      });
+    await this.afterCommit({ ...plan, started: false }, committed, now, cause, { flush, counted: true });
+    return committed;
   }
 
   /**
@@ -459,54 +478,16 @@ export class ConversationService {
     event: DialogueEvent,
     reads: ReadonlyArray<readonly [id: string, read: Conversation | null]>,
   ): Promise<Array<ApplyResult | Error>> {
-    return this.applyBatch(reads.map(([id, read]) => ({ id, event, read })));
-  }
-
-  /**
-   * `applyEach` with an event and a key of its own per conversation (`apply`'s `key`: an event
-   * applied once), the conversations read here: the sender's `sent` steps of one turn, from the
-   * conversations this process committed awaiting them where it has them, the others in one read.
-   */
-  async applyKeyed(
-    items: ReadonlyArray<{ readonly id: string; readonly event: DialogueEvent; readonly key: string }>,
-  ): Promise<Array<ApplyResult | Error>> {
-    const held = items.map(({ id, event }) =>
-      event.type === 'sent' ? this.takeAwaitingSent(id) : undefined,
-    );
-    const missing = items.filter((_, n) => held[n] === undefined).map(({ id }) => id);
-    const read = missing.length > 0 ? await this.deps.store.getAll(missing) : [];
-    const found = new Map(missing.map((id, n) => [id, read[n] ?? null]));
-    return this.applyBatch(
-      items.map((item, n) => ({ ...item, read: held[n] ?? found.get(item.id) ?? null })),
-    );
-  }
-
-  private async applyBatch(
-    items: ReadonlyArray<{
-      readonly id: string;
-      readonly event: DialogueEvent;
-      readonly key?: string;
-      readonly read: Conversation | null;
-    }>,
-  ): Promise<Array<ApplyResult | Error>> {
-    const alone = (item: (typeof items)[number], read?: Conversation) =>
-      this.apply(item.id, item.event, item.key, read).catch((err: unknown) => asError(err));
+    const alone = (id: string, read?: Conversation) =>
+      this.apply(id, event, undefined, read).catch((err: unknown) => asError(err));
     if (!this.deps.store.commitsInBatches)
-      return Promise.all(
-        items.map((item) => (item.read ? alone(item, item.read) : Promise.resolve(notFound()))),
-      );
+      return Promise.all(reads.map(([id, read]) => (read ? alone(id, read) : Promise.resolve(notFound()))));
     const now = this.deps.now();
     const results: Array<Promise<ApplyResult | Error>> = [];
-    const plans: Array<{ readonly at: number; readonly plan: Plan; readonly event: DialogueEvent }> = [];
-    for (const [at, item] of items.entries()) {
-      const { event, key, read: conv } = item;
+    const plans: Array<{ readonly at: number; readonly plan: Plan }> = [];
+    for (const [at, [, conv]] of reads.entries()) {
       if (!conv) {
         results[at] = Promise.resolve(notFound());
-        continue;
-      }
-      // Applied before: `apply` says so, and hands over what that step left.
-      if (key !== undefined && conv.appliedEvents.includes(key)) {
-        results[at] = alone(item, conv);
         continue;
       }
       try {
@@ -520,16 +501,23 @@ export class ConversationService {
         if (reason) results[at] = Promise.resolve({ status: 'rejected', conversation: conv, reason });
         else if (!outcome.changed && outcome.timeline.length === 0)
           results[at] = Promise.resolve({ status: 'unchanged', conversation: conv });
-        else {
-          const keyed = key === undefined ? outcome : withKey(outcome, key);
-          plans.push({ at, event, plan: await this.plan(conv, keyed, now, [], causeOf(event)) });
-        }
+        else plans.push({ at, plan: await this.plan(conv, outcome, now, [], causeOf(event)) });
       } catch (err) {
         results[at] = Promise.resolve(asError(err));
       }
     }
+    const test = (plan: Plan) => isTestId(plan.before.id);
     const written = await this.deps.store
-      .commitMany(plans.map(({ plan }) => this.stepOf(plan)))
+      .commitMany(
+        plans.map(({ plan }) => ({
+          expectedVersion: plan.before.version,
+          next: plan.next,
+          timeline: plan.timeline,
+          outbox: plan.outbox,
+          final: plan.final,
+          ...(test(plan) || !this.deps.stateCounts ? {} : { counts: movedCounts(plan.before, plan.next) }),
+        })),
+      )
       .catch(async (err: unknown) => {
         await Promise.all(plans.map(({ plan }) => plan.giveBack()));
         throw err;
@@ -537,36 +525,32 @@ export class ConversationService {
     const committed: Array<{
       at: number;
       plan: Plan;
-      event: DialogueEvent;
       conversation: Conversation;
       entries: OutboxEntry[];
+      marked: number;
     }> = [];
-    for (const [n, { at, plan, event }] of plans.entries()) {
-      const entries = written[n];
-      if (entries) {
+    for (const [n, { at, plan }] of plans.entries()) {
+      const step = written[n];
+      if (step) {
         committed.push({
           at,
           plan,
-          event,
           conversation: { ...plan.next, version: plan.before.version + 1 },
-          entries,
+          ...step,
         });
         continue;
       }
       // Changed since it was read (a reply in the same instant): decided again from a fresh read.
-      const item = items[at];
-      results[at] = plan.giveBack().then(() => (item ? alone(item) : notFound()));
+      results[at] = plan.giveBack().then(() => alone(plan.before.id));
     }
     const handed = this.deps.outbox
-      .flushMany(committed.map(({ conversation, entries }) => ({ conversation, entries })))
+      .flushMany(committed.map(({ conversation, entries, marked }) => ({ conversation, entries, marked })))
       .catch((err: unknown) => {
         // The entries stay in the outboxes; the recovery sweep hands them over later.
         this.deps.log.warn({ err }, 'outbox flush of a batch failed; will retry');
       });
-    for (const { at, plan, event, conversation, entries } of committed) {
-      // The deadline, the counts and the recovery index went with the commit.
-      const step = { ...plan, outbox: entries, started: false };
-      results[at] = this.afterCommit(step, conversation, now, causeOf(event), {
+    for (const { at, plan, conversation } of committed) {
+      results[at] = this.afterCommit(plan, conversation, now, causeOf(event), {
         flush: () => handed,
         counted: true,
       }).then(

@@ -12,7 +12,12 @@ import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import { ASSIGNMENT_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
 import { DOWNSTREAM_RETRY } from '../../queues/names.js';
-import { outboxJson, type ConversationStore, type OutboxEntry } from '../../store/conversations.js';
+import {
+  outboxJson,
+  outcomeBit,
+  type ConversationStore,
+  type OutboxEntry,
+} from '../../store/conversations.js';
 import type { HoldIndex } from '../../store/holds.js';
 import type { Logger } from '../log.js';
 import type { OutcomeEmitter } from './outcomes.js';
@@ -88,17 +93,28 @@ export class Outbox {
   /**
    * `flush` for the steps of many conversations just committed together (a sweep's batch): their
    * outcomes go to `outcomes` in one call, their SMS in `sms-out` jobs of several, and their
-   * outboxes are acknowledged in one call. Each hand-over is idempotent as in `flush`: a failure
-   * leaves every entry for the recovery sweep.
+   * outboxes are acknowledged and the outcomes marked in one call. `marked`: the outcomes each
+   * conversation had marked handed over, as its commit read them (store `commitMany`): those are
+   * not added again. Each hand-over is idempotent as in `flush`: a failure leaves every entry for
+   * the recovery sweep.
    */
   async flushMany(
-    steps: ReadonlyArray<{ readonly conversation: Conversation; readonly entries: readonly OutboxEntry[] }>,
+    steps: ReadonlyArray<{
+      readonly conversation: Conversation;
+      readonly entries: readonly OutboxEntry[];
+      readonly marked: number;
+    }>,
   ): Promise<void> {
     const withEntries = steps.filter((s) => s.entries.length > 0);
     if (withEntries.length === 0) return;
-    const outcomes = withEntries.flatMap((s) => s.entries.flatMap((e) => (e.t === 'outcome' ? [e.job] : [])));
+    const fresh = withEntries.map(({ entries, marked }) =>
+      entries.flatMap((e) =>
+        e.t === 'outcome' && (marked & outcomeBit(e.job.outcome)) === 0 ? [e.job] : [],
+      ),
+    );
+    const outcomes = fresh.flat();
     await Promise.all([
-      this.deps.outcomes.emit(outcomes),
+      this.deps.outcomes.add(outcomes),
       ...withEntries.flatMap(({ conversation, entries }) =>
         entries
           .filter((e) => e.t !== 'outcome')
@@ -106,8 +122,16 @@ export class Outbox {
       ),
     ]);
     await this.deps.store.outboxes.ackMany(
-      withEntries.map(({ conversation, entries }) => [conversation.id, entries.map(outboxJson)] as const),
+      withEntries.map(
+        ({ conversation, entries }, i) =>
+          [
+            conversation.id,
+            entries.map(outboxJson),
+            (fresh[i] ?? []).reduce((bits, job) => bits | outcomeBit(job.outcome), 0),
+          ] as const,
+      ),
     );
+    await this.deps.outcomes.tell(outcomes);
   }
 
   private async handOver(

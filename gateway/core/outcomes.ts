@@ -117,6 +117,17 @@ export class OutcomeEmitter {
     const marked = await this.marks.marked(given);
     const present = given.filter((_, i) => !marked[i]);
     if (present.length === 0) return;
+    await this.add(present);
+    await this.marks.mark(present);
+    await this.tell(present);
+  }
+
+  /**
+   * `emit`'s add alone, for a caller that read the marks with its own commit and marks the
+   * outcomes with its own write once this resolves (outbox.ts `flushMany`), then calls `tell`.
+   */
+  async add(present: readonly OutcomeJob[]): Promise<void> {
+    if (present.length === 0) return;
     const opts = (data: OutcomeJob) => ({
       jobId: outcomeJobId(data.conversationId, data.outcome),
       ...DOWNSTREAM_RETRY,
@@ -128,7 +139,11 @@ export class OutcomeEmitter {
     if (present.length === 1 && only) await this.queue.add(OUTCOME_JOB_NAME, only, opts(only));
     else
       await this.queue.addBulk(present.map((data) => ({ name: OUTCOME_JOB_NAME, data, opts: opts(data) })));
-    await this.marks.mark(present);
+  }
+
+  /** Hands outcomes the queue has and their conversations have marked to the listeners. */
+  async tell(present: readonly OutcomeJob[]): Promise<void> {
+    if (present.length === 0) return;
     for (const listener of this.listeners) await listener(present);
   }
 }

@@ -114,18 +114,24 @@ export class SentWrites {
 
   /**
    * A stage's deadline counts from the SMSC's acceptance of all its SMS's parts (003 item 10):
-   * started here, the turn's steps together, or, should this fail or the process stop first, by
-   * the sweeper from the sent entry just written (gateway/core/sweeper.ts).
+   * started here (the turn's steps committed together: step-batches.ts), or, should this fail or
+   * the process stop first, by the sweeper from the sent entry just written
+   * (gateway/core/sweeper.ts).
    */
   private async startDeadlines(accepted: readonly Accepted[], at: number): Promise<void> {
-    const steps = accepted
-      .filter(({ data }) => data.startsDeadline === true)
-      .map(({ data }) => ({
-        id: data.conversationId,
-        event: { type: 'sent', templateId: data.templateId, at } as const,
-        key: `sent:${data.smsId}`,
-      }));
-    if (steps.length > 0) await this.core.conversations.applyKeyed(steps).catch(() => undefined);
+    await Promise.all(
+      accepted
+        .filter(({ data }) => data.startsDeadline === true)
+        .map(({ data }) =>
+          this.core.conversations
+            .apply(
+              data.conversationId,
+              { type: 'sent', templateId: data.templateId, at },
+              `sent:${data.smsId}`,
+            )
+            .catch(() => undefined),
+        ),
+    );
   }
 
   /**

@@ -8,7 +8,7 @@
   KEYS[1]  conversation  (gw:{c:<id>})     one string: the format tag 0x01, version (4 bytes,
                                            big-endian), length of the doc (4 bytes), the
                                            outcomes handed over (2 bytes, kept as they are:
-                                           store/lua/mark-outcome-n.lua sets them), the doc,
+                                           store/lua/mark-outcome-1.lua sets them), the doc,
                                            then the timeline entries, each after its length
                                            (2 bytes) (docs/storage.md)
   KEYS[2]  outbox list   (gw:{c:<id>}:out)
@@ -21,7 +21,7 @@
   ARGV[5 .. 4+n]    timeline entries, each after its length (2 bytes, big-endian)
   ARGV[5+n .. #ARGV] outbox entries (JSON)
 
-  Returns: { 1, newVersion } committed; { 0, currentVersion } conflict (-1 when absent).
+  Returns: { 1, newVersion, the outcomes' bits } committed; { 0, currentVersion } conflict (-1 when absent).
 ]]
 --- @include "commit"
 local n = tonumber(ARGV[4])

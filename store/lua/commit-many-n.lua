@@ -16,8 +16,9 @@
                  the count to decrement ('' none), the count to increment ('' none), the
                  conversation id, n timeline entries, m outbox entries
 
-  Returns: per step { 1, newVersion } committed, or { 0, currentVersion } not written (-2: the
-  stored value is of another format; committing the step alone reports it).
+  Returns: per step { 1, newVersion, the outcomes' bits handed over so far (the head's) } committed,
+  or { 0, currentVersion } not written (-2: the stored value is of another format; committing the
+  step alone reports it).
 ]]
 --- @include "commit"
 --- @include "deadline"

@@ -45,7 +45,7 @@ async function drain(sweeper: Sweeper): Promise<number> {
 }
 
 const START = Date.UTC(2026, 10, 24, 6, 0);
-const PREFIXES: Record<string, string> = { share: '77011', race: '77012', both: '77013' };
+const PREFIXES: Record<string, string> = { share: '77011', race: '77012', both: '77013', marked: '77014' };
 
 /** `count` conversations invited at 11:00 Almaty on a working day, their offers accepted. */
 async function invited(core: Core, count: number, tag: string): Promise<string[]> {
@@ -87,8 +87,23 @@ describe('two sweeping processes over one batch of due deadlines', () => {
       );
       expect(expiries).toHaveLength(1);
       expect((await a.queues.outcomes.getJob(`${id}.expired`))?.data).toMatchObject({ outcome: 'expired' });
+      expect(await a.store.outcomes.marked([{ conversationId: id, outcome: 'expired' }])).toEqual([true]);
     }
     expect(await a.store.deadlines.count()).toBe(0);
+    expect(await a.store.outboxes.pending()).toEqual([]);
+  });
+
+  it('add no outcome a conversation has already marked handed over, and add the others', async () => {
+    const ids = await invited(a, 6, 'marked');
+    const [done, ...rest] = ids;
+    // As if an earlier hand-over of this outcome had gone through and its job been consumed.
+    await a.store.outcomes.mark([{ conversationId: done!, outcome: 'expired' }]);
+    a.clock.set((await a.conversations.get(done!))!.deadline! + 60_000);
+    expect(await drain(sweeperOf(a))).toBe(ids.length);
+    expect((await a.conversations.get(done!))?.state).toBe('expired');
+    expect(await a.queues.outcomes.getJob(`${done}.expired`)).toBeUndefined();
+    for (const id of rest) expect(await a.queues.outcomes.getJob(`${id}.expired`)).toBeDefined();
+    expect(await a.store.outboxes.pending()).toEqual([]);
   });
 });
 

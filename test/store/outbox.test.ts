@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { outboxJson, type OutboxEntry } from '../../store/conversations.js';
+import { newConversation } from '../../dialogue/conversation.js';
+import { outboxJson, outcomeBit, type OutboxEntry } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
@@ -37,5 +38,35 @@ describe('acknowledging handed-over outbox entries', () => {
     await store.outboxes.ack('c1', [a, b, a]);
     expect(await store.outboxes.list('c1')).toEqual([]);
     expect(await store.outboxes.pending()).not.toContain('c1');
+  });
+
+  it("acknowledges many outboxes in one call and marks each conversation's outcomes handed over with it", async () => {
+    const keys = createKeys(testPrefix('outbox-many'));
+    const store = await testStore(redis, keys);
+    const ids = ['c1', 'c2'];
+    for (const id of ids) {
+      const conv = newConversation({
+        id,
+        service: 'home-schooling',
+        externalId: id,
+        msisdn: '77010000001',
+        language: 'ru',
+        params: {},
+        createdAt: 0,
+        campaign: null,
+      });
+      expect(await store.commit(-1, conv, [], [sms('0.0')], false)).toBe(true);
+    }
+    const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
+    await store.outboxes.ackMany([
+      ['c1', [outboxJson(sms('0.0'))], outcomeBit('expired')],
+      ['c2', [outboxJson(sms('0.0'))], 0],
+    ]);
+    expect(await store.outboxes.list('c1')).toEqual([]);
+    expect(await store.outboxes.list('c2')).toEqual([]);
+    expect(await store.outboxes.pending()).toEqual([]);
+    expect(
+      await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c2', 'expired')]),
+    ).toEqual([true, false, false]);
   });
 });

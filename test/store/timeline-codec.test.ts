@@ -28,8 +28,13 @@ async function codec(): Promise<TimelineCodec> {
 
 const decodeOne = async (c: TimelineCodec, entry: TimelineEntry) => {
   const [raw] = splitEntries(c.encode(entry));
-  return c.decode(raw!);
+  const [decoded, ...more] = await c.decode(raw!);
+  expect(more).toEqual([]);
+  return decoded!;
 };
+
+/** Stored entries as the timeline holds them: each after its length. */
+const joined = (entries: Buffer[]) => Buffer.concat(entries);
 
 /** Text deflate cannot shrink: base64 of random bytes. */
 const noise = (chars: number): string => randomBytes(chars).toString('base64').slice(0, chars);
@@ -49,6 +54,35 @@ describe('the timeline codec', () => {
       { at: 9, kind: 'sms-status', smsId: '0.0', status: 'unknown', reason: 'no final receipt within 72 h' },
     ];
     for (const entry of entries) expect(await decodeOne(c, entry)).toEqual(entry);
+  });
+
+  it("packs a step's entries without a compact form together, and reads them back in order", async () => {
+    const c = await codec();
+    const step: TimelineEntry[] = [
+      { at: 1, kind: 'reply', text: '123#3#1', meaning: 'consent', accepted: true },
+      { at: 1, kind: 'transition', from: 'invited', to: 'consented', stage: 'done', cause: 'reply' },
+      { at: 1, kind: 'sms-status', smsId: '0.0', status: 'sent', messageIds: ['5f3a'], encoding: 'ucs2' },
+      smsEntry({ at: 1 }),
+      { at: 1, kind: 'event', name: 'decision', detail: 'assigned' },
+    ];
+    const stored = c.encodeAll(step);
+    // The reply and the transition in one packed document, the sent entry alone, then the rest.
+    expect(stored.map((s) => s[2])).toEqual([0x1f, 0x1b, 0x1f]);
+    expect(await c.decodeAll(joined(stored))).toEqual(step);
+    expect(c.encodeAll([step[0]!]).map((s) => s[2])).toEqual([0x1f]);
+    expect(await c.decodeAll(joined(c.encodeAll([step[0]!])))).toEqual([step[0]]);
+    expect(c.encodeAll([])).toEqual([]);
+  });
+
+  it("stores the entries of a step one by one when together they exceed an entry's length", async () => {
+    const c = await codec();
+    const step: TimelineEntry[] = [
+      { at: 1, kind: 'reply', text: noise(50_000), meaning: 'garbage', accepted: false },
+      { at: 2, kind: 'reply', text: noise(50_000), meaning: 'garbage', accepted: false },
+    ];
+    const stored = c.encodeAll(step);
+    expect(stored).toHaveLength(2);
+    expect(await c.decodeAll(joined(stored))).toEqual(step);
   });
 
   it('keeps the start of a text too long to store, and notes an entry too long without one', async () => {
@@ -90,5 +124,9 @@ describe('the timeline codec', () => {
     run![2] = 9; // status index: the table has 3
     await expect(c.decode(run!)).rejects.toMatchObject({ code: 'GW_STORE_FORMAT', message: /malformed/ });
     await expect(c.decode(Buffer.from('{"at":1}'))).rejects.toMatchObject({ code: 'GW_STORE_FORMAT' });
+    const text = await TextCodec.create(redis, createKeys(testPrefix('tl')), Buffer.from('{"at":0}'));
+    const one = text.pack(JSON.stringify([{ at: 1, kind: 'event', name: 'x', detail: 'y' }]));
+    // An array holds two entries or more: a single entry is stored as itself.
+    await expect(new TimelineCodec(text).decode(one)).rejects.toMatchObject({ code: 'GW_STORE_FORMAT' });
   });
 });

@@ -9,8 +9,8 @@
 -- key: the conversation; outboxKey: its outbox list; expected: the version read (-1: it must not
 -- exist yet); doc: the new document; added: the new timeline entries, each after its length;
 -- ttl: seconds to keep both keys (the conversation ended), 0 to keep them; args[from .. to]: the
--- outbox entries. Returns { 1, newVersion } or, on a conflict, { 0, currentVersion } (-1: absent);
--- an error reply for a value of another format.
+-- outbox entries. Returns { 1, newVersion, the outcomes' bits handed over so far } or, on a
+-- conflict, { 0, currentVersion } (-1: absent); an error reply for a value of another format.
 local function commitStep(key, outboxKey, expected, doc, added, ttl, args, from, to)
   local currentVersion = -1
   local timeline = ''
@@ -29,7 +29,7 @@ local function commitStep(key, outboxKey, expected, doc, added, ttl, args, from,
     return { 0, currentVersion }
   end
   local newVersion = currentVersion + 1
-  -- The outcomes handed over are kept as they are (store/lua/mark-outcome-n.lua sets them).
+  -- The outcomes handed over are kept as they are (store/lua/mark-outcome-1.lua sets them).
   redis.call('SET', key, string.char(CONVERSATION_TAG) .. struct.pack('>I4>I4>I2', newVersion, #doc, outcomes) .. doc .. timeline .. added)
   for i = from, to do
     redis.call('RPUSH', outboxKey, args[i])
@@ -41,5 +41,5 @@ local function commitStep(key, outboxKey, expected, doc, added, ttl, args, from,
       redis.call('PERSIST', k)
     end
   end
-  return { 1, newVersion }
+  return { 1, newVersion, outcomes }
 end
