@@ -367,7 +367,19 @@ try {
     `steady state (receipt links, sent-SMS records and awaited receipts gone): ${fmt(steady)} bytes per conversation`,
   );
   for (const [key, fields] of links) await admin.hset(key, fields);
+  const redisCpu = async (): Promise<number> => {
+    const info = await admin.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  };
+  const receiptsFrom = { cpu: process.cpuUsage(), redis: await redisCpu(), at: performance.now() };
   const delivered = await deliverAll(gateway, admin);
+  const receiptCpu = process.cpuUsage(receiptsFrom.cpu);
+  const receiptRedisUs = (((await redisCpu()) - receiptsFrom.redis) * 1e6) / delivered;
+  const receiptProcessUs = (receiptCpu.user + receiptCpu.system) / delivered;
+  console.log(
+    `receipts: ${fmt(delivered)} in ${fmt((performance.now() - receiptsFrom.at) / 1000)} s; CPU per receipt ${fmt(receiptProcessUs)} µs in this process (the gateway's receipt path and the bench's reads), ${fmt(receiptRedisUs)} µs in Redis`,
+  );
   await expireSendRecords(admin, KEY_PREFIX);
   const withReceiptsWaiting = await perConversationOf();
   const deliveredJobs = await consumeOutcomes(gateway, redisServer.url);
@@ -398,6 +410,8 @@ try {
     at_rest_per_conversation: atRest,
     outcome_job_waiting_bytes: perJob,
     steady_state_per_conversation: steady,
+    receipt_cpu_us: receiptProcessUs,
+    receipt_redis_cpu_us: receiptRedisUs,
     steady_state_with_receipts_per_conversation: withReceipts,
     steady_state_with_delivered_waiting_per_conversation: withReceiptsWaiting,
     sampled_bytes_per_conversation: sampled,

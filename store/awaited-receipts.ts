@@ -5,12 +5,28 @@
  * the SMS's timeline then, which the receipt has written, and skips it (its memory:
  * docs/scaling.md). A list rather than a set: its entries are packed (a set of strings is a hash
  * table), and an SMS listed twice (a sent write retried) is skipped the second time, as its
- * timeline then has the "unknown" entry.
+ * timeline then has the "unknown" entry. An entry (docs/storage.md): the smsId's length (u8) and
+ * UTF-8, then the conversation id as a conversation reference (store/conversation-ref.ts).
  */
+import { conversationRef, readConversationRef } from './conversation-ref.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './connection.js';
 
 const HOUR_MS = 3600_000;
+
+/** An SMS as its hour's list stores it (the file's comment); its smsId is at most 255 bytes. */
+export function awaitedEntry(sms: AwaitedSms): Buffer {
+  const smsId = Buffer.from(sms.smsId, 'utf8');
+  if (smsId.length > 0xff) throw new RangeError(`an smsId of ${smsId.length} bytes: 255 at most`);
+  return Buffer.concat([Buffer.of(smsId.length), smsId, conversationRef(sms.conversationId)]);
+}
+
+/** A stored entry (`awaitedEntry`), or null when `raw` is not one. */
+export function readAwaitedEntry(raw: Buffer): AwaitedSms | null {
+  const ref = 1 + (raw[0] ?? 0);
+  const conversationId = raw.length > ref ? readConversationRef(raw.subarray(ref)) : null;
+  return conversationId === null ? null : { conversationId, smsId: raw.toString('utf8', 1, ref) };
+}
 
 /** One sent SMS of a conversation. */
 export interface AwaitedSms {
@@ -32,7 +48,7 @@ export class AwaitedReceipts {
     const hour = Math.floor(at / HOUR_MS);
     const key = this.keys.awaitingReceipt(hour);
     await Promise.all([
-      this.redis.rpush(key, ...sms.map((s) => `${s.conversationId} ${s.smsId}`)),
+      this.redis.rpush(key, ...sms.map(awaitedEntry)),
       this.redis.expire(key, this.ttlSeconds),
       this.redis.zadd(this.keys.awaitingHours(), hour, String(hour)),
     ]);
@@ -51,12 +67,14 @@ export class AwaitedReceipts {
    */
   async page(hour: number, cursor: string, count = 200): Promise<{ cursor: string; sms: AwaitedSms[] }> {
     const offset = /^\d{1,9}$/.test(cursor) ? Number(cursor) : 0;
-    const members = await this.redis.lrange(this.keys.awaitingReceipt(hour), offset, offset + count - 1);
+    const members = await this.redis.lrangeBuffer(
+      this.keys.awaitingReceipt(hour),
+      offset,
+      offset + count - 1,
+    );
     const next = members.length < count ? '0' : String(offset + count);
-    const sms = [...new Set(members)].flatMap((m) => {
-      const i = m.indexOf(' ');
-      return i > 0 ? [{ conversationId: m.slice(0, i), smsId: m.slice(i + 1) }] : [];
-    });
+    const unique = new Map(members.map((m) => [m.toString('latin1'), m]));
+    const sms = [...unique.values()].flatMap((m) => readAwaitedEntry(m) ?? []);
     return { cursor: next, sms };
   }
 

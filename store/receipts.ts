@@ -14,6 +14,7 @@
  * field is packed (`linkField`).
  */
 import { GatewayError } from '../common/errors.js';
+import { conversationRef, readConversationRef } from './conversation-ref.js';
 import { packHex } from './hex-pack.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './connection.js';
@@ -66,16 +67,11 @@ export function fnv1a(id: string): number {
 const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
 
 /**
- * A link's stored value (`decodeLink` reads it; docs/storage.md): the tag (0x01: conversation id
- * packed; 0x02: as it is), then the conversation id: 18 base-36 characters
- * (conversations.ts `newConversationId`) packed in 12 bytes, 9 characters in each 6 (36^9 <
- * 2^48); any other id (the `none` of a loose SMS) as UTF-8. Binary and nothing else, because a
- * value is stored for every part of every SMS for 4 days.
+ * A link's stored value (`decodeLink` reads it; docs/storage.md): the part's conversation id as a
+ * conversation reference (store/conversation-ref.ts), and nothing else: a value is stored for
+ * every part of every SMS for 4 days.
  */
-export function linkValue(conversationId: string): Buffer {
-  if (PACKABLE_ID.test(conversationId)) return Buffer.concat([Buffer.of(PACKED), packId(conversationId)]);
-  return Buffer.concat([Buffer.of(UNPACKED), Buffer.from(conversationId, 'utf8')]);
-}
+export const linkValue = conversationRef;
 
 /**
  * A part's field in its bucket: the SMSC id (its carrier is in the key's name). Carriers' ids are
@@ -95,32 +91,8 @@ export function linkField(id: string): Buffer | string {
 const FIELD_LOWER_HEX = /^[0-9a-f]{3,32}$/;
 const FIELD_UPPER_HEX = /^[0-9A-F]{3,32}$/;
 
-const PACKED = 0x01;
-const UNPACKED = 0x02;
-const PACKABLE_ID = /^[0-9a-z]{18}$/;
-
-/** 18 base-36 characters in 12 bytes: each half of 9 is below 2^48, exact in a double. */
-function packId(id: string): Buffer {
-  const out = Buffer.allocUnsafe(12);
-  out.writeUIntBE(parseInt(id.slice(0, 9), 36), 0, 6);
-  out.writeUIntBE(parseInt(id.slice(9), 36), 6, 6);
-  return out;
-}
-
-function unpackId(raw: Buffer, at: number): string {
-  const half = (offset: number) =>
-    raw
-      .readUIntBE(at + offset, 6)
-      .toString(36)
-      .padStart(9, '0');
-  return half(0) + half(6);
-}
-
 /** The conversation id of a stored link (`linkValue`), or null when `raw` is not of its form. */
-export function decodeLink(raw: Buffer): string | null {
-  if (raw[0] === PACKED) return raw.length === 13 ? unpackId(raw, 1) : null;
-  return raw[0] === UNPACKED && raw.length > 1 ? raw.toString('utf8', 1) : null;
-}
+export const decodeLink = readConversationRef;
 
 export class ReceiptIndex {
   /**

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { AwaitedReceipts } from '../../store/awaited-receipts.js';
+import { AwaitedReceipts, awaitedEntry, readAwaitedEntry } from '../../store/awaited-receipts.js';
+import { newConversationId } from '../../store/conversation-format.js';
 import { createKeys } from '../../store/keys.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
@@ -32,5 +33,21 @@ describe('SMS awaiting their final receipt', () => {
     await awaited.done(hour);
     expect(await awaited.hoursBefore(at + 3600_000)).toEqual([]);
     expect(await redis.exists(keys.awaitingReceipt(hour))).toBe(0);
+  });
+
+  it('keeps a conversation id in 12 bytes and reads every entry back as written', async () => {
+    const keys = createKeys(testPrefix('aw'));
+    const awaited = new AwaitedReceipts(redis, keys, 60);
+    const at = Date.parse('2026-11-24T07:30:00Z');
+    const hour = Math.floor(at / 3600_000);
+    const sms = [
+      { conversationId: newConversationId(at), smsId: '12.3r' },
+      { conversationId: 'test-conversation', smsId: '0.0' },
+    ];
+    await awaited.add(sms, at);
+    expect((await awaited.page(hour, '0')).sms).toEqual(sms);
+    expect(awaitedEntry(sms[0]!).length).toBe(1 + 5 + 13);
+    expect(readAwaitedEntry(Buffer.from('c1 0.0'))).toBeNull();
+    expect(() => awaitedEntry({ conversationId: 'c', smsId: 'x'.repeat(256) })).toThrow(RangeError);
   });
 });

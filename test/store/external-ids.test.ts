@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExternalIdIndex } from '../../store/external-ids.js';
+import { newConversationId } from '../../store/conversation-format.js';
+import { EXTERNAL_ID_BUCKETS, ExternalIdIndex } from '../../store/external-ids.js';
+import { fnv1a } from '../../store/receipts.js';
 import { createKeys } from '../../store/keys.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
@@ -17,5 +19,18 @@ describe('externalId claims', () => {
     expect(await index.claim('home-schooling', 'e-1', 'z')).toBe(ids[0]);
     expect(await index.claim('home-schooling', 'e-2', 'd')).toBe('d');
     expect(await index.claim('school-meals', 'e-1', 'e')).toBe('e');
+  });
+
+  it('holds a conversation id in 13 bytes, finds it again, and refuses a value of another form', async () => {
+    const keys = createKeys(testPrefix('xid'));
+    const index = new ExternalIdIndex(redis, keys);
+    const id = newConversationId(Date.parse('2026-12-05T07:00:00Z'));
+    expect(await index.claim('home-schooling', 'e-3', id)).toBe(id);
+    expect(await index.find('home-schooling', 'e-3')).toBe(id);
+    expect(await index.find('home-schooling', 'e-4')).toBeNull();
+    const bucket = keys.externalIds('home-schooling', fnv1a('e-3') % EXTERNAL_ID_BUCKETS);
+    expect((await redis.hgetBuffer(bucket, 'e-3'))?.length).toBe(13);
+    await redis.hset(bucket, 'e-3', id);
+    await expect(index.find('home-schooling', 'e-3')).rejects.toMatchObject({ code: 'GW_STORE_FORMAT' });
   });
 });

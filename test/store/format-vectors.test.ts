@@ -9,6 +9,7 @@ import { OUTCOME_MARKS, outcomeBit } from '../../store/conversation-format.js';
 import { splitConversation, splitEntries } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entry.js';
+import { awaitedEntry, readAwaitedEntry, type AwaitedSms } from '../../store/awaited-receipts.js';
 import { decodeLink, linkField, linkValue } from '../../store/receipts.js';
 import { decodeSentEntry, encodeSentEntry } from '../../store/sent-entry.js';
 import { parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
@@ -29,6 +30,7 @@ interface Vectors {
   };
   conversation: { version: number; docHex: string; hex: string; outcomes: string[]; markedHex: string };
   receiptLink: Array<{ conversationId: string; hex: string }>;
+  awaitedSms: { sms: AwaitedSms; hex: string };
   linkField: Array<{ id: string; hex: string }>;
   smsRecord: Array<{ value: string; record: SmsRecord }>;
   packedEntries: { dictionary: string; entries: TimelineEntry[]; hex: string };
@@ -88,6 +90,11 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
       expect(decodeLink(hex(h))).toBe(conversationId);
     }
     for (const { id, hex: h } of V.linkField) expect(Buffer.from(linkField(id)).toString('hex')).toBe(h);
+  });
+
+  it('an SMS awaiting its final receipt', () => {
+    expect(awaitedEntry(V.awaitedSms.sms).toString('hex')).toBe(V.awaitedSms.hex);
+    expect(readAwaitedEntry(hex(V.awaitedSms.hex))).toEqual(V.awaitedSms.sms);
   });
 
   it("a step's entries packed together", async () => {
