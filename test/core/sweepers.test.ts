@@ -167,7 +167,11 @@ describe('a reply committed in the same instant as a batch of deadlines', () => 
       drain(sweeperOf(b)),
       ...ids.map((id, n) => (n % 2 === 0 ? consent(n % 4 === 0 ? a : b, id, deadline, 1000 + n) : null)),
     ]);
-    expect((byA ?? 0) + (byB ?? 0)).toBe(ids.length);
+    // Every deadline fired at most once; a reply committed before any sweep claimed its
+    // conversation took the deadline out of the index with its step, so fewer may have fired.
+    const fired = (byA ?? 0) + (byB ?? 0);
+    expect(fired).toBeLessThanOrEqual(ids.length);
+    expect(fired).toBeGreaterThanOrEqual(ids.length / 2);
     for (const [n, id] of ids.entries()) {
       const conv = await a.conversations.get(id);
       const states = await transitions(id);
