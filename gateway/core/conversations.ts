@@ -399,7 +399,8 @@ export class ConversationService {
     batched = false,
   ): Promise<Conversation | null> {
     const plan = await this.plan(before, outcome, now, extra, cause, prerendered);
-    if (batched && this.steps) return this.commitInTurn(plan, now, cause, this.steps);
+    // A new conversation (an invitation) cannot lose to another step: with this turn's too.
+    if ((batched || before.version < 0) && this.steps) return this.commitInTurn(plan, now, cause, this.steps);
     const { next, timeline, outbox, final } = plan;
     const ok = await this.deps.store
       .commit(before.version, next, timeline, outbox, final)
@@ -443,7 +444,8 @@ export class ConversationService {
         expectedVersion: before.version,
         next,
         timeline: plan.timeline,
-        outbox: plan.outbox,
+        // The deadline the SMSC's acceptance started goes to the index in the same call.
+        outbox: plan.started ? [...plan.outbox, { t: 'deadline', at: next.deadline }] : plan.outbox,
         final: plan.final,
         ...(counted ? { counts: movedCounts(before, next) } : {}),
       })
@@ -461,7 +463,7 @@ export class ConversationService {
         // The entries stay in the outbox; the recovery sweep hands them over later.
         this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
       });
-    await this.afterCommit(plan, committed, now, cause, { flush, counted: true });
+    await this.afterCommit({ ...plan, started: false }, committed, now, cause, { flush, counted: true });
     return committed;
   }
 
