@@ -6,6 +6,7 @@
  * knows Redis: the other stores of the gateway hang off it (`sms`, `replies`, `outboxes`, `campaigns`,
  * `audit`, `people`, `carrierMemory`), and callers see intents, never a client, key or script.
  */
+import { randomBytes } from 'node:crypto';
 import type { Conversation } from '../dialogue/conversation.js';
 import { PersonKeyStore } from './api-keys.js';
 import { AwaitedReceipts } from './awaited-receipts.js';
@@ -56,6 +57,14 @@ export interface CommittedStep {
   readonly entries: OutboxEntry[];
   /** The bits of the outcomes its conversation had handed over (store/outcome-marks.ts). */
   readonly marked: number;
+  /** Where its entries wait in the batch's outbox (`OutboxStore.batchDone`); null when it has none. */
+  readonly held: HeldStep | null;
+}
+
+/** A step's entries in a batch's outbox (store/lua/commit-many-n.lua). */
+export interface HeldStep {
+  readonly batch: string;
+  readonly field: string;
 }
 
 export interface StoreOptions {
@@ -256,14 +265,20 @@ export class ConversationStore {
    * Commits the steps of many conversations in one call, each by its own compare-and-set
    * (store/lua/commit-many-n.lua); single Redis only (`commitsInBatches`). A step's deadline
    * entries are applied to the deadline index and its counts moved in the same call, so they are
-   * not in its outbox. Per step: the outbox entries left to hand over and the outcomes its
+   * not in its outbox; its other entries wait in the batch's outbox (`held`) until handed over. Per step: the outbox entries left to hand over and the outcomes its
    * conversation has marked handed over (`OutcomeMarks`' bits, read by the commit), or null when
    * it was not written (the conversation changed since it was read): decide that one again.
    */
   async commitMany(steps: readonly StepCommit[]): Promise<Array<CommittedStep | null>> {
     if (steps.length === 0) return [];
-    const keys: string[] = [this.keys.outboxIndex(), this.keys.deadlineBuckets(), this.keys.stateCounts()];
-    const args: Array<string | number | Buffer> = [steps.length];
+    const batch = randomBytes(9).toString('base64url');
+    const keys: string[] = [
+      this.keys.outboxBatches(),
+      this.keys.deadlineBuckets(),
+      this.keys.stateCounts(),
+      this.keys.outboxBatch(batch),
+    ];
+    const args: Array<string | number | Buffer> = [steps.length, batch];
     const handed: OutboxEntry[][] = [];
     for (const step of steps) {
       const id = step.next.id;
@@ -292,9 +307,12 @@ export class ConversationStore {
       handed.push(outbox);
     }
     const results = await this.redis.gwCommitMany(keys.length, ...keys, ...args).catch(scriptError);
-    return results.map(([ok, , marked], i) =>
-      ok === 1 ? { entries: handed[i] ?? [], marked: marked ?? 0 } : null,
-    );
+    return results.map(([ok, version, marked], i) => {
+      if (ok !== 1) return null;
+      const entries = handed[i] ?? [];
+      const held = entries.length > 0 ? { batch, field: `${steps[i]?.next.id}:${version}` } : null;
+      return { entries, marked: marked ?? 0, held };
+    });
   }
 
   /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */
