@@ -107,10 +107,12 @@ export class OutboxStore {
 
   /**
    * Removes handled entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox-1.lua)
-   * and, when none is left, the conversation from the recovery index: one round trip for the
-   * entries, one more only when the outbox is empty.
+   * and, when none is left, the conversation from the recovery index: one call on a single Redis;
+   * on Cluster one round trip for the entries, one more only when the outbox is empty.
    */
   async ack(id: string, raws: readonly string[]): Promise<void> {
+    // A single Redis takes the conversation out of the index in the same call.
+    if (!this.redis.isCluster) return this.ackMany([[id, raws, 0]]);
     const digests = raws.map(digest);
     const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
     if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);

@@ -51,6 +51,7 @@ import { parseParams } from './params.js';
 import { isReplySms, ReplyLimits } from './reply-limits.js';
 import type { Worklists } from './worklists.js';
 import { resendSms, type ResendResult } from './resend.js';
+import { StepBatches } from './step-batches.js';
 import { NumberTurns, TURN_RECHECK_MS } from './turns.js';
 
 export { NEXT_QUESTION_AFTER_MS, TURN_RECHECK_MS } from './turns.js';
@@ -130,9 +131,13 @@ export class ConversationService {
    */
   private readonly awaitingSent = new QuickLRU<string, Conversation>({ maxSize: AWAITING_SENT_KEEP });
 
+  /** Steps of one turn written together, on a single Redis (store `commitsInBatches`). */
+  private readonly steps: StepBatches | undefined;
+
   constructor(private readonly deps: ConversationDeps) {
     this.limits = new ReplyLimits(deps.store.replies);
     this.turns = new NumberTurns(deps);
+    this.steps = deps.store.commitsInBatches ? new StepBatches(deps.store, deps.outbox) : undefined;
   }
 
   service(id: string): ServiceDefinition {
@@ -352,7 +357,8 @@ export class ConversationService {
         if (await this.limits.fold(id, now)) return { status: 'folded', conversation: conv };
       }
       const keyed = key === undefined ? outcome : withKey(outcome, key);
-      const committed = await this.commit(conv, keyed, now, [], causeOf(event));
+      // A first try is written with the other steps of this turn; a retry alone.
+      const committed = await this.commit(conv, keyed, now, [], causeOf(event), undefined, attempt === 0);
       if (committed) return { status: 'applied', conversation: committed };
       this.deps.log.debug(
         { conversationId: id, attempt },
@@ -391,8 +397,11 @@ export class ConversationService {
     extra: OutboxEntry[],
     cause: string,
     prerendered?: SetRenderedSms[],
+    batched = false,
   ): Promise<Conversation | null> {
     const plan = await this.plan(before, outcome, now, extra, cause, prerendered);
+    // A new conversation (an invitation) cannot lose to another step: with this turn's too.
+    if ((batched || before.version < 0) && this.steps) return this.commitInTurn(plan, now, cause, this.steps);
     const { next, timeline, outbox, final } = plan;
     const ok = await this.deps.store
       .commit(before.version, next, timeline, outbox, final)
@@ -416,6 +425,46 @@ export class ConversationService {
           this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
         });
     await this.afterCommit(plan, committed, now, cause, { flush, counted: false });
+    return committed;
+  }
+
+  /**
+   * `commit` with the other steps of this turn (step-batches.ts): the counts moved and the
+   * deadline indexed by the commit, the outbox handed over with the others'. Null on a conflict.
+   */
+  private async commitInTurn(
+    plan: Plan,
+    now: number,
+    cause: string,
+    steps: StepBatches,
+  ): Promise<Conversation | null> {
+    const { before, next } = plan;
+    const counted = !isTestId(before.id) && this.deps.stateCounts !== undefined;
+    const written = await steps
+      .commit({
+        expectedVersion: before.version,
+        next,
+        timeline: plan.timeline,
+        // The deadline the SMSC's acceptance started goes to the index in the same call.
+        outbox: plan.started ? [...plan.outbox, { t: 'deadline', at: next.deadline }] : plan.outbox,
+        final: plan.final,
+        ...(counted ? { counts: movedCounts(before, next) } : {}),
+      })
+      .catch(async (err: unknown) => {
+        await plan.giveBack();
+        throw err;
+      });
+    if (!written) {
+      await plan.giveBack();
+      return null;
+    }
+    const committed = { ...next, version: before.version + 1 };
+    const flush = () =>
+      steps.handOver({ conversation: committed, ...written }).catch((err: unknown) => {
+        // The entries stay in the outbox; the recovery sweep hands them over later.
+        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+      });
+    await this.afterCommit({ ...plan, started: false }, committed, now, cause, { flush, counted: true });
     return committed;
   }
 

@@ -114,8 +114,9 @@ export class SentWrites {
 
   /**
    * A stage's deadline counts from the SMSC's acceptance of all its SMS's parts (003 item 10):
-   * started here, or, should this fail or the process stop first, by the sweeper from the sent
-   * entry just written (gateway/core/sweeper.ts).
+   * started here (the turn's steps committed together: step-batches.ts), or, should this fail or
+   * the process stop first, by the sweeper from the sent entry just written
+   * (gateway/core/sweeper.ts).
    */
   private async startDeadlines(accepted: readonly Accepted[], at: number): Promise<void> {
     await Promise.all(

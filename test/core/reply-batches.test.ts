@@ -9,7 +9,9 @@ import { createInboundHandler } from '../../gateway/core/inbound.js';
 import type { WholeReply } from '../../gateway/core/ports.js';
 import { InboundProcessor } from '../../gateway/core/replies.js';
 import { decideBatch, Lanes } from '../../gateway/core/workers.js';
+import { parseReply } from '../../parsers/reply.js';
 import { REPLY_BATCH_JOB_NAME, REPLY_JOB_NAME, repliesOfJob, type ReplyJob } from '../../queues/jobs.js';
+import type { StepCommit } from '../../store/conversations.js';
 import { createTestCore, homeSchoolingParams, markSent, type TestCore } from '../support/core.js';
 
 let core: TestCore;
@@ -87,6 +89,54 @@ describe('replies in batches', () => {
       expect((await core.queues.assignments.getJob(id))?.data.conversationId).toBe(id);
     }
     expect(await core.queues.assignments.count()).toBe(2);
+  });
+
+  it('writes the steps of one turn in one call, each by its own compare-and-set: a stale one is decided again, each consent enqueued once', async () => {
+    const phones = ['77015550301', '77015550302', '77015550303'];
+    const ids = await Promise.all(phones.map((p, i) => invited(p, `turn-${i}`)));
+    const reads = await Promise.all(ids.map((id) => core.conversations.get(id)));
+    // The first conversation changes after it was read: its step loses the compare-and-set.
+    const noise = { text: 'hello', receivedAt: core.now(), smscMessageId: 'mo-noise' };
+    const changed = await core.conversations.apply(ids[0]!, {
+      type: 'reply',
+      parsed: parseReply('hello'),
+      reply: noise,
+    });
+    expect(changed.status).toBe('applied');
+    const calls: StepCommit[][] = [];
+    const commitMany = core.store.commitMany.bind(core.store);
+    core.store.commitMany = (steps) => {
+      calls.push([...steps]);
+      return commitMany(steps);
+    };
+    const before = await core.stateCounts.all();
+    const consent = (i: number) => ({
+      type: 'reply' as const,
+      parsed: parseReply('123#3#1'),
+      reply: { text: '123#3#1', receivedAt: core.now(), smscMessageId: `mo-turn-${i}` },
+    });
+    try {
+      const results = await Promise.all(
+        ids.map((id, i) => core.conversations.apply(id, consent(i), `reply:turn-${i}`, reads[i]!)),
+      );
+      expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    } finally {
+      core.store.commitMany = commitMany;
+    }
+    // One call for the turn's three steps; the stale one was then written alone.
+    expect(calls.map((steps) => steps.map((s) => s.next.id))).toEqual([ids]);
+    for (const id of ids) {
+      expect((await core.conversations.get(id))?.state).toBe('consented');
+      expect((await core.queues.assignments.getJob(id))?.data.conversationId).toBe(id);
+    }
+    expect(await core.store.outboxes.pending()).toEqual([]);
+    const count = (all: Awaited<ReturnType<typeof core.stateCounts.all>>, state: string) =>
+      all.find((c) => c.service === 'home-schooling' && c.state === state)?.count ?? 0;
+    const after = await core.stateCounts.all();
+    expect(count(after, 'consented') - count(before, 'consented')).toBe(3);
+    const asked = reads[0]!.state;
+    expect(reads.map((r) => r?.state)).toEqual([asked, asked, asked]);
+    expect(count(after, asked) - count(before, asked)).toBe(-3);
   });
 
   it('decides at most as many replies at once as it has lanes, the waiting ones in the order they came', async () => {

@@ -168,7 +168,11 @@ describe('a reply committed in the same instant as a batch of deadlines', () => 
       drain(sweeperOf(b)),
       ...ids.map((id, n) => (n % 2 === 0 ? consent(n % 4 === 0 ? a : b, id, deadline, 1000 + n) : null)),
     ]);
-    expect((byA ?? 0) + (byB ?? 0)).toBe(ids.length);
+    // Each due deadline fired by one sweeper at most; a reply committed before both claimed it
+    // took its deadline out of the index in the same call, leaving nothing to fire.
+    const fired = (byA ?? 0) + (byB ?? 0);
+    expect(fired).toBeGreaterThanOrEqual(ids.length / 2);
+    expect(fired).toBeLessThanOrEqual(ids.length);
     for (const [n, id] of ids.entries()) {
       const conv = await a.conversations.get(id);
       const states = await transitions(id);
