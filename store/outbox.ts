@@ -58,6 +58,35 @@ export class OutboxStore {
   ) {}
 
   /**
+   * `ack` for the outboxes of many conversations in one call (store/lua/ack-outboxes-n.lua), with
+   * the outcomes just handed to the `outcomes` queue marked in each conversation (`marks`: the
+   * bits of store/outcome-marks.ts, 0 none) in the same call; single Redis only: on Cluster one
+   * `ack` and one mark each.
+   */
+  async ackMany(
+    outboxes: ReadonlyArray<readonly [id: string, raws: readonly string[], marks: number]>,
+  ): Promise<void> {
+    if (outboxes.length === 0) return;
+    if (this.redis.isCluster) {
+      await Promise.all(
+        outboxes.map(async ([id, raws, marks]) => {
+          if (marks !== 0)
+            await this.redis.gwMarkOutcome(this.keys.conversation(id), marks).catch(scriptError);
+          await this.ack(id, raws);
+        }),
+      );
+      return;
+    }
+    const keys = [this.keys.outboxIndex()];
+    const args: Array<string | number> = [outboxes.length];
+    for (const [id, raws, marks] of outboxes) {
+      keys.push(this.keys.outbox(id), this.keys.conversation(id));
+      args.push(id, marks, raws.length, ...raws.map(digest));
+    }
+    await this.redis.gwAckOutboxes(keys.length, ...keys, ...args).catch(scriptError);
+  }
+
+  /**
    * Steps of a batch (store `commitMany`) handed over: their fields leave the batch's outbox and
    * the outcomes just handed to the `outcomes` queue are marked in each step's conversation
    * (`marks`: the bits of store/outcome-marks.ts, 0 none), in one call (store/lua/batch-done-n.lua).

@@ -40,6 +40,36 @@ describe('acknowledging handed-over outbox entries', () => {
     expect(await store.outboxes.pending()).not.toContain('c1');
   });
 
+  it("acknowledges many outboxes in one call and marks each conversation's outcomes handed over with it", async () => {
+    const keys = createKeys(testPrefix('outbox-many'));
+    const store = await testStore(redis, keys);
+    const ids = ['c1', 'c2'];
+    for (const id of ids) {
+      const conv = newConversation({
+        id,
+        service: 'home-schooling',
+        externalId: id,
+        msisdn: '77010000001',
+        language: 'ru',
+        params: {},
+        createdAt: 0,
+        campaign: null,
+      });
+      expect(await store.commit(-1, conv, [], [sms('0.0')], false)).toBe(true);
+    }
+    const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
+    await store.outboxes.ackMany([
+      ['c1', [outboxJson(sms('0.0'))], outcomeBit('expired')],
+      ['c2', [outboxJson(sms('0.0'))], 0],
+    ]);
+    expect(await store.outboxes.list('c1')).toEqual([]);
+    expect(await store.outboxes.list('c2')).toEqual([]);
+    expect(await store.outboxes.pending()).toEqual([]);
+    expect(
+      await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c2', 'expired')]),
+    ).toEqual([true, false, false]);
+  });
+
   it("keeps a batch's entries in its own outbox until handed over, then marks each conversation's outcomes with their removal", async () => {
     const keys = createKeys(testPrefix('outbox-batch'));
     const store = await testStore(redis, keys);
