@@ -26,7 +26,7 @@ import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { SentRecords, type SentSms } from './sent-records.js';
+import { SentRecords, type SentPart, type SentSms } from './sent-records.js';
 import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
@@ -39,7 +39,7 @@ export { splitEntries } from './timeline-codec.js';
 export { CONVERSATION_V1, newConversationId, outcomeBit, splitConversation } from './conversation-format.js';
 export { outboxJson, type OutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
-export type { SentSms } from './sent-records.js';
+export type { SentPart, SentSms } from './sent-records.js';
 
 /** One step of `commitMany`: what `commit` takes, and the state counts it moves. */
 export interface StepCommit {
@@ -330,6 +330,11 @@ export class ConversationStore {
    */
   async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
     await this.sent.record(items, ttlSeconds, links);
+  }
+
+  /** The sent SMS and part of a conversation an SMSC id names (store/sent-records.ts). */
+  async sentPart(conversationId: string, id: string): Promise<SentPart | null | undefined> {
+    return this.sent.sentPart(conversationId, id);
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {

@@ -54,7 +54,7 @@ export interface Keys {
   /** Hash: parts of a multipart reply being reassembled. */
   replyParts(msisdn: string, ref: string): string;
   /**
-   * Hash: part ids scoped by carrier → the part's link (store/receipts.ts `linkValues`), one per
+   * Hash: part ids scoped by carrier → the part's link (store/receipts.ts `linkValue`), one per
    * carrier, bucket (hash of the id) and day (epoch day); expires with the receipt window.
    */
   receiptBucket(carrier: string, bucket: number, day: number): string;
