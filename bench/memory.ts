@@ -106,7 +106,7 @@ async function conversationIds(redis: Redis): Promise<string[]> {
 async function saveReceiptLinks(redis: Redis, prefix: string): Promise<Array<[string, Buffer[]]>> {
   const saved: Array<[string, Buffer[]]> = [];
   const stream = redis.scanStream({ match: `${prefix}:{r:*`, count: 1000 });
-  // Fields and values as bytes: both may be binary (store/receipts.ts `linkField`, `linkValues`);
+  // Fields and values as bytes: both may be binary (store/receipts.ts `linkField`, `linkValue`);
   // `hgetallBuffer` would turn the fields into strings.
   for await (const batch of stream as AsyncIterable<string[]>)
     for (const key of batch) saved.push([key, (await redis.callBuffer('HGETALL', key)) as Buffer[]]);

@@ -6,6 +6,7 @@
  * knows Redis: the other stores of the gateway hang off it (`sms`, `replies`, `outboxes`, `campaigns`,
  * `audit`, `people`, `carrierMemory`), and callers see intents, never a client, key or script.
  */
+import { randomBytes } from 'node:crypto';
 import type { Conversation } from '../dialogue/conversation.js';
 import { PersonKeyStore } from './api-keys.js';
 import { AwaitedReceipts } from './awaited-receipts.js';
@@ -25,7 +26,7 @@ import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { SentRecords, type SentSms } from './sent-records.js';
+import { SentRecords, type SentPart, type SentSms } from './sent-records.js';
 import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
@@ -38,7 +39,7 @@ export { splitEntries } from './timeline-codec.js';
 export { CONVERSATION_V1, newConversationId, outcomeBit, splitConversation } from './conversation-format.js';
 export { outboxJson, type OutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
-export type { SentSms } from './sent-records.js';
+export type { SentPart, SentSms } from './sent-records.js';
 
 /** One step of `commitMany`: what `commit` takes, and the state counts it moves. */
 export interface StepCommit {
@@ -56,6 +57,14 @@ export interface CommittedStep {
   readonly entries: OutboxEntry[];
   /** The bits of the outcomes its conversation had handed over (store/outcome-marks.ts). */
   readonly marked: number;
+  /** Where its entries wait in the batch's outbox (`OutboxStore.batchDone`); null when it has none. */
+  readonly held: HeldStep | null;
+}
+
+/** A step's entries in a batch's outbox (store/lua/commit-many-n.lua). */
+export interface HeldStep {
+  readonly batch: string;
+  readonly field: string;
 }
 
 export interface StoreOptions {
@@ -256,14 +265,20 @@ export class ConversationStore {
    * Commits the steps of many conversations in one call, each by its own compare-and-set
    * (store/lua/commit-many-n.lua); single Redis only (`commitsInBatches`). A step's deadline
    * entries are applied to the deadline index and its counts moved in the same call, so they are
-   * not in its outbox. Per step: the outbox entries left to hand over and the outcomes its
+   * not in its outbox; its other entries wait in the batch's outbox (`held`) until handed over. Per step: the outbox entries left to hand over and the outcomes its
    * conversation has marked handed over (`OutcomeMarks`' bits, read by the commit), or null when
    * it was not written (the conversation changed since it was read): decide that one again.
    */
   async commitMany(steps: readonly StepCommit[]): Promise<Array<CommittedStep | null>> {
     if (steps.length === 0) return [];
-    const keys: string[] = [this.keys.outboxIndex(), this.keys.deadlineBuckets(), this.keys.stateCounts()];
-    const args: Array<string | number | Buffer> = [steps.length];
+    const batch = randomBytes(9).toString('base64url');
+    const keys: string[] = [
+      this.keys.outboxBatches(),
+      this.keys.deadlineBuckets(),
+      this.keys.stateCounts(),
+      this.keys.outboxBatch(batch),
+    ];
+    const args: Array<string | number | Buffer> = [steps.length, batch];
     const handed: OutboxEntry[][] = [];
     for (const step of steps) {
       const id = step.next.id;
@@ -292,9 +307,12 @@ export class ConversationStore {
       handed.push(outbox);
     }
     const results = await this.redis.gwCommitMany(keys.length, ...keys, ...args).catch(scriptError);
-    return results.map(([ok, , marked], i) =>
-      ok === 1 ? { entries: handed[i] ?? [], marked: marked ?? 0 } : null,
-    );
+    return results.map(([ok, version, marked], i) => {
+      if (ok !== 1) return null;
+      const entries = handed[i] ?? [];
+      const held = entries.length > 0 ? { batch, field: `${steps[i]?.next.id}:${version}` } : null;
+      return { entries, marked: marked ?? 0, held };
+    });
   }
 
   /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */
@@ -312,6 +330,11 @@ export class ConversationStore {
    */
   async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
     await this.sent.record(items, ttlSeconds, links);
+  }
+
+  /** The sent SMS and part of a conversation an SMSC id names (store/sent-records.ts). */
+  async sentPart(conversationId: string, id: string): Promise<SentPart | null | undefined> {
+    return this.sent.sentPart(conversationId, id);
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {

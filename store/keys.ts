@@ -21,6 +21,13 @@ export interface Keys {
   /** Set of conversation ids whose outbox may be non-empty: the recovery sweeper's work list. */
   outboxIndex(): string;
   /**
+   * Hash: the outbox entries of the steps one `commitMany` call wrote (store/lua/commit-many-n.lua),
+   * field `<conversation id>:<version>` → that step's entries (a JSON array), until handed over.
+   */
+  outboxBatch(batch: string): string;
+  /** Sorted set: the batches with entries left, scored by when they were written (Redis's clock, ms). */
+  outboxBatches(): string;
+  /**
    * Sorted set: conversation ids of one MSISDN, scored by creation time, for a number with more
    * conversations than its field in `msisdnBucket` holds.
    */
@@ -47,7 +54,7 @@ export interface Keys {
   /** Hash: parts of a multipart reply being reassembled. */
   replyParts(msisdn: string, ref: string): string;
   /**
-   * Hash: part ids scoped by carrier → the part's link (store/receipts.ts `linkValues`), one per
+   * Hash: part ids scoped by carrier → the part's link (store/receipts.ts `linkValue`), one per
    * carrier, bucket (hash of the id) and day (epoch day); expires with the receipt window.
    */
   receiptBucket(carrier: string, bucket: number, day: number): string;
@@ -98,6 +105,8 @@ export function createKeys(prefix = 'gw'): Keys {
     conversation: (id) => `${prefix}:{c:${id}}`,
     outbox: (id) => `${prefix}:{c:${id}}:out`,
     outboxIndex: () => `${prefix}:{outbox}`,
+    outboxBatch: (batch) => `${prefix}:{outbox}:b:${batch}`,
+    outboxBatches: () => `${prefix}:{outbox}:batches`,
     byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
     msisdnBucket: (bucket) => `${prefix}:{mb:${bucket}}`,
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,

@@ -7,10 +7,11 @@
  * the whole conversation): bucketed by a hash of the id (so Cluster spreads them and each stays
  * under `hash-max-listpack-entries`, where Redis stores a field in ≈ its own length) and by day
  * (so a whole day expires at once, with no TTL per part). A receipt looks in the last
- * `RECEIPT_DAYS` days' buckets. Value (`linkValues`, docs/storage.md): the part's conversation,
- * smsId, part, parts and whether it asks consent, within the 64-byte listpack value limit; the
- * SMS's template and campaign are read from its conversation only when a receipt needs them
- * (gateway/core/replies.ts). A hex or decimal id's field is packed (`linkField`).
+ * `RECEIPT_DAYS` days' buckets. Value (`linkValue`, docs/storage.md): the part's conversation
+ * alone. Which SMS and part it is, how many parts and whether it asks consent are in the
+ * conversation's sent entry of that SMS, which holds every part's id (store/sent-records.ts
+ * `sentPart`): not repeated in each part's link, which is kept 4 days. A hex or decimal id's
+ * field is packed (`linkField`).
  */
 import { GatewayError } from '../common/errors.js';
 import { packHex } from './hex-pack.js';
@@ -29,31 +30,18 @@ export const RECEIPT_DAYS = 4;
 export const RECEIPT_BUCKETS = 4096;
 const DAY_MS = 86_400_000;
 
-/** Where one part of a sent SMS belongs. */
-export interface PartLink {
+/** A part found by its id: its conversation, and the id as it was stored (one of its spellings). */
+export interface FoundPart {
   /** `none` for an SMS without a conversation. */
   readonly conversationId: string;
-  /** The SMS within its conversation. */
-  readonly smsId: string;
-  /** 0-based. */
-  readonly part: number;
-  readonly parts: number;
-  readonly asksConsent: boolean;
-}
-
-/** The SMS a part belongs to: a link without its part. */
-export type SmsLink = Omit<PartLink, 'part'>;
-
-/** One SMSC id of a sent SMS (scoped by carrier, sender `receiptId`) and its 0-based part. */
-export interface LinkedPart {
+  /** The id without its carrier, as the sender stored it. */
   readonly id: string;
-  readonly part: number;
 }
 
-/** The parts of one sent SMS and what they link to. */
+/** The parts of one sent SMS (SMSC ids scoped by carrier, sender `receiptId`) and their conversation. */
 export interface SmsLinks {
-  readonly parts: readonly LinkedPart[];
-  readonly link: SmsLink;
+  readonly ids: readonly string[];
+  readonly conversationId: string;
 }
 
 /** Links to write: bucket key, field (the part's id) and value each, and the buckets' TTL (seconds). */
@@ -78,36 +66,15 @@ export function fnv1a(id: string): number {
 const bucketOf = (id: string): number => fnv1a(id) % RECEIPT_BUCKETS;
 
 /**
- * A link's stored value, for each part of one SMS (`decodeLink` reads it; docs/storage.md):
- * binary, because a value is stored for every part of every SMS for 4 days and the conversation
- * id is most of it. The tag (0x01: conversation id packed; 0x02: as it is; version 1), the part,
- * the number of parts, flags (bit 0: asks consent), the smsId after its length, then the
- * conversation id: 18 base-36 characters (conversations.ts `newConversationId`) packed in 12
- * bytes, 9 characters in each 6 (36^9 < 2^48); any other id (the `none` of a loose SMS) as
- * UTF-8. An SMS has at most 255 parts (the concatenation UDH counts them in a byte).
- * DO NOT CHANGE the layout: it is persisted.
+ * A link's stored value (`decodeLink` reads it; docs/storage.md): the tag (0x01: conversation id
+ * packed; 0x02: as it is), then the conversation id: 18 base-36 characters
+ * (conversations.ts `newConversationId`) packed in 12 bytes, 9 characters in each 6 (36^9 <
+ * 2^48); any other id (the `none` of a loose SMS) as UTF-8. Binary and nothing else, because a
+ * value is stored for every part of every SMS for 4 days.
  */
-export function linkValues(link: SmsLink): (part: number) => Buffer {
-  const sms = Buffer.from(link.smsId, 'utf8');
-  if (link.parts > 0xff || sms.length > 0xff) {
-    throw new RangeError(
-      `a receipt link holds at most 255 parts and a 255-byte smsId (${link.parts}, ${link.smsId})`,
-    );
-  }
-  const packed = PACKABLE_ID.test(link.conversationId);
-  const id = packed ? packId(link.conversationId) : Buffer.from(link.conversationId, 'utf8');
-  const head = 5 + sms.length;
-  return (part) => {
-    const out = Buffer.allocUnsafe(head + id.length);
-    out[0] = packed ? PACKED : UNPACKED;
-    out[1] = part;
-    out[2] = link.parts;
-    out[3] = link.asksConsent ? 1 : 0;
-    out[4] = sms.length;
-    sms.copy(out, 5);
-    id.copy(out, head);
-    return out;
-  };
+export function linkValue(conversationId: string): Buffer {
+  if (PACKABLE_ID.test(conversationId)) return Buffer.concat([Buffer.of(PACKED), packId(conversationId)]);
+  return Buffer.concat([Buffer.of(UNPACKED), Buffer.from(conversationId, 'utf8')]);
 }
 
 /**
@@ -149,19 +116,10 @@ function unpackId(raw: Buffer, at: number): string {
   return half(0) + half(6);
 }
 
-/** A stored link (`linkValues`), or null when `raw` is not one of its form. */
-export function decodeLink(raw: Buffer): PartLink | null {
-  const kind = raw[0];
-  if ((kind !== PACKED && kind !== UNPACKED) || raw.length < 5) return null;
-  const head = 5 + (raw[4] as number);
-  if (raw.length < head + (kind === PACKED ? 12 : 0)) return null;
-  return {
-    conversationId: kind === PACKED ? unpackId(raw, head) : raw.toString('utf8', head),
-    smsId: raw.toString('utf8', 5, head),
-    part: raw[1] as number,
-    parts: raw[2] as number,
-    asksConsent: ((raw[3] as number) & 1) === 1,
-  };
+/** The conversation id of a stored link (`linkValue`), or null when `raw` is not of its form. */
+export function decodeLink(raw: Buffer): string | null {
+  if (raw[0] === PACKED) return raw.length === 13 ? unpackId(raw, 1) : null;
+  return raw[0] === UNPACKED && raw.length > 1 ? raw.toString('utf8', 1) : null;
 }
 
 export class ReceiptIndex {
@@ -188,8 +146,8 @@ export class ReceiptIndex {
   }
 
   /** Records the parts of one SMS. */
-  async link(parts: readonly LinkedPart[], link: SmsLink): Promise<void> {
-    await this.write(this.plan([{ parts, link }]));
+  async link(links: SmsLinks): Promise<void> {
+    await this.write(this.plan([links]));
   }
 
   /** Where the parts of `sms` go (bucket, field, value) and for how long, without writing them. */
@@ -198,11 +156,11 @@ export class ReceiptIndex {
     const day = Math.floor(now / DAY_MS);
     const ttl = Math.ceil(((day + RECEIPT_DAYS) * DAY_MS - now) / 1000);
     const slots: Array<readonly [string, Buffer | string, Buffer | string]> = [];
-    for (const { parts, link } of sms) {
-      const value = linkValues(link);
-      for (const { id, part } of parts) {
+    for (const { ids, conversationId } of sms) {
+      const value = linkValue(conversationId);
+      for (const id of ids) {
         const [key, partId] = this.slot(id, day);
-        slots.push([key, linkField(partId), value(part)]);
+        slots.push([key, linkField(partId), value]);
       }
     }
     return { slots, ttl };
@@ -228,20 +186,21 @@ export class ReceiptIndex {
   }
 
   /**
-   * The part one of `scopedIds` (spellings of one id) names, newest day first; null if none. A
-   * value of another form is GW_STORE_FORMAT.
+   * The part one of `scopedIds` (spellings of one id) names, newest day first, with the spelling
+   * found; null if none. A value of another form is GW_STORE_FORMAT.
    */
-  async find(scopedIds: readonly string[]): Promise<PartLink | null> {
+  async find(scopedIds: readonly string[]): Promise<FoundPart | null> {
     const today = Math.floor(this.clock() / DAY_MS);
-    const inBucket = async ([key, id]: [string, string]): Promise<Buffer | null> =>
-      this.redis.hgetBuffer(key, linkField(id));
-    const lookups = scopedIds.flatMap((id) =>
-      Array.from({ length: RECEIPT_DAYS }, (_, back) => inBucket(this.slot(id, today - back))),
+    const slots = scopedIds.flatMap((id) =>
+      Array.from({ length: RECEIPT_DAYS }, (_, back) => this.slot(id, today - back)),
     );
-    const raw = (await Promise.all(lookups)).find((v) => v !== null);
+    const values = await Promise.all(slots.map(([key, id]) => this.redis.hgetBuffer(key, linkField(id))));
+    const at = values.findIndex((v) => v !== null);
+    const raw = values[at];
     if (!raw) return null;
-    const link = decodeLink(raw);
-    if (!link) throw new GatewayError('GW_STORE_FORMAT', `stored receipt link has an unknown form ${raw[0]}`);
-    return link;
+    const conversationId = decodeLink(raw);
+    if (conversationId === null)
+      throw new GatewayError('GW_STORE_FORMAT', `stored receipt link has an unknown form ${raw[0]}`);
+    return { conversationId, id: (slots[at] as [string, string])[1] };
   }
 }

@@ -3,12 +3,13 @@
  * part of an SMS (gateway/core/sent-writes.ts: `sms-status` sent, with the parts' SMSC ids),
  * written without compression: it is written for every SMS sent (docs/performance.md).
  *
- * Tag 0x1B (version 1; docs/storage.md), `at` (6 bytes, big-endian), the encoding (1 byte: 0
- * gsm7, 1 ucs2), the smsId after its length (1 byte), UTF-8; then each SMSC id: a head byte,
+ * Tag 0x1B (version 1; docs/storage.md), `at` (6 bytes, big-endian), a byte of flags (bit 0 the
+ * encoding: 0 gsm7, 1 ucs2; bit 1 the SMS asks consent), the smsId after its length (1 byte), UTF-8; then each SMSC id: a head byte,
  * then the id. Head < 0x80: that many bytes of UTF-8. Head 0x80 | case | n (n = 1..63 digits;
  * case 0x40: upper-case): n hex digits packed two to a byte, the high nibble first (carriers'
  * ids are mostly hex or decimal). store/lua/claim-n.lua and sent-n.lua find an SMS's entry by the
- * tag. An entry that does not fit (an SMSC id of 128 bytes or more) is stored as a packed
+ * tag, and a delivery receipt its SMS and part by the part's id (store/sent-records.ts
+ * `sentPart`). An entry that does not fit (an SMSC id of 128 bytes or more) is stored as a packed
  * document (0x1F) and its SMS keeps a sent record instead.
  */
 import { packHex } from './hex-pack.js';
@@ -24,6 +25,7 @@ const MAX_DIGITS = 0x3f;
 const LOWER_HEX = /^[0-9a-f]+$/;
 const UPPER_HEX = /^[0-9A-F]+$/;
 const ENCODINGS = ['gsm7', 'ucs2'] as const;
+const ASKS_CONSENT = 0x02;
 const FIELDS = new Set(['at', 'kind', 'smsId', 'status', 'messageIds', 'encoding']);
 
 const isShortString = (s: string): boolean => Buffer.byteLength(s) < 256;
@@ -33,9 +35,10 @@ type SentEntry = SmsStatusEntry & Required<Pick<SmsStatusEntry, 'messageIds' | '
 /** A sent entry with no other field, each within the form's bounds. */
 function fits(entry: TimelineEntry): entry is SentEntry {
   if (entry.kind !== 'sms-status' || entry.status !== 'sent') return false;
-  const keys = Object.keys(entry);
+  const keys = Object.keys(entry).filter((k) => k !== 'asksConsent');
   const ids = entry.messageIds;
   return (
+    (entry.asksConsent === undefined || entry.asksConsent) &&
     keys.length === FIELDS.size &&
     keys.every((k) => FIELDS.has(k)) &&
     Number.isSafeInteger(entry.at) &&
@@ -70,7 +73,7 @@ export function encodeSentEntry(entry: TimelineEntry): Buffer | null {
   const out = Buffer.allocUnsafe(HEAD + 1 + smsId.length + ids.reduce((n, b) => n + b.length, 0));
   out[0] = TAG;
   out.writeUIntBE(entry.at, 1, 6);
-  out[7] = ENCODINGS.indexOf(entry.encoding);
+  out[7] = ENCODINGS.indexOf(entry.encoding) | (entry.asksConsent ? ASKS_CONSENT : 0);
   out[HEAD] = smsId.length;
   out.set(smsId, HEAD + 1);
   let at = HEAD + 1 + smsId.length;
@@ -93,8 +96,9 @@ function readPackedId(raw: Buffer, at: number): [string, number] {
 
 /** The entry of the compact sent form, or null when `raw` is not one (or not a well-formed one). */
 export function decodeSentEntry(raw: Buffer): SmsStatusEntry | null {
-  const encoding = ENCODINGS[raw[7] ?? ENCODINGS.length];
-  if (raw[0] !== TAG || raw.length < HEAD + 1 || encoding === undefined) return null;
+  const flags = raw[7] ?? 0xff;
+  const encoding = ENCODINGS[flags & 1];
+  if (raw[0] !== TAG || raw.length < HEAD + 1 || encoding === undefined || flags > 3) return null;
   const smsIdEnd = HEAD + 1 + (raw[HEAD] as number);
   const smsId = raw.toString('utf8', HEAD + 1, smsIdEnd);
   const messageIds: string[] = [];
@@ -110,5 +114,6 @@ export function decodeSentEntry(raw: Buffer): SmsStatusEntry | null {
     status: 'sent',
     messageIds,
     encoding,
+    ...(flags & ASKS_CONSENT ? { asksConsent: true } : {}),
   };
 }

@@ -2,13 +2,16 @@
  * What the store writes once the SMSC accepted SMS (the sender's writes of one event-loop turn,
  * gateway/core/sent-writes.ts): each one's sent entry in its timeline, its record deleted (the
  * compact entry marks it sent: store/lua/claim-n.lua) or, where there is no such entry to find,
- * marked sent, and its parts' receipt links (store/lua/sent-n.lua).
+ * marked sent, and its parts' receipt links (store/lua/sent-n.lua); and, for a delivery receipt,
+ * the SMS and part its id names in its conversation's sent entries.
  */
 import type { RedisClient } from './connection.js';
+import { splitConversation } from './conversation-format.js';
 import type { Keys } from './keys.js';
 import type { LinkPlan, ReceiptIndex } from './receipts.js';
 import { sentRecord, type SmsRecords } from './sms-record.js';
-import type { TimelineCodec } from './timeline-codec.js';
+import { decodeSentEntry } from './sent-entry.js';
+import { splitEntries, type TimelineCodec } from './timeline-codec.js';
 import type { TimelineEntry } from './timeline-entry.js';
 
 /** One sent SMS: its ids, what its record keeps, and its sent timeline entry. */
@@ -19,6 +22,17 @@ export interface SentSms {
   readonly campaign?: string;
   readonly entry: TimelineEntry;
 }
+
+/** The part of a sent SMS a receipt names (its receipt link names only the conversation). */
+export interface SentPart {
+  readonly smsId: string;
+  /** 0-based. */
+  readonly part: number;
+  readonly parts: number;
+  readonly asksConsent: boolean;
+}
+
+const SENT_TAG = 0x1b;
 
 export class SentRecords {
   constructor(
@@ -41,6 +55,33 @@ export class SentRecords {
       return;
     }
     await this.send(items, ttlSeconds, links);
+  }
+
+  /**
+   * The SMS and part of `conversationId` whose SMSC id is `id` (lower-case, as the receipt index
+   * stores it): from its sent entry, which lists every part's id in order, the latest such entry
+   * first. The compact entries are read without unpacking; the others only when none holds it.
+   * Undefined when the conversation is gone; null when no sent entry holds the id (yet: on
+   * Cluster the links are written before the entries).
+   */
+  async sentPart(conversationId: string, id: string): Promise<SentPart | null | undefined> {
+    const value = await this.redis.getBuffer(this.keys.conversation(conversationId));
+    if (!value) return undefined;
+    const entries = splitEntries(splitConversation(value).entries).reverse();
+    for (const compact of [true, false]) {
+      for (const raw of entries) {
+        if ((raw[0] === SENT_TAG) !== compact) continue;
+        const decoded = compact ? [decodeSentEntry(raw)] : (await this.timeline.decode(raw)).reverse();
+        for (const entry of decoded) {
+          if (entry?.kind !== 'sms-status' || entry.status !== 'sent' || !entry.messageIds) continue;
+          const part = entry.messageIds.findIndex((m) => m.trim().toLowerCase() === id);
+          if (part < 0) continue;
+          const { smsId, messageIds, asksConsent } = entry;
+          return { smsId, part, parts: messageIds.length, asksConsent: asksConsent === true };
+        }
+      }
+    }
+    return null;
   }
 
   /** store/lua/sent-n.lua: the keys of each SMS, then of each link; the values in one argument. */

@@ -85,6 +85,8 @@ export interface SmsStatusEntry extends Timed {
   readonly status: SmsStatus;
   readonly messageIds?: readonly string[];
   readonly encoding?: SmsEncoding;
+  /** On a sent entry: the SMS asks for consent (its receipts count in its campaign). */
+  readonly asksConsent?: true;
   /** 0-based. */
   readonly part?: number;
   /** 0-based, ascending: the parts of a receipt run (store/receipt-entry.ts). */
@@ -169,6 +171,7 @@ export const TIMELINE_ENTRY: z.ZodType<TimelineEntry> = z.discriminatedUnion('ki
     status: z.enum(['sent', 'delivered', 'failed', 'pending', 'unknown', 'wrong-network']),
     messageIds: z.array(z.string()).exactOptional(),
     encoding: encoding.exactOptional(),
+    asksConsent: z.literal(true).exactOptional(),
     part: count.exactOptional(),
     partList: z.array(count).exactOptional(),
     parts: count.exactOptional(),

@@ -16,7 +16,7 @@ import { routeReply, whichOptions } from '../../dialogue/routing.js';
 import { isFinalStat, messageIdKeys, type ReceiptStat } from '../../parsers/receipt.js';
 import { parseReply, type ParsedReply } from '../../parsers/reply.js';
 import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '../../queues/jobs.js';
-import type { PartLink } from '../../store/receipts.js';
+import type { SentPart } from '../../store/conversations.js';
 import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
 import { DUPLICATE_WINDOW_MS } from './inbound.js';
@@ -41,6 +41,9 @@ function replyKey(job: ReplyJob): string {
 
 /** Conversation id used for SMS that belong to no conversation (no open request, which request). */
 export const NO_CONVERSATION = 'none';
+
+/** The SMS part a receipt is about. */
+type Link = SentPart & { readonly conversationId: string };
 
 /** What a receipt's state means for the agent's timeline. */
 function deliveryStatus(stat: string): 'delivered' | 'failed' | 'pending' {
@@ -257,10 +260,17 @@ export class InboundProcessor {
   async receipt(job: ReceiptJob): Promise<string> {
     const { store } = this.core;
     const ids = messageIdKeys(job.smscMessageId).map((k) => receiptId(job.carrier, k));
-    const link = await store.receipts.find(ids);
+    const found = await store.receipts.find(ids);
     // The receipt may overtake our record of the submit_sm_resp: the job is retried with backoff.
-    if (!link) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
-    if (link.conversationId === NO_CONVERSATION) return 'loose';
+    if (!found) throw new UnmatchedReceiptError(`no SMS known for message id ${job.smscMessageId}`);
+    const { conversationId } = found;
+    if (conversationId === NO_CONVERSATION) return 'loose';
+    // The link names the conversation; its sent entry names the SMS and the part.
+    const sent = await store.sentPart(conversationId, found.id);
+    // Gone before its receipts (RETENTION_DAYS under 3): nothing left to record them in.
+    if (sent === undefined) return 'expired';
+    if (sent === null) throw new UnmatchedReceiptError(`no sent entry holds message id ${job.smscMessageId}`);
+    const link: Link = { conversationId, ...sent };
     const status = deliveryStatus(job.status);
     this.log.info(
       {
@@ -325,7 +335,7 @@ export class InboundProcessor {
    * number's carrier is no longer taken to be this one. A second try's own refusal ends as any
    * failed delivery. Undefined when there is nothing to try (a second try, a loose SMS).
    */
-  private async tryElsewhere(link: PartLink, job: ReceiptJob): Promise<string | undefined> {
+  private async tryElsewhere(link: Link, job: ReceiptJob): Promise<string | undefined> {
     const { store } = this.core;
     if (
       link.smsId.endsWith(RETRY_SUFFIX) ||

@@ -78,13 +78,8 @@ export class SentWrites {
     const { store } = this.core;
     const now = this.core.now();
     const links = accepted.map(({ data, result }) => ({
-      parts: result.parts.map((p) => ({ id: receiptId(result.carrier, p.messageId), part: p.index })),
-      link: {
-        conversationId: data.conversationId,
-        smsId: data.smsId,
-        parts: result.parts.length,
-        asksConsent: data.asksConsent,
-      },
+      ids: result.parts.map((p) => receiptId(result.carrier, p.messageId)),
+      conversationId: data.conversationId,
     }));
     const records = accepted.map(({ data, result }): SentSms => {
       const entry = { at: now, kind: 'sms-status', smsId: data.smsId, status: 'sent' } as const;
@@ -93,7 +88,12 @@ export class SentWrites {
         smsId: data.smsId,
         templateId: data.templateId,
         ...(data.campaign !== undefined ? { campaign: data.campaign } : {}),
-        entry: { ...entry, messageIds: result.parts.map((p) => p.messageId), encoding: result.encoding },
+        entry: {
+          ...entry,
+          messageIds: result.parts.map((p) => p.messageId),
+          encoding: result.encoding,
+          ...(data.asksConsent ? { asksConsent: true as const } : {}),
+        },
       };
     });
     // The record and links first: from then on a receipt finds its SMS and a retried job sends

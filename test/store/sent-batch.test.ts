@@ -57,8 +57,8 @@ describe('recording the SMS accepted in one turn', () => {
     }));
     const links = store.receipts.plan(
       items.map((i) => ({
-        parts: i.entry.messageIds.map((id, part) => ({ id: `kcell:${id}`, part })),
-        link: { conversationId: i.conversationId, smsId: '0.0', parts: 2, asksConsent: true },
+        ids: i.entry.messageIds.map((id) => `kcell:${id}`),
+        conversationId: i.conversationId,
       })),
     );
 
@@ -84,14 +84,17 @@ describe('recording the SMS accepted in one turn', () => {
     // A conversation that is gone has no compact entry to find: the record says it, for its TTL.
     expect(await store.sms.read(items[1]!)).toEqual(kept);
     expect(await redis.ttl(store.sms.key(items[1]!))).toBeGreaterThan(500);
-    expect(await store.receipts.find(['kcell:c1-b'])).toEqual({
-      conversationId: 'c1',
+    expect(await store.receipts.find(['kcell:c1-b'])).toEqual({ conversationId: 'c1', id: 'c1-b' });
+    // The link names the conversation; its sent entry names the SMS and the part.
+    expect(await store.sentPart('c1', 'c1-b')).toEqual({
       smsId: '0.0',
       part: 1,
       parts: 2,
-      asksConsent: true,
+      asksConsent: false,
     });
-    expect(await store.receipts.find(['kcell:gone-a'])).toMatchObject({ conversationId: 'gone', part: 0 });
+    expect(await store.sentPart('c1', 'c1-c')).toBeNull();
+    expect(await store.receipts.find(['kcell:gone-a'])).toEqual({ conversationId: 'gone', id: 'gone-a' });
+    expect(await store.sentPart('gone', 'gone-a')).toBeUndefined();
   });
 });
 
@@ -134,6 +137,36 @@ describe('the mark of a sent SMS', () => {
       packed.entry,
       text.entry,
     ]);
+    // A receipt's part is found in either form, by its id in lower case (as the receipt index keeps it).
+    expect(await store.sentPart('m1', '5f3a9c0102')).toEqual({
+      smsId: '0.2',
+      part: 1,
+      parts: 2,
+      asksConsent: false,
+    });
+    expect(await store.sentPart('m1', 'y'.repeat(200))).toEqual({
+      smsId: '0.3',
+      part: 0,
+      parts: 1,
+      asksConsent: false,
+    });
+  });
+
+  it('says whether its SMS asks consent, and a receipt finds the latest SMS that holds its id', async () => {
+    const keys = createKeys(testPrefix('sent-mark'));
+    const store = await testStore(redis, keys);
+    expect(await store.commit(-1, conversation('m3'), [], [], false)).toBe(true);
+    const item = (smsId: string, messageIds: string[], asksConsent?: true) => ({
+      conversationId: 'm3',
+      smsId,
+      templateId: 't',
+      entry: { ...sent('m3', 7), smsId, messageIds, ...(asksConsent ? { asksConsent } : {}) },
+    });
+    const offer = item('0.0', ['a1', 'a2'], true);
+    await store.recordSentMany([offer, item('1.0', ['a2', 'b2'])], 600, { slots: [], ttl: 60 });
+    expect(await store.timeline('m3')).toEqual([offer.entry, item('1.0', ['a2', 'b2']).entry]);
+    expect(await store.sentPart('m3', 'a1')).toEqual({ smsId: '0.0', part: 0, parts: 2, asksConsent: true });
+    expect(await store.sentPart('m3', 'a2')).toEqual({ smsId: '1.0', part: 0, parts: 2, asksConsent: false });
   });
 
   it('wins over a claim or accepted parts left behind: the timeline says the SMS is sent', async () => {
@@ -183,17 +216,12 @@ describe('a script of the registry (store/scripts.ts)', () => {
           templateId: 't',
           entry: sent(c, 5),
         };
-        const links = store.receipts.plan([
-          {
-            parts: [{ id: `kcell:${c}-a`, part: 0 }],
-            link: { conversationId: c, smsId: '0.0', parts: 1, asksConsent: false },
-          },
-        ]);
+        const links = store.receipts.plan([{ ids: [`kcell:${c}-a`], conversationId: c }]);
         const before = [await calls('eval'), await calls('evalsha')];
         await store.recordSentMany([item], 600, links);
         const ran = [(await calls('eval')) - before[0]!, (await calls('evalsha')) - before[1]!];
         expect(await store.timeline(c)).toEqual([item.entry]);
-        expect(await store.receipts.find([`kcell:${c}-a`])).toMatchObject({ conversationId: c, part: 0 });
+        expect(await store.receipts.find([`kcell:${c}-a`])).toEqual({ conversationId: c, id: `${c}-a` });
         return ran;
       };
 
