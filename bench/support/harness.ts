@@ -162,6 +162,8 @@ export function runFigures(
 /** The sink SMSC in its child process. */
 export interface Sink {
   readonly port: number;
+  /** The sink's process, for its CPU (`processCpuMs`). */
+  readonly pid: number;
   readonly kind: string;
   /**
    * Resolves once `submits` more submit_sm than all earlier `expect`s named have arrived (counted
@@ -190,6 +192,7 @@ export async function startSink(kind = 'raw', options: { idWidth?: number } = {}
   let total = 0;
   return {
     port,
+    pid: child.pid ?? 0,
     kind,
     expect(submits) {
       const done = reply<{ submits: number; ms: number; cpuMs: number }>(child, 'done');
