@@ -178,19 +178,12 @@ export class ConversationStore {
   }
 
   /**
-   * Several stored strings in one write and one read of the socket (a pipeline): the sweeper's
-   * batch of due conversations, a number's conversations. On Cluster their keys lie in many slots
-   * and nodes, so one GET each.
+   * Several stored strings in one command (MGET): the sweeper's batch of due conversations, a
+   * number's conversations. On Cluster their keys lie in many slots and nodes, so one GET each.
    */
   private async rawValues(ids: readonly string[]): Promise<Array<Buffer | null>> {
     if (ids.length < 2 || this.redis.isCluster) return Promise.all(ids.map((id) => this.rawValue(id)));
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.getBuffer(this.keys.conversation(id));
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, value]) => {
-      if (err) throw err;
-      return (value as Buffer | null) ?? null;
-    });
+    return this.redis.mgetBuffer(ids.map((id) => this.keys.conversation(id)));
   }
 
   /** The stored conversation string (store/lua/commit-2.lua). */

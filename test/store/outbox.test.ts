@@ -19,6 +19,19 @@ const sms = (smsId: string): OutboxEntry => ({
   asksConsent: true,
 });
 
+/** A new conversation of no service's particular shape. */
+const fresh = (id: string) =>
+  newConversation({
+    id,
+    service: 'home-schooling',
+    externalId: id,
+    msisdn: '77010000001',
+    language: 'ru',
+    params: {},
+    createdAt: 0,
+    campaign: null,
+  });
+
 describe('acknowledging handed-over outbox entries', () => {
   it('removes exactly the entries named (equal ones as often as named), then leaves the recovery index', async () => {
     const keys = createKeys(testPrefix('outbox'));
@@ -45,17 +58,7 @@ describe('acknowledging handed-over outbox entries', () => {
     const store = await testStore(redis, keys);
     const ids = ['c1', 'c2'];
     for (const id of ids) {
-      const conv = newConversation({
-        id,
-        service: 'home-schooling',
-        externalId: id,
-        msisdn: '77010000001',
-        language: 'ru',
-        params: {},
-        createdAt: 0,
-        campaign: null,
-      });
-      expect(await store.commit(-1, conv, [], [sms('0.0')], false)).toBe(true);
+      expect(await store.commit(-1, fresh(id), [], [sms('0.0')], false)).toBe(true);
     }
     const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
     await store.outboxes.ackMany([
@@ -75,16 +78,7 @@ describe('acknowledging handed-over outbox entries', () => {
     const store = await testStore(redis, keys);
     const step = (id: string, outbox: OutboxEntry[]) => ({
       expectedVersion: -1,
-      next: newConversation({
-        id,
-        service: 'home-schooling',
-        externalId: id,
-        msisdn: '77010000001',
-        language: 'ru',
-        params: {},
-        createdAt: 0,
-        campaign: null,
-      }),
+      next: fresh(id),
       timeline: [],
       outbox,
       final: false,
