@@ -127,6 +127,7 @@ try {
   const redisCpu = await redisCpuMs(admin);
   const cpu = process.cpuUsage();
   const workersCpu = workers ? processCpuMs(workers.pid) : 0;
+  const sinkCpu = processCpuMs(sink.pid);
   const started = performance.now();
   const { saturated, decidedMs } = await profiled('inbound', async () => {
     const acks = sink.expect(measured * ackParts);
@@ -143,6 +144,7 @@ try {
   const gatewayMs = perReply(cpuMsSince(cpu));
   const workersMs = workers ? perReply(processCpuMs(workers.pid) - workersCpu) : 0;
   const redisMs = perReply((await redisCpuMs(admin)) - redisCpu);
+  const sinkMs = perReply(processCpuMs(sink.pid) - sinkCpu);
   const commands = commandsPer(stats, await commandStats(admin), measured);
   console.log(
     `${fmt(measured)} replies at saturation: every consent in assignments ${fmt(decidedMs)} ms after the first deliver_sm, ` +
@@ -150,7 +152,7 @@ try {
   );
   console.log(
     `CPU per reply: ${SPLIT ? `edge ${gatewayMs.toFixed(3)} ms, workers ${workersMs.toFixed(3)} ms` : `gateway ${gatewayMs.toFixed(3)} ms`}` +
-      `, redis ${redisMs.toFixed(3)} ms; ${commands.calls.toFixed(1)} Redis commands per reply: ${commands.top}`,
+      `, redis ${redisMs.toFixed(3)} ms, SMSC peer ${sinkMs.toFixed(3)} ms; ${commands.calls.toFixed(1)} Redis commands per reply: ${commands.top}`,
   );
   summary({
     conversations: CONVERSATIONS,
@@ -168,6 +170,7 @@ try {
     gateway_cpu_ms_per_reply: gatewayMs,
     workers_cpu_ms_per_reply: workersMs,
     redis_cpu_ms_per_reply: redisMs,
+    sink_cpu_ms_per_reply: sinkMs,
     redis_commands_per_reply: commands.calls,
   });
 } finally {

@@ -14,41 +14,46 @@ import type { RedisClient } from './connection.js';
 
 const HOUR_MS = 3600_000;
 
-/** An SMS as its hour's list stores it (the file's comment); its smsId is at most 255 bytes. */
-export function awaitedEntry(sms: AwaitedSms): Buffer {
-  const smsId = Buffer.from(sms.smsId, 'utf8');
-  if (smsId.length > 0xff) throw new RangeError(`an smsId of ${smsId.length} bytes: 255 at most`);
-  return Buffer.concat([Buffer.of(smsId.length), smsId, conversationRef(sms.conversationId)]);
-}
-
-/** A stored entry (`awaitedEntry`), or null when `raw` is not one. */
-export function readAwaitedEntry(raw: Buffer): AwaitedSms | null {
-  const ref = 1 + (raw[0] ?? 0);
-  const conversationId = raw.length > ref ? readConversationRef(raw.subarray(ref)) : null;
-  return conversationId === null ? null : { conversationId, smsId: raw.toString('utf8', 1, ref) };
-}
-
 /** One sent SMS of a conversation. */
 export interface AwaitedSms {
   readonly conversationId: string;
   readonly smsId: string;
 }
 
+/** The epoch hour whose list an SMS sent at `at` (epoch ms) joins. */
+export function awaitedHour(at: number): number {
+  return Math.floor(at / HOUR_MS);
+}
+
+/** An SMS's entry in its hour's list (the file's comment); its smsId is at most 255 bytes. */
+export function awaitedMember(sms: AwaitedSms): Buffer {
+  const smsId = Buffer.from(sms.smsId, 'utf8');
+  if (smsId.length > 0xff) throw new RangeError(`an smsId of ${smsId.length} bytes: 255 at most`);
+  return Buffer.concat([Buffer.of(smsId.length), smsId, conversationRef(sms.conversationId)]);
+}
+
+/** A stored entry (`awaitedMember`), or null when `raw` is not one. */
+export function readAwaitedMember(raw: Buffer): AwaitedSms | null {
+  const ref = 1 + (raw[0] ?? 0);
+  const conversationId = raw.length > ref ? readConversationRef(raw.subarray(ref)) : null;
+  return conversationId === null ? null : { conversationId, smsId: raw.toString('utf8', 1, ref) };
+}
+
 export class AwaitedReceipts {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
-    /** Each hour's set outlives its sweep by this much if no sweep runs (seconds). */
-    private readonly ttlSeconds: number,
+    /** Each hour's list outlives its sweep by this much if no sweep runs (seconds). */
+    readonly ttlSeconds: number,
   ) {}
 
   /** SMS sent at `at` (epoch ms) now await their final receipt. */
   async add(sms: readonly AwaitedSms[], at: number): Promise<void> {
     if (sms.length === 0) return;
-    const hour = Math.floor(at / HOUR_MS);
+    const hour = awaitedHour(at);
     const key = this.keys.awaitingReceipt(hour);
     await Promise.all([
-      this.redis.rpush(key, ...sms.map(awaitedEntry)),
+      this.redis.rpush(key, ...sms.map(awaitedMember)),
       this.redis.expire(key, this.ttlSeconds),
       this.redis.zadd(this.keys.awaitingHours(), hour, String(hour)),
     ]);
@@ -74,7 +79,7 @@ export class AwaitedReceipts {
     );
     const next = members.length < count ? '0' : String(offset + count);
     const unique = new Map(members.map((m) => [m.toString('latin1'), m]));
-    const sms = [...unique.values()].flatMap((m) => readAwaitedEntry(m) ?? []);
+    const sms = [...unique.values()].flatMap((m) => readAwaitedMember(m) ?? []);
     return { cursor: next, sms };
   }
 

@@ -37,6 +37,9 @@ export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
   z.object({ t: z.literal('index') }),
 ]);
 
+/** A step's entries in a batch's outbox (store/lua/commit-many-n.lua): a JSON array of outbox entries. */
+export const OUTBOX_BATCH_ENTRIES = z.array(OUTBOX_ENTRY).min(1);
+
 const partialSms = z.object({
   ref: z.number().int(),
   accepted: z.array(z.object({ index: z.number().int().nonnegative(), messageId: z.string() })),

@@ -6,6 +6,7 @@
  * knows Redis: the other stores of the gateway hang off it (`sms`, `replies`, `outboxes`, `campaigns`,
  * `audit`, `people`, `carrierMemory`), and callers see intents, never a client, key or script.
  */
+import { randomBytes } from 'node:crypto';
 import type { Conversation } from '../dialogue/conversation.js';
 import { PersonKeyStore } from './api-keys.js';
 import { AwaitedReceipts } from './awaited-receipts.js';
@@ -25,7 +26,7 @@ import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { SentRecords, type SentPart, type SentSms } from './sent-records.js';
+import { SentRecords, type SentPart, type SentProgress, type SentSms } from './sent-records.js';
 import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
@@ -38,7 +39,7 @@ export { splitEntries } from './timeline-codec.js';
 export { CONVERSATION_V1, newConversationId, outcomeBit, splitConversation } from './conversation-format.js';
 export { outboxJson, type OutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
-export type { SentPart, SentSms } from './sent-records.js';
+export type { SentPart, SentProgress, SentSms } from './sent-records.js';
 
 /** One step of `commitMany`: what `commit` takes, and the state counts it moves. */
 export interface StepCommit {
@@ -56,6 +57,14 @@ export interface CommittedStep {
   readonly entries: OutboxEntry[];
   /** The bits of the outcomes its conversation had handed over (store/outcome-marks.ts). */
   readonly marked: number;
+  /** Where its entries wait in the batch's outbox (`OutboxStore.batchDone`); null when it has none. */
+  readonly held: HeldStep | null;
+}
+
+/** A step's entries in a batch's outbox (store/lua/commit-many-n.lua). */
+export interface HeldStep {
+  readonly batch: string;
+  readonly field: string;
 }
 
 export interface StoreOptions {
@@ -169,19 +178,12 @@ export class ConversationStore {
   }
 
   /**
-   * Several stored strings in one write and one read of the socket (a pipeline): the sweeper's
-   * batch of due conversations, a number's conversations. On Cluster their keys lie in many slots
-   * and nodes, so one GET each.
+   * Several stored strings in one command (MGET): the sweeper's batch of due conversations, a
+   * number's conversations. On Cluster their keys lie in many slots and nodes, so one GET each.
    */
   private async rawValues(ids: readonly string[]): Promise<Array<Buffer | null>> {
     if (ids.length < 2 || this.redis.isCluster) return Promise.all(ids.map((id) => this.rawValue(id)));
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.getBuffer(this.keys.conversation(id));
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, value]) => {
-      if (err) throw err;
-      return (value as Buffer | null) ?? null;
-    });
+    return this.redis.mgetBuffer(ids.map((id) => this.keys.conversation(id)));
   }
 
   /** The stored conversation string (store/lua/commit-2.lua). */
@@ -256,14 +258,20 @@ export class ConversationStore {
    * Commits the steps of many conversations in one call, each by its own compare-and-set
    * (store/lua/commit-many-n.lua); single Redis only (`commitsInBatches`). A step's deadline
    * entries are applied to the deadline index and its counts moved in the same call, so they are
-   * not in its outbox. Per step: the outbox entries left to hand over and the outcomes its
+   * not in its outbox; its other entries wait in the batch's outbox (`held`) until handed over. Per step: the outbox entries left to hand over and the outcomes its
    * conversation has marked handed over (`OutcomeMarks`' bits, read by the commit), or null when
    * it was not written (the conversation changed since it was read): decide that one again.
    */
   async commitMany(steps: readonly StepCommit[]): Promise<Array<CommittedStep | null>> {
     if (steps.length === 0) return [];
-    const keys: string[] = [this.keys.outboxIndex(), this.keys.deadlineBuckets(), this.keys.stateCounts()];
-    const args: Array<string | number | Buffer> = [steps.length];
+    const batch = randomBytes(9).toString('base64url');
+    const keys: string[] = [
+      this.keys.outboxBatches(),
+      this.keys.deadlineBuckets(),
+      this.keys.stateCounts(),
+      this.keys.outboxBatch(batch),
+    ];
+    const args: Array<string | number | Buffer> = [steps.length, batch];
     const handed: OutboxEntry[][] = [];
     for (const step of steps) {
       const id = step.next.id;
@@ -292,9 +300,12 @@ export class ConversationStore {
       handed.push(outbox);
     }
     const results = await this.redis.gwCommitMany(keys.length, ...keys, ...args).catch(scriptError);
-    return results.map(([ok, , marked], i) =>
-      ok === 1 ? { entries: handed[i] ?? [], marked: marked ?? 0 } : null,
-    );
+    return results.map(([ok, version, marked], i) => {
+      if (ok !== 1) return null;
+      const entries = handed[i] ?? [];
+      const held = entries.length > 0 ? { batch, field: `${steps[i]?.next.id}:${version}` } : null;
+      return { entries, marked: marked ?? 0, held };
+    });
   }
 
   /** Appends to the timeline of an existing conversation (delivery statuses); false if it is gone. */
@@ -308,10 +319,16 @@ export class ConversationStore {
 
   /**
    * The SMSC accepted these SMS (the sender's writes of one event-loop turn): their sent entries,
-   * records and receipt links (store/sent-records.ts), records kept `ttlSeconds` where kept.
+   * records and receipt links, with the campaigns' counts and the SMS awaiting receipts they add
+   * (store/sent-records.ts), records kept `ttlSeconds` where kept.
    */
-  async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
-    await this.sent.record(items, ttlSeconds, links);
+  async recordSentMany(
+    items: readonly SentSms[],
+    ttlSeconds: number,
+    links: LinkPlan,
+    progress?: SentProgress,
+  ): Promise<void> {
+    await this.sent.record(items, ttlSeconds, links, progress);
   }
 
   /** The sent SMS and part of a conversation an SMSC id names (store/sent-records.ts). */

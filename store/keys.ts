@@ -21,6 +21,13 @@ export interface Keys {
   /** Set of conversation ids whose outbox may be non-empty: the recovery sweeper's work list. */
   outboxIndex(): string;
   /**
+   * Hash: the outbox entries of the steps one `commitMany` call wrote (store/lua/commit-many-n.lua),
+   * field `<conversation id>:<version>` → that step's entries (a JSON array), until handed over.
+   */
+  outboxBatch(batch: string): string;
+  /** Sorted set: the batches with entries left, scored by when they were written (Redis's clock, ms). */
+  outboxBatches(): string;
+  /**
    * Sorted set: conversation ids of one MSISDN, scored by creation time, for a number with more
    * conversations than its field in `msisdnBucket` holds.
    */
@@ -98,6 +105,8 @@ export function createKeys(prefix = 'gw'): Keys {
     conversation: (id) => `${prefix}:{c:${id}}`,
     outbox: (id) => `${prefix}:{c:${id}}:out`,
     outboxIndex: () => `${prefix}:{outbox}`,
+    outboxBatch: (batch) => `${prefix}:{outbox}:b:${batch}`,
+    outboxBatches: () => `${prefix}:{outbox}:batches`,
     byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
     msisdnBucket: (bucket) => `${prefix}:{mb:${bucket}}`,
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,

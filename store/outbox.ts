@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import type { OutcomeJob } from '../queues/outcomes.js';
 import type { State } from '../services/schema.js';
-import { checkedJson, OUTBOX_ENTRY } from './checked.js';
+import { checkedJson, OUTBOX_BATCH_ENTRIES, OUTBOX_ENTRY } from './checked.js';
 import type { RedisClient } from './connection.js';
 import { scriptError } from './conversation-format.js';
 import type { Keys } from './keys.js';
@@ -51,7 +51,10 @@ const digest = (raw: string): string =>
 export class OutboxStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: Pick<Keys, 'outbox' | 'outboxIndex' | 'conversation'>,
+    private readonly keys: Pick<
+      Keys,
+      'outbox' | 'outboxIndex' | 'outboxBatch' | 'outboxBatches' | 'conversation'
+    >,
   ) {}
 
   /**
@@ -81,6 +84,43 @@ export class OutboxStore {
       args.push(id, marks, raws.length, ...raws.map(digest));
     }
     await this.redis.gwAckOutboxes(keys.length, ...keys, ...args).catch(scriptError);
+  }
+
+  /**
+   * Steps of a batch (store `commitMany`) handed over: their fields leave the batch's outbox and
+   * the outcomes just handed to the `outcomes` queue are marked in each step's conversation
+   * (`marks`: the bits of store/outcome-marks.ts, 0 none), in one call (store/lua/batch-done-n.lua).
+   */
+  async batchDone(
+    batch: string,
+    steps: ReadonlyArray<{ readonly id: string; readonly field: string; readonly marks: number }>,
+  ): Promise<void> {
+    if (steps.length === 0) return;
+    const keys = [this.keys.outboxBatches(), this.keys.outboxBatch(batch)];
+    const args: Array<string | number> = [batch];
+    for (const { id, field, marks } of steps) {
+      keys.push(this.keys.conversation(id));
+      args.push(field, marks);
+    }
+    await this.redis.gwBatchDone(keys.length, ...keys, ...args).catch(scriptError);
+  }
+
+  /**
+   * Batches written at least `ageMs` ago (Redis's clock) with entries left: a process stopped
+   * between their commit and their hand-over. At most `limit`, oldest first.
+   */
+  async batchesDue(ageMs: number, limit: number): Promise<string[]> {
+    return this.redis.gwBatchesDue(this.keys.outboxBatches(), ageMs, limit);
+  }
+
+  /** A batch's steps left to hand over: each step's conversation, field and entries, checked. */
+  async batch(batch: string): Promise<Array<{ id: string; field: string; entries: OutboxEntry[] }>> {
+    const fields = await this.redis.hgetall(this.keys.outboxBatch(batch));
+    return Object.entries(fields).map(([field, raw]) => ({
+      id: field.slice(0, field.lastIndexOf(':')),
+      field,
+      entries: checkedJson<OutboxEntry[]>('outbox batch entry', OUTBOX_BATCH_ENTRIES, raw),
+    }));
   }
 
   /** Puts a conversation in the recovery index before its entries are committed. */

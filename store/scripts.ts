@@ -17,6 +17,8 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     gwAckOutbox(outbox: string, ...digests: string[]): Result<number, Context>;
     gwAckOutboxes(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    gwBatchDone(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    gwBatchesDue(batches: string, ageMs: number, limit: number): Result<string[], Context>;
     gwAppend(conversation: string, ...entries: Buffer[]): Result<number, Context>;
     gwClaimDue(
       index: string,

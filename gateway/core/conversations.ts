@@ -34,6 +34,7 @@ import type { ServiceDefinition } from '../../services/schema.js';
 import {
   newConversationId,
   type ConversationStore,
+  type HeldStep,
   type OutboxEntry,
   type TimelineEntry,
 } from '../../store/conversations.js';
@@ -528,6 +529,7 @@ export class ConversationService {
       conversation: Conversation;
       entries: OutboxEntry[];
       marked: number;
+      held: HeldStep | null;
     }> = [];
     for (const [n, { at, plan }] of plans.entries()) {
       const step = written[n];
@@ -544,7 +546,9 @@ export class ConversationService {
       results[at] = plan.giveBack().then(() => alone(plan.before.id));
     }
     const handed = this.deps.outbox
-      .flushMany(committed.map(({ conversation, entries, marked }) => ({ conversation, entries, marked })))
+      .flushMany(
+        committed.map(({ conversation, entries, marked, held }) => ({ conversation, entries, marked, held })),
+      )
       .catch((err: unknown) => {
         // The entries stay in the outboxes; the recovery sweep hands them over later.
         this.deps.log.warn({ err }, 'outbox flush of a batch failed; will retry');

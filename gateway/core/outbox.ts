@@ -16,12 +16,19 @@ import {
   outboxJson,
   outcomeBit,
   type ConversationStore,
+  type HeldStep,
   type OutboxEntry,
 } from '../../store/conversations.js';
 import type { HoldIndex } from '../../store/holds.js';
 import type { Logger } from '../log.js';
 import type { OutcomeEmitter } from './outcomes.js';
 import type { SmsHandOver } from './sms-handover.js';
+
+/**
+ * A batch's outbox is recovered once it is this old: its own hand-over takes milliseconds, and one
+ * recovered while in flight would be handed over twice (harmless, but twice the work).
+ */
+export const BATCH_RECOVERY_MS = 10_000;
 
 export interface OutboxDeps {
   readonly store: ConversationStore;
@@ -91,18 +98,19 @@ export class Outbox {
   }
 
   /**
-   * `flush` for the steps of many conversations just committed together (a sweep's batch): their
-   * outcomes go to `outcomes` in one call, their SMS in `sms-out` jobs of several, and their
-   * outboxes are acknowledged and the outcomes marked in one call. `marked`: the outcomes each
-   * conversation had marked handed over, as its commit read them (store `commitMany`): those are
-   * not added again. Each hand-over is idempotent as in `flush`: a failure leaves every entry for
-   * the recovery sweep.
+   * `flush` for the steps of many conversations just committed together (store `commitMany`: their
+   * entries wait in the batch's outbox, `held`): their outcomes go to `outcomes` in one call, their
+   * SMS in `sms-out` jobs of several, and then, in one call per batch, their entries leave the
+   * batch's outbox and the outcomes are marked. `marked`: the outcomes each conversation had marked
+   * handed over, as its commit read them: those are not added again. Each hand-over is idempotent
+   * as in `flush`: a failure leaves every entry for the recovery sweep.
    */
   async flushMany(
     steps: ReadonlyArray<{
       readonly conversation: Conversation;
       readonly entries: readonly OutboxEntry[];
       readonly marked: number;
+      readonly held: HeldStep | null;
     }>,
   ): Promise<void> {
     const withEntries = steps.filter((s) => s.entries.length > 0);
@@ -121,16 +129,15 @@ export class Outbox {
           .map((entry) => this.handOver(conversation.id, entry, () => Promise.resolve(conversation))),
       ),
     ]);
-    await this.deps.store.outboxes.ackMany(
-      withEntries.map(
-        ({ conversation, entries }, i) =>
-          [
-            conversation.id,
-            entries.map(outboxJson),
-            (fresh[i] ?? []).reduce((bits, job) => bits | outcomeBit(job.outcome), 0),
-          ] as const,
-      ),
-    );
+    const done = new Map<string, Array<{ id: string; field: string; marks: number }>>();
+    withEntries.forEach(({ conversation, held }, i) => {
+      if (!held) return;
+      const marks = (fresh[i] ?? []).reduce((bits, job) => bits | outcomeBit(job.outcome), 0);
+      const batch = done.get(held.batch) ?? [];
+      batch.push({ id: conversation.id, field: held.field, marks });
+      done.set(held.batch, batch);
+    });
+    await Promise.all([...done].map(([batch, of]) => this.deps.store.outboxes.batchDone(batch, of)));
     await this.deps.outcomes.tell(outcomes);
   }
 
@@ -197,14 +204,35 @@ export class Outbox {
     }
   }
 
-  /** Recovery: flush the outboxes a crash left behind. Returns how many conversations were flushed. */
-  async recover(limit = 500): Promise<number> {
+  /**
+   * Recovery: flush the outboxes a crash left behind, the conversations' own and the batches' older
+   * than `BATCH_RECOVERY_MS` (younger ones are still being handed over). Returns how many
+   * conversations and batches were flushed.
+   */
+  async recover(limit = 500, batchAgeMs = BATCH_RECOVERY_MS): Promise<number> {
     const ids = await this.deps.store.outboxes.pending(limit);
     for (const id of ids) {
       await this.flush(id).catch((err: unknown) =>
         this.deps.log.warn({ err, conversationId: id }, 'outbox recovery failed'),
       );
     }
-    return ids.length;
+    const batches = await this.deps.store.outboxes.batchesDue(batchAgeMs, limit);
+    for (const batch of batches) {
+      await this.flushBatch(batch).catch((err: unknown) =>
+        this.deps.log.warn({ err, batch }, 'outbox batch recovery failed'),
+      );
+    }
+    return ids.length + batches.length;
+  }
+
+  /** Hands over what is left of a batch's outbox, step by step, each as `flush` would. */
+  private async flushBatch(batch: string): Promise<void> {
+    const { store } = this.deps;
+    for (const { id, field, entries } of await store.outboxes.batch(batch)) {
+      let conv: Conversation | null | undefined;
+      const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(id));
+      await Promise.all(entries.map((entry) => this.handOver(id, entry, conversation)));
+      await store.outboxes.batchDone(batch, [{ id, field, marks: 0 }]);
+    }
   }
 }

@@ -1,23 +1,31 @@
 /**
  * The steps committed in one event-loop turn, written in one call, and their outboxes handed over
  * in one (single Redis only: store `commitsInBatches`). Each step keeps its own compare-and-set
- * (store/lua/commit-many-n.lua); with it, in the same call, the conversation enters the outbox
- * recovery index, its deadline the deadline index and its state the counts, and the outboxes'
- * acknowledgement marks their outcomes (outbox.ts `flushMany`): a reply decided costs a few
+ * (store/lua/commit-many-n.lua); with it, in the same call, its outbox entries go to the batch's
+ * outbox, its deadline to the deadline index and its state to the counts, and the hand-over's
+ * removal of the entries marks their outcomes (outbox.ts `flushMany`): a reply decided costs a few
  * Redis commands instead of a dozen, and a round trip each, however many replies a turn decides.
  */
 import DataLoader from 'dataloader';
 import type { Conversation } from '../../dialogue/conversation.js';
-import type { ConversationStore, OutboxEntry, StepCommit } from '../../store/conversations.js';
+import type {
+  CommittedStep,
+  ConversationStore,
+  HeldStep,
+  OutboxEntry,
+  StepCommit,
+} from '../../store/conversations.js';
 import type { Outbox } from './outbox.js';
 
 /** What a step's commit wrote: its outbox left to hand over and the outcomes marked so far; null when it lost. */
-export type StepWritten = { readonly entries: OutboxEntry[]; readonly marked: number } | null;
+export type StepWritten = CommittedStep | null;
 
 export interface HandOver {
   readonly conversation: Conversation;
   readonly entries: readonly OutboxEntry[];
   readonly marked: number;
+  /** Where its entries wait in the batch's outbox. */
+  readonly held: HeldStep | null;
 }
 
 /**

@@ -1,20 +1,25 @@
 --[[
-  Commit the steps of many conversations in one call (a sweep's due deadlines), each by its own
-  compare-and-set as store/lua/commit-2.lua does (includes/commit.lua): a step whose
-  conversation changed since it was read is not written, the others are. With each step written,
-  what would otherwise follow it as separate commands: the conversation in the outbox recovery
-  index, its deadline in the deadline index (includes/deadline.lua), its state in the counts.
+  Commit the steps of many conversations in one call (a sweep's due deadlines, a turn's replies),
+  each by its own compare-and-set as store/lua/commit-2.lua does (includes/commit.lua): a step
+  whose conversation changed since it was read is not written, the others are. With each step
+  written, what would otherwise follow it as separate commands: its deadline in the deadline index
+  (includes/deadline.lua), its state in the counts, and its outbox entries in the batch's outbox
+  (one hash for the call, field `<id>:<new version>`, the entries as one JSON array) rather than in
+  the conversation's own list: handing them over removes a field (store/lua/batch-done-n.lua)
+  instead of each entry by its digest. The batch enters the recovery index scored by Redis's clock.
   The keys lie in many slots: single Redis only (on Cluster each step is committed alone).
 
-  KEYS[1]        the outbox recovery index (set)
+  KEYS[1]        the batches with entries left (sorted set: batch → ms written)
   KEYS[2]        the deadline index of buckets (sorted set)
   KEYS[3]        the counts of conversations by service and state (hash)
-  KEYS[3i+1 ..]  for step i (from 1): the conversation, its outbox, its deadline bucket
+  KEYS[4]        this batch's outbox (hash)
+  KEYS[3i+2 ..]  for step i (from 1): the conversation, its outbox list, its deadline bucket
   ARGV[1]        the number of steps
+  ARGV[2]        the batch (its member in KEYS[1])
   then per step: the expected version, the new document, the TTL (as commit-2.lua), n, m,
                  the deadline ('-' unchanged, '' none, else epoch ms), the bucket's number,
                  the count to decrement ('' none), the count to increment ('' none), the
-                 conversation id, n timeline entries, m outbox entries
+                 conversation id, n timeline entries, m outbox entries (JSON each)
 
   Returns: per step { 1, newVersion, the outcomes' bits handed over so far (the head's) } committed,
   or { 0, currentVersion } not written (-2: the stored value is of another format; committing the
@@ -23,12 +28,14 @@
 --- @include "commit"
 --- @include "deadline"
 local results = {}
-local at = 2
+local held = false
+local at = 3
 for i = 1, tonumber(ARGV[1]) do
-  local key, outbox, bucketKey = KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3]
+  local key, outbox, bucketKey = KEYS[3 * i + 2], KEYS[3 * i + 3], KEYS[3 * i + 4]
   local n, m = tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
   local deadline, bucket, from, to, id = ARGV[at + 5], ARGV[at + 6], ARGV[at + 7], ARGV[at + 8], ARGV[at + 9]
   local first = at + 10
+  -- No entry goes to the conversation's own list (an empty range): they go to the batch's hash.
   local result = commitStep(
     key,
     outbox,
@@ -38,11 +45,12 @@ for i = 1, tonumber(ARGV[1]) do
     tonumber(ARGV[at + 2]),
     ARGV,
     first + n,
-    first + n + m - 1
+    first + n - 1
   )
   if result[1] == 1 then
     if m > 0 then
-      redis.call('SADD', KEYS[1], id)
+      redis.call('HSET', KEYS[4], id .. ':' .. result[2], '[' .. table.concat(ARGV, ',', first + n, first + n + m - 1) .. ']')
+      held = true
     end
     if deadline ~= '-' then
       setDeadline(bucketKey, KEYS[2], id, deadline, bucket)
@@ -58,5 +66,9 @@ for i = 1, tonumber(ARGV[1]) do
   end
   results[i] = result
   at = first + n + m
+end
+if held then
+  local time = redis.call('TIME')
+  redis.call('ZADD', KEYS[1], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[2])
 end
 return results

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { PENDING_CHECK_MS } from '../../gateway/core/conversations.js';
+import { outcomeOf } from '../../gateway/core/outcomes.js';
 import { createSweeper } from '../../gateway/core/sweeper.js';
 import { parseReply } from '../../parsers/reply.js';
 import { smsOfJob } from '../../queues/jobs.js';
@@ -184,6 +185,48 @@ describe('conversation store and outbox on real Redis', () => {
     expect(await core.outbox.recover()).toBeGreaterThanOrEqual(1);
     expect(await core.store.outboxes.list(conversation.id)).toEqual([]);
     expect(await core.store.dueDeadlines(42, 10)).toContain(conversation.id);
+  });
+
+  it("a crash between a batch's commit and its hand-over leaves the batch's outbox to the recovery sweep", async () => {
+    const conversation = await offer('ext-batch-crash', '77011230007');
+    const read = (await core.store.get(conversation.id))!;
+    const next = { ...read, state: 'expired' as const };
+    const job = outcomeOf(next, 'expired', core.clock.now(), core.calendar.zone);
+    const sms = {
+      t: 'sms' as const,
+      smsId: '9.0',
+      to: read.msisdn,
+      text: 'Мерзімі өтті',
+      templateId: 't',
+      asksConsent: false,
+    };
+    // The process stops right after the commit: nothing handed over.
+    const [written] = await core.store.commitMany([
+      {
+        expectedVersion: read.version,
+        next,
+        timeline: [],
+        outbox: [sms, { t: 'outcome', job }],
+        final: false,
+      },
+    ]);
+    expect(written?.held).not.toBeNull();
+    expect(await core.queues.outcomes.getJob(`${conversation.id}.expired`)).toBeUndefined();
+    // Young batches are left to the hand-over in flight; an old one is recovered.
+    await core.outbox.recover();
+    expect(await core.store.outboxes.batchesDue(0, 10)).toEqual([written!.held!.batch]);
+    expect(await core.outbox.recover(500, 0)).toBeGreaterThanOrEqual(1);
+    expect(await core.store.outboxes.batchesDue(0, 10)).toEqual([]);
+    expect((await core.queues.outcomes.getJob(`${conversation.id}.expired`))?.data).toMatchObject({
+      outcome: 'expired',
+    });
+    expect(
+      await core.store.outcomes.marked([{ conversationId: conversation.id, outcome: 'expired' }]),
+    ).toEqual([true]);
+    const queued = await core.queues.smsOut.getJobs(['waiting', 'prioritized']);
+    expect(
+      queued.flatMap(smsOfJob).some((s) => s.conversationId === conversation.id && s.smsId === '9.0'),
+    ).toBe(true);
   });
 
   it('a reply applied by a commit whose answer was lost hands its outbox over when the reply is tried again', async () => {

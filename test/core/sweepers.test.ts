@@ -91,6 +91,7 @@ describe('two sweeping processes over one batch of due deadlines', () => {
     }
     expect(await a.store.deadlines.count()).toBe(0);
     expect(await a.store.outboxes.pending()).toEqual([]);
+    expect(await a.store.outboxes.batchesDue(0, 10)).toEqual([]);
   });
 
   it('add no outcome a conversation has already marked handed over, and add the others', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { AwaitedReceipts, awaitedEntry, readAwaitedEntry } from '../../store/awaited-receipts.js';
+import { AwaitedReceipts, awaitedMember, readAwaitedMember } from '../../store/awaited-receipts.js';
 import { newConversationId } from '../../store/conversation-format.js';
 import { createKeys } from '../../store/keys.js';
 import { redisClient, testPrefix } from '../support/redis.js';
@@ -46,8 +46,8 @@ describe('SMS awaiting their final receipt', () => {
     ];
     await awaited.add(sms, at);
     expect((await awaited.page(hour, '0')).sms).toEqual(sms);
-    expect(awaitedEntry(sms[0]!).length).toBe(1 + 5 + 13);
-    expect(readAwaitedEntry(Buffer.from('c1 0.0'))).toBeNull();
-    expect(() => awaitedEntry({ conversationId: 'c', smsId: 'x'.repeat(256) })).toThrow(RangeError);
+    expect(awaitedMember(sms[0]!).length).toBe(1 + 5 + 13);
+    expect(readAwaitedMember(Buffer.from('c1 0.0'))).toBeNull();
+    expect(() => awaitedMember({ conversationId: 'c', smsId: 'x'.repeat(256) })).toThrow(RangeError);
   });
 });

@@ -9,7 +9,7 @@ import { OUTCOME_MARKS, outcomeBit } from '../../store/conversation-format.js';
 import { splitConversation, splitEntries } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entry.js';
-import { awaitedEntry, readAwaitedEntry, type AwaitedSms } from '../../store/awaited-receipts.js';
+import { awaitedMember, readAwaitedMember, type AwaitedSms } from '../../store/awaited-receipts.js';
 import { decodeLink, linkField, linkValue } from '../../store/receipts.js';
 import { decodeSentEntry, encodeSentEntry } from '../../store/sent-entry.js';
 import { parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
@@ -93,8 +93,8 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
   });
 
   it('an SMS awaiting its final receipt', () => {
-    expect(awaitedEntry(V.awaitedSms.sms).toString('hex')).toBe(V.awaitedSms.hex);
-    expect(readAwaitedEntry(hex(V.awaitedSms.hex))).toEqual(V.awaitedSms.sms);
+    expect(awaitedMember(V.awaitedSms.sms).toString('hex')).toBe(V.awaitedSms.hex);
+    expect(readAwaitedMember(hex(V.awaitedSms.hex))).toEqual(V.awaitedSms.sms);
   });
 
   it("a step's entries packed together", async () => {

@@ -19,6 +19,19 @@ const sms = (smsId: string): OutboxEntry => ({
   asksConsent: true,
 });
 
+/** A new conversation of no service's particular shape. */
+const fresh = (id: string) =>
+  newConversation({
+    id,
+    service: 'home-schooling',
+    externalId: id,
+    msisdn: '77010000001',
+    language: 'ru',
+    params: {},
+    createdAt: 0,
+    campaign: null,
+  });
+
 describe('acknowledging handed-over outbox entries', () => {
   it('removes exactly the entries named (equal ones as often as named), then leaves the recovery index', async () => {
     const keys = createKeys(testPrefix('outbox'));
@@ -45,17 +58,7 @@ describe('acknowledging handed-over outbox entries', () => {
     const store = await testStore(redis, keys);
     const ids = ['c1', 'c2'];
     for (const id of ids) {
-      const conv = newConversation({
-        id,
-        service: 'home-schooling',
-        externalId: id,
-        msisdn: '77010000001',
-        language: 'ru',
-        params: {},
-        createdAt: 0,
-        campaign: null,
-      });
-      expect(await store.commit(-1, conv, [], [sms('0.0')], false)).toBe(true);
+      expect(await store.commit(-1, fresh(id), [], [sms('0.0')], false)).toBe(true);
     }
     const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
     await store.outboxes.ackMany([
@@ -67,6 +70,50 @@ describe('acknowledging handed-over outbox entries', () => {
     expect(await store.outboxes.pending()).toEqual([]);
     expect(
       await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c2', 'expired')]),
+    ).toEqual([true, false, false]);
+  });
+
+  it("keeps a batch's entries in its own outbox until handed over, then marks each conversation's outcomes with their removal", async () => {
+    const keys = createKeys(testPrefix('outbox-batch'));
+    const store = await testStore(redis, keys);
+    const step = (id: string, outbox: OutboxEntry[]) => ({
+      expectedVersion: -1,
+      next: fresh(id),
+      timeline: [],
+      outbox,
+      final: false,
+    });
+    const [c1, c2, c3] = await store.commitMany([
+      step('c1', [sms('0.0'), { t: 'deadline', at: 5 }]),
+      step('c2', []),
+      step('c3', [sms('0.0'), sms('0.1')]),
+    ]);
+    expect(c1).toMatchObject({ entries: [sms('0.0')], marked: 0, held: { field: 'c1:0' } });
+    expect(c2).toEqual({ entries: [], marked: 0, held: null });
+    const batch = c1!.held!.batch;
+    expect(c3?.held).toEqual({ batch, field: 'c3:0' });
+    // Not in the conversations' own outboxes: in the batch's, which recovery finds once it is old.
+    expect(await store.outboxes.pending()).toEqual([]);
+    expect(await store.outboxes.list('c1')).toEqual([]);
+    expect(await store.outboxes.batchesDue(60_000, 10)).toEqual([]);
+    expect(await store.outboxes.batchesDue(0, 10)).toEqual([batch]);
+    expect(await store.outboxes.batch(batch)).toEqual(
+      expect.arrayContaining([
+        { id: 'c1', field: 'c1:0', entries: [sms('0.0')] },
+        { id: 'c3', field: 'c3:0', entries: [sms('0.0'), sms('0.1')] },
+      ]),
+    );
+    expect(await store.dueDeadlines(5, 10)).toEqual(['c1']);
+
+    const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
+    await store.outboxes.batchDone(batch, [{ id: 'c1', field: 'c1:0', marks: outcomeBit('expired') }]);
+    expect((await store.outboxes.batch(batch)).map((s) => s.id)).toEqual(['c3']);
+    expect(await store.outboxes.batchesDue(0, 10)).toEqual([batch]);
+    await store.outboxes.batchDone(batch, [{ id: 'c3', field: 'c3:0', marks: 0 }]);
+    expect(await store.outboxes.batch(batch)).toEqual([]);
+    expect(await store.outboxes.batchesDue(0, 10)).toEqual([]);
+    expect(
+      await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c3', 'expired')]),
     ).toEqual([true, false, false]);
   });
 });

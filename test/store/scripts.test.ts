@@ -18,6 +18,7 @@ describe('the script registry', () => {
     expect(readers.map(([name]) => name).sort()).toEqual([
       'ack-outboxes',
       'append',
+      'batch-done',
       'claim',
       'commit',
       'commit-many',
