@@ -7,13 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from './support/node-flags.js';
 
 const BENCHES = ['parser', 'smpp', 'outbound', 'inbound', 'memory', 'deadlines', 'cluster'] as const;
-/**
- * A 64 MB young generation (V8's default tops out at 16 MB): an SMS's objects then die young
- * instead of being promoted, which saves the gateway CPU per segment (docs/performance.md).
- */
-const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 /** Runs one bench, echoing its output; resolves with its exit code and last line. */
 function run(name: string): Promise<{ code: number; last: string }> {

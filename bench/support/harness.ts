@@ -13,6 +13,7 @@ import { loadConfig } from '../../gateway/config.js';
 import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
 import type { InjectPlan, InjectResult } from '../../test/support/peers/inject.js';
+import { GATEWAY_NODE_FLAGS } from './node-flags.js';
 
 /**
  * A 3-part Kazakh UCS2 text (190 characters; 67 per part, the target's "3-part Kazakh text"):
@@ -317,21 +318,26 @@ export async function startBenchWorkers(options: {
   env?: Record<string, string>;
 }): Promise<{ readonly pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/gateway-process.ts'], {
-    env: {
-      ...process.env,
-      GATEWAY_ROLE: 'workers',
-      SEND_WINDOW: 'always',
-      REDIS_URL: options.redisUrl,
-      HTTP_PORT: '0',
-      API_KEYS: 'system:bench-system-key-0123456789',
-      GW_KEY_PREFIX: `gw-${options.prefix}`,
-      GW_QUEUE_PREFIX: options.queuePrefix ?? `bull-${options.prefix}`,
-      GW_SWEEP_INTERVAL_MS: '1000',
-      ...options.env,
+  // The production flags, as the bench's own process gets them from `npm run bench`.
+  const child = spawn(
+    process.execPath,
+    [...GATEWAY_NODE_FLAGS, '--import', 'tsx', 'test/faults/gateway-process.ts'],
+    {
+      env: {
+        ...process.env,
+        GATEWAY_ROLE: 'workers',
+        SEND_WINDOW: 'always',
+        REDIS_URL: options.redisUrl,
+        HTTP_PORT: '0',
+        API_KEYS: 'system:bench-system-key-0123456789',
+        GW_KEY_PREFIX: `gw-${options.prefix}`,
+        GW_QUEUE_PREFIX: options.queuePrefix ?? `bull-${options.prefix}`,
+        GW_SWEEP_INTERVAL_MS: '1000',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve();
