@@ -18,21 +18,31 @@ export interface AwaitedSms {
   readonly smsId: string;
 }
 
+/** The epoch hour whose list an SMS sent at `at` (epoch ms) joins. */
+export function awaitedHour(at: number): number {
+  return Math.floor(at / HOUR_MS);
+}
+
+/** An SMS's entry in its hour's list (a persisted format): `<conversationId> <smsId>`. */
+export function awaitedMember(sms: AwaitedSms): string {
+  return `${sms.conversationId} ${sms.smsId}`;
+}
+
 export class AwaitedReceipts {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
-    /** Each hour's set outlives its sweep by this much if no sweep runs (seconds). */
-    private readonly ttlSeconds: number,
+    /** Each hour's list outlives its sweep by this much if no sweep runs (seconds). */
+    readonly ttlSeconds: number,
   ) {}
 
   /** SMS sent at `at` (epoch ms) now await their final receipt. */
   async add(sms: readonly AwaitedSms[], at: number): Promise<void> {
     if (sms.length === 0) return;
-    const hour = Math.floor(at / HOUR_MS);
+    const hour = awaitedHour(at);
     const key = this.keys.awaitingReceipt(hour);
     await Promise.all([
-      this.redis.rpush(key, ...sms.map((s) => `${s.conversationId} ${s.smsId}`)),
+      this.redis.rpush(key, ...sms.map(awaitedMember)),
       this.redis.expire(key, this.ttlSeconds),
       this.redis.zadd(this.keys.awaitingHours(), hour, String(hour)),
     ]);

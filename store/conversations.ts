@@ -26,7 +26,7 @@ import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { SentRecords, type SentPart, type SentSms } from './sent-records.js';
+import { SentRecords, type SentPart, type SentProgress, type SentSms } from './sent-records.js';
 import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
@@ -39,7 +39,7 @@ export { splitEntries } from './timeline-codec.js';
 export { CONVERSATION_V1, newConversationId, outcomeBit, splitConversation } from './conversation-format.js';
 export { outboxJson, type OutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
-export type { SentPart, SentSms } from './sent-records.js';
+export type { SentPart, SentProgress, SentSms } from './sent-records.js';
 
 /** One step of `commitMany`: what `commit` takes, and the state counts it moves. */
 export interface StepCommit {
@@ -319,10 +319,39 @@ export class ConversationStore {
 
   /**
    * The SMSC accepted these SMS (the sender's writes of one event-loop turn): their sent entries,
-   * records and receipt links (store/sent-records.ts), records kept `ttlSeconds` where kept.
+   * records and receipt links, with the campaigns' counts and the SMS awaiting receipts they add
+   * (store/sent-records.ts), records kept `ttlSeconds` where kept.
    */
-  async recordSentMany(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
-    await this.sent.record(items, ttlSeconds, links);
+  async recordSentMany(
+    items: readonly SentSms[],
+    ttlSeconds: number,
+    links: LinkPlan,
+    progress?: SentProgress,
+  ): Promise<void> {
+    await this.sent.record(items, ttlSeconds, links, progress);
+  }
+
+  /**
+   * A job found SMS `smsId` of `conversationId` sent: on Cluster, where its progress follows its
+   * record, that progress written again, idempotently (store/sent-records.ts `progressAgain`), at
+   * the time of its sent entry (`now` when the conversation is gone, then with nothing awaited).
+   * Nothing on a single Redis, where the record's own script call wrote it.
+   */
+  async sentProgressAgain(
+    sms: { readonly conversationId: string; readonly smsId: string; readonly campaign?: string },
+    now: number,
+    awaitedTtlSeconds: number,
+  ): Promise<void> {
+    if (!this.redis.isCluster) return;
+    const { conversationId, smsId, campaign } = sms;
+    const timeline = conversationId === 'none' ? [] : await this.timeline(conversationId);
+    const entry = timeline.find((e) => e.kind === 'sms-status' && e.smsId === smsId && e.status === 'sent');
+    await this.sent.progressAgain({
+      at: entry?.at ?? now,
+      counted: campaign !== undefined ? [{ campaign, conversationId, smsId }] : [],
+      awaited: entry ? [{ conversationId, smsId }] : [],
+      awaitedTtlSeconds,
+    });
   }
 
   /** The sent SMS and part of a conversation an SMSC id names (store/sent-records.ts). */

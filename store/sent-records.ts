@@ -2,9 +2,12 @@
  * What the store writes once the SMSC accepted SMS (the sender's writes of one event-loop turn,
  * gateway/core/sent-writes.ts): each one's sent entry in its timeline, its record deleted (the
  * compact entry marks it sent: store/lua/claim-n.lua) or, where there is no such entry to find,
- * marked sent, and its parts' receipt links (store/lua/sent-n.lua); and, for a delivery receipt,
- * the SMS and part its id names in its conversation's sent entries.
+ * marked sent, its parts' receipt links, its campaign's `sent` count and its entry among the SMS
+ * awaiting a final receipt (store/lua/sent-n.lua); and, for a delivery receipt, the SMS and part
+ * its id names in its conversation's sent entries.
  */
+import { AwaitedReceipts, awaitedHour, awaitedMember, type AwaitedSms } from './awaited-receipts.js';
+import type { CampaignStore } from './campaigns.js';
 import type { RedisClient } from './connection.js';
 import { splitConversation } from './conversation-format.js';
 import type { Keys } from './keys.js';
@@ -23,6 +26,30 @@ export interface SentSms {
   readonly entry: TimelineEntry;
 }
 
+/** An invitation that counts in its campaign's `sent` (store/campaigns.ts). */
+export interface CountedSms {
+  readonly campaign: string;
+  readonly conversationId: string;
+  readonly smsId: string;
+}
+
+/**
+ * What the SMS of one turn add to the progress the gateway keeps, written with their records so
+ * that a process stopped in between loses none of it: on a single Redis in the same script call;
+ * on Cluster right after it, each write idempotent, and written again by a job that finds its SMS
+ * sent (`progressAgain`).
+ */
+export interface SentProgress {
+  /** When the SMSC accepted them (epoch ms). */
+  readonly at: number;
+  /** Invitations that count in their campaign's `sent` counter. */
+  readonly counted: readonly CountedSms[];
+  /** SMS that now await their final receipt (store/awaited-receipts.ts). */
+  readonly awaited: readonly AwaitedSms[];
+  /** How long each hour's list of awaited SMS is kept (seconds). */
+  readonly awaitedTtlSeconds: number;
+}
+
 /** The part of a sent SMS a receipt names (its receipt link names only the conversation). */
 export interface SentPart {
   readonly smsId: string;
@@ -37,24 +64,50 @@ const SENT_TAG = 0x1b;
 export class SentRecords {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: Pick<Keys, 'conversation'>,
-    private readonly parts: { readonly receipts: ReceiptIndex; readonly sms: SmsRecords },
+    private readonly keys: Keys,
+    private readonly parts: {
+      readonly receipts: ReceiptIndex;
+      readonly sms: SmsRecords;
+      readonly campaigns: CampaignStore;
+    },
     private readonly timeline: TimelineCodec,
   ) {}
 
   /**
-   * Records `items` sent, each record kept `ttlSeconds` where it is kept, with `links`. One
-   * script call on a single Redis, where keys of many conversations may share one; on Cluster,
-   * where they lie in many slots, one call per SMS (its two keys share the conversation's slot)
-   * and the links by themselves.
+   * Records `items` sent, each record kept `ttlSeconds` where it is kept, with `links` and
+   * `progress`. One script call on a single Redis, where keys of many conversations, campaigns and
+   * hours may share one. On Cluster, where they lie in many slots, one call per SMS (its two keys
+   * share the conversation's slot), the links by themselves before, the progress after
+   * (`progressAgain`).
    */
-  async record(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
+  async record(
+    items: readonly SentSms[],
+    ttlSeconds: number,
+    links: LinkPlan,
+    progress?: SentProgress,
+  ): Promise<void> {
     if (this.redis.isCluster) {
       await this.parts.receipts.write(links);
       await Promise.all(items.map((i) => this.send([i], ttlSeconds, { slots: [], ttl: links.ttl })));
+      if (progress) await this.progressAgain(progress);
       return;
     }
-    await this.send(items, ttlSeconds, links);
+    await this.send(items, ttlSeconds, links, progress);
+  }
+
+  /**
+   * On Cluster, the progress of SMS recorded sent, written after their records and again by a job
+   * that finds one sent (a process may have stopped in between): each invitation counted once by
+   * its SMS id (store/lua/campaign-move-2.lua), each SMS listed among those awaiting a receipt (a
+   * second entry is skipped by the sweep: store/awaited-receipts.ts). On a single Redis nothing:
+   * `record` wrote it with the records.
+   */
+  async progressAgain({ at, counted, awaited, awaitedTtlSeconds }: SentProgress): Promise<void> {
+    if (!this.redis.isCluster) return;
+    await Promise.all([
+      new AwaitedReceipts(this.redis, this.keys, awaitedTtlSeconds).add(awaited, at),
+      ...counted.map((c) => this.parts.campaigns.countSent(c.campaign, c.conversationId, c.smsId, at)),
+    ]);
   }
 
   /**
@@ -84,11 +137,27 @@ export class SentRecords {
     return null;
   }
 
-  /** store/lua/sent-n.lua: the keys of each SMS, then of each link; the values in one argument. */
-  private async send(items: readonly SentSms[], ttlSeconds: number, links: LinkPlan): Promise<void> {
+  /**
+   * store/lua/sent-n.lua: the keys of each SMS, of each link, then of the progress; the values in
+   * one argument.
+   */
+  private async send(
+    items: readonly SentSms[],
+    ttlSeconds: number,
+    links: LinkPlan,
+    progress?: SentProgress,
+  ): Promise<void> {
     const keys: string[] = [];
     for (const i of items) keys.push(this.keys.conversation(i.conversationId), this.parts.sms.key(i));
     for (const [key] of links.slots) keys.push(key);
+    const awaited = progress?.awaited ?? [];
+    const hour = progress ? awaitedHour(progress.at) : 0;
+    if (awaited.length > 0) keys.push(this.keys.awaitingReceipt(hour), this.keys.awaitingHours());
+    const campaigns = new Map<string, number>();
+    for (const { campaign } of progress?.counted ?? [])
+      campaigns.set(campaign, (campaigns.get(campaign) ?? 0) + 1);
+    if (campaigns.size > 0)
+      keys.push(this.keys.campaigns(), ...[...campaigns.keys()].map((id) => this.keys.campaign(id)));
     const values: Buffer[] = [];
     const add = (value: Buffer | string) => {
       const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
@@ -104,6 +173,20 @@ export class SentRecords {
       add(sentRecord(i.templateId, i.campaign));
       add(this.timeline.encode(i.entry));
     }
-    await this.redis.gwSent(keys.length, ...keys, items.length, ttlSeconds, links.ttl, Buffer.concat(values));
+    for (const sms of awaited) add(awaitedMember(sms));
+    await this.redis.gwSent(
+      keys.length,
+      ...keys,
+      items.length,
+      ttlSeconds,
+      links.ttl,
+      Buffer.concat(values),
+      links.slots.length,
+      awaited.length,
+      hour,
+      progress?.awaitedTtlSeconds ?? 0,
+      progress?.at ?? 0,
+      ...[...campaigns].flat(),
+    );
   }
 }

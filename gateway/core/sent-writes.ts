@@ -1,13 +1,13 @@
 /**
  * What the sender writes once the SMSC accepted an SMS — its parts' receipt links, the
  * `sms-status` sent entry in its timeline that marks it sent (its record deleted, or marked sent
- * where there is no such entry to find), the campaign's counter — written for all the SMS
- * accepted in one event-loop turn together: one script call on a single Redis
- * (store/conversations.ts `recordSentMany`, store/lua/sent-n.lua), instead of two round trips per
- * SMS. Then the invitations' `sent` outcome is handed over: after the links, so a receipt can
- * always find its SMS and a stop in between never makes a retried job send it again. The writes
- * of each SMS complete before its job does, so a retried job finds the SMS sent (and hands `sent`
- * over if that had not happened).
+ * where there is no such entry to find), the campaign's `sent` counter, its entry among the SMS
+ * awaiting a final receipt — written for all the SMS accepted in one event-loop turn together:
+ * one script call on a single Redis (store/conversations.ts `recordSentMany`,
+ * store/lua/sent-n.lua), instead of round trips per SMS. Then the invitations' `sent` outcome is
+ * handed over: after the links, so a receipt can always find its SMS and a stop in between never
+ * makes a retried job send it again. The writes of each SMS complete before its job does, so a
+ * retried job finds the SMS sent (and hands `sent` over if that had not happened).
  */
 import DataLoader from 'dataloader';
 import type { SmsOutJob } from '../../queues/jobs.js';
@@ -49,19 +49,26 @@ export class SentWrites {
   }
 
   /**
-   * Resolves once the SMS is recorded as sent (links, record, timeline), then `sent` handed over,
-   * the campaign counted.
+   * Resolves once the SMS is recorded as sent (links, record, timeline, campaign count, awaited
+   * receipt), then `sent` handed over.
    */
   async sent(data: SmsOutJob, result: SubmitResult): Promise<void> {
     await this.loader.load({ data, result });
   }
 
   /**
-   * A job found this invitation SMS already sent (a process stopped between recording it and
-   * handing `sent` over, or the SMS sat in two jobs): hands `sent` over unless its conversation
-   * has it marked, at the time of the sent entry.
+   * A job found this SMS already sent (a process stopped between recording it and handing `sent`
+   * over, or the SMS sat in two jobs): on Cluster writes its campaign count and awaited receipt
+   * again (each idempotent: store/conversations.ts `sentProgressAgain`); for an invitation, hands
+   * `sent` over unless its conversation has it marked, at the time of the sent entry.
    */
   async handOverSent(data: SmsOutJob): Promise<void> {
+    const campaign = countedIn(data);
+    await this.core.store.sentProgressAgain(
+      { conversationId: data.conversationId, smsId: data.smsId, ...(campaign ? { campaign } : {}) },
+      this.core.now(),
+      this.core.awaitedReceipts.ttlSeconds,
+    );
     const { zone } = this.core.calendar;
     const job = sentOutcome(data, this.core.now(), zone);
     if (!job) return;
@@ -96,18 +103,24 @@ export class SentWrites {
         },
       };
     });
-    // The record and links first: from then on a receipt finds its SMS and a retried job sends
-    // nothing. A stop before `sent` is handed over leaves the job to be retried, and the retry,
-    // finding the SMS sent, hands it over (`handOverSent`); marks and job ids keep it to one.
-    await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links));
-    await this.core.outcomes.emit(
-      accepted.map(({ data }) => sentOutcome(data, now, this.core.calendar.zone)),
-    );
     // SMS of a conversation await their final receipt (delivery-unknown.ts); loose ones (`none`) do not.
     const awaited = accepted
       .filter(({ data }) => data.conversationId !== 'none')
       .map(({ data }) => ({ conversationId: data.conversationId, smsId: data.smsId }));
-    await Promise.all([this.core.awaitedReceipts.add(awaited, now), this.countCampaigns(accepted, now)]);
+    const counted = accepted.flatMap(({ data }) => {
+      const campaign = countedIn(data);
+      return campaign ? [{ campaign, conversationId: data.conversationId, smsId: data.smsId }] : [];
+    });
+    const progress = { at: now, counted, awaited, awaitedTtlSeconds: this.core.awaitedReceipts.ttlSeconds };
+    // The record, links, count and awaited entry first, in one write: from then on a receipt finds
+    // its SMS and a retried job sends and counts nothing. A stop before `sent` is handed over
+    // leaves the job to be retried, and the retry, finding the SMS sent, hands it over
+    // (`handOverSent`); marks and job ids keep it to one.
+    await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links), progress);
+    await this.core.outcomes.emit(
+      accepted.map(({ data }) => sentOutcome(data, now, this.core.calendar.zone)),
+    );
+    await this.carriersAccepted(accepted);
     await this.startDeadlines(accepted, now);
     return accepted.map(() => true);
   }
@@ -135,24 +148,24 @@ export class SentWrites {
   }
 
   /**
-   * Invitations sent, per campaign: one increment for all of a turn's SMS of a campaign. And the
-   * carrier whose SMSC accepted an SMS asking for consent is, from now on, the one its
+   * The carrier whose SMSC accepted an SMS asking for consent is, from now on, the one its
    * conversation's state counts for (a second try elsewhere moves it).
    */
-  private async countCampaigns(accepted: readonly Accepted[], now: number): Promise<void> {
-    const counts = new Map<string, number>();
-    // A second try through another carrier (avoidCarriers) was counted at its first.
-    for (const { data } of accepted)
-      if (data.campaign && data.asksConsent && !data.avoidCarriers)
-        counts.set(data.campaign, (counts.get(data.campaign) ?? 0) + 1);
-    const carriers = accepted.flatMap(({ data, result }) =>
-      data.campaign && data.asksConsent && result.carrier !== undefined
-        ? [this.core.campaigns.carrierAccepted(data.campaign, data.conversationId, result.carrier)]
-        : [],
+  private async carriersAccepted(accepted: readonly Accepted[]): Promise<void> {
+    await Promise.all(
+      accepted.flatMap(({ data, result }) =>
+        data.campaign && data.asksConsent && result.carrier !== undefined
+          ? [this.core.campaigns.carrierAccepted(data.campaign, data.conversationId, result.carrier)]
+          : [],
+      ),
     );
-    await Promise.all([
-      ...[...counts].map(([id, n]) => this.core.campaigns.increment(id, 'sent', now, n)),
-      ...carriers,
-    ]);
   }
+}
+
+/**
+ * The campaign whose `sent` counts this SMS: an invitation asking for consent (a second try
+ * through another carrier, avoidCarriers, was counted at its first).
+ */
+function countedIn(data: SmsOutJob): string | undefined {
+  return data.campaign && data.asksConsent && !data.avoidCarriers ? data.campaign : undefined;
 }

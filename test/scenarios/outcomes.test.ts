@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutcomeEmitter } from '../../gateway/core/outcomes.js';
 import { receiptId } from '../../gateway/core/sent-writes.js';
 import { OUTCOME_JOB_NAME, outcomeJobId, type OutcomeJob } from '../../queues/outcomes.js';
+import { createKeys } from '../../store/keys.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { redisClient } from '../support/redis.js';
 import {
   assignment,
   deadlineRuns,
@@ -21,11 +23,13 @@ import {
 } from '../support/scenario.js';
 
 let t: TestGateway;
+const redis = redisClient();
 beforeAll(async () => {
   t = await startTestGateway();
 });
 afterAll(async () => {
   await t?.stop();
+  await redis.quit();
 });
 
 const msisdn = numbers('717');
@@ -156,6 +160,37 @@ describe('outcomes', () => {
       expect(messagesTo(t, phone)).toHaveLength(1);
       expect((await outcomesOf(conv.id)).filter((o) => o.outcome === 'sent')).toEqual([sent]);
       expect(sent.at).toBe(cut[0]?.at);
+    } finally {
+      delete (emitter as { emit?: unknown }).emit;
+    }
+  });
+
+  it("a hand-over of `sent` cut short loses neither the campaign's count nor the awaited receipt, and the retry adds neither again", async () => {
+    const phone = msisdn();
+    const campaign = 'c-cut-short';
+    const emitter = t.gateway.core.outcomes;
+    let cut = 0;
+    // The process stops right after the SMS is recorded sent: the job is retried.
+    emitter.emit = async function (jobs) {
+      if (cut === 0 && jobs.some((j) => j?.campaign === campaign && j.outcome === 'sent')) {
+        cut += 1;
+        throw new Error('stopped after recording the SMS sent');
+      }
+      return OutcomeEmitter.prototype.emit.call(this, jobs);
+    };
+    try {
+      const conv = await invite(t, 'school-meals', phone, MEALS, { campaign });
+      await outcomeReached(conv.id, 'sent');
+      await drained(t, 15_000);
+      expect(cut).toBe(1);
+      expect(messagesTo(t, phone)).toHaveLength(1);
+      expect((await t.gateway.core.campaigns.progress(campaign))?.sent).toBe(1);
+      const timeline = await t.gateway.core.store.timeline(conv.id);
+      const sent = timeline.find((e) => e.kind === 'sms-status' && e.status === 'sent');
+      if (sent?.kind !== 'sms-status') throw new Error('no sent entry');
+      const hour = createKeys(t.prefixes.keyPrefix).awaitingReceipt(Math.floor(sent.at / 3600_000));
+      const awaited = await redis.lrange(hour, 0, -1);
+      expect(awaited.filter((m) => m.startsWith(`${conv.id} `))).toEqual([`${conv.id} ${sent.smsId}`]);
     } finally {
       delete (emitter as { emit?: unknown }).emit;
     }

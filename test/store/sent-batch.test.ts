@@ -96,6 +96,56 @@ describe('recording the SMS accepted in one turn', () => {
     expect(await store.receipts.find(['kcell:gone-a'])).toEqual({ conversationId: 'gone', id: 'gone-a' });
     expect(await store.sentPart('gone', 'gone-a')).toBeUndefined();
   });
+
+  it("adds the turn's campaign counts and awaited receipts in the same call", async () => {
+    const keys = createKeys(testPrefix('sent-progress'));
+    const store = await testStore(redis, keys);
+    const at = 1_700_000_000_000;
+    const hour = Math.floor(at / 3600_000);
+    const items = ['p1', 'p2', 'p3'].map((c) => ({
+      conversationId: c,
+      smsId: '0.0',
+      templateId: 't',
+      entry: sent(c, at),
+    }));
+    for (const c of ['p1', 'p2', 'p3'])
+      expect(await store.commit(-1, conversation(c), [], [], false)).toBe(true);
+    const links = store.receipts.plan([{ ids: ['kcell:p1-a'], conversationId: 'p1' }]);
+    await store.recordSentMany(items, 600, links, {
+      at,
+      counted: items.map(({ conversationId, smsId }, n) => ({
+        campaign: n < 2 ? 'spring' : 'autumn',
+        conversationId,
+        smsId,
+      })),
+      awaited: items.map(({ conversationId, smsId }) => ({ conversationId, smsId })),
+      awaitedTtlSeconds: 3600,
+    });
+    expect(await store.timeline('p3')).toEqual([items[2]!.entry]);
+    expect(await store.receipts.find(['kcell:p1-a'])).toEqual({ conversationId: 'p1', id: 'p1-a' });
+    expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
+    expect((await store.campaigns.progress('autumn'))?.sent).toBe(1);
+    expect(await redis.zscore(keys.campaigns(), 'spring')).toBe(String(at));
+    expect(await redis.lrange(keys.awaitingReceipt(hour), 0, -1)).toEqual(['p1 0.0', 'p2 0.0', 'p3 0.0']);
+    expect(await redis.ttl(keys.awaitingReceipt(hour))).toBeGreaterThan(3500);
+    expect(await redis.zrange(keys.awaitingHours(), 0, -1)).toEqual([String(hour)]);
+    // Without campaigns or awaited SMS, nothing of either is written.
+    await store.recordSentMany(
+      [{ ...items[0]!, smsId: '0.1', entry: { ...items[0]!.entry, smsId: '0.1' } }],
+      600,
+      {
+        slots: [],
+        ttl: 60,
+      },
+      { at: at + 3600_000, counted: [], awaited: [], awaitedTtlSeconds: 3600 },
+    );
+    expect(await redis.exists(keys.awaitingReceipt(hour + 1))).toBe(0);
+    expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
+    // A job that finds an SMS sent writes nothing again on a single Redis.
+    await store.sentProgressAgain({ conversationId: 'p1', smsId: '0.0', campaign: 'spring' }, at, 3600);
+    expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
+    expect(await redis.llen(keys.awaitingReceipt(hour))).toBe(3);
+  });
 });
 
 describe('the mark of a sent SMS', () => {
