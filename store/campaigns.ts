@@ -101,6 +101,25 @@ export class CampaignStore {
     );
   }
 
+  /**
+   * Invitation SMS `smsId` of conversation `id` was sent: `sent` counts it once, however often
+   * this is repeated (its id kept with the conversation's member: store/lua/campaign-move-2.lua).
+   * Used on Cluster, where the count cannot share the SMS record's script call
+   * (store/sent-records.ts).
+   */
+  async countSent(campaign: string, id: string, smsId: string, now: number): Promise<void> {
+    await Promise.all([
+      this.scripts.gwCampaignMove(
+        this.keys.campaign(campaign),
+        this.keys.campaignMembers(campaign),
+        'sent',
+        id,
+        smsId,
+      ),
+      this.redis.zadd(this.keys.campaigns(), now, campaign),
+    ]);
+  }
+
   private get scripts(): RedisClient {
     return withScripts(this.redis);
   }

@@ -331,6 +331,29 @@ export class ConversationStore {
     await this.sent.record(items, ttlSeconds, links, progress);
   }
 
+  /**
+   * A job found SMS `smsId` of `conversationId` sent: on Cluster, where its progress follows its
+   * record, that progress written again, idempotently (store/sent-records.ts `progressAgain`), at
+   * the time of its sent entry (`now` when the conversation is gone, then with nothing awaited).
+   * Nothing on a single Redis, where the record's own script call wrote it.
+   */
+  async sentProgressAgain(
+    sms: { readonly conversationId: string; readonly smsId: string; readonly campaign?: string },
+    now: number,
+    awaitedTtlSeconds: number,
+  ): Promise<void> {
+    if (!this.redis.isCluster) return;
+    const { conversationId, smsId, campaign } = sms;
+    const timeline = conversationId === 'none' ? [] : await this.timeline(conversationId);
+    const entry = timeline.find((e) => e.kind === 'sms-status' && e.smsId === smsId && e.status === 'sent');
+    await this.sent.progressAgain({
+      at: entry?.at ?? now,
+      counted: campaign !== undefined ? [{ campaign, conversationId, smsId }] : [],
+      awaited: entry ? [{ conversationId, smsId }] : [],
+      awaitedTtlSeconds,
+    });
+  }
+
   /** The sent SMS and part of a conversation an SMSC id names (store/sent-records.ts). */
   async sentPart(conversationId: string, id: string): Promise<SentPart | null | undefined> {
     return this.sent.sentPart(conversationId, id);

@@ -26,16 +26,24 @@ export interface SentSms {
   readonly entry: TimelineEntry;
 }
 
+/** An invitation that counts in its campaign's `sent` (store/campaigns.ts). */
+export interface CountedSms {
+  readonly campaign: string;
+  readonly conversationId: string;
+  readonly smsId: string;
+}
+
 /**
  * What the SMS of one turn add to the progress the gateway keeps, written with their records so
- * that a process stopped in between loses none of it (a retried job finds the SMS sent and
- * writes nothing again).
+ * that a process stopped in between loses none of it: on a single Redis in the same script call;
+ * on Cluster right after it, each write idempotent, and written again by a job that finds its SMS
+ * sent (`progressAgain`).
  */
 export interface SentProgress {
   /** When the SMSC accepted them (epoch ms). */
   readonly at: number;
-  /** Invitations counted per campaign (its `sent` counter: store/campaigns.ts). */
-  readonly campaigns: ReadonlyMap<string, number>;
+  /** Invitations that count in their campaign's `sent` counter. */
+  readonly counted: readonly CountedSms[];
   /** SMS that now await their final receipt (store/awaited-receipts.ts). */
   readonly awaited: readonly AwaitedSms[];
   /** How long each hour's list of awaited SMS is kept (seconds). */
@@ -69,9 +77,8 @@ export class SentRecords {
    * Records `items` sent, each record kept `ttlSeconds` where it is kept, with `links` and
    * `progress`. One script call on a single Redis, where keys of many conversations, campaigns and
    * hours may share one. On Cluster, where they lie in many slots, one call per SMS (its two keys
-   * share the conversation's slot), the links by themselves before, the progress after: there a
-   * process stopped between the SMS's call and the progress loses its count and its awaited entry
-   * (docs/reliability.md).
+   * share the conversation's slot), the links by themselves before, the progress after
+   * (`progressAgain`).
    */
   async record(
     items: readonly SentSms[],
@@ -82,15 +89,25 @@ export class SentRecords {
     if (this.redis.isCluster) {
       await this.parts.receipts.write(links);
       await Promise.all(items.map((i) => this.send([i], ttlSeconds, { slots: [], ttl: links.ttl })));
-      if (!progress) return;
-      const { at, campaigns, awaited, awaitedTtlSeconds } = progress;
-      await Promise.all([
-        new AwaitedReceipts(this.redis, this.keys, awaitedTtlSeconds).add(awaited, at),
-        ...[...campaigns].map(([id, n]) => this.parts.campaigns.increment(id, 'sent', at, n)),
-      ]);
+      if (progress) await this.progressAgain(progress);
       return;
     }
     await this.send(items, ttlSeconds, links, progress);
+  }
+
+  /**
+   * On Cluster, the progress of SMS recorded sent, written after their records and again by a job
+   * that finds one sent (a process may have stopped in between): each invitation counted once by
+   * its SMS id (store/lua/campaign-move-2.lua), each SMS listed among those awaiting a receipt (a
+   * second entry is skipped by the sweep: store/awaited-receipts.ts). On a single Redis nothing:
+   * `record` wrote it with the records.
+   */
+  async progressAgain({ at, counted, awaited, awaitedTtlSeconds }: SentProgress): Promise<void> {
+    if (!this.redis.isCluster) return;
+    await Promise.all([
+      new AwaitedReceipts(this.redis, this.keys, awaitedTtlSeconds).add(awaited, at),
+      ...counted.map((c) => this.parts.campaigns.countSent(c.campaign, c.conversationId, c.smsId, at)),
+    ]);
   }
 
   /**
@@ -136,9 +153,11 @@ export class SentRecords {
     const awaited = progress?.awaited ?? [];
     const hour = progress ? awaitedHour(progress.at) : 0;
     if (awaited.length > 0) keys.push(this.keys.awaitingReceipt(hour), this.keys.awaitingHours());
-    const campaigns = [...(progress?.campaigns ?? [])];
-    if (campaigns.length > 0)
-      keys.push(this.keys.campaigns(), ...campaigns.map(([id]) => this.keys.campaign(id)));
+    const campaigns = new Map<string, number>();
+    for (const { campaign } of progress?.counted ?? [])
+      campaigns.set(campaign, (campaigns.get(campaign) ?? 0) + 1);
+    if (campaigns.size > 0)
+      keys.push(this.keys.campaigns(), ...[...campaigns.keys()].map((id) => this.keys.campaign(id)));
     const values: Buffer[] = [];
     const add = (value: Buffer | string) => {
       const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
@@ -167,7 +186,7 @@ export class SentRecords {
       hour,
       progress?.awaitedTtlSeconds ?? 0,
       progress?.at ?? 0,
-      ...campaigns.flat(),
+      ...[...campaigns].flat(),
     );
   }
 }

@@ -139,7 +139,7 @@ async function sendSms(
 ): Promise<Outcome> {
   if (!mine(record, owner)) {
     // Sent by a job that may have stopped before handing `sent` over.
-    if (record.state === 'sent' && data.invitation) await ctx.writes.handOverSent(data);
+    if (record.state === 'sent') await ctx.writes.handOverSent(data);
     return { kind: 'skipped' };
   }
   if (isTestId(data.conversationId)) return simulate(ctx, data);

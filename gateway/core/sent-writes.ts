@@ -57,11 +57,18 @@ export class SentWrites {
   }
 
   /**
-   * A job found this invitation SMS already sent (a process stopped between recording it and
-   * handing `sent` over, or the SMS sat in two jobs): hands `sent` over unless its conversation
-   * has it marked, at the time of the sent entry.
+   * A job found this SMS already sent (a process stopped between recording it and handing `sent`
+   * over, or the SMS sat in two jobs): on Cluster writes its campaign count and awaited receipt
+   * again (each idempotent: store/conversations.ts `sentProgressAgain`); for an invitation, hands
+   * `sent` over unless its conversation has it marked, at the time of the sent entry.
    */
   async handOverSent(data: SmsOutJob): Promise<void> {
+    const campaign = countedIn(data);
+    await this.core.store.sentProgressAgain(
+      { conversationId: data.conversationId, smsId: data.smsId, ...(campaign ? { campaign } : {}) },
+      this.core.now(),
+      this.core.awaitedReceipts.ttlSeconds,
+    );
     const { zone } = this.core.calendar;
     const job = sentOutcome(data, this.core.now(), zone);
     if (!job) return;
@@ -100,12 +107,11 @@ export class SentWrites {
     const awaited = accepted
       .filter(({ data }) => data.conversationId !== 'none')
       .map(({ data }) => ({ conversationId: data.conversationId, smsId: data.smsId }));
-    const progress = {
-      at: now,
-      campaigns: sentPerCampaign(accepted),
-      awaited,
-      awaitedTtlSeconds: this.core.awaitedReceipts.ttlSeconds,
-    };
+    const counted = accepted.flatMap(({ data }) => {
+      const campaign = countedIn(data);
+      return campaign ? [{ campaign, conversationId: data.conversationId, smsId: data.smsId }] : [];
+    });
+    const progress = { at: now, counted, awaited, awaitedTtlSeconds: this.core.awaitedReceipts.ttlSeconds };
     // The record, links, count and awaited entry first, in one write: from then on a receipt finds
     // its SMS and a retried job sends and counts nothing. A stop before `sent` is handed over
     // leaves the job to be retried, and the retry, finding the SMS sent, hands it over
@@ -156,12 +162,10 @@ export class SentWrites {
   }
 }
 
-/** Invitations sent, per campaign: one increment for all of a turn's SMS of a campaign. */
-function sentPerCampaign(accepted: readonly Accepted[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  // A second try through another carrier (avoidCarriers) was counted at its first.
-  for (const { data } of accepted)
-    if (data.campaign && data.asksConsent && !data.avoidCarriers)
-      counts.set(data.campaign, (counts.get(data.campaign) ?? 0) + 1);
-  return counts;
+/**
+ * The campaign whose `sent` counts this SMS: an invitation asking for consent (a second try
+ * through another carrier, avoidCarriers, was counted at its first).
+ */
+function countedIn(data: SmsOutJob): string | undefined {
+  return data.campaign && data.asksConsent && !data.avoidCarriers ? data.campaign : undefined;
 }

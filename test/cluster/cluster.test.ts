@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CampaignStore } from '../../store/campaigns.js';
 import { homeSchoolingParams, HALYK, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster.js';
 import { missing, redisCli } from '../support/requires.js';
-import { deadlineRuns } from '../support/scenario.js';
+import { deadlineRuns, drained, messagesTo } from '../support/scenario.js';
 
 let cluster: RedisClusterHandle;
 let t: TestGateway;
@@ -61,6 +62,51 @@ describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
     expect(await store.sms.claim([sms], 'again', 60)).toEqual([
       { state: 'sent', templateId: null, campaign: null },
     ]);
+  });
+
+  it('counts an invitation in its campaign and lists it as awaiting its receipt once, also when the process stopped while writing them', async () => {
+    const to = '77015550003';
+    const campaign = 'cluster-cut';
+    const { campaigns } = t.gateway.core.store;
+    let cut = 0;
+    // The process stops after the SMS is recorded sent, as it writes the campaign's count (in
+    // another slot): the job is retried.
+    campaigns.countSent = async function (...args) {
+      if (cut === 0) {
+        cut += 1;
+        throw new Error('stopped while writing the progress');
+      }
+      return CampaignStore.prototype.countSent.apply(this, args);
+    };
+    try {
+      const { conversation } = await t.gateway.core.conversations.invite({
+        service: 'home-schooling',
+        externalId: 'cluster-3',
+        msisdn: to,
+        language: 'kk',
+        params: homeSchoolingParams([KASPI]),
+        campaign,
+      });
+      await t.sim.nextMessage((m) => m.destination === to);
+      await eventually(
+        () => t.gateway.core.queues.outcomes.getJob(`${conversation.id}.sent`),
+        '`sent` handed over by the retried job',
+      );
+      await drained(t, 15_000);
+      expect(cut).toBe(1);
+      expect(messagesTo(t, to)).toHaveLength(1);
+      expect((await campaigns.progress(campaign))?.sent).toBe(1);
+      const sent = (await t.gateway.core.store.timeline(conversation.id)).find(
+        (e) => e.kind === 'sms-status' && e.status === 'sent',
+      );
+      if (sent?.kind !== 'sms-status') throw new Error('no sent entry');
+      const { sms } = await t.gateway.core.awaitedReceipts.page(Math.floor(sent.at / 3600_000), '0', 1000);
+      expect(sms.filter((s) => s.conversationId === conversation.id)).toEqual([
+        { conversationId: conversation.id, smsId: sent.smsId },
+      ]);
+    } finally {
+      delete (campaigns as { countSent?: unknown }).countSent;
+    }
   });
 
   it('fires due deadlines: a sweep claims them in the {deadlines} slot and commits each alone', async () => {

@@ -42,4 +42,35 @@ describe('campaign counts per carrier', () => {
     expect(await redis.hkeys(keys.campaignMembers(c))).toEqual(expect.arrayContaining(['a', 'c']));
     expect(await redis.hexists(keys.campaignMembers(c), 'b')).toBe(0);
   });
+
+  it('count an invitation in `sent` once by its SMS id, however often it is repeated, and keep following its carrier', async () => {
+    const keys = createKeys(testPrefix('cc-sent'));
+    const store = new CampaignStore(redis, keys);
+    const c = 'c-2';
+    // The count before and after its state and carrier, and repeated (a job retried on Cluster).
+    await store.countSent(c, 'a', '0.0', 1);
+    await store.moveState(c, { id: 'a', from: null, to: 'invited', ended: false }, 1);
+    await store.countSent(c, 'a', '0.0', 2);
+    await store.carrierAccepted(c, 'a', 'kcell');
+    await store.countSent(c, 'a', '0.0', 3);
+    await store.moveState(c, { id: 'b', from: null, to: 'invited', ended: false }, 1);
+    await store.carrierAccepted(c, 'b', 'beeline');
+    await store.countSent(c, 'b', '0.0', 4);
+    await store.countSent(c, 'b', '0.0', 4);
+    expect(await store.progress(c)).toMatchObject({
+      sent: 2,
+      states: { invited: 2 },
+      carriers: { kcell: { states: { invited: 1 } }, beeline: { states: { invited: 1 } } },
+    });
+    // Another invitation SMS of the same conversation counts.
+    await store.countSent(c, 'a', '1.0', 5);
+    await store.carrierAccepted(c, 'a', 'beeline');
+    await store.moveState(c, { id: 'a', from: 'invited', to: 'consented', ended: false }, 6);
+    expect(await store.progress(c)).toMatchObject({
+      sent: 3,
+      states: { invited: 1, consented: 1 },
+      carriers: { beeline: { states: { invited: 1, consented: 1 } } },
+    });
+    expect(await redis.hget(keys.campaignMembers(c), 'a')).toBe('consented beeline 1.0');
+  });
 });

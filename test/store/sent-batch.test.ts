@@ -114,10 +114,11 @@ describe('recording the SMS accepted in one turn', () => {
     const links = store.receipts.plan([{ ids: ['kcell:p1-a'], conversationId: 'p1' }]);
     await store.recordSentMany(items, 600, links, {
       at,
-      campaigns: new Map([
-        ['spring', 2],
-        ['autumn', 1],
-      ]),
+      counted: items.map(({ conversationId, smsId }, n) => ({
+        campaign: n < 2 ? 'spring' : 'autumn',
+        conversationId,
+        smsId,
+      })),
       awaited: items.map(({ conversationId, smsId }) => ({ conversationId, smsId })),
       awaitedTtlSeconds: 3600,
     });
@@ -139,10 +140,14 @@ describe('recording the SMS accepted in one turn', () => {
         slots: [],
         ttl: 60,
       },
-      { at: at + 3600_000, campaigns: new Map(), awaited: [], awaitedTtlSeconds: 3600 },
+      { at: at + 3600_000, counted: [], awaited: [], awaitedTtlSeconds: 3600 },
     );
     expect(await redis.exists(keys.awaitingReceipt(hour + 1))).toBe(0);
     expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
+    // A job that finds an SMS sent writes nothing again on a single Redis.
+    await store.sentProgressAgain({ conversationId: 'p1', smsId: '0.0', campaign: 'spring' }, at, 3600);
+    expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
+    expect(await redis.llen(keys.awaitingReceipt(hour))).toBe(3);
   });
 });
 
