@@ -16,7 +16,8 @@ import { packHex } from './hex-pack.js';
 import type { SmsStatusEntry, TimelineEntry } from './timeline-entry.js';
 
 /** The entry's tag (the file's comment). */
-const TAG = 0x1b;
+export const SENT_ENTRY_TAG = 0x1b;
+const TAG = SENT_ENTRY_TAG;
 const HEAD = 8;
 const PACKED_ID = 0x80;
 const UPPER_CASE = 0x40;

@@ -13,7 +13,7 @@ import { splitConversation } from './conversation-format.js';
 import type { Keys } from './keys.js';
 import type { LinkPlan, ReceiptIndex } from './receipts.js';
 import { sentRecord, type SmsRecords } from './sms-record.js';
-import { decodeSentEntry } from './sent-entry.js';
+import { decodeSentEntry, SENT_ENTRY_TAG } from './sent-entry.js';
 import { splitEntries, type TimelineCodec } from './timeline-codec.js';
 import type { TimelineEntry } from './timeline-entry.js';
 
@@ -58,8 +58,6 @@ export interface SentPart {
   readonly parts: number;
   readonly asksConsent: boolean;
 }
-
-const SENT_TAG = 0x1b;
 
 export class SentRecords {
   constructor(
@@ -123,7 +121,7 @@ export class SentRecords {
     const entries = splitEntries(splitConversation(value).entries).reverse();
     for (const compact of [true, false]) {
       for (const raw of entries) {
-        if ((raw[0] === SENT_TAG) !== compact) continue;
+        if ((raw[0] === SENT_ENTRY_TAG) !== compact) continue;
         const decoded = compact ? [decodeSentEntry(raw)] : (await this.timeline.decode(raw)).reverse();
         for (const entry of decoded) {
           if (entry?.kind !== 'sms-status' || entry.status !== 'sent' || !entry.messageIds) continue;

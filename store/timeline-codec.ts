@@ -10,13 +10,12 @@ import { z } from 'zod';
 import { GatewayError } from '../common/errors.js';
 import { checkedJson } from './checked.js';
 import { decodeReceiptEntry, encodeReceiptEntry } from './receipt-entry.js';
-import { decodeSentEntry, encodeSentEntry } from './sent-entry.js';
+import { decodeSentEntry, encodeSentEntry, SENT_ENTRY_TAG as SENT_TAG } from './sent-entry.js';
 import type { TextCodec } from './text-codec.js';
 import { TIMELINE_ENTRY, type TimelineEntry } from './timeline-entry.js';
 
 const ENTRIES = z.union([TIMELINE_ENTRY, z.array(TIMELINE_ENTRY).min(2)]);
 
-const SENT_TAG = 0x1b;
 const RUN_TAG = 0x1d;
 const MAX_ENTRY_BYTES = 0xffff;
 /** Characters of a text kept when its entry is too long to store. */
