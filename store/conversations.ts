@@ -31,7 +31,7 @@ import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
 import { TimelineCodec } from './timeline-codec.js';
-import type { TimelineEntry } from './timeline-entry.js';
+import { sentEntry, type TimelineEntry } from './timeline-entry.js';
 import { WorklistStore } from './worklists.js';
 
 export type * from './timeline-entry.js';
@@ -345,7 +345,7 @@ export class ConversationStore {
     if (!this.redis.isCluster) return;
     const { conversationId, smsId, campaign } = sms;
     const timeline = conversationId === 'none' ? [] : await this.timeline(conversationId);
-    const entry = timeline.find((e) => e.kind === 'sms-status' && e.smsId === smsId && e.status === 'sent');
+    const entry = sentEntry(timeline, smsId);
     await this.sent.progressAgain({
       at: entry?.at ?? now,
       counted: campaign !== undefined ? [{ campaign, conversationId, smsId }] : [],

@@ -123,6 +123,11 @@ export function smsStatuses(timeline: readonly TimelineEntry[], smsId: string): 
   return timeline.filter((e): e is SmsStatusEntry => e.kind === 'sms-status' && e.smsId === smsId);
 }
 
+/** The entry saying the SMSC accepted the SMS `smsId` (its time starts deadlines and `sent`). */
+export function sentEntry(timeline: readonly TimelineEntry[], smsId: string): SmsStatusEntry | undefined {
+  return smsStatuses(timeline, smsId).find((e) => e.status === 'sent');
+}
+
 const at = z.number();
 const encoding = z.enum(['gsm7', 'ucs2']);
 const count = z.number().int().nonnegative();

@@ -12,6 +12,7 @@
 import DataLoader from 'dataloader';
 import type { SmsOutJob } from '../../queues/jobs.js';
 import type { SentSms } from '../../store/conversations.js';
+import { sentEntry } from '../../store/timeline-entry.js';
 import { sentOutcome } from './outcomes.js';
 import type { SubmitResult } from './ports.js';
 import type { Core } from './runtime.js';
@@ -74,10 +75,7 @@ export class SentWrites {
     if (!job) return;
     const [marked] = await this.core.store.outcomes.marked([job]);
     if (marked !== false) return;
-    const timeline = await this.core.store.timeline(data.conversationId);
-    const entry = timeline.find(
-      (e) => e.kind === 'sms-status' && e.smsId === data.smsId && e.status === 'sent',
-    );
+    const entry = sentEntry(await this.core.store.timeline(data.conversationId), data.smsId);
     await this.core.outcomes.emit([entry ? sentOutcome(data, entry.at, zone) : job]);
   }
 

@@ -11,7 +11,7 @@
 import { asError } from '../../common/errors.js';
 import { isOpen, type Conversation } from '../../dialogue/conversation.js';
 import { isWindowOpen, nextOpening } from '../../dialogue/window.js';
-import { ofKind, smsStatuses } from '../../store/timeline-entry.js';
+import { ofKind, sentEntry } from '../../store/timeline-entry.js';
 import { PENDING_CHECK_MS } from './conversations.js';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
@@ -90,7 +90,7 @@ async function startPendingDeadline(core: Core, conv: Conversation): Promise<voi
   const timeline = await core.store.timeline(conv.id);
   const template = core.services.get(conv.service)?.stages[conv.deadlineOnSent ?? '']?.send;
   const sms = timeline.filter(ofKind('sms')).findLast((e) => e.templateId === template);
-  const sent = sms && smsStatuses(timeline, sms.smsId).find((e) => e.status === 'sent');
+  const sent = sms && sentEntry(timeline, sms.smsId);
   if (template && sent) {
     const result = await core.conversations.apply(
       conv.id,
