@@ -4,12 +4,15 @@
  * binds, deliver_sm, acknowledgements sent). Each round creates its own conversations, has the
  * edge store one reply (`123#3#1`) for each while the `inbound` queue is paused, starts its
  * workers processes, resumes the queue and times until every consent is in `assignments`.
- * CPU per reply: the workers processes (/proc), this process, and the three Redis masters.
+ * CPU per reply: the workers processes (/proc), this process, the three Redis masters and the
+ * SMSC peer; `cores_busy_<n>p` is their sum times the rate: the cores the round kept busy, which
+ * shows where more processes stop adding throughput (the machine's cores are full).
  *
  *   npx tsx bench/cluster.ts [--conversations=4000] [--processes=3]
  *
  * The figures feed docs/scaling.md: processes and Cluster masters from CPU per unit of work.
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -61,7 +64,10 @@ const invite = (g: GatewayHandle, i: number) =>
 const mastersCpuMs = async (): Promise<number> =>
   (await Promise.all(masters.map((m) => redisCpuMs(m)))).reduce((a, b) => a + b, 0);
 
-const figures: Record<string, number> = { conversations_per_round: CONVERSATIONS };
+const figures: Record<string, number> = {
+  conversations_per_round: CONVERSATIONS,
+  cores: availableParallelism(),
+};
 try {
   const { conversation } = await invite(gateway, 9_000_000);
   const parts = await smsParts(gateway, conversation.id);
@@ -92,6 +98,7 @@ try {
     );
     const workersCpu = workers.map((w) => processCpuMs(w.pid));
     const redisCpu = await mastersCpuMs();
+    const sinkCpu = processCpuMs(sink.pid);
     const cpu = process.cpuUsage();
     const started = performance.now();
     await inbound.resume();
@@ -102,15 +109,20 @@ try {
     const workersMs = perReply(workers.reduce((n, w, i) => n + processCpuMs(w.pid) - workersCpu[i]!, 0));
     const redisMs = perReply((await mastersCpuMs()) - redisCpu);
     const edgeMs = perReply(cpuMsSince(cpu));
+    const sinkMs = perReply(processCpuMs(sink.pid) - sinkCpu);
     const rate = (CONVERSATIONS / ms) * 1000;
+    const coresBusy = ((workersMs + redisMs + edgeMs + sinkMs) * rate) / 1000;
     console.log(
       `${processes} workers process(es): ${fmt(CONVERSATIONS)} replies decided in ${fmt(ms)} ms = ${fmt(rate)}/s; ` +
-        `CPU per reply: workers ${workersMs.toFixed(3)} ms, edge ${edgeMs.toFixed(3)} ms, 3 masters ${redisMs.toFixed(3)} ms`,
+        `CPU per reply: workers ${workersMs.toFixed(3)} ms, edge ${edgeMs.toFixed(3)} ms, 3 masters ${redisMs.toFixed(3)} ms, ` +
+        `SMSC peer ${sinkMs.toFixed(3)} ms; ${coresBusy.toFixed(2)} of ${figures.cores} cores busy`,
     );
     figures[`replies_per_s_${processes}p`] = rate;
     figures[`workers_cpu_ms_per_reply_${processes}p`] = workersMs;
     figures[`redis_cpu_ms_per_reply_${processes}p`] = redisMs;
     figures[`edge_cpu_ms_per_reply_${processes}p`] = edgeMs;
+    figures[`sink_cpu_ms_per_reply_${processes}p`] = sinkMs;
+    figures[`cores_busy_${processes}p`] = coresBusy;
     await Promise.all(workers.map((w) => w.stop()));
   }
   summary(figures);

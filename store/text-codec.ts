@@ -11,9 +11,9 @@
  * instance. DO NOT CHANGE the form: it is persisted.
  */
 import { createHash } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { GatewayError } from '../common/errors.js';
 import type { Keys } from './keys.js';
+import { RawDeflate } from './raw-deflate.js';
 import type { RedisClient } from './connection.js';
 
 /** The tag of a packed document. */
@@ -48,8 +48,19 @@ async function storeDictionary(
   return [id, dict];
 }
 
+/** A dictionary as the codec uses it: its kept zlib streams and the head of what it packs. */
+interface Dictionary {
+  readonly zlib: RawDeflate;
+  /** 0x1F and the dictionary id. */
+  readonly head: Buffer;
+}
+
+function dictionary(id: string, bytes: Buffer): Dictionary {
+  return { zlib: new RawDeflate(bytes), head: Buffer.concat([Buffer.of(PACKED), Buffer.from(id, 'hex')]) };
+}
+
 export class TextCodec {
-  private readonly dictionaries = new Map<string, Buffer>();
+  private readonly dictionaries = new Map<string, Dictionary>();
   /** Template id → the id of its dictionary. */
   private readonly templateIds = new Map<string, string>();
 
@@ -76,11 +87,11 @@ export class TextCodec {
     const [id, dict] = await storeDictionary(redis, keys, given.full);
     const [smallId, smallDict] = await storeDictionary(redis, keys, given.small ?? given.full);
     const codec = new TextCodec(redis, keys, id, smallId);
-    codec.dictionaries.set(id, dict);
-    codec.dictionaries.set(smallId, smallDict);
+    codec.dictionaries.set(id, dictionary(id, dict));
+    codec.dictionaries.set(smallId, dictionary(smallId, smallDict));
     for (const [template, buffer] of given.templates ?? []) {
       const [templateId, templateDict] = await storeDictionary(redis, keys, buffer);
-      codec.dictionaries.set(templateId, templateDict);
+      codec.dictionaries.set(templateId, dictionary(templateId, templateDict));
       codec.templateIds.set(template, templateId);
     }
     return codec;
@@ -93,9 +104,8 @@ export class TextCodec {
   pack(json: string, template?: string): Buffer {
     const own = template === undefined ? undefined : this.templateIds.get(template);
     const id = json.length < SMALL_DOCUMENT ? this.smallId : (own ?? this.currentId);
-    const dict = this.dictionaries.get(id) as Buffer;
-    const body = deflateRawSync(Buffer.from(json, 'utf8'), { dictionary: dict });
-    return Buffer.concat([Buffer.of(PACKED), Buffer.from(id, 'hex'), body]);
+    const dict = this.dictionaries.get(id) as Dictionary;
+    return dict.zlib.deflate(Buffer.from(json, 'utf8'), dict.head);
   }
 
   /** The JSON of a packed document, whichever dictionary packed it. */
@@ -108,15 +118,15 @@ export class TextCodec {
     }
     const idEnd = 1 + ID_LENGTH / 2;
     const dict = await this.dictionary(raw.toString('hex', 1, idEnd));
-    return inflateRawSync(raw.subarray(idEnd), { dictionary: dict }).toString('utf8');
+    return dict.zlib.inflateText(raw.subarray(idEnd));
   }
 
-  private async dictionary(id: string): Promise<Buffer> {
+  private async dictionary(id: string): Promise<Dictionary> {
     let dict = this.dictionaries.get(id);
     if (!dict) {
       const stored = await this.redis.getBuffer(this.keys.dictionary(id));
       if (!stored) throw new Error(`text dictionary ${id} is missing from Redis`);
-      dict = stored;
+      dict = this.dictionaries.get(id) ?? dictionary(id, stored);
       this.dictionaries.set(id, dict);
     }
     return dict;

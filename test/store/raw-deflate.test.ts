@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { RawDeflate } from '../../store/raw-deflate.js';
+
+const DICTIONARY = Buffer.from(
+  'Уважаемый(ая) гражданин(ка)! Вы имеете право на получение государственной услуги {"kind":"sms","text":""}',
+);
+const HEAD = Buffer.from([0x1f, 1, 2, 3, 4, 5, 6]);
+
+/** Documents of every size a store writes, in an order that reuses each stream many times. */
+const documents = [
+  '{"at":1,"kind":"sms-status","status":"sent"}',
+  JSON.stringify({ kind: 'sms', text: 'Уважаемый(ая) гражданин(ка)! '.repeat(40) }),
+  '',
+  JSON.stringify({ kind: 'note', text: randomBytes(3000).toString('base64') }),
+  '{"at":2}',
+];
+
+describe('raw deflate with a kept stream per dictionary', () => {
+  it("writes deflateRawSync's own bytes, document after document", () => {
+    const zlib = new RawDeflate(DICTIONARY);
+    for (const round of [1, 2, 3]) {
+      for (const doc of documents) {
+        const input = Buffer.from(doc + round);
+        const expected = deflateRawSync(input, { dictionary: DICTIONARY });
+        expect(zlib.deflate(input, HEAD)).toEqual(Buffer.concat([HEAD, expected]));
+      }
+    }
+  });
+
+  it('reads back what it packed, and what deflateRawSync packed', () => {
+    const zlib = new RawDeflate(DICTIONARY);
+    for (const doc of documents) {
+      const input = Buffer.from(doc);
+      const packed = zlib.deflate(input, HEAD).subarray(HEAD.length);
+      expect(zlib.inflateText(packed)).toBe(doc);
+      expect(zlib.inflateText(deflateRawSync(input, { dictionary: DICTIONARY }))).toBe(doc);
+    }
+  });
+
+  it('a document larger than its output room goes through zlib whole', () => {
+    const zlib = new RawDeflate(DICTIONARY);
+    const doc = randomBytes(100_000).toString('base64');
+    const packed = zlib.deflate(Buffer.from(doc), HEAD);
+    expect(packed.subarray(0, HEAD.length)).toEqual(HEAD);
+    expect(inflateRawSync(packed.subarray(HEAD.length), { dictionary: DICTIONARY }).toString()).toBe(doc);
+    expect(zlib.inflateText(packed.subarray(HEAD.length))).toBe(doc);
+    expect(zlib.deflate(Buffer.from(documents[1] as string), HEAD)).toEqual(
+      Buffer.concat([HEAD, deflateRawSync(Buffer.from(documents[1] as string), { dictionary: DICTIONARY })]),
+    );
+  });
+
+  it("a corrupt or cut stream throws zlib's own error, and the next document still reads", () => {
+    const zlib = new RawDeflate(DICTIONARY);
+    const good = zlib.deflate(Buffer.from(documents[1] as string), HEAD).subarray(HEAD.length);
+    const cut = good.subarray(0, good.length - 5);
+    const corrupt = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    for (const bad of [cut, corrupt]) {
+      const zlibError = (() => {
+        try {
+          inflateRawSync(bad, { dictionary: DICTIONARY });
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return 'no error';
+      })();
+      expect(() => zlib.inflateText(bad)).toThrow(zlibError);
+      expect(zlib.inflateText(good)).toBe(documents[1]);
+    }
+  });
+});
