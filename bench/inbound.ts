@@ -21,6 +21,7 @@ import {
   commandStats,
   commandsPer,
   cpuMsSince,
+  machineCpuMs,
   fmt,
   homeSchoolingParams,
   msisdn,
@@ -128,6 +129,7 @@ try {
   const cpu = process.cpuUsage();
   const workersCpu = workers ? processCpuMs(workers.pid) : 0;
   const sinkCpu = processCpuMs(sink.pid);
+  const machineCpu = machineCpuMs();
   const started = performance.now();
   const { saturated, decidedMs } = await profiled('inbound', async () => {
     const acks = sink.expect(measured * ackParts);
@@ -145,6 +147,11 @@ try {
   const workersMs = workers ? perReply(processCpuMs(workers.pid) - workersCpu) : 0;
   const redisMs = perReply((await redisCpuMs(admin)) - redisCpu);
   const sinkMs = perReply(processCpuMs(sink.pid) - sinkCpu);
+  // Cores the rest of the machine used meanwhile (other processes, the kernel's own threads).
+  const othersCores = Math.max(
+    0,
+    (machineCpuMs() - machineCpu - measured * (gatewayMs + workersMs + redisMs + sinkMs)) / allMs,
+  );
   const commands = commandsPer(stats, await commandStats(admin), measured);
   console.log(
     `${fmt(measured)} replies at saturation: every consent in assignments ${fmt(decidedMs)} ms after the first deliver_sm, ` +
@@ -172,6 +179,7 @@ try {
     redis_cpu_ms_per_reply: redisMs,
     sink_cpu_ms_per_reply: sinkMs,
     redis_commands_per_reply: commands.calls,
+    others_cores: othersCores,
   });
 } finally {
   await workers?.stop();

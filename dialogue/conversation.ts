@@ -67,6 +67,12 @@ export interface Conversation {
   readonly deadlineFrom?: number | null;
   /** The stage whose deadline starts once its SMS is accepted by the SMSC; null when none waits. */
   readonly deadlineOnSent?: string | null;
+  /**
+   * The smsId of the SMS whose acceptance starts `deadlineOnSent`'s deadline. Its sent entry in
+   * the timeline then holds when the deadline counts from: the store reads the conversation with
+   * that deadline started (store/conversations.ts), before any step writes it into the document.
+   */
+  readonly deadlineSms?: string;
   /** Invitation params as validated for the service. */
   readonly params: Readonly<Record<string, unknown>>;
   /** The numbered list the last offer showed: `{code}#3#1{n}` means offered[n-1]. */

@@ -451,23 +451,34 @@ function onDeliveryFailed(
  * The SMSC accepted an SMS: where the stage waits for its SMS, the stage's deadline counts from
  * this moment (003 item 10: three working days "с момента отправки SMS-сообщения").
  */
+/**
+ * The conversation once the SMSC accepted, at `at`, every part of an SMS of `templateId`: the
+ * stage waiting for that acceptance (`deadlineOnSent`) has its deadline counted from then (003
+ * item 10). Undefined when no stage of the conversation waits for it.
+ */
+export function deadlineStarted(
+  deps: EngineDeps,
+  conv: Conversation,
+  templateId: string,
+  at: number,
+): Conversation | undefined {
+  const stageId = conv.deadlineOnSent;
+  if (!isOpen(conv) || !stageId || stageId !== conv.stage) return undefined;
+  const stage = stageOf(deps.service, stageId);
+  if (!stage.deadline || stage.send !== templateId) return undefined;
+  // The SMS it waited for (`deadlineSms`) is no longer needed.
+  const { deadlineSms: _sms, ...rest } = conv;
+  return { ...rest, deadline: deps.deadline(stage.deadline, at), deadlineFrom: at, deadlineOnSent: null };
+}
+
 function onSent(
   deps: EngineDeps,
   conv: Conversation,
   event: Extract<DialogueEvent, { type: 'sent' }>,
 ): Outcome {
-  const draft: Draft = { conv, messages: [], timeline: [], consent: false };
-  const stageId = conv.deadlineOnSent;
-  if (!isOpen(conv) || !stageId || stageId !== conv.stage) return finish(draft, false);
-  const stage = stageOf(deps.service, stageId);
-  if (!stage.deadline || stage.send !== event.templateId) return finish(draft, false);
-  draft.conv = {
-    ...conv,
-    deadline: deps.deadline(stage.deadline, event.at),
-    deadlineFrom: event.at,
-    deadlineOnSent: null,
-  };
-  return finish(draft);
+  const started = deadlineStarted(deps, conv, event.templateId, event.at);
+  if (!started) return finish({ conv, messages: [], timeline: [], consent: false }, false);
+  return finish({ conv: started, messages: [], timeline: [], consent: false });
 }
 
 /** A waiting conversation goes out: its first stage and SMS, as a new invitation would. */

@@ -24,6 +24,8 @@ const conversation = z.looseObject({
   createdAt: z.number(),
   updatedAt: z.number(),
   deadline: z.number().nullable(),
+  deadlineOnSent: z.string().nullable().optional(),
+  deadlineSms: z.string().optional(),
 });
 
 /**

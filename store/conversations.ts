@@ -26,11 +26,20 @@ import { ReceiptIndex, type LinkPlan } from './receipts.js';
 import type { RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
-import { SentRecords, type SentPart, type SentProgress, type SentSms } from './sent-records.js';
+import {
+  SentRecords,
+  type SentPart,
+  type SentProgress,
+  type SentResult,
+  type SentSms,
+  type StartedDeadline,
+} from './sent-records.js';
 import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
 import { TimelineCodec } from './timeline-codec.js';
+import { acceptedAt } from './sent-entry.js';
+import { splitEntries } from './timeline-codec.js';
 import { sentEntry, type TimelineEntry } from './timeline-entry.js';
 import { WorklistStore } from './worklists.js';
 
@@ -39,7 +48,7 @@ export { splitEntries } from './timeline-codec.js';
 export { CONVERSATION_V1, newConversationId, outcomeBit, splitConversation } from './conversation-format.js';
 export { outboxJson, type OutboxEntry, type StoredOutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
-export type { SentPart, SentProgress, SentSms } from './sent-records.js';
+export type { SentPart, SentProgress, SentResult, SentSms, StartedDeadline } from './sent-records.js';
 
 /** One step of `commitMany`: what `commit` takes, and the state counts it moves. */
 export interface StepCommit {
@@ -66,6 +75,12 @@ export interface HeldStep {
   readonly batch: string;
   readonly field: string;
 }
+
+/**
+ * The conversation once the SMSC accepted, at `at`, the SMS its stage waits for (the dialogue
+ * engine's `deadlineStarted` for that stage's template); undefined when nothing starts.
+ */
+export type DeadlineStarter = (conv: Conversation, at: number) => Conversation | undefined;
 
 export interface StoreOptions {
   /** Seconds a conversation is kept after it ends (RETENTION_DAYS). */
@@ -102,6 +117,7 @@ export class ConversationStore {
   private readonly msisdns: MsisdnIndex;
   private readonly timelineCodec: TimelineCodec;
   private readonly sent: SentRecords;
+  private deadlineStarter: DeadlineStarter | undefined;
 
   constructor(
     private readonly redis: RedisClient,
@@ -160,9 +176,18 @@ export class ConversationStore {
     return this.redis.isCluster;
   }
 
+  /**
+   * How a stage's deadline starts once its SMS is accepted (the core's engine): the sender writes
+   * the acceptance (the sent entry, store/lua/sent-n.lua) and the deadline's index, not a step, and
+   * every read of the conversation starts the deadline from that entry until a step writes it.
+   */
+  startDeadlinesWith(starter: DeadlineStarter): void {
+    this.deadlineStarter = starter;
+  }
+
   async get(id: string): Promise<Conversation | null> {
     const value = await this.rawValue(id);
-    return value ? this.readDoc(splitConversation(value).doc) : null;
+    return value ? this.conversation(value) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
@@ -172,9 +197,7 @@ export class ConversationStore {
   /** Each of `ids`' conversations in order, null where there is none, read in one round trip. */
   async getAll(ids: readonly string[]): Promise<Array<Conversation | null>> {
     const values = await this.rawValues(ids);
-    return Promise.all(
-      values.map((v) => (v ? this.readDoc(splitConversation(v).doc) : Promise.resolve(null))),
-    );
+    return Promise.all(values.map((v) => (v ? this.conversation(v) : Promise.resolve(null))));
   }
 
   /**
@@ -193,6 +216,22 @@ export class ConversationStore {
 
   private async readDoc(raw: Buffer): Promise<Conversation> {
     return checkedConversation(await this.options.codec.unpack(raw));
+  }
+
+  /** A stored conversation string's conversation, its deadline started where its SMS was accepted. */
+  private async conversation(value: Buffer): Promise<Conversation> {
+    const { doc, entries } = splitConversation(value);
+    return this.withDeadlineStarted(await this.readDoc(doc), entries);
+  }
+
+  /**
+   * The conversation with its stage's deadline started, when the document still waits for an SMS
+   * (`deadlineSms`) whose sent entry the timeline holds: what the engine's `sent` step would write.
+   */
+  private withDeadlineStarted(conv: Conversation, entries: Buffer): Conversation {
+    if (!conv.deadlineOnSent || conv.deadlineSms === undefined || !this.deadlineStarter) return conv;
+    const at = acceptedAt(splitEntries(entries), conv.deadlineSms);
+    return at === undefined ? conv : (this.deadlineStarter(conv, at) ?? conv);
   }
 
   /** A conversation's document, packed with the dictionary of its consent SMS's text. */
@@ -320,15 +359,18 @@ export class ConversationStore {
   /**
    * The SMSC accepted these SMS (the sender's writes of one event-loop turn): their sent entries,
    * records and receipt links, with the campaigns' counts and the SMS awaiting receipts they add
-   * (store/sent-records.ts), records kept `ttlSeconds` where kept.
+   * (store/sent-records.ts), records kept `ttlSeconds` where kept; with the deadlines their
+   * acceptance starts in the deadline index, each while its conversation has not moved on. Per SMS
+   * the outcomes its conversation has marked handed over, and which deadlines were indexed.
    */
   async recordSentMany(
     items: readonly SentSms[],
     ttlSeconds: number,
     links: LinkPlan,
     progress?: SentProgress,
-  ): Promise<void> {
-    await this.sent.record(items, ttlSeconds, links, progress);
+    deadlines?: readonly StartedDeadline[],
+  ): Promise<SentResult> {
+    return this.sent.record(items, ttlSeconds, links, progress, deadlines);
   }
 
   /**
@@ -373,7 +415,7 @@ export class ConversationStore {
       this.readDoc(doc),
       this.timelineCodec.decodeAll(entries),
     ]);
-    return { conversation, timeline };
+    return { conversation: this.withDeadlineStarted(conversation, entries), timeline };
   }
 
   /** The conversations of one number, newest first. Ids whose conversation expired are pruned. */

@@ -60,7 +60,7 @@ declare module 'ioredis' {
       windowMs: number,
       ttlMs: number,
     ): Result<number, Context>;
-    gwSent(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    gwSent(numKeys: number, ...keysThenArgs: Arg[]): Result<number[], Context>;
     gwTake(counter: string, limit: number, ttlSeconds: number): Result<number, Context>;
     gwTransferClaim(
       record: string,

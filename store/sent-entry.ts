@@ -118,3 +118,18 @@ export function decodeSentEntry(raw: Buffer): SmsStatusEntry | null {
     ...(flags & ASKS_CONSENT ? { asksConsent: true } : {}),
   };
 }
+
+/**
+ * When the SMSC accepted SMS `smsId`: the `at` of its compact sent entry among a conversation's
+ * stored entries (each a Buffer: timeline-codec.ts `splitEntries`), read without decoding the rest;
+ * undefined when none holds it.
+ */
+export function acceptedAt(entries: readonly Buffer[], smsId: string): number | undefined {
+  const id = Buffer.from(smsId, 'utf8');
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const raw = entries[i] as Buffer;
+    if (raw[0] !== TAG || raw.length < HEAD + 1 + id.length || raw[HEAD] !== id.length) continue;
+    if (raw.compare(id, 0, id.length, HEAD + 1, HEAD + 1 + id.length) === 0) return raw.readUIntBE(1, 6);
+  }
+  return undefined;
+}

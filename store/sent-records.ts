@@ -10,6 +10,7 @@ import { AwaitedReceipts, awaitedHour, awaitedMember, type AwaitedSms } from './
 import type { CampaignStore } from './campaigns.js';
 import type { RedisClient } from './connection.js';
 import { splitConversation } from './conversation-format.js';
+import type { DeadlineIndex } from './deadlines.js';
 import type { Keys } from './keys.js';
 import type { LinkPlan, ReceiptIndex } from './receipts.js';
 import { sentRecord, type SmsRecords } from './sms-record.js';
@@ -50,6 +51,26 @@ export interface SentProgress {
   readonly awaitedTtlSeconds: number;
 }
 
+/**
+ * A deadline an acceptance starts (the engine's `sent` step decided from the conversation at
+ * `version`): indexed with the SMS's record while the conversation is still at that version.
+ */
+export interface StartedDeadline {
+  /** Which of the SMS recorded (its index among them). */
+  readonly sms: number;
+  readonly version: number;
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+/** What recording SMS sent found, per SMS and per deadline given. */
+export interface SentResult {
+  /** The outcomes' bits each SMS's conversation had handed over (its head's); null: none. */
+  readonly marked: ReadonlyArray<number | null>;
+  /** Whether each deadline went to the index (not where its conversation moved on, nor on Cluster). */
+  readonly indexed: readonly boolean[];
+}
+
 /** The part of a sent SMS a receipt names (its receipt link names only the conversation). */
 export interface SentPart {
   readonly smsId: string;
@@ -67,6 +88,7 @@ export class SentRecords {
       readonly receipts: ReceiptIndex;
       readonly sms: SmsRecords;
       readonly campaigns: CampaignStore;
+      readonly deadlines: DeadlineIndex;
     },
     private readonly timeline: TimelineCodec,
   ) {}
@@ -76,21 +98,29 @@ export class SentRecords {
    * `progress`. One script call on a single Redis, where keys of many conversations, campaigns and
    * hours may share one. On Cluster, where they lie in many slots, one call per SMS (its two keys
    * share the conversation's slot), the links by themselves before, the progress after
-   * (`progressAgain`).
+   * (`progressAgain`). `deadlines`: those the acceptances start, indexed in the same call on a
+   * single Redis; on Cluster the index lies in another slot, and none is.
    */
   async record(
     items: readonly SentSms[],
     ttlSeconds: number,
     links: LinkPlan,
     progress?: SentProgress,
-  ): Promise<void> {
+    deadlines: readonly StartedDeadline[] = [],
+  ): Promise<SentResult> {
     if (this.redis.isCluster) {
       await this.parts.receipts.write(links);
-      await Promise.all(items.map((i) => this.send([i], ttlSeconds, { slots: [], ttl: links.ttl })));
+      const each = await Promise.all(
+        items.map((i) => this.send([i], ttlSeconds, { slots: [], ttl: links.ttl }, undefined, [])),
+      );
       if (progress) await this.progressAgain(progress);
-      return;
+      return { marked: each.map((r) => r[0] ?? null), indexed: deadlines.map(() => false) };
     }
-    await this.send(items, ttlSeconds, links, progress);
+    const results = await this.send(items, ttlSeconds, links, progress, deadlines);
+    return {
+      marked: items.map((_, i) => results[i] ?? null),
+      indexed: deadlines.map((_, j) => results[items.length + j] === 1),
+    };
   }
 
   /**
@@ -143,14 +173,19 @@ export class SentRecords {
     items: readonly SentSms[],
     ttlSeconds: number,
     links: LinkPlan,
-    progress?: SentProgress,
-  ): Promise<void> {
+    progress: SentProgress | undefined,
+    deadlines: readonly StartedDeadline[],
+  ): Promise<Array<number | null>> {
     const keys: string[] = [];
     for (const i of items) keys.push(this.keys.conversation(i.conversationId), this.parts.sms.key(i));
     for (const [key] of links.slots) keys.push(key);
     const awaited = progress?.awaited ?? [];
     const hour = progress ? awaitedHour(progress.at) : 0;
     if (awaited.length > 0) keys.push(this.keys.awaitingReceipt(hour), this.keys.awaitingHours());
+    const buckets = deadlines.map((d) =>
+      this.parts.deadlines.bucketOf((items[d.sms] as SentSms).conversationId),
+    );
+    if (deadlines.length > 0) keys.push(this.keys.deadlineBuckets(), ...buckets.map((b) => b.key));
     const campaigns = new Map<string, number>();
     for (const { campaign } of progress?.counted ?? [])
       campaigns.set(campaign, (campaigns.get(campaign) ?? 0) + 1);
@@ -172,7 +207,11 @@ export class SentRecords {
       add(this.timeline.encode(i.entry));
     }
     for (const sms of awaited) add(awaitedMember(sms));
-    await this.redis.gwSent(
+    deadlines.forEach((d, j) => {
+      for (const value of [d.sms + 1, d.version, d.at, buckets[j]?.bucket ?? 0]) add(String(value));
+      add((items[d.sms] as SentSms).conversationId);
+    });
+    const results = await this.redis.gwSent(
       keys.length,
       ...keys,
       items.length,
@@ -184,7 +223,9 @@ export class SentRecords {
       hour,
       progress?.awaitedTtlSeconds ?? 0,
       progress?.at ?? 0,
+      deadlines.length,
       ...[...campaigns].flat(),
     );
+    return results.map((r) => (r < 0 ? null : r));
   }
 }

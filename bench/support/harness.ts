@@ -61,6 +61,26 @@ export function cpuMsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
+/**
+ * CPU milliseconds every core of the machine has been busy so far (Linux /proc/stat; 0 elsewhere):
+ * less the bench's own processes, what other work on the machine took during a measured phase.
+ */
+export function machineCpuMs(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal, in clock ticks of 10 ms.
+    const busy = fields.slice(0, 8).reduce((a, b) => a + b, 0) - (fields[3] ?? 0) - (fields[4] ?? 0);
+    return busy * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Redis server CPU seconds so far (INFO cpu), to charge the store its share. */
 export async function redisCpuMs(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
@@ -318,10 +338,12 @@ export async function startBenchWorkers(options: {
   env?: Record<string, string>;
 }): Promise<{ readonly pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
-  // The production flags, as the bench's own process gets them from `npm run bench`.
+  // The production flags, as the bench's own process gets them from `npm run bench`; more from
+  // BENCH_WORKERS_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp`: a profile of the workers process).
+  const extra = process.env.BENCH_WORKERS_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
   const child = spawn(
     process.execPath,
-    [...GATEWAY_NODE_FLAGS, '--import', 'tsx', 'test/faults/gateway-process.ts'],
+    [...GATEWAY_NODE_FLAGS, ...extra, '--import', 'tsx', 'test/faults/gateway-process.ts'],
     {
       env: {
         ...process.env,

@@ -17,6 +17,7 @@ import {
   type Language,
 } from '../../dialogue/conversation.js';
 import {
+  deadlineStarted,
   start,
   step,
   wait,
@@ -138,6 +139,30 @@ export class ConversationService {
     this.limits = new ReplyLimits(deps.store.replies);
     this.turns = new NumberTurns(deps);
     this.steps = deps.store.commitsInBatches ? new StepBatches(deps.store, deps.outbox) : undefined;
+    deps.store.startDeadlinesWith((conv, at) => this.deadlineStarted(conv, at));
+  }
+
+  /** The conversation with the deadline its stage's SMS starts, accepted at `at` (engine.ts `deadlineStarted`). */
+  private deadlineStarted(conv: Conversation, at: number): Conversation | undefined {
+    const service = this.deps.services.get(conv.service);
+    const template = service?.stages[conv.deadlineOnSent ?? '']?.send;
+    if (!service || template === undefined) return undefined;
+    return deadlineStarted({ service, deadline: this.deps.deadline }, conv, template, at);
+  }
+
+  /**
+   * The deadline the SMSC's acceptance of SMS `smsId` at `at` starts, decided from the
+   * conversation this process committed with it (no read): written with the SMS's sent entry
+   * while the conversation is still at `version` (gateway/core/sent-writes.ts), after which every
+   * read starts it from that entry (store/conversations.ts). Undefined when this process holds no
+   * such conversation, or its stage does not wait for this SMS: the `sent` step then starts it.
+   */
+  acceptanceDeadline(id: string, smsId: string, at: number): { version: number; at: number } | undefined {
+    const conv = this.awaitingSent.get(id);
+    if (!conv || conv.deadlineSms !== smsId) return undefined;
+    this.awaitingSent.delete(id);
+    const started = this.deadlineStarted(conv, at);
+    return started?.deadline != null ? { version: conv.version, at: started.deadline } : undefined;
   }
 
   service(id: string): ServiceDefinition {
@@ -366,6 +391,24 @@ export class ConversationService {
       );
     }
     throw new GatewayError('GW_CONVERSATION_BUSY', `conversation ${id}: too many concurrent transitions`);
+  }
+
+  /**
+   * The `sent` step: the deadline of the stage waiting for SMS `smsId`, counted from its acceptance
+   * at `at`. Where the conversation's readers start it from the sent entry already (its document
+   * names that SMS: store/conversations.ts), there is no step to write, and the deadline goes to
+   * the index here.
+   */
+  async startAcceptanceDeadline(
+    sms: { readonly conversationId: string; readonly smsId: string; readonly templateId: string },
+    at: number,
+  ): Promise<void> {
+    const event = { type: 'sent', templateId: sms.templateId, at } as const;
+    const result = await this.apply(sms.conversationId, event, `sent:${sms.smsId}`);
+    if (result.status !== 'unchanged') return;
+    const conv = result.conversation;
+    if (isOpen(conv) && conv.deadline !== null && conv.deadlineFrom === at && !conv.deadlineOnSent)
+      await this.deps.store.setDeadline(conv.id, conv.deadline);
   }
 
   /** The conversation as this process last committed it awaiting its SMS's acceptance, once. */
@@ -660,6 +703,7 @@ export class ConversationService {
           : {}),
       });
     });
+    next = withDeadlineSms(next, messages, before.version + 1);
     if (next.state !== before.state && isOutcome(next.state)) {
       outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
     }
@@ -826,6 +870,23 @@ function movedCounts(before: Conversation, next: Conversation): { from: string |
 const notFound = (): ApplyResult => ({ status: 'not-found' });
 
 /** What caused a step, as the `event` of its log line. */
+/**
+ * The document with the SMS its stage's deadline waits for (`deadlineSms`: the smsId this step's
+ * commit at `version` gives it), or without one once no stage waits: the store starts the deadline
+ * from that SMS's sent entry (store/conversations.ts).
+ */
+function withDeadlineSms(
+  conv: Conversation,
+  messages: ReadonlyArray<Outcome['messages'][number]>,
+  version: number,
+): Conversation {
+  const starts = messages.findIndex((m) => m.startsDeadline);
+  if (conv.deadlineOnSent && starts >= 0) return { ...conv, deadlineSms: `${version}.${starts}` };
+  if (conv.deadlineOnSent || conv.deadlineSms === undefined) return conv;
+  const { deadlineSms: _sms, ...rest } = conv;
+  return rest;
+}
+
 function causeOf(event: DialogueEvent): string {
   return event.type === 'upstream' ? `upstream.${event.name}` : event.type;
 }

@@ -110,12 +110,16 @@ export class OutcomeEmitter {
   /**
    * Adds each outcome once: one its conversation has marked handed over adds nothing, nor does a
    * job id still in the queue; marks each after the add, so a crash in between is retried.
+   * `known`: whether each job's conversation has it marked, as the caller's own write just read
+   * it (sent-writes.ts); read here otherwise.
    */
-  async emit(jobs: ReadonlyArray<OutcomeJob | undefined>): Promise<void> {
-    const given = jobs.filter((j): j is OutcomeJob => j !== undefined);
+  async emit(jobs: ReadonlyArray<OutcomeJob | undefined>, known?: readonly boolean[]): Promise<void> {
+    const given = jobs.flatMap((j, i) => (j === undefined ? [] : [{ job: j, marked: known?.[i] }]));
     if (given.length === 0) return;
-    const marked = await this.marks.marked(given);
-    const present = given.filter((_, i) => !marked[i]);
+    const unknown = given.filter((g) => g.marked === undefined).map((g) => g.job);
+    const read = unknown.length > 0 ? await this.marks.marked(unknown) : [];
+    let r = 0;
+    const present = given.filter((g) => !(g.marked ?? read[r++])).map((g) => g.job);
     if (present.length === 0) return;
     await this.add(present);
     await this.marks.mark(present);

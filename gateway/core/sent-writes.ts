@@ -7,11 +7,13 @@
  * store/lua/sent-n.lua), instead of round trips per SMS. Then the invitations' `sent` outcome is
  * handed over: after the links, so a receipt can always find its SMS and a stop in between never
  * makes a retried job send it again. The writes of each SMS complete before its job does, so a
- * retried job finds the SMS sent (and hands `sent` over if that had not happened).
+ * retried job finds the SMS sent (and hands `sent` over if that had not happened). The deadline an
+ * invitation's acceptance starts goes to the deadline index in the same call, and its readers
+ * count it from the sent entry (store/conversations.ts): no step is written for it.
  */
 import DataLoader from 'dataloader';
 import type { SmsOutJob } from '../../queues/jobs.js';
-import type { SentSms } from '../../store/conversations.js';
+import { outcomeBit, type SentSms, type StartedDeadline } from '../../store/conversations.js';
 import { sentEntry } from '../../store/timeline-entry.js';
 import { sentOutcome } from './outcomes.js';
 import type { SubmitResult } from './ports.js';
@@ -110,38 +112,53 @@ export class SentWrites {
       return campaign ? [{ campaign, conversationId: data.conversationId, smsId: data.smsId }] : [];
     });
     const progress = { at: now, counted, awaited, awaitedTtlSeconds: this.core.awaitedReceipts.ttlSeconds };
+    const deadlines: StartedDeadline[] = [];
+    accepted.forEach(({ data }, sms) => {
+      const started =
+        data.startsDeadline === true
+          ? this.core.conversations.acceptanceDeadline(data.conversationId, data.smsId, now)
+          : undefined;
+      if (started) deadlines.push({ sms, ...started });
+    });
     // The record, links, count and awaited entry first, in one write: from then on a receipt finds
     // its SMS and a retried job sends and counts nothing. A stop before `sent` is handed over
     // leaves the job to be retried, and the retry, finding the SMS sent, hands it over
     // (`handOverSent`); marks and job ids keep it to one.
-    await store.recordSentMany(records, RECEIPT_TTL_SECONDS, store.receipts.plan(links), progress);
+    const { marked, indexed } = await store.recordSentMany(
+      records,
+      RECEIPT_TTL_SECONDS,
+      store.receipts.plan(links),
+      progress,
+      deadlines,
+    );
+    // The conversations' marks as that write read them: no second read before the add.
+    const sent = outcomeBit('sent');
     await this.core.outcomes.emit(
       accepted.map(({ data }) => sentOutcome(data, now, this.core.calendar.zone)),
+      accepted.map((_, i) => ((marked[i] ?? 0) & sent) !== 0),
     );
     await this.carriersAccepted(accepted);
-    await this.startDeadlines(accepted, now);
+    const started = new Set(deadlines.filter((_, j) => indexed[j]).map((d) => d.sms));
+    await this.startDeadlines(
+      accepted.filter((_, i) => !started.has(i)),
+      now,
+    );
     return accepted.map(() => true);
   }
 
   /**
    * A stage's deadline counts from the SMSC's acceptance of all its SMS's parts (003 item 10):
-   * started here (the turn's steps committed together: step-batches.ts), or, should this fail or
-   * the process stop first, by the sweeper from the sent entry just written
+   * where the sent entries' write did not index it (another process committed the conversation,
+   * a step moved it on, Cluster), started here by the `sent` step (the turn's steps committed
+   * together: step-batches.ts), or indexed from the sent entry the conversation's readers start it
+   * from; should this fail or the process stop first, the sweeper's pending check does so
    * (gateway/core/sweeper.ts).
    */
   private async startDeadlines(accepted: readonly Accepted[], at: number): Promise<void> {
     await Promise.all(
       accepted
         .filter(({ data }) => data.startsDeadline === true)
-        .map(({ data }) =>
-          this.core.conversations
-            .apply(
-              data.conversationId,
-              { type: 'sent', templateId: data.templateId, at },
-              `sent:${data.smsId}`,
-            )
-            .catch(() => undefined),
-        ),
+        .map(({ data }) => this.core.conversations.startAcceptanceDeadline(data, at).catch(() => undefined)),
     );
   }
 

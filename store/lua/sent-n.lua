@@ -12,29 +12,40 @@
   and the campaigns' `sent` counts (store/campaigns.ts), in the same call so that a process stopped
   after it loses neither and a retried job, finding the SMS sent, writes neither again. One script
   call instead of two commands per SMS, one for the links and five for the progress
-  (docs/performance.md).
+  (docs/performance.md). And the deadlines the acceptances start, in the deadline index
+  (includes/deadline.lua): each only while its conversation is at the version the sender decided
+  it from, so no step written since has moved its stage; the conversation's readers start it from
+  the sent entry (store/conversations.ts), and a deadline not indexed here is started by the
+  sender's `sent` step.
 
   KEYS[2i-1 .. 2i]  conversation and record of SMS i = 1 .. n
   KEYS[2n+j]        receipt bucket of link j = 1 .. l
   then, when a > 0  the hour's list of awaited SMS, the sorted set of such hours
+  then, when d > 0  the deadline index of buckets, then the bucket of deadline j = 1 .. d
   then, when m > 0  the sorted set of campaigns, then each campaign's counters k = 1 .. m
   ARGV[1]           n
   ARGV[2], ARGV[3]  TTL of the records, TTL of the buckets (seconds)
   ARGV[4]           the values, each after its length (4 bytes, big-endian): for each link its
                     field and value, for each SMS its record value and its timeline entry
-                    (after the entry's own 2-byte length), then each awaited SMS's entry. One
-                    argument rather than one per value: ioredis's cost grows with the number of
-                    arguments.
+                    (after the entry's own 2-byte length), then each awaited SMS's entry, then
+                    for each deadline its SMS's number i, the conversation's version it was
+                    decided from, the deadline (epoch ms), its bucket's number and the
+                    conversation id. One argument rather than one per value: ioredis's cost grows
+                    with the number of arguments.
   ARGV[5], ARGV[6]  l, a
   ARGV[7], ARGV[8]  the hour (epoch hours), TTL of its list (seconds)
   ARGV[9]           when (epoch ms): the campaigns' score
-  ARGV[8+2k .. 9+2k]  campaign k's id and how many it sent, k = 1 .. m
+  ARGV[10]          d
+  ARGV[9+2k .. 10+2k]  campaign k's id and how many it sent, k = 1 .. m
 
-  Returns: n.
+  Returns: per SMS the outcomes' bits its conversation has handed over (-1: no conversation), then
+  per deadline 1 indexed, 0 not (its conversation moved on or is gone).
 ]]
 --- @include "conversation"
+--- @include "deadline"
 local n = tonumber(ARGV[1])
-local links, awaited = tonumber(ARGV[5]), tonumber(ARGV[6])
+local links, awaited, deadlines = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[10])
+local results, versions = {}, {}
 local blob = ARGV[4]
 local pos = 1
 local function nextValue()
@@ -54,9 +65,17 @@ for i = 1, n do
   local conversation, record = KEYS[2 * i - 1], KEYS[2 * i]
   local recordValue, entry = nextValue(), nextValue()
   local value = redis.call('GET', conversation)
+  results[i] = -1
   if value then
     -- GET and SET rather than APPEND: APPEND leaves up to as much free space as the value holds.
     redis.call('SET', conversation, value .. entry, 'KEEPTTL')
+    if string.byte(value, 1) == CONVERSATION_TAG and #value >= HEAD_BYTES then
+      results[i] = struct.unpack('>I2', value, OUTCOMES_AT)
+      -- A deadline starts from the compact sent entry only (store/conversations.ts reads it).
+      if string.byte(entry, 3) == SENT_ENTRY_TAG then
+        versions[i] = struct.unpack('>I4', value, 2)
+      end
+    end
   end
   -- After the entry: a script cut short must not leave an SMS neither recorded nor in the timeline.
   if value and string.byte(entry, 3) == SENT_ENTRY_TAG then
@@ -78,13 +97,25 @@ if awaited > 0 then
   redis.call('ZADD', hours, ARGV[7], ARGV[7])
   k = k + 2
 end
+if deadlines > 0 then
+  local index = KEYS[k + 1]
+  for j = 1, deadlines do
+    local i, version, at, bucket, id = tonumber(nextValue()), tonumber(nextValue()), nextValue(), nextValue(), nextValue()
+    local indexed = versions[i] == version
+    if indexed then
+      setDeadline(KEYS[k + 1 + j], index, id, at, bucket)
+    end
+    results[n + j] = indexed and 1 or 0
+  end
+  k = k + 1 + deadlines
+end
 if #KEYS > k then
   local campaigns = KEYS[k + 1]
   for c = 1, #KEYS - k - 1 do
-    local id, sent = ARGV[8 + 2 * c], ARGV[9 + 2 * c]
+    local id, sent = ARGV[9 + 2 * c], ARGV[10 + 2 * c]
     -- The field `sent` is a persisted name (store/campaigns.ts CAMPAIGN_FIELDS).
     redis.call('HINCRBY', KEYS[k + 1 + c], 'sent', sent)
     redis.call('ZADD', campaigns, ARGV[9], id)
   end
 end
-return n
+return results
