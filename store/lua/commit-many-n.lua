@@ -3,7 +3,8 @@
   each by its own compare-and-set as store/lua/commit-2.lua does (includes/commit.lua): a step
   whose conversation changed since it was read is not written, the others are. With each step
   written, what would otherwise follow it as separate commands: its deadline in the deadline index
-  (includes/deadline.lua), its state in the counts, and its outbox entries in the batch's outbox
+  (includes/deadline.lua), its state in the counts (summed over the call's steps, one HINCRBY per
+  count), and its outbox entries in the batch's outbox
   (one hash for the call, field `<id>:<new version>`, the entries as one JSON array) rather than in
   the conversation's own list: handing them over removes a field (store/lua/batch-done-n.lua)
   instead of each entry by its digest. The batch enters the recovery index scored by Redis's clock.
@@ -29,6 +30,17 @@
 --- @include "deadline"
 local results = {}
 local held = false
+-- The counts the written steps move, applied once per field at the end: a sweep's steps mostly
+-- move the same two.
+local moved = {}
+local fields = {}
+local function move(field, delta)
+  if moved[field] == nil then
+    moved[field] = 0
+    fields[#fields + 1] = field
+  end
+  moved[field] = moved[field] + delta
+end
 local at = 3
 for i = 1, tonumber(ARGV[1]) do
   local key, outbox, bucketKey = KEYS[3 * i + 2], KEYS[3 * i + 3], KEYS[3 * i + 4]
@@ -56,16 +68,19 @@ for i = 1, tonumber(ARGV[1]) do
       setDeadline(bucketKey, KEYS[2], id, deadline, bucket)
     end
     if from ~= '' then
-      redis.call('HINCRBY', KEYS[3], from, -1)
+      move(from, -1)
     end
     if to ~= '' then
-      redis.call('HINCRBY', KEYS[3], to, 1)
+      move(to, 1)
     end
   elseif result[1] ~= 0 then
     result = { 0, -2 }
   end
   results[i] = result
   at = first + n + m
+end
+for _, field in ipairs(fields) do
+  redis.call('HINCRBY', KEYS[3], field, moved[field])
 end
 if held then
   local time = redis.call('TIME')

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { newConversation } from '../../dialogue/conversation.js';
+import { newConversation, type Conversation } from '../../dialogue/conversation.js';
 import { outboxJson, outcomeBit, type OutboxEntry } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { redisClient, testPrefix } from '../support/redis.js';
@@ -118,5 +118,34 @@ describe('acknowledging handed-over outbox entries', () => {
     expect(
       await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c3', 'expired')]),
     ).toEqual([true, false, false]);
+  });
+
+  it('moves the state counts of the written steps only, each count once per call by their sum', async () => {
+    const keys = createKeys(testPrefix('outbox-counts'));
+    const store = await testStore(redis, keys);
+    const step = (id: string, expectedVersion: number, from: string | null, to: string) => ({
+      expectedVersion,
+      next: { ...fresh(id), state: to as Conversation['state'] },
+      timeline: [],
+      outbox: [],
+      final: false,
+      counts: { from, to },
+    });
+    await store.commitMany([step('c1', -1, null, 'invited'), step('c2', -1, null, 'invited')]);
+    const written = await store.commitMany([
+      step('c1', 0, 'invited', 'expired'),
+      step('c2', 7, 'invited', 'expired'), // stale: not written, counts untouched
+      step('c3', -1, null, 'invited'),
+      step('c4', -1, null, 'waiting'),
+    ]);
+    expect(written.map((w) => w !== null)).toEqual([true, false, true, true]);
+    const counts = Object.fromEntries(
+      (await store.stateCounts.all()).map(({ service, state, count }) => [`${service} ${state}`, count]),
+    );
+    expect(counts).toEqual({
+      'home-schooling invited': 2,
+      'home-schooling expired': 1,
+      'home-schooling waiting': 1,
+    });
   });
 });
