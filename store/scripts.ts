@@ -39,6 +39,7 @@ declare module 'ioredis' {
       bucketNumber: number,
     ): Result<number, Context>;
     gwMarkOutcome(conversation: string, bits: number): Result<number, Context>;
+    gwMarkOutcomes(numKeys: number, ...keysThenArgs: Arg[]): Result<number[], Context>;
     gwLink(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
