@@ -28,11 +28,15 @@ const conversation = z.looseObject({
   deadlineSms: z.string().optional(),
 });
 
-/** An outbox entry (conversations.ts `OutboxEntry`, `outboxJson`). */
+/**
+ * An outbox entry as stored (store/outbox.ts `StoredOutboxEntry`, `outboxJson`): an SMS without its
+ * text (the timeline keeps it); one with a text is of no form the store writes.
+ */
 export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
   smsOutJob
-    .omit({ conversationId: true, avoidCarriers: true, queuedAt: true })
-    .extend({ t: z.literal('sms') }),
+    .omit({ conversationId: true, avoidCarriers: true, queuedAt: true, paceSlot: true, text: true })
+    .extend({ t: z.literal('sms') })
+    .strict(),
   z.object({ t: z.literal('assignment') }),
   z.object({ t: z.literal('outcome'), job: outcomeJob }),
   z.object({ t: z.literal('deadline'), at: z.number().nullable() }),

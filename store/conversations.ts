@@ -46,7 +46,7 @@ import { WorklistStore } from './worklists.js';
 export type * from './timeline-entry.js';
 export { splitEntries } from './timeline-codec.js';
 export { CONVERSATION_V1, newConversationId, outcomeBit, splitConversation } from './conversation-format.js';
-export { outboxJson, type OutboxEntry } from './outbox.js';
+export { outboxJson, type OutboxEntry, type StoredOutboxEntry } from './outbox.js';
 export type { OutcomeRef } from './outcome-marks.js';
 export type { SentPart, SentProgress, SentResult, SentSms, StartedDeadline } from './sent-records.js';
 

@@ -11,25 +11,28 @@ import type { RedisClient } from './connection.js';
 import { scriptError } from './conversation-format.js';
 import type { Keys } from './keys.js';
 
+/** An SMS committed with a step, handed to `sms-out` afterwards. */
+export interface SmsEntry {
+  readonly t: 'sms';
+  readonly smsId: string;
+  readonly to: string;
+  readonly text: string;
+  readonly templateId: string;
+  readonly asksConsent: boolean;
+  readonly campaign?: string;
+  /** The stage's deadline starts when the SMSC accepts this SMS. */
+  readonly startsDeadline?: boolean;
+  /** Held for the sending window until this instant (epoch ms). */
+  readonly notBefore?: number;
+  /** A notice the citizen did not ask for: its validity ends with the sending window. */
+  readonly notice?: boolean;
+  /** The conversation's first SMS: its acceptance is the `sent` outcome. */
+  readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
+}
+
 /** A side effect committed with a step and handed to BullMQ afterwards. */
 export type OutboxEntry =
-  | {
-      readonly t: 'sms';
-      readonly smsId: string;
-      readonly to: string;
-      readonly text: string;
-      readonly templateId: string;
-      readonly asksConsent: boolean;
-      readonly campaign?: string;
-      /** The stage's deadline starts when the SMSC accepts this SMS. */
-      readonly startsDeadline?: boolean;
-      /** Held for the sending window until this instant (epoch ms). */
-      readonly notBefore?: number;
-      /** A notice the citizen did not ask for: its validity ends with the sending window. */
-      readonly notice?: boolean;
-      /** The conversation's first SMS: its acceptance is the `sent` outcome. */
-      readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
-    }
+  | SmsEntry
   /** The conversation waits to be sent until `at` (null: it waits no more). */
   | { readonly t: 'wait'; readonly at: number | null }
   | { readonly t: 'assignment' }
@@ -38,9 +41,18 @@ export type OutboxEntry =
   | { readonly t: 'deadline'; readonly at: number | null }
   | { readonly t: 'index' };
 
-/** How an outbox entry is stored: the flush removes an entry by this exact string. */
+/**
+ * An outbox entry as stored (docs/storage.md): an SMS without its text, which the step's timeline
+ * entry of the same `smsId` keeps, exactly as sent, in the same commit. The text goes to Redis once
+ * more, in the `sms-out` job, instead of twice more; a recovery reads it from the timeline.
+ */
+export type StoredOutboxEntry = Exclude<OutboxEntry, SmsEntry> | Omit<SmsEntry, 'text'>;
+
+/** How an outbox entry is stored (`StoredOutboxEntry`): the flush removes an entry by this exact string. */
 export function outboxJson(entry: OutboxEntry): string {
-  return JSON.stringify(entry);
+  if (entry.t !== 'sms') return JSON.stringify(entry);
+  const { text: _sent, ...stored } = entry;
+  return JSON.stringify(stored);
 }
 
 /** How `ack` names an entry: the SHA-1 of its stored JSON. */
@@ -114,12 +126,12 @@ export class OutboxStore {
   }
 
   /** A batch's steps left to hand over: each step's conversation, field and entries, checked. */
-  async batch(batch: string): Promise<Array<{ id: string; field: string; entries: OutboxEntry[] }>> {
+  async batch(batch: string): Promise<Array<{ id: string; field: string; entries: StoredOutboxEntry[] }>> {
     const fields = await this.redis.hgetall(this.keys.outboxBatch(batch));
     return Object.entries(fields).map(([field, raw]) => ({
       id: field.slice(0, field.lastIndexOf(':')),
       field,
-      entries: checkedJson<OutboxEntry[]>('outbox batch entry', OUTBOX_BATCH_ENTRIES, raw),
+      entries: checkedJson<StoredOutboxEntry[]>('outbox batch entry', OUTBOX_BATCH_ENTRIES, raw),
     }));
   }
 
@@ -129,9 +141,12 @@ export class OutboxStore {
   }
 
   /** The outbox of a conversation: each entry checked, with its stored JSON (`ack` names it). */
-  async list(id: string): Promise<Array<{ readonly raw: string; readonly entry: OutboxEntry }>> {
+  async list(id: string): Promise<Array<{ readonly raw: string; readonly entry: StoredOutboxEntry }>> {
     const raws = await this.redis.lrange(this.keys.outbox(id), 0, -1);
-    return raws.map((raw) => ({ raw, entry: checkedJson<OutboxEntry>('outbox entry', OUTBOX_ENTRY, raw) }));
+    return raws.map((raw) => ({
+      raw,
+      entry: checkedJson<StoredOutboxEntry>('outbox entry', OUTBOX_ENTRY, raw),
+    }));
   }
 
   /**

@@ -12,12 +12,15 @@ import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
 import { ASSIGNMENT_JOB_NAME, type AssignmentJob, type SmsOutJob } from '../../queues/jobs.js';
 import { DOWNSTREAM_RETRY } from '../../queues/names.js';
+import { GatewayError } from '../../common/errors.js';
 import {
   outboxJson,
   outcomeBit,
   type ConversationStore,
   type HeldStep,
   type OutboxEntry,
+  type StoredOutboxEntry,
+  type TimelineEntry,
 } from '../../store/conversations.js';
 import type { HoldIndex } from '../../store/holds.js';
 import type { Logger } from '../log.js';
@@ -89,8 +92,9 @@ export class Outbox {
     }
     let conv: Conversation | null | undefined = just?.conversation;
     const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(conversationId));
+    const texts = this.sentTexts(conversationId);
     // Each hand-over is idempotent (job ids, ZADD), so they may run together.
-    await Promise.all(stored.map(({ entry }) => this.handOver(conversationId, entry, conversation)));
+    await Promise.all(stored.map(({ entry }) => this.handOver(conversationId, entry, conversation, texts)));
     await store.outboxes.ack(
       conversationId,
       stored.map(({ raw }) => raw),
@@ -126,7 +130,14 @@ export class Outbox {
       ...withEntries.flatMap(({ conversation, entries }) =>
         entries
           .filter((e) => e.t !== 'outcome')
-          .map((entry) => this.handOver(conversation.id, entry, () => Promise.resolve(conversation))),
+          .map((entry) =>
+            this.handOver(
+              conversation.id,
+              entry,
+              () => Promise.resolve(conversation),
+              this.sentTexts(conversation.id),
+            ),
+          ),
       ),
     ]);
     const done = new Map<string, Array<{ id: string; field: string; marks: number }>>();
@@ -141,10 +152,30 @@ export class Outbox {
     await this.deps.outcomes.tell(outcomes);
   }
 
+  /**
+   * The texts of a conversation's SMS by smsId, read from its timeline once and only if asked: a
+   * stored outbox entry has no text (store/outbox.ts `StoredOutboxEntry`); the timeline entry the
+   * same commit wrote keeps it exactly as it is to be sent.
+   */
+  private sentTexts(conversationId: string): (smsId: string) => Promise<string> {
+    let timeline: Promise<TimelineEntry[]> | undefined;
+    return async (smsId) => {
+      timeline ??= this.deps.store.timeline(conversationId);
+      const sms = (await timeline).find((e) => e.kind === 'sms' && e.smsId === smsId);
+      if (sms?.kind !== 'sms')
+        throw new GatewayError(
+          'GW_STORE_FORMAT',
+          `conversation ${conversationId}: no timeline entry holds the text of SMS ${smsId}`,
+        );
+      return sms.text;
+    };
+  }
+
   private async handOver(
     conversationId: string,
-    entry: OutboxEntry,
+    entry: OutboxEntry | StoredOutboxEntry,
     conversation: () => Promise<Conversation | null>,
+    texts: (smsId: string) => Promise<string>,
   ): Promise<void> {
     const { store } = this.deps;
     switch (entry.t) {
@@ -153,7 +184,7 @@ export class Outbox {
           conversationId,
           smsId: entry.smsId,
           to: entry.to,
-          text: entry.text,
+          text: 'text' in entry ? entry.text : await texts(entry.smsId),
           templateId: entry.templateId,
           asksConsent: entry.asksConsent,
           ...(entry.campaign ? { campaign: entry.campaign } : {}),
@@ -231,7 +262,8 @@ export class Outbox {
     for (const { id, field, entries } of await store.outboxes.batch(batch)) {
       let conv: Conversation | null | undefined;
       const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(id));
-      await Promise.all(entries.map((entry) => this.handOver(id, entry, conversation)));
+      const texts = this.sentTexts(id);
+      await Promise.all(entries.map((entry) => this.handOver(id, entry, conversation, texts)));
       await store.outboxes.batchDone(batch, [{ id, field, marks: 0 }]);
     }
   }

@@ -200,12 +200,25 @@ describe('conversation store and outbox on real Redis', () => {
       templateId: 't',
       asksConsent: false,
     };
+    const sent = {
+      at: core.clock.now(),
+      kind: 'sms' as const,
+      smsId: sms.smsId,
+      templateId: sms.templateId,
+      language: 'kk' as const,
+      sha256: '0'.repeat(64),
+      set: 'home-schooling.2024-02-16',
+      text: sms.text,
+      parts: 1,
+      encoding: 'ucs2' as const,
+      status: 'queued' as const,
+    };
     // The process stops right after the commit: nothing handed over.
     const [written] = await core.store.commitMany([
       {
         expectedVersion: read.version,
         next,
-        timeline: [],
+        timeline: [sent],
         outbox: [sms, { t: 'outcome', job }],
         final: false,
       },
@@ -224,9 +237,67 @@ describe('conversation store and outbox on real Redis', () => {
       await core.store.outcomes.marked([{ conversationId: conversation.id, outcome: 'expired' }]),
     ).toEqual([true]);
     const queued = await core.queues.smsOut.getJobs(['waiting', 'prioritized']);
+    // The outbox kept no text: the SMS goes with the one its timeline entry holds.
     expect(
-      queued.flatMap(smsOfJob).some((s) => s.conversationId === conversation.id && s.smsId === '9.0'),
-    ).toBe(true);
+      queued.flatMap(smsOfJob).filter((s) => s.conversationId === conversation.id && s.smsId === '9.0'),
+    ).toEqual([expect.objectContaining({ text: 'Мерзімі өтті' })]);
+  });
+
+  it("an SMS left in a conversation's own outbox by a crash goes out with the text its timeline entry keeps", async () => {
+    const conversation = await offer('ext-sms-crash', '77011230008');
+    const read = (await core.store.get(conversation.id))!;
+    const text = 'Мерзімі өтті. Сұрақтар бойынша 1414 нөміріне хабарласыңыз.';
+    const sms = {
+      t: 'sms' as const,
+      smsId: '7.0',
+      to: read.msisdn,
+      text,
+      templateId: 't',
+      asksConsent: false,
+    };
+    const entry = {
+      at: core.clock.now(),
+      kind: 'sms' as const,
+      smsId: '7.0',
+      templateId: 't',
+      language: 'kk' as const,
+      sha256: '0'.repeat(64),
+      set: 'home-schooling.2024-02-16',
+      text,
+      parts: 1,
+      encoding: 'ucs2' as const,
+      status: 'queued' as const,
+    };
+    // Committed alone (as on Cluster), and the process stops before the hand-over.
+    expect(await core.store.commit(read.version, read, [entry], [sms], false)).toBe(true);
+    const [left] = await core.store.outboxes.list(conversation.id);
+    expect(left?.raw).not.toContain(text);
+    expect(await core.outbox.recover()).toBeGreaterThanOrEqual(1);
+    expect(await core.store.outboxes.list(conversation.id)).toEqual([]);
+    const queued = await core.queues.smsOut.getJobs(['waiting', 'prioritized']);
+    expect(
+      queued.flatMap(smsOfJob).filter((s) => s.conversationId === conversation.id && s.smsId === '7.0'),
+    ).toEqual([expect.objectContaining({ text, to: read.msisdn })]);
+  });
+
+  it('an SMS whose text no timeline entry keeps stays in the outbox, refused as a stored-format error', async () => {
+    const conversation = await offer('ext-sms-lost', '77011230009');
+    const read = (await core.store.get(conversation.id))!;
+    const sms = {
+      t: 'sms' as const,
+      smsId: '8.0',
+      to: read.msisdn,
+      text: 'x',
+      templateId: 't',
+      asksConsent: false,
+    };
+    expect(await core.store.commit(read.version, read, [], [sms], false)).toBe(true);
+    await core.outbox.recover();
+    expect(await core.store.outboxes.list(conversation.id)).toHaveLength(1);
+    const queued = await core.queues.smsOut.getJobs(['waiting', 'prioritized']);
+    expect(
+      queued.flatMap(smsOfJob).some((s) => s.conversationId === conversation.id && s.smsId === '8.0'),
+    ).toBe(false);
   });
 
   it('a reply applied by a commit whose answer was lost hands its outbox over when the reply is tried again', async () => {

@@ -12,6 +12,7 @@ import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entr
 import { awaitedMember, readAwaitedMember, type AwaitedSms } from '../../store/awaited-receipts.js';
 import { decodeLink, linkField, linkValue } from '../../store/receipts.js';
 import { decodeSentEntry, encodeSentEntry } from '../../store/sent-entry.js';
+import { outboxJson, type OutboxEntry } from '../../store/outbox.js';
 import { parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { TimelineCodec } from '../../store/timeline-codec.js';
@@ -34,6 +35,7 @@ interface Vectors {
   linkField: Array<{ id: string; hex: string }>;
   smsRecord: Array<{ value: string; record: SmsRecord }>;
   packedEntries: { dictionary: string; entries: TimelineEntry[]; hex: string };
+  outboxSms: { entry: OutboxEntry; stored: string };
 }
 
 const spec = readFileSync(new URL('../../docs/storage.md', import.meta.url), 'utf8');
@@ -114,6 +116,15 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
 
   it('the SMS record', () => {
     for (const { value, record } of V.smsRecord) expect(parseSmsRecord(value)).toEqual(record);
+  });
+
+  it("the outbox's SMS entry, stored without its text", async () => {
+    expect(outboxJson(V.outboxSms.entry)).toBe(V.outboxSms.stored);
+    const keys = createKeys(testPrefix('vectors-outbox'));
+    const store = await testStore(redis, keys);
+    await redis.rpush(keys.outbox('v1'), V.outboxSms.stored);
+    const { text: _kept, ...stored } = V.outboxSms.entry as Extract<OutboxEntry, { t: 'sms' }>;
+    expect((await store.outboxes.list('v1')).map((e) => e.entry)).toEqual([stored]);
   });
 });
 

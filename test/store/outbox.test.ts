@@ -120,10 +120,13 @@ describe('acknowledging handed-over outbox entries', () => {
     expect(await store.outboxes.list('c1')).toEqual([]);
     expect(await store.outboxes.batchesDue(60_000, 10)).toEqual([]);
     expect(await store.outboxes.batchesDue(0, 10)).toEqual([batch]);
+    // Stored without the SMS's text: the step's timeline entry keeps it.
+    const stored = (entry: OutboxEntry): unknown => JSON.parse(outboxJson(entry));
+    expect(stored(sms('0.0'))).not.toHaveProperty('text');
     expect(await store.outboxes.batch(batch)).toEqual(
       expect.arrayContaining([
-        { id: 'c1', field: 'c1:0', entries: [sms('0.0')] },
-        { id: 'c3', field: 'c3:0', entries: [sms('0.0'), sms('0.1')] },
+        { id: 'c1', field: 'c1:0', entries: [stored(sms('0.0'))] },
+        { id: 'c3', field: 'c3:0', entries: [stored(sms('0.0')), stored(sms('0.1'))] },
       ]),
     );
     expect(await store.dueDeadlines(5, 10)).toEqual(['c1']);

@@ -116,5 +116,12 @@ describe('stored conversations', () => {
     await expect(store.timeline('c5')).rejects.toMatchObject({ code: 'GW_STORE_FORMAT', message: /kind/ });
     await redis.rpush(keys.outbox('c3'), '{"t":"sms","smsId":"0.0"}');
     await expect(store.outboxes.list('c3')).rejects.toMatchObject({ message: /outbox entry: to/ });
+    // An SMS entry carries no text: its timeline entry keeps it.
+    await redis.del(keys.outbox('c3'));
+    await redis.rpush(
+      keys.outbox('c3'),
+      '{"t":"sms","smsId":"0.0","to":"77010000001","text":"x","templateId":"t","asksConsent":false}',
+    );
+    await expect(store.outboxes.list('c3')).rejects.toMatchObject({ message: /outbox entry: .*text/ });
   });
 });
