@@ -46,12 +46,17 @@ export class MsisdnIndex {
    */
   async add(msisdn: string, id: string, createdAt: number): Promise<void> {
     const set = this.keys.byMsisdn(msisdn);
-    if ((await this.redis.exists(set)) === 1) {
-      await this.redis.zadd(set, createdAt, id);
-      return;
-    }
     const bucket = this.bucket(msisdn);
-    const overflow = await this.redis.gwMsisdnAdd(bucket, msisdn, id, MAX_VALUE_BYTES);
+    const args = [msisdn, id, MAX_VALUE_BYTES, createdAt];
+    let overflow: string | null;
+    if (this.redis.isCluster) {
+      // The sorted set lies in another slot than the bucket: looked at first, on its own.
+      if ((await this.redis.exists(set)) === 1) {
+        await this.redis.zadd(set, createdAt, id);
+        return;
+      }
+      overflow = await this.redis.gwMsisdnAdd(1, bucket, ...args);
+    } else overflow = await this.redis.gwMsisdnAdd(2, bucket, set, ...args);
     if (overflow === null) return;
     const held = overflow.split(' ').filter((i) => i !== '' && i !== id);
     await this.redis.zadd(set, ...held.flatMap((i) => [createdAtOf(i, createdAt), i]), createdAt, id);

@@ -38,14 +38,26 @@ export class OutcomeMarks {
     );
   }
 
-  /** Marks each outcome handed over (store/lua/mark-outcome-1.lua); a gone conversation is skipped. */
+  /**
+   * Marks each outcome handed over (store/lua/mark-outcome-1.lua); a gone conversation is skipped.
+   * Several on a single Redis in one call (store/lua/mark-outcomes-n.lua).
+   */
   async mark(refs: readonly OutcomeRef[]): Promise<void> {
-    await Promise.all(
-      refs.map(({ conversationId, outcome }) =>
-        this.redis
-          .gwMarkOutcome(this.keys.conversation(conversationId), outcomeBit(outcome))
-          .catch(scriptError),
-      ),
+    const one = ({ conversationId, outcome }: OutcomeRef) =>
+      this.redis
+        .gwMarkOutcome(this.keys.conversation(conversationId), outcomeBit(outcome))
+        .catch(scriptError);
+    if (refs.length < 2 || this.redis.isCluster) {
+      await Promise.all(refs.map(one));
+      return;
+    }
+    const keys = refs.map((r) => this.keys.conversation(r.conversationId));
+    const results = await this.redis.gwMarkOutcomes(
+      keys.length,
+      ...keys,
+      ...refs.map((r) => outcomeBit(r.outcome)),
     );
+    // A value of another format: marked alone, for its catalogue error.
+    await Promise.all(refs.filter((_, i) => results[i] === -2).map(one));
   }
 }

@@ -9,7 +9,9 @@
  * Node offers no public call that runs a kept stream synchronously, so this drives the stream's
  * handle the way `zlib.deflateRawSync` itself does. Where a Node lacks that handle, or a document
  * does not fit the kept output buffer, or zlib reports an error (a corrupt stored document), the
- * call goes to `deflateRawSync`/`inflateRawSync` instead: same bytes, same errors.
+ * call goes to `deflateRawSync`/`inflateRawSync` instead: same bytes, same errors. And since a
+ * Node whose internals changed could write other bytes without failing, a kept stream is used
+ * only once it has given zlib's own bytes for a probe, both ways (stored documents must read back).
  */
 import { constants, DeflateRaw, deflateRawSync, InflateRaw, inflateRawSync } from 'node:zlib';
 
@@ -39,11 +41,19 @@ interface KeptStream {
  */
 const output = Buffer.allocUnsafe(65_536 + 1024);
 
+/** A probe's own text, after the end of its dictionary: both matched and new bytes. */
+const PROBE = Buffer.from('{"probe":"Өтінім қабылданды. Заявка принята. 0123456789"}');
+
 /** One dictionary's kept stream for one direction, opened on first use; null once it cannot be driven. */
 class Kept {
   private stream: KeptStream | null | undefined;
 
   constructor(private readonly open: () => KeptStream) {}
+
+  /** zlib's own calls from now on. */
+  disable(): void {
+    this.stream = null;
+  }
 
   private opened(): KeptStream | null {
     const stream = this.open();
@@ -98,6 +108,15 @@ export class RawDeflate {
   constructor(private readonly dictionary: Buffer) {
     this.deflater = new Kept(() => new DeflateRaw({ dictionary }));
     this.inflater = new Kept(() => new InflateRaw({ dictionary }));
+    const probe = Buffer.concat([dictionary.subarray(-200), PROBE]);
+    const packed = deflateRawSync(probe, { dictionary });
+    // Run twice: the second run is what a reset stream writes.
+    for (let run = 0; run < 2; run++) {
+      const deflated = this.deflater.run(probe, 0);
+      if (deflated === undefined || !output.subarray(0, deflated).equals(packed)) this.deflater.disable();
+      const inflated = this.inflater.run(packed, 0);
+      if (inflated === undefined || !output.subarray(0, inflated).equals(probe)) this.inflater.disable();
+    }
   }
 
   /** `prefix`, then the raw deflate stream of `input`, in one Buffer. */

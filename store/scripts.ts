@@ -39,8 +39,9 @@ declare module 'ioredis' {
       bucketNumber: number,
     ): Result<number, Context>;
     gwMarkOutcome(conversation: string, bits: number): Result<number, Context>;
+    gwMarkOutcomes(numKeys: number, ...keysThenArgs: Arg[]): Result<number[], Context>;
     gwLink(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
-    gwMsisdnAdd(bucket: string, msisdn: string, id: string, maxBytes: number): Result<string | null, Context>;
+    gwMsisdnAdd(numKeys: number, ...keysThenArgs: Arg[]): Result<string | null, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
     gwPace(pace: string, n: number, now: number): Result<number[], Context>;
     gwCampaignMove(counters: string, members: string, ...args: string[]): Result<number, Context>;

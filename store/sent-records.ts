@@ -191,13 +191,8 @@ export class SentRecords {
       campaigns.set(campaign, (campaigns.get(campaign) ?? 0) + 1);
     if (campaigns.size > 0)
       keys.push(this.keys.campaigns(), ...[...campaigns.keys()].map((id) => this.keys.campaign(id)));
-    const values: Buffer[] = [];
-    const add = (value: Buffer | string) => {
-      const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-      const head = Buffer.allocUnsafe(4);
-      head.writeUInt32BE(bytes.length);
-      values.push(head, bytes);
-    };
+    const values: Array<Buffer | string> = [];
+    const add = (value: Buffer | string) => values.push(value);
     for (const [, field, value] of links.slots) {
       add(field);
       add(value);
@@ -217,7 +212,7 @@ export class SentRecords {
       items.length,
       ttlSeconds,
       links.ttl,
-      Buffer.concat(values),
+      lengthPrefixed(values),
       links.slots.length,
       awaited.length,
       hour,
@@ -228,4 +223,18 @@ export class SentRecords {
     );
     return results.map((r) => (r < 0 ? null : r));
   }
+}
+
+/** The values each after its length (4 bytes, big-endian), UTF-8 for text, in one Buffer. */
+function lengthPrefixed(values: ReadonlyArray<Buffer | string>): Buffer {
+  let length = 0;
+  for (const v of values) length += 4 + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const v of values) {
+    const n = typeof v === 'string' ? out.write(v, at + 4) : v.copy(out, at + 4);
+    out.writeUInt32BE(n, at);
+    at += 4 + n;
+  }
+  return out;
 }

@@ -13,6 +13,8 @@ import {
   type WorkingCalendar,
 } from '../../dialogue/calendar.js';
 import type { DeadlineFn } from '../../dialogue/engine.js';
+import { offsetAt } from '../../dialogue/time.js';
+import type { DeadlineSpec } from '../../services/schema.js';
 import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../../dialogue/window.js';
 import type { HoldIndex } from '../../store/holds.js';
 import { QUEUES } from '../../queues/names.js';
@@ -110,12 +112,35 @@ export interface Core {
   close(): Promise<void>;
 }
 
+/** Deadlines remembered per term and Almaty day: a day's worth of acceptances shares a few. */
+const DEADLINES_KEPT = 256;
+
 export function deadlineFrom(calendar: WorkingCalendar): DeadlineFn {
-  return (spec, now) => {
-    const at = new Date(now);
+  const count = (spec: DeadlineSpec, at: Date): number => {
     if ('workingDays' in spec) return calendar.addWorkingDays(at, spec.workingDays).getTime();
     if ('calendarDays' in spec) return calendar.addCalendarDays(at, spec.calendarDays).getTime();
     return calendar.addMonths(at, spec.months).getTime();
+  };
+  // Every term counts from the Almaty day of its start (dialogue/calendar.ts), and the calendar
+  // is frozen: one count per term and day instead of one per conversation.
+  const known = new Map<string, number>();
+  return (spec, now) => {
+    const at = new Date(now);
+    const day = Math.floor((now + offsetAt(calendar.zone, at) * 60_000) / 86_400_000);
+    const term =
+      'workingDays' in spec
+        ? `w${spec.workingDays}`
+        : 'calendarDays' in spec
+          ? `c${spec.calendarDays}`
+          : `m${spec.months}`;
+    const key = `${term}@${day}`;
+    let deadline = known.get(key);
+    if (deadline === undefined) {
+      deadline = count(spec, at);
+      if (known.size >= DEADLINES_KEPT) known.clear();
+      known.set(key, deadline);
+    }
+    return deadline;
   };
 }
 

@@ -104,6 +104,21 @@ export class Connection {
     return response;
   }
 
+  /**
+   * `request` for a PDU encoded already (smpp-lib.ts `encodeSubmitSmParts`): its sequence number
+   * is written into its header now. The buffer is the socket's from then on: a second send takes
+   * a copy.
+   */
+  requestEncoded(pdu: Buffer, timeoutMs: number, windowSlot: boolean): Promise<RawPdu> {
+    if (this.closed)
+      return Promise.reject(SmppError.local('CONNECTION_LOST', 'submit_sm on a closed connection'));
+    const sequence = this.nextSequence();
+    const response = this.inFlight.track(sequence, timeoutMs, windowSlot);
+    pdu.writeUInt32BE(sequence, 12);
+    this.write(pdu);
+    return response;
+  }
+
   /** Answer an SMSC request with the same sequence number. */
   respond(request: RawPdu, command: string, status: number, fields: Record<string, unknown> = {}): void {
     if (this.closed) return;

@@ -10,6 +10,7 @@ import type { Connection } from './connection.js';
 import { TokenBucket } from './flow.js';
 import type { Logger } from './logger.js';
 import { SUBMIT_DURATION_SAMPLE, type SmppMetrics } from './metrics.js';
+import { encodeSubmitSmParts } from './smpp-lib.js';
 import { ConcatRefs, planSubmit } from './submit.js';
 import { SLOW_DOWN, SmppError, statusInfo, STATUS } from './status.js';
 import type { OutboundSms, SubmitResult, SubmittedPart } from '../core/ports.js';
@@ -61,6 +62,8 @@ export class Sender {
     const bits = this.config.submit.concat === 'udh16' || this.config.submit.concat === 'sar' ? 16 : 8;
     const ref = message.resume?.ref ?? this.refs.next(message.to, bits);
     const plan = planSubmit(message, this.config.submit, ref);
+    // Every part's PDU encoded at once: the fields they share are checked and written once.
+    const encoded = encodeSubmitSmParts(plan.pdus);
     const parts: SubmittedPart[] = [];
     const accepted = message.resume && new Map(message.resume.accepted.map((p) => [p.index, p.messageId]));
     for (const [index, fields] of plan.pdus.entries()) {
@@ -71,7 +74,7 @@ export class Sender {
         continue;
       }
       try {
-        parts.push({ index, messageId: await this.submitSegment(fields) });
+        parts.push({ index, messageId: await this.submitSegment(fields, encoded?.[index]) });
       } catch (error) {
         const e = error as SmppError;
         throw plan.pdus.length > 1 && parts.length > 0 ? e.withResume({ ref, accepted: parts }) : e;
@@ -85,8 +88,11 @@ export class Sender {
     };
   }
 
-  /** One submit_sm, retried after a throttle; resolves with the SMSC message_id. */
-  private async submitSegment(fields: Record<string, unknown>): Promise<string> {
+  /**
+   * One submit_sm (`encoded`: its bytes, encoded with the other parts of its SMS), retried after a
+   * throttle; resolves with the SMSC message_id.
+   */
+  private async submitSegment(fields: Record<string, unknown>, encoded?: Buffer): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       // Awaited only when there is something to wait for: one segment of every SMS passes here.
       if (!this.open()) await this.gate();
@@ -94,7 +100,10 @@ export class Sender {
       if (!conn.inFlight.tryAcquire()) await conn.inFlight.acquire();
       const timed = ++this.submitted % SUBMIT_DURATION_SAMPLE === 0;
       const started = timed ? performance.now() : 0;
-      const response = await conn.request('submit_sm', fields, this.config.responseTimeoutMs, true);
+      const timeoutMs = this.config.responseTimeoutMs;
+      const response = encoded
+        ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, true)
+        : await conn.request('submit_sm', fields, timeoutMs, true);
       if (timed) this.deps.metrics.submitDuration(this.host.id, (performance.now() - started) / 1000);
       const status = response.command_status;
       const info = statusInfo(status);

@@ -130,6 +130,41 @@ export function encodeSubmitSm(
 }
 
 /**
+ * The submit_sm of every part of one SMS, encoded with sequence number 0 (the connection writes
+ * each one's at sending: `Connection.requestEncoded`), or undefined when a part is not a plain
+ * submit_sm or the parts differ in more than their short_message: the mandatory fields are
+ * checked and written once for the SMS, each part copies them. Byte for byte what
+ * `encodeSubmitSm` writes for each part (test/smpp/encode.test.ts).
+ */
+export function encodeSubmitSmParts(pdus: ReadonlyArray<Record<string, unknown>>): Buffer[] | undefined {
+  const [first] = pdus;
+  const head = first && encodeSubmitSm(first, 0);
+  if (!first || !head) return undefined;
+  const keys = Object.keys(first);
+  for (const pdu of pdus) {
+    const message = pdu.short_message;
+    if (!Buffer.isBuffer(message) || message.length > 255) return undefined;
+    let count = 0;
+    for (const key in pdu) {
+      if (key !== 'short_message' && (!(key in first) || pdu[key] !== first[key])) return undefined;
+      count++;
+    }
+    if (count !== keys.length) return undefined;
+  }
+  const fixed = head.length - 1 - (first.short_message as Buffer).length;
+  return pdus.map((pdu, i) => {
+    if (i === 0) return head;
+    const message = pdu.short_message as Buffer;
+    const out = Buffer.allocUnsafe(fixed + 1 + message.length);
+    head.copy(out, 0, 0, fixed);
+    out.writeUInt32BE(out.length, 0);
+    out[fixed] = message.length;
+    message.copy(out, fixed + 1);
+    return out;
+  });
+}
+
+/**
  * Decode one complete frame, keeping `short_message` and `message_payload` as raw
  * bytes (the package's decode filter would turn them into text by its own rules).
  * Throws on a truncated or otherwise unreadable body; the caller closes the bind.

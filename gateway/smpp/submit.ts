@@ -64,6 +64,7 @@ function submitSm(
   dataCoding: number,
   esmClass: number,
   shortMessage: Buffer,
+  validity = message.validitySeconds === undefined ? '' : relativeTime(message.validitySeconds),
 ): Record<string, unknown> {
   return {
     service_type: options.serviceType,
@@ -75,7 +76,7 @@ function submitSm(
     destination_addr: message.to,
     esm_class: esmClass,
     registered_delivery: options.registeredDelivery,
-    validity_period: message.validitySeconds === undefined ? '' : relativeTime(message.validitySeconds),
+    validity_period: validity,
     data_coding: dataCoding,
     short_message: shortMessage,
   };
@@ -107,19 +108,21 @@ export function planSubmit(message: OutboundSms, options: SubmitOptions, ref: nu
     return { encoding, dataCoding, pdus: [pdu] };
   }
   const total = seg.parts.length;
+  // One validity for every part (the same instant), written once.
+  const validity = message.validitySeconds === undefined ? '' : relativeTime(message.validitySeconds);
   const pdus = seg.parts.map((text, i) => {
     const body = encodeText(text, encoding);
     if (options.concat === 'sar') {
       // SMPP 3.4 §5.3.2.22–24: 16-bit reference, 1-based sequence.
       return {
-        ...submitSm(message, options, dataCoding, 0, body),
+        ...submitSm(message, options, dataCoding, 0, body, validity),
         sar_msg_ref_num: ref & 0xffff,
         sar_total_segments: total,
         sar_segment_seqnum: i + 1,
       };
     }
     const udh = buildConcatUdh({ ref, total, seq: i + 1, refBits: options.concat === 'udh16' ? 16 : 8 });
-    return submitSm(message, options, dataCoding, UDHI, Buffer.concat([udh, body]));
+    return submitSm(message, options, dataCoding, UDHI, Buffer.concat([udh, body]), validity);
   });
   return { encoding, dataCoding, pdus };
 }

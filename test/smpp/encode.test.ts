@@ -7,6 +7,7 @@ import {
   encodeByPackage,
   encodePdu,
   encodeSubmitSm,
+  encodeSubmitSmParts,
 } from '../../gateway/smpp/smpp-lib.js';
 import { DEFAULT_SUBMIT_OPTIONS, planSubmit } from '../../gateway/smpp/submit.js';
 
@@ -80,6 +81,33 @@ describe('the plain submit_sm encoder', () => {
       expect(ours).toBeDefined();
       expect(ours!.equals(encodeByPackage('submit_sm', withSequence))).toBe(true);
     }
+  });
+
+  it("encodes an SMS's parts at once as each alone, the sequence number written at sending; parts differing in more than their text go one by one", () => {
+    const text = 'Құрметті азамат! '.repeat(20);
+    for (const concat of ['udh8', 'udh16', 'sar', 'payload'] as const) {
+      for (const validitySeconds of [undefined, 36 * 3600]) {
+        const options = { ...DEFAULT_SUBMIT_OPTIONS, concat };
+        const message = { to: '77011234567', text, ...(validitySeconds ? { validitySeconds } : {}) };
+        const plan = planSubmit(message, options, 7);
+        const parts = encodeSubmitSmParts(plan.pdus);
+        if (concat === 'sar' || concat === 'payload') {
+          // SAR's TLVs differ per part; a payload is not a plain submit_sm.
+          expect(parts).toBeUndefined();
+          continue;
+        }
+        expect(parts).toHaveLength(plan.pdus.length);
+        plan.pdus.forEach((fields, i) => {
+          const part = Buffer.from(parts![i]!);
+          part.writeUInt32BE(1000 + i, 12);
+          expect(part.equals(encodeSubmitSm(fields, 1000 + i)!)).toBe(true);
+        });
+      }
+    }
+    const one = { short_message: Buffer.from('hi'), destination_addr: '77011234567' };
+    expect(encodeSubmitSmParts([one, { ...one, destination_addr: '77011234568' }])).toBeUndefined();
+    expect(encodeSubmitSmParts([one, { ...one, esm_class: 0 }])).toBeUndefined();
+    expect(encodeSubmitSmParts([])).toBeUndefined();
   });
 
   it('leaves to the package what it does not write itself: TLVs, times, non-ASCII, long or text messages', () => {

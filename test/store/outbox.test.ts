@@ -73,6 +73,29 @@ describe('acknowledging handed-over outbox entries', () => {
     ).toEqual([true, false, false]);
   });
 
+  it("marks the outcomes of many conversations in one call, a gone conversation's skipped", async () => {
+    const keys = createKeys(testPrefix('marks-many'));
+    const store = await testStore(redis, keys);
+    for (const id of ['c1', 'c2']) expect(await store.commit(-1, fresh(id), [], [], false)).toBe(true);
+    const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
+    await store.outcomes.mark([
+      ref('c1', 'sent'),
+      ref('c2', 'sent'),
+      ref('gone', 'sent'),
+      ref('c2', 'expired'),
+    ]);
+    expect(
+      await store.outcomes.marked([
+        ref('c1', 'sent'),
+        ref('c1', 'expired'),
+        ref('c2', 'sent'),
+        ref('c2', 'expired'),
+        ref('gone', 'sent'),
+      ]),
+    ).toEqual([true, false, true, true, false]);
+    expect(await redis.exists(keys.conversation('gone'))).toBe(0);
+  });
+
   it("keeps a batch's entries in its own outbox until handed over, then marks each conversation's outcomes with their removal", async () => {
     const keys = createKeys(testPrefix('outbox-batch'));
     const store = await testStore(redis, keys);

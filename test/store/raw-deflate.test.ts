@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { DeflateRaw, deflateRawSync, InflateRaw, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { RawDeflate } from '../../store/raw-deflate.js';
 
@@ -67,6 +67,35 @@ describe('raw deflate with a kept stream per dictionary', () => {
       })();
       expect(() => zlib.inflateText(bad)).toThrow(zlibError);
       expect(zlib.inflateText(good)).toBe(documents[1]);
+    }
+  });
+
+  it("falls back to zlib's own calls when a kept stream writes other bytes than zlib's (a Node whose internals changed)", () => {
+    // The native handles' shared prototype: every stream's writeSync, deflateRawSync's too.
+    const handles = [new DeflateRaw(), new InflateRaw()].map(
+      (stream) =>
+        Object.getPrototypeOf((stream as unknown as { _handle: object })._handle) as {
+          writeSync: (...args: unknown[]) => void;
+        },
+    );
+    const prototype = handles[0]!;
+    expect(handles[1]).toBe(prototype);
+    const writeSync = prototype.writeSync;
+    const input = Buffer.from(documents[1] as string);
+    const expected = deflateRawSync(input, { dictionary: DICTIONARY });
+    // Garble only what is written into a kept stream's room (65 KiB and more), not zlib's own calls.
+    prototype.writeSync = function (this: unknown, ...args: unknown[]) {
+      writeSync.apply(this, args);
+      const output = args[4] as Buffer;
+      const at = args[5] as number;
+      if (output.length > 65_536) output[at] = (output[at] ?? 0) ^ 0xff;
+    };
+    try {
+      const zlib = new RawDeflate(DICTIONARY);
+      expect(zlib.deflate(input, HEAD)).toEqual(Buffer.concat([HEAD, expected]));
+      expect(zlib.inflateText(expected)).toBe(documents[1]);
+    } finally {
+      prototype.writeSync = writeSync;
     }
   });
 });

@@ -23,6 +23,7 @@ describe('the script registry', () => {
       'commit',
       'commit-many',
       'mark-outcome',
+      'mark-outcomes',
       'sent',
     ]);
     for (const [, { lua }] of readers) expect(lua.split('local CONVERSATION_TAG').length).toBe(2);
