@@ -141,10 +141,19 @@ export async function profiled<T>(label: string, work: () => Promise<T>): Promis
   }
 }
 
+/**
+ * CPU milliseconds this process's main thread (the event loop, where all JavaScript runs) has used
+ * so far, without the GC and compiler threads `process.cpuUsage()` counts too: what one process's
+ * rate is capped by (Linux /proc, 10 ms ticks; 0 elsewhere).
+ */
+export function mainThreadCpuMs(): number {
+  return processCpuMs(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
+}
+
 /** CPU milliseconds (user + system) another process has used so far (Linux /proc; 0 elsewhere). */
-export function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number, path = `/proc/${pid}/stat`): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
     // utime and stime, fields 14 and 15 of proc(5), in clock ticks of 10 ms.
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
