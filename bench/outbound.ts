@@ -24,6 +24,7 @@ import {
   cpuMsSince,
   fmt,
   homeSchoolingParams,
+  mainThreadCpuMs,
   msisdn,
   option,
   profiled,
@@ -108,6 +109,7 @@ try {
   const sinkCpu = done.then((r) => r.cpuMs);
   const stats = await commandStats(admin);
   const cpu = process.cpuUsage();
+  const mainCpu = mainThreadCpuMs();
   const redisCpu = await redisCpuMs(admin);
   const started = performance.now();
   let acceptedMs = 0;
@@ -119,6 +121,7 @@ try {
   });
   const totalMs = performance.now() - started;
   const cpuMs = cpuMsSince(cpu);
+  const mainMs = mainThreadCpuMs() - mainCpu;
   const redisMs = (await redisCpuMs(admin)) - redisCpu;
   const commands = commandsPer(stats, await commandStats(admin), INVITATIONS);
   const perS = (INVITATIONS / totalMs) * 1000;
@@ -184,6 +187,7 @@ try {
     invitations_per_s: perS,
     segments_per_s: perS * parts,
     gateway_cpu_ms_per_invitation: cpuMs / INVITATIONS,
+    gateway_main_thread_cpu_ms_per_invitation: mainMs / INVITATIONS,
     redis_cpu_ms_per_invitation: redisMs / INVITATIONS,
     redis_commands_per_invitation: commands.calls,
     sink_cpu_ms_per_invitation: sinkMs,

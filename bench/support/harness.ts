@@ -13,7 +13,7 @@ import { loadConfig } from '../../gateway/config.js';
 import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
 import type { InjectPlan, InjectResult } from '../../test/support/peers/inject.js';
-import { GATEWAY_NODE_FLAGS } from './node-flags.js';
+import { WORKERS_NODE_FLAGS } from './node-flags.js';
 
 /**
  * A 3-part Kazakh UCS2 text (190 characters; 67 per part, the target's "3-part Kazakh text"):
@@ -141,10 +141,19 @@ export async function profiled<T>(label: string, work: () => Promise<T>): Promis
   }
 }
 
+/**
+ * CPU milliseconds this process's main thread (the event loop, where all JavaScript runs) has used
+ * so far, without the GC and compiler threads `process.cpuUsage()` counts too: what one process's
+ * rate is capped by (Linux /proc, 10 ms ticks; 0 elsewhere).
+ */
+export function mainThreadCpuMs(): number {
+  return processCpuMs(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
+}
+
 /** CPU milliseconds (user + system) another process has used so far (Linux /proc; 0 elsewhere). */
-export function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number, path = `/proc/${pid}/stat`): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
     // utime and stime, fields 14 and 15 of proc(5), in clock ticks of 10 ms.
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -338,12 +347,12 @@ export async function startBenchWorkers(options: {
   env?: Record<string, string>;
 }): Promise<{ readonly pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
-  // The production flags, as the bench's own process gets them from `npm run bench`; more from
+  // The production flags of a workers process (node-flags.ts); more from
   // BENCH_WORKERS_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp`: a profile of the workers process).
   const extra = process.env.BENCH_WORKERS_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
   const child = spawn(
     process.execPath,
-    [...GATEWAY_NODE_FLAGS, ...extra, '--import', 'tsx', 'test/faults/gateway-process.ts'],
+    [...WORKERS_NODE_FLAGS, ...extra, '--import', 'tsx', 'test/faults/gateway-process.ts'],
     {
       env: {
         ...process.env,
