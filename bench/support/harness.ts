@@ -62,8 +62,8 @@ export function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 /**
- * CPU milliseconds every core of the machine has been busy so far (Linux /proc/stat; 0 elsewhere):
- * less the bench's own processes, what other work on the machine took during a measured phase.
+ * CPU milliseconds the machine's processes have used so far, on every core (Linux /proc/stat; 0
+ * elsewhere): less the bench's own processes, what other work took during a measured phase.
  */
 export function machineCpuMs(): number {
   try {
@@ -73,8 +73,9 @@ export function machineCpuMs(): number {
       .split(/\s+/)
       .slice(1)
       .map(Number);
-    // user nice system idle iowait irq softirq steal, in clock ticks of 10 ms.
-    const busy = fields.slice(0, 8).reduce((a, b) => a + b, 0) - (fields[3] ?? 0) - (fields[4] ?? 0);
+    // user, nice and system, in clock ticks of 10 ms: the time processes were charged, which the
+    // bench's own processes are measured in too (interrupts and the hypervisor's steal are not).
+    const busy = (fields[0] ?? 0) + (fields[1] ?? 0) + (fields[2] ?? 0);
     return busy * 10;
   } catch {
     return 0;
