@@ -14,7 +14,10 @@ interface Entry {
   /** When it times out (epoch ms) and after how long, for the message. */
   readonly deadline: number;
   readonly timeoutMs: number;
-  /** Whether this request holds a window slot (submits do; enquire_link and unbind do not). */
+  /**
+   * Whether its response frees a window slot. False for enquire_link and unbind (they take none),
+   * and for submits whose sender gives the slot back itself (an SMS's parts share one: sender.ts).
+   */
   readonly slot: boolean;
 }
 

@@ -24,6 +24,11 @@ export interface SenderHost {
   connection(): Connection | undefined;
 }
 
+/** The window slot one SMS holds from its first part to its last, and the link it is of. */
+interface Slot {
+  conn: Connection | undefined;
+}
+
 export class Sender {
   private pausedUntil = 0;
   /** Segments submitted, to time one in SUBMIT_DURATION_SAMPLE. */
@@ -66,19 +71,24 @@ export class Sender {
     const encoded = encodeSubmitSmParts(plan.pdus);
     const parts: SubmittedPart[] = [];
     const accepted = message.resume && new Map(message.resume.accepted.map((p) => [p.index, p.messageId]));
-    for (const [index, fields] of plan.pdus.entries()) {
-      const done = accepted?.get(index);
-      if (done !== undefined) {
-        // Accepted before the link dropped: sending it again would show the citizen a part twice.
-        parts.push({ index, messageId: done });
-        continue;
+    const slot: Slot = { conn: undefined };
+    try {
+      for (const [index, fields] of plan.pdus.entries()) {
+        const done = accepted?.get(index);
+        if (done !== undefined) {
+          // Accepted before the link dropped: sending it again would show the citizen a part twice.
+          parts.push({ index, messageId: done });
+          continue;
+        }
+        try {
+          parts.push({ index, messageId: await this.submitSegment(fields, slot, encoded?.[index]) });
+        } catch (error) {
+          const e = error as SmppError;
+          throw plan.pdus.length > 1 && parts.length > 0 ? e.withResume({ ref, accepted: parts }) : e;
+        }
       }
-      try {
-        parts.push({ index, messageId: await this.submitSegment(fields, encoded?.[index]) });
-      } catch (error) {
-        const e = error as SmppError;
-        throw plan.pdus.length > 1 && parts.length > 0 ? e.withResume({ ref, accepted: parts }) : e;
-      }
+    } finally {
+      slot.conn?.inFlight.release();
     }
     return {
       ...(message.reference !== undefined ? { reference: message.reference } : {}),
@@ -90,20 +100,33 @@ export class Sender {
 
   /**
    * One submit_sm (`encoded`: its bytes, encoded with the other parts of its SMS), retried after a
-   * throttle; resolves with the SMSC message_id.
+   * throttle; resolves with the SMSC message_id. Sent in the window slot its SMS holds (`slot`),
+   * taken at its first part: a part answered passes the slot to the SMS's next part, not to the
+   * next SMS waiting, so the SMS in progress finish first and their jobs end one after another.
    */
-  private async submitSegment(fields: Record<string, unknown>, encoded?: Buffer): Promise<string> {
+  private async submitSegment(
+    fields: Record<string, unknown>,
+    slot: Slot,
+    encoded?: Buffer,
+  ): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       // Awaited only when there is something to wait for: one segment of every SMS passes here.
       if (!this.open()) await this.gate();
       const conn = this.requireBound();
-      if (!conn.inFlight.tryAcquire()) await conn.inFlight.acquire();
+      if (slot.conn !== conn) {
+        // First part, or a new link: the slot of a dropped one was freed with it.
+        slot.conn?.inFlight.release();
+        slot.conn = undefined;
+        if (!conn.inFlight.tryAcquire()) await conn.inFlight.acquire();
+        slot.conn = conn;
+      }
       const timed = ++this.submitted % SUBMIT_DURATION_SAMPLE === 0;
       const started = timed ? performance.now() : 0;
       const timeoutMs = this.config.responseTimeoutMs;
+      // The response does not free the slot (`false`): the SMS gives it back when it is done.
       const response = encoded
-        ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, true)
-        : await conn.request('submit_sm', fields, timeoutMs, true);
+        ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, false)
+        : await conn.request('submit_sm', fields, timeoutMs, false);
       if (timed) this.deps.metrics.submitDuration(this.host.id, (performance.now() - started) / 1000);
       const status = response.command_status;
       const info = statusInfo(status);

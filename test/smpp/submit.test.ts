@@ -98,6 +98,17 @@ describe.skipIf(skip)('submit_sm against the Perl SMSC', () => {
     expect(max).toBe(3);
   });
 
+  it('an SMS keeps its window slot for all its parts: the SMS begun finish before the next one starts', async () => {
+    const { smsc, bind } = await bound([], { window: 2 });
+    const numbers = ['77011230001', '77011230002', '77011230003'];
+    const results = await Promise.all(numbers.map((to) => bind.submit({ to, text: KAZAKH.slice(0, 150) })));
+    expect(results.map((r) => r.parts.length)).toEqual([3, 3, 3]);
+    const order = (await smsc.receivedAtLeast('submit_sm', 9)).map((s) => s.destination_addr);
+    // The first two SMS hold the two slots; the third waits for one of them to end.
+    expect(order.slice(6)).toEqual(Array(3).fill(numbers[2]));
+    expect(order.slice(0, 6).sort()).toEqual([...Array(3).fill(numbers[0]), ...Array(3).fill(numbers[1])]);
+  });
+
   it('a dropped connection rejects every unanswered submit as retryable at once, then binds again', async () => {
     const { smsc, bind } = await bound(['--delay-resp-ms', '5000'], { responseTimeoutMs: 60_000 });
     const pending = Array.from({ length: 5 }, (_, i) =>
