@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import { connectRedis } from '../store/connection.js';
 import { pino } from 'pino';
 import { createCore } from '../gateway/core/runtime.js';
-import { createSweeper } from '../gateway/core/sweeper.js';
+import { createSweeper, SWEEP_DEFAULTS } from '../gateway/core/sweeper.js';
 import {
   bounded,
   commandStats,
@@ -36,9 +36,10 @@ import {
 } from './support/harness.js';
 
 const DEADLINES = option('deadlines', 100_000);
-const BATCH = option('batch', 1000);
-const PARALLEL = option('parallel', 32);
-const IN_FLIGHT = option('in-flight', 2);
+// The production sweep's sizes unless given.
+const BATCH = option('batch', SWEEP_DEFAULTS.batch);
+const PARALLEL = option('parallel', SWEEP_DEFAULTS.parallel);
+const IN_FLIGHT = option('in-flight', SWEEP_DEFAULTS.inFlight);
 const SWEEPERS = option('sweepers', 2);
 
 /** Bytes Redis has read from its clients so far (INFO stats). */

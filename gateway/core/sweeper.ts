@@ -24,11 +24,11 @@ export interface SweeperOptions {
   readonly log: Logger;
   /** Milliseconds between sweeps. Default 1000. */
   readonly intervalMs?: number;
-  /** Due deadlines handled per sweep. Default 1000. */
+  /** Due deadlines handled per sweep. Default `SWEEP_DEFAULTS.batch`. */
   readonly batch?: number;
-  /** Deadlines read and committed together (a sub-batch). Default 32. */
+  /** Deadlines read and committed together (a sub-batch). Default `SWEEP_DEFAULTS.parallel`. */
   readonly parallel?: number;
-  /** Sub-batches fired at once. Default 2. */
+  /** Sub-batches fired at once. Default `SWEEP_DEFAULTS.inFlight`. */
   readonly inFlight?: number;
   /**
    * How long after a deadline the sweeper fires it. Replies the SMSC delivered before the deadline
@@ -131,11 +131,18 @@ async function releaseHeld(core: Core, batch: number): Promise<number> {
   return due.length;
 }
 
+/**
+ * A sweep's sizes: deadlines claimed per sweep, read and committed together, and such sub-batches
+ * in flight at once (one decided here while Redis runs another's commit). Larger sub-batches make
+ * fewer round trips and script calls per deadline (docs/performance.md, deadlines).
+ */
+export const SWEEP_DEFAULTS = { batch: 1000, parallel: 64, inFlight: 2 } as const;
+
 export function createSweeper(options: SweeperOptions): Sweeper {
   const { core, log } = options;
-  const batch = options.batch ?? 1000;
-  const parallel = options.parallel ?? 32;
-  const inFlight = options.inFlight ?? 2;
+  const batch = options.batch ?? SWEEP_DEFAULTS.batch;
+  const parallel = options.parallel ?? SWEEP_DEFAULTS.parallel;
+  const inFlight = options.inFlight ?? SWEEP_DEFAULTS.inFlight;
 
   /** Fires one sub-batch of claimed deadlines: one read, one commit (conversations.ts `applyEach`). */
   async function fireAll(ids: readonly string[]): Promise<void> {
