@@ -3,19 +3,30 @@
  * then their summary lines together. Sizes: each bench's own defaults, or `BENCH_*` env variables
  * (e.g. `BENCH_MESSAGES=5000`, `BENCH_CONVERSATIONS=100000`). Figures are printed, never asserted.
  *
- *   npx tsx bench/run-all.ts [name ...]    e.g. `npx tsx bench/run-all.ts smpp inbound`
+ *   npx tsx bench/run-all.ts [name ...]    e.g. `npx tsx bench/run-all.ts smpp inbound-split`
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS } from './support/node-flags.js';
 
-const BENCHES = ['parser', 'smpp', 'outbound', 'inbound', 'memory', 'deadlines', 'cluster'] as const;
+/** name → its file in bench/ and arguments; `inbound-split`: edge and a workers process apart. */
+const BENCHES: Record<string, readonly [file: string, ...args: string[]]> = {
+  parser: ['parser'],
+  smpp: ['smpp'],
+  outbound: ['outbound'],
+  inbound: ['inbound'],
+  'inbound-split': ['inbound', '--split=1'],
+  memory: ['memory'],
+  deadlines: ['deadlines'],
+  cluster: ['cluster'],
+};
 
 /** Runs one bench, echoing its output; resolves with its exit code and last line. */
 function run(name: string): Promise<{ code: number; last: string }> {
-  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  const [bench, ...args] = BENCHES[name] as readonly [string, ...string[]];
+  const file = fileURLToPath(new URL(`./${bench}.ts`, import.meta.url));
   // The gateway's production flags (package.json `start`, Dockerfile): the benches run it in-process.
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', file], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', file, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let last = '';
@@ -33,7 +44,8 @@ function run(name: string): Promise<{ code: number; last: string }> {
 }
 
 const chosen = process.argv.slice(2);
-const names = chosen.length > 0 ? BENCHES.filter((b) => chosen.includes(b)) : BENCHES;
+const names =
+  chosen.length > 0 ? Object.keys(BENCHES).filter((b) => chosen.includes(b)) : Object.keys(BENCHES);
 const lines: string[] = [];
 let failed = 0;
 for (const name of names) {
