@@ -40,6 +40,11 @@ export async function startTestGateway(
     smppOnClock?: boolean;
     /** Faults of the simulator from the start. */
     faults?: SimulatorOptions['faults'];
+    /**
+     * The sweeper on real time every this many ms, as in production (its recovery hands over the
+     * outboxes a cut hand-over left behind); 0, the default: tests tick it on their own clock.
+     */
+    sweepIntervalMs?: number;
   } = {},
 ): Promise<TestGateway> {
   const clock = options.clock ?? testClock();
@@ -70,7 +75,7 @@ export async function startTestGateway(
     keyPrefix: `gw-${prefix}`,
     // A hash tag keeps each BullMQ queue in one slot, so the same code runs on Redis Cluster.
     queuePrefix: `{bull-${prefix}}`,
-    sweepIntervalMs: 0,
+    sweepIntervalMs: options.sweepIntervalMs ?? 0,
     // Tests set the clock to the deadline itself; production waits DEADLINE_GRACE_MS more.
     deadlineGraceMs: 0,
     smpp: {
