@@ -448,10 +448,6 @@ function onDeliveryFailed(
 }
 
 /**
- * The SMSC accepted an SMS: where the stage waits for its SMS, the stage's deadline counts from
- * this moment (003 item 10: three working days "с момента отправки SMS-сообщения").
- */
-/**
  * The conversation once the SMSC accepted, at `at`, every part of an SMS of `templateId`: the
  * stage waiting for that acceptance (`deadlineOnSent`) has its deadline counted from then (003
  * item 10). Undefined when no stage of the conversation waits for it.
@@ -471,6 +467,10 @@ export function deadlineStarted(
   return { ...rest, deadline: deps.deadline(stage.deadline, at), deadlineFrom: at, deadlineOnSent: null };
 }
 
+/**
+ * The SMSC accepted an SMS: where the stage waits for its SMS, the stage's deadline counts from
+ * this moment (003 item 10: three working days "с момента отправки SMS-сообщения").
+ */
 function onSent(
   deps: EngineDeps,
   conv: Conversation,

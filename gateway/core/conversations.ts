@@ -869,7 +869,6 @@ function movedCounts(before: Conversation, next: Conversation): { from: string |
 
 const notFound = (): ApplyResult => ({ status: 'not-found' });
 
-/** What caused a step, as the `event` of its log line. */
 /**
  * The document with the SMS its stage's deadline waits for (`deadlineSms`: the smsId this step's
  * commit at `version` gives it), or without one once no stage waits: the store starts the deadline
@@ -887,6 +886,7 @@ function withDeadlineSms(
   return rest;
 }
 
+/** What caused a step, as the `event` of its log line. */
 function causeOf(event: DialogueEvent): string {
   return event.type === 'upstream' ? `upstream.${event.name}` : event.type;
 }

@@ -64,7 +64,7 @@ function submitSm(
   dataCoding: number,
   esmClass: number,
   shortMessage: Buffer,
-  validity = message.validitySeconds === undefined ? '' : relativeTime(message.validitySeconds),
+  validity: string,
 ): Record<string, unknown> {
   return {
     service_type: options.serviceType,
@@ -98,18 +98,18 @@ export function relativeTime(seconds: number): string {
 export function planSubmit(message: OutboundSms, options: SubmitOptions, ref: number): PlannedSubmit {
   const seg = segment(message.text, { ref16: options.concat === 'udh16' });
   const { encoding, dataCoding } = seg;
+  // One validity for every part (the same instant), written once.
+  const validity = message.validitySeconds === undefined ? '' : relativeTime(message.validitySeconds);
   const single = seg.parts.length === 1;
   if (single || options.concat === 'payload') {
     const body = encodeText(message.text, encoding);
     // SMPP 3.4 §5.3.2.32: message_payload carries up to 64K octets; short_message must then be empty.
     const pdu = single
-      ? submitSm(message, options, dataCoding, 0, body)
-      : { ...submitSm(message, options, dataCoding, 0, Buffer.alloc(0)), message_payload: body };
+      ? submitSm(message, options, dataCoding, 0, body, validity)
+      : { ...submitSm(message, options, dataCoding, 0, Buffer.alloc(0), validity), message_payload: body };
     return { encoding, dataCoding, pdus: [pdu] };
   }
   const total = seg.parts.length;
-  // One validity for every part (the same instant), written once.
-  const validity = message.validitySeconds === undefined ? '' : relativeTime(message.validitySeconds);
   const pdus = seg.parts.map((text, i) => {
     const body = encodeText(text, encoding);
     if (options.concat === 'sar') {
