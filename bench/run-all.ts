@@ -9,11 +9,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS } from './support/node-flags.js';
 
-/** name → its file in bench/ and arguments; `inbound-split`: edge and a workers process apart. */
+/**
+ * name → its file in bench/ and arguments; `inbound-split`: edge and a workers process apart;
+ * `outbound-split`: invitations in an api process, their sending in an edge process.
+ */
 const BENCHES: Record<string, readonly [file: string, ...args: string[]]> = {
   parser: ['parser'],
   smpp: ['smpp'],
   outbound: ['outbound'],
+  'outbound-split': ['outbound', '--split=1'],
   inbound: ['inbound'],
   'inbound-split': ['inbound', '--split=1'],
   memory: ['memory'],
