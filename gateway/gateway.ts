@@ -18,6 +18,7 @@ import {
   createCoreMetrics,
   registerConversationMetrics,
   registerHoldMetrics,
+  registerOutboxMetrics,
   type CoreMetrics,
 } from './core/metrics.js';
 import { registerQueueMetrics } from './core/queue-metrics.js';
@@ -193,6 +194,7 @@ async function openProcess(
     registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);
     registerConversationMetrics(metrics, core.stateCounts, connected);
     registerHoldMetrics(metrics, core.holds, core.now, connected);
+    registerOutboxMetrics(metrics, core.outbox.counts);
     const webhooks = new Webhooks({
       hooks: config.webhooks,
       redis,

@@ -483,8 +483,11 @@ export class ConversationService {
     const committed = { ...next, version: before.version + 1 };
     const flush = () =>
       steps.handOver({ conversation: committed, ...written }).catch((err: unknown) => {
-        // The entries stay in the outbox; the recovery sweep hands them over later.
-        this.deps.log.warn({ err, conversationId: committed.id }, 'outbox flush failed; will retry');
+        // Every try failed (outbox.ts `flushMany`): the entries wait for the recovery sweep.
+        this.deps.log.warn(
+          { err, conversationId: committed.id },
+          'outbox hand-over failed; left to the recovery sweep',
+        );
       });
     await this.afterCommit({ ...plan, started: false }, committed, now, cause, { flush, counted: true });
     return committed;
@@ -572,8 +575,8 @@ export class ConversationService {
         committed.map(({ conversation, entries, marked, held }) => ({ conversation, entries, marked, held })),
       )
       .catch((err: unknown) => {
-        // The entries stay in the outboxes; the recovery sweep hands them over later.
-        this.deps.log.warn({ err }, 'outbox flush of a batch failed; will retry');
+        // Every try failed (outbox.ts `flushMany`): the entries wait for the recovery sweep.
+        this.deps.log.warn({ err }, 'outbox hand-over of a batch failed; left to the recovery sweep');
       });
     for (const { at, plan, conversation } of committed) {
       results[at] = this.afterCommit(plan, conversation, now, causeOf(event), {
