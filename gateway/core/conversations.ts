@@ -422,6 +422,8 @@ export class ConversationService {
    * The event was applied before, perhaps by a commit whose answer was lost (Redis restarted
    * after running it: the resent commit then lost its compare-and-set to itself), so nobody
    * handed that step's outbox over: it is handed over now rather than at the next recovery sweep.
+   * A turn's commit sent again answers its own steps as written instead (commit-many-n.lua), so
+   * their hand-over follows as ever: only a conversation's own outbox is left for this.
    */
   private async handOverLeft(id: string): Promise<void> {
     await this.deps.outbox.flush(id).catch((err: unknown) => {

@@ -24,7 +24,9 @@
 
   Returns: per step { 1, newVersion, the outcomes' bits handed over so far (the head's) } committed,
   or { 0, currentVersion } not written (-2: the stored value is of another format; committing the
-  step alone reports it).
+  step alone reports it). The call sent again after its answer was lost (the batch is its own: a
+  random name per call) answers { 1, ... } for the steps it wrote the first time and whose
+  conversation has not moved since: their entries are in this batch, to be handed over.
 ]]
 --- @include "commit"
 --- @include "deadline"
@@ -73,6 +75,12 @@ for i = 1, tonumber(ARGV[1]) do
     if to ~= '' then
       move(to, 1)
     end
+  elseif result[1] == 0 and m > 0 and redis.call('HEXISTS', KEYS[4], id .. ':' .. result[2]) == 1 then
+    -- The step waits in this call's own batch at the conversation's version: this very call wrote
+    -- it when it ran before, and its answer was lost with the connection (the client sends a call
+    -- it had no answer to again once it reconnects). Answered as written, so its hand-over follows.
+    local _, _, marked = conversationHead(redis.call('GETRANGE', key, 0, HEAD_BYTES - 1))
+    result = { 1, result[2], marked }
   elseif result[1] ~= 0 then
     result = { 0, -2 }
   end

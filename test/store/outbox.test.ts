@@ -143,6 +143,55 @@ describe('acknowledging handed-over outbox entries', () => {
     ).toEqual([true, false, false]);
   });
 
+  it('answers a call sent again after its answer was lost with the steps it wrote, in its own batch', async () => {
+    const keys = createKeys(testPrefix('outbox-resent'));
+    const client = redisClient();
+    try {
+      const store = await testStore(client, keys);
+      const step = (id: string, expectedVersion: number, outbox: OutboxEntry[]) => ({
+        expectedVersion,
+        next: fresh(id),
+        timeline: [],
+        outbox,
+        final: false,
+      });
+      await store.commitMany([step('c1', -1, []), step('c2', -1, [])]);
+      // As ioredis does after a reconnection: the call it had no answer to goes again, as it was.
+      const once = client.gwCommitMany.bind(client);
+      const firstAnswers: unknown[] = [];
+      client.gwCommitMany = async (...args: Parameters<typeof once>) => {
+        firstAnswers.push(await once(...args));
+        return once(...args);
+      };
+      const [c1, c2, c3] = await store.commitMany([
+        step('c1', 0, [sms('1.0')]),
+        step('c2', 0, []),
+        step('c3', -1, [{ t: 'assignment' }]),
+      ]);
+      expect(firstAnswers).toEqual([
+        [
+          [1, 1, 0],
+          [1, 1, 0],
+          [1, 0, 0],
+        ],
+      ]);
+      // Entries in the batch: written, to hand over. None: nothing to tell it by, decided again.
+      expect(c1).toMatchObject({ entries: [sms('1.0')], held: { field: 'c1:1' } });
+      expect(c2).toBeNull();
+      expect(c3).toMatchObject({ entries: [{ t: 'assignment' }], held: { field: 'c3:0' } });
+      expect((await store.get('c1'))?.version).toBe(1);
+      // Written once: the second run changed nothing.
+      expect((await store.outboxes.batch(c1!.held!.batch)).map((e) => e.field).sort()).toEqual([
+        'c1:1',
+        'c3:0',
+      ]);
+      // Another call finding the conversation at that version is a conflict, as ever.
+      expect(await store.commitMany([step('c1', 0, [sms('1.0')])])).toEqual([null]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('moves the state counts of the written steps only, each count once per call by their sum', async () => {
     const keys = createKeys(testPrefix('outbox-counts'));
     const store = await testStore(redis, keys);
