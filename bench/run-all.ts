@@ -11,6 +11,7 @@ import { GATEWAY_NODE_FLAGS } from './support/node-flags.js';
 
 /**
  * name → its file in bench/ and arguments; `inbound-split`: edge and a workers process apart;
+ * `outbound-split`: invitations in an api process, their sending in an edge process;
  * `deadlines-10m`: 100,000 due among 10 million deadlines in the index (≈ 1.5 GB of Redis), run
  * only when named.
  */
@@ -18,6 +19,7 @@ const BENCHES: Record<string, readonly [file: string, ...args: string[]]> = {
   parser: ['parser'],
   smpp: ['smpp'],
   outbound: ['outbound'],
+  'outbound-split': ['outbound', '--split=1'],
   inbound: ['inbound'],
   'inbound-split': ['inbound', '--split=1'],
   memory: ['memory'],

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HoldCounts } from '../../store/holds.js';
+import type { HandOverCounts } from './outbox.js';
 import type { StateCounts } from '../../store/state-counts.js';
 import { withinMs } from './scrape.js';
 
@@ -163,4 +164,37 @@ export function registerHoldMetrics(
       this.set({ kind: 'sms' }, last.heldOverdue);
     },
   });
+}
+
+/**
+ * What became of batch hand-overs that failed (outbox.ts `flushMany`): tried again, or left to the
+ * recovery sweep, whose hand-overs of batches are counted too. Counted in this process.
+ */
+export function registerOutboxMetrics(registry: Registry, counts: Readonly<HandOverCounts>): void {
+  const counter = (name: string, help: string, read: () => number): void => {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  };
+  counter(
+    'gateway_outbox_handover_retries_total',
+    "tries again of a batch's outbox hand-over that Redis failed",
+    () => counts.retries,
+  );
+  counter(
+    'gateway_outbox_left_to_recovery_total',
+    'steps whose outbox hand-over failed every try, left to the recovery sweep (about 10 s late)',
+    () => counts.leftToRecovery,
+  );
+  counter(
+    'gateway_outbox_batches_recovered_total',
+    "batches' outboxes the recovery sweep handed over: a process stopped, or a hand-over cut longer than its tries",
+    () => counts.recoveredBatches,
+  );
 }

@@ -7,6 +7,7 @@
  * then marked sent, lets it go out once (sender.ts). A consent reaches
  * `assignments` exactly once: job id = conversation id (CONTRACT.md).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { almatyIso, type ZoneTable } from '../../dialogue/time.js';
@@ -32,6 +33,24 @@ import type { SmsHandOver } from './sms-handover.js';
  * recovered while in flight would be handed over twice (harmless, but twice the work).
  */
 export const BATCH_RECOVERY_MS = 10_000;
+
+/**
+ * The pauses before each new try of a batch's hand-over that failed (a Redis error: refused,
+ * read-only during a failover, out of memory, its connection cut under the commands): 4.5 s in
+ * all, so the steps go out as soon as Redis takes them again, and within `BATCH_RECOVERY_MS`,
+ * after which the recovery sweep would hand them over too. Then they are left to it.
+ */
+export const HANDOVER_RETRY_MS: readonly number[] = [100, 200, 400, 800, 1000, 1000, 1000];
+
+/** What became of batch hand-overs that failed: counted for /metrics (`registerOutboxMetrics`). */
+export interface HandOverCounts {
+  /** Tries of a failed hand-over again. */
+  retries: number;
+  /** Steps whose hand-over failed every try: left to the recovery sweep. */
+  leftToRecovery: number;
+  /** Batches' outboxes the recovery sweep handed over (`BATCH_RECOVERY_MS` after their commit). */
+  recoveredBatches: number;
+}
 
 export interface OutboxDeps {
   readonly store: ConversationStore;
@@ -70,7 +89,22 @@ export function assignmentOf(conv: Conversation, zone: ZoneTable): AssignmentJob
   };
 }
 
+/** A step just committed with others (store `commitMany`), to hand over (`flushMany`). */
+export interface HandedStep {
+  readonly conversation: Conversation;
+  readonly entries: readonly OutboxEntry[];
+  readonly marked: number;
+  readonly held: HeldStep | null;
+}
+
+/** The batches a hand-over's steps wait in, for its log lines. */
+const batchesOf = (steps: readonly HandedStep[]): string[] => [
+  ...new Set(steps.flatMap((s) => (s.held ? [s.held.batch] : []))),
+];
+
 export class Outbox {
+  readonly counts: HandOverCounts = { retries: 0, leftToRecovery: 0, recoveredBatches: 0 };
+
   constructor(private readonly deps: OutboxDeps) {}
 
   /**
@@ -107,18 +141,47 @@ export class Outbox {
    * SMS in `sms-out` jobs of several, and then, in one call per batch, their entries leave the
    * batch's outbox and the outcomes are marked. `marked`: the outcomes each conversation had marked
    * handed over, as its commit read them: those are not added again. Each hand-over is idempotent
-   * as in `flush`: a failure leaves every entry for the recovery sweep.
+   * as in `flush` (job ids, outcome marks, the SMS record's claim), so a failed one is tried again
+   * whole, after each pause of `HANDOVER_RETRY_MS`; should every try fail, the entries wait for
+   * the recovery sweep and this rejects.
    */
-  async flushMany(
-    steps: ReadonlyArray<{
-      readonly conversation: Conversation;
-      readonly entries: readonly OutboxEntry[];
-      readonly marked: number;
-      readonly held: HeldStep | null;
-    }>,
-  ): Promise<void> {
+  async flushMany(steps: readonly HandedStep[]): Promise<void> {
     const withEntries = steps.filter((s) => s.entries.length > 0);
     if (withEntries.length === 0) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.handOverMany(withEntries);
+        if (attempt > 0)
+          this.deps.log.info(
+            { conversations: withEntries.map((step) => step.conversation.id), attempt },
+            'outbox hand-over done after a retry',
+          );
+        return;
+      } catch (err) {
+        const pause = HANDOVER_RETRY_MS[attempt];
+        const about = {
+          err,
+          conversations: withEntries.map((step) => step.conversation.id),
+          batches: batchesOf(withEntries),
+          attempt,
+        };
+        if (pause === undefined) {
+          this.counts.leftToRecovery += withEntries.length;
+          this.deps.log.warn(about, 'outbox hand-over failed every try; left to the recovery sweep');
+          throw err;
+        }
+        this.counts.retries += 1;
+        // The first failure is worth a line; the tries after it, while Redis is away, are not.
+        if (attempt === 0)
+          this.deps.log.warn({ ...about, retryInMs: pause }, 'outbox hand-over failed; trying it again');
+        else this.deps.log.debug({ ...about, retryInMs: pause }, 'outbox hand-over failed again');
+        await delay(pause);
+      }
+    }
+  }
+
+  /** One try of `flushMany`'s hand-over. */
+  private async handOverMany(withEntries: readonly HandedStep[]): Promise<void> {
     const fresh = withEntries.map(({ entries, marked }) =>
       entries.flatMap((e) =>
         e.t === 'outcome' && (marked & outcomeBit(e.job.outcome)) === 0 ? [e.job] : [],
@@ -189,6 +252,7 @@ export class Outbox {
           asksConsent: entry.asksConsent,
           ...(entry.campaign ? { campaign: entry.campaign } : {}),
           ...(entry.startsDeadline ? { startsDeadline: true } : {}),
+          ...(entry.deadlineStage ? { deadlineStage: entry.deadlineStage } : {}),
           ...(entry.notice ? { notice: true } : {}),
           ...(entry.invitation ? { invitation: entry.invitation } : {}),
         };
@@ -249,22 +313,29 @@ export class Outbox {
     }
     const batches = await this.deps.store.outboxes.batchesDue(batchAgeMs, limit);
     for (const batch of batches) {
-      await this.flushBatch(batch).catch((err: unknown) =>
-        this.deps.log.warn({ err, batch }, 'outbox batch recovery failed'),
+      await this.flushBatch(batch).then(
+        (steps) => {
+          this.counts.recoveredBatches += 1;
+          // Only a process stopped, or a hand-over cut longer than its tries, leaves one.
+          this.deps.log.info({ batch, steps }, 'outbox batch handed over by the recovery sweep');
+        },
+        (err: unknown) => this.deps.log.warn({ err, batch }, 'outbox batch recovery failed'),
       );
     }
     return ids.length + batches.length;
   }
 
-  /** Hands over what is left of a batch's outbox, step by step, each as `flush` would. */
-  private async flushBatch(batch: string): Promise<void> {
+  /** Hands over what is left of a batch's outbox, step by step, each as `flush` would; how many steps. */
+  private async flushBatch(batch: string): Promise<number> {
     const { store } = this.deps;
-    for (const { id, field, entries } of await store.outboxes.batch(batch)) {
+    const steps = await store.outboxes.batch(batch);
+    for (const { id, field, entries } of steps) {
       let conv: Conversation | null | undefined;
       const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(id));
       const texts = this.sentTexts(id);
       await Promise.all(entries.map((entry) => this.handOver(id, entry, conversation, texts)));
       await store.outboxes.batchDone(batch, [{ id, field, marks: 0 }]);
     }
+    return steps.length;
   }
 }

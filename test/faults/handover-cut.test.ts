@@ -1,0 +1,137 @@
+/**
+ * A step's outbox hand-over cut by Redis, deterministically: the step (a citizen's consent) is
+ * committed, and Redis refuses the hand-over's writes to `assignments` (an ACL taking the queue's
+ * keys from the gateway's user, the way a Redis failing under the hand-over answers it with an
+ * error) while everything else goes on: the commit, the acknowledgement SMS, the `consented`
+ * outcome. The consent waits in its batch's outbox (store/lua/commit-many-n.lua). A redis-server
+ * of its own: an ACL on the run's would cut the other test files.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
+import { HANDOVER_RETRY_MS } from '../../gateway/core/outbox.js';
+import { STATUS } from '../../gateway/smpp/status.js';
+import { expectConsentedOnce } from '../support/accounting.js';
+import { homeSchoolingParams, KASPI } from '../support/core.js';
+import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { captureLog, type CapturedLog, type LogLine } from '../support/log-lines.js';
+import {
+  assignment,
+  drained,
+  invite,
+  messagesTo,
+  numbers,
+  outcomesOf,
+  stateReached,
+} from '../support/scenario.js';
+
+const REPLY = '123#3#1';
+const msisdn = numbers('781');
+let redis: RedisServerHandle;
+let admin: Redis;
+let captured: CapturedLog;
+let t: TestGateway;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  admin = new Redis(redis.url, { maxRetriesPerRequest: null });
+  captured = captureLog('warn');
+  // No sweeper (tests tick it): a consent left in its batch waits for a recovery run here.
+  t = await startTestGateway({ env: { REDIS_URL: redis.url }, log: captured.log });
+});
+afterAll(async () => {
+  await t?.stop();
+  admin?.disconnect();
+  await redis?.stop();
+});
+
+/** The gateway's user may touch every key but `assignments`' (Redis's glob: `[^a]`). */
+async function refuseAssignments(): Promise<void> {
+  const { keyPrefix, queuePrefix } = t.prefixes;
+  await admin.call('ACL', 'SETUSER', 'default', 'resetkeys', `~${keyPrefix}*`, `~${queuePrefix}:[^a]*`);
+}
+
+async function allowEverything(): Promise<void> {
+  await admin.call('ACL', 'SETUSER', 'default', 'resetkeys', 'allkeys');
+}
+
+/** A counter of the gateway's /metrics, as a scrape reads it. */
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`no ${name} in /metrics`);
+  return Number(line.slice(name.length + 1));
+}
+
+/** A hand-over's log line names the conversations of its steps. */
+const about = (line: LogLine, id: string): boolean =>
+  Array.isArray(line.conversations) && line.conversations.includes(id);
+
+/** The citizen consents while Redis refuses `assignments`; resolves once the hand-over has failed. */
+async function consentWhileRefused(phone: string, conversationId: string): Promise<void> {
+  await refuseAssignments();
+  const reply = await t.sim.injectReply({ from: phone, text: REPLY });
+  expect(reply.statuses).toEqual([STATUS.ok]);
+  await stateReached(t, conversationId, 'consented');
+  await captured.waitFor(
+    (line) => line.msg === 'outbox hand-over failed; trying it again' && about(line, conversationId),
+    "the consent's hand-over to fail",
+  );
+}
+
+describe('a consent whose hand-over Redis refused', () => {
+  it('goes to assignments once Redis takes it again, without the recovery sweep, once', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    await t.sim.nextMessage((m) => m.destination === phone);
+    const retriesBefore = await metric('gateway_outbox_handover_retries_total');
+
+    await consentWhileRefused(phone, conv.id);
+    // The SMSC delivers the reply again while the hand-over is still cut: a retransmission.
+    expect((await t.sim.injectReply({ from: phone, text: REPLY })).statuses).toEqual([STATUS.ok]);
+    await allowEverything();
+
+    expect((await assignment(t, conv.id)).data.reply.text).toBe(REPLY);
+    await eventually(
+      async () => (await t.gateway.core.store.outboxes.batchesDue(0, 10)).length === 0,
+      "the consent's batch to be handed over",
+    );
+    // And once more after the hand-over: nothing is enqueued twice.
+    expect((await t.sim.injectReply({ from: phone, text: REPLY })).statuses).toEqual([STATUS.ok]);
+    await drained(t);
+    await expectConsentedOnce(t.gateway.core, [conv.id]);
+    expect((await outcomesOf(t, conv.id)).filter((o) => o.outcome === 'consented')).toHaveLength(1);
+    // The invitation and one acknowledgement.
+    expect(messagesTo(t, phone)).toHaveLength(2);
+    expect(await metric('gateway_outbox_handover_retries_total')).toBeGreaterThan(retriesBefore);
+    expect(await metric('gateway_outbox_left_to_recovery_total')).toBe(0);
+    expect(await metric('gateway_outbox_batches_recovered_total')).toBe(0);
+  });
+
+  it('is left to the recovery sweep, and counted, when Redis refuses it longer than the tries', async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    await t.sim.nextMessage((m) => m.destination === phone);
+
+    await consentWhileRefused(phone, conv.id);
+    await captured.waitFor(
+      (line) =>
+        line.msg === 'outbox hand-over failed every try; left to the recovery sweep' && about(line, conv.id),
+      'the tries to end',
+      HANDOVER_RETRY_MS.reduce((a, b) => a + b, 0) + 5000,
+    );
+    await allowEverything();
+    expect(await metric('gateway_outbox_left_to_recovery_total')).toBe(1);
+    await drained(t);
+    expect(await t.gateway.core.queues.assignments.getJob(conv.id)).toBeUndefined();
+
+    await t.gateway.core.outbox.recover(500, 0);
+    expect((await assignment(t, conv.id)).data.reply.text).toBe(REPLY);
+    expect(await t.gateway.core.store.outboxes.batchesDue(0, 10)).toEqual([]);
+    expect(await metric('gateway_outbox_batches_recovered_total')).toBe(1);
+    const ids = (await t.gateway.core.queues.assignments.getJobs(['waiting'])).map((j) => j.id);
+    expect(ids.filter((id) => id === conv.id)).toHaveLength(1);
+    expect((await outcomesOf(t, conv.id)).filter((o) => o.outcome === 'consented')).toHaveLength(1);
+    expect(messagesTo(t, phone)).toHaveLength(2);
+  }, 30_000);
+});
