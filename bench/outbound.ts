@@ -4,15 +4,19 @@
  * rate for as many segments measured in the same run as the reference.
  *
  *   npx tsx bench/outbound.ts [--invitations=3000] [--concurrency=64] [--window=100] [--sink=raw|sim]
- *                             [--warmup=2000]
+ *                             [--warmup=2000] [--split=1]
  *
  * invite() is the whole API path minus HTTP: validation, render, Lua commit, outbox → BullMQ;
- * the sender worker then drains `sms-out` over one bind, all in this process, and writes each
- * SMS's receipt links, sent entry, `sent` outcome and the deadline it starts. The run ends when
- * the last `sms-out` job has done so, and every receipt link is counted in Redis afterwards.
- * Then the CPU split: as many invitations again with `sms-out` paused (invite() alone), then their
- * sending alone. `BENCH_PROFILE=<dir>` profiles the three phases.
+ * the sender worker then drains `sms-out` over one bind and writes each SMS's receipt links, sent
+ * entry, `sent` outcome and the deadline it starts. By default all in this process; `--split=1`
+ * as production's split runs it: invite() in a `GATEWAY_ROLE=api` process (bench/support/inviter.ts)
+ * and the sending in this one, a `GATEWAY_ROLE=edge` process. The run ends when the last `sms-out`
+ * job has done so, and every receipt link is counted in Redis afterwards. Then the CPU split: as
+ * many invitations again with `sms-out` paused (invite() alone), then their sending alone.
+ * `BENCH_PROFILE=<dir>` profiles the three phases (of each process).
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -27,6 +31,7 @@ import {
   mainThreadCpuMs,
   msisdn,
   option,
+  processCpuMs,
   profiled,
   smsParts,
   redisCpuMs,
@@ -37,6 +42,8 @@ import {
   textOption,
 } from './support/harness.js';
 import type { GatewayHandle } from '../gateway/gateway.js';
+import { GATEWAY_NODE_FLAGS } from './support/node-flags.js';
+import type { InviteRun, InviteRunDone } from './support/inviter.js';
 
 const INVITATIONS = option('invitations', 3000);
 const CONCURRENCY = option('concurrency', 64);
@@ -47,6 +54,8 @@ const WINDOW = option('window', 100);
  * whole run of its own.
  */
 const WARMUP = option('warmup', 2000);
+/** invite() in a `GATEWAY_ROLE=api` process of its own, the sending in this `edge` one. */
+const SPLIT = option('split', 0) === 1;
 
 const invite = (gateway: GatewayHandle, i: number) =>
   gateway.core.conversations.invite({
@@ -89,20 +98,69 @@ const gateway = await startBenchGateway({
   smppPort: sink.port,
   prefix: 'outbound',
   window: WINDOW,
+  role: SPLIT ? 'edge' : 'all',
 });
+const inviter = SPLIT ? await startInviter(redis.url) : undefined;
 let stopping: Promise<void> | undefined;
-const stopGateway = (): Promise<void> => (stopping ??= gateway.stop());
+const stopGateway = (): Promise<void> =>
+  (stopping ??= Promise.all([gateway.stop(), inviter?.stop()]).then(() => undefined));
+
+/** A `GATEWAY_ROLE=api` process on the bench's Redis and prefixes, started with the production flags. */
+async function startInviter(redisUrl: string) {
+  const child = fork(new URL('./support/inviter.ts', import.meta.url), [], {
+    execArgv: [...GATEWAY_NODE_FLAGS, '--import', 'tsx'],
+    env: {
+      ...process.env,
+      GATEWAY_ROLE: 'api',
+      SEND_WINDOW: 'always',
+      REDIS_URL: redisUrl,
+      HTTP_PORT: '0',
+      API_KEYS: 'system:bench-system-key-0123456789',
+      GW_KEY_PREFIX: 'gw-outbound',
+      GW_QUEUE_PREFIX: 'bull-outbound',
+    },
+  });
+  await once(child, 'message');
+  return {
+    pid: child.pid ?? 0,
+    async run(job: InviteRun): Promise<InviteRunDone> {
+      child.send(job);
+      const [done] = (await once(child, 'message')) as [InviteRunDone];
+      return done;
+    },
+    async stop(): Promise<void> {
+      if (child.exitCode !== null) return;
+      child.send('stop');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** `count` invitations from number `from`, `CONCURRENCY` at a time, in whichever process invites. */
+async function invitations(from: number, count: number, profile?: string): Promise<InviteRunDone> {
+  if (inviter) return inviter.run({ from, count, concurrency: CONCURRENCY, ...(profile ? { profile } : {}) });
+  const cpu = process.cpuUsage();
+  const main = mainThreadCpuMs();
+  const started = performance.now();
+  const work = () => bounded(count, CONCURRENCY, (i) => invite(gateway, from + i));
+  await (profile ? profiled(profile, work) : work());
+  return { ms: performance.now() - started, cpuMs: cpuMsSince(cpu), mainMs: mainThreadCpuMs() - main };
+}
+
+/** CPU ms of the inviting process apart (0 in one process: counted with this one). */
+const inviterCpuMs = (): number => (inviter ? processCpuMs(inviter.pid) : 0);
 try {
   const parts = await partsPerInvitation(gateway);
   await sink.expect(parts);
   // Warm the JIT and the connections, so the measured run is the steady state.
   const warm = sink.expect(WARMUP * parts);
-  await bounded(WARMUP, CONCURRENCY, (i) => invite(gateway, 2_000_000 + i));
+  await invitations(2_000_000, WARMUP);
   await warm;
   await drained(gateway);
   console.log(
     `outbound — ${INVITATIONS} home-schooling invitations (${parts} UCS2 parts each), ` +
-      `${CONCURRENCY} invite() calls at a time, window ${WINDOW}, TPS unlimited, sink=${sink.kind}`,
+      `${CONCURRENCY} invite() calls at a time, window ${WINDOW}, TPS unlimited, sink=${sink.kind}, ` +
+      (SPLIT ? 'invite() in an api process, sending in an edge process' : 'one process'),
   );
 
   const done = sink.expect(INVITATIONS * parts);
@@ -110,18 +168,22 @@ try {
   const stats = await commandStats(admin);
   const cpu = process.cpuUsage();
   const mainCpu = mainThreadCpuMs();
+  const inviterCpu = inviterCpuMs();
   const redisCpu = await redisCpuMs(admin);
   const started = performance.now();
-  let acceptedMs = 0;
-  await profiled('outbound', async () => {
-    await bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, i));
-    acceptedMs = performance.now() - started;
+  let accepted: InviteRunDone | undefined;
+  await profiled(SPLIT ? 'outbound-edge' : 'outbound', async () => {
+    accepted = await invitations(0, INVITATIONS, SPLIT ? 'outbound-api' : undefined);
     await done;
     await drained(gateway);
   });
+  const acceptedMs = accepted?.ms ?? 0;
   const totalMs = performance.now() - started;
-  const cpuMs = cpuMsSince(cpu);
-  const mainMs = mainThreadCpuMs() - mainCpu;
+  // This process's CPU, and in --split=1 the api process's beside it.
+  const senderMs = cpuMsSince(cpu);
+  const apiMs = inviterCpuMs() - inviterCpu;
+  const cpuMs = senderMs + apiMs;
+  const mainMs = mainThreadCpuMs() - mainCpu + (SPLIT ? (accepted?.mainMs ?? 0) : 0);
   const redisMs = (await redisCpuMs(admin)) - redisCpu;
   const commands = commandsPer(stats, await commandStats(admin), INVITATIONS);
   const perS = (INVITATIONS / totalMs) * 1000;
@@ -138,11 +200,10 @@ try {
   const smsOut = gateway.core.queues.smsOut;
   await smsOut.pause();
   const apiCpu = process.cpuUsage();
+  const apiInviterCpu = inviterCpuMs();
   const apiRedis = await redisCpuMs(admin);
-  await profiled('outbound-invite', () =>
-    bounded(INVITATIONS, CONCURRENCY, (i) => invite(gateway, 3_000_000 + i)),
-  );
-  const apiMs = cpuMsSince(apiCpu) / INVITATIONS;
+  await invitations(3_000_000, INVITATIONS, 'outbound-invite');
+  const inviteMs = (cpuMsSince(apiCpu) + inviterCpuMs() - apiInviterCpu) / INVITATIONS;
   const apiRedisMs = ((await redisCpuMs(admin)) - apiRedis) / INVITATIONS;
   const sent = sink.expect(INVITATIONS * parts);
   const sendCpu = process.cpuUsage();
@@ -183,15 +244,19 @@ try {
   summary({
     parts,
     invitations: INVITATIONS,
+    processes: SPLIT ? 2 : 1,
     invite_accept_per_s: (INVITATIONS / acceptedMs) * 1000,
     invitations_per_s: perS,
     segments_per_s: perS * parts,
     gateway_cpu_ms_per_invitation: cpuMs / INVITATIONS,
     gateway_main_thread_cpu_ms_per_invitation: mainMs / INVITATIONS,
+    ...(SPLIT
+      ? { api_cpu_ms_per_invitation: apiMs / INVITATIONS, edge_cpu_ms_per_invitation: senderMs / INVITATIONS }
+      : {}),
     redis_cpu_ms_per_invitation: redisMs / INVITATIONS,
     redis_commands_per_invitation: commands.calls,
     sink_cpu_ms_per_invitation: sinkMs,
-    invite_cpu_ms_per_invitation: apiMs,
+    invite_cpu_ms_per_invitation: inviteMs,
     invite_redis_cpu_ms_per_invitation: apiRedisMs,
     send_cpu_ms_per_invitation: sendMs,
     send_redis_cpu_ms_per_invitation: sendRedisMs,

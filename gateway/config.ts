@@ -165,9 +165,11 @@ const envSchema = z.object({
   /**
    * What this process runs: `all` (binds, API, reply workers, deadlines), or a split for load:
    * `edge` (SMPP binds, the SMS sender and the HTTP API) beside `workers` (reply processing and
-   * deadlines), so replies are acknowledged on an event loop that does not also decide them.
+   * deadlines), so replies are acknowledged on an event loop that does not also decide them; and
+   * `api` (the HTTP API alone: its SMS leave through the edges' binds), so invitations are committed
+   * on an event loop that does not also hold a bind's window.
    */
-  GATEWAY_ROLE: z.enum(['all', 'edge', 'workers']).default('all'),
+  GATEWAY_ROLE: z.enum(['all', 'edge', 'workers', 'api']).default('all'),
   /** Ported numbers: `<msisdn> <operator>` per line (docs/smpp.md, "Ported numbers"). */
   PORTABILITY_FILE: z.string().min(1).optional(),
   /** Days the carrier learned for a number (from its replies, from "not our subscriber") is kept. */
@@ -197,7 +199,7 @@ export interface Config {
   readonly calendarFile: string | undefined;
   /** SEND_WINDOW: when unsolicited notices may go out (dialogue/window.ts). */
   readonly sendWindow: SendWindow;
-  readonly role: 'all' | 'edge' | 'workers';
+  readonly role: 'all' | 'edge' | 'workers' | 'api';
   readonly portabilityFile: string | undefined;
   readonly carrierMemoryDays: number;
   readonly smsValidityHours: number;
@@ -314,8 +316,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     carriers = file.carriers;
     defaultCarrier = file.defaultCarrier;
   } else {
-    // A workers-only process opens no bind.
-    const needed = e.GATEWAY_ROLE === 'workers' ? [] : (['SMPP_SYSTEM_ID', 'SMPP_PASSWORD'] as const);
+    // A workers or API process opens no bind.
+    const binds = e.GATEWAY_ROLE !== 'workers' && e.GATEWAY_ROLE !== 'api';
+    const needed = binds ? (['SMPP_SYSTEM_ID', 'SMPP_PASSWORD'] as const) : [];
     const missing = needed.filter((k) => e[k] === undefined);
     if (missing.length) fail(missing.map((k) => `${k} is required (or set CARRIERS_FILE)`));
     carriers = [

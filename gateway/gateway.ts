@@ -334,11 +334,8 @@ export async function startWorkerProcess(
   options: StartOptions,
 ): Promise<WorkerProcessHandle> {
   const { log } = options;
-  const { metrics, redis, clients, workerRedis, http, metricsServer, core, webhooks } = await openProcess(
-    config,
-    options,
-    [],
-  );
+  const opened = await openProcess(config, options, []);
+  const { metrics, redis, workerRedis, http, metricsServer, core } = opened;
   const stalled = options.stalledJobs ? { stalled: options.stalledJobs } : {};
   const metricsOfCore = createCoreMetrics(metrics);
   const { worker } = startInboundWorker({
@@ -359,6 +356,17 @@ export async function startWorkerProcess(
       serveMetrics: metricsServer === undefined,
     }),
   );
+  return bindlessHandle(config, opened, sweeper, [worker]);
+}
+
+/** A process without binds (`workers`, `api`): stopped in the reverse order of its start. */
+function bindlessHandle(
+  config: Config,
+  opened: Awaited<ReturnType<typeof openProcess>>,
+  sweeper: Sweeper,
+  workers: readonly Worker[],
+): WorkerProcessHandle {
+  const { http, metricsServer, core, webhooks, clients } = opened;
   return {
     httpUrl: urlOf(config, http),
     core,
@@ -367,10 +375,36 @@ export async function startWorkerProcess(
       await http.close();
       await metricsServer?.close();
       await sweeper.stop();
-      await worker.close();
+      await Promise.all(workers.map((w) => w.close()));
       await webhooks.close();
       await core.close();
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
+}
+
+/**
+ * GATEWAY_ROLE=api: the HTTP API alone (invitations, events, lookups, the agent console), no bind,
+ * no sender and no reply workers: the SMS its steps commit go to `sms-out`, which the `edge` (or
+ * `all`) processes send through their binds. Run beside them so that invitations are rendered and
+ * committed on an event loop that does not also hold a bind's window (docs/scaling.md).
+ */
+export async function startApiProcess(config: Config, options: StartOptions): Promise<WorkerProcessHandle> {
+  const { log } = options;
+  const opened = await openProcess(config, options, []);
+  const { metrics, redis, http, metricsServer, core, webhooks } = opened;
+  // Deadlines and recovery are the deciding processes' (`all`, `workers`): none swept here.
+  const sweeper = startSweeper(core, options, false);
+  const parts = api({ core, apiKeys: config.apiKeys, metrics, log, webhooks });
+  http.serve(
+    buildApp({
+      log,
+      metrics,
+      serveMetrics: metricsServer === undefined,
+      probes: [{ name: 'redis', check: () => redisReady(redis) }],
+      guards: parts.guards,
+      routers: [...parts.routers, ...(options.routers?.(core) ?? [])],
+    }),
+  );
+  return bindlessHandle(config, opened, sweeper, []);
 }

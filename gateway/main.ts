@@ -6,7 +6,7 @@
 import { GatewayError } from '../common/errors.js';
 import { buildInfo } from './build-info.js';
 import { loadConfig } from './config.js';
-import { startGateway, startWorkerProcess } from './gateway.js';
+import { startApiProcess, startGateway, startWorkerProcess } from './gateway.js';
 import { format } from 'node:util';
 import { createLogger, type Logger } from './log.js';
 
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   const gateway =
     config.role === 'workers'
       ? await startWorkerProcess(config, { log, onListening })
-      : await startGateway(config, { log, onListening });
+      : config.role === 'api'
+        ? await startApiProcess(config, { log, onListening })
+        : await startGateway(config, { log, onListening });
   log.info({ http: gateway.httpUrl, role: config.role }, 'gateway started');
 
   let stopping = false;

@@ -51,6 +51,12 @@ export const smsOutJob = z.object({
   notice: z.boolean().optional(),
   /** The stage's deadline counts from the SMSC's acceptance of this SMS (all its parts). */
   startsDeadline: z.boolean().optional(),
+  /**
+   * The stage waiting for this SMS, as its step committed the conversation at `version`: the
+   * sender indexes the deadline the acceptance starts with the SMS's sent entry while the
+   * conversation is still at that version (gateway/core/sent-writes.ts), without reading it.
+   */
+  deadlineStage: z.object({ service: z.string(), stage: z.string(), version: z.number().int() }).optional(),
   /** Set on the conversation's first SMS: its acceptance is the `sent` outcome (queues/outcomes.ts). */
   invitation: z.object({ service: z.string(), externalId: z.string(), state: z.enum(STATES) }).optional(),
   /** Carriers that said the number is not theirs: a second try goes elsewhere (gateway/core/replies.ts). */

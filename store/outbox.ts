@@ -22,12 +22,21 @@ export interface SmsEntry {
   readonly campaign?: string;
   /** The stage's deadline starts when the SMSC accepts this SMS. */
   readonly startsDeadline?: boolean;
+  /** The stage waiting for it, as the step committed the conversation (queues/jobs.ts `smsOutJob`). */
+  readonly deadlineStage?: DeadlineStage;
   /** Held for the sending window until this instant (epoch ms). */
   readonly notBefore?: number;
   /** A notice the citizen did not ask for: its validity ends with the sending window. */
   readonly notice?: boolean;
   /** The conversation's first SMS: its acceptance is the `sent` outcome. */
   readonly invitation?: { readonly service: string; readonly externalId: string; readonly state: State };
+}
+
+/** The stage whose deadline an SMS's acceptance starts, and the conversation's version its step wrote. */
+export interface DeadlineStage {
+  readonly service: string;
+  readonly stage: string;
+  readonly version: number;
 }
 
 /** A side effect committed with a step and handed to BullMQ afterwards. */

@@ -7,7 +7,6 @@
  * the sending window, outcomes, the outbox), which this service owns; the number's turn is in
  * turns.ts, a supervisor's resend in resend.ts.
  */
-import QuickLRU from 'quick-lru';
 import { asError, GatewayError } from '../../common/errors.js';
 import {
   isOpen,
@@ -30,6 +29,7 @@ import type { WorkingCalendar } from '../../dialogue/calendar.js';
 import { isWindowOpen, nextOpening, type SendWindow } from '../../dialogue/window.js';
 import { ALMATY_ZONE, startOfLocalDay } from '../../dialogue/time.js';
 import type { HoldIndex } from '../../store/holds.js';
+import type { DeadlineStage } from '../../store/outbox.js';
 import type { ServiceRegistry } from '../../services/load.js';
 import type { ServiceDefinition } from '../../services/schema.js';
 import {
@@ -105,11 +105,6 @@ export const PENDING_CHECK_MS = 15 * 60_000;
 const MAX_ATTEMPTS = 8;
 /** Keys of applied replies and events kept per conversation for idempotency. */
 const APPLIED_KEEP = 32;
-/**
- * Conversations this process committed with a stage's SMS whose acceptance starts the deadline
- * (`deadlineOnSent`), kept until the sender's `sent` step reads them (at most twice this many).
- */
-const AWAITING_SENT_KEEP = 1024;
 
 export type ApplyResult =
   | { readonly status: 'applied' | 'unchanged' | 'folded'; readonly conversation: Conversation }
@@ -124,13 +119,6 @@ export class ConversationService {
   private lastIdAt = 0;
 
   private readonly turns: NumberTurns;
-
-  /**
-   * The conversations committed here that wait for their SMS's acceptance: the `sent` step starts
-   * from the one it finds instead of reading it back (a stale one loses the compare-and-set and
-   * is read again).
-   */
-  private readonly awaitingSent = new QuickLRU<string, Conversation>({ maxSize: AWAITING_SENT_KEEP });
 
   /** Steps of one turn written together, on a single Redis (store `commitsInBatches`). */
   private readonly steps: StepBatches | undefined;
@@ -151,18 +139,21 @@ export class ConversationService {
   }
 
   /**
-   * The deadline the SMSC's acceptance of SMS `smsId` at `at` starts, decided from the
-   * conversation this process committed with it (no read): written with the SMS's sent entry
-   * while the conversation is still at `version` (gateway/core/sent-writes.ts), after which every
-   * read starts it from that entry (store/conversations.ts). Undefined when this process holds no
-   * such conversation, or its stage does not wait for this SMS: the `sent` step then starts it.
+   * The deadline the SMSC's acceptance at `at` of an SMS starts, decided from the stage its job
+   * names (`deadlineStage`, what its step committed; no read, in whichever process sends it):
+   * written with the SMS's sent entry while the conversation is still at that version
+   * (gateway/core/sent-writes.ts), after which every read starts it from that entry
+   * (store/conversations.ts), as `deadlineStarted` would from the conversation. Undefined when the
+   * job names no stage, or the stage does not wait for this SMS: the `sent` step then starts it.
    */
-  acceptanceDeadline(id: string, smsId: string, at: number): { version: number; at: number } | undefined {
-    const conv = this.awaitingSent.get(id);
-    if (!conv || conv.deadlineSms !== smsId) return undefined;
-    this.awaitingSent.delete(id);
-    const started = this.deadlineStarted(conv, at);
-    return started?.deadline != null ? { version: conv.version, at: started.deadline } : undefined;
+  acceptanceDeadline(
+    sms: { readonly templateId: string; readonly deadlineStage?: DeadlineStage | undefined },
+    at: number,
+  ): { version: number; at: number } | undefined {
+    const waiting = sms.deadlineStage;
+    const stage = waiting && this.deps.services.get(waiting.service)?.stages[waiting.stage];
+    if (!waiting || !stage?.deadline || stage.send !== sms.templateId) return undefined;
+    return { version: waiting.version, at: this.deps.deadline(stage.deadline, at) };
   }
 
   service(id: string): ServiceDefinition {
@@ -359,12 +350,7 @@ export class ConversationService {
     let foldChecked = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const conv =
-        attempt > 0
-          ? await this.deps.store.get(id)
-          : read?.id === id
-            ? read
-            : ((event.type === 'sent' ? this.takeAwaitingSent(id) : undefined) ??
-              (await this.deps.store.get(id)));
+        attempt > 0 ? await this.deps.store.get(id) : read?.id === id ? read : await this.deps.store.get(id);
       if (!conv) return { status: 'not-found' };
       if (key !== undefined && conv.appliedEvents.includes(key)) {
         await this.handOverLeft(id);
@@ -409,13 +395,6 @@ export class ConversationService {
     const conv = result.conversation;
     if (isOpen(conv) && conv.deadline !== null && conv.deadlineFrom === at && !conv.deadlineOnSent)
       await this.deps.store.setDeadline(conv.id, conv.deadline);
-  }
-
-  /** The conversation as this process last committed it awaiting its SMS's acceptance, once. */
-  private takeAwaitingSent(id: string): Conversation | undefined {
-    const conv = this.awaitingSent.get(id);
-    if (conv) this.awaitingSent.delete(id);
-    return conv;
   }
 
   /**
@@ -709,6 +688,12 @@ export class ConversationService {
       });
     });
     next = withDeadlineSms(next, messages, before.version + 1);
+    const stage = deadlineStageOf(next, before.version + 1);
+    if (stage) {
+      const at = outbox.findIndex((e) => e.t === 'sms' && e.smsId === next.deadlineSms);
+      const sms = outbox[at];
+      if (sms?.t === 'sms') outbox[at] = { ...sms, deadlineStage: stage };
+    }
     if (next.state !== before.state && isOutcome(next.state)) {
       outbox.push({ t: 'outcome', job: outcomeOf(next, next.state, now, this.deps.zone) });
     }
@@ -755,7 +740,6 @@ export class ConversationService {
   ): Promise<void> {
     const { before, timeline, final } = plan;
     const test = isTestId(before.id);
-    if (plan.sms > 0 && committed.deadlineOnSent) this.awaitingSent.set(committed.id, committed);
     this.logStep(before, committed, cause, plan.sms);
     // The counts, lists and the outbox's hand-over are independent of each other: one round trip.
     const after: Array<Promise<unknown>> = [];
@@ -889,6 +873,17 @@ function withDeadlineSms(
   if (conv.deadlineOnSent || conv.deadlineSms === undefined) return conv;
   const { deadlineSms: _sms, ...rest } = conv;
   return rest;
+}
+
+/**
+ * The stage that waits for its SMS's acceptance to start its deadline (`deadlineSms`), as the step
+ * that commits the conversation at `version` leaves it: what the sender needs to start it
+ * (`acceptanceDeadline`) as `deadlineStarted` would, without reading the conversation.
+ */
+function deadlineStageOf(conv: Conversation, version: number): DeadlineStage | undefined {
+  const stage = conv.deadlineOnSent;
+  if (conv.deadlineSms === undefined || !stage || stage !== conv.stage || !isOpen(conv)) return undefined;
+  return { service: conv.service, stage, version };
 }
 
 /** What caused a step, as the `event` of its log line. */

@@ -252,6 +252,7 @@ export class Outbox {
           asksConsent: entry.asksConsent,
           ...(entry.campaign ? { campaign: entry.campaign } : {}),
           ...(entry.startsDeadline ? { startsDeadline: true } : {}),
+          ...(entry.deadlineStage ? { deadlineStage: entry.deadlineStage } : {}),
           ...(entry.notice ? { notice: true } : {}),
           ...(entry.invitation ? { invitation: entry.invitation } : {}),
         };

@@ -114,10 +114,7 @@ export class SentWrites {
     const progress = { at: now, counted, awaited, awaitedTtlSeconds: this.core.awaitedReceipts.ttlSeconds };
     const deadlines: StartedDeadline[] = [];
     accepted.forEach(({ data }, sms) => {
-      const started =
-        data.startsDeadline === true
-          ? this.core.conversations.acceptanceDeadline(data.conversationId, data.smsId, now)
-          : undefined;
+      const started = this.core.conversations.acceptanceDeadline(data, now);
       if (started) deadlines.push({ sms, ...started });
     });
     // The record, links, count and awaited entry first, in one write: from then on a receipt finds
@@ -148,8 +145,8 @@ export class SentWrites {
 
   /**
    * A stage's deadline counts from the SMSC's acceptance of all its SMS's parts (003 item 10):
-   * where the sent entries' write did not index it (another process committed the conversation,
-   * a step moved it on, Cluster), started here by the `sent` step (the turn's steps committed
+   * where the sent entries' write did not index it (the job names no stage, a step moved the
+   * conversation on, Cluster), started here by the `sent` step (the turn's steps committed
    * together: step-batches.ts), or indexed from the sent entry the conversation's readers start it
    * from; should this fail or the process stop first, the sweeper's pending check does so
    * (gateway/core/sweeper.ts).

@@ -1,22 +1,25 @@
 /**
  * GATEWAY_ROLE: an `edge` process holds the binds and acknowledges replies once stored; a
- * `workers` process decides them. Nothing is decided on the edge, and nothing is lost between.
+ * `workers` process decides them; an `api` process takes invitations and leaves their SMS to the
+ * edge's binds. Nothing is decided on the edge, and nothing is lost between.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../gateway/config.js';
 import { REPLY_JOB_NAME } from '../../queues/jobs.js';
-import { startWorkerProcess, type WorkerProcessHandle } from '../../gateway/gateway.js';
+import { startApiProcess, startWorkerProcess, type WorkerProcessHandle } from '../../gateway/gateway.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, KEYS, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { redisUrl } from '../support/redis.js';
 
 let t: TestGateway;
 let workers: WorkerProcessHandle | undefined;
+let apiProcess: WorkerProcessHandle | undefined;
 beforeAll(async () => {
   t = await startTestGateway({ env: { GATEWAY_ROLE: 'edge' } });
 });
 afterAll(async () => {
+  await apiProcess?.stop();
   await workers?.stop();
   await t?.stop();
 });
@@ -61,5 +64,49 @@ describe('edge and workers processes', () => {
     // The acknowledgement SMS leaves through the edge's binds.
     expect((await t.sim.nextMessage((m) => m.destination === to)).text).toContain('Kaspi Bank');
     expect((await fetch(`${workers.httpUrl}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('an api process beside the edge', () => {
+  it("takes an invitation over HTTP without a bind; the edge sends its SMS and starts the deadline from the SMSC's acceptance without a step", async () => {
+    const config = loadConfig({
+      REDIS_URL: redisUrl(),
+      HTTP_PORT: '0',
+      API_KEYS: `system:${KEYS.system}`,
+      GATEWAY_ROLE: 'api',
+    });
+    apiProcess = await startApiProcess(config, {
+      log: pino({ level: 'silent' }),
+      ...t.prefixes,
+      now: t.clock.now,
+      sweepIntervalMs: 0,
+    });
+    // Ready with Redis alone: it holds no bind.
+    expect((await fetch(`${apiProcess.httpUrl}/readyz`)).status).toBe(200);
+    const to = '77015557002';
+    const res = await fetch(`${apiProcess.httpUrl}/v1/invitations`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEYS.system}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        service: 'home-schooling',
+        externalId: 'roles-api-1',
+        msisdn: to,
+        language: 'ru',
+        params: homeSchoolingParams([KASPI]),
+      }),
+    });
+    expect(res.status).toBe(202);
+    const { conversationId } = (await res.json()) as { conversationId: string };
+    const committed = await apiProcess.core.conversations.get(conversationId);
+    expect(committed).toMatchObject({ state: 'invited', deadline: null });
+    // The offer leaves through the edge's bind, and its acceptance starts the stage's deadline.
+    expect((await t.sim.nextMessage((m) => m.destination === to)).text).toContain('Kaspi Bank');
+    const started = await eventually(async () => {
+      const conv = await t.gateway.core.conversations.get(conversationId);
+      return conv?.deadline != null && conv;
+    }, "the deadline the offer's acceptance starts");
+    // Indexed with the sent entry by the edge, from what the invitation's job carried: no step written.
+    expect(started.version).toBe(committed?.version);
+    expect(await t.gateway.core.store.dueDeadlines(started.deadline!, 100)).toContain(conversationId);
   });
 });

@@ -137,10 +137,11 @@ describe('CARRIERS_FILE routes', () => {
 });
 
 describe('GATEWAY_ROLE', () => {
-  it('is all by default; a workers process needs no bind credentials', () => {
+  it('is all by default; a workers or api process needs no bind credentials', () => {
     expect(loadConfig(base).role).toBe('all');
     const workers = loadConfig({ API_KEYS: base.API_KEYS, GATEWAY_ROLE: 'workers' });
     expect(workers.role).toBe('workers');
+    expect(loadConfig({ API_KEYS: base.API_KEYS, GATEWAY_ROLE: 'api' }).role).toBe('api');
   });
 
   it('an edge process still needs them, and an unknown role is named', () => {
