@@ -35,12 +35,13 @@ import type { SmsHandOver } from './sms-handover.js';
 export const BATCH_RECOVERY_MS = 10_000;
 
 /**
- * The pauses before each new try of a batch's hand-over that failed (a Redis error: refused,
- * read-only during a failover, out of memory, its connection cut under the commands): 4.5 s in
- * all, so the steps go out as soon as Redis takes them again, and within `BATCH_RECOVERY_MS`,
- * after which the recovery sweep would hand them over too. Then they are left to it.
+ * The pauses before each new try of a batch's hand-over that Redis failed (an error answer:
+ * refused, read-only during a failover, out of memory; a connection lost under the commands only
+ * delays them, ioredis sends them again): 8.5 s in all, so the steps go out within a second of
+ * Redis taking them again, and stop before `BATCH_RECOVERY_MS`, after which the recovery sweep
+ * hands them over. Then they are left to it.
  */
-export const HANDOVER_RETRY_MS: readonly number[] = [100, 200, 400, 800, 1000, 1000, 1000];
+export const HANDOVER_RETRY_MS: readonly number[] = [100, 200, 400, 800, ...Array<number>(7).fill(1000)];
 
 /** What became of batch hand-overs that failed: counted for /metrics (`registerOutboxMetrics`). */
 export interface HandOverCounts {
