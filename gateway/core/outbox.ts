@@ -316,6 +316,7 @@ export class Outbox {
     for (const batch of batches) {
       await this.flushBatch(batch).then(
         (steps) => {
+          if (steps === 0) return;
           this.counts.recoveredBatches += 1;
           // Only a process stopped, or a hand-over cut longer than its tries, leaves one.
           this.deps.log.info({ batch, steps }, 'outbox batch handed over by the recovery sweep');
