@@ -11,7 +11,7 @@
  * entries written straight into the deadline index, as many as a country-wide campaign leaves
  * there, so the sweep meets buckets of that size (docs/scaling.md, the deadline index at 10 million).
  *
- *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=32] [--in-flight=2] [--sweepers=2] [--not-due=0]
+ *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=64] [--in-flight=2] [--sweepers=2] [--not-due=0]
  *
  * The core runs without the sender (SMS jobs wait in `sms-out`): this measures the sweeper alone.
  */
@@ -51,7 +51,8 @@ const NOT_DUE = option('not-due', 0);
 
 /**
  * `count` deadlines long after the bench's clock, written into the index as `DeadlineIndex.set`
- * would (a field of the id's bucket; the bucket's earliest in the index of buckets), in pipelines.
+ * would (a field of the id's bucket; the bucket in the index of buckets, scored at or before it), in
+ * pipelines.
  */
 async function fillIndex(index: DeadlineIndex, redis: Redis, count: number, at: number): Promise<void> {
   const indexKey = createKeys(KEY_PREFIX).deadlineBuckets();
