@@ -53,26 +53,6 @@ describe('acknowledging handed-over outbox entries', () => {
     expect(await store.outboxes.pending()).not.toContain('c1');
   });
 
-  it("acknowledges many outboxes in one call and marks each conversation's outcomes handed over with it", async () => {
-    const keys = createKeys(testPrefix('outbox-many'));
-    const store = await testStore(redis, keys);
-    const ids = ['c1', 'c2'];
-    for (const id of ids) {
-      expect(await store.commit(-1, fresh(id), [], [sms('0.0')], false)).toBe(true);
-    }
-    const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
-    await store.outboxes.ackMany([
-      ['c1', [outboxJson(sms('0.0'))], outcomeBit('expired')],
-      ['c2', [outboxJson(sms('0.0'))], 0],
-    ]);
-    expect(await store.outboxes.list('c1')).toEqual([]);
-    expect(await store.outboxes.list('c2')).toEqual([]);
-    expect(await store.outboxes.pending()).toEqual([]);
-    expect(
-      await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c2', 'expired')]),
-    ).toEqual([true, false, false]);
-  });
-
   it("marks the outcomes of many conversations in one call, a gone conversation's skipped", async () => {
     const keys = createKeys(testPrefix('marks-many'));
     const store = await testStore(redis, keys);
