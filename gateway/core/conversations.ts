@@ -35,6 +35,7 @@ import type { ServiceDefinition } from '../../services/schema.js';
 import {
   newConversationId,
   type ConversationStore,
+  type DeadlineStarter,
   type HeldStep,
   type OutboxEntry,
   type TimelineEntry,
@@ -127,15 +128,6 @@ export class ConversationService {
     this.limits = new ReplyLimits(deps.store.replies);
     this.turns = new NumberTurns(deps);
     this.steps = deps.store.commitsInBatches ? new StepBatches(deps.store, deps.outbox) : undefined;
-    deps.store.startDeadlinesWith((conv, at) => this.deadlineStarted(conv, at));
-  }
-
-  /** The conversation with the deadline its stage's SMS starts, accepted at `at` (engine.ts `deadlineStarted`). */
-  private deadlineStarted(conv: Conversation, at: number): Conversation | undefined {
-    const service = this.deps.services.get(conv.service);
-    const template = service?.stages[conv.deadlineOnSent ?? '']?.send;
-    if (!service || template === undefined) return undefined;
-    return deadlineStarted({ service, deadline: this.deps.deadline }, conv, template, at);
   }
 
   /**
@@ -857,6 +849,20 @@ function movedCounts(before: Conversation, next: Conversation): { from: string |
 }
 
 const notFound = (): ApplyResult => ({ status: 'not-found' });
+
+/**
+ * How the store starts a stage's deadline from its SMS's acceptance at `at` (store/conversations.ts
+ * `startDeadline`): the conversation the engine's `sent` step would write (engine.ts
+ * `deadlineStarted`), or undefined when no stage of it waits for that SMS.
+ */
+export function acceptanceStarter(services: ServiceRegistry, deadline: DeadlineFn): DeadlineStarter {
+  return (conv, at) => {
+    const service = services.get(conv.service);
+    const template = service?.stages[conv.deadlineOnSent ?? '']?.send;
+    if (!service || template === undefined) return undefined;
+    return deadlineStarted({ service, deadline }, conv, template, at);
+  };
+}
 
 /**
  * The document with the SMS its stage's deadline waits for (`deadlineSms`: the smsId this step's
