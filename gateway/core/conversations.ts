@@ -476,12 +476,9 @@ export class ConversationService {
     }
     const committed = { ...next, version: before.version + 1 };
     const flush = () =>
-      steps.handOver({ conversation: committed, ...written }).catch((err: unknown) => {
-        // Every try failed (outbox.ts `flushMany`): the entries wait for the recovery sweep.
-        this.deps.log.warn(
-          { err, conversationId: committed.id },
-          'outbox hand-over failed; left to the recovery sweep',
-        );
+      steps.handOver({ conversation: committed, ...written }).catch(() => {
+        // Every try failed: the entries wait for the recovery sweep, and outbox.ts `flushMany` has
+        // logged it once for the turn's steps, naming each conversation.
       });
     await this.afterCommit({ ...plan, started: false }, committed, now, cause, { flush, counted: true });
     return committed;
@@ -568,9 +565,8 @@ export class ConversationService {
       .flushMany(
         committed.map(({ conversation, entries, marked, held }) => ({ conversation, entries, marked, held })),
       )
-      .catch((err: unknown) => {
-        // Every try failed (outbox.ts `flushMany`): the entries wait for the recovery sweep.
-        this.deps.log.warn({ err }, 'outbox hand-over of a batch failed; left to the recovery sweep');
+      .catch(() => {
+        // Every try failed: the entries wait for the recovery sweep (logged by `flushMany`).
       });
     for (const { at, plan, conversation } of committed) {
       results[at] = this.afterCommit(plan, conversation, now, causeOf(event), {

@@ -128,6 +128,10 @@ describe('a step whose outbox hand-over Redis refused', () => {
     );
     await allowEverything();
     expect(await metric('gateway_outbox_left_to_recovery_total')).toBe(1);
+    // One line says so, naming the turn's conversations, not one more per step or per caller.
+    const left = captured.lines().filter((l) => String(l.msg).includes('left to the recovery sweep'));
+    expect(left).toHaveLength(1);
+    expect(about(left[0] as LogLine, conv.id)).toBe(true);
     await drained(t);
     expect(await t.gateway.core.queues.assignments.getJob(conv.id)).toBeUndefined();
 
