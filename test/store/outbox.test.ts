@@ -172,6 +172,48 @@ describe('acknowledging handed-over outbox entries', () => {
     }
   });
 
+  it('a second step of one conversation in the same call, decided from the same version, loses to the first, sent again or not', async () => {
+    const keys = createKeys(testPrefix('outbox-same-conversation'));
+    const client = redisClient();
+    try {
+      const store = await testStore(client, keys);
+      await store.commitMany([
+        { expectedVersion: -1, next: fresh('c1'), timeline: [], outbox: [], final: false },
+      ]);
+      // Two events of one conversation decided in one turn (a reply and an upstream event, say).
+      const step = (note: string, outbox: OutboxEntry[]) => ({
+        expectedVersion: 0,
+        next: { ...fresh('c1'), appliedEvents: [note] },
+        timeline: [],
+        outbox,
+        final: false,
+      });
+      const steps = [step('reply:1', [sms('1.0')]), step('upstream:1', [{ t: 'assignment' as const }])];
+      const [first, second] = await store.commitMany(steps);
+      expect(first).toMatchObject({ entries: [sms('1.0')], held: { field: 'c1:1' } });
+      // Not written: decided again from a fresh read, never taken as written.
+      expect(second).toBeNull();
+      expect((await store.get('c1'))?.appliedEvents).toEqual(['reply:1']);
+
+      // The same call sent again after its answer was lost: the first is its own write, the second still not.
+      const once = client.gwCommitMany.bind(client);
+      client.gwCommitMany = async (...args: Parameters<typeof once>) => {
+        await once(...args);
+        return once(...args);
+      };
+      const again = [
+        { ...steps[0]!, expectedVersion: 1, next: { ...steps[0]!.next, appliedEvents: ['reply:2'] } },
+        { ...steps[1]!, expectedVersion: 1, next: { ...steps[1]!.next, appliedEvents: ['upstream:2'] } },
+      ];
+      const [resentFirst, resentSecond] = await store.commitMany(again);
+      expect(resentFirst).toMatchObject({ held: { field: 'c1:2' } });
+      expect(resentSecond).toBeNull();
+      expect((await store.get('c1'))?.appliedEvents).toEqual(['reply:2']);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('moves the state counts of the written steps only, each count once per call by their sum', async () => {
     const keys = createKeys(testPrefix('outbox-counts'));
     const store = await testStore(redis, keys);
