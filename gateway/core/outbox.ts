@@ -94,7 +94,9 @@ export function assignmentOf(conv: Conversation, zone: ZoneTable): AssignmentJob
 export interface HandedStep {
   readonly conversation: Conversation;
   readonly entries: readonly OutboxEntry[];
+  /** The bits of the outcomes its conversation had handed over, as its commit read them. */
   readonly marked: number;
+  /** Where its entries wait in the batch's outbox (null: it has none). */
   readonly held: HeldStep | null;
 }
 
