@@ -305,7 +305,7 @@ export class Outbox {
   /**
    * Recovery: flush the outboxes a crash left behind, the conversations' own and the batches' older
    * than `BATCH_RECOVERY_MS` (younger ones are still being handed over). Returns how many
-   * conversations and batches were flushed.
+   * conversations and batches it found to flush (a failure is logged, and tried at the next run).
    */
   async recover(limit = 500, batchAgeMs = BATCH_RECOVERY_MS): Promise<number> {
     const ids = await this.deps.store.outboxes.pending(limit);
