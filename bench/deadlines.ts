@@ -7,7 +7,11 @@
  * A fired deadline may set the next one (a reminder, then the expiry), already due too; the loop
  * handles those as well, so every conversation ends where its service says.
  *
- *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=32] [--in-flight=2] [--sweepers=2]
+ * `--not-due` adds that many other open conversations whose deadlines are not due (far ahead):
+ * entries written straight into the deadline index, as many as a country-wide campaign leaves
+ * there, so the sweep meets buckets of that size (docs/scaling.md, the deadline index at 10 million).
+ *
+ *   npx tsx bench/deadlines.ts [--deadlines=100000] [--batch=1000] [--parallel=64] [--in-flight=2] [--sweepers=2] [--not-due=0]
  *
  * The core runs without the sender (SMS jobs wait in `sms-out`): this measures the sweeper alone.
  */
@@ -16,6 +20,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { connectRedis } from '../store/connection.js';
+import type { DeadlineIndex } from '../store/deadlines.js';
+import { createKeys } from '../store/keys.js';
 import { pino } from 'pino';
 import { createCore } from '../gateway/core/runtime.js';
 import { createSweeper, SWEEP_DEFAULTS } from '../gateway/core/sweeper.js';
@@ -41,6 +47,35 @@ const BATCH = option('batch', SWEEP_DEFAULTS.batch);
 const PARALLEL = option('parallel', SWEEP_DEFAULTS.parallel);
 const IN_FLIGHT = option('in-flight', SWEEP_DEFAULTS.inFlight);
 const SWEEPERS = option('sweepers', 2);
+const NOT_DUE = option('not-due', 0);
+
+/**
+ * `count` deadlines long after the bench's clock, written into the index as `DeadlineIndex.set`
+ * would (a field of the id's bucket; the bucket in the index of buckets, scored at or before it), in
+ * pipelines.
+ */
+async function fillIndex(index: DeadlineIndex, redis: Redis, count: number, at: number): Promise<void> {
+  const indexKey = createKeys(KEY_PREFIX).deadlineBuckets();
+  const buckets = new Map<string, { bucket: number; fields: string[] }>();
+  const flush = async () => {
+    const pipeline = redis.pipeline();
+    for (const [key, { bucket, fields }] of buckets) {
+      pipeline.hset(key, ...fields);
+      pipeline.zadd(indexKey, 'NX', at, String(bucket));
+    }
+    buckets.clear();
+    await pipeline.exec();
+  };
+  for (let i = 0; i < count; i++) {
+    const id = `nd-${i.toString(36)}`;
+    const { bucket, key } = index.bucketOf(id);
+    const entry = buckets.get(key) ?? { bucket, fields: [] };
+    entry.fields.push(id, String(at));
+    buckets.set(key, entry);
+    if ((i + 1) % 100_000 === 0) await flush();
+  }
+  await flush();
+}
 
 /** Bytes Redis has read from its clients so far (INFO stats). */
 async function redisInputBytes(redis: Redis): Promise<number> {
@@ -89,7 +124,14 @@ const redisServer = await startRedisServer();
 const redis = connectRedis({ url: redisServer.url, clusterNodes: [] });
 const admin = new Redis(redisServer.url);
 const log = pino({ level: 'silent' });
-const core = await createCore({ redis, log, keyPrefix: 'gw-dl', queuePrefix: 'bull-dl', now: () => clock });
+const KEY_PREFIX = 'gw-dl';
+const core = await createCore({
+  redis,
+  log,
+  keyPrefix: KEY_PREFIX,
+  queuePrefix: 'bull-dl',
+  now: () => clock,
+});
 const sweeper = createSweeper({
   core,
   log,
@@ -100,6 +142,14 @@ const sweeper = createSweeper({
   inFlight: IN_FLIGHT,
 });
 try {
+  if (NOT_DUE > 0) {
+    const filled = performance.now();
+    // Past the year the clock moves ahead below: never due in this run.
+    await fillIndex(core.store.deadlines, admin, NOT_DUE, clock + 800 * 86_400_000);
+    console.log(
+      `${fmt(NOT_DUE)} deadlines not due written into the index in ${fmt(performance.now() - filled)} ms`,
+    );
+  }
   const created = performance.now();
   const ids: string[] = [];
   await bounded(DEADLINES, 64, async (i) => {
@@ -121,7 +171,7 @@ try {
     if (!conv || !templateId) throw new Error(`conversation ${ids[n]} waits for no SMS`);
     await core.conversations.apply(conv.id, { type: 'sent', templateId, at: clock }, `sent:${templateId}`);
   });
-  const due = await core.store.deadlines.count();
+  const due = (await core.store.deadlines.count()) - NOT_DUE;
   console.log(
     `deadlines — ${fmt(DEADLINES)} conversations created in ${fmt(performance.now() - created)} ms`,
   );
@@ -158,7 +208,7 @@ try {
   const ms = performance.now() - started;
   const byThis = handled;
   handled += byOthers;
-  const left = await core.store.deadlines.count();
+  const left = (await core.store.deadlines.count()) - NOT_DUE;
   const cpuMs = cpuMsSince(cpu) + others.reduce((sum, o, i) => sum + processCpuMs(o.pid) - othersCpu[i]!, 0);
   await Promise.all(others.map((o) => o.stop()));
   const redisMs = (await redisCpuMs(admin)) - redisCpu;
@@ -177,6 +227,7 @@ try {
   );
   summary({
     conversations: DEADLINES,
+    not_due: NOT_DUE,
     deadlines_due: due,
     deadlines_handled: handled,
     deadlines_per_s: (handled / ms) * 1000,

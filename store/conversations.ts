@@ -87,6 +87,13 @@ export interface StoreOptions {
   readonly retentionSeconds: number;
   /** Packs stored documents and timeline entries (store/text-codec.ts). */
   readonly codec: TextCodec;
+  /**
+   * How a stage's deadline starts once its SMS is accepted (the core's engine): the sender writes
+   * the acceptance (the sent entry, store/lua/sent-n.lua) and the deadline's index, not a step,
+   * and every read of the conversation starts the deadline from that entry until a step writes
+   * it. Without it (store tests) a conversation is read as its document stands.
+   */
+  readonly startDeadline?: DeadlineStarter;
 }
 
 export class ConversationStore {
@@ -117,7 +124,6 @@ export class ConversationStore {
   private readonly msisdns: MsisdnIndex;
   private readonly timelineCodec: TimelineCodec;
   private readonly sent: SentRecords;
-  private deadlineStarter: DeadlineStarter | undefined;
 
   constructor(
     private readonly redis: RedisClient,
@@ -149,11 +155,12 @@ export class ConversationStore {
    */
   static async open(
     redis: RedisClient,
-    options: { keyPrefix: string; retentionSeconds: number; dictionaries: Dictionaries },
+    options: Omit<StoreOptions, 'codec'> & { keyPrefix: string; dictionaries: Dictionaries },
   ): Promise<ConversationStore> {
-    const keys = createKeys(options.keyPrefix);
-    const codec = await TextCodec.create(redis, keys, options.dictionaries);
-    return new ConversationStore(redis, keys, { retentionSeconds: options.retentionSeconds, codec });
+    const { keyPrefix, dictionaries, ...rest } = options;
+    const keys = createKeys(keyPrefix);
+    const codec = await TextCodec.create(redis, keys, dictionaries);
+    return new ConversationStore(redis, keys, { ...rest, codec });
   }
 
   /** The SMS whose delivery receipts are still awaited, each kept `ttlSeconds`. */
@@ -174,15 +181,6 @@ export class ConversationStore {
   /** Whether the client is a Redis Cluster (operations, tests). */
   get isCluster(): boolean {
     return this.redis.isCluster;
-  }
-
-  /**
-   * How a stage's deadline starts once its SMS is accepted (the core's engine): the sender writes
-   * the acceptance (the sent entry, store/lua/sent-n.lua) and the deadline's index, not a step, and
-   * every read of the conversation starts the deadline from that entry until a step writes it.
-   */
-  startDeadlinesWith(starter: DeadlineStarter): void {
-    this.deadlineStarter = starter;
   }
 
   async get(id: string): Promise<Conversation | null> {
@@ -229,9 +227,10 @@ export class ConversationStore {
    * (`deadlineSms`) whose sent entry the timeline holds: what the engine's `sent` step would write.
    */
   private withDeadlineStarted(conv: Conversation, entries: Buffer): Conversation {
-    if (!conv.deadlineOnSent || conv.deadlineSms === undefined || !this.deadlineStarter) return conv;
+    const start = this.options.startDeadline;
+    if (!conv.deadlineOnSent || conv.deadlineSms === undefined || !start) return conv;
     const at = acceptedAt(splitEntries(entries), conv.deadlineSms);
-    return at === undefined ? conv : (this.deadlineStarter(conv, at) ?? conv);
+    return at === undefined ? conv : (start(conv, at) ?? conv);
   }
 
   /** A conversation's document, packed with the dictionary of its consent SMS's text. */

@@ -3,8 +3,10 @@
  * the sweeper (gateway/core/sweeper.ts) finds those due. Deadlines are fields of hashes bucketed
  * by a hash of the conversation id rather than members of one sorted set: under
  * `hash-max-listpack-entries` (512 by default) a field costs about its own length, a sorted set
- * member several times more (docs/performance.md, memory). A small sorted set holds each
- * bucket's earliest deadline (store/lua/deadline-2.lua keeps it exact). One entry per
+ * member several times more (docs/performance.md, memory). A small sorted set scores each bucket
+ * at or before its earliest deadline: setting a deadline lowers the score where it is earlier,
+ * and a claim, which reads the bucket anyway, sets it exact (store/lua/includes/deadline.lua), so
+ * setting one never reads a bucket of thousands. One entry per
  * conversation: setting a deadline overwrites it, no old timer to find. Beyond 512 deadlines a
  * bucket (DEADLINE_BUCKETS × 512 in all) is a real hash table: raise Redis's setting (this number
  * is persisted in key names).
@@ -54,23 +56,34 @@ export class DeadlineIndex {
 
   /** Ids whose deadline is at or before `now`, earliest first, at most `limit`. */
   async due(now: number, limit: number): Promise<string[]> {
-    // Every bucket listed holds a due deadline: `limit` of them hold the `limit` earliest.
-    const buckets = await this.redis.zrangebyscore(
-      this.keys.deadlineBuckets(),
-      '-inf',
-      now,
-      'LIMIT',
-      0,
-      limit,
-    );
+    // Buckets in the order of their bound, a page at a time, until the next page's bound is after
+    // the `limit`-th earliest due deadline found: none of its buckets holds an earlier one.
     const due: Array<[id: string, at: number]> = [];
-    const contents = await Promise.all(
-      buckets.map((b) => this.redis.hgetall(this.keys.deadlineBucket(Number(b)))),
-    );
-    for (const fields of contents)
-      for (const [id, at] of Object.entries(fields)) if (Number(at) <= now) due.push([id, Number(at)]);
-    const ids = due.sort((a, b) => a[1] - b[1]).map(([id]) => id);
-    return [...new Set(ids)].slice(0, limit);
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.redis.zrangebyscore(
+        this.keys.deadlineBuckets(),
+        '-inf',
+        now,
+        'WITHSCORES',
+        'LIMIT',
+        offset,
+        limit,
+      );
+      if (page.length === 0) break;
+      due.sort((a, b) => a[1] - b[1]);
+      if (due.length >= limit && due[limit - 1]![1] < Number(page[1])) break;
+      const buckets = page.filter((_, i) => i % 2 === 0);
+      const contents = await Promise.all(
+        buckets.map((b) => this.redis.hgetall(this.keys.deadlineBucket(Number(b)))),
+      );
+      for (const fields of contents)
+        for (const [id, at] of Object.entries(fields)) if (Number(at) <= now) due.push([id, Number(at)]);
+      if (buckets.length < limit) break;
+    }
+    return due
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([id]) => id);
   }
 
   /**

@@ -43,7 +43,10 @@ export interface Keys {
   deadlineBucket(bucket: number): string;
   /** What every deadline bucket's key begins with (the bucket's number follows). */
   deadlineBucketPrefix(): string;
-  /** Sorted set: deadline bucket numbers scored by the earliest deadline in each. */
+  /**
+   * Sorted set: deadline bucket numbers, each scored at or before the earliest deadline it holds (a
+   * lower bound: store/lua/includes/deadline.lua; a claim sets it exact).
+   */
   deadlineBuckets(): string;
   /** Counter: SMS a citizen's SMS caused, of one template, to one number on one day (reply-limits.ts). */
   replySms(msisdn: string, templateId: string, day: number): string;

@@ -79,35 +79,6 @@ export class OutboxStore {
   ) {}
 
   /**
-   * `ack` for the outboxes of many conversations in one call (store/lua/ack-outboxes-n.lua), with
-   * the outcomes just handed to the `outcomes` queue marked in each conversation (`marks`: the
-   * bits of store/outcome-marks.ts, 0 none) in the same call; single Redis only: on Cluster one
-   * `ack` and one mark each.
-   */
-  async ackMany(
-    outboxes: ReadonlyArray<readonly [id: string, raws: readonly string[], marks: number]>,
-  ): Promise<void> {
-    if (outboxes.length === 0) return;
-    if (this.redis.isCluster) {
-      await Promise.all(
-        outboxes.map(async ([id, raws, marks]) => {
-          if (marks !== 0)
-            await this.redis.gwMarkOutcome(this.keys.conversation(id), marks).catch(scriptError);
-          await this.ack(id, raws);
-        }),
-      );
-      return;
-    }
-    const keys = [this.keys.outboxIndex()];
-    const args: Array<string | number> = [outboxes.length];
-    for (const [id, raws, marks] of outboxes) {
-      keys.push(this.keys.outbox(id), this.keys.conversation(id));
-      args.push(id, marks, raws.length, ...raws.map(digest));
-    }
-    await this.redis.gwAckOutboxes(keys.length, ...keys, ...args).catch(scriptError);
-  }
-
-  /**
    * Steps of a batch (store `commitMany`) handed over: their fields leave the batch's outbox and
    * the outcomes just handed to the `outcomes` queue are marked in each step's conversation
    * (`marks`: the bits of store/outcome-marks.ts, 0 none), in one call (store/lua/batch-done-n.lua).
@@ -159,15 +130,18 @@ export class OutboxStore {
   }
 
   /**
-   * Removes handled entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox-1.lua)
+   * Removes handled entries (named by the SHA-1 of their exact JSON: store/lua/ack-outbox-n.lua)
    * and, when none is left, the conversation from the recovery index: one call on a single Redis;
-   * on Cluster one round trip for the entries, one more only when the outbox is empty.
+   * on Cluster, where the index lies in another slot, one more only when the outbox is empty.
    */
   async ack(id: string, raws: readonly string[]): Promise<void> {
-    // A single Redis takes the conversation out of the index in the same call.
-    if (!this.redis.isCluster) return this.ackMany([[id, raws, 0]]);
     const digests = raws.map(digest);
-    const left = await this.redis.gwAckOutbox(this.keys.outbox(id), ...digests);
+    const outbox = this.keys.outbox(id);
+    if (!this.redis.isCluster) {
+      await this.redis.gwAckOutbox(2, outbox, this.keys.outboxIndex(), id, ...digests);
+      return;
+    }
+    const left = await this.redis.gwAckOutbox(1, outbox, id, ...digests);
     if (left === 0) await this.redis.srem(this.keys.outboxIndex(), id);
   }
 

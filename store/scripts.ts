@@ -15,8 +15,7 @@ type Arg = string | number | Buffer;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    gwAckOutbox(outbox: string, ...digests: string[]): Result<number, Context>;
-    gwAckOutboxes(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    gwAckOutbox(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwBatchDone(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwBatchesDue(batches: string, ageMs: number, limit: number): Result<string[], Context>;
     gwAppend(conversation: string, ...entries: Buffer[]): Result<number, Context>;

@@ -35,6 +35,7 @@ import type { ServiceDefinition } from '../../services/schema.js';
 import {
   newConversationId,
   type ConversationStore,
+  type DeadlineStarter,
   type HeldStep,
   type OutboxEntry,
   type TimelineEntry,
@@ -127,15 +128,6 @@ export class ConversationService {
     this.limits = new ReplyLimits(deps.store.replies);
     this.turns = new NumberTurns(deps);
     this.steps = deps.store.commitsInBatches ? new StepBatches(deps.store, deps.outbox) : undefined;
-    deps.store.startDeadlinesWith((conv, at) => this.deadlineStarted(conv, at));
-  }
-
-  /** The conversation with the deadline its stage's SMS starts, accepted at `at` (engine.ts `deadlineStarted`). */
-  private deadlineStarted(conv: Conversation, at: number): Conversation | undefined {
-    const service = this.deps.services.get(conv.service);
-    const template = service?.stages[conv.deadlineOnSent ?? '']?.send;
-    if (!service || template === undefined) return undefined;
-    return deadlineStarted({ service, deadline: this.deps.deadline }, conv, template, at);
   }
 
   /**
@@ -401,6 +393,8 @@ export class ConversationService {
    * The event was applied before, perhaps by a commit whose answer was lost (Redis restarted
    * after running it: the resent commit then lost its compare-and-set to itself), so nobody
    * handed that step's outbox over: it is handed over now rather than at the next recovery sweep.
+   * A turn's commit sent again answers its own steps as written instead (commit-many-n.lua), so
+   * their hand-over follows as ever: only a conversation's own outbox is left for this.
    */
   private async handOverLeft(id: string): Promise<void> {
     await this.deps.outbox.flush(id).catch((err: unknown) => {
@@ -482,12 +476,9 @@ export class ConversationService {
     }
     const committed = { ...next, version: before.version + 1 };
     const flush = () =>
-      steps.handOver({ conversation: committed, ...written }).catch((err: unknown) => {
-        // Every try failed (outbox.ts `flushMany`): the entries wait for the recovery sweep.
-        this.deps.log.warn(
-          { err, conversationId: committed.id },
-          'outbox hand-over failed; left to the recovery sweep',
-        );
+      steps.handOver({ conversation: committed, ...written }).catch(() => {
+        // Every try failed: the entries wait for the recovery sweep, and outbox.ts `flushMany` has
+        // logged it once for the turn's steps, naming each conversation.
       });
     await this.afterCommit({ ...plan, started: false }, committed, now, cause, { flush, counted: true });
     return committed;
@@ -574,9 +565,8 @@ export class ConversationService {
       .flushMany(
         committed.map(({ conversation, entries, marked, held }) => ({ conversation, entries, marked, held })),
       )
-      .catch((err: unknown) => {
-        // Every try failed (outbox.ts `flushMany`): the entries wait for the recovery sweep.
-        this.deps.log.warn({ err }, 'outbox hand-over of a batch failed; left to the recovery sweep');
+      .catch(() => {
+        // Every try failed: the entries wait for the recovery sweep (logged by `flushMany`).
       });
     for (const { at, plan, conversation } of committed) {
       results[at] = this.afterCommit(plan, conversation, now, causeOf(event), {
@@ -855,6 +845,20 @@ function movedCounts(before: Conversation, next: Conversation): { from: string |
 }
 
 const notFound = (): ApplyResult => ({ status: 'not-found' });
+
+/**
+ * How the store starts a stage's deadline from its SMS's acceptance at `at` (store/conversations.ts
+ * `startDeadline`): the conversation the engine's `sent` step would write (engine.ts
+ * `deadlineStarted`), or undefined when no stage of it waits for that SMS.
+ */
+export function acceptanceStarter(services: ServiceRegistry, deadline: DeadlineFn): DeadlineStarter {
+  return (conv, at) => {
+    const service = services.get(conv.service);
+    const template = service?.stages[conv.deadlineOnSent ?? '']?.send;
+    if (!service || template === undefined) return undefined;
+    return deadlineStarted({ service, deadline }, conv, template, at);
+  };
+}
 
 /**
  * The document with the SMS its stage's deadline waits for (`deadlineSms`: the smsId this step's

@@ -35,12 +35,13 @@ import type { SmsHandOver } from './sms-handover.js';
 export const BATCH_RECOVERY_MS = 10_000;
 
 /**
- * The pauses before each new try of a batch's hand-over that failed (a Redis error: refused,
- * read-only during a failover, out of memory, its connection cut under the commands): 4.5 s in
- * all, so the steps go out as soon as Redis takes them again, and within `BATCH_RECOVERY_MS`,
- * after which the recovery sweep would hand them over too. Then they are left to it.
+ * The pauses before each new try of a batch's hand-over that Redis failed (an error answer:
+ * refused, read-only during a failover, out of memory; a connection lost under the commands only
+ * delays them, ioredis sends them again): 8.5 s in all, so the steps go out within a second of
+ * Redis taking them again, and stop before `BATCH_RECOVERY_MS`, after which the recovery sweep
+ * hands them over. Then they are left to it.
  */
-export const HANDOVER_RETRY_MS: readonly number[] = [100, 200, 400, 800, 1000, 1000, 1000];
+export const HANDOVER_RETRY_MS: readonly number[] = [100, 200, 400, 800, ...Array<number>(7).fill(1000)];
 
 /** What became of batch hand-overs that failed: counted for /metrics (`registerOutboxMetrics`). */
 export interface HandOverCounts {
@@ -93,7 +94,9 @@ export function assignmentOf(conv: Conversation, zone: ZoneTable): AssignmentJob
 export interface HandedStep {
   readonly conversation: Conversation;
   readonly entries: readonly OutboxEntry[];
+  /** The bits of the outcomes its conversation had handed over, as its commit read them. */
   readonly marked: number;
+  /** Where its entries wait in the batch's outbox (null: it has none). */
   readonly held: HeldStep | null;
 }
 
@@ -302,7 +305,7 @@ export class Outbox {
   /**
    * Recovery: flush the outboxes a crash left behind, the conversations' own and the batches' older
    * than `BATCH_RECOVERY_MS` (younger ones are still being handed over). Returns how many
-   * conversations and batches were flushed.
+   * conversations and batches it found to flush (a failure is logged, and tried at the next run).
    */
   async recover(limit = 500, batchAgeMs = BATCH_RECOVERY_MS): Promise<number> {
     const ids = await this.deps.store.outboxes.pending(limit);
@@ -315,6 +318,7 @@ export class Outbox {
     for (const batch of batches) {
       await this.flushBatch(batch).then(
         (steps) => {
+          if (steps === 0) return;
           this.counts.recoveredBatches += 1;
           // Only a process stopped, or a hand-over cut longer than its tries, leaves one.
           this.deps.log.info({ batch, steps }, 'outbox batch handed over by the recovery sweep');

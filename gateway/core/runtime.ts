@@ -29,7 +29,7 @@ import type { RedisClient } from '../../store/connection.js';
 import { loadSamples, loadTemplateSets, type TemplateSets } from '../../templates/index.js';
 import type { ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
-import { ConversationService } from './conversations.js';
+import { acceptanceStarter, ConversationService } from './conversations.js';
 import { storeDictionaries } from './dictionary.js';
 import { Outbox } from './outbox.js';
 import { OutcomeEmitter } from './outcomes.js';
@@ -207,10 +207,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       else log.warn({ queue: queue.name, err: err.message }, 'queue connection error');
     });
   }
+  const deadline = deadlineFrom(calendar);
   const store = await ConversationStore.open(redis, {
     keyPrefix: options.keyPrefix ?? 'gw',
     retentionSeconds: (options.retentionDays ?? 90) * 86_400,
     dictionaries: storeDictionaries(renderer, samples, services),
+    startDeadline: acceptanceStarter(services, deadline),
   });
   const sms = new SmsHandOver(queues.smsOut);
   const holds = store.holds;
@@ -249,7 +251,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store,
     services,
     renderer,
-    deadline: deadlineFrom(calendar),
+    deadline,
     outbox,
     campaigns,
     holds,

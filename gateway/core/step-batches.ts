@@ -7,26 +7,11 @@
  * Redis commands instead of a dozen, and a round trip each, however many replies a turn decides.
  */
 import DataLoader from 'dataloader';
-import type { Conversation } from '../../dialogue/conversation.js';
-import type {
-  CommittedStep,
-  ConversationStore,
-  HeldStep,
-  OutboxEntry,
-  StepCommit,
-} from '../../store/conversations.js';
-import type { Outbox } from './outbox.js';
+import type { CommittedStep, ConversationStore, StepCommit } from '../../store/conversations.js';
+import type { HandedStep, Outbox } from './outbox.js';
 
 /** What a step's commit wrote: its outbox left to hand over and the outcomes marked so far; null when it lost. */
 export type StepWritten = CommittedStep | null;
-
-export interface HandOver {
-  readonly conversation: Conversation;
-  readonly entries: readonly OutboxEntry[];
-  readonly marked: number;
-  /** Where its entries wait in the batch's outbox. */
-  readonly held: HeldStep | null;
-}
 
 /**
  * Steps per call: a call holds Redis for its steps' scripts, and a turn of a busy worker brings
@@ -41,7 +26,7 @@ const thisTurn = (callback: () => void): void => {
 
 export class StepBatches {
   private readonly commits: DataLoader<StepCommit, StepWritten>;
-  private readonly handOvers: DataLoader<HandOver, true>;
+  private readonly handOvers: DataLoader<HandedStep, true>;
 
   constructor(store: Pick<ConversationStore, 'commitMany'>, outbox: Pick<Outbox, 'flushMany'>) {
     this.commits = new DataLoader<StepCommit, StepWritten>((steps) => store.commitMany(steps), {
@@ -49,7 +34,7 @@ export class StepBatches {
       maxBatchSize: STEPS_PER_CALL,
       batchScheduleFn: thisTurn,
     });
-    this.handOvers = new DataLoader<HandOver, true>(
+    this.handOvers = new DataLoader<HandedStep, true>(
       async (steps) => {
         await outbox.flushMany(steps);
         return steps.map(() => true as const);
@@ -64,7 +49,7 @@ export class StepBatches {
   }
 
   /** Hands a committed step's outbox over with the others of this turn. */
-  async handOver(step: HandOver): Promise<void> {
+  async handOver(step: HandedStep): Promise<void> {
     await this.handOvers.load(step);
   }
 }

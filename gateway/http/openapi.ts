@@ -85,7 +85,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/readyz',
     summary:
-      'Readiness: Redis and at least one SMPP bind up (503 otherwise, naming what is missing: missing: [...]); ' +
+      'Readiness: Redis and at least one SMPP bind up (a GATEWAY_ROLE=workers or api process, which holds no ' +
+      'bind: Redis alone; 503 otherwise, naming what is missing: missing: [...]); ' +
       'the body also lists, per carrier, how long it has been down (downSeconds), the SMS waiting for it ' +
       '(waiting.sms, waiting.oldestSeconds) and its fail-over carrier',
     roles: null,

@@ -5,9 +5,12 @@
   large; the caller calls again for more). Each
   claimed id's deadline in the index moves to ARGV[4] (a lease): another sweeping process does
   not take it again, and if this one stops before firing it, it falls due again then. Firing it
-  sets the index to what the conversation says (its next deadline, or none).
+  sets the index to what the conversation says (its next deadline, or none). A bucket's score in
+  the index may be earlier than its earliest deadline (includes/deadline.lua): each bucket read
+  gets its exact earliest here, so a bucket listed with nothing due is read once, then not again
+  until its earliest falls due.
 
-  KEYS[1]  the index of buckets (sorted set: bucket number → its earliest deadline)
+  KEYS[1]  the index of buckets (sorted set: bucket number → at most its earliest deadline)
   ARGV[1]  the buckets' key prefix (a bucket is ARGV[1] .. number; same `{deadlines}` hash tag)
   ARGV[2]  now (epoch ms): a deadline at or before it is due
   ARGV[3]  at most this many ids

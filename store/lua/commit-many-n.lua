@@ -24,7 +24,11 @@
 
   Returns: per step { 1, newVersion, the outcomes' bits handed over so far (the head's) } committed,
   or { 0, currentVersion } not written (-2: the stored value is of another format; committing the
-  step alone reports it).
+  step alone reports it). The call sent again after its answer was lost (the batch is its own: a
+  random name per call) answers { 1, ... } for the steps it wrote the first time and whose
+  conversation has not moved since: their entries are in this batch, to be handed over, and the
+  conversation holds their document. A second step of one conversation in the same call loses to
+  the first, sent again or not.
 ]]
 --- @include "commit"
 --- @include "deadline"
@@ -72,6 +76,16 @@ for i = 1, tonumber(ARGV[1]) do
     end
     if to ~= '' then
       move(to, 1)
+    end
+  elseif result[1] == 0 and m > 0 and redis.call('HEXISTS', KEYS[4], id .. ':' .. result[2]) == 1 then
+    -- Entries wait in this call's own batch at the conversation's version: this very call wrote
+    -- them, when it ran before and its answer was lost with the connection (the client sends a
+    -- call it had no answer to again once it reconnects), or for another step of the same
+    -- conversation earlier in this call. The stored document tells which: this step's own, written
+    -- before; another's, this step lost to it and is decided again.
+    local _, timelineAt, marked = conversationHead(redis.call('GETRANGE', key, 0, HEAD_BYTES - 1))
+    if redis.call('GETRANGE', key, HEAD_BYTES, timelineAt - 2) == ARGV[at + 1] then
+      result = { 1, result[2], marked }
     end
   elseif result[1] ~= 0 then
     result = { 0, -2 }

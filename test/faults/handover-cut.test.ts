@@ -17,10 +17,12 @@ import { eventually, startTestGateway, type TestGateway } from '../support/gatew
 import { captureLog, type CapturedLog, type LogLine } from '../support/log-lines.js';
 import {
   assignment,
+  deadlineRuns,
   drained,
   invite,
   messagesTo,
   numbers,
+  outcomeReached,
   outcomesOf,
   stateReached,
 } from '../support/scenario.js';
@@ -45,10 +47,14 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** The gateway's user may touch every key but `assignments`' (Redis's glob: `[^a]`). */
-async function refuseAssignments(): Promise<void> {
+/**
+ * The gateway's user may touch every key but those of the queue whose name starts with `initial`
+ * (Redis's glob: `[^a]`): `a` is `assignments`, `o` is `outcomes`.
+ */
+async function refuseQueue(initial: 'a' | 'o'): Promise<void> {
   const { keyPrefix, queuePrefix } = t.prefixes;
-  await admin.call('ACL', 'SETUSER', 'default', 'resetkeys', `~${keyPrefix}*`, `~${queuePrefix}:[^a]*`);
+  const others = `~${queuePrefix}:[^${initial}]*`;
+  await admin.call('ACL', 'SETUSER', 'default', 'resetkeys', `~${keyPrefix}*`, others);
 }
 
 async function allowEverything(): Promise<void> {
@@ -69,7 +75,7 @@ const about = (line: LogLine, id: string): boolean =>
 
 /** The citizen consents while Redis refuses `assignments`; resolves once the hand-over has failed. */
 async function consentWhileRefused(phone: string, conversationId: string): Promise<void> {
-  await refuseAssignments();
+  await refuseQueue('a');
   const reply = await t.sim.injectReply({ from: phone, text: REPLY });
   expect(reply.statuses).toEqual([STATUS.ok]);
   await stateReached(t, conversationId, 'consented');
@@ -79,8 +85,8 @@ async function consentWhileRefused(phone: string, conversationId: string): Promi
   );
 }
 
-describe('a consent whose hand-over Redis refused', () => {
-  it('goes to assignments once Redis takes it again, without the recovery sweep, once', async () => {
+describe('a step whose outbox hand-over Redis refused', () => {
+  it('a consent goes to assignments once Redis takes it again, without the recovery sweep, once', async () => {
     const phone = msisdn();
     const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
     await t.sim.nextMessage((m) => m.destination === phone);
@@ -108,7 +114,7 @@ describe('a consent whose hand-over Redis refused', () => {
     expect(await metric('gateway_outbox_batches_recovered_total')).toBe(0);
   });
 
-  it('is left to the recovery sweep, and counted, when Redis refuses it longer than the tries', async () => {
+  it('a consent is left to the recovery sweep, and counted, when Redis refuses it longer than the tries', async () => {
     const phone = msisdn();
     const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
     await t.sim.nextMessage((m) => m.destination === phone);
@@ -122,6 +128,10 @@ describe('a consent whose hand-over Redis refused', () => {
     );
     await allowEverything();
     expect(await metric('gateway_outbox_left_to_recovery_total')).toBe(1);
+    // One line says so, naming the turn's conversations, not one more per step or per caller.
+    const left = captured.lines().filter((l) => String(l.msg).includes('left to the recovery sweep'));
+    expect(left).toHaveLength(1);
+    expect(about(left[0] as LogLine, conv.id)).toBe(true);
     await drained(t);
     expect(await t.gateway.core.queues.assignments.getJob(conv.id)).toBeUndefined();
 
@@ -134,4 +144,31 @@ describe('a consent whose hand-over Redis refused', () => {
     expect((await outcomesOf(t, conv.id)).filter((o) => o.outcome === 'consented')).toHaveLength(1);
     expect(messagesTo(t, phone)).toHaveLength(2);
   }, 30_000);
+
+  it("a deadline's expiry: its outcome goes to outcomes once Redis takes it again, without the recovery sweep", async () => {
+    const phone = msisdn();
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    await t.sim.nextMessage((m) => m.destination === phone);
+    const { deadline } = await deadlineRuns(t, conv.id);
+    // The invitation's own outcomes are in before the cut.
+    await outcomeReached(t, conv.id, 'delivered');
+
+    t.clock.set(deadline);
+    await refuseQueue('o');
+    const sweep = t.gateway.sweeper.tick();
+    await captured.waitFor(
+      (line) => line.msg === 'outbox hand-over failed; trying it again' && about(line, conv.id),
+      "the expiry's hand-over to fail",
+    );
+    await allowEverything();
+    await sweep;
+
+    await stateReached(t, conv.id, 'expired');
+    expect((await outcomeReached(t, conv.id, 'expired')).state).toBe('expired');
+    expect(await t.gateway.core.store.outboxes.batchesDue(0, 10)).toEqual([]);
+    await drained(t);
+    expect((await outcomesOf(t, conv.id)).map((o) => o.outcome)).toEqual(['sent', 'delivered', 'expired']);
+    // The invitation and the expiry notice, once each.
+    expect(messagesTo(t, phone)).toHaveLength(2);
+  });
 });

@@ -41,8 +41,8 @@ beforeAll(async () => {
     // A job whose completion was lost with the connection stays active until its lock expires
     // and a stalled check moves it back (BullMQ: 30 s + up to 30 s); 2 s here.
     stalledJobs: { lockDurationMs: 2000, checkIntervalMs: 1000 },
-    // The sweeper on real time, as in production: a turn's outbox hand-over the crash cut leaves
-    // the consents in their batch, which its recovery hands over 10 s later (gateway/core/outbox.ts).
+    // The sweeper on real time, as in production: its recovery hands over what the crash left in a
+    // batch beyond the hand-over's tries (docs/reliability.md, "A hand-over cut by Redis").
     // The deadlines are days away on the test's clock: nothing here fires one.
     sweepIntervalMs: 1000,
   });

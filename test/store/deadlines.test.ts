@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEADLINE_BUCKETS, DeadlineIndex } from '../../store/deadlines.js';
-import { createKeys } from '../../store/keys.js';
+import { createKeys, type Keys } from '../../store/keys.js';
 import { fnv1a } from '../../store/receipts.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
@@ -21,6 +21,19 @@ function idsInTwoBuckets(n: number): string[] {
     byBucket.set(bucketOf(id), [...same, id]);
     const full = [...byBucket.values()].filter((ids) => ids.length >= n);
     if (full.length >= 2) return full.flatMap((ids) => ids.slice(0, n));
+  }
+}
+
+/**
+ * Each bucket holding deadlines is in the index, scored at or before its earliest one: no bucket
+ * with a due deadline is skipped.
+ */
+async function expectScoresBound(keys: Keys, model: ReadonlyMap<string, number>): Promise<void> {
+  for (const bucket of new Set([...model.keys()].map(bucketOf))) {
+    const left = [...model].filter(([id]) => bucketOf(id) === bucket).map(([, at]) => at);
+    const score = await redis.zscore(keys.deadlineBuckets(), String(bucket));
+    expect(score).not.toBeNull();
+    expect(Number(score)).toBeLessThanOrEqual(Math.min(...left));
   }
 }
 
@@ -44,6 +57,19 @@ describe('the deadline index', () => {
     expect(await index.count()).toBe(3);
   });
 
+  it('finds the earliest due deadlines past buckets whose earliest moved later', async () => {
+    const { keys, index } = setup();
+    const [x, y] = idsInTwoBuckets(1);
+    await index.set(x!, 10);
+    await index.set(x!, 1000);
+    await index.set(y!, 50);
+    // x's bucket still scores 10, before y's 50, and holds nothing due at 100.
+    expect(Number(await redis.zscore(keys.deadlineBuckets(), String(bucketOf(x!))))).toBe(10);
+    expect(await index.due(100, 1)).toEqual([y]);
+    expect(await index.due(2000, 1)).toEqual([y]);
+    expect(await index.due(2000, 5)).toEqual([y, x]);
+  });
+
   it('agrees with a plain map of deadlines after any sequence of changes', async () => {
     const ids = idsInTwoBuckets(3);
     const change = fc.record({ id: fc.constantFrom(...ids), at: fc.option(fc.integer({ min: 0, max: 50 })) });
@@ -63,12 +89,7 @@ describe('the deadline index', () => {
           const expected = [...model].filter(([, at]) => at <= now);
           expect(new Set(due)).toEqual(new Set(expected.map(([id]) => id)));
           expect(due.map((id) => model.get(id))).toEqual(expected.map(([, at]) => at).sort((a, b) => a - b));
-          // Each bucket's score in the index is its earliest deadline: no due bucket is skipped.
-          for (const bucket of new Set(ids.map(bucketOf))) {
-            const left = [...model].filter(([id]) => bucketOf(id) === bucket).map(([, at]) => at);
-            const score = await redis.zscore(keys.deadlineBuckets(), String(bucket));
-            expect(score === null ? null : Number(score)).toBe(left.length ? Math.min(...left) : null);
-          }
+          await expectScoresBound(keys, model);
         },
       ),
       { numRuns: 60 },
@@ -95,6 +116,26 @@ describe('claiming due deadlines', () => {
     for (const bucket of new Set(ids.map(bucketOf))) {
       expect(Number(await redis.zscore(keys.deadlineBuckets(), String(bucket)))).toBe(3000);
     }
+  });
+
+  it('sets the score of a bucket it reads to its earliest deadline, and reads one left with nothing due no more', async () => {
+    const { keys, index } = setup();
+    const [x, y, z] = idsInTwoBuckets(2);
+    const score = async (id: string) =>
+      Number(await redis.zscore(keys.deadlineBuckets(), String(bucketOf(id))));
+    await index.set(x!, 10);
+    await index.set(y!, 5000);
+    await index.set(x!, null);
+    await index.set(z!, 20);
+    expect(await score(x!)).toBe(10);
+    // Nothing due in x's bucket at 100: read once, scored by y's 5000, and z is still claimed.
+    expect(await index.claim(100, 10, 1000)).toEqual([z]);
+    expect(await score(x!)).toBe(5000);
+    // z's bucket is scored by its lease now; clearing z leaves that score until a claim reads it.
+    expect(await score(z!)).toBe(1000);
+    await index.set(z!, null);
+    expect(await index.claim(1000, 10, 2000)).toEqual([]);
+    expect(await redis.zscore(keys.deadlineBuckets(), String(bucketOf(z!)))).toBeNull();
   });
 
   it('several claimers at once share the due ids: each is taken by exactly one', async () => {
@@ -136,11 +177,7 @@ describe('claiming due deadlines', () => {
             model.set(o.id, o.at);
           }
         }
-        for (const bucket of new Set(ids.map(bucketOf))) {
-          const left = [...model].filter(([id]) => bucketOf(id) === bucket).map(([, at]) => at);
-          const score = await redis.zscore(keys.deadlineBuckets(), String(bucket));
-          expect(score === null ? null : Number(score)).toBe(left.length ? Math.min(...left) : null);
-        }
+        await expectScoresBound(keys, model);
       }),
       { numRuns: 60 },
     );

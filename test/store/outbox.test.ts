@@ -53,26 +53,6 @@ describe('acknowledging handed-over outbox entries', () => {
     expect(await store.outboxes.pending()).not.toContain('c1');
   });
 
-  it("acknowledges many outboxes in one call and marks each conversation's outcomes handed over with it", async () => {
-    const keys = createKeys(testPrefix('outbox-many'));
-    const store = await testStore(redis, keys);
-    const ids = ['c1', 'c2'];
-    for (const id of ids) {
-      expect(await store.commit(-1, fresh(id), [], [sms('0.0')], false)).toBe(true);
-    }
-    const ref = (conversationId: string, outcome: string) => ({ conversationId, outcome });
-    await store.outboxes.ackMany([
-      ['c1', [outboxJson(sms('0.0'))], outcomeBit('expired')],
-      ['c2', [outboxJson(sms('0.0'))], 0],
-    ]);
-    expect(await store.outboxes.list('c1')).toEqual([]);
-    expect(await store.outboxes.list('c2')).toEqual([]);
-    expect(await store.outboxes.pending()).toEqual([]);
-    expect(
-      await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c2', 'expired')]),
-    ).toEqual([true, false, false]);
-  });
-
   it("marks the outcomes of many conversations in one call, a gone conversation's skipped", async () => {
     const keys = createKeys(testPrefix('marks-many'));
     const store = await testStore(redis, keys);
@@ -141,6 +121,97 @@ describe('acknowledging handed-over outbox entries', () => {
     expect(
       await store.outcomes.marked([ref('c1', 'expired'), ref('c1', 'sent'), ref('c3', 'expired')]),
     ).toEqual([true, false, false]);
+  });
+
+  it('answers a call sent again after its answer was lost with the steps it wrote, in its own batch', async () => {
+    const keys = createKeys(testPrefix('outbox-resent'));
+    const client = redisClient();
+    try {
+      const store = await testStore(client, keys);
+      const step = (id: string, expectedVersion: number, outbox: OutboxEntry[]) => ({
+        expectedVersion,
+        next: fresh(id),
+        timeline: [],
+        outbox,
+        final: false,
+      });
+      await store.commitMany([step('c1', -1, []), step('c2', -1, [])]);
+      // As ioredis does after a reconnection: the call it had no answer to goes again, as it was.
+      const once = client.gwCommitMany.bind(client);
+      const firstAnswers: unknown[] = [];
+      client.gwCommitMany = async (...args: Parameters<typeof once>) => {
+        firstAnswers.push(await once(...args));
+        return once(...args);
+      };
+      const [c1, c2, c3] = await store.commitMany([
+        step('c1', 0, [sms('1.0')]),
+        step('c2', 0, []),
+        step('c3', -1, [{ t: 'assignment' }]),
+      ]);
+      expect(firstAnswers).toEqual([
+        [
+          [1, 1, 0],
+          [1, 1, 0],
+          [1, 0, 0],
+        ],
+      ]);
+      // Entries in the batch: written, to hand over. None: nothing to tell it by, decided again.
+      expect(c1).toMatchObject({ entries: [sms('1.0')], held: { field: 'c1:1' } });
+      expect(c2).toBeNull();
+      expect(c3).toMatchObject({ entries: [{ t: 'assignment' }], held: { field: 'c3:0' } });
+      expect((await store.get('c1'))?.version).toBe(1);
+      // Written once: the second run changed nothing.
+      expect((await store.outboxes.batch(c1!.held!.batch)).map((e) => e.field).sort()).toEqual([
+        'c1:1',
+        'c3:0',
+      ]);
+      // Another call finding the conversation at that version is a conflict, as ever.
+      expect(await store.commitMany([step('c1', 0, [sms('1.0')])])).toEqual([null]);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('a second step of one conversation in the same call, decided from the same version, loses to the first, sent again or not', async () => {
+    const keys = createKeys(testPrefix('outbox-same-conversation'));
+    const client = redisClient();
+    try {
+      const store = await testStore(client, keys);
+      await store.commitMany([
+        { expectedVersion: -1, next: fresh('c1'), timeline: [], outbox: [], final: false },
+      ]);
+      // Two events of one conversation decided in one turn (a reply and an upstream event, say).
+      const step = (note: string, outbox: OutboxEntry[]) => ({
+        expectedVersion: 0,
+        next: { ...fresh('c1'), appliedEvents: [note] },
+        timeline: [],
+        outbox,
+        final: false,
+      });
+      const steps = [step('reply:1', [sms('1.0')]), step('upstream:1', [{ t: 'assignment' as const }])];
+      const [first, second] = await store.commitMany(steps);
+      expect(first).toMatchObject({ entries: [sms('1.0')], held: { field: 'c1:1' } });
+      // Not written: decided again from a fresh read, never taken as written.
+      expect(second).toBeNull();
+      expect((await store.get('c1'))?.appliedEvents).toEqual(['reply:1']);
+
+      // The same call sent again after its answer was lost: the first is its own write, the second still not.
+      const once = client.gwCommitMany.bind(client);
+      client.gwCommitMany = async (...args: Parameters<typeof once>) => {
+        await once(...args);
+        return once(...args);
+      };
+      const again = [
+        { ...steps[0]!, expectedVersion: 1, next: { ...steps[0]!.next, appliedEvents: ['reply:2'] } },
+        { ...steps[1]!, expectedVersion: 1, next: { ...steps[1]!.next, appliedEvents: ['upstream:2'] } },
+      ];
+      const [resentFirst, resentSecond] = await store.commitMany(again);
+      expect(resentFirst).toMatchObject({ held: { field: 'c1:2' } });
+      expect(resentSecond).toBeNull();
+      expect((await store.get('c1'))?.appliedEvents).toEqual(['reply:2']);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('moves the state counts of the written steps only, each count once per call by their sum', async () => {

@@ -16,7 +16,6 @@ describe('the script registry', () => {
     for (const { lua } of SCRIPTS.values()) expect(lua).not.toMatch(/--- @include/);
     const readers = [...SCRIPTS].filter(([, s]) => s.lua.includes('local function conversationHead'));
     expect(readers.map(([name]) => name).sort()).toEqual([
-      'ack-outboxes',
       'append',
       'batch-done',
       'claim',

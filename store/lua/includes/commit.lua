@@ -1,5 +1,5 @@
 --[[
-  One dialogue step's compare-and-set (store/lua/commit-2.lua, store/lua/commit-n.lua): the
+  One dialogue step's compare-and-set (store/lua/commit-2.lua, store/lua/commit-many-n.lua): the
   conversation string is replaced by the new document with the old timeline and the new entries
   after it, if its version is still the one the step was decided from. The head's outcome bits are
   kept.

@@ -1,7 +1,6 @@
 --[[
-  Remove handled entries from a conversation's outbox, named by the SHA-1 of their JSON: an
-  entry holds a whole SMS text, which the caller would otherwise send back for LREM
-  (docs/performance.md).
+  Remove handled entries from a conversation's outbox, named by the SHA-1 of their JSON (40 hex
+  digits, whatever the entry's length) rather than sent back whole for LREM.
 ]]
 -- key: the outbox list; args[from .. to]: hex SHA-1 of each entry to remove (twice for two equal
 -- entries). Returns the number of entries left.
