@@ -8,6 +8,7 @@
  * whole bucket becomes a real hash table: a number with more conversations moves them to a sorted
  * set of its own (keys.byMsisdn), where the next ones go too. Both are read.
  */
+import DataLoader from 'dataloader';
 import type { Keys } from './keys.js';
 import { fnv1a } from './receipts.js';
 import type { RedisClient } from './connection.js';
@@ -27,12 +28,28 @@ function createdAtOf(id: string, fallback: number): number {
   return /^[0-9a-z]{18}$/.test(id) ? parseInt(id.slice(0, 8), 36) : fallback;
 }
 
+/** One conversation's number to index. */
+interface Add {
+  readonly msisdn: string;
+  readonly id: string;
+  readonly createdAt: number;
+}
+
 export class MsisdnIndex {
+  /**
+   * On a single Redis, the numbers indexed in one event-loop turn (an outbox hand-over's) go in
+   * one script call (store/lua/msisdn-add-many-n.lua) instead of one each.
+   */
+  private readonly adds: DataLoader<Add, string | null> | undefined;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     withScripts(redis);
+    this.adds = redis.isCluster
+      ? undefined
+      : new DataLoader((adds) => this.addMany(adds), { cache: false, maxBatchSize: 256 });
   }
 
   private bucket(msisdn: string): string {
@@ -47,20 +64,28 @@ export class MsisdnIndex {
   async add(msisdn: string, id: string, createdAt: number): Promise<void> {
     const set = this.keys.byMsisdn(msisdn);
     const bucket = this.bucket(msisdn);
-    const args = [msisdn, id, MAX_VALUE_BYTES, createdAt];
     let overflow: string | null;
-    if (this.redis.isCluster) {
-      // The sorted set lies in another slot than the bucket: looked at first, on its own.
+    if (this.adds) overflow = await this.adds.load({ msisdn, id, createdAt });
+    else {
+      // Cluster: the sorted set lies in another slot than the bucket: looked at first, on its own.
       if ((await this.redis.exists(set)) === 1) {
         await this.redis.zadd(set, createdAt, id);
         return;
       }
-      overflow = await this.redis.gwMsisdnAdd(1, bucket, ...args);
-    } else overflow = await this.redis.gwMsisdnAdd(2, bucket, set, ...args);
+      overflow = await this.redis.gwMsisdnAdd(1, bucket, msisdn, id, MAX_VALUE_BYTES, createdAt);
+    }
     if (overflow === null) return;
     const held = overflow.split(' ').filter((i) => i !== '' && i !== id);
     await this.redis.zadd(set, ...held.flatMap((i) => [createdAtOf(i, createdAt), i]), createdAt, id);
     await this.redis.gwMsisdnRemove(bucket, msisdn, ...held);
+  }
+
+  /** `add`'s script call for many conversations: per conversation null, or the ids its field holds. */
+  private async addMany(adds: readonly Add[]): Promise<Array<string | null>> {
+    const keys = adds.flatMap((a) => [this.bucket(a.msisdn), this.keys.byMsisdn(a.msisdn)]);
+    const args = adds.flatMap((a) => [a.msisdn, a.id, a.createdAt]);
+    const overflows = await this.redis.gwMsisdnAddMany(keys.length, ...keys, MAX_VALUE_BYTES, ...args);
+    return adds.map((_, i) => overflows[i] ?? null);
   }
 
   /** The ids of the number's conversations, newest first as far as the index knows (at most `limit` from the set). */

@@ -41,6 +41,7 @@ declare module 'ioredis' {
     gwMarkOutcomes(numKeys: number, ...keysThenArgs: Arg[]): Result<number[], Context>;
     gwLink(numKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     gwMsisdnAdd(numKeys: number, ...keysThenArgs: Arg[]): Result<string | null, Context>;
+    gwMsisdnAddMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<string | null>, Context>;
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
     gwPace(pace: string, n: number, now: number): Result<number[], Context>;
     gwCampaignMove(counters: string, members: string, ...args: string[]): Result<number, Context>;

@@ -55,6 +55,20 @@ describe('the MSISDN index', () => {
     expect(await index.ids(NUMBER, 2)).toEqual([ids[4], ids[3]]);
   });
 
+  it('indexes the numbers of one turn together, each as it would be alone', async () => {
+    const { keys, bucket, index } = setup();
+    const other = '77012345679';
+    // One hand-over's worth: five ids of one number (the fourth no longer fits its field) and another number's.
+    await Promise.all([
+      ...ids.map((id, n) => index.add(NUMBER, id, T0 + n * 1000)),
+      index.add(other, ids[0]!, T0),
+    ]);
+    expect(await redis.hget(bucket, NUMBER)).toBeNull();
+    expect(await redis.zrange(keys.byMsisdn(NUMBER), 0, -1)).toEqual(ids);
+    expect(await index.ids(other, 50)).toEqual([ids[0]]);
+    expect(await redis.exists(keys.byMsisdn(other))).toBe(0);
+  });
+
   it('a number whose ids are in its sorted set gets its next ids there too', async () => {
     const { keys, bucket, index } = setup();
     await redis.zadd(keys.byMsisdn(NUMBER), T0, ids[0]!);
