@@ -105,10 +105,14 @@ let stopping: Promise<void> | undefined;
 const stopGateway = (): Promise<void> =>
   (stopping ??= Promise.all([gateway.stop(), inviter?.stop()]).then(() => undefined));
 
-/** A `GATEWAY_ROLE=api` process on the bench's Redis and prefixes, started with the production flags. */
+/**
+ * A `GATEWAY_ROLE=api` process on the bench's Redis and prefixes, started with the production
+ * flags; more from BENCH_API_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp`).
+ */
 async function startInviter(redisUrl: string) {
+  const extra = process.env.BENCH_API_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? [];
   const child = fork(new URL('./support/inviter.ts', import.meta.url), [], {
-    execArgv: [...GATEWAY_NODE_FLAGS, '--import', 'tsx'],
+    execArgv: [...GATEWAY_NODE_FLAGS, ...extra, '--import', 'tsx'],
     env: {
       ...process.env,
       GATEWAY_ROLE: 'api',
