@@ -1,11 +1,11 @@
 /**
- * The transactional outbox: side effects are committed with the state change
- * (store/lua/commit-2.lua) and handed to BullMQ afterwards, each with a job id
- * derived from the conversation, so handing one over twice (a crash between
- * the add and the ack) adds nothing twice. An SMS may sit in a batch job
- * (sms-handover.ts) and be queued twice: its record, claimed by one job and
- * then marked sent, lets it go out once (sender.ts). A consent reaches
- * `assignments` exactly once: job id = conversation id (CONTRACT.md).
+ * The transactional outbox: side effects are committed with the state change (store/lua/commit-2.lua:
+ * in the conversation's own outbox; store/lua/commit-many-n.lua: in the call's batch, a field per
+ * step) and handed to BullMQ afterwards, each with a job id derived from the conversation, so
+ * handing one over twice (a crash between the add and the removal) adds nothing twice. An SMS may
+ * sit in a batch job (sms-handover.ts) and be queued twice: its record, claimed by one job and then
+ * marked sent, lets it go out once (sender.ts). A consent reaches `assignments` exactly once: job
+ * id = conversation id (CONTRACT.md).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
