@@ -40,6 +40,13 @@
 
   Returns: per SMS the outcomes' bits its conversation has handed over (-1: no conversation), then
   per deadline 1 indexed, 0 not (its conversation moved on or is gone).
+
+  The same call sent again after its answer was lost (Redis ran it, the connection died before
+  the answer; the client sends a call it had no answer to again once it reconnects) finds its
+  first SMS's exact entry already in its conversation (or, with no conversation, its record
+  already holding its value): it answers as the first run did and writes nothing twice (no second
+  timeline entry, awaited entry or campaign count). A script runs whole or not at all, so the
+  first SMS tells for the call.
 ]]
 --- @include "conversation"
 --- @include "deadline"
@@ -61,14 +68,24 @@ for j = 1, links do
   redis.call('HSET', key, nextValue(), nextValue())
   redis.call('EXPIRE', key, ARGV[3])
 end
+local again = false
 for i = 1, n do
   local conversation, record = KEYS[2 * i - 1], KEYS[2 * i]
   local recordValue, entry = nextValue(), nextValue()
   local value = redis.call('GET', conversation)
+  if i == 1 then
+    if value then
+      again = string.find(value, entry, 1, true) ~= nil
+    else
+      again = redis.call('GET', record) == recordValue
+    end
+  end
   results[i] = -1
   if value then
     -- GET and SET rather than APPEND: APPEND leaves up to as much free space as the value holds.
-    redis.call('SET', conversation, value .. entry, 'KEEPTTL')
+    if not again then
+      redis.call('SET', conversation, value .. entry, 'KEEPTTL')
+    end
     if string.byte(value, 1) == CONVERSATION_TAG and #value >= HEAD_BYTES then
       results[i] = struct.unpack('>I2', value, OUTCOMES_AT)
       -- A deadline starts from the compact sent entry only (store/conversations.ts reads it).
@@ -78,7 +95,9 @@ for i = 1, n do
     end
   end
   -- After the entry: a script cut short must not leave an SMS neither recorded nor in the timeline.
-  if value and string.byte(entry, 3) == SENT_ENTRY_TAG then
+  if again then
+    -- Written by the first run: the record deleted, or set as below.
+  elseif value and string.byte(entry, 3) == SENT_ENTRY_TAG then
     -- The compact sent entry is the SMS's mark from now on (store/lua/claim-n.lua finds it).
     redis.call('DEL', record)
   else
@@ -92,9 +111,11 @@ if awaited > 0 then
   for i = 1, awaited do
     members[i] = nextValue()
   end
-  redis.call('RPUSH', list, unpack(members))
-  redis.call('EXPIRE', list, ARGV[8])
-  redis.call('ZADD', hours, ARGV[7], ARGV[7])
+  if not again then
+    redis.call('RPUSH', list, unpack(members))
+    redis.call('EXPIRE', list, ARGV[8])
+    redis.call('ZADD', hours, ARGV[7], ARGV[7])
+  end
   k = k + 2
 end
 if deadlines > 0 then
@@ -109,7 +130,7 @@ if deadlines > 0 then
   end
   k = k + 1 + deadlines
 end
-if #KEYS > k then
+if #KEYS > k and not again then
   local campaigns = KEYS[k + 1]
   for c = 1, #KEYS - k - 1 do
     local id, sent = ARGV[9 + 2 * c], ARGV[10 + 2 * c]

@@ -149,6 +149,55 @@ describe('recording the SMS accepted in one turn', () => {
     expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
     expect(await redis.llen(keys.awaitingReceipt(hour))).toBe(3);
   });
+
+  it('writes nothing twice when the same call is sent again after its answer was lost', async () => {
+    const keys = createKeys(testPrefix('sent-resent'));
+    const client = redisClient();
+    try {
+      const store = await testStore(client, keys);
+      const at = 1_700_000_000_000;
+      const hour = Math.floor(at / 3600_000);
+      for (const c of ['r1', 'r2']) expect(await store.commit(-1, conversation(c), [], [], false)).toBe(true);
+      // As ioredis does after a reconnection: the call it had no answer to goes again, as it was.
+      const once = client.gwSent.bind(client);
+      const answers: unknown[] = [];
+      client.gwSent = async (...args: Parameters<typeof once>) => {
+        answers.push(await once(...args));
+        const again = await once(...args);
+        answers.push(again);
+        return again;
+      };
+      const record = async (conversations: readonly string[], smsId: string) => {
+        const items = conversations.map((c) => ({
+          conversationId: c,
+          smsId,
+          templateId: 't',
+          entry: { ...sent(c, at), smsId },
+        }));
+        await store.recordSentMany(items, 600, store.receipts.plan([]), {
+          at,
+          counted: items.map(({ conversationId }) => ({ campaign: 'spring', conversationId, smsId })),
+          awaited: items.map(({ conversationId }) => ({ conversationId, smsId })),
+          awaitedTtlSeconds: 3600,
+        });
+        return items;
+      };
+      const items = await record(['r1', 'r2'], '0.0');
+      expect(answers[1]).toEqual(answers[0]);
+      expect(await store.timeline('r1')).toEqual([items[0]!.entry]);
+      expect(await store.timeline('r2')).toEqual([items[1]!.entry]);
+      expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
+      expect(await client.llen(keys.awaitingReceipt(hour))).toBe(2);
+      // The first SMS's conversation gone: its record, already holding its value, tells the same.
+      const gone = await record(['gone', 'r2'], '0.1');
+      expect(await store.sms.read(gone[0]!)).toMatchObject({ state: 'sent' });
+      expect(await store.timeline('r2')).toEqual([items[1]!.entry, gone[1]!.entry]);
+      expect((await store.campaigns.progress('spring'))?.sent).toBe(4);
+      expect(await client.llen(keys.awaitingReceipt(hour))).toBe(4);
+    } finally {
+      client.disconnect();
+    }
+  });
 });
 
 describe('the mark of a sent SMS', () => {
