@@ -341,8 +341,7 @@ export class ConversationService {
   async apply(id: string, event: DialogueEvent, key?: string, read?: Conversation): Promise<ApplyResult> {
     let foldChecked = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const conv =
-        attempt > 0 ? await this.deps.store.get(id) : read?.id === id ? read : await this.deps.store.get(id);
+      const conv = attempt === 0 && read?.id === id ? read : await this.deps.store.get(id);
       if (!conv) return { status: 'not-found' };
       if (key !== undefined && conv.appliedEvents.includes(key)) {
         await this.handOverLeft(id);
