@@ -19,6 +19,7 @@ import {
   registerConversationMetrics,
   registerHoldMetrics,
   registerOutboxMetrics,
+  registerOutboxSetAsideMetric,
   type CoreMetrics,
 } from './core/metrics.js';
 import { registerQueueMetrics } from './core/queue-metrics.js';
@@ -198,6 +199,7 @@ async function openProcess(
     registerConversationMetrics(metrics, core.stateCounts, connected);
     registerHoldMetrics(metrics, core.holds, core.now, connected);
     registerOutboxMetrics(metrics, core.outbox.counts);
+    registerOutboxSetAsideMetric(metrics, core.store.outboxes, connected);
     const webhooks = new Webhooks({
       hooks: config.webhooks,
       redis,

@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'worklist',
   'resend',
   'annotate',
+  'outbox-replay',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

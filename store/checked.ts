@@ -46,6 +46,16 @@ export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
 /** A step's entries in a batch's outbox (store/lua/commit-many-n.lua): a JSON array of outbox entries. */
 export const OUTBOX_BATCH_ENTRIES = z.array(OUTBOX_ENTRY).min(1);
 
+/** A conversation's outbox set aside (store/outbox.ts `SetAside`). */
+export const OUTBOX_SET_ASIDE = z.object({
+  v: z.literal(1),
+  since: z.number(),
+  at: z.number(),
+  tries: z.number().int(),
+  error: z.string(),
+  from: z.enum(['outbox', 'batch']),
+});
+
 const partialSms = z.object({
   ref: z.number().int(),
   accepted: z.array(z.object({ index: z.number().int().nonnegative(), messageId: z.string() })),

@@ -86,3 +86,25 @@ export async function redisReady(client: RedisClient): Promise<boolean> {
     .catch(() => false);
   return Promise.race([ping, timeout]);
 }
+
+/**
+ * Redis's error answers that say it is away for a while (a failover, a load, memory, a cluster
+ * resharding, a busy script, missing replicas, a failed snapshot), as against one about the command;
+ * a script's error carries the answer of the command that failed in it.
+ */
+const AWAY_ANSWERS = /\b(?:READONLY|OOM|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|NOREPLICAS|MISCONF)\b/;
+
+/** ioredis's own words for a command lost with its connection or given up on. */
+const LOST =
+  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Command timed out/;
+
+/**
+ * Whether `err` says Redis is away (unreachable, or answering that it cannot take the command for
+ * now) rather than that the command or its data is at fault: what an outage looks like, and so
+ * no reason to give up on what failed.
+ */
+export function isRedisAway(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'MaxRetriesPerRequestError') return true;
+  return AWAY_ANSWERS.test(err.message) || LOST.test(err.message);
+}

@@ -28,6 +28,17 @@ export interface Keys {
   /** Sorted set: the batches with entries left, scored by when they were written (Redis's clock, ms). */
   outboxBatches(): string;
   /**
+   * Hash: the recovery's failed hand-overs in a row of one item (a conversation's outbox, or a
+   * batch's step `<batch>/<field>`), for reasons other than Redis being away: `v` (1), `since`
+   * (epoch ms of the first), `tries`, `error` (the last one's message); expires a day after the last.
+   */
+  outboxFailing(item: string): string;
+  /**
+   * Hash: conversation id → why its outbox was set aside (JSON, store/outbox.ts `SetAside`): its
+   * hand-over failed every try of the recovery; its entries wait in its outbox for an operator.
+   */
+  outboxDead(): string;
+  /**
    * Sorted set: conversation ids of one MSISDN, scored by creation time, for a number with more
    * conversations than its field in `msisdnBucket` holds.
    */
@@ -110,6 +121,8 @@ export function createKeys(prefix = 'gw'): Keys {
     outboxIndex: () => `${prefix}:{outbox}`,
     outboxBatch: (batch) => `${prefix}:{outbox}:b:${batch}`,
     outboxBatches: () => `${prefix}:{outbox}:batches`,
+    outboxFailing: (item) => `${prefix}:{outbox}:failing:${item}`,
+    outboxDead: () => `${prefix}:{outbox}:dead`,
     byMsisdn: (msisdn) => `${prefix}:{m:${msisdn}}:convs`,
     msisdnBucket: (bucket) => `${prefix}:{mb:${bucket}}`,
     externalIds: (service, bucket) => `${prefix}:{xb:${service}:${bucket}}`,

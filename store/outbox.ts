@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import type { OutcomeJob } from '../queues/outcomes.js';
 import type { State } from '../services/schema.js';
-import { checkedJson, OUTBOX_BATCH_ENTRIES, OUTBOX_ENTRY } from './checked.js';
+import { checkedJson, OUTBOX_BATCH_ENTRIES, OUTBOX_ENTRY, OUTBOX_SET_ASIDE } from './checked.js';
 import type { RedisClient } from './connection.js';
 import { scriptError } from './conversation-format.js';
 import type { Keys } from './keys.js';
@@ -64,17 +64,73 @@ export function outboxJson(entry: OutboxEntry): string {
   return JSON.stringify(stored);
 }
 
+/**
+ * Why a conversation's outbox was set aside (`outboxDead`, docs/storage.md): its hand-over failed
+ * every try of the recovery sweep for a reason other than Redis being away.
+ */
+export interface SetAside {
+  readonly v: 1;
+  /** Epoch ms of the first failure counted. */
+  readonly since: number;
+  /** Epoch ms it was set aside. */
+  readonly at: number;
+  readonly tries: number;
+  /** The last failure's message. */
+  readonly error: string;
+  /** Where its entries waited: its own outbox, or a batch's step (moved to its own outbox). */
+  readonly from: 'outbox' | 'batch';
+}
+
+/** A step of a batch's outbox as stored: its conversation, its field and its entries' JSON array. */
+export interface BatchStep {
+  readonly id: string;
+  readonly field: string;
+  readonly raw: string;
+}
+
+/** A failed hand-over is kept counted this long after the last (ms). */
+const FAILING_TTL_MS = 86_400_000;
+
+/** The longest error message kept with a failure. */
+const ERROR_KEPT = 500;
+
 /** How `ack` names an entry: the SHA-1 of its stored JSON. */
 const digest = (raw: string): string =>
   // One-shot `hash`: no native Hash object for the next young-generation pause to finalize.
   hash('sha1', raw, 'hex');
+
+/** A batch step's entries (its stored JSON array), checked. */
+export function stepEntries(raw: string): StoredOutboxEntry[] {
+  return checkedJson<StoredOutboxEntry[]>('outbox batch entry', OUTBOX_BATCH_ENTRIES, raw);
+}
+
+/**
+ * A batch step's entries as a conversation's outbox stores them, one JSON each, as they were
+ * written (checked or not: one that no longer parses is kept for the operator); a value that is
+ * not a JSON array is kept whole, as one entry.
+ */
+function stepEntriesJson(raw: string): string[] {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (Array.isArray(value)) return value.map((v) => JSON.stringify(v));
+  } catch {
+    // Not JSON at all: kept whole.
+  }
+  return [raw];
+}
 
 export class OutboxStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Pick<
       Keys,
-      'outbox' | 'outboxIndex' | 'outboxBatch' | 'outboxBatches' | 'conversation'
+      | 'outbox'
+      | 'outboxIndex'
+      | 'outboxBatch'
+      | 'outboxBatches'
+      | 'conversation'
+      | 'outboxFailing'
+      | 'outboxDead'
     >,
   ) {}
 
@@ -107,12 +163,112 @@ export class OutboxStore {
 
   /** A batch's steps left to hand over: each step's conversation, field and entries, checked. */
   async batch(batch: string): Promise<Array<{ id: string; field: string; entries: StoredOutboxEntry[] }>> {
+    return (await this.batchSteps(batch)).map(({ id, field, raw }) => ({
+      id,
+      field,
+      entries: stepEntries(raw),
+    }));
+  }
+
+  /** A batch's steps left to hand over, unchecked: each is checked on its own (`stepEntries`). */
+  async batchSteps(batch: string): Promise<BatchStep[]> {
     const fields = await this.redis.hgetall(this.keys.outboxBatch(batch));
     return Object.entries(fields).map(([field, raw]) => ({
       id: field.slice(0, field.lastIndexOf(':')),
       field,
-      entries: checkedJson<StoredOutboxEntry[]>('outbox batch entry', OUTBOX_BATCH_ENTRIES, raw),
+      raw,
     }));
+  }
+
+  /**
+   * One more failed hand-over of `item` (a conversation id, or `<batch>/<field>`), counted in
+   * Redis so every sweeping process sees the same: how many in a row, and since when.
+   */
+  async failed(item: string, now: number, error: string): Promise<{ tries: number; since: number }> {
+    const key = this.keys.outboxFailing(item);
+    const replies = await this.redis
+      .multi()
+      .hsetnx(key, 'v', 1)
+      .hsetnx(key, 'since', now)
+      .hincrby(key, 'tries', 1)
+      .hset(key, 'error', error.slice(0, ERROR_KEPT))
+      .pexpire(key, FAILING_TTL_MS)
+      .hmget(key, 'since', 'tries')
+      .exec();
+    const last = replies?.at(-1);
+    if (!last || last[0]) throw last?.[0] ?? new Error('the failure count was not read');
+    const [since, tries] = last[1] as Array<string | null>;
+    return { since: Number(since), tries: Number(tries) };
+  }
+
+  /** `item` handed over: its failures are forgotten. */
+  async handedOver(item: string): Promise<void> {
+    await this.redis.del(this.keys.outboxFailing(item));
+  }
+
+  /**
+   * Sets a conversation's outbox aside: it leaves the recovery index (its entries stay in its
+   * outbox) and `why` is kept in `outboxDead`. A batch's step (`step`, single Redis only: batches
+   * are) moves to the conversation's own outbox first, in the same transaction.
+   */
+  async setAside(
+    id: string,
+    why: SetAside,
+    step?: { batch: string; field: string; raw: string },
+  ): Promise<void> {
+    const tx = this.redis.multi();
+    if (step) {
+      const entries = stepEntriesJson(step.raw);
+      if (entries.length > 0) tx.rpush(this.keys.outbox(id), ...entries);
+      tx.hdel(this.keys.outboxBatch(step.batch), step.field);
+    }
+    tx.hset(this.keys.outboxDead(), id, JSON.stringify({ ...why, error: why.error.slice(0, ERROR_KEPT) }));
+    tx.srem(this.keys.outboxIndex(), id);
+    tx.del(this.keys.outboxFailing(step ? `${step.batch}/${step.field}` : id));
+    const replies = await tx.exec();
+    const failed = replies?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+    // The batch leaves the recovery's index once empty (batch-done-n.lua with no step).
+    if (step)
+      await this.redis.gwBatchDone(
+        2,
+        this.keys.outboxBatches(),
+        this.keys.outboxBatch(step.batch),
+        step.batch,
+      );
+  }
+
+  /** The outboxes set aside: how many, and at most `limit` of them with why. */
+  async setAsideList(limit = 500): Promise<{ total: number; items: Array<SetAside & { id: string }> }> {
+    const key = this.keys.outboxDead();
+    const [total, flat] = await Promise.all([
+      this.redis.hlen(key),
+      this.redis.hrandfield(key, limit, 'WITHVALUES') as Promise<string[]>,
+    ]);
+    const items: Array<SetAside & { id: string }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      items.push({
+        id: flat[i] as string,
+        ...checkedJson<SetAside>('outbox set aside', OUTBOX_SET_ASIDE, flat[i + 1] as string),
+      });
+    items.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    return { total, items };
+  }
+
+  /** Why a conversation's outbox was set aside; null if it was not. */
+  async setAsideOf(id: string): Promise<SetAside | null> {
+    const raw = await this.redis.hget(this.keys.outboxDead(), id);
+    return raw === null ? null : checkedJson<SetAside>('outbox set aside', OUTBOX_SET_ASIDE, raw);
+  }
+
+  /** How many outboxes are set aside (`gateway_outbox_dead`). */
+  async setAsideCount(): Promise<number> {
+    return this.redis.hlen(this.keys.outboxDead());
+  }
+
+  /** A conversation's outbox set aside was handed over: it is no longer. */
+  async revived(id: string): Promise<void> {
+    await this.redis.hdel(this.keys.outboxDead(), id);
   }
 
   /** Puts a conversation in the recovery index before its entries are committed. */

@@ -198,3 +198,25 @@ export function registerOutboxMetrics(registry: Registry, counts: Readonly<HandO
     () => counts.recoveredBatches,
   );
 }
+
+/**
+ * `gateway_outbox_dead`: conversations whose outbox the recovery set aside (outbox.ts
+ * `SET_ASIDE_AFTER`), waiting for an operator; read from Redis when scraped, so every process
+ * reports the same figure; the last figure while Redis is down (scrape.ts).
+ */
+export function registerOutboxSetAsideMetric(
+  registry: Registry,
+  outboxes: { setAsideCount(): Promise<number> },
+  connected: () => boolean = () => true,
+): void {
+  new Gauge({
+    name: 'gateway_outbox_dead',
+    help: 'Conversations whose outbox hand-over failed every try of the recovery, set aside for an operator to hand over again',
+    registers: [registry],
+    async collect() {
+      if (!connected()) return;
+      const count = await withinMs(outboxes.setAsideCount());
+      if (count !== undefined) this.set(count);
+    },
+  });
+}

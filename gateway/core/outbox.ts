@@ -23,7 +23,9 @@ import {
   type StoredOutboxEntry,
   type TimelineEntry,
 } from '../../store/conversations.js';
+import { isRedisAway } from '../../store/connection.js';
 import type { HoldIndex } from '../../store/holds.js';
+import { stepEntries, type BatchStep } from '../../store/outbox.js';
 import type { Logger } from '../log.js';
 import type { OutcomeEmitter } from './outcomes.js';
 import type { SmsHandOver } from './sms-handover.js';
@@ -42,6 +44,15 @@ export const BATCH_RECOVERY_MS = 10_000;
  * hands them over. Then they are left to it.
  */
 export const HANDOVER_RETRY_MS: readonly number[] = [100, 200, 400, 800, ...Array<number>(7).fill(1000)];
+
+/**
+ * When the recovery gives up on an outbox whose hand-over fails for a reason other than Redis being
+ * away (an SMS whose text no timeline entry holds, an entry that no longer parses, a job the queue
+ * refuses): once it has failed at least `tries` times in a row over at least `ms`, its conversation's
+ * outbox is set aside for an operator (docs/operations.md, "Outboxes set aside"). A Redis outage,
+ * however long, counts nothing.
+ */
+export const SET_ASIDE_AFTER = { tries: 10, ms: 10 * 60_000 } as const;
 
 /** What became of batch hand-overs that failed: counted for /metrics (`registerOutboxMetrics`). */
 export interface HandOverCounts {
@@ -132,12 +143,15 @@ export class Outbox {
     let conv: Conversation | null | undefined = just?.conversation;
     const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(conversationId));
     const texts = this.sentTexts(conversationId);
-    // Each hand-over is idempotent (job ids, ZADD), so they may run together.
-    await Promise.all(stored.map(({ entry }) => this.handOver(conversationId, entry, conversation, texts)));
-    await store.outboxes.ack(
-      conversationId,
-      stored.map(({ raw }) => raw),
+    // Each hand-over is idempotent (job ids, ZADD), so they may run together; those that went
+    // leave the outbox even if another failed, so one broken entry holds back no other.
+    const results = await Promise.allSettled(
+      stored.map(({ entry }) => this.handOver(conversationId, entry, conversation, texts)),
     );
+    const went = stored.filter((_, i) => results[i]?.status === 'fulfilled').map(({ raw }) => raw);
+    if (went.length > 0) await store.outboxes.ack(conversationId, went);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
@@ -307,16 +321,18 @@ export class Outbox {
   /**
    * Recovery: flush the outboxes a crash left behind, the conversations' own and the batches' older
    * than `BATCH_RECOVERY_MS` (younger ones are still being handed over). Returns how many
-   * conversations and batches it found to flush (a failure is logged, and tried at the next run).
+   * conversations and batches it found to flush. A failure is tried again at the next run; one that
+   * is not Redis being away is counted, and after `SET_ASIDE_AFTER` the outbox is set aside.
    */
   async recover(limit = 500, batchAgeMs = BATCH_RECOVERY_MS): Promise<number> {
-    const ids = await this.deps.store.outboxes.pending(limit);
+    const { outboxes } = this.deps.store;
+    const ids = await outboxes.pending(limit);
     for (const id of ids) {
-      await this.flush(id).catch((err: unknown) =>
-        this.deps.log.warn({ err, conversationId: id }, 'outbox recovery failed'),
-      );
+      await this.flush(id)
+        .then(() => outboxes.handedOver(id))
+        .catch((err: unknown) => this.recoveryFailed(id, err));
     }
-    const batches = await this.deps.store.outboxes.batchesDue(batchAgeMs, limit);
+    const batches = await outboxes.batchesDue(batchAgeMs, limit);
     for (const batch of batches) {
       await this.flushBatch(batch).then(
         (steps) => {
@@ -331,17 +347,100 @@ export class Outbox {
     return ids.length + batches.length;
   }
 
-  /** Hands over what is left of a batch's outbox, step by step, each as `flush` would; how many steps. */
+  /**
+   * A recovery's hand-over of a conversation's outbox (or of a batch's `step`) failed: counted
+   * unless Redis is away, logged once as a warning, and set aside once it failed long enough.
+   */
+  private async recoveryFailed(
+    id: string,
+    err: unknown,
+    step?: BatchStep & { batch: string },
+  ): Promise<void> {
+    const about = { err, conversationId: id, ...(step ? { batch: step.batch } : {}) };
+    await this.countFailure(id, err, about, step).catch((countErr: unknown) =>
+      this.deps.log.warn({ ...about, countErr }, 'outbox recovery failed and was not counted'),
+    );
+  }
+
+  private async countFailure(
+    id: string,
+    err: unknown,
+    about: Record<string, unknown>,
+    step?: BatchStep & { batch: string },
+  ): Promise<void> {
+    const { log, store } = this.deps;
+    if (isRedisAway(err) || !store.connected()) {
+      log.debug(about, 'outbox recovery failed while Redis is away; tried again at the next run');
+      return;
+    }
+    const item = step ? `${step.batch}/${step.field}` : id;
+    const now = this.deps.now();
+    const message = err instanceof Error ? err.message : String(err);
+    const count = await store.outboxes.failed(item, now, message);
+    const after = SET_ASIDE_AFTER;
+    if (count.tries < after.tries || now - count.since < after.ms) {
+      if (count.tries === 1)
+        log.warn(about, 'outbox recovery failed; tried again at each run until set aside');
+      else log.debug({ ...about, tries: count.tries }, 'outbox recovery failed again');
+      return;
+    }
+    const why = {
+      v: 1,
+      since: count.since,
+      at: now,
+      tries: count.tries,
+      error: message,
+      from: step ? 'batch' : 'outbox',
+    } as const;
+    await store.outboxes.setAside(id, why, step);
+    log.error(
+      { ...about, tries: count.tries, failingSince: new Date(count.since).toISOString() },
+      'outbox set aside: its hand-over failed every try; an operator hands it over again once fixed (docs/operations.md)',
+    );
+  }
+
+  /**
+   * An operator hands a conversation's outbox set aside over again (once the cause is fixed):
+   * null if it is not set aside; otherwise it is handed over whole and no longer set aside, or this
+   * rejects with the failure and it stays aside.
+   */
+  async replay(id: string): Promise<{ entries: number } | null> {
+    const { outboxes } = this.deps.store;
+    if (!(await outboxes.setAsideOf(id))) return null;
+    const entries = (await outboxes.list(id)).length;
+    await this.flush(id);
+    await outboxes.revived(id);
+    this.deps.log.info(
+      { event: 'outbox.replayed', conversationId: id, entries },
+      'outbox set aside handed over again',
+    );
+    return { entries };
+  }
+
+  /**
+   * Hands over what is left of a batch's outbox, step by step, each as `flush` would; how many
+   * steps went. A step that fails holds back no other: it is counted (`recoveryFailed`), and the
+   * batch is tried again at the next run.
+   */
   private async flushBatch(batch: string): Promise<number> {
     const { store } = this.deps;
-    const steps = await store.outboxes.batch(batch);
-    for (const { id, field, entries } of steps) {
+    const steps = await store.outboxes.batchSteps(batch);
+    let went = 0;
+    for (const step of steps) {
+      const { id, field } = step;
       let conv: Conversation | null | undefined;
       const conversation = async (): Promise<Conversation | null> => (conv ??= await store.get(id));
       const texts = this.sentTexts(id);
-      await Promise.all(entries.map((entry) => this.handOver(id, entry, conversation, texts)));
-      await store.outboxes.batchDone(batch, [{ id, field, marks: 0 }]);
+      try {
+        const entries = stepEntries(step.raw);
+        await Promise.all(entries.map((entry) => this.handOver(id, entry, conversation, texts)));
+        await store.outboxes.batchDone(batch, [{ id, field, marks: 0 }]);
+        await store.outboxes.handedOver(`${batch}/${field}`);
+        went += 1;
+      } catch (err) {
+        await this.recoveryFailed(id, err, { ...step, batch });
+      }
     }
-    return steps.length;
+    return went;
   }
 }

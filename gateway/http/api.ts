@@ -16,6 +16,7 @@ import { DEFAULT_INVITATION_READ_LIMIT, invitationReadRouter } from './invitatio
 import { keysRouter } from './keys.js';
 import { lookupRouter } from './conversations.js';
 import { openApiRouter } from './openapi.js';
+import { outboxesRouter } from './outboxes.js';
 import { webhooksRouter } from './webhooks.js';
 import { previewsRouter } from './previews.js';
 import { testRepliesRouter } from './test-replies.js';
@@ -77,6 +78,7 @@ export function api(deps: ApiDeps): ApiParts {
       }),
       campaignsRouter(campaigns, core),
       webhooksRouter(deps.webhooks),
+      outboxesRouter({ core, audit }),
       previewsRouter(core),
       testRepliesRouter(core),
       openApiRouter(core.services),

@@ -13,6 +13,7 @@ import type { ServiceRegistry } from '../../services/load.js';
 import { paramsJsonSchema } from '../contract-schemas.js';
 import * as s from './schemas.js';
 import { deadLetterQuerySchema } from './webhooks.js';
+import { deadOutboxQuerySchema } from './outboxes.js';
 import { previewSchema } from './previews.js';
 import { testReplyResultSchema, testReplySchema } from './test-replies.js';
 
@@ -345,6 +346,25 @@ export const OPERATIONS: readonly Operation[] = [
     roles: ['supervisor'],
     ok: { status: 202 },
     errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/v1/outboxes/dead',
+    summary:
+      'Conversations whose outbox hand-over failed every try of the recovery, set aside, with why (docs/operations.md)',
+    roles: ['supervisor'],
+    query: deadOutboxQuerySchema,
+    ok: { status: 200 },
+    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/v1/outboxes/dead/{id}/replay',
+    summary:
+      "Hand a conversation's outbox set aside over again, once its cause is fixed; 409 and still set aside if it fails again; audited",
+    roles: ['supervisor'],
+    ok: { status: 200 },
+    errors: [...AUTH, 'GW_NOT_FOUND', 'GW_CONFLICT'],
   },
   {
     method: 'get',
