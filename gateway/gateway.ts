@@ -67,6 +67,8 @@ export interface StartOptions {
   readonly stalledJobs?: StalledJobs;
   /** SMS validity, window bound and maximum age beyond the configuration's (tests: a short maximum age). */
   readonly smsLifetime?: Partial<SmsLifetime>;
+  /** The pauses before each new try of a failed outbox hand-over (tests: shorter). Default `HANDOVER_RETRY_MS`. */
+  readonly handOverRetryMs?: readonly number[];
   /** How often PORTABILITY_FILE is checked for a change. Default 10 s. */
   readonly portabilityPollMs?: number;
   /**
@@ -189,6 +191,7 @@ async function openProcess(
       connections: redisLog,
       ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       ...(options.queuePrefix ? { queuePrefix: options.queuePrefix } : {}),
+      ...(options.handOverRetryMs ? { handOverRetryMs: options.handOverRetryMs } : {}),
     });
     const connected = (): boolean => core.store.connected();
     registerQueueMetrics(metrics, () => Object.values(core.queues) as Queue[], connected);

@@ -66,6 +66,8 @@ export interface OutboxDeps {
   readonly zone: ZoneTable;
   /** The `outcomes` queue (and the webhooks behind it). */
   readonly outcomes: OutcomeEmitter;
+  /** The pauses before each new try of a failed batch hand-over. Default `HANDOVER_RETRY_MS`. */
+  readonly handOverRetryMs?: readonly number[];
 }
 
 /** The `assignments` job of a consent; times on the Almaty clock with the offset, as the API gives them. */
@@ -145,7 +147,7 @@ export class Outbox {
    * batch's outbox and the outcomes are marked. `marked`: the outcomes each conversation had marked
    * handed over, as its commit read them: those are not added again. Each hand-over is idempotent
    * as in `flush` (job ids, outcome marks, the SMS record's claim), so a failed one is tried again
-   * whole, after each pause of `HANDOVER_RETRY_MS`; should every try fail, the entries wait for
+   * whole, after each pause of `HANDOVER_RETRY_MS` (or the deps' `handOverRetryMs`); should every try fail, the entries wait for
    * the recovery sweep and this rejects.
    */
   async flushMany(steps: readonly HandedStep[]): Promise<void> {
@@ -161,7 +163,7 @@ export class Outbox {
           );
         return;
       } catch (err) {
-        const pause = HANDOVER_RETRY_MS[attempt];
+        const pause = (this.deps.handOverRetryMs ?? HANDOVER_RETRY_MS)[attempt];
         const about = {
           err,
           conversations: withEntries.map((step) => step.conversation.id),

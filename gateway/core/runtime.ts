@@ -67,6 +67,8 @@ export interface CoreOptions {
   readonly carrierMemoryDays?: number;
   /** An SMS with no final receipt this long after it was sent is "delivery unknown". Default 72. */
   readonly receiptTimeoutHours?: number;
+  /** The pauses before each new try of a failed outbox hand-over (outbox.ts `HANDOVER_RETRY_MS`). */
+  readonly handOverRetryMs?: readonly number[];
 }
 
 export interface Queues {
@@ -234,6 +236,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     outcomes,
     zone: calendar.zone,
+    ...(options.handOverRetryMs ? { handOverRetryMs: options.handOverRetryMs } : {}),
   });
   const { campaigns, stateCounts } = store;
   const worklists = new Worklists(store.worklists, calendar, log, now, store);

@@ -45,6 +45,8 @@ export async function startTestGateway(
      * outboxes a cut hand-over left behind); 0, the default: tests tick it on their own clock.
      */
     sweepIntervalMs?: number;
+    /** The pauses before each new try of a failed outbox hand-over; production's when absent. */
+    handOverRetryMs?: StartOptions['handOverRetryMs'];
   } = {},
 ): Promise<TestGateway> {
   const clock = options.clock ?? testClock();
@@ -84,6 +86,7 @@ export async function startTestGateway(
     },
     ...(options.routers ? { routers: options.routers } : {}),
     ...(options.stalledJobs ? { stalledJobs: options.stalledJobs } : {}),
+    ...(options.handOverRetryMs ? { handOverRetryMs: options.handOverRetryMs } : {}),
   });
   await sim.waitForBind();
   return {
