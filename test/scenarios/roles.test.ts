@@ -97,8 +97,9 @@ describe('an api process beside the edge', () => {
     });
     expect(res.status).toBe(202);
     const { conversationId } = (await res.json()) as { conversationId: string };
+    // The version its commit wrote (the edge may already be sending its SMS: no more is asserted here).
     const committed = await apiProcess.core.conversations.get(conversationId);
-    expect(committed).toMatchObject({ state: 'invited', deadline: null });
+    expect(committed?.state).toBe('invited');
     // The offer leaves through the edge's bind, and its acceptance starts the stage's deadline.
     expect((await t.sim.nextMessage((m) => m.destination === to)).text).toContain('Kaspi Bank');
     const started = await eventually(async () => {
