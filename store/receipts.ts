@@ -122,7 +122,11 @@ export class ReceiptIndex {
     await this.write(this.plan([links]));
   }
 
-  /** Where the parts of `sms` go (bucket, field, value) and for how long, without writing them. */
+  /**
+   * Where the parts of `sms` go (bucket, field, value) and for how long, without writing them. A
+   * bucket's TTL ends where its day's window does, the same for every link it takes, so the
+   * scripts set it once per bucket (`EXPIRE … NX`, store/lua/link-n.lua, store/lua/sent-n.lua).
+   */
   plan(sms: readonly SmsLinks[]): LinkPlan {
     const now = this.clock();
     const day = Math.floor(now / DAY_MS);

@@ -63,10 +63,16 @@ local function nextValue()
 end
 -- The links first: a script cut short (out of memory) must not leave an SMS marked sent whose
 -- receipts cannot find it.
+-- A bucket's TTL ends where its day's window does (store/receipts.ts `plan`), the same for every
+-- link it takes: set once, by the first link (NX), and once per bucket in a call.
+local expiring = {}
 for j = 1, links do
   local key = KEYS[2 * n + j]
   redis.call('HSET', key, nextValue(), nextValue())
-  redis.call('EXPIRE', key, ARGV[3])
+  if not expiring[key] then
+    expiring[key] = true
+    redis.call('EXPIRE', key, ARGV[3], 'NX')
+  end
 end
 local again = false
 for i = 1, n do

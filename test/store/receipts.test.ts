@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newConversationId } from '../../store/conversations.js';
 import { createKeys } from '../../store/keys.js';
 import { decodeLink, linkField, linkValue, RECEIPT_DAYS, ReceiptIndex } from '../../store/receipts.js';
+import { idsInOneBucket } from '../support/receipt-buckets.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 
 const redis = redisClient();
@@ -46,6 +47,25 @@ describe('the receipt index', () => {
     const ttl = await redis.ttl(bucket!);
     expect(ttl).toBeGreaterThan((RECEIPT_DAYS - 1) * 86_400);
     expect(ttl).toBeLessThanOrEqual(RECEIPT_DAYS * 86_400);
+  });
+
+  it('gives a bucket the receipt window once: two parts in it, and one there before without a TTL', async () => {
+    const keys = createKeys(testPrefix('rcpt-ttl'));
+    const index = new ReceiptIndex(redis, keys);
+    const pair = idsInOneBucket('beeline:t');
+    const lone = 'beeline:lone';
+    const plan = index.plan([{ conversationId: 'conv1', ids: [...pair, lone] }]);
+    const buckets = [...new Set(plan.slots.map(([key]) => key))];
+    expect(buckets).toHaveLength(2);
+    await redis.hset(plan.slots[2]![0], 'left', 'there');
+    await index.write(plan);
+    for (const bucket of buckets) {
+      const ttl = await redis.ttl(bucket);
+      expect(ttl).toBeGreaterThan((RECEIPT_DAYS - 1) * 86_400);
+      expect(ttl).toBeLessThanOrEqual(RECEIPT_DAYS * 86_400);
+    }
+    for (const id of [...pair, lone])
+      expect(await index.find([id])).toEqual(found(id.slice('beeline:'.length)));
   });
 });
 

@@ -8,8 +8,10 @@ import { startRedisServer } from '../../dev/redis-server.js';
 import { newConversation } from '../../dialogue/conversation.js';
 import { readAwaitedMember } from '../../store/awaited-receipts.js';
 import { createKeys } from '../../store/keys.js';
+import { RECEIPT_DAYS } from '../../store/receipts.js';
 import { partialRecord } from '../../store/sms-record.js';
 import type { SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
+import { idsInOneBucket } from '../support/receipt-buckets.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
 
@@ -96,6 +98,36 @@ describe('recording the SMS accepted in one turn', () => {
     expect(await store.sentPart('c1', 'c1-c')).toBeNull();
     expect(await store.receipts.find(['kcell:gone-a'])).toEqual({ conversationId: 'gone', id: 'gone-a' });
     expect(await store.sentPart('gone', 'gone-a')).toBeUndefined();
+  });
+
+  it('leaves every receipt bucket it writes expiring with the receipt window, one shared by two parts too', async () => {
+    const keys = createKeys(testPrefix('sent-buckets'));
+    const store = await testStore(redis, keys);
+    for (const c of ['b1', 'b2']) expect(await store.commit(-1, conversation(c), [], [], false)).toBe(true);
+    // Two parts of b1 in one bucket, and b2's part in a bucket already there without a TTL.
+    const [shared, other] = idsInOneBucket('kcell:b1-');
+    const lone = 'kcell:b2-a';
+    const links = store.receipts.plan([
+      { ids: [shared, other], conversationId: 'b1' },
+      { ids: [lone], conversationId: 'b2' },
+    ]);
+    const buckets = [...new Set(links.slots.map(([key]) => key))];
+    expect(buckets).toHaveLength(2);
+    await redis.hset(links.slots[2]![0], 'left', 'there');
+    const items = ['b1', 'b2'].map((c) => ({
+      conversationId: c,
+      smsId: '0.0',
+      templateId: 't',
+      entry: sent(c, 10),
+    }));
+    await store.recordSentMany(items, 600, links);
+    for (const bucket of buckets) {
+      const ttl = await redis.ttl(bucket);
+      expect(ttl).toBeGreaterThan((RECEIPT_DAYS - 1) * 86_400);
+      expect(ttl).toBeLessThanOrEqual(RECEIPT_DAYS * 86_400);
+    }
+    for (const id of [shared, other, lone])
+      expect((await store.receipts.find([id]))?.id).toBe(id.slice('kcell:'.length));
   });
 
   it("adds the turn's campaign counts and awaited receipts in the same call", async () => {
