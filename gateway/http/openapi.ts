@@ -13,7 +13,7 @@ import type { ServiceRegistry } from '../../services/load.js';
 import { paramsJsonSchema } from '../contract-schemas.js';
 import * as s from './schemas.js';
 import { deadLetterQuerySchema } from './webhooks.js';
-import { deadOutboxQuerySchema } from './outboxes.js';
+import { deadOutboxListSchema, deadOutboxQuerySchema, replayedOutboxSchema } from './outboxes.js';
 import { previewSchema } from './previews.js';
 import { testReplyResultSchema, testReplySchema } from './test-replies.js';
 
@@ -354,7 +354,7 @@ export const OPERATIONS: readonly Operation[] = [
       'Conversations whose outbox hand-over failed every try of the recovery, set aside, with why (docs/operations.md)',
     roles: ['supervisor'],
     query: deadOutboxQuerySchema,
-    ok: { status: 200 },
+    ok: { status: 200, schema: deadOutboxListSchema },
     errors: [...AUTH, 'GW_VALIDATION_FAILED'],
   },
   {
@@ -363,7 +363,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary:
       "Hand a conversation's outbox set aside over again, once its cause is fixed; 409 and still set aside if it fails again; audited",
     roles: ['supervisor'],
-    ok: { status: 200 },
+    ok: { status: 200, schema: replayedOutboxSchema },
     errors: [...AUTH, 'GW_NOT_FOUND', 'GW_CONFLICT'],
   },
   {

@@ -18,6 +18,32 @@ export const deadOutboxQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/** The answer of `GET /v1/outboxes/dead` (times on the Almaty clock with the offset). */
+export const deadOutboxListSchema = z.object({
+  /** How many are set aside (all, not only those listed). */
+  total: z.number().int(),
+  outboxes: z.array(
+    z.object({
+      conversationId: z.string(),
+      tries: z.number().int(),
+      failingSince: z.string(),
+      setAsideAt: z.string(),
+      /** `outbox`: the conversation's own; `batch`: a batch's step, moved into it. */
+      from: z.enum(['outbox', 'batch']),
+      /** The last failure's message. */
+      error: z.string(),
+    }),
+  ),
+});
+
+/** The answer of `POST /v1/outboxes/dead/{id}/replay`. */
+export const replayedOutboxSchema = z.object({
+  conversationId: z.string(),
+  /** The entries handed over. */
+  entries: z.number().int(),
+  replayed: z.literal(true),
+});
+
 export function outboxesRouter({ core, audit }: { core: Core; audit: AuditLog }): Router {
   const router = Router();
   const supervisors = requireRole('supervisor');

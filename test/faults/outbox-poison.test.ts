@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import { SET_ASIDE_AFTER } from '../../gateway/core/outbox.js';
+import { deadOutboxListSchema, replayedOutboxSchema } from '../../gateway/http/outboxes.js';
 import type { Conversation } from '../../dialogue/conversation.js';
 import { createKeys, type Keys } from '../../store/keys.js';
 import type { TimelineEntry } from '../../store/timeline-entry.js';
@@ -111,10 +112,8 @@ describe('an outbox entry that can never be handed over', () => {
 
     const listed = await api('GET', '/v1/outboxes/dead');
     expect(listed.status).toBe(200);
-    const { total, outboxes } = (await listed.json()) as {
-      total: number;
-      outboxes: Array<{ conversationId: string; tries: number; from: string; error: string }>;
-    };
+    // As the OpenAPI document says.
+    const { total, outboxes } = deadOutboxListSchema.parse(await listed.json());
     expect(total).toBe(deadBefore + 1);
     expect(outboxes.find((o) => o.conversationId === conv.id)).toMatchObject({
       tries: SET_ASIDE_AFTER.tries + 1,
@@ -131,7 +130,11 @@ describe('an outbox entry that can never be handed over', () => {
     await t.gateway.core.store.append(conv.id, { ...sms, smsId: 'p.1' });
     const replayed = await api('POST', `/v1/outboxes/dead/${conv.id}/replay`);
     expect(replayed.status).toBe(200);
-    expect(await replayed.json()).toEqual({ conversationId: conv.id, entries: 1, replayed: true });
+    expect(replayedOutboxSchema.parse(await replayed.json())).toEqual({
+      conversationId: conv.id,
+      entries: 1,
+      replayed: true,
+    });
     await t.sim.nextMessage((m) => m.destination === phone);
     expect(await metric('gateway_outbox_dead')).toBe(deadBefore);
     expect(await admin.llen(keys.outbox(conv.id))).toBe(0);
