@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ALMATY_ZONE, isLocalDate, toLocal } from '../dialogue/time.js';
+import { addDays, ALMATY_ZONE, isLocalDate, startOfLocalDay, toLocal } from '../dialogue/time.js';
 import {
   buildCatalogue,
   lookupTerm,
@@ -115,9 +115,22 @@ export interface TemplateSets {
   term(key: string, language: Language): string;
 }
 
-/** The Asia/Almaty day of an instant, YYYY-MM-DD. */
+/** The last day `almatyDay` read, and the instants it spans [from, until). */
+let lastDay = { from: 0, until: 0, date: '' };
+
+/**
+ * The Asia/Almaty day of an instant, YYYY-MM-DD. Every render asks it; the day read last is
+ * answered from the instants it spans without reading the wall clock again.
+ */
 export function almatyDay(at: number): string {
-  return toLocal(ALMATY_ZONE, new Date(at)).date;
+  if (at >= lastDay.from && at < lastDay.until) return lastDay.date;
+  const date = toLocal(ALMATY_ZONE, new Date(at)).date;
+  lastDay = {
+    from: startOfLocalDay(ALMATY_ZONE, date).getTime(),
+    until: startOfLocalDay(ALMATY_ZONE, addDays(date, 1)).getTime(),
+    date,
+  };
+  return date;
 }
 
 /** Is `day` inside the set's period? */

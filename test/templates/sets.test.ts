@@ -6,7 +6,9 @@ import { rm } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTemplateSets } from '../../templates/load.js';
 import { TemplateError } from '../../templates/errors.js';
-import type { TemplateSets } from '../../templates/sets.js';
+import { almatyDay, type TemplateSets } from '../../templates/sets.js';
+import { ALMATY_ZONE, toLocal } from '../../dialogue/time.js';
+import fc from 'fast-check';
 import { copyTemplates, type TemplatesCopy } from '../support/template-sets.js';
 
 const day = (iso: string) => Date.parse(iso);
@@ -78,6 +80,27 @@ describe("the repository's sets", () => {
         { at: day('2024-01-01T12:00:00+05:00') },
       ),
     ).toThrow(/no template set of "home-schooling" is in force on 2024-01-01/);
+  });
+});
+
+describe('the Almaty day of an instant', () => {
+  it("is the wall clock's date for instants in any order, across midnights and the 2024 change of zone", () => {
+    const zoneChange = Date.parse('2024-02-29T18:00:00Z');
+    const near = (at: number) => fc.integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 }).map((d) => at + d);
+    const instant = fc.oneof(
+      near(zoneChange),
+      near(Date.parse('2026-12-05T19:00:00Z')),
+      fc.integer({ min: Date.parse('2005-06-01T00:00:00Z'), max: Date.parse('2060-01-01T00:00:00Z') }),
+    );
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 20 }), (ats) => {
+        for (const at of ats) expect(almatyDay(at)).toBe(toLocal(ALMATY_ZONE, new Date(at)).date);
+      }),
+    );
+    // The last instant of 29 February 2024 (25 hours long) and the first of 1 March.
+    expect(almatyDay(zoneChange + 3_600_000 - 1)).toBe('2024-02-29');
+    expect(almatyDay(zoneChange + 3_600_000)).toBe('2024-03-01');
+    expect(almatyDay(zoneChange - 1)).toBe('2024-02-29');
   });
 });
 
