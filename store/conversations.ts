@@ -34,12 +34,11 @@ import {
   type SentSms,
   type StartedDeadline,
 } from './sent-records.js';
+import { acceptedAt } from './sent-entry.js';
 import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
-import { TimelineCodec } from './timeline-codec.js';
-import { acceptedAt } from './sent-entry.js';
-import { splitEntries } from './timeline-codec.js';
+import { splitEntries, TimelineCodec } from './timeline-codec.js';
 import { sentEntry, type TimelineEntry } from './timeline-entry.js';
 import { WorklistStore } from './worklists.js';
 
