@@ -11,11 +11,15 @@ import { loadWebhooksFile, type WebhookConfig } from './webhooks/config.js';
 import { GatewayError } from '../common/errors.js';
 import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../dialogue/window.js';
 
-const port = z.coerce
-  .number({ error: 'must be a port number (0-65535)' })
-  .int('must be a port number (0-65535)')
-  .min(0, 'must be a port number (0-65535)')
-  .max(65535, 'must be a port number (0-65535)');
+/** An empty value (`HTTP_PORT=` in an env file) is a mistake, not port 0 (any free port). */
+const port = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v),
+  z.coerce
+    .number({ error: 'must be a port number (0-65535)' })
+    .int('must be a port number (0-65535)')
+    .min(0, 'must be a port number (0-65535)')
+    .max(65535, 'must be a port number (0-65535)'),
+);
 const positiveInt = z.coerce
   .number({ error: 'must be a positive integer' })
   .int('must be a positive integer')
@@ -148,7 +152,9 @@ const envSchema = z.object({
   API_KEYS: apiKeysSchema,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days a finished conversation is kept before Redis expires it (personal data does not stay forever). */
-  RETENTION_DAYS: positiveInt.default(90),
+  RETENTION_DAYS: positiveInt
+    .min(3, 'must be at least 3 (days): late delivery receipts still read a finished conversation')
+    .default(90),
   CALENDAR_FILE: z.string().min(1).optional(),
   /** Daily window (Almaty, working days) for notices the citizen did not ask for; `always` turns it off. */
   SEND_WINDOW: z
