@@ -64,6 +64,17 @@ describe('configuration', () => {
     expect(loadConfig({ ...base, RETENTION_DAYS: '3' }).retentionDays).toBe(3);
   });
 
+  it.each([
+    ['SMPP_TPS', '100000', 'at most 10000'],
+    ['SMPP_WINDOW', '5000', 'at most 1000'],
+    ['SMPP_TPS', '2.5', 'positive integer'],
+  ])('stops start-up on a bind figure no carrier grants: %s=%s', (name, value, problem) => {
+    const err = configError({ ...base, [name]: value });
+    expect(err.message).toContain(name);
+    expect(err.message).toContain(problem);
+    expect(err.message).not.toContain('\n');
+  });
+
   it('reports every bad variable at once', () => {
     const err = configError({ ...base, HTTP_PORT: '70000', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' });
     expect(err.message).toMatch(/HTTP_PORT/);
