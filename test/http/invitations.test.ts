@@ -239,20 +239,24 @@ describe('POST /v1/invitations, a batch', () => {
   });
 
   it('the same invitation twice in a batch starts one conversation, created by the first entry and counted once for its campaign', async () => {
-    for (const [round, entry] of [
-      home('twice-home', '77013330010', { campaign: 'twice-home' }),
-      {
-        service: 'school-meals',
-        externalId: 'twice-meals',
-        msisdn: '77013330020',
-        language: 'ru',
-        params: meals,
-        campaign: 'twice-meals',
-      },
-    ].entries()) {
+    const entries: Array<[campaign: string, entry: object]> = [
+      ['twice-home', home('twice-home', '77013330010', { campaign: 'twice-home' })],
+      [
+        'twice-meals',
+        {
+          service: 'school-meals',
+          externalId: 'twice-meals',
+          msisdn: '77013330020',
+          language: 'ru',
+          params: meals,
+          campaign: 'twice-meals',
+        },
+      ],
+    ];
+    for (const [campaign, entry] of entries) {
       const res = await invite({ invitations: [entry, entry, { ...entry, msisdn: '77013339999' }, entry] });
       const { results } = batchResultSchema.parse(res.body);
-      expect(new Set(results.map((r) => r.conversationId)).size, `round ${round}`).toBe(2);
+      expect(new Set(results.map((r) => r.conversationId)).size, campaign).toBe(2);
       expect(results.map((r) => r.created ?? r.error?.code)).toEqual([
         true,
         false,
@@ -260,7 +264,7 @@ describe('POST /v1/invitations, a batch', () => {
         false,
       ]);
       const progress = await request(t.app)
-        .get(`/v1/campaigns/${entry.campaign}`)
+        .get(`/v1/campaigns/${campaign}`)
         .set('Authorization', bearer('system'));
       expect(progress.body.progress.queued).toBe(1);
     }
