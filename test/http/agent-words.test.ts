@@ -163,6 +163,10 @@ describe("the agent's words", () => {
       kk: 'кейінге қалдырылды: хабарлама жіберу уақытынан тыс',
       ru: 'отложено: вне времени отправки уведомлений',
     });
+    // What to tell the caller names both reasons and that no deadline runs yet.
+    expect((await view(behind.conversation.id)).nextStep.ru).toMatch(
+      /другой запрос этого номера; срок еще не идет/,
+    );
   });
 
   it('social-portal counts its two months in months and days', async () => {
