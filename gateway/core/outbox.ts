@@ -92,7 +92,9 @@ export function assignmentOf(conv: Conversation, zone: ZoneTable): AssignmentJob
     externalId: conv.externalId,
     msisdn: conv.msisdn,
     language: conv.language,
-    bank: conv.bank,
+    // CONTRACT.md: `bank: { code, nameKk, nameRu } | null`; an integrated bank's account-opening
+    // `link` (003, Appendix 3) is the invitation's, not part of the consent record.
+    bank: conv.bank && { code: conv.bank.code, nameKk: conv.bank.nameKk, nameRu: conv.bank.nameRu },
     consentedAt: almatyIso(zone, conv.consentedAt),
     reply: {
       text: conv.consentReply.text,

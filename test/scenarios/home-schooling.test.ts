@@ -87,6 +87,26 @@ describe('home-schooling end to end: invitation → SMSC → reply → consent �
     expect((await assignment(conv.id)).data.bank).toEqual(OTBASY);
   });
 
+  it("an integrated bank's account link stays out of the assignments job: its bank is { code, nameKk, nameRu }", async () => {
+    const to = msisdn();
+    const FREEDOM = { code: 'FRHC', nameKk: 'Freedom Bank', nameRu: 'Freedom Bank' };
+    const { conversation: conv } = await t.gateway.core.conversations.invite({
+      service: 'home-schooling',
+      externalId: `hs-${to}`,
+      msisdn: to,
+      language: 'ru',
+      params: {
+        ...homeSchoolingParams([HALYK]),
+        integratedBanks: [HALYK, { ...FREEDOM, link: 'https://bank.example/open' }],
+      },
+    });
+    await t.sim.nextMessage((m) => m.destination === to);
+    await t.sim.injectReply({ from: to, text: '123#3#0' });
+    await t.sim.nextMessage((m) => m.destination === to);
+    await t.sim.injectReply({ from: to, text: '123#3#12' });
+    expect((await assignment(conv.id)).data.bank).toStrictEqual(FREEDOM);
+  });
+
   it('the same deliver_sm twice is one reply: one consent, one acknowledgement', async () => {
     const to = msisdn();
     const conv = await invite(to, [KASPI]);
