@@ -51,6 +51,7 @@ const faultsSchema = z
     throttleStatus: z.int().min(0),
     rejectStatus: z.int().min(0),
     rejectTo: z.array(z.string()),
+    partStatus: z.record(z.string().regex(/^[1-9]\d*$/), z.int().min(0).nullable()),
     responseDelayMs: z.int().min(0),
     noResponse: z.boolean(),
     dropAfterSubmits: z.int().min(0),

@@ -85,7 +85,7 @@ export class SubmitDesk {
     // After a drop, submits still in the read buffer reach nobody: record them as unanswered.
     const decision: SubmitDecision = connection.dropping
       ? { status: undefined, delayMs: 0, drop: false }
-      : this.decide(connection, at, pdu.destination);
+      : this.decide(connection, at, pdu.destination, pdu.concat?.seq);
     const messageId = decision.status === STATUS.ROK ? this.nextId() : undefined;
     const submit: ReceivedSubmit = {
       ...pdu,
@@ -118,7 +118,7 @@ export class SubmitDesk {
     this.timers.clear();
   }
 
-  private decide(connection: SimConnection, at: Date, destination: string): SubmitDecision {
+  private decide(connection: SimConnection, at: Date, destination: string, part = 0): SubmitDecision {
     if (!connection.canTransmit) return { status: STATUS.RINVBNDSTS, delayMs: 0, drop: false };
     const [decision, next] = decideSubmit(
       this.faults,
@@ -126,6 +126,7 @@ export class SubmitDesk {
       connection.submits,
       at.getTime(),
       destination,
+      part,
     );
     this.throttle = next;
     return decision;

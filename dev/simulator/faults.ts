@@ -4,7 +4,8 @@
  * The faults are those an ESME meets on real binds: throttling (SMPP 3.4 §5.1.3 ESME_RTHROTTLED
  * 0x58, or ESME_RMSGQFUL 0x14 as some carriers answer instead), slow or missing responses, a
  * connection that drops, an SMSC that ignores enquire_link. They apply in the order of
- * smsc.pl (tools/smsc/README.md): drop-after, no-response, reject, throttle-every, per-second.
+ * smsc.pl (tools/smsc/README.md): drop-after, no-response, reject, throttle-every, per-second; the
+ * faults smsc.pl has not (a refused destination, a part's own status) come after reject.
  */
 
 /** Status codes the simulator answers with (SMPP 3.4 §5.1.3). */
@@ -33,6 +34,12 @@ export interface Faults {
   readonly rejectStatus: number;
   /** Answer the submits to these numbers only with ESME_RINVDSTADR (0x0B): one citizen's number is wrong. */
   readonly rejectTo: readonly string[];
+  /**
+   * The parts of a concatenated message with these sequence numbers (1-based, as in the UDH or
+   * sar_segment_seqnum) answered with this status, or never answered (`null`): one part refused
+   * or lost by the SMSC while the others go through. Empty = off.
+   */
+  readonly partStatus: Readonly<Record<number, number | null>>;
   /** Delay every submit_sm_resp by this many ms. 0 = off. */
   readonly responseDelayMs: number;
   /** Never answer submit_sm (the PDU is still recorded). */
@@ -55,6 +62,7 @@ export const NO_FAULTS: Faults = Object.freeze({
   throttleStatus: STATUS.RTHROTTLED,
   rejectStatus: 0,
   rejectTo: [],
+  partStatus: {},
   responseDelayMs: 0,
   noResponse: false,
   dropAfterSubmits: 0,
@@ -84,8 +92,9 @@ export interface SubmitDecision {
 const WINDOW_MS = 1000;
 
 /**
- * Decides the fate of a submit. `nthOnConnection` counts submits on its connection from 1.
- * Returns the decision and the next throttle state.
+ * Decides the fate of a submit. `nthOnConnection` counts submits on its connection from 1; `part`
+ * is its sequence number in a concatenated message (0 for a whole one). Returns the decision and
+ * the next throttle state.
  */
 export function decideSubmit(
   faults: Faults,
@@ -93,6 +102,7 @@ export function decideSubmit(
   nthOnConnection: number,
   nowMs: number,
   destination = '',
+  part = 0,
 ): [SubmitDecision, ThrottleState] {
   const seen = state.seen + 1;
   const recent = state.acceptedAt.filter((t) => nowMs - t < WINDOW_MS);
@@ -111,6 +121,9 @@ export function decideSubmit(
   if (faults.noResponse) return [{ status: undefined, delayMs: 0, drop: false }, next(false)];
   if (faults.rejectStatus !== 0) return answer(faults.rejectStatus);
   if (faults.rejectTo.includes(destination)) return answer(STATUS.RINVDSTADR);
+  const partStatus = part > 0 ? faults.partStatus[part] : undefined;
+  if (partStatus === null) return [{ status: undefined, delayMs: 0, drop: false }, next(false)];
+  if (partStatus !== undefined) return answer(partStatus, partStatus === STATUS.ROK);
   if (faults.throttleEvery > 0 && seen % faults.throttleEvery === 0) return answer(faults.throttleStatus);
   if (faults.throttlePerSecond > 0 && recent.length >= faults.throttlePerSecond)
     return answer(faults.throttleStatus);

@@ -14,10 +14,7 @@ interface Entry {
   /** When it times out (epoch ms) and after how long, for the message. */
   readonly deadline: number;
   readonly timeoutMs: number;
-  /**
-   * Whether its response frees a window slot. False for enquire_link and unbind (they take none),
-   * and for submits whose sender gives the slot back itself (an SMS's parts share one: sender.ts).
-   */
+  /** Whether its response frees a window slot: a submit's does; enquire_link and unbind take none. */
   readonly slot: boolean;
 }
 
@@ -64,7 +61,7 @@ export class InFlight {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Give back a slot taken by {@link acquire} without sending anything. */
+  /** Give back a slot taken by {@link acquire} or {@link tryAcquire} without sending anything. */
   release(): void {
     const next = this.waiters.shift();
     if (next)

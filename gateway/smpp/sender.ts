@@ -1,7 +1,7 @@
 /**
- * The outbound path of one bind: plan the segments, wait for the pause and the
- * token bucket, take a window slot, submit, and retry a segment the SMSC
- * throttled (ESME_RTHROTTLED / ESME_RMSGQFUL) after the backoff of ESME_STATUS.
+ * The outbound path of one bind: plan the segments, and for each (all of an SMS's at once) wait
+ * for the pause and the token bucket, take a window slot of its own, submit, and retry a segment
+ * the SMSC throttled (ESME_RTHROTTLED / ESME_RMSGQFUL) after the backoff of ESME_STATUS.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,9 +24,9 @@ export interface SenderHost {
   connection(): Connection | undefined;
 }
 
-/** The window slot one SMS holds from its first part to its last, and the link it is of. */
-interface Slot {
-  conn: Connection | undefined;
+/** One SMS being sent: set once a part of it failed for good, so its parts not yet sent stay unsent. */
+interface Sms {
+  failed: boolean;
 }
 
 export class Sender {
@@ -46,7 +46,7 @@ export class Sender {
     deps.metrics.watchWindow(host.id, () => host.connection()?.inFlight.inUse ?? 0);
   }
 
-  /** Send every segment of `message`, in order. */
+  /** Send every segment of `message`, all at once, in order when the window lets them. */
   submit(message: OutboundSms): Promise<SubmitResult> {
     const promise = this.send(message);
     this.active.add(promise);
@@ -69,64 +69,79 @@ export class Sender {
     const plan = planSubmit(message, this.config.submit, ref);
     // Every part's PDU encoded at once: the fields they share are checked and written once.
     const encoded = encodeSubmitSmParts(plan.pdus);
-    const parts: SubmittedPart[] = [];
     const accepted = message.resume && new Map(message.resume.accepted.map((p) => [p.index, p.messageId]));
-    const slot: Slot = { conn: undefined };
-    try {
-      for (const [index, fields] of plan.pdus.entries()) {
-        const done = accepted?.get(index);
-        if (done !== undefined) {
-          // Accepted before the link dropped: sending it again would show the citizen a part twice.
-          parts.push({ index, messageId: done });
-          continue;
-        }
-        try {
-          parts.push({ index, messageId: await this.submitSegment(fields, slot, encoded?.[index]) });
-        } catch (error) {
-          const e = error as SmppError;
-          throw plan.pdus.length > 1 && parts.length > 0 ? e.withResume({ ref, accepted: parts }) : e;
-        }
+    const sms: Sms = { failed: false };
+    const parts: Array<SubmittedPart | undefined> = [];
+    let failure: Error | undefined;
+    const sending: Promise<void>[] = [];
+    // Every part starts now, in order: those that find a token and a free slot leave in this turn
+    // (one write for all of them), the others wait for theirs in the order they asked.
+    for (const [index, fields] of plan.pdus.entries()) {
+      const done = accepted?.get(index);
+      if (done !== undefined) {
+        // Accepted before the link dropped: sending it again would show the citizen a part twice.
+        parts[index] = { index, messageId: done };
+        continue;
       }
-    } finally {
-      slot.conn?.inFlight.release();
+      sending.push(
+        this.submitSegment(fields, sms, encoded?.[index]).then(
+          (messageId) => {
+            if (messageId !== undefined) parts[index] = { index, messageId };
+          },
+          (error: Error) => {
+            sms.failed = true;
+            failure = worse(failure, error);
+          },
+        ),
+      );
+    }
+    // Every part settles before the SMS does: none is left in flight when its caller retries it.
+    await (sending.length === 1 ? sending[0] : Promise.all(sending));
+    if (failure !== undefined) {
+      const done = parts.filter((p): p is SubmittedPart => p !== undefined);
+      throw failure instanceof SmppError && plan.pdus.length > 1 && done.length > 0
+        ? failure.withResume({ ref, accepted: done })
+        : failure;
     }
     return {
       ...(message.reference !== undefined ? { reference: message.reference } : {}),
       encoding: plan.encoding,
-      parts,
+      parts: parts as SubmittedPart[],
       bindId: this.host.id,
     };
   }
 
   /**
-   * One submit_sm (`encoded`: its bytes, encoded with the other parts of its SMS), retried after a
-   * throttle; resolves with the SMSC message_id. Sent in the window slot its SMS holds (`slot`),
-   * taken at its first part: a part answered passes the slot to the SMS's next part, not to the
-   * next SMS waiting, so the SMS in progress finish first and their jobs end one after another.
+   * One submit_sm (`encoded`: its bytes, encoded with the other parts of its SMS) in a window slot
+   * of its own, freed by its response; sent again after a throttle. Resolves with the SMSC
+   * message_id, or undefined when another part of `sms` failed before this one was sent.
    */
   private async submitSegment(
     fields: Record<string, unknown>,
-    slot: Slot,
+    sms: Sms,
     encoded?: Buffer,
-  ): Promise<string> {
+  ): Promise<string | undefined> {
     for (let attempt = 0; ; attempt++) {
-      // Awaited only when there is something to wait for: one segment of every SMS passes here.
-      if (!this.open()) await this.gate();
+      if (sms.failed) return undefined;
+      // Awaited only when there is something to wait for.
+      if (!this.open()) {
+        await this.gate();
+        if (sms.failed) return undefined;
+      }
       const conn = this.requireBound();
-      if (slot.conn !== conn) {
-        // First part, or a new link: the slot of a dropped one was freed with it.
-        slot.conn?.inFlight.release();
-        slot.conn = undefined;
-        if (!conn.inFlight.tryAcquire()) await conn.inFlight.acquire();
-        slot.conn = conn;
+      if (!conn.inFlight.tryAcquire()) {
+        await conn.inFlight.acquire();
+        if (sms.failed) {
+          conn.inFlight.release();
+          return undefined;
+        }
       }
       const timed = ++this.submitted % SUBMIT_DURATION_SAMPLE === 0;
       const started = timed ? performance.now() : 0;
       const timeoutMs = this.config.responseTimeoutMs;
-      // The response does not free the slot (`false`): the SMS gives it back when it is done.
       const response = encoded
-        ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, false)
-        : await conn.request('submit_sm', fields, timeoutMs, false);
+        ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, true)
+        : await conn.request('submit_sm', fields, timeoutMs, true);
       if (timed) this.deps.metrics.submitDuration(this.host.id, (performance.now() - started) / 1000);
       const status = response.command_status;
       const info = statusInfo(status);
@@ -175,4 +190,14 @@ export class Sender {
     const code = state === 'unbinding' || state === 'closed' ? 'CLOSED' : 'NOT_BOUND';
     throw SmppError.local(code, `bind ${this.host.id} is ${state}`);
   }
+}
+
+/**
+ * The failure an SMS reports when several of its parts failed: one sending again cannot mend (a
+ * refusal for good) over one that may pass, else the first.
+ */
+function worse(first: Error | undefined, next: Error): Error {
+  if (first === undefined) return next;
+  const permanent = (e: Error): boolean => e instanceof SmppError && !e.retryable;
+  return !permanent(first) && permanent(next) ? next : first;
 }

@@ -44,3 +44,26 @@ describe('start-up with a bad CARRIERS_FILE', () => {
     expect(code).toBe(2);
   });
 });
+
+describe('start-up with a bad CALENDAR_FILE', () => {
+  it.each([
+    ['missing', null, /^gateway-1414: GW_CALENDAR_INVALID: CALENDAR_FILE \S+ cannot be read \(ENOENT\)\n$/],
+    ['not JSON', '{years', /^gateway-1414: GW_CALENDAR_INVALID: CALENDAR_FILE \S+ is not JSON: .+\n$/],
+    [
+      'of the wrong shape',
+      '{"years":{"2026":{"holidays":["x"]}}}',
+      /^gateway-1414: GW_CALENDAR_INVALID: CALENDAR_FILE \S+: calendar data invalid: holidays: .+; years\.2026\.kurbanAit: .+\n$/,
+    ],
+  ])('a file %s prints one line naming CALENDAR_FILE and exits 2', async (_label, content, line) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gw-bad-')), 'kz.json');
+    if (content !== null) writeFileSync(file, content);
+    const { code, stderr } = await start({
+      CALENDAR_FILE: file,
+      SMPP_SYSTEM_ID: 'gw',
+      SMPP_PASSWORD: 'secret',
+      HTTP_PORT: '0',
+    });
+    expect(stderr).toMatch(line);
+    expect(code).toBe(2);
+  });
+});

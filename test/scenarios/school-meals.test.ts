@@ -57,6 +57,25 @@ describe('school-meals end to end', () => {
     expect(await t.gateway.core.queues.assignments.getJob(conv.id)).toBeUndefined();
   });
 
+  it('a change of mind after refusing gets the "no open request, call 1414" SMS once a day; the refusal stands', async () => {
+    const phone = msisdn();
+    const conv = await meals(phone);
+    await t.sim.nextMessage(to(phone));
+    await t.sim.injectReply({ from: phone, text: '3#2' });
+    await stateReached(t, conv.id, 'refused');
+    await t.sim.nextMessage(to(phone));
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    expect((await t.sim.nextMessage(to(phone))).text).toBe(
+      'По этому номеру нет открытых запросов. Справки: 1414 (бесплатно).',
+    );
+    await t.sim.injectReply({ from: phone, text: 'Иә, келісемін' });
+    await drained(t);
+    // The request, the refusal, one "no open request" SMS; no consent.
+    expect(messagesTo(t, phone)).toHaveLength(3);
+    expect((await t.gateway.core.conversations.get(conv.id))?.state).toBe('refused');
+    expect(await t.gateway.core.queues.assignments.getJob(conv.id)).toBeUndefined();
+  });
+
   it('no reply: the same request again after 3 calendar days, then closed 3 days later with no SMS', async () => {
     // Tuesday 24 November 2026, 11:00 Almaty. Calendar days are not moved off weekends (002 item 10).
     t.clock.set(almatyMidnight(11, 24) + 11 * 3600_000);

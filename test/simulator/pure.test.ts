@@ -56,6 +56,14 @@ describe('fault decisions', () => {
   });
   it('throttles every Nth', () =>
     expect(run({ throttleEvery: 3 }, [0, 0, 0, 0, 0, 0])).toEqual([0, 0, 0x58, 0, 0, 0x58]));
+  it('answers a part of a long message with its own status, or not at all, and the other parts as usual', () => {
+    const faults = { ...NO_FAULTS, partStatus: { 2: null, 3: 0x01 } };
+    const status = (part: number) =>
+      decideSubmit(faults, FRESH_THROTTLE, 1, 0, '77011234567', part)[0].status;
+    expect([1, 2, 3, 4].map(status)).toEqual([0, undefined, 0x01, 0]);
+    // A whole (single-part) message is no part.
+    expect(status(0)).toBe(0);
+  });
   it('drops at the Nth submit of the connection, answering first in resp mode', () => {
     const [noresp] = decideSubmit({ ...NO_FAULTS, dropAfterSubmits: 2 }, FRESH_THROTTLE, 2, 0);
     expect(noresp).toEqual({ status: undefined, delayMs: 0, drop: true });
