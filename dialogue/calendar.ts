@@ -207,7 +207,9 @@ export function createCalendar(data: unknown): WorkingCalendar {
 export function parseCalendarData(data: unknown): CalendarData {
   const result = CalendarDataSchema.safeParse(data);
   if (result.success) return result.data;
-  throw new GatewayError('GW_CALENDAR_INVALID', `calendar data invalid:\n${z.prettifyError(result.error)}`, {
+  // One line (a start-up failure prints it as the process's one line, docs/errors.md).
+  const issues = result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+  throw new GatewayError('GW_CALENDAR_INVALID', `calendar data invalid: ${issues}`, {
     issues: result.error.issues,
   });
 }
@@ -230,20 +232,19 @@ export async function loadCalendarFile(
   try {
     json = JSON.parse(await readText(path));
   } catch (cause) {
-    throw new GatewayError(
-      'GW_CALENDAR_INVALID',
-      `cannot read calendar file ${path}: ${String(cause)}`,
-      undefined,
-      {
-        cause,
-      },
-    );
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code !== undefined ? `cannot be read (${code})` : `is not JSON: ${(cause as Error).message}`;
+    throw new GatewayError('GW_CALENDAR_INVALID', `${CALENDAR_FILE_ENV} ${path} ${why}`, undefined, {
+      cause,
+    });
   }
   try {
     return createCalendar(json);
   } catch (error) {
     if (error instanceof GatewayError) {
-      throw new GatewayError(error.code, `${path}: ${error.message}`, error.details, { cause: error });
+      throw new GatewayError(error.code, `${CALENDAR_FILE_ENV} ${path}: ${error.message}`, error.details, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -11,15 +11,26 @@ import { loadWebhooksFile, type WebhookConfig } from './webhooks/config.js';
 import { GatewayError } from '../common/errors.js';
 import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../dialogue/window.js';
 
-const port = z.coerce
-  .number({ error: 'must be a port number (0-65535)' })
-  .int('must be a port number (0-65535)')
-  .min(0, 'must be a port number (0-65535)')
-  .max(65535, 'must be a port number (0-65535)');
+/** An empty value (`HTTP_PORT=` in an env file) is a mistake, not port 0 (any free port). */
+const port = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v),
+  z.coerce
+    .number({ error: 'must be a port number (0-65535)' })
+    .int('must be a port number (0-65535)')
+    .min(0, 'must be a port number (0-65535)')
+    .max(65535, 'must be a port number (0-65535)'),
+);
 const positiveInt = z.coerce
   .number({ error: 'must be a positive integer' })
   .int('must be a positive integer')
   .positive('must be a positive integer');
+
+/**
+ * A bind's submits per second and PDUs in flight: above what any carrier grants a bind, a typo
+ * (the send-time ring of SMPP_TPS holds one entry per submit of a second).
+ */
+const bindTps = positiveInt.max(10_000, 'must be at most 10000 submits a second per bind');
+const bindWindow = positiveInt.max(1_000, 'must be at most 1000 PDUs in flight per bind');
 
 /** `test`: an upstream system's test key, whose invitations never reach a carrier (docs/integration.md, "Test keys"). */
 const ROLES = ['system', 'test', 'agent', 'supervisor'] as const;
@@ -40,9 +51,9 @@ const bindSchema = z.object({
   mode: z.enum(['transceiver', 'pair']).default('transceiver'),
   tls: z.boolean().default(false),
   /** Submits (segments) per second on this bind. */
-  tps: positiveInt.optional(),
+  tps: bindTps.optional(),
   /** Requests in flight on this bind. */
-  window: positiveInt.optional(),
+  window: bindWindow.optional(),
   /** How many identical binds to open. */
   count: positiveInt.default(1),
 });
@@ -50,8 +61,8 @@ const bindSchema = z.object({
 const carrierSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
   sourceAddr: z.string().min(1).max(20).optional(),
-  tps: positiveInt.default(100),
-  window: positiveInt.default(10),
+  tps: bindTps.default(100),
+  window: bindWindow.default(10),
   enquireLinkSeconds: positiveInt.default(30),
   /** MSISDN prefixes routed to this carrier (number portability makes routes configuration). */
   routes: z.array(z.string().regex(/^7\d{0,10}$/, 'a prefix of a 7XXXXXXXXXX number')).default([]),
@@ -139,8 +150,8 @@ const envSchema = z.object({
   SMPP_PASSWORD: z.string().max(8, 'must be at most 8 characters (SMPP 3.4 §5.2.2)').optional(),
   SMPP_SYSTEM_TYPE: z.string().max(12).default(''),
   SMPP_SOURCE_ADDR: z.string().min(1).max(20).default('1414'),
-  SMPP_TPS: positiveInt.default(100),
-  SMPP_WINDOW: positiveInt.default(10),
+  SMPP_TPS: bindTps.default(100),
+  SMPP_WINDOW: bindWindow.default(10),
   SMPP_ENQUIRE_LINK_S: positiveInt.default(30),
   CARRIERS_FILE: z.string().min(1).optional(),
   /** Signed webhooks of outcomes per system (gateway/webhooks/config.ts, docs/integration.md). */
@@ -148,7 +159,9 @@ const envSchema = z.object({
   API_KEYS: apiKeysSchema,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Days a finished conversation is kept before Redis expires it (personal data does not stay forever). */
-  RETENTION_DAYS: positiveInt.default(90),
+  RETENTION_DAYS: positiveInt
+    .min(3, 'must be at least 3 (days): late delivery receipts still read a finished conversation')
+    .default(90),
   CALENDAR_FILE: z.string().min(1).optional(),
   /** Daily window (Almaty, working days) for notices the citizen did not ask for; `always` turns it off. */
   SEND_WINDOW: z

@@ -126,6 +126,7 @@ export class ReceiptIndex {
    * Where the parts of `sms` go (bucket, field, value) and for how long, without writing them. A
    * bucket's TTL ends where its day's window does, the same for every link it takes, so the
    * scripts set it once per bucket (`EXPIRE … NX`, store/lua/link-n.lua, store/lua/sent-n.lua).
+   * The parts of one SMS share one value, the same object, which store/sent-records.ts sends once.
    */
   plan(sms: readonly SmsLinks[]): LinkPlan {
     const now = this.clock();

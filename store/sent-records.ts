@@ -193,9 +193,14 @@ export class SentRecords {
       keys.push(this.keys.campaigns(), ...[...campaigns.keys()].map((id) => this.keys.campaign(id)));
     const values: Array<Buffer | string> = [];
     const add = (value: Buffer | string) => values.push(value);
-    for (const [, field, value] of links.slots) {
-      add(field);
+    // The parts of one SMS share their link's value (`ReceiptIndex.plan`): sent once, with their count.
+    for (let j = 0; j < links.slots.length;) {
+      const value = (links.slots[j] as LinkPlan['slots'][number])[2];
+      let end = j + 1;
+      while (end < links.slots.length && links.slots[end]?.[2] === value) end++;
       add(value);
+      add(String(end - j));
+      for (; j < end; j++) add((links.slots[j] as LinkPlan['slots'][number])[1]);
     }
     for (const i of items) {
       add(sentRecord(i.templateId, i.campaign));

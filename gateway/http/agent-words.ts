@@ -296,7 +296,12 @@ export function script(conv: Conversation, ctx: ViewContext): Script {
         ? 'waitAccount'
         : 'noReply'
     : conv.state;
-  const happened = say(ctx, [`script.state.${conv.state}`], 'notes.other');
+  // An open notice asks for no reply (004, items 9-10: the portal's): not "waiting for an answer".
+  const happened = say(
+    ctx,
+    todo === 'noReply' && conv.state === 'invited' ? ['script.state.notice'] : [`script.state.${conv.state}`],
+    'notes.other',
+  );
   const stage = stageText(conv.service, conv.stage, conv.state, ctx);
   return {
     happened: Object.fromEntries(

@@ -4,6 +4,7 @@
  */
 import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
+import { GatewayError } from '../../common/errors.js';
 import { buildInfo } from '../build-info.js';
 import type { Logger } from '../log.js';
 import { accessLog } from './access.js';
@@ -38,8 +39,18 @@ export interface AppDeps {
 /** JSON nesting no API body needs; deeper is refused before JSON.parse spends time on it. */
 export const MAX_JSON_DEPTH = 32;
 
-/** Throws a 400 when `buf` nests arrays and objects deeper than MAX_JSON_DEPTH (strings skipped). */
+/**
+ * Throws a 400 when `buf` is JSON but not an object or array (`null`, `5`, `"x"`: the API takes
+ * objects), or nests arrays and objects deeper than MAX_JSON_DEPTH (strings skipped).
+ */
 function checkDepth(buf: Buffer): void {
+  const first = buf.toString('latin1', 0, Math.min(buf.length, 64)).trimStart()[0];
+  if (first !== undefined && first !== '{' && first !== '[') {
+    throw Object.assign(new Error('the body must be a JSON object'), {
+      status: 400,
+      type: 'entity.not.object',
+    });
+  }
   let depth = 0;
   let inString = false;
   for (let i = 0; i < buf.length; i++) {
@@ -70,6 +81,20 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const jsonBody: RequestHandler = (req, res, next) => {
   if (res.locals.principal === undefined || !BODY_METHODS.has(req.method)) {
     next();
+    return;
+  }
+  // A body of another type would be ignored and the fields reported missing (`curl -d` sends
+  // application/x-www-form-urlencoded): say what to send instead.
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (hasBody && req.is('application/json') === false) {
+    const type = req.headers['content-type'] ?? 'none';
+    next(
+      new GatewayError(
+        'GW_VALIDATION_FAILED',
+        `the body must be JSON, sent with Content-Type: application/json (got ${type.slice(0, 100)})`,
+      ),
+    );
     return;
   }
   parseJson(req, res, next);

@@ -60,7 +60,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         'GW_VALIDATION_FAILED',
         e.type === 'entity.parse.failed'
           ? 'the body is not valid JSON'
-          : e.type === 'entity.too.deep'
+          : e.type === 'entity.too.deep' || e.type === 'entity.not.object'
             ? (e.message ?? 'the body nests too deep')
             : (e.message ?? 'bad request'),
       );

@@ -106,6 +106,22 @@ export async function mapBounded<T, R>(
   return results;
 }
 
+/**
+ * The same invitation twice in one batch started one conversation: the first entry is the one
+ * that created it, the later ones the same call again (`created: false`), whichever of the
+ * entries, run side by side, happened to commit it.
+ */
+function createdFirst(results: readonly EntryResult[]): EntryResult[] {
+  const created = new Set(results.filter((r) => r.created === true).map((r) => r.conversationId));
+  const seen = new Set<string>();
+  return results.map((r) => {
+    if (r.conversationId === undefined || !created.has(r.conversationId)) return r;
+    const first = !seen.has(r.conversationId);
+    seen.add(r.conversationId);
+    return r.created === first ? r : { ...r, created: first };
+  });
+}
+
 export function invitationsRouter(deps: InvitationDeps): Router {
   const router = Router();
   router.post('/v1/invitations', requireRole('system', 'test'), async (req, res) => {
@@ -126,7 +142,7 @@ export function invitationsRouter(deps: InvitationDeps): Router {
         },
       );
       const rejected = results.filter((r) => r.error !== undefined).length;
-      res.status(202).json({ accepted: results.length - rejected, rejected, results });
+      res.status(202).json({ accepted: results.length - rejected, rejected, results: createdFirst(results) });
       return;
     }
     const { conversation, created } = await inviteOne(deps, body, test);

@@ -61,7 +61,9 @@ export function nextStep(conv: Conversation, ctx: ViewContext): Record<Language,
     if (!isOpen(conv) || conv.deadline === null) return term(ctx, lang, `console.nextStep.${conv.state}`);
     const deadline = ctx.calendar.formatDeadline(new Date(conv.deadline), lang);
     if (replies.length === 0) {
-      return `${term(ctx, lang, `console.nextStep.${conv.state}`)} ${term(ctx, lang, 'console.nextStep.until', { deadline })}`;
+      // A notice that asks for no reply (004, items 9-10) is not "answer the SMS".
+      const what = conv.state === 'invited' ? 'notice' : conv.state;
+      return `${term(ctx, lang, `console.nextStep.${what}`)} ${term(ctx, lang, 'console.nextStep.until', { deadline })}`;
     }
     const or = ` ${term(ctx, lang, 'console.nextStep.or')} `;
     return term(ctx, lang, 'console.nextStep.reply', { replies: replies.join(or), deadline });

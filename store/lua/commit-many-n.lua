@@ -28,7 +28,8 @@
   random name per call) answers { 1, ... } for the steps it wrote the first time and whose
   conversation has not moved since: their entries are in this batch, to be handed over, and the
   conversation holds their document. A second step of one conversation in the same call loses to
-  the first, sent again or not.
+  the first, sent again or not, even when both carry the same document (the same invitation twice
+  in one turn).
 ]]
 --- @include "commit"
 --- @include "deadline"
@@ -37,6 +38,8 @@ local held = false
 -- The counts the written steps move, applied once per field at the end: a sweep's steps mostly
 -- move the same two.
 local moved = {}
+-- The conversations a step of this very run wrote (or found its own, in a call sent again).
+local written = {}
 local fields = {}
 local function move(field, delta)
   if moved[field] == nil then
@@ -64,6 +67,7 @@ for i = 1, tonumber(ARGV[1]) do
     first + n - 1
   )
   if result[1] == 1 then
+    written[key] = true
     if m > 0 then
       redis.call('HSET', KEYS[4], id .. ':' .. result[2], '[' .. table.concat(ARGV, ',', first + n, first + n + m - 1) .. ']')
       held = true
@@ -77,7 +81,12 @@ for i = 1, tonumber(ARGV[1]) do
     if to ~= '' then
       move(to, 1)
     end
-  elseif result[1] == 0 and m > 0 and redis.call('HEXISTS', KEYS[4], id .. ':' .. result[2]) == 1 then
+  elseif
+    result[1] == 0
+    and m > 0
+    and not written[key]
+    and redis.call('HEXISTS', KEYS[4], id .. ':' .. result[2]) == 1
+  then
     -- Entries wait in this call's own batch at the conversation's version: this very call wrote
     -- them, when it ran before and its answer was lost with the connection (the client sends a
     -- call it had no answer to again once it reconnects), or for another step of the same
@@ -86,6 +95,7 @@ for i = 1, tonumber(ARGV[1]) do
     local _, timelineAt, marked = conversationHead(redis.call('GETRANGE', key, 0, HEAD_BYTES - 1))
     if redis.call('GETRANGE', key, HEAD_BYTES, timelineAt - 2) == ARGV[at + 1] then
       result = { 1, result[2], marked }
+      written[key] = true
     end
   elseif result[1] ~= 0 then
     result = { 0, -2 }

@@ -25,12 +25,13 @@
   then, when m > 0  the sorted set of campaigns, then each campaign's counters k = 1 .. m
   ARGV[1]           n
   ARGV[2], ARGV[3]  TTL of the records, TTL of the buckets (seconds)
-  ARGV[4]           the values, each after its length (4 bytes, big-endian): for each link its
-                    field and value, for each SMS its record value and its timeline entry
-                    (after the entry's own 2-byte length), then each awaited SMS's entry, then
-                    for each deadline its SMS's number i, the conversation's version it was
-                    decided from, the deadline (epoch ms), its bucket's number and the
-                    conversation id. One argument rather than one per value: ioredis's cost grows
+  ARGV[4]           the values, each after its length (4 bytes, big-endian): for each run of
+                    links with one value (the parts of one SMS: their conversation's reference,
+                    sent once per SMS) the value, how many links (decimal), then each link's
+                    field; for each SMS its record value and its timeline entry (after the
+                    entry's own 2-byte length), then each awaited SMS's entry, then for each
+                    deadline its SMS's number i, the conversation's version it was decided
+                    from, the deadline (epoch ms), its bucket's number and the conversation id. One argument rather than one per value: ioredis's cost grows
                     with the number of arguments.
   ARGV[5], ARGV[6]  l, a
   ARGV[7], ARGV[8]  the hour (epoch hours), TTL of its list (seconds)
@@ -66,12 +67,18 @@ end
 -- A bucket's TTL ends where its day's window does (store/receipts.ts `plan`), the same for every
 -- link it takes: set once, by the first link (NX), and once per bucket in a call.
 local expiring = {}
-for j = 1, links do
-  local key = KEYS[2 * n + j]
-  redis.call('HSET', key, nextValue(), nextValue())
-  if not expiring[key] then
-    expiring[key] = true
-    redis.call('EXPIRE', key, ARGV[3], 'NX')
+local j = 0
+while j < links do
+  -- A run of links with one value (the parts of one SMS): the value, their count, their fields.
+  local value, count = nextValue(), tonumber(nextValue())
+  for _ = 1, count do
+    j = j + 1
+    local key = KEYS[2 * n + j]
+    redis.call('HSET', key, nextValue(), value)
+    if not expiring[key] then
+      expiring[key] = true
+      redis.call('EXPIRE', key, ARGV[3], 'NX')
+    end
   end
 end
 local again = false

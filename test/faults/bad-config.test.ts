@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,5 +43,49 @@ describe('start-up with a bad CARRIERS_FILE', () => {
       'gateway-1414: GW_CARRIERS_FILE_INVALID: CARRIERS_FILE route prefix 7705 is given to both beeline and kcell\n',
     );
     expect(code).toBe(2);
+  });
+});
+
+describe('start-up with a bad CALENDAR_FILE', () => {
+  it.each([
+    ['missing', null, /^gateway-1414: GW_CALENDAR_INVALID: CALENDAR_FILE \S+ cannot be read \(ENOENT\)\n$/],
+    ['not JSON', '{years', /^gateway-1414: GW_CALENDAR_INVALID: CALENDAR_FILE \S+ is not JSON: .+\n$/],
+    [
+      'of the wrong shape',
+      '{"years":{"2026":{"holidays":["x"]}}}',
+      /^gateway-1414: GW_CALENDAR_INVALID: CALENDAR_FILE \S+: calendar data invalid: holidays: .+; years\.2026\.kurbanAit: .+\n$/,
+    ],
+  ])('a file %s prints one line naming CALENDAR_FILE and exits 2', async (_label, content, line) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gw-bad-')), 'kz.json');
+    if (content !== null) writeFileSync(file, content);
+    const { code, stderr } = await start({
+      CALENDAR_FILE: file,
+      SMPP_SYSTEM_ID: 'gw',
+      SMPP_PASSWORD: 'secret',
+      HTTP_PORT: '0',
+    });
+    expect(stderr).toMatch(line);
+    expect(code).toBe(2);
+  });
+});
+
+describe('start-up on an address that cannot be listened on', () => {
+  it('HTTP_PORT already in use prints one GW_CONFIG_INVALID line naming HTTP_HOST/HTTP_PORT and exits 2', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderr } = await start({
+        SMPP_SYSTEM_ID: 'gw',
+        SMPP_PASSWORD: 'secret',
+        HTTP_PORT: String(port),
+      });
+      expect(stderr).toBe(
+        `gateway-1414: GW_CONFIG_INVALID: HTTP_HOST/HTTP_PORT 127.0.0.1:${port} cannot be listened on: EADDRINUSE\n`,
+      );
+      expect(code).toBe(2);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

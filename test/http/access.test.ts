@@ -65,15 +65,39 @@ describe('bad input never makes a 500', () => {
     });
   });
 
-  it.each(['/v1/invitations', '/v1/events'])('%s: a body that is not JSON is 400', async (path) => {
-    const res = await post(path).set('Content-Type', 'text/plain').send('service=home-schooling');
+  it.each(['/v1/invitations', '/v1/events'])(
+    '%s: a body that is not JSON is 400 saying to send Content-Type: application/json',
+    async (path) => {
+      const res = await post(path).set('Content-Type', 'text/plain').send('service=home-schooling');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toEqual({
+        code: 'GW_VALIDATION_FAILED',
+        message: 'the body must be JSON, sent with Content-Type: application/json (got text/plain)',
+      });
+    },
+  );
+
+  it('a JSON body sent as curl -d sends it (form-urlencoded) is 400 saying which Content-Type to send', async () => {
+    const res = await post('/v1/invitations')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('{"service":"home-schooling"}');
     expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/Content-Type: application\/json \(got application\/x-www-form/);
   });
 
-  it.each(['/v1/invitations', '/v1/events'])('%s: a JSON scalar is 400', async (path) => {
-    const res = await post(path).set('Content-Type', 'application/json').send('"hello"');
-    expect(res.status).toBe(400);
-  });
+  it.each(['"hello"', 'null', '5', ' true'])(
+    'a JSON scalar (%s) is 400: the body must be a JSON object',
+    async (body) => {
+      for (const path of ['/v1/invitations', '/v1/events']) {
+        const res = await post(path).set('Content-Type', 'application/json').send(body);
+        expect(res.status).toBe(400);
+        expect(res.body.error).toEqual({
+          code: 'GW_VALIDATION_FAILED',
+          message: 'the body must be a JSON object',
+        });
+      }
+    },
+  );
 
   it('a body over 5 MB is 413', async () => {
     const res = await post('/v1/invitations')

@@ -163,6 +163,10 @@ describe("the agent's words", () => {
       kk: 'кейінге қалдырылды: хабарлама жіберу уақытынан тыс',
       ru: 'отложено: вне времени отправки уведомлений',
     });
+    // What to tell the caller names both reasons and that no deadline runs yet.
+    expect((await view(behind.conversation.id)).nextStep.ru).toMatch(
+      /другой запрос этого номера; срок еще не идет/,
+    );
   });
 
   it('social-portal counts its two months in months and days', async () => {
@@ -181,6 +185,17 @@ describe("the agent's words", () => {
     const body = await view(conversation.id);
     expect(body.script.replies).toEqual([]);
     expect(body.script.daysLeft?.ru).toMatch(/^(1|2) месяц/);
+    // A notice that asks for no reply: the agent never tells the citizen to answer it.
+    expect(body.nextStep.ru).toMatch(/^Отвечать на SMS не нужно/);
+    expect(body.nextStep.kk).toMatch(/^SMS-ке жауап берудің қажеті жоқ/);
+    expect(body.script.happened.ru).toMatch(
+      /^Гражданину отправлено уведомление; ответа по SMS не требуется\./,
+    );
+    for (const lang of ['kk', 'ru'] as const) {
+      expect(`${body.nextStep[lang]} ${body.script.happened[lang]}`).not.toMatch(
+        /ждём ответа|жауап күтілуде|ответить на SMS|жауап беруі керек/,
+      );
+    }
     for (const lang of ['kk', 'ru'] as const) expect(words(body, lang).flatMap(latinWords)).toEqual([]);
   });
 });

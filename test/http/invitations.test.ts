@@ -238,6 +238,38 @@ describe('POST /v1/invitations, a batch', () => {
     expect(progress.body.progress.queued).toBe(2000);
   });
 
+  it('the same invitation twice in a batch starts one conversation, created by the first entry and counted once for its campaign', async () => {
+    const entries: Array<[campaign: string, entry: object]> = [
+      ['twice-home', home('twice-home', '77013330010', { campaign: 'twice-home' })],
+      [
+        'twice-meals',
+        {
+          service: 'school-meals',
+          externalId: 'twice-meals',
+          msisdn: '77013330020',
+          language: 'ru',
+          params: meals,
+          campaign: 'twice-meals',
+        },
+      ],
+    ];
+    for (const [campaign, entry] of entries) {
+      const res = await invite({ invitations: [entry, entry, { ...entry, msisdn: '77013339999' }, entry] });
+      const { results } = batchResultSchema.parse(res.body);
+      expect(new Set(results.map((r) => r.conversationId)).size, campaign).toBe(2);
+      expect(results.map((r) => r.created ?? r.error?.code)).toEqual([
+        true,
+        false,
+        'GW_INVITATION_MISMATCH',
+        false,
+      ]);
+      const progress = await request(t.app)
+        .get(`/v1/campaigns/${campaign}`)
+        .set('Authorization', bearer('system'));
+      expect(progress.body.progress.queued).toBe(1);
+    }
+  });
+
   it('refuses an empty batch and one over the limit as a whole', async () => {
     expect((await invite({ invitations: [] })).status).toBe(400);
     const res = await invite({ invitations: Array.from({ length: 10_001 }, () => 0) });

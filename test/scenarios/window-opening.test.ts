@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../dialogue/conversation.js';
+import { TPS_SECOND_MS } from '../../gateway/smpp/flow.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { drained, invite, numbers, stateReached } from '../support/scenario.js';
@@ -35,14 +36,16 @@ const submitsTo = (phones: readonly string[], from: number) =>
   t.sim.submits.filter((s) => phones.includes(s.destination) && s.at.getTime() >= from);
 
 /**
- * Moves the clock one second at a time while the SMS to `phones` go out: a second ends once it
- * had TPS submits (the bucket is spent) or every part is sent. Returns the submits per second.
+ * Moves the clock one bind's second (a second and its guard, TPS_SECOND_MS) at a time while the
+ * SMS to `phones` go out: a second ends once it had TPS submits (the bind's limit is spent) or
+ * every part is sent. Returns the submits per second.
  */
 async function secondBySecond(phones: readonly string[], from: number, parts: number): Promise<number[]> {
   const perSecond: number[] = [];
   for (let second = 0; ; second++) {
-    const start = from + second * 1000;
-    const inThis = () => submitsTo(phones, start).filter((s) => s.at.getTime() < start + 1000).length;
+    const start = from + second * TPS_SECOND_MS;
+    const inThis = () =>
+      submitsTo(phones, start).filter((s) => s.at.getTime() < start + TPS_SECOND_MS).length;
     const before = submitsTo(phones, from).length - submitsTo(phones, start).length;
     await eventually(
       () => Promise.resolve(inThis() >= Math.min(TPS, parts - before)),
@@ -50,7 +53,7 @@ async function secondBySecond(phones: readonly string[], from: number, parts: nu
     );
     perSecond.push(inThis());
     if (submitsTo(phones, from).length >= parts) return perSecond;
-    t.clock.set(start + 1000);
+    t.clock.set(start + TPS_SECOND_MS);
   }
 }
 

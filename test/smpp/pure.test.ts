@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { TransportError } from '../../gateway/core/ports.js';
 import { FrameReader } from '../../gateway/smpp/framing.js';
-import { backoffDelay, DEFAULT_BACKOFF, TokenBucket } from '../../gateway/smpp/flow.js';
+import { backoffDelay, DEFAULT_BACKOFF, TokenBucket, TPS_SECOND_MS } from '../../gateway/smpp/flow.js';
 import { classifyDeliverSm } from '../../gateway/smpp/inbound.js';
 import type { RawPdu } from '../../gateway/smpp/smpp-lib.js';
 import { ESME_STATUS, SmppError, statusInfo } from '../../gateway/smpp/status.js';
@@ -43,11 +43,42 @@ describe('backoffDelay', () => {
 });
 
 describe('TokenBucket', () => {
-  it('gives `rate` segments in a burst, then one per 1/rate s', () => {
+  /** The most takes in any 1000 ms (a sliding second, as an SMSC counts) among `times`. */
+  const mostInASecond = (times: number[]) =>
+    Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+  /** Takes as soon as the bucket lets it, from `start`, until `count` were taken. */
+  const drain = (bucket: TokenBucket, start: number, count: number): number[] => {
+    const taken: number[] = [];
+    for (let now = start; taken.length < count;) {
+      const wait = bucket.take(now);
+      if (wait === 0) taken.push(now);
+      else now += wait;
+    }
+    return taken;
+  };
+
+  it('gives `rate` segments in a burst, then waits until the oldest of them is a second (and the guard) old', () => {
+    expect(TPS_SECOND_MS).toBeGreaterThanOrEqual(1000);
     const bucket = new TokenBucket(4, 0);
     expect([0, 0, 0, 0].map((t) => bucket.take(t))).toEqual([0, 0, 0, 0]);
-    expect(bucket.take(0)).toBe(250);
-    expect(bucket.take(250)).toBe(0);
+    expect(bucket.take(0)).toBe(TPS_SECOND_MS);
+    expect(bucket.take(250)).toBe(TPS_SECOND_MS - 250);
+    expect(bucket.take(TPS_SECOND_MS)).toBe(0);
+  });
+
+  it('never lets more than `rate` through in any second, in bursts or at a steady pace', () => {
+    const steady = new TokenBucket(5, 0);
+    const paced = Array.from({ length: 40 }, (_, i) => i * 200).filter((t) => steady.take(t) === 0);
+    expect(mostInASecond(paced)).toBe(5);
+    expect(mostInASecond(drain(new TokenBucket(5, 0), 0, 50))).toBe(5);
+    const mixed = new TokenBucket(5, 0);
+    const first = drain(mixed, 0, 3);
+    expect(mostInASecond([...first, ...drain(mixed, 700, 30)])).toBe(5);
+  });
+
+  it('keeps the rate over time: n x rate segments take at least n - 1 seconds', () => {
+    const taken = drain(new TokenBucket(10, 0), 0, 100);
+    expect(taken.at(-1)).toBeGreaterThanOrEqual(9000);
   });
 
   it('rate 0 means no limit', () => {

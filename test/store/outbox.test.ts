@@ -214,6 +214,28 @@ describe('acknowledging handed-over outbox entries', () => {
     }
   });
 
+  it('of two identical steps of a new conversation in one call (the same invitation twice in a turn), the second loses', async () => {
+    const keys = createKeys(testPrefix('outbox-same-step'));
+    const client = redisClient();
+    try {
+      const store = await testStore(client, keys);
+      const step = {
+        expectedVersion: -1,
+        next: fresh('c1'),
+        timeline: [],
+        outbox: [{ t: 'assignment' as const }],
+        final: false,
+      };
+      const [first, second] = await store.commitMany([step, step]);
+      expect(first).toMatchObject({ held: { field: 'c1:0' } });
+      // Not written: its caller answers the conversation the first one created.
+      expect(second).toBeNull();
+      expect((await store.outboxes.batch(first!.held!.batch)).map((e) => e.field)).toEqual(['c1:0']);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('moves the state counts of the written steps only, each count once per call by their sum', async () => {
     const keys = createKeys(testPrefix('outbox-counts'));
     const store = await testStore(redis, keys);

@@ -87,7 +87,13 @@ describe('recording the SMS accepted in one turn', () => {
     // A conversation that is gone has no compact entry to find: the record says it, for its TTL.
     expect(await store.sms.read(items[1]!)).toEqual(kept);
     expect(await redis.ttl(store.sms.key(items[1]!))).toBeGreaterThan(500);
-    expect(await store.receipts.find(['kcell:c1-b'])).toEqual({ conversationId: 'c1', id: 'c1-b' });
+    // Every part of each SMS links to its own conversation (the value goes once per SMS).
+    for (const c of ['c1', 'gone'])
+      for (const part of ['a', 'b'])
+        expect(await store.receipts.find([`kcell:${c}-${part}`])).toEqual({
+          conversationId: c,
+          id: `${c}-${part}`,
+        });
     // The link names the conversation; its sent entry names the SMS and the part.
     expect(await store.sentPart('c1', 'c1-b')).toEqual({
       smsId: '0.0',
@@ -206,7 +212,13 @@ describe('recording the SMS accepted in one turn', () => {
           templateId: 't',
           entry: { ...sent(c, at), smsId },
         }));
-        await store.recordSentMany(items, 600, store.receipts.plan([]), {
+        const links = store.receipts.plan(
+          items.map((i) => ({
+            ids: i.entry.messageIds.map((m) => `kcell:${m}-${smsId}`),
+            conversationId: i.conversationId,
+          })),
+        );
+        await store.recordSentMany(items, 600, links, {
           at,
           counted: items.map(({ conversationId }) => ({ campaign: 'spring', conversationId, smsId })),
           awaited: items.map(({ conversationId }) => ({ conversationId, smsId })),
@@ -220,12 +232,30 @@ describe('recording the SMS accepted in one turn', () => {
       expect(await store.timeline('r2')).toEqual([items[1]!.entry]);
       expect((await store.campaigns.progress('spring'))?.sent).toBe(2);
       expect(await client.llen(keys.awaitingReceipt(hour))).toBe(2);
+      // Each part linked once, to its own conversation, by both runs of the call.
+      const linked = async (smsId: string, conversations: readonly string[]) => {
+        for (const c of conversations)
+          for (const part of ['a', 'b'])
+            expect(await store.receipts.find([`kcell:${c}-${part}-${smsId}`])).toEqual({
+              conversationId: c,
+              id: `${c}-${part}-${smsId}`,
+            });
+      };
+      await linked('0.0', ['r1', 'r2']);
       // The first SMS's conversation gone: its record, already holding its value, tells the same.
       const gone = await record(['gone', 'r2'], '0.1');
       expect(await store.sms.read(gone[0]!)).toMatchObject({ state: 'sent' });
       expect(await store.timeline('r2')).toEqual([items[1]!.entry, gone[1]!.entry]);
       expect((await store.campaigns.progress('spring'))?.sent).toBe(4);
       expect(await client.llen(keys.awaitingReceipt(hour))).toBe(4);
+      await linked('0.1', ['gone', 'r2']);
+      const fields = async () => {
+        let n = 0;
+        for (const key of await client.keys(`${keys.receiptBucket('kcell', 0, 0).split('{')[0]}{r:*`))
+          n += await client.hlen(key);
+        return n;
+      };
+      expect(await fields()).toBe(8);
     } finally {
       client.disconnect();
     }

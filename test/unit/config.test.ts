@@ -50,6 +50,31 @@ describe('configuration', () => {
     expect(err.message).not.toMatch(/\n/);
   });
 
+  it.each(['HTTP_PORT', 'SMPP_PORT', 'METRICS_PORT'])(
+    'an empty %s (a blank line of an env file) is named as a bad port, not taken as port 0',
+    (name) => {
+      const err = configError({ ...base, [name]: '' });
+      expect(err.message).toBe(`invalid configuration: ${name} must be a port number (0-65535)`);
+    },
+  );
+
+  it.each(['1', '2'])('RETENTION_DAYS=%s is refused: late receipts read a finished conversation', (days) => {
+    const err = configError({ ...base, RETENTION_DAYS: days });
+    expect(err.message).toMatch(/RETENTION_DAYS must be at least 3/);
+    expect(loadConfig({ ...base, RETENTION_DAYS: '3' }).retentionDays).toBe(3);
+  });
+
+  it.each([
+    ['SMPP_TPS', '100000', 'at most 10000'],
+    ['SMPP_WINDOW', '5000', 'at most 1000'],
+    ['SMPP_TPS', '2.5', 'positive integer'],
+  ])('stops start-up on a bind figure no carrier grants: %s=%s', (name, value, problem) => {
+    const err = configError({ ...base, [name]: value });
+    expect(err.message).toContain(name);
+    expect(err.message).toContain(problem);
+    expect(err.message).not.toContain('\n');
+  });
+
   it('reports every bad variable at once', () => {
     const err = configError({ ...base, HTTP_PORT: '70000', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' });
     expect(err.message).toMatch(/HTTP_PORT/);
