@@ -174,9 +174,14 @@ async function openProcess(
     serveMetrics: config.metrics === undefined,
   });
   const metricsServer = config.metrics
-    ? await listenEarly(metricsApp(metrics), config.metrics.host, config.metrics.port)
+    ? await listenEarly(
+        metricsApp(metrics),
+        config.metrics.host,
+        config.metrics.port,
+        'METRICS_HOST/METRICS_PORT',
+      )
     : undefined;
-  const http = await listenEarly(starting, config.http.host, config.http.port);
+  const http = await listenEarly(starting, config.http.host, config.http.port, 'HTTP_HOST/HTTP_PORT');
   options.onListening?.(urlOf(config, http));
   try {
     const core = await createCore({

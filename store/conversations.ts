@@ -454,7 +454,11 @@ export class ConversationStore {
         ids.filter((i) => !alive.has(i)),
       );
     }
-    return convs.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+    // Newest first; the invitations of one batch share a millisecond, and their ids, taken in
+    // order (conversations.ts `idTime`), tell which came later.
+    return convs
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, limit);
   }
 
   async indexMsisdn(conv: Conversation): Promise<void> {

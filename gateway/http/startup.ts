@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { buildApp, metricsHandler, sendError, type HealthProbe } from './app.js';
 import { notFound } from './errors.js';
 import { listenLimited } from './server.js';
+import { GatewayError } from '../../common/errors.js';
 
 export interface EarlyServer {
   readonly server: Server;
@@ -51,9 +52,28 @@ export function metricsApp(registry: Registry): Express {
 }
 
 /** Listen at once, with the server's limits (server.ts); `serve` hands the server to the full app. */
-export async function listenEarly(app: Express, host: string, port: number): Promise<EarlyServer> {
+/**
+ * `variables`: the settings host and port come from (`HTTP_HOST/HTTP_PORT`): an address that cannot
+ * be listened on (in use, not this machine's, a privileged port) is bad configuration, one line
+ * naming them (GW_CONFIG_INVALID).
+ */
+export async function listenEarly(
+  app: Express,
+  host: string,
+  port: number,
+  variables: string,
+): Promise<EarlyServer> {
   let current: RequestListener = app;
-  const { server } = await listenLimited((req, res) => current(req, res), host, port);
+  const { server } = await listenLimited((req, res) => current(req, res), host, port).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw new GatewayError(
+        'GW_CONFIG_INVALID',
+        `${variables} ${host}:${port} cannot be listened on: ${err.code ?? err.message}`,
+        undefined,
+        { cause: err },
+      );
+    },
+  );
   return {
     server,
     serve(next) {

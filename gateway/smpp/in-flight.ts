@@ -8,9 +8,23 @@
 import type { RawPdu } from './smpp-lib.js';
 import { SmppError } from './status.js';
 
+/**
+ * Told what became of a request: its response, or why none will come. Called synchronously, from
+ * the socket's data handler or the timeout check: it must not throw.
+ */
+export interface ResponseHandler {
+  response(pdu: RawPdu): void;
+  failed(error: SmppError): void;
+}
+
+/** Told that a window slot is now its own, or why none will be (same rules as ResponseHandler). */
+export interface SlotWaiter {
+  granted(): void;
+  failed(error: SmppError): void;
+}
+
 interface Entry {
-  readonly resolve: (pdu: RawPdu) => void;
-  readonly reject: (error: SmppError) => void;
+  readonly handler: ResponseHandler;
   /** When it times out (epoch ms) and after how long, for the message. */
   readonly deadline: number;
   readonly timeoutMs: number;
@@ -25,15 +39,10 @@ interface Entry {
  */
 export const TIMEOUT_CHECK_MS = 50;
 
-interface Waiter {
-  readonly resolve: () => void;
-  readonly reject: (error: SmppError) => void;
-}
-
 /** Sequence number → pending request, plus a counting window (SMPP 3.4 §2.7.4 "windowing"). */
 export class InFlight {
   private readonly pending = new Map<number, Entry>();
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: SlotWaiter[] = [];
   private used = 0;
   private checker: NodeJS.Timeout | undefined;
 
@@ -52,29 +61,26 @@ export class InFlight {
     return true;
   }
 
-  /** Wait for a free window slot. Rejected by {@link failAll} (e.g. the link dropped meanwhile). */
-  acquire(): Promise<void> {
-    if (this.used < this.window) {
-      this.used++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  /**
+   * `waiter` is granted the next free slot, in the order they asked; failed by {@link failAll}
+   * (e.g. the link dropped meanwhile). Call it after {@link tryAcquire} found none free.
+   */
+  whenFree(waiter: SlotWaiter): void {
+    this.waiters.push(waiter);
   }
 
-  /** Give back a slot taken by {@link acquire} or {@link tryAcquire} without sending anything. */
+  /** Give back a slot (taken, or granted to a waiter) without sending anything. */
   release(): void {
     const next = this.waiters.shift();
     if (next)
-      next.resolve(); // the slot passes straight to the next waiter
+      next.granted(); // the slot passes straight to the next waiter
     else this.used = Math.max(0, this.used - 1);
   }
 
-  /** Track a sent request; resolves with its response PDU, rejects on timeout or {@link failAll}. */
-  track(sequence: number, timeoutMs: number, slot: boolean): Promise<RawPdu> {
-    return new Promise<RawPdu>((resolve, reject) => {
-      this.pending.set(sequence, { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, slot });
-      this.checker ??= setInterval(() => this.expire(), TIMEOUT_CHECK_MS).unref();
-    });
+  /** Track a sent request: `handler` gets its response, or its timeout or {@link failAll}. */
+  watch(sequence: number, timeoutMs: number, slot: boolean, handler: ResponseHandler): void {
+    this.pending.set(sequence, { handler, deadline: Date.now() + timeoutMs, timeoutMs, slot });
+    this.checker ??= setInterval(() => this.expire(), TIMEOUT_CHECK_MS).unref();
   }
 
   /** Rejects the requests past their deadline; stops checking when none is left. */
@@ -84,7 +90,7 @@ export class InFlight {
       if (entry.deadline > now) continue;
       this.pending.delete(sequence);
       if (entry.slot) this.release();
-      entry.reject(
+      entry.handler.failed(
         SmppError.local('RESPONSE_TIMEOUT', `no response to sequence ${sequence} in ${entry.timeoutMs} ms`),
       );
     }
@@ -102,7 +108,7 @@ export class InFlight {
     if (!entry) return false;
     this.pending.delete(pdu.sequence_number);
     if (entry.slot) this.release();
-    entry.resolve(pdu);
+    entry.handler.response(pdu);
     return true;
   }
 
@@ -118,7 +124,7 @@ export class InFlight {
     const waiters = this.waiters.splice(0);
     this.used = 0;
     this.stopChecking();
-    for (const entry of entries) entry.reject(error);
-    for (const waiter of waiters) waiter.reject(error);
+    for (const entry of entries) entry.handler.failed(error);
+    for (const waiter of waiters) waiter.failed(error);
   }
 }

@@ -7,10 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BindConfig } from './config.js';
 import type { Connection } from './connection.js';
+import type { ResponseHandler, SlotWaiter } from './in-flight.js';
 import { TokenBucket } from './flow.js';
 import type { Logger } from './logger.js';
 import { SUBMIT_DURATION_SAMPLE, type SmppMetrics } from './metrics.js';
-import { encodeSubmitSmParts } from './smpp-lib.js';
+import { encodeSubmitSmParts, type RawPdu } from './smpp-lib.js';
 import { ConcatRefs, planSubmit } from './submit.js';
 import { SLOW_DOWN, SmppError, statusInfo, STATUS } from './status.js';
 import type { OutboundSms, SubmitResult, SubmittedPart } from '../core/ports.js';
@@ -24,10 +25,75 @@ export interface SenderHost {
   connection(): Connection | undefined;
 }
 
-/** One SMS being sent: set once a part of it failed for good, so its parts not yet sent stay unsent. */
-interface Sms {
-  failed: boolean;
+/** What a part's callbacks reach in its sender. */
+interface PartEvents {
+  granted(part: Part): void;
+  answered(part: Part, pdu: RawPdu): void;
+  failed(part: Part, error: Error): void;
 }
+
+/** One SMS being sent: what came of each part, and its caller's promise. */
+class Submission {
+  /** The parts accepted, by index. */
+  readonly parts: Array<SubmittedPart | undefined> = [];
+  /** Parts not settled yet (accepted, failed or left unsent). */
+  unsettled = 0;
+  /** Set once a part failed for good: the parts not yet sent stay unsent. */
+  failure: Error | undefined;
+
+  constructor(
+    readonly message: OutboundSms,
+    readonly encoding: SubmitResult['encoding'],
+    readonly ref: number,
+    readonly total: number,
+    readonly resolve: (result: SubmitResult) => void,
+    readonly reject: (error: Error) => void,
+  ) {}
+}
+
+/**
+ * One segment on its way: the window's waiter for a slot and the handler of its response, one
+ * object for both, so a part costs no promise and no closure.
+ */
+class Part implements ResponseHandler, SlotWaiter {
+  attempt = 0;
+  /** The connection it took (or waits for) a slot on. */
+  conn: Connection | undefined;
+  /** performance.now() at sending when its duration is sampled, else 0. */
+  started = 0;
+
+  constructor(
+    private readonly events: PartEvents,
+    readonly sms: Submission,
+    readonly index: number,
+    readonly fields: Record<string, unknown>,
+    /** Its bytes, encoded with the other parts of its SMS (smpp-lib.ts `encodeSubmitSmParts`). */
+    readonly encoded: Buffer | undefined,
+  ) {}
+
+  // Called from the socket's data handler: an error in a step fails the part, never the handler.
+  granted(): void {
+    try {
+      this.events.granted(this);
+    } catch (error) {
+      this.events.failed(this, asError(error));
+    }
+  }
+
+  response(pdu: RawPdu): void {
+    try {
+      this.events.answered(this, pdu);
+    } catch (error) {
+      this.events.failed(this, asError(error));
+    }
+  }
+
+  failed(error: SmppError): void {
+    this.events.failed(this, error);
+  }
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 export class Sender {
   private pausedUntil = 0;
@@ -36,6 +102,11 @@ export class Sender {
   private readonly bucket: TokenBucket;
   private readonly refs = new ConcatRefs();
   private readonly active = new Set<Promise<unknown>>();
+  private readonly events: PartEvents = {
+    granted: (part) => this.transmit(part),
+    answered: (part, pdu) => this.answered(part, pdu),
+    failed: (part, error) => this.fail(part, error),
+  };
 
   constructor(
     private readonly host: SenderHost,
@@ -62,95 +133,124 @@ export class Sender {
     await Promise.race([Promise.allSettled([...this.active]), timeout]);
   }
 
-  private async send(message: OutboundSms): Promise<SubmitResult> {
-    this.requireBound();
-    const bits = this.config.submit.concat === 'udh16' || this.config.submit.concat === 'sar' ? 16 : 8;
-    const ref = message.resume?.ref ?? this.refs.next(message.to, bits);
-    const plan = planSubmit(message, this.config.submit, ref);
-    // Every part's PDU encoded at once: the fields they share are checked and written once.
-    const encoded = encodeSubmitSmParts(plan.pdus);
-    const accepted = message.resume && new Map(message.resume.accepted.map((p) => [p.index, p.messageId]));
-    const sms: Sms = { failed: false };
-    const parts: Array<SubmittedPart | undefined> = [];
-    let failure: Error | undefined;
-    const sending: Promise<void>[] = [];
-    // Every part starts now, in order: those that find a token and a free slot leave in this turn
-    // (one write for all of them), the others wait for theirs in the order they asked.
-    for (const [index, fields] of plan.pdus.entries()) {
-      const done = accepted?.get(index);
-      if (done !== undefined) {
+  private send(message: OutboundSms): Promise<SubmitResult> {
+    return new Promise((resolve, reject) => {
+      this.requireBound();
+      const bits = this.config.submit.concat === 'udh16' || this.config.submit.concat === 'sar' ? 16 : 8;
+      const ref = message.resume?.ref ?? this.refs.next(message.to, bits);
+      const plan = planSubmit(message, this.config.submit, ref);
+      // Every part's PDU encoded at once: the fields they share are checked and written once.
+      const encoded = encodeSubmitSmParts(plan.pdus);
+      const accepted = message.resume && new Map(message.resume.accepted.map((p) => [p.index, p.messageId]));
+      const sms = new Submission(message, plan.encoding, ref, plan.pdus.length, resolve, reject);
+      const parts: Part[] = [];
+      for (const [index, fields] of plan.pdus.entries()) {
+        const done = accepted?.get(index);
         // Accepted before the link dropped: sending it again would show the citizen a part twice.
-        parts[index] = { index, messageId: done };
-        continue;
+        if (done !== undefined) sms.parts[index] = { index, messageId: done };
+        else parts.push(new Part(this.events, sms, index, fields, encoded?.[index]));
       }
-      sending.push(
-        this.submitSegment(fields, sms, encoded?.[index]).then(
-          (messageId) => {
-            if (messageId !== undefined) parts[index] = { index, messageId };
-          },
-          (error: Error) => {
-            sms.failed = true;
-            failure = worse(failure, error);
-          },
-        ),
-      );
+      sms.unsettled = parts.length;
+      if (parts.length === 0) this.finish(sms);
+      // Every part starts now, in order: those that find a token and a free slot leave in this turn
+      // (one write for all of them), the others wait for theirs in the order they asked.
+      for (const part of parts) this.start(part);
+    });
+  }
+
+  /** A part's next attempt: through the pause and the token bucket to a window slot. */
+  private start(part: Part): void {
+    if (part.sms.failure !== undefined) this.settle(part);
+    else if (this.open()) this.acquire(part);
+    else
+      this.gate()
+        .then(() => this.acquire(part))
+        .catch((error: unknown) => this.fail(part, asError(error)));
+  }
+
+  private acquire(part: Part): void {
+    if (part.sms.failure !== undefined) {
+      this.settle(part);
+      return;
     }
-    // Every part settles before the SMS does: none is left in flight when its caller retries it.
-    await (sending.length === 1 ? sending[0] : Promise.all(sending));
-    if (failure !== undefined) {
-      const done = parts.filter((p): p is SubmittedPart => p !== undefined);
-      throw failure instanceof SmppError && plan.pdus.length > 1 && done.length > 0
-        ? failure.withResume({ ref, accepted: done })
-        : failure;
+    let conn: Connection;
+    try {
+      conn = this.requireBound();
+    } catch (error) {
+      this.fail(part, error as Error);
+      return;
     }
-    return {
-      ...(message.reference !== undefined ? { reference: message.reference } : {}),
-      encoding: plan.encoding,
-      parts: parts as SubmittedPart[],
-      bindId: this.host.id,
-    };
+    part.conn = conn;
+    if (conn.inFlight.tryAcquire()) this.transmit(part);
+    else conn.inFlight.whenFree(part);
+  }
+
+  /** One submit_sm in the slot `part` holds, freed by its response. */
+  private transmit(part: Part): void {
+    const conn = part.conn as Connection;
+    if (part.sms.failure !== undefined) {
+      conn.inFlight.release();
+      this.settle(part);
+      return;
+    }
+    part.started = ++this.submitted % SUBMIT_DURATION_SAMPLE === 0 ? performance.now() : 0;
+    const timeoutMs = this.config.responseTimeoutMs;
+    const { encoded } = part;
+    // A PDU sent is the socket's: a second attempt sends a copy.
+    if (encoded) conn.sendEncoded(part.attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, true, part);
+    else conn.send('submit_sm', part.fields, timeoutMs, true, part);
+  }
+
+  /** A part's submit_sm_resp: accepted, refused, or throttled (sent again after the pause). */
+  private answered(part: Part, response: RawPdu): void {
+    if (part.started !== 0)
+      this.deps.metrics.submitDuration(this.host.id, (performance.now() - part.started) / 1000);
+    const status = response.command_status;
+    const info = statusInfo(status);
+    this.deps.metrics.submit(this.host.id, info.name);
+    if (status === STATUS.ok) {
+      const messageId = typeof response.message_id === 'string' ? response.message_id : '';
+      part.sms.parts[part.index] = { index: part.index, messageId };
+      this.settle(part);
+    } else if (!SLOW_DOWN.has(status) || part.attempt >= this.config.maxThrottleRetries) {
+      this.fail(part, SmppError.fromStatus(status, 'submit_sm'));
+    } else {
+      this.pause(this.config.throttleBackoffMs ?? info.backoffMs ?? 1000, info.name);
+      part.attempt++;
+      this.start(part);
+    }
+  }
+
+  private fail(part: Part, error: Error): void {
+    part.sms.failure = worse(part.sms.failure, error);
+    this.settle(part);
+  }
+
+  private settle(part: Part): void {
+    if (--part.sms.unsettled === 0) this.finish(part.sms);
   }
 
   /**
-   * One submit_sm (`encoded`: its bytes, encoded with the other parts of its SMS) in a window slot
-   * of its own, freed by its response; sent again after a throttle. Resolves with the SMSC
-   * message_id, or undefined when another part of `sms` failed before this one was sent.
+   * Every part settled (none is left in flight when its caller retries the SMS): its result, or its
+   * failure with every part accepted, by index, to resume it.
    */
-  private async submitSegment(
-    fields: Record<string, unknown>,
-    sms: Sms,
-    encoded?: Buffer,
-  ): Promise<string | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      if (sms.failed) return undefined;
-      // Awaited only when there is something to wait for.
-      if (!this.open()) {
-        await this.gate();
-        if (sms.failed) return undefined;
-      }
-      const conn = this.requireBound();
-      if (!conn.inFlight.tryAcquire()) {
-        await conn.inFlight.acquire();
-        if (sms.failed) {
-          conn.inFlight.release();
-          return undefined;
-        }
-      }
-      const timed = ++this.submitted % SUBMIT_DURATION_SAMPLE === 0;
-      const started = timed ? performance.now() : 0;
-      const timeoutMs = this.config.responseTimeoutMs;
-      const response = encoded
-        ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, true)
-        : await conn.request('submit_sm', fields, timeoutMs, true);
-      if (timed) this.deps.metrics.submitDuration(this.host.id, (performance.now() - started) / 1000);
-      const status = response.command_status;
-      const info = statusInfo(status);
-      this.deps.metrics.submit(this.host.id, info.name);
-      if (status === STATUS.ok) return typeof response.message_id === 'string' ? response.message_id : '';
-      if (!SLOW_DOWN.has(status) || attempt >= this.config.maxThrottleRetries)
-        throw SmppError.fromStatus(status, 'submit_sm');
-      this.pause(this.config.throttleBackoffMs ?? info.backoffMs ?? 1000, info.name);
+  private finish(sms: Submission): void {
+    const { failure, message } = sms;
+    if (failure !== undefined) {
+      const done = sms.parts.filter((p): p is SubmittedPart => p !== undefined);
+      sms.reject(
+        failure instanceof SmppError && sms.total > 1 && done.length > 0
+          ? failure.withResume({ ref: sms.ref, accepted: done })
+          : failure,
+      );
+      return;
     }
+    sms.resolve({
+      ...(message.reference !== undefined ? { reference: message.reference } : {}),
+      encoding: sms.encoding,
+      parts: sms.parts as SubmittedPart[],
+      bindId: this.host.id,
+    });
   }
 
   /** Stop sending on this bind for `ms` (every segment waits, not just the throttled one). */

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,5 +66,26 @@ describe('start-up with a bad CALENDAR_FILE', () => {
     });
     expect(stderr).toMatch(line);
     expect(code).toBe(2);
+  });
+});
+
+describe('start-up on an address that cannot be listened on', () => {
+  it('HTTP_PORT already in use prints one GW_CONFIG_INVALID line naming HTTP_HOST/HTTP_PORT and exits 2', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderr } = await start({
+        SMPP_SYSTEM_ID: 'gw',
+        SMPP_PASSWORD: 'secret',
+        HTTP_PORT: String(port),
+      });
+      expect(stderr).toBe(
+        `gateway-1414: GW_CONFIG_INVALID: HTTP_HOST/HTTP_PORT 127.0.0.1:${port} cannot be listened on: EADDRINUSE\n`,
+      );
+      expect(code).toBe(2);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

@@ -156,6 +156,28 @@ describe('GET /v1/conversations?msisdn=', () => {
     expect(audit.body.entries[0]).toMatchObject({ action: 'search', msisdn: '7701***5566', count: 2 });
   });
 
+  it('invitations started in the same millisecond (one batch) are listed newest first too', async () => {
+    const phone = '77014445599';
+    // Two children's requests: the second waits for the first's turn and is committed before it.
+    const entry = (externalId: string, childFullName: string) => ({
+      service: 'school-meals',
+      externalId,
+      msisdn: phone,
+      language: 'ru',
+      params: { ...MEALS_PARAMS, childFullName },
+    });
+    const started = await request(t.app)
+      .post('/v1/invitations')
+      .set('Authorization', bearer('system'))
+      .send({ invitations: [entry('look-same-ms-1', 'Арман'), entry('look-same-ms-2', 'Дана')] });
+    const ids = (started.body as { results: Array<{ conversationId: string }> }).results.map(
+      (r) => r.conversationId,
+    );
+    const body = conversationListSchema.parse((await get(`/v1/conversations?msisdn=${phone}`)).body);
+    expect(new Set(body.conversations.map((c) => c.createdAt)).size).toBe(1);
+    expect(body.conversations.map((c) => c.id)).toEqual([...ids].reverse());
+  });
+
   it('a number with no conversations answers an empty list', async () => {
     expect((await get('/v1/conversations?msisdn=77009998877')).body).toEqual({ conversations: [] });
   });
