@@ -44,6 +44,7 @@ export function eventsRouter(core: Core): Router {
           conversationId: result.conversation.id,
           state: result.conversation.state,
           result: result.status,
+          ...(event.type === 'decision' && event.params?.reason ? { reason: event.params.reason } : {}),
         });
     }
   });

@@ -92,6 +92,29 @@ describe('POST /v1/events, decisions', () => {
     },
   );
 
+  it('a rejection whose reason is text, not a code, is recorded as `other` and the answer says so', async () => {
+    const id = await consented('school-meals', 'dec-text');
+    const body = {
+      type: 'decision',
+      conversationId: id,
+      outcome: 'rejected',
+      params: { reason: 'доход семьи выше порога' },
+    };
+    const res = await send(body);
+    expect(res.status).toBe(200);
+    expect(eventResultSchema.parse(res.body)).toEqual({
+      conversationId: id,
+      state: 'rejected',
+      result: 'applied',
+      reason: 'other',
+    });
+    expect((await t.core.conversations.get(id))?.decision).toMatchObject({
+      outcome: 'rejected',
+      reason: 'other',
+    });
+    expect((await send(body)).body).toMatchObject({ result: 'unchanged', reason: 'other' });
+  });
+
   it('school-meals assigned closes the conversation without an SMS (002 prescribes none)', async () => {
     const id = await consented('school-meals', 'dec-2');
     const before = await smsTemplates(id);
@@ -116,8 +139,13 @@ describe('POST /v1/events, decisions', () => {
   it.each([
     ['a rejection without a reason', { outcome: 'rejected' }, 'params.reason'],
     [
-      'a rejection with an unknown reason',
-      { outcome: 'rejected', params: { reason: 'bored' } },
+      'a rejection whose reason is not one line of text',
+      { outcome: 'rejected', params: { reason: 'income\nabove the threshold' } },
+      'params.reason',
+    ],
+    [
+      'a rejection whose reason is not text',
+      { outcome: 'rejected', params: { reason: 42 } },
       'params.reason',
     ],
     ['an assignment with a reason', { outcome: 'assigned', params: { reason: 'other' } }, 'params.reason'],
