@@ -68,7 +68,12 @@ export const batchEnvelopeSchema = z.object({ invitations: z.array(z.unknown()).
 export const batchSchema = z.object({ invitations: z.array(invitationSchema).min(1).max(MAX_BATCH) });
 
 export const eventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('account-opened'), conversationId: conversationIdSchema, bank }),
+  z.object({
+    type: z.literal('account-opened'),
+    conversationId: conversationIdSchema,
+    // The bank, or only its code: then one of the invitation's `integratedBanks` (events.ts).
+    bank: z.union([bank, z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be a bank or its code')]),
+  }),
   z
     .object({
       type: z.literal('decision'),

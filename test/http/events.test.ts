@@ -159,6 +159,26 @@ describe('POST /v1/events, decisions', () => {
 });
 
 describe('POST /v1/events', () => {
+  it("account-opened may name the bank by its code: one of the invitation's integratedBanks; another code is a 400 naming bank", async () => {
+    const id = await awaitingAccount('ev-code');
+    const unknown = await send({ type: 'account-opened', conversationId: id, bank: 'NOPE' });
+    expect(unknown.status).toBe(400);
+    expect(errorSchema.parse(unknown.body).error.details).toEqual([
+      { path: 'bank', message: "is no code of the invitation's integratedBanks" },
+    ]);
+    const res = await send({ type: 'account-opened', conversationId: id, bank: HALYK.code });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'invited', result: 'applied' });
+    const offer = (await t.core.store.timeline(id)).filter((e) => e.kind === 'sms').at(-1);
+    expect(offer).toMatchObject({ templateId: 'home-schooling.offer-one-bank' });
+    expect(String((offer as { text?: unknown }).text)).toContain(HALYK.nameRu);
+    // The same fact again, given whole this time, changes nothing.
+    expect((await send({ type: 'account-opened', conversationId: id, bank: HALYK })).body).toMatchObject({
+      result: 'unchanged',
+    });
+    expect((await send({ type: 'account-opened', conversationId: 'nosuch', bank: 'HSBK' })).status).toBe(404);
+  });
+
   it('account-opened offers the new bank: 200 applied, then the same event again is unchanged', async () => {
     const id = await awaitingAccount('ev-1');
     const body = { type: 'account-opened', conversationId: id, bank: HALYK };
