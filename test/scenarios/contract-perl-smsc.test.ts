@@ -180,6 +180,36 @@ describe.skipIf(skip)('the contract through the Perl SMSC', () => {
     ).toEqual([]);
   });
 
+  it("an UNDELIV receipt makes the invitation undeliverable, with one outcome naming the carrier's stat", async () => {
+    const phone = '77071230031';
+    await smsc.control({ op: 'set', dlr_stat: 'UNDELIV', dlr_err: '001' });
+    try {
+      const { body } = await api('POST', '/v1/invitations', {
+        service: 'home-schooling',
+        externalId: 'contract-hs-undeliv',
+        msisdn: phone,
+        language: 'ru',
+        params: { fullName: 'Айгүл Сейітқызы', serviceCode: '123', banks: [KASPI], integratedBanks: [KASPI] },
+      });
+      const id = String(body.conversationId);
+      await stateOf(id, 'undeliverable');
+      const outcome = await eventually(
+        () => gateway.core.queues.outcomes.getJob(`${id}.undeliverable`),
+        'the undeliverable outcome',
+      );
+      expect(outcome.data).toMatchObject({
+        conversationId: id,
+        state: 'undeliverable',
+        outcome: 'undeliverable',
+        carrier: { stat: 'UNDELIV', err: '001' },
+      });
+      const read = await api('GET', '/v1/invitations/home-schooling/contract-hs-undeliv');
+      expect(read.body).toMatchObject({ state: 'undeliverable', deadline: null });
+    } finally {
+      await smsc.control({ op: 'set', dlr_stat: 'DELIVRD', dlr_err: '000' });
+    }
+  });
+
   it("the portal's notice asks for no reply: a reply to it is told so, and a number with nothing open is told to call 1414", async () => {
     const phone = '77071230021';
     const today = new Date(Date.now() + 5 * 3_600_000).toISOString().slice(0, 10);
