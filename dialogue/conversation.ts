@@ -83,6 +83,11 @@ export interface Conversation {
   readonly consentReply: ReplyRecord | null;
   /** The last SMS that asked for consent, as rendered and sent. */
   readonly consentTemplate: ConsentTemplate | null;
+  /**
+   * The smsId of that SMS: its timeline entry is stored by reference to `consentTemplate`, which
+   * holds the same text (store/consent-sms-entry.ts).
+   */
+  readonly consentSmsId?: string;
   /** Help SMS sent for replies that were not understood (rate limit). */
   readonly helpSent: number;
   readonly lastHelpAt: number | null;

@@ -26,6 +26,7 @@ const conversation = z.looseObject({
   deadline: z.number().nullable(),
   deadlineOnSent: z.string().nullable().optional(),
   deadlineSms: z.string().optional(),
+  consentSmsId: z.string().optional(),
 });
 
 /**

@@ -35,10 +35,11 @@ import {
   type StartedDeadline,
 } from './sent-records.js';
 import { acceptedAt } from './sent-entry.js';
+import { consentRecord, type ConsentRecord } from './consent-sms-entry.js';
 import { SmsRecords } from './sms-record.js';
 import { StateCounts, stateCountField } from './state-counts.js';
 import { TextCodec, type Dictionaries } from './text-codec.js';
-import { splitEntries, TimelineCodec } from './timeline-codec.js';
+import { splitEntries, TimelineCodec, type StoredEntry } from './timeline-codec.js';
 import { sentEntry, type TimelineEntry } from './timeline-entry.js';
 import { WorklistStore } from './worklists.js';
 
@@ -49,9 +50,18 @@ export { outboxJson, type OutboxEntry, type StoredOutboxEntry } from './outbox.j
 export type { OutcomeRef } from './outcome-marks.js';
 export type { SentPart, SentProgress, SentResult, SentSms, StartedDeadline } from './sent-records.js';
 
+/**
+ * The conversation a step was decided from, as far as the store needs it: the consent record its
+ * document names (`consentSmsId`, `consentTemplate`), kept in the timeline when the step names
+ * another (store/consent-sms-entry.ts).
+ */
+export type StepBefore = Pick<Conversation, 'consentSmsId' | 'consentTemplate'>;
+
 /** One step of `commitMany`: what `commit` takes, and the state counts it moves. */
 export interface StepCommit {
   readonly expectedVersion: number;
+  /** The conversation read at `expectedVersion` (none for a new one). */
+  readonly before?: StepBefore;
   readonly next: Conversation;
   readonly timeline: readonly TimelineEntry[];
   readonly outbox: readonly OutboxEntry[];
@@ -215,6 +225,14 @@ export class ConversationStore {
     return checkedConversation(await this.options.codec.unpack(raw));
   }
 
+  /** A stored conversation's timeline, its SMS stored by reference read from its document's consent record. */
+  private async readTimeline(doc: Buffer, entries: Buffer, conv?: Conversation): Promise<TimelineEntry[]> {
+    const consent = TimelineCodec.refersToConsent(entries)
+      ? consentOf(conv ?? (await this.readDoc(doc)))
+      : undefined;
+    return this.timelineCodec.decodeAll(entries, consent);
+  }
+
   /** A stored conversation string's conversation, its deadline started where its SMS was accepted. */
   private async conversation(value: Buffer): Promise<Conversation> {
     const { doc, entries } = splitConversation(value);
@@ -237,9 +255,16 @@ export class ConversationStore {
     return this.options.codec.pack(JSON.stringify(conv), conv.consentTemplate?.id);
   }
 
-  /** A step's timeline entries as stored (several may share one packed document). */
-  private entries(values: readonly TimelineEntry[]): Buffer[] {
-    return this.timelineCodec.encodeAll(values);
+  /**
+   * A step's timeline entries as stored (several may share one packed document): the SMS whose
+   * text is the consent record of `next` stored by reference to it, and the record `before` named
+   * kept when `next` names another (store/consent-sms-entry.ts).
+   */
+  private entries(values: readonly TimelineEntry[], next?: Conversation, before?: StepBefore): Buffer[] {
+    const consent = next && consentOf(next);
+    const left = before && consentOf(before);
+    const stored: StoredEntry[] = left && left.smsId !== consent?.smsId ? [left, ...values] : [...values];
+    return this.timelineCodec.encodeAll(stored, consent);
   }
 
   /**
@@ -256,8 +281,9 @@ export class ConversationStore {
   }
 
   /**
-   * Commits a step if the stored version is still `expectedVersion` (-1 for a new conversation).
-   * Returns false on conflict: re-read and decide again.
+   * Commits a step if the stored version is still `expectedVersion` (-1 for a new conversation),
+   * `before` the conversation read at that version. Returns false on conflict: re-read and decide
+   * again.
    */
   async commit(
     expectedVersion: number,
@@ -265,12 +291,13 @@ export class ConversationStore {
     timeline: readonly TimelineEntry[],
     outbox: readonly OutboxEntry[],
     final: boolean,
+    before?: StepBefore,
   ): Promise<boolean> {
     const id = next.id;
     if (outbox.length > 0) await this.outboxes.index(id);
     const doc = this.write({ ...next, version: expectedVersion + 1 });
     const ttl = final ? this.options.retentionSeconds : 0;
-    const entries = this.entries(timeline);
+    const entries = this.entries(timeline, next, before);
     const [ok] = await this.redis
       .gwCommit(
         this.keys.conversation(id),
@@ -319,7 +346,7 @@ export class ConversationStore {
       const at = deadlines.at(-1)?.at;
       const counts = step.counts;
       const moved = counts && counts.from !== counts.to;
-      const entries = this.entries(step.timeline);
+      const entries = this.entries(step.timeline, step.next, step.before);
       args.push(
         step.expectedVersion,
         this.write({ ...step.next, version: step.expectedVersion + 1 }),
@@ -401,7 +428,9 @@ export class ConversationStore {
 
   async timeline(id: string): Promise<TimelineEntry[]> {
     const value = await this.rawValue(id);
-    return value ? this.timelineCodec.decodeAll(splitConversation(value).entries) : [];
+    if (!value) return [];
+    const { doc, entries } = splitConversation(value);
+    return this.readTimeline(doc, entries);
   }
 
   /** The conversation and its timeline from one read. */
@@ -409,10 +438,8 @@ export class ConversationStore {
     const value = await this.rawValue(id);
     if (!value) return null;
     const { doc, entries } = splitConversation(value);
-    const [conversation, timeline] = await Promise.all([
-      this.readDoc(doc),
-      this.timelineCodec.decodeAll(entries),
-    ]);
+    const conversation = await this.readDoc(doc);
+    const timeline = await this.readTimeline(doc, entries, conversation);
     return { conversation: this.withDeadlineStarted(conversation, entries), timeline };
   }
 
@@ -455,4 +482,12 @@ export class ConversationStore {
   async claimDueDeadlines(now: number, limit: number, leaseUntil: number): Promise<string[]> {
     return this.deadlines.claim(now, limit, leaseUntil);
   }
+}
+
+/** The consent record a conversation's document names, if any (store/consent-sms-entry.ts). */
+function consentOf(conv: StepBefore): ConsentRecord | undefined {
+  const { consentSmsId, consentTemplate } = conv;
+  return consentSmsId !== undefined && consentTemplate
+    ? consentRecord(consentSmsId, consentTemplate)
+    : undefined;
 }

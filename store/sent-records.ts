@@ -141,7 +141,8 @@ export class SentRecords {
   /**
    * The SMS and part of `conversationId` whose SMSC id is `id` (lower-case, as the receipt index
    * stores it): from its sent entry, which lists every part's id in order, the latest such entry
-   * first. The compact entries are read without unpacking; the others only when none holds it.
+   * first. The compact sent entries are read without unpacking; the packed documents only when none
+   * holds it.
    * Undefined when the conversation is gone; null when no sent entry holds the id (yet: on
    * Cluster the links are written before the entries).
    */
@@ -152,7 +153,7 @@ export class SentRecords {
     for (const compact of [true, false]) {
       for (const raw of entries) {
         if ((raw[0] === SENT_ENTRY_TAG) !== compact) continue;
-        const decoded = compact ? [decodeSentEntry(raw)] : (await this.timeline.decode(raw)).reverse();
+        const decoded = compact ? [decodeSentEntry(raw)] : (await this.timeline.decodePacked(raw)).reverse();
         for (const entry of decoded) {
           if (entry?.kind !== 'sms-status' || entry.status !== 'sent' || !entry.messageIds) continue;
           const part = entry.messageIds.findIndex((m) => m.trim().toLowerCase() === id);

@@ -128,6 +128,16 @@ export function sentEntry(timeline: readonly TimelineEntry[], smsId: string): Sm
   return smsStatuses(timeline, smsId).find((e) => e.status === 'sent');
 }
 
+/** The fields of an SMS's entry that say what was sent: its id, template, language, set and text. */
+export const SMS_TEXT_FIELDS = {
+  smsId: z.string(),
+  templateId: z.string(),
+  language: z.enum(['kk', 'ru']),
+  sha256: z.string(),
+  set: z.string(),
+  text: z.string(),
+};
+
 const at = z.number();
 const encoding = z.enum(['gsm7', 'ucs2']);
 const count = z.number().int().nonnegative();
@@ -155,12 +165,7 @@ export const TIMELINE_ENTRY: z.ZodType<TimelineEntry> = z.discriminatedUnion('ki
   z.object({
     at,
     kind: z.literal('sms'),
-    smsId: z.string(),
-    templateId: z.string(),
-    language: z.enum(['kk', 'ru']),
-    sha256: z.string(),
-    set: z.string(),
-    text: z.string(),
+    ...SMS_TEXT_FIELDS,
     parts: count,
     encoding,
     status: z.literal('queued'),

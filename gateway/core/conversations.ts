@@ -419,7 +419,7 @@ export class ConversationService {
     if ((batched || before.version < 0) && this.steps) return this.commitInTurn(plan, now, cause, this.steps);
     const { next, timeline, outbox, final } = plan;
     const ok = await this.deps.store
-      .commit(before.version, next, timeline, outbox, final)
+      .commit(before.version, next, timeline, outbox, final, before)
       .catch(async (err: unknown) => {
         await plan.giveBack();
         throw err;
@@ -458,6 +458,7 @@ export class ConversationService {
     const written = await steps
       .commit({
         expectedVersion: before.version,
+        before,
         next,
         timeline: plan.timeline,
         // The deadline the SMSC's acceptance started goes to the index in the same call.
@@ -527,6 +528,7 @@ export class ConversationService {
       .commitMany(
         plans.map(({ plan }) => ({
           expectedVersion: plan.before.version,
+          before: plan.before,
           next: plan.next,
           timeline: plan.timeline,
           outbox: plan.outbox,
@@ -642,6 +644,7 @@ export class ConversationService {
             wording: sms.wording,
             set: sms.set,
           },
+          consentSmsId: smsId,
         };
       }
       timeline.push({

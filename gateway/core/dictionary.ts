@@ -58,6 +58,15 @@ function shapes(services: ServiceRegistry): string[] {
     deadline: 1_800_000_000_000,
     offered: [bank],
   });
+  // The fields an invitation's step adds last, in the order it adds them.
+  const invited: Conversation = {
+    ...conv,
+    deadlineFrom: null,
+    deadlineOnSent: 'offer-one-bank',
+    invitationSmsId: '0.0',
+    consentSmsId: '0.0',
+    deadlineSms: '0.0',
+  };
   const stages = [...services.values()].flatMap((s) =>
     Object.keys(s.stages).map((st) => `"${s.id}","${st}"`),
   );
@@ -67,7 +76,7 @@ function shapes(services: ServiceRegistry): string[] {
     '{"at":1800000000000,"kind":"reply","text":"123#3#1","meaning":"","accepted":true}',
     '{"at":1800000000000,"kind":"sms-status","smsId":"0.0","status":"sent","messageIds":["0"],"encoding":"ucs2"}',
     '{"at":1800000000000,"kind":"transition","from":"invited","to":"invited","stage":"offer-one-bank","cause":"invitation"}',
-    JSON.stringify(conv),
+    JSON.stringify(invited),
   ];
 }
 

@@ -97,7 +97,7 @@ export async function resendSms(
       },
     ];
     if (next.deadline !== conv.deadline) outbox.push({ t: 'deadline', at: next.deadline });
-    if (!(await deps.store.commit(conv.version, next, entries, outbox, false))) continue;
+    if (!(await deps.store.commit(conv.version, next, entries, outbox, false, conv))) continue;
     const committed = { ...next, version: conv.version + 1 };
     await deps.worklists?.committed(conv, committed, entries, now);
     await deps.outbox

@@ -4,7 +4,7 @@
  * produce a 500: body-parser failures and zod errors are mapped here.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
 import { ERRORS, GatewayError, type ErrorCode } from '../../common/errors.js';
 import type { Logger } from '../log.js';
 import { requestIdOf, requestLog } from './request-id.js';
@@ -21,7 +21,26 @@ export function sendError(
 }
 
 export function zodDetails(err: ZodError): Array<{ path: string; message: string }> {
-  return err.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+  return err.issues
+    .flatMap(unionBranch)
+    .map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+}
+
+/**
+ * A field that takes one of several shapes (a bank, or its code) names what is wrong with the
+ * shape the client sent, not "Invalid input": the one branch whose faults lie inside the value.
+ */
+function unionBranch(issue: z.core.$ZodIssue): Array<Pick<z.core.$ZodIssue, 'path' | 'message'>> {
+  if (issue.code === 'invalid_union') {
+    const fitting = issue.errors.filter(
+      (branch) =>
+        !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')),
+    );
+    const [only] = fitting;
+    if (fitting.length === 1 && only !== undefined && only.length > 0)
+      return only.flatMap((i) => unionBranch({ ...i, path: [...issue.path, ...i.path] }));
+  }
+  return [issue];
 }
 
 export const notFound: RequestHandler = (req, res) => {

@@ -11,7 +11,7 @@ import { PERSON_ROLES } from '../../store/api-keys.js';
 import { AUDIT_ACTIONS } from '../../store/audit.js';
 import { CAMPAIGN_FIELDS } from '../../store/campaigns.js';
 import { VAR_TYPES } from '../../templates/var-types.js';
-import { DECISION_OUTCOMES, REJECTION_REASON_CODES } from '../../queues/decisions.js';
+import { DECISION_OUTCOMES, REJECTION_REASON_CODES, type RejectionReason } from '../../queues/decisions.js';
 import { OUTCOMES, type OutcomeName } from '../../queues/outcomes.js';
 
 /** Entries of one batch: 10 000 fit well under the 5 MB body limit and answer within seconds. */
@@ -68,24 +68,41 @@ export const batchEnvelopeSchema = z.object({ invitations: z.array(z.unknown()).
 export const batchSchema = z.object({ invitations: z.array(invitationSchema).min(1).max(MAX_BATCH) });
 
 export const eventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('account-opened'), conversationId: conversationIdSchema, bank }),
+  z.object({
+    type: z.literal('account-opened'),
+    conversationId: conversationIdSchema,
+    // The bank, or only its code: then one of the invitation's `integratedBanks` (events.ts).
+    bank: z.union([bank, z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be a bank or its code')]),
+  }),
   z
     .object({
       type: z.literal('decision'),
       conversationId: conversationIdSchema,
       outcome: z.enum(DECISION_OUTCOMES),
       params: z
-        .object({ reason: z.enum(REJECTION_REASON_CODES).optional() })
+        .object({
+          // CONTRACT.md: "a rejection names its reason in params.reason". A code is kept; any other
+          // text (one line, the names' rule) is the code `other`: the text stays in the deciding system.
+          reason: z
+            .union([
+              z.enum(REJECTION_REASON_CODES),
+              VAR_TYPES.text.schema.transform((): RejectionReason => 'other'),
+            ])
+            .optional(),
+        })
         .catchall(z.unknown())
         .optional()
-        .meta({ description: 'A rejection names its reason code in `reason` (docs/integration.md)' }),
+        .meta({
+          description:
+            'A rejection names its reason in `reason`: a code (docs/integration.md), else any text, recorded as `other`',
+        }),
     })
     .superRefine((v, ctx) => {
       if (v.outcome === 'rejected' && v.params?.reason === undefined)
         ctx.addIssue({
           code: 'custom',
           path: ['params', 'reason'],
-          message: `a rejection needs a reason: one of ${REJECTION_REASON_CODES.join(', ')}`,
+          message: `a rejection needs a reason: one of ${REJECTION_REASON_CODES.join(', ')}, or a line of text`,
         });
       if (v.outcome === 'assigned' && v.params?.reason !== undefined)
         ctx.addIssue({
@@ -253,6 +270,8 @@ export const eventResultSchema = z.object({
   conversationId: z.string(),
   state,
   result: z.enum(['applied', 'unchanged']),
+  /** A rejection's reason as recorded: its code, `other` for a reason given as text. */
+  reason: z.enum(REJECTION_REASON_CODES).optional(),
 });
 
 export const summarySchema = z.object({

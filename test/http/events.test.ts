@@ -92,6 +92,29 @@ describe('POST /v1/events, decisions', () => {
     },
   );
 
+  it('a rejection whose reason is text, not a code, is recorded as `other` and the answer says so', async () => {
+    const id = await consented('school-meals', 'dec-text');
+    const body = {
+      type: 'decision',
+      conversationId: id,
+      outcome: 'rejected',
+      params: { reason: 'доход семьи выше порога' },
+    };
+    const res = await send(body);
+    expect(res.status).toBe(200);
+    expect(eventResultSchema.parse(res.body)).toEqual({
+      conversationId: id,
+      state: 'rejected',
+      result: 'applied',
+      reason: 'other',
+    });
+    expect((await t.core.conversations.get(id))?.decision).toMatchObject({
+      outcome: 'rejected',
+      reason: 'other',
+    });
+    expect((await send(body)).body).toMatchObject({ result: 'unchanged', reason: 'other' });
+  });
+
   it('school-meals assigned closes the conversation without an SMS (002 prescribes none)', async () => {
     const id = await consented('school-meals', 'dec-2');
     const before = await smsTemplates(id);
@@ -116,8 +139,13 @@ describe('POST /v1/events, decisions', () => {
   it.each([
     ['a rejection without a reason', { outcome: 'rejected' }, 'params.reason'],
     [
-      'a rejection with an unknown reason',
-      { outcome: 'rejected', params: { reason: 'bored' } },
+      'a rejection whose reason is not one line of text',
+      { outcome: 'rejected', params: { reason: 'income\nabove the threshold' } },
+      'params.reason',
+    ],
+    [
+      'a rejection whose reason is not text',
+      { outcome: 'rejected', params: { reason: 42 } },
       'params.reason',
     ],
     ['an assignment with a reason', { outcome: 'assigned', params: { reason: 'other' } }, 'params.reason'],
@@ -131,6 +159,26 @@ describe('POST /v1/events, decisions', () => {
 });
 
 describe('POST /v1/events', () => {
+  it("account-opened may name the bank by its code: one of the invitation's integratedBanks; another code is a 400 naming bank", async () => {
+    const id = await awaitingAccount('ev-code');
+    const unknown = await send({ type: 'account-opened', conversationId: id, bank: 'NOPE' });
+    expect(unknown.status).toBe(400);
+    expect(errorSchema.parse(unknown.body).error.details).toEqual([
+      { path: 'bank', message: "is no code of the invitation's integratedBanks" },
+    ]);
+    const res = await send({ type: 'account-opened', conversationId: id, bank: HALYK.code });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'invited', result: 'applied' });
+    const offer = (await t.core.store.timeline(id)).filter((e) => e.kind === 'sms').at(-1);
+    expect(offer).toMatchObject({ templateId: 'home-schooling.offer-one-bank' });
+    expect(String((offer as { text?: unknown }).text)).toContain(HALYK.nameRu);
+    // The same fact again, given whole this time, changes nothing.
+    expect((await send({ type: 'account-opened', conversationId: id, bank: HALYK })).body).toMatchObject({
+      result: 'unchanged',
+    });
+    expect((await send({ type: 'account-opened', conversationId: 'nosuch', bank: 'HSBK' })).status).toBe(404);
+  });
+
   it('account-opened offers the new bank: 200 applied, then the same event again is unchanged', async () => {
     const id = await awaitingAccount('ev-1');
     const body = { type: 'account-opened', conversationId: id, bank: HALYK };

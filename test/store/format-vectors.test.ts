@@ -12,16 +12,23 @@ import { decodeReceiptEntry, encodeReceiptEntry } from '../../store/receipt-entr
 import { awaitedMember, readAwaitedMember, type AwaitedSms } from '../../store/awaited-receipts.js';
 import { decodeLink, linkField, linkValue } from '../../store/receipts.js';
 import { decodeSentEntry, encodeSentEntry } from '../../store/sent-entry.js';
+import {
+  consentSms,
+  decodeConsentSms,
+  encodeConsentSms,
+  type ConsentRecord,
+} from '../../store/consent-sms-entry.js';
 import { outboxJson, type OutboxEntry } from '../../store/outbox.js';
 import { parseSmsRecord, type SmsRecord } from '../../store/sms-record.js';
 import { TextCodec } from '../../store/text-codec.js';
 import { TimelineCodec } from '../../store/timeline-codec.js';
-import type { SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
+import type { SmsEntry, SmsStatusEntry, TimelineEntry } from '../../store/timeline-entry.js';
 import { redisClient, testPrefix } from '../support/redis.js';
 import { testStore } from '../support/store.js';
 
 interface Vectors {
   sentEntry: { entry: SmsStatusEntry; hex: string };
+  consentSms: { record: ConsentRecord; entry: SmsEntry; hex: string };
   receiptRun: {
     entry: SmsStatusEntry & { part: number };
     hex: string;
@@ -55,6 +62,12 @@ describe('the TypeScript codecs agree with docs/storage.md', () => {
   it('the sent entry', () => {
     expect(encodeSentEntry(V.sentEntry.entry)?.toString('hex')).toBe(V.sentEntry.hex);
     expect(decodeSentEntry(hex(V.sentEntry.hex))).toEqual(V.sentEntry.entry);
+  });
+
+  it('the SMS asking consent, by reference to its consent record', () => {
+    const { record, entry, hex: h } = V.consentSms;
+    expect(encodeConsentSms(entry, record)?.toString('hex')).toBe(h);
+    expect(consentSms(decodeConsentSms(hex(h))!, record)).toEqual(entry);
   });
 
   it('the receipt run', () => {
@@ -164,6 +177,17 @@ describe('the Lua scripts agree with docs/storage.md', () => {
     ]);
     const kept = (await redis.getBuffer(key))!;
     expect(splitConversation(kept).outcomes).toBe(splitConversation(hex(V.conversation.markedHex)).outcomes);
+  });
+
+  it('claim-n.lua walks past the SMS asking consent to its sent entry', async () => {
+    const keys = createKeys(testPrefix('vectors'));
+    const store = await testStore(redis, keys);
+    const key = keys.conversation('v3');
+    const entries = [framed(V.consentSms.hex), framed(V.sentEntry.hex)];
+    await redis.gwCommit(key, keys.outbox('v3'), -1, hex(V.conversation.docHex), 0, 2, ...entries);
+    expect(
+      await store.sms.claim([{ conversationId: 'v3', smsId: V.sentEntry.entry.smsId }], 'job', 60),
+    ).toEqual([{ state: 'sent', templateId: null, campaign: null }]);
   });
 
   it('sent-n.lua deletes the record only for an entry tagged as the sent entry', async () => {
