@@ -134,7 +134,9 @@ const apiKeysSchema = z
   });
 
 const envSchema = z.object({
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL (redis://host:6379)' })
+    .default('redis://127.0.0.1:6379'),
   REDIS_CLUSTER_NODES: z
     .string()
     .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port,host:port')

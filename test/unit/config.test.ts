@@ -75,6 +75,15 @@ describe('configuration', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it.each(['localhost:6379', 'http://127.0.0.1:6379', ''])(
+    'REDIS_URL=%s is named with the form it takes',
+    (url) => {
+      expect(configError({ ...base, REDIS_URL: url }).message).toBe(
+        'invalid configuration: REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379)',
+      );
+    },
+  );
+
   it('reports every bad variable at once', () => {
     const err = configError({ ...base, HTTP_PORT: '70000', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' });
     expect(err.message).toMatch(/HTTP_PORT/);
