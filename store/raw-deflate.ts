@@ -15,6 +15,14 @@
  */
 import { constants, DeflateRaw, deflateRawSync, InflateRaw, inflateRawSync } from 'node:zlib';
 
+/**
+ * zlib's compression level: 3, the most thorough of its fast levels. Stored documents are a few
+ * hundred bytes packed against a preset dictionary, where the default level's longer match search
+ * costs more CPU per document than the bytes it saves are worth (docs/performance.md). Any level
+ * inflates alike: the level is no part of the stored form.
+ */
+export const DEFLATE_LEVEL = 3;
+
 /** The part of a Node zlib stream `zlib.*Sync` uses: its native handle and the state it writes. */
 interface SyncHandle {
   writeSync(
@@ -106,10 +114,10 @@ export class RawDeflate {
   private readonly inflater: Kept;
 
   constructor(private readonly dictionary: Buffer) {
-    this.deflater = new Kept(() => new DeflateRaw({ dictionary }));
+    this.deflater = new Kept(() => new DeflateRaw({ dictionary, level: DEFLATE_LEVEL }));
     this.inflater = new Kept(() => new InflateRaw({ dictionary }));
     const probe = Buffer.concat([dictionary.subarray(-200), PROBE]);
-    const packed = deflateRawSync(probe, { dictionary });
+    const packed = deflateRawSync(probe, { dictionary, level: DEFLATE_LEVEL });
     // Run twice: the second run is what a reset stream writes.
     for (let run = 0; run < 2; run++) {
       const deflated = this.deflater.run(probe, 0);
@@ -123,7 +131,10 @@ export class RawDeflate {
   deflate(input: Buffer, prefix: Buffer): Buffer {
     const end = this.deflater.run(input, prefix.length);
     if (end === undefined)
-      return Buffer.concat([prefix, deflateRawSync(input, { dictionary: this.dictionary })]);
+      return Buffer.concat([
+        prefix,
+        deflateRawSync(input, { dictionary: this.dictionary, level: DEFLATE_LEVEL }),
+      ]);
     prefix.copy(output, 0);
     return Buffer.from(output.subarray(0, end));
   }

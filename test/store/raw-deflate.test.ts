@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { DeflateRaw, deflateRawSync, InflateRaw, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { RawDeflate } from '../../store/raw-deflate.js';
+import { DEFLATE_LEVEL, RawDeflate } from '../../store/raw-deflate.js';
 
 const DICTIONARY = Buffer.from(
   'Уважаемый(ая) гражданин(ка)! Вы имеете право на получение государственной услуги {"kind":"sms","text":""}',
 );
 const HEAD = Buffer.from([0x1f, 1, 2, 3, 4, 5, 6]);
+/** zlib's own call as the store packs: its dictionary, its level. */
+const ZLIB = { dictionary: DICTIONARY, level: DEFLATE_LEVEL };
 
 /** Documents of every size a store writes, in an order that reuses each stream many times. */
 const documents = [
@@ -23,7 +25,7 @@ describe('raw deflate with a kept stream per dictionary', () => {
     for (const round of [1, 2, 3]) {
       for (const doc of documents) {
         const input = Buffer.from(doc + round);
-        const expected = deflateRawSync(input, { dictionary: DICTIONARY });
+        const expected = deflateRawSync(input, ZLIB);
         expect(zlib.deflate(input, HEAD)).toEqual(Buffer.concat([HEAD, expected]));
       }
     }
@@ -35,6 +37,8 @@ describe('raw deflate with a kept stream per dictionary', () => {
       const input = Buffer.from(doc);
       const packed = zlib.deflate(input, HEAD).subarray(HEAD.length);
       expect(zlib.inflateText(packed)).toBe(doc);
+      expect(zlib.inflateText(deflateRawSync(input, ZLIB))).toBe(doc);
+      // Any level inflates alike: zlib's default one too.
       expect(zlib.inflateText(deflateRawSync(input, { dictionary: DICTIONARY }))).toBe(doc);
     }
   });
@@ -47,7 +51,7 @@ describe('raw deflate with a kept stream per dictionary', () => {
     expect(inflateRawSync(packed.subarray(HEAD.length), { dictionary: DICTIONARY }).toString()).toBe(doc);
     expect(zlib.inflateText(packed.subarray(HEAD.length))).toBe(doc);
     expect(zlib.deflate(Buffer.from(documents[1] as string), HEAD)).toEqual(
-      Buffer.concat([HEAD, deflateRawSync(Buffer.from(documents[1] as string), { dictionary: DICTIONARY })]),
+      Buffer.concat([HEAD, deflateRawSync(Buffer.from(documents[1] as string), ZLIB)]),
     );
   });
 
@@ -82,7 +86,7 @@ describe('raw deflate with a kept stream per dictionary', () => {
     expect(handles[1]).toBe(prototype);
     const writeSync = prototype.writeSync;
     const input = Buffer.from(documents[1] as string);
-    const expected = deflateRawSync(input, { dictionary: DICTIONARY });
+    const expected = deflateRawSync(input, ZLIB);
     // Garble only what is written into a kept stream's room (65 KiB and more), not zlib's own calls.
     prototype.writeSync = function (this: unknown, ...args: unknown[]) {
       writeSync.apply(this, args);
