@@ -345,7 +345,7 @@ function onReply(
         vars: {},
         ...ANSWER,
       });
-    } else {
+    } else if (draft.conv.state !== 'waiting') {
       // Answered, decided or undeliverable: nothing of this request waits for the citizen, and no
       // reply ends in silence (CONTRACT.md, "Replies that match no open conversation": the "no
       // open request, call 1414" SMS, at most once a day by the reply limits).

@@ -47,7 +47,8 @@ export function routeReply(
     return service ? serviceCodeOf(service, c) : null;
   };
   if (parsed.kind === 'coded' && parsed.serviceCode !== null) {
-    const matching = conversations.filter((c) => codeOf(c) === parsed.serviceCode);
+    // A request not sent yet (`waiting`) has asked nothing, its code included: the reply is not its.
+    const matching = conversations.filter((c) => c.state !== 'waiting' && codeOf(c) === parsed.serviceCode);
     const target = matching.find(isOpen) ?? matching[0];
     if (target) return { kind: 'conversation', conversation: target };
   }

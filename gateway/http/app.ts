@@ -88,7 +88,8 @@ const jsonBody: RequestHandler = (req, res, next) => {
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   if (hasBody && req.is('application/json') === false) {
-    const type = req.headers['content-type'] ?? 'none';
+    const sent = req.headers['content-type'] ?? '';
+    const type = sent === '' ? 'none' : sent;
     next(
       new GatewayError(
         'GW_VALIDATION_FAILED',

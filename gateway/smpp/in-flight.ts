@@ -39,10 +39,45 @@ interface Entry {
  */
 export const TIMEOUT_CHECK_MS = 50;
 
+/**
+ * First in, first out, O(1) at both ends: the window's waiters can be every part of every SMS of
+ * the jobs in flight (thousands), where `Array.prototype.shift` moves the rest each time.
+ */
+class Fifo<T> {
+  private items: Array<T | undefined> = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Every item, oldest first, leaving it empty. */
+  drain(): T[] {
+    const items = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return items;
+  }
+}
+
 /** Sequence number → pending request, plus a counting window (SMPP 3.4 §2.7.4 "windowing"). */
 export class InFlight {
   private readonly pending = new Map<number, Entry>();
-  private readonly waiters: SlotWaiter[] = [];
+  private readonly waiters = new Fifo<SlotWaiter>();
   private used = 0;
   private checker: NodeJS.Timeout | undefined;
 
@@ -121,7 +156,7 @@ export class InFlight {
   failAll(error: SmppError): void {
     const entries = [...this.pending.values()];
     this.pending.clear();
-    const waiters = this.waiters.splice(0);
+    const waiters = this.waiters.drain();
     this.used = 0;
     this.stopChecking();
     for (const entry of entries) entry.handler.failed(error);

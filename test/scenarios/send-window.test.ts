@@ -67,6 +67,29 @@ describe('the sending window', () => {
     expect(timeline.filter((e) => e.kind === 'transition').map((e) => e.to)).toEqual(['waiting', 'invited']);
   });
 
+  it("a reply with the code of an invitation still waiting for the window is not the invitation's: 'no open request' at once, and the invitation's own sent outcome later", async () => {
+    t.clock.set(almaty(2026, 11, 24, 22));
+    const phone = msisdn();
+    const conv = await offer(phone);
+    expect(conv.state).toBe('waiting');
+    await t.sim.injectReply({ from: phone, text: '123#3#1' });
+    const told = await t.sim.nextMessage(to(phone));
+    expect(told.text).toContain('По этому номеру нет открытых запросов');
+    await drained(t);
+    const waiting = await t.gateway.core.conversations.get(conv.id);
+    expect(waiting?.state).toBe('waiting');
+    expect(waiting?.invitationSmsId ?? null).toBeNull();
+    expect(await t.gateway.core.queues.outcomes.getJob(`${conv.id}.sent`)).toBeUndefined();
+
+    t.clock.set(almaty(2026, 11, 25, 9));
+    await t.gateway.sweeper.tick();
+    const invitation = await t.sim.nextMessage(to(phone));
+    expect(invitation.text).toContain('123 #3#1');
+    await stateReached(t, conv.id, 'invited');
+    const sent = await eventually(() => t.gateway.core.queues.outcomes.getJob(`${conv.id}.sent`), 'sent');
+    expect(sent.data).toMatchObject({ outcome: 'sent', state: 'invited' });
+  });
+
   it('the deadline SMS is held until the morning; an answer to the citizen goes at once at night', async () => {
     t.clock.set(almaty(2026, 11, 24, 11));
     const phone = msisdn();

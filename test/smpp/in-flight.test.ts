@@ -57,6 +57,23 @@ describe('requests in flight', () => {
     window.failAll(SmppError.local('CONNECTION_LOST', 'socket closed'));
   });
 
+  it('thousands of waiters are granted their slots in the order they asked', () => {
+    const window = new InFlight(1);
+    window.tryAcquire();
+    const granted: number[] = [];
+    const n = 5000;
+    for (let i = 0; i < n; i++) window.whenFree({ granted: () => granted.push(i), failed: () => undefined });
+    for (let i = 0; i < n / 2; i++) window.release();
+    // More asking meanwhile, behind the first.
+    for (let i = n; i < n + 10; i++)
+      window.whenFree({ granted: () => granted.push(i), failed: () => undefined });
+    for (let i = 0; i < n / 2 + 10; i++) window.release();
+    expect(granted).toEqual(Array.from({ length: n + 10 }, (_, i) => i));
+    expect(window.inUse).toBe(1);
+    window.release();
+    expect(window.inUse).toBe(0);
+  });
+
   it('a dropped link fails every pending request and window waiter at once', async () => {
     const window = new InFlight(1);
     window.tryAcquire();
