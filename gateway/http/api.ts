@@ -22,7 +22,7 @@ import { previewsRouter } from './previews.js';
 import { testRepliesRouter } from './test-replies.js';
 import type { Webhooks } from '../webhooks/delivery.js';
 import type { Logger } from '../log.js';
-import { auditRefusals } from './refusals.js';
+import { auditRefusals, registerAuditMetrics } from './refusals.js';
 import { redisGate } from './redis-gate.js';
 
 export interface ApiDeps {
@@ -61,6 +61,7 @@ export function api(deps: ApiDeps): ApiParts {
       auditRefusals({
         audit,
         now: core.now,
+        refused: registerAuditMetrics(deps.metrics, audit),
         ...(deps.log ? { log: deps.log } : {}),
         ...(deps.refusalFoldMs !== undefined ? { foldMs: deps.refusalFoldMs } : {}),
       }),

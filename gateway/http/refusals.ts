@@ -10,8 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AuditEntry, AuditLog } from '../../store/audit.js';
 import type { Logger } from '../log.js';
+import { SCRAPE_WAIT_MS, withinMs } from '../core/scrape.js';
 import { maybePrincipal } from './auth.js';
 
 /** Paths that reach personal data or the keys to it (not campaigns' counts, previews or `/v1/me`). */
@@ -27,6 +29,37 @@ export interface RefusalAuditOptions {
   readonly log?: Logger;
   /** One entry per caller and status at most this often (ms). */
   readonly foldMs?: number;
+  /** Every refused attempt, folded or not, by status (registerAuditMetrics). */
+  readonly refused?: Counter<'status'>;
+}
+
+/**
+ * The audit log's own figures: `gateway_audit_entries` (read from Redis when scraped: the same in every
+ * process; the last figure while Redis is down or slow) against `gateway_audit_entries_limit`, the most it
+ * keeps before the oldest are trimmed, and `gateway_audit_refusals_total{status}`, every refused attempt
+ * this process answered, folded into the log or not (a burst of 401s is someone guessing keys).
+ */
+export function registerAuditMetrics(registry: Registry, audit: AuditLog): Counter<'status'> {
+  new Gauge({
+    name: 'gateway_audit_entries',
+    help: 'Entries in the audit log (the oldest are trimmed beyond gateway_audit_entries_limit)',
+    registers: [registry],
+    async collect() {
+      const size = await withinMs(audit.size(), SCRAPE_WAIT_MS);
+      if (size !== undefined) this.set(size);
+    },
+  });
+  new Gauge({
+    name: 'gateway_audit_entries_limit',
+    help: 'The most entries the audit log keeps; ship them to an archive for longer retention',
+    registers: [registry],
+  }).set(audit.limit);
+  return new Counter({
+    name: 'gateway_audit_refusals_total',
+    help: 'Refused attempts (401, 403, 429) on paths reaching personal data, each one, folded in the audit log or not',
+    labelNames: ['status'],
+    registers: [registry],
+  });
 }
 
 /** The fingerprint of a presented key that was not known: enough to tell two unknown keys apart. */
@@ -58,6 +91,7 @@ export function auditRefusals(options: RefusalAuditOptions): RequestHandler {
     if (!PERSONAL.test(req.path)) return next();
     res.once('finish', () => {
       if (!REFUSED.has(res.statusCode)) return;
+      options.refused?.inc({ status: String(res.statusCode) });
       const principal = maybePrincipal(res);
       const address = req.socket.remoteAddress ?? '';
       const keyId = principal?.keyId ?? presentedKeyId(req.get('authorization'));

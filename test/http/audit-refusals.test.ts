@@ -149,6 +149,28 @@ describe('refused attempts are audited', () => {
   });
 });
 
+describe('the audit log is bounded and measured', () => {
+  it('/metrics shows its entries against the most it keeps, and every refused attempt by status', async () => {
+    const app = await createTestApp({ refusalFoldMs: 60_000 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await request(app.app).get('/v1/audit').set('Authorization', bearer('agent'))).status).toBe(
+          403,
+        );
+      }
+      // Folded into one entry, counted three times.
+      await waitForEntry({ action: 'refused', status: 403, role: 'agent', count: 1 }, app.app);
+      const stored = (await audited(app.app)).length;
+      const text = (await request(app.app).get('/metrics')).text;
+      expect(text).toMatch(/^gateway_audit_refusals_total\{status="403"\} 3$/m);
+      expect(text).toMatch(new RegExp(`^gateway_audit_entries ${stored}$`, 'm'));
+      expect(text).toMatch(/^gateway_audit_entries_limit 1000000$/m);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('the reason for an unmasking', () => {
   const unmask = (reason: string) =>
     request(t.app)
