@@ -110,6 +110,21 @@ export const ERRORS = {
     title: 'The request body is larger than the API accepts.',
     fix: 'Split the batch into smaller requests.',
   },
+  GW_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'The request headers are larger than the API reads (16 KB in all).',
+    fix: 'Send the key and the JSON body only; no large cookies or custom headers.',
+  },
+  GW_MALFORMED_REQUEST: {
+    status: 400,
+    title: 'The request is not HTTP/1.1 the API can read (its head could not be parsed).',
+    fix: 'Send a well-formed HTTP/1.1 request; check the client or proxy in front of the gateway.',
+  },
+  GW_REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'The request did not arrive whole in time (headers within seconds, the body within 15 s).',
+    fix: 'Send the request again over a faster link, or split a large batch.',
+  },
   GW_RATE_LIMITED: {
     status: 429,
     title: 'Too many requests from this key.',

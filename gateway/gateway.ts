@@ -181,7 +181,13 @@ async function openProcess(
         'METRICS_HOST/METRICS_PORT',
       )
     : undefined;
-  const http = await listenEarly(starting, config.http.host, config.http.port, 'HTTP_HOST/HTTP_PORT');
+  const http = await listenEarly(
+    starting,
+    config.http.host,
+    config.http.port,
+    'HTTP_HOST/HTTP_PORT',
+    metrics,
+  );
   options.onListening?.(urlOf(config, http));
   try {
     const core = await createCore({

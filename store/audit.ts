@@ -82,6 +82,16 @@ export class AuditLog {
       .exec();
   }
 
+  /** How many entries are kept now (at most `keep`). */
+  size(): Promise<number> {
+    return this.redis.llen(this.key);
+  }
+
+  /** The most entries kept. */
+  get limit(): number {
+    return this.keep;
+  }
+
   /** The newest entries first. */
   async recent(limit: number, offset = 0): Promise<AuditEntry[]> {
     const raw = await this.redis.lrange(this.key, offset, offset + limit - 1);

@@ -22,7 +22,7 @@ import { previewsRouter } from './previews.js';
 import { testRepliesRouter } from './test-replies.js';
 import type { Webhooks } from '../webhooks/delivery.js';
 import type { Logger } from '../log.js';
-import { auditRefusals } from './refusals.js';
+import { auditRefusals, registerAuditMetrics } from './refusals.js';
 import { redisGate } from './redis-gate.js';
 
 export interface ApiDeps {
@@ -38,6 +38,8 @@ export interface ApiDeps {
   readonly now?: () => number;
   /** Where a refused attempt that could not be audited is reported. */
   readonly log?: Logger;
+  /** Refusals of one caller and status within this many ms are folded into one audit entry (10 s). */
+  readonly refusalFoldMs?: number;
 }
 
 export interface ApiParts {
@@ -56,7 +58,13 @@ export function api(deps: ApiDeps): ApiParts {
       // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
       redisGate({ connected: () => core.store.connected() }),
       // Before authentication, so that a 401 is seen too.
-      auditRefusals({ audit, now: core.now, ...(deps.log ? { log: deps.log } : {}) }),
+      auditRefusals({
+        audit,
+        now: core.now,
+        refused: registerAuditMetrics(deps.metrics, audit),
+        ...(deps.log ? { log: deps.log } : {}),
+        ...(deps.refusalFoldMs !== undefined ? { foldMs: deps.refusalFoldMs } : {}),
+      }),
       authenticate(createAuthenticator(deps.apiKeys, people)),
     ],
     routers: [

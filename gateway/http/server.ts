@@ -4,9 +4,13 @@
  * and caps on open connections per client address and in total. A connection over a cap is closed at once,
  * before anything of it is read, so one address cannot take the file descriptors `/healthz` and `/readyz`
  * need. The total stays well under the usual 1,024 open files, leaving room for Redis and the binds.
+ * A request Node refuses before the API sees it (headers over 16 KB, a head that is not HTTP, a timeout)
+ * gets the API's JSON error and an `X-Request-Id` like any other answer.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { ERRORS, type ErrorCode } from '../../common/errors.js';
 
 export interface ServerLimits {
   /** Time to receive a request's headers (ms). */
@@ -29,10 +33,37 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   total: 512,
 };
 
-/** Counts of the connections refused by each cap, for the metrics. */
+/** Counts of the connections refused by each cap, and of the requests refused before the API, for the metrics. */
 export interface ConnectionRefusals {
   perAddress: number;
   total: number;
+  unreadable: number;
+}
+
+/** The catalogue code of a request Node's parser or timers refused, by Node's error code. */
+function clientErrorCode(code: string | undefined): ErrorCode {
+  if (code === 'HPE_HEADER_OVERFLOW') return 'GW_HEADERS_TOO_LARGE';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'GW_REQUEST_TIMEOUT';
+  return 'GW_MALFORMED_REQUEST';
+}
+
+/** The API's JSON error for a request refused before the API saw it; the connection closes after it. */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const code = clientErrorCode(err.code);
+  const { status, title } = ERRORS[code];
+  const body = JSON.stringify({ error: { code, message: title } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${randomUUID()}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 export interface LimitedServer {
@@ -56,7 +87,11 @@ export function createLimitedServer(
     app,
   );
   const byAddress = new Map<string, number>();
-  const refused: ConnectionRefusals = { perAddress: 0, total: 0 };
+  const refused: ConnectionRefusals = { perAddress: 0, total: 0, unreadable: 0 };
+  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    refused.unreadable++;
+    answerClientError(err, socket);
+  });
   let open = 0;
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';

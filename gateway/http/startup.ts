@@ -6,11 +6,11 @@
  */
 import type { RequestListener, Server } from 'node:http';
 import express, { type Express } from 'express';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import { buildApp, metricsHandler, sendError, type HealthProbe } from './app.js';
 import { notFound } from './errors.js';
-import { listenLimited } from './server.js';
+import { listenLimited, type ConnectionRefusals } from './server.js';
 import { GatewayError } from '../../common/errors.js';
 
 export interface EarlyServer {
@@ -51,20 +51,21 @@ export function metricsApp(registry: Registry): Express {
   return app;
 }
 
-/** Listen at once, with the server's limits (server.ts); `serve` hands the server to the full app. */
 /**
+ * Listen at once, with the server's limits (server.ts); `serve` hands the server to the full app.
  * `variables`: the settings host and port come from (`HTTP_HOST/HTTP_PORT`): an address that cannot
  * be listened on (in use, not this machine's, a privileged port) is bad configuration, one line
- * naming them (GW_CONFIG_INVALID).
+ * naming them (GW_CONFIG_INVALID). `metrics`: where the server's refusals are counted.
  */
 export async function listenEarly(
   app: Express,
   host: string,
   port: number,
   variables: string,
+  metrics?: Registry,
 ): Promise<EarlyServer> {
   let current: RequestListener = app;
-  const { server } = await listenLimited((req, res) => current(req, res), host, port).catch(
+  const { server, refused } = await listenLimited((req, res) => current(req, res), host, port).catch(
     (err: NodeJS.ErrnoException) => {
       throw new GatewayError(
         'GW_CONFIG_INVALID',
@@ -74,6 +75,7 @@ export async function listenEarly(
       );
     },
   );
+  if (metrics) refusalsMetric(metrics, refused);
   return {
     server,
     serve(next) {
@@ -85,4 +87,20 @@ export async function listenEarly(
         server.closeAllConnections();
       }),
   };
+}
+
+/** The connections and requests the server refused before the API saw them, by reason. */
+function refusalsMetric(registry: Registry, refused: Readonly<ConnectionRefusals>): void {
+  new Counter({
+    name: 'gateway_http_refused_total',
+    help: 'connections closed over a cap (per-address, total) and requests refused before the API (unreadable: headers too large, not HTTP, too slow)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: 'per-address' }, refused.perAddress);
+      this.inc({ reason: 'total' }, refused.total);
+      this.inc({ reason: 'unreadable' }, refused.unreadable);
+    },
+  });
 }

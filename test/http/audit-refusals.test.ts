@@ -68,7 +68,7 @@ describe('refused attempts are audited', () => {
   });
 
   it('a key over its lookup rate (429) is recorded, and a flood of refusals is folded into counts', async () => {
-    const limited = await createTestApp({ lookupLimit: { burst: 2, perSecond: 0.001 } });
+    const limited = await createTestApp({ lookupLimit: { burst: 2, perSecond: 0.001 }, refusalFoldMs: 300 });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) {
@@ -78,13 +78,63 @@ describe('refused attempts are audited', () => {
         statuses.push(res.status);
       }
       expect(statuses.filter((s) => s === 429)).toHaveLength(10);
-      await waitForEntry({ action: 'refused', status: 429, role: 'supervisor', count: 1 }, limited.app);
-      // One entry for the window, not one per attempt: the other nine are counted in the next one.
+      // One entry when the window opens, one when it closes counting the other nine: all ten recorded,
+      // though no attempt followed the window.
+      await waitForEntry({ action: 'refused', status: 429, role: 'supervisor', count: 9 }, limited.app);
       const refused = (await audited(limited.app)).filter((e) => e.action === 'refused');
-      expect(refused).toHaveLength(1);
+      expect(refused.map((e) => e.count)).toEqual([9, 1]);
       expect(refused[0]).not.toHaveProperty('msisdn');
+      expect(refused[0]?.path).toBe('/v1/conversations');
     } finally {
       await limited.close();
+    }
+  });
+
+  it.each([
+    ['an agent reading the outboxes set aside', 'get', '/v1/outboxes/dead', 'agent', 403],
+    ["an agent reading a webhook's dead letters", 'get', '/v1/webhooks/esobes/dead-letters', 'agent', 403],
+    ['an agent starting an invitation', 'post', '/v1/invitations', 'agent', 403],
+    [
+      'a supervisor reading an invitation',
+      'get',
+      '/v1/invitations/home-schooling/audit-refusals',
+      'supervisor',
+      403,
+    ],
+    ['a system sending an event', 'post', '/v1/events', 'agent', 403],
+    ['a system reading a worklist', 'get', '/v1/worklists/undelivered', 'system', 403],
+  ] as const)('%s (refused) is recorded', async (_what, method, path, role, status) => {
+    const app = await createTestApp();
+    try {
+      const res = await request(app.app)[method](path).set('Authorization', bearer(role)).send({});
+      expect(res.status).toBe(status);
+      await waitForEntry({ action: 'refused', status, role, path }, app.app);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("a revoked person's key (401) on a worklist is recorded", async () => {
+    const fresh = await createTestApp();
+    try {
+      const created = await request(fresh.app)
+        .post('/v1/keys')
+        .set('Authorization', bearer('supervisor'))
+        .send({ person: 'g.revoked', role: 'agent' });
+      expect(created.status).toBe(201);
+      const { id: keyId, key } = created.body as { id: string; key: string };
+      const revoked = await request(fresh.app)
+        .post(`/v1/keys/${keyId}/revoke`)
+        .set('Authorization', bearer('supervisor'))
+        .send({ reason: 'left the call centre' });
+      expect(revoked.status).toBe(200);
+      const res = await request(fresh.app)
+        .get('/v1/worklists/undelivered')
+        .set('Authorization', `Bearer ${key}`);
+      expect(res.status).toBe(401);
+      await waitForEntry({ action: 'refused', status: 401, path: '/v1/worklists/undelivered' }, fresh.app);
+    } finally {
+      await fresh.close();
     }
   });
 
@@ -96,6 +146,28 @@ describe('refused attempts are audited', () => {
     ).toBe(403);
     await waitForEntry({ action: 'refused', status: 403, role: 'system' });
     expect((await audited()).length).toBe(before + 1);
+  });
+});
+
+describe('the audit log is bounded and measured', () => {
+  it('/metrics shows its entries against the most it keeps, and every refused attempt by status', async () => {
+    const app = await createTestApp({ refusalFoldMs: 60_000 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await request(app.app).get('/v1/audit').set('Authorization', bearer('agent'))).status).toBe(
+          403,
+        );
+      }
+      // Folded into one entry, counted three times.
+      await waitForEntry({ action: 'refused', status: 403, role: 'agent', count: 1 }, app.app);
+      const stored = (await audited(app.app)).length;
+      const text = (await request(app.app).get('/metrics')).text;
+      expect(text).toMatch(/^gateway_audit_refusals_total\{status="403"\} 3$/m);
+      expect(text).toMatch(new RegExp(`^gateway_audit_entries ${stored}$`, 'm'));
+      expect(text).toMatch(/^gateway_audit_entries_limit 1000000$/m);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -102,6 +102,40 @@ describe('work only after authentication', () => {
   });
 });
 
+describe('requests Node refuses before the API', () => {
+  /** The status, headers and JSON body of what the server wrote before it closed the connection. */
+  async function refusal(
+    raw: Raw,
+  ): Promise<{ status: number; head: string; body: { error: { code: string } } }> {
+    await raw.closed();
+    const [head = '', body = ''] = raw.text().split('\r\n\r\n');
+    return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head, body: JSON.parse(body) };
+  }
+
+  it.each([
+    [
+      'headers over 16 KB',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'GW_HEADERS_TOO_LARGE',
+    ],
+    ['a head that is not HTTP', 'HELLO THERE\r\n\r\n', 400, 'GW_MALFORMED_REQUEST'],
+  ])(
+    "%s get the API's JSON error with a request id, and are counted",
+    async (_label, request, status, code) => {
+      const before = limited.refused.unreadable;
+      const raw = await open();
+      raw.socket.write(request);
+      const answer = await refusal(raw);
+      expect(answer.status).toBe(status);
+      expect(answer.body.error.code).toBe(code);
+      expect(answer.head).toMatch(/\r\nContent-Type: application\/json/i);
+      expect(answer.head).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/i);
+      expect(limited.refused.unreadable).toBe(before + 1);
+    },
+  );
+});
+
 describe('slow clients', () => {
   it('a client that never finishes its headers is cut off after the headers timeout', async () => {
     const raw = await open();
@@ -115,7 +149,7 @@ describe('slow clients', () => {
     raw.socket.write(headAnnouncing('POST', '/v1/events', KEYS.system));
     raw.socket.write('{"type":');
     await raw.closed();
-    expect(raw.text()).toMatch(/^(HTTP\/1\.1 408|$)/);
+    expect(raw.text()).toMatch(/^(HTTP\/1\.1 408 [^]*"GW_REQUEST_TIMEOUT"|$)/);
   });
 });
 

@@ -26,7 +26,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: { lookupLimit?: RateLimit } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { lookupLimit?: RateLimit; refusalFoldMs?: number } = {},
+): Promise<TestApp> {
   const core = await createTestCore();
   const metrics = new Registry();
   const parts = api({
@@ -34,6 +36,7 @@ export async function createTestApp(options: { lookupLimit?: RateLimit } = {}): 
     apiKeys: Object.entries(KEYS).map(([role, key]) => ({ role: role as keyof typeof KEYS, key })),
     metrics,
     ...(options.lookupLimit ? { lookupLimit: options.lookupLimit } : {}),
+    ...(options.refusalFoldMs !== undefined ? { refusalFoldMs: options.refusalFoldMs } : {}),
   });
   const app = buildApp({ log: pino({ level: 'silent' }), metrics, probes: [], ...parts });
   return { app, core, metrics, close: () => core.close() };

@@ -59,6 +59,12 @@ afterAll(async () => {
   await t?.stop();
 });
 
+describe('the metrics beside the dashboard', () => {
+  it('count the HTTP server refusals (docs/operations.md)', () => {
+    expect(names).toContain('gateway_http_refused_total');
+  });
+});
+
 describe('the Grafana dashboard', () => {
   it('covers binds, throughput, receipts, replies, deadlines, queues and campaigns', () => {
     const all = queries.map((q) => q.expr).join('\n');
