@@ -61,6 +61,31 @@ describe('maskText', () => {
     );
   });
 
+  it('in a text a citizen typed, masks only whole words and numbers, and leaves no five digits outside a code', () => {
+    fc.assert(
+      fc.property(text, names, (t, ns) => {
+        const pieces = maskPieces(t, ns, true, { keep: [] });
+        expect(pieces.map((p) => p.original).join('')).toBe(t);
+        let at = 0;
+        for (const p of pieces) {
+          if (p.masked === undefined) expect(p.shown).toBe(p.original);
+          const whole = p.masked === 'name' ? isLetter : p.masked === 'number' ? isDigit : undefined;
+          if (whole) {
+            expect(whole(t[at - 1])).toBe(false);
+            expect(whole(t[at + p.original.length])).toBe(false);
+          }
+          at += p.original.length;
+        }
+        // Five digits in a row survive only beside a `#` (a reply code such as 12345#3#1).
+        const shown = pieces.map((p) => p.shown).join('');
+        for (const m of shown.matchAll(/(?<!\d)\d{5,}(?!\d)/g)) {
+          expect(shown[m.index - 1] === '#' || shown[m.index + m[0].length] === '#').toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('shows no bidi or zero-width control, masked or not', () => {
     fc.assert(
       fc.property(text, names, fc.boolean(), (t, ns, personal) => {
