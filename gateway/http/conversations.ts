@@ -5,6 +5,7 @@
  * lookup is recorded before the answer leaves: no data without its record.
  */
 import { Router, type RequestHandler, type Response } from 'express';
+import { maskText } from '../../common/mask-text.js';
 import { maskMsisdn } from '../../common/msisdn.js';
 import type { Conversation } from '../../dialogue/conversation.js';
 import type { AuditAction, AuditLog } from '../../store/audit.js';
@@ -62,7 +63,8 @@ function viewOne(core: Core, record: Recorder): RequestHandler {
     const found = id.success ? await core.conversations.get(id.data) : null;
     const conv = found && maySee(res, found) ? found : null;
     await record(res, unmask ? 'unmask' : 'view', {
-      conversationId: rawId,
+      // What was typed for an id that names no conversation may be a phone number or an IIN.
+      conversationId: conv ? conv.id : maskText(rawId, []),
       ...(conv ? { msisdn: maskMsisdn(conv.msisdn) } : {}),
       ...(unmask ? { reason: query.reason } : {}),
     });

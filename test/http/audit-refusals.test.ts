@@ -149,6 +149,29 @@ describe('refused attempts are audited', () => {
   });
 });
 
+describe('the audit log holds no full number', () => {
+  it('a phone number or an IIN typed where an id goes is recorded masked', async () => {
+    for (const typed of ['77014445500', '900101300123']) {
+      const res = await request(t.app)
+        .get(`/v1/conversations/${typed}`)
+        .set('Authorization', bearer('agent'));
+      expect(res.status).toBe(404);
+    }
+    await waitForEntry({ action: 'view', role: 'agent', conversationId: '*******5500' });
+    await waitForEntry({ action: 'view', role: 'agent', conversationId: '********0123' });
+    const all = JSON.stringify(await audited());
+    expect(all).not.toContain('77014445500');
+    expect(all).not.toContain('900101300123');
+  });
+
+  it('a conversation looked up by its id is recorded by its id', async () => {
+    expect(
+      (await request(t.app).get(`/v1/conversations/${id}`).set('Authorization', bearer('agent'))).status,
+    ).toBe(200);
+    await waitForEntry({ action: 'view', role: 'agent', conversationId: id, msisdn: '7701***5500' });
+  });
+});
+
 describe('the audit log is bounded and measured', () => {
   it('/metrics shows its entries against the most it keeps, and every refused attempt by status', async () => {
     const app = await createTestApp({ refusalFoldMs: 60_000 });
