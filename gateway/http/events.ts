@@ -63,13 +63,16 @@ export function eventsRouter(core: Core): Router {
         return sendError(res, 'GW_NOT_FOUND', `no conversation ${event.conversationId}`);
       case 'rejected':
         return sendError(res, 'GW_CONFLICT', result.reason, { state: result.conversation.state });
-      default:
+      default: {
+        // The reason recorded: a repeated decision (`unchanged`) leaves the first one's.
+        const reason = event.type === 'decision' ? result.conversation.decision?.reason : undefined;
         res.json({
           conversationId: result.conversation.id,
           state: result.conversation.state,
           result: result.status,
-          ...(event.type === 'decision' && event.params?.reason ? { reason: event.params.reason } : {}),
+          ...(reason ? { reason } : {}),
         });
+      }
     }
   });
   return router;

@@ -49,7 +49,10 @@ function clientErrorCode(code: string | undefined): ErrorCode {
 
 /** The API's JSON error for a request refused before the API saw it; the connection closes after it. */
 function answerClientError(err: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable || err.code === 'ECONNRESET') {
+  // An answer already started on this connection (a request before this one, kept alive) would be
+  // corrupted by another written into it: the connection is only closed, as Node itself does.
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || err.code === 'ECONNRESET' || answering?.headersSent === true) {
     socket.destroy();
     return;
   }

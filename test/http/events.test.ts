@@ -115,6 +115,21 @@ describe('POST /v1/events, decisions', () => {
     expect((await send(body)).body).toMatchObject({ result: 'unchanged', reason: 'other' });
   });
 
+  it('a repeated rejection naming another reason answers the reason recorded first', async () => {
+    const id = await consented('school-meals', 'dec-again');
+    const first = {
+      type: 'decision',
+      conversationId: id,
+      outcome: 'rejected',
+      params: { reason: 'доход выше' },
+    };
+    expect((await send(first)).body).toMatchObject({ result: 'applied', reason: 'other' });
+    const again = await send({ ...first, params: { reason: 'not-eligible' } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ result: 'unchanged', reason: 'other' });
+    expect((await t.core.conversations.get(id))?.decision).toMatchObject({ reason: 'other' });
+  });
+
   it('school-meals assigned closes the conversation without an SMS (002 prescribes none)', async () => {
     const id = await consented('school-meals', 'dec-2');
     const before = await smsTemplates(id);
