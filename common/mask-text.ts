@@ -1,9 +1,11 @@
 /**
  * What an agent sees of a free text (a citizen's reply, an SMS with a name in it): the names of the
  * conversation masked as whole words, numbers that may be a phone number or an IIN masked, and invisible
- * controls (bidi overrides, zero-width characters) shown as visible marks. Nothing else changes: the text
- * is cut into pieces, and only the pieces that are a masked word, a masked number or a control differ
- * from what the citizen wrote (test/unit/mask-text.property.test.ts).
+ * controls (bidi overrides, zero-width characters) shown as visible marks. In what a citizen typed, also
+ * the names and shorter numbers the conversation does not know (an ID card's number, a landline, a date
+ * of birth, "меня зовут Данияр Ахметов"): see `TypedBy`. Nothing else changes: the text is cut into
+ * pieces, and only the pieces that are a masked word, a masked number or a control differ from what the
+ * citizen wrote (test/unit/mask-text.property.test.ts).
  */
 
 export interface Piece {
@@ -34,6 +36,31 @@ const WORD = /[\p{L}\p{M}]+/gu;
  * `8(701)1234567`, an IIN `900101300123`), whole (no digit either side), also when glued to a word.
  */
 const LONG_NUMBER = /(?<!\d)\+?\d(?:[ \-().]{0,2}\d){9,}(?!\d)/gu;
+/**
+ * Five to nine digits, with the same separators (an ID card's 9, a landline's 5-7, `01.02.1990`), not
+ * part of a reply code: no `#` either side (`12345#3#1` stays as typed).
+ */
+const SHORT_NUMBER = /(?<![\d#])\d(?:[ \-().]{0,2}\d){4,8}(?![\d#])/gu;
+/** A capitalised word: an upper-case letter, then letters with at least one lower-case (not `ИИН`, `SMS`). */
+const CAPITALISED = /^\p{Lu}[\p{L}\p{M}]*\p{Ll}[\p{L}\p{M}]*$/u;
+/** Capitalised out of courtesy, not names: you and yours in Russian and Kazakh. */
+const COURTESY = new Set(
+  (
+    'вы вас вам вами ваш ваша ваше ваши вашего вашей вашему вашим вашими вашу вашем вашей ' +
+    'сіз сізге сізді сіздің сізден сізбен сізде сіздер сіздерге сіздерді сіздердің'
+  ).split(' '),
+);
+
+/**
+ * A text typed by a citizen. Beyond the conversation's names, a capitalised word is taken for a name
+ * (`Д***`) where it does not open a sentence, or next to another capitalised word ("Данияр Ахметов, 3#1");
+ * the words of `keep` (the banks the SMS offered) and courtesy capitals (Вы, Сіз) are not. A name typed
+ * in lower case, or a single one opening a sentence, cannot be told from other words and stays.
+ */
+export interface TypedBy {
+  readonly keep: readonly string[];
+}
+
 /** Invisible or reordering characters: controls but line breaks and tabs, format characters, separators. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\p{Cf}\p{Zl}\p{Zp}\u0000-\u0008\u000b-\u001f\u007f-\u009f]/gu;
@@ -47,6 +74,18 @@ export function nameWords(names: readonly string[]): Set<string> {
     }
   }
   return out;
+}
+
+/** Whether the word at `index` opens the text or a sentence (after `.`, `!`, `?` or a line break). */
+function opensSentence(text: string, index: number): boolean {
+  let i = index - 1;
+  while (i >= 0 && /[\s"«'(]/u.test(text[i] ?? '')) i--;
+  return i < 0 || /[.!?\n]/u.test(text[i] ?? '');
+}
+
+function isTypedCapital(word: string, keep: ReadonlySet<string>): boolean {
+  const lower = word.toLowerCase();
+  return CAPITALISED.test(word) && !COURTESY.has(lower) && !keep.has(lower);
 }
 
 /** `А***` (+ the ending) when `word` is a name, or a name with a case ending; else undefined. */
@@ -64,13 +103,13 @@ function maskWord(word: string, names: ReadonlySet<string>): string | undefined 
   return undefined;
 }
 
-/** Every digit but the last four becomes `*`; separators stay. */
-function maskNumber(value: string): string {
-  let keep = 4;
+/** Every digit but the last `keep` becomes `*`; separators stay. */
+function maskNumber(value: string, keep = 4): string {
+  let left = keep;
   const chars = Array.from(value);
   for (let i = chars.length - 1; i >= 0; i--) {
     if (/\d/.test(chars[i] ?? '')) {
-      if (keep > 0) keep--;
+      if (left > 0) left--;
       else chars[i] = '*';
     }
   }
@@ -91,7 +130,12 @@ interface Span {
  * The text as pieces. `names` are masked only when `maskPersonal`; controls are always shown as marks (an
  * override would reorder what the agent reads).
  */
-export function maskPieces(text: string, names: readonly string[], maskPersonal: boolean): Piece[] {
+export function maskPieces(
+  text: string,
+  names: readonly string[],
+  maskPersonal: boolean,
+  typed?: TypedBy,
+): Piece[] {
   const spans: Span[] = [];
   for (const m of text.matchAll(CONTROL)) {
     spans.push({ start: m.index, end: m.index + m[0].length, shown: controlMark(m[0]), masked: 'control' });
@@ -101,12 +145,30 @@ export function maskPieces(text: string, names: readonly string[], maskPersonal:
       spans.push({ start: m.index, end: m.index + m[0].length, shown: maskNumber(m[0]), masked: 'number' });
     }
     const words = nameWords(names);
-    if (words.size > 0) {
-      for (const m of text.matchAll(WORD)) {
-        const shown = maskWord(m[0], words);
+    if (words.size > 0 || typed) {
+      const all = [...text.matchAll(WORD)];
+      const keep = typed ? nameWords(typed.keep) : new Set<string>();
+      const capital = all.map((m) => typed !== undefined && isTypedCapital(m[0], keep));
+      const opens = all.map((m) => typed !== undefined && opensSentence(text, m.index));
+      all.forEach((m, i) => {
+        // Next to another capitalised word of the same sentence: a first name and a surname.
+        const paired =
+          (capital[i - 1] === true && !opens[i]) || (capital[i + 1] === true && opens[i + 1] === false);
+        const typedName = capital[i] === true && (opens[i] === false || paired);
+        const shown = maskWord(m[0], words) ?? (typedName ? `${Array.from(m[0])[0] ?? ''}***` : undefined);
         if (shown !== undefined) {
           spans.push({ start: m.index, end: m.index + m[0].length, shown, masked: 'name' });
         }
+      });
+    }
+    if (typed) {
+      for (const m of text.matchAll(SHORT_NUMBER)) {
+        spans.push({
+          start: m.index,
+          end: m.index + m[0].length,
+          shown: maskNumber(m[0], 2),
+          masked: 'number',
+        });
       }
     }
   }
@@ -126,8 +188,13 @@ export function maskPieces(text: string, names: readonly string[], maskPersonal:
 }
 
 /** The text as an agent sees it (see maskPieces). */
-export function maskText(text: string, names: readonly string[], maskPersonal = true): string {
-  return maskPieces(text, names, maskPersonal)
+export function maskText(
+  text: string,
+  names: readonly string[],
+  maskPersonal = true,
+  typed?: TypedBy,
+): string {
+  return maskPieces(text, names, maskPersonal, typed)
     .map((p) => p.shown)
     .join('');
 }

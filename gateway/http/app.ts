@@ -44,7 +44,9 @@ export const MAX_JSON_DEPTH = 32;
  * objects), or nests arrays and objects deeper than MAX_JSON_DEPTH (strings skipped).
  */
 function checkDepth(buf: Buffer): void {
-  const first = buf.toString('latin1', 0, Math.min(buf.length, 64)).trimStart()[0];
+  // A UTF-8 byte order mark is skipped, as body-parser does when it decodes the body.
+  const start = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  const first = buf.toString('latin1', start, Math.min(buf.length, start + 64)).trimStart()[0];
   if (first !== undefined && first !== '{' && first !== '[') {
     throw Object.assign(new Error('the body must be a JSON object'), {
       status: 400,

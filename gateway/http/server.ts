@@ -49,7 +49,10 @@ function clientErrorCode(code: string | undefined): ErrorCode {
 
 /** The API's JSON error for a request refused before the API saw it; the connection closes after it. */
 function answerClientError(err: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable || err.code === 'ECONNRESET') {
+  // An answer already started on this connection (a request before this one, kept alive) would be
+  // corrupted by another written into it: the connection is only closed, as Node itself does.
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || err.code === 'ECONNRESET' || answering?.headersSent === true) {
     socket.destroy();
     return;
   }
@@ -89,7 +92,8 @@ export function createLimitedServer(
   const byAddress = new Map<string, number>();
   const refused: ConnectionRefusals = { perAddress: 0, total: 0, unreadable: 0 };
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-    refused.unreadable++;
+    // A client hanging up (ECONNRESET) is no request refused.
+    if (err.code !== 'ECONNRESET') refused.unreadable++;
     answerClientError(err, socket);
   });
   let open = 0;

@@ -43,6 +43,19 @@ function smsSetView(conv: Conversation, entry: SmsEntry, ctx: ViewContext) {
 const LANGS: readonly Language[] = ['kk', 'ru'];
 
 /** Params holding a person's name (fullName, parentFullName, childFullName): masked for agents. */
+/** The banks' names an SMS of the conversation offered: a citizen may type them back, and they are no one's name. */
+function bankNames(conv: Conversation): string[] {
+  return Object.values(conv.params)
+    .filter(Array.isArray)
+    .flatMap((list: unknown[]) => list)
+    .flatMap((bank) =>
+      typeof bank === 'object' && bank !== null
+        ? [(bank as Record<string, unknown>).nameKk, (bank as Record<string, unknown>).nameRu]
+        : [],
+    )
+    .filter((name): name is string => typeof name === 'string');
+}
+
 function nameParams(conv: Conversation): string[] {
   return Object.entries(conv.params)
     .filter(([k, v]) => /fullname$/i.test(k) && typeof v === 'string' && v.trim() !== '')
@@ -118,6 +131,7 @@ function deliveryStatuses(timeline: readonly TimelineEntry[]): Map<string, { sta
 export function timelineView(conv: Conversation, timeline: readonly TimelineEntry[], ctx: ViewContext) {
   const zone = ctx.calendar.zone;
   const names = nameParams(conv);
+  const typed = { keep: bankNames(conv) };
   const statuses = deliveryStatuses(timeline);
   return timeline.map((entry) => {
     const out: Record<string, unknown> = {
@@ -125,8 +139,10 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
       at: almatyIso(zone, entry.at),
       ...entryWords(conv, entry, ctx),
     };
-    // Controls are marked for everyone; names and long numbers are masked unless unmasked.
-    if ('text' in entry) out.text = maskText(entry.text, names, ctx.masked);
+    // Controls are marked for everyone; names and long numbers are masked unless unmasked, and in what the
+    // citizen typed also other names and shorter numbers.
+    if ('text' in entry)
+      out.text = maskText(entry.text, names, ctx.masked, entry.kind === 'reply' ? typed : undefined);
     if (entry.kind === 'sms') {
       const latest = statuses.get(entry.smsId);
       if (latest) Object.assign(out, { status: latest.status, statusAt: almatyIso(zone, latest.at) });

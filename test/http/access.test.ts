@@ -99,6 +99,13 @@ describe('bad input never makes a 500', () => {
     },
   );
 
+  it('a JSON object after a UTF-8 byte order mark is read as the object it is', async () => {
+    const body = '\uFEFF{"type":"decision","conversationId":"nosuch","outcome":"assigned"}';
+    const res = await post('/v1/events').set('Content-Type', 'application/json').send(body);
+    expect(res.body.error?.message).not.toBe('the body must be a JSON object');
+    expect(res.status).toBe(404);
+  });
+
   it('a body over 5 MB is 413', async () => {
     const res = await post('/v1/invitations')
       .set('Content-Type', 'application/json')

@@ -136,6 +136,58 @@ describe('requests Node refuses before the API', () => {
   );
 });
 
+describe('a client that resets its connection', () => {
+  it('is not counted as a request refused', async () => {
+    const before = limited.refused.unreadable;
+    const raw = await open();
+    raw.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const reset = new Promise<string | undefined>((resolve) =>
+      limited.server.once('clientError', (err: NodeJS.ErrnoException) => resolve(err.code)),
+    );
+    raw.socket.resetAndDestroy();
+    expect(await reset).toBe('ECONNRESET');
+    expect(limited.refused.unreadable).toBe(before);
+  });
+});
+
+describe('a request Node refuses while an answer is being written', () => {
+  it('closes the connection without writing into the answer already on its way', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const server = createLimitedServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('first half;');
+      void released.then(() => res.end('second half'));
+    }).server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+      socket.setEncoding('utf8');
+      socket.on('error', () => undefined);
+      let received = '';
+      const halfway = new Promise<void>((resolve) =>
+        socket.on('data', (chunk: string) => {
+          received += chunk;
+          if (received.includes('first half;')) resolve();
+        }),
+      );
+      const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+      await halfway;
+      const refused = new Promise<void>((r) => server.once('clientError', () => r()));
+      socket.write('HELLO THERE\r\n\r\n');
+      await refused;
+      release();
+      await closed;
+      expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+      expect(received).not.toContain('GW_MALFORMED_REQUEST');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('slow clients', () => {
   it('a client that never finishes its headers is cut off after the headers timeout', async () => {
     const raw = await open();

@@ -97,6 +97,24 @@ describe('GET /v1/conversations/:id', () => {
       expect(JSON.stringify(body)).not.toContain(word);
   });
 
+  it('masks the names and numbers a citizen typed in a reply for an agent, not for an unmasking supervisor', async () => {
+    const typed = 'Меня зовут Данияр Ахметов, удостоверение 045123456, звоните 87051234567';
+    await t.core.store.append(mealsId, {
+      at: t.core.clock.now(),
+      kind: 'reply',
+      text: typed,
+      meaning: '',
+      accepted: false,
+    });
+    const reply = (body: unknown) =>
+      conversationSchema.parse(body).timeline.find((e) => e.kind === 'reply')?.text;
+    expect(reply((await get(`/v1/conversations/${mealsId}`)).body)).toBe(
+      'Меня зовут Д*** А***, удостоверение *******56, звоните *******4567',
+    );
+    const unmasked = await get(`/v1/conversations/${mealsId}?unmask=true&reason=citizen-call`, 'supervisor');
+    expect(reply(unmasked.body)).toBe(typed);
+  });
+
   it('a supervisor without unmask sees the masked view too', async () => {
     const res = await get(`/v1/conversations/${id}`, 'supervisor');
     expect(res.body).toMatchObject({ msisdn: '7701***5566', masked: true });

@@ -157,6 +157,45 @@ describe('timelineView', () => {
       '3#1 Айгүл, тел 87011234567, ИИН 900101300123 [U+202E]ok',
     );
   });
+
+  it('masks names and shorter numbers a citizen typed that the conversation does not know, for agents only', () => {
+    const typed = (text: string): TimelineEntry[] => [
+      { at: T0, kind: 'reply', text, meaning: '', accepted: false },
+    ];
+    const agent = (text: string) => timelineView(conv(), typed(text), ctx('school-meals'))[0]?.text;
+    expect(agent('Меня зовут Данияр Ахметов, удостоверение 045123456, родился 01.02.1990')).toBe(
+      'Меня зовут Д*** А***, удостоверение *******56, родился **.**.**90',
+    );
+    // Two capitalised words together are a name even where they open the text; courtesy capitals are not.
+    expect(agent('Данияр Ахметов. Спасибо Вам, 3#1')).toBe('Д*** А***. Спасибо Вам, 3#1');
+    // A reply code keeps its digits, however many; an acronym is not a name.
+    expect(agent('12345#3#1 ИИН SMS')).toBe('12345#3#1 ИИН SMS');
+    const supervisor = timelineView(
+      conv(),
+      typed('Меня зовут Данияр, дом 2501234'),
+      ctx('school-meals', false),
+    );
+    expect(supervisor[0]?.text).toBe('Меня зовут Данияр, дом 2501234');
+  });
+
+  it("leaves the banks an SMS offered readable in a reply, and an SMS's own words as written", () => {
+    const banks = { banks: [{ code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' }] };
+    const withBanks = conv({
+      params: { parentFullName: 'Айгүл Сейітқызы', childFullName: 'Арман Серікұлы', ...banks },
+    });
+    const shown = timelineView(
+      withBanks,
+      [
+        { at: T0, kind: 'reply', text: 'у меня Kaspi Bank, Данияр', meaning: '', accepted: false },
+        smsEntry({ at: T0, text: 'Для Вашего ребенка Арман в Школе 12345' }),
+      ],
+      ctx('school-meals'),
+    );
+    expect(shown.map((e) => e.text)).toEqual([
+      'у меня Kaspi Bank, Д***',
+      'Для Вашего ребенка А*** в Школе 12345',
+    ]);
+  });
 });
 
 describe('chooseRecipient (002, item 9)', () => {

@@ -29,8 +29,9 @@ const isDigit = (ch: string | undefined): boolean => ch !== undefined && /\d/.te
 describe('maskText', () => {
   it('never changes a character outside a masked piece, and a masked piece is a whole word or number', () => {
     fc.assert(
-      fc.property(text, names, fc.boolean(), (t, ns, personal) => {
-        const pieces = maskPieces(t, ns, personal);
+      // Typed by a citizen or not (an SMS of the gateway).
+      fc.property(text, names, fc.boolean(), fc.boolean(), (t, ns, personal, typed) => {
+        const pieces = maskPieces(t, ns, personal, typed ? { keep: [] } : undefined);
         expect(pieces.map((p) => p.original).join('')).toBe(t);
         let at = 0;
         for (const p of pieces) {
@@ -56,6 +57,19 @@ describe('maskText', () => {
         const words = nameWords(ns);
         for (const m of shown.matchAll(/[\p{L}\p{M}]+/gu)) expect(words.has(m[0].toLowerCase())).toBe(false);
         expect(shown).not.toMatch(/\d{10}/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('in a text a citizen typed, leaves no five digits in a row outside a reply code', () => {
+    fc.assert(
+      fc.property(text, names, (t, ns) => {
+        const shown = maskText(t, ns, true, { keep: [] });
+        // Only beside a `#`: a reply code such as 12345#3#1.
+        for (const m of shown.matchAll(/(?<!\d)\d{5,}(?!\d)/g)) {
+          expect(shown[m.index - 1] === '#' || shown[m.index + m[0].length] === '#').toBe(true);
+        }
       }),
       { numRuns: 2000 },
     );
