@@ -92,7 +92,8 @@ export function createLimitedServer(
   const byAddress = new Map<string, number>();
   const refused: ConnectionRefusals = { perAddress: 0, total: 0, unreadable: 0 };
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-    refused.unreadable++;
+    // A client hanging up (ECONNRESET) is no request refused.
+    if (err.code !== 'ECONNRESET') refused.unreadable++;
     answerClientError(err, socket);
   });
   let open = 0;

@@ -136,6 +136,20 @@ describe('requests Node refuses before the API', () => {
   );
 });
 
+describe('a client that resets its connection', () => {
+  it('is not counted as a request refused', async () => {
+    const before = limited.refused.unreadable;
+    const raw = await open();
+    raw.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const reset = new Promise<string | undefined>((resolve) =>
+      limited.server.once('clientError', (err: NodeJS.ErrnoException) => resolve(err.code)),
+    );
+    raw.socket.resetAndDestroy();
+    expect(await reset).toBe('ECONNRESET');
+    expect(limited.refused.unreadable).toBe(before);
+  });
+});
+
 describe('a request Node refuses while an answer is being written', () => {
   it('closes the connection without writing into the answer already on its way', async () => {
     let release: () => void = () => undefined;

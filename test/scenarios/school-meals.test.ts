@@ -101,6 +101,9 @@ describe('school-meals end to end', () => {
     await stateReached(t, conv.id, 'closed');
     await drained(t);
     expect(messagesTo(t, phone)).toHaveLength(2);
+    // Both requests read back whole, the first after the sweep's step named the repeat instead.
+    const sms = (await t.gateway.core.store.timeline(conv.id)).filter((e) => e.kind === 'sms');
+    expect(sms.map((e) => e.kind === 'sms' && e.text)).toEqual([first.text, repeat.text]);
     expect(await t.gateway.core.queues.assignments.getJob(conv.id)).toBeUndefined();
   });
 
