@@ -33,6 +33,8 @@ export interface AuditEntry {
   readonly role: string;
   readonly action: AuditAction;
   readonly conversationId?: string;
+  /** The conversations an unmasked search showed in full (at most the 50 a search lists). */
+  readonly conversationIds?: readonly string[];
   /** Masked (`7701***4567`). */
   readonly msisdn?: string;
   /** The supervisor's stated reason for an unmasking. */

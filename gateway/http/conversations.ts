@@ -105,7 +105,8 @@ function search(core: Core, record: Recorder): RequestHandler {
         ? { msisdn: maskMsisdn(query.msisdn) }
         : { service: query.service, externalId: query.externalId }),
       count: convs.length,
-      ...(unmask ? { reason: query.reason } : {}),
+      // Whose numbers and names were shown in full, not only how many.
+      ...(unmask ? { reason: query.reason, conversationIds: convs.map((c) => c.id) } : {}),
     });
     res.json({ conversations: convs.map((c) => summaryView(c, contextFor(core, c, !unmask))) });
   };

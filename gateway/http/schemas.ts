@@ -374,6 +374,8 @@ export const auditListSchema = z.object({
       keyId: z.string().optional(),
       action: z.enum(AUDIT_ACTIONS),
       conversationId: z.string().optional(),
+      /** An unmasked search: the conversations it showed in full. */
+      conversationIds: z.array(z.string()).optional(),
       msisdn: z.string().optional(),
       reason: z.string().optional(),
       count: z.number().optional(),

@@ -1,6 +1,6 @@
 /**
- * The outbound path of one bind: plan the segments, and for each (all of an SMS's at once) wait
- * for the pause and the token bucket, take a window slot of its own, submit, and retry a segment
+ * The outbound path of one bind: plan the segments, and for each (all of an SMS's at once) take a
+ * window slot of its own, wait for the pause and the token bucket, submit, and retry a segment
  * the SMSC throttled (ESME_RTHROTTLED / ESME_RMSGQFUL) after the backoff of ESME_STATUS.
  */
 import { performance } from 'node:perf_hooks';
@@ -97,13 +97,16 @@ const asError = (error: unknown): Error => (error instanceof Error ? error : new
 
 export class Sender {
   private pausedUntil = 0;
+  /** Parts waiting at the gate (the pause or the token bucket), and the last one's turn. */
+  private gated = 0;
+  private gateQueue: Promise<void> = Promise.resolve();
   /** Segments submitted, to time one in SUBMIT_DURATION_SAMPLE. */
   private submitted = 0;
   private readonly bucket: TokenBucket;
   private readonly refs = new ConcatRefs();
   private readonly active = new Set<Promise<unknown>>();
   private readonly events: PartEvents = {
-    granted: (part) => this.transmit(part),
+    granted: (part) => this.pass(part),
     answered: (part, pdu) => this.answered(part, pdu),
     failed: (part, error) => this.fail(part, error),
   };
@@ -158,17 +161,8 @@ export class Sender {
     });
   }
 
-  /** A part's next attempt: through the pause and the token bucket to a window slot. */
+  /** A part's next attempt: a window slot, then the pause and the token bucket, then the wire. */
   private start(part: Part): void {
-    if (part.sms.failure !== undefined) this.settle(part);
-    else if (this.open()) this.acquire(part);
-    else
-      this.gate()
-        .then(() => this.acquire(part))
-        .catch((error: unknown) => this.fail(part, asError(error)));
-  }
-
-  private acquire(part: Part): void {
     if (part.sms.failure !== undefined) {
       this.settle(part);
       return;
@@ -181,8 +175,35 @@ export class Sender {
       return;
     }
     part.conn = conn;
-    if (conn.inFlight.tryAcquire()) this.transmit(part);
+    if (conn.inFlight.tryAcquire()) this.pass(part);
     else conn.inFlight.whenFree(part);
+  }
+
+  /**
+   * In its slot, through the pause and the token bucket to the wire. The rate is taken here, not
+   * before the slot: a submit counts when it goes, as the SMSC counts it, so submits that waited
+   * for slots cannot leave together beyond SMPP_TPS. Parts pass the gate one after another in the
+   * order they reached it, so an SMS's parts and the SMS leave in order.
+   */
+  private pass(part: Part): void {
+    if (this.gated === 0 && this.open()) {
+      this.transmit(part);
+      return;
+    }
+    this.gated++;
+    const turn = this.gateQueue.then(() => (part.sms.failure === undefined ? this.gate() : undefined));
+    this.gateQueue = turn.catch(() => undefined);
+    turn.then(
+      () => {
+        this.gated--;
+        this.transmit(part);
+      },
+      (error: unknown) => {
+        this.gated--;
+        part.conn?.inFlight.release();
+        this.fail(part, asError(error));
+      },
+    );
   }
 
   /** One submit_sm in the slot `part` holds, freed by its response. */

@@ -232,8 +232,11 @@ describe.skipIf(skip).each(LANGS.flatMap((lang) => SIZES.map((size) => [lang, si
       expect(await page.getByTestId('row').count()).toBe(0);
       expect(await page.getByTestId('detail').isHidden()).toBe(true);
       expect(await page.getByTestId('results-section').isHidden()).toBe(true);
+      // What the number takes, not only that it is wrong.
       expect(await page.getByTestId('error').innerText()).toBe(
-        lang === 'ru' ? 'Проверьте введенные данные' : 'Енгізілген деректерді тексеріңіз',
+        lang === 'ru'
+          ? 'Номер телефона: 11 цифр, начиная с 7 (можно +7… или 8…)'
+          : 'Телефон нөмірі: 7-ден басталатын 11 цифр (+7… немесе 8… деп те жазуға болады)',
       );
       await check(page, null);
     });
@@ -315,6 +318,26 @@ describe.skipIf(skip)('the console follows its conversation and its key', () => 
     await page.getByTestId('lang').selectOption('kk');
     await expect.poll(() => page.getByTestId('detail-state').innerText(), WAIT).toBe('Жауап күтілуде');
     await check(page, 'supervisor-kk-desktop', '#actions');
+    await page.close();
+  });
+
+  it('a supervisor unmasking without a reason in words is told what the reason takes, then sees the number', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await login(page, supervisorKey, 'kk');
+    await expect.poll(() => page.getByTestId('whoami').innerText(), WAIT).toBe('b.sadykov');
+    await page.getByTestId('msisdn').fill('77017771234');
+    await page.getByTestId('reason').fill('керек');
+    await page.getByTestId('search').click();
+    await page.getByTestId('error').waitFor({ state: 'visible', ...WAIT });
+    expect(await page.getByTestId('error').innerText()).toBe(
+      'Себебін кемінде үш сөзбен жазыңыз, мысалы «азамат қоңырау шалды, өтініш 881»',
+    );
+    await page.getByTestId('reason').fill('азамат қоңырау шалды, өтініш 881');
+    await page.getByTestId('search').click();
+    await page.getByTestId('row').first().waitFor(WAIT);
+    await page.getByTestId('row').first().locator('button').click();
+    await page.getByTestId('detail').waitFor({ state: 'visible', ...WAIT });
+    await expect.poll(() => page.getByTestId('detail').innerText(), WAIT).toContain('77017771234');
     await page.close();
   });
 

@@ -174,6 +174,26 @@ describe('GET /v1/conversations?msisdn=', () => {
     expect(audit.body.entries[0]).toMatchObject({ action: 'search', msisdn: '7701***5566', count: 2 });
   });
 
+  it("a supervisor's unmasked search is audited with the reason and the conversations it showed in full", async () => {
+    const res = await get(`/v1/conversations?msisdn=${MSISDN}&unmask=true&reason=complaint`, 'supervisor');
+    expect(res.status).toBe(200);
+    expect(conversationListSchema.parse(res.body).conversations[0]?.msisdn).toBe(MSISDN);
+    const audit = auditListSchema.parse((await get('/v1/audit?limit=1', 'supervisor')).body);
+    expect(audit.entries[0]).toMatchObject({
+      action: 'unmask',
+      role: 'supervisor',
+      msisdn: '7701***5566',
+      reason: 'complaint',
+      count: 2,
+      conversationIds: [mealsId, id],
+    });
+    // A masked search names none: its summaries showed no number or name in full.
+    await get(`/v1/conversations?msisdn=${MSISDN}`);
+    expect(
+      auditListSchema.parse((await get('/v1/audit?limit=1', 'supervisor')).body).entries[0],
+    ).not.toHaveProperty('conversationIds');
+  });
+
   it('invitations started in the same millisecond (one batch) are listed newest first too', async () => {
     const phone = '77014445599';
     // Two children's requests: the second waits for the first's turn and is committed before it.

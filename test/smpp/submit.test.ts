@@ -208,6 +208,25 @@ describe("an SMS's parts against the carrier simulator: one part lost or refused
   }
   const seq = (s: ReceivedSubmit) => s.concat?.seq;
 
+  it('SMPP_TPS counts a submit when it goes, not when it starts waiting for a window slot: never more than tps in a second at the SMSC', async () => {
+    // Window 2, tps 2: the first two submits answered after 1.5 s, the rest at once. Had the four
+    // waiting for a slot taken their turn of the rate while they waited, two would go at 1.5 s and
+    // two more at 2.04 s, four in half a second.
+    const { sim, bind } = await simBound({ window: 2, tps: 2 });
+    sim.setFaults({ responseDelayMs: 1_500 });
+    const sent = Array.from({ length: 6 }, (_, i) => bind.submit({ to: '77011234567', text: `tps ${i}` }));
+    await eventually(() => Promise.resolve(sim.submits.length >= 2), 'the first two submits');
+    sim.setFaults({ responseDelayMs: 0 });
+    const results = await Promise.all(sent);
+    expect(results.map((r) => r.parts.length)).toEqual(Array(6).fill(1));
+    const at = sim.submits.map((s) => s.at.getTime()).sort((a, b) => a - b);
+    expect(at).toHaveLength(6);
+    // Every third submit at least a second after the first of the two before it (0.8 s: the
+    // SMSC reads a submit a little after it went).
+    const gaps = at.slice(2).map((t, i) => t - at[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(800);
+  });
+
   it('a link dropped with parts 1, 3 and 4 accepted and part 2 unanswered: resumed on the new link with part 2 alone, under the same reference', async () => {
     const { sim, bind, registry } = await simBound();
     const to = '77011234567';

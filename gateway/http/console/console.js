@@ -84,6 +84,11 @@ const ERROR_WORDS = {
   GW_NOT_FOUND: 'errors.notFound',
   GW_VALIDATION_FAILED: 'errors.invalid',
 };
+/** A field the API named as wrong, said in the page's words: what it takes, not only that it is wrong. */
+const FIELD_WORDS = {
+  msisdn: 'errors.invalidMsisdn',
+  reason: 'errors.invalidReason',
+};
 
 /** A call to the API with the agent's key; throws an Error whose message is ready to show. */
 async function api(path, options = {}) {
@@ -100,7 +105,8 @@ async function api(path, options = {}) {
   const code = body.error?.code;
   if (code === 'GW_UNAUTHENTICATED') setKey(null);
   // Only the page's own words: the API's messages are English, for developers.
-  throw new Error(t(ERROR_WORDS[code] ?? 'errors.other'));
+  const field = code === 'GW_VALIDATION_FAILED' ? body.error?.details?.[0]?.path : undefined;
+  throw new Error(t(FIELD_WORDS[field] ?? ERROR_WORDS[code] ?? 'errors.other'));
 }
 
 /** Hides everything of the previous caller: list, conversation, messages. */
