@@ -30,7 +30,7 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: n
 /**
  * The second SMPP_TPS counts over, with a guard for the network: an SMSC counts the submits that
  * reached it in the last second, and two submits sent a second apart may reach it a few
- * milliseconds closer (the Perl SMSC under load saw 997 ms); 2 % of the rate is the price.
+ * milliseconds closer (docs/smpp.md, "Bind settings"); 2 % of the rate is the price.
  */
 export const TPS_SECOND_MS = 1_020;
 
