@@ -55,6 +55,8 @@ export interface AuditEntry {
   /** The key created or revoked, and whose it is. */
   readonly targetKey?: string;
   readonly targetPerson?: string;
+  /** A created key's fingerprint (first 12 hex digits of its SHA-256), as a refused attempt with it names it. */
+  readonly targetFingerprint?: string;
 }
 
 /** What every entry has; the optional fields pass as they are (the API's schema documents them). */

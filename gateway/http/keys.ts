@@ -6,7 +6,7 @@
  */
 import { Router, type Response } from 'express';
 import type { AuditAction, AuditLog } from '../../store/audit.js';
-import type { PersonKey, PersonKeyStore } from '../../store/api-keys.js';
+import { keyDigest, type PersonKey, type PersonKeyStore } from '../../store/api-keys.js';
 import type { Core } from '../core/runtime.js';
 import { principalOf, requireRole } from './auth.js';
 import { sendError } from './errors.js';
@@ -30,7 +30,13 @@ export function keysRouter({ core, audit, keys }: KeyDeps): Router {
     createdAt: almatyIso(core.calendar.zone, k.createdAt),
     createdBy: k.createdBy,
   });
-  const record = (res: Response, action: AuditAction, target: PersonKey, reason?: string) => {
+  const record = (
+    res: Response,
+    action: AuditAction,
+    target: PersonKey,
+    reason?: string,
+    fingerprint?: string,
+  ) => {
     const { person, keyId, role } = principalOf(res);
     return audit.record({
       at: core.now(),
@@ -41,6 +47,7 @@ export function keysRouter({ core, audit, keys }: KeyDeps): Router {
       targetKey: target.id,
       targetPerson: target.person,
       ...(reason ? { reason } : {}),
+      ...(fingerprint ? { targetFingerprint: fingerprint } : {}),
     });
   };
 
@@ -60,7 +67,8 @@ export function keysRouter({ core, audit, keys }: KeyDeps): Router {
       createdBy: principalOf(res).person,
     });
     if (!created) return sendError(res, 'GW_CONFLICT', 'too many keys: revoke unused ones first');
-    await record(res, 'key-create', created.record);
+    // The fingerprint a refused attempt with this key names once it is revoked (refusals.ts): who held it.
+    await record(res, 'key-create', created.record, undefined, keyDigest(created.secret).slice(0, 12));
     res.status(201).json({ ...shown(created.record), key: created.secret });
   });
 

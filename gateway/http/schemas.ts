@@ -388,6 +388,8 @@ export const auditListSchema = z.object({
       address: z.string().optional(),
       targetKey: z.string().optional(),
       targetPerson: z.string().optional(),
+      /** A created key's fingerprint: a refused attempt with the key once revoked names it as `keyId`. */
+      targetFingerprint: z.string().optional(),
     }),
   ),
 });

@@ -133,6 +133,16 @@ describe('refused attempts are audited', () => {
         .set('Authorization', `Bearer ${key}`);
       expect(res.status).toBe(401);
       await waitForEntry({ action: 'refused', status: 401, path: '/v1/worklists/undelivered' }, fresh.app);
+      // The refused key's fingerprint is the one its creation recorded: the log says whose key it was.
+      const entries = await audited(fresh.app);
+      const refused = entries.find((e) => e.action === 'refused');
+      expect(refused?.keyId).toMatch(/^[0-9a-f]{12}$/);
+      expect(
+        entries.find((e) => e.action === 'key-create' && e.targetFingerprint === refused?.keyId),
+      ).toMatchObject({
+        targetPerson: 'g.revoked',
+        targetKey: keyId,
+      });
     } finally {
       await fresh.close();
     }
