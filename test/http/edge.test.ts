@@ -139,7 +139,9 @@ describe('requests Node refuses before the API', () => {
 describe('a client that resets its connection', () => {
   it('is not counted as a request refused', async () => {
     const before = limited.refused.unreadable;
+    const accepted = new Promise<void>((r) => limited.server.once('connection', () => r()));
     const raw = await open();
+    await accepted;
     raw.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
     const reset = new Promise<string | undefined>((resolve) =>
       limited.server.once('clientError', (err: NodeJS.ErrnoException) => resolve(err.code)),
