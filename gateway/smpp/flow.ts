@@ -45,6 +45,8 @@ export const TPS_SECOND_MS = 1_020;
 export class TokenBucket {
   private readonly sent: Float64Array;
   private next = 0;
+  /** The last submit's time: a clock set back before it moves every send time back as far. */
+  private latest = Number.NEGATIVE_INFINITY;
 
   /** `rate` submits per second; 0 or less disables the limit. */
   constructor(
@@ -57,10 +59,21 @@ export class TokenBucket {
   /** Take one submit at `now`: returns 0 if taken, else the ms to wait before asking again. */
   take(now: number): number {
     if (this.sent.length === 0) return 0;
+    if (now < this.latest) this.clockBack(this.latest - now);
     const oldest = this.sent[this.next] ?? Number.NEGATIVE_INFINITY;
     if (now - oldest < TPS_SECOND_MS) return Math.ceil(oldest + TPS_SECOND_MS - now);
     this.sent[this.next] = now;
+    this.latest = now;
     this.next = (this.next + 1) % this.sent.length;
     return 0;
+  }
+
+  /**
+   * The wall clock was set back (NTP stepping it): the sends keep their distances to now, so the
+   * bind waits no longer than a second instead of until the clock catches up again.
+   */
+  private clockBack(ms: number): void {
+    for (let i = 0; i < this.sent.length; i++) this.sent[i]! -= ms;
+    this.latest -= ms;
   }
 }

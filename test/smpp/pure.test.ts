@@ -81,6 +81,18 @@ describe('TokenBucket', () => {
     expect(taken.at(-1)).toBeGreaterThanOrEqual(9000);
   });
 
+  it('a clock set back an hour holds the bind at most a second, and still at `rate` a second', () => {
+    const hour = 3_600_000;
+    const bucket = new TokenBucket(2, 0);
+    const before = drain(bucket, hour, 2);
+    // NTP steps the clock back an hour: the two sends keep their distance to now.
+    expect(bucket.take(hour - hour)).toBeLessThanOrEqual(TPS_SECOND_MS);
+    const after = drain(bucket, 0, 6);
+    expect(after[0]).toBeLessThanOrEqual(TPS_SECOND_MS);
+    expect(mostInASecond(after)).toBe(2);
+    expect(before).toEqual([hour, hour]);
+  });
+
   it('rate 0 means no limit', () => {
     const bucket = new TokenBucket(0, 0);
     expect(Array.from({ length: 1000 }, () => bucket.take(0)).every((w) => w === 0)).toBe(true);
