@@ -34,8 +34,10 @@ const WORD = /[\p{L}\p{M}]+/gu;
 /**
  * Ten or more digits, optionally after `+`, with up to two separators between digits (`+7 701 123-45-67`,
  * `8(701)1234567`, an IIN `900101300123`), whole (no digit either side), also when glued to a word.
+ * Right after a `#` only digits without separators: in `123#3#1 77011234567` the reply code's `1` is
+ * not the number's first digit.
  */
-const LONG_NUMBER = /(?<!\d)\+?\d(?:[ \-().]{0,2}\d){9,}(?!\d)/gu;
+const LONG_NUMBER = /(?<![\d#])\+?\d(?:[ \-().]{0,2}\d){9,}(?!\d)|(?<=#)\d{10,}(?!\d)/gu;
 /**
  * Five to nine digits, with the same separators (an ID card's 9, a landline's 5-7, `01.02.1990`), not
  * part of a reply code: no `#` either side (`12345#3#1` stays as typed).

@@ -143,6 +143,8 @@ export function timelineView(conv: Conversation, timeline: readonly TimelineEntr
     // citizen typed also other names and shorter numbers.
     if ('text' in entry)
       out.text = maskText(entry.text, names, ctx.masked, entry.kind === 'reply' ? typed : undefined);
+    // How a reply was read may repeat what was typed ("service code 900101300123 is not this conversation's").
+    if (entry.kind === 'reply') out.meaning = maskText(entry.meaning, names, ctx.masked);
     if (entry.kind === 'sms') {
       const latest = statuses.get(entry.smsId);
       if (latest) Object.assign(out, { status: latest.status, statusAt: almatyIso(zone, latest.at) });

@@ -178,6 +178,27 @@ describe('timelineView', () => {
     expect(supervisor[0]?.text).toBe('Меня зовут Данияр, дом 2501234');
   });
 
+  it('masks a number typed as a service code in how the reply was read, and keeps a code whole before a number', () => {
+    const reply = (text: string, meaning: string): TimelineEntry[] => [
+      { at: T0, kind: 'reply', text, meaning, accepted: false },
+    ];
+    const [read] = timelineView(
+      conv(),
+      reply('900101300123#3#1', "not understood: service code 900101300123 is not this conversation's"),
+      ctx('school-meals'),
+    );
+    expect(read).toMatchObject({
+      text: '********0123#3#1',
+      meaning: "not understood: service code ********0123 is not this conversation's",
+    });
+    expect(timelineView(conv(), reply('123#3#1 77051234567', ''), ctx('school-meals'))[0]?.text).toBe(
+      '123#3#1 *******4567',
+    );
+    expect(timelineView(conv(), reply('3#77051234567', ''), ctx('school-meals'))[0]?.text).toBe(
+      '3#*******4567',
+    );
+  });
+
   it("leaves the banks an SMS offered readable in a reply, and an SMS's own words as written", () => {
     const banks = { banks: [{ code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' }] };
     const withBanks = conv({

@@ -42,6 +42,7 @@ const SECRETS = [
   'Данияр',
   'Ахметов',
   '900101300124',
+  '900101300125',
   '4400430012345678',
   '77051234567',
   '045123456',
@@ -115,6 +116,8 @@ describe('personal data at LOG_LEVEL=debug', () => {
     for (const to of [HOME, MEALS, PORTAL]) await t.sim.nextMessage((m) => m.destination === to);
 
     await t.sim.injectReply({ from: HOME, text: '123#3#1 мой ИИН 900101300124' });
+    // An IIN typed where the service code goes: read as another service's code.
+    await t.sim.injectReply({ from: HOME, text: '900101300125#3#1' });
     await t.sim.injectReply({
       from: MEALS,
       text: 'Меня зовут Данияр Ахметов, удостоверение 045123456, карта 4400430012345678, звоните +77051234567',
@@ -122,7 +125,7 @@ describe('personal data at LOG_LEVEL=debug', () => {
     await t.sim.injectReply({ from: MEALS, text: '3#1' });
     await t.sim.injectReply({ from: PORTAL, text: 'спасибо, Болат' });
     await t.sim.injectReply({ from: STRANGER, text: 'ИИН 900101300124 кто это' });
-    await out.waitFor(decided(home, 1), 'the reply with an IIN decided');
+    await out.waitFor(decided(home, 2), 'both replies with an IIN decided');
     await out.waitFor(decided(meals, 2), 'both replies of the meals conversation decided');
     await out.waitFor(decided(portal, 1), 'the portal reply decided');
     await out.waitFor((l) => l.event === 'reply.decided' && l.result === 'no-open-request', 'the stranger');
@@ -139,6 +142,7 @@ describe('personal data at LOG_LEVEL=debug', () => {
     );
 
     const agentView = await (await call('GET', `/v1/conversations/${meals}`, KEYS.agent)).text();
+    const agentHome = await (await call('GET', `/v1/conversations/${home}`, KEYS.agent)).text();
     const agentSearch = await (await call('GET', `/v1/conversations?msisdn=${MEALS}`, KEYS.agent)).text();
     const metrics = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
     // The agent still reads what the citizen meant, with the number's tail to check it by phone.
@@ -149,6 +153,7 @@ describe('personal data at LOG_LEVEL=debug', () => {
       ['the log', out.raw()],
       ['/metrics', metrics],
       ["the agent's view", agentView],
+      ["the agent's view of the IINs", agentHome],
       ["the agent's search", agentSearch],
       ['the 409', JSON.stringify(await mismatch.json())],
       ['the 400', JSON.stringify(await bad.json())],
