@@ -55,7 +55,7 @@ const bindSchema = z.object({
   /** Requests in flight on this bind. */
   window: bindWindow.optional(),
   /** How many identical binds to open. */
-  count: positiveInt.default(1),
+  count: positiveInt.max(64, 'must be at most 64 binds').default(1),
 });
 
 const carrierSchema = z.object({

@@ -319,6 +319,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     async stop() {
       // Stop taking work, drain, unbind, close workers, close Redis (STYLE.md, "composition root").
       await http.close();
+      await parts.close();
       await metricsServer?.close();
       await sweeper.stop();
       await sender.close();
@@ -381,6 +382,7 @@ function bindlessHandle(
   opened: Awaited<ReturnType<typeof openProcess>>,
   sweeper: Sweeper,
   workers: readonly Worker[],
+  closeApi?: () => Promise<void>,
 ): WorkerProcessHandle {
   const { http, metricsServer, core, webhooks, clients } = opened;
   return {
@@ -389,6 +391,7 @@ function bindlessHandle(
     sweeper,
     async stop() {
       await http.close();
+      await closeApi?.();
       await metricsServer?.close();
       await sweeper.stop();
       await Promise.all(workers.map((w) => w.close()));
@@ -422,5 +425,5 @@ export async function startApiProcess(config: Config, options: StartOptions): Pr
       routers: [...parts.routers, ...(options.routers?.(core) ?? [])],
     }),
   );
-  return bindlessHandle(config, opened, sweeper, []);
+  return bindlessHandle(config, opened, sweeper, [], () => parts.close());
 }

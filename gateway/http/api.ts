@@ -45,6 +45,8 @@ export interface ApiDeps {
 export interface ApiParts {
   readonly guards: RequestHandler[];
   readonly routers: Router[];
+  /** Before Redis closes: the refused attempts still folded are written to the audit log. */
+  close(): Promise<void>;
 }
 
 /** The API's guards and routers, ready for `buildApp({ ...deps, ...api(…) })`. */
@@ -53,18 +55,20 @@ export function api(deps: ApiDeps): ApiParts {
   const campaigns = campaignStore(core);
   registerCampaignMetrics(deps.metrics, campaigns);
   const { audit, people } = core.store;
+  const refusals = auditRefusals({
+    audit,
+    now: core.now,
+    refused: registerAuditMetrics(deps.metrics, audit),
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.refusalFoldMs !== undefined ? { foldMs: deps.refusalFoldMs } : {}),
+  });
   return {
+    close: () => refusals.flush(),
     guards: [
       // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
       redisGate({ connected: () => core.store.connected() }),
       // Before authentication, so that a 401 is seen too.
-      auditRefusals({
-        audit,
-        now: core.now,
-        refused: registerAuditMetrics(deps.metrics, audit),
-        ...(deps.log ? { log: deps.log } : {}),
-        ...(deps.refusalFoldMs !== undefined ? { foldMs: deps.refusalFoldMs } : {}),
-      }),
+      refusals.handler,
       authenticate(createAuthenticator(deps.apiKeys, people)),
     ],
     routers: [

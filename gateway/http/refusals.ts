@@ -6,7 +6,7 @@
  * number), the client address and the key's owner when the key was known. A flood of refusals is folded:
  * per caller and status, one entry at most every `foldMs`; the attempts folded into a window are written
  * when it closes, as one entry whose `count` says how many, so refusals cannot flush the log or load
- * Redis, and none goes unrecorded.
+ * Redis, and none goes unrecorded: a process that stops writes its open windows first (`flush`).
  */
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
@@ -79,15 +79,30 @@ interface Window {
   close?: () => void;
 }
 
-export function auditRefusals(options: RefusalAuditOptions): RequestHandler {
+/** The refusals' middleware, and what a stopping process calls before it closes Redis. */
+export interface RefusalAudit {
+  readonly handler: RequestHandler;
+  /** Writes the attempts folded into the open windows and waits for every write in progress. */
+  flush(): Promise<void>;
+}
+
+export function auditRefusals(options: RefusalAuditOptions): RefusalAudit {
   const foldMs = options.foldMs ?? 10_000;
   const windows = new Map<string, Window>();
+  const writing = new Set<Promise<void>>();
   const write = (entry: AuditEntry): void => {
-    options.audit
+    const done = options.audit
       .record(entry)
-      .catch((err: unknown) => options.log?.warn({ err }, 'a refused attempt could not be audited'));
+      .catch((err: unknown) => options.log?.warn({ err }, 'a refused attempt could not be audited'))
+      .finally(() => writing.delete(done));
+    writing.add(done);
   };
-  return (req, res, next) => {
+  const flush = async (): Promise<void> => {
+    for (const window of [...windows.values()]) window.close?.();
+    windows.clear();
+    await Promise.all([...writing]);
+  };
+  const handler: RequestHandler = (req, res, next) => {
     if (!PERSONAL.test(req.path)) return next();
     res.once('finish', () => {
       if (!REFUSED.has(res.statusCode)) return;
@@ -138,4 +153,5 @@ export function auditRefusals(options: RefusalAuditOptions): RequestHandler {
     });
     next();
   };
+  return { handler, flush };
 }

@@ -198,6 +198,9 @@ describe('the audit log is bounded and measured', () => {
       expect(text).toMatch(/^gateway_audit_refusals_total\{status="403"\} 3$/m);
       expect(text).toMatch(new RegExp(`^gateway_audit_entries ${stored}$`, 'm'));
       expect(text).toMatch(/^gateway_audit_entries_limit 1000000$/m);
+      // A stopping process writes the two attempts its open window still folds.
+      await app.flush();
+      await waitForEntry({ action: 'refused', status: 403, role: 'agent', count: 2 }, app.app);
     } finally {
       await app.close();
     }

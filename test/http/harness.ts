@@ -23,6 +23,8 @@ export interface TestApp {
   readonly app: Express;
   readonly core: TestCore;
   readonly metrics: Registry;
+  /** What a stopping gateway does first: the refused attempts still folded are audited. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,5 +41,14 @@ export async function createTestApp(
     ...(options.refusalFoldMs !== undefined ? { refusalFoldMs: options.refusalFoldMs } : {}),
   });
   const app = buildApp({ log: pino({ level: 'silent' }), metrics, probes: [], ...parts });
-  return { app, core, metrics, close: () => core.close() };
+  return {
+    app,
+    core,
+    metrics,
+    flush: () => parts.close(),
+    close: async () => {
+      await parts.close();
+      await core.close();
+    },
+  };
 }

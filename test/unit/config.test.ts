@@ -133,6 +133,23 @@ describe('configuration', () => {
     expect(config.carriers[0]?.binds[0]?.count).toBe(2);
   });
 
+  it('a carriers file asking for more binds or a larger rate than any carrier grants stops start-up, naming the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-cfg-'));
+    const file = join(dir, 'carriers.json');
+    const bind = { host: 'h', systemId: 's', password: 'p' };
+    for (const [fields, problem] of [
+      [{ count: 1000 }, 'at most 64 binds'],
+      [{ tps: 50_000 }, 'at most 10000'],
+      [{ window: 5000 }, 'at most 1000'],
+    ] as const) {
+      writeFileSync(file, JSON.stringify({ carriers: [{ id: 'a', binds: [{ ...bind, ...fields }] }] }));
+      const err = configError({ API_KEYS: base.API_KEYS, CARRIERS_FILE: file });
+      expect(err.code).toBe('GW_CARRIERS_FILE_INVALID');
+      expect(err.message).toContain(Object.keys(fields)[0]);
+      expect(err.message).toContain(problem);
+    }
+  });
+
   it('rejects a carriers file whose default carrier does not exist', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-cfg-'));
     const file = join(dir, 'carriers.json');
