@@ -69,6 +69,9 @@ const AUDIT_ENTRY = z.looseObject({
 
 /** Entries kept; the oldest beyond this are trimmed (a list in Redis, not an archive). */
 export const AUDIT_KEEP = 1_000_000;
+/** Entries a filtered read scans at most per request, and per round trip. */
+export const AUDIT_SCAN = 100_000;
+const AUDIT_CHUNK = 1000;
 
 export class AuditLog {
   constructor(
@@ -94,6 +97,31 @@ export class AuditLog {
   /** The most entries kept. */
   get limit(): number {
     return this.keep;
+  }
+
+  /**
+   * The newest entries matching `match`, from `offset` on, reading at most `scan` entries: up to `limit`
+   * of them, and the offset to go on from (null once the log is read to its end).
+   */
+  async find(
+    match: (entry: AuditEntry) => boolean,
+    limit: number,
+    offset: number,
+    scan = AUDIT_SCAN,
+  ): Promise<{ entries: AuditEntry[]; next: number | null }> {
+    const entries: AuditEntry[] = [];
+    let at = offset;
+    while (at < offset + scan) {
+      const chunk = await this.recent(Math.min(AUDIT_CHUNK, offset + scan - at), at);
+      for (const [i, entry] of chunk.entries()) {
+        if (!match(entry)) continue;
+        entries.push(entry);
+        if (entries.length === limit) return { entries, next: at + i + 1 };
+      }
+      if (chunk.length < AUDIT_CHUNK) return { entries, next: null };
+      at += chunk.length;
+    }
+    return { entries, next: at };
   }
 
   /** The newest entries first. */

@@ -8,7 +8,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import { maskText } from '../../common/mask-text.js';
 import { maskMsisdn } from '../../common/msisdn.js';
 import type { Conversation } from '../../dialogue/conversation.js';
-import type { AuditAction, AuditLog } from '../../store/audit.js';
+import type { AuditAction, AuditEntry, AuditLog } from '../../store/audit.js';
 import type { NoteEntry } from '../../store/timeline-entry.js';
 import type { Core } from '../core/runtime.js';
 import { principalOf, rateLimit, requireRole, type RateLimit } from './auth.js';
@@ -124,9 +124,23 @@ export function lookupRouter(deps: LookupDeps): Router {
   router.get('/v1/conversations/:id', lookers, limited, viewOne(core, record));
   router.get('/v1/conversations', lookers, limited, search(core, record));
   router.get('/v1/audit', requireRole('supervisor'), async (req, res) => {
-    const { limit, offset } = auditQuerySchema.parse(req.query);
-    const entries = await audit.recent(limit, offset);
-    res.json({ entries: entries.map((e) => ({ ...e, at: almatyIso(core.calendar.zone, e.at) })) });
+    const { limit, offset, conversationId, actor } = auditQuerySchema.parse(req.query);
+    const shown = (entries: readonly AuditEntry[]) =>
+      entries.map((e) => ({ ...e, at: almatyIso(core.calendar.zone, e.at) }));
+    if (conversationId === undefined && actor === undefined) {
+      return res.json({ entries: shown(await audit.recent(limit, offset)) });
+    }
+    // Who saw one citizen's conversation, or what one person did: scanned a bounded part at a time.
+    const found = await audit.find(
+      (e) =>
+        (actor === undefined || e.actor === actor) &&
+        (conversationId === undefined ||
+          e.conversationId === conversationId ||
+          (e.conversationIds?.includes(conversationId) ?? false)),
+      limit,
+      offset,
+    );
+    res.json({ entries: shown(found.entries), next: found.next });
   });
   return router;
 }

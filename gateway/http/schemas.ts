@@ -204,6 +204,10 @@ export const noteSchema = z.object({ text: z.string().trim().min(1).max(1000) })
 export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+  /** Only the entries about this conversation (a view, an unmasking, a resend, a note…). */
+  conversationId: z.string().min(1).max(64).optional(),
+  /** Only the entries of this person (`actor`). */
+  actor: z.string().min(1).max(80).optional(),
 });
 export const campaignParamsSchema = z.object({ id: campaignId });
 /** The path of GET /v1/invitations/{service}/{externalId}: the same bounds as the invitation's. */
@@ -365,6 +369,11 @@ export const meSchema = z.object({
   services: z.array(z.string()).nullable(),
 });
 export const auditListSchema = z.object({
+  /**
+   * With a filter: the offset to go on from, the entries scanned so far (null once the whole log is
+   * read). A page may hold fewer entries than `limit`, even none, with a `next`.
+   */
+  next: z.number().int().nullable().optional(),
   entries: z.array(
     z.object({
       at: almatyTime,

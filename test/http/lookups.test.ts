@@ -239,6 +239,39 @@ describe('GET /v1/audit', () => {
     expect((await get('/v1/audit?limit=0', 'supervisor')).status).toBe(400);
     expect((await get('/v1/audit?limit=abc', 'supervisor')).status).toBe(400);
   });
+
+  it('answers who saw one conversation, and what one person did, a page at a time', async () => {
+    expect((await get(`/v1/conversations/${id}`)).status).toBe(200);
+    expect(
+      (await get(`/v1/conversations?msisdn=${MSISDN}&unmask=true&reason=complaint`, 'supervisor')).status,
+    ).toBe(200);
+    expect((await get(`/v1/conversations/${mealsId}`)).status).toBe(200);
+    const about = auditListSchema.parse(
+      (await get(`/v1/audit?conversationId=${id}&limit=1000`, 'supervisor')).body,
+    );
+    expect(about.next).toBeNull();
+    expect(about.entries.length).toBeGreaterThanOrEqual(2);
+    // A view of it, and the unmasked search that showed it, whatever else the log holds.
+    for (const e of about.entries)
+      expect(e.conversationId === id || e.conversationIds?.includes(id)).toBe(true);
+    expect(about.entries.slice(0, 2).map((e) => e.action)).toEqual(['unmask', 'view']);
+
+    const firstPage = auditListSchema.parse(
+      (await get(`/v1/audit?conversationId=${id}&limit=1`, 'supervisor')).body,
+    );
+    expect(firstPage.entries).toEqual([about.entries[0]]);
+    const second = auditListSchema.parse(
+      (await get(`/v1/audit?conversationId=${id}&limit=1&offset=${firstPage.next ?? -1}`, 'supervisor')).body,
+    );
+    expect(second.entries).toEqual([about.entries[1]]);
+
+    const supervisor = about.entries[0]?.actor ?? '';
+    const theirs = auditListSchema.parse(
+      (await get(`/v1/audit?actor=${encodeURIComponent(supervisor)}&limit=1000`, 'supervisor')).body,
+    );
+    expect(theirs.entries.length).toBeGreaterThan(0);
+    for (const e of theirs.entries) expect(e.actor).toBe(supervisor);
+  });
 });
 
 describe('rate limit on lookups', () => {
