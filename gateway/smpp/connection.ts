@@ -5,7 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { FrameReader } from './framing.js';
-import { InFlight, type ResponseHandler } from './in-flight.js';
+import { InFlight } from './in-flight.js';
 import { decodePdu, encodePdu, type RawPdu } from './smpp-lib.js';
 import { SmppError, STATUS } from './status.js';
 
@@ -96,42 +96,27 @@ export class Connection {
     timeoutMs: number,
     windowSlot: boolean,
   ): Promise<RawPdu> {
-    return new Promise((response, failed) =>
-      this.send(command, fields, timeoutMs, windowSlot, { response, failed }),
-    );
+    if (this.closed)
+      return Promise.reject(SmppError.local('CONNECTION_LOST', `${command} on a closed connection`));
+    const sequence = this.nextSequence();
+    const response = this.inFlight.track(sequence, timeoutMs, windowSlot);
+    this.write(encodePdu(command, fields, sequence));
+    return response;
   }
 
   /**
-   * Send a PDU encoded already (smpp-lib.ts `encodeSubmitSmParts`), its sequence number written
-   * into its header now; `handler` gets its response (or its failure, at once when the connection
-   * is closed). The buffer is the socket's from then on: a second send takes a copy.
+   * `request` for a PDU encoded already (smpp-lib.ts `encodeSubmitSmParts`): its sequence number
+   * is written into its header now. The buffer is the socket's from then on: a second send takes
+   * a copy.
    */
-  sendEncoded(pdu: Buffer, timeoutMs: number, windowSlot: boolean, handler: ResponseHandler): void {
-    if (this.closed) {
-      handler.failed(SmppError.local('CONNECTION_LOST', 'submit_sm on a closed connection'));
-      return;
-    }
+  requestEncoded(pdu: Buffer, timeoutMs: number, windowSlot: boolean): Promise<RawPdu> {
+    if (this.closed)
+      return Promise.reject(SmppError.local('CONNECTION_LOST', 'submit_sm on a closed connection'));
     const sequence = this.nextSequence();
-    this.inFlight.watch(sequence, timeoutMs, windowSlot, handler);
+    const response = this.inFlight.track(sequence, timeoutMs, windowSlot);
     pdu.writeUInt32BE(sequence, 12);
     this.write(pdu);
-  }
-
-  /** {@link sendEncoded} for a PDU of `command` and `fields`. */
-  send(
-    command: string,
-    fields: Record<string, unknown>,
-    timeoutMs: number,
-    windowSlot: boolean,
-    handler: ResponseHandler,
-  ): void {
-    if (this.closed) {
-      handler.failed(SmppError.local('CONNECTION_LOST', `${command} on a closed connection`));
-      return;
-    }
-    const sequence = this.nextSequence();
-    this.inFlight.watch(sequence, timeoutMs, windowSlot, handler);
-    this.write(encodePdu(command, fields, sequence));
+    return response;
   }
 
   /** Answer an SMSC request with the same sequence number. */

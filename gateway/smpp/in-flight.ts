@@ -8,27 +8,16 @@
 import type { RawPdu } from './smpp-lib.js';
 import { SmppError } from './status.js';
 
-/**
- * Told what became of a request: its response, or why none will come. Called synchronously, from
- * the socket's data handler or the timeout check: it must not throw.
- */
-export interface ResponseHandler {
-  response(pdu: RawPdu): void;
-  failed(error: SmppError): void;
-}
-
-/** Told that a window slot is now its own, or why none will be (same rules as ResponseHandler). */
-export interface SlotWaiter {
-  granted(): void;
-  failed(error: SmppError): void;
-}
-
 interface Entry {
-  readonly handler: ResponseHandler;
+  readonly resolve: (pdu: RawPdu) => void;
+  readonly reject: (error: SmppError) => void;
   /** When it times out (epoch ms) and after how long, for the message. */
   readonly deadline: number;
   readonly timeoutMs: number;
-  /** Whether its response frees a window slot: a submit's does; enquire_link and unbind take none. */
+  /**
+   * Whether its response frees a window slot. False for enquire_link and unbind (they take none),
+   * and for submits whose sender gives the slot back itself (an SMS's parts share one: sender.ts).
+   */
   readonly slot: boolean;
 }
 
@@ -39,45 +28,15 @@ interface Entry {
  */
 export const TIMEOUT_CHECK_MS = 50;
 
-/**
- * First in, first out, O(1) at both ends: the window's waiters can be every part of every SMS of
- * the jobs in flight (thousands), where `Array.prototype.shift` moves the rest each time.
- */
-class Fifo<T> {
-  private items: Array<T | undefined> = [];
-  private head = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  /** Every item, oldest first, leaving it empty. */
-  drain(): T[] {
-    const items = this.items.slice(this.head) as T[];
-    this.items = [];
-    this.head = 0;
-    return items;
-  }
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: SmppError) => void;
 }
 
 /** Sequence number → pending request, plus a counting window (SMPP 3.4 §2.7.4 "windowing"). */
 export class InFlight {
   private readonly pending = new Map<number, Entry>();
-  private readonly waiters = new Fifo<SlotWaiter>();
+  private readonly waiters: Waiter[] = [];
   private used = 0;
   private checker: NodeJS.Timeout | undefined;
 
@@ -96,26 +55,29 @@ export class InFlight {
     return true;
   }
 
-  /**
-   * `waiter` is granted the next free slot, in the order they asked; failed by {@link failAll}
-   * (e.g. the link dropped meanwhile). Call it after {@link tryAcquire} found none free.
-   */
-  whenFree(waiter: SlotWaiter): void {
-    this.waiters.push(waiter);
+  /** Wait for a free window slot. Rejected by {@link failAll} (e.g. the link dropped meanwhile). */
+  acquire(): Promise<void> {
+    if (this.used < this.window) {
+      this.used++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Give back a slot (taken, or granted to a waiter) without sending anything. */
+  /** Give back a slot taken by {@link acquire} without sending anything. */
   release(): void {
     const next = this.waiters.shift();
     if (next)
-      next.granted(); // the slot passes straight to the next waiter
+      next.resolve(); // the slot passes straight to the next waiter
     else this.used = Math.max(0, this.used - 1);
   }
 
-  /** Track a sent request: `handler` gets its response, or its timeout or {@link failAll}. */
-  watch(sequence: number, timeoutMs: number, slot: boolean, handler: ResponseHandler): void {
-    this.pending.set(sequence, { handler, deadline: Date.now() + timeoutMs, timeoutMs, slot });
-    this.checker ??= setInterval(() => this.expire(), TIMEOUT_CHECK_MS).unref();
+  /** Track a sent request; resolves with its response PDU, rejects on timeout or {@link failAll}. */
+  track(sequence: number, timeoutMs: number, slot: boolean): Promise<RawPdu> {
+    return new Promise<RawPdu>((resolve, reject) => {
+      this.pending.set(sequence, { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, slot });
+      this.checker ??= setInterval(() => this.expire(), TIMEOUT_CHECK_MS).unref();
+    });
   }
 
   /** Rejects the requests past their deadline; stops checking when none is left. */
@@ -125,7 +87,7 @@ export class InFlight {
       if (entry.deadline > now) continue;
       this.pending.delete(sequence);
       if (entry.slot) this.release();
-      entry.handler.failed(
+      entry.reject(
         SmppError.local('RESPONSE_TIMEOUT', `no response to sequence ${sequence} in ${entry.timeoutMs} ms`),
       );
     }
@@ -143,7 +105,7 @@ export class InFlight {
     if (!entry) return false;
     this.pending.delete(pdu.sequence_number);
     if (entry.slot) this.release();
-    entry.handler.response(pdu);
+    entry.resolve(pdu);
     return true;
   }
 
@@ -156,10 +118,10 @@ export class InFlight {
   failAll(error: SmppError): void {
     const entries = [...this.pending.values()];
     this.pending.clear();
-    const waiters = this.waiters.drain();
+    const waiters = this.waiters.splice(0);
     this.used = 0;
     this.stopChecking();
-    for (const entry of entries) entry.handler.failed(error);
-    for (const waiter of waiters) waiter.failed(error);
+    for (const entry of entries) entry.reject(error);
+    for (const waiter of waiters) waiter.reject(error);
   }
 }

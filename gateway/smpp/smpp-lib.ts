@@ -131,7 +131,7 @@ export function encodeSubmitSm(
 
 /**
  * The submit_sm of every part of one SMS, encoded with sequence number 0 (the connection writes
- * each one's at sending: `Connection.sendEncoded`), or undefined when a part is not a plain
+ * each one's at sending: `Connection.requestEncoded`), or undefined when a part is not a plain
  * submit_sm or the parts differ in more than their short_message: the mandatory fields are
  * checked and written once for the SMS, each part copies them. Byte for byte what
  * `encodeSubmitSm` writes for each part (test/smpp/encode.test.ts).

@@ -104,53 +104,6 @@ describe('a long message cut by a dropped link', () => {
   }, 30_000);
 });
 
-describe('a long message whose middle part was lost when the link dropped', () => {
-  const submitsOk = async (): Promise<number> => {
-    const text = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
-    const lines = text.split('\n').filter((l) => /^smpp_submits_total\{.*status="ESME_ROK"/.test(l));
-    return lines.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
-  };
-
-  it('is finished with that part alone: the parts after it, accepted before the drop, are not sent again', async () => {
-    const to = '77015550103';
-    const text = 'Құрметті азамат! Сізге мемлекеттік қызмет көрсетілді. '.repeat(5).trim(); // 4+ UCS2 parts
-    const okBefore = await submitsOk();
-    t.sim.setFaults({ partStatus: { 2: null } });
-    const data: SmsOutJob = {
-      conversationId: 'none',
-      smsId: 'long-2',
-      to,
-      text,
-      templateId: 'test.sms',
-      asksConsent: false,
-    };
-    await t.gateway.core.queues.smsOut.add(SMS_JOB_NAME, data, { jobId: 'none.long-2', ...SMS_RETRY });
-    const mine = () => t.sim.submits.filter((s) => s.destination === to);
-    const total = await eventually(
-      () => Promise.resolve(mine()[0]?.concat?.total),
-      'the first part at the SMSC',
-    );
-    expect(total).toBeGreaterThanOrEqual(4);
-    // Cut once the gateway has read the answers of every part but the 2nd.
-    await eventually(
-      async () => (await submitsOk()) - okBefore === total - 1,
-      'every part but the 2nd answered',
-    );
-    t.sim.setFaults({ partStatus: {} });
-    await t.sim.drop();
-    const whole = await t.sim.nextMessage((m) => m.destination === to, 15_000);
-    expect(whole.text).toBe(text);
-    expect(whole.duplicates).toBe(0);
-    const sent = mine();
-    expect(sent.slice(0, total).map((s) => [s.concat?.seq, s.status === 0])).toEqual(
-      Array.from({ length: total }, (_, i) => [i + 1, i !== 1]),
-    );
-    // After the drop only part 2 went, once; one concatenation reference throughout.
-    expect(sent.slice(total).map((s) => [s.concat?.seq, s.status])).toEqual([[2, 0]]);
-    expect(new Set(sent.map((s) => s.concat?.ref)).size).toBe(1);
-  }, 30_000);
-});
-
 describe('SMS sent in batch jobs', () => {
   const sms = (prefix: string, i: number, to = '77015550110'): SmsOutJob => ({
     conversationId: 'none',
