@@ -45,7 +45,7 @@ export interface BindDeps {
   readonly metrics?: SmppMetrics;
   /** Jitter source, 0..1. Default Math.random. */
   readonly random?: () => number;
-  /** Clock for the token bucket. Default Date.now. */
+  /** Clock for the submit rate (SMPP_TPS) and throttle pauses. Default Date.now. */
   readonly now?: () => number;
 }
 

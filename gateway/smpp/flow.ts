@@ -1,5 +1,5 @@
 /**
- * Pure flow-control arithmetic: reconnect backoff and the per-bind token bucket.
+ * Pure flow-control arithmetic: reconnect backoff and the per-bind submit rate.
  * Both take the clock and the random source as arguments, so tests drive them.
  */
 
@@ -37,22 +37,17 @@ export const TPS_SECOND_MS = 1_020;
 /**
  * The per-bind limit of SMS *segments* per second (SMPP_TPS; the carrier counts submit_sm PDUs,
  * not messages): at most `rate` in any second, as an SMSC that counts the submits of the last
- * second sees them (a bucket refilled continuously let a full burst and then one more every
- * 1/rate s through: up to 2 x rate - 1 in a second, and the SMSC throttled the surplus). The send
- * times of the last `rate` submits, in a ring: a burst of `rate` goes at once, the next one when
- * the oldest of them is TPS_SECOND_MS old. Named a bucket for its callers.
+ * second sees them. The send times of the last `rate` submits, in a ring: a burst of `rate` goes
+ * at once, the next one when the oldest of them is TPS_SECOND_MS old.
  */
-export class TokenBucket {
+export class SubmitRate {
   private readonly sent: Float64Array;
   private next = 0;
   /** The last submit's time: a clock set back before it moves every send time back as far. */
   private latest = Number.NEGATIVE_INFINITY;
 
   /** `rate` submits per second; 0 or less disables the limit. */
-  constructor(
-    private readonly rate: number,
-    _now: number,
-  ) {
+  constructor(rate: number) {
     this.sent = new Float64Array(Math.max(Math.ceil(rate), 0)).fill(Number.NEGATIVE_INFINITY);
   }
 

@@ -35,7 +35,7 @@ export interface BindTuning {
   readonly overrides?: Partial<Omit<BindConfigInput, 'id' | 'host' | 'port' | 'systemId' | 'password'>>;
   /** Extra `tls.connect` options for binds with `tls: true` (e.g. `ca`); the host name is checked. */
   readonly tls?: ConnectionOptions;
-  /** The clock of the binds' token buckets (tests move it). Default Date.now. */
+  /** The clock of the binds' submit rates (tests move it). Default Date.now. */
   readonly now?: () => number;
 }
 

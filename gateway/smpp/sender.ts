@@ -1,13 +1,13 @@
 /**
  * The outbound path of one bind: plan the segments, take a window slot, wait for
- * the pause and the token bucket, submit, and retry a segment the SMSC
+ * the pause and the rate (SMPP_TPS), submit, and retry a segment the SMSC
  * throttled (ESME_RTHROTTLED / ESME_RMSGQFUL) after the backoff of ESME_STATUS.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BindConfig } from './config.js';
 import type { Connection } from './connection.js';
-import { TokenBucket } from './flow.js';
+import { SubmitRate } from './flow.js';
 import type { Logger } from './logger.js';
 import { SUBMIT_DURATION_SAMPLE, type SmppMetrics } from './metrics.js';
 import { encodeSubmitSmParts } from './smpp-lib.js';
@@ -33,7 +33,7 @@ export class Sender {
   private pausedUntil = 0;
   /** Segments submitted, to time one in SUBMIT_DURATION_SAMPLE. */
   private submitted = 0;
-  private readonly bucket: TokenBucket;
+  private readonly rate: SubmitRate;
   private readonly refs = new ConcatRefs();
   private readonly active = new Set<Promise<unknown>>();
 
@@ -42,7 +42,7 @@ export class Sender {
     private readonly config: BindConfig,
     private readonly deps: { logger: Logger; metrics: SmppMetrics; now: () => number },
   ) {
-    this.bucket = new TokenBucket(config.tps, deps.now());
+    this.rate = new SubmitRate(config.tps);
     deps.metrics.watchWindow(host.id, () => host.connection()?.inFlight.inUse ?? 0);
   }
 
@@ -113,10 +113,12 @@ export class Sender {
       // The slot first, then the pause and the rate: a submit counts for SMPP_TPS when it goes, as
       // the SMSC counts it, not while it waits for a slot. Awaited only when there is something to
       // wait for: one segment of every SMS passes here.
-      let conn = await this.slotOn(slot);
+      let conn = this.requireBound();
+      if (slot.conn !== conn) conn = await this.slotOn(slot, conn);
       if (!this.open()) {
         await this.gate();
-        conn = await this.slotOn(slot);
+        conn = this.requireBound();
+        if (slot.conn !== conn) conn = await this.slotOn(slot, conn);
       }
       const timed = ++this.submitted % SUBMIT_DURATION_SAMPLE === 0;
       const started = timed ? performance.now() : 0;
@@ -136,10 +138,8 @@ export class Sender {
     }
   }
 
-  /** The bound connection, with the SMS's slot in its window: taken at its first part or on a new link. */
-  private async slotOn(slot: Slot): Promise<Connection> {
-    const conn = this.requireBound();
-    if (slot.conn === conn) return conn;
+  /** The SMS's slot in `conn`'s window: at its first part, or on a new link. */
+  private async slotOn(slot: Slot, conn: Connection): Promise<Connection> {
     // A new link: the slot of a dropped one was freed with it.
     slot.conn?.inFlight.release();
     slot.conn = undefined;
@@ -158,13 +158,13 @@ export class Sender {
     );
   }
 
-  /** Takes a token now when the bind is not paused and the bucket has one. */
+  /** Takes a turn of the rate now when the bind is not paused and the rate has one. */
   private open(): boolean {
     const now = this.deps.now();
-    return this.pausedUntil <= now && this.bucket.take(now) === 0;
+    return this.pausedUntil <= now && this.rate.take(now) === 0;
   }
 
-  /** Wait out a pause, then for a token of the bucket. */
+  /** Wait out a pause, then for a turn of the rate. */
   private async gate(): Promise<void> {
     for (;;) {
       const now = this.deps.now();
@@ -172,7 +172,7 @@ export class Sender {
         await sleep(this.pausedUntil - now);
         continue;
       }
-      const wait = this.bucket.take(now);
+      const wait = this.rate.take(now);
       if (wait === 0) return;
       await sleep(wait);
     }

@@ -1,9 +1,9 @@
-/** The pure pieces of the SMPP layer: framing, backoff, token bucket, submit planning, status table, classification. */
+/** The pure pieces of the SMPP layer: framing, backoff, submit rate, submit planning, status table, classification. */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { TransportError } from '../../gateway/core/ports.js';
 import { FrameReader } from '../../gateway/smpp/framing.js';
-import { backoffDelay, DEFAULT_BACKOFF, TokenBucket, TPS_SECOND_MS } from '../../gateway/smpp/flow.js';
+import { backoffDelay, DEFAULT_BACKOFF, SubmitRate, TPS_SECOND_MS } from '../../gateway/smpp/flow.js';
 import { classifyDeliverSm } from '../../gateway/smpp/inbound.js';
 import type { RawPdu } from '../../gateway/smpp/smpp-lib.js';
 import { ESME_STATUS, SmppError, statusInfo } from '../../gateway/smpp/status.js';
@@ -42,12 +42,12 @@ describe('backoffDelay', () => {
   });
 });
 
-describe('TokenBucket', () => {
+describe('SubmitRate', () => {
   /** The most takes in any 1000 ms (a sliding second, as an SMSC counts) among `times`. */
   const mostInASecond = (times: number[]) =>
     Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
   /** Takes as soon as the bucket lets it, from `start`, until `count` were taken. */
-  const drain = (bucket: TokenBucket, start: number, count: number): number[] => {
+  const drain = (bucket: SubmitRate, start: number, count: number): number[] => {
     const taken: number[] = [];
     for (let now = start; taken.length < count;) {
       const wait = bucket.take(now);
@@ -59,7 +59,7 @@ describe('TokenBucket', () => {
 
   it('gives `rate` segments in a burst, then waits until the oldest of them is a second (and the guard) old', () => {
     expect(TPS_SECOND_MS).toBeGreaterThanOrEqual(1000);
-    const bucket = new TokenBucket(4, 0);
+    const bucket = new SubmitRate(4);
     expect([0, 0, 0, 0].map((t) => bucket.take(t))).toEqual([0, 0, 0, 0]);
     expect(bucket.take(0)).toBe(TPS_SECOND_MS);
     expect(bucket.take(250)).toBe(TPS_SECOND_MS - 250);
@@ -67,23 +67,23 @@ describe('TokenBucket', () => {
   });
 
   it('never lets more than `rate` through in any second, in bursts or at a steady pace', () => {
-    const steady = new TokenBucket(5, 0);
+    const steady = new SubmitRate(5);
     const paced = Array.from({ length: 40 }, (_, i) => i * 200).filter((t) => steady.take(t) === 0);
     expect(mostInASecond(paced)).toBe(5);
-    expect(mostInASecond(drain(new TokenBucket(5, 0), 0, 50))).toBe(5);
-    const mixed = new TokenBucket(5, 0);
+    expect(mostInASecond(drain(new SubmitRate(5), 0, 50))).toBe(5);
+    const mixed = new SubmitRate(5);
     const first = drain(mixed, 0, 3);
     expect(mostInASecond([...first, ...drain(mixed, 700, 30)])).toBe(5);
   });
 
   it('keeps the rate over time: n x rate segments take at least n - 1 seconds', () => {
-    const taken = drain(new TokenBucket(10, 0), 0, 100);
+    const taken = drain(new SubmitRate(10), 0, 100);
     expect(taken.at(-1)).toBeGreaterThanOrEqual(9000);
   });
 
   it('a clock set back an hour holds the bind at most a second, and still at `rate` a second', () => {
     const hour = 3_600_000;
-    const bucket = new TokenBucket(2, 0);
+    const bucket = new SubmitRate(2);
     const before = drain(bucket, hour, 2);
     // NTP steps the clock back an hour: the two sends keep their distance to now.
     expect(bucket.take(hour - hour)).toBeLessThanOrEqual(TPS_SECOND_MS);
@@ -94,7 +94,7 @@ describe('TokenBucket', () => {
   });
 
   it('rate 0 means no limit', () => {
-    const bucket = new TokenBucket(0, 0);
+    const bucket = new SubmitRate(0);
     expect(Array.from({ length: 1000 }, () => bucket.take(0)).every((w) => w === 0)).toBe(true);
   });
 });
