@@ -2,6 +2,7 @@
  * An in-process gateway core on the run's real Redis, isolated by key and queue
  * prefix, with a clock the test moves (deadlines are tested without waiting days).
  */
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
 import type { RedisClient } from '../../store/connection.js';
@@ -26,9 +27,12 @@ export interface TestCore extends Core {
 
 export async function createTestCore(
   clock: TestClock = testClock(),
-  options: { templatesDir?: string } = {},
+  options: { templatesDir?: string; redisUrl?: string } = {},
 ): Promise<TestCore> {
-  const redis = redisClient();
+  const redis =
+    options.redisUrl === undefined
+      ? redisClient()
+      : new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const prefix = testPrefix('core');
   let core: Core;
   try {
