@@ -183,6 +183,43 @@ function finish(draft: Draft, changed = true): Outcome {
   };
 }
 
+/** An SMS a later stage sends with a list taken from the invitation's params (the stage's `offer`). */
+export interface OfferSms {
+  /** The param the list comes from (`integratedBanks`). */
+  readonly param: string;
+  readonly templateId: string;
+  readonly vars: Record<string, unknown>;
+}
+
+/**
+ * The SMS the stages after the first may send with a list from the params (003: Appendix 2 after
+ * `#3#0` and Appendix 3 list `integratedBanks`), so the invitation can be checked against them before
+ * anything is sent: a list too long is then the caller's 400, not a reply that fails with no answer.
+ */
+export function laterOffers(service: ServiceDefinition, conv: Conversation): OfferSms[] {
+  const first = firstStage(service, conv.params);
+  const seen = new Set([first]);
+  const queue = [first];
+  const out: OfferSms[] = [];
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    const stage = stageOf(service, id);
+    const next = [
+      ...stage.replies.map((r) => r.goto),
+      ...Object.values(stage.events).map((e) => e.goto),
+      ...(stage.onDeadline ? [stage.onDeadline.goto] : []),
+    ];
+    for (const to of next.filter((s) => !seen.has(s))) {
+      seen.add(to);
+      queue.push(to);
+      const later = stageOf(service, to);
+      if (!later.send || !later.offer || later.offer === 'event') continue;
+      const offered = banksParam(conv, later.offer);
+      out.push({ param: later.offer, templateId: later.send, vars: varsFor({ ...conv, offered }) });
+    }
+  }
+  return out;
+}
+
 /** A new conversation's first step: enter the first stage and send its SMS. */
 export function start(deps: EngineDeps, conv: Conversation, now: number): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };

@@ -120,6 +120,25 @@ describe('the parts an SMS may take', () => {
     ]);
   });
 
+  it.each([
+    ['one bank (Appendix 1, then Appendix 2 after #3#0)', [KASPI]],
+    ['no bank (Appendix 3)', []],
+  ])(
+    'refuses an invitation with %s whose integratedBanks would make a later SMS exceed maxParts, naming params.integratedBanks (it was accepted, and the #3#0 reply then failed with no answer)',
+    async (_label, banks) => {
+      const res = await post('/v1/invitations', {
+        ...homeWith(`integrated-too-long-${banks.length}`, banks),
+        params: { ...homeSchoolingParams(banks), integratedBanks: longBanks },
+      });
+      expect(res.status).toBe(400);
+      const { error } = errorSchema.parse(res.body);
+      expect(error.code).toBe('GW_VALIDATION_FAILED');
+      expect(error.details).toEqual([
+        expect.objectContaining({ path: 'params.integratedBanks', parts: expect.any(Number), maxParts: 20 }),
+      ]);
+    },
+  );
+
   it('queues nothing for the refused invitation; the corrected one with the same externalId goes out once', async () => {
     expect((await post('/v1/invitations', homeWith('fixed-after-400', longBanks))).status).toBe(400);
     const fixed = await post('/v1/invitations', homeWith('fixed-after-400', [KASPI]));
