@@ -291,6 +291,15 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     await stateOf(id, 'assigned');
     // The acknowledgement of the reply (the gateway's own) comes before: Appendix 5 is the third SMS after the offers.
     expect((await nthSms(phone, 4)).text).toBe(appendix[5]('ru', fullName, OTBASY));
+    // One outcome job of each kind, whatever the number of SMS and receipts behind it.
+    for (const what of ['sent', 'delivered', 'consented', 'assigned']) await outcome(id, what);
+    await settled();
+    const mine = (await outcomes.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed'])).filter(
+      (j) => (j.data as { conversationId: string }).conversationId === id,
+    );
+    expect(mine.map((j) => j.id).sort()).toEqual(
+      ['assigned', 'consented', 'delivered', 'sent'].map((o) => `${id}.${o}`),
+    );
   });
 
   it('Appendix 2 (kk) with 12 banks over many UCS2 parts, none cut at a boundary; "4567#3#1" without a number is told all 13 valid replies; "4567#3#110" picks bank 10; Appendix 5 (kk)', async () => {
@@ -382,6 +391,37 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
 });
 
 describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through the carrier', () => {
+  it('Appendix 2 (ru) → "123#3#0" (sent from a phone in UCS2) → Appendix 2 of the integrated banks → "123#3#0" → Appendix 3; no account in 3 working days after Kurban Ait (27 May 2026) → Appendix 4 (ru)', async () => {
+    clock.set(almaty(2026, 5, 25, 10)); // Monday
+    const phone = '77071410013';
+    const fullName = 'Ермекова Айнұр Болатқызы';
+    const banks = [KASPI, HALYK];
+    const integrated = [OTBASY, FREEDOM];
+    const id = await homeSchooling('acts-chain-ru', phone, 'ru', {
+      fullName,
+      serviceCode: '77',
+      banks,
+      integratedBanks: integrated,
+    });
+    expect((await nthSms(phone, 1)).text).toBe(appendix[2]('ru', '77', banks));
+    const answer = await smsc.control({ op: 'mo', from: phone, to: '1414', text: '77#3#0', coding: 'ucs2' });
+    expect(answer).toMatchObject({ data_coding: 8, statuses: [0] });
+    expect((await nthSms(phone, 2)).text).toBe(appendix[2]('ru', '77', integrated));
+    await reply(phone, '77 #3#0');
+    expect((await nthSms(phone, 3)).text).toBe(appendix[3]('ru', integrated));
+    await stateOf(id, 'awaiting_account');
+    // Sent Monday 25 May: 26 May, (27 May Kurban Ait, a religious day off), 28, 29 May: late from 30 May.
+    expect(await deadlineOf(id, almaty(2026, 5, 25, 10))).toBe(almaty(2026, 5, 30, 0));
+    await tick(almaty(2026, 5, 29, 23, 59));
+    await settled();
+    expect((await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent)).body.state).toBe(
+      'awaiting_account',
+    );
+    await tick(almaty(2026, 5, 30, 0));
+    await stateOf(id, 'expired');
+    expect((await heldUntil(almaty(2026, 6, 1, 9), phone, 4)).text).toBe(appendix[4]('ru', fullName));
+  });
+
   it('sent Friday 11 December 2026 before Independence Day (16 December): a reply at 17 December 23:59:59 consents; without one, expired at 18 December 00:00 and Appendix 4 held until 09:00', async () => {
     const friday = almaty(2026, 12, 11, 15);
     clock.set(friday);
@@ -466,11 +506,16 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
       msisdn: refusing,
       params: { parentFullName, childFullName },
     });
+    const guardian = '77071410025';
+    // No mother's number: the father's, before the other legal representative's (002, item 9).
     const closed = await invite({
       service: 'school-meals',
       externalId: 'acts-meals-3',
       language: 'kk',
-      recipients: [{ role: 'guardian', msisdn: silent }],
+      recipients: [
+        { role: 'guardian', msisdn: guardian },
+        { role: 'father', msisdn: silent },
+      ],
       params: { parentFullName, childFullName },
     });
     await nthSms(refusing, 1);
@@ -497,6 +542,40 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
     });
     await settled();
     expect(smsTo(smsc.log, silent)).toHaveLength(2);
+    expect(smsTo(smsc.log, guardian)).toEqual([]);
+  });
+
+  it('a "3#1" at 23:59:59 on the last calendar day after the repeat consents; the first second of the next day is late', async () => {
+    clock.set(almaty(2026, 11, 30, 10));
+    const [inTime, late] = ['77071410026', '77071410027'];
+    const ids = [];
+    for (const [n, msisdn] of [inTime, late].entries()) {
+      ids.push(
+        await invite({
+          service: 'school-meals',
+          externalId: `acts-meals-last-${n}`,
+          language: 'kk',
+          msisdn,
+          params: { parentFullName, childFullName },
+        }),
+      );
+      await nthSms(msisdn, 1);
+      await deadlineOf(ids[n]!);
+    }
+    await tick(almaty(2026, 12, 4, 9));
+    for (const [n, msisdn] of [inTime, late].entries()) {
+      await nthSms(msisdn, 2);
+      expect(await deadlineOf(ids[n]!, almaty(2026, 12, 4, 9))).toBe(almaty(2026, 12, 8, 0));
+    }
+    clock.set(almaty(2026, 12, 7, 23, 59, 59));
+    await reply(inTime, '3#1');
+    await stateOf(ids[0]!, 'consented');
+    expect((await nthSms(inTime, 3)).text).toBe(fill(FORMS.meals.consented, {}));
+    clock.set(almaty(2026, 12, 8, 0));
+    await reply(late, '3#1');
+    await stateOf(ids[1]!, 'closed');
+    await settled();
+    expect(await assignments.getJob(ids[1]!)).toBeUndefined();
   });
 });
 
