@@ -260,7 +260,10 @@ export function serviceCodeOf(service: ServiceDefinition, conv: Pick<Conversatio
   return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }
 
-/** The replies valid now, as the citizen should type them (for the "not understood" SMS). */
+/**
+ * The replies valid now, as the citizen should type them (for the "not understood" SMS): one per bank of
+ * the list, however long (a list has at most MAX_BANKS).
+ */
 export function validReplies(service: ServiceDefinition, conv: Conversation): string[] {
   if (!isOpen(conv)) return [];
   const stage = stageOf(service, conv.stage);
@@ -268,7 +271,7 @@ export function validReplies(service: ServiceDefinition, conv: Conversation): st
   const prefix = code !== null ? `${code}#${service.reply.question}#` : `${service.reply.question}#`;
   return stage.replies.flatMap((rule) =>
     rule.choice === 'required'
-      ? conv.offered.slice(0, 9).map((_, i) => `${prefix}${rule.answer}${i + 1}`)
+      ? conv.offered.map((_, i) => `${prefix}${rule.answer}${i + 1}`)
       : [`${prefix}${rule.answer}`],
   );
 }

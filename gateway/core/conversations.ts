@@ -252,8 +252,7 @@ export class ConversationService {
     const deps = { service, deadline: this.deps.deadline };
     const first = start(deps, fresh, now);
     // Rendered now, so a text too long is a 400 to the caller, not a failure at the window's opening.
-    const rendered = this.render(fresh, first.messages, now);
-    this.checkLaterOffers(service, fresh, now);
+    const rendered = this.renderInvitation(service, fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
     if (!this.turns.takes(service, fresh))
@@ -773,6 +772,21 @@ export class ConversationService {
         this.deps.log.warn({ err, conversationId: committed.id }, 'passing the turn failed; will retry'),
       );
     }
+  }
+
+  /**
+   * A new conversation's first SMS, rendered and checked as an invitation is (each within the service's
+   * maxParts, and so the lists of its later stages), sending nothing: `begin`, and POST /v1/previews.
+   */
+  renderInvitation(
+    service: ServiceDefinition,
+    conv: Conversation,
+    messages: Outcome['messages'],
+    now: number,
+  ): SetRenderedSms[] {
+    const rendered = this.render(conv, messages, now);
+    this.checkLaterOffers(service, conv, now);
+    return rendered;
   }
 
   /**

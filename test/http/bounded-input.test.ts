@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorSchema } from '../../gateway/http/schemas.js';
 import { smsOfJob } from '../../queues/jobs.js';
 import { MAX_SMS_PARTS, buildConcatUdh, segment } from '../../sms/encoding.js';
-import { KASPI, homeSchoolingParams } from '../support/core.js';
+import { KASPI, LONG_BANKS, homeSchoolingParams } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -95,11 +95,7 @@ describe('account-opened with a hostile bank name', () => {
 });
 
 describe('the parts an SMS may take', () => {
-  const longBanks = Array.from({ length: 20 }, (_, i) => ({
-    code: `B${i}`,
-    nameKk: `Банк ${i} `.padEnd(200, 'ә'),
-    nameRu: `Банк ${i} `.padEnd(200, 'я'),
-  }));
+  const longBanks = LONG_BANKS;
   const homeWith = (externalId: string, banks: unknown[]) => ({
     service: 'home-schooling',
     externalId,

@@ -160,6 +160,10 @@ async function invite(body: Record<string, unknown>): Promise<string> {
   return String(answer.conversationId);
 }
 
+/** A home-schooling invitation (CONTRACT.md: `fullName`, `serviceCode`, `banks`, `integratedBanks`). */
+const homeSchooling = (externalId: string, msisdn: string, language: Lang, params: Record<string, unknown>) =>
+  invite({ service: 'home-schooling', externalId, msisdn, language, params });
+
 /** The `n`-th whole SMS (from 1) the SMSC received for `to`, each part read alone and sound. */
 async function nthSms(to: string, n: number): Promise<WholeSms> {
   await smsc.waitFor(() => smsTo(smsc.log, to).length >= n, 10_000);
@@ -218,6 +222,18 @@ const settled = () =>
     return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes.length === 0;
   }, 'the gateway to settle');
 
+/**
+ * Opens the window at `at` and returns the SMS that went then: the `n`-th to `to`, submitted after this
+ * moment of real time (the SMSC's log time), so one sent earlier in the night cannot pass for it.
+ */
+async function heldUntil(at: number, to: string, n: number): Promise<WholeSms> {
+  const opened = Date.now();
+  await tick(at);
+  const sms = await nthSms(to, n);
+  for (const part of sms.parts) expect(Number(part.line.ts_ms)).toBeGreaterThanOrEqual(opened);
+  return sms;
+}
+
 const tick = async (at: number) => {
   clock.set(at);
   await gateway.sweeper.tick();
@@ -245,12 +261,11 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     const phone = '77071410001';
     const fullName = 'Сейітқызы Айгүл Маратқызы';
     const integrated = [HALYK, OTBASY, FREEDOM];
-    const id = await invite({
-      service: 'home-schooling',
-      externalId: 'acts-ru-1',
-      msisdn: phone,
-      language: 'ru',
-      params: { fullName, serviceCode: '123', banks: [KASPI], integratedBanks: integrated },
+    const id = await homeSchooling('acts-ru-1', phone, 'ru', {
+      fullName,
+      serviceCode: '123',
+      banks: [KASPI],
+      integratedBanks: integrated,
     });
     expect((await nthSms(phone, 1)).text).toBe(appendix[1]('ru', '123', KASPI));
 
@@ -276,9 +291,18 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     await stateOf(id, 'assigned');
     // The acknowledgement of the reply (the gateway's own) comes before: Appendix 5 is the third SMS after the offers.
     expect((await nthSms(phone, 4)).text).toBe(appendix[5]('ru', fullName, OTBASY));
+    // One outcome job of each kind, whatever the number of SMS and receipts behind it.
+    for (const what of ['sent', 'delivered', 'consented', 'assigned']) await outcome(id, what);
+    await settled();
+    const mine = (await outcomes.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed'])).filter(
+      (j) => (j.data as { conversationId: string }).conversationId === id,
+    );
+    expect(mine.map((j) => j.id).sort()).toEqual(
+      ['assigned', 'consented', 'delivered', 'sent'].map((o) => `${id}.${o}`),
+    );
   });
 
-  it('Appendix 2 (kk) with 12 banks over many UCS2 parts, none cut at a boundary; "123#3#110" picks bank 10; Appendix 5 (kk)', async () => {
+  it('Appendix 2 (kk) with 12 banks over many UCS2 parts, none cut at a boundary; "4567#3#1" without a number is told all 13 valid replies; "4567#3#110" picks bank 10; Appendix 5 (kk)', async () => {
     clock.set(START);
     const phone = '77071410002';
     const fullName = 'Жақсыбекова Әйгерім Нұрсұлтанқызы';
@@ -287,18 +311,21 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
       nameKk: `«${['Қазақстан Халық', 'Jusan', 'Bereke', 'ForteBank', 'Нұрбанк', 'Шинхан'][i % 6]} Банкі» АҚ № ${i + 1}`,
       nameRu: `АО «Банк № ${i + 1}»`,
     }));
-    const id = await invite({
-      service: 'home-schooling',
-      externalId: 'acts-kk-2',
-      msisdn: phone,
-      language: 'kk',
-      params: { fullName, serviceCode: '4567', banks, integratedBanks: [HALYK] },
+    const id = await homeSchooling('acts-kk-2', phone, 'kk', {
+      fullName,
+      serviceCode: '4567',
+      banks,
+      integratedBanks: [HALYK],
     });
     const offer = await nthSms(phone, 1);
     expect(offer.text).toBe(appendix[2]('kk', '4567', banks));
     expect(offer.parts.length).toBeGreaterThanOrEqual(9);
     expect(offer.parts.every((p) => p.dataCoding === 8)).toBe(true);
 
+    // The bank number left out: the help names every valid reply, banks 10-12 too (it named the first 9).
+    await reply(phone, '4567#3#1');
+    const codes = [...banks.map((_, i) => `4567#3#1${i + 1}`), '4567#3#0'];
+    expect((await nthSms(phone, 2)).text).toBe(`Жауап танылмады. Дұрыс жауаптар: ${codes.join(', ')}.`);
     await reply(phone, '4567#3#110');
     await stateOf(id, 'consented');
     const job = await eventually(() => assignments.getJob(id), 'the assignment');
@@ -308,7 +335,7 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     });
 
     await api('POST', '/v1/events', { type: 'decision', conversationId: id, outcome: 'assigned' });
-    expect((await nthSms(phone, 3)).text).toBe(appendix[5]('kk', fullName, banks[9]!));
+    expect((await nthSms(phone, 4)).text).toBe(appendix[5]('kk', fullName, banks[9]!));
   });
 
   it.each(['ru', 'kk'] as const)(
@@ -317,12 +344,11 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
       clock.set(START);
       const phone = lang === 'ru' ? '77071410003' : '77071410004';
       const integrated = [KASPI, HALYK, FREEDOM];
-      const id = await invite({
-        service: 'home-schooling',
-        externalId: `acts-${lang}-3`,
-        msisdn: phone,
-        language: lang,
-        params: { fullName: 'Айгүл Сейітқызы', serviceCode: '123', banks: [], integratedBanks: integrated },
+      const id = await homeSchooling(`acts-${lang}-3`, phone, lang, {
+        fullName: 'Айгүл Сейітқызы',
+        serviceCode: '123',
+        banks: [],
+        integratedBanks: integrated,
       });
       expect((await nthSms(phone, 1)).text).toBe(appendix[3](lang, integrated));
       await stateOf(id, 'awaiting_account');
@@ -348,12 +374,11 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     const phone = '77071410005';
     // "Уважаемый(ая), " is 15 UTF-16 units; 51 more put the pair at units 66-67, across the 67-unit part.
     const fullName = `${'Ә'.repeat(50)} 𠀋 Айгүл`;
-    const id = await invite({
-      service: 'home-schooling',
-      externalId: 'acts-ru-5-surrogate',
-      msisdn: phone,
-      language: 'ru',
-      params: { fullName, serviceCode: '123', banks: [HALYK], integratedBanks: [HALYK] },
+    const id = await homeSchooling('acts-ru-5-surrogate', phone, 'ru', {
+      fullName,
+      serviceCode: '123',
+      banks: [HALYK],
+      integratedBanks: [HALYK],
     });
     await nthSms(phone, 1);
     await reply(phone, '123#3#1');
@@ -366,6 +391,37 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
 });
 
 describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through the carrier', () => {
+  it('Appendix 2 (ru) → "123#3#0" (sent from a phone in UCS2) → Appendix 2 of the integrated banks → "123#3#0" → Appendix 3; no account in 3 working days after Kurban Ait (27 May 2026) → Appendix 4 (ru)', async () => {
+    clock.set(almaty(2026, 5, 25, 10)); // Monday
+    const phone = '77071410013';
+    const fullName = 'Ермекова Айнұр Болатқызы';
+    const banks = [KASPI, HALYK];
+    const integrated = [OTBASY, FREEDOM];
+    const id = await homeSchooling('acts-chain-ru', phone, 'ru', {
+      fullName,
+      serviceCode: '77',
+      banks,
+      integratedBanks: integrated,
+    });
+    expect((await nthSms(phone, 1)).text).toBe(appendix[2]('ru', '77', banks));
+    const answer = await smsc.control({ op: 'mo', from: phone, to: '1414', text: '77#3#0', coding: 'ucs2' });
+    expect(answer).toMatchObject({ data_coding: 8, statuses: [0] });
+    expect((await nthSms(phone, 2)).text).toBe(appendix[2]('ru', '77', integrated));
+    await reply(phone, '77 #3#0');
+    expect((await nthSms(phone, 3)).text).toBe(appendix[3]('ru', integrated));
+    await stateOf(id, 'awaiting_account');
+    // Sent Monday 25 May: 26 May, (27 May Kurban Ait, a religious day off), 28, 29 May: late from 30 May.
+    expect(await deadlineOf(id, almaty(2026, 5, 25, 10))).toBe(almaty(2026, 5, 30, 0));
+    await tick(almaty(2026, 5, 29, 23, 59));
+    await settled();
+    expect((await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent)).body.state).toBe(
+      'awaiting_account',
+    );
+    await tick(almaty(2026, 5, 30, 0));
+    await stateOf(id, 'expired');
+    expect((await heldUntil(almaty(2026, 6, 1, 9), phone, 4)).text).toBe(appendix[4]('ru', fullName));
+  });
+
   it('sent Friday 11 December 2026 before Independence Day (16 December): a reply at 17 December 23:59:59 consents; without one, expired at 18 December 00:00 and Appendix 4 held until 09:00', async () => {
     const friday = almaty(2026, 12, 11, 15);
     clock.set(friday);
@@ -376,20 +432,8 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
       banks: [KASPI],
       integratedBanks: [KASPI],
     };
-    const a = await invite({
-      service: 'home-schooling',
-      externalId: 'acts-dl-a',
-      msisdn: inTime,
-      language: 'ru',
-      params,
-    });
-    const b = await invite({
-      service: 'home-schooling',
-      externalId: 'acts-dl-b',
-      msisdn: silent,
-      language: 'kk',
-      params,
-    });
+    const a = await homeSchooling('acts-dl-a', inTime, 'ru', params);
+    const b = await homeSchooling('acts-dl-b', silent, 'kk', params);
     await nthSms(inTime, 1);
     await nthSms(silent, 1);
     // Working days after Friday 11th: 14, 15, 17 (16 December is a holiday): late from 18th 00:00.
@@ -407,8 +451,9 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
     await settled();
     expect(smsTo(smsc.log, silent)).toHaveLength(1);
 
-    await tick(almaty(2026, 12, 18, 9));
-    expect((await nthSms(silent, 2)).text).toBe(appendix[4]('kk', 'Омарова Гүлназ'));
+    expect((await heldUntil(almaty(2026, 12, 18, 9), silent, 2)).text).toBe(
+      appendix[4]('kk', 'Омарова Гүлназ'),
+    );
     expect(await assignments.getJob(b)).toBeUndefined();
   });
 });
@@ -440,8 +485,7 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
     await settled();
     expect(smsTo(smsc.log, mother)).toHaveLength(1);
     await tick(almaty(2026, 12, 4, 0));
-    await tick(almaty(2026, 12, 4, 9));
-    expect((await nthSms(mother, 2)).text).toBe(request());
+    expect((await heldUntil(almaty(2026, 12, 4, 9), mother, 2)).text).toBe(request());
     // The repeat's 3 calendar days count from its own sending.
     expect(await deadlineOf(id, almaty(2026, 12, 4, 9))).toBe(almaty(2026, 12, 8, 0));
     expect(smsTo(smsc.log, father)).toEqual([]);
@@ -462,11 +506,16 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
       msisdn: refusing,
       params: { parentFullName, childFullName },
     });
+    const guardian = '77071410025';
+    // No mother's number: the father's, before the other legal representative's (002, item 9).
     const closed = await invite({
       service: 'school-meals',
       externalId: 'acts-meals-3',
       language: 'kk',
-      recipients: [{ role: 'guardian', msisdn: silent }],
+      recipients: [
+        { role: 'guardian', msisdn: guardian },
+        { role: 'father', msisdn: silent },
+      ],
       params: { parentFullName, childFullName },
     });
     await nthSms(refusing, 1);
@@ -493,5 +542,129 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
     });
     await settled();
     expect(smsTo(smsc.log, silent)).toHaveLength(2);
+    expect(smsTo(smsc.log, guardian)).toEqual([]);
+  });
+
+  it('a "3#1" at 23:59:59 on the last calendar day after the repeat consents; the first second of the next day is late', async () => {
+    clock.set(almaty(2026, 11, 30, 10));
+    const [inTime, late] = ['77071410026', '77071410027'];
+    const ids = [];
+    for (const [n, msisdn] of [inTime, late].entries()) {
+      ids.push(
+        await invite({
+          service: 'school-meals',
+          externalId: `acts-meals-last-${n}`,
+          language: 'kk',
+          msisdn,
+          params: { parentFullName, childFullName },
+        }),
+      );
+      await nthSms(msisdn, 1);
+      await deadlineOf(ids[n]!);
+    }
+    await tick(almaty(2026, 12, 4, 9));
+    for (const [n, msisdn] of [inTime, late].entries()) {
+      await nthSms(msisdn, 2);
+      expect(await deadlineOf(ids[n]!, almaty(2026, 12, 4, 9))).toBe(almaty(2026, 12, 8, 0));
+    }
+    clock.set(almaty(2026, 12, 7, 23, 59, 59));
+    await reply(inTime, '3#1');
+    await stateOf(ids[0]!, 'consented');
+    expect((await nthSms(inTime, 3)).text).toBe(fill(FORMS.meals.consented, {}));
+    clock.set(almaty(2026, 12, 8, 0));
+    await reply(late, '3#1');
+    await stateOf(ids[1]!, 'closed');
+    await settled();
+    expect(await assignments.getJob(ids[1]!)).toBeUndefined();
+  });
+});
+
+describe.skipIf(skip)('replies the acts do not define, and the night, through the carrier', () => {
+  it('"Иә" and "123#31" (corpus: no valid reply) record nothing: one "not understood" SMS naming the exact replies, then "123 #3#1" as Appendix 1 writes it consents', async () => {
+    clock.set(START);
+    const phone = '77071410031';
+    const id = await homeSchooling('acts-help-1', phone, 'kk', {
+      fullName: 'Айгүл Сейітқызы',
+      serviceCode: '123',
+      banks: [HALYK],
+      integratedBanks: [HALYK],
+    });
+    await nthSms(phone, 1);
+    await reply(phone, 'Иә');
+    expect((await nthSms(phone, 2)).text).toBe('Жауап танылмады. Дұрыс жауаптар: 123#3#1, 123#3#0.');
+    // Within the help interval the second one is recorded without another SMS.
+    await reply(phone, '123#31');
+    await settled();
+    expect(smsTo(smsc.log, phone)).toHaveLength(2);
+    expect(await assignments.getJob(id)).toBeUndefined();
+    expect((await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent)).body.state).toBe('invited');
+
+    await reply(phone, '123 #3#1');
+    await stateOf(id, 'consented');
+    expect((await assignments.getJob(id))?.data).toMatchObject({ bank: contractBank(HALYK) });
+  });
+
+  it('a consent at 23:30 is answered at once; the decision at 23:40 sends Appendix 5 only at 09:00 the next working day', async () => {
+    clock.set(START);
+    const phone = '77071410032';
+    const fullName = 'Серікова Дана';
+    const id = await homeSchooling('acts-night-1', phone, 'ru', {
+      fullName,
+      serviceCode: '123',
+      banks: [HALYK],
+      integratedBanks: [HALYK],
+    });
+    await nthSms(phone, 1);
+    await deadlineOf(id);
+    // Friday 27 November 2026, 23:30 Almaty: outside the window, but the citizen asked.
+    clock.set(almaty(2026, 11, 27, 23, 30));
+    await reply(phone, '123#3#1');
+    await stateOf(id, 'consented');
+    await nthSms(phone, 2);
+
+    clock.set(almaty(2026, 11, 27, 23, 40));
+    await api('POST', '/v1/events', { type: 'decision', conversationId: id, outcome: 'assigned' });
+    await stateOf(id, 'assigned');
+    await settled();
+    expect(smsTo(smsc.log, phone)).toHaveLength(2);
+    // Saturday and Sunday are no working days: the notice waits for Monday 30 November, 09:00.
+    await tick(almaty(2026, 11, 30, 8, 59));
+    await settled();
+    expect(smsTo(smsc.log, phone)).toHaveLength(2);
+    expect((await heldUntil(almaty(2026, 11, 30, 9), phone, 3)).text).toBe(
+      appendix[5]('ru', fullName, HALYK),
+    );
+  });
+});
+
+describe.skipIf(skip)('004: two months from the day the programme reached the portal', () => {
+  it('data received 25 August 2026: open at 25 October 23:59; blocked at 26 October 00:00, its SMS held over the moved day off until Tuesday 27 October 09:00', async () => {
+    clock.set(almaty(2026, 10, 20, 10));
+    const phone = '77071410041';
+    const id = await invite({
+      service: 'social-portal',
+      externalId: 'acts-portal-1',
+      msisdn: phone,
+      language: 'kk',
+      params: { fullName: 'Ахметова Жанар', dataReceivedOn: '2026-08-25' },
+    });
+    const notice = await nthSms(phone, 1);
+    // 004 describes the SMS without wording: item 9's and item 10's own terms are in it.
+    expect(notice.text).toContain('авторландырудан');
+    expect(notice.text).toContain('екі ай ішінде');
+    expect(await deadlineOf(id)).toBe(almaty(2026, 10, 26, 0));
+
+    await tick(almaty(2026, 10, 25, 23, 59));
+    await settled();
+    expect((await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent)).body.state).toBe('invited');
+    await tick(almaty(2026, 10, 26, 0));
+    await stateOf(id, 'closed');
+    // 25 October (Republic Day) fell on a Sunday: Monday 26 October is its day off.
+    await tick(almaty(2026, 10, 27, 8, 59));
+    await settled();
+    expect(smsTo(smsc.log, phone)).toHaveLength(1);
+    const blocked = await heldUntil(almaty(2026, 10, 27, 9), phone, 2);
+    expect(blocked.text).toContain('бұғатталды');
+    expect(blocked.text).toContain('"жеткізушіні таңдауды іске қосу"');
   });
 });

@@ -65,6 +65,13 @@ export const KASPI = { code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' 
 export const HALYK = { code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' };
 export const OTBASY = { code: 'HCSK', nameKk: 'Отбасы банк', nameRu: 'Отбасы банк' };
 
+/** 20 banks of 200 characters: every field within its own limit, an SMS listing them far over 20 parts. */
+export const LONG_BANKS = Array.from({ length: 20 }, (_, i) => ({
+  code: `B${i}`,
+  nameKk: `Банк ${i} `.padEnd(200, 'ә'),
+  nameRu: `Банк ${i} `.padEnd(200, 'я'),
+}));
+
 export function homeSchoolingParams(banks: unknown[] = [KASPI]): Record<string, unknown> {
   return { fullName: 'Айгүл Сейітқызы', serviceCode: '123', banks, integratedBanks: [HALYK, KASPI, OTBASY] };
 }
