@@ -130,6 +130,12 @@ export const ERRORS = {
     title: 'Too many requests from this key.',
     fix: 'Wait for the time in Retry-After.',
   },
+  GW_AUDIT_SCANS_BUSY: {
+    status: 429,
+    title:
+      'Too many filtered reads of the audit log (`?conversationId=`, `?actor=`) are running at once: 4 in a gateway process, 2 of one person.',
+    fix: 'Wait for the time in Retry-After and ask again; go on from `next` rather than starting over, one filter at a time.',
+  },
   GW_STORE_FORMAT: {
     status: 503,
     title:

@@ -183,6 +183,43 @@ function finish(draft: Draft, changed = true): Outcome {
   };
 }
 
+/** An SMS a later stage sends with a list taken from the invitation's params (the stage's `offer`). */
+export interface OfferSms {
+  /** The param the list comes from (`integratedBanks`). */
+  readonly param: string;
+  readonly templateId: string;
+  readonly vars: Record<string, unknown>;
+}
+
+/**
+ * The SMS the stages after the first may send with a list from the params (003: Appendix 2 after
+ * `#3#0` and Appendix 3 list `integratedBanks`), so the invitation can be checked against them before
+ * anything is sent: a list too long is then the caller's 400, not a reply that fails with no answer.
+ */
+export function laterOffers(service: ServiceDefinition, conv: Conversation): OfferSms[] {
+  const first = firstStage(service, conv.params);
+  const seen = new Set([first]);
+  const queue = [first];
+  const out: OfferSms[] = [];
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    const stage = stageOf(service, id);
+    const next = [
+      ...stage.replies.map((r) => r.goto),
+      ...Object.values(stage.events).map((e) => e.goto),
+      ...(stage.onDeadline ? [stage.onDeadline.goto] : []),
+    ];
+    for (const to of next.filter((s) => !seen.has(s))) {
+      seen.add(to);
+      queue.push(to);
+      const later = stageOf(service, to);
+      if (!later.send || !later.offer || later.offer === 'event') continue;
+      const offered = banksParam(conv, later.offer);
+      out.push({ param: later.offer, templateId: later.send, vars: varsFor({ ...conv, offered }) });
+    }
+  }
+  return out;
+}
+
 /** A new conversation's first step: enter the first stage and send its SMS. */
 export function start(deps: EngineDeps, conv: Conversation, now: number): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
@@ -223,7 +260,10 @@ export function serviceCodeOf(service: ServiceDefinition, conv: Pick<Conversatio
   return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }
 
-/** The replies valid now, as the citizen should type them (for the "not understood" SMS). */
+/**
+ * The replies valid now, as the citizen should type them (for the "not understood" SMS): one per bank of
+ * the list, however long (a list has at most MAX_BANKS).
+ */
 export function validReplies(service: ServiceDefinition, conv: Conversation): string[] {
   if (!isOpen(conv)) return [];
   const stage = stageOf(service, conv.stage);
@@ -231,7 +271,7 @@ export function validReplies(service: ServiceDefinition, conv: Conversation): st
   const prefix = code !== null ? `${code}#${service.reply.question}#` : `${service.reply.question}#`;
   return stage.replies.flatMap((rule) =>
     rule.choice === 'required'
-      ? conv.offered.slice(0, 9).map((_, i) => `${prefix}${rule.answer}${i + 1}`)
+      ? conv.offered.map((_, i) => `${prefix}${rule.answer}${i + 1}`)
       : [`${prefix}${rule.answer}`],
   );
 }

@@ -73,6 +73,15 @@ export const AUDIT_KEEP = 1_000_000;
 export const AUDIT_SCAN = 100_000;
 const AUDIT_CHUNK = 1000;
 
+export interface AuditScanOptions {
+  /** Entries read at most (AUDIT_SCAN). */
+  readonly scan?: number;
+  /** Stops the scan before its next part (a request whose client went away). */
+  readonly signal?: AbortSignal;
+  /** Told the size of every part read (the scans' metric). */
+  readonly read?: (entries: number) => void;
+}
+
 export class AuditLog {
   constructor(
     private readonly redis: RedisClient,
@@ -101,18 +110,21 @@ export class AuditLog {
 
   /**
    * The newest entries matching `match`, from `offset` on, reading at most `scan` entries: up to `limit`
-   * of them, and the offset to go on from (null once the log is read to its end).
+   * of them, and the offset to go on from (null once the log is read to its end). Once `signal` is
+   * aborted (the client went away) no further part is read; `read` is told how many entries each part held.
    */
   async find(
     match: (entry: AuditEntry) => boolean,
     limit: number,
     offset: number,
-    scan = AUDIT_SCAN,
+    options: AuditScanOptions = {},
   ): Promise<{ entries: AuditEntry[]; next: number | null }> {
+    const { scan = AUDIT_SCAN, signal, read } = options;
     const entries: AuditEntry[] = [];
     let at = offset;
-    while (at < offset + scan) {
+    while (at < offset + scan && signal?.aborted !== true) {
       const chunk = await this.recent(Math.min(AUDIT_CHUNK, offset + scan - at), at);
+      read?.(chunk.length);
       for (const [i, entry] of chunk.entries()) {
         if (!match(entry)) continue;
         entries.push(entry);

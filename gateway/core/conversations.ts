@@ -7,6 +7,7 @@
  * the sending window, outcomes, the outbox), which this service owns; the number's turn is in
  * turns.ts, a supervisor's resend in resend.ts.
  */
+import QuickLRU from 'quick-lru';
 import { asError, GatewayError } from '../../common/errors.js';
 import {
   isOpen,
@@ -17,6 +18,7 @@ import {
 } from '../../dialogue/conversation.js';
 import {
   deadlineStarted,
+  laterOffers,
   start,
   step,
   wait,
@@ -118,6 +120,8 @@ export class ConversationService {
 
   /** The time in the last conversation id this process made. */
   private lastIdAt = 0;
+  /** Parts of the SMS of later stages' lists (checkLaterOffers), by the values they render. */
+  private readonly offerParts = new QuickLRU<string, number>({ maxSize: 1000 });
 
   private readonly turns: NumberTurns;
 
@@ -248,7 +252,7 @@ export class ConversationService {
     const deps = { service, deadline: this.deps.deadline };
     const first = start(deps, fresh, now);
     // Rendered now, so a text too long is a 400 to the caller, not a failure at the window's opening.
-    const rendered = this.render(fresh, first.messages, now);
+    const rendered = this.renderInvitation(service, fresh, first.messages, now);
     if (!isWindowOpen(this.deps.window, this.deps.calendar, now))
       return this.commitWaiting(fresh, now, 'window', nextOpening(this.deps.window, this.deps.calendar, now));
     if (!this.turns.takes(service, fresh))
@@ -770,6 +774,45 @@ export class ConversationService {
     }
   }
 
+  /**
+   * A new conversation's first SMS, rendered and checked as an invitation is (each within the service's
+   * maxParts, and so the lists of its later stages), sending nothing: `begin`, and POST /v1/previews.
+   */
+  renderInvitation(
+    service: ServiceDefinition,
+    conv: Conversation,
+    messages: Outcome['messages'],
+    now: number,
+  ): SetRenderedSms[] {
+    const rendered = this.render(conv, messages, now);
+    this.checkLaterOffers(service, conv, now);
+    return rendered;
+  }
+
+  /**
+   * Each SMS a later stage sends with a list from the params (003: Appendix 2 after `#3#0`, Appendix 3)
+   * within the service's maxParts, or a 400 naming the param. Its parts are kept by the values of the
+   * template's own variables: a campaign's invitations share their list of integrated banks.
+   */
+  private checkLaterOffers(service: ServiceDefinition, conv: Conversation, now: number): void {
+    const set = this.deps.renderer.inForce(service.id, now);
+    for (const offer of laterOffers(service, conv)) {
+      const declared = set?.catalogue.entries.get(offer.templateId)?.vars;
+      const key =
+        set && declared
+          ? `${set.id}\u0000${offer.templateId}\u0000${conv.language}\u0000${JSON.stringify(declared.map((v) => offer.vars[v.name]))}`
+          : undefined;
+      let parts = key === undefined ? undefined : this.offerParts.get(key);
+      if (parts === undefined) {
+        const sms = this.deps.renderer.render(offer.templateId, conv.language, offer.vars, { at: now });
+        if (sms.segmentation.parts > service.maxParts)
+          throw tooManyParts(sms, service.maxParts, conv, offer.vars, `params.${offer.param}`);
+        parts = sms.segmentation.parts;
+        if (key !== undefined) this.offerParts.set(key, parts);
+      }
+    }
+  }
+
   /** Renders a step's SMS, each checked against the service's maxParts (a 400 naming the field). */
   private render(conv: Conversation, messages: Outcome['messages'], now: number): SetRenderedSms[] {
     const { maxParts } = this.service(conv.service);
@@ -918,14 +961,19 @@ function tooManyParts(
   maxParts: number,
   conv: Conversation,
   vars: Readonly<Record<string, unknown>>,
+  field?: string,
 ): GatewayError {
   const [name] = Object.entries(vars)
     .map(([key, value]) => [key, JSON.stringify(value)?.length ?? 0] as const)
     .reduce<readonly [string, number]>((a, b) => (b[1] > a[1] ? b : a), ['', -1]);
+  // `banks` is the list the stage offers: the param it was taken from (003: `integratedBanks` in Appendix 3).
+  const offered = name === 'banks' ? JSON.stringify(vars.banks) : undefined;
+  const listParam = Object.keys(conv.params).find((k) => JSON.stringify(conv.params[k]) === offered);
   const path =
-    name === 'bank' && !Object.hasOwn(conv.params, 'bank')
+    field ??
+    (name === 'bank' && !Object.hasOwn(conv.params, 'bank')
       ? `bank.name${conv.language === 'kk' ? 'Kk' : 'Ru'}`
-      : `params.${name}`;
+      : `params.${listParam ?? name}`);
   const message = `the SMS ${sms.templateId} (${sms.language}) would take ${sms.segmentation.parts} parts; ${conv.service} allows at most ${maxParts}`;
   return new GatewayError('GW_VALIDATION_FAILED', message, [
     { path, message: `too long: ${message}`, parts: sms.segmentation.parts, maxParts },

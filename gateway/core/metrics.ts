@@ -30,6 +30,11 @@ export interface CoreMetrics {
   readonly deliveryUnknown: Counter;
   /** Due deadlines by what firing them did: `fired` (the conversation moved), `unchanged`, `not-found`. */
   readonly deadlines: Counter<'result'>;
+  /**
+   * Courtesy SMS that failed (gateway/core/worklists.ts, COURTESY_TEMPLATES), kept off the undelivered
+   * worklist: `stage` `submit` (the SMSC refused it for good) or `receipt` (each failed part's receipt).
+   */
+  readonly courtesyFailed: Counter<'stage'>;
 }
 
 export function createCoreMetrics(registry: Registry): CoreMetrics {
@@ -73,6 +78,12 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
       name: 'gateway_deadlines_total',
       help: 'due deadlines handled by the sweeper, by result (fired, unchanged, not-found, rejected)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    courtesyFailed: new Counter({
+      name: 'gateway_courtesy_sms_failed_total',
+      help: 'courtesy SMS ("no open request") that failed, by stage (submit, receipt); kept off the undelivered worklist',
+      labelNames: ['stage'],
       registers: [registry],
     }),
     deliveryUnknown: new Counter({

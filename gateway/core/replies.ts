@@ -19,9 +19,9 @@ import { SMS_JOB_NAME, type ReceiptJob, type ReplyJob, type SmsOutJob } from '..
 import type { SentPart } from '../../store/conversations.js';
 import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
+import type { CoreMetrics } from './metrics.js';
 import { DUPLICATE_WINDOW_MS } from './inbound.js';
 import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
-import { isTestId } from './test-traffic.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
 import { receiptId } from './sent-writes.js';
@@ -59,6 +59,7 @@ export class InboundProcessor {
   constructor(
     private readonly core: Core,
     private readonly log: Logger,
+    private readonly metrics?: Pick<CoreMetrics, 'courtesyFailed'>,
   ) {}
 
   /**
@@ -301,16 +302,22 @@ export class InboundProcessor {
     });
     if (link.part === 0 && status === 'delivered')
       await this.invitationDelivered(link.conversationId, link.smsId, job);
+    let origin: Awaited<ReturnType<typeof this.origin>> | undefined;
+    const originOf = async () => (origin ??= await this.origin(link.conversationId, link.smsId));
     if (status === 'failed') {
       const conv = await store.get(link.conversationId);
-      // The call centre calls citizens, not an integrator's test numbers.
-      if (conv && !isTestId(conv.id)) await this.core.worklists.undelivered(conv, job.receivedAt);
+      const listed = await this.core.worklists.smsFailed(
+        conv,
+        conv ? (await originOf()).templateId : null,
+        job.receivedAt,
+      );
+      if (listed === 'courtesy') this.metrics?.courtesyFailed.inc({ stage: 'receipt' });
     }
     if (!link.asksConsent || status === 'pending') return status;
     // Progress counts invitations, once per SMS (its first part's receipt).
     const counts = link.part === 0;
     if (!counts && status !== 'failed') return status;
-    const { templateId, campaign } = await this.origin(link.conversationId, link.smsId);
+    const { templateId, campaign } = await originOf();
     if (campaign && counts) await this.core.campaigns.increment(campaign, status, this.core.now());
     if (status === 'failed') {
       await this.core.conversations.apply(link.conversationId, {

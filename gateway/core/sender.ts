@@ -42,7 +42,7 @@ export interface SenderOptions {
   readonly concurrency?: number;
   /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
   readonly stalled?: StalledJobs;
-  readonly metrics?: Pick<CoreMetrics, 'sms'>;
+  readonly metrics?: Pick<CoreMetrics, 'sms' | 'courtesyFailed'>;
   /** Validity of every SMS and how old an SMS may get before a temporary failure fails it. */
   readonly lifetime?: Partial<SmsLifetime>;
 }
@@ -109,7 +109,7 @@ interface Context {
   readonly transport: SmsTransport;
   readonly writes: SentWrites;
   readonly log: Logger;
-  readonly metrics?: Pick<CoreMetrics, 'sms'> | undefined;
+  readonly metrics?: Pick<CoreMetrics, 'sms' | 'courtesyFailed'> | undefined;
   readonly lifetime: SmsLifetime;
 }
 
@@ -179,6 +179,11 @@ async function sendSms(
     // A batch may run again (a dropped link, a lost write): the refused SMS must not go out again.
     // A lone SMS keeps its claim, so an operator's retry of its failed job sends it once more.
     if (inBatch || temporary) await store.sms.markFailed(data, RECEIPT_TTL_SECONDS);
+    if (conversationId !== NO_CONVERSATION) {
+      const conv = await store.get(conversationId);
+      const listed = await ctx.core.worklists.smsFailed(conv, data.templateId, ctx.core.now());
+      if (listed === 'courtesy') ctx.metrics?.courtesyFailed.inc({ stage: 'submit' });
+    }
     ctx.log.warn(
       {
         event: 'sms.refused',

@@ -103,7 +103,7 @@ export function startInboundWorker(options: InboundWorkerOptions): {
   processor: InboundProcessor;
 } {
   const { core, log } = options;
-  const processor = new InboundProcessor(core, log);
+  const processor = new InboundProcessor(core, log, options.metrics);
   const concurrency = options.concurrency ?? 8;
   const lanes = new Lanes(options.repliesAtOnce ?? 4 * concurrency);
   const worker = new Worker(

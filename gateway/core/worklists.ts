@@ -13,6 +13,17 @@ import type { WorklistKind, WorklistStore } from '../../store/worklists.js';
 import type { Logger } from '../log.js';
 import { isTestId } from './test-traffic.js';
 
+/**
+ * SMS whose failure loses the citizen nothing: the "no open request" answer to a reply after the
+ * request was answered, decided or found undeliverable (CONTRACT.md, "Replies that match no open
+ * conversation"). Its failure stays in the timeline and is counted, but puts no conversation on the
+ * undelivered worklist: the agents' list is for SMS a citizen needed.
+ */
+export const COURTESY_TEMPLATES: ReadonlySet<string> = new Set(['gateway.no-open-request']);
+
+/** What a failed SMS did to the undelivered worklist. */
+export type FailedSmsListing = 'listed' | 'courtesy' | 'not-listed';
+
 /** Deadlines of the index one page of a deadline list looks at, at most (a bounded request). */
 const DEADLINE_PAGE_ENTRIES = 20_000;
 
@@ -99,5 +110,22 @@ export class Worklists {
   /** A delivery receipt said failed (any SMS of the conversation, not only the invitation). */
   async undelivered(conv: Conversation, at: number): Promise<void> {
     await this.add('undelivered', conv, this.day(at), at);
+  }
+
+  /**
+   * An SMS of `conv` failed (refused by the SMSC for good, or a receipt said failed): the conversation
+   * goes on the undelivered list unless the SMS was a courtesy ({@link COURTESY_TEMPLATES}) or the
+   * conversation is a test key's (the call centre calls citizens, not an integrator's test numbers).
+   * A template that cannot be told (null) counts as one the citizen needed.
+   */
+  async smsFailed(
+    conv: Conversation | null,
+    templateId: string | null,
+    at: number,
+  ): Promise<FailedSmsListing> {
+    if (conv === null || isTestId(conv.id)) return 'not-listed';
+    if (templateId !== null && COURTESY_TEMPLATES.has(templateId)) return 'courtesy';
+    await this.undelivered(conv, at);
+    return 'listed';
   }
 }

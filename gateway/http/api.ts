@@ -23,6 +23,7 @@ import { testRepliesRouter } from './test-replies.js';
 import type { Webhooks } from '../webhooks/delivery.js';
 import type { Logger } from '../log.js';
 import { auditRefusals, registerAuditMetrics } from './refusals.js';
+import { auditScans, DEFAULT_AUDIT_SCANS, type AuditScanLimits } from './audit-scans.js';
 import { redisGate } from './redis-gate.js';
 
 export interface ApiDeps {
@@ -40,6 +41,8 @@ export interface ApiDeps {
   readonly log?: Logger;
   /** Refusals of one caller and status within this many ms are folded into one audit entry (10 s). */
   readonly refusalFoldMs?: number;
+  /** Filtered audit reads in flight at once (4 in the process, 2 a person). */
+  readonly auditScans?: AuditScanLimits;
 }
 
 export interface ApiParts {
@@ -79,6 +82,7 @@ export function api(deps: ApiDeps): ApiParts {
         core,
         audit,
         lookupLimit: deps.lookupLimit ?? DEFAULT_LOOKUP_LIMIT,
+        auditScans: auditScans(deps.auditScans ?? DEFAULT_AUDIT_SCANS, deps.metrics),
         now: deps.now ?? core.now,
       }),
       keysRouter({ core, audit, keys: people }),

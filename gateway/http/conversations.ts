@@ -11,6 +11,7 @@ import type { Conversation } from '../../dialogue/conversation.js';
 import type { AuditAction, AuditEntry, AuditLog } from '../../store/audit.js';
 import type { NoteEntry } from '../../store/timeline-entry.js';
 import type { Core } from '../core/runtime.js';
+import { AUDIT_SCAN_RETRY_AFTER_S, type AuditScans } from './audit-scans.js';
 import { principalOf, rateLimit, requireRole, type RateLimit } from './auth.js';
 import { sendError } from './errors.js';
 import { auditQuerySchema, conversationIdSchema, searchQuerySchema, viewQuerySchema } from './schemas.js';
@@ -20,6 +21,8 @@ export interface LookupDeps {
   readonly core: Core;
   readonly audit: AuditLog;
   readonly lookupLimit: RateLimit;
+  /** The bound on filtered audit reads in flight. */
+  readonly auditScans: AuditScans;
   /** Clock of the rate limiter (tests). */
   readonly now?: () => number;
 }
@@ -130,17 +133,40 @@ export function lookupRouter(deps: LookupDeps): Router {
     if (conversationId === undefined && actor === undefined) {
       return res.json({ entries: shown(await audit.recent(limit, offset)) });
     }
-    // Who saw one citizen's conversation, or what one person did: scanned a bounded part at a time.
-    const found = await audit.find(
-      (e) =>
-        (actor === undefined || e.actor === actor) &&
-        (conversationId === undefined ||
-          e.conversationId === conversationId ||
-          (e.conversationIds?.includes(conversationId) ?? false)),
-      limit,
-      offset,
-    );
-    res.json({ entries: shown(found.entries), next: found.next });
+    // Who saw one citizen's conversation, or what one person did: scanned a bounded part at a time,
+    // a few such scans at once (audit-scans.ts).
+    const slot = deps.auditScans.take(principalOf(res).person);
+    if ('refused' in slot) {
+      res.set('Retry-After', String(AUDIT_SCAN_RETRY_AFTER_S));
+      return sendError(
+        res,
+        'GW_AUDIT_SCANS_BUSY',
+        slot.refused === 'person'
+          ? 'too many filtered audit reads of yours are running; wait for Retry-After seconds'
+          : 'too many filtered audit reads are running; wait for Retry-After seconds',
+      );
+    }
+    const gone = new AbortController();
+    const abort = (): void => {
+      if (!res.writableEnded) gone.abort();
+    };
+    res.once('close', abort);
+    try {
+      const found = await audit.find(
+        (e) =>
+          (actor === undefined || e.actor === actor) &&
+          (conversationId === undefined ||
+            e.conversationId === conversationId ||
+            (e.conversationIds?.includes(conversationId) ?? false)),
+        limit,
+        offset,
+        { signal: gone.signal, read: deps.auditScans.read },
+      );
+      if (!gone.signal.aborted) res.json({ entries: shown(found.entries), next: found.next });
+    } finally {
+      res.off('close', abort);
+      slot.release();
+    }
   });
   return router;
 }

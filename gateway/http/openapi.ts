@@ -179,11 +179,12 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/v1/audit',
-    summary: 'The audit log of lookups and unmaskings, newest first',
+    summary:
+      'The audit log of lookups and unmaskings, newest first; a filtered read (conversationId, actor) scans up to 100,000 entries, 4 at once in a process and 2 of one person (else 429 GW_AUDIT_SCANS_BUSY with Retry-After)',
     roles: ['supervisor'],
     query: s.auditQuerySchema,
     ok: { status: 200, schema: s.auditListSchema },
-    errors: [...AUTH, 'GW_VALIDATION_FAILED'],
+    errors: [...AUTH, 'GW_VALIDATION_FAILED', 'GW_AUDIT_SCANS_BUSY'],
   },
   {
     method: 'get',

@@ -39,8 +39,9 @@ export function previewsRouter(core: Core): Router {
     });
     const first = start({ service, deadline }, conv, now);
     try {
-      const sms = first.messages.map((m) => {
-        const r = core.renderer.render(m.templateId, body.language, m.vars, { at: now });
+      const rendered = core.conversations.renderInvitation(service, conv, first.messages, now);
+      const sms = first.messages.map((m, i) => {
+        const r = rendered[i]!;
         return {
           templateId: r.templateId,
           language: r.language,

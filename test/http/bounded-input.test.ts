@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorSchema } from '../../gateway/http/schemas.js';
 import { smsOfJob } from '../../queues/jobs.js';
 import { MAX_SMS_PARTS, buildConcatUdh, segment } from '../../sms/encoding.js';
-import { KASPI, homeSchoolingParams } from '../support/core.js';
+import { KASPI, LONG_BANKS, homeSchoolingParams } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -95,11 +95,7 @@ describe('account-opened with a hostile bank name', () => {
 });
 
 describe('the parts an SMS may take', () => {
-  const longBanks = Array.from({ length: 20 }, (_, i) => ({
-    code: `B${i}`,
-    nameKk: `Банк ${i} `.padEnd(200, 'ә'),
-    nameRu: `Банк ${i} `.padEnd(200, 'я'),
-  }));
+  const longBanks = LONG_BANKS;
   const homeWith = (externalId: string, banks: unknown[]) => ({
     service: 'home-schooling',
     externalId,
@@ -119,6 +115,25 @@ describe('the parts an SMS may take', () => {
       expect.objectContaining({ path: 'params.banks', parts: expect.any(Number), maxParts: 20 }),
     ]);
   });
+
+  it.each([
+    ['one bank (Appendix 1, then Appendix 2 after #3#0)', [KASPI]],
+    ['no bank (Appendix 3)', []],
+  ])(
+    'refuses an invitation with %s whose integratedBanks would make a later SMS exceed maxParts, naming params.integratedBanks (it was accepted, and the #3#0 reply then failed with no answer)',
+    async (_label, banks) => {
+      const res = await post('/v1/invitations', {
+        ...homeWith(`integrated-too-long-${banks.length}`, banks),
+        params: { ...homeSchoolingParams(banks), integratedBanks: longBanks },
+      });
+      expect(res.status).toBe(400);
+      const { error } = errorSchema.parse(res.body);
+      expect(error.code).toBe('GW_VALIDATION_FAILED');
+      expect(error.details).toEqual([
+        expect.objectContaining({ path: 'params.integratedBanks', parts: expect.any(Number), maxParts: 20 }),
+      ]);
+    },
+  );
 
   it('queues nothing for the refused invitation; the corrected one with the same externalId goes out once', async () => {
     expect((await post('/v1/invitations', homeWith('fixed-after-400', longBanks))).status).toBe(400);

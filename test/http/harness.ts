@@ -8,7 +8,9 @@ import type { Express } from 'express';
 import { buildApp } from '../../gateway/http/app.js';
 import { api } from '../../gateway/http/api.js';
 import type { RateLimit } from '../../gateway/http/auth.js';
-import { createTestCore, type TestCore } from '../support/core.js';
+import type { ApiKey } from '../../gateway/config.js';
+import type { AuditScanLimits } from '../../gateway/http/audit-scans.js';
+import { createTestCore, testClock, type TestCore } from '../support/core.js';
 
 export const KEYS = {
   system: 'sys-key-0123456789abcdef',
@@ -29,16 +31,31 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  options: { lookupLimit?: RateLimit; refusalFoldMs?: number } = {},
+  options: {
+    lookupLimit?: RateLimit;
+    refusalFoldMs?: number;
+    auditScans?: AuditScanLimits;
+    /** Another Redis than the run's (a test that pauses it). */
+    redisUrl?: string;
+    /** More keys than one per role (two supervisors). */
+    extraKeys?: readonly ApiKey[];
+  } = {},
 ): Promise<TestApp> {
-  const core = await createTestCore();
+  const core = await createTestCore(
+    testClock(),
+    options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl },
+  );
   const metrics = new Registry();
   const parts = api({
     core,
-    apiKeys: Object.entries(KEYS).map(([role, key]) => ({ role: role as keyof typeof KEYS, key })),
+    apiKeys: [
+      ...Object.entries(KEYS).map(([role, key]) => ({ role: role as keyof typeof KEYS, key })),
+      ...(options.extraKeys ?? []),
+    ],
     metrics,
     ...(options.lookupLimit ? { lookupLimit: options.lookupLimit } : {}),
     ...(options.refusalFoldMs !== undefined ? { refusalFoldMs: options.refusalFoldMs } : {}),
+    ...(options.auditScans ? { auditScans: options.auditScans } : {}),
   });
   const app = buildApp({ log: pino({ level: 'silent' }), metrics, probes: [], ...parts });
   return {

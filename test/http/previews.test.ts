@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { homeSchoolingParams } from '../support/core.js';
+import { homeSchoolingParams, KASPI, LONG_BANKS } from '../support/core.js';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -32,6 +32,21 @@ describe('POST /v1/previews', () => {
     const queued = await t.core.queues.smsOut.getJobCounts('waiting', 'prioritized', 'delayed');
     expect(Object.values(queued).every((n) => n === 0)).toBe(true);
   });
+
+  it.each([
+    ['banks', { banks: LONG_BANKS, integratedBanks: [KASPI] }],
+    ['integratedBanks', { banks: [KASPI], integratedBanks: LONG_BANKS }],
+  ])(
+    'refuses, as the invitation would, a list in params.%s whose SMS would exceed maxParts (the preview answered 200 for what POST /v1/invitations refuses)',
+    async (field, lists) => {
+      const params = { ...homeSchoolingParams(), ...lists };
+      const res = await preview({ service: 'home-schooling', language: 'ru', params });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([
+        expect.objectContaining({ path: `params.${field}`, maxParts: 20 }),
+      ]);
+    },
+  );
 
   it('names a missing param, and is for the system role only', async () => {
     const res = await preview({ service: 'school-meals', language: 'kk', params: { parentFullName: 'А' } });

@@ -5,54 +5,29 @@
  * flow end to end: home-schooling Appendix 2 and its consent, school meals to the mother of three
  * recipients and a refusal, the portal's notice and a reply to it, and a number with nothing open.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../gateway/config.js';
 import type { AssignmentJob } from '../../queues/jobs.js';
-import { startGateway, type GatewayHandle } from '../../gateway/gateway.js';
+import type { GatewayHandle } from '../../gateway/gateway.js';
 import { HALYK, KASPI } from '../support/core.js';
 import { eventually, KEYS } from '../support/gateway.js';
-import { PerlSmsc, type SmscLogLine } from '../support/perl-smsc.js';
-import { redisUrl, testPrefix } from '../support/redis.js';
+import { startOnPerlSmsc, type PerlGateway } from '../support/perl-gateway.js';
+import type { PerlSmsc, SmscLogLine } from '../support/perl-smsc.js';
 import { missing, perlSmsc } from '../support/requires.js';
 
 const skip = missing(perlSmsc);
 let smsc: PerlSmsc;
 let gateway: GatewayHandle;
+let api: PerlGateway['api'];
+let running: PerlGateway | undefined;
 
 beforeAll(async () => {
   if (skip) return;
-  smsc = await PerlSmsc.start(['--dlr-delay-ms', '0']);
-  const config = loadConfig({
-    REDIS_URL: redisUrl(),
-    HTTP_PORT: '0',
-    SMPP_PORT: String(smsc.smppPort),
-    SMPP_SYSTEM_ID: 'gw',
-    SMPP_PASSWORD: 'secret',
-    SEND_WINDOW: 'always',
-    API_KEYS: `system:${KEYS.system},agent:${KEYS.agent}`,
-  });
-  const prefix = testPrefix('contract');
-  gateway = await startGateway(config, {
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    keyPrefix: `gw-${prefix}`,
-    queuePrefix: `{bull-${prefix}}`,
-  });
-  await gateway.transport.until((cs) => cs.every((c) => c.ready), 10_000);
+  running = await startOnPerlSmsc({ name: 'contract', env: { SEND_WINDOW: 'always' } });
+  ({ smsc, gateway, api } = running);
 });
 afterAll(async () => {
-  await gateway?.stop();
-  await smsc?.stop();
+  await running?.stop();
 });
-
-async function api(method: 'GET' | 'POST', path: string, body?: unknown, key = KEYS.system) {
-  const res = await fetch(`${gateway.httpUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 /** The whole SMS the SMSC took for `to` whose text matches `text` (one part, or all of them). */
 async function smsTo(to: string, text: RegExp): Promise<SmscLogLine> {

@@ -2,6 +2,7 @@
  * An in-process gateway core on the run's real Redis, isolated by key and queue
  * prefix, with a clock the test moves (deadlines are tested without waiting days).
  */
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
 import type { RedisClient } from '../../store/connection.js';
@@ -26,9 +27,12 @@ export interface TestCore extends Core {
 
 export async function createTestCore(
   clock: TestClock = testClock(),
-  options: { templatesDir?: string } = {},
+  options: { templatesDir?: string; redisUrl?: string } = {},
 ): Promise<TestCore> {
-  const redis = redisClient();
+  const redis =
+    options.redisUrl === undefined
+      ? redisClient()
+      : new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const prefix = testPrefix('core');
   let core: Core;
   try {
@@ -60,6 +64,13 @@ export async function createTestCore(
 export const KASPI = { code: 'CASP', nameKk: 'Kaspi Bank', nameRu: 'Kaspi Bank' };
 export const HALYK = { code: 'HSBK', nameKk: 'Halyk Bank', nameRu: 'Народный банк (Halyk)' };
 export const OTBASY = { code: 'HCSK', nameKk: 'Отбасы банк', nameRu: 'Отбасы банк' };
+
+/** 20 banks of 200 characters: every field within its own limit, an SMS listing them far over 20 parts. */
+export const LONG_BANKS = Array.from({ length: 20 }, (_, i) => ({
+  code: `B${i}`,
+  nameKk: `Банк ${i} `.padEnd(200, 'ә'),
+  nameRu: `Банк ${i} `.padEnd(200, 'я'),
+}));
 
 export function homeSchoolingParams(banks: unknown[] = [KASPI]): Record<string, unknown> {
   return { fullName: 'Айгүл Сейітқызы', serviceCode: '123', banks, integratedBanks: [HALYK, KASPI, OTBASY] };
