@@ -56,11 +56,69 @@ const COURTESY = new Set(
 /**
  * A text typed by a citizen. Beyond the conversation's names, a capitalised word is taken for a name
  * (`Д***`) where it does not open a sentence, or next to another capitalised word ("Данияр Ахметов, 3#1");
- * the words of `keep` (the banks the SMS offered) and courtesy capitals (Вы, Сіз) are not. A name typed
- * in lower case, or a single one opening a sentence, cannot be told from other words and stays.
+ * the words of `keep` (the banks the SMS offered) and courtesy capitals (Вы, Сіз) are not. So are, in
+ * any case, up to three words right after the citizen says what they are called ("меня зовут данияр
+ * ахметов", "менің атым данияр"), separated by spaces only and none of them a common word of a reply
+ * (`INTRODUCED_NOT`). Any other name typed in lower case, or a single one opening a sentence, cannot
+ * be told from other words and stays.
  */
 export interface TypedBy {
   readonly keep: readonly string[];
+}
+
+/**
+ * What a citizen says before their own name, by its last word, with the word that must come before it
+ * (null: none): "меня зовут", "моё имя", "моя фамилия"; "менің атым", "есімім", "тегім".
+ */
+const INTRODUCTIONS: ReadonlyMap<string, ReadonlySet<string> | null> = new Map([
+  ['зовут', null],
+  ['имя', new Set(['моё', 'мое'])],
+  ['фамилия', new Set(['моя'])],
+  ['атым', null],
+  ['есімім', null],
+  ['тегім', null],
+]);
+/** Words that end what follows an introduction: no name, but what the reply goes on to say. */
+const INTRODUCED_NOT = new Set(
+  (
+    'и а но или я мне меня мой моя моё мое мы не да нет это из с со по от для в во на у к о за ' +
+    'согласен согласна согласны отказываюсь против хочу прошу спасибо пожалуйста здравствуйте ' +
+    'ребенок ребёнок сын дочь мама папа ' +
+    'мен менің біз және бірақ иә ия жоқ бұл келісемін келіспеймін келісем рахмет сәлеметсіз сәлем ' +
+    'балам ұлым қызым анасы әкесі'
+  ).split(' '),
+);
+/** At most this many words after an introduction are taken for a name (surname, name, patronymic). */
+const INTRODUCED_WORDS = 3;
+
+/**
+ * Per word, whether it follows an introduction (`INTRODUCTIONS`) within `INTRODUCED_WORDS` words, with
+ * only spaces or tabs between them, and is none of `INTRODUCED_NOT` or `keep`.
+ */
+function introduced(text: string, words: readonly RegExpMatchArray[], keep: ReadonlySet<string>): boolean[] {
+  const out = words.map(() => false);
+  let left = 0;
+  words.forEach((m, i) => {
+    const lower = m[0].toLowerCase();
+    const before = words[i - 1];
+    const spaced =
+      before !== undefined && /^[ \t]+$/u.test(text.slice((before.index ?? 0) + before[0].length, m.index));
+    if (
+      left > 0 &&
+      spaced &&
+      !INTRODUCED_NOT.has(lower) &&
+      !keep.has(lower) &&
+      Array.from(lower).length >= 2
+    ) {
+      out[i] = true;
+      left--;
+    } else left = 0;
+    const after = INTRODUCTIONS.get(lower);
+    if (after === null || (after !== undefined && spaced && after.has(before?.[0].toLowerCase() ?? ''))) {
+      left = INTRODUCED_WORDS;
+    }
+  });
+  return out;
 }
 
 /** Invisible or reordering characters: controls but line breaks and tabs, format characters, separators. */
@@ -152,11 +210,12 @@ export function maskPieces(
       const keep = typed ? nameWords(typed.keep) : new Set<string>();
       const capital = all.map((m) => typed !== undefined && isTypedCapital(m[0], keep));
       const opens = all.map((m) => typed !== undefined && opensSentence(text, m.index));
+      const named = typed ? introduced(text, all, keep) : [];
       all.forEach((m, i) => {
         // Next to another capitalised word of the same sentence: a first name and a surname.
         const paired =
           (capital[i - 1] === true && !opens[i]) || (capital[i + 1] === true && opens[i + 1] === false);
-        const typedName = capital[i] === true && (opens[i] === false || paired);
+        const typedName = (capital[i] === true && (opens[i] === false || paired)) || named[i] === true;
         const shown = maskWord(m[0], words) ?? (typedName ? `${Array.from(m[0])[0] ?? ''}***` : undefined);
         if (shown !== undefined) {
           spans.push({ start: m.index, end: m.index + m[0].length, shown, masked: 'name' });

@@ -102,22 +102,26 @@ export class CampaignStore {
   }
 
   /**
-   * Invitation SMS `smsId` of conversation `id` was sent: `sent` counts it once, however often
-   * this is repeated (its id kept with the conversation's member: store/lua/campaign-move-2.lua).
-   * Used on Cluster, where the count cannot share the SMS record's script call
-   * (store/sent-records.ts).
+   * Invitation SMS `smsId` of conversation `id`, first recorded sent in epoch hour `hour`, was sent:
+   * `sent` counts it once, however often this is repeated within `ttlSeconds` of the first time, the
+   * conversation a member of the campaign or not (store/lua/campaign-sent-2.lua). Used on Cluster, where the count
+   * cannot share the SMS record's script call (store/sent-records.ts). Resolves true when it counted.
    */
-  async countSent(campaign: string, id: string, smsId: string, now: number): Promise<void> {
-    await Promise.all([
-      this.scripts.gwCampaignMove(
+  async countSent(
+    campaign: string,
+    sms: { readonly id: string; readonly smsId: string; readonly hour: number; readonly ttlSeconds: number },
+    now: number,
+  ): Promise<boolean> {
+    const [counted] = await Promise.all([
+      this.scripts.gwCampaignSent(
         this.keys.campaign(campaign),
-        this.keys.campaignMembers(campaign),
-        'sent',
-        id,
-        smsId,
+        this.keys.campaignCounted(campaign, sms.hour),
+        `${sms.id} ${sms.smsId}`,
+        sms.ttlSeconds,
       ),
       this.redis.zadd(this.keys.campaigns(), now, campaign),
     ]);
+    return counted === 1;
   }
 
   private get scripts(): RedisClient {

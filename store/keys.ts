@@ -87,6 +87,17 @@ export interface Keys {
    * good, so its counts per carrier move with them (store/lua/campaign-move-2.lua).
    */
   campaignMembers(id: string): string;
+  /**
+   * String, on Cluster: the invitation SMS of a conversation whose campaign `sent` count is owed (the
+   * epoch hour it was first written in), from just before its sent write until that count is written
+   * (store/sent-records.ts). Kept with the conversation (its slot), 2 days at most.
+   */
+  campaignSentOwed(conversationId: string, smsId: string): string;
+  /**
+   * Set, on Cluster: `<conversation id> <smsId>` of the invitations counted in a campaign's `sent`
+   * in one epoch hour, so that a count written again counts once (store/lua/campaign-sent-2.lua).
+   */
+  campaignCounted(id: string, hour: number): string;
   /** Hash: `service state` → conversations in that state (store/state-counts.ts), for /metrics. */
   stateCounts(): string;
   /** Bytes: a deflate dictionary for stored SMS texts, by content hash (store/text-codec.ts). Never expires. */
@@ -141,6 +152,8 @@ export function createKeys(prefix = 'gw'): Keys {
     campaigns: () => `${prefix}:{campaigns}`,
     campaignPace: (id) => `${prefix}:{k:${id}}:pace`,
     campaignMembers: (id) => `${prefix}:{k:${id}}:members`,
+    campaignSentOwed: (conversationId, smsId) => `${prefix}:{c:${conversationId}}:cs:${smsId}`,
+    campaignCounted: (id, hour) => `${prefix}:{k:${id}}:counted:${hour}`,
     stateCounts: () => `${prefix}:{stats}:states`,
     learnedCarrier: (msisdn) => `${prefix}:{m:${msisdn}}:carrier`,
     awaitingReceipt: (hour) => `${prefix}:{aw:${hour}}`,

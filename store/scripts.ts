@@ -45,6 +45,12 @@ declare module 'ioredis' {
     gwMsisdnRemove(bucket: string, msisdn: string, ...ids: string[]): Result<number, Context>;
     gwPace(pace: string, n: number, now: number): Result<number[], Context>;
     gwCampaignMove(counters: string, members: string, ...args: string[]): Result<number, Context>;
+    gwCampaignSent(
+      counters: string,
+      counted: string,
+      sms: string,
+      ttlSeconds: number,
+    ): Result<number, Context>;
     gwReassemble(
       parts: string,
       part: number,

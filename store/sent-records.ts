@@ -109,11 +109,24 @@ export class SentRecords {
     deadlines: readonly StartedDeadline[] = [],
   ): Promise<SentResult> {
     if (this.redis.isCluster) {
-      await this.parts.receipts.write(links);
+      // Each invitation's count owed first, in its conversation's slot: from its sent write on, a job
+      // that finds the SMS sent counts it only while it is owed (`countOwed`).
+      const hour = awaitedHour(progress?.at ?? 0);
+      await Promise.all([
+        this.parts.receipts.write(links),
+        ...(progress?.counted ?? []).map((c) =>
+          this.redis.set(
+            this.keys.campaignSentOwed(c.conversationId, c.smsId),
+            String(hour),
+            'EX',
+            OWED_TTL_SECONDS,
+          ),
+        ),
+      ]);
       const each = await Promise.all(
         items.map((i) => this.send([i], ttlSeconds, { slots: [], ttl: links.ttl }, undefined, [])),
       );
-      if (progress) await this.progressAgain(progress);
+      if (progress) await this.progressOnCluster(progress, hour);
       return { marked: each.map((r) => r[0] ?? null), indexed: deadlines.map(() => false) };
     }
     const results = await this.send(items, ttlSeconds, links, progress, deadlines);
@@ -125,17 +138,44 @@ export class SentRecords {
 
   /**
    * On Cluster, the progress of SMS recorded sent, written after their records and again by a job
-   * that finds one sent (a process may have stopped in between): each invitation counted once by
-   * its SMS id (store/lua/campaign-move-2.lua), each SMS listed among those awaiting a receipt (a
-   * second entry is skipped by the sweep: store/awaited-receipts.ts). On a single Redis nothing:
-   * `record` wrote it with the records.
+   * that finds one sent (a process may have stopped in between): each invitation counted once
+   * (`countOwed`), each SMS listed among those awaiting a receipt (a second entry is skipped by the
+   * sweep: store/awaited-receipts.ts). On a single Redis nothing: `record` wrote it with the records.
    */
-  async progressAgain({ at, counted, awaited, awaitedTtlSeconds }: SentProgress): Promise<void> {
+  async progressAgain(progress: SentProgress): Promise<void> {
     if (!this.redis.isCluster) return;
+    await this.progressOnCluster(progress, null);
+  }
+
+  private async progressOnCluster(
+    { at, counted, awaited, awaitedTtlSeconds }: SentProgress,
+    hour: number | null,
+  ): Promise<void> {
     await Promise.all([
       new AwaitedReceipts(this.redis, this.keys, awaitedTtlSeconds).add(awaited, at),
-      ...counted.map((c) => this.parts.campaigns.countSent(c.campaign, c.conversationId, c.smsId, at)),
+      ...counted.map((c) => this.countOwed(c, hour, at)),
     ]);
+  }
+
+  /**
+   * An invitation's `sent` count on Cluster, where it lies in another slot than the SMS's record:
+   * owed from just before the sent write (`record`, the epoch hour it was written in) until counted.
+   * The count is kept in that hour's set of the campaign (store/lua/campaign-sent-2.lua), so a
+   * process stopped between the count and forgetting it owed, or two jobs at once, count it once;
+   * once it is no longer owed, a job that finds the SMS sent counts nothing, however late, even with
+   * the conversation ended and gone from the campaign's members. `hour`: the caller wrote it owed
+   * (null: read it).
+   */
+  private async countOwed(c: CountedSms, hour: number | null, at: number): Promise<void> {
+    const owed = this.keys.campaignSentOwed(c.conversationId, c.smsId);
+    const first = hour ?? (await this.redis.get(owed).then((v) => (v === null ? null : Number(v))));
+    if (first === null) return;
+    await this.parts.campaigns.countSent(
+      c.campaign,
+      { id: c.conversationId, smsId: c.smsId, hour: first, ttlSeconds: countedFor(first, at) },
+      at,
+    );
+    await this.redis.del(owed);
   }
 
   /**
@@ -229,6 +269,20 @@ export class SentRecords {
     );
     return results.map((r) => (r < 0 ? null : r));
   }
+}
+
+/**
+ * How long an invitation's count stays owed at most (`countOwed`): a job retried later than that
+ * after its process stopped between the SMS's sent write and its count leaves it uncounted.
+ */
+const OWED_TTL_SECONDS = 2 * 86_400;
+
+/**
+ * How long from `at` (epoch ms, the gateway's clock) the set of an hour's counted invitations is
+ * kept: until a day after the last of them can be owed. Relative, so that Redis's clock need not agree.
+ */
+function countedFor(hour: number, at: number): number {
+  return Math.max(60, Math.ceil(((hour + 1) * 3600_000 - at) / 1000) + OWED_TTL_SECONDS + 86_400);
 }
 
 /** The values each after its length (4 bytes, big-endian), UTF-8 for text, in one Buffer. */

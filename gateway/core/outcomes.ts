@@ -138,11 +138,15 @@ export class OutcomeEmitter {
       removeOnComplete: { age: OUTCOME_KEEP_SECONDS },
       removeOnFail: OUTCOME_FAILED_KEEP,
     });
-    // One outcome (nearly always) is one script call; addBulk builds a pipeline object for it.
-    const [only] = present;
-    if (present.length === 1 && only) await this.queue.add(OUTCOME_JOB_NAME, only, opts(only));
-    else
-      await this.queue.addBulk(present.map((data) => ({ name: OUTCOME_JOB_NAME, data, opts: opts(data) })));
+    // One add each rather than addBulk: the adds of one turn already leave in one write
+    // (store/connection.ts `coalesceWrites`), and addBulk's ioredis pipeline copies every script
+    // command of the connection onto itself, twice the CPU of the adds (docs/performance.md).
+    // Every add answered before a failure is reported, as addBulk did.
+    const added = await Promise.allSettled(
+      present.map((data) => this.queue.add(OUTCOME_JOB_NAME, data, opts(data))),
+    );
+    const failed = added.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Hands outcomes the queue has and their conversations have marked to the listeners. */

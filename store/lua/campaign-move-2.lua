@@ -3,8 +3,7 @@
   hash holds each conversation of the campaign not yet ended for good as `<state> <carrier>` (the
   carrier empty until an SMSC accepted its invitation, the state empty while only the carrier is
   known), so a move of state or of carrier moves its counts in one step with that record, in
-  whichever order the two arrive; on Cluster followed by ` <smsId>`, the invitation SMS counted
-  in `sent`, so that a count repeated after a crash counts once (store/sent-records.ts).
+  whichever order the two arrive.
 
   KEYS[1]  the campaign's counters (fields `state:<state>`, `carrier:<carrier>:state:<state>`)
   KEYS[2]  its members (conversation id → `<state> <carrier>`)
@@ -12,19 +11,14 @@
   'state':   ARGV[3] the state it left ('' for a new one), ARGV[4] the state it entered,
              ARGV[5] '1' when it ended for good (its member goes: nothing moves it again)
   'carrier': ARGV[3] the carrier that accepted its invitation (or its second try)
-  'sent':    ARGV[3] the id of its invitation SMS the SMSC accepted
 
-  Returns 1 when a count per carrier moved (or, 'sent', the SMS was counted), else 0.
+  Returns 1 when a count per carrier moved, else 0.
 ]]
 local id = ARGV[2]
 local member = redis.call('HGET', KEYS[2], id)
-local state, carrier, counted = '', '', ''
+local state, carrier = '', ''
 if member then
-  state, carrier, counted = string.match(member, '^(%S*) (%S*) ?(%S*)$')
-end
-local function keep(s, c)
-  if counted == '' then return s .. ' ' .. c end
-  return s .. ' ' .. c .. ' ' .. counted
+  state, carrier = string.match(member, '^(%S*) (%S*)$')
 end
 local function count(field, by)
   redis.call('HINCRBY', KEYS[1], field, by)
@@ -44,18 +38,9 @@ if ARGV[1] == 'state' then
   if ARGV[5] == '1' then
     redis.call('HDEL', KEYS[2], id)
   else
-    redis.call('HSET', KEYS[2], id, keep(to, carrier))
+    redis.call('HSET', KEYS[2], id, to .. ' ' .. carrier)
   end
   return moved
-end
-
-if ARGV[1] == 'sent' then
-  -- The field `sent` is a persisted name (store/campaigns.ts CAMPAIGN_FIELDS).
-  if counted == ARGV[3] then return 0 end
-  count('sent', 1)
-  counted = ARGV[3]
-  redis.call('HSET', KEYS[2], id, keep(state, carrier))
-  return 1
 end
 
 -- 'carrier'. Before the conversation's first state is recorded (the two are written at once),
@@ -64,5 +49,5 @@ local to = ARGV[3]
 if carrier == to then return 0 end
 byCarrier(carrier, state, '')
 byCarrier(to, '', state)
-redis.call('HSET', KEYS[2], id, keep(state, to))
+redis.call('HSET', KEYS[2], id, state .. ' ' .. to)
 return state ~= '' and 1 or 0

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CampaignStore } from '../../store/campaigns.js';
+import { endedInvitation, expectCountedOnce, handOverAgain } from '../support/campaign-sent.js';
 import { homeSchoolingParams, HALYK, KASPI } from '../support/core.js';
 import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startRedisCluster, type RedisClusterHandle } from '../support/redis-cluster.js';
 import { missing, redisCli } from '../support/requires.js';
-import { deadlineRuns, drained, messagesTo } from '../support/scenario.js';
+import { deadlineRuns, drained, messagesTo, stateReached } from '../support/scenario.js';
 
 let cluster: RedisClusterHandle;
 let t: TestGateway;
@@ -107,6 +108,43 @@ describe.skipIf(missing(redisCli))('Redis Cluster (three masters)', () => {
     } finally {
       delete (campaigns as { countSent?: unknown }).countSent;
     }
+  });
+
+  it("counts an invitation once when its job is retried after the count, its conversation ended and gone from the campaign's members", async () => {
+    const to = '77015550004';
+    const campaign = 'cluster-ended';
+    const { core } = t.gateway;
+    const { campaigns } = core.store;
+    t.sim.setFinalState(to, 'UNDELIV');
+    let cut = 0;
+    // The process stops right after the count, before it forgets the count owed; the job is retried
+    // only once the UNDELIV receipt has ended the conversation (its member gone).
+    campaigns.countSent = async function (...args) {
+      const counted = await CampaignStore.prototype.countSent.apply(this, args);
+      if (cut === 0) {
+        cut += 1;
+        await stateReached(t, args[1].id, 'undeliverable', 15_000);
+        throw new Error('stopped after writing the count');
+      }
+      return counted;
+    };
+    try {
+      await endedInvitation(t, to, campaign, 'cluster-4');
+      expect(cut).toBe(1);
+      await expectCountedOnce(t, to, campaign);
+    } finally {
+      delete (campaigns as { countSent?: unknown }).countSent;
+    }
+  });
+
+  it('counts an invitation once when a second job holding it finds it sent after its conversation ended', async () => {
+    const to = '77015550005';
+    const campaign = 'cluster-again';
+    t.sim.setFinalState(to, 'UNDELIV');
+    const ended = await endedInvitation(t, to, campaign, 'cluster-5');
+    await expectCountedOnce(t, to, campaign);
+    expect(await handOverAgain(t, ended, campaign)).toMatch(/skipped 1/);
+    await expectCountedOnce(t, to, campaign);
   });
 
   it('fires due deadlines: a sweep claims them in the {deadlines} slot and commits each alone', async () => {

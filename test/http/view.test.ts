@@ -178,6 +178,26 @@ describe('timelineView', () => {
     expect(supervisor[0]?.text).toBe('Меня зовут Данияр, дом 2501234');
   });
 
+  it('masks a name typed in lower case right after the citizen says what they are called, and not the words after it', () => {
+    const agent = (text: string) =>
+      timelineView(
+        conv(),
+        [{ at: T0, kind: 'reply', text, meaning: '', accepted: false }],
+        ctx('home-schooling'),
+      )[0]?.text;
+    expect(agent('меня зовут данияр ахметов согласен 123#3#1')).toBe('меня зовут д*** а*** согласен 123#3#1');
+    expect(agent('менің атым данияр және келісемін')).toBe('менің атым д*** және келісемін');
+    expect(agent('моя фамилия ахметова, имя айгуль')).toBe('моя фамилия а***, имя айгуль');
+    // Three words at most, spaces only between them; a code, a bank offered or punctuation ends them.
+    expect(agent('зовут ахметов данияр серикович мне нужна помощь')).toBe(
+      'зовут а*** д*** с*** мне нужна помощь',
+    );
+    expect(agent('меня зовут 123#3#1')).toBe('меня зовут 123#3#1');
+    expect(agent('меня зовут. kaspi')).toBe('меня зовут. kaspi');
+    // Without an introduction a lower-case word is not taken for a name.
+    expect(agent('данияр согласен')).toBe('данияр согласен');
+  });
+
   it('masks a number typed as a service code in how the reply was read, and keeps a code whole before a number', () => {
     const reply = (text: string, meaning: string): TimelineEntry[] => [
       { at: T0, kind: 'reply', text, meaning, accepted: false },

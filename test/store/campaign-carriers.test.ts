@@ -43,34 +43,40 @@ describe('campaign counts per carrier', () => {
     expect(await redis.hexists(keys.campaignMembers(c), 'b')).toBe(0);
   });
 
-  it('count an invitation in `sent` once by its SMS id, however often it is repeated, and keep following its carrier', async () => {
+  it('count an invitation in `sent` once by its SMS id, however often it is repeated, its conversation a member or ended', async () => {
     const keys = createKeys(testPrefix('cc-sent'));
     const store = new CampaignStore(redis, keys);
     const c = 'c-2';
+    const sms = (id: string, smsId: string) => ({ id, smsId, hour: 7, ttlSeconds: 86_400 });
     // The count before and after its state and carrier, and repeated (a job retried on Cluster).
-    await store.countSent(c, 'a', '0.0', 1);
+    expect(await store.countSent(c, sms('a', '0.0'), 1)).toBe(true);
     await store.moveState(c, { id: 'a', from: null, to: 'invited', ended: false }, 1);
-    await store.countSent(c, 'a', '0.0', 2);
+    expect(await store.countSent(c, sms('a', '0.0'), 2)).toBe(false);
     await store.carrierAccepted(c, 'a', 'kcell');
-    await store.countSent(c, 'a', '0.0', 3);
+    await store.countSent(c, sms('a', '0.0'), 3);
     await store.moveState(c, { id: 'b', from: null, to: 'invited', ended: false }, 1);
     await store.carrierAccepted(c, 'b', 'beeline');
-    await store.countSent(c, 'b', '0.0', 4);
-    await store.countSent(c, 'b', '0.0', 4);
+    await store.countSent(c, sms('b', '0.0'), 4);
+    // b ends for good (its member goes); its count repeated after that still counts once.
+    await store.moveState(c, { id: 'b', from: 'invited', to: 'undeliverable', ended: true }, 5);
+    expect(await redis.hexists(keys.campaignMembers(c), 'b')).toBe(0);
+    expect(await store.countSent(c, sms('b', '0.0'), 6)).toBe(false);
     expect(await store.progress(c)).toMatchObject({
       sent: 2,
-      states: { invited: 2 },
-      carriers: { kcell: { states: { invited: 1 } }, beeline: { states: { invited: 1 } } },
+      states: { invited: 1, undeliverable: 1 },
+      carriers: { kcell: { states: { invited: 1 } }, beeline: { states: { undeliverable: 1 } } },
     });
     // Another invitation SMS of the same conversation counts.
-    await store.countSent(c, 'a', '1.0', 5);
+    await store.countSent(c, sms('a', '1.0'), 7);
     await store.carrierAccepted(c, 'a', 'beeline');
-    await store.moveState(c, { id: 'a', from: 'invited', to: 'consented', ended: false }, 6);
+    await store.moveState(c, { id: 'a', from: 'invited', to: 'consented', ended: false }, 8);
     expect(await store.progress(c)).toMatchObject({
       sent: 3,
-      states: { invited: 1, consented: 1 },
-      carriers: { beeline: { states: { invited: 1, consented: 1 } } },
+      states: { consented: 1, undeliverable: 1 },
+      carriers: { beeline: { states: { consented: 1, undeliverable: 1 } } },
     });
-    expect(await redis.hget(keys.campaignMembers(c), 'a')).toBe('consented beeline 1.0');
+    expect(await redis.hget(keys.campaignMembers(c), 'a')).toBe('consented beeline');
+    // The counted invitations of an hour go once no count of them can be owed any more.
+    expect(await redis.ttl(keys.campaignCounted(c, 7))).toBeGreaterThan(86_000);
   });
 });
