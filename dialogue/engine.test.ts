@@ -101,6 +101,16 @@ describe('home-schooling (003 / 000)', () => {
     ]);
   });
 
+  it('a reply after the 3 working days, before the sweep, expires it: Appendix 4 stays a notice held outside the window, the "too late" answer goes at once', () => {
+    const started = begin(d, conversation('home-schooling', hs([halyk])), T0);
+    const late = reply(d, started.conversation, '123#3#1', T0 + 3 * DAY);
+    expect(late.conversation.state).toBe('expired');
+    expect(late.messages.map((m) => [m.templateId, m.unsolicited])).toEqual([
+      ['home-schooling.expired', true],
+      ['gateway.after-deadline', false],
+    ]);
+  });
+
   it('123#3#0 offers the integrated banks, then 123#3#13 consents with the third', () => {
     const started = begin(d, conversation('home-schooling', hs([halyk])), T0);
     const other = reply(d, started.conversation, '123#3#0');
@@ -270,6 +280,22 @@ describe('school-meals (002)', () => {
     const closed = step(d, sent.conversation, { type: 'deadline' }, sentAt + 3 * DAY);
     expect(closed.conversation.state).toBe('closed');
     expect(closed.messages).toEqual([]);
+  });
+
+  it('3#1 arriving after the first 3 days, before the sweep, consents: the repeat asking the same question is not sent (it went after the consent confirmation)', () => {
+    const started = begin(d, conversation('school-meals', params), T0);
+    const late = reply(d, started.conversation, '3#1', T0 + 3 * DAY + 1000);
+    expect(late.consent).toBe(true);
+    expect(late.messages.map((m) => m.templateId)).toEqual(['school-meals.consented']);
+  });
+
+  it('a reply not understood after the first 3 days gets help at once; the repeat stays a notice held outside the window', () => {
+    const started = begin(d, conversation('school-meals', params), T0);
+    const late = reply(d, started.conversation, 'Иә', T0 + 3 * DAY + 1000);
+    expect(late.messages.map((m) => [m.templateId, m.unsolicited])).toEqual([
+      ['school-meals.request', true],
+      ['gateway.not-understood', false],
+    ]);
   });
 
   it('the service code of another service is not understood (002 replies carry none)', () => {

@@ -377,15 +377,18 @@ function onReply(
   const { reply, parsed } = event;
   reopenIfAnsweredInTime(deps, draft, event, now);
   // A reply at or after the deadline is late even if the sweeper has not fired yet: apply the
-  // deadline first, so a reply and its deadline give the same result in either order.
+  // deadline first, so a reply and its deadline give the same result in either order. What the
+  // deadline sends stays a notice the citizen did not ask for (CONTRACT.md, SEND_WINDOW: expiry,
+  // repeats), held outside the window like the sweeper's; the answer to the reply goes at once.
+  let lapsed: readonly OutgoingSms[] = [];
   if (isOpen(draft.conv) && draft.conv.deadline !== null && reply.receivedAt >= draft.conv.deadline) {
     const expired = onDeadline(deps, draft.conv, Math.max(now, draft.conv.deadline));
     draft.conv = expired.conversation;
-    // Sent because the citizen wrote: at any hour.
-    draft.messages.push(...expired.messages.map((m) => ({ ...m, unsolicited: false })));
+    lapsed = expired.messages;
     draft.timeline.push(...expired.timeline);
   }
   if (!isOpen(draft.conv)) {
+    draft.messages.push(...lapsed);
     draft.timeline.push({
       kind: 'reply',
       text: reply.text,
@@ -409,10 +412,16 @@ function onReply(
     }
     return finish(draft);
   }
-  if (parsed.kind === 'not-coded')
+  if (parsed.kind === 'not-coded') {
+    draft.messages.push(...lapsed);
     return help(deps, draft, reply.text, `not understood: ${parsed.reason}`, now);
+  }
   const rule = matchRule(deps, draft.conv, parsed);
-  if (typeof rule === 'string') return help(deps, draft, reply.text, `not understood: ${rule}`, now);
+  if (typeof rule === 'string') {
+    draft.messages.push(...lapsed);
+    return help(deps, draft, reply.text, `not understood: ${rule}`, now);
+  }
+  // The stage the deadline opened (002's repeat) asks the question this reply answers: not sent.
 
   const offered = draft.conv.offered;
   const bank =

@@ -120,8 +120,11 @@ export class ConversationService {
 
   /** The time in the last conversation id this process made. */
   private lastIdAt = 0;
-  /** Parts of the SMS of later stages' lists (checkLaterOffers), by the values they render. */
-  private readonly offerParts = new QuickLRU<string, number>({ maxSize: 1000 });
+  /**
+   * Parts of the SMS of later stages' lists (checkLaterOffers), by the values they render: a few lists
+   * serve a campaign, and a key holds a whole list (at most 20 banks of 200-character names).
+   */
+  private readonly offerParts = new QuickLRU<string, number>({ maxSize: 64 });
 
   private readonly turns: NumberTurns;
 

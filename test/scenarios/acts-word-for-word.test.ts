@@ -174,9 +174,13 @@ async function nthSms(to: string, n: number): Promise<WholeSms> {
   }
   if (sms.parts.length > 1) {
     // The SMSC's own reassembly of the same parts agrees with ours.
-    const ids = sms.parts.map((p) => (p.line.resp as { message_id: string }).message_id);
+    // Its ids in any order: the parts may be accepted in another order than their sequence numbers.
+    const ids = sms.parts.map((p) => (p.line.resp as { message_id: string }).message_id).sort();
     const whole = await smsc.waitFor(
-      (l) => l.event === 'concat_complete' && JSON.stringify(l.message_ids) === JSON.stringify(ids),
+      (l) =>
+        l.event === 'concat_complete' &&
+        Array.isArray(l.message_ids) &&
+        JSON.stringify([...(l.message_ids as string[])].sort()) === JSON.stringify(ids),
     );
     expect(whole.text).toBe(sms.text);
   }
@@ -281,6 +285,8 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
       reply: { text: '123#3#1 2' },
       consentTemplate: { language: 'ru', text: offer.text },
     });
+    // The acknowledgement of the reply (the gateway's own words) is out before the decision comes.
+    await nthSms(phone, 3);
 
     const decided = await api('POST', '/v1/events', {
       type: 'decision',
@@ -289,7 +295,6 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     });
     expect(decided.status, JSON.stringify(decided.body)).toBeLessThan(300);
     await stateOf(id, 'assigned');
-    // The acknowledgement of the reply (the gateway's own) comes before: Appendix 5 is the third SMS after the offers.
     expect((await nthSms(phone, 4)).text).toBe(appendix[5]('ru', fullName, OTBASY));
     // One outcome job of each kind, whatever the number of SMS and receipts behind it.
     for (const what of ['sent', 'delivered', 'consented', 'assigned']) await outcome(id, what);
@@ -333,6 +338,7 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
       bank: contractBank(banks[9]!),
       consentTemplate: { language: 'kk', text: offer.text },
     });
+    await nthSms(phone, 3);
 
     await api('POST', '/v1/events', { type: 'decision', conversationId: id, outcome: 'assigned' });
     expect((await nthSms(phone, 4)).text).toBe(appendix[5]('kk', fullName, banks[9]!));
@@ -383,6 +389,7 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     await nthSms(phone, 1);
     await reply(phone, '123#3#1');
     await stateOf(id, 'consented');
+    await nthSms(phone, 2);
     await api('POST', '/v1/events', { type: 'decision', conversationId: id, outcome: 'assigned' });
     const assigned = await nthSms(phone, 3);
     expect(assigned.text).toBe(appendix[5]('ru', fullName, HALYK));
@@ -422,10 +429,10 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
     expect((await heldUntil(almaty(2026, 6, 1, 9), phone, 4)).text).toBe(appendix[4]('ru', fullName));
   });
 
-  it('sent Friday 11 December 2026 before Independence Day (16 December): a reply at 17 December 23:59:59 consents; without one, expired at 18 December 00:00 and Appendix 4 held until 09:00', async () => {
+  it('sent Friday 11 December 2026 before Independence Day (16 December): a reply at 17 December 23:59:59 consents; one at 18 December 00:00 is told at once it is late, and Appendix 4 of both late ones waits for 09:00', async () => {
     const friday = almaty(2026, 12, 11, 15);
     clock.set(friday);
-    const [inTime, silent] = ['77071410011', '77071410012'];
+    const [inTime, silent, late] = ['77071410011', '77071410012', '77071410014'];
     const params = {
       fullName: 'Омарова Гүлназ',
       serviceCode: '123',
@@ -434,33 +441,53 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
     };
     const a = await homeSchooling('acts-dl-a', inTime, 'ru', params);
     const b = await homeSchooling('acts-dl-b', silent, 'kk', params);
-    await nthSms(inTime, 1);
-    await nthSms(silent, 1);
+    const c = await homeSchooling('acts-dl-c', late, 'ru', params);
+    for (const msisdn of [inTime, silent, late]) await nthSms(msisdn, 1);
     // Working days after Friday 11th: 14, 15, 17 (16 December is a holiday): late from 18th 00:00.
-    const late = almaty(2026, 12, 18, 0);
-    for (const id of [a, b]) expect(await deadlineOf(id)).toBe(late);
+    const deadline = almaty(2026, 12, 18, 0);
+    for (const id of [a, b, c]) expect(await deadlineOf(id)).toBe(deadline);
 
     clock.set(almaty(2026, 12, 17, 23, 59, 59));
     await reply(inTime, '123#3#1');
     await stateOf(a, 'consented');
 
-    await tick(late);
+    // No sweep yet: the reply finds the deadline passed. Its answer goes at once, at night.
+    clock.set(deadline);
+    await reply(late, '123#3#1');
+    await stateOf(c, 'expired');
+    expect((await nthSms(late, 2)).text).toMatch(/^Срок ответа истек, ответ не принят\./);
+
+    await tick(deadline);
     await stateOf(b, 'expired');
     await outcome(b, 'expired');
     // Midnight is outside the window: Appendix 4 is a notice the citizen did not ask for.
     await settled();
     expect(smsTo(smsc.log, silent)).toHaveLength(1);
+    expect(smsTo(smsc.log, late)).toHaveLength(2);
 
+    const opened = Date.now();
     expect((await heldUntil(almaty(2026, 12, 18, 9), silent, 2)).text).toBe(
       appendix[4]('kk', 'Омарова Гүлназ'),
     );
-    expect(await assignments.getJob(b)).toBeUndefined();
+    const fourth = await nthSms(late, 3);
+    expect(fourth.text).toBe(appendix[4]('ru', 'Омарова Гүлназ'));
+    expect(Number(fourth.parts[0]!.line.ts_ms)).toBeGreaterThanOrEqual(opened);
+    for (const id of [b, c]) expect(await assignments.getJob(id)).toBeUndefined();
   });
 });
 
 describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days', () => {
   const parentFullName = 'Нұрланова Сәуле Маратқызы';
   const childFullName = 'Нұрланов Ерасыл';
+  /** A school-meals invitation (kk) to one number. */
+  const meals = (externalId: string, msisdn: string) =>
+    invite({
+      service: 'school-meals',
+      externalId,
+      language: 'kk',
+      msisdn,
+      params: { parentFullName, childFullName },
+    });
   const request = () =>
     fill(FORMS.meals.request, { ___________________: parentFullName, ___________: childFullName });
 
@@ -499,13 +526,7 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
   it('"3 # 2" refuses with the act\'s refusal SMS; silence after the repeat closes the process with one closed outcome', async () => {
     clock.set(almaty(2026, 11, 30, 10));
     const [refusing, silent] = ['77071410023', '77071410024'];
-    const refused = await invite({
-      service: 'school-meals',
-      externalId: 'acts-meals-2',
-      language: 'kk',
-      msisdn: refusing,
-      params: { parentFullName, childFullName },
-    });
+    const refused = await meals('acts-meals-2', refusing);
     const guardian = '77071410025';
     // No mother's number: the father's, before the other legal representative's (002, item 9).
     const closed = await invite({
@@ -543,6 +564,24 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
     await settled();
     expect(smsTo(smsc.log, silent)).toHaveLength(2);
     expect(smsTo(smsc.log, guardian)).toEqual([]);
+  });
+
+  it('a "3#1" one second after the first 3 calendar days, before the sweep, consents: the repeat asking the same question is not sent (it went at midnight, after the consent confirmation)', async () => {
+    clock.set(almaty(2026, 11, 30, 10));
+    const phone = '77071410028';
+    const id = await meals('acts-meals-late-first', phone);
+    await nthSms(phone, 1);
+    expect(await deadlineOf(id)).toBe(almaty(2026, 12, 4, 0));
+    clock.set(almaty(2026, 12, 4, 0, 0, 1));
+    await reply(phone, '3#1');
+    await stateOf(id, 'consented');
+    expect((await nthSms(phone, 2)).text).toBe(fill(FORMS.meals.consented, {}));
+    await settled();
+    await tick(almaty(2026, 12, 4, 9));
+    await settled();
+    expect(smsTo(smsc.log, phone)).toHaveLength(2);
+    const job = await eventually(() => assignments.getJob(id), 'the assignment');
+    expect(job.data).toMatchObject({ reply: { text: '3#1' }, consentTemplate: { text: request() } });
   });
 
   it('a "3#1" at 23:59:59 on the last calendar day after the repeat consents; the first second of the next day is late', async () => {
