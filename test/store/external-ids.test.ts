@@ -21,7 +21,7 @@ describe('externalId claims', () => {
     expect(await index.claim('school-meals', 'e-1', 'e')).toBe('e');
   });
 
-  it('claims made together each get their own id or the holder\'s, and a value of another form fails only its own', async () => {
+  it("claims made together each get their own id or the holder's, and a value of another form fails only its own", async () => {
     const keys = createKeys(testPrefix('xid'));
     const index = new ExternalIdIndex(redis, keys);
     const held = await index.claim('home-schooling', 'e-10', 'held');
