@@ -15,6 +15,7 @@
  * {payNameBankRu} is the bank's Kazakh name; the citizen's own slot ({порядковый номер банка},
  * {Банктің реттік нөмірі}) stays as the act words it; {code_service} is the service's vocabulary term.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -285,6 +286,12 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
       reply: { text: '123#3#1 2' },
       consentTemplate: { language: 'ru', text: offer.text },
     });
+    // CONTRACT.md: sha256 is the hash of the template source the citizen consented to.
+    const source = readFileSync(path.join(REPO, 'templates', 'ru', 'home-schooling.offer-several-banks.hbs'));
+    expect(job.data.consentTemplate).toMatchObject({
+      id: 'home-schooling.offer-several-banks',
+      sha256: createHash('sha256').update(source).digest('hex'),
+    });
     // The acknowledgement of the reply (the gateway's own words) is out before the decision comes.
     await nthSms(phone, 3);
 
@@ -326,6 +333,14 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     expect(offer.text).toBe(appendix[2]('kk', '4567', banks));
     expect(offer.parts.length).toBeGreaterThanOrEqual(9);
     expect(offer.parts.every((p) => p.dataCoding === 8)).toBe(true);
+    // The agent's timeline counts the parts the carrier took, and their receipts.
+    await eventually(async () => {
+      const { body } = await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent);
+      const sms = (body.timeline as Array<Record<string, unknown>>).find((e) => e.kind === 'sms');
+      return sms?.status === 'delivered' ? sms : undefined;
+    }, 'the offer delivered').then((sms) =>
+      expect(sms).toMatchObject({ parts: offer.parts.length, text: offer.text }),
+    );
 
     // The bank number left out: the help names every valid reply, banks 10-12 too (it named the first 9).
     await reply(phone, '4567#3#1');
@@ -345,7 +360,7 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
   });
 
   it.each(['ru', 'kk'] as const)(
-    'Appendix 3 (%s) lists the integrated banks with their links; the account opened (item 10) → Appendix 1 for that bank; "123＃3＃1" consents',
+    'Appendix 3 (%s) lists the integrated banks with their links; the account opened (item 10) → Appendix 1 for that bank; "123＃3＃1" consents; a rejection sends nothing',
     async (lang) => {
       clock.set(START);
       const phone = lang === 'ru' ? '77071410003' : '77071410004';
@@ -372,6 +387,23 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
       await stateOf(id, 'consented');
       const job = await eventually(() => assignments.getJob(id), 'the assignment');
       expect(job.data).toMatchObject({ bank: contractBank(FREEDOM), consentTemplate: { text: offer.text } });
+
+      // A rejection has no form in the acts: the state and the outcome change, no SMS goes (003 item 14).
+      await nthSms(phone, 3);
+      const rejected = await api('POST', '/v1/events', {
+        type: 'decision',
+        conversationId: id,
+        outcome: 'rejected',
+        params: { reason: 'data-refuted' },
+      });
+      expect(rejected.status, JSON.stringify(rejected.body)).toBeLessThan(300);
+      await stateOf(id, 'rejected');
+      expect((await outcome(id, 'rejected')).data).toMatchObject({
+        state: 'rejected',
+        reason: 'data-refuted',
+      });
+      await settled();
+      expect(smsTo(smsc.log, phone)).toHaveLength(3);
     },
   );
 
