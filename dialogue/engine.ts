@@ -197,10 +197,26 @@ export interface OfferSms {
  * anything is sent: a list too long is then the caller's 400, not a reply that fails with no answer.
  */
 export function laterOffers(service: ServiceDefinition, conv: Conversation): OfferSms[] {
-  const first = firstStage(service, conv.params);
+  return laterOfferStages(service, firstStage(service, conv.params)).map(({ param, templateId }) => ({
+    param,
+    templateId,
+    vars: varsFor({ ...conv, offered: banksParam(conv, param) }),
+  }));
+}
+
+type OfferStage = Omit<OfferSms, 'vars'>;
+/** Per service and first stage, the later stages' offers: the walk is the same for every invitation. */
+const offerStages = new WeakMap<ServiceDefinition, Map<string, readonly OfferStage[]>>();
+
+/** The stages reachable from `first` that send a list from the params, in the order they are reached. */
+function laterOfferStages(service: ServiceDefinition, first: string): readonly OfferStage[] {
+  let byFirst = offerStages.get(service);
+  if (!byFirst) offerStages.set(service, (byFirst = new Map<string, readonly OfferStage[]>()));
+  const known = byFirst.get(first);
+  if (known) return known;
   const seen = new Set([first]);
   const queue = [first];
-  const out: OfferSms[] = [];
+  const out: OfferStage[] = [];
   for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
     const stage = stageOf(service, id);
     const next = [
@@ -213,10 +229,10 @@ export function laterOffers(service: ServiceDefinition, conv: Conversation): Off
       queue.push(to);
       const later = stageOf(service, to);
       if (!later.send || !later.offer || later.offer === 'event') continue;
-      const offered = banksParam(conv, later.offer);
-      out.push({ param: later.offer, templateId: later.send, vars: varsFor({ ...conv, offered }) });
+      out.push({ param: later.offer, templateId: later.send });
     }
   }
+  byFirst.set(first, out);
   return out;
 }
 

@@ -28,6 +28,7 @@ declare module 'ioredis' {
       buckets: number,
     ): Result<string[], Context>;
     gwClaim(numKeys: number, ...keysThenArgs: Arg[]): Result<unknown[], Context>;
+    gwClaimIdsBuffer(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<1 | Buffer>, Context>;
     gwCommitMany(numKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number, number?]>, Context>;
     gwCommit(conversation: string, outbox: string, ...args: Arg[]): Result<[number, number], Context>;
     gwDeadline(

@@ -4,7 +4,7 @@
  * PromQL; the rules pass their promtool unit tests; the Prometheus configuration is valid.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -49,11 +49,42 @@ function exported(text: string): Set<string> {
   return names;
 }
 
+/** The HELP text of every metric /metrics carries. */
+function helps(text: string): Map<string, string> {
+  return new Map([...text.matchAll(/^# HELP (\S+) (.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+}
+
+/**
+ * The gateway's metric names the operator's documents give (README and docs/, without
+ * performance.md, whose `gateway_cpu_ms_per_…` are benchmark figures, not metrics); a histogram's
+ * `_bucket`, `_sum` and `_count` count as named too.
+ */
+function documented(): Map<string, string[]> {
+  const docs = path.join(REPO, 'docs');
+  const files = [
+    path.join(REPO, 'README.md'),
+    ...readdirSync(docs)
+      .filter((f) => f.endsWith('.md') && f !== 'performance.md')
+      .map((f) => path.join(docs, f)),
+    ...readdirSync(path.join(docs, 'decisions')).map((f) => path.join(docs, 'decisions', f)),
+  ];
+  const named = new Map<string, string[]>();
+  for (const file of files)
+    for (const [name] of readFileSync(file, 'utf8').matchAll(/\b(?:gateway|smpp)_[a-z0-9_]*[a-z0-9]\b/g))
+      named.set(name, [...(named.get(name) ?? []), path.relative(REPO, file)]);
+  return named;
+}
+
 let t: TestGateway;
+let metricsText: string;
 let names: Set<string>;
 beforeAll(async () => {
-  t = await startTestGateway();
-  names = exported(await (await fetch(`${t.gateway.httpUrl}/metrics`)).text());
+  // A portability file, so its metrics (docs/operations.md) are exported too.
+  const ported = path.join(mkdtempSync(path.join(tmpdir(), 'ported-')), 'ported.txt');
+  writeFileSync(ported, '77011234567 DEFAULT\n');
+  t = await startTestGateway({ env: { PORTABILITY_FILE: ported } });
+  metricsText = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
+  names = exported(metricsText);
 });
 afterAll(async () => {
   await t?.stop();
@@ -62,6 +93,28 @@ afterAll(async () => {
 describe('the metrics beside the dashboard', () => {
   it('count the HTTP server refusals (docs/operations.md)', () => {
     expect(names).toContain('gateway_http_refused_total');
+  });
+});
+
+describe('the metrics beside the documents', () => {
+  it('every metric a document names is exported', () => {
+    const absent = [...documented()].filter(([name]) => !names.has(name));
+    expect(Object.fromEntries(absent)).toEqual({});
+  });
+
+  it("every metric of the gateway is in the operator's documents (operations.md or smpp.md)", () => {
+    const text = ['docs/operations.md', 'docs/smpp.md']
+      .map((f) => readFileSync(path.join(REPO, f), 'utf8'))
+      .join('\n');
+    const ours = [...helps(metricsText).keys()].filter((n) => /^(gateway|smpp)_/.test(n));
+    expect(ours.length).toBeGreaterThan(40);
+    expect(ours.filter((n) => !new RegExp(`\\b${n}\\b`).test(text))).toEqual([]);
+  });
+
+  it('every metric has a HELP text saying more than its name', () => {
+    const help = helps(metricsText);
+    expect(help.size).toBeGreaterThan(40);
+    expect([...help].filter(([name, text]) => text.length < 10 || text === name).map(([n]) => n)).toEqual([]);
   });
 });
 
@@ -110,6 +163,18 @@ describe.skipIf(skip)('the Prometheus rules', () => {
         metricsOf(expr).filter((m) => !names.has(m)),
         expr,
       ).toEqual([]);
+  });
+
+  it("are the alerts of operations.md's table, each with a unit test in rules.test.yml", () => {
+    const alerts = [...rules.matchAll(/- alert: (\w+)/g)].map((m) => m[1]!);
+    const table = readFileSync(path.join(REPO, 'docs/operations.md'), 'utf8').split(
+      '## Alerts worth having',
+    )[1]!;
+    const documented = [...table.split('\n## ')[0]!.matchAll(/\(`([A-Z][a-z]\w+)`/g)].map((m) => m[1]!);
+    expect(documented.sort()).toEqual([...alerts].sort());
+    const tests = readFileSync(path.join(OPS, 'prometheus/rules.test.yml'), 'utf8');
+    const tested = new Set([...tests.matchAll(/alertname: (\w+)/g)].map((m) => m[1]!));
+    expect(alerts.filter((a) => !tested.has(a))).toEqual([]);
   });
 
   it('pass promtool check rules and their unit tests, and the Prometheus configuration is valid', async () => {

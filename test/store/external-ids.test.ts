@@ -21,6 +21,26 @@ describe('externalId claims', () => {
     expect(await index.claim('school-meals', 'e-1', 'e')).toBe('e');
   });
 
+  it("claims made together each get their own id or the holder's, and a value of another form fails only its own", async () => {
+    const keys = createKeys(testPrefix('xid'));
+    const index = new ExternalIdIndex(redis, keys);
+    const held = await index.claim('home-schooling', 'e-10', 'held');
+    await redis.hset(keys.externalIds('home-schooling', fnv1a('e-11') % EXTERNAL_ID_BUCKETS), 'e-11', 'x');
+    const [first, bad, fresh, again, other] = await Promise.allSettled([
+      index.claim('home-schooling', 'e-10', 'n1'),
+      index.claim('home-schooling', 'e-11', 'n2'),
+      index.claim('home-schooling', 'e-12', 'n3'),
+      index.claim('home-schooling', 'e-12', 'n4'),
+      index.claim('school-meals', 'e-12', 'n5'),
+    ]);
+    expect(first).toEqual({ status: 'fulfilled', value: held });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'GW_STORE_FORMAT' } });
+    expect(fresh).toEqual({ status: 'fulfilled', value: 'n3' });
+    expect(again).toEqual({ status: 'fulfilled', value: 'n3' });
+    expect(other).toEqual({ status: 'fulfilled', value: 'n5' });
+    expect(await index.find('home-schooling', 'e-12')).toBe('n3');
+  });
+
   it('holds a conversation id in 13 bytes, finds it again, and refuses a value of another form', async () => {
     const keys = createKeys(testPrefix('xid'));
     const index = new ExternalIdIndex(redis, keys);
