@@ -532,6 +532,39 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
     expect(Number(fourth.parts[0]!.line.ts_ms)).toBeGreaterThanOrEqual(opened);
     for (const id of [b, c]) expect(await assignments.getJob(id)).toBeUndefined();
   });
+
+  it('over New Year 2025: the transfer made Sunday 5 January a working day, so it counts and the window opens on it', async () => {
+    // Sent Friday 27 December 2024: 30, 31 December, (1-2 January holidays, 3 January the day off
+    // transferred from Sunday 5 January), 5 January: late from Monday 6 January 00:00.
+    clock.set(almaty(2024, 12, 27, 15));
+    const [before, weekend] = ['77071410015', '77071410016'];
+    const params = {
+      fullName: 'Қасымова Ләззат',
+      serviceCode: '123',
+      banks: [KASPI],
+      integratedBanks: [KASPI],
+    };
+    const a = await homeSchooling('acts-ny-a', before, 'kk', params);
+    await nthSms(before, 1);
+    expect(await deadlineOf(a)).toBe(almaty(2025, 1, 6, 0));
+
+    // Posted on Saturday 4 January: it waits for the working Sunday's 09:00, not for Monday.
+    clock.set(almaty(2025, 1, 4, 12));
+    const b = await homeSchooling('acts-ny-b', weekend, 'kk', params);
+    await stateOf(b, 'waiting');
+    await tick(almaty(2025, 1, 5, 8, 59));
+    await settled();
+    expect(smsTo(smsc.log, weekend)).toEqual([]);
+    expect((await heldUntil(almaty(2025, 1, 5, 9), weekend, 1)).text).toBe(appendix[1]('kk', '123', KASPI));
+    // Sunday 5th does not count (the day of sending); 6th, (7th Orthodox Christmas), 8th, 9th: late from the 10th.
+    expect(await deadlineOf(b, almaty(2025, 1, 5, 9))).toBe(almaty(2025, 1, 10, 0));
+
+    await tick(almaty(2025, 1, 6, 0));
+    await stateOf(a, 'expired');
+    expect((await heldUntil(almaty(2025, 1, 6, 9), before, 2)).text).toBe(
+      appendix[4]('kk', 'Қасымова Ләззат'),
+    );
+  });
 });
 
 describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days', () => {
