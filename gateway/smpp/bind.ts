@@ -55,6 +55,8 @@ export class SmppBind extends EventEmitter implements SmppTransport {
   private conn: Connection | undefined;
   private attemptSeq = 0;
   private failures = 0;
+  /** The refusal last logged at error while the bind keeps failing (a new one is logged again). */
+  private refusalLogged: string | undefined;
   private closing = false;
   private closePromise: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -201,14 +203,20 @@ export class SmppBind extends EventEmitter implements SmppTransport {
       if (typeof (error as SmppError).code === 'number')
         this.metrics.bindRefused(this.id, statusInfo((error as SmppError).code as number).name);
       if (!this.closing) this.emit('bindError', error);
-      this.deps.logger[this.failures > 0 ? 'debug' : 'error'](
-        { ...logCode('GW_SMPP_BIND_FAILED'), bind: this.id, err: (error as Error).message },
+      // The first refusal of a run of failures is an error even after other failures (the SMSC
+      // restarted, then refuses a password changed meanwhile); the same one repeated, at debug.
+      const message = (error as Error).message;
+      const again = this.refusalLogged === message;
+      this.refusalLogged = message;
+      this.deps.logger[again ? 'debug' : 'error'](
+        { ...logCode('GW_SMPP_BIND_FAILED'), bind: this.id, err: message },
         'bind failed',
       );
       return conn.destroy(`bind failed: ${(error as Error).message}`);
     }
     const failed = this.failures;
     this.failures = 0;
+    this.refusalLogged = undefined;
     this.setState('bound', `${command}_resp ESME_ROK${failed ? ` after ${failed} failed attempts` : ''}`);
     this.scheduleEnquireLink(conn);
   }

@@ -132,7 +132,7 @@ function flowMetrics(registry: Registry) {
   const tally = new Map<string, Map<string, number>>();
   new Counter({
     name: 'smpp_submits_total',
-    help: 'submit_sm responses by command_status name',
+    help: 'submit_sm responses by command_status name; RESPONSE_TIMEOUT: sent and not answered in time',
     labelNames: ['bind', 'status'],
     registers: [registry],
     collect() {

@@ -124,9 +124,18 @@ export class Sender {
       const started = timed ? performance.now() : 0;
       const timeoutMs = this.config.responseTimeoutMs;
       // The response does not free the slot (`false`): the SMS gives it back when it is done.
-      const response = encoded
-        ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, false)
-        : await conn.request('submit_sm', fields, timeoutMs, false);
+      let response;
+      try {
+        response = encoded
+          ? await conn.requestEncoded(attempt === 0 ? encoded : Buffer.from(encoded), timeoutMs, false)
+          : await conn.request('submit_sm', fields, timeoutMs, false);
+      } catch (error) {
+        // Sent and never answered: the SMSC may have taken it, and the retry may reach the citizen
+        // twice (docs/smpp.md), so the operator sees it beside the answered ones.
+        if ((error as SmppError).code === 'RESPONSE_TIMEOUT')
+          this.deps.metrics.submit(this.host.id, 'RESPONSE_TIMEOUT');
+        throw error;
+      }
       if (timed) this.deps.metrics.submitDuration(this.host.id, (performance.now() - started) / 1000);
       const status = response.command_status;
       const info = statusInfo(status);

@@ -2,9 +2,11 @@
  * Redis stopped: a deliver_sm gets ESME_RX_T_APPN (0x64, SMPP 3.4 §5.1.3) so the SMSC retries
  * later, instead of an acknowledgement for a reply that was never stored (CONTRACT.md, "SMPP
  * behaviour"). Once Redis is back (same port, same append-only file), the retransmitted reply
- * is acknowledged and consents. A redis-server of its own: stopping the run's would break the
- * other test files.
+ * is acknowledged and consents. A redis-server of its own, with the persistence the documents
+ * prescribe (compose.yaml, docs/scaling.md: AOF, fsync every second): stopping the run's would
+ * break the other test files.
  */
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
 import { STATUS } from '../../gateway/smpp/status.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
-import { KEYS, eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { KEYS, eventually, scraped, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assignment, invite, stateReached } from '../support/scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw1414-redis-down-'));
-const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'always'];
+const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'];
 let redis: RedisServerHandle;
 let t: TestGateway;
 
@@ -30,6 +32,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * As the SMSC does: the reply retransmitted until acknowledged. The gateway's connection needs a
+ * moment to reconnect; until then it keeps answering 0x64, never 0 for a reply it did not store.
+ */
+function retransmittedUntilAcked(phone: string) {
+  return eventually(
+    async () => {
+      const result = await t.sim.injectReply({ from: phone, text: '123#3#1' });
+      expect(result.statuses.every((s) => s === STATUS.ok || s === STATUS.temporaryAppError)).toBe(true);
+      return result.statuses[0] === STATUS.ok ? result : undefined;
+    },
+    'the reply to be acknowledged after Redis restarted',
+    15_000,
+  );
+}
+
 describe('Redis down while a reply arrives', () => {
   it('answers 0x64 while Redis is stopped, then 0 once it is back, and the consent is processed', async () => {
     const phone = '77090000001';
@@ -41,18 +59,7 @@ describe('Redis down while a reply arrives', () => {
     expect(refused.statuses).toEqual([STATUS.temporaryAppError]);
 
     redis = await startRedisServer({ dir, port: redis.port, args: redisArgs });
-    // As the SMSC does: retransmit until acknowledged. The gateway's connection needs a moment
-    // to reconnect; until then it keeps answering 0x64, never 0 for a reply it did not store.
-    const accepted = await eventually(
-      async () => {
-        const result = await t.sim.injectReply({ from: phone, text: '123#3#1' });
-        expect(result.statuses.every((s) => s === STATUS.ok || s === STATUS.temporaryAppError)).toBe(true);
-        return result.statuses[0] === STATUS.ok ? result : undefined;
-      },
-      'the reply to be acknowledged after Redis restarted',
-      15_000,
-    );
-    expect(accepted.statuses).toEqual([STATUS.ok]);
+    expect((await retransmittedUntilAcked(phone)).statuses).toEqual([STATUS.ok]);
 
     const job = await assignment(t, conv.id);
     expect(job.data.reply.text).toBe('123#3#1');
@@ -119,5 +126,55 @@ describe('Redis down while the API is called', () => {
       headers: auth('supervisor'),
     });
     expect(after.res.status).toBe(200);
+  });
+});
+
+describe('Redis killed (SIGKILL) and started again on its files', () => {
+  it('refuses replies with 0x64 while it is away, and /readyz and /metrics say so until it is back', async () => {
+    const phone = '77090000003';
+    const conv = await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+    await t.sim.nextMessage((m) => m.destination === phone);
+    const refusedReply = { kind: 'reply', status: 'ESME_RX_T_APPN' };
+    const refusedBefore = (await scraped(t, 'smpp_deliver_sm_total', refusedReply)) ?? 0;
+    const temporaryBefore =
+      (await scraped(t, 'gateway_inbound_temporary_errors_total', { kind: 'reply' })) ?? 0;
+    // Every connection of the gateway back from the test before (readiness needs only one).
+    await eventually(
+      async () => ((await scraped(t, 'gateway_redis_up')) === 1 ? true : undefined),
+      'gateway_redis_up 1',
+    );
+
+    redis.process.kill('SIGKILL');
+    if (redis.process.exitCode === null && redis.process.signalCode === null)
+      await once(redis.process, 'exit');
+    const refused = await t.sim.injectReply({ from: phone, text: '123#3#1' });
+    expect(refused.statuses).toEqual([STATUS.temporaryAppError]);
+    // What the alerts GatewayNotReady and RepliesRefusedTemporarily read (ops/prometheus/rules.yml).
+    await eventually(
+      async () => ((await scraped(t, 'gateway_redis_up')) === 0 ? true : undefined),
+      'gateway_redis_up 0',
+    );
+    expect(await scraped(t, 'smpp_deliver_sm_total', refusedReply)).toBe(refusedBefore + 1);
+    expect(await scraped(t, 'gateway_inbound_temporary_errors_total', { kind: 'reply' })).toBe(
+      temporaryBefore + 1,
+    );
+    const down = await fetch(`${t.gateway.httpUrl}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ checks: { redis: false, smpp: true }, missing: ['redis'] });
+
+    redis = await startRedisServer({ dir, port: redis.port, args: redisArgs });
+    expect((await retransmittedUntilAcked(phone)).statuses).toEqual([STATUS.ok]);
+    // The conversation written before the kill came back from the append-only file and consents once.
+    await stateReached(t, conv.id, 'consented');
+    expect((await assignment(t, conv.id)).data.reply.text).toBe('123#3#1');
+    await eventually(
+      async () => ((await fetch(`${t.gateway.httpUrl}/readyz`)).status === 200 ? true : undefined),
+      'the gateway to be ready again',
+      15_000,
+    );
+    await eventually(
+      async () => ((await scraped(t, 'gateway_redis_up')) === 1 ? true : undefined),
+      'gateway_redis_up 1 again',
+    );
   });
 });

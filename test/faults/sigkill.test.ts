@@ -4,42 +4,37 @@
  * gateway in a child process; invitations are made through a core on the same Redis prefixes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { Conversation } from '../../dialogue/conversation.js';
-import { ALWAYS } from '../../dialogue/window.js';
-import { createCore, type Core } from '../../gateway/core/runtime.js';
-import { CarrierSimulator, type ReplyResult } from '../../dev/simulator/index.js';
+import type { Core } from '../../gateway/core/runtime.js';
+import type { CarrierSimulator, ReplyResult } from '../../dev/simulator/index.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, KEYS } from '../support/gateway.js';
-import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';
-import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
+import {
+  gatewayProcessEnv,
+  spawnGateway,
+  startProcessRig,
+  type GatewayProcess,
+  type ProcessRig,
+} from '../support/process.js';
+import { redisUrl, testPrefix } from '../support/redis.js';
 import { numbers } from '../support/scenario.js';
 import { smsOfJob } from '../../queues/jobs.js';
 
 const N = 300;
 const msisdn = numbers('708');
 const prefix = testPrefix('kill');
-const redis = redisClient();
+let rig: ProcessRig;
 let sim: CarrierSimulator;
 let core: Core;
 let gateway: GatewayProcess | undefined;
 
 beforeAll(async () => {
-  sim = await CarrierSimulator.start({ port: 0, systemId: 'gw', password: 'secret', receiptDelayMs: 0 });
-  core = await createCore({
-    redis,
-    log: pino({ level: 'silent' }),
-    keyPrefix: `gw-${prefix}`,
-    queuePrefix: `bull-${prefix}`,
-    // Invitations go out at whatever hour the test runs.
-    sendWindow: ALWAYS,
-  });
+  rig = await startProcessRig(prefix);
+  ({ sim, core } = rig);
 });
 afterAll(async () => {
   await gateway?.stop();
-  await sim?.stop();
-  await core?.close();
-  await redis.quit();
+  await rig?.close();
 });
 
 const start = () =>

@@ -10,10 +10,8 @@
  * caused it, was being processed at the kill (sent, not yet recorded: at least once on the SMPP side).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { ALWAYS } from '../../dialogue/window.js';
-import { createCore, type Core } from '../../gateway/core/runtime.js';
-import { CarrierSimulator } from '../../dev/simulator/index.js';
+import type { Core } from '../../gateway/core/runtime.js';
+import type { CarrierSimulator } from '../../dev/simulator/index.js';
 import {
   assignmentsReach,
   expectConsentedOnce,
@@ -23,8 +21,14 @@ import {
 import { deliverUntilAcked, type Delivery } from '../support/carrier.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { eventually, KEYS } from '../support/gateway.js';
-import { gatewayProcessEnv, spawnGateway, type GatewayProcess } from '../support/process.js';
-import { redisClient, redisUrl, testPrefix } from '../support/redis.js';
+import {
+  gatewayProcessEnv,
+  spawnGateway,
+  startProcessRig,
+  type GatewayProcess,
+  type ProcessRig,
+} from '../support/process.js';
+import { redisUrl, testPrefix } from '../support/redis.js';
 import { numbers } from '../support/scenario.js';
 import { repliesOfJob, smsOfJob } from '../../queues/jobs.js';
 
@@ -32,32 +36,23 @@ const N = 300;
 const REPLY = '123#3#1';
 const msisdn = numbers('713');
 const prefix = testPrefix('two');
-const redis = redisClient();
+let rig: ProcessRig;
 let sim: CarrierSimulator;
 let core: Core;
 const gateways: GatewayProcess[] = [];
 
 beforeAll(async () => {
-  sim = await CarrierSimulator.start({ port: 0, systemId: 'gw', password: 'secret', receiptDelayMs: 0 });
-  core = await createCore({
-    redis,
-    log: pino({ level: 'silent' }),
-    keyPrefix: `gw-${prefix}`,
-    queuePrefix: `bull-${prefix}`,
-    // Invitations go out at whatever hour the test runs.
-    sendWindow: ALWAYS,
-  });
+  rig = await startProcessRig(prefix);
+  ({ sim, core } = rig);
 });
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop()));
-  await sim?.stop();
-  await core?.close();
-  await redis.quit();
+  await rig?.close();
 });
 
 /** One more gateway process on the shared Redis prefixes; resolves with its bind's connection id. */
 async function startInstance(): Promise<number> {
-  const before = new Set(bindConnections());
+  const before = new Set(rig.bindConnections());
   gateways.push(
     await spawnGateway(
       gatewayProcessEnv({
@@ -70,14 +65,9 @@ async function startInstance(): Promise<number> {
       }),
     ),
   );
-  const added = bindConnections().filter((c) => !before.has(c));
+  const added = rig.bindConnections().filter((c) => !before.has(c));
   expect(added).toHaveLength(1);
   return added[0]!;
-}
-
-/** The simulator's connection ids that bound, in order. */
-function bindConnections(): number[] {
-  return sim.pdus.filter((p) => p.command === 'bind_transceiver').map((p) => p.connection);
 }
 
 function inviteAll(phones: readonly string[]): Promise<string[]> {

@@ -183,6 +183,11 @@ describe('POST /v1/invitations, one invitation', () => {
       },
       'recipients.0.role',
     ],
+    [
+      'school meals with no number at all (002 item 8: the portal ends that process and records it)',
+      { service: 'school-meals', externalId: 'bad-11', language: 'ru', params: meals, recipients: [] },
+      'recipients',
+    ],
     ['a bad campaign id', home('bad-10', '77011234567', { campaign: 'no spaces please' }), 'campaign'],
     ['an empty body', {}, 'service'],
     ['an array', [1, 2], '(body)'],

@@ -165,6 +165,18 @@ describe.skipIf(skip)('the Prometheus rules', () => {
       ).toEqual([]);
   });
 
+  it("are the alerts of operations.md's table, each with a unit test in rules.test.yml", () => {
+    const alerts = [...rules.matchAll(/- alert: (\w+)/g)].map((m) => m[1]!);
+    const table = readFileSync(path.join(REPO, 'docs/operations.md'), 'utf8').split(
+      '## Alerts worth having',
+    )[1]!;
+    const documented = [...table.split('\n## ')[0]!.matchAll(/\(`([A-Z][a-z]\w+)`/g)].map((m) => m[1]!);
+    expect(documented.sort()).toEqual([...alerts].sort());
+    const tests = readFileSync(path.join(OPS, 'prometheus/rules.test.yml'), 'utf8');
+    const tested = new Set([...tests.matchAll(/alertname: (\w+)/g)].map((m) => m[1]!));
+    expect(alerts.filter((a) => !tested.has(a))).toEqual([]);
+  });
+
   it('pass promtool check rules and their unit tests, and the Prometheus configuration is valid', async () => {
     const cwd = path.join(OPS, 'prometheus');
     expect((await run(promtool().found!, ['check', 'rules', 'rules.yml'], { cwd })).stdout).toContain(

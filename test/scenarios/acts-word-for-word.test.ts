@@ -15,6 +15,7 @@
  * {payNameBankRu} is the bank's Kazakh name; the citizen's own slot ({порядковый номер банка},
  * {Банктің реттік нөмірі}) stays as the act words it; {code_service} is the service's vocabulary term.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -30,6 +31,9 @@ import { missing, perlSmsc, REPO, sharedSeeds } from '../support/requires.js';
 import { smsTo, type WholeSms } from '../support/sms-pdus.js';
 
 const skip = missing(perlSmsc, sharedSeeds);
+
+/** How long any awaited event may take on a loaded machine (2 cores shared by several runs). */
+const WAIT_MS = 15_000;
 
 /** A wall-clock time in Almaty (UTC+5), as epoch ms. */
 const almaty = (y: number, mo: number, d: number, h: number, mi = 0, s = 0) =>
@@ -166,7 +170,7 @@ const homeSchooling = (externalId: string, msisdn: string, language: Lang, param
 
 /** The `n`-th whole SMS (from 1) the SMSC received for `to`, each part read alone and sound. */
 async function nthSms(to: string, n: number): Promise<WholeSms> {
-  await smsc.waitFor(() => smsTo(smsc.log, to).length >= n, 10_000);
+  await smsc.waitFor(() => smsTo(smsc.log, to).length >= n, WAIT_MS);
   const sms = smsTo(smsc.log, to)[n - 1]!;
   for (const part of sms.parts) {
     expect(part.problems, `part ${part.concat?.seq ?? 1} of an SMS to ${to}`).toEqual([]);
@@ -181,6 +185,7 @@ async function nthSms(to: string, n: number): Promise<WholeSms> {
         l.event === 'concat_complete' &&
         Array.isArray(l.message_ids) &&
         JSON.stringify([...(l.message_ids as string[])].sort()) === JSON.stringify(ids),
+      WAIT_MS,
     );
     expect(whole.text).toBe(sms.text);
   }
@@ -188,15 +193,20 @@ async function nthSms(to: string, n: number): Promise<WholeSms> {
 }
 
 async function reply(from: string, text: string): Promise<void> {
-  const answer = await smsc.control({ op: 'mo', from, to: '1414', text });
+  // The SMSC waits this long for the deliver_sm_resp (under its control socket's 15 s).
+  const answer = await smsc.control({ op: 'mo', from, to: '1414', text, wait_ms: 12_000 });
   expect(answer.statuses).toEqual([0]);
 }
 
 const stateOf = (id: string, wanted: string) =>
-  eventually(async () => {
-    const { body } = await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent);
-    return body.state === wanted ? body : undefined;
-  }, `state ${wanted}`);
+  eventually(
+    async () => {
+      const { body } = await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent);
+      return body.state === wanted ? body : undefined;
+    },
+    `state ${wanted}`,
+    WAIT_MS,
+  );
 
 /**
  * The conversation's deadline (epoch ms) once it runs: it counts from the SMSC's acceptance of the
@@ -204,27 +214,35 @@ const stateOf = (id: string, wanted: string) =>
  * moves only after it.
  */
 const deadlineOf = async (id: string, from?: number): Promise<number> =>
-  eventually(async () => {
-    const { body } = await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent);
-    if (typeof body.deadline !== 'string' || typeof body.deadlineFrom !== 'string') return undefined;
-    if (from !== undefined && new Date(body.deadlineFrom).getTime() !== from) return undefined;
-    return new Date(body.deadline).getTime();
-  }, `the deadline of ${id} to run`);
+  eventually(
+    async () => {
+      const { body } = await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent);
+      if (typeof body.deadline !== 'string' || typeof body.deadlineFrom !== 'string') return undefined;
+      if (from !== undefined && new Date(body.deadlineFrom).getTime() !== from) return undefined;
+      return new Date(body.deadline).getTime();
+    },
+    `the deadline of ${id} to run`,
+    WAIT_MS,
+  );
 
 const outcome = (id: string, what: string) =>
-  eventually(() => outcomes.getJob(`${id}.${what}`), `the ${what} outcome of ${id}`);
+  eventually(() => outcomes.getJob(`${id}.${what}`), `the ${what} outcome of ${id}`, WAIT_MS);
 
 /** Every SMS the gateway will send about what happened so far has been handed to the SMSC. */
 const settled = () =>
-  eventually(async () => {
-    const counts = await Promise.all(
-      [gateway.core.queues.inbound, gateway.core.queues.smsOut].map((q) =>
-        q.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-      ),
-    );
-    const outboxes = await gateway.core.store.outboxes.pending(1);
-    return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes.length === 0;
-  }, 'the gateway to settle');
+  eventually(
+    async () => {
+      const counts = await Promise.all(
+        [gateway.core.queues.inbound, gateway.core.queues.smsOut].map((q) =>
+          q.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+        ),
+      );
+      const outboxes = await gateway.core.store.outboxes.pending(1);
+      return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes.length === 0;
+    },
+    'the gateway to settle',
+    WAIT_MS,
+  );
 
 /**
  * Opens the window at `at` and returns the SMS that went then: the `n`-th to `to`, submitted after this
@@ -279,11 +297,17 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
 
     await reply(phone, '123#3#1 2');
     await stateOf(id, 'consented');
-    const job = await eventually(() => assignments.getJob(id), 'the assignment');
+    const job = await eventually(() => assignments.getJob(id), 'the assignment', WAIT_MS);
     expect(job.data).toMatchObject({
       bank: contractBank(OTBASY),
       reply: { text: '123#3#1 2' },
       consentTemplate: { language: 'ru', text: offer.text },
+    });
+    // CONTRACT.md: sha256 is the hash of the template source the citizen consented to.
+    const source = readFileSync(path.join(REPO, 'templates', 'ru', 'home-schooling.offer-several-banks.hbs'));
+    expect(job.data.consentTemplate).toMatchObject({
+      id: 'home-schooling.offer-several-banks',
+      sha256: createHash('sha256').update(source).digest('hex'),
     });
     // The acknowledgement of the reply (the gateway's own words) is out before the decision comes.
     await nthSms(phone, 3);
@@ -326,6 +350,16 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     expect(offer.text).toBe(appendix[2]('kk', '4567', banks));
     expect(offer.parts.length).toBeGreaterThanOrEqual(9);
     expect(offer.parts.every((p) => p.dataCoding === 8)).toBe(true);
+    // The agent's timeline counts the parts the carrier took, and their receipts.
+    await eventually(
+      async () => {
+        const { body } = await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent);
+        const sms = (body.timeline as Array<Record<string, unknown>>).find((e) => e.kind === 'sms');
+        return sms?.status === 'delivered' ? sms : undefined;
+      },
+      'the offer delivered',
+      WAIT_MS,
+    ).then((sms) => expect(sms).toMatchObject({ parts: offer.parts.length, text: offer.text }));
 
     // The bank number left out: the help names every valid reply, banks 10-12 too (it named the first 9).
     await reply(phone, '4567#3#1');
@@ -333,7 +367,7 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
     expect((await nthSms(phone, 2)).text).toBe(`Жауап танылмады. Дұрыс жауаптар: ${codes.join(', ')}.`);
     await reply(phone, '4567#3#110');
     await stateOf(id, 'consented');
-    const job = await eventually(() => assignments.getJob(id), 'the assignment');
+    const job = await eventually(() => assignments.getJob(id), 'the assignment', WAIT_MS);
     expect(job.data).toMatchObject({
       bank: contractBank(banks[9]!),
       consentTemplate: { language: 'kk', text: offer.text },
@@ -345,7 +379,7 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
   });
 
   it.each(['ru', 'kk'] as const)(
-    'Appendix 3 (%s) lists the integrated banks with their links; the account opened (item 10) → Appendix 1 for that bank; "123＃3＃1" consents',
+    'Appendix 3 (%s) lists the integrated banks with their links; the account opened (item 10) → Appendix 1 for that bank; "123＃3＃1" consents; a rejection sends nothing',
     async (lang) => {
       clock.set(START);
       const phone = lang === 'ru' ? '77071410003' : '77071410004';
@@ -370,8 +404,25 @@ describe.skipIf(skip)('the SMS of 003/000 word for word as the carrier receives 
       // Full-width number signs as some keyboards type them (corpus/replies.tsv).
       await reply(phone, '123＃3＃1');
       await stateOf(id, 'consented');
-      const job = await eventually(() => assignments.getJob(id), 'the assignment');
+      const job = await eventually(() => assignments.getJob(id), 'the assignment', WAIT_MS);
       expect(job.data).toMatchObject({ bank: contractBank(FREEDOM), consentTemplate: { text: offer.text } });
+
+      // A rejection has no form in the acts: the state and the outcome change, no SMS goes (003 item 14).
+      await nthSms(phone, 3);
+      const rejected = await api('POST', '/v1/events', {
+        type: 'decision',
+        conversationId: id,
+        outcome: 'rejected',
+        params: { reason: 'data-refuted' },
+      });
+      expect(rejected.status, JSON.stringify(rejected.body)).toBeLessThan(300);
+      await stateOf(id, 'rejected');
+      expect((await outcome(id, 'rejected')).data).toMatchObject({
+        state: 'rejected',
+        reason: 'data-refuted',
+      });
+      await settled();
+      expect(smsTo(smsc.log, phone)).toHaveLength(3);
     },
   );
 
@@ -411,7 +462,14 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
       integratedBanks: integrated,
     });
     expect((await nthSms(phone, 1)).text).toBe(appendix[2]('ru', '77', banks));
-    const answer = await smsc.control({ op: 'mo', from: phone, to: '1414', text: '77#3#0', coding: 'ucs2' });
+    const answer = await smsc.control({
+      op: 'mo',
+      from: phone,
+      to: '1414',
+      text: '77#3#0',
+      coding: 'ucs2',
+      wait_ms: 12_000,
+    });
     expect(answer).toMatchObject({ data_coding: 8, statuses: [0] });
     expect((await nthSms(phone, 2)).text).toBe(appendix[2]('ru', '77', integrated));
     await reply(phone, '77 #3#0');
@@ -474,6 +532,39 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
     expect(Number(fourth.parts[0]!.line.ts_ms)).toBeGreaterThanOrEqual(opened);
     for (const id of [b, c]) expect(await assignments.getJob(id)).toBeUndefined();
   });
+
+  it('over New Year 2025: the transfer made Sunday 5 January a working day, so it counts and the window opens on it', async () => {
+    // Sent Friday 27 December 2024: 30, 31 December, (1-2 January holidays, 3 January the day off
+    // transferred from Sunday 5 January), 5 January: late from Monday 6 January 00:00.
+    clock.set(almaty(2024, 12, 27, 15));
+    const [before, weekend] = ['77071410015', '77071410016'];
+    const params = {
+      fullName: 'Қасымова Ләззат',
+      serviceCode: '123',
+      banks: [KASPI],
+      integratedBanks: [KASPI],
+    };
+    const a = await homeSchooling('acts-ny-a', before, 'kk', params);
+    await nthSms(before, 1);
+    expect(await deadlineOf(a)).toBe(almaty(2025, 1, 6, 0));
+
+    // Posted on Saturday 4 January: it waits for the working Sunday's 09:00, not for Monday.
+    clock.set(almaty(2025, 1, 4, 12));
+    const b = await homeSchooling('acts-ny-b', weekend, 'kk', params);
+    await stateOf(b, 'waiting');
+    await tick(almaty(2025, 1, 5, 8, 59));
+    await settled();
+    expect(smsTo(smsc.log, weekend)).toEqual([]);
+    expect((await heldUntil(almaty(2025, 1, 5, 9), weekend, 1)).text).toBe(appendix[1]('kk', '123', KASPI));
+    // Sunday 5th does not count (the day of sending); 6th, (7th Orthodox Christmas), 8th, 9th: late from the 10th.
+    expect(await deadlineOf(b, almaty(2025, 1, 5, 9))).toBe(almaty(2025, 1, 10, 0));
+
+    await tick(almaty(2025, 1, 6, 0));
+    await stateOf(a, 'expired');
+    expect((await heldUntil(almaty(2025, 1, 6, 9), before, 2)).text).toBe(
+      appendix[4]('kk', 'Қасымова Ләззат'),
+    );
+  });
 });
 
 describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days', () => {
@@ -520,7 +611,7 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
     await reply(mother, '3#1');
     await stateOf(id, 'consented');
     expect((await nthSms(mother, 3)).text).toBe(fill(FORMS.meals.consented, {}));
-    await eventually(() => assignments.getJob(id), 'the assignment');
+    await eventually(() => assignments.getJob(id), 'the assignment', WAIT_MS);
   });
 
   it('"3 # 2" refuses with the act\'s refusal SMS; silence after the repeat closes the process with one closed outcome', async () => {
@@ -580,7 +671,7 @@ describe.skipIf(skip)('002 school meals (kk) word for word, 3 + 3 calendar days'
     await tick(almaty(2026, 12, 4, 9));
     await settled();
     expect(smsTo(smsc.log, phone)).toHaveLength(2);
-    const job = await eventually(() => assignments.getJob(id), 'the assignment');
+    const job = await eventually(() => assignments.getJob(id), 'the assignment', WAIT_MS);
     expect(job.data).toMatchObject({ reply: { text: '3#1' }, consentTemplate: { text: request() } });
   });
 

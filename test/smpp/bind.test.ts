@@ -43,6 +43,25 @@ describe.skipIf(skip)('bind lifecycle against the Perl SMSC', () => {
     expect(t.bind.state).not.toBe('bound');
   });
 
+  it('logs a refusal as an error with its code when the SMSC comes back refusing the password, once', async () => {
+    smsc = await PerlSmsc.start();
+    const port = smsc.smppPort;
+    const t = testBind(port);
+    bind = t.bind;
+    await bind.waitFor('bound', 5000);
+    // The carrier restarts its SMSC with the account's password changed: the bind loses its link,
+    // fails to connect while nothing listens, then is refused.
+    await smsc.stop();
+    smsc = await PerlSmsc.start(['--port', String(port), '--password', 'changed']);
+    const refusals = () => smsc!.log.filter((l) => l.command === 'bind_transceiver_resp').length;
+    await smsc.waitFor(() => refusals() >= 3);
+    const failed = t.logger.lines.filter((l) => l.msg === 'bind failed');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(failed.filter((l) => l.level === 'error').map((l) => l.obj)).toEqual([
+      { code: 'GW_SMPP_BIND_FAILED', bind: 'test-1', err: 'bind_transceiver: ESME_RINVPASWD (0xe)' },
+    ]);
+  });
+
   it('sends enquire_link on schedule and measures its round trip', async () => {
     smsc = await PerlSmsc.start();
     const t = testBind(smsc.smppPort, { enquireLinkMs: 30 });

@@ -46,6 +46,21 @@ describe.skipIf(skip)('session-layer metrics against the Perl SMSC', () => {
     expect(await metricValue(t.registry, 'smpp_submits_total', ok)).toBe(parts + 1);
   });
 
+  it('counts a submit_sm left unanswered past its response timeout as RESPONSE_TIMEOUT', async () => {
+    smsc = await PerlSmsc.start(['--delay-resp-ms', '2000']);
+    const t = testBind(smsc.smppPort, { responseTimeoutMs: 200 });
+    bind = t.bind;
+    await bind.waitFor('bound', 5000);
+    await expect(bind.submit({ to: '77011234567', text: 'slow' })).rejects.toMatchObject({
+      code: 'RESPONSE_TIMEOUT',
+    });
+    const timedOut = { bind: 'test-1', status: 'RESPONSE_TIMEOUT' };
+    expect(await metricValue(t.registry, 'smpp_submits_total', timedOut)).toBe(1);
+    expect(await metricValue(t.registry, 'smpp_submits_total', { bind: 'test-1', status: 'ESME_ROK' })).toBe(
+      undefined,
+    );
+  });
+
   it('reads the window in use when scraped: the submits awaiting their response', async () => {
     const sim = await CarrierSimulator.start({ port: 0, systemId: 'gw', password: 'secret' });
     try {

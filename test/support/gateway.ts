@@ -115,3 +115,21 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * One sample of a gateway's /metrics as Prometheus scrapes it: the series of `name` carrying
+ * `labels` (others may be there too, in any order); undefined when /metrics has none.
+ */
+export async function scraped(
+  t: TestGateway,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const text = await (await fetch(`${t.gateway.httpUrl}/metrics`)).text();
+  for (const [, series, labelText, value] of text.matchAll(/^(\w+)(?:\{(.*)\})? (\S+)$/gm)) {
+    if (series !== name) continue;
+    const has = new Map([...(labelText ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => has.get(k) === v)) return Number(value);
+  }
+  return undefined;
+}

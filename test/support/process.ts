@@ -4,6 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { ALWAYS } from '../../dialogue/window.js';
+import { createCore, type Core } from '../../gateway/core/runtime.js';
+import { CarrierSimulator } from '../../dev/simulator/index.js';
+import { redisClient } from './redis.js';
 
 const ENTRY = fileURLToPath(new URL('../faults/gateway-process.ts', import.meta.url));
 
@@ -83,6 +88,47 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_0
     async stop() {
       child.kill('SIGTERM');
       await exited(child);
+    },
+  };
+}
+
+/**
+ * What the tests of gateway child processes run beside them: the carrier simulator and a core on
+ * the test's Redis under `prefix` (the processes' GW_KEY_PREFIX / GW_QUEUE_PREFIX, as
+ * {@link gatewayProcessEnv} sets them), through which they invite and count.
+ */
+export interface ProcessRig {
+  readonly sim: CarrierSimulator;
+  readonly core: Core;
+  /** The simulator's connection ids that bound, in order. */
+  bindConnections(): number[];
+  close(): Promise<void>;
+}
+
+export async function startProcessRig(prefix: string): Promise<ProcessRig> {
+  const redis = redisClient();
+  const sim = await CarrierSimulator.start({
+    port: 0,
+    systemId: 'gw',
+    password: 'secret',
+    receiptDelayMs: 0,
+  });
+  const core = await createCore({
+    redis,
+    log: pino({ level: 'silent' }),
+    keyPrefix: `gw-${prefix}`,
+    queuePrefix: `bull-${prefix}`,
+    // Invitations go out at whatever hour the test runs.
+    sendWindow: ALWAYS,
+  });
+  return {
+    sim,
+    core,
+    bindConnections: () => sim.pdus.filter((p) => p.command === 'bind_transceiver').map((p) => p.connection),
+    async close() {
+      await sim.stop();
+      await core.close();
+      await redis.quit();
     },
   };
 }
