@@ -227,12 +227,18 @@ export function formatDeadline(
   return formatLocal(zone, new Date(deadline.getTime() - 1), lang, options);
 }
 
+/** The instant `almatyIso` formatted last: the outcomes of one write share their time. */
+let lastIso: { readonly zone: ZoneTable; readonly ms: number; readonly iso: string } | undefined;
+
 /** `2026-11-24T11:00:00+05:00`: ISO 8601 on the zone's wall clock with its offset (CONTRACT.md times). */
 export function almatyIso(zone: ZoneTable, ms: number): string {
+  if (lastIso?.ms === ms && lastIso.zone === zone) return lastIso.iso;
   const pad = (n: number): string => String(n).padStart(2, '0');
   const t = toLocal(zone, new Date(ms));
   const off = t.offsetMinutes;
   const sign = off >= 0 ? '+' : '-';
   const offset = `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  return `${t.date}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${offset}`;
+  const iso = `${t.date}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${offset}`;
+  lastIso = { zone, ms, iso };
+  return iso;
 }

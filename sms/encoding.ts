@@ -196,6 +196,7 @@ const widthAt = (text: string, i: number): number => ((text.codePointAt(i) as nu
 export function segment(text: string, options: SegmentOptions = {}): Segmentation {
   const encoding = options.encoding ?? chooseEncoding(text);
   const limits = LIMITS[encoding];
+  if (encoding === 'ucs2' && !SURROGATE.test(text)) return ucs2Parts(text, options);
   let units = 0;
   let characters = 0;
   for (let i = 0; i < text.length; characters++) {
@@ -226,6 +227,26 @@ export function segment(text: string, options: SegmentOptions = {}): Segmentatio
     throw new RangeError(`a text of ${parts.length} parts exceeds the ${MAX_SMS_PARTS} a UDH can number`);
   }
   return { encoding, dataCoding, characters, units, parts };
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * `segment` of a UCS2 text without surrogate pairs (Kazakh and Russian SMS): every character is
+ * one unit, so the parts are slices of equal length; the same parts as the walk by code point,
+ * which was a share of the CPU of every invitation rendered and every SMS sent (docs/performance.md).
+ */
+function ucs2Parts(text: string, options: SegmentOptions): Segmentation {
+  const limits = LIMITS.ucs2;
+  const units = text.length;
+  const base = { encoding: 'ucs2', dataCoding: DATA_CODING.ucs2, characters: units, units } as const;
+  if (units <= limits.single) return { ...base, parts: [text] };
+  const perPart = options.ref16 ? limits.part16 : limits.part;
+  const parts: string[] = [];
+  for (let start = 0; start < units; start += perPart) parts.push(text.slice(start, start + perPart));
+  if (parts.length > MAX_SMS_PARTS)
+    throw new RangeError(`a text of ${parts.length} parts exceeds the ${MAX_SMS_PARTS} a UDH can number`);
+  return { ...base, parts };
 }
 
 /** Encode one part's text in the chosen encoding. */

@@ -35,12 +35,18 @@ function reference(text: string, encoding: SmsEncoding, ref16: boolean): string[
 const gsm = fc.constantFrom(...Array.from('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩ abcXYZ0129{}[]~^\\|€'));
 // Whole code points: the emoji stay surrogate pairs (a ZWJ sequence is several code points).
 const kazakh = fc.constantFrom(...Array.from('әіңғүұқөһ ӘІҢҒҮҰҚӨҺ абв 😀👨‍👩‍👧 123#'));
+// Without surrogate pairs, as the acts' SMS are: one unit a character.
+const kazakhBmp = fc.constantFrom(...Array.from('әіңғүұқөһ ӘІҢҒҮҰҚӨҺ абв 123#'));
 
 describe('segment', () => {
   it('cuts any text as the plain definition does, in GSM and UCS2, with 8- and 16-bit references', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.array(gsm, { maxLength: 500 }), fc.array(kazakh, { maxLength: 300 })),
+        fc.oneof(
+          fc.array(gsm, { maxLength: 500 }),
+          fc.array(kazakh, { maxLength: 300 }),
+          fc.array(kazakhBmp, { maxLength: 300 }),
+        ),
         fc.boolean(),
         (chars, ref16) => {
           const text = chars.join('');
@@ -50,6 +56,7 @@ describe('segment', () => {
           expect(got.parts).toEqual(reference(text, encoding, ref16));
           expect(got.parts.join('')).toBe(text);
           expect(got.characters).toBe(Array.from(text).length);
+          expect(got.units).toBe(encoding === 'ucs2' ? text.length : encodeGsm7(text).length);
         },
       ),
     );
