@@ -55,6 +55,13 @@ export class SmppBind extends EventEmitter implements SmppTransport {
   private conn: Connection | undefined;
   private attemptSeq = 0;
   private failures = 0;
+  /**
+   * The step of the reconnect backoff. Only a link that stayed bound `reconnect.maxMs` starts it
+   * again: an SMSC that accepts each bind and drops it at once (a session limit, a firewall) is
+   * bound again ever more slowly, up to `maxMs` apart, not twice a second for ever.
+   */
+  private backoffStep = 0;
+  private boundSince: number | undefined;
   /** The refusal last logged at error while the bind keeps failing (a new one is logged again). */
   private refusalLogged: string | undefined;
   private closing = false;
@@ -217,6 +224,7 @@ export class SmppBind extends EventEmitter implements SmppTransport {
     const failed = this.failures;
     this.failures = 0;
     this.refusalLogged = undefined;
+    this.boundSince = performance.now();
     this.setState('bound', `${command}_resp ESME_ROK${failed ? ` after ${failed} failed attempts` : ''}`);
     this.scheduleEnquireLink(conn);
   }
@@ -264,7 +272,15 @@ export class SmppBind extends EventEmitter implements SmppTransport {
     if (this.closing) return this.setState('closed', reason);
     this.setState('disconnected', reason);
     const failures = this.failures++;
-    const delay = backoffDelay(failures, this.config.reconnect, (this.deps.random ?? Math.random)());
+    const stable =
+      this.boundSince !== undefined && performance.now() - this.boundSince >= this.config.reconnect.maxMs;
+    this.boundSince = undefined;
+    if (stable) this.backoffStep = 0;
+    const delay = backoffDelay(
+      this.backoffStep++,
+      this.config.reconnect,
+      (this.deps.random ?? Math.random)(),
+    );
     this.deps.logger[failures > 0 ? 'debug' : 'info'](
       { bind: this.id, delayMs: delay, failures: this.failures },
       'reconnect scheduled',

@@ -10,7 +10,9 @@ import { homeSchoolingParams } from '../support/core.js';
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  // Many samples close the bind a moment after it bound: the reconnect backoff grows for each
+  // (docs/smpp.md), here to 50 ms at most.
+  t = await startTestGateway({ smpp: { reconnect: { initialMs: 20, maxMs: 50 } } });
 });
 afterAll(async () => {
   await t?.stop();

@@ -23,10 +23,10 @@ function field(value: string | undefined): string | null {
   return value === undefined || value === '-' ? null : value;
 }
 
-/** The corpus rows, with the file's `\n` escapes turned into line breaks. */
-export function readCorpus(): CorpusRow[] {
+/** The corpus rows (of the fixture, or of `file`), with the file's `\n` escapes turned into line breaks. */
+export function readCorpus(file: URL | string = FIXTURE): CorpusRow[] {
   const rows: CorpusRow[] = [];
-  readFileSync(FIXTURE, 'utf8')
+  readFileSync(file, 'utf8')
     .split('\n')
     .forEach((raw, index) => {
       if (raw.length === 0 || COMMENT.test(raw)) return;

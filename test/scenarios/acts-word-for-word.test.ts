@@ -18,22 +18,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayHandle } from '../../gateway/gateway.js';
 import { actForm, fill, type FormSpec, type Repair } from '../support/acts.js';
 import { testClock } from '../support/core.js';
 import { eventually, KEYS } from '../support/gateway.js';
-import { startOnPerlSmsc, type PerlGateway } from '../support/perl-gateway.js';
+import { startOnPerlSmsc, WAIT_MS, type PerlGateway } from '../support/perl-gateway.js';
 import type { PerlSmsc } from '../support/perl-smsc.js';
-import { redisClient } from '../support/redis.js';
 import { missing, perlSmsc, REPO, sharedSeeds } from '../support/requires.js';
 import { smsTo, type WholeSms } from '../support/sms-pdus.js';
 
 const skip = missing(perlSmsc, sharedSeeds);
-
-/** How long any awaited event may take on a loaded machine (2 cores shared by several runs). */
-const WAIT_MS = 15_000;
 
 /** A wall-clock time in Almaty (UTC+5), as epoch ms. */
 const almaty = (y: number, mo: number, d: number, h: number, mi = 0, s = 0) =>
@@ -137,76 +133,28 @@ const START = almaty(2026, 11, 24, 11); // Tuesday, a working day, inside 09:00-
 const clock = testClock(START);
 let smsc: PerlSmsc;
 let gateway: GatewayHandle;
-let api: PerlGateway['api'];
 let running: PerlGateway | undefined;
+let api: PerlGateway['api'];
+let invite: PerlGateway['invite'];
+let nthSms: PerlGateway['nthSms'];
+let reply: PerlGateway['reply'];
+let stateOf: PerlGateway['stateOf'];
+let settled: PerlGateway['settled'];
 let assignments: Queue;
 let outcomes: Queue;
-const redis = redisClient();
 
 beforeAll(async () => {
   if (skip) return;
   running = await startOnPerlSmsc({ name: 'acts', env: { SEND_WINDOW: '09:00-21:00' }, now: clock.now });
-  ({ smsc, gateway, api } = running);
-  // A plain BullMQ consumer's view of the contract's queues.
-  assignments = new Queue('assignments', { connection: redis, prefix: running.queuePrefix });
-  outcomes = new Queue('outcomes', { connection: redis, prefix: running.queuePrefix });
+  ({ smsc, gateway, api, invite, nthSms, reply, stateOf, settled, assignments, outcomes } = running);
 });
 afterAll(async () => {
-  await assignments?.close();
-  await outcomes?.close();
   await running?.stop();
-  await redis.quit();
 });
-
-async function invite(body: Record<string, unknown>): Promise<string> {
-  const { status, body: answer } = await api('POST', '/v1/invitations', body);
-  expect(status, JSON.stringify(answer)).toBe(202);
-  return String(answer.conversationId);
-}
 
 /** A home-schooling invitation (CONTRACT.md: `fullName`, `serviceCode`, `banks`, `integratedBanks`). */
 const homeSchooling = (externalId: string, msisdn: string, language: Lang, params: Record<string, unknown>) =>
   invite({ service: 'home-schooling', externalId, msisdn, language, params });
-
-/** The `n`-th whole SMS (from 1) the SMSC received for `to`, each part read alone and sound. */
-async function nthSms(to: string, n: number): Promise<WholeSms> {
-  await smsc.waitFor(() => smsTo(smsc.log, to).length >= n, WAIT_MS);
-  const sms = smsTo(smsc.log, to)[n - 1]!;
-  for (const part of sms.parts) {
-    expect(part.problems, `part ${part.concat?.seq ?? 1} of an SMS to ${to}`).toEqual([]);
-    expect(part.line).toMatchObject({ source_addr: '1414', registered_delivery: 1 });
-  }
-  if (sms.parts.length > 1) {
-    // The SMSC's own reassembly of the same parts agrees with ours.
-    // Its ids in any order: the parts may be accepted in another order than their sequence numbers.
-    const ids = sms.parts.map((p) => (p.line.resp as { message_id: string }).message_id).sort();
-    const whole = await smsc.waitFor(
-      (l) =>
-        l.event === 'concat_complete' &&
-        Array.isArray(l.message_ids) &&
-        JSON.stringify([...(l.message_ids as string[])].sort()) === JSON.stringify(ids),
-      WAIT_MS,
-    );
-    expect(whole.text).toBe(sms.text);
-  }
-  return sms;
-}
-
-async function reply(from: string, text: string): Promise<void> {
-  // The SMSC waits this long for the deliver_sm_resp (under its control socket's 15 s).
-  const answer = await smsc.control({ op: 'mo', from, to: '1414', text, wait_ms: 12_000 });
-  expect(answer.statuses).toEqual([0]);
-}
-
-const stateOf = (id: string, wanted: string) =>
-  eventually(
-    async () => {
-      const { body } = await api('GET', `/v1/conversations/${id}`, undefined, KEYS.agent);
-      return body.state === wanted ? body : undefined;
-    },
-    `state ${wanted}`,
-    WAIT_MS,
-  );
 
 /**
  * The conversation's deadline (epoch ms) once it runs: it counts from the SMSC's acceptance of the
@@ -227,22 +175,6 @@ const deadlineOf = async (id: string, from?: number): Promise<number> =>
 
 const outcome = (id: string, what: string) =>
   eventually(() => outcomes.getJob(`${id}.${what}`), `the ${what} outcome of ${id}`, WAIT_MS);
-
-/** Every SMS the gateway will send about what happened so far has been handed to the SMSC. */
-const settled = () =>
-  eventually(
-    async () => {
-      const counts = await Promise.all(
-        [gateway.core.queues.inbound, gateway.core.queues.smsOut].map((q) =>
-          q.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-        ),
-      );
-      const outboxes = await gateway.core.store.outboxes.pending(1);
-      return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes.length === 0;
-    },
-    'the gateway to settle',
-    WAIT_MS,
-  );
 
 /**
  * Opens the window at `at` and returns the SMS that went then: the `n`-th to `to`, submitted after this
@@ -462,15 +394,7 @@ describe.skipIf(skip)('deadlines of 003 (3 working days) and the window, through
       integratedBanks: integrated,
     });
     expect((await nthSms(phone, 1)).text).toBe(appendix[2]('ru', '77', banks));
-    const answer = await smsc.control({
-      op: 'mo',
-      from: phone,
-      to: '1414',
-      text: '77#3#0',
-      coding: 'ucs2',
-      wait_ms: 12_000,
-    });
-    expect(answer).toMatchObject({ data_coding: 8, statuses: [0] });
+    expect(await reply(phone, '77#3#0', { coding: 'ucs2' })).toMatchObject({ data_coding: 8 });
     expect((await nthSms(phone, 2)).text).toBe(appendix[2]('ru', '77', integrated));
     await reply(phone, '77 #3#0');
     expect((await nthSms(phone, 3)).text).toBe(appendix[3]('ru', integrated));

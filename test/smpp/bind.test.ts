@@ -62,6 +62,25 @@ describe.skipIf(skip)('bind lifecycle against the Perl SMSC', () => {
     ]);
   });
 
+  it('binds ever more slowly to an SMSC that drops every bind at once, instead of twice a second', async () => {
+    smsc = await PerlSmsc.start();
+    // Up to 2 s between attempts; a link bound that long would start the backoff again.
+    const t = testBind(smsc.smppPort, { reconnect: { initialMs: 20, maxMs: 2000 } });
+    bind = t.bind;
+    for (let drop = 0; drop < 5; drop++) {
+      await bind.waitFor('bound', 5000);
+      await smsc.control({ op: 'drop' });
+      await bind.waitFor('disconnected', 5000);
+    }
+    const delays = t.logger.lines
+      .filter((l) => l.msg === 'reconnect scheduled')
+      .map((l) => (l.obj as { delayMs: number }).delayMs);
+    expect(delays).toHaveLength(5);
+    // 20, 40, 80, 160, 320 ms ± 30 %: the fifth at least 224 ms, where each was 20 ± 6 ms before.
+    expect(delays[4]).toBeGreaterThanOrEqual(224);
+    expect(await metricValue(t.registry, 'smpp_reconnects_total', { bind: 'test-1' })).toBe(5);
+  });
+
   it('sends enquire_link on schedule and measures its round trip', async () => {
     smsc = await PerlSmsc.start();
     const t = testBind(smsc.smppPort, { enquireLinkMs: 30 });
