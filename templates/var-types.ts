@@ -13,6 +13,11 @@ export type Language = (typeof LANGUAGES)[number];
 export const MAX_TEXT_LENGTH = 200;
 /** Most banks one invitation or event may offer (each is a line of the SMS). */
 export const MAX_BANKS = 20;
+/**
+ * Most entries of a list of texts: the replies valid at one stage, each answer digit (0-9) once, or
+ * once per bank of a list of at most MAX_BANKS (dialogue/engine.ts `validReplies`).
+ */
+export const MAX_TEXTS = 10 * MAX_BANKS;
 
 /**
  * What no variable may contain: control characters (NUL, line breaks, tabs; Unicode Cc), format characters
@@ -135,7 +140,7 @@ export const VAR_TYPES = {
       banks.map((b, i) => localizeBank(b, language, i)),
   },
   /** A non-empty list of short strings: valid replies, service codes. */
-  texts: { schema: z.array(inlineText).min(1, 'must not be empty').max(MAX_BANKS), localize: identity },
+  texts: { schema: z.array(inlineText).min(1, 'must not be empty').max(MAX_TEXTS), localize: identity },
 } as const;
 
 export type VarTypeName = keyof typeof VAR_TYPES;

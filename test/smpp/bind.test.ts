@@ -64,8 +64,9 @@ describe.skipIf(skip)('bind lifecycle against the Perl SMSC', () => {
 
   it('binds ever more slowly to an SMSC that drops every bind at once, instead of twice a second', async () => {
     smsc = await PerlSmsc.start();
-    // Up to 2 s between attempts; a link bound that long would start the backoff again.
-    const t = testBind(smsc.smppPort, { reconnect: { initialMs: 20, maxMs: 2000 } });
+    // A link bound for maxMs would start the backoff again: a minute, so that a loaded machine slow
+    // to drop the link cannot; the five delays stay far below it.
+    const t = testBind(smsc.smppPort, { reconnect: { initialMs: 20, maxMs: 60_000 } });
     bind = t.bind;
     for (let drop = 0; drop < 5; drop++) {
       await bind.waitFor('bound', 5000);

@@ -53,6 +53,11 @@ export class PerlSmsc {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    // A test process that ends without its afterAll (a worker torn down on a timeout) takes its SMSC
+    // with it, instead of leaving it running.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('smsc.pl did not start within 10 s')), 10_000);
       child.once('exit', (code) => reject(new Error(`smsc.pl exited with ${code}`)));

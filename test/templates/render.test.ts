@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { newConversation } from '../../dialogue/conversation.js';
+import { start, validReplies } from '../../dialogue/engine.js';
+import { loadServices } from '../../services/load.js';
 import { segment } from '../../sms/encoding.js';
 import { TemplateError } from '../../templates/errors.js';
 import type { Renderer } from '../../templates/renderer.js';
 import { sampleFor } from '../../templates/table.js';
-import { LANGUAGES, type Language } from '../../templates/var-types.js';
+import { LANGUAGES, MAX_BANKS, type Language } from '../../templates/var-types.js';
 import { REPO, repositoryTemplates } from './support.js';
 
 let renderer: Renderer;
@@ -129,6 +132,28 @@ describe('variables', () => {
     expect(renderer.render('gateway.which-request', 'kk', { options }).text).toMatch(
       /:\nүйде оқыту төлемі — 123#3#1\nтегін тамақ \(Ерлан\) — 3#1$/,
     );
+  });
+
+  it('the "not understood" SMS at a list of MAX_BANKS banks names every bank\'s reply and the stage\'s other answers', async () => {
+    const service = (await loadServices()).get('home-schooling');
+    if (!service) throw new Error('home-schooling is not loaded');
+    const banks = Array.from({ length: MAX_BANKS }, (_, i) => ({ ...halyk, code: `BANK${i}` }));
+    const conv = newConversation({
+      id: 'c1',
+      service: 'home-schooling',
+      externalId: 'e1',
+      msisdn: '77011234567',
+      language: 'ru',
+      params: { fullName: 'Айгүл', serviceCode: '123', banks, integratedBanks: [halyk] },
+      createdAt: 0,
+    });
+    const invited = start({ service, deadline: (_, now) => now + 86_400_000 }, conv, 0).conversation;
+    const replies = validReplies(service, invited);
+    expect(replies).toHaveLength(MAX_BANKS + 1);
+    for (const language of LANGUAGES) {
+      const { text } = renderer.render('gateway.not-understood', language, { replies });
+      expect(text).toContain(`123#3#1${MAX_BANKS}, 123#3#0.`);
+    }
   });
 
   it.each([
