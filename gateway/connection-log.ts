@@ -42,8 +42,42 @@ export function connectionLog(log: Logger, dependency: string, now: () => number
       log.info({ dependency, errors, downMs: now() - since }, `${dependency} reachable again`);
     },
     error(source, err) {
-      if (down.size > 0) errors++;
-      else log.warn({ dependency, source, err: err.message }, `${source} error`);
+      // A connection's own error is the outage the clients report (a worker's blocking connection
+      // may fail a moment before them): counted, at debug; anything else is logged by itself.
+      if (down.size > 0 || isConnectionError(err)) {
+        errors++;
+        log.debug({ dependency, source, err: err.message }, `${source} error`);
+      } else log.warn({ dependency, source, err: err.message }, `${source} error`);
     },
   };
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+function isConnectionError(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code !== undefined && CONNECTION_CODES.has(code)) || err.message.startsWith('Connection is closed');
+}
+
+/**
+ * A BullMQ worker's errors: through `connections` (one line per outage of Redis, not one per
+ * worker per reconnect attempt) when the process has one, logged as `<source> error` otherwise.
+ */
+export function logWorkerErrors(
+  worker: { on(event: 'error', listener: (err: Error) => void): unknown },
+  source: string,
+  log: Logger,
+  connections: ConnectionLog | undefined,
+): void {
+  worker.on('error', (err: Error) => {
+    if (connections) connections.error(source, err);
+    else log.error({ err: err.message }, `${source} error`);
+  });
 }

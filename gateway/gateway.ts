@@ -271,6 +271,7 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     transport,
     connection: workerRedis,
     log,
+    connections: redisLog,
     concurrency: senderConcurrency(config),
     metrics: coreMetrics,
     lifetime: {
@@ -290,7 +291,14 @@ export async function startGateway(config: Config, options: StartOptions): Promi
   // GATEWAY_ROLE=edge leaves replies and deadlines to a `workers` process (startWorkerProcess).
   const decides = config.role !== 'edge';
   const inboundWorker = decides
-    ? startInboundWorker({ core, connection: workerRedis, log, metrics: coreMetrics, ...stalled }).worker
+    ? startInboundWorker({
+        core,
+        connection: workerRedis,
+        log,
+        connections: redisLog,
+        metrics: coreMetrics,
+        ...stalled,
+      }).worker
     : undefined;
   const sweeper = startSweeper(core, options, decides, coreMetrics);
 
@@ -359,6 +367,7 @@ export async function startWorkerProcess(
     core,
     connection: workerRedis,
     log,
+    connections: opened.redisLog,
     metrics: metricsOfCore,
     // No deliver_sm to answer in this process: decide as many replies at once as Redis allows.
     concurrency: WORKERS_ONLY_CONCURRENCY,

@@ -22,6 +22,7 @@ import { JOB_OPTS } from './inbound.js';
 import { isTestId, simulatedSubmit, testReceiptOf } from './test-traffic.js';
 import type { RedisClient } from '../../store/connection.js';
 import { type SmsRecord, type SmsRef } from '../../store/sms-record.js';
+import { logWorkerErrors, type ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import type { CoreMetrics } from './metrics.js';
 import { TransportError, type SmsTransport, type SubmitResult, type SubmitResume } from './ports.js';
@@ -38,6 +39,8 @@ export interface SenderOptions {
   /** A connection of its own: BullMQ workers block on it. */
   readonly connection: RedisClient;
   readonly log: Logger;
+  /** Redis's connection log: the worker's connection errors are part of an outage's two lines. */
+  readonly connections?: ConnectionLog;
   /** Jobs in flight (a job may hold a batch); the SMPP window and TPS do the real pacing. Default 8. */
   readonly concurrency?: number;
   /** How soon a job held by a dead process is retried; BullMQ's defaults when absent. */
@@ -431,6 +434,6 @@ export function startSender(options: SenderOptions): Worker {
   worker.on('failed', (job, err) => {
     log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'sms-out job failed');
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'sms-out worker error'));
+  logWorkerErrors(worker, 'sms-out worker', log, options.connections);
   return worker;
 }

@@ -15,6 +15,7 @@ import {
   type ReplyJob,
 } from '../../queues/jobs.js';
 import type { RedisClient } from '../../store/connection.js';
+import { logWorkerErrors, type ConnectionLog } from '../connection-log.js';
 import type { Logger } from '../log.js';
 import type { CoreMetrics } from './metrics.js';
 import { TEST_CARRIER } from './test-traffic.js';
@@ -26,6 +27,8 @@ export interface InboundWorkerOptions {
   readonly core: Core;
   readonly connection: RedisClient;
   readonly log: Logger;
+  /** Redis's connection log: the worker's connection errors are part of an outage's two lines. */
+  readonly connections?: ConnectionLog;
   /**
    * Default 8. The same event loop answers the SMSC's deliver_sm, and every reply decided is
    * CPU taken from it: many jobs at once take the whole core and the deliver_sm_resp waits
@@ -139,6 +142,6 @@ export function startInboundWorker(options: InboundWorkerOptions): {
     log.warn({ jobId: job.id, name: job.name, err: err.message }, 'inbound job gave up');
     if (err instanceof UnmatchedReceiptError) options.metrics?.receiptsUnmatched.inc();
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'inbound worker error'));
+  logWorkerErrors(worker, 'inbound worker', log, options.connections);
   return { worker, processor };
 }

@@ -15,16 +15,19 @@ import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server
 import { STATUS } from '../../gateway/smpp/status.js';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { KEYS, eventually, scraped, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { captureLog, type LogLine } from '../support/log-lines.js';
 import { assignment, invite, stateReached } from '../support/scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw1414-redis-down-'));
 const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'];
 let redis: RedisServerHandle;
 let t: TestGateway;
+/** The gateway's log, at debug: what an outage writes between its two lines. */
+const captured = captureLog('debug');
 
 beforeAll(async () => {
   redis = await startRedisServer({ dir, args: redisArgs });
-  t = await startTestGateway({ env: { REDIS_URL: redis.url } });
+  t = await startTestGateway({ env: { REDIS_URL: redis.url }, log: captured.log });
 });
 afterAll(async () => {
   await t?.stop();
@@ -144,6 +147,8 @@ describe('Redis killed (SIGKILL) and started again on its files', () => {
       'gateway_redis_up 1',
     );
 
+    const killedAt = Date.now();
+    const since = (line: LogLine) => Date.parse(String(line.time)) >= killedAt;
     redis.process.kill('SIGKILL');
     if (redis.process.exitCode === null && redis.process.signalCode === null)
       await once(redis.process, 'exit');
@@ -158,6 +163,10 @@ describe('Redis killed (SIGKILL) and started again on its files', () => {
     expect(await scraped(t, 'gateway_inbound_temporary_errors_total', { kind: 'reply' })).toBe(
       temporaryBefore + 1,
     );
+    // The workers' connections fail too, again at each reconnect attempt: counted in the outage's
+    // two lines, at debug, not an error line each (docs/operations.md, "Logs").
+    for (const worker of ['sms-out worker', 'inbound worker'])
+      await captured.waitFor((l) => since(l) && l.msg === `${worker} error` && l.level === 'debug', worker);
     const down = await fetch(`${t.gateway.httpUrl}/readyz`);
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ checks: { redis: false, smpp: true }, missing: ['redis'] });
@@ -176,5 +185,10 @@ describe('Redis killed (SIGKILL) and started again on its files', () => {
       async () => ((await scraped(t, 'gateway_redis_up')) === 1 ? true : undefined),
       'gateway_redis_up 1 again',
     );
+    await captured.waitFor((l) => since(l) && l.msg === 'redis reachable again', 'redis reachable again');
+    const loud = captured.lines().filter((l) => since(l) && (l.level === 'warn' || l.level === 'error'));
+    expect(loud.map((l) => l.msg)).not.toContain('sms-out worker error');
+    expect(loud.map((l) => l.msg)).not.toContain('inbound worker error');
+    expect(loud.filter((l) => l.msg === 'redis unreachable').length).toBeGreaterThanOrEqual(1);
   });
 });
