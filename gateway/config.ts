@@ -41,7 +41,8 @@ export interface ApiKey {
   readonly key: string;
 }
 
-const bindSchema = z.object({
+/** Strict: a misspelt field (`route` for `routes`) would silently route a carrier's numbers elsewhere. */
+const bindSchema = z.strictObject({
   host: z.string().min(1),
   port: port.default(2775),
   systemId: z.string().min(1).max(15),
@@ -58,7 +59,7 @@ const bindSchema = z.object({
   count: positiveInt.max(64, 'must be at most 64 binds').default(1),
 });
 
-const carrierSchema = z.object({
+const carrierSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
   sourceAddr: z.string().min(1).max(20).optional(),
   tps: bindTps.default(100),
@@ -76,7 +77,7 @@ const carrierSchema = z.object({
    * is sent once more through the next likely carrier and the number's carrier is learned.
    */
   notSubscriber: z
-    .object({
+    .strictObject({
       /** submit_sm_resp command_status values, as numbers or "0x0B" (ESME_RINVDSTADR). */
       esme: z
         .array(
@@ -97,10 +98,10 @@ const carrierSchema = z.object({
    * When every bind of this carrier has been down for `afterSeconds`, its SMS go through
    * `carrier` instead (that carrier must accept numbers of other networks).
    */
-  failover: z.object({ carrier: z.string().min(1), afterSeconds: positiveInt }).optional(),
+  failover: z.strictObject({ carrier: z.string().min(1), afterSeconds: positiveInt }).optional(),
 });
 
-const carriersFileSchema = z.object({
+const carriersFileSchema = z.strictObject({
   defaultCarrier: z.string().min(1),
   carriers: z.array(carrierSchema).min(1),
 });
@@ -232,7 +233,11 @@ function issuesToProblems(
   issues: readonly z.core.$ZodIssue[],
   name: (path: PropertyKey[]) => string,
 ): string[] {
-  return issues.map((issue) => `${name(issue.path)} ${issue.message}`);
+  return issues.map((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `${name(issue.path)} has an unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+      : `${name(issue.path)} ${issue.message}`,
+  );
 }
 
 /** Route prefix → its carrier; a prefix given to two carriers is GW_CARRIERS_FILE_INVALID (which would win?). */
@@ -263,7 +268,9 @@ function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
   }
   const parsed = carriersFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = issuesToProblems(parsed.error.issues, (p) => `CARRIERS_FILE ${p.join('.')}`);
+    const problems = issuesToProblems(parsed.error.issues, (p) =>
+      p.length ? `CARRIERS_FILE ${p.join('.')}` : 'CARRIERS_FILE',
+    );
     throw new GatewayError('GW_CARRIERS_FILE_INVALID', problems.join('; '));
   }
   const ids = new Set(parsed.data.carriers.map((c) => c.id));
@@ -281,7 +288,45 @@ function loadCarriersFile(path: string): z.infer<typeof carriersFileSchema> {
       );
   }
   routeOwners(parsed.data.carriers);
+  uniqueCarriers(parsed.data.carriers);
   return parsed.data;
+}
+
+function carriersFileError(message: string): GatewayError {
+  return new GatewayError('GW_CARRIERS_FILE_INVALID', `CARRIERS_FILE ${message}`);
+}
+
+/**
+ * What must belong to one carrier only: its id (bind ids and metric labels), its operator names in
+ * the portability file (which carrier would a ported number go to?), and its SMSC accounts (an SMSC
+ * sends a receipt to any bind of the account: the other carrier, keying receipts by its own
+ * message ids, would never match it).
+ */
+function uniqueCarriers(carriers: readonly CarrierConfig[]): void {
+  const ids = new Map<string, number>();
+  const names = new Map<string, string>();
+  const accounts = new Map<string, string>();
+  for (const [i, c] of carriers.entries()) {
+    const first = ids.get(c.id);
+    if (first !== undefined)
+      throw carriersFileError(`carriers.${i}.id "${c.id}" is the id of carriers.${first} too`);
+    ids.set(c.id, i);
+  }
+  for (const c of carriers) {
+    for (const name of [c.id, ...(c.portabilityNames ?? [])]) {
+      const other = names.get(name.toLowerCase());
+      if (other !== undefined && other !== c.id)
+        throw carriersFileError(`portability name "${name}" is given to both ${other} and ${c.id}`);
+      names.set(name.toLowerCase(), c.id);
+    }
+    for (const b of c.binds) {
+      const account = `systemId "${b.systemId}" on ${b.host}:${b.port}`;
+      const other = accounts.get(account);
+      if (other !== undefined && other !== c.id)
+        throw carriersFileError(`bind ${account} is given to both ${other} and ${c.id}`);
+      accounts.set(account, c.id);
+    }
+  }
 }
 
 /** Parse and freeze the configuration, or throw one GatewayError naming every bad variable. */

@@ -25,23 +25,26 @@ async function start(env: Record<string, string>): Promise<{ code: number | null
 }
 
 describe('start-up with a bad CARRIERS_FILE', () => {
-  it('a route prefix given to two carriers prints one GW_CARRIERS_FILE_INVALID line and exits 2', async () => {
+  const bind = { host: '127.0.0.1', port: 1, systemId: 's', password: 'p' };
+  it.each([
+    [
+      'a route prefix given to two carriers',
+      [
+        { id: 'beeline', routes: ['7705'], binds: [bind] },
+        { id: 'kcell', routes: ['7705'], binds: [{ ...bind, port: 2 }] },
+      ],
+      'CARRIERS_FILE route prefix 7705 is given to both beeline and kcell',
+    ],
+    [
+      'a misspelt field (not ignored)',
+      [{ id: 'beeline', route: ['7705'], binds: [bind] }],
+      'CARRIERS_FILE carriers.0 has an unknown field "route"',
+    ],
+  ])('%s prints one GW_CARRIERS_FILE_INVALID line naming it and exits 2', async (_what, carriers, line) => {
     const file = join(mkdtempSync(join(tmpdir(), 'gw-bad-')), 'carriers.json');
-    const bind = { host: '127.0.0.1', port: 1, systemId: 's', password: 'p' };
-    writeFileSync(
-      file,
-      JSON.stringify({
-        defaultCarrier: 'beeline',
-        carriers: [
-          { id: 'beeline', routes: ['7705'], binds: [bind] },
-          { id: 'kcell', routes: ['7705'], binds: [bind] },
-        ],
-      }),
-    );
+    writeFileSync(file, JSON.stringify({ defaultCarrier: 'beeline', carriers }));
     const { code, stderr } = await start({ CARRIERS_FILE: file });
-    expect(stderr).toBe(
-      'gateway-1414: GW_CARRIERS_FILE_INVALID: CARRIERS_FILE route prefix 7705 is given to both beeline and kcell\n',
-    );
+    expect(stderr).toBe(`gateway-1414: GW_CARRIERS_FILE_INVALID: ${line}\n`);
     expect(code).toBe(2);
   });
 });

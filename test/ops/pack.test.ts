@@ -75,6 +75,20 @@ function documented(): Map<string, string[]> {
   return named;
 }
 
+/** Gauges every process reads from Redis (docs/operations.md): the same figure in each of them. */
+const FROM_REDIS = new Set([
+  'gateway_queue_jobs',
+  'gateway_queue_oldest_waiting_seconds',
+  'gateway_conversations',
+  'gateway_conversations_waiting',
+  'gateway_sms_held',
+  'gateway_held_overdue',
+  'gateway_outbox_dead',
+  'gateway_campaign_progress',
+  'gateway_audit_entries',
+  'gateway_audit_entries_limit',
+]);
+
 let t: TestGateway;
 let metricsText: string;
 let names: Set<string>;
@@ -136,6 +150,15 @@ describe('the Grafana dashboard', () => {
     ])
       expect(all).toContain(metric);
   });
+
+  it.each(queries.filter((q) => metricsOf(q.expr).some((m) => FROM_REDIS.has(m))))(
+    '$panel: $expr takes the largest of the processes, not their sum, of a figure read from Redis',
+    ({ expr }) => {
+      // Every process (edge, workers, api) exports the same figure: summed, it would count each
+      // queued job or conversation once per process.
+      expect(expr).toMatch(/^max\b/);
+    },
+  );
 
   it.each(queries)('$panel: $expr reads only metrics the gateway exports', ({ expr }) => {
     const used = metricsOf(expr);

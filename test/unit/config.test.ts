@@ -187,6 +187,77 @@ describe('CARRIERS_FILE routes', () => {
   });
 });
 
+describe('CARRIERS_FILE content that would route or match wrongly', () => {
+  const bind = { host: 'h', systemId: 's', password: 'p' };
+  function errorFor(file: unknown): GatewayError {
+    const path = join(mkdtempSync(join(tmpdir(), 'gw-cfg-')), 'carriers.json');
+    writeFileSync(path, JSON.stringify(file));
+    const err = configError({ API_KEYS: base.API_KEYS, CARRIERS_FILE: path });
+    expect(err.code).toBe('GW_CARRIERS_FILE_INVALID');
+    return err;
+  }
+
+  it.each([
+    ['a carrier', { id: 'a', route: ['7701'], binds: [bind] }, 'carriers.0 has an unknown field "route"'],
+    [
+      'a bind',
+      { id: 'a', binds: [{ ...bind, windw: 3 }] },
+      'carriers.0.binds.0 has an unknown field "windw"',
+    ],
+    [
+      'notSubscriber',
+      { id: 'a', binds: [bind], notSubscriber: { receiptErrs: ['001'] } },
+      'carriers.0.notSubscriber has an unknown field "receiptErrs"',
+    ],
+  ])('a misspelt field of %s is named, not ignored', (_what, carrier, message) => {
+    expect(errorFor({ defaultCarrier: 'a', carriers: [carrier] }).message).toBe(`CARRIERS_FILE ${message}`);
+  });
+
+  it('an unknown top-level field is named', () => {
+    expect(
+      errorFor({ defaultCarrier: 'a', defaultcarrier: 'b', carriers: [{ id: 'a', binds: [bind] }] }).message,
+    ).toBe('CARRIERS_FILE has an unknown field "defaultcarrier"');
+  });
+
+  it('two carriers with one id stop start-up, naming both entries', () => {
+    const err = errorFor({
+      defaultCarrier: 'a',
+      carriers: [
+        { id: 'a', routes: ['7701'], binds: [bind] },
+        { id: 'a', routes: ['7705'], binds: [{ ...bind, host: 'other' }] },
+      ],
+    });
+    expect(err.message).toBe('CARRIERS_FILE carriers.1.id "a" is the id of carriers.0 too');
+  });
+
+  it("one portability name given to two carriers (or another carrier's id) stops start-up, naming it", () => {
+    const two = (namesA: string[], namesB: string[]) => ({
+      defaultCarrier: 'kcell',
+      carriers: [
+        { id: 'kcell', portabilityNames: namesA, binds: [bind] },
+        { id: 'beeline', portabilityNames: namesB, binds: [{ ...bind, host: 'other' }] },
+      ],
+    });
+    expect(errorFor(two(['KAR-TEL'], ['kar-tel'])).message).toBe(
+      'CARRIERS_FILE portability name "kar-tel" is given to both kcell and beeline',
+    );
+    expect(errorFor(two(['BEELINE'], [])).message).toBe(
+      'CARRIERS_FILE portability name "beeline" is given to both kcell and beeline',
+    );
+  });
+
+  it('one SMSC account bound for two carriers stops start-up: its receipts could reach the other', () => {
+    const err = errorFor({
+      defaultCarrier: 'a',
+      carriers: [
+        { id: 'a', binds: [bind, { ...bind, count: 2 }] },
+        { id: 'b', binds: [{ ...bind, port: 2776 }, bind] },
+      ],
+    });
+    expect(err.message).toBe('CARRIERS_FILE bind systemId "s" on h:2775 is given to both a and b');
+  });
+});
+
 describe('GATEWAY_ROLE', () => {
   it('is all by default; a workers or api process needs no bind credentials', () => {
     expect(loadConfig(base).role).toBe('all');
