@@ -149,7 +149,8 @@ const envSchema = z.object({
   METRICS_HOST: z.string().min(1).optional(),
   SMPP_HOST: z.string().min(1).default('127.0.0.1'),
   SMPP_PORT: port.default(2775),
-  SMPP_SYSTEM_ID: z.string().max(15).optional(),
+  // Empty (`SMPP_SYSTEM_ID=` in an env file) is not given: required where a bind is opened, unused elsewhere.
+  SMPP_SYSTEM_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(15).optional()),
   SMPP_PASSWORD: z.string().max(8, 'must be at most 8 characters (SMPP 3.4 §5.2.2)').optional(),
   SMPP_SYSTEM_TYPE: z.string().max(12).default(''),
   SMPP_SOURCE_ADDR: z.string().min(1).max(20).default('1414'),

@@ -217,6 +217,7 @@ async function openProcess(
       workerRedis,
       prefix: core.queuePrefix,
       log,
+      connections: redisLog,
     });
     core.outcomes.listen(webhooks.fanOut);
     return { metrics, redis, workerRedis, clients, redisLog, http, metricsServer, core, webhooks };

@@ -5,6 +5,7 @@
  * 72 hours; after the last attempt the job stays in the queue's failed set, the dead letters an
  * operator lists and replays through the API (gateway/http/webhooks.ts).
  */
+import type { ConnectionLog } from '../connection-log.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import { GatewayError, logCode } from '../../common/errors.js';
 import { OUTCOME_JOB_NAME, outcomeJobId, type OutcomeJob } from '../../queues/outcomes.js';
@@ -34,6 +35,8 @@ export interface WebhookDeps {
   readonly workerRedis?: RedisClient;
   readonly prefix: string;
   readonly log: Logger;
+  /** Redis's connection log: the queues' and workers' connection errors are part of an outage's two lines. */
+  readonly connections?: ConnectionLog;
   /** Tries per delivery (default {@link WEBHOOK_ATTEMPTS}); tests make it one. */
   readonly attempts?: number;
   /** Seconds since the epoch for the timestamp header; the clock by default. */
@@ -48,7 +51,9 @@ export class Webhooks {
     for (const hook of deps.hooks) {
       const queue = new Queue(webhookQueueName(hook.name), { connection: deps.redis, prefix: deps.prefix });
       queue.on('error', (err: Error) =>
-        deps.log.warn({ webhook: hook.name, err: err.message }, 'webhook queue error'),
+        deps.connections
+          ? deps.connections.error(`webhook ${hook.name} queue`, err)
+          : deps.log.warn({ webhook: hook.name, err: err.message }, 'webhook queue error'),
       );
       this.queues.set(hook.name, queue);
       if (deps.workerRedis) this.workers.push(this.worker(hook, deps.workerRedis));
@@ -124,7 +129,9 @@ export class Webhooks {
       );
     });
     worker.on('error', (err) =>
-      this.deps.log.warn({ webhook: hook.name, err: err.message }, 'webhook worker error'),
+      this.deps.connections
+        ? this.deps.connections.error(`webhook ${hook.name} worker`, err)
+        : this.deps.log.warn({ webhook: hook.name, err: err.message }, 'webhook worker error'),
     );
     return worker;
   }

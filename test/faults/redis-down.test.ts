@@ -7,7 +7,7 @@
  * break the other test files.
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,21 @@ const captured = captureLog('debug');
 
 beforeAll(async () => {
   redis = await startRedisServer({ dir, args: redisArgs });
-  t = await startTestGateway({ env: { REDIS_URL: redis.url }, log: captured.log });
+  // A system's webhook, for its queue's and worker's connections: only decisions' outcomes, which
+  // these tests make none of.
+  const webhooks = join(dir, 'webhooks.json');
+  writeFileSync(
+    webhooks,
+    JSON.stringify([
+      {
+        name: 'esobes',
+        url: 'http://127.0.0.1:9/hook',
+        secret: 'a-secret-of-at-least-32-bytes-long!!',
+        outcomes: ['assigned'],
+      },
+    ]),
+  );
+  t = await startTestGateway({ env: { REDIS_URL: redis.url, WEBHOOKS_FILE: webhooks }, log: captured.log });
 });
 afterAll(async () => {
   await t?.stop();
@@ -165,7 +179,7 @@ describe('Redis killed (SIGKILL) and started again on its files', () => {
     );
     // The workers' connections fail too, again at each reconnect attempt: counted in the outage's
     // two lines, at debug, not an error line each (docs/operations.md, "Logs").
-    for (const worker of ['sms-out worker', 'inbound worker'])
+    for (const worker of ['sms-out worker', 'inbound worker', 'webhook esobes worker'])
       await captured.waitFor((l) => since(l) && l.msg === `${worker} error` && l.level === 'debug', worker);
     const down = await fetch(`${t.gateway.httpUrl}/readyz`);
     expect(down.status).toBe(503);
@@ -189,6 +203,8 @@ describe('Redis killed (SIGKILL) and started again on its files', () => {
     const loud = captured.lines().filter((l) => since(l) && (l.level === 'warn' || l.level === 'error'));
     expect(loud.map((l) => l.msg)).not.toContain('sms-out worker error');
     expect(loud.map((l) => l.msg)).not.toContain('inbound worker error');
+    expect(loud.map((l) => l.msg)).not.toContain('webhook worker error');
+    expect(loud.map((l) => l.msg)).not.toContain('webhook queue error');
     expect(loud.filter((l) => l.msg === 'redis unreachable').length).toBeGreaterThanOrEqual(1);
   });
 });

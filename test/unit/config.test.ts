@@ -272,6 +272,13 @@ describe('GATEWAY_ROLE', () => {
     );
     expect(configError({ ...base, GATEWAY_ROLE: 'both' }).message).toMatch(/GATEWAY_ROLE/);
   });
+
+  it('an empty SMPP_SYSTEM_ID is one not given: named where a bind needs it, unused by an api process', () => {
+    const edge = configError({ ...base, SMPP_SYSTEM_ID: '' });
+    expect(edge.code).toBe('GW_CONFIG_INVALID');
+    expect(edge.message).toBe('invalid configuration: SMPP_SYSTEM_ID is required (or set CARRIERS_FILE)');
+    expect(loadConfig({ API_KEYS: base.API_KEYS, GATEWAY_ROLE: 'api', SMPP_SYSTEM_ID: '' }).role).toBe('api');
+  });
 });
 
 describe('SEND_WINDOW', () => {

@@ -18,11 +18,37 @@ describe('connection errors as state changes', () => {
     expect(redis.up).toBe(false);
     redis.ready('gateway-workers');
     expect(redis.up).toBe(true);
-    expect(out.lines().map((l) => [l.level, l.msg])).toEqual([
+    const logged = out.lines().filter((l) => l.level !== 'debug');
+    expect(logged.map((l) => [l.level, l.msg])).toEqual([
       ['warn', 'redis unreachable'],
       ['info', 'redis reachable again'],
     ]);
-    expect(out.lines()[1]).toMatchObject({ dependency: 'redis', errors: 120, downMs: 8_000 });
+    expect(logged[1]).toMatchObject({ dependency: 'redis', errors: 120, downMs: 8_000 });
+    // What rode on the connections meanwhile is at debug only.
+    expect(
+      new Set(
+        out
+          .lines()
+          .filter((l) => l.level === 'debug')
+          .map((l) => l.msg),
+      ),
+    ).toEqual(new Set(['queue sms-out error']));
+  });
+
+  it("counts a connection's own error that comes before the clients notice, instead of logging it as a fault", () => {
+    const out = captureLog('debug');
+    const redis = connectionLog(out.log, 'redis');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    redis.error('sms-out worker', refused);
+    redis.error('inbound worker', new Error('Connection is closed.'));
+    redis.clientError('gateway', refused);
+    redis.ready('gateway');
+    expect(out.lines().map((l) => [l.level, l.msg])).toEqual([
+      ['debug', 'sms-out worker error'],
+      ['debug', 'inbound worker error'],
+      ['warn', 'redis unreachable'],
+      ['info', 'redis reachable again'],
+    ]);
   });
 
   it('logs an error of a queue by itself while every connection is up (it is not about the connection)', () => {
