@@ -102,7 +102,10 @@ const carrierSchema = z.strictObject({
 });
 
 const carriersFileSchema = z.strictObject({
-  defaultCarrier: z.string().min(1),
+  /** Every number needs a carrier: the one no route or ported entry names goes here. */
+  defaultCarrier: z
+    .string({ error: 'is required: the carrier id of every number no route names' })
+    .min(1, 'is required: the carrier id of every number no route names'),
   carriers: z.array(carrierSchema).min(1),
 });
 

@@ -132,7 +132,11 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     };
     await deps.inbound.add(RECEIPT_JOB_NAME, data, {
       ...JOB_OPTS,
-      deduplication: { id: `dlr.${hash(event.messageId, data.status)}`, ttl: DUPLICATE_WINDOW_MS },
+      // Per carrier: SMSC message ids are unique per SMSC only (two carriers' counters meet).
+      deduplication: {
+        id: `dlr.${hash(event.carrier ?? '', event.messageId, data.status)}`,
+        ttl: DUPLICATE_WINDOW_MS,
+      },
     });
   }
 

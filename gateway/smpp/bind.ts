@@ -102,6 +102,11 @@ export class SmppBind extends EventEmitter implements SmppTransport {
     return this;
   }
 
+  /** SMS submitted on this bind and not finished yet (in its window or waiting for a slot). */
+  get inProgress(): number {
+    return this.sender.inProgress;
+  }
+
   /** False for a receiver bind (SMPP 3.4 §4.1.3: it may not submit). */
   get canSubmit(): boolean {
     return this.config.mode !== 'receiver';

@@ -1,6 +1,6 @@
 /**
  * Several binds to one carrier behind the same port: MT traffic is spread
- * round-robin over the binds that can submit and are bound right now; inbound
+ * over the binds that can submit and are bound right now, in proportion to their rates; inbound
  * events from any bind (transceivers, receivers of a pair) reach the one handler.
  */
 import { EventEmitter } from 'node:events';
@@ -31,6 +31,12 @@ export interface BindSnapshot {
   readonly id: string;
   readonly mode: BindMode;
   readonly state: BindState;
+}
+
+/** When a bind would finish one more SMS, in seconds of its rate (no rate limit: at once). */
+function finishScore(bind: SmppBind): number {
+  const tps = bind.config.tps;
+  return tps > 0 ? (bind.inProgress + 1) / tps : 0;
 }
 
 export class BindPool extends EventEmitter implements SmppTransport {
@@ -68,11 +74,24 @@ export class BindPool extends EventEmitter implements SmppTransport {
     return this;
   }
 
-  /** Submit on the next bound sending bind (round-robin); NOT_BOUND (retryable) when none is. */
+  /**
+   * Submit on the bound sending bind that will finish it first: the fewest SMS in progress for its
+   * `tps` (a bind of half the rate takes half the SMS), round-robin among equals; NOT_BOUND
+   * (retryable) when none is bound. Plain round-robin gave a slower bind as many SMS as a faster
+   * one: its queue grew while the faster bind idled.
+   */
   submit(message: OutboundSms): Promise<SubmitResult> {
     const bound = this.senders.filter((b) => b.state === 'bound');
-    const bind = bound[this.next++ % Math.max(bound.length, 1)];
-    if (!bind) return Promise.reject(SmppError.local('NOT_BOUND', 'no bind of the pool is bound'));
+    if (bound.length === 0)
+      return Promise.reject(SmppError.local('NOT_BOUND', 'no bind of the pool is bound'));
+    const start = this.next++ % bound.length;
+    let bind = bound[start]!;
+    let best = finishScore(bind);
+    for (let i = 1; i < bound.length; i++) {
+      const other = bound[(start + i) % bound.length]!;
+      const score = finishScore(other);
+      if (score < best) [bind, best] = [other, score];
+    }
     return bind.submit(message);
   }
 

@@ -60,6 +60,11 @@ export class Sender {
     return promise;
   }
 
+  /** SMS handed to this bind and not finished: in its window or waiting for a slot. */
+  get inProgress(): number {
+    return this.active.size;
+  }
+
   /** Wait (at most `timeoutMs`) for submits already started to finish. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.active.size === 0) return;

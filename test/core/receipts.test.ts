@@ -4,7 +4,10 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInboundHandler } from '../../gateway/core/inbound.js';
+import type { DeliveryReceipt } from '../../gateway/core/ports.js';
 import { InboundProcessor, UnmatchedReceiptError } from '../../gateway/core/replies.js';
+import { RECEIPT_JOB_NAME, type ReceiptJob } from '../../queues/jobs.js';
 import { receiptId } from '../../gateway/core/sent-writes.js';
 import { createKeys } from '../../store/keys.js';
 import { createTestCore, homeSchoolingParams, type TestCore } from '../support/core.js';
@@ -81,5 +84,37 @@ describe('a delivery receipt', () => {
     expect(await processor.receipt(receipt('ab01'))).toBe('pending');
     await core.redis.del(createKeys(core.keyPrefix).conversation(id));
     expect(await processor.receipt(receipt('ab01'))).toBe('expired');
+  });
+
+  it("of one carrier is not taken for a repeat of another carrier's receipt with the same message id", async () => {
+    const handler = createInboundHandler({
+      inbound: core.queues.inbound,
+      store: core.store,
+      log: pino({ level: 'silent' }),
+      now: core.now,
+    });
+    const dlr = (carrier: string): DeliveryReceipt => ({
+      kind: 'receipt',
+      bindId: `${carrier}-1`,
+      carrier,
+      messageId: '6b14392b00000001',
+      stat: 'DELIVRD',
+      source: 'tlv',
+      from: '77015550302',
+      text: '',
+    });
+    for (const carrier of ['kcell', 'beeline', 'kcell']) expect(await handler(dlr(carrier))).toBe('stored');
+    const jobs = await core.queues.inbound.getJobs([
+      'waiting',
+      'prioritized',
+      'delayed',
+      'active',
+      'completed',
+    ]);
+    const receipts = jobs.filter(
+      (j) => j.name === RECEIPT_JOB_NAME && (j.data as ReceiptJob).smscMessageId === '6b14392b00000001',
+    );
+    // The second kcell one is the SMSC's repeat.
+    expect(receipts.map((j) => (j.data as ReceiptJob).carrier).sort()).toEqual(['beeline', 'kcell']);
   });
 });

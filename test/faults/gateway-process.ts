@@ -2,8 +2,9 @@
  * The gateway as a process of its own, for the tests that kill it (test/faults): configuration
  * from the environment as in production (gateway/config.ts), plus the test's key and queue
  * prefixes (GW_KEY_PREFIX, GW_QUEUE_PREFIX) and a short stalled-job lock (GW_STALLED_LOCK_MS)
- * so that jobs the killed process held are retried within seconds rather than a minute.
- * Prints "ready" on stdout once an SMPP bind is up.
+ * so that jobs the killed process held are retried within seconds rather than a minute, and
+ * GW_PORTABILITY_POLL_MS (how often PORTABILITY_FILE is checked for a change).
+ * Prints "http <url>" once listening, then "ready" once an SMPP bind is up.
  *
  * Run: node --import tsx test/faults/gateway-process.ts
  */
@@ -21,6 +22,7 @@ const options = {
   sweepIntervalMs: Number(env.GW_SWEEP_INTERVAL_MS ?? 200),
   ...(lockMs > 0 ? { stalledJobs: { lockDurationMs: lockMs, checkIntervalMs: lockMs / 2 } } : {}),
   smpp: { overrides: { reconnect: { initialMs: 50, maxMs: 500 } } },
+  ...(env.GW_PORTABILITY_POLL_MS ? { portabilityPollMs: Number(env.GW_PORTABILITY_POLL_MS) } : {}),
 };
 
 let stopGateway: () => Promise<void>;
@@ -32,6 +34,7 @@ if (config.role === 'workers') {
 } else {
   const gateway = await startGateway(config, options);
   stopGateway = () => gateway.stop();
+  process.stdout.write(`http ${gateway.httpUrl}\n`);
   const announce = (): void => {
     if (!gateway.transport.ready()) return;
     gateway.transport.off('state', announce);

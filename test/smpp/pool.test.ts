@@ -34,6 +34,20 @@ describe.skipIf(skip)('BindPool', () => {
     expect(after.bindId).toBe('a');
   });
 
+  it('gives a bind of a carrier SMS in proportion to its rate, not one each in turn', async () => {
+    smsc = await PerlSmsc.start(['--dlr-delay-ms', '0']);
+    const slow = testBind(smsc.smppPort, { id: 'slow', tps: 1 }).bind;
+    const fast = testBind(smsc.smppPort, { id: 'fast', tps: 3 }).bind;
+    pool = new BindPool([slow, fast]);
+    await Promise.all([slow.waitFor('bound', 5000), fast.waitFor('bound', 5000)]);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => pool!.submit({ to: '77011234567', text: `m${i}` })),
+    );
+    const on = (id: string) => results.filter((r) => r.bindId === id).length;
+    expect(on('slow')).toBeLessThanOrEqual(2);
+    expect(on('fast')).toBeGreaterThanOrEqual(6);
+  });
+
   it('with no bind bound, a submit is refused at once as retryable', async () => {
     const bind = testBind(1, { id: 'nowhere' }).bind; // port 1: connection refused
     pool = new BindPool([bind]);

@@ -29,6 +29,19 @@ export interface CarriersGateway {
 /** Extra fields of each carrier in CARRIERS_FILE. */
 export type CarrierExtras = Partial<Record<'kcell' | 'beeline' | 'tele2', Record<string, unknown>>>;
 
+/** Kazakhstan's three mobile carriers: their number ranges and the names the MNP database's export gives them. */
+export const KZ_CARRIERS = [
+  { id: 'kcell', routes: ['7701', '7702', '7775', '7778'], portabilityNames: ['KCELL', 'ACTIV'] },
+  { id: 'beeline', routes: ['7705', '7771', '7776', '7777'], portabilityNames: ['BEELINE', 'KAR-TEL'] },
+  { id: 'tele2', routes: ['7700', '7707', '7708', '7747'], portabilityNames: ['TELE2', 'ALTEL'] },
+] as const;
+
+/** Replaces `file` whole with `lines`: written aside, then renamed, as an operator's export job should. */
+export function replaceLines(file: string, lines: readonly string[]): void {
+  writeFileSync(`${file}.tmp`, lines.map((l) => `${l}\n`).join(''));
+  renameSync(`${file}.tmp`, file);
+}
+
 export async function startCarriersGateway(
   options: {
     extras?: CarrierExtras;
@@ -44,10 +57,7 @@ export async function startCarriersGateway(
   ]);
   const dir = mkdtempSync(path.join(tmpdir(), 'carriers-'));
   const portabilityFile = path.join(dir, 'ported.txt');
-  const writePorted = (lines: readonly string[]): void => {
-    writeFileSync(`${portabilityFile}.tmp`, lines.map((l) => `${l}\n`).join(''));
-    renameSync(`${portabilityFile}.tmp`, portabilityFile);
-  };
+  const writePorted = (lines: readonly string[]): void => replaceLines(portabilityFile, lines);
   writePorted(options.ported ?? []);
   const bind = (port: number) => [{ host: '127.0.0.1', port, systemId: 'gw', password: 'secret' }];
   const carriersFile = path.join(dir, 'carriers.json');
@@ -55,29 +65,11 @@ export async function startCarriersGateway(
     carriersFile,
     JSON.stringify({
       defaultCarrier: 'beeline',
-      carriers: [
-        {
-          id: 'kcell',
-          routes: ['7701', '7702', '7775', '7778'],
-          portabilityNames: ['KCELL', 'ACTIV'],
-          binds: bind(kcell.port),
-          ...options.extras?.kcell,
-        },
-        {
-          id: 'beeline',
-          routes: ['7705', '7771', '7776', '7777'],
-          portabilityNames: ['BEELINE', 'KAR-TEL'],
-          binds: bind(beeline.port),
-          ...options.extras?.beeline,
-        },
-        {
-          id: 'tele2',
-          routes: ['7707', '7747'],
-          portabilityNames: ['TELE2', 'ALTEL'],
-          binds: bind(tele2.smppPort),
-          ...options.extras?.tele2,
-        },
-      ],
+      carriers: KZ_CARRIERS.map((c) => ({
+        ...c,
+        binds: bind({ kcell: kcell.port, beeline: beeline.port, tele2: tele2.smppPort }[c.id]),
+        ...options.extras?.[c.id],
+      })),
     }),
   );
   const config = loadConfig({

@@ -14,6 +14,8 @@ const ENTRY = fileURLToPath(new URL('../faults/gateway-process.ts', import.meta.
 
 export interface GatewayProcess {
   readonly child: ChildProcess;
+  /** Its HTTP API, as it printed it (HTTP_PORT=0 picks a free port). */
+  readonly httpUrl: string;
   /** SIGKILL: no shutdown hook runs, sockets are reset, jobs stay locked until their lock expires. */
   kill(): Promise<void>;
   /** SIGTERM: the graceful shutdown of main.ts. */
@@ -61,7 +63,7 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_0
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve, reject) => {
+  const httpUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(
       () => reject(new Error(`gateway process not ready within ${timeoutMs} ms`)),
@@ -71,7 +73,7 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_0
       out += chunk.toString();
       if (out.includes('ready\n')) {
         clearTimeout(timer);
-        resolve();
+        resolve(/^http (\S+)$/m.exec(out)?.[1] ?? '');
       }
     });
     child.once('exit', (code, signal) => {
@@ -81,6 +83,7 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_0
   });
   return {
     child,
+    httpUrl,
     async kill() {
       child.kill('SIGKILL');
       await exited(child);

@@ -213,6 +213,12 @@ describe('CARRIERS_FILE content that would route or match wrongly', () => {
     expect(errorFor({ defaultCarrier: 'a', carriers: [carrier] }).message).toBe(`CARRIERS_FILE ${message}`);
   });
 
+  it('a file without defaultCarrier (no carrier for the numbers no route names) says so', () => {
+    expect(errorFor({ carriers: [{ id: 'a', routes: ['7701'], binds: [bind] }] }).message).toBe(
+      'CARRIERS_FILE defaultCarrier is required: the carrier id of every number no route names',
+    );
+  });
+
   it('an unknown top-level field is named', () => {
     expect(
       errorFor({ defaultCarrier: 'a', defaultcarrier: 'b', carriers: [{ id: 'a', binds: [bind] }] }).message,
