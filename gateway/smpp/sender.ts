@@ -29,8 +29,13 @@ interface Slot {
   conn: Connection | undefined;
 }
 
+/** How often a bind the SMSC keeps throttling logs its pauses at warn. */
+const PAUSE_LOG_EVERY_MS = 60_000;
 export class Sender {
   private pausedUntil = 0;
+  /** When a pause was last logged at warn, and the pauses since (at debug). */
+  private pauseLoggedAt = Number.NEGATIVE_INFINITY;
+  private pausesSinceLogged = 0;
   /** Segments submitted, to time one in SUBMIT_DURATION_SAMPLE. */
   private submitted = 0;
   private readonly rate: SubmitRate;
@@ -165,11 +170,20 @@ export class Sender {
   /** Stop sending on this bind for `ms` (every segment waits, not just the throttled one). */
   private pause(ms: number, statusName: string): void {
     this.deps.metrics.throttle(this.host.id, statusName);
-    this.pausedUntil = Math.max(this.pausedUntil, this.deps.now() + ms);
-    this.deps.logger.warn(
-      { bind: this.host.id, status: statusName, pauseMs: ms },
+    const now = this.deps.now();
+    this.pausedUntil = Math.max(this.pausedUntil, now + ms);
+    // A carrier that keeps throttling is one warn line a minute with the count of pauses since the
+    // last one, not a line a second (smpp_throttle_events_total counts each).
+    this.pausesSinceLogged += 1;
+    const loud = now - this.pauseLoggedAt >= PAUSE_LOG_EVERY_MS;
+    this.deps.logger[loud ? 'warn' : 'debug'](
+      { bind: this.host.id, status: statusName, pauseMs: ms, pauses: this.pausesSinceLogged },
       'SMSC asked to slow down; pausing bind',
     );
+    if (loud) {
+      this.pauseLoggedAt = now;
+      this.pausesSinceLogged = 0;
+    }
   }
 
   /** Takes a turn of the rate now when the bind is not paused and the rate has one. */

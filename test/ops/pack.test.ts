@@ -125,6 +125,36 @@ describe('the metrics beside the documents', () => {
     expect(ours.filter((n) => !new RegExp(`\\b${n}\\b`).test(text))).toEqual([]);
   });
 
+  it("smpp.md's tables name each metric's labels as it exports them", async () => {
+    const rows = [
+      ...readFileSync(path.join(REPO, 'docs/smpp.md'), 'utf8').matchAll(
+        /^\| `((?:gateway|smpp)_[a-z0-9_]+)` +\| ([^|]*)\|/gm,
+      ),
+    ].map(([, name, labels]) => [name!, [...labels!.matchAll(/`(\w+)`/g)].map((m) => m[1]!).sort()] as const);
+    expect(rows.length).toBeGreaterThan(20);
+    const exportedLabels = new Map(
+      (await t.gateway.metrics.getMetricsAsJSON()).map((m) => [
+        m.name,
+        [...new Set(m.values.flatMap((v) => Object.keys(v.labels)))],
+      ]),
+    );
+    const declared = new Map(
+      t.gateway.metrics
+        .getMetricsAsArray()
+        .map((m) => [
+          (m as unknown as { name: string }).name,
+          (m as unknown as { labelNames?: string[] }).labelNames,
+        ]),
+    );
+    const wrong = rows.filter(([name, labels]) => {
+      const real = declared.get(name) ?? exportedLabels.get(name) ?? [];
+      return JSON.stringify([...real].sort()) !== JSON.stringify(labels);
+    });
+    expect(
+      wrong.map(([name, labels]) => `${name}: ${labels.join(', ')} (exports ${String(declared.get(name))})`),
+    ).toEqual([]);
+  });
+
   it('every metric has a HELP text saying more than its name', () => {
     const help = helps(metricsText);
     expect(help.size).toBeGreaterThan(40);

@@ -61,6 +61,22 @@ describe.skipIf(skip)('session-layer metrics against the Perl SMSC', () => {
     );
   });
 
+  it('counts every throttle, and logs a bind the SMSC keeps throttling at warn once, the other pauses at debug', async () => {
+    smsc = await PerlSmsc.start(['--throttle-every', '2']);
+    const t = testBind(smsc.smppPort, { throttleBackoffMs: 5 });
+    bind = t.bind;
+    await bind.waitFor('bound', 5000);
+    await bind.submit({ to: '77011234567', text: 'x'.repeat(153 * 4) }); // 4 GSM parts, every 2nd submit throttled
+    const throttles = await metricValue(t.registry, 'smpp_throttle_events_total', {
+      bind: 'test-1',
+      status: 'ESME_RTHROTTLED',
+    });
+    expect(throttles).toBeGreaterThanOrEqual(3);
+    const pauses = t.logger.lines.filter((l) => l.msg === 'SMSC asked to slow down; pausing bind');
+    expect(pauses).toHaveLength(throttles!);
+    expect(pauses.map((l) => l.level)).toEqual(['warn', ...pauses.slice(1).map(() => 'debug')]);
+  });
+
   it('reads the window in use when scraped: the submits awaiting their response', async () => {
     const sim = await CarrierSimulator.start({ port: 0, systemId: 'gw', password: 'secret' });
     try {
