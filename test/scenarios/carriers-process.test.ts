@@ -28,7 +28,7 @@ const KCELL_BINDS = [
 ] as const;
 
 const N = {
-  kcell: ['77011110001', '77751110002'],
+  kcell: ['77011110001', '77751110002', '77021110017', '77781110018'],
   /** A Tele2/Altel prefix, ported to Kcell. */
   portedToKcell: '77471110005',
   beeline: '77051110006',
@@ -39,6 +39,9 @@ const N = {
   tele2: '77071110009',
   /** A Beeline prefix, ported to Tele2/Altel. */
   portedToTele2: '77051110010',
+  /** Every other range of Beeline and Tele2/Altel. */
+  beelineRanges: ['77711110011', '77761110012', '77771110013'],
+  tele2Ranges: ['77001110014', '77081110015', '77471110016'],
 };
 
 const smsc = {} as Record<Id, PerlSmsc>;
@@ -211,8 +214,8 @@ describe('three carriers, each on its own SMSC, two binds each', () => {
   it('every number reaches exactly its carrier: by range, by the portability file, else the default carrier', async () => {
     const where: Record<Id, string[]> = {
       kcell: [...N.kcell, N.portedToKcell],
-      beeline: [N.beeline, N.portedToBeeline, N.noRange],
-      tele2: [N.tele2, N.portedToTele2],
+      beeline: [N.beeline, ...N.beelineRanges, N.portedToBeeline, N.noRange],
+      tele2: [N.tele2, ...N.tele2Ranges, N.portedToTele2],
     };
     await invite(IDS.flatMap((id) => where[id]));
     for (const id of IDS) for (const n of where[id]) expect(await smsAt(id, n)).toHaveLength(1);
