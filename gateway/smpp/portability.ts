@@ -110,19 +110,32 @@ export class PortabilityBuilder {
     this.push(Number(msisdn) * MAX_CARRIERS + this.carrierIndex(carrier));
   }
 
-  /** The table and what was rejected; a number listed twice is kept once (one of its operators), the rest count as rejected. */
+  /**
+   * The table and what was rejected. A number listed twice under one operator is kept once; under
+   * two operators the file contradicts itself, so it is left out (its prefix, what was learned and
+   * a second try decide, as for a number never ported): keeping either one would send the SMS to a
+   * carrier by the order of the file. Every line beyond the first of a number counts as rejected,
+   * and both of a contradiction.
+   */
   build(): { table: PortabilityTable; report: LoadReport } {
     const sorted = this.entries.subarray(0, this.count).sort();
     let kept = 0;
     let duplicates = 0;
-    for (let i = 0; i < sorted.length; i++) {
+    for (let i = 0; i < sorted.length;) {
       const v = sorted[i] as number;
-      const previous = kept > 0 ? (sorted[kept - 1] as number) : -1;
-      if (kept > 0 && Math.floor(previous / MAX_CARRIERS) === Math.floor(v / MAX_CARRIERS)) {
-        duplicates++;
-        continue;
+      const number = Math.floor(v / MAX_CARRIERS);
+      let end = i + 1;
+      let contradicted = false;
+      while (end < sorted.length && Math.floor((sorted[end] as number) / MAX_CARRIERS) === number) {
+        if (sorted[end] !== v) contradicted = true;
+        end++;
       }
-      sorted[kept++] = v;
+      if (contradicted) duplicates += end - i;
+      else {
+        duplicates += end - i - 1;
+        sorted[kept++] = v;
+      }
+      i = end;
     }
     const table = PortabilityTable.fromEntries(sorted.slice(0, kept), [...this.carriers]);
     this.entries = new Float64Array(0);

@@ -108,6 +108,14 @@ async function smsAt(id: Id, to: string, count = 1) {
 /** Each connection's bind_transceiver line at this SMSC. */
 const binds = (id: Id): SmscLogLine[] => smsc[id].received('bind_transceiver');
 
+/** The connections bound as transceivers at this SMSC now. */
+async function openBinds(id: Id): Promise<number[]> {
+  const { connections } = (await smsc[id].control({ op: 'stats' })) as {
+    connections: Array<{ conn: number; mode: string | null }>;
+  };
+  return connections.filter((c) => c.mode === 'transceiver').map((c) => c.conn);
+}
+
 /** Once the SMSC has accepted two binds (both of the carrier's). */
 const twoBound = (id: Id) =>
   smsc[id].waitFor(
@@ -188,19 +196,16 @@ afterAll(async () => {
 describe('three carriers, each on its own SMSC, two binds each', () => {
   it('each carrier sees two bind_transceiver with its own credentials, and enquire_link on each', async () => {
     for (const id of IDS) {
-      expect(binds(id).length).toBeGreaterThanOrEqual(2);
       expect(new Set(binds(id).map((l) => l.system_id))).toEqual(new Set([systemIds[id]]));
-      for (const conn of binds(id).map((l) => l.conn))
+      const open = await openBinds(id);
+      expect(open).toHaveLength(2);
+      for (const conn of open)
         await smsc[id].waitFor(
           (l) => l.dir === 'in' && l.command === 'enquire_link' && l.conn === conn,
           WAIT_MS,
         );
     }
-    expect(
-      binds('kcell')
-        .map((l) => l.system_type)
-        .sort(),
-    ).toEqual(['kc-a', 'kc-b']);
+    expect(new Set(binds('kcell').map((l) => l.system_type))).toEqual(new Set(['kc-a', 'kc-b']));
   });
 
   it('every number reaches exactly its carrier: by range, by the portability file, else the default carrier', async () => {
@@ -335,14 +340,7 @@ describe('three carriers, each on its own SMSC, two binds each', () => {
 
   it('SIGTERM: every bind of every carrier unbinds before the process exits', async () => {
     await Promise.all(IDS.map(twoBound));
-    const open = await Promise.all(
-      IDS.map(async (id) => {
-        const { connections } = (await smsc[id].control({ op: 'stats' })) as {
-          connections: Array<{ conn: number; mode: string | null }>;
-        };
-        return connections.filter((c) => c.mode === 'transceiver').map((c) => c.conn);
-      }),
-    );
+    const open = await Promise.all(IDS.map(openBinds));
     expect(open.map((conns) => conns.length)).toEqual([2, 2, 2]);
     await gateway!.stop();
     expect(gateway!.child.exitCode).toBe(0);

@@ -51,10 +51,25 @@ describe('the portability table', () => {
       'x y',
       '88888 kcell',
     ]);
-    expect(report.numbers).toBe(2);
-    expect(report.rejected).toBe(7);
+    // 77011234567 is given two operators: left out, both lines rejected.
+    expect(report.numbers).toBe(1);
+    expect(report.rejected).toBe(8);
     expect(report.rejectedLines).toEqual([2, 3, 4, 7, 8]);
     expect(table.carrierOf('77011234569')).toBe('tele2');
+  });
+
+  it('a number the file gives two operators is left out (the prefix decides); one listed twice under one operator is kept', () => {
+    const { table, report } = build([
+      '77011234567 beeline',
+      '77051234567 tele2',
+      '77011234567 tele2',
+      '77071234567 kcell',
+      '87071234567 KCELL',
+    ]);
+    expect(table.carrierOf('77011234567')).toBeUndefined();
+    expect(table.carrierOf('77051234567')).toBe('tele2');
+    expect(table.carrierOf('77071234567')).toBe('kcell');
+    expect(report).toMatchObject({ numbers: 2, rejected: 3 });
   });
 
   it('an operator no carrier claims stops the load, naming the line', () => {
