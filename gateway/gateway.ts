@@ -4,6 +4,7 @@
  * main.ts, the demo and the end-to-end tests (in-process, on port 0).
  * Longer than 300 lines: the composition root, every part wired in start-up and shutdown order.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { Queue, type Worker } from 'bullmq';
 import type express from 'express';
@@ -38,6 +39,9 @@ import type { Logger } from './log.js';
 import { createTransport, type CarrierRouter } from './smpp/carriers.js';
 import { PortabilityFile } from './smpp/portability-file.js';
 import type { BindTuning } from './smpp/routes.js';
+
+/** How long a stop waits for the SMS being submitted before the binds unbind (under main.ts's 10 s). */
+const SENDER_DRAIN_MS = 3_000;
 
 export interface GatewayHandle {
   readonly httpUrl: string;
@@ -331,9 +335,15 @@ export async function startGateway(config: Config, options: StartOptions): Promi
       await parts.close();
       await metricsServer?.close();
       await sweeper.stop();
-      await sender.close();
+      // The SMS being submitted finish, for SENDER_DRAIN_MS: a slow SMSC can take longer over a
+      // long SMS than the drain's deadline (main.ts). Then the binds unbind, an SMS still going stops
+      // at its current part with its accepted parts recorded, and another process sends the rest
+      // under the same reference, instead of the whole SMS again after this one is cut off.
+      const senderClosed = sender.close();
+      await Promise.race([senderClosed, sleep(SENDER_DRAIN_MS, undefined, { ref: false })]);
       portability?.close();
       await transport.close();
+      await senderClosed;
       await Promise.all(workers.map((w) => w.close()));
       await inboundFast.close();
       await webhooks.close();

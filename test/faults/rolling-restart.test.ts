@@ -156,4 +156,47 @@ describe('a rolling restart of each role during a campaign', () => {
         `retransmitted across the rolls; every process exited 0`,
     );
   }, 120_000);
+
+  it('stops a long SMS that a slow SMSC takes part by part at its current part; the new edge sends the rest under its reference', async () => {
+    const { sim, core } = rig;
+    await Promise.all(processes.map((p) => p.stop()));
+    // A second a part: the 10-part invitation takes longer than the drain waits for it.
+    sim.setFaults({ responseDelayMs: 1000 });
+    try {
+      const old = await start('edge');
+      const phone = msisdn();
+      await core.conversations.invite({
+        service: 'home-schooling',
+        externalId: `roll-${phone}`,
+        msisdn: phone,
+        language: 'kk',
+        params: homeSchoolingParams([KASPI]),
+      });
+      const accepted = () => sim.submits.filter((s) => s.destination === phone && s.status === 0);
+      await eventually(
+        () => Promise.resolve(accepted().length >= 2 || undefined),
+        'two parts accepted',
+        20_000,
+      );
+      expect(await stop(old.process)).toBe(0);
+      const total = accepted()[0]!.concat!.total;
+      const byOld = accepted().length;
+      expect(byOld).toBeLessThan(total);
+
+      await start('edge');
+      await eventually(
+        () => Promise.resolve(sim.messages.some((m) => m.destination === phone) || undefined),
+        'the invitation whole',
+        30_000,
+      );
+      expect(messagesByNumber(sim).get(phone)).toHaveLength(1);
+      expect(countParts(sim, new Set([phone])).acceptedTwice).toBe(0);
+      expect(new Set(accepted().map((s) => s.concat?.ref)).size).toBe(1);
+      console.log(
+        `slow SMSC: ${byOld} of ${total} parts accepted from the stopped edge, the rest from the new one`,
+      );
+    } finally {
+      sim.setFaults({ responseDelayMs: 0 });
+    }
+  }, 60_000);
 });
