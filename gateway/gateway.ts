@@ -278,6 +278,8 @@ export async function startGateway(config: Config, options: StartOptions): Promi
     log,
     connections: redisLog,
     concurrency: senderConcurrency(config),
+    // With several carriers, one answering slowly leaves two jobs to the others.
+    ...(config.carriers.length > 1 ? { carrierShare: Math.max(1, senderConcurrency(config) - 2) } : {}),
     metrics: coreMetrics,
     lifetime: {
       validitySeconds: config.smsValidityHours * 3600,

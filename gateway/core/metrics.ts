@@ -23,7 +23,8 @@ export interface CoreMetrics {
   /**
    * SMS the sender tried, by outcome: `sent`, `skipped` (already sent, or held by another job:
    * handed over twice), `failed` (refused for good), `retry` (a retryable error: tried again later,
-   * in a job of its own if it was in a batch), `link-down` (its job waits for a bind).
+   * in a job of its own if it was in a batch), `link-down` (its job waits for a bind), `busy` (its
+   * carrier's SMS hold their share of the sender's jobs: its job waits in the queue).
    */
   readonly sms: Counter<'outcome'>;
   /** SMS with no final receipt within RECEIPT_TIMEOUT_HOURS, marked "delivery unknown". */
@@ -70,7 +71,7 @@ export function createCoreMetrics(registry: Registry): CoreMetrics {
     }),
     sms: new Counter({
       name: 'gateway_sms_total',
-      help: 'SMS the sender tried, by outcome (sent, skipped, failed, retry, link-down)',
+      help: 'SMS the sender tried, by outcome (sent, skipped, failed, retry, link-down, busy)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -171,4 +171,9 @@ export interface SmsTransport {
    * answers `try-later`, and so does every event while no handler is set (nothing lost).
    */
   onInbound(handler: InboundHandler): void;
+  /**
+   * The carrier an SMS to `msisdn` would go to now (with several carriers): what the sender counts
+   * its jobs by, so one carrier's SMS cannot hold every job (gateway/core/sender.ts `CarrierShare`).
+   */
+  carrierFor?(msisdn: string, learned?: string, avoid?: readonly string[]): string;
 }

@@ -48,6 +48,12 @@ export interface SenderOptions {
   readonly metrics?: Pick<CoreMetrics, 'sms' | 'courtesyFailed'>;
   /** Validity of every SMS and how old an SMS may get before a temporary failure fails it. */
   readonly lifetime?: Partial<SmsLifetime>;
+  /**
+   * With several carriers: how many of the `concurrency` jobs the SMS of one carrier may hold at
+   * once (the rest bounce as `busy` and wait in the queue), so a carrier that answers slowly
+   * leaves jobs to the others. None: no limit.
+   */
+  readonly carrierShare?: number;
 }
 
 /** How long an SMS may take (docs/smpp.md, "An end to every SMS's story"). */
@@ -96,6 +102,31 @@ export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): 
 export const LINK_DOWN_RETRY_MS = 1000;
 
 const isLinkDown = (err: unknown): boolean => err instanceof TransportError && err.kind === 'unavailable';
+
+/**
+ * Jobs holding SMS of each carrier. A job's SMS wait inside it for their carrier's window and
+ * responses, so a carrier whose SMSC answers slowly would otherwise take every job of the sender
+ * and hold up the SMS of the others (head-of-line blocking across carriers).
+ */
+export class CarrierShare {
+  private readonly held = new Map<string, number>();
+
+  constructor(readonly limit: number) {}
+
+  /** A place for one more job of `carrier`; false when its jobs are at the limit. */
+  take(carrier: string): boolean {
+    const n = this.held.get(carrier) ?? 0;
+    if (n >= this.limit) return false;
+    this.held.set(carrier, n + 1);
+    return true;
+  }
+
+  release(carrier: string): void {
+    const n = (this.held.get(carrier) ?? 1) - 1;
+    if (n > 0) this.held.set(carrier, n);
+    else this.held.delete(carrier);
+  }
+}
 const isRetryable = (err: unknown): boolean => err instanceof TransportError && err.retryable;
 
 /** What became of one SMS of a job. */
@@ -105,7 +136,9 @@ type Outcome =
   | { readonly kind: 'failed'; readonly reason: string }
   /** Not accepted yet, for a reason that may pass (timeout, throttled beyond the retries). */
   | { readonly kind: 'retry'; readonly err: unknown }
-  | { readonly kind: 'link-down'; readonly err: unknown };
+  | { readonly kind: 'link-down'; readonly err: unknown }
+  /** Its carrier's SMS hold their share of the sender's jobs: it waits in the queue (CarrierShare). */
+  | { readonly kind: 'busy' };
 
 interface Context {
   readonly core: Core;
@@ -114,6 +147,7 @@ interface Context {
   readonly log: Logger;
   readonly metrics?: Pick<CoreMetrics, 'sms' | 'courtesyFailed'> | undefined;
   readonly lifetime: SmsLifetime;
+  readonly share?: CarrierShare | undefined;
 }
 
 /** Whether a temporary failure of this job's SMS is its last: the SMS is then failed for good. */
@@ -310,12 +344,51 @@ async function sendAll(
     store.sms.claim(sms, owner, RECEIPT_TTL_SECONDS),
     ctx.core.carrierMemory?.learnedMany(sms.map((s) => s.to)),
   ]);
-  const settled = await Promise.allSettled(
-    sms.map((s, i) => sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1, learned?.[i], chances)),
-  );
+  const { busy, release } = takeShares(ctx, sms, records, owner, learned);
+  let settled: PromiseSettledResult<Outcome>[];
+  try {
+    settled = await Promise.allSettled(
+      sms.map((s, i) =>
+        busy.has(i)
+          ? Promise.resolve<Outcome>({ kind: 'busy' })
+          : sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1, learned?.[i], chances),
+      ),
+    );
+  } finally {
+    release();
+  }
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<Outcome>).value);
+}
+
+/**
+ * This job's places in the carriers' shares of the sender (CarrierShare), one per carrier its SMS
+ * go to; the SMS of a carrier at its limit are `busy` (by index).
+ */
+function takeShares(
+  ctx: Context,
+  sms: readonly SmsOutJob[],
+  records: readonly SmsRecord[],
+  owner: string,
+  learned: readonly (string | undefined)[] | undefined,
+): { busy: ReadonlySet<number>; release: () => void } {
+  const { share, transport } = ctx;
+  const busy = new Set<number>();
+  if (!share || !transport.carrierFor) return { busy, release: () => undefined };
+  const taken: string[] = [];
+  const refused = new Set<string>();
+  sms.forEach((s, i) => {
+    if (!mine(records[i] as SmsRecord, owner) || isTestId(s.conversationId)) return;
+    const carrier = transport.carrierFor!(s.to, learned?.[i], s.avoidCarriers);
+    if (taken.includes(carrier)) return;
+    if (!refused.has(carrier) && share.take(carrier)) taken.push(carrier);
+    else {
+      refused.add(carrier);
+      busy.add(i);
+    }
+  });
+  return { busy, release: () => taken.forEach((c) => share.release(c)) };
 }
 
 /**
@@ -382,9 +455,13 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
     ctx.metrics?.sms.inc({ outcome: kind }, count(kind));
   // A link that drops is not the SMS's fault: wait for a bind without using up an attempt
   // (12 attempts would otherwise go in a few minutes of a flapping link).
-  const linkDown = outcomes.find((o) => o.kind === 'link-down');
+  // So do SMS whose carrier holds its share of the jobs: they wait in the queue, not in a job.
+  const linkDown = outcomes.find((o) => o.kind === 'link-down' || o.kind === 'busy');
   if (linkDown) {
-    if (token === undefined) throw (linkDown as { err: unknown }).err;
+    if (token === undefined)
+      throw linkDown.kind === 'link-down'
+        ? linkDown.err
+        : new Error('its carrier holds its share of the jobs');
     await job.moveToDelayed(Date.now() + LINK_DOWN_RETRY_MS, token);
     throw new DelayedError();
   }
@@ -422,6 +499,7 @@ export function startSender(options: SenderOptions): Worker {
       opensAt: (now) => nextOpening(core.window, core.calendar, now),
       ...options.lifetime,
     },
+    share: options.carrierShare === undefined ? undefined : new CarrierShare(options.carrierShare),
   };
   const worker = new Worker(QUEUES.smsOut, (job: Job, token?: string) => processJob(ctx, job, token), {
     connection: options.connection,

@@ -268,3 +268,50 @@ describe('a carrier whose binds are all down', () => {
     );
   });
 });
+
+describe('a carrier whose SMSC answers slowly', () => {
+  let f: CarriersGateway;
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it("holds only its share of the sender's jobs: another carrier's SMS goes before its submits time out", async () => {
+    f = await startCarriersGateway();
+    // Tele2 answers each submit_sm after 30 s: past the 10 s response timeout.
+    await f.tele2.control({ op: 'set', delay_resp_ms: 30_000 });
+    try {
+      for (let i = 0; i < 12; i++)
+        await f.gateway.core.sms.add({
+          conversationId: 'none',
+          smsId: `slow-${i}`,
+          to: `7707126${String(i).padStart(4, '0')}`,
+          text: `slow ${i}`,
+          templateId: 'test.sms',
+          asksConsent: false,
+        });
+      // Every job the sender may give Tele2 is waiting on it.
+      await f.tele2.waitFor(() => f.tele2.received('submit_sm').length >= 6, 10_000);
+      await f.gateway.core.sms.add({
+        conversationId: 'none',
+        smsId: 'fast',
+        to: '77051260001',
+        text: 'not held up',
+        templateId: 'test.sms',
+        asksConsent: false,
+      });
+      expect((await f.beeline.nextMessage(to('77051260001'), 15_000)).text).toBe('not held up');
+      expect(
+        (await metricValue(f.gateway.metrics, 'smpp_submits_total', {
+          bind: 'tele2-1',
+          status: 'RESPONSE_TIMEOUT',
+        })) ?? 0,
+      ).toBe(0);
+      expect(await metricValue(f.gateway.metrics, 'gateway_sms_total', { outcome: 'busy' })).toBeGreaterThan(
+        0,
+      );
+    } finally {
+      await f.tele2.control({ op: 'set', delay_resp_ms: 0 });
+      await f.tele2.control({ op: 'drop' });
+    }
+  });
+});
