@@ -117,6 +117,19 @@ describe('filtered reads of the audit log in flight', () => {
     expect(again.status).toBe(200);
   });
 
+  it('frees the place of a read that fails', async () => {
+    const audit = t.core.store.audit as { recent: unknown };
+    audit.recent = () => Promise.reject(new Error('the audit log could not be read'));
+    try {
+      expect((await read(SCAN, KEYS.supervisor).done).status).toBe(500);
+    } finally {
+      delete audit.recent;
+    }
+    await inFlight(0)();
+    // One read a person: a place kept by the failed read would refuse this one.
+    expect((await read(SCAN, KEYS.supervisor).done).status).toBe(200);
+  });
+
   it('stops a read whose client went away before its next thousand entries and frees its place', async () => {
     const before = await metric('gateway_audit_scanned_entries_total');
     pauseRedis();
