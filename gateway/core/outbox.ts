@@ -27,7 +27,7 @@ import { isRedisAway } from '../../store/connection.js';
 import type { HoldIndex } from '../../store/holds.js';
 import { stepEntries, type BatchStep } from '../../store/outbox.js';
 import type { Logger } from '../log.js';
-import type { OutcomeEmitter } from './outcomes.js';
+import type { OutcomeAdds, OutcomeEmitter } from './outcomes.js';
 import type { SmsHandOver } from './sms-handover.js';
 
 /**
@@ -164,14 +164,14 @@ export class Outbox {
    * handed over, as its commit read them: those are not added again. Each hand-over is idempotent
    * as in `flush` (job ids, outcome marks, the SMS record's claim), so a failed one is tried again
    * whole, after each pause of `HANDOVER_RETRY_MS` (or the deps' `handOverRetryMs`); should every try fail, the entries wait for
-   * the recovery sweep and this rejects.
+   * the recovery sweep and this rejects. `adds`: how the outcomes are added (outcomes.ts `add`).
    */
-  async flushMany(steps: readonly HandedStep[]): Promise<void> {
+  async flushMany(steps: readonly HandedStep[], adds: OutcomeAdds = 'each'): Promise<void> {
     const withEntries = steps.filter((s) => s.entries.length > 0);
     if (withEntries.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.handOverMany(withEntries);
+        await this.handOverMany(withEntries, adds);
         if (attempt > 0)
           this.deps.log.info(
             { conversations: withEntries.map((step) => step.conversation.id), attempt },
@@ -202,7 +202,7 @@ export class Outbox {
   }
 
   /** One try of `flushMany`'s hand-over. */
-  private async handOverMany(withEntries: readonly HandedStep[]): Promise<void> {
+  private async handOverMany(withEntries: readonly HandedStep[], adds: OutcomeAdds): Promise<void> {
     const fresh = withEntries.map(({ entries, marked }) =>
       entries.flatMap((e) =>
         e.t === 'outcome' && (marked & outcomeBit(e.job.outcome)) === 0 ? [e.job] : [],
@@ -210,7 +210,7 @@ export class Outbox {
     );
     const outcomes = fresh.flat();
     await Promise.all([
-      this.deps.outcomes.add(outcomes),
+      this.deps.outcomes.add(outcomes, adds),
       ...withEntries.flatMap(({ conversation, entries }) =>
         entries
           .filter((e) => e.t !== 'outcome')

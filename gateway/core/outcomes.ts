@@ -89,6 +89,9 @@ export function sentOutcome(sms: SmsOutJob, at: number, zone: ZoneTable): Outcom
   });
 }
 
+/** How a batch of outcomes is added: one `Queue.add` each, or one `addBulk` (`OutcomeEmitter.add`). */
+export type OutcomeAdds = 'each' | 'bulk';
+
 /** Receives every outcome after the `outcomes` queue has it (webhooks.ts fans them out). */
 export interface OutcomeListener {
   (jobs: readonly OutcomeJob[]): Promise<void>;
@@ -129,8 +132,13 @@ export class OutcomeEmitter {
   /**
    * `emit`'s add alone, for a caller that read the marks with its own commit and marks the
    * outcomes with its own write once this resolves (outbox.ts `flushMany`), then calls `tell`.
+   * `how`, as measured (docs/performance.md): one job each, the adds of one turn leaving in one write
+   * (store/connection.ts `coalesceWrites`) without the pipeline addBulk builds, which copies every
+   * script command of the connection, costs less for the `sent` outcomes of one SMS write (`emit`)
+   * and for a sweep's; `bulk` costs the workers less for the steps of replies decided together
+   * (step-batches.ts). Either way every add is answered before a failure is reported.
    */
-  async add(present: readonly OutcomeJob[]): Promise<void> {
+  async add(present: readonly OutcomeJob[], how: OutcomeAdds = 'each'): Promise<void> {
     if (present.length === 0) return;
     const opts = (data: OutcomeJob) => ({
       jobId: outcomeJobId(data.conversationId, data.outcome),
@@ -138,10 +146,10 @@ export class OutcomeEmitter {
       removeOnComplete: { age: OUTCOME_KEEP_SECONDS },
       removeOnFail: OUTCOME_FAILED_KEEP,
     });
-    // One add each rather than addBulk: the adds of one turn already leave in one write
-    // (store/connection.ts `coalesceWrites`), and addBulk's ioredis pipeline copies every script
-    // command of the connection onto itself, twice the CPU of the adds (docs/performance.md).
-    // Every add answered before a failure is reported, as addBulk did.
+    if (how === 'bulk' && present.length > 1) {
+      await this.queue.addBulk(present.map((data) => ({ name: OUTCOME_JOB_NAME, data, opts: opts(data) })));
+      return;
+    }
     const added = await Promise.allSettled(
       present.map((data) => this.queue.add(OUTCOME_JOB_NAME, data, opts(data))),
     );

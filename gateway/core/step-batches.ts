@@ -36,7 +36,8 @@ export class StepBatches {
     });
     this.handOvers = new DataLoader<HandedStep, true>(
       async (steps) => {
-        await outbox.flushMany(steps);
+        // Replies decided together: their outcomes in one addBulk (outcomes.ts `add`).
+        await outbox.flushMany(steps, 'bulk');
         return steps.map(() => true as const);
       },
       { cache: false, maxBatchSize: STEPS_PER_CALL, batchScheduleFn: thisTurn },
