@@ -233,8 +233,8 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * `segment` of a UCS2 text without surrogate pairs (Kazakh and Russian SMS): every character is
- * one unit, so the parts are slices of equal length; the same parts as the walk by code point,
- * which was a share of the CPU of every invitation rendered and every SMS sent (docs/performance.md).
+ * one unit, so the parts are slices of equal length: the same parts as the walk by code point,
+ * without that walk on every invitation rendered and every SMS sent (docs/performance.md).
  */
 function ucs2Parts(text: string, options: SegmentOptions): Segmentation {
   const limits = LIMITS.ucs2;
