@@ -1,0 +1,141 @@
+/**
+ * The single-carrier configuration of CONTRACT.md ("Configuration") checked from outside, as an
+ * operator starts the gateway: `gateway/main.ts` (what `npm start` runs) in a process of its own,
+ * given nothing but its environment, on a Redis of its own, bound to the independent Perl SMSC,
+ * whose log shows what each SMPP_* variable made of the bind and of every submit_sm.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
+import { eventually, KEYS } from '../support/gateway.js';
+import { PerlSmsc } from '../support/perl-smsc.js';
+import { missing, perlSmsc } from '../support/requires.js';
+import { smsTo } from '../support/sms-pdus.js';
+
+const MAIN = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
+const WAIT_MS = 20_000;
+const TPS = 5;
+const WINDOW = 2;
+/** A long number as the sender, as an operator without a short code of its own would set it. */
+const SENDER = '77010001414';
+const PHONES = ['77075550001', '77075550002', '77075550003'];
+
+const skip = missing(perlSmsc);
+let redis: RedisServerHandle;
+let smsc: PerlSmsc;
+let child: ChildProcess;
+let base = '';
+let output = '';
+
+beforeAll(async () => {
+  if (skip) return;
+  redis = await startRedisServer();
+  // Every submit_sm answered after 300 ms, so a window of two fills.
+  smsc = await PerlSmsc.start(['--system-id', 'gw1414', '--password', 'pw1414', '--delay-resp-ms', '300']);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: redis.url,
+      HTTP_PORT: String(port),
+      SMPP_PORT: String(smsc.smppPort),
+      SMPP_SYSTEM_ID: 'gw1414',
+      SMPP_PASSWORD: 'pw1414',
+      SMPP_SYSTEM_TYPE: 'egov',
+      SMPP_SOURCE_ADDR: SENDER,
+      SMPP_TPS: String(TPS),
+      SMPP_WINDOW: String(WINDOW),
+      SMPP_ENQUIRE_LINK_S: '1',
+      SEND_WINDOW: 'always',
+      API_KEYS: `system:${KEYS.system}`,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  await eventually(
+    async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200,
+    `readyz of the gateway process:\n${output}`,
+    WAIT_MS,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+  await smsc?.stop();
+  await redis?.stop();
+});
+
+describe.skipIf(skip)('npm start configured by SMPP_* alone, seen from the Perl SMSC', () => {
+  it('binds as a transceiver with SMPP_SYSTEM_ID, SMPP_PASSWORD and SMPP_SYSTEM_TYPE, and keeps the bind with enquire_link every SMPP_ENQUIRE_LINK_S', async () => {
+    const [bind] = await smsc.receivedAtLeast('bind_transceiver', 1, WAIT_MS);
+    expect(bind).toMatchObject({
+      system_id: 'gw1414',
+      password: 'pw1414',
+      system_type: 'egov',
+      interface_version: 0x34,
+      resp: { status: 0 },
+    });
+    const links = await smsc.receivedAtLeast('enquire_link', 2, WAIT_MS);
+    expect(links.every((l) => l.conn === bind!.conn)).toBe(true);
+  });
+
+  it('sends from SMPP_SOURCE_ADDR, a long number, as international E.164 (TON 1, NPI 1), within SMPP_WINDOW and SMPP_TPS, asking for receipts', async () => {
+    const res = await fetch(`${base}/v1/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.system}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        invitations: PHONES.map((msisdn, i) => ({
+          service: 'school-meals',
+          externalId: `env-${i}`,
+          msisdn,
+          language: 'ru',
+          params: { parentFullName: 'Сәуле Маратқызы', childFullName: 'Ерасыл Маратұлы' },
+        })),
+      }),
+    });
+    expect(res.status).toBe(202);
+    const sms = await Promise.all(
+      PHONES.map(async (to) => {
+        await smsc.waitFor(() => smsTo(smsc.log, to).length > 0, WAIT_MS);
+        return smsTo(smsc.log, to)[0]!;
+      }),
+    );
+    const parts = sms.flatMap((s) => s.parts);
+    expect(parts.length).toBeGreaterThan(TPS);
+    for (const { line } of parts) {
+      expect(line).toMatchObject({
+        source_addr: SENDER,
+        source_addr_ton: 1,
+        source_addr_npi: 1,
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        registered_delivery: 1,
+      });
+    }
+    // Every submit answered, so the count in flight is read from a whole log.
+    await smsc.waitFor(
+      () => smsc.log.filter((l) => l.dir === 'out' && l.command === 'submit_sm_resp').length >= parts.length,
+      WAIT_MS,
+    );
+    let inFlight = 0;
+    let most = 0;
+    for (const l of smsc.log) {
+      if (l.dir === 'in' && l.command === 'submit_sm') most = Math.max(most, ++inFlight);
+      if (l.dir === 'out' && l.command === 'submit_sm_resp') inFlight--;
+    }
+    expect(most, 'submit_sm in flight').toBe(WINDOW);
+    const times = smsc.received('submit_sm').map((l) => Number(l.ts_ms));
+    // The gateway spaces the (k+TPS)-th submit a second after the k-th; the SMSC's read times may
+    // drift a little on a loaded machine, never by the half-second that twice the rate would give.
+    const closest = Math.min(...times.slice(TPS).map((t, i) => t - times[i]!));
+    expect(closest, `${TPS + 1} submits within`).toBeGreaterThanOrEqual(700);
+  }, 60_000);
+});
