@@ -4,17 +4,14 @@
  * given nothing but its environment, on a Redis of its own, bound to the independent Perl SMSC,
  * whose log shows what each SMPP_* variable made of the bind and of every submit_sm.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
-import { eventually, KEYS } from '../support/gateway.js';
+import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
+import { KEYS } from '../support/gateway.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
+import { startMain, type MainProcess } from '../support/process.js';
 import { missing, perlSmsc } from '../support/requires.js';
 import { smsTo } from '../support/sms-pdus.js';
 
-const MAIN = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
 const WAIT_MS = 20_000;
 const TPS = 5;
 const WINDOW = 2;
@@ -25,50 +22,31 @@ const PHONES = ['77075550001', '77075550002', '77075550003'];
 const skip = missing(perlSmsc);
 let redis: RedisServerHandle;
 let smsc: PerlSmsc;
-let child: ChildProcess;
-let base = '';
-let output = '';
+let gateway: MainProcess | undefined;
 
 beforeAll(async () => {
   if (skip) return;
   redis = await startRedisServer();
   // Every submit_sm answered after 300 ms, so a window of two fills.
   smsc = await PerlSmsc.start(['--system-id', 'gw1414', '--password', 'pw1414', '--delay-resp-ms', '300']);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      REDIS_URL: redis.url,
-      HTTP_PORT: String(port),
-      SMPP_PORT: String(smsc.smppPort),
-      SMPP_SYSTEM_ID: 'gw1414',
-      SMPP_PASSWORD: 'pw1414',
-      SMPP_SYSTEM_TYPE: 'egov',
-      SMPP_SOURCE_ADDR: SENDER,
-      SMPP_TPS: String(TPS),
-      SMPP_WINDOW: String(WINDOW),
-      SMPP_ENQUIRE_LINK_S: '1',
-      SEND_WINDOW: 'always',
-      API_KEYS: `system:${KEYS.system}`,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  gateway = await startMain({
+    REDIS_URL: redis.url,
+    SMPP_PORT: String(smsc.smppPort),
+    SMPP_SYSTEM_ID: 'gw1414',
+    SMPP_PASSWORD: 'pw1414',
+    SMPP_SYSTEM_TYPE: 'egov',
+    SMPP_SOURCE_ADDR: SENDER,
+    SMPP_TPS: String(TPS),
+    SMPP_WINDOW: String(WINDOW),
+    SMPP_ENQUIRE_LINK_S: '1',
+    SEND_WINDOW: 'always',
+    API_KEYS: `system:${KEYS.system}`,
+    LOG_LEVEL: 'warn',
   });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  await eventually(
-    async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200,
-    `readyz of the gateway process:\n${output}`,
-    WAIT_MS,
-  );
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+  await gateway?.stop();
   await smsc?.stop();
   await redis?.stop();
 });
@@ -88,7 +66,7 @@ describe.skipIf(skip)('npm start configured by SMPP_* alone, seen from the Perl 
   });
 
   it('sends from SMPP_SOURCE_ADDR, a long number, as international E.164 (TON 1, NPI 1), within SMPP_WINDOW and SMPP_TPS, asking for receipts', async () => {
-    const res = await fetch(`${base}/v1/invitations`, {
+    const res = await fetch(`${gateway!.url}/v1/invitations`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEYS.system}`, 'content-type': 'application/json' },
       body: JSON.stringify({
