@@ -71,7 +71,8 @@ export interface SmsEntry extends Timed {
   readonly avoidCarriers?: readonly string[];
 }
 
-export type SmsStatus = 'sent' | 'delivered' | 'failed' | 'pending' | 'unknown' | 'wrong-network' | 'not-sent';
+export type SmsStatus =
+  'sent' | 'delivered' | 'failed' | 'pending' | 'unknown' | 'wrong-network' | 'not-sent';
 
 /**
  * What became of an SMS: `sent` (the SMSC accepted every part: `messageIds`, `encoding`), a
