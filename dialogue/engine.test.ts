@@ -282,11 +282,45 @@ describe('school-meals (002)', () => {
     expect(closed.messages).toEqual([]);
   });
 
+  it('3#1 while the repeat is held for the night: the consent answers the first request, the held repeat is never to be sent', () => {
+    const started = begin(d, conversation('school-meals', params), T0);
+    const repeat = step(d, started.conversation, { type: 'deadline' }, T0 + 3 * DAY);
+    // The step that committed the repeat named its SMS (gateway/core/conversations.ts).
+    const held = { ...repeat.conversation, deadlineSms: '1.0' };
+    const out = reply(d, held, '3#1', T0 + 3 * DAY + 3600_000);
+    expect(out.consent).toBe(true);
+    expect(out.unsent).toBe('1.0');
+    const meanings = out.timeline.flatMap((e) => (e.kind === 'reply' ? [e.meaning] : []));
+    expect(meanings).toEqual(['agrees to free meals (3#1)']);
+    expect(out.timeline).toContainEqual({
+      kind: 'note',
+      text: 'repeat SMS not sent: the reply answered the SMS before it',
+    });
+    // Once the repeat went, a reply is one after the repeat.
+    const sentAt = T0 + 3 * DAY + 4 * 3600_000;
+    const sent = step(d, held, { type: 'sent', templateId: 'school-meals.request', at: sentAt }, sentAt);
+    const after = reply(d, sent.conversation, '3#2', sentAt + 1000);
+    expect(after.unsent).toBeUndefined();
+    expect(after.timeline.flatMap((e) => (e.kind === 'reply' ? [e.meaning] : []))).toEqual([
+      'refuses (3#2), after the repeat',
+    ]);
+    expect(after.timeline.some((e) => e.kind === 'note')).toBe(false);
+  });
+
   it('3#1 arriving after the first 3 days, before the sweep, consents: the repeat asking the same question is not sent (it went after the consent confirmation)', () => {
     const started = begin(d, conversation('school-meals', params), T0);
     const late = reply(d, started.conversation, '3#1', T0 + 3 * DAY + 1000);
     expect(late.consent).toBe(true);
     expect(late.messages.map((m) => m.templateId)).toEqual(['school-meals.consented']);
+    // Its timeline says so: the reply answered the first request, the repeat was never sent.
+    expect(late.timeline.flatMap((e) => (e.kind === 'reply' ? [e.meaning] : []))).toEqual([
+      'agrees to free meals (3#1)',
+    ]);
+    expect(late.timeline).toContainEqual({
+      kind: 'note',
+      text: 'repeat SMS not sent: the reply answered the SMS before it',
+    });
+    expect(late.unsent).toBeUndefined();
   });
 
   it('a reply not understood after the first 3 days gets help at once; the repeat stays a notice held outside the window', () => {

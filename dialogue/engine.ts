@@ -51,6 +51,11 @@ export interface Outcome {
   readonly changed: boolean;
   /** Set when an upstream event does not apply to this conversation now (HTTP 409). */
   readonly rejected?: string;
+  /**
+   * The smsId of an SMS committed earlier that is never to be sent: the step left its stage before
+   * the SMSC accepted it (002's repeat held for the night, answered by a reply to the first request).
+   */
+  readonly unsent?: string;
 }
 
 export type DialogueEvent =
@@ -118,6 +123,8 @@ interface Draft {
   consent: boolean;
   /** The step answers the citizen's own SMS: what it sends goes at any hour. */
   solicited?: boolean;
+  /** An SMS committed earlier that is never to be sent (Outcome `unsent`). */
+  unsent?: string;
 }
 
 /** The deadline of a stage entered at `now`: counted now, from a param's day, or once its SMS is accepted. */
@@ -180,6 +187,7 @@ function finish(draft: Draft, changed = true): Outcome {
     consent: draft.consent,
     timeline: draft.timeline,
     changed,
+    ...(draft.unsent !== undefined ? { unsent: draft.unsent } : {}),
   };
 }
 
@@ -421,8 +429,13 @@ function onReply(
     draft.messages.push(...lapsed);
     return help(deps, draft, reply.text, `not understood: ${rule}`, now);
   }
-  // The stage the deadline opened (002's repeat) asks the question this reply answers: not sent.
-
+  // The stage the deadline opened (002's repeat) asks the question this reply answers, but its SMS
+  // has not gone (held for the night, or opened by this very reply): the citizen answered the SMS
+  // before it, and the reply reads as an answer to that one.
+  const answered = answeredStage(deps.service, draft.conv);
+  const answeredRule = answered
+    ? deps.service.stages[answered]?.replies.find((r) => r.answer === rule.answer)
+    : undefined;
   const offered = draft.conv.offered;
   const bank =
     rule.bank === 'chosen'
@@ -430,14 +443,32 @@ function onReply(
       : rule.bank === 'only'
         ? offered[0]
         : undefined;
-  const meaning = rule.meaning.replace('{choice}', String(parsed.choice ?? ''));
+  const meaning = (answeredRule ?? rule).meaning.replace('{choice}', String(parsed.choice ?? ''));
   draft.timeline.push({ kind: 'reply', text: reply.text, meaning, accepted: true });
   if (rule.consent) {
     draft.conv = { ...draft.conv, bank: bank ?? null, consentedAt: reply.receivedAt, consentReply: reply };
     draft.consent = true;
   }
+  const left = draft.conv.stage;
+  if (answered && rule.goto !== left) {
+    draft.timeline.push({ kind: 'note', text: `${left} SMS not sent: the reply answered the SMS before it` });
+    // Committed by an earlier step (the sweeper's), held or queued: it must not go out now.
+    if (conv.stage === left && conv.deadlineOnSent === left && conv.deadlineSms !== undefined)
+      draft.unsent = conv.deadlineSms;
+  }
   enter(deps, draft, rule.goto, now, `reply ${parsed.normalized}`);
   return finish(draft);
+}
+
+/**
+ * The stage whose SMS the citizen last saw, when the conversation is in the stage its deadline
+ * opened and that stage's SMS is not accepted yet (002: the repeat, held outside the sending
+ * window); null otherwise.
+ */
+function answeredStage(service: ServiceDefinition, conv: Conversation): string | null {
+  const lapsed = conv.lapsed?.stage;
+  if (!lapsed || conv.deadlineOnSent !== conv.stage) return null;
+  return service.stages[lapsed]?.onDeadline?.goto === conv.stage ? lapsed : null;
 }
 
 function onDeadline(deps: EngineDeps, conv: Conversation, now: number): Outcome {

@@ -3,6 +3,7 @@ import { parseReply } from '../parsers/reply.js';
 import { loadServices } from '../services/load.js';
 import { newConversation, type Conversation } from './conversation.js';
 import { routeReply, whichOptions } from './routing.js';
+import { MAX_TEXT_LENGTH } from '../templates/var-types.js';
 
 const services = await loadServices();
 const T0 = Date.UTC(2026, 10, 24, 6, 0);
@@ -90,5 +91,16 @@ describe('routing a reply among the open requests of one number', () => {
     expect(routeReply(services, list, parseReply('привет')).kind).toBe('which');
     expect(routeReply(services, list, parseReply('999#3#1')).kind).toBe('which');
     expect(routeReply(services, [], parseReply('3#1')).kind).toBe('none');
+  });
+
+  it('a request named with the longest name a field takes: its line is cut to the one-line limit before the answer, never in it', () => {
+    const name = `${'Ә'.repeat(MAX_TEXT_LENGTH - 1)}😀`;
+    const list = [meals('b', name, 2), home('a', '123', 1)];
+    for (const language of ['kk', 'ru'] as const) {
+      const [offer, request] = whichOptions(services, list, parseReply('3#1'), language);
+      expect(offer).toMatch(/ — 123#3#1$/);
+      expect(request).toHaveLength(MAX_TEXT_LENGTH);
+      expect(request).toMatch(/^(тегін тамақ|бесплатное питание) \(ӘӘӘ+… — 3#1$/);
+    }
   });
 });

@@ -7,6 +7,7 @@
  */
 import type { ParsedReply } from '../parsers/reply.js';
 import type { ServiceDefinition } from '../services/schema.js';
+import { MAX_TEXT_LENGTH } from '../templates/var-types.js';
 import { isOpen, type Conversation, type Language } from './conversation.js';
 import { serviceCodeOf, validReplies } from './engine.js';
 
@@ -78,7 +79,8 @@ export function labelOf(service: ServiceDefinition, conv: Conversation, language
 /**
  * The exact text to send to each candidate: the citizen's own answer written for that request
  * (`3#1` → `123#3#1` for a coded offer, `3#1` for school meals), or, where the reply was no
- * answer at all, the request's first valid reply. One line per candidate, oldest first.
+ * answer at all, the request's first valid reply. One line per candidate, oldest first, of at most
+ * MAX_TEXT_LENGTH characters: a long label is cut, the answer never.
  */
 export function whichOptions(
   services: ServiceLookup,
@@ -96,6 +98,23 @@ export function whichOptions(
       parsed.question === service.reply.question &&
       (service.stages[c.stage]?.replies ?? []).some((r) => r.answer === parsed.answer);
     const answer = fits ? `${prefix}${parsed.answer}${parsed.choice ?? ''}` : validReplies(service, c)[0];
-    return answer ? [`${labelOf(service, c, language)} — ${answer}`] : [];
+    if (!answer) return [];
+    const label = shortened(labelOf(service, c, language), MAX_TEXT_LENGTH - ` — ${answer}`.length);
+    return [`${label} — ${answer}`];
   });
+}
+
+/**
+ * `text` in at most `units` UTF-16 units, cut at a whole character and ended with `…` where it was
+ * longer: a label filled with a name of up to MAX_TEXT_LENGTH characters (002: the child's) still
+ * leaves its line, answer included, within the one-line limit every template variable keeps.
+ */
+function shortened(text: string, units: number): string {
+  if (text.length <= units) return text;
+  let kept = '';
+  for (const ch of text) {
+    if (kept.length + ch.length > units - 1) break;
+    kept += ch;
+  }
+  return `${kept.trimEnd()}…`;
 }

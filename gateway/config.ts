@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { loadWebhooksFile, type WebhookConfig } from './webhooks/config.js';
 import { GatewayError } from '../common/errors.js';
 import { DEFAULT_SEND_WINDOW, parseSendWindow, type SendWindow } from '../dialogue/window.js';
+import { sourceAddressing } from './smpp/address.js';
 
 /** An empty value (`HTTP_PORT=` in an env file) is a mistake, not port 0 (any free port). */
 const port = z.preprocess(
@@ -20,6 +21,11 @@ const port = z.preprocess(
     .min(0, 'must be a port number (0-65535)')
     .max(65535, 'must be a port number (0-65535)'),
 );
+/** A sender: a short code, a full number or a name (smpp/address.ts gives its TON and NPI). */
+const sourceAddr = z.string().superRefine((value, ctx) => {
+  const addressing = sourceAddressing(value);
+  if ('error' in addressing) ctx.addIssue({ code: 'custom', message: addressing.error });
+});
 const positiveInt = z.coerce
   .number({ error: 'must be a positive integer' })
   .int('must be a positive integer')
@@ -61,7 +67,10 @@ const bindSchema = z.strictObject({
 
 const carrierSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
-  sourceAddr: z.string().min(1).max(20).optional(),
+  sourceAddr: sourceAddr.optional(),
+  /** TON and NPI of the sender where this carrier wants others than its form gives (smpp/address.ts). */
+  sourceTon: z.number().int().min(0).max(6).optional(),
+  sourceNpi: z.number().int().min(0).max(18).optional(),
   tps: bindTps.default(100),
   window: bindWindow.default(10),
   enquireLinkSeconds: positiveInt.default(30),
@@ -112,9 +121,11 @@ const carriersFileSchema = z.strictObject({
 export type BindConfig = z.infer<typeof bindSchema>;
 export type CarrierConfig = z.infer<typeof carrierSchema>;
 
+const API_KEYS_REQUIRED =
+  'is required: role:key pairs, comma-separated (roles: system, test, agent, supervisor)';
 const apiKeysSchema = z
-  .string()
-  .min(1, 'is required: role:key pairs, comma-separated (roles: system, test, agent, supervisor)')
+  .string({ error: API_KEYS_REQUIRED })
+  .min(1, API_KEYS_REQUIRED)
   .transform((value, ctx): ApiKey[] => {
     const keys: ApiKey[] = [];
     for (const pair of value
@@ -144,6 +155,10 @@ const envSchema = z.object({
   REDIS_CLUSTER_NODES: z
     .string()
     .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port,host:port')
+    .refine(
+      (nodes) => nodes.split(',').every((node) => Number(node.split(':')[1]) <= 65535),
+      'must be host:port,host:port with ports 0-65535',
+    )
     .optional(),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8080),
@@ -156,7 +171,7 @@ const envSchema = z.object({
   SMPP_SYSTEM_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(15).optional()),
   SMPP_PASSWORD: z.string().max(8, 'must be at most 8 characters (SMPP 3.4 §5.2.2)').optional(),
   SMPP_SYSTEM_TYPE: z.string().max(12).default(''),
-  SMPP_SOURCE_ADDR: z.string().min(1).max(20).default('1414'),
+  SMPP_SOURCE_ADDR: sourceAddr.default('1414'),
   SMPP_TPS: bindTps.default(100),
   SMPP_WINDOW: bindWindow.default(10),
   SMPP_ENQUIRE_LINK_S: positiveInt.default(30),

@@ -42,6 +42,7 @@ export const OUTBOX_ENTRY = z.discriminatedUnion('t', [
   z.object({ t: z.literal('outcome'), job: outcomeJob }),
   z.object({ t: z.literal('deadline'), at: z.number().nullable() }),
   z.object({ t: z.literal('index') }),
+  z.object({ t: z.literal('unsend'), smsId: z.string() }),
 ]);
 
 /** A step's entries in a batch's outbox (store/lua/commit-many-n.lua): a JSON array of outbox entries. */

@@ -76,10 +76,10 @@ export function coalesceWrites(client: Redis): Redis {
   return client;
 }
 
-/** Readiness probe: PING within a second. */
-export async function redisReady(client: RedisClient): Promise<boolean> {
+/** Readiness probe: PING within `timeoutMs` (a second by default). */
+export async function redisReady(client: RedisClient, timeoutMs = 1000): Promise<boolean> {
   if (client.status !== 'ready') return false;
-  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000).unref());
+  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
   const ping = client
     .ping()
     .then((r) => r === 'PONG')

@@ -22,7 +22,7 @@ import { MsisdnIndex } from './msisdn-index.js';
 import { outboxJson, OutboxStore, type OutboxEntry } from './outbox.js';
 import { OutcomeMarks } from './outcome-marks.js';
 import { ReceiptIndex, type LinkPlan } from './receipts.js';
-import type { RedisClient } from './connection.js';
+import { redisReady, type RedisClient } from './connection.js';
 import { ReplyState } from './replies.js';
 import { withScripts } from './scripts.js';
 import {
@@ -184,6 +184,11 @@ export class ConversationStore {
   /** Whether commands go through now (the connection is ready), for guards that refuse early and gauges. */
   connected(): boolean {
     return this.redis.status === 'ready';
+  }
+
+  /** Whether Redis answers a PING within `timeoutMs` (a connection can stay open to a Redis that answers nothing). */
+  answering(timeoutMs: number): Promise<boolean> {
+    return redisReady(this.redis, timeoutMs);
   }
 
   /** Whether the client is a Redis Cluster (operations, tests). */

@@ -48,7 +48,9 @@ export type OutboxEntry =
   /** One outcome for the `outcomes` queue, committed with the transition that made it. */
   | { readonly t: 'outcome'; readonly job: OutcomeJob }
   | { readonly t: 'deadline'; readonly at: number | null }
-  | { readonly t: 'index' };
+  | { readonly t: 'index' }
+  /** An SMS an earlier step committed that is never to be sent (its record marked so, if unclaimed). */
+  | { readonly t: 'unsend'; readonly smsId: string };
 
 /**
  * An outbox entry as stored (docs/storage.md): an SMS without its text, which the step's timeline

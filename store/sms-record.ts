@@ -120,6 +120,14 @@ export class SmsRecords {
     await this.redis.set(this.key(sms), FAILED_RECORD, 'EX', ttlSeconds);
   }
 
+  /**
+   * Marks an SMS never to be sent, for `ttlSeconds`, unless a job holds it already (`SET NX`): a
+   * job that takes it later skips it. One already being sent goes, and its timeline says so.
+   */
+  async markUnsent(sms: SmsRef, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.key(sms), FAILED_RECORD, 'EX', ttlSeconds, 'NX');
+  }
+
   /** Keeps the parts of an SMS the SMSC accepted before a drop, still `owner`'s to finish. */
   async recordPartial(sms: SmsRef, resume: SmsResume, owner: string, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.key(sms), partialRecord(resume, owner), 'EX', ttlSeconds);

@@ -71,13 +71,15 @@ export interface SmsEntry extends Timed {
   readonly avoidCarriers?: readonly string[];
 }
 
-export type SmsStatus = 'sent' | 'delivered' | 'failed' | 'pending' | 'unknown' | 'wrong-network';
+export type SmsStatus =
+  'sent' | 'delivered' | 'failed' | 'pending' | 'unknown' | 'wrong-network' | 'not-sent';
 
 /**
  * What became of an SMS: `sent` (the SMSC accepted every part: `messageIds`, `encoding`), a
  * delivery receipt (`part` or, for several parts with one status, `partList`; `parts`, `stat`,
  * `err`), a refusal or a timeout (`reason`), a carrier's "not our subscriber" (`carrier`, and
- * `sentVia` the carrier that took it).
+ * `sentVia` the carrier that took it), `not-sent` (its stage was left before the SMSC took it: the
+ * citizen answered the SMS before it; `reason`).
  */
 export interface SmsStatusEntry extends Timed {
   readonly kind: 'sms-status';
@@ -178,7 +180,7 @@ export const TIMELINE_ENTRY: z.ZodType<TimelineEntry> = z.discriminatedUnion('ki
     at,
     kind: z.literal('sms-status'),
     smsId: z.string(),
-    status: z.enum(['sent', 'delivered', 'failed', 'pending', 'unknown', 'wrong-network']),
+    status: z.enum(['sent', 'delivered', 'failed', 'pending', 'unknown', 'wrong-network', 'not-sent']),
     messageIds: z.array(z.string()).exactOptional(),
     encoding: encoding.exactOptional(),
     asksConsent: z.literal(true).exactOptional(),

@@ -22,7 +22,7 @@ export const KNOWN_TEMPLATES = {
   'gateway.after-deadline': {},
   'gateway.no-open-request': {},
   'gateway.no-reply-needed': {},
-  'gateway.which-request': { options: 'texts' },
+  'gateway.which-request': { options: 'texts', more: 'count' },
 } as const satisfies Record<string, Record<string, VarTypeName>>;
 
 export type KnownTemplateId = keyof typeof KNOWN_TEMPLATES;

@@ -141,6 +141,8 @@ export const VAR_TYPES = {
   },
   /** A non-empty list of short strings: valid replies, service codes. */
   texts: { schema: z.array(inlineText).min(1, 'must not be empty').max(MAX_TEXTS), localize: identity },
+  /** A whole number of things, 0 or more (how many requests an SMS could not list). */
+  count: { schema: z.number().int().min(0).max(1_000_000), localize: identity },
 } as const;
 
 export type VarTypeName = keyof typeof VAR_TYPES;

@@ -684,6 +684,17 @@ export class ConversationService {
           : {}),
       });
     });
+    if (outcome.unsent !== undefined) {
+      // Left behind before the SMSC took it: shown as never sent, and kept from the sender.
+      timeline.push({
+        at: now,
+        kind: 'sms-status',
+        smsId: outcome.unsent,
+        status: 'not-sent',
+        reason: 'the citizen answered the SMS before it',
+      });
+      outbox.push({ t: 'unsend', smsId: outcome.unsent });
+    }
     next = withDeadlineSms(next, messages, before.version + 1);
     const stage = deadlineStageOf(next, before.version + 1);
     if (stage) {

@@ -10,8 +10,8 @@ import { smsEntry, smsStatuses, type TimelineEntry } from '../../store/timeline-
 import type { AwaitedSms } from '../../store/awaited-receipts.js';
 import type { Core } from './runtime.js';
 
-/** Statuses after which an SMS's story has ended: a final receipt, a refusal, a second try. */
-const ENDED: ReadonlySet<string> = new Set(['delivered', 'failed', 'unknown', 'wrong-network']);
+/** Statuses after which an SMS's story has ended: a final receipt, a refusal, a second try, never sent. */
+const ENDED: ReadonlySet<string> = new Set(['delivered', 'failed', 'unknown', 'wrong-network', 'not-sent']);
 
 /** An SMS's story has ended when its timeline has a final status for it. */
 function ended(timeline: readonly TimelineEntry[], smsId: string): boolean {

@@ -54,6 +54,12 @@ export const HANDOVER_RETRY_MS: readonly number[] = [100, 200, 400, 800, ...Arra
  */
 export const SET_ASIDE_AFTER = { tries: 10, ms: 10 * 60_000 } as const;
 
+/**
+ * How long an SMS marked never to be sent stays so: longer than it can be held for the sending
+ * window (the longest run of closed days) and its SMS_MAX_AGE_HOURS in the queue after that.
+ */
+const UNSENT_TTL_SECONDS = 30 * 86_400;
+
 /** What became of batch hand-overs that failed: counted for /metrics (`registerOutboxMetrics`). */
 export interface HandOverCounts {
   /** Tries of a failed hand-over again. */
@@ -317,6 +323,9 @@ export class Outbox {
         if (conv) await store.indexMsisdn(conv);
         return;
       }
+      case 'unsend':
+        await store.sms.markUnsent({ conversationId, smsId: entry.smsId }, UNSENT_TTL_SECONDS);
+        return;
     }
   }
 

@@ -21,6 +21,7 @@ import { smsEntry } from '../../store/timeline-entry.js';
 import type { Logger } from '../log.js';
 import type { CoreMetrics } from './metrics.js';
 import { DUPLICATE_WINDOW_MS } from './inbound.js';
+import { fitWhichRequest } from './reply-limits.js';
 import { isInvitationSms, outcomeOf, RETRY_SUFFIX } from './outcomes.js';
 import { SMS_RETRY } from './sms-handover.js';
 import type { Core } from './runtime.js';
@@ -155,7 +156,8 @@ export class InboundProcessor {
   /**
    * The reply fits several open requests: it is kept on each one's timeline, and the citizen gets
    * one SMS naming every candidate with the exact text to send for it (an answer to their own SMS:
-   * it goes at any hour). Applied to none of them.
+   * it goes at any hour), as many as fit its part limit, the rest left to the call centre
+   * (WHICH_REQUEST_MAX_PARTS). Applied to none of them.
    */
   private async askWhich(
     msisdn: string,
@@ -178,7 +180,8 @@ export class InboundProcessor {
     if (!(await limits.takeSms(msisdn, 'gateway.which-request', now))) return 'reply-sms-limited';
     const language = candidates[0]?.language ?? 'ru';
     const options = whichOptions(this.core.services, candidates, parsed, language);
-    const sms = this.core.renderer.render('gateway.which-request', language, { options });
+    const { sms, listed } = fitWhichRequest(this.core.renderer, language, options);
+    if (listed < options.length) limits.shortened('gateway.which-request');
     try {
       await this.enqueueLoose(msisdn, sms.text, sms.templateId, replyKey(job));
     } catch (err) {

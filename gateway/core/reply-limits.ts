@@ -8,6 +8,8 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import type { ReplyState } from '../../store/replies.js';
+import type { Language } from '../../templates/var-types.js';
+import type { RenderedSms, Renderer } from '../../templates/renderer.js';
 
 /** SMS per number per day (Almaty day), by template. */
 export const REPLY_SMS_LIMITS: Readonly<Record<string, number>> = {
@@ -22,6 +24,14 @@ export const REPLY_SMS_LIMITS: Readonly<Record<string, number>> = {
   /** "You have no open request." */
   'gateway.no-open-request': 1,
 };
+
+/**
+ * Most parts of one "which request?" SMS. A number may have up to 50 open requests (a mother of
+ * several children), each a line of it: it lists, oldest first, those that fit, then how many were
+ * left out and the call centre's number. Five UCS2 parts are 335 characters: the first line, one
+ * request's line at its longest (MAX_TEXT_LENGTH, dialogue/routing.ts) and that last line.
+ */
+export const WHICH_REQUEST_MAX_PARTS = 5;
 
 /** Unaccepted replies per conversation per day kept whole in its timeline; the rest are counted. */
 export const TIMELINE_REPLIES_PER_DAY = 20;
@@ -40,6 +50,31 @@ export function isReplySms(templateId: string): boolean {
   return Object.hasOwn(REPLY_SMS_LIMITS, templateId);
 }
 
+/**
+ * The "which request?" SMS with as many of `options` (oldest first) as WHICH_REQUEST_MAX_PARTS
+ * allows, and the count of the rest; the first is always listed. `listed` is how many are in it.
+ */
+export function fitWhichRequest(
+  renderer: Pick<Renderer, 'render'>,
+  language: Language,
+  options: readonly string[],
+): { sms: RenderedSms; listed: number } {
+  const render = (listed: number) =>
+    renderer.render('gateway.which-request', language, {
+      options: options.slice(0, listed),
+      more: options.length - listed,
+    });
+  const all = render(options.length);
+  if (all.segmentation.parts <= WHICH_REQUEST_MAX_PARTS) return { sms: all, listed: options.length };
+  let fitting = { sms: render(1), listed: 1 };
+  for (let listed = 2; listed < options.length; listed++) {
+    const sms = render(listed);
+    if (sms.segmentation.parts > WHICH_REQUEST_MAX_PARTS) break;
+    fitting = { sms, listed };
+  }
+  return fitting;
+}
+
 /** What the limits keep in Redis (store/replies.ts). */
 export type ReplyCounts = Pick<
   ReplyState,
@@ -47,8 +82,11 @@ export type ReplyCounts = Pick<
 >;
 
 export class ReplyLimits {
-  /** SMS not sent for a limit, by template, and replies folded, since the process started. */
-  readonly counts = { limited: new Map<string, number>(), folded: 0 };
+  /**
+   * SMS not sent for a limit, by template; SMS that listed only what fits their part limit, by
+   * template; and replies folded; since the process started.
+   */
+  readonly counts = { limited: new Map<string, number>(), shortened: new Map<string, number>(), folded: 0 };
 
   constructor(private readonly store: ReplyCounts) {}
 
@@ -59,6 +97,11 @@ export class ReplyLimits {
     if (await this.store.takeSms(msisdn, templateId, almatyDay(now), limit)) return true;
     this.counts.limited.set(templateId, (this.counts.limited.get(templateId) ?? 0) + 1);
     return false;
+  }
+
+  /** Counts an SMS of `templateId` that left out what did not fit its part limit. */
+  shortened(templateId: string): void {
+    this.counts.shortened.set(templateId, (this.counts.shortened.get(templateId) ?? 0) + 1);
   }
 
   /** Gives back an SMS that could not be queued after all, so a retry may send it. */
@@ -84,7 +127,10 @@ export class ReplyLimits {
   }
 }
 
-/** `gateway_reply_sms_limited_total{template}` and `gateway_replies_folded_total`, read when scraped. */
+/**
+ * `gateway_reply_sms_limited_total{template}`, `gateway_reply_sms_shortened_total{template}` and
+ * `gateway_replies_folded_total`, read when scraped.
+ */
 export function registerReplyLimitMetrics(registry: Registry, limits: ReplyLimits): void {
   new Counter({
     name: 'gateway_reply_sms_limited_total',
@@ -94,6 +140,16 @@ export function registerReplyLimitMetrics(registry: Registry, limits: ReplyLimit
     collect() {
       this.reset();
       for (const [template, n] of limits.counts.limited) this.inc({ template }, n);
+    },
+  });
+  new Counter({
+    name: 'gateway_reply_sms_shortened_total',
+    help: "SMS a citizen's SMS caused that listed only what fits their part limit and named the call centre for the rest",
+    labelNames: ['template'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [template, n] of limits.counts.shortened) this.inc({ template }, n);
     },
   });
   new Counter({

@@ -165,6 +165,52 @@ interface Chances {
 const mine = (record: SmsRecord, owner: string): boolean =>
   (record.state === 'claimed' || record.state === 'partial') && record.owner === owner;
 
+const withinMaxAge = (ctx: Context): string => `within ${Math.round(ctx.lifetime.maxAgeMs / 3600_000)} h`;
+
+/** Older than SMS_MAX_AGE_HOURS since it was first queued: a temporary wait ends in failure. */
+const tooOld = (ctx: Context, data: SmsOutJob, chances: Chances): boolean =>
+  Date.now() - (data.queuedAt ?? chances.jobAt) > ctx.lifetime.maxAgeMs;
+
+/**
+ * An SMS that will never go: its failure in the timeline, on the undelivered worklist (a courtesy
+ * SMS only counted) and in the log. `markFailed` keeps any later job from sending it.
+ */
+async function failForGood(
+  ctx: Context,
+  data: SmsOutJob,
+  reason: string,
+  markFailed: boolean,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  const { store } = ctx.core;
+  const { conversationId, smsId } = data;
+  await store.append(conversationId, {
+    at: ctx.core.now(),
+    kind: 'sms-status',
+    smsId,
+    status: 'failed',
+    reason,
+  });
+  if (markFailed) await store.sms.markFailed(data, RECEIPT_TTL_SECONDS);
+  if (conversationId !== NO_CONVERSATION) {
+    const conv = await store.get(conversationId);
+    const listed = await ctx.core.worklists.smsFailed(conv, data.templateId, ctx.core.now());
+    if (listed === 'courtesy') ctx.metrics?.courtesyFailed.inc({ stage: 'submit' });
+  }
+  ctx.log.warn(
+    {
+      event: 'sms.refused',
+      conversationId,
+      smsId,
+      templateId: data.templateId,
+      campaign: data.campaign,
+      reason,
+      ...detail,
+    },
+    'SMS failed for good',
+  );
+}
+
 async function sendSms(
   ctx: Context,
   data: SmsOutJob,
@@ -195,44 +241,21 @@ async function sendSms(
   } catch (err) {
     const linkDown = isLinkDown(err);
     const temporary = linkDown || isRetryable(err);
-    const tooOld = Date.now() - (data.queuedAt ?? chances.jobAt) > ctx.lifetime.maxAgeMs;
-    const last = tooOld || (chances.lastAttempt && !linkDown);
+    const old = tooOld(ctx, data, chances);
+    const last = old || (chances.lastAttempt && !linkDown);
     if (temporary && !last) {
       await rememberAcceptedParts(store, data, err, owner);
       return linkDown ? { kind: 'link-down', err } : { kind: 'retry', err };
     }
     const why = err instanceof Error ? err.message : String(err);
     const reason = temporary
-      ? `not accepted ${tooOld ? `within ${Math.round(ctx.lifetime.maxAgeMs / 3600_000)} h` : 'after every attempt'}: ${why}`
+      ? `not accepted ${old ? withinMaxAge(ctx) : 'after every attempt'}: ${why}`
       : why;
-    const { conversationId, smsId } = data;
-    await store.append(conversationId, {
-      at: ctx.core.now(),
-      kind: 'sms-status',
-      smsId,
-      status: 'failed',
-      reason,
-    });
     // A batch may run again (a dropped link, a lost write): the refused SMS must not go out again.
     // A lone SMS keeps its claim, so an operator's retry of its failed job sends it once more.
-    if (inBatch || temporary) await store.sms.markFailed(data, RECEIPT_TTL_SECONDS);
-    if (conversationId !== NO_CONVERSATION) {
-      const conv = await store.get(conversationId);
-      const listed = await ctx.core.worklists.smsFailed(conv, data.templateId, ctx.core.now());
-      if (listed === 'courtesy') ctx.metrics?.courtesyFailed.inc({ stage: 'submit' });
-    }
-    ctx.log.warn(
-      {
-        event: 'sms.refused',
-        conversationId,
-        smsId,
-        templateId: data.templateId,
-        campaign: data.campaign,
-        reason,
-        ...(err instanceof TransportError ? { kind: err.kind, status: err.carrierStatus } : {}),
-      },
-      'SMSC refused an SMS for good',
-    );
+    await failForGood(ctx, data, reason, inBatch || temporary, {
+      ...(err instanceof TransportError ? { kind: err.kind, status: err.carrierStatus } : {}),
+    });
     return { kind: 'failed', reason };
   }
   await ctx.writes.sent(data, result);
@@ -350,7 +373,7 @@ async function sendAll(
     settled = await Promise.allSettled(
       sms.map((s, i) =>
         busy.has(i)
-          ? Promise.resolve<Outcome>({ kind: 'busy' })
+          ? waitForShare(ctx, s, chances)
           : sendSms(ctx, s, records[i] as SmsRecord, owner, sms.length > 1, learned?.[i], chances),
       ),
     );
@@ -360,6 +383,18 @@ async function sendAll(
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<Outcome>).value);
+}
+
+/**
+ * An SMS whose carrier holds its share of the jobs waits in the queue, as one whose link is down
+ * does, and ages as that one does: once older than SMS_MAX_AGE_HOURS it fails for good (never sent
+ * late, past its sense), with the same reason, outcome and metric.
+ */
+async function waitForShare(ctx: Context, data: SmsOutJob, chances: Chances): Promise<Outcome> {
+  if (!tooOld(ctx, data, chances)) return { kind: 'busy' };
+  const reason = `not accepted ${withinMaxAge(ctx)}: its carrier's SMS held their share of the sender's jobs`;
+  await failForGood(ctx, data, reason, true, { kind: 'busy' });
+  return { kind: 'failed', reason };
 }
 
 /**

@@ -189,11 +189,17 @@ export function entryWords(
       };
     case 'event':
       return { says: eventWords(ctx, entry.name, entry.detail) };
-    case 'note':
+    case 'note': {
       if (entry.by !== undefined) return { says: say(ctx, ['notes.annotation'], 'notes.other') };
       if (/^help SMS not sent/.test(entry.text))
         return { says: say(ctx, ['notes.helpLimited'], 'notes.other') };
+      const unsent = /^(\S+) SMS not sent: the reply answered the SMS before it$/.exec(entry.text);
+      if (unsent) {
+        const stage = stageText(conv.service, unsent[1] ?? '', conv.state, ctx);
+        return { says: sayEach(ctx, ['notes.stageSmsNotSent'], 'notes.other', (l) => ({ stage: stage[l] })) };
+      }
       return { says: say(ctx, [], 'notes.other') };
+    }
     case 'sms':
     case 'sms-status':
       return {};

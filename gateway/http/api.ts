@@ -24,7 +24,7 @@ import type { Webhooks } from '../webhooks/delivery.js';
 import type { Logger } from '../log.js';
 import { auditRefusals, registerAuditMetrics } from './refusals.js';
 import { auditScans, DEFAULT_AUDIT_SCANS, type AuditScanLimits } from './audit-scans.js';
-import { redisGate } from './redis-gate.js';
+import { redisGate, shared } from './redis-gate.js';
 
 export interface ApiDeps {
   readonly core: Core;
@@ -52,6 +52,12 @@ export interface ApiParts {
   close(): Promise<void>;
 }
 
+/**
+ * How long a call waiting on Redis gives it to answer a PING before it is answered 503: a Redis busy
+ * with a campaign answers within this, a frozen one never.
+ */
+const REDIS_ANSWER_MS = 5000;
+
 /** The API's guards and routers, ready for `buildApp({ ...deps, ...api(…) })`. */
 export function api(deps: ApiDeps): ApiParts {
   const { core } = deps;
@@ -69,7 +75,10 @@ export function api(deps: ApiDeps): ApiParts {
     close: () => refusals.flush(),
     guards: [
       // First: a person's key is checked in Redis, so without Redis nothing under /v1 can be answered.
-      redisGate({ connected: () => core.store.connected() }),
+      redisGate({
+        connected: () => core.store.connected(),
+        answering: shared(() => core.store.answering(REDIS_ANSWER_MS)),
+      }),
       // Before authentication, so that a 401 is seen too.
       refusals.handler,
       authenticate(createAuthenticator(deps.apiKeys, people)),

@@ -56,6 +56,12 @@ interface HttpishError {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
+      // A call already answered in full (redis-gate.ts's 503) whose work ended later: nothing to
+      // abort. Express would destroy the socket, and with it the client's next call on it.
+      if (res.writableEnded) {
+        log.debug({ err: (err as Error).message }, 'a call answered already ended later');
+        return;
+      }
       next(err);
       return;
     }

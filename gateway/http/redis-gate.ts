@@ -4,7 +4,9 @@
  * whole outage. A call that started before Redis went away is answered the same way once it has waited
  * `deadlineMs`; its queued commands may still run when Redis is back, and every write the API makes is
  * idempotent (invitations on their externalId, events on their key), so the retry the 503 asks for
- * changes nothing twice.
+ * changes nothing twice. Redis that stops answering with its connection open (a hung host, a network
+ * dropping packets) looks connected: a call still unanswered at `deadlineMs` then asks Redis for a
+ * PING (one at a time for every such call), and is answered 503 the same way when none comes back.
  */
 import type { RequestHandler } from 'express';
 import { sendError } from './errors.js';
@@ -17,6 +19,17 @@ export interface RedisGateOptions {
   readonly connected: () => boolean;
   /** How long a call may wait on Redis that went away while it ran (ms). */
   readonly deadlineMs?: number;
+  /** Whether Redis answers a PING in time, asked of a call still unanswered at `deadlineMs`. */
+  readonly answering?: () => Promise<boolean>;
+}
+
+/** `probe`, with the calls made while one is under way sharing its answer. */
+export function shared(probe: () => Promise<boolean>): () => Promise<boolean> {
+  let running: Promise<boolean> | undefined;
+  return () =>
+    (running ??= probe()
+      .catch(() => false)
+      .finally(() => (running = undefined)));
 }
 
 function unavailable(res: Parameters<RequestHandler>[1]): void {
@@ -30,9 +43,17 @@ export function redisGate(options: RedisGateOptions): RequestHandler {
   return (req, res, next) => {
     if (!/^\/v1(\/|$)/i.test(req.path)) return next();
     if (!options.connected()) return unavailable(res);
-    const timer = setTimeout(() => {
-      if (!res.headersSent && !options.connected()) unavailable(res);
-    }, deadlineMs);
+    const check = (): void => {
+      if (res.headersSent) return;
+      if (!options.connected()) return unavailable(res);
+      // Slow work on a Redis that answers goes on; a Redis that answers nothing is asked again.
+      void options.answering?.().then((answers) => {
+        if (res.headersSent) return;
+        if (!answers) unavailable(res);
+        else timer.refresh();
+      });
+    };
+    const timer = setTimeout(check, deadlineMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));
     next();

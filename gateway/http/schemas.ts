@@ -319,7 +319,8 @@ export const timelineEntrySchema = z
       'names the SMS (smsId), its number of parts (parts), the status (delivered, failed, pending; ' +
       'wrong-network when a carrier said the number is not theirs and the SMS went once more, as ' +
       'the sms <smsId>r, through another carrier; unknown when no final receipt came in ' +
-      'RECEIPT_TIMEOUT_HOURS) and ' +
+      'RECEIPT_TIMEOUT_HOURS; not-sent for an SMS whose stage the conversation left before the SMSC ' +
+      'took it, the citizen having answered the SMS before it) and ' +
       "the SMSC's stat; consecutive receipts of one SMS with the same status and stat are one entry: " +
       'part (0-based) when it holds one part, partList (0-based, ascending) when several; at is the ' +
       'time of its latest receipt.',

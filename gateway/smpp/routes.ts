@@ -7,6 +7,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { routeOwners, type BindConfig as BindSettings, type CarrierConfig } from '../config.js';
+import { sourceAddressing, type SourceAddressing } from './address.js';
 import { bindConfig, type BindConfig, type BindConfigInput } from './config.js';
 
 /** One route: MSISDNs starting with `prefix` go to `carrier`. */
@@ -76,6 +77,19 @@ export function carrierBindConfigs(
   return configs;
 }
 
+/** The carrier's sender with the TON and NPI of its form, unless the carrier names its own. */
+function sender(carrier: CarrierConfig, fallback: string): SourceAddressing {
+  const addr = carrier.sourceAddr ?? fallback;
+  const derived = sourceAddressing(addr);
+  // Checked at start-up (config.ts); a test's free-form address keeps a short code's addressing.
+  const base = 'error' in derived ? { sourceAddr: addr, sourceTon: 3, sourceNpi: 0 } : derived;
+  return {
+    sourceAddr: base.sourceAddr,
+    sourceTon: carrier.sourceTon ?? base.sourceTon,
+    sourceNpi: carrier.sourceNpi ?? base.sourceNpi,
+  };
+}
+
 function settings(
   carrier: CarrierConfig,
   bind: BindSettings,
@@ -95,7 +109,7 @@ function settings(
     ...(bind.tls ? { tls: { ...tuning.tls } } : {}),
     submit: {
       ...tuning.overrides?.submit,
-      sourceAddr: carrier.sourceAddr ?? sourceAddr,
+      ...sender(carrier, sourceAddr),
       concat: carrier.concat,
     },
   };

@@ -119,6 +119,20 @@ async function openBinds(id: Id): Promise<number[]> {
   return connections.filter((c) => c.mode === 'transceiver').map((c) => c.conn);
 }
 
+/**
+ * The two binds open at this SMSC, once both are: with enquire_link every second a loaded machine
+ * may see one re-binding for a moment.
+ */
+const twoOpen = (id: Id): Promise<number[]> =>
+  eventually(
+    async () => {
+      const open = await openBinds(id);
+      return open.length === 2 && open;
+    },
+    `two binds open at ${id}`,
+    WAIT_MS,
+  );
+
 /** Once the SMSC has accepted two binds (both of the carrier's). */
 const twoBound = (id: Id) =>
   smsc[id].waitFor(
@@ -200,8 +214,7 @@ describe('three carriers, each on its own SMSC, two binds each', () => {
   it('each carrier sees two bind_transceiver with its own credentials, and enquire_link on each', async () => {
     for (const id of IDS) {
       expect(new Set(binds(id).map((l) => l.system_id))).toEqual(new Set([systemIds[id]]));
-      const open = await openBinds(id);
-      expect(open).toHaveLength(2);
+      const open = await twoOpen(id);
       for (const conn of open)
         await smsc[id].waitFor(
           (l) => l.dir === 'in' && l.command === 'enquire_link' && l.conn === conn,
@@ -245,11 +258,21 @@ describe('three carriers, each on its own SMSC, two binds each', () => {
       const times = lines
         .filter((l) => l.dir === 'in' && l.command === 'submit_sm')
         .map((l) => Number(l.ts_ms));
-      expect(times.length, `${systemType} took a share`).toBeGreaterThan(tps);
-      // The gateway spaces the (k+tps)-th submit a second after the k-th; the SMSC's read times may
-      // drift a little on a loaded machine, never by the half-second that twice the rate would give.
-      const closest = Math.min(...times.slice(tps).map((t, i) => t - times[i]!));
-      expect(closest, `${systemType}: ${tps + 1} submits within`).toBeGreaterThanOrEqual(700);
+      expect(times.length, `${systemType} took a share`).toBeGreaterThan(3 * tps);
+      // The gateway spaces the (k+tps)-th submit a second after the k-th. The SMSC reads them late
+      // whenever the loaded machine does not schedule it (a few hundred ms at times), which shortens
+      // the gaps that start in such a stall: so the typical gap, not the shortest, and the whole
+      // span, which a stall shortens at most once. Twice the rate would halve both.
+      const gaps = times
+        .slice(tps)
+        .map((t, i) => t - times[i]!)
+        .sort((a, b) => a - b);
+      const median = gaps[Math.floor(gaps.length / 2)]!;
+      expect(median, `${systemType}: the typical time ${tps + 1} submits take`).toBeGreaterThanOrEqual(900);
+      const seconds = Math.ceil(times.length / tps) - 1;
+      expect(times.at(-1)! - times[0]!, `${systemType}: ${times.length} submits`).toBeGreaterThanOrEqual(
+        seconds * 1000 - 500,
+      );
     }
   });
 
@@ -290,7 +313,7 @@ describe('three carriers, each on its own SMSC, two binds each', () => {
     const moved = N.kcell[1]!;
     writePorted([`${N.portedToKcell} ACTIV`, `${moved} TELE2`]);
     await eventually(
-      async () => (await metric('gateway_portability_reloads_total', 'result="loaded"')) === 2,
+      async () => ((await metric('gateway_portability_reloads_total', 'result="loaded"')) ?? 0) >= 2,
       'the file reloaded',
       WAIT_MS,
     );
@@ -343,8 +366,7 @@ describe('three carriers, each on its own SMSC, two binds each', () => {
 
   it('SIGTERM: every bind of every carrier unbinds before the process exits', async () => {
     await Promise.all(IDS.map(twoBound));
-    const open = await Promise.all(IDS.map(openBinds));
-    expect(open.map((conns) => conns.length)).toEqual([2, 2, 2]);
+    const open = await Promise.all(IDS.map(twoOpen));
     await gateway!.stop();
     expect(gateway!.child.exitCode).toBe(0);
     gateway = undefined;

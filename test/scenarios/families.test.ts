@@ -9,6 +9,8 @@ import { homeSchoolingParams, KASPI } from '../support/core.js';
 import { NEXT_QUESTION_AFTER_MS } from '../../gateway/core/conversations.js';
 import { REPLY_JOB_NAME, repliesOfJob } from '../../queues/jobs.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { WHICH_REQUEST_MAX_PARTS } from '../../gateway/core/reply-limits.js';
+import { metricValue } from '../smpp/helpers.js';
 import { assignment, drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
 
 let t: TestGateway;
@@ -111,6 +113,54 @@ describe('replies among the open requests of one number', () => {
     expect(which.text).toContain('123#3#1');
     expect(which.text).toContain('бесплатное питание (Дана) — 3#1');
   });
+
+  it.each([
+    [
+      'kk',
+      'Сізде бірнеше сұрау бар',
+      /^Қалған сұраулар \((\d+)\) SMS-ке сыймады\. Анықтама: 1414 \(тегін\)\.$/,
+    ],
+    [
+      'ru',
+      'У Вас несколько запросов',
+      /^Остальные запросы \((\d+)\) не вошли в SMS\. Справки: 1414 \(бесплатно\)\.$/,
+    ],
+  ] as const)(
+    'a reply that fits many open requests (%s): one "which request?" SMS within its part limit, the oldest that fit, then how many are left and the call centre',
+    async (language, header, rest) => {
+      const phone = msisdn();
+      const open = 12;
+      const shortenedBefore =
+        (await metricValue(t.gateway.metrics, 'gateway_reply_sms_shortened_total', {
+          template: 'gateway.which-request',
+        })) ?? 0;
+      for (let i = 0; i < open; i++) {
+        await invite(
+          t,
+          'home-schooling',
+          phone,
+          { ...homeSchoolingParams([KASPI]), serviceCode: String(201 + i) },
+          { externalId: `many-${i}-${phone}`, language },
+        );
+      }
+      for (let i = 0; i < open; i++) await t.sim.nextMessage(to(phone));
+      await t.sim.injectReply({ from: phone, text: '3#1' });
+      const which = await t.sim.nextMessage((m) => to(phone)(m) && m.text.startsWith(header));
+      expect(which.parts.length).toBeLessThanOrEqual(WHICH_REQUEST_MAX_PARTS);
+      const lines = which.text.split('\n');
+      const listed = lines.slice(1, -1);
+      expect(listed.length).toBeGreaterThan(1);
+      // Oldest first, each with the exact text to send for it.
+      expect(listed.map((l) => l.replace(/^.* — /, ''))).toEqual(listed.map((_, i) => `${201 + i}#3#1`));
+      expect(Number(rest.exec(lines.at(-1) ?? '')?.[1])).toBe(open - listed.length);
+      await drained(t);
+      expect(
+        await metricValue(t.gateway.metrics, 'gateway_reply_sms_shortened_total', {
+          template: 'gateway.which-request',
+        }),
+      ).toBe(shortenedBefore + 1);
+    },
+  );
 
   it('two children of one mother: the second request waits, goes out when the first is answered, and each 3#1 consents to its own', async () => {
     const phone = msisdn();

@@ -7,8 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeSchoolingParams, KASPI } from '../support/core.js';
-import { eventually, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { deadlineRuns, drained, invite, messagesTo, numbers, stateReached } from '../support/scenario.js';
+import { eventually, KEYS, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { metricValue } from '../smpp/helpers.js';
+import {
+  assignment,
+  deadlineRuns,
+  drained,
+  invite,
+  messagesTo,
+  numbers,
+  stateReached,
+} from '../support/scenario.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -118,6 +127,81 @@ describe('the sending window', () => {
     t.clock.set(almaty(2026, 11, 30, 9));
     await t.gateway.sweeper.tick();
     expect((await t.sim.nextMessage(to(phone))).text).toContain('Срок ожидания ответа истек');
+  });
+});
+
+describe('a reply while the school-meals repeat is held for the night (002, item 10)', () => {
+  it("consents to the first request: the agent's view says so, the repeat is shown never sent, and it does not go in the morning", async () => {
+    t.clock.set(almaty(2026, 11, 24, 11));
+    const phone = msisdn();
+    const conv = await invite(t, 'school-meals', phone, {
+      parentFullName: 'Сәуле Маратқызы',
+      childFullName: 'Ерасыл Маратұлы',
+    });
+    const first = await t.sim.nextMessage(to(phone));
+    const { deadline } = await deadlineRuns(t, conv.id);
+    // Late from Saturday 28 November 00:00: the repeat waits for Monday 30 November 09:00.
+    expect(deadline).toBe(almaty(2026, 11, 28, 0));
+    t.clock.set(deadline);
+    await t.gateway.sweeper.tick();
+    const held = await eventually(async () => {
+      const due = await t.gateway.core.holds.dueSms(almaty(2026, 11, 30, 9), 1000);
+      return due.find((h) => h.sms.to === phone);
+    }, 'the repeat held for the morning');
+    expect(held.sms).toMatchObject({ templateId: 'school-meals.request', asksConsent: true });
+
+    // Saturday 02:00: the mother answers the first request.
+    t.clock.set(almaty(2026, 11, 28, 2));
+    await t.sim.injectReply({ from: phone, text: '3#1' });
+    await stateReached(t, conv.id, 'consented');
+    expect((await t.sim.nextMessage(to(phone))).text).toContain('socwallet');
+    await drained(t);
+
+    const res = await fetch(`${t.gateway.httpUrl}/v1/conversations/${conv.id}`, {
+      headers: { authorization: `Bearer ${KEYS.agent}` },
+    });
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as { timeline: Array<Record<string, unknown>> };
+    expect(JSON.stringify(view.timeline)).not.toContain('after the repeat');
+    const replies = view.timeline.filter((e) => e.kind === 'reply');
+    expect(replies).toEqual([
+      expect.objectContaining({
+        text: '3#1',
+        meaning: 'agrees to free meals (3#1)',
+        accepted: true,
+        says: { kk: 'тегін тамақтануға келісім', ru: 'согласие на бесплатное питание' },
+      }),
+    ]);
+    // The first request was sent and delivered; the repeat, held, was never sent.
+    const sms = view.timeline.filter((e) => e.kind === 'sms' && e.templateId === 'school-meals.request');
+    expect(sms.map((e) => [e.smsId, e.status])).toEqual([
+      ['0.0', 'delivered'],
+      [held.sms.smsId, 'not-sent'],
+    ]);
+    const notes = view.timeline.filter((e) => e.kind === 'note');
+    expect(notes).toEqual([
+      expect.objectContaining({
+        says: {
+          kk: '«келісім қайта сұралды» кезеңінің SMS-і жіберілмеді: азамат алдыңғы SMS-ке жауап беріп қойған',
+          ru: 'SMS этапа «повторный запрос согласия» не отправлено: гражданин уже ответил на предыдущее SMS',
+        },
+      }),
+    ]);
+
+    // Monday 09:00: the held repeat is released and dropped, not sent.
+    const skipped = async () =>
+      (await metricValue(t.gateway.metrics, 'gateway_sms_total', { outcome: 'skipped' })) ?? 0;
+    const skippedBefore = await skipped();
+    t.clock.set(almaty(2026, 11, 30, 9));
+    await t.gateway.sweeper.tick();
+    await eventually(async () => (await skipped()) > skippedBefore, 'the released repeat to be skipped');
+    await drained(t);
+    expect(messagesTo(t, phone).map((m) => m.text)).toEqual([
+      first.text,
+      expect.stringContaining('socwallet'),
+    ]);
+    const job = await assignment(t, conv.id);
+    expect(job.data.consentTemplate.text).toBe(first.text);
   });
 });
 

@@ -37,6 +37,13 @@ const statuses = async (id: string, smsId = '0.0') =>
     .filter((e) => e.smsId === smsId)
     .map((e) => e.status);
 
+/** The SMS's own job once the sender has failed it (the timeline shows the failure first). */
+const jobFailed = (jobId: string) =>
+  eventually(
+    async () => (await (await t.gateway.core.queues.smsOut.getJob(jobId))?.getState()) === 'failed',
+    `the job ${jobId} to be failed`,
+  );
+
 describe('an end to every SMS’s story', () => {
   it('a receipt that never comes: "delivery unknown" after 72 h, counted once, and the agent is told what to say', async () => {
     await t.tele2.control({ op: 'set', dlr_stat: 'NONE' });
@@ -88,12 +95,62 @@ describe('an end to every SMS’s story', () => {
       expect(failed?.reason).toMatch(/not accepted within/);
       const tries = t.kcell.submits.filter((s) => s.destination === phone).length;
       expect(tries).toBeGreaterThanOrEqual(1);
-      // Its job is failed, not retried any more: nothing more goes to the SMSC.
-      const job = await t.gateway.core.queues.smsOut.getJob(`${conv.id}.0.0`);
-      expect(await job?.getState()).toBe('failed');
+      // Its job is failed, not retried any more: nothing more goes to the SMSC. The job fails
+      // just after the failure is in the timeline.
+      await jobFailed(`${conv.id}.0.0`);
       expect(t.kcell.submits.filter((s) => s.destination === phone)).toHaveLength(tries);
     } finally {
       t.kcell.setFaults({ rejectStatus: 0 });
+    }
+  });
+
+  it("an SMS waiting while its slow carrier holds its share of the sender's jobs ages as any other: past the maximum age it fails for good, never submitted", async () => {
+    // Tuesday 24 November 2026, 10:00 Almaty: inside the sending window.
+    t.clock.set(Date.UTC(2026, 10, 24, 5));
+    // Tele2 answers each submit_sm after 30 s: its first SMS hold every job its share allows.
+    await t.tele2.control({ op: 'set', delay_resp_ms: 30_000 });
+    const phones = Array.from({ length: 10 }, (_, i) => `7747125${String(i).padStart(4, '0')}`);
+    const failedBefore =
+      (await metricValue(t.gateway.metrics, 'gateway_sms_total', { outcome: 'failed' })) ?? 0;
+    try {
+      const convs: Conversation[] = [];
+      for (const phone of phones) convs.push(await meals(phone));
+      const failure = async (id: string) =>
+        ((await t.gateway.core.store.withTimeline(id))?.timeline ?? [])
+          .filter(ofKind('sms-status'))
+          .find((e) => e.status === 'failed');
+      // The share is all but two of the sender's 8 jobs: the other four SMS wait, then fail by age.
+      const waited = await eventually(
+        async () => {
+          const failed = await Promise.all(convs.map(async (c) => ({ c, f: await failure(c.id) })));
+          const held = failed.filter(({ f }) => f?.reason?.includes("held their share of the sender's jobs"));
+          return held.length === 4 && held;
+        },
+        'the SMS that waited for their share to fail by age',
+        15_000,
+      );
+      for (const { c, f } of waited) {
+        expect(f?.reason).toMatch(/^not accepted within/);
+        expect(await statuses(c.id)).toEqual(['failed']);
+        await jobFailed(`${c.id}.0.0`);
+      }
+      // The six that hold Tele2's share were submitted; none of the four that waited ever was.
+      await t.tele2.waitFor(
+        () =>
+          t.tele2.received('submit_sm').filter((l) => phones.includes(String(l.destination_addr))).length >=
+          6,
+        10_000,
+      );
+      const waitedPhones = new Set(waited.map(({ c }) => c.msisdn));
+      expect(
+        t.tele2.received('submit_sm').filter((l) => waitedPhones.has(String(l.destination_addr))),
+      ).toEqual([]);
+      expect(
+        await metricValue(t.gateway.metrics, 'gateway_sms_total', { outcome: 'failed' }),
+      ).toBeGreaterThanOrEqual(failedBefore + 4);
+    } finally {
+      await t.tele2.control({ op: 'set', delay_resp_ms: 0 });
+      await t.tele2.control({ op: 'drop' });
     }
   });
 });

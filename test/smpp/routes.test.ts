@@ -68,6 +68,26 @@ describe('carrierBindConfigs', () => {
     expect(binds[0]!.submit.sourceAddr).toBe('7000'); // the carrier's own sender beats SMPP_SOURCE_ADDR
   });
 
+  it.each([
+    ['1414', '1414', 3, 0],
+    ['77010001414', '77010001414', 1, 1],
+    ['8 701 000 14 14', '77010001414', 1, 1],
+    ['+4915112345678', '4915112345678', 1, 1],
+    ['EGOV', 'EGOV', 5, 0],
+  ])(
+    'the sender %j goes as %s with the TON and NPI of its form (short code, number, name)',
+    (addr, sent, ton, npi) => {
+      const [bind] = carrierBindConfigs(carrier('kcell', 2775), addr);
+      expect(bind!.submit).toMatchObject({ sourceAddr: sent, sourceTon: ton, sourceNpi: npi });
+    },
+  );
+
+  it("a carrier's own sourceTon and sourceNpi beat those of its sender's form", () => {
+    const c = { ...carrier('kcell', 2775, { sourceAddr: '1414' }), sourceTon: 0, sourceNpi: 1 };
+    const [bind] = carrierBindConfigs(c, '7000');
+    expect(bind!.submit).toMatchObject({ sourceAddr: '1414', sourceTon: 0, sourceNpi: 1 });
+  });
+
   it('tls: true turns on TLS with the extra trust options, and only for that bind', () => {
     const ca = '-----BEGIN CERTIFICATE-----\n...';
     const c: CarrierConfig = {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ALWAYS } from '../../dialogue/window.js';
 import { createCore, type Core } from '../../gateway/core/runtime.js';
+import { freePort } from '../../dev/redis-server.js';
 import { CarrierSimulator } from '../../dev/simulator/index.js';
 import { redisClient } from './redis.js';
 
@@ -132,6 +133,57 @@ export async function startProcessRig(prefix: string): Promise<ProcessRig> {
       await sim.stop();
       await core.close();
       await redis.quit();
+    },
+  };
+}
+
+const MAIN = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
+
+/** `gateway/main.ts` (what `npm start` runs) in a process of its own, as an operator starts it. */
+export interface MainProcess {
+  readonly child: ChildProcess;
+  /** Its HTTP API (HTTP_PORT is set to a free port). */
+  readonly url: string;
+  /** What it wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM (main.ts's graceful shutdown), then its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts main.ts given nothing but `env` (and PATH), with HTTP_PORT on a free port, and resolves
+ * once /readyz answers 200 (Redis and a bind up), or rejects after `timeoutMs` with its output.
+ */
+export async function startMain(env: Record<string, string>, timeoutMs = 20_000): Promise<MainProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { PATH: process.env.PATH ?? '', HTTP_PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const ready = async (): Promise<boolean> =>
+    (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gateway/main.ts not ready within ${timeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    url,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+      return child.exitCode;
     },
   };
 }

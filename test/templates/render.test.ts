@@ -9,7 +9,8 @@ import { segment } from '../../sms/encoding.js';
 import { TemplateError } from '../../templates/errors.js';
 import type { Renderer } from '../../templates/renderer.js';
 import { sampleFor } from '../../templates/table.js';
-import { LANGUAGES, MAX_BANKS, type Language } from '../../templates/var-types.js';
+import { LANGUAGES, MAX_BANKS, MAX_TEXT_LENGTH, type Language } from '../../templates/var-types.js';
+import { fitWhichRequest, WHICH_REQUEST_MAX_PARTS } from '../../gateway/core/reply-limits.js';
 import { REPO, repositoryTemplates } from './support.js';
 
 let renderer: Renderer;
@@ -129,9 +130,55 @@ describe('variables', () => {
       ': 123#3#1, 123#3#0.',
     );
     const options = ['үйде оқыту төлемі — 123#3#1', 'тегін тамақ (Ерлан) — 3#1'];
-    expect(renderer.render('gateway.which-request', 'kk', { options }).text).toMatch(
+    expect(renderer.render('gateway.which-request', 'kk', { options, more: 0 }).text).toMatch(
       /:\nүйде оқыту төлемі — 123#3#1\nтегін тамақ \(Ерлан\) — 3#1$/,
     );
+  });
+
+  it.each([
+    ['kk', /^Қалған сұраулар \((\d+)\) SMS-ке сыймады\. Анықтама: 1414 \(тегін\)\.$/],
+    ['ru', /^Остальные запросы \((\d+)\) не вошли в SMS\. Справки: 1414 \(бесплатно\)\.$/],
+  ] as const)(
+    'the "which request?" SMS (%s) for 50 open requests lists the oldest that fit its part limit, then how many are left out and the call centre',
+    (language, rest) => {
+      const label = language === 'kk' ? 'тегін тамақ' : 'бесплатное питание';
+      const options = Array.from(
+        { length: 50 },
+        (_, i) => `${label} (Ахметова Айгерім Серікқызы ${i + 1}) — ${100 + i}#3#1`,
+      );
+      const { sms, listed } = fitWhichRequest(renderer, language, options);
+      expect(sms.segmentation.parts).toBeLessThanOrEqual(WHICH_REQUEST_MAX_PARTS);
+      expect(listed).toBeGreaterThan(1);
+      expect(listed).toBeLessThan(options.length);
+      const lines = sms.text.split('\n');
+      expect(lines.slice(1, -1)).toEqual(options.slice(0, listed));
+      expect(lines.at(-1)).toMatch(rest);
+      expect(Number(rest.exec(lines.at(-1) ?? '')?.[1])).toBe(options.length - listed);
+      // No room for one more: the next request would take the SMS over its limit.
+      const more = renderer.render('gateway.which-request', language, {
+        options: options.slice(0, listed + 1),
+        more: options.length - listed - 1,
+      });
+      expect(more.segmentation.parts).toBeGreaterThan(WHICH_REQUEST_MAX_PARTS);
+    },
+  );
+
+  it('the "which request?" SMS of a few requests lists them all, with no call-centre line', () => {
+    for (const language of LANGUAGES) {
+      const options = ['үйде оқыту төлемі — 123#3#1', 'үйде оқыту төлемі — 456#3#1'];
+      const { sms, listed } = fitWhichRequest(renderer, language, options);
+      expect(listed).toBe(2);
+      expect(sms.text.split('\n').slice(1)).toEqual(options);
+      expect(sms.text).not.toContain('1414');
+    }
+  });
+
+  it('one request on a line of the longest a line may be, and 49 left out, fit in the "which request?" SMS\'s part limit', () => {
+    for (const language of LANGUAGES) {
+      const options = ['Ә'.repeat(MAX_TEXT_LENGTH)];
+      const sms = renderer.render('gateway.which-request', language, { options, more: 49 });
+      expect(sms.segmentation.parts, language).toBeLessThanOrEqual(WHICH_REQUEST_MAX_PARTS);
+    }
   });
 
   it('the "not understood" SMS at a list of MAX_BANKS banks names every bank\'s reply and the stage\'s other answers', async () => {

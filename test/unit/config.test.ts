@@ -98,6 +98,30 @@ describe('configuration', () => {
     expect(err.message).not.toMatch(/supersecretvalue/);
   });
 
+  it('a missing API_KEYS is named as required, with the form it takes', () => {
+    expect(configError({ SMPP_SYSTEM_ID: 'gw', SMPP_PASSWORD: 'x' }).message).toBe(
+      'invalid configuration: API_KEYS is required: role:key pairs, comma-separated (roles: system, test, agent, supervisor)',
+    );
+  });
+
+  it.each(['node1:99999', 'node1:6379,node2:70000'])(
+    'REDIS_CLUSTER_NODES=%s with a port beyond 65535 stops start-up naming it',
+    (nodes) => {
+      expect(configError({ ...base, REDIS_CLUSTER_NODES: nodes }).message).toBe(
+        'invalid configuration: REDIS_CLUSTER_NODES must be host:port,host:port with ports 0-65535',
+      );
+    },
+  );
+
+  it.each(['', '14 14', '+7 701', 'a-name-far-too-long', 'Ақпарат', '1234567890123456'])(
+    'SMPP_SOURCE_ADDR=%j, neither a short code, a number nor a name, stops start-up naming it',
+    (addr) => {
+      const err = configError({ ...base, SMPP_SOURCE_ADDR: addr });
+      expect(err.message).toMatch(/^invalid configuration: SMPP_SOURCE_ADDR must be a short code/);
+      expect(err.message).not.toContain('\n');
+    },
+  );
+
   it('requires bind credentials unless a carriers file is given', () => {
     const err = configError({ API_KEYS: base.API_KEYS });
     expect(err.message).toMatch(/SMPP_SYSTEM_ID is required/);
