@@ -66,6 +66,21 @@ function sarPart(pdu: RawPdu): ReplyPart | undefined {
   return { scheme: 'sar', reference: ref, part: seq, total };
 }
 
+/** The 10 digits of a Kazakh number after its country code 7 (`7011234567`). */
+const NATIONAL = /^7\d{9}$/;
+
+/**
+ * The sender, with the country code an SMSC left out: a Kazakh number given in national form
+ * (TON 2 national, or 0 unknown, SMPP 3.4 §5.2.5) gets its 7, so that its reply finds the
+ * conversation sent to `77011234567`. Anything else goes up as the SMSC gave it: core tells a phone
+ * number from a name or a short code.
+ */
+function sender(pdu: RawPdu): string {
+  const from = str(pdu.source_addr);
+  const ton = num(pdu.source_addr_ton);
+  return (ton === 2 || ton === 0) && NATIONAL.test(from) ? `7${from}` : from;
+}
+
 /**
  * Read a citizen's reply: strip and read the UDH; decode the text as the SMSC labels it, once —
  * a part's text is decoded by core once the parts are joined.
@@ -86,7 +101,7 @@ export function toReply(pdu: RawPdu, bindId: string): InboundReply {
   const common = {
     kind: 'reply',
     bindId,
-    from: str(pdu.source_addr),
+    from: sender(pdu),
     to: str(pdu.destination_addr),
     payload,
     encoding,

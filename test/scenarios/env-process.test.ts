@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../../dev/redis-server.js';
-import { KEYS } from '../support/gateway.js';
+import { eventually, KEYS } from '../support/gateway.js';
 import { PerlSmsc } from '../support/perl-smsc.js';
 import { startMain, type MainProcess } from '../support/process.js';
 import { missing, perlSmsc } from '../support/requires.js';
@@ -51,6 +51,19 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** A call of the upstream system (a POST when it has a body), as plain fetch makes it. */
+async function system(
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${gateway!.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${KEYS.system}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
 describe.skipIf(skip)('npm start configured by SMPP_* alone, seen from the Perl SMSC', () => {
   it('binds as a transceiver with SMPP_SYSTEM_ID, SMPP_PASSWORD and SMPP_SYSTEM_TYPE, and keeps the bind with enquire_link every SMPP_ENQUIRE_LINK_S', async () => {
     const [bind] = await smsc.receivedAtLeast('bind_transceiver', 1, WAIT_MS);
@@ -66,18 +79,14 @@ describe.skipIf(skip)('npm start configured by SMPP_* alone, seen from the Perl 
   });
 
   it('sends from SMPP_SOURCE_ADDR, a long number, as international E.164 (TON 1, NPI 1), within SMPP_WINDOW and SMPP_TPS, asking for receipts', async () => {
-    const res = await fetch(`${gateway!.url}/v1/invitations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${KEYS.system}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        invitations: PHONES.map((msisdn, i) => ({
-          service: 'school-meals',
-          externalId: `env-${i}`,
-          msisdn,
-          language: 'ru',
-          params: { parentFullName: 'Сәуле Маратқызы', childFullName: 'Ерасыл Маратұлы' },
-        })),
-      }),
+    const res = await system('/v1/invitations', {
+      invitations: PHONES.map((msisdn, i) => ({
+        service: 'school-meals',
+        externalId: `env-${i}`,
+        msisdn,
+        language: 'ru',
+        params: { parentFullName: 'Сәуле Маратқызы', childFullName: 'Ерасыл Маратұлы' },
+      })),
     });
     expect(res.status).toBe(202);
     const sms = await Promise.all(
@@ -115,5 +124,31 @@ describe.skipIf(skip)('npm start configured by SMPP_* alone, seen from the Perl 
     // drift a little on a loaded machine, never by the half-second that twice the rate would give.
     const closest = Math.min(...times.slice(TPS).map((t, i) => t - times[i]!));
     expect(closest, `${TPS + 1} submits within`).toBeGreaterThanOrEqual(700);
+  }, 60_000);
+
+  it('a reply whose sender the SMSC gives in national form (TON 2, 10 digits) answers the conversation of that number', async () => {
+    const phone = '77075550009';
+    const res = await system('/v1/invitations', {
+      service: 'school-meals',
+      externalId: 'env-national',
+      msisdn: phone,
+      language: 'kk',
+      params: { parentFullName: 'Сәуле Маратқызы', childFullName: 'Ерасыл Маратұлы' },
+    });
+    expect(res.status).toBe(202);
+    await smsc.waitFor(() => smsTo(smsc.log, phone).length > 0, WAIT_MS);
+    const reply = await smsc.control({
+      op: 'mo',
+      from: phone.slice(1),
+      from_ton: 2,
+      to: '1414',
+      text: '3#1',
+    });
+    expect(reply.statuses).toEqual([0]);
+    await eventually(
+      async () => (await system('/v1/invitations/school-meals/env-national')).body.state === 'consented',
+      'the conversation consented',
+      WAIT_MS,
+    );
   }, 60_000);
 });

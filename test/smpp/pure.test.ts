@@ -265,6 +265,28 @@ describe('classifyDeliverSm', () => {
     }
   });
 
+  it.each([
+    [2, '7011234567', '77011234567'],
+    [0, '7011234567', '77011234567'],
+    [1, '77011234567', '77011234567'],
+    [1, '7011234567', '7011234567'],
+    [2, '1414', '1414'],
+    [5, 'KCELL', 'KCELL'],
+  ])(
+    'a reply from TON %i %s comes up from %s: a Kazakh number in national form gets its country code',
+    (ton, from, expected) => {
+      const pdu: RawPdu = {
+        ...base,
+        esm_class: 0,
+        data_coding: 0,
+        source_addr_ton: ton,
+        source_addr: from,
+        short_message: Buffer.from('3#1'),
+      };
+      expect(classifyDeliverSm(pdu, 'b')).toMatchObject({ kind: 'reply', from: expected });
+    },
+  );
+
   it('a whole reply with a UDH but no concatenation element comes up without the UDH, decoded', () => {
     const udh = Buffer.from([0x04, 0x24, 0x02, 0x00, 0x00]); // one IE that is not concatenation
     const pdu: RawPdu = {
