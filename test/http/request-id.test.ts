@@ -82,10 +82,16 @@ describe('the API through the harness', () => {
       const { createTestApp, bearer } = await import('./harness.js');
       const t = await createTestApp();
       try {
-        const res = await request(t.app)
-          [method.toLowerCase() as 'get'](path)
-          .set('Authorization', bearer('system'))
-          .set('X-Request-Id', 'r-405');
+        const agent = request(t.app);
+        const send =
+          method === 'GET'
+            ? agent.get(path)
+            : method === 'PUT'
+              ? agent.put(path)
+              : method === 'POST'
+                ? agent.post(path)
+                : agent.delete(path);
+        const res = await send.set('Authorization', bearer('system')).set('X-Request-Id', 'r-405');
         expect(res.status).toBe(405);
         expect(res.headers.allow).toBe(allow);
         expect(res.headers['x-request-id']).toBe('r-405');
