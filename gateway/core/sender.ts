@@ -196,6 +196,18 @@ async function failForGood(
     const conv = await store.get(conversationId);
     const listed = await ctx.core.worklists.smsFailed(conv, data.templateId, ctx.core.now());
     if (listed === 'courtesy') ctx.metrics?.courtesyFailed.inc({ stage: 'submit' });
+    // The request itself never reaches the phone: `undeliverable` (CONTRACT.md), as a failed receipt
+    // makes it, with its outcome; otherwise it stayed `invited` for ever, its deadline never started.
+    // Refused by the carrier: REJECTD; never accepted in time (temporary failures): EXPIRED.
+    if (data.asksConsent) {
+      const status = typeof detail.status === 'string' ? detail.status : undefined;
+      await ctx.core.conversations.apply(conversationId, {
+        type: 'delivery-failed',
+        templateId: data.templateId,
+        status: detail.kind === 'rejected' ? 'REJECTD' : 'EXPIRED',
+        ...(status !== undefined ? { err: status } : {}),
+      });
+    }
   }
   ctx.log.warn(
     {
