@@ -88,6 +88,11 @@ export const ERRORS = {
     title: 'No such resource.',
     fix: 'Check the id or path.',
   },
+  GW_METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'This path does not take this method.',
+    fix: 'Use a method the `Allow` header names; see docs/api.md and /openapi.json.',
+  },
   GW_CONFLICT: {
     status: 409,
     title: 'The request conflicts with the current state (e.g. an event for a conversation that has ended).',

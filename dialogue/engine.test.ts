@@ -4,7 +4,7 @@ import { parseReply } from '../parsers/reply.js';
 import { loadServices } from '../services/load.js';
 import type { DeadlineSpec, ServiceDefinition } from '../services/schema.js';
 import { newConversation, type Bank, type Conversation } from './conversation.js';
-import { HELP_LIMIT, start, step, validReplies, type EngineDeps, type Outcome } from './engine.js';
+import { HELP_LIMIT, start, step, validReplies, wait, type EngineDeps, type Outcome } from './engine.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 24, 6, 0); // Tue 24 Nov 2026, 11:00 Almaty
@@ -60,6 +60,27 @@ function reply(d: EngineDeps, conv: Conversation, text: string, at = T0 + 1000):
     at,
   );
 }
+
+describe('the first transition', () => {
+  const d = deps('school-meals');
+  const params = { parentFullName: 'Сәуле Маратқызы', childFullName: 'Ерасыл Маратұлы' };
+
+  it('of an invitation sent at once is from `new`, as that of one held `waiting` is', () => {
+    const conv = conversation('school-meals', params);
+    expect(start(d, conv, T0).timeline[0]).toMatchObject({ kind: 'transition', from: 'new', to: 'invited' });
+    expect(wait(conv, T0, 'turn').timeline[0]).toMatchObject({
+      kind: 'transition',
+      from: 'new',
+      to: 'waiting',
+    });
+  });
+
+  it('of a held invitation going out is from `waiting`', () => {
+    const held = wait(conversation('school-meals', params), T0, 'window').conversation;
+    const released = step(d, held, { type: 'release' }, T0 + DAY);
+    expect(released.timeline[0]).toMatchObject({ kind: 'transition', from: 'waiting', to: 'invited' });
+  });
+});
 
 describe('home-schooling (003 / 000)', () => {
   const d = deps('home-schooling');

@@ -244,10 +244,16 @@ function laterOfferStages(service: ServiceDefinition, first: string): readonly O
   return out;
 }
 
-/** A new conversation's first step: enter the first stage and send its SMS. */
+/**
+ * A new conversation's first step: enter the first stage and send its SMS. Its first transition is
+ * from `new`, as a held one's (`wait`), or from `waiting` when a held one goes out.
+ */
 export function start(deps: EngineDeps, conv: Conversation, now: number): Outcome {
   const draft: Draft = { conv, messages: [], timeline: [], consent: false };
   enter(deps, draft, firstStage(deps.service, conv.params), now, 'invitation');
+  const [first, ...rest] = draft.timeline;
+  if (conv.state !== 'waiting' && first?.kind === 'transition')
+    draft.timeline = [{ ...first, from: 'new' }, ...rest];
   return finish(draft);
 }
 

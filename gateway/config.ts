@@ -143,6 +143,15 @@ const apiKeysSchema = z
         });
         return z.NEVER;
       }
+      const first = keys.findIndex((k) => k.key === key);
+      if (first >= 0) {
+        // One key, one role: the first would win, silently.
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry ${keys.length + 1} has the key of entry ${first + 1}: give each role a key of its own`,
+        });
+        return z.NEVER;
+      }
       keys.push({ role: role as Role, key });
     }
     return keys;

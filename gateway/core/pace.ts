@@ -7,6 +7,13 @@
 import type { SmsOutJob } from '../../queues/jobs.js';
 import type { Core } from './runtime.js';
 
+/**
+ * A notice the citizen did not ask for (an invitation, a repeat, an expiry, blocking or assignment
+ * notice; an SMS that asks for consent): bounded by the sending window. An answer to the citizen's
+ * own SMS is not one.
+ */
+export const isNotice = (sms: SmsOutJob): boolean => sms.notice === true || sms.asksConsent;
+
 /** A paused campaign's SMS look again this often. */
 export const PAUSE_RECHECK_MS = 15_000;
 /** An SMS whose slot is this close goes now (the delayed job woke a little early). */
@@ -20,7 +27,9 @@ export interface PacePlan {
 
 /**
  * Which SMS of a job go now. `opensAt` is when the sending window opens (now while open);
- * a paused campaign's SMS look again after `pauseRecheckMs`.
+ * a paused campaign's SMS look again after `pauseRecheckMs`. A notice that reaches the sender
+ * after the window closed (its carrier down or slow until then, its submits refused) waits for
+ * the opening rather than going at night (CONTRACT, SEND_WINDOW).
  */
 export async function planPace(
   core: Pick<Core, 'campaigns'>,
@@ -31,11 +40,14 @@ export async function planPace(
   const { opensAt } = window;
   const plan: { now: SmsOutJob[]; later: Array<{ sms: SmsOutJob; at: number }> } = { now: [], later: [] };
   const byCampaign = new Map<string, SmsOutJob[]>();
+  let opening: number | undefined;
   for (const s of sms) {
     // Only invitations are paced: an answer in a campaign's conversation goes at once, and a
     // second try through another carrier was paced as the first.
-    if (s.campaign === undefined || !s.asksConsent || s.avoidCarriers) plan.now.push(s);
-    else byCampaign.set(s.campaign, [...(byCampaign.get(s.campaign) ?? []), s]);
+    if (s.campaign !== undefined && s.asksConsent && !s.avoidCarriers)
+      byCampaign.set(s.campaign, [...(byCampaign.get(s.campaign) ?? []), s]);
+    else if (isNotice(s) && (opening ??= opensAt(now)) > now) plan.later.push({ sms: s, at: opening });
+    else plan.now.push(s);
   }
   for (const [campaign, list] of byCampaign) {
     const control = await core.campaigns.control(campaign);

@@ -26,7 +26,8 @@ export function paramsSchema(service: ServiceDefinition): z.ZodType<Record<strin
       shape[name] = z.string().refine(isLocalDate, 'must be a calendar date YYYY-MM-DD');
     else shape[name] = VAR_TYPES[type].schema;
   }
-  const schema = z.object(shape);
+  // Strict: a misspelt optional param (`schoolname`) would send the SMS without it, silently.
+  const schema = z.strictObject(shape);
   cache.set(service, schema);
   return schema;
 }
@@ -35,9 +36,13 @@ export function paramsSchema(service: ServiceDefinition): z.ZodType<Record<strin
 export function parseParams(service: ServiceDefinition, params: unknown): Record<string, unknown> {
   const parsed = paramsSchema(service).safeParse(params);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({
-    path: ['params', ...i.path].join('.'),
-    message: i.message,
-  }));
+  const details = parsed.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({
+          path: ['params', ...i.path, key].join('.'),
+          message: `is not a param of ${service.id} (its params: ${Object.keys(service.params).join(', ')})`,
+        }))
+      : [{ path: ['params', ...i.path].join('.'), message: i.message }],
+  );
   throw new GatewayError('GW_VALIDATION_FAILED', 'invalid params for this service', details);
 }

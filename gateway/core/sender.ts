@@ -29,7 +29,7 @@ import { TransportError, type SmsTransport, type SubmitResult, type SubmitResume
 import { NO_CONVERSATION } from './replies.js';
 import type { Core } from './runtime.js';
 import { RECEIPT_TTL_SECONDS, SentWrites } from './sent-writes.js';
-import { PAUSE_RECHECK_MS, planPace } from './pace.js';
+import { isNotice, PAUSE_RECHECK_MS, planPace } from './pace.js';
 import { smsBatchOptions, smsJobId, smsJobOptions } from './sms-handover.js';
 import { stalledOptions, type StalledJobs } from './stalled.js';
 
@@ -83,13 +83,6 @@ export const DEFAULT_LIFETIME: SmsLifetime = {
   opensAt: (now) => now,
   pauseRecheckMs: PAUSE_RECHECK_MS,
 };
-
-/**
- * A notice the citizen did not ask for (an invitation, a repeat, an expiry, blocking or assignment
- * notice; an SMS that asks for consent): bounded by the sending window. An answer to the citizen's
- * own SMS is not one.
- */
-const isNotice = (sms: SmsOutJob): boolean => sms.notice === true || sms.asksConsent;
 
 /** The validity of one SMS sent now: the configured one, cut at the window's end for a notice. */
 export function validityOf(lifetime: SmsLifetime, sms: SmsOutJob, now: number): number {
@@ -196,6 +189,18 @@ async function failForGood(
     const conv = await store.get(conversationId);
     const listed = await ctx.core.worklists.smsFailed(conv, data.templateId, ctx.core.now());
     if (listed === 'courtesy') ctx.metrics?.courtesyFailed.inc({ stage: 'submit' });
+    // The request itself never reaches the phone: `undeliverable` (CONTRACT.md), as a failed receipt
+    // makes it, with its outcome; otherwise it stayed `invited` for ever, its deadline never started.
+    // Refused by the carrier: REJECTD; never accepted in time (temporary failures): EXPIRED.
+    if (data.asksConsent) {
+      const status = typeof detail.status === 'string' ? detail.status : undefined;
+      await ctx.core.conversations.apply(conversationId, {
+        type: 'delivery-failed',
+        templateId: data.templateId,
+        status: detail.kind === 'rejected' ? 'REJECTD' : 'EXPIRED',
+        ...(status !== undefined ? { err: status } : {}),
+      });
+    }
   }
   ctx.log.warn(
     {
@@ -446,9 +451,10 @@ async function handOffAlone(
 }
 
 /**
- * SMS of a campaign that is paused, paced or outside the sending window wait (pace.ts): when the
- * whole job waits it goes back to `delayed` until the first of them is due, with their reserved
- * slots; otherwise they go on in a delayed job of their own and the rest are sent now.
+ * SMS of a campaign that is paused, paced or outside the sending window, and notices outside it,
+ * wait (pace.ts): when the whole job waits it goes back to `delayed` until the first of them is
+ * due, with their reserved slots; otherwise they go on in a delayed job of their own and the rest
+ * are sent now.
  */
 async function deferPaced(
   ctx: Context,
@@ -456,7 +462,7 @@ async function deferPaced(
   token: string | undefined,
   all: readonly SmsOutJob[],
 ): Promise<SmsOutJob[]> {
-  if (!all.some((s) => s.campaign !== undefined)) return [...all];
+  if (!all.some((s) => s.campaign !== undefined || isNotice(s))) return [...all];
   const plan = await planPace(ctx.core, all, ctx.core.now(), ctx.lifetime);
   if (plan.later.length === 0) return plan.now;
   ctx.metrics?.sms.inc({ outcome: 'deferred' }, plan.later.length);

@@ -137,9 +137,43 @@ export function buildApp(deps: AppDeps): Express {
   app.use(jsonBody);
   for (const router of deps.routers ?? []) app.use(router);
 
-  app.use(notFound);
+  app.use(methodNotAllowed(app), notFound);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/** A route of express's router stack (router 2.x): its path matcher and methods. */
+interface RouteLayer {
+  match(path: string): boolean;
+  route?: { methods: Record<string, boolean> };
+  handle?: { stack?: RouteLayer[] };
+}
+
+/**
+ * A path the gateway serves, asked with a method it does not take: `405 GW_METHOD_NOT_ALLOWED`
+ * with `Allow` naming the methods it takes (RFC 9110 §15.5.6), not a 404 saying there is no such
+ * path. The methods are read from the app's own routes (routers mounted at `/`), once.
+ */
+function methodNotAllowed(app: Express): RequestHandler {
+  let routes: RouteLayer[] | undefined;
+  const walk = (stack: readonly RouteLayer[]): RouteLayer[] =>
+    stack.flatMap((layer) => (layer.route ? [layer] : layer.handle?.stack ? walk(layer.handle.stack) : []));
+  return (req, res, next) => {
+    routes ??= walk((app as unknown as { router: { stack: RouteLayer[] } }).router.stack);
+    const methods = new Set(
+      routes
+        .filter((layer) => layer.match(req.path))
+        .flatMap((layer) => Object.keys(layer.route!.methods).map((m) => m.toUpperCase())),
+    );
+    if (methods.size === 0) return next();
+    if (methods.has('GET')) methods.add('HEAD');
+    res.set('Allow', [...methods].sort().join(', '));
+    sendError(
+      res,
+      'GW_METHOD_NOT_ALLOWED',
+      `${req.method} is not taken by ${req.path}; it takes ${[...methods].sort().join(', ')}`,
+    );
+  };
 }
 
 /** GET /metrics: the registry in Prometheus' text format. */

@@ -85,6 +85,14 @@ function inviteAll(phones: readonly string[]): Promise<string[]> {
   );
 }
 
+/** Whose acknowledgements are being submitted or whose replies applied now, in either process. */
+async function running(): Promise<{ acks: string[]; replies: number }> {
+  const [sms, replies] = await Promise.all([core.queues.smsOut.getActive(), core.queues.inbound.getActive()]);
+  const acks = sms.flatMap(smsOfJob).map((s) => s.to);
+  const from = replies.flatMap(repliesOfJob).map((r) => r.from);
+  return { acks: [...acks, ...from], replies: replies.length };
+}
+
 /**
  * Every citizen answers, 20 at a time, alternately on the two binds; once a third are
  * acknowledged the first process is SIGKILLed. From then on the carrier can only deliver on
@@ -102,20 +110,20 @@ async function repliesWithKill(phones: readonly string[], binds: readonly [numbe
       if (deliveries.length === Math.floor(phones.length / 3)) {
         // Replies keep going to both binds until the process is dead: those sent to it in the
         // meantime get no answer and are retransmitted to the survivor.
-        killed = gateways[0]!.kill().then(async () => {
-          dead = true;
-          const at = Date.now();
+        killed = (async () => {
           // Running at the kill, in either process: acknowledgements being submitted, and replies
           // being applied (a reply retried after the kill may enqueue its acknowledgement again).
-          const acks = (await core.queues.smsOut.getActive()).flatMap(smsOfJob).map((s) => s.to);
-          const replies = await core.queues.inbound.getActive();
-          const from = replies.flatMap(repliesOfJob).map((r) => r.from);
-          return {
-            at,
-            acks: [...acks, ...from],
-            replies: replies.length,
-          };
-        });
+          // Read as the SIGKILL goes, in the same turn: by the time the exit is seen (late, on a
+          // loaded machine) the survivor may have taken the dead one's jobs back to `waiting`
+          // (their 1 s locks lapsed), and they would be missing here. Read once more after it.
+          const exit = gateways[0]!.kill();
+          const atKill = running();
+          await exit;
+          dead = true;
+          const at = Date.now();
+          const [first, after] = await Promise.all([atKill, running()]);
+          return { at, acks: [...first.acks, ...after.acks], replies: first.replies };
+        })();
       }
     }
   };

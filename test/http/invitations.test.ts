@@ -162,6 +162,17 @@ describe('POST /v1/invitations, one invitation', () => {
     ['an unknown language', { ...home('bad-4'), language: 'en' }, 'language'],
     ['params missing a field', { ...home('bad-5'), params: { serviceCode: '123' } }, 'params.fullName'],
     [
+      'a misspelt optional param (the SMS would go without it)',
+      {
+        service: 'school-meals',
+        externalId: 'bad-12',
+        language: 'ru',
+        msisdn: '77010000001',
+        params: { ...meals, schoolname: 'Школа № 5' },
+      },
+      'params.schoolname',
+    ],
+    [
       'both msisdn and recipients',
       { ...home('bad-6'), recipients: [{ role: 'mother', msisdn: '77010000001' }] },
       'msisdn',

@@ -70,6 +70,40 @@ describe('X-Request-Id', () => {
 });
 
 describe('the API through the harness', () => {
+  it.each([
+    ['DELETE', '/v1/invitations', 'POST'],
+    ['GET', '/v1/invitations', 'POST'],
+    ['PUT', '/v1/conversations/c1', 'GET, HEAD'],
+    ['DELETE', '/v1/invitations/school-meals/x1', 'GET, HEAD'],
+    ['POST', '/healthz', 'GET, HEAD'],
+  ])(
+    '%s %s, a path served with other methods, is 405 GW_METHOD_NOT_ALLOWED naming them in Allow, with the id',
+    async (method, path, allow) => {
+      const { createTestApp, bearer } = await import('./harness.js');
+      const t = await createTestApp();
+      try {
+        const agent = request(t.app);
+        const send =
+          method === 'GET'
+            ? agent.get(path)
+            : method === 'PUT'
+              ? agent.put(path)
+              : method === 'POST'
+                ? agent.post(path)
+                : agent.delete(path);
+        const res = await send.set('Authorization', bearer('system')).set('X-Request-Id', 'r-405');
+        expect(res.status).toBe(405);
+        expect(res.headers.allow).toBe(allow);
+        expect(res.headers['x-request-id']).toBe('r-405');
+        expect(res.body.error.code).toBe('GW_METHOD_NOT_ALLOWED');
+        const none = await request(t.app).delete('/v1/nowhere').set('Authorization', bearer('system'));
+        expect(none.status).toBe(404);
+      } finally {
+        await t.close();
+      }
+    },
+  );
+
   it('answers a refused request with the id too', async () => {
     const { createTestApp } = await import('./harness.js');
     const t = await createTestApp();

@@ -32,6 +32,16 @@ const to = (m: string) => (x: { destination: string }) => x.destination === m;
 /** A wall-clock time in Almaty (UTC+5), as epoch ms. */
 const almaty = (y: number, mo: number, d: number, h: number, mi = 0) => Date.UTC(y, mo - 1, d, h - 5, mi);
 const offer = (phone: string) => invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]));
+/** An offer to a new number, once the carrier has refused its first submit (a fault set before). */
+async function refusedOffer() {
+  const phone = msisdn();
+  const conv = await offer(phone);
+  await eventually(
+    () => Promise.resolve(t.sim.submits.some((s) => s.destination === phone)),
+    'a refused submit',
+  );
+  return { phone, conv };
+}
 
 describe('the sending window', () => {
   it.each([
@@ -205,6 +215,38 @@ describe('a reply while the school-meals repeat is held for the night (002, item
   });
 });
 
+describe('a notice its carrier would not take before the window closed', () => {
+  it('waits for the next opening instead of going at night; the 3 working days count from the morning', async () => {
+    t.clock.set(almaty(2026, 11, 24, 20, 59));
+    // ESME_RSYSERR: a temporary refusal, tried again with backoff.
+    t.sim.setFaults({ rejectStatus: 0x08 });
+    const deferred = async () =>
+      (await metricValue(t.gateway.metrics, 'gateway_sms_total', { outcome: 'deferred' })) ?? 0;
+    try {
+      const { phone, conv } = await refusedOffer();
+      const before = await deferred();
+      // 21:01: the carrier takes SMS again, the window has closed.
+      t.clock.set(almaty(2026, 11, 24, 21, 1));
+      t.sim.setFaults({ rejectStatus: 0 });
+      const job = await eventually(async () => {
+        const found = await t.gateway.core.queues.smsOut.getJob(`${conv.id}.0.0`);
+        return (await deferred()) > before && (await found?.getState()) === 'delayed' && found;
+      }, 'the offer deferred to the opening');
+      expect(t.sim.submits.filter((s) => s.destination === phone && s.status === 0)).toEqual([]);
+
+      // Wednesday 09:00 (its delay, on BullMQ's own clock, is brought forward to the test's).
+      const opening = almaty(2026, 11, 25, 9);
+      t.clock.set(opening);
+      await job.promote();
+      await t.sim.nextMessage(to(phone), 15_000);
+      const running = await deadlineRuns(t, conv.id);
+      expect(running.deadlineFrom).toBe(opening);
+    } finally {
+      t.sim.setFaults({ rejectStatus: 0 });
+    }
+  });
+});
+
 describe('deadlines from the moment of sending', () => {
   it('the SMSC accepts the offer two days late: the citizen still has 3 whole working days from then', async () => {
     const posted = almaty(2026, 11, 24, 11);
@@ -212,12 +254,7 @@ describe('deadlines from the moment of sending', () => {
     // The carrier refuses every submit (throttled) until it comes back two days later.
     t.sim.setFaults({ throttleEvery: 1 });
     try {
-      const phone = msisdn();
-      const conv = await offer(phone);
-      await eventually(
-        () => Promise.resolve(t.sim.submits.some((s) => s.destination === phone)),
-        'a refused submit',
-      );
+      const { phone, conv } = await refusedOffer();
       expect(await t.gateway.core.conversations.get(conv.id)).toMatchObject({
         state: 'invited',
         deadline: null,

@@ -93,6 +93,12 @@ describe('an end to every SMS’s story', () => {
         .filter(ofKind('sms-status'))
         .find((e) => e.status === 'failed');
       expect(failed?.reason).toMatch(/not accepted within/);
+      // The invitation never reached the phone: the conversation is undeliverable.
+      const ended = await eventually(async () => {
+        const c = await t.gateway.core.conversations.get(conv.id);
+        return c?.state === 'undeliverable' && c;
+      }, 'the conversation undeliverable');
+      expect(ended.delivery).toEqual({ stat: 'EXPIRED', err: 'ESME_RSYSERR' });
       const tries = t.kcell.submits.filter((s) => s.destination === phone).length;
       expect(tries).toBeGreaterThanOrEqual(1);
       // Its job is failed, not retried any more: nothing more goes to the SMSC. The job fails

@@ -90,9 +90,13 @@ export async function queuesIdle(
       const id = (j: { data: unknown }) => (j.data as { smscMessageId?: unknown }).smscMessageId;
       inbound.delayed = (inbound.delayed ?? 0) - delayed.filter((j) => orphans.has(String(id(j)))).length;
     }
+    // A conversation's own outbox, and a batch's (a turn's steps committed together): a process
+    // killed between a batch's commit and its hand-over leaves it to the recovery sweep, which
+    // takes batches 10 s old (BATCH_RECOVERY_MS), its SMS and outcomes still to be added.
     const outboxes = (await core.store.outboxes.pending(1)).length;
-    last = JSON.stringify({ inbound: counts[0], smsOut: counts[1], outboxes });
-    return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes === 0;
+    const batches = (await core.store.outboxes.batchesDue(0, 1)).length;
+    last = JSON.stringify({ inbound: counts[0], smsOut: counts[1], outboxes, batches });
+    return counts.every((c) => Object.values(c).every((n) => n === 0)) && outboxes === 0 && batches === 0;
   };
   try {
     return await eventually(probe, 'inbound and sms-out to drain', timeoutMs);

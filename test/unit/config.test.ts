@@ -98,6 +98,17 @@ describe('configuration', () => {
     expect(err.message).not.toMatch(/supersecretvalue/);
   });
 
+  it('API_KEYS giving one key to two roles stops start-up naming both entries, never the key', () => {
+    const err = configError({
+      ...base,
+      API_KEYS:
+        'system:shared-key-0123456789ab,agent:agent-key-0123456789abcd,supervisor:shared-key-0123456789ab',
+    });
+    expect(err.message).toBe(
+      'invalid configuration: API_KEYS entry 3 has the key of entry 1: give each role a key of its own',
+    );
+  });
+
   it('a missing API_KEYS is named as required, with the form it takes', () => {
     expect(configError({ SMPP_SYSTEM_ID: 'gw', SMPP_PASSWORD: 'x' }).message).toBe(
       'invalid configuration: API_KEYS is required: role:key pairs, comma-separated (roles: system, test, agent, supervisor)',

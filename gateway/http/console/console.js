@@ -340,7 +340,7 @@ function entryBody(e) {
       return [
         el('strong', { text: t('timeline.transition') }),
         el('span', {
-          text: ` ${e.from && e.from !== e.to ? `${stateWord(e.from)} → ` : ''}${stateWord(e.to)}`,
+          text: ` ${e.from && e.from !== 'new' && e.from !== e.to ? `${stateWord(e.from)} → ` : ''}${stateWord(e.to)}`,
         }),
         el('div', { className: 'meta', text: `${L(e.stageSays)} · ${L(e.says)}` }),
       ];
