@@ -100,8 +100,12 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
   return Math.max(DEFAULT_SENDER_CONCURRENCY, Math.ceil((4 * windows) / SMS_BATCH_MAX));
 }
 
-/** Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8). */
-const WORKERS_ONLY_CONCURRENCY = 32;
+/**
+ * Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8),
+ * so 256 replies decided at once: the more steps a turn commits and hands over together, the
+ * fewer calls each reply costs Redis and the process (docs/performance.md, "Session 13").
+ */
+const WORKERS_ONLY_CONCURRENCY = 64;
 
 /** The deadline sweeper; it sweeps on its own only in a process that decides (not GATEWAY_ROLE=edge). */
 function startSweeper(
