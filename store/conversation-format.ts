@@ -80,19 +80,14 @@ export function scriptError(err: unknown): never {
 const randomPool = Buffer.allocUnsafe(4096);
 let randomAt = randomPool.length;
 
-/** `count` (at most 4096) random bytes from the pool, in base64url. */
-export function randomBase64url(count: number): string {
-  if (randomAt + count > randomPool.length) {
+/** Sortable, unguessable id: time in base 36 then 10 random characters. */
+export function newConversationId(now: number): string {
+  if (randomAt + 8 > randomPool.length) {
     randomFillSync(randomPool);
     randomAt = 0;
   }
-  const text = randomPool.toString('base64url', randomAt, randomAt + count);
-  randomAt += count;
-  return text;
-}
-
-/** Sortable, unguessable id: time in base 36 then 10 random characters. */
-export function newConversationId(now: number): string {
-  const random = randomBase64url(8).replace(/[-_]/g, '0').slice(0, 10).toLowerCase();
+  const bytes = randomPool.toString('base64url', randomAt, randomAt + 8);
+  randomAt += 8;
+  const random = bytes.replace(/[-_]/g, '0').slice(0, 10).toLowerCase();
   return `${now.toString(36)}${random}`;
 }

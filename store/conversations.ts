@@ -6,6 +6,7 @@
  * knows Redis: the other stores of the gateway hang off it (`sms`, `replies`, `outboxes`, `campaigns`,
  * `audit`, `people`, `carrierMemory`), and callers see intents, never a client, key or script.
  */
+import { randomBytes } from 'node:crypto';
 import type { Conversation } from '../dialogue/conversation.js';
 import { PersonKeyStore } from './api-keys.js';
 import { AwaitedReceipts } from './awaited-receipts.js';
@@ -13,7 +14,7 @@ import { checkedConversation } from './checked.js';
 import { AuditLog } from './audit.js';
 import { CampaignStore } from './campaigns.js';
 import { CarrierMemory } from './carriers.js';
-import { randomBase64url, scriptError, splitConversation } from './conversation-format.js';
+import { scriptError, splitConversation } from './conversation-format.js';
 import { DeadlineIndex } from './deadlines.js';
 import { ExternalIdIndex } from './external-ids.js';
 import { HoldIndex } from './holds.js';
@@ -332,7 +333,7 @@ export class ConversationStore {
    */
   async commitMany(steps: readonly StepCommit[]): Promise<Array<CommittedStep | null>> {
     if (steps.length === 0) return [];
-    const batch = randomBase64url(9);
+    const batch = randomBytes(9).toString('base64url');
     const keys: string[] = [
       this.keys.outboxBatches(),
       this.keys.deadlineBuckets(),

@@ -49,13 +49,6 @@ interface KeptStream {
  */
 const output = Buffer.allocUnsafe(65_536 + 1024);
 
-/**
- * Input room for `deflateText`, shared as `output` is: a document's UTF-8 written here instead of
- * into a Buffer of its own. Buffer.from takes a document of a few KB from Node's 8 KiB pool, so
- * every second or third document allocated a new pool (docs/performance.md).
- */
-const textInput = Buffer.allocUnsafe(65_536);
-
 /** A probe's own text, after the end of its dictionary: both matched and new bytes. */
 const PROBE = Buffer.from('{"probe":"Өтінім қабылданды. Заявка принята. 0123456789"}');
 
@@ -144,14 +137,6 @@ export class RawDeflate {
       ]);
     prefix.copy(output, 0);
     return Buffer.from(output.subarray(0, end));
-  }
-
-  /** `deflate` of a text's UTF-8. */
-  deflateText(text: string, prefix: Buffer): Buffer {
-    // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair 4 for its two).
-    if (text.length * 3 > textInput.length) return this.deflate(Buffer.from(text, 'utf8'), prefix);
-    const length = textInput.write(text, 'utf8');
-    return this.deflate(textInput.subarray(0, length), prefix);
   }
 
   /** The UTF-8 text a raw deflate stream holds; zlib's error for a corrupt one. */

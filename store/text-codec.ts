@@ -105,7 +105,7 @@ export class TextCodec {
     const own = template === undefined ? undefined : this.templateIds.get(template);
     const id = json.length < SMALL_DOCUMENT ? this.smallId : (own ?? this.currentId);
     const dict = this.dictionaries.get(id) as Dictionary;
-    return dict.zlib.deflateText(json, dict.head);
+    return dict.zlib.deflate(Buffer.from(json, 'utf8'), dict.head);
   }
 
   /** The JSON of a packed document, whichever dictionary packed it. */
