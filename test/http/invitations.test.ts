@@ -138,6 +138,33 @@ describe('POST /v1/invitations, one invitation', () => {
     );
   });
 
+  it("takes every param CONTRACT.md lists, strict as params are: school-meals' optional schoolName with recipients, home-schooling's banks with a link", async () => {
+    const withSchool = await invite({
+      service: 'school-meals',
+      externalId: 'm-contract',
+      recipients: [{ role: 'mother', msisdn: '77010000021' }],
+      language: 'ru',
+      params: { ...meals, schoolName: 'Школа-гимназия № 5' },
+    });
+    expect(withSchool.status).toBe(202);
+    const params = homeSchoolingParams();
+    const withLink = await invite({
+      ...home('h-contract', '77010000022'),
+      params: {
+        ...params,
+        integratedBanks: [
+          {
+            code: 'FFIN',
+            nameKk: 'Freedom Bank',
+            nameRu: 'Freedom Bank',
+            link: 'https://bankffin.kz/ru/open-account',
+          },
+        ],
+      },
+    });
+    expect(withLink.status).toBe(202);
+  });
+
   it('school-meals without a mother writes to the father, then the guardian', async () => {
     const recipients = [
       { role: 'guardian', msisdn: '77010000013' },
