@@ -165,6 +165,26 @@ describe('POST /v1/invitations, one invitation', () => {
     expect(withLink.status).toBe(202);
   });
 
+  it('params full of fields the service does not list are a 400 naming the first few and counting the rest, not one detail each', async () => {
+    const extra = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]));
+    const res = await invite({
+      service: 'school-meals',
+      externalId: 'm-flood',
+      msisdn: '77010000023',
+      language: 'ru',
+      params: { ...meals, ...extra },
+    });
+    expect(res.status).toBe(400);
+    const { error } = errorSchema.parse(res.body);
+    const details = error.details as Array<{ path: string; message: string }>;
+    expect(details.length).toBeLessThanOrEqual(11);
+    expect(details[0]).toMatchObject({ path: 'params.k0' });
+    expect(details.at(-1)).toEqual({
+      path: 'params',
+      message: 'and 4990 more fields school-meals does not list',
+    });
+  });
+
   it('school-meals without a mother writes to the father, then the guardian', async () => {
     const recipients = [
       { role: 'guardian', msisdn: '77010000013' },
