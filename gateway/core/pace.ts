@@ -9,10 +9,11 @@ import type { Core } from './runtime.js';
 
 /**
  * A notice the citizen did not ask for (an invitation, a repeat, an expiry, blocking or assignment
- * notice; an SMS that asks for consent): bounded by the sending window. An answer to the citizen's
- * own SMS is not one.
+ * notice, a supervisor's resend of an SMS that asks for consent): bounded by the sending window. An
+ * answer to the citizen's own SMS is not one, even one that asks for consent (003, Appendix 2 after
+ * `#3#0`): it goes at any hour (CONTRACT, SEND_WINDOW).
  */
-export const isNotice = (sms: SmsOutJob): boolean => sms.notice === true || sms.asksConsent;
+export const isNotice = (sms: SmsOutJob): boolean => sms.notice === true;
 
 /** A paused campaign's SMS look again this often. */
 export const PAUSE_RECHECK_MS = 15_000;

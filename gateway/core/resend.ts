@@ -94,6 +94,8 @@ export async function resendSms(
         templateId: sms.templateId,
         asksConsent,
         ...(next.campaign ? { campaign: next.campaign } : {}),
+        // Asking for consent again is a notice: it waits for the sending window (docs/api.md).
+        ...(asksConsent ? { notice: true } : {}),
       },
     ];
     if (next.deadline !== conv.deadline) outbox.push({ t: 'deadline', at: next.deadline });
