@@ -147,7 +147,13 @@ describe('the sending window', () => {
     async (_label, campaign) => {
       t.clock.set(almaty(2026, 11, 24, 11));
       const phone = msisdn();
-      await invite(t, 'home-schooling', phone, homeSchoolingParams([KASPI]), { campaign });
+      await invite(
+        t,
+        'home-schooling',
+        phone,
+        homeSchoolingParams([KASPI]),
+        campaign === undefined ? {} : { campaign },
+      );
       await t.sim.nextMessage(to(phone));
       // Tuesday 23:00: the answer to the citizen's own SMS is not held for the morning.
       t.clock.set(almaty(2026, 11, 24, 23));
