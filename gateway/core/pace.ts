@@ -43,9 +43,9 @@ export async function planPace(
   const byCampaign = new Map<string, SmsOutJob[]>();
   let opening: number | undefined;
   for (const s of sms) {
-    // Only invitations are paced: an answer in a campaign's conversation goes at once, and a
-    // second try through another carrier was paced as the first.
-    if (s.campaign !== undefined && s.asksConsent && !s.avoidCarriers)
+    // Only invitations are paced: an answer in a campaign's conversation goes at once (one that
+    // asks for consent too), and a second try through another carrier was paced as the first.
+    if (s.campaign !== undefined && s.asksConsent && isNotice(s) && !s.avoidCarriers)
       byCampaign.set(s.campaign, [...(byCampaign.get(s.campaign) ?? []), s]);
     else if (isNotice(s) && (opening ??= opensAt(now)) > now) plan.later.push({ sms: s, at: opening });
     else plan.now.push(s);

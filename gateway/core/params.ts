@@ -32,17 +32,33 @@ export function paramsSchema(service: ServiceDefinition): z.ZodType<Record<strin
   return schema;
 }
 
+/**
+ * Fields a service does not list named one by one in a 400; the rest are counted in one more line,
+ * so a body of thousands of them is not answered with thousands of lines.
+ */
+export const MAX_UNKNOWN_PARAMS_NAMED = 10;
+
 /** The params validated for the service, or a 400 naming each bad `params.<field>`. */
 export function parseParams(service: ServiceDefinition, params: unknown): Record<string, unknown> {
   const parsed = paramsSchema(service).safeParse(params);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({
-          path: ['params', ...i.path, key].join('.'),
-          message: `is not a param of ${service.id} (its params: ${Object.keys(service.params).join(', ')})`,
-        }))
-      : [{ path: ['params', ...i.path].join('.'), message: i.message }],
-  );
+  const details = parsed.error.issues.flatMap((i) => {
+    if (i.code !== 'unrecognized_keys')
+      return [{ path: ['params', ...i.path].join('.'), message: i.message }];
+    const named = i.keys.slice(0, MAX_UNKNOWN_PARAMS_NAMED).map((key) => ({
+      path: ['params', ...i.path, key].join('.'),
+      message: `is not a param of ${service.id} (its params: ${Object.keys(service.params).join(', ')})`,
+    }));
+    const rest = i.keys.length - named.length;
+    return rest > 0
+      ? [
+          ...named,
+          {
+            path: ['params', ...i.path].join('.'),
+            message: `and ${rest} more fields ${service.id} does not list`,
+          },
+        ]
+      : named;
+  });
   throw new GatewayError('GW_VALIDATION_FAILED', 'invalid params for this service', details);
 }

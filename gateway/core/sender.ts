@@ -190,7 +190,7 @@ async function failForGood(
     const listed = await ctx.core.worklists.smsFailed(conv, data.templateId, ctx.core.now());
     if (listed === 'courtesy') ctx.metrics?.courtesyFailed.inc({ stage: 'submit' });
     // The request itself never reaches the phone: `undeliverable` (CONTRACT.md), as a failed receipt
-    // makes it, with its outcome; otherwise it stayed `invited` for ever, its deadline never started.
+    // makes it, with its outcome; otherwise it would stay `invited` for ever, with no deadline.
     // Refused by the carrier: REJECTD; never accepted in time (temporary failures): EXPIRED.
     if (data.asksConsent) {
       const status = typeof detail.status === 'string' ? detail.status : undefined;

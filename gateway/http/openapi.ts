@@ -497,7 +497,8 @@ export function openApiDocument(services: ServiceRegistry): Record<string, unkno
       title: '1414 gateway',
       version: '1',
       description:
-        'SMS gateway for proactive public services. Errors: { error: { code, message, details? } }; see docs/api.md.',
+        'SMS gateway for proactive public services. Errors: { error: { code, message, details? } }; see docs/api.md. ' +
+        'A path asked with a method it does not take is 405 GW_METHOD_NOT_ALLOWED, with Allow naming those it takes.',
     },
     components: {
       securitySchemes: {

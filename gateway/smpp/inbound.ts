@@ -66,11 +66,15 @@ function sarPart(pdu: RawPdu): ReplyPart | undefined {
   return { scheme: 'sar', reference: ref, part: seq, total };
 }
 
-/** The 10 digits of a Kazakh number after its country code 7 (`7011234567`). */
-const NATIONAL = /^7\d{9}$/;
+/**
+ * The 10 digits of a Kazakh mobile number after its country code 7 (`7011234567`): the mobile
+ * codes 70x, 747, 75x, 76x and 77x. A landline's (71x, 72x) or anything else of 10 digits is no
+ * citizen's phone, so it is not given a country code it may not have.
+ */
+const NATIONAL = /^7(?:0\d|47|[567]\d)\d{7}$/;
 
 /**
- * The sender, with the country code an SMSC left out: a Kazakh number given in national form
+ * The sender, with the country code an SMSC left out: a Kazakh mobile number given in national form
  * (TON 2 national, or 0 unknown, SMPP 3.4 §5.2.5) gets its 7, so that its reply finds the
  * conversation sent to `77011234567`. Anything else goes up as the SMSC gave it: core tells a phone
  * number from a name or a short code.

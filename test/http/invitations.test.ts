@@ -138,6 +138,53 @@ describe('POST /v1/invitations, one invitation', () => {
     );
   });
 
+  it("takes every param CONTRACT.md lists, strict as params are: school-meals' optional schoolName with recipients, home-schooling's banks with a link", async () => {
+    const withSchool = await invite({
+      service: 'school-meals',
+      externalId: 'm-contract',
+      recipients: [{ role: 'mother', msisdn: '77010000021' }],
+      language: 'ru',
+      params: { ...meals, schoolName: 'Школа-гимназия № 5' },
+    });
+    expect(withSchool.status).toBe(202);
+    const params = homeSchoolingParams();
+    const withLink = await invite({
+      ...home('h-contract', '77010000022'),
+      params: {
+        ...params,
+        integratedBanks: [
+          {
+            code: 'FFIN',
+            nameKk: 'Freedom Bank',
+            nameRu: 'Freedom Bank',
+            link: 'https://bankffin.kz/ru/open-account',
+          },
+        ],
+      },
+    });
+    expect(withLink.status).toBe(202);
+  });
+
+  it('params full of fields the service does not list are a 400 naming the first few and counting the rest, not one detail each', async () => {
+    const extra = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]));
+    const res = await invite({
+      service: 'school-meals',
+      externalId: 'm-flood',
+      msisdn: '77010000023',
+      language: 'ru',
+      params: { ...meals, ...extra },
+    });
+    expect(res.status).toBe(400);
+    const { error } = errorSchema.parse(res.body);
+    const details = error.details as Array<{ path: string; message: string }>;
+    expect(details.length).toBeLessThanOrEqual(11);
+    expect(details[0]).toMatchObject({ path: 'params.k0' });
+    expect(details.at(-1)).toEqual({
+      path: 'params',
+      message: 'and 4990 more fields school-meals does not list',
+    });
+  });
+
   it('school-meals without a mother writes to the father, then the guardian', async () => {
     const recipients = [
       { role: 'guardian', msisdn: '77010000013' },

@@ -120,10 +120,18 @@ describe.skipIf(skip)('npm start configured by SMPP_* alone, seen from the Perl 
     }
     expect(most, 'submit_sm in flight').toBe(WINDOW);
     const times = smsc.received('submit_sm').map((l) => Number(l.ts_ms));
-    // The gateway spaces the (k+TPS)-th submit a second after the k-th; the SMSC's read times may
-    // drift a little on a loaded machine, never by the half-second that twice the rate would give.
-    const closest = Math.min(...times.slice(TPS).map((t, i) => t - times[i]!));
-    expect(closest, `${TPS + 1} submits within`).toBeGreaterThanOrEqual(700);
+    // The gateway spaces the (k+TPS)-th submit a second after the k-th. The SMSC reads them late
+    // whenever the loaded machine does not schedule it, which shortens the gaps that start in such
+    // a stall: so the typical gap, not the shortest, and the whole span, which a stall shortens at
+    // most once. Twice the rate would halve both.
+    const gaps = times
+      .slice(TPS)
+      .map((t, i) => t - times[i]!)
+      .sort((a, b) => a - b);
+    const median = gaps[Math.floor(gaps.length / 2)]!;
+    expect(median, `the typical time ${TPS + 1} submits take`).toBeGreaterThanOrEqual(900);
+    const seconds = Math.ceil(times.length / TPS) - 1;
+    expect(times.at(-1)! - times[0]!, `${times.length} submits`).toBeGreaterThanOrEqual(seconds * 1000 - 500);
   }, 60_000);
 
   it('a reply whose sender the SMSC gives in national form (TON 2, 10 digits) answers the conversation of that number', async () => {

@@ -139,17 +139,29 @@ describe('the sending window', () => {
     expect((await t.sim.nextMessage(to(phone))).text).toContain('Срок ожидания ответа истек');
   });
 
-  it('the integrated banks the citizen asks for with 123#3#0 at night go at once, though they ask for consent (003, Appendix 2)', async () => {
-    t.clock.set(almaty(2026, 11, 24, 11));
-    const phone = msisdn();
-    await offer(phone);
-    await t.sim.nextMessage(to(phone));
-    // Tuesday 23:00: the answer to the citizen's own SMS is not held for the morning.
-    t.clock.set(almaty(2026, 11, 24, 23));
-    await t.sim.injectReply({ from: phone, text: '123#3#0' });
-    const list = await t.sim.nextMessage(to(phone));
-    expect(list.text).toContain('Народный банк (Halyk)');
-  });
+  it.each([
+    ['an invitation', undefined],
+    ["a campaign's invitation", 'hs-2026-11'],
+  ])(
+    'the integrated banks the citizen asks for with 123#3#0 at night, after %s, go at once, though they ask for consent (003, Appendix 2)',
+    async (_label, campaign) => {
+      t.clock.set(almaty(2026, 11, 24, 11));
+      const phone = msisdn();
+      await invite(
+        t,
+        'home-schooling',
+        phone,
+        homeSchoolingParams([KASPI]),
+        campaign === undefined ? {} : { campaign },
+      );
+      await t.sim.nextMessage(to(phone));
+      // Tuesday 23:00: the answer to the citizen's own SMS is not held for the morning.
+      t.clock.set(almaty(2026, 11, 24, 23));
+      await t.sim.injectReply({ from: phone, text: '123#3#0' });
+      const list = await t.sim.nextMessage(to(phone));
+      expect(list.text).toContain('Народный банк (Halyk)');
+    },
+  );
 });
 
 describe('a reply while the school-meals repeat is held for the night (002, item 10)', () => {

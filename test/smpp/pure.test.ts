@@ -272,8 +272,12 @@ describe('classifyDeliverSm', () => {
     [1, '7011234567', '7011234567'],
     [2, '1414', '1414'],
     [5, 'KCELL', 'KCELL'],
+    [2, '7471234567', '77471234567'],
+    [2, '7771234567', '77771234567'],
+    [2, '7172123456', '7172123456'],
+    [0, '7272000000', '7272000000'],
   ])(
-    'a reply from TON %i %s comes up from %s: a Kazakh number in national form gets its country code',
+    'a reply from TON %i %s comes up from %s: a Kazakh mobile number in national form gets its country code, a landline or service number does not',
     (ton, from, expected) => {
       const pdu: RawPdu = {
         ...base,
