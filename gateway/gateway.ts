@@ -102,10 +102,10 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
 
 /**
  * Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8),
- * so 256 replies decided at once: the more steps a turn commits and hands over together, the
- * fewer calls each reply costs Redis and the process (docs/performance.md, "Session 13").
+ * so 512 replies decided at once: the more steps a turn commits and hands over together, the
+ * fewer calls each reply costs Redis (docs/performance.md, "Session 13").
  */
-const WORKERS_ONLY_CONCURRENCY = 64;
+const WORKERS_ONLY_CONCURRENCY = 128;
 
 /** The deadline sweeper; it sweeps on its own only in a process that decides (not GATEWAY_ROLE=edge). */
 function startSweeper(
