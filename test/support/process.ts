@@ -58,18 +58,22 @@ export function gatewayProcessEnv(options: {
   };
 }
 
-/** Starts the gateway process and resolves once it prints "ready" (bound), or rejects after `timeoutMs`. */
-export async function spawnGateway(env: Record<string, string>, timeoutMs = 15_000): Promise<GatewayProcess> {
+/**
+ * Starts the gateway process and resolves once it prints "ready" (bound), or kills it and rejects
+ * after `timeoutMs`: on a loaded machine tsx's first compile alone can take 15 s, and a process
+ * left running would bind later and be taken for another test's.
+ */
+export async function spawnGateway(env: Record<string, string>, timeoutMs = 40_000): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const httpUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(
-      () => reject(new Error(`gateway process not ready within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway process not ready within ${timeoutMs} ms`));
+    }, timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('ready\n')) {
