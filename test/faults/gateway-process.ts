@@ -44,7 +44,13 @@ if (config.role === 'workers') {
   announce();
 }
 
+/**
+ * As gateway/main.ts, a drain that cannot finish (its Redis gone with the test) exits anyway; later
+ * than main.ts, so that a slow drain on a loaded machine still ends as it would.
+ */
+const DRAIN_MS = 30_000;
 const stop = (): void => {
+  setTimeout(() => process.exit(1), DRAIN_MS).unref();
   stopGateway().then(
     () => process.exit(0),
     () => process.exit(1),
