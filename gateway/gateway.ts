@@ -103,7 +103,7 @@ export function senderConcurrency(config: Pick<Config, 'carriers'>): number {
 /**
  * Inbound jobs at once in a `GATEWAY_ROLE=workers` process (workers.ts says why the default is 8),
  * so 512 replies decided at once: the more steps a turn commits and hands over together, the
- * fewer calls each reply costs Redis (docs/performance.md, "Session 13").
+ * fewer calls each reply costs Redis (docs/scaling.md).
  */
 const WORKERS_ONLY_CONCURRENCY = 128;
 

@@ -497,12 +497,10 @@ async function processJob(ctx: Context, job: Job, token: string | undefined): Pr
   // A link that drops is not the SMS's fault: wait for a bind without using up an attempt
   // (12 attempts would otherwise go in a few minutes of a flapping link).
   // So do SMS whose carrier holds its share of the jobs: they wait in the queue, not in a job.
-  const linkDown = outcomes.find((o) => o.kind === 'link-down' || o.kind === 'busy');
-  if (linkDown) {
+  const waiting = outcomes.find((o) => o.kind === 'link-down' || o.kind === 'busy');
+  if (waiting) {
     if (token === undefined)
-      throw linkDown.kind === 'link-down'
-        ? linkDown.err
-        : new Error('its carrier holds its share of the jobs');
+      throw waiting.kind === 'link-down' ? waiting.err : new Error('its carrier holds its share of the jobs');
     await job.moveToDelayed(Date.now() + LINK_DOWN_RETRY_MS, token);
     throw new DelayedError();
   }
